@@ -1,0 +1,45 @@
+// recwb: the RecWorkbench command line. Thin: parses arguments, runs one subcommand, maps
+// engine errors to exit codes (1 = error, 2 = bad input data or usage, 130 = cancelled).
+#include <iostream>
+
+#include "cli.h"
+#include "core/util/error.h"
+#include "rwb_version.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"recwb: build, evaluate and export recommendation models"};
+  app.set_version_flag("--version", std::string("recwb ") + RWB_VERSION + " (" + RWB_GIT_DESCRIBE + ")");
+  app.require_subcommand(1);
+  rwb::cli::Common common;
+  rwb::cli::Action action;
+  for (const auto& cmd : rwb::cli::commands()) {
+    CLI::App* sub = app.add_subcommand(cmd.name, cmd.description);
+    sub->add_flag("--json", common.json, "Machine-readable JSON output on stdout");
+    sub->add_flag("-q,--quiet", common.quiet, "No progress bar");
+    auto run = cmd.registrar(*sub, common);
+    sub->callback([&action, run] { action = run; });
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  try {
+    return action ? action() : 2;
+  } catch (const rwb::Cancelled&) {
+    std::cerr << "recwb: cancelled" << std::endl;
+    return 130;
+  } catch (const rwb::ParseError& e) {
+    std::cerr << "recwb: error: " << e.what() << std::endl;
+    return 2;
+  } catch (const rwb::SpecError& e) {
+    std::cerr << "recwb: error: " << e.what() << std::endl;
+    return 2;
+  } catch (const rwb::Error& e) {
+    std::cerr << "recwb: error: " << e.what() << std::endl;
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "recwb: internal error: " << e.what() << std::endl;
+    return 1;
+  }
+}

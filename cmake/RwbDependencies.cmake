@@ -1,0 +1,31 @@
+# Every third-party dependency comes from a Debian 12 package (see scripts/install-deps.sh).
+find_package(Threads REQUIRED)
+find_package(Eigen3 3.4 REQUIRED NO_MODULE)
+find_package(SQLite3 REQUIRED)
+find_package(TBB REQUIRED)
+find_package(nlohmann_json 3.11 REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(FastFloat REQUIRED)
+find_package(Boost 1.74 REQUIRED)  # header-only parts: Boost.Math distributions
+find_package(xgboost REQUIRED)
+
+# xxHash ships no CMake package on Debian 12: a header and libxxhash.so.
+find_path(XXHASH_INCLUDE_DIR xxhash.h REQUIRED)
+find_library(XXHASH_LIBRARY xxhash REQUIRED)
+add_library(rwb_xxhash INTERFACE)
+target_include_directories(rwb_xxhash INTERFACE ${XXHASH_INCLUDE_DIR})
+target_link_libraries(rwb_xxhash INTERFACE ${XXHASH_LIBRARY})
+
+# cpp-httplib on Debian 12 is header-only (/usr/include/httplib.h).
+find_path(HTTPLIB_INCLUDE_DIR httplib.h REQUIRED)
+add_library(rwb_httplib INTERFACE)
+target_include_directories(rwb_httplib INTERFACE ${HTTPLIB_INCLUDE_DIR})
+target_link_libraries(rwb_httplib INTERFACE Threads::Threads)
+
+if(RWB_BUILD_TESTS)
+  find_package(Catch2 2 REQUIRED)
+endif()
+if(RWB_BUILD_GUI)
+  find_package(Qt6 6.4 REQUIRED COMPONENTS Core Gui Widgets Concurrent Sql Test PrintSupport)
+  find_package(QCustomPlotQt6 REQUIRED)
+endif()

@@ -1,0 +1,18 @@
+# Common warning flags for every project target.
+function(rwb_target_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wno-missing-field-initializers)
+endfunction()
+
+# rwb_add_test(NAME name SOURCES a.cpp b.cpp [LIBS extra libs])
+# One Catch2 executable per call, registered with CTest. Tests run from the source root so that
+# relative paths such as ../shared/data resolve as they do for a user; RWB_SOURCE_DIR and
+# RWB_SHARED_DATA_DIR are also passed as compile definitions.
+function(rwb_add_test)
+  cmake_parse_arguments(ARG "" "NAME" "SOURCES;LIBS" ${ARGN})
+  add_executable(${ARG_NAME} ${ARG_SOURCES})
+  target_link_libraries(${ARG_NAME} PRIVATE rwb_test_main ${ARG_LIBS})
+  rwb_target_warnings(${ARG_NAME})
+  add_test(NAME ${ARG_NAME} COMMAND ${ARG_NAME} --use-colour no
+           WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  set_tests_properties(${ARG_NAME} PROPERTIES TIMEOUT 900)
+endfunction()

@@ -1,0 +1,47 @@
+#pragma once
+/// \file
+/// What every loader returns: the data, plus an account of every row read.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/data/dataset.h"
+
+namespace rwb {
+
+/// One rejected row: where and why (line and column 1-based; 0 = not applicable).
+struct LoadIssue {
+  std::string file;
+  std::uint64_t line = 0;
+  std::uint64_t column = 0;
+  std::string reason;
+  /// "file:line:column: reason"
+  std::string toString() const;
+};
+
+/// Counts for one loaded table; rowsLoaded + rowsSkipped == rowsRead always.
+struct LoadCounts {
+  std::string file;
+  std::uint64_t rowsRead = 0;
+  std::uint64_t rowsLoaded = 0;
+  std::uint64_t rowsSkipped = 0;
+};
+
+/// The outcome of a load. In strict mode a bad row throws ParseError instead (nothing returned);
+/// in lenient mode it is skipped and counted, and the first kMaxIssues are listed.
+struct LoadResult {
+  static constexpr std::size_t kMaxIssues = 20;
+  Dataset dataset;
+  std::vector<LoadCounts> tables;         ///< one per file/table read
+  std::vector<LoadIssue> issues;          ///< first kMaxIssues rejected rows
+  std::map<std::string, std::uint64_t> skippedByReason;  ///< reason -> count
+  std::vector<std::string> notes;         ///< non-fatal remarks (e.g. "detected delimiter '\t'")
+
+  std::uint64_t rowsRead() const;
+  std::uint64_t rowsLoaded() const;
+  std::uint64_t rowsSkipped() const;
+};
+
+}  // namespace rwb

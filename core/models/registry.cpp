@@ -1,0 +1,74 @@
+#include "core/models/registry.h"
+
+#include "core/models/most_popular.h"
+#include "core/util/error.h"
+
+namespace rwb {
+
+namespace {
+template <typename M>
+ModelInfo entry() {
+  ModelInfo info = M::info();
+  info.create = [](const Params& p) -> std::unique_ptr<Model> { return std::make_unique<M>(p); };
+  return info;
+}
+
+std::vector<ModelInfo> buildRegistry() {
+  std::vector<ModelInfo> r;
+  r.push_back(entry<MostPopular>());
+  return r;
+}
+}  // namespace
+
+const std::vector<ModelInfo>& modelRegistry() {
+  static const std::vector<ModelInfo> registry = buildRegistry();
+  return registry;
+}
+
+const ModelInfo* findModel(std::string_view name) {
+  for (const auto& m : modelRegistry()) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
+std::unique_ptr<Model> createModel(const std::string& name, const Params& params,
+                                   const std::string& path) {
+  const ModelInfo* info = findModel(name);
+  if (info == nullptr) {
+    std::string known;
+    for (const auto& m : modelRegistry()) known += (known.empty() ? "" : ", ") + m.name;
+    throw SpecError(path + ".name", "unknown model '" + name + "' (known: " + known + ")");
+  }
+  return info->create(info->schema.resolve(params, path + ".params"));
+}
+
+std::unique_ptr<Model> loadModel(BinaryReader& in) {
+  const std::string type = in.getString();
+  const ModelInfo* info = findModel(type);
+  if (info == nullptr) in.fail("unknown model type '" + type + "'");
+  Params params;
+  try {
+    params = info->schema.resolve(nlohmann::json::parse(in.getString()), "$.params");
+  } catch (const nlohmann::json::exception& e) {
+    in.fail(std::string("parameters are not valid JSON: ") + e.what());
+  } catch (const SpecError& e) {
+    in.fail(std::string("invalid parameters: ") + e.what());
+  }
+  auto model = info->create(params);
+  model->loadState(in);
+  return model;
+}
+
+std::string saveModelToBytes(const Model& model) {
+  BinaryWriter w;
+  model.save(w);
+  return w.take();
+}
+
+std::unique_ptr<Model> loadModelFromBytes(std::string_view bytes) {
+  BinaryReader r(bytes);
+  return loadModel(r);
+}
+
+}  // namespace rwb

@@ -1,0 +1,113 @@
+#pragma once
+/// \file
+/// Little binary (de)serialisation helpers for model state. The reader checks every length
+/// against what remains, so a truncated or tampered blob raises rwb::ModelError and never reads
+/// out of bounds. Layout is native little-endian (x86-64, aarch64).
+
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "core/util/error.h"
+
+namespace rwb {
+
+/// Appends values to a byte string.
+class BinaryWriter {
+ public:
+  template <typename T>
+    requires std::is_trivially_copyable_v<T>
+  void put(const T& v) {
+    buf_.append(reinterpret_cast<const char*>(&v), sizeof(T));
+  }
+  void putString(std::string_view s) {
+    put<std::uint64_t>(s.size());
+    buf_.append(s.data(), s.size());
+  }
+  template <typename T>
+    requires std::is_trivially_copyable_v<T>
+  void putVector(std::span<const T> v) {
+    put<std::uint64_t>(v.size());
+    if (!v.empty()) buf_.append(reinterpret_cast<const char*>(v.data()), v.size_bytes());
+  }
+  template <typename T>
+    requires std::is_trivially_copyable_v<T>
+  void putVector(const std::vector<T>& v) {
+    putVector(std::span<const T>(v));
+  }
+  void putStrings(const std::vector<std::string>& v) {
+    put<std::uint64_t>(v.size());
+    for (const auto& s : v) putString(s);
+  }
+  const std::string& bytes() const noexcept { return buf_; }
+  std::string take() { return std::move(buf_); }
+
+ private:
+  std::string buf_;
+};
+
+/// Reads values written by BinaryWriter, with bounds checks.
+class BinaryReader {
+ public:
+  explicit BinaryReader(std::string_view bytes, std::string what = "model state")
+      : data_(bytes), what_(std::move(what)) {}
+
+  template <typename T>
+    requires std::is_trivially_copyable_v<T>
+  T get() {
+    need(sizeof(T));
+    T v;
+    std::memcpy(&v, data_.data() + pos_, sizeof(T));
+    pos_ += sizeof(T);
+    return v;
+  }
+  std::string getString() {
+    const auto n = get<std::uint64_t>();
+    need(n);
+    std::string s(data_.substr(pos_, n));
+    pos_ += n;
+    return s;
+  }
+  template <typename T>
+    requires std::is_trivially_copyable_v<T>
+  std::vector<T> getVector() {
+    const auto n = get<std::uint64_t>();
+    if (n > remaining() / (sizeof(T) == 0 ? 1 : sizeof(T))) fail("vector length out of range");
+    std::vector<T> v(n);
+    if (n > 0) std::memcpy(v.data(), data_.data() + pos_, n * sizeof(T));
+    pos_ += n * sizeof(T);
+    return v;
+  }
+  std::vector<std::string> getStrings() {
+    const auto n = get<std::uint64_t>();
+    if (n > remaining() / sizeof(std::uint64_t)) fail("string list length out of range");
+    std::vector<std::string> v;
+    v.reserve(n);
+    for (std::uint64_t i = 0; i < n; ++i) v.push_back(getString());
+    return v;
+  }
+  std::size_t remaining() const noexcept { return data_.size() - pos_; }
+  bool atEnd() const noexcept { return pos_ == data_.size(); }
+  /// Throws ModelError("<what>: <reason>").
+  [[noreturn]] void fail(const std::string& reason) const {
+    throw ModelError(what_ + ": " + reason);
+  }
+  /// Fails unless cond holds; use to validate sizes and indices after reading them.
+  void check(bool cond, const char* reason) const {
+    if (!cond) fail(reason);
+  }
+
+ private:
+  void need(std::uint64_t n) const {
+    if (n > remaining()) fail("truncated (needs " + std::to_string(n) + " more bytes)");
+  }
+  std::string_view data_;
+  std::size_t pos_ = 0;
+  std::string what_;
+};
+
+}  // namespace rwb

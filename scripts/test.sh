@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds RecWorkbench (Release) and runs the whole test suite. Used by the README and by CI.
+# Usage: scripts/test.sh [BUILD_DIR] (default: build). Extra CMake options via RWB_CMAKE_ARGS,
+# e.g. RWB_CMAKE_ARGS="-DRWB_SANITIZE=ON" scripts/test.sh build-asan
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build_dir=${1:-build}
+jobs=$(nproc)
+# shellcheck disable=SC2086
+cmake -S . -B "$build_dir" -G Ninja ${RWB_CMAKE_ARGS:-}
+cmake --build "$build_dir" -j "$jobs"
+# The GUI tests use Qt's offscreen platform: no display needed.
+export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
+ctest --test-dir "$build_dir" --output-on-failure -j "$jobs"

@@ -1,0 +1,40 @@
+#include "test_support.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+
+namespace rwb::test {
+
+std::filesystem::path sourceDir() { return std::filesystem::path(RWB_SOURCE_DIR); }
+
+std::optional<std::filesystem::path> sharedDataDir() {
+  if (const char* env = std::getenv("RWB_SHARED_DATA"); env != nullptr && *env != '\0') {
+    if (std::filesystem::is_directory(env)) return std::filesystem::path(env);
+    return std::nullopt;
+  }
+  auto p = sourceDir().parent_path() / "shared" / "data";
+  if (std::filesystem::is_directory(p / "ml-100k")) return p;
+  return std::nullopt;
+}
+
+TempDir::TempDir() {
+  static std::atomic<int> counter{0};
+  std::random_device rd;
+  path_ = std::filesystem::temp_directory_path() /
+          ("rwb-test-" + std::to_string(rd()) + "-" + std::to_string(counter++));
+  std::filesystem::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+void writeFile(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+}  // namespace rwb::test
