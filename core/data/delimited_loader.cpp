@@ -133,6 +133,7 @@ LoadResult loadDelimited(const std::string& path, const DelimitedOptions& option
     }
   }
   ctx.throwIfStopped();
+  sink.finish();
   if (blankLines > 0) {
     result.notes.push_back(path + ": " + std::to_string(blankLines) + " blank line(s) ignored");
   }

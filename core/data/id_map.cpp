@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <charconv>
 
 #include "core/util/error.h"
 
@@ -60,11 +61,7 @@ Index IdMap::intern(std::string_view id) {
     if (names_.size() >= static_cast<std::size_t>(kNoIndex) - 1) {
       throw Error("too many distinct ids (more than 4,294,967,294)");
     }
-    if (at >= direct_.size()) {
-      std::size_t grow = std::max<std::size_t>(direct_.size() * 2, 1024);
-      while (grow <= at) grow *= 2;
-      direct_.resize(std::min<std::size_t>(grow, kDirectLimit), kNoIndex);
-    }
+    if (at >= direct_.size()) growDirect(at);
     const auto index = static_cast<Index>(names_.size());
     names_.emplace_back(id);
     direct_[at] = index;
@@ -85,6 +82,42 @@ Index IdMap::intern(std::string_view id) {
   }
   slots_[pos] = {tagOf(h), index};
   return index;
+}
+
+void IdMap::growDirect(std::size_t at) {
+  std::size_t grow = std::max<std::size_t>(direct_.size() * 2, 1024);
+  while (grow <= at) grow *= 2;
+  direct_.resize(std::min<std::size_t>(grow, kDirectLimit), kNoIndex);
+}
+
+bool IdMap::directId(std::string_view id, std::uint32_t& value) noexcept {
+  const auto v = directValue(id, kDirectLimit);
+  if (v < 0) return false;
+  value = static_cast<std::uint32_t>(v);
+  return true;
+}
+
+void IdMap::internDirect(std::span<Index> values) {
+  if (values.empty()) return;
+  const Index top = *std::max_element(values.begin(), values.end());
+  if (top >= direct_.size()) growDirect(top);
+  Index* table = direct_.data();
+  for (auto& v : values) {
+    const Index found = table[v];
+    if (found != kNoIndex) {
+      v = found;
+      continue;
+    }
+    if (names_.size() >= static_cast<std::size_t>(kNoIndex) - 1) {
+      throw Error("too many distinct ids (more than 4,294,967,294)");
+    }
+    const auto index = static_cast<Index>(names_.size());
+    char buf[16];
+    const auto res = std::to_chars(buf, buf + sizeof buf, v);
+    names_.emplace_back(buf, res.ptr);
+    table[v] = index;
+    v = index;
+  }
 }
 
 std::optional<Index> IdMap::find(std::string_view id) const {

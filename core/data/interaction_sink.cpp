@@ -210,12 +210,38 @@ void InteractionSink::row(std::span<const std::string_view> fields, std::uint64_
   }
   // Validate before mutating: interning comes last, so a rejected row adds no ids.
   ++counts_.rowsRead;
-  log.user.push_back(ds_.users.intern(user));
-  log.item.push_back(ds_.items.intern(item));
+  log.user.push_back(userIndex(user));
+  log.item.push_back(itemIndex(item));
   log.value.push_back(static_cast<float>(value));
   log.timestamp.push_back(time);
   if (plan_.event >= 0) log.event.push_back(event);
   ++counts_.rowsLoaded;
+}
+
+Index InteractionSink::userIndex(std::string_view id) {
+  if (deferUsers_) {
+    std::uint32_t v;
+    if (IdMap::directId(id, v)) return v;
+    ds_.users.internDirect(ds_.interactions.user);
+    deferUsers_ = false;
+  }
+  return ds_.users.intern(id);
+}
+
+Index InteractionSink::itemIndex(std::string_view id) {
+  if (deferItems_) {
+    std::uint32_t v;
+    if (IdMap::directId(id, v)) return v;
+    ds_.items.internDirect(ds_.interactions.item);
+    deferItems_ = false;
+  }
+  return ds_.items.intern(id);
+}
+
+void InteractionSink::finish() {
+  if (deferUsers_) ds_.users.internDirect(ds_.interactions.user);
+  if (deferItems_) ds_.items.internDirect(ds_.interactions.item);
+  deferUsers_ = deferItems_ = false;
 }
 
 std::uint64_t countDuplicatePairs(const Dataset& d) {

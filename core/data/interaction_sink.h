@@ -49,7 +49,19 @@ class InteractionSink {
   void reject(std::uint64_t line, std::uint64_t column, const std::string& reason,
               const std::string& detail = {});
 
+  /// Completes the interning of ids deferred by row(); call once after the last row (before
+  /// reading the dataset). Row-by-row results equal those of immediate interning.
+  void finish();
+
  private:
+  /// Ids that are canonical integers are first stored as their numeric value and interned in
+  /// bulk by finish() (IdMap::internDirect); the first other id of a column resolves what is
+  /// pending and switches that column to immediate interning, so first-appearance order holds.
+  Index userIndex(std::string_view id);
+  Index itemIndex(std::string_view id);
+  bool deferUsers_ = true;
+  bool deferItems_ = true;
+
   LoadResult& result_;
   LoadCounts& counts_;
   ColumnPlan plan_;

@@ -245,6 +245,7 @@ LoadResult loadSqlite(const std::string& path, const DatasetOptions& options, Ta
         }
         sink->row(f, row);
       });
+  if (sink) sink->finish();
   if (!sink) {
     // No rows: still validate the mapping so a wrong column name is reported.
     resolveColumns(names, names.size(), opt, where, 0);

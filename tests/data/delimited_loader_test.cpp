@@ -254,3 +254,15 @@ TEST_CASE("Delimited: cancel throws Cancelled", "[data][delimited]") {
   ctx.requestStop();
   CHECK_THROWS_AS(loadDelimited((dir / "c.csv").string(), {}, ctx), Cancelled);
 }
+
+TEST_CASE("Delimited: indices follow first appearance with mixed integer and text ids",
+          "[data][delimited]") {
+  // Guards the deferred bulk interning of integer ids: switching to text ids mid-file must not
+  // reorder indices.
+  const auto r = loadText("user,item\n5,10\n3,10\nx7,11\n5,12\n007,10\n3,x\n9,10\n");
+  const auto& d = r.dataset;
+  CHECK(d.users.names() == std::vector<std::string>{"5", "3", "x7", "007", "9"});
+  CHECK(d.items.names() == std::vector<std::string>{"10", "11", "12", "x"});
+  CHECK(d.interactions.user == std::vector<Index>{0, 1, 2, 0, 3, 1, 4});
+  CHECK(d.interactions.item == std::vector<Index>{0, 0, 1, 2, 0, 3, 0});
+}
