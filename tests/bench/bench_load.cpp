@@ -68,7 +68,7 @@ void generate(const std::string& path, std::size_t rows) {
   char tmp[32];
   auto put = [&](std::uint64_t v) {
     auto res = std::to_chars(tmp, tmp + sizeof tmp, v);
-    buf.append(tmp, res.ptr);
+    buf.append(tmp, static_cast<std::size_t>(res.ptr - tmp));
   };
   for (std::size_t r = 0; r < rows; ++r) {
     put(1 + rng() % 200000);
