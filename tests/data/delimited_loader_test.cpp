@@ -266,3 +266,25 @@ TEST_CASE("Delimited: indices follow first appearance with mixed integer and tex
   CHECK(d.interactions.user == std::vector<Index>{0, 1, 2, 0, 3, 1, 4});
   CHECK(d.interactions.item == std::vector<Index>{0, 0, 1, 2, 0, 3, 0});
 }
+
+TEST_CASE("Delimited: progress reaches 1 and stays within [0, 1]", "[data][delimited]") {
+  test::TempDir dir;
+  std::string text = "user,item,rating\n";
+  for (int i = 0; i < 100000; ++i)
+    text += std::to_string(i % 977) + "," + std::to_string(i % 313) + ",1\n";
+  test::writeFile(dir / "p.csv", text);
+  TaskContext ctx;
+  double last = -1, lo = 2, hi = -1;
+  ctx.setProgressCallback(
+      [&](double f, std::string_view) {
+        last = f;
+        lo = std::min(lo, f);
+        hi = std::max(hi, f);
+      },
+      std::chrono::milliseconds(0));
+  const auto r = loadDelimited((dir / "p.csv").string(), {}, ctx);
+  CHECK(r.dataset.numInteractions() == 100000);
+  CHECK(last == Approx(1.0));
+  CHECK(lo >= 0.0);
+  CHECK(hi <= 1.0);
+}
