@@ -5,12 +5,14 @@ namespace rwb::cli {
 // Each subcommand lives in its own cmd_<name>.cpp.
 Action registerModels(CLI::App&, Common&);
 Action registerInspect(CLI::App&, Common&);
+Action registerSplit(CLI::App&, Common&);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
       {"inspect", "Summarise a dataset: counts, density, quantiles, histogram, time span",
        registerInspect},
       {"models", "List the available models and their parameters", registerModels},
+      {"split", "Split interactions into train / test (/ valid) TSV files", registerSplit},
   };
   return list;
 }
