@@ -6,6 +6,7 @@ namespace rwb::cli {
 Action registerModels(CLI::App&, Common&);
 Action registerInspect(CLI::App&, Common&);
 Action registerSplit(CLI::App&, Common&);
+Action registerGenerate(CLI::App&, Common&);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
@@ -13,6 +14,8 @@ const std::vector<Command>& commands() {
        registerInspect},
       {"models", "List the available models and their parameters", registerModels},
       {"split", "Split interactions into train / test (/ valid) TSV files", registerSplit},
+      {"generate", "Write the seeded retail sample dataset (interactions, items, users)",
+       registerGenerate},
   };
   return list;
 }
