@@ -84,15 +84,28 @@ DuplicateResult removeDuplicates(const Dataset& data, const DuplicateOptions& op
   const std::size_t n = log.size();
   if (n > UINT32_MAX) throw Error("too many interactions for the duplicate filter");
   ctx.progress(0.0, "finding duplicates");
+  // Group by (user, item); within a group, time order with file order breaking ties. A counting
+  // sort by user first keeps the comparison sorts small and cache-friendly.
   std::vector<std::uint32_t> order(n);
-  std::iota(order.begin(), order.end(), 0u);
-  // Group by (user, item); within a group, time order with file order breaking ties.
-  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-    if (log.user[a] != log.user[b]) return log.user[a] < log.user[b];
-    if (log.item[a] != log.item[b]) return log.item[a] < log.item[b];
-    if (log.timestamp[a] != log.timestamp[b]) return log.timestamp[a] < log.timestamp[b];
-    return a < b;
-  });
+  {
+    std::vector<std::uint64_t> offsets(data.numUsers() + 1, 0);
+    for (auto u : log.user) ++offsets[u + 1];
+    for (std::size_t u = 0; u < data.numUsers(); ++u) offsets[u + 1] += offsets[u];
+    std::vector<std::uint64_t> next(offsets.begin(), offsets.end() - 1);
+    for (std::uint32_t r = 0; r < n; ++r) order[next[log.user[r]]++] = r;
+    for (std::size_t u = 0; u < data.numUsers(); ++u) {
+      checkStop(ctx, u);
+      std::sort(order.begin() + static_cast<std::ptrdiff_t>(offsets[u]),
+                order.begin() + static_cast<std::ptrdiff_t>(offsets[u + 1]),
+                [&](std::uint32_t a, std::uint32_t b) {
+                  if (log.item[a] != log.item[b]) return log.item[a] < log.item[b];
+                  if (log.timestamp[a] != log.timestamp[b]) {
+                    return log.timestamp[a] < log.timestamp[b];
+                  }
+                  return a < b;
+                });
+    }
+  }
   ctx.throwIfStopped();
   std::vector<std::uint8_t> keep(n, 0);
   std::vector<float> value(log.value);
