@@ -7,6 +7,9 @@ Action registerModels(CLI::App&, Common&);
 Action registerInspect(CLI::App&, Common&);
 Action registerSplit(CLI::App&, Common&);
 Action registerGenerate(CLI::App&, Common&);
+Action registerExport(CLI::App&, Common&);
+Action registerScore(CLI::App&, Common&);
+Action registerServe(CLI::App&, Common&);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
@@ -16,6 +19,10 @@ const std::vector<Command>& commands() {
       {"split", "Split interactions into train / test (/ valid) TSV files", registerSplit},
       {"generate", "Write the seeded retail sample dataset (interactions, items, users)",
        registerGenerate},
+      {"export", "Fit a model and write it as one portable package file", registerExport},
+      {"score", "Batch-score users with a model package (top-k to TSV, CSV or SQLite)",
+       registerScore},
+      {"serve", "Serve a model package over HTTP/JSON for near-real-time use", registerServe},
   };
   return list;
 }
