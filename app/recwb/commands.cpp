@@ -5,6 +5,8 @@ namespace rwb::cli {
 // Each subcommand lives in its own cmd_<name>.cpp.
 Action registerModels(CLI::App&, Common&);
 Action registerInspect(CLI::App&, Common&);
+Action registerSplit(CLI::App&, Common&);
+Action registerGenerate(CLI::App&, Common&);
 Action registerExport(CLI::App&, Common&);
 Action registerScore(CLI::App&, Common&);
 Action registerServe(CLI::App&, Common&);
@@ -14,6 +16,9 @@ const std::vector<Command>& commands() {
       {"inspect", "Summarise a dataset: counts, density, quantiles, histogram, time span",
        registerInspect},
       {"models", "List the available models and their parameters", registerModels},
+      {"split", "Split interactions into train / test (/ valid) TSV files", registerSplit},
+      {"generate", "Write the seeded retail sample dataset (interactions, items, users)",
+       registerGenerate},
       {"export", "Fit a model and write it as one portable package file", registerExport},
       {"score", "Batch-score users with a model package (top-k to TSV, CSV or SQLite)",
        registerScore},
