@@ -10,6 +10,8 @@ Action registerGenerate(CLI::App&, Common&);
 Action registerExport(CLI::App&, Common&);
 Action registerScore(CLI::App&, Common&);
 Action registerServe(CLI::App&, Common&);
+Action registerEvaluate(CLI::App&, Common&);
+Action registerCompare(CLI::App&, Common&);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
@@ -23,6 +25,8 @@ const std::vector<Command>& commands() {
       {"score", "Batch-score users with a model package (top-k to TSV, CSV or SQLite)",
        registerScore},
       {"serve", "Serve a model package over HTTP/JSON for near-real-time use", registerServe},
+      {"evaluate", "Score a recommendations file against a test set", registerEvaluate},
+      {"compare", "Compare recommendation files: CIs, paired tests, effect sizes", registerCompare},
   };
   return list;
 }
