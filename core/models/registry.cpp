@@ -1,6 +1,7 @@
 #include "core/models/registry.h"
 
 #include "core/models/most_popular.h"
+#include "core/models/sar.h"
 #include "core/util/error.h"
 
 namespace rwb {
@@ -16,6 +17,7 @@ ModelInfo entry() {
 std::vector<ModelInfo> buildRegistry() {
   std::vector<ModelInfo> r;
   r.push_back(entry<MostPopular>());
+  r.push_back(entry<Sar>());
   return r;
 }
 }  // namespace
