@@ -125,6 +125,37 @@ void keepTopK(std::span<const Index> cols, std::span<const T> vals, std::size_t 
   }
 }
 
+template <typename T>
+ItemMatrix<T> transposeItems(const ItemMatrix<T>& m) {
+  ItemMatrix<T> t;
+  t.n = m.n;
+  t.offsets.assign(m.n + 1, 0);
+  for (Index c : m.indices) ++t.offsets[c + 1];
+  for (std::size_t i = 0; i < m.n; ++i) t.offsets[i + 1] += t.offsets[i];
+  t.indices.resize(m.indices.size());
+  t.values.resize(m.values.size());
+  std::vector<std::uint64_t> next(t.offsets.begin(), t.offsets.end() - 1);
+  for (std::size_t r = 0; r < m.n; ++r) {
+    for (auto p = m.offsets[r]; p < m.offsets[r + 1]; ++p) {
+      const auto dst = next[m.indices[p]]++;
+      t.indices[dst] = static_cast<Index>(r);
+      t.values[dst] = m.values[p];
+    }
+  }
+  return t;
+}
+
+void scoreFromItemRows(const ItemMatrix<float>& m, std::span<const Index> items,
+                       std::span<const float> weights, std::span<float> out) {
+  std::fill(out.begin(), out.end(), 0.0f);
+  for (std::size_t k = 0; k < items.size(); ++k) {
+    const float w = weights.empty() ? 1.0f : weights[k];
+    const auto cols = m.rowIndices(items[k]);
+    const auto vals = m.rowValues(items[k]);
+    for (std::size_t t = 0; t < cols.size(); ++t) out[cols[t]] += w * vals[t];
+  }
+}
+
 void runWithThreads(int threads, const std::function<void()>& fn) {
   if (threads <= 0) {
     fn();
@@ -155,6 +186,7 @@ template ItemMatrix<double> buildItemRows<double>(const Csr&, const Csr&, bool,
                                                   std::span<const double>,
                                                   const RowTransform<double>&, TaskContext&,
                                                   const char*);
+template ItemMatrix<float> transposeItems<float>(const ItemMatrix<float>&);
 template void keepTopK<float>(std::span<const Index>, std::span<const float>, std::size_t,
                               std::vector<Index>&, std::vector<float>&);
 template void keepTopK<double>(std::span<const Index>, std::span<const double>, std::size_t,

@@ -94,6 +94,16 @@ template <typename T>
 void keepTopK(std::span<const Index> cols, std::span<const T> vals, std::size_t k,
               std::vector<Index>& outCols, std::vector<T>& outVals);
 
+/// Transposes a square item matrix (rows become columns), keeping rows sorted.
+template <typename T>
+ItemMatrix<T> transposeItems(const ItemMatrix<T>& m);
+
+/// Item-based scoring: out[j] = sum over k of weights[k] * m(items[k], j) (weights empty = all
+/// ones), accumulated in float over items in the given order. out must have m.n entries; it is
+/// overwritten.
+void scoreFromItemRows(const ItemMatrix<float>& m, std::span<const Index> items,
+                       std::span<const float> weights, std::span<float> out);
+
 /// Runs fn inside a TBB arena of `threads` threads when threads > 0, otherwise in the caller's
 /// arena (so a caller that limits concurrency is respected).
 void runWithThreads(int threads, const std::function<void()>& fn);

@@ -113,6 +113,15 @@ inline std::pair<Dataset, Dataset> carveValidation(const Dataset& train, std::ui
   return {train.withRows(fit), train.withRows(valid)};
 }
 
+// "<prefix><block>_<index>" (built by appending: GCC 12 warns falsely on "x" + to_string()).
+inline std::string blockId(char prefix, std::size_t block, std::size_t index) {
+  std::string s(1, prefix);
+  s += std::to_string(block);
+  s += '_';
+  s += std::to_string(index);
+  return s;
+}
+
 // Planted structure: `blocks` groups of users and items; each user interacts with a random
 // `perUser` items of its own block only (plus nothing else). A user's held-out block items are
 // the obvious recommendations. Timestamps increase with the row number.
@@ -123,12 +132,12 @@ inline Dataset blockDataset(std::size_t blocks, std::size_t usersPerBlock,
   std::int64_t t = 1'600'000'000;
   for (std::size_t b = 0; b < blocks; ++b) {
     for (std::size_t i = 0; i < itemsPerBlock; ++i) {
-      d.items.intern("i" + std::to_string(b) + "_" + std::to_string(i));
+      d.items.intern(blockId('i', b, i));
     }
   }
   for (std::size_t b = 0; b < blocks; ++b) {
     for (std::size_t u = 0; u < usersPerBlock; ++u) {
-      const Index user = d.users.intern("u" + std::to_string(b) + "_" + std::to_string(u));
+      const Index user = d.users.intern(blockId('u', b, u));
       std::vector<Index> items(itemsPerBlock);
       for (std::size_t i = 0; i < itemsPerBlock; ++i) {
         items[i] = static_cast<Index>(b * itemsPerBlock + i);
