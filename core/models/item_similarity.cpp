@@ -47,34 +47,62 @@ ItemMatrix<T> buildItemRows(const Csr& userItem, const Csr& itemUser, bool binar
         RowScratch& s = scratch.local();
         for (std::size_t i = r.begin(); i != r.end(); ++i) {
           if (ctx.stopRequested()) return;
-          const Index tag = static_cast<Index>(i + 1);
-          s.touched.clear();
           const auto users = itemUser.rowIndices(i);
           const auto uvals = itemUser.rowValues(i);
-          for (std::size_t a = 0; a < users.size(); ++a) {
-            const Index u = users[a];
-            double w = binary ? 1.0 : static_cast<double>(uvals[a]);
-            if (weighted) w *= userWeight[u];
-            const auto items = userItem.rowIndices(u);
-            const auto ivals = userItem.rowValues(u);
-            for (std::size_t b = 0; b < items.size(); ++b) {
-              const Index j = items[b];
-              if (s.mark[j] != tag) {
-                s.mark[j] = tag;
-                s.acc[j] = 0.0;
-                s.touched.push_back(j);
-              }
-              s.acc[j] += binary ? w : w * static_cast<double>(ivals[b]);
-            }
-          }
-          std::sort(s.touched.begin(), s.touched.end());
-          s.vals.resize(s.touched.size());
+          std::size_t work = 0;
+          for (const Index u : users) work += userItem.rowSize(u);
           std::size_t m = 0;
-          for (std::size_t t = 0; t < s.touched.size(); ++t) {
-            const double v = s.acc[s.touched[t]];
-            if (v == 0.0) continue;
-            s.touched[m] = s.touched[t];
-            s.vals[m++] = v;
+          if (work * 4 >= n) {
+            // Dense row: plain accumulation, then one scan (cheaper than marking and sorting).
+            std::fill(s.acc.begin(), s.acc.end(), 0.0);
+            for (std::size_t a = 0; a < users.size(); ++a) {
+              const Index u = users[a];
+              double w = binary ? 1.0 : static_cast<double>(uvals[a]);
+              if (weighted) w *= userWeight[u];
+              const auto items = userItem.rowIndices(u);
+              const auto ivals = userItem.rowValues(u);
+              if (binary) {
+                for (const Index j : items) s.acc[j] += w;
+              } else {
+                for (std::size_t b = 0; b < items.size(); ++b) {
+                  s.acc[items[b]] += w * static_cast<double>(ivals[b]);
+                }
+              }
+            }
+            s.touched.resize(n);
+            s.vals.resize(n);
+            for (std::size_t j = 0; j < n; ++j) {
+              if (s.acc[j] == 0.0) continue;
+              s.touched[m] = static_cast<Index>(j);
+              s.vals[m++] = s.acc[j];
+            }
+          } else {
+            const Index tag = static_cast<Index>(i + 1);
+            s.touched.clear();
+            for (std::size_t a = 0; a < users.size(); ++a) {
+              const Index u = users[a];
+              double w = binary ? 1.0 : static_cast<double>(uvals[a]);
+              if (weighted) w *= userWeight[u];
+              const auto items = userItem.rowIndices(u);
+              const auto ivals = userItem.rowValues(u);
+              for (std::size_t b = 0; b < items.size(); ++b) {
+                const Index j = items[b];
+                if (s.mark[j] != tag) {
+                  s.mark[j] = tag;
+                  s.acc[j] = 0.0;
+                  s.touched.push_back(j);
+                }
+                s.acc[j] += binary ? w : w * static_cast<double>(ivals[b]);
+              }
+            }
+            std::sort(s.touched.begin(), s.touched.end());
+            s.vals.resize(s.touched.size());
+            for (std::size_t t = 0; t < s.touched.size(); ++t) {
+              const double v = s.acc[s.touched[t]];
+              if (v == 0.0) continue;
+              s.touched[m] = s.touched[t];
+              s.vals[m++] = v;
+            }
           }
           transform(static_cast<Index>(i), std::span<const Index>(s.touched.data(), m),
                     std::span<const double>(s.vals.data(), m), rowCols[i], rowVals[i]);

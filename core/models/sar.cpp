@@ -11,6 +11,13 @@ namespace rwb {
 namespace {
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
+// y += a * x over n doubles. Cloned for AVX2 (chosen at load time by the CPU); no FMA is
+// enabled, so every element rounds exactly as the scalar a * x + y does.
+__attribute__((target_clones("avx2", "default"))) void addScaled(double a, const double* x,
+                                                                  double* y, std::size_t n) {
+  for (std::size_t j = 0; j < n; ++j) y[j] += a * x[j];
+}
+
 enum class SarSimilarity {
   kCooccurrence,
   kJaccard,
@@ -195,7 +202,37 @@ void Sar::fitModel(const TrainingData& data, TaskContext& ctx) {
   affinityOffsets_ = std::move(offsets);
   affinity_ = std::move(affinity);
   similarity_ = std::move(sim);
+  buildDenseView();
   ctx.progress(1.0, "fitted");
+}
+
+void Sar::buildDenseView() {
+  const std::size_t n = similarity_.n;
+  untrained_.clear();
+  const auto& pop = itemPopularity();
+  for (std::size_t j = 0; j < pop.size(); ++j) {
+    if (pop[j] <= 0.0f) untrained_.push_back(static_cast<Index>(j));
+  }
+  dense_.clear();
+  denseRow_.assign(n, -1);
+  if (n == 0) return;
+  std::vector<Index> rows;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (similarity_.rowIndices(i).size() * 8 >= n) rows.push_back(static_cast<Index>(i));
+  }
+  std::stable_sort(rows.begin(), rows.end(), [&](Index x, Index y) {
+    return similarity_.rowIndices(x).size() > similarity_.rowIndices(y).size();
+  });
+  const std::size_t budget = (64u << 20) / (n * sizeof(double));
+  if (rows.size() > budget) rows.resize(budget);
+  dense_.assign(rows.size() * n, 0.0);
+  for (std::size_t slot = 0; slot < rows.size(); ++slot) {
+    const Index i = rows[slot];
+    denseRow_[i] = static_cast<std::int64_t>(slot);
+    const auto cols = similarity_.rowIndices(i);
+    const auto vals = similarity_.rowValues(i);
+    for (std::size_t t = 0; t < cols.size(); ++t) dense_[slot * n + cols[t]] = vals[t];
+  }
 }
 
 void Sar::scoreDense(Index user, std::vector<double>& acc) const {
@@ -203,8 +240,13 @@ void Sar::scoreDense(Index user, std::vector<double>& acc) const {
   const auto items = seenItems(user);
   const auto aff = affinities(user);
   // Ascending source item, like the reference's CSR x dense product, so sums round the same.
+  const std::size_t n = numItems();
   for (std::size_t k = 0; k < items.size(); ++k) {
     const double a = aff[k];
+    if (const auto slot = denseRow_[items[k]]; slot >= 0) {
+      addScaled(a, dense_.data() + static_cast<std::size_t>(slot) * n, acc.data(), n);
+      continue;
+    }
     const auto cols = similarity_.rowIndices(items[k]);
     const auto vals = similarity_.rowValues(items[k]);
     for (std::size_t t = 0; t < cols.size(); ++t) acc[cols[t]] += a * vals[t];
@@ -214,10 +256,8 @@ void Sar::scoreDense(Index user, std::vector<double>& acc) const {
 void Sar::scoreAllItems(Index user, std::span<float> out) const {
   thread_local std::vector<double> acc;
   scoreDense(user, acc);
-  const auto& pop = itemPopularity();
-  for (std::size_t j = 0; j < out.size(); ++j) {
-    out[j] = pop[j] > 0.0f ? static_cast<float>(acc[j]) : kNegInf;
-  }
+  for (std::size_t j = 0; j < out.size(); ++j) out[j] = static_cast<float>(acc[j]);
+  for (const Index j : untrained_) out[j] = kNegInf;
 }
 
 void Sar::scoreItems(Index user, std::span<const Index> items, std::span<float> out) const {
@@ -244,11 +284,14 @@ void Sar::loadModelState(BinaryReader& in) {
   affinityOffsets_ = std::move(offsets);
   affinity_ = std::move(affinity);
   similarity_ = std::move(sim);
+  buildDenseView();
 }
 
 std::size_t Sar::memoryBytes() const {
   return Model::memoryBytes() + affinity_.size() * sizeof(double) +
-         affinityOffsets_.size() * sizeof(std::uint64_t) + similarity_.memoryBytes();
+         affinityOffsets_.size() * sizeof(std::uint64_t) + similarity_.memoryBytes() +
+         dense_.size() * sizeof(double) + denseRow_.size() * sizeof(std::int64_t) +
+         untrained_.size() * sizeof(Index);
 }
 
 }  // namespace rwb

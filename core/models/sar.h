@@ -48,6 +48,14 @@ class Sar final : public Model {
 
  private:
   void scoreDense(Index user, std::vector<double>& acc) const;
+  void buildDenseView();
+
+  /// Dense copies of the fullest similarity rows (at least 1/8 filled, fullest first, at most
+  /// 64 MB in all): scoring adds them as vectorised rows, with the same sums as the sparse path
+  /// (adding exact zeros changes no double). denseRow_[i] is the row's slot or -1.
+  std::vector<double> dense_;
+  std::vector<std::int64_t> denseRow_;
+  std::vector<Index> untrained_;  ///< items without training interactions (score -infinity)
 
   std::vector<std::uint64_t> affinityOffsets_;  ///< per user, into affinity_ (= seen offsets)
   std::vector<double> affinity_;
