@@ -8,6 +8,7 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 #include "core/models/item_similarity.h"
@@ -42,7 +43,7 @@ ModelInfo Ease::info() {
   m.schema.params = {
       {"lambda",
        ParamType::kFloat,
-       250.0,
+       600.0,
        1e-6,
        1e7,
        true,
@@ -293,6 +294,15 @@ void Ease::loadModelState(BinaryReader& in) {
 std::size_t Ease::memoryBytes() const {
   return Model::memoryBytes() + b_.size() * sizeof(float) + userValues_.size() * sizeof(float) +
          userOffsets_.size() * sizeof(std::uint64_t);
+}
+
+std::vector<ScoredItem> Ease::similarItems(Index item, std::size_t k) const {
+  checkItemQuery(type(), isFitted(), item, numItems());
+  const std::size_t n = numItems();
+  std::vector<float> row(b_.begin() + static_cast<std::ptrdiff_t>(item * n),
+                         b_.begin() + static_cast<std::ptrdiff_t>((item + 1) * n));
+  row[item] = -std::numeric_limits<float>::infinity();
+  return topK(row, k);
 }
 
 }  // namespace rwb

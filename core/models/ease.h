@@ -31,6 +31,9 @@ class Ease final : public Model {
   static ModelInfo info();
   std::string type() const override { return "ease"; }
   std::size_t memoryBytes() const override;
+  /// The k items with the largest learned weight from `item` (its row of the item-item
+  /// matrix, itself excluded; ties by index). Throws ModelError when unfitted or out of range.
+  std::vector<ScoredItem> similarItems(Index item, std::size_t k) const override;
 
   /// What fitting `items` items would need, in the given precision (4 or 8 bytes).
   static EaseEstimate estimate(std::size_t items, std::size_t bytesPerValue);

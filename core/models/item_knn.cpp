@@ -165,4 +165,11 @@ std::size_t ItemKnn::memoryBytes() const {
          userOffsets_.size() * sizeof(std::uint64_t) + weights_.memoryBytes();
 }
 
+std::vector<ScoredItem> ItemKnn::similarItems(Index item, std::size_t k) const {
+  checkItemQuery(type(), isFitted(), item, numItems());
+  std::vector<float> row(numItems());
+  rowAsScores(weights_, item, row);
+  return topK(row, k);
+}
+
 }  // namespace rwb

@@ -26,6 +26,9 @@ class ItemKnn final : public Model {
   static ModelInfo info();
   std::string type() const override { return "itemknn"; }
   std::size_t memoryBytes() const override;
+  /// The k items with the largest learned weight from `item` (its row of the item-item
+  /// matrix, itself excluded; ties by index). Throws ModelError when unfitted or out of range.
+  std::vector<ScoredItem> similarItems(Index item, std::size_t k) const override;
   /// Fitted weights, rows = source (the user's item j), columns = target items i.
   const ItemMatrix<float>& weights() const noexcept { return weights_; }
 

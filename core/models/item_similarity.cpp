@@ -184,6 +184,14 @@ void scoreFromItemRows(const ItemMatrix<float>& m, std::span<const Index> items,
   }
 }
 
+void checkItemQuery(const std::string& model, bool fitted, Index item, std::size_t numItems) {
+  if (!fitted) throw ModelError(model + ": the model is not fitted");
+  if (item >= numItems) {
+    throw ModelError(model + ": item index " + std::to_string(item) + " out of range (" +
+                     std::to_string(numItems) + " items)");
+  }
+}
+
 void runWithThreads(int threads, const std::function<void()>& fn) {
   if (threads <= 0) {
     fn();

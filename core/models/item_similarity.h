@@ -6,9 +6,12 @@
 
 #include <tbb/task_arena.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "core/data/csr.h"
@@ -103,6 +106,20 @@ ItemMatrix<T> transposeItems(const ItemMatrix<T>& m);
 /// overwritten.
 void scoreFromItemRows(const ItemMatrix<float>& m, std::span<const Index> items,
                        std::span<const float> weights, std::span<float> out);
+
+/// Writes row i of m into out (length m.n) as a dense vector: stored entries keep their value,
+/// every other entry and the diagonal become -infinity (so topK() skips them).
+template <typename T>
+void rowAsScores(const ItemMatrix<T>& m, Index i, std::span<float> out) {
+  std::fill(out.begin(), out.end(), -std::numeric_limits<float>::infinity());
+  const auto cols = m.rowIndices(i);
+  const auto vals = m.rowValues(i);
+  for (std::size_t t = 0; t < cols.size(); ++t) out[cols[t]] = static_cast<float>(vals[t]);
+  out[i] = -std::numeric_limits<float>::infinity();
+}
+
+/// Throws ModelError unless the model is fitted and item < numItems (used by similarItems).
+void checkItemQuery(const std::string& model, bool fitted, Index item, std::size_t numItems);
 
 /// Runs fn inside a TBB arena of `threads` threads when threads > 0, otherwise in the caller's
 /// arena (so a caller that limits concurrency is respected).

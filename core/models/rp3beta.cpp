@@ -115,4 +115,11 @@ void Rp3beta::loadModelState(BinaryReader& in) {
 
 std::size_t Rp3beta::memoryBytes() const { return Model::memoryBytes() + weights_.memoryBytes(); }
 
+std::vector<ScoredItem> Rp3beta::similarItems(Index item, std::size_t k) const {
+  checkItemQuery(type(), isFitted(), item, numItems());
+  std::vector<float> row(numItems());
+  rowAsScores(weights_, item, row);
+  return topK(row, k);
+}
+
 }  // namespace rwb

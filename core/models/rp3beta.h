@@ -25,6 +25,9 @@ class Rp3beta final : public Model {
   static ModelInfo info();
   std::string type() const override { return "rp3beta"; }
   std::size_t memoryBytes() const override;
+  /// The k items with the largest learned weight from `item` (its row of the item-item
+  /// matrix, itself excluded; ties by index). Throws ModelError when unfitted or out of range.
+  std::vector<ScoredItem> similarItems(Index item, std::size_t k) const override;
   /// Fitted transition weights, rows = source items.
   const ItemMatrix<float>& weights() const noexcept { return weights_; }
 

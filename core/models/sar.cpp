@@ -14,7 +14,7 @@ constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 // y += a * x over n doubles. Cloned for AVX2 (chosen at load time by the CPU); no FMA is
 // enabled, so every element rounds exactly as the scalar a * x + y does.
 __attribute__((target_clones("avx2", "default"))) void addScaled(double a, const double* x,
-                                                                  double* y, std::size_t n) {
+                                                                 double* y, std::size_t n) {
   for (std::size_t j = 0; j < n; ++j) y[j] += a * x[j];
 }
 
@@ -292,6 +292,13 @@ std::size_t Sar::memoryBytes() const {
          affinityOffsets_.size() * sizeof(std::uint64_t) + similarity_.memoryBytes() +
          dense_.size() * sizeof(double) + denseRow_.size() * sizeof(std::int64_t) +
          untrained_.size() * sizeof(Index);
+}
+
+std::vector<ScoredItem> Sar::similarItems(Index item, std::size_t k) const {
+  checkItemQuery(type(), isFitted(), item, numItems());
+  std::vector<float> row(numItems());
+  rowAsScores(similarity_, item, row);
+  return topK(row, k);
 }
 
 }  // namespace rwb

@@ -33,6 +33,9 @@ class Sar final : public Model {
   static ModelInfo info();
   std::string type() const override { return "sar"; }
   std::size_t memoryBytes() const override;
+  /// The k items with the largest learned weight from `item` (its row of the item-item
+  /// matrix, itself excluded; ties by index). Throws ModelError when unfitted or out of range.
+  std::vector<ScoredItem> similarItems(Index item, std::size_t k) const override;
 
   /// The fitted item-item similarity (rows = source items), for inspection and tests.
   const ItemMatrix<double>& similarity() const noexcept { return similarity_; }

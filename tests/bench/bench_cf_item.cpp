@@ -126,8 +126,8 @@ int speedCase(const std::string& name) {
     timeFitRecommend("EASE fit, recsplit (double)", "ease", {{"precision", "double"}}, data.train,
                      3, false);
   } else if (name == "itemknn" || name == "rp3beta") {
-    timeFitRecommend(name + " fit + top-10 all users, recsplit", name, Params::object(),
-                     data.train, 5, true);
+    timeFitRecommend(name + " fit + top-10 all users, recsplit", name, Params::object(), data.train,
+                     5, true);
   } else {
     std::fprintf(stderr, "unknown case %s\n", name.c_str());
     return 2;
@@ -152,7 +152,8 @@ int quality() {
   const auto shared = sharedDir();
   const auto data = test::loadRecsplit(shared);
   for (const char* name : {"sar", "itemknn", "rp3beta", "ease"}) {
-    printMetrics(std::string(name) + " (defaults), test", evaluate(name, {}, data.train, data.test));
+    printMetrics(std::string(name) + " (defaults), test",
+                 evaluate(name, {}, data.train, data.test));
   }
   return 0;
 }
@@ -181,11 +182,12 @@ int tune() {
     std::fflush(stdout);
   };
   std::vector<Params> grid;
-  for (double l : {50.0, 100.0, 200.0, 300.0, 400.0, 600.0, 1000.0}) grid.push_back({{"lambda", l}});
+  for (double l : {100.0, 200.0, 300.0, 400.0, 500.0, 600.0, 700.0, 800.0, 1000.0, 1500.0})
+    grid.push_back({{"lambda", l}});
   search("ease", grid);
   grid.clear();
-  for (double a : {0.4, 0.6, 0.8, 1.0}) {
-    for (double b : {0.0, 0.1, 0.2, 0.3, 0.4}) {
+  for (double a : {0.4, 0.6, 0.8, 1.0, 1.2}) {
+    for (double b : {0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7}) {
       for (int k : {50, 100, 200, 400}) {
         for (bool n : {true, false}) {
           grid.push_back({{"alpha", a}, {"beta", b}, {"k", k}, {"normalize", n}});
@@ -197,7 +199,7 @@ int tune() {
   grid.clear();
   for (double a : {0.1, 0.2, 0.3, 0.5, 0.7}) {
     for (double s : {0.0, 10.0, 50.0, 200.0}) {
-      for (int k : {25, 50, 100, 200, 400}) {
+      for (int k : {50, 100, 200, 400, 800}) {
         for (bool n : {false, true}) {
           grid.push_back({{"similarity", "asymmetric_cosine"},
                           {"alpha", a},
