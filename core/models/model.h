@@ -81,8 +81,8 @@ class Model {
 
   /// recommend() for many users, in parallel (TBB, within the caller's arena). Result i belongs
   /// to users[i]. Throws Cancelled when ctx is stopped.
-  std::vector<RecList> recommendBatch(std::span<const Index> users, std::size_t k,
-                                      bool excludeSeen, TaskContext& ctx) const;
+  std::vector<RecList> recommendBatch(std::span<const Index> users, std::size_t k, bool excludeSeen,
+                                      TaskContext& ctx) const;
 
   /// The k items most similar to `item` (excluding itself), for "more like this" and the
   /// GUI's item view. Default: cosine similarity of the items' training co-occurrence,
