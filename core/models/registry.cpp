@@ -1,5 +1,8 @@
 #include "core/models/registry.h"
 
+#include "core/models/biased_mf.h"
+#include "core/models/bpr.h"
+#include "core/models/ials.h"
 #include "core/models/most_popular.h"
 #include "core/util/error.h"
 
@@ -16,6 +19,9 @@ ModelInfo entry() {
 std::vector<ModelInfo> buildRegistry() {
   std::vector<ModelInfo> r;
   r.push_back(entry<MostPopular>());
+  r.push_back(entry<Ials>());
+  r.push_back(entry<Bpr>());
+  r.push_back(entry<BiasedMf>());
   return r;
 }
 }  // namespace
