@@ -39,9 +39,9 @@ struct SolveOptions {
 };
 
 // Solves every row of x against y: (YtY + l I + Y^T (C - I) Y) x = Y^T C p.
-void solveSide(FactorMatrix& x, const FactorMatrix& y, const Csr& c, const std::vector<float>& reg,
-               const SolveOptions& opt, TaskContext& ctx) {
-  const Eigen::MatrixXf yty = gram(y);
+// yty = gram(y), computed once by the caller and shared with the loss.
+void solveSide(FactorMatrix& x, const FactorMatrix& y, const Eigen::MatrixXf& yty, const Csr& c,
+               const std::vector<float>& reg, const SolveOptions& opt, TaskContext& ctx) {
   const Eigen::Index f = y.cols();
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, c.rows, 16),
                     [&](const tbb::blocked_range<std::size_t>& r) {
@@ -105,9 +105,9 @@ void solveSide(FactorMatrix& x, const FactorMatrix& y, const Csr& c, const std::
 }
 
 // The iALS objective, normalised as the `implicit` library does.
-double objective(const FactorMatrix& x, const FactorMatrix& y, const Csr& c,
-                 const std::vector<float>& regU, const std::vector<float>& regI, TaskContext& ctx) {
-  const Eigen::MatrixXf yty = gram(y);
+double objective(const FactorMatrix& x, const FactorMatrix& y, const Eigen::MatrixXf& yty,
+                 const Csr& c, const std::vector<float>& regU, const std::vector<float>& regI,
+                 TaskContext& ctx) {
   const Eigen::Index f = y.cols();
   std::vector<double> part(c.rows, 0.0);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, c.rows, 64),
@@ -165,7 +165,7 @@ ModelInfo Ials::info() {
        "Alternating epochs (users then items)"},
       {"regularization",
        ParamType::kFloat,
-       3.0,
+       30.0,
        0.0,
        1e6,
        true,
@@ -181,7 +181,7 @@ ModelInfo Ials::info() {
        "Frequency-scaled regularisation: lambda * n^exponent per row (0 = off, 1 = ALS-WR)"},
       {"alpha",
        ParamType::kFloat,
-       1.0,
+       3.0,
        0.0,
        1e6,
        true,
@@ -274,13 +274,15 @@ void Ials::fitModel(const TrainingData& data, TaskContext& ctx) {
       const double scale = paramDouble("init_scale");
       factor::randomNormal(x, scale, factor::mixSeed(data.seed, 1));
       factor::randomNormal(y, scale, factor::mixSeed(data.seed, 2));
+      Eigen::MatrixXf gy = gram(y);
       FactorMatrix bestX, bestY;
       double bestNdcg = -1.0;
       int sinceBest = 0;
       for (int epoch = 1; epoch <= iterations; ++epoch) {
-        solveSide(x, y, cu, regU, opt, ctx);
-        solveSide(y, x, ci, regI, opt, ctx);
-        EpochMetrics metrics{{"loss", objective(x, y, cu, regU, regI, ctx)}};
+        solveSide(x, y, gy, cu, regU, opt, ctx);
+        solveSide(y, x, gram(x), ci, regI, opt, ctx);
+        gy = gram(y);
+        EpochMetrics metrics{{"loss", objective(x, y, gy, cu, regU, regI, ctx)}};
         bool stop = false;
         if (data.validation != nullptr) {
           setFactors(x, y);
