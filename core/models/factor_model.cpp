@@ -262,6 +262,35 @@ std::vector<RecList> FactorModel::recommendBatch(std::span<const Index> users, s
   return out;
 }
 
+std::vector<ScoredItem> FactorModel::similarItems(Index item, std::size_t k) const {
+  if (!isFitted()) throw ModelError(type() + ": the model is not fitted");
+  if (item >= numItems()) {
+    throw ModelError(type() + ": item index " + std::to_string(item) + " out of range (" +
+                     std::to_string(numItems()) + " items)");
+  }
+  const auto& pop = itemPopularity();
+  if (pop[item] == 0.0f) return {};
+  auto norm = [&](Index i) {
+    double s = 0.0;
+    for (float v : itemFactors(i)) s += static_cast<double>(v) * v;
+    return std::sqrt(s);
+  };
+  const auto yi = itemFactors(item);
+  const double ni = norm(item);
+  std::vector<float> sim(numItems(), kNegInf);
+  if (ni == 0.0) return {};
+  for (Index j = 0; j < numItems(); ++j) {
+    if (j == item || pop[j] == 0.0f) continue;
+    const double nj = norm(j);
+    if (nj == 0.0) continue;
+    const auto yj = itemFactors(j);
+    double dot = 0.0;
+    for (std::size_t q = 0; q < factors_; ++q) dot += static_cast<double>(yi[q]) * yj[q];
+    sim[j] = static_cast<float>(dot / (ni * nj));
+  }
+  return topK(sim, k);
+}
+
 double FactorModel::validationNdcg(const Dataset& validation, std::size_t k) const {
   const Csr rel = validation.userItemMatrix(true);
   std::vector<Index> users;

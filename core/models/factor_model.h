@@ -34,6 +34,9 @@ class FactorModel : public Model {
 
   std::vector<RecList> recommendBatch(std::span<const Index> users, std::size_t k, bool excludeSeen,
                                       TaskContext& ctx) const override;
+  /// Cosine similarity of the item factor vectors, cos(y_i, y_j); items without training
+  /// interactions are neither queried (empty result) nor returned. Ties by item index.
+  std::vector<ScoredItem> similarItems(Index item, std::size_t k) const override;
   std::size_t memoryBytes() const override;
 
   /// Number of latent factors (0 before fit).

@@ -183,8 +183,9 @@ int recsplit(int argc, char** argv) {
       bestCpu = std::min(bestCpu, f.cpuSeconds);
     }
     const auto m = rankMetrics(*f.model, s.test, 10);
-    std::printf("%-10s fit %.3f s wall, %.3f s cpu  nDCG@10 %.4f  MAP@10 %.4f  P@10 %.4f  R@10 %.4f",
-                name.c_str(), best, bestCpu, m.ndcg, m.map, m.precision, m.recall);
+    std::printf(
+        "%-10s fit %.3f s wall, %.3f s cpu  nDCG@10 %.4f  MAP@10 %.4f  P@10 %.4f  R@10 %.4f",
+        name.c_str(), best, bestCpu, m.ndcg, m.map, m.precision, m.recall);
     if (auto* mf = dynamic_cast<const BiasedMf*>(f.model.get())) {
       const auto r = mf->evaluateRatings(s.test);
       std::printf("  RMSE %.4f  MAE %.4f  R2 %.4f", r.rmse, r.mae, r.r2);

@@ -217,3 +217,29 @@ TEST_CASE("factor models refuse to score before fit", "[models][factor]") {
     CHECK_THROWS_AS(m->recommend(0, 3), ModelError);
   }
 }
+
+TEST_CASE("factor models: similar items come from the same planted community", "[models][factor]") {
+  const auto p = test::plantedCommunities(60, 40, 8);
+  for (const std::string name : {"ials", "bpr"}) {
+    INFO(name);
+    Params params =
+        name == "ials"
+            ? Params{{"factors", 4}, {"iterations", 10}, {"regularization", 1.0}, {"alpha", 5.0}}
+            : Params{{"factors", 8}, {"epochs", 60}};
+    auto m = fitted(name, p.data, 42, 2, params);
+    std::size_t same = 0, total = 0;
+    for (Index i = 0; i < p.items; ++i) {
+      const auto sim = m->similarItems(i, 5);
+      REQUIRE(sim.size() == 5);
+      for (std::size_t r = 0; r < sim.size(); ++r) {
+        CHECK(sim[r].item != i);
+        CHECK(sim[r].score <= 1.0001f);
+        if (r > 0) CHECK(sim[r].score <= sim[r - 1].score);
+        same += p.groupOfItem(sim[r].item) == p.groupOfItem(i) ? 1 : 0;
+        ++total;
+      }
+    }
+    CHECK(static_cast<double>(same) / total >= 0.95);
+    CHECK_THROWS_AS(m->similarItems(static_cast<Index>(p.items), 3), ModelError);
+  }
+}
