@@ -1,10 +1,10 @@
 #include "core/models/registry.h"
 
-#include "core/models/ease.h"
-#include "core/models/item_knn.h"
 #include "core/models/biased_mf.h"
 #include "core/models/bpr.h"
+#include "core/models/ease.h"
 #include "core/models/ials.h"
+#include "core/models/item_knn.h"
 #include "core/models/most_popular.h"
 #include "core/models/rp3beta.h"
 #include "core/models/sar.h"
