@@ -346,6 +346,10 @@ EvalResult evaluate(const Dataset& train, const GroundTruth& truth, std::span<co
   const FlatLists flat = flatten(lists);
   const bool similarity = std::any_of(metrics.begin(), metrics.end(),
                                       [](const auto& m) { return m->needsSimilarity(); });
+  if (std::any_of(metrics.begin(), metrics.end(),
+                  [](const auto& m) { return m->needsSeenItems(); })) {
+    stats.buildUserIndex();
+  }
   if (similarity) {
     std::vector<Index> distinct(flat.items);
     std::sort(distinct.begin(), distinct.end());

@@ -52,6 +52,7 @@ class AucMetric final : public Metric {
  public:
   std::string name() const override { return "auc"; }
   MetricFamily family() const override { return MetricFamily::kRanking; }
+  bool needsSeenItems() const override { return true; }
   double userValue(const UserCase& c) const override {
     return userAuc(c.ranked, c.relevant, c.numCandidates);
   }
