@@ -59,6 +59,7 @@ struct Pass {
   std::span<const Index> users;  // aligned with flat lists
   const FlatLists* lists = nullptr;
   std::size_t globalCut = std::numeric_limits<std::size_t>::max();  // oracle: lists cut at k
+  bool perfectClassifier = false;  // oracle: classification scores equal the labels
 };
 
 struct PassResult {
@@ -211,11 +212,12 @@ PassResult runPass(const std::vector<std::unique_ptr<Metric>>& metrics, const Gr
         }
         if (labels == ClassificationLabels::kMembership) {
           labelV.push_back(p >= 0 ? 1.0 : 0.0);
-          scoreV.push_back(scores[j]);
         } else if (p >= 0) {
           labelV.push_back(vals[static_cast<std::size_t>(p)]);
-          scoreV.push_back(scores[j]);
+        } else {
+          continue;
         }
+        scoreV.push_back(pass.perfectClassifier ? labelV.back() : scores[j]);
       }
     }
     g.truth = truthV;
@@ -397,6 +399,7 @@ EvalResult evaluate(const Dataset& train, const GroundTruth& truth, std::span<co
     idealPass.users = idealUsers;
     idealPass.lists = &idealFlat;
     idealPass.globalCut = options.k;
+    idealPass.perfectClassifier = true;
     // The oracle of membership-labelled classification has only positives: undefined AUC.
     ideal = runPass(metrics, truth, stats, idealPass, all, idealCandidates, options.labels, ctx);
   }
