@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 
 #include "core/eval/ranking_metrics.h"
 
@@ -48,12 +49,18 @@ std::vector<std::uint64_t> recCounts(std::span<const std::span<const Index>> lis
 }  // namespace
 
 TrainStats::TrainStats(const Dataset& train, std::size_t catalogSize)
-    : itemCount_(std::max(catalogSize, train.numItems()), 0), numRows_(train.numInteractions()) {
+    : itemCount_(std::max(catalogSize, train.numItems()), 0),
+      numRows_(train.numInteractions()),
+      train_(&train) {
   for (const Index i : train.interactions.item) ++itemCount_[i];
   numTrainItems_ = static_cast<std::size_t>(
       std::count_if(itemCount_.begin(), itemCount_.end(), [](std::uint32_t c) { return c > 0; }));
-  byUser_ = train.userItemMatrix(true);
-  byItem_ = byUser_.transposed();
+}
+
+void TrainStats::buildUserIndex() {
+  if (hasUserIndex_) return;
+  byUser_ = train_->userItemMatrix(true);
+  hasUserIndex_ = true;
 }
 
 std::span<const Index> TrainStats::userItems(Index user) const noexcept {
@@ -68,6 +75,11 @@ void TrainStats::useItemFeatures(Eigen::MatrixXf features) {
 }
 
 void TrainStats::prepareSimilarity(std::span<const Index> items, TaskContext& ctx) {
+  buildUserIndex();
+  if (!similarityReady_) {
+    byItem_ = byUser_.transposed();
+    similarityReady_ = true;
+  }
   if (kind_ != SimilarityKind::kCooccurrence) return;
   std::vector<Index> todo;
   for (const Index i : items) {
@@ -100,6 +112,9 @@ double TrainStats::similarity(Index a, Index b) const {
     const double na = featureNorms_[a], nb = featureNorms_[b];
     if (na == 0.0 || nb == 0.0) return 0.0;
     return static_cast<double>(features_.row(a).dot(features_.row(b))) / (na * nb);
+  }
+  if (!similarityReady_) {
+    throw std::logic_error("TrainStats::similarity called before prepareSimilarity()");
   }
   const double ca = itemCount(a), cb = itemCount(b);
   if (ca == 0.0 || cb == 0.0) return 0.0;

@@ -28,7 +28,8 @@ enum class SimilarityKind {
 class TrainStats {
  public:
   /// catalogSize: number of item indices in use (>= train.numItems()); items beyond the
-  /// training id map simply have no training interactions.
+  /// training id map simply have no training interactions. Cheap (item counts only); the
+  /// user-item index is built by buildUserIndex() or prepareSimilarity().
   TrainStats(const Dataset& train, std::size_t catalogSize);
 
   std::size_t catalogSize() const noexcept { return itemCount_.size(); }
@@ -40,27 +41,35 @@ class TrainStats {
   std::uint32_t itemCount(Index item) const noexcept {
     return item < itemCount_.size() ? itemCount_[item] : 0;
   }
+  /// Builds the user x item index (userItems()); idempotent. Not thread-safe.
+  void buildUserIndex();
+  bool hasUserIndex() const noexcept { return hasUserIndex_; }
   /// Training items of a user, ascending (empty for users unseen in training).
+  /// Precondition: hasUserIndex() (otherwise every user looks unseen).
   std::span<const Index> userItems(Index user) const noexcept;
-  std::size_t numTrainUsers() const noexcept { return byUser_.rows; }
 
   /// Switches to cosine over feature vectors (row i = item i; rows beyond the matrix count as
   /// zero vectors). Default is co-occurrence.
   void useItemFeatures(Eigen::MatrixXf features);
   SimilarityKind similarityKind() const noexcept { return kind_; }
 
-  /// Precomputes co-occurrence rows for `items` (in parallel; no-op for features) so that
-  /// similarity(a, b) with a or b among them is a lookup. Throws Cancelled when ctx stops.
+  /// Builds the user index and, for co-occurrence, precomputes the rows of `items` (in
+  /// parallel) so that similarity(a, b) with a or b among them is a lookup. Must be called
+  /// before similarity(). Not thread-safe. Throws Cancelled when ctx stops.
   void prepareSimilarity(std::span<const Index> items, TaskContext& ctx);
 
-  /// Similarity of two items in [0, 1] (features: [-1, 1]); 1 when a == b. Exact whether or
-  /// not prepared (unprepared pairs are computed by intersecting user lists).
+  /// Similarity of two items in [0, 1] (features: [-1, 1]); 1 when a == b. Precondition:
+  /// prepareSimilarity() was called (std::logic_error otherwise); pairs whose items were not
+  /// among the prepared ones are computed exactly by intersecting their user lists.
   double similarity(Index a, Index b) const;
 
  private:
   std::vector<std::uint32_t> itemCount_;
   std::uint64_t numRows_ = 0;
   std::size_t numTrainItems_ = 0;
+  const Dataset* train_;
+  bool hasUserIndex_ = false;
+  bool similarityReady_ = false;
   Csr byUser_;  ///< binary user x item
   Csr byItem_;  ///< binary item x user
   SimilarityKind kind_ = SimilarityKind::kCooccurrence;

@@ -59,6 +59,7 @@ struct Pass {
   std::span<const Index> users;  // aligned with flat lists
   const FlatLists* lists = nullptr;
   std::size_t globalCut = std::numeric_limits<std::size_t>::max();  // oracle: lists cut at k
+  bool perfectClassifier = false;  // oracle: classification scores equal the labels
 };
 
 struct PassResult {
@@ -211,11 +212,12 @@ PassResult runPass(const std::vector<std::unique_ptr<Metric>>& metrics, const Gr
         }
         if (labels == ClassificationLabels::kMembership) {
           labelV.push_back(p >= 0 ? 1.0 : 0.0);
-          scoreV.push_back(scores[j]);
         } else if (p >= 0) {
           labelV.push_back(vals[static_cast<std::size_t>(p)]);
-          scoreV.push_back(scores[j]);
+        } else {
+          continue;
         }
+        scoreV.push_back(pass.perfectClassifier ? labelV.back() : scores[j]);
       }
     }
     g.truth = truthV;
@@ -346,6 +348,10 @@ EvalResult evaluate(const Dataset& train, const GroundTruth& truth, std::span<co
   const FlatLists flat = flatten(lists);
   const bool similarity = std::any_of(metrics.begin(), metrics.end(),
                                       [](const auto& m) { return m->needsSimilarity(); });
+  if (std::any_of(metrics.begin(), metrics.end(),
+                  [](const auto& m) { return m->needsSeenItems(); })) {
+    stats.buildUserIndex();
+  }
   if (similarity) {
     std::vector<Index> distinct(flat.items);
     std::sort(distinct.begin(), distinct.end());
@@ -393,6 +399,7 @@ EvalResult evaluate(const Dataset& train, const GroundTruth& truth, std::span<co
     idealPass.users = idealUsers;
     idealPass.lists = &idealFlat;
     idealPass.globalCut = options.k;
+    idealPass.perfectClassifier = true;
     // The oracle of membership-labelled classification has only positives: undefined AUC.
     ideal = runPass(metrics, truth, stats, idealPass, all, idealCandidates, options.labels, ctx);
   }

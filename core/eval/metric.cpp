@@ -52,6 +52,7 @@ class AucMetric final : public Metric {
  public:
   std::string name() const override { return "auc"; }
   MetricFamily family() const override { return MetricFamily::kRanking; }
+  bool needsSeenItems() const override { return true; }
   double userValue(const UserCase& c) const override {
     return userAuc(c.ranked, c.relevant, c.numCandidates);
   }
@@ -208,9 +209,9 @@ std::unique_ptr<Metric> createMetric(std::string_view requested, std::size_t def
   if (base == "mrr") return std::make_unique<ListMetric>("mrr" + at, reciprocalRankAtK, k);
   if (base == "map") {
     // The library's `map` cuts the list at k too but divides by all relevant items; its name
-    // carries no "@" (and "map@k" is the min(k, relevant) variant).
+    // carries no "@" ("map@k" is the min(k, relevant) variant).
     if (hasCut) return std::make_unique<ListMetric>("map" + at, averagePrecisionAtK, k);
-    if (k == defaultK) return std::make_unique<ListMetric>("map", averagePrecision, k);
+    return std::make_unique<ListMetric>("map", averagePrecision, k);
   }
   if (base == "ndcg") return std::make_unique<NdcgMetric>("ndcg" + at, Gain::kBinary, k);
   if (base == "ndcg_raw") return std::make_unique<NdcgMetric>("ndcg_raw" + at, Gain::kRaw, k);

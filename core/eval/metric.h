@@ -70,6 +70,8 @@ class Metric {
   virtual bool higherIsBetter() const { return true; }
   /// True when the metric needs item similarities (diversity, serendipity).
   virtual bool needsSimilarity() const { return false; }
+  /// True when the metric needs each user's training items (UserCase::seen, numCandidates).
+  virtual bool needsSeenItems() const { return needsSimilarity(); }
 };
 
 /// Creates a metric by name. Accepted forms (case-insensitive):

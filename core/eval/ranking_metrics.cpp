@@ -1,6 +1,7 @@
 #include "core/eval/ranking_metrics.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -12,6 +13,33 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 std::size_t cutoff(std::span<const Index> ranked, std::size_t k) noexcept {
   return std::min(ranked.size(), k);
+}
+
+// 1 / log2(rank + 1) for 1-based ranks, and its prefix sums (the binary IDCG), tabulated for
+// the usual cut-offs; larger ranks are computed directly.
+constexpr std::size_t kTable = 1024;
+struct Discounts {
+  std::array<double, kTable> at{};       // at[r] = 1 / log2(r + 2), r 0-based
+  std::array<double, kTable + 1> sum{};  // sum[m] = at[0] + ... + at[m-1]
+  Discounts() {
+    for (std::size_t r = 0; r < kTable; ++r) {
+      at[r] = 1.0 / std::log2(static_cast<double>(r) + 2.0);
+      sum[r + 1] = sum[r] + at[r];
+    }
+  }
+};
+const Discounts& discounts() {
+  static const Discounts d;
+  return d;
+}
+double discount(std::size_t r) {
+  return r < kTable ? discounts().at[r] : 1.0 / std::log2(static_cast<double>(r) + 2.0);
+}
+double discountSum(std::size_t m) {
+  if (m <= kTable) return discounts().sum[m];
+  double s = discounts().sum[kTable];
+  for (std::size_t r = kTable; r < m; ++r) s += discount(r);
+  return s;
 }
 
 double gainOf(float value, Gain gain) {
@@ -104,19 +132,21 @@ double ndcgAtK(std::span<const Index> ranked, std::span<const Index> relevant,
     const auto p = relevantPosition(relevant, ranked[r]);
     if (p < 0) continue;
     const double g = graded ? gainOf(values[static_cast<std::size_t>(p)], gain) : 1.0;
-    dcg += g / std::log2(static_cast<double>(r) + 2.0);
+    dcg += g * discount(r);
   }
   const std::size_t m = std::min(k, relevant.size());
   double idcg = 0.0;
   if (!graded) {
-    for (std::size_t r = 0; r < m; ++r) idcg += 1.0 / std::log2(static_cast<double>(r) + 2.0);
+    idcg = discountSum(m);
   } else {
-    // The ideal list orders the relevant items by gain, largest first.
-    std::vector<double> gains(relevant.size());
+    // The ideal list orders the relevant items by gain, largest first. The buffer is reused
+    // per thread: this runs once per user and metric.
+    thread_local std::vector<double> gains;
+    gains.resize(relevant.size());
     for (std::size_t j = 0; j < relevant.size(); ++j) gains[j] = gainOf(values[j], gain);
     std::partial_sort(gains.begin(), gains.begin() + static_cast<std::ptrdiff_t>(m), gains.end(),
                       std::greater<>());
-    for (std::size_t r = 0; r < m; ++r) idcg += gains[r] / std::log2(static_cast<double>(r) + 2.0);
+    for (std::size_t r = 0; r < m; ++r) idcg += gains[r] * discount(r);
   }
   // All-zero gains (raw gain of 0-valued items) make the user's nDCG undefined.
   if (!(idcg > 0.0)) return kNaN;

@@ -223,4 +223,13 @@ RecommendationFile loadRecommendations(const std::string& path, const Dataset& b
   return out;
 }
 
+EvalResult evaluateRecommendationFile(const Dataset& train, const Dataset& test,
+                                      const std::string& path, const EvalOptions& options,
+                                      TaskContext& ctx) {
+  TaskContext reading(ctx, 0.0, 0.5);
+  const RecommendationFile recs = loadRecommendations(path, test, {}, reading);
+  TaskContext scoring(ctx, 0.5, 1.0);
+  return evaluate(train, test, recs.listUsers, recs.lists, options, scoring);
+}
+
 }  // namespace rwb

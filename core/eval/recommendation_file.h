@@ -13,6 +13,7 @@
 #include "core/data/delimited_loader.h"
 #include "core/data/id_map.h"
 #include "core/data/load_result.h"
+#include "core/eval/evaluator.h"
 #include "core/models/model.h"
 #include "core/util/task_context.h"
 
@@ -46,5 +47,11 @@ struct RecommendationFile {
 /// or an item listed twice for one user; Cancelled when ctx stops.
 RecommendationFile loadRecommendations(const std::string& path, const Dataset& base,
                                        const RecFileOptions& options, TaskContext& ctx);
+
+/// Convenience: reads a recommendations file (ids mapped onto test, which must share the
+/// train's id maps) and evaluates it. Same errors as loadRecommendations() and evaluate().
+EvalResult evaluateRecommendationFile(const Dataset& train, const Dataset& test,
+                                      const std::string& path, const EvalOptions& options,
+                                      TaskContext& ctx);
 
 }  // namespace rwb

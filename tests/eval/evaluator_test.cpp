@@ -118,6 +118,18 @@ TEST_CASE("rating and classification metrics use the listed test pairs", "[eval]
   CHECK(r.value("roc_auc") == Approx(1.0));
   CHECK(r.find("rmse")->oracle == Approx(0.0));
   CHECK(r.find("rmse")->perUserValues.empty());
+  // Scores above 1 are not probabilities: the Brier score is refused, but only because of the
+  // run's own scores; the oracle (a perfect classifier) scores 0.
+  opt.metrics = {"brier"};
+  CHECK_THROWS_WITH(evaluate(f.train, f.test, users, lists, opt, ctx),
+                    Catch::Contains("outside [0, 1]"));
+  for (auto& l : lists) {
+    for (auto& s : l.items) s.score /= 10.0f;
+  }
+  const EvalResult b = evaluate(f.train, f.test, users, lists, opt, ctx);
+  // (0.35-1)^2 + (0.25-1)^2 + (0.09-0)^2 + (0.3-1)^2, over 4 listed items.
+  CHECK(b.value("brier") == Approx((0.4225 + 0.5625 + 0.0081 + 0.49) / 4).epsilon(1e-6));
+  CHECK(b.find("brier")->oracle == 0.0);
 }
 
 TEST_CASE("orderRecList sorts by score, ties by item index", "[eval]") {
@@ -172,4 +184,28 @@ TEST_CASE("recommendation files: header, rank column, ordering and errors", "[ev
                       Catch::Contains("s.tsv:2: expected at least 3 fields"));
     CHECK_THROWS_AS(loadRecommendations((dir / "missing.tsv").string(), f.test, {}, ctx), IoError);
   }
+}
+
+TEST_CASE("evaluate and evaluateRecommendationFile stop with Cancelled", "[eval]") {
+  Fixture f;
+  std::vector<Index> users = {f.u("a")};
+  std::vector<RecList> lists = {f.list({"i3"})};
+  TaskContext ctx;
+  ctx.requestStop();
+  CHECK_THROWS_AS(evaluate(f.train, f.test, users, lists, EvalOptions{}, ctx), Cancelled);
+}
+
+TEST_CASE("evaluateRecommendationFile reads and scores a file in one call", "[eval]") {
+  Fixture f;
+  rwb::test::TempDir dir;
+  rwb::test::writeFile(dir / "r.csv", "user,item,score\na,i4,0.9\na,i3,0.5\nb,i2,1\n");
+  TaskContext ctx;
+  EvalOptions opt;
+  opt.k = 1;
+  opt.metrics = {"precision@k", "mrr"};
+  const EvalResult r =
+      evaluateRecommendationFile(f.train, f.test, (dir / "r.csv").string(), opt, ctx);
+  CHECK(r.users.size() == 2);
+  CHECK(r.value("precision@1") == Approx(0.5));  // a: i4 hits; b: i2 misses
+  CHECK(r.value("mrr@1") == Approx(0.5));
 }

@@ -90,13 +90,17 @@ TEST_CASE("co-occurrence similarity, diversity, serendipity and popularity", "[e
   const Dataset train = beyondTrain();
   TrainStats stats(train, train.numItems());
   auto i = [&](const char* id) { return *train.items.find(id); };
+  CHECK_THROWS_AS(stats.similarity(i("1"), i("2")), std::logic_error);
+  stats.buildUserIndex();
+  CHECK(stats.userItems(*train.users.find("c")).size() == 3);
+  TaskContext ctx;
+  stats.prepareSimilarity({}, ctx);         // nothing precomputed: pairs are intersected on the fly
   const double s12 = 2.0 / std::sqrt(6.0);  // users a and c hold both 1 and 2
   CHECK(stats.similarity(i("1"), i("2")) == Approx(s12));
   CHECK(stats.similarity(i("1"), i("3")) == Approx(0.5));
   CHECK(stats.similarity(i("1"), i("4")) == 0.0);
   CHECK(stats.similarity(i("2"), i("2")) == 1.0);
   // Prepared rows give the same values as the on-the-fly intersection.
-  TaskContext ctx;
   const std::vector<Index> prep = {i("1"), i("2")};
   stats.prepareSimilarity(prep, ctx);
   CHECK(stats.similarity(i("1"), i("2")) == Approx(s12));
