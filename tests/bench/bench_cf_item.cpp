@@ -147,7 +147,7 @@ test::RankingMetrics evaluate(const std::string& model, const Params& params, co
   auto m = createModel(model, params);
   TaskContext ctx;
   m->fit({fit}, ctx);
-  return test::rankingMetrics(test::topLists(*m, heldOut, 10), heldOut, 10);
+  return test::rankingMetrics(test::topLists(*m, heldOut, 10), fit, heldOut, 10);
 }
 
 // SAR against the reference's sar_top10.tsv: users whose top-10 set is identical, and the
