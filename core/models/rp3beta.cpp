@@ -23,7 +23,7 @@ ModelInfo Rp3beta::info() {
        "Exponent applied to the transition probabilities"},
       {"beta",
        ParamType::kFloat,
-       0.3,
+       0.5,
        0.0,
        2.0,
        false,

@@ -13,7 +13,9 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -136,7 +138,7 @@ int speedCase(const std::string& name) {
 }
 
 void printMetrics(const std::string& label, const test::RankingMetrics& m) {
-  std::printf("%-60s nDCG@10 %.4f  MAP %.4f  P@10 %.4f  R@10 %.4f  (%zu users)\n", label.c_str(),
+  std::printf("%-44s nDCG@10 %.6f  MAP %.6f  P@10 %.6f  R@10 %.6f  (%zu users)\n", label.c_str(),
               m.ndcg, m.map, m.precision, m.recall, m.users);
 }
 
@@ -145,12 +147,46 @@ test::RankingMetrics evaluate(const std::string& model, const Params& params, co
   auto m = createModel(model, params);
   TaskContext ctx;
   m->fit({fit}, ctx);
-  return test::rankingMetrics(test::topLists(*m, heldOut, 10), heldOut, 10);
+  return test::rankingMetrics(test::topLists(*m, heldOut, 10), fit, heldOut, 10);
+}
+
+// SAR against the reference's sar_top10.tsv: users whose top-10 set is identical, and the
+// largest relative difference between our score and the reference score of its items.
+void sarParity(const std::filesystem::path& shared, const test::Recsplit& data) {
+  auto m = createModel("sar");
+  TaskContext ctx;
+  m->fit({data.train}, ctx);
+  std::map<Index, std::vector<std::pair<Index, double>>> ref;
+  std::ifstream in(shared / "ml-100k-recsplit/sar_top10.tsv");
+  std::string u, i;
+  double s = 0;
+  while (in >> u >> i >> s)
+    ref[*data.train.users.find(u)].push_back({*data.train.items.find(i), s});
+  std::size_t same = 0;
+  double maxRel = 0;
+  for (const auto& [user, list] : ref) {
+    const auto recs = m->recommend(user, 10);
+    std::set<Index> mine;
+    for (const auto& r : recs.items) mine.insert(r.item);
+    bool eq = true;
+    for (const auto& [item, score] : list) {
+      eq = eq && mine.count(item) > 0;
+      float v = 0;
+      m->score(user, std::span<const Index>(&item, 1), std::span<float>(&v, 1));
+      maxRel = std::max(maxRel, std::abs(v - score) / std::abs(score));
+    }
+    same += eq ? 1 : 0;
+  }
+  std::printf(
+      "SAR parity: %zu of %zu users have the reference's exact top-10 set; largest relative "
+      "score difference %.2e (float output)\n",
+      same, ref.size(), maxRel);
 }
 
 int quality() {
   const auto shared = sharedDir();
   const auto data = test::loadRecsplit(shared);
+  sarParity(shared, data);
   for (const char* name : {"sar", "itemknn", "rp3beta", "ease"}) {
     printMetrics(std::string(name) + " (defaults), test",
                  evaluate(name, {}, data.train, data.test));

@@ -1,6 +1,6 @@
 #pragma once
-// Helpers of the item-model tests (SAR, ItemKNN, RP3beta, EASE): the recsplit loader, the
-// Microsoft Recommenders ranking metrics (used until core/eval is merged) and a planted-block
+// Helpers of the item-model tests (SAR, ItemKNN, RP3beta, EASE): the recsplit loader, ranking
+// metrics through core/eval, a validation split carved from train and a planted-block
 // synthetic dataset.
 
 #include <cmath>
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/data/delimited_loader.h"
+#include "core/eval/evaluator.h"
 #include "core/models/model.h"
 
 namespace rwb::test {
@@ -37,44 +38,32 @@ struct RankingMetrics {
   std::size_t users = 0;
 };
 
-// Recommenders' definitions (python_evaluation.py, relevance binary, log-e discount): averages
-// over users that have both test items and a recommendation list; `map` divides each user's
-// average precision by all of the user's relevant items.
+// nDCG@k, MAP (normalised by all relevant items), P@k and R@k of the lists, computed by the
+// project's evaluator (core/eval: Microsoft Recommenders' protocol).
 inline RankingMetrics rankingMetrics(const std::map<Index, std::vector<Index>>& lists,
-                                     const Dataset& test, std::size_t k) {
-  std::map<Index, std::set<Index>> truth;
-  for (std::size_t r = 0; r < test.numInteractions(); ++r) {
-    truth[test.interactions.user[r]].insert(test.interactions.item[r]);
-  }
-  RankingMetrics m;
+                                     const Dataset& train, const Dataset& test, std::size_t k) {
+  std::vector<Index> users;
+  std::vector<RecList> recs;
   for (const auto& [u, list] : lists) {
-    auto it = truth.find(u);
-    if (it == truth.end() || list.empty()) continue;
-    ++m.users;
-    const auto& rel = it->second;
-    double hits = 0, dcg = 0, ap = 0;
-    for (std::size_t r = 0; r < list.size() && r < k; ++r) {
-      if (rel.count(list[r]) == 0) continue;
-      hits += 1;
-      dcg += 1.0 / std::log(2.0 + static_cast<double>(r));
-      ap += hits / static_cast<double>(r + 1);
-    }
-    double idcg = 0;
-    for (std::size_t r = 0; r < std::min(k, rel.size()); ++r) {
-      idcg += 1.0 / std::log(2.0 + static_cast<double>(r));
-    }
-    m.precision += hits / static_cast<double>(k);
-    m.recall += hits / static_cast<double>(rel.size());
-    m.ndcg += dcg / idcg;
-    m.map += ap / static_cast<double>(rel.size());
+    users.push_back(u);
+    RecList r;
+    float score = static_cast<float>(list.size());
+    for (Index i : list) r.items.push_back({i, score--});
+    recs.push_back(std::move(r));
   }
-  if (m.users > 0) {
-    const double n = static_cast<double>(m.users);
-    m.precision /= n;
-    m.recall /= n;
-    m.ndcg /= n;
-    m.map /= n;
-  }
+  EvalOptions o;
+  o.k = k;
+  o.oracle = false;
+  o.metrics = {"ndcg@k", "map", "precision@k", "recall@k"};
+  TaskContext ctx;
+  const EvalResult e = evaluate(train, test, users, recs, o, ctx);
+  const std::string at = "@" + std::to_string(k);
+  RankingMetrics m;
+  m.ndcg = e.value("ndcg" + at);
+  m.map = e.value("map");
+  m.precision = e.value("precision" + at);
+  m.recall = e.value("recall" + at);
+  m.users = e.users.size();
   return m;
 }
 
