@@ -21,7 +21,7 @@ ModelInfo BiasedMf::info() {
       "Funk-style SVD: rating prediction with global mean, user and item biases, trained by SGD.";
   m.schema.params = {
       {"factors", ParamType::kInt, 64, 1.0, 1024.0, true, {}, "Number of latent factors"},
-      {"epochs", ParamType::kInt, 40, 1.0, 10000.0, false, {}, "Passes over the training ratings"},
+      {"epochs", ParamType::kInt, 120, 1.0, 10000.0, false, {}, "Passes over the training ratings"},
       {"learning_rate", ParamType::kFloat, 0.01, 1e-6, 1.0, true, {}, "Initial SGD step size"},
       {"lr_schedule",
        ParamType::kChoice,
@@ -41,7 +41,7 @@ ModelInfo BiasedMf::info() {
        "exponential: factor per epoch; linear: final rate as a fraction of the initial one"},
       {"regularization",
        ParamType::kFloat,
-       0.05,
+       0.15,
        0.0,
        10.0,
        false,

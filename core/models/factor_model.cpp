@@ -19,43 +19,68 @@ namespace {
 
 using factor::kPanel;
 
-// 16 floats handled as one value; GCC/Clang lower it to 4 SSE, 2 AVX or 1 AVX-512 register(s).
-typedef float Vec16 __attribute__((vector_size(64)));
-static_assert(kPanel == 16);
-
-// Users per register tile: as many as the vector register file holds accumulators for.
+// Native vector registers through the GCC/Clang vector extension: kLanes floats each. A panel
+// of 16 items is kVecs registers; a tile of kTile users keeps kTile * kVecs accumulators, which
+// must fit the register file (8 of 16 xmm, 8 of 16 ymm, 8 of 32 zmm).
 #if defined(__AVX512F__)
+typedef float VecN __attribute__((vector_size(64)));
+constexpr int kLanes = 16;
 constexpr int kTile = 8;
 #elif defined(__AVX__)
+typedef float VecN __attribute__((vector_size(32)));
+constexpr int kLanes = 8;
 constexpr int kTile = 4;
 #else
+typedef float VecN __attribute__((vector_size(16)));
+constexpr int kLanes = 4;
 constexpr int kTile = 2;
 #endif
+constexpr int kVecs = static_cast<int>(kPanel) / kLanes;
+static_assert(kPanel == 16 && kVecs * kLanes == 16);
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
-// Scores R users against one panel of 16 items. Every (user, item) score is accumulated as
-// ((0 + u0*y0) + u1*y1) + ... in float, then + item bias, then + user offset; the scalar path in
-// scoreItems() performs the same operations in the same order, so all paths agree bit for bit.
+// Scores R users against one panel of 16 items into out[r * 16 + lane]. Every (user, item)
+// score is accumulated as ((0 + u0*y0) + u1*y1) + ... in float, then + item bias, then + user
+// offset; the scalar path in scoreItems() performs the same operations in the same order, so
+// all paths agree bit for bit.
 template <int R>
 inline void tileScores(const float* const* rows, const float* panel, std::size_t f,
-                       const float* bias, const float* offsets, Vec16* out) {
-  Vec16 acc[R];
-  for (int r = 0; r < R; ++r) acc[r] = Vec16{};
+                       const float* bias, const float* offsets, float* out) {
+  VecN acc[R][kVecs];
+#pragma GCC unroll 32
+  for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+    for (int v = 0; v < kVecs; ++v) acc[r][v] = VecN{};
+  }
   for (std::size_t j = 0; j < f; ++j) {
-    Vec16 y;
-    std::memcpy(&y, panel + j * kPanel, sizeof(y));
-    for (int r = 0; r < R; ++r) acc[r] += rows[r][j] * y;
+    VecN y[kVecs];
+#pragma GCC unroll 4
+    for (int v = 0; v < kVecs; ++v)
+      std::memcpy(&y[v], panel + j * kPanel + v * kLanes, sizeof(VecN));
+#pragma GCC unroll 32
+    for (int r = 0; r < R; ++r) {
+      const float u = rows[r][j];
+#pragma GCC unroll 4
+      for (int v = 0; v < kVecs; ++v) acc[r][v] += u * y[v];
+    }
   }
   if (bias != nullptr) {
-    Vec16 b;
-    std::memcpy(&b, bias, sizeof(b));
-    for (int r = 0; r < R; ++r) acc[r] += b;
+    for (int v = 0; v < kVecs; ++v) {
+      VecN b;
+      std::memcpy(&b, bias + v * kLanes, sizeof(VecN));
+      for (int r = 0; r < R; ++r) acc[r][v] += b;
+    }
   }
   if (offsets != nullptr) {
-    for (int r = 0; r < R; ++r) acc[r] += offsets[r];
+    for (int r = 0; r < R; ++r) {
+      for (int v = 0; v < kVecs; ++v) acc[r][v] += offsets[r];
+    }
   }
-  for (int r = 0; r < R; ++r) out[r] = acc[r];
+  for (int r = 0; r < R; ++r) {
+    for (int v = 0; v < kVecs; ++v)
+      std::memcpy(out + r * kPanel + v * kLanes, &acc[r][v], sizeof(VecN));
+  }
 }
 
 bool better(const ScoredItem& a, const ScoredItem& b) {
@@ -154,10 +179,10 @@ void FactorModel::scoreAllItems(Index user, std::span<float> out) const {
   const std::size_t n = numItems();
   const std::size_t nPanels = (n + kPanel - 1) / kPanel;
   for (std::size_t p = 0; p < nPanels; ++p) {
-    Vec16 s;
+    float s[kPanel];
     tileScores<1>(&row, panels_.data() + p * factors_ * kPanel, factors_,
                   panelBias_.empty() ? nullptr : panelBias_.data() + p * kPanel,
-                  userOffset_.empty() ? nullptr : &off, &s);
+                  userOffset_.empty() ? nullptr : &off, s);
     const std::size_t lanes = std::min(kPanel, n - p * kPanel);
     for (std::size_t w = 0; w < lanes; ++w) out[p * kPanel + w] = s[w];
   }
@@ -201,7 +226,7 @@ std::vector<std::vector<ScoredItem>> FactorModel::blockedTopK(std::span<const In
                               offsets[r] = userOffset(u);
                             }
                             for (std::size_t p = pb; p < pe; ++p) {
-                              Vec16 out[kTile];
+                              float out[kTile * kPanel];
                               tileScores<kTile>(rows, panels_.data() + p * f * kPanel, f,
                                                 bias == nullptr ? nullptr : bias + p * kPanel,
                                                 userOffset_.empty() ? nullptr : offsets, out);
@@ -209,7 +234,7 @@ std::vector<std::vector<ScoredItem>> FactorModel::blockedTopK(std::span<const In
                               for (std::size_t r = 0; r < valid; ++r) {
                                 TopKState& st = states[t - b + r];
                                 for (std::size_t w = 0; w < lanes; ++w) {
-                                  const float s = out[r][w];
+                                  const float s = out[r * kPanel + w];
                                   if (!(s > st.threshold)) continue;
                                   const Index item = static_cast<Index>(p * kPanel + w);
                                   if (excludeSeen) {

@@ -34,7 +34,10 @@ TEST_CASE("bpr: pairwise accuracy rises and loss falls; both samplers learn", "[
     REQUIRE(h.size() == 40);
     CHECK(h.back().second.at(0).second < h.front().second.at(0).second);
     CHECK(h.back().second.at(1).first == "auc");
-    CHECK(h.back().second.at(1).second > 0.9);
+    // Random scores give 0.5; separating the communities alone gives about 0.8 (a third of the
+    // negatives are unseen items of the user's own community).
+    CHECK(h.front().second.at(1).second < 0.7);
+    CHECK(h.back().second.at(1).second > 0.75);
     // Unseen own-group items outrank other-group items for almost every user.
     std::size_t good = 0;
     for (Index u = 0; u < p.users; ++u) {
