@@ -1,12 +1,11 @@
 #include "core/store/project_store.h"
 
-#include <sqlite3.h>
-
 #include <cmath>
 #include <cstring>
 #include <span>
 
 #include "core/util/error.h"
+#include "core/util/sqlite_db.h"
 
 namespace rwb {
 
@@ -85,107 +84,31 @@ CREATE INDEX runs_by_dataset ON runs(dataset_id);
 };
 static_assert(std::size(kMigrations) == kStoreSchemaVersion);
 
-// A prepared statement, finalised on scope exit.
-class Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK) {
-      throw StoreError(std::string("project file: cannot prepare statement: ") +
-                       sqlite3_errmsg(db));
-    }
+// The SQLite wrapper reports IoError; the store's contract is StoreError.
+template <typename F>
+auto guarded(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const IoError& e) {
+    throw StoreError(std::string("project file ") + e.what());
   }
-  ~Stmt() { sqlite3_finalize(s_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
+}
 
-  Stmt& bind(int i, std::int64_t v) {
-    check(sqlite3_bind_int64(s_, i, v));
-    return *this;
-  }
-  Stmt& bind(int i, double v) {
-    if (std::isfinite(v)) {
-      check(sqlite3_bind_double(s_, i, v));
-    } else {
-      check(sqlite3_bind_null(s_, i));
-    }
-    return *this;
-  }
-  Stmt& bind(int i, const std::string& v) {
-    check(sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
-    return *this;
-  }
-  Stmt& bindBlob(int i, const void* data, std::size_t n) {
-    // A zero-length blob must still be a blob, not NULL.
-    static const char kEmpty = 0;
-    check(sqlite3_bind_blob64(s_, i, n ? data : &kEmpty, n, SQLITE_TRANSIENT));
-    return *this;
-  }
-  Stmt& bindNull(int i) {
-    check(sqlite3_bind_null(s_, i));
-    return *this;
-  }
-  /// Steps once: true if a row is available.
-  bool step() {
-    const int rc = sqlite3_step(s_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    throw StoreError(std::string("project file: ") + sqlite3_errmsg(db_));
-  }
-  void reset() {
-    sqlite3_reset(s_);
-    sqlite3_clear_bindings(s_);
-  }
-  std::int64_t getInt(int c) const { return sqlite3_column_int64(s_, c); }
-  double getDouble(int c) const {
-    return sqlite3_column_type(s_, c) == SQLITE_NULL ? std::nan("") : sqlite3_column_double(s_, c);
-  }
-  std::string getText(int c) const {
-    const auto* p = sqlite3_column_text(s_, c);
-    return p ? std::string(reinterpret_cast<const char*>(p),
-                           static_cast<std::size_t>(sqlite3_column_bytes(s_, c)))
-             : std::string();
-  }
-  std::string getBlob(int c) const {
-    const void* p = sqlite3_column_blob(s_, c);
-    const int n = sqlite3_column_bytes(s_, c);
-    return p ? std::string(static_cast<const char*>(p), static_cast<std::size_t>(n))
-             : std::string();
-  }
+double columnNumber(const SqliteStmt& s, int c) {
+  return s.columnIsNull(c) ? std::nan("") : s.columnDouble(c);
+}
 
- private:
-  void check(int rc) {
-    if (rc != SQLITE_OK) {
-      throw StoreError(std::string("project file: cannot bind value: ") + sqlite3_errmsg(db_));
-    }
+// NaN is stored as NULL (SQLite would do the same, but say so explicitly).
+void bindNumber(SqliteStmt& s, int i, double v) {
+  if (std::isfinite(v)) {
+    s.bind(i, v);
+  } else {
+    s.bindNull(i);
   }
-  sqlite3* db_;
-  sqlite3_stmt* s_ = nullptr;
-};
+}
 
-// Rolls back unless commit() was reached.
-class Transaction {
- public:
-  explicit Transaction(sqlite3* db) : db_(db) { run("BEGIN IMMEDIATE"); }
-  ~Transaction() {
-    if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-  }
-  void commit() {
-    run("COMMIT");
-    done_ = true;
-  }
-
- private:
-  void run(const char* sql) {
-    char* err = nullptr;
-    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-      const std::string msg = err ? err : "unknown error";
-      sqlite3_free(err);
-      throw StoreError(std::string("project file: ") + sql + " failed: " + msg);
-    }
-  }
-  sqlite3* db_;
-  bool done_ = false;
-};
+// A zero-length blob must still be a blob, not NULL: never pass a null data pointer.
+std::string_view blobView(const std::string& b) { return b.empty() ? std::string_view("", 0) : b; }
 
 template <typename T>
 std::string toBlob(const std::vector<T>& v) {
@@ -236,49 +159,34 @@ SearchHistory searchFromJson(const nlohmann::json& j) {
 }  // namespace
 
 ProjectStore::ProjectStore(const std::filesystem::path& file) : path_(file) {
-  const int rc = sqlite3_open_v2(file.string().c_str(), &db_,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-  if (rc != SQLITE_OK) {
-    const std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
-    sqlite3_close(db_);
-    db_ = nullptr;
-    throw StoreError("cannot open project file '" + file.string() + "': " + msg);
-  }
   try {
-    sqlite3_busy_timeout(db_, 5000);
-    // journal_mode is the first statement to touch the file: a non-database file fails here.
-    exec("PRAGMA journal_mode=WAL");
-    exec("PRAGMA synchronous=NORMAL");
-    exec("PRAGMA foreign_keys=ON");
+    db_ = std::make_unique<SqliteDb>(file.string(), SqliteDb::Mode::kCreate);
+    // journal_mode is the first statement to read the file: a non-database fails here.
+    db_->exec("PRAGMA journal_mode=WAL");
+    db_->exec("PRAGMA synchronous=NORMAL");
+    db_->exec("PRAGMA foreign_keys=ON");
     migrate();
+  } catch (const IoError& e) {
+    db_.reset();
+    throw StoreError("cannot open project file '" + file.string() + "': " + e.what());
   } catch (const StoreError& e) {
-    sqlite3_close(db_);
-    db_ = nullptr;
+    db_.reset();
     throw StoreError("cannot open project file '" + file.string() + "': " + e.what());
   }
 }
 
-ProjectStore::~ProjectStore() {
-  if (db_) sqlite3_close(db_);
-}
-
-void ProjectStore::exec(const char* sql) const {
-  char* err = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-    const std::string msg = err ? err : sqlite3_errmsg(db_);
-    sqlite3_free(err);
-    throw StoreError(msg);
-  }
-}
+ProjectStore::~ProjectStore() = default;
 
 int ProjectStore::schemaVersion() const {
-  Stmt s(db_, "PRAGMA user_version");
-  s.step();
-  return static_cast<int>(s.getInt(0));
+  return guarded([&] {
+    SqliteStmt s(*db_, "PRAGMA user_version");
+    s.step();
+    return static_cast<int>(s.columnInt(0));
+  });
 }
 
 void ProjectStore::migrate() {
-  Transaction tx(db_);
+  SqliteTransaction tx(*db_);
   const int version = schemaVersion();
   if (version > kStoreSchemaVersion) {
     throw StoreError("it was written by a newer RecWorkbench (project schema " +
@@ -288,270 +196,299 @@ void ProjectStore::migrate() {
   if (version < 0) throw StoreError("it has an invalid schema version " + std::to_string(version));
   if (version > 0) {
     // A version number alone could be any SQLite file: check it is one of ours.
-    Stmt s(db_, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='runs'");
+    SqliteStmt s(*db_, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='runs'");
     s.step();
-    if (s.getInt(0) != 1) throw StoreError("it is not a RecWorkbench project (no runs table)");
+    if (s.columnInt(0) != 1) throw StoreError("it is not a RecWorkbench project (no runs table)");
   } else {
-    Stmt s(db_, "SELECT count(*) FROM sqlite_master");
+    SqliteStmt s(*db_, "SELECT count(*) FROM sqlite_master");
     s.step();
-    if (s.getInt(0) != 0) {
+    if (s.columnInt(0) != 0) {
       throw StoreError("it is an SQLite database but not a RecWorkbench project");
     }
   }
   for (int v = version; v < kStoreSchemaVersion; ++v) {
-    exec(kMigrations[v]);
-    exec(("PRAGMA user_version=" + std::to_string(v + 1)).c_str());
+    db_->exec(kMigrations[v]);
+    db_->exec("PRAGMA user_version=" + std::to_string(v + 1));
   }
   tx.commit();
+}
+
+std::int64_t ProjectStore::putDatasetRow(const std::string& fingerprint, const std::string& source,
+                                         const nlohmann::json& summary) {
+  SqliteStmt s(*db_,
+               "INSERT INTO datasets(fingerprint, source, summary) VALUES(?, ?, ?) "
+               "ON CONFLICT(fingerprint) DO UPDATE SET source=excluded.source, summary=CASE WHEN "
+               "excluded.summary='{}' THEN datasets.summary ELSE excluded.summary END "
+               "RETURNING id");
+  s.bind(1, fingerprint).bind(2, source).bind(3, summary.is_null() ? "{}" : summary.dump());
+  if (!s.step()) throw StoreError("project file: dataset insert returned no id");
+  return s.columnInt(0);
 }
 
 std::int64_t ProjectStore::putDataset(const std::string& fingerprint, const std::string& source,
                                       const nlohmann::json& summary) {
-  Stmt s(db_,
-         "INSERT INTO datasets(fingerprint, source, summary) VALUES(?, ?, ?) "
-         "ON CONFLICT(fingerprint) DO UPDATE SET source=excluded.source, summary=CASE WHEN "
-         "excluded.summary='{}' THEN datasets.summary ELSE excluded.summary END "
-         "RETURNING id");
-  s.bind(1, fingerprint).bind(2, source).bind(3, summary.is_null() ? "{}" : summary.dump());
-  if (!s.step()) throw StoreError("project file: dataset insert returned no id");
-  return s.getInt(0);
+  return guarded([&] { return putDatasetRow(fingerprint, source, summary); });
 }
 
 std::int64_t ProjectStore::putSpec(const nlohmann::json& spec) {
-  const std::string text = spec.dump();
-  Stmt s(db_,
-         "INSERT INTO specs(json) VALUES(?) ON CONFLICT(json) DO UPDATE SET json=excluded.json "
-         "RETURNING id");
-  s.bind(1, text);
-  if (!s.step()) throw StoreError("project file: spec insert returned no id");
-  return s.getInt(0);
+  return guarded([&] {
+    SqliteStmt s(*db_,
+                 "INSERT INTO specs(json) VALUES(?) ON CONFLICT(json) DO UPDATE SET "
+                 "json=excluded.json RETURNING id");
+    s.bind(1, spec.dump());
+    if (!s.step()) throw StoreError("project file: spec insert returned no id");
+    return s.columnInt(0);
+  });
 }
 
 std::int64_t ProjectStore::saveRun(const RunRecord& r, const std::string& experiment,
                                    std::int64_t specId, const nlohmann::json& datasetSummary) {
-  Transaction tx(db_);
-  std::int64_t datasetId = 0;
-  if (!r.datasetFingerprint.empty()) {
-    datasetId = putDataset(r.datasetFingerprint, r.datasetSource, datasetSummary);
-  }
-  std::int64_t runId = 0;
-  {
-    Stmt s(db_,
-           "INSERT INTO runs(experiment, name, model, status, error, dataset_id, spec_id, "
-           "split_hash, code_version, params, seed, threads, k, fit_seconds, recommend_seconds, "
-           "evaluate_seconds, peak_rss_bytes, model_bytes, search) "
-           "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id");
-    s.bind(1, experiment)
-        .bind(2, r.name)
-        .bind(3, r.model)
-        .bind(4, std::string(runStatusName(r.status)));
-    s.bind(5, r.error);
-    if (datasetId) {
-      s.bind(6, datasetId);
-    } else {
-      s.bindNull(6);
-    }
-    if (specId) {
-      s.bind(7, specId);
-    } else {
-      s.bindNull(7);
-    }
-    s.bind(8, r.splitHash).bind(9, r.codeVersion).bind(10, r.params.dump());
-    s.bind(11, static_cast<std::int64_t>(r.seed)).bind(12, static_cast<std::int64_t>(r.threads));
-    s.bind(13, static_cast<std::int64_t>(r.k)).bind(14, r.fitSeconds).bind(15, r.recommendSeconds);
-    s.bind(16, r.evaluateSeconds).bind(17, static_cast<std::int64_t>(r.peakRssBytes));
-    s.bind(18, static_cast<std::int64_t>(r.modelBytes));
-    s.bind(19, r.search ? toJson(*r.search).dump() : std::string());
-    if (!s.step()) throw StoreError("project file: run insert returned no id");
-    runId = s.getInt(0);
-  }
-  {
-    Stmt s(db_, "INSERT INTO metrics(run_id, name, value) VALUES(?,?,?)");
-    for (const auto& [name, value] : r.metrics) {
-      s.bind(1, runId).bind(2, name).bind(3, value);
-      s.step();
-      s.reset();
+  for (const auto& [name, values] : r.perUser) {
+    if (values.size() != r.evaluatedUsers.size()) {
+      throw StoreError("run '" + r.name + "': per-user vector '" + name + "' has " +
+                       std::to_string(values.size()) + " values for " +
+                       std::to_string(r.evaluatedUsers.size()) + " users");
     }
   }
-  {
-    Stmt s(db_, "INSERT INTO user_metrics(run_id, name, users, vals) VALUES(?,?,?,?)");
-    const std::string users = toBlob(r.evaluatedUsers);
-    for (const auto& [name, values] : r.perUser) {
-      if (values.size() != r.evaluatedUsers.size()) {
-        throw StoreError("run '" + r.name + "': per-user vector '" + name + "' has " +
-                         std::to_string(values.size()) + " values for " +
-                         std::to_string(r.evaluatedUsers.size()) + " users");
+  return guarded([&] {
+    SqliteTransaction tx(*db_);
+    std::int64_t datasetId = 0;
+    if (!r.datasetFingerprint.empty()) {
+      datasetId = putDatasetRow(r.datasetFingerprint, r.datasetSource, datasetSummary);
+    }
+    std::int64_t runId = 0;
+    {
+      SqliteStmt s(*db_,
+                   "INSERT INTO runs(experiment, name, model, status, error, dataset_id, spec_id, "
+                   "split_hash, code_version, params, seed, threads, k, fit_seconds, "
+                   "recommend_seconds, evaluate_seconds, peak_rss_bytes, model_bytes, search) "
+                   "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id");
+      s.bind(1, experiment).bind(2, r.name).bind(3, r.model);
+      s.bind(4, std::string_view(runStatusName(r.status))).bind(5, r.error);
+      if (datasetId) {
+        s.bind(6, datasetId);
+      } else {
+        s.bindNull(6);
       }
-      const std::string vals = toBlob(values);
-      s.bind(1, runId).bind(2, name).bindBlob(3, users.data(), users.size());
-      s.bindBlob(4, vals.data(), vals.size());
-      s.step();
-      s.reset();
+      if (specId) {
+        s.bind(7, specId);
+      } else {
+        s.bindNull(7);
+      }
+      s.bind(8, r.splitHash).bind(9, r.codeVersion).bind(10, r.params.dump());
+      s.bind(11, static_cast<std::int64_t>(r.seed)).bind(12, static_cast<std::int64_t>(r.threads));
+      s.bind(13, static_cast<std::int64_t>(r.k));
+      bindNumber(s, 14, r.fitSeconds);
+      bindNumber(s, 15, r.recommendSeconds);
+      bindNumber(s, 16, r.evaluateSeconds);
+      s.bind(17, static_cast<std::int64_t>(r.peakRssBytes));
+      s.bind(18, static_cast<std::int64_t>(r.modelBytes));
+      s.bind(19, r.search ? toJson(*r.search).dump() : std::string());
+      if (!s.step()) throw StoreError("project file: run insert returned no id");
+      runId = s.columnInt(0);
     }
-  }
-  {
-    Stmt s(db_, "INSERT INTO learning_curves(run_id, epoch, name, value) VALUES(?,?,?,?)");
-    for (const auto& [epoch, values] : r.learningCurve) {
-      for (const auto& [name, value] : values) {
-        s.bind(1, runId).bind(2, static_cast<std::int64_t>(epoch)).bind(3, name).bind(4, value);
-        s.step();
+    {
+      SqliteStmt s(*db_, "INSERT INTO metrics(run_id, name, value) VALUES(?,?,?)");
+      for (const auto& [name, value] : r.metrics) {
+        s.bind(1, runId).bind(2, name);
+        bindNumber(s, 3, value);
+        s.run();
         s.reset();
       }
     }
-  }
-  if (!r.modelBlob.empty()) {
-    Stmt s(db_, "INSERT INTO models(run_id, type, bytes) VALUES(?,?,?)");
-    s.bind(1, runId).bind(2, r.model).bindBlob(3, r.modelBlob.data(), r.modelBlob.size());
-    s.step();
-  }
-  tx.commit();
-  return runId;
+    {
+      SqliteStmt s(*db_, "INSERT INTO user_metrics(run_id, name, users, vals) VALUES(?,?,?,?)");
+      const std::string users = toBlob(r.evaluatedUsers);
+      for (const auto& [name, values] : r.perUser) {
+        const std::string vals = toBlob(values);
+        s.bind(1, runId).bind(2, name).bindBlob(3, blobView(users)).bindBlob(4, blobView(vals));
+        s.run();
+        s.reset();
+      }
+    }
+    {
+      SqliteStmt s(*db_, "INSERT INTO learning_curves(run_id, epoch, name, value) VALUES(?,?,?,?)");
+      for (const auto& [epoch, values] : r.learningCurve) {
+        for (const auto& [name, value] : values) {
+          s.bind(1, runId).bind(2, static_cast<std::int64_t>(epoch)).bind(3, name);
+          bindNumber(s, 4, value);
+          s.run();
+          s.reset();
+        }
+      }
+    }
+    if (!r.modelBlob.empty()) {
+      SqliteStmt s(*db_, "INSERT INTO models(run_id, type, bytes) VALUES(?,?,?)");
+      s.bind(1, runId).bind(2, r.model).bindBlob(3, r.modelBlob);
+      s.run();
+    }
+    tx.commit();
+    return runId;
+  });
 }
 
 std::vector<RunSummary> ProjectStore::listRuns() const {
-  std::vector<RunSummary> out;
-  Stmt s(db_,
-         "SELECT r.id, r.experiment, r.name, r.model, r.status, r.created_at, "
-         "coalesce(d.fingerprint, ''), r.fit_seconds, r.recommend_seconds "
-         "FROM runs r LEFT JOIN datasets d ON d.id = r.dataset_id ORDER BY r.id DESC");
-  Stmt m(db_, "SELECT name, value FROM metrics WHERE run_id = ? ORDER BY name");
-  while (s.step()) {
-    RunSummary r;
-    r.id = s.getInt(0);
-    r.experiment = s.getText(1);
-    r.name = s.getText(2);
-    r.model = s.getText(3);
-    r.status = parseRunStatus(s.getText(4));
-    r.createdAt = s.getText(5);
-    r.datasetFingerprint = s.getText(6);
-    r.fitSeconds = s.getDouble(7);
-    r.recommendSeconds = s.getDouble(8);
-    m.bind(1, r.id);
-    while (m.step()) r.metrics[m.getText(0)] = m.getDouble(1);
-    m.reset();
-    out.push_back(std::move(r));
-  }
-  return out;
+  return guarded([&] {
+    std::vector<RunSummary> out;
+    SqliteStmt s(*db_,
+                 "SELECT r.id, r.experiment, r.name, r.model, r.status, r.created_at, "
+                 "coalesce(d.fingerprint, ''), r.fit_seconds, r.recommend_seconds "
+                 "FROM runs r LEFT JOIN datasets d ON d.id = r.dataset_id ORDER BY r.id DESC");
+    SqliteStmt m(*db_, "SELECT name, value FROM metrics WHERE run_id = ? ORDER BY name");
+    while (s.step()) {
+      RunSummary r;
+      r.id = s.columnInt(0);
+      r.experiment = s.columnText(1);
+      r.name = s.columnText(2);
+      r.model = s.columnText(3);
+      r.status = parseRunStatus(s.columnText(4));
+      r.createdAt = s.columnText(5);
+      r.datasetFingerprint = s.columnText(6);
+      r.fitSeconds = columnNumber(s, 7);
+      r.recommendSeconds = columnNumber(s, 8);
+      m.bind(1, r.id);
+      while (m.step()) r.metrics[m.columnText(0)] = columnNumber(m, 1);
+      m.reset();
+      out.push_back(std::move(r));
+    }
+    return out;
+  });
 }
 
 StoredRun ProjectStore::loadRun(std::int64_t id, bool withModel) const {
-  StoredRun out;
-  RunRecord& r = out.record;
-  {
-    Stmt s(db_,
-           "SELECT r.experiment, r.created_at, coalesce(r.spec_id, 0), r.name, r.model, r.status, "
-           "r.error, coalesce(d.fingerprint, ''), coalesce(d.source, ''), r.split_hash, "
-           "r.code_version, r.params, r.seed, r.threads, r.k, r.fit_seconds, "
-           "r.recommend_seconds, r.evaluate_seconds, r.peak_rss_bytes, r.model_bytes, r.search "
-           "FROM runs r LEFT JOIN datasets d ON d.id = r.dataset_id WHERE r.id = ?");
-    s.bind(1, id);
-    if (!s.step())
-      throw StoreError("no run with id " + std::to_string(id) + " in " + path_.string());
-    out.id = id;
-    out.experiment = s.getText(0);
-    out.createdAt = s.getText(1);
-    out.specId = s.getInt(2);
-    r.name = s.getText(3);
-    r.model = s.getText(4);
-    r.status = parseRunStatus(s.getText(5));
-    r.error = s.getText(6);
-    r.datasetFingerprint = s.getText(7);
-    r.datasetSource = s.getText(8);
-    r.splitHash = s.getText(9);
-    r.codeVersion = s.getText(10);
-    r.params = parseStored(s.getText(11), "run parameters");
-    r.seed = static_cast<std::uint64_t>(s.getInt(12));
-    r.threads = static_cast<int>(s.getInt(13));
-    r.k = static_cast<int>(s.getInt(14));
-    r.fitSeconds = s.getDouble(15);
-    r.recommendSeconds = s.getDouble(16);
-    r.evaluateSeconds = s.getDouble(17);
-    r.peakRssBytes = static_cast<std::uint64_t>(s.getInt(18));
-    r.modelBytes = static_cast<std::uint64_t>(s.getInt(19));
-    const std::string search = s.getText(20);
-    if (!search.empty()) r.search = searchFromJson(parseStored(search, "search history"));
-  }
-  {
-    Stmt s(db_, "SELECT name, value FROM metrics WHERE run_id = ? ORDER BY name");
-    s.bind(1, id);
-    while (s.step()) r.metrics[s.getText(0)] = s.getDouble(1);
-  }
-  {
-    Stmt s(db_, "SELECT name, users, vals FROM user_metrics WHERE run_id = ? ORDER BY name");
-    s.bind(1, id);
-    while (s.step()) {
-      auto users = fromBlob<Index>(s.getBlob(1), "per-user ids");
-      auto vals = fromBlob<double>(s.getBlob(2), "per-user values");
-      if (users.size() != vals.size()) {
-        throw StoreError("project file: per-user vector '" + s.getText(0) + "' of run " +
-                         std::to_string(id) + " is inconsistent");
+  return guarded([&] {
+    StoredRun out;
+    RunRecord& r = out.record;
+    {
+      SqliteStmt s(*db_,
+                   "SELECT r.experiment, r.created_at, coalesce(r.spec_id, 0), r.name, r.model, "
+                   "r.status, r.error, coalesce(d.fingerprint, ''), coalesce(d.source, ''), "
+                   "r.split_hash, r.code_version, r.params, r.seed, r.threads, r.k, "
+                   "r.fit_seconds, r.recommend_seconds, r.evaluate_seconds, r.peak_rss_bytes, "
+                   "r.model_bytes, r.search "
+                   "FROM runs r LEFT JOIN datasets d ON d.id = r.dataset_id WHERE r.id = ?");
+      s.bind(1, id);
+      if (!s.step()) {
+        throw StoreError("no run with id " + std::to_string(id) + " in " + path_.string());
       }
-      r.evaluatedUsers = std::move(users);
-      r.perUser[s.getText(0)] = std::move(vals);
+      out.id = id;
+      out.experiment = s.columnText(0);
+      out.createdAt = s.columnText(1);
+      out.specId = s.columnInt(2);
+      r.name = s.columnText(3);
+      r.model = s.columnText(4);
+      r.status = parseRunStatus(s.columnText(5));
+      r.error = s.columnText(6);
+      r.datasetFingerprint = s.columnText(7);
+      r.datasetSource = s.columnText(8);
+      r.splitHash = s.columnText(9);
+      r.codeVersion = s.columnText(10);
+      r.params = parseStored(s.columnText(11), "run parameters");
+      r.seed = static_cast<std::uint64_t>(s.columnInt(12));
+      r.threads = static_cast<int>(s.columnInt(13));
+      r.k = static_cast<int>(s.columnInt(14));
+      r.fitSeconds = columnNumber(s, 15);
+      r.recommendSeconds = columnNumber(s, 16);
+      r.evaluateSeconds = columnNumber(s, 17);
+      r.peakRssBytes = static_cast<std::uint64_t>(s.columnInt(18));
+      r.modelBytes = static_cast<std::uint64_t>(s.columnInt(19));
+      const std::string search = s.columnText(20);
+      if (!search.empty()) r.search = searchFromJson(parseStored(search, "search history"));
     }
-  }
-  {
-    Stmt s(db_,
-           "SELECT epoch, name, value FROM learning_curves WHERE run_id = ? "
-           "ORDER BY epoch, rowid");
-    s.bind(1, id);
-    while (s.step()) {
-      const int epoch = static_cast<int>(s.getInt(0));
-      if (r.learningCurve.empty() || r.learningCurve.back().first != epoch) {
-        r.learningCurve.emplace_back(epoch, EpochMetrics{});
+    {
+      SqliteStmt s(*db_, "SELECT name, value FROM metrics WHERE run_id = ? ORDER BY name");
+      s.bind(1, id);
+      while (s.step()) r.metrics[s.columnText(0)] = columnNumber(s, 1);
+    }
+    {
+      SqliteStmt s(*db_,
+                   "SELECT name, users, vals FROM user_metrics WHERE run_id = ? ORDER BY name");
+      s.bind(1, id);
+      while (s.step()) {
+        auto users = fromBlob<Index>(s.columnBlob(1), "per-user ids");
+        auto vals = fromBlob<double>(s.columnBlob(2), "per-user values");
+        if (users.size() != vals.size()) {
+          throw StoreError("project file: per-user vector '" + s.columnText(0) + "' of run " +
+                           std::to_string(id) + " is inconsistent");
+        }
+        r.evaluatedUsers = std::move(users);
+        r.perUser[s.columnText(0)] = std::move(vals);
       }
-      r.learningCurve.back().second.emplace_back(s.getText(1), s.getDouble(2));
     }
-  }
-  if (withModel) {
-    Stmt s(db_, "SELECT bytes FROM models WHERE run_id = ?");
-    s.bind(1, id);
-    if (s.step()) r.modelBlob = s.getBlob(0);
-  }
-  return out;
+    {
+      SqliteStmt s(*db_,
+                   "SELECT epoch, name, value FROM learning_curves WHERE run_id = ? "
+                   "ORDER BY epoch, rowid");
+      s.bind(1, id);
+      while (s.step()) {
+        const int epoch = static_cast<int>(s.columnInt(0));
+        if (r.learningCurve.empty() || r.learningCurve.back().first != epoch) {
+          r.learningCurve.emplace_back(epoch, EpochMetrics{});
+        }
+        r.learningCurve.back().second.emplace_back(s.columnText(1), columnNumber(s, 2));
+      }
+    }
+    if (withModel) {
+      SqliteStmt s(*db_, "SELECT bytes FROM models WHERE run_id = ?");
+      s.bind(1, id);
+      if (s.step()) r.modelBlob = s.columnBlob(0);
+    }
+    return out;
+  });
 }
 
 nlohmann::json ProjectStore::loadSpec(std::int64_t id) const {
-  Stmt s(db_, "SELECT json FROM specs WHERE id = ?");
-  s.bind(1, id);
-  if (!s.step())
-    throw StoreError("no spec with id " + std::to_string(id) + " in " + path_.string());
-  return parseStored(s.getText(0), "spec");
+  return guarded([&] {
+    SqliteStmt s(*db_, "SELECT json FROM specs WHERE id = ?");
+    s.bind(1, id);
+    if (!s.step()) {
+      throw StoreError("no spec with id " + std::to_string(id) + " in " + path_.string());
+    }
+    return parseStored(s.columnText(0), "spec");
+  });
 }
 
 std::optional<StoredDataset> ProjectStore::findDataset(const std::string& fingerprint) const {
-  Stmt s(db_, "SELECT id, source, summary FROM datasets WHERE fingerprint = ?");
-  s.bind(1, fingerprint);
-  if (!s.step()) return std::nullopt;
-  return StoredDataset{s.getInt(0), fingerprint, s.getText(1),
-                       parseStored(s.getText(2), "dataset summary")};
+  return guarded([&]() -> std::optional<StoredDataset> {
+    SqliteStmt s(*db_, "SELECT id, source, summary FROM datasets WHERE fingerprint = ?");
+    s.bind(1, fingerprint);
+    if (!s.step()) return std::nullopt;
+    return StoredDataset{s.columnInt(0), fingerprint, s.columnText(1),
+                         parseStored(s.columnText(2), "dataset summary")};
+  });
 }
 
 bool ProjectStore::deleteRun(std::int64_t id) {
-  Transaction tx(db_);
-  // Foreign keys cascade to metrics, per-user vectors, curves and the model.
-  Stmt s(db_, "DELETE FROM runs WHERE id = ?");
-  s.bind(1, id);
-  s.step();
-  const bool deleted = sqlite3_changes(db_) > 0;
-  tx.commit();
-  return deleted;
+  return guarded([&] {
+    SqliteTransaction tx(*db_);
+    // Foreign keys cascade to metrics, per-user vectors, curves and the model.
+    SqliteStmt s(*db_, "DELETE FROM runs WHERE id = ?");
+    s.bind(1, id);
+    s.run();
+    const bool deleted = sqlite3_changes(db_->handle()) > 0;
+    tx.commit();
+    return deleted;
+  });
 }
 
 std::int64_t ProjectStore::countRuns() const {
-  Stmt s(db_, "SELECT count(*) FROM runs");
-  s.step();
-  return s.getInt(0);
+  return guarded([&] {
+    SqliteStmt s(*db_, "SELECT count(*) FROM runs");
+    s.step();
+    return s.columnInt(0);
+  });
 }
 
 std::string ProjectStore::integrityCheck() const {
-  Stmt s(db_, "PRAGMA integrity_check");
-  std::string out;
-  while (s.step()) {
-    if (!out.empty()) out += '\n';
-    out += s.getText(0);
-  }
-  return out;
+  return guarded([&] {
+    SqliteStmt s(*db_, "PRAGMA integrity_check");
+    std::string out;
+    while (s.step()) {
+      if (!out.empty()) out += '\n';
+      out += s.columnText(0);
+    }
+    return out;
+  });
 }
 
 }  // namespace rwb

@@ -20,9 +20,9 @@
 
 #include "core/experiment/run_record.h"
 
-struct sqlite3;
-
 namespace rwb {
+
+class SqliteDb;
 
 /// The schema version this build writes (and the newest it can read).
 inline constexpr int kStoreSchemaVersion = 2;
@@ -102,11 +102,12 @@ class ProjectStore {
   std::string integrityCheck() const;
 
  private:
-  void exec(const char* sql) const;
   void migrate();
+  std::int64_t putDatasetRow(const std::string& fingerprint, const std::string& source,
+                             const nlohmann::json& summary);
 
   std::filesystem::path path_;
-  sqlite3* db_ = nullptr;
+  std::unique_ptr<SqliteDb> db_;
 };
 
 }  // namespace rwb
