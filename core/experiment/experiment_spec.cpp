@@ -340,8 +340,17 @@ ExperimentSpec parseExperimentSpec(const json& doc, const std::filesystem::path&
   }
   if (doc.contains("name")) spec.name = getString(doc["name"], "$.name");
 
-  if (!doc.contains("dataset")) throw SpecError("$.dataset", "is required");
-  spec.dataset = parseDataset(doc["dataset"], "$.dataset", baseDir);
+  if (!doc.contains("split")) throw SpecError("$.split", "is required");
+  spec.split = parseSplit(doc["split"], "$.split", baseDir);
+
+  // With given split files the dataset entry is optional: it then only carries loader options.
+  if (doc.contains("dataset")) {
+    spec.dataset = parseDataset(doc["dataset"], "$.dataset", baseDir);
+  } else if (spec.split.method == "files") {
+    spec.dataset.path = spec.split.trainPath;
+  } else {
+    throw SpecError("$.dataset", "is required (unless the split gives train and test files)");
+  }
 
   if (doc.contains("prep")) {
     const json& p = doc["prep"];
@@ -354,9 +363,6 @@ ExperimentSpec parseExperimentSpec(const json& doc, const std::filesystem::path&
     }
     spec.prep = p;
   }
-
-  if (!doc.contains("split")) throw SpecError("$.split", "is required");
-  spec.split = parseSplit(doc["split"], "$.split", baseDir);
 
   if (doc.contains("features")) {
     requireObject(doc["features"], "$.features");

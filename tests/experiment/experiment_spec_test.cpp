@@ -73,6 +73,14 @@ TEST_CASE("given train/test files resolve against the spec file's folder", "[exp
   CHECK(s.models[0].params.at("weighted") == true);
   CHECK(s.seeds == std::vector<std::uint64_t>{1, 2});
   CHECK(s.threads == 2);
+
+  // The dataset entry may be left out when the split names the files.
+  const ExperimentSpec bare = parseExperimentSpec(
+      json::parse(R"({"version": 1, "split": {"train": "a/train.tsv", "test": "a/test.tsv"},
+                      "models": [{"name": "most_popular"}]})"),
+      dir / "exp");
+  CHECK(bare.dataset.path == (dir / "exp" / "a" / "train.tsv").lexically_normal().string());
+  CHECK(bare.dataset.format == "auto");
 }
 
 TEST_CASE("invalid specs are rejected with the JSON path of the offending field",
@@ -110,6 +118,10 @@ TEST_CASE("invalid specs are rejected with the JSON path of the offending field"
   SECTION("unsupported version") {
     d["version"] = 2;
     CHECK(errorPath(d) == "$.version");
+  }
+  SECTION("missing dataset with a split method") {
+    d.erase("dataset");
+    CHECK(errorPath(d) == "$.dataset");
   }
   SECTION("missing dataset path") {
     d["dataset"] = json::object();
