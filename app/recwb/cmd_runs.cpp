@@ -26,7 +26,7 @@ std::string metricText(double v) {
 }
 
 int list(const RunsArgs& a, const Common& common) {
-  ProjectStore store(a.project);
+  ProjectStore store(a.project, false);
   const auto runs = store.listRuns();
   if (common.json) {
     nlohmann::json out = nlohmann::json::array();
@@ -76,7 +76,7 @@ int list(const RunsArgs& a, const Common& common) {
 }
 
 int show(const RunsArgs& a, const Common& common) {
-  ProjectStore store(a.project);
+  ProjectStore store(a.project, false);
   const StoredRun s = store.loadRun(a.id);
   nlohmann::json j = toJson(s.record);
   j["id"] = s.id;
@@ -119,7 +119,7 @@ int show(const RunsArgs& a, const Common& common) {
 }
 
 int remove(const RunsArgs& a, const Common& common) {
-  ProjectStore store(a.project);
+  ProjectStore store(a.project, false);
   const bool deleted = store.deleteRun(a.id);
   if (common.json) {
     printJson({{"id", a.id}, {"deleted", deleted}});

@@ -310,7 +310,7 @@ SearchSpec parseSearch(const json& j, const std::string& path, const ModelInfo& 
 
 }  // namespace
 
-const std::vector<std::string>& knownMetricNames() {
+const std::vector<std::string>& specMetricNames() {
   static const std::vector<std::string> names = {"precision", "recall",   "ndcg",
                                                  "map",       "map_at_k", "hit_rate"};
   return names;
@@ -375,7 +375,7 @@ ExperimentSpec parseExperimentSpec(const json& doc, const std::filesystem::path&
     if (m.contains("k")) spec.metrics.k = static_cast<int>(getInt(m["k"], "$.metrics.k", 1, 10000));
     const auto checkName = [](const json& v, const std::string& p) {
       const std::string s = getString(v, p);
-      const auto& known = knownMetricNames();
+      const auto& known = specMetricNames();
       if (std::find(known.begin(), known.end(), s) == known.end()) {
         std::string list;
         for (const auto& n : known) list += (list.empty() ? "" : ", ") + n;
@@ -478,7 +478,7 @@ ExperimentSpec parseExperimentSpec(const json& doc, const std::filesystem::path&
       if (!m.search->metric.empty()) {
         const std::string& mk = m.search->metric;
         bool ok = false;
-        for (const auto& n : knownMetricNames()) ok = ok || mk == metricKey(n, spec.metrics.k);
+        for (const auto& n : specMetricNames()) ok = ok || mk == metricKey(n, spec.metrics.k);
         if (!ok) {
           throw SpecError(mp + ".search.metric",
                           "unknown metric '" + mk + "' (e.g. " +

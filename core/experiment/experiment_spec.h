@@ -129,7 +129,7 @@ ExperimentSpec loadExperimentSpec(const std::filesystem::path& file,
 
 /// Metric names a spec may list: "precision", "recall", "ndcg", "map" (full MAP, normalised by
 /// all relevant items), "map_at_k" (normalised by min(k, relevant)), "hit_rate".
-const std::vector<std::string>& knownMetricNames();
+const std::vector<std::string>& specMetricNames();
 
 /// The key of a metric at cut-off k as it appears in results, e.g. "ndcg@10"; "map" has none.
 std::string metricKey(const std::string& metric, int k);

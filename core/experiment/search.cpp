@@ -120,12 +120,12 @@ SearchHistory searchHyperparameters(const SearchRequest& req, const Dataset& tra
   const Dataset validSet = train.withRows(vs.test);
   const std::vector<Index> validUsers = usersWithInteractions(validSet);
   MetricsSpec selMetrics = req.metrics;
-  if (std::find_if(knownMetricNames().begin(), knownMetricNames().end(), [&](const auto& n) {
+  if (std::find_if(specMetricNames().begin(), specMetricNames().end(), [&](const auto& n) {
         return metricKey(n, selMetrics.k) == h.metric;
-      }) == knownMetricNames().end()) {
+      }) == specMetricNames().end()) {
     throw SpecError("$.search.metric", "unknown selection metric '" + h.metric + "'");
   }
-  for (const auto& n : knownMetricNames()) {
+  for (const auto& n : specMetricNames()) {
     if (metricKey(n, selMetrics.k) == h.metric) selMetrics.names = {n};
   }
 

@@ -158,7 +158,11 @@ SearchHistory searchFromJson(const nlohmann::json& j) {
 
 }  // namespace
 
-ProjectStore::ProjectStore(const std::filesystem::path& file) : path_(file) {
+ProjectStore::ProjectStore(const std::filesystem::path& file, bool create) : path_(file) {
+  std::error_code ec;
+  if (!create && !std::filesystem::exists(file, ec)) {
+    throw StoreError("project file '" + file.string() + "' does not exist");
+  }
   try {
     db_ = std::make_unique<SqliteDb>(file.string(), SqliteDb::Mode::kCreate);
     // journal_mode is the first statement to read the file: a non-database fails here.

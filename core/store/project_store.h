@@ -62,10 +62,11 @@ struct StoredRun {
 /// several connections, also in other processes, read while one writes).
 class ProjectStore {
  public:
-  /// Opens (creating if needed) the project file and migrates it to kStoreSchemaVersion.
-  /// Throws StoreError when the file is not a project, is corrupt, or was written by a newer
-  /// build (the message says which version and what to do).
-  explicit ProjectStore(const std::filesystem::path& file);
+  /// Opens the project file (creating it when `create` is true and it does not exist) and
+  /// migrates it to kStoreSchemaVersion. Throws StoreError when the file is missing (and create
+  /// is false), is not a project, is corrupt, or was written by a newer build (the message says
+  /// which version and what to do).
+  explicit ProjectStore(const std::filesystem::path& file, bool create = true);
   ~ProjectStore();
   ProjectStore(const ProjectStore&) = delete;
   ProjectStore& operator=(const ProjectStore&) = delete;

@@ -183,6 +183,9 @@ TEST_CASE("files that are not projects are refused", "[store]") {
   sqlExec(dir / "other.db", "CREATE TABLE t(x)");
   CHECK_THROWS_AS(ProjectStore(dir / "other.db"), StoreError);
   CHECK_THROWS_AS(ProjectStore(dir / "no" / "such" / "folder" / "p.rwbproj"), StoreError);
+  // Browsing never creates a file.
+  CHECK_THROWS_AS(ProjectStore(dir / "absent.rwbproj", false), StoreError);
+  CHECK_FALSE(std::filesystem::exists(dir / "absent.rwbproj"));
 }
 
 TEST_CASE("a version 1 file is migrated to the current schema", "[store]") {
