@@ -12,6 +12,8 @@ Action registerScore(CLI::App&, Common&);
 Action registerServe(CLI::App&, Common&);
 Action registerEvaluate(CLI::App&, Common&);
 Action registerCompare(CLI::App&, Common&);
+Action registerRun(CLI::App&, Common&);
+Action registerRuns(CLI::App&, Common&);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
@@ -27,6 +29,8 @@ const std::vector<Command>& commands() {
       {"serve", "Serve a model package over HTTP/JSON for near-real-time use", registerServe},
       {"evaluate", "Score a recommendations file against a test set", registerEvaluate},
       {"compare", "Compare recommendation files: CIs, paired tests, effect sizes", registerCompare},
+      {"run", "Run an experiment spec: fit, recommend, evaluate, compare", registerRun},
+      {"runs", "Browse the runs recorded in a project file (list, show, delete)", registerRuns},
   };
   return list;
 }

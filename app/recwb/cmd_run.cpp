@@ -1,0 +1,205 @@
+// recwb run SPEC.json: runs an experiment, prints a comparison table, writes metrics.json and
+// the top-k lists, and records the runs in a project file when asked.
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <optional>
+#include <sstream>
+
+#include "cli.h"
+#include "core/experiment/runner.h"
+#include "core/store/project_store.h"
+#include "core/util/error.h"
+
+namespace rwb::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct RunArgs {
+  std::string spec;
+  std::string project;
+  std::string out;
+  int threads = -1;
+};
+
+void writeText(const fs::path& file, const std::string& text) {
+  std::ofstream f(file, std::ios::binary | std::ios::trunc);
+  f << text;
+  f.close();
+  if (!f) throw IoError("cannot write '" + file.string() + "'");
+}
+
+// <folder>/<run name>.tsv: user, item, score, rank (1-based), external ids.
+void writeRecommendations(const fs::path& folder, const RunRecord& run, const Dataset& ids) {
+  std::string text;
+  text.reserve(run.recUsers.size() * 10 * 24);
+  char score[32];
+  for (std::size_t i = 0; i < run.recUsers.size(); ++i) {
+    const std::string& user = ids.users.external(run.recUsers[i]);
+    const auto& items = run.recommendations[i].items;
+    for (std::size_t r = 0; r < items.size(); ++r) {
+      std::snprintf(score, sizeof score, "%.9g", static_cast<double>(items[r].score));
+      text += user;
+      text += '\t';
+      text += ids.items.external(items[r].item);
+      text += '\t';
+      text += score;
+      text += '\t';
+      text += std::to_string(r + 1);
+      text += '\n';
+    }
+  }
+  writeText(folder / (run.name + ".tsv"), text);
+}
+
+std::string fixed(double v, int digits) {
+  if (!std::isfinite(v)) return "-";
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(digits) << v;
+  return s.str();
+}
+
+void printTable(const ExperimentResult& result, const ExperimentSpec& spec) {
+  std::vector<std::string> keys;
+  for (const auto& n : spec.metrics.names) keys.push_back(metricKey(n, spec.metrics.k));
+  std::size_t nameWidth = 4;
+  for (const auto& r : result.runs) nameWidth = std::max(nameWidth, r.name.size());
+  std::cout << std::left << std::setw(static_cast<int>(nameWidth) + 2) << "run" << std::setw(11)
+            << "status";
+  for (const auto& k : keys) std::cout << std::right << std::setw(14) << k;
+  std::cout << std::setw(10) << "train s" << std::setw(14) << "recommend s"
+            << "\n";
+  for (const auto& r : result.runs) {
+    std::cout << std::left << std::setw(static_cast<int>(nameWidth) + 2) << r.name << std::setw(11)
+              << runStatusName(r.status) << std::right;
+    for (const auto& k : keys) {
+      const auto it = r.metrics.find(k);
+      std::cout << std::setw(14) << (it == r.metrics.end() ? "-" : fixed(it->second, 6));
+    }
+    const bool ok = r.status == RunStatus::kOk;
+    std::cout << std::setw(10) << (ok ? fixed(r.fitSeconds, 3) : "-") << std::setw(14)
+              << (ok ? fixed(r.recommendSeconds, 3) : "-") << "\n";
+  }
+  for (const auto& r : result.runs) {
+    if (r.status == RunStatus::kFailed) std::cout << r.name << ": failed: " << r.error << "\n";
+    if (r.search) {
+      std::cout << r.name << ": " << r.search->method << " search, " << r.search->trials.size()
+                << " trials, best " << r.search->metric << " on validation "
+                << fixed(r.search->bestScore, 6) << " with " << r.search->best.dump() << "\n";
+    }
+  }
+  std::cout << "split " << result.data.splitHash << "  dataset " << result.data.datasetFingerprint
+            << "  threads " << result.threads << "  " << fixed(result.seconds, 2) << " s\n";
+}
+
+}  // namespace
+
+Action registerRun(CLI::App& sub, Common& common) {
+  auto args = std::make_shared<RunArgs>();
+  sub.add_option("spec", args->spec, "Experiment spec (JSON)")->required();
+  sub.add_option("--project", args->project, "Record the runs in this project file (SQLite)");
+  sub.add_option("--out", args->out,
+                 "Folder for metrics.json (and relative output paths); default: the spec's "
+                 "output.dir, else the working directory");
+  sub.add_option("--threads", args->threads, "Thread budget (default: the spec's threads)")
+      ->check(CLI::Range(0, 1024));
+  return [args, &common]() {
+    const ExperimentSpec spec = loadExperimentSpec(args->spec);
+    const fs::path outDir = !args->out.empty()         ? fs::path(args->out)
+                            : !spec.output.dir.empty() ? fs::path(spec.output.dir)
+                                                       : fs::path(".");
+    fs::path recDir;
+    if (!spec.output.recommendations.empty()) {
+      recDir = fs::path(spec.output.recommendations);
+      if (recDir.is_relative()) recDir = outDir / recDir;
+    }
+    // Open the project first: a bad file fails before any work is done.
+    std::optional<ProjectStore> store;
+    std::int64_t specId = 0;
+    if (!args->project.empty()) {
+      store.emplace(args->project);
+      specId = store->putSpec(spec.source);
+    }
+    const std::string experiment =
+        spec.name.empty() ? fs::path(args->spec).stem().string() : spec.name;
+
+    RunnerOptions opt;
+    opt.threads = args->threads;
+    opt.keepRecommendations = !recDir.empty();
+    opt.keepModels = store.has_value();
+    // Each run is recorded as soon as it ends, so Ctrl-C keeps the finished ones.
+    std::vector<std::int64_t> runIds;
+    std::string storeError;
+    if (store) {
+      opt.onRunFinished = [&](const RunRecord& r) {
+        try {
+          runIds.push_back(store->saveRun(r, experiment, specId));
+        } catch (const StoreError& e) {
+          if (storeError.empty()) storeError = e.what();
+        }
+      };
+    }
+    ExperimentResult result;
+    {
+      TerminalTask task(common);
+      result = runExperiment(spec, opt, task.ctx());
+      task.finish();
+    }
+    if (store && !result.runs.empty()) {
+      store->putDataset(result.data.datasetFingerprint, result.data.datasetSource,
+                        result.data.summary);
+    }
+    if (!storeError.empty()) throw StoreError(storeError);
+
+    fs::create_directories(outDir);
+    nlohmann::json doc = {{"experiment", experiment},
+                          {"spec", fs::absolute(args->spec).lexically_normal().string()},
+                          {"dataset",
+                           {{"fingerprint", result.data.datasetFingerprint},
+                            {"source", result.data.datasetSource},
+                            {"summary", result.data.summary},
+                            {"notes", result.data.notes},
+                            {"load_seconds", result.data.loadSeconds},
+                            {"split_seconds", result.data.splitSeconds}}},
+                          {"split_hash", result.data.splitHash},
+                          {"threads", result.threads},
+                          {"cancelled", result.cancelled},
+                          {"seconds", result.seconds},
+                          {"runs", nlohmann::json::array()}};
+    if (store) doc["project"] = {{"file", args->project}, {"run_ids", runIds}};
+    for (const auto& r : result.runs) doc["runs"].push_back(toJson(r));
+    writeText(outDir / "metrics.json", doc.dump(2) + "\n");
+    if (!recDir.empty()) {
+      fs::create_directories(recDir);
+      for (const auto& r : result.runs) {
+        if (r.status == RunStatus::kOk) writeRecommendations(recDir, r, *result.data.test);
+      }
+    }
+
+    if (common.json) {
+      printJson(doc);
+    } else {
+      printTable(result, spec);
+      std::cout << "wrote " << (outDir / "metrics.json").string();
+      if (!recDir.empty())
+        std::cout << " and top-" << spec.metrics.k << " lists in " << recDir.string();
+      if (store) std::cout << "; recorded " << runIds.size() << " runs in " << args->project;
+      std::cout << "\n";
+    }
+    if (result.cancelled) {
+      std::cerr << "recwb: cancelled (finished runs were kept)" << std::endl;
+      return 130;
+    }
+    for (const auto& r : result.runs) {
+      if (r.status == RunStatus::kFailed) return 1;
+    }
+    return 0;
+  };
+}
+
+}  // namespace rwb::cli

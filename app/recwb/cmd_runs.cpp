@@ -1,0 +1,157 @@
+// recwb runs list|show|delete --project FILE: browse the runs recorded in a project file.
+#include <algorithm>
+#include <cmath>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "cli.h"
+#include "core/store/project_store.h"
+#include "core/util/error.h"
+
+namespace rwb::cli {
+
+namespace {
+
+struct RunsArgs {
+  std::string project;
+  std::int64_t id = 0;
+};
+
+std::string metricText(double v) {
+  if (!std::isfinite(v)) return "-";
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(6) << v;
+  return s.str();
+}
+
+int list(const RunsArgs& a, const Common& common) {
+  ProjectStore store(a.project, false);
+  const auto runs = store.listRuns();
+  if (common.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& r : runs) {
+      nlohmann::json m = nlohmann::json::object();
+      for (const auto& [k, v] : r.metrics)
+        m[k] = std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
+      out.push_back({{"id", r.id},
+                     {"experiment", r.experiment},
+                     {"name", r.name},
+                     {"model", r.model},
+                     {"status", runStatusName(r.status)},
+                     {"created_at", r.createdAt},
+                     {"dataset_fingerprint", r.datasetFingerprint},
+                     {"fit_seconds", r.fitSeconds},
+                     {"recommend_seconds", r.recommendSeconds},
+                     {"metrics", m}});
+    }
+    printJson(out);
+    return 0;
+  }
+  if (runs.empty()) {
+    std::cout << "no runs in " << a.project << "\n";
+    return 0;
+  }
+  std::size_t expW = 10, runW = 3;
+  for (const auto& r : runs) {
+    expW = std::max(expW, r.experiment.size());
+    runW = std::max(runW, r.name.size());
+  }
+  const int ew = static_cast<int>(expW) + 2, rw = static_cast<int>(runW) + 2;
+  std::cout << std::left << std::setw(6) << "id" << std::setw(21) << "created (UTC)"
+            << std::setw(ew) << "experiment" << std::setw(rw) << "run" << std::setw(11) << "status"
+            << "metrics\n";
+  for (const auto& r : runs) {
+    std::cout << std::left << std::setw(6) << r.id << std::setw(21) << r.createdAt << std::setw(ew)
+              << r.experiment << std::setw(rw) << r.name << std::setw(11)
+              << runStatusName(r.status);
+    bool first = true;
+    for (const auto& [k, v] : r.metrics) {
+      std::cout << (first ? "" : "  ") << k << "=" << metricText(v);
+      first = false;
+    }
+    std::cout << "\n";
+  }
+  return 0;
+}
+
+int show(const RunsArgs& a, const Common& common) {
+  ProjectStore store(a.project, false);
+  const StoredRun s = store.loadRun(a.id);
+  nlohmann::json j = toJson(s.record);
+  j["id"] = s.id;
+  j["experiment"] = s.experiment;
+  j["created_at"] = s.createdAt;
+  if (s.specId) j["spec"] = store.loadSpec(s.specId);
+  j["per_user_metrics"] = nlohmann::json::array();
+  for (const auto& [k, v] : s.record.perUser) j["per_user_metrics"].push_back(k);
+  if (common.json) {
+    printJson(j);
+    return 0;
+  }
+  const RunRecord& r = s.record;
+  std::cout << "run " << s.id << "  " << r.name << "  (" << r.model << ")  "
+            << runStatusName(r.status) << "\n"
+            << "experiment    " << s.experiment << "\n"
+            << "created       " << s.createdAt << " UTC\n"
+            << "dataset       " << r.datasetFingerprint << "  " << r.datasetSource << "\n"
+            << "split hash    " << r.splitHash << "\n"
+            << "code version  " << r.codeVersion << "\n"
+            << "parameters    " << r.params.dump() << "\n"
+            << "seed          " << r.seed << "   threads " << r.threads << "   k " << r.k << "\n"
+            << "timings       fit " << r.fitSeconds << " s, recommend " << r.recommendSeconds
+            << " s, evaluate " << r.evaluateSeconds << " s\n"
+            << "memory        peak RSS " << withCommas(r.peakRssBytes) << " bytes, model "
+            << withCommas(r.modelBytes) << " bytes\n";
+  if (!r.error.empty()) std::cout << "error         " << r.error << "\n";
+  for (const auto& [k, v] : r.metrics) {
+    std::cout << "  " << std::left << std::setw(16) << k << metricText(v) << "\n";
+  }
+  std::cout << "per-user vectors: " << r.perUser.size() << " metrics x "
+            << withCommas(r.evaluatedUsers.size())
+            << " users; learning curve: " << r.learningCurve.size() << " epochs\n";
+  if (r.search) {
+    std::cout << "search: " << r.search->method << " on " << r.search->metric << ", "
+              << r.search->trials.size() << " trials, best " << metricText(r.search->bestScore)
+              << " with " << r.search->best.dump() << "\n";
+  }
+  return 0;
+}
+
+int remove(const RunsArgs& a, const Common& common) {
+  ProjectStore store(a.project, false);
+  const bool deleted = store.deleteRun(a.id);
+  if (common.json) {
+    printJson({{"id", a.id}, {"deleted", deleted}});
+  } else {
+    std::cout << (deleted ? "deleted run " : "no run with id ") << a.id << "\n";
+  }
+  return deleted ? 0 : 1;
+}
+
+}  // namespace
+
+Action registerRuns(CLI::App& sub, Common& common) {
+  auto args = std::make_shared<RunsArgs>();
+  auto which = std::make_shared<std::string>();
+  sub.require_subcommand(1);
+  sub.fallthrough();
+  sub.add_option("--project", args->project, "Project file (SQLite)")->required();
+  sub.add_subcommand("list", "List the runs, newest first")->callback([which] { *which = "list"; });
+  auto* showCmd = sub.add_subcommand("show", "Show one run in full");
+  showCmd->add_option("id", args->id, "Run id (from `runs list`)")->required();
+  showCmd->fallthrough();
+  showCmd->callback([which] { *which = "show"; });
+  auto* deleteCmd = sub.add_subcommand("delete", "Delete a run and everything recorded with it");
+  deleteCmd->add_option("id", args->id, "Run id (from `runs list`)")->required();
+  deleteCmd->fallthrough();
+  deleteCmd->callback([which] { *which = "delete"; });
+  sub.get_subcommand("list")->fallthrough();
+  return [args, which, &common]() {
+    if (*which == "show") return show(*args, common);
+    if (*which == "delete") return remove(*args, common);
+    return list(*args, common);
+  };
+}
+
+}  // namespace rwb::cli

@@ -1,0 +1,137 @@
+#pragma once
+/// \file
+/// ExperimentSpec: the versioned JSON document that makes an experiment reproducible (data
+/// source, preparation, split, features, models or search spaces, metrics, seeds, threads,
+/// outputs). The full key reference is in docs/experiments.md.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/models/param_schema.h"
+
+namespace rwb {
+
+struct ModelInfo;
+
+/// The only spec version this build reads (and writes).
+inline constexpr int kSpecVersion = 1;
+
+/// Where the interactions come from. Input paths are resolved against the spec file's folder
+/// at parse time.
+struct DatasetSource {
+  std::string path;
+  std::string format = "auto";  ///< "auto", "delimited", "movielens", "sqlite"
+  /// Column mapping {"user": "userId" | 0, "item": ..., "value": ..., "timestamp": ..., "event":
+  /// ...}: a header name (string) or a 0-based position (integer).
+  nlohmann::json columns = nlohmann::json::object();
+  /// Loader options: "delimiter" (one character), "header" ("auto" | "yes" | "no"),
+  /// "encoding" ("utf8" | "latin1"), "strict" (bool), "implicit_value" (number).
+  nlohmann::json options = nlohmann::json::object();
+};
+
+/// How train/test (and optionally validation) are formed.
+struct SplitSpec {
+  /// "recommenders" (stratified per user or item, as Microsoft Recommenders'
+  /// python_stratified_split) or "files" (given train/test[/valid] files).
+  std::string method = "recommenders";
+  double ratio = 0.75;      ///< fraction of each group's rows that go to train, in (0, 1)
+  std::string by = "user";  ///< "user" or "item": the stratification group
+  std::uint64_t seed = 42;
+  int minRating = 1;  ///< groups with fewer rows are dropped (recommenders' min_rating)
+  std::string trainPath, testPath, validPath;  ///< for "files"; absolute after parsing
+};
+
+/// A random-search range for one parameter; unset bounds come from the model's ParamSchema.
+struct ParamRange {
+  std::optional<double> min, max;
+  std::optional<bool> logScale;
+};
+
+/// One parameter's search space: a list of values (grid or random choice) or a range.
+struct ParamSpace {
+  std::string name;
+  std::vector<nlohmann::json> values;  ///< non-empty for a list
+  std::optional<ParamRange> range;     ///< set for a range (random / halving only)
+};
+
+/// Hyperparameter search for one model. Selection uses a validation split carved from the
+/// training split only; the test split is used once, for the final refit.
+struct SearchSpec {
+  std::string method = "grid";  ///< "grid", "random" or "halving" (successive halving)
+  std::vector<ParamSpace> space;
+  int trials = 10;               ///< candidates for "random" and (with ranges) "halving"
+  std::string metric;            ///< e.g. "ndcg@10"; empty = the experiment's primary metric
+  double validationRatio = 0.8;  ///< per-user share of train kept for fitting candidates
+  std::uint64_t seed = 7;        ///< sampling and validation-split seed
+  int eta = 3;                   ///< halving: keep the best 1/eta at each rung
+  int minBudget = 1;             ///< halving: epochs of the first rung
+  std::string budgetParam;       ///< halving: "epochs" or "iterations" (resolved at parse time)
+};
+
+/// One model entry of the spec.
+struct ModelSpec {
+  std::string name;     ///< registry name
+  std::string runName;  ///< display / output name; defaults to name (unique within the spec)
+  Params params;        ///< resolved against the schema (defaults filled in)
+  std::optional<SearchSpec> search;
+};
+
+/// Metrics computed on the test split (and used for selection on validation).
+struct MetricsSpec {
+  int k = 10;
+  std::vector<std::string> names = {"precision", "recall", "ndcg", "map"};
+  std::string primary = "ndcg";  ///< the metric tables are sorted by and searches select on
+};
+
+/// Outputs written by `recwb run`. Unlike inputs, these stay as written: relative paths are
+/// taken relative to the run's output folder (`--out`) or, without one, the working directory.
+struct OutputSpec {
+  std::string recommendations;  ///< folder for <run name>.tsv top-k files; empty = none
+  std::string dir;              ///< folder for metrics.json; empty = the caller decides
+};
+
+/// A parsed, validated experiment.
+struct ExperimentSpec {
+  int version = kSpecVersion;
+  std::string name;
+  DatasetSource dataset;
+  nlohmann::json prep = nlohmann::json::array();  ///< preparation steps, in order
+  SplitSpec split;
+  nlohmann::json features;  ///< opaque; null when absent
+  std::vector<ModelSpec> models;
+  MetricsSpec metrics;
+  std::vector<std::uint64_t> seeds = {42};  ///< every model runs once per seed
+  int threads = 0;                          ///< 0 = all hardware threads
+  OutputSpec output;
+  nlohmann::json source;  ///< the document as given (for the store)
+};
+
+/// Looks up a model by registry name (the runner and tests may substitute their own registry).
+using ModelLookup = std::function<const ModelInfo*(std::string_view)>;
+
+/// Parses and validates a spec document. Relative paths are resolved against baseDir. Throws
+/// SpecError with the JSON path of the first offending field (unknown keys, wrong types,
+/// out-of-range values, unknown models or parameters). lookup defaults to the model registry.
+ExperimentSpec parseExperimentSpec(const nlohmann::json& doc, const std::filesystem::path& baseDir,
+                                   const ModelLookup& lookup = {});
+
+/// Reads and parses a spec file (paths relative to its folder). Throws IoError when it cannot
+/// be read, ParseError (file:line:column) for malformed JSON, SpecError for invalid content.
+ExperimentSpec loadExperimentSpec(const std::filesystem::path& file,
+                                  const ModelLookup& lookup = {});
+
+/// Metric names a spec may list: "precision", "recall", "ndcg", "map" (full MAP, normalised by
+/// all relevant items), "map_at_k" (normalised by min(k, relevant)), "hit_rate".
+const std::vector<std::string>& specMetricNames();
+
+/// The key of a metric at cut-off k as it appears in results, e.g. "ndcg@10"; "map" has none.
+std::string metricKey(const std::string& metric, int k);
+
+}  // namespace rwb

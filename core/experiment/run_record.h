@@ -1,0 +1,90 @@
+#pragma once
+/// \file
+/// RunRecord: everything remembered about one model run of an experiment.
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/data/id_map.h"
+#include "core/models/model.h"
+#include "core/models/param_schema.h"
+#include "core/util/task_context.h"
+
+namespace rwb {
+
+/// How a run ended. A cancelled run was stopped by the user and is not a failure.
+enum class RunStatus { kOk, kFailed, kCancelled };
+
+/// "ok", "failed", "cancelled".
+const char* runStatusName(RunStatus status);
+/// Inverse of runStatusName; throws StoreError for anything else.
+RunStatus parseRunStatus(const std::string& name);
+
+/// One candidate evaluated by a hyperparameter search (on the validation split).
+struct SearchTrial {
+  Params params;         ///< full resolved parameters of the candidate
+  int rung = 0;          ///< successive halving rung (0 for grid / random)
+  long long budget = 0;  ///< epochs / iterations used (0 = the candidate's own value)
+  double score = 0.0;    ///< the selection metric on validation (NaN if the fit failed)
+  double fitSeconds = 0.0;
+  std::string error;  ///< why the candidate failed, empty if it did not
+};
+
+/// The history of a search: every trial in the order run, and the winner.
+struct SearchHistory {
+  std::string method;  ///< "grid", "random", "halving"
+  std::string metric;  ///< e.g. "ndcg@10"
+  std::string validationSplitHash;
+  std::vector<SearchTrial> trials;
+  Params best;
+  double bestScore = 0.0;
+  double seconds = 0.0;
+};
+
+/// Everything about one run. Timings are wall-clock seconds.
+struct RunRecord {
+  std::string name;   ///< run name (unique within the experiment)
+  std::string model;  ///< registry name
+  RunStatus status = RunStatus::kFailed;
+  std::string error;  ///< failure message (empty when ok or cancelled)
+
+  std::string datasetFingerprint;
+  std::string datasetSource;
+  std::string splitHash;
+  std::string codeVersion;  ///< RWB_VERSION + " (" + git describe + ")"
+  Params params;            ///< the parameters of the final model
+  std::uint64_t seed = 0;
+  int threads = 0;
+  int k = 10;
+
+  double fitSeconds = 0.0;
+  double recommendSeconds = 0.0;
+  double evaluateSeconds = 0.0;
+  std::uint64_t peakRssBytes = 0;  ///< process VmHWM after the run (Linux; 0 if unknown)
+  std::uint64_t modelBytes = 0;    ///< Model::memoryBytes() of the fitted model
+
+  std::map<std::string, double> metrics;  ///< on the test split
+  std::vector<Index> evaluatedUsers;      ///< ascending; per-user vectors follow this order
+  std::map<std::string, std::vector<double>> perUser;
+  std::vector<std::pair<int, EpochMetrics>> learningCurve;  ///< from the final fit
+  std::optional<SearchHistory> search;
+
+  /// Top-k lists of the final model: recUsers[i] owns recommendations[i]. Not stored in the
+  /// project file (they are written as TSV by the CLI); empty unless requested.
+  std::vector<Index> recUsers;
+  std::vector<RecList> recommendations;
+  /// saveModelToBytes() of the final model; empty unless requested or when the run failed.
+  std::string modelBlob;
+};
+
+/// JSON form of a record (no per-user vectors, recommendations or model blob), as used by
+/// metrics.json and `recwb runs show --json`.
+nlohmann::json toJson(const RunRecord& record);
+nlohmann::json toJson(const SearchHistory& history);
+
+}  // namespace rwb

@@ -1,0 +1,211 @@
+#include "core/experiment/runner.h"
+
+#include <tbb/info.h>
+#include <tbb/task_arena.h>
+#include <tbb/task_group.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+#include "core/experiment/search.h"
+#include "core/models/registry.h"
+#include "core/util/error.h"
+#include "rwb_version.h"
+
+namespace rwb {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+struct RunPlan {
+  const ModelSpec* model;
+  const ModelInfo* info;
+  std::uint64_t seed;
+  std::string name;
+};
+
+RunRecord runOne(const RunPlan& plan, const ExperimentSpec& spec, const PreparedData& data,
+                 const RunnerOptions& options, int threads, TaskContext& ctx) {
+  RunRecord r;
+  r.name = plan.name;
+  r.model = plan.model->name;
+  r.datasetFingerprint = data.datasetFingerprint;
+  r.datasetSource = data.datasetSource;
+  r.splitHash = data.splitHash;
+  r.codeVersion = codeVersion();
+  r.params = plan.model->params;
+  r.seed = plan.seed;
+  r.threads = threads;
+  r.k = spec.metrics.k;
+  try {
+    ctx.throwIfStopped();
+    // Search first, on train only: the test split is not passed (see search.h).
+    TaskContext searchCtx(ctx, 0.0, plan.model->search ? 0.7 : 0.0);
+    if (plan.model->search) {
+      SearchRequest req;
+      req.model = plan.info;
+      req.baseParams = plan.model->params;
+      req.search = *plan.model->search;
+      req.metrics = spec.metrics;
+      req.seed = plan.seed;
+      req.threads = threads;
+      r.search = searchHyperparameters(req, *data.train, searchCtx);
+      r.params = r.search->best;
+    }
+    const double base = plan.model->search ? 0.7 : 0.0;
+    TaskContext fitCtx(ctx, base, base + (1.0 - base) * 0.6);
+    auto model = plan.info->create(r.params);
+    const auto t0 = Clock::now();
+    model->fit(TrainingData{*data.train, data.validation.get(), plan.seed, threads}, fitCtx);
+    r.fitSeconds = secondsSince(t0);
+    r.learningCurve = fitCtx.history();
+
+    TaskContext recCtx(ctx, base + (1.0 - base) * 0.6, base + (1.0 - base) * 0.95);
+    const std::vector<Index> users = usersWithInteractions(*data.test);
+    const auto t1 = Clock::now();
+    std::vector<RecList> lists =
+        model->recommendBatch(users, static_cast<std::size_t>(spec.metrics.k), true, recCtx);
+    r.recommendSeconds = secondsSince(t1);
+
+    TaskContext evalCtx(ctx, base + (1.0 - base) * 0.95, 1.0);
+    const auto t2 = Clock::now();
+    TopKEvaluation ev = evaluateTopK(users, lists, *data.test, spec.metrics, evalCtx);
+    r.evaluateSeconds = secondsSince(t2);
+    r.metrics = std::move(ev.metrics);
+    r.evaluatedUsers = std::move(ev.users);
+    r.perUser = std::move(ev.perUser);
+    r.modelBytes = model->memoryBytes();
+    if (options.keepModels) r.modelBlob = saveModelToBytes(*model);
+    if (options.keepRecommendations) {
+      r.recUsers = users;
+      r.recommendations = std::move(lists);
+    }
+    ctx.throwIfStopped();
+    r.status = RunStatus::kOk;
+  } catch (const Cancelled&) {
+    // A cancelled run keeps nothing it produced: no metrics, no model, no lists.
+    RunRecord c;
+    c.name = r.name;
+    c.model = r.model;
+    c.datasetFingerprint = r.datasetFingerprint;
+    c.datasetSource = r.datasetSource;
+    c.splitHash = r.splitHash;
+    c.codeVersion = r.codeVersion;
+    c.params = plan.model->params;
+    c.seed = r.seed;
+    c.threads = r.threads;
+    c.k = r.k;
+    c.status = RunStatus::kCancelled;
+    r = std::move(c);
+  } catch (const std::exception& e) {
+    r.status = RunStatus::kFailed;
+    r.error = e.what();
+    r.metrics.clear();
+    r.perUser.clear();
+    r.evaluatedUsers.clear();
+    r.modelBlob.clear();
+    r.recUsers.clear();
+    r.recommendations.clear();
+  }
+  r.peakRssBytes = peakRssBytes();
+  return r;
+}
+
+}  // namespace
+
+std::string codeVersion() { return std::string(RWB_VERSION) + " (" + RWB_GIT_DESCRIBE + ")"; }
+
+std::uint64_t peakRssBytes() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) {
+      std::istringstream ss(line.substr(6));
+      std::uint64_t kb = 0;
+      ss >> kb;
+      return kb * 1024;
+    }
+  }
+  return 0;
+}
+
+ExperimentResult runExperiment(const ExperimentSpec& spec, const RunnerOptions& options,
+                               TaskContext& ctx) {
+  const auto t0 = Clock::now();
+  const ModelLookup lookup = options.lookup
+                                 ? options.lookup
+                                 : ModelLookup([](std::string_view n) { return findModel(n); });
+  ExperimentResult result;
+  result.name = spec.name;
+  int threads = options.threads >= 0 ? options.threads : spec.threads;
+  if (threads <= 0) threads = tbb::info::default_concurrency();
+  result.threads = threads;
+
+  // Validate every model before loading anything.
+  std::vector<RunPlan> plans;
+  for (std::size_t m = 0; m < spec.models.size(); ++m) {
+    const ModelSpec& ms = spec.models[m];
+    const ModelInfo* info = lookup(ms.name);
+    if (info == nullptr) {
+      throw SpecError("$.models[" + std::to_string(m) + "].name",
+                      "unknown model '" + ms.name + "'");
+    }
+    for (auto seed : spec.seeds) {
+      plans.push_back(
+          {&ms, info, seed,
+           spec.seeds.size() == 1 ? ms.runName : ms.runName + "-seed" + std::to_string(seed)});
+    }
+  }
+
+  tbb::task_arena arena(threads);
+  TaskContext dataCtx(ctx, 0.0, 0.1);
+  arena.execute([&] { result.data = prepareData(spec, dataCtx); });
+
+  // Progress of the runs, aggregated: each run reports its own fraction.
+  std::vector<std::atomic<double>> fractions(plans.size());
+  for (auto& f : fractions) f.store(0.0);
+  std::vector<std::unique_ptr<TaskContext>> runCtx;
+  for (std::size_t i = 0; i < plans.size(); ++i) {
+    runCtx.push_back(std::make_unique<TaskContext>(ctx, 0.1, 1.0));
+    runCtx.back()->setProgressCallback(
+        [&, i](double f, std::string_view stage) {
+          fractions[i].store(f);
+          double sum = 0.0;
+          for (const auto& x : fractions) sum += x.load();
+          ctx.progress(0.1 + 0.9 * sum / static_cast<double>(plans.size()),
+                       plans[i].name + ": " + std::string(stage));
+        },
+        std::chrono::milliseconds(0));
+  }
+
+  result.runs.resize(plans.size());
+  std::mutex callbackMutex;
+  arena.execute([&] {
+    tbb::task_group group;
+    for (std::size_t i = 0; i < plans.size(); ++i) {
+      group.run([&, i] {
+        result.runs[i] = runOne(plans[i], spec, result.data, options, threads, *runCtx[i]);
+        fractions[i].store(1.0);
+        if (options.onRunFinished) {
+          std::lock_guard lock(callbackMutex);
+          options.onRunFinished(result.runs[i]);
+        }
+      });
+    }
+    group.wait();
+  });
+  result.cancelled = ctx.stopRequested();
+  result.seconds = secondsSince(t0);
+  ctx.progress(1.0, result.cancelled ? "cancelled" : "done");
+  return result;
+}
+
+}  // namespace rwb

@@ -1,0 +1,53 @@
+#pragma once
+/// \file
+/// The experiment runner: load -> prep -> split once, then for every model (and seed) of the
+/// spec: [search on a validation split of train] -> fit on train -> recommend (batch) ->
+/// evaluate on test, with independent runs in parallel up to the thread budget.
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "core/experiment/experiment_spec.h"
+#include "core/experiment/pipeline_stages.h"
+#include "core/experiment/run_record.h"
+#include "core/util/task_context.h"
+
+namespace rwb {
+
+/// How to run (everything that is not part of the experiment itself).
+struct RunnerOptions {
+  int threads = -1;    ///< thread budget; < 0 = the spec's "threads"; 0 = all hardware threads
+  ModelLookup lookup;  ///< model registry to use; empty = the built-in registry
+  bool keepRecommendations = false;  ///< fill RunRecord::recUsers / recommendations
+  bool keepModels = false;           ///< fill RunRecord::modelBlob (saveModelToBytes)
+  /// Called as each run ends (any status), from a worker thread, one call at a time.
+  std::function<void(const RunRecord&)> onRunFinished;
+};
+
+/// The outcome of an experiment.
+struct ExperimentResult {
+  std::string name;
+  PreparedData data;            ///< the shared data (for summaries and outputs)
+  std::vector<RunRecord> runs;  ///< one per model and seed, in spec order
+  int threads = 0;              ///< the thread budget actually used
+  bool cancelled = false;       ///< a stop was requested while models ran
+  double seconds = 0.0;
+};
+
+/// The code version recorded with runs: "0.1.0 (<git describe>)".
+std::string codeVersion();
+
+/// Process peak resident set size (VmHWM of /proc/self/status) in bytes; 0 if unavailable.
+std::uint64_t peakRssBytes();
+
+/// Runs an experiment. Same spec + seeds + thread budget => the same numbers.
+///
+/// Cancel: if ctx is stopped while the data is being prepared, throws Cancelled. Once models
+/// run, a stop ends every unfinished run as RunStatus::kCancelled (runs already finished keep
+/// their results) and returns with cancelled = true, within 200 ms for models that honour
+/// TaskContext. A failing model gives a kFailed record with its message; other runs continue.
+ExperimentResult runExperiment(const ExperimentSpec& spec, const RunnerOptions& options,
+                               TaskContext& ctx);
+
+}  // namespace rwb

@@ -1,0 +1,51 @@
+#pragma once
+/// \file
+/// Hyperparameter search: grid, random and successive halving over a model's ParamSchema,
+/// selecting on a validation split carved from the training split.
+///
+/// Honesty by construction: searchHyperparameters() receives the training split and nothing
+/// else. It cannot see the test split, so selection cannot leak test information; the runner
+/// refits the winner on the full training split and evaluates it once on test.
+
+#include <cstdint>
+#include <vector>
+
+#include "core/data/dataset.h"
+#include "core/experiment/experiment_spec.h"
+#include "core/experiment/run_record.h"
+#include "core/models/registry.h"
+#include "core/util/task_context.h"
+
+namespace rwb {
+
+/// What a search needs besides the training data.
+struct SearchRequest {
+  const ModelInfo* model = nullptr;  ///< schema and factory of the model searched
+  Params baseParams;                 ///< resolved parameters; the space overrides some of them
+  SearchSpec search;
+  MetricsSpec metrics;      ///< k and the metric names computed on validation
+  std::uint64_t seed = 42;  ///< the model's training seed
+  int threads = 0;
+};
+
+/// Every combination of the space's value lists (first parameter varies slowest), each applied
+/// over baseParams and validated against the schema. Throws SpecError for a range in the space.
+std::vector<Params> gridCandidates(const ModelInfo& model, const Params& baseParams,
+                                   const std::vector<ParamSpace>& space);
+
+/// `trials` distinct candidates sampled with mt19937_64(seed): lists uniformly, ranges uniformly
+/// (log-uniformly when the range or the schema says so; integers rounded). Deterministic for a
+/// given seed. Fewer than `trials` are returned when the space has fewer distinct points.
+std::vector<Params> randomCandidates(const ModelInfo& model, const Params& baseParams,
+                                     const std::vector<ParamSpace>& space, int trials,
+                                     std::uint64_t seed);
+
+/// Runs the search on `train` only. Validation = for each user, the share 1 - validationRatio of
+/// their training rows (stratified split seeded by search.seed); candidates are fitted on the
+/// rest and ranked by the selection metric (higher is better; ties keep the earlier candidate).
+/// Failed candidates are kept in the history with their error and never selected; if all fail,
+/// throws ModelError. Throws Cancelled when ctx is stopped.
+SearchHistory searchHyperparameters(const SearchRequest& request, const Dataset& train,
+                                    TaskContext& ctx);
+
+}  // namespace rwb

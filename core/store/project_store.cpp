@@ -1,0 +1,498 @@
+#include "core/store/project_store.h"
+
+#include <cmath>
+#include <cstring>
+#include <span>
+
+#include "core/util/error.h"
+#include "core/util/sqlite_db.h"
+
+namespace rwb {
+
+namespace {
+
+// Forward migrations: entry i moves a file from user_version i to i + 1. Never edit a released
+// entry; append a new one and bump kStoreSchemaVersion.
+const char* const kMigrations[] = {
+    // 0 -> 1: the base schema.
+    R"sql(
+CREATE TABLE datasets (
+  id INTEGER PRIMARY KEY,
+  fingerprint TEXT NOT NULL UNIQUE,
+  source TEXT NOT NULL,
+  summary TEXT NOT NULL DEFAULT '{}',
+  created_at TEXT NOT NULL DEFAULT (datetime('now'))
+);
+CREATE TABLE specs (
+  id INTEGER PRIMARY KEY,
+  json TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL DEFAULT (datetime('now'))
+);
+CREATE TABLE runs (
+  id INTEGER PRIMARY KEY,
+  experiment TEXT NOT NULL DEFAULT '',
+  name TEXT NOT NULL,
+  model TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('ok', 'failed', 'cancelled')),
+  error TEXT NOT NULL DEFAULT '',
+  dataset_id INTEGER REFERENCES datasets(id),
+  spec_id INTEGER REFERENCES specs(id),
+  split_hash TEXT NOT NULL DEFAULT '',
+  code_version TEXT NOT NULL DEFAULT '',
+  params TEXT NOT NULL DEFAULT '{}',
+  seed INTEGER NOT NULL DEFAULT 0,
+  threads INTEGER NOT NULL DEFAULT 0,
+  k INTEGER NOT NULL DEFAULT 10,
+  fit_seconds REAL NOT NULL DEFAULT 0,
+  recommend_seconds REAL NOT NULL DEFAULT 0,
+  evaluate_seconds REAL NOT NULL DEFAULT 0,
+  peak_rss_bytes INTEGER NOT NULL DEFAULT 0,
+  model_bytes INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL DEFAULT (datetime('now'))
+);
+CREATE TABLE metrics (
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  value REAL,
+  PRIMARY KEY (run_id, name)
+);
+CREATE TABLE user_metrics (
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  users BLOB NOT NULL,
+  vals BLOB NOT NULL,
+  PRIMARY KEY (run_id, name)
+);
+CREATE TABLE models (
+  run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+  type TEXT NOT NULL,
+  bytes BLOB NOT NULL
+);
+)sql",
+    // 1 -> 2: learning curves and search history.
+    R"sql(
+CREATE TABLE learning_curves (
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  epoch INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  value REAL,
+  PRIMARY KEY (run_id, epoch, name)
+);
+ALTER TABLE runs ADD COLUMN search TEXT NOT NULL DEFAULT '';
+CREATE INDEX runs_by_dataset ON runs(dataset_id);
+)sql",
+};
+static_assert(std::size(kMigrations) == kStoreSchemaVersion);
+
+// The SQLite wrapper reports IoError; the store's contract is StoreError.
+template <typename F>
+auto guarded(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const IoError& e) {
+    throw StoreError(std::string("project file ") + e.what());
+  }
+}
+
+double columnNumber(const SqliteStmt& s, int c) {
+  return s.columnIsNull(c) ? std::nan("") : s.columnDouble(c);
+}
+
+// NaN is stored as NULL (SQLite would do the same, but say so explicitly).
+void bindNumber(SqliteStmt& s, int i, double v) {
+  if (std::isfinite(v)) {
+    s.bind(i, v);
+  } else {
+    s.bindNull(i);
+  }
+}
+
+// A zero-length blob must still be a blob, not NULL: never pass a null data pointer.
+std::string_view blobView(const std::string& b) { return b.empty() ? std::string_view("", 0) : b; }
+
+template <typename T>
+std::string toBlob(const std::vector<T>& v) {
+  return std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+}
+
+template <typename T>
+std::vector<T> fromBlob(const std::string& b, const char* what) {
+  if (b.size() % sizeof(T) != 0) {
+    throw StoreError(std::string("project file: corrupt ") + what + " blob (" +
+                     std::to_string(b.size()) + " bytes)");
+  }
+  std::vector<T> v(b.size() / sizeof(T));
+  if (!v.empty()) std::memcpy(v.data(), b.data(), b.size());
+  return v;
+}
+
+nlohmann::json parseStored(const std::string& text, const char* what) {
+  if (text.empty()) return nlohmann::json();
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw StoreError(std::string("project file: corrupt ") + what + ": " + e.what());
+  }
+}
+
+SearchHistory searchFromJson(const nlohmann::json& j) {
+  SearchHistory h;
+  h.method = j.value("method", "");
+  h.metric = j.value("metric", "");
+  h.validationSplitHash = j.value("validation_split_hash", "");
+  h.best = j.value("best", nlohmann::json::object());
+  h.bestScore = j["best_score"].is_number() ? j["best_score"].get<double>() : std::nan("");
+  h.seconds = j.value("seconds", 0.0);
+  for (const auto& t : j.value("trials", nlohmann::json::array())) {
+    SearchTrial s;
+    s.params = t.value("params", nlohmann::json::object());
+    s.rung = t.value("rung", 0);
+    s.budget = t.value("budget", 0LL);
+    s.score = t["score"].is_number() ? t["score"].get<double>() : std::nan("");
+    s.fitSeconds = t.value("fit_seconds", 0.0);
+    s.error = t.value("error", "");
+    h.trials.push_back(std::move(s));
+  }
+  return h;
+}
+
+}  // namespace
+
+ProjectStore::ProjectStore(const std::filesystem::path& file, bool create) : path_(file) {
+  std::error_code ec;
+  if (!create && !std::filesystem::exists(file, ec)) {
+    throw StoreError("project file '" + file.string() + "' does not exist");
+  }
+  try {
+    db_ = std::make_unique<SqliteDb>(file.string(), SqliteDb::Mode::kCreate);
+    // journal_mode is the first statement to read the file: a non-database fails here.
+    db_->exec("PRAGMA journal_mode=WAL");
+    db_->exec("PRAGMA synchronous=NORMAL");
+    db_->exec("PRAGMA foreign_keys=ON");
+    migrate();
+  } catch (const IoError& e) {
+    db_.reset();
+    throw StoreError("cannot open project file '" + file.string() + "': " + e.what());
+  } catch (const StoreError& e) {
+    db_.reset();
+    throw StoreError("cannot open project file '" + file.string() + "': " + e.what());
+  }
+}
+
+ProjectStore::~ProjectStore() = default;
+
+int ProjectStore::schemaVersion() const {
+  return guarded([&] {
+    SqliteStmt s(*db_, "PRAGMA user_version");
+    s.step();
+    return static_cast<int>(s.columnInt(0));
+  });
+}
+
+void ProjectStore::migrate() {
+  SqliteTransaction tx(*db_);
+  const int version = schemaVersion();
+  if (version > kStoreSchemaVersion) {
+    throw StoreError("it was written by a newer RecWorkbench (project schema " +
+                     std::to_string(version) + "; this build reads up to " +
+                     std::to_string(kStoreSchemaVersion) + "); open it with a newer build");
+  }
+  if (version < 0) throw StoreError("it has an invalid schema version " + std::to_string(version));
+  if (version > 0) {
+    // A version number alone could be any SQLite file: check it is one of ours.
+    SqliteStmt s(*db_, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='runs'");
+    s.step();
+    if (s.columnInt(0) != 1) throw StoreError("it is not a RecWorkbench project (no runs table)");
+  } else {
+    SqliteStmt s(*db_, "SELECT count(*) FROM sqlite_master");
+    s.step();
+    if (s.columnInt(0) != 0) {
+      throw StoreError("it is an SQLite database but not a RecWorkbench project");
+    }
+  }
+  for (int v = version; v < kStoreSchemaVersion; ++v) {
+    db_->exec(kMigrations[v]);
+    db_->exec("PRAGMA user_version=" + std::to_string(v + 1));
+  }
+  tx.commit();
+}
+
+std::int64_t ProjectStore::putDatasetRow(const std::string& fingerprint, const std::string& source,
+                                         const nlohmann::json& summary) {
+  SqliteStmt s(*db_,
+               "INSERT INTO datasets(fingerprint, source, summary) VALUES(?, ?, ?) "
+               "ON CONFLICT(fingerprint) DO UPDATE SET source=excluded.source, summary=CASE WHEN "
+               "excluded.summary='{}' THEN datasets.summary ELSE excluded.summary END "
+               "RETURNING id");
+  s.bind(1, fingerprint).bind(2, source).bind(3, summary.is_null() ? "{}" : summary.dump());
+  if (!s.step()) throw StoreError("project file: dataset insert returned no id");
+  return s.columnInt(0);
+}
+
+std::int64_t ProjectStore::putDataset(const std::string& fingerprint, const std::string& source,
+                                      const nlohmann::json& summary) {
+  return guarded([&] { return putDatasetRow(fingerprint, source, summary); });
+}
+
+std::int64_t ProjectStore::putSpec(const nlohmann::json& spec) {
+  return guarded([&] {
+    SqliteStmt s(*db_,
+                 "INSERT INTO specs(json) VALUES(?) ON CONFLICT(json) DO UPDATE SET "
+                 "json=excluded.json RETURNING id");
+    s.bind(1, spec.dump());
+    if (!s.step()) throw StoreError("project file: spec insert returned no id");
+    return s.columnInt(0);
+  });
+}
+
+std::int64_t ProjectStore::saveRun(const RunRecord& r, const std::string& experiment,
+                                   std::int64_t specId, const nlohmann::json& datasetSummary) {
+  for (const auto& [name, values] : r.perUser) {
+    if (values.size() != r.evaluatedUsers.size()) {
+      throw StoreError("run '" + r.name + "': per-user vector '" + name + "' has " +
+                       std::to_string(values.size()) + " values for " +
+                       std::to_string(r.evaluatedUsers.size()) + " users");
+    }
+  }
+  return guarded([&] {
+    SqliteTransaction tx(*db_);
+    std::int64_t datasetId = 0;
+    if (!r.datasetFingerprint.empty()) {
+      datasetId = putDatasetRow(r.datasetFingerprint, r.datasetSource, datasetSummary);
+    }
+    std::int64_t runId = 0;
+    {
+      SqliteStmt s(*db_,
+                   "INSERT INTO runs(experiment, name, model, status, error, dataset_id, spec_id, "
+                   "split_hash, code_version, params, seed, threads, k, fit_seconds, "
+                   "recommend_seconds, evaluate_seconds, peak_rss_bytes, model_bytes, search) "
+                   "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id");
+      s.bind(1, experiment).bind(2, r.name).bind(3, r.model);
+      s.bind(4, std::string_view(runStatusName(r.status))).bind(5, r.error);
+      if (datasetId) {
+        s.bind(6, datasetId);
+      } else {
+        s.bindNull(6);
+      }
+      if (specId) {
+        s.bind(7, specId);
+      } else {
+        s.bindNull(7);
+      }
+      s.bind(8, r.splitHash).bind(9, r.codeVersion).bind(10, r.params.dump());
+      s.bind(11, static_cast<std::int64_t>(r.seed)).bind(12, static_cast<std::int64_t>(r.threads));
+      s.bind(13, static_cast<std::int64_t>(r.k));
+      bindNumber(s, 14, r.fitSeconds);
+      bindNumber(s, 15, r.recommendSeconds);
+      bindNumber(s, 16, r.evaluateSeconds);
+      s.bind(17, static_cast<std::int64_t>(r.peakRssBytes));
+      s.bind(18, static_cast<std::int64_t>(r.modelBytes));
+      s.bind(19, r.search ? toJson(*r.search).dump() : std::string());
+      if (!s.step()) throw StoreError("project file: run insert returned no id");
+      runId = s.columnInt(0);
+    }
+    {
+      SqliteStmt s(*db_, "INSERT INTO metrics(run_id, name, value) VALUES(?,?,?)");
+      for (const auto& [name, value] : r.metrics) {
+        s.bind(1, runId).bind(2, name);
+        bindNumber(s, 3, value);
+        s.run();
+        s.reset();
+      }
+    }
+    {
+      SqliteStmt s(*db_, "INSERT INTO user_metrics(run_id, name, users, vals) VALUES(?,?,?,?)");
+      const std::string users = toBlob(r.evaluatedUsers);
+      for (const auto& [name, values] : r.perUser) {
+        const std::string vals = toBlob(values);
+        s.bind(1, runId).bind(2, name).bindBlob(3, blobView(users)).bindBlob(4, blobView(vals));
+        s.run();
+        s.reset();
+      }
+    }
+    {
+      SqliteStmt s(*db_, "INSERT INTO learning_curves(run_id, epoch, name, value) VALUES(?,?,?,?)");
+      for (const auto& [epoch, values] : r.learningCurve) {
+        for (const auto& [name, value] : values) {
+          s.bind(1, runId).bind(2, static_cast<std::int64_t>(epoch)).bind(3, name);
+          bindNumber(s, 4, value);
+          s.run();
+          s.reset();
+        }
+      }
+    }
+    if (!r.modelBlob.empty()) {
+      SqliteStmt s(*db_, "INSERT INTO models(run_id, type, bytes) VALUES(?,?,?)");
+      s.bind(1, runId).bind(2, r.model).bindBlob(3, r.modelBlob);
+      s.run();
+    }
+    tx.commit();
+    return runId;
+  });
+}
+
+std::vector<RunSummary> ProjectStore::listRuns() const {
+  return guarded([&] {
+    std::vector<RunSummary> out;
+    SqliteStmt s(*db_,
+                 "SELECT r.id, r.experiment, r.name, r.model, r.status, r.created_at, "
+                 "coalesce(d.fingerprint, ''), r.fit_seconds, r.recommend_seconds "
+                 "FROM runs r LEFT JOIN datasets d ON d.id = r.dataset_id ORDER BY r.id DESC");
+    SqliteStmt m(*db_, "SELECT name, value FROM metrics WHERE run_id = ? ORDER BY name");
+    while (s.step()) {
+      RunSummary r;
+      r.id = s.columnInt(0);
+      r.experiment = s.columnText(1);
+      r.name = s.columnText(2);
+      r.model = s.columnText(3);
+      r.status = parseRunStatus(s.columnText(4));
+      r.createdAt = s.columnText(5);
+      r.datasetFingerprint = s.columnText(6);
+      r.fitSeconds = columnNumber(s, 7);
+      r.recommendSeconds = columnNumber(s, 8);
+      m.bind(1, r.id);
+      while (m.step()) r.metrics[m.columnText(0)] = columnNumber(m, 1);
+      m.reset();
+      out.push_back(std::move(r));
+    }
+    return out;
+  });
+}
+
+StoredRun ProjectStore::loadRun(std::int64_t id, bool withModel) const {
+  return guarded([&] {
+    StoredRun out;
+    RunRecord& r = out.record;
+    {
+      SqliteStmt s(*db_,
+                   "SELECT r.experiment, r.created_at, coalesce(r.spec_id, 0), r.name, r.model, "
+                   "r.status, r.error, coalesce(d.fingerprint, ''), coalesce(d.source, ''), "
+                   "r.split_hash, r.code_version, r.params, r.seed, r.threads, r.k, "
+                   "r.fit_seconds, r.recommend_seconds, r.evaluate_seconds, r.peak_rss_bytes, "
+                   "r.model_bytes, r.search "
+                   "FROM runs r LEFT JOIN datasets d ON d.id = r.dataset_id WHERE r.id = ?");
+      s.bind(1, id);
+      if (!s.step()) {
+        throw StoreError("no run with id " + std::to_string(id) + " in " + path_.string());
+      }
+      out.id = id;
+      out.experiment = s.columnText(0);
+      out.createdAt = s.columnText(1);
+      out.specId = s.columnInt(2);
+      r.name = s.columnText(3);
+      r.model = s.columnText(4);
+      r.status = parseRunStatus(s.columnText(5));
+      r.error = s.columnText(6);
+      r.datasetFingerprint = s.columnText(7);
+      r.datasetSource = s.columnText(8);
+      r.splitHash = s.columnText(9);
+      r.codeVersion = s.columnText(10);
+      r.params = parseStored(s.columnText(11), "run parameters");
+      r.seed = static_cast<std::uint64_t>(s.columnInt(12));
+      r.threads = static_cast<int>(s.columnInt(13));
+      r.k = static_cast<int>(s.columnInt(14));
+      r.fitSeconds = columnNumber(s, 15);
+      r.recommendSeconds = columnNumber(s, 16);
+      r.evaluateSeconds = columnNumber(s, 17);
+      r.peakRssBytes = static_cast<std::uint64_t>(s.columnInt(18));
+      r.modelBytes = static_cast<std::uint64_t>(s.columnInt(19));
+      const std::string search = s.columnText(20);
+      if (!search.empty()) r.search = searchFromJson(parseStored(search, "search history"));
+    }
+    {
+      SqliteStmt s(*db_, "SELECT name, value FROM metrics WHERE run_id = ? ORDER BY name");
+      s.bind(1, id);
+      while (s.step()) r.metrics[s.columnText(0)] = columnNumber(s, 1);
+    }
+    {
+      SqliteStmt s(*db_,
+                   "SELECT name, users, vals FROM user_metrics WHERE run_id = ? ORDER BY name");
+      s.bind(1, id);
+      while (s.step()) {
+        auto users = fromBlob<Index>(s.columnBlob(1), "per-user ids");
+        auto vals = fromBlob<double>(s.columnBlob(2), "per-user values");
+        if (users.size() != vals.size()) {
+          throw StoreError("project file: per-user vector '" + s.columnText(0) + "' of run " +
+                           std::to_string(id) + " is inconsistent");
+        }
+        r.evaluatedUsers = std::move(users);
+        r.perUser[s.columnText(0)] = std::move(vals);
+      }
+    }
+    {
+      SqliteStmt s(*db_,
+                   "SELECT epoch, name, value FROM learning_curves WHERE run_id = ? "
+                   "ORDER BY epoch, rowid");
+      s.bind(1, id);
+      while (s.step()) {
+        const int epoch = static_cast<int>(s.columnInt(0));
+        if (r.learningCurve.empty() || r.learningCurve.back().first != epoch) {
+          r.learningCurve.emplace_back(epoch, EpochMetrics{});
+        }
+        r.learningCurve.back().second.emplace_back(s.columnText(1), columnNumber(s, 2));
+      }
+    }
+    if (withModel) {
+      SqliteStmt s(*db_, "SELECT bytes FROM models WHERE run_id = ?");
+      s.bind(1, id);
+      if (s.step()) r.modelBlob = s.columnBlob(0);
+    }
+    return out;
+  });
+}
+
+nlohmann::json ProjectStore::loadSpec(std::int64_t id) const {
+  return guarded([&] {
+    SqliteStmt s(*db_, "SELECT json FROM specs WHERE id = ?");
+    s.bind(1, id);
+    if (!s.step()) {
+      throw StoreError("no spec with id " + std::to_string(id) + " in " + path_.string());
+    }
+    return parseStored(s.columnText(0), "spec");
+  });
+}
+
+std::optional<StoredDataset> ProjectStore::findDataset(const std::string& fingerprint) const {
+  return guarded([&]() -> std::optional<StoredDataset> {
+    SqliteStmt s(*db_, "SELECT id, source, summary FROM datasets WHERE fingerprint = ?");
+    s.bind(1, fingerprint);
+    if (!s.step()) return std::nullopt;
+    return StoredDataset{s.columnInt(0), fingerprint, s.columnText(1),
+                         parseStored(s.columnText(2), "dataset summary")};
+  });
+}
+
+bool ProjectStore::deleteRun(std::int64_t id) {
+  return guarded([&] {
+    SqliteTransaction tx(*db_);
+    // Foreign keys cascade to metrics, per-user vectors, curves and the model.
+    SqliteStmt s(*db_, "DELETE FROM runs WHERE id = ?");
+    s.bind(1, id);
+    s.run();
+    const bool deleted = sqlite3_changes(db_->handle()) > 0;
+    tx.commit();
+    return deleted;
+  });
+}
+
+std::int64_t ProjectStore::countRuns() const {
+  return guarded([&] {
+    SqliteStmt s(*db_, "SELECT count(*) FROM runs");
+    s.step();
+    return s.columnInt(0);
+  });
+}
+
+std::string ProjectStore::integrityCheck() const {
+  return guarded([&] {
+    SqliteStmt s(*db_, "PRAGMA integrity_check");
+    std::string out;
+    while (s.step()) {
+      if (!out.empty()) out += '\n';
+      out += s.columnText(0);
+    }
+    return out;
+  });
+}
+
+}  // namespace rwb

@@ -1,0 +1,114 @@
+#pragma once
+/// \file
+/// ProjectStore: the project file (SQLite, WAL journal) shared by the GUI and the CLI. It keeps
+/// datasets, experiment specs, runs with their parameters, seeds, code version, timings, peak
+/// memory, metrics, per-user metric vectors, learning curves and trained models.
+///
+/// Durability: every run is written in one transaction, so a run is either fully recorded or
+/// absent; killing the process at any moment leaves a consistent file with every committed run.
+/// Schema: versioned with PRAGMA user_version and forward migrations; a file written by a newer
+/// build is refused with a StoreError rather than misread.
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/experiment/run_record.h"
+
+namespace rwb {
+
+class SqliteDb;
+
+/// The schema version this build writes (and the newest it can read).
+inline constexpr int kStoreSchemaVersion = 2;
+
+/// What the store records about a dataset.
+struct StoredDataset {
+  std::int64_t id = 0;
+  std::string fingerprint;
+  std::string source;
+  nlohmann::json summary;
+};
+
+/// One row of listRuns(): the run without its vectors, curves and model.
+struct RunSummary {
+  std::int64_t id = 0;
+  std::string experiment;  ///< experiment name (may be empty)
+  std::string name;
+  std::string model;
+  RunStatus status = RunStatus::kFailed;
+  std::string createdAt;  ///< UTC, "YYYY-MM-DD HH:MM:SS"
+  std::string datasetFingerprint;
+  std::map<std::string, double> metrics;
+  double fitSeconds = 0.0;
+  double recommendSeconds = 0.0;
+};
+
+/// A run read back: the record (without recommendations) plus its ids.
+struct StoredRun {
+  std::int64_t id = 0;
+  std::string experiment;
+  std::string createdAt;
+  std::int64_t specId = 0;  ///< 0 when no spec was stored with it
+  RunRecord record;         ///< modelBlob is filled only by loadRun(id, true)
+};
+
+/// An open project file. Not thread-safe: use one ProjectStore per thread (SQLite's WAL lets
+/// several connections, also in other processes, read while one writes).
+class ProjectStore {
+ public:
+  /// Opens the project file (creating it when `create` is true and it does not exist) and
+  /// migrates it to kStoreSchemaVersion. Throws StoreError when the file is missing (and create
+  /// is false), is not a project, is corrupt, or was written by a newer build (the message says
+  /// which version and what to do).
+  explicit ProjectStore(const std::filesystem::path& file, bool create = true);
+  ~ProjectStore();
+  ProjectStore(const ProjectStore&) = delete;
+  ProjectStore& operator=(const ProjectStore&) = delete;
+
+  /// The schema version of the open file (== kStoreSchemaVersion after opening).
+  int schemaVersion() const;
+  const std::filesystem::path& path() const noexcept { return path_; }
+
+  /// Records a dataset (idempotent per fingerprint; the latest non-empty summary wins).
+  std::int64_t putDataset(const std::string& fingerprint, const std::string& source,
+                          const nlohmann::json& summary);
+  /// Records a spec document (idempotent per canonical JSON text).
+  std::int64_t putSpec(const nlohmann::json& spec);
+
+  /// Writes a complete run in one transaction (run row, metrics, per-user vectors, learning
+  /// curve, search history, model blob when non-empty, dataset row). Returns the run id.
+  /// On any failure nothing is written and StoreError is thrown.
+  std::int64_t saveRun(const RunRecord& record, const std::string& experiment = {},
+                       std::int64_t specId = 0, const nlohmann::json& datasetSummary = {});
+
+  /// Every run, newest first.
+  std::vector<RunSummary> listRuns() const;
+  /// One run in full; throws StoreError if there is no such run.
+  StoredRun loadRun(std::int64_t id, bool withModel = false) const;
+  /// The spec stored under id; throws StoreError if absent.
+  nlohmann::json loadSpec(std::int64_t id) const;
+  /// The dataset with this fingerprint, if recorded.
+  std::optional<StoredDataset> findDataset(const std::string& fingerprint) const;
+  /// Deletes a run and everything attached to it; returns false if there was no such run.
+  bool deleteRun(std::int64_t id);
+  /// Number of runs stored.
+  std::int64_t countRuns() const;
+  /// PRAGMA integrity_check: "ok" when the file is sound.
+  std::string integrityCheck() const;
+
+ private:
+  void migrate();
+  std::int64_t putDatasetRow(const std::string& fingerprint, const std::string& source,
+                             const nlohmann::json& summary);
+
+  std::filesystem::path path_;
+  std::unique_ptr<SqliteDb> db_;
+};
+
+}  // namespace rwb

@@ -1,0 +1,213 @@
+#include "core/experiment/experiment_spec.h"
+
+#include <catch2/catch.hpp>
+
+#include "core/experiment/search.h"
+#include "core/util/error.h"
+#include "experiment_test_support.h"
+
+using namespace rwb;
+using nlohmann::json;
+
+namespace {
+
+// The spec exactly as issue 4 gives it.
+const char* kIssueSpec = R"({
+  "version": 1,
+  "dataset": {"path": "../shared/data/ml-100k"},
+  "split": {"method": "recommenders", "ratio": 0.75, "by": "item", "seed": 42},
+  "models": [{"name": "most_popular"}],
+  "metrics": {"k": 10},
+  "output": {"recommendations": "out/"}
+})";
+
+// Returns the JSON path of the SpecError thrown by parsing doc, or "" if none was thrown.
+std::string errorPath(const json& doc) {
+  try {
+    parseExperimentSpec(doc, "/base");
+  } catch (const SpecError& e) {
+    return e.path();
+  }
+  return "";
+}
+
+json minimal() { return json::parse(kIssueSpec); }
+
+}  // namespace
+
+TEST_CASE("issue 4's spec parses with every field as written", "[experiment][spec]") {
+  const ExperimentSpec s = parseExperimentSpec(json::parse(kIssueSpec), "/repo");
+  CHECK(s.version == 1);
+  CHECK(s.dataset.path == "/shared/data/ml-100k");
+  CHECK(s.dataset.format == "auto");
+  CHECK(s.split.method == "recommenders");
+  CHECK(s.split.ratio == Approx(0.75));
+  CHECK(s.split.by == "item");
+  CHECK(s.split.seed == 42);
+  REQUIRE(s.models.size() == 1);
+  CHECK(s.models[0].name == "most_popular");
+  CHECK(s.models[0].runName == "most_popular");
+  CHECK(s.models[0].params.at("weighted") == false);  // defaults filled in from the schema
+  CHECK(s.metrics.k == 10);
+  CHECK(s.metrics.primary == "ndcg");
+  CHECK(s.output.recommendations == "out/");
+  CHECK(s.seeds == std::vector<std::uint64_t>{42});
+}
+
+TEST_CASE("given train/test files resolve against the spec file's folder", "[experiment][spec]") {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir / "exp");
+  test::writeFile(dir / "exp" / "spec.json", R"({
+    "version": 1,
+    "dataset": {"path": "data.tsv", "options": {"delimiter": "\\t", "header": "no"}},
+    "split": {"train": "train.tsv", "test": "test.tsv"},
+    "models": [{"name": "most_popular", "run_name": "pop", "params": {"weighted": true}}],
+    "seeds": [1, 2], "threads": 2
+  })");
+  const ExperimentSpec s = loadExperimentSpec(dir / "exp" / "spec.json");
+  CHECK(s.split.method == "files");
+  CHECK(s.split.trainPath == (dir / "exp" / "train.tsv").lexically_normal().string());
+  CHECK(s.split.testPath == (dir / "exp" / "test.tsv").lexically_normal().string());
+  CHECK(s.split.validPath.empty());
+  CHECK(s.models[0].runName == "pop");
+  CHECK(s.models[0].params.at("weighted") == true);
+  CHECK(s.seeds == std::vector<std::uint64_t>{1, 2});
+  CHECK(s.threads == 2);
+
+  // The dataset entry may be left out when the split names the files.
+  const ExperimentSpec bare = parseExperimentSpec(
+      json::parse(R"({"version": 1, "split": {"train": "a/train.tsv", "test": "a/test.tsv"},
+                      "models": [{"name": "most_popular"}]})"),
+      dir / "exp");
+  CHECK(bare.dataset.path == (dir / "exp" / "a" / "train.tsv").lexically_normal().string());
+  CHECK(bare.dataset.format == "auto");
+}
+
+TEST_CASE("invalid specs are rejected with the JSON path of the offending field",
+          "[experiment][spec]") {
+  json d = minimal();
+  SECTION("unknown top-level key") {
+    d["datasets"] = json::object();
+    CHECK(errorPath(d) == "$.datasets");
+  }
+  SECTION("unknown model parameter names its model index") {
+    d["models"].push_back(
+        {{"name", "most_popular"}, {"run_name", "b"}, {"params", {{"factors", 64}}}});
+    CHECK(errorPath(d) == "$.models[1].params.factors");
+  }
+  SECTION("out-of-range parameter") {
+    d["models"][0]["params"] = {{"half_life_days", -3}};
+    CHECK(errorPath(d) == "$.models[0].params.half_life_days");
+  }
+  SECTION("unknown model") {
+    d["models"][0]["name"] = "nope";
+    CHECK(errorPath(d) == "$.models[0].name");
+  }
+  SECTION("split ratio outside (0, 1)") {
+    d["split"]["ratio"] = 1.5;
+    CHECK(errorPath(d) == "$.split.ratio");
+  }
+  SECTION("split group") {
+    d["split"]["by"] = "session";
+    CHECK(errorPath(d) == "$.split.by");
+  }
+  SECTION("given files need a test file") {
+    d["split"] = {{"train", "a.tsv"}};
+    CHECK(errorPath(d) == "$.split.test");
+  }
+  SECTION("unsupported version") {
+    d["version"] = 2;
+    CHECK(errorPath(d) == "$.version");
+  }
+  SECTION("missing dataset with a split method") {
+    d.erase("dataset");
+    CHECK(errorPath(d) == "$.dataset");
+  }
+  SECTION("missing dataset path") {
+    d["dataset"] = json::object();
+    CHECK(errorPath(d) == "$.dataset.path");
+  }
+  SECTION("unknown loader option") {
+    d["dataset"]["options"] = {{"separator", ","}};
+    CHECK(errorPath(d) == "$.dataset.options.separator");
+  }
+  SECTION("unknown metric") {
+    d["metrics"]["names"] = {"ndcg", "auc"};
+    CHECK(errorPath(d) == "$.metrics.names[1]");
+  }
+  SECTION("k must be positive") {
+    d["metrics"]["k"] = 0;
+    CHECK(errorPath(d) == "$.metrics.k");
+  }
+  SECTION("duplicate run names") {
+    d["models"].push_back({{"name", "most_popular"}});
+    CHECK(errorPath(d) == "$.models[1].name");
+  }
+  SECTION("negative seed") {
+    d["seeds"] = {1, -2};
+    CHECK(errorPath(d) == "$.seeds[1]");
+  }
+  SECTION("grid search over a range") {
+    d["models"][0]["search"] = {{"method", "grid"},
+                                {"space", {{"half_life_days", {{"min", 1}, {"max", 30}}}}}};
+    CHECK(errorPath(d) == "$.models[0].search.space.half_life_days");
+  }
+  SECTION("search value outside the schema's range") {
+    d["models"][0]["search"] = {{"space", {{"half_life_days", {1, 5000}}}}};
+    CHECK(errorPath(d) == "$.models[0].search.space.half_life_days[1]");
+  }
+  SECTION("halving needs an iterative model") {
+    d["models"][0]["search"] = {{"method", "halving"}, {"space", {{"weighted", {true, false}}}}};
+    CHECK(errorPath(d) == "$.models[0].search.method");
+  }
+  SECTION("the output folder must be a string") {
+    d["output"]["recommendations"] = 3;
+    CHECK(errorPath(d) == "$.output.recommendations");
+  }
+}
+
+TEST_CASE("malformed JSON names the file, line and column", "[experiment][spec]") {
+  test::TempDir dir;
+  test::writeFile(dir / "bad.json", "{\n  \"version\": 1,\n  \"dataset\": {\"path\": x}\n}\n");
+  try {
+    loadExperimentSpec(dir / "bad.json");
+    FAIL("no ParseError");
+  } catch (const ParseError& e) {
+    CHECK(e.line() == 3);
+    CHECK(e.file() == (dir / "bad.json").string());
+  }
+  CHECK_THROWS_AS(loadExperimentSpec(dir / "absent.json"), IoError);
+}
+
+TEST_CASE("grid and random candidates follow the search space", "[experiment][search]") {
+  const ModelInfo info = test::testIterativeInfo();
+  const Params base = info.schema.resolve(json::object());
+  std::vector<ParamSpace> space(2);
+  space[0].name = "alpha";
+  space[0].values = {0.1, 0.6, 0.9};
+  space[1].name = "epochs";
+  space[1].values = {2, 4};
+  const auto grid = gridCandidates(info, base, space);
+  REQUIRE(grid.size() == 6);
+  CHECK(grid[0].at("alpha") == 0.1);
+  CHECK(grid[0].at("epochs") == 2);
+  CHECK(grid[1].at("epochs") == 4);
+  CHECK(grid[5].at("alpha") == 0.9);
+  CHECK(grid[5].at("block") == false);  // untouched parameters keep their base value
+
+  std::vector<ParamSpace> ranges(1);
+  ranges[0].name = "alpha";
+  ranges[0].range = ParamRange{0.2, 0.4, std::nullopt};
+  const auto a = randomCandidates(info, base, ranges, 8, 11);
+  const auto b = randomCandidates(info, base, ranges, 8, 11);
+  const auto c = randomCandidates(info, base, ranges, 8, 12);
+  REQUIRE(a.size() == 8);
+  CHECK(a == b);
+  CHECK(a != c);
+  for (const auto& p : a) {
+    CHECK(p.at("alpha").get<double>() >= 0.2);
+    CHECK(p.at("alpha").get<double>() <= 0.4);
+  }
+  // A space with two points yields two candidates however many trials are asked for.
+  CHECK(randomCandidates(info, base, {space[1]}, 10, 1).size() == 2);
+}

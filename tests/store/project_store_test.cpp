@@ -1,0 +1,256 @@
+#include "core/store/project_store.h"
+
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "core/util/error.h"
+#include "test_support.h"
+
+using namespace rwb;
+
+namespace {
+
+RunRecord sampleRun(int n) {
+  RunRecord r;
+  r.name = "run" + std::to_string(n);
+  r.model = "most_popular";
+  r.status = RunStatus::kOk;
+  r.datasetFingerprint = "00112233445566" + std::to_string(10 + n % 10);
+  r.datasetSource = "/data/log.tsv";
+  r.splitHash = "abcdef0123456789";
+  r.codeVersion = "0.1.0 (test)";
+  r.params = {{"weighted", true}, {"half_life_days", 3.5}};
+  r.seed = 42 + static_cast<std::uint64_t>(n);
+  r.threads = 2;
+  r.k = 10;
+  r.fitSeconds = 1.25;
+  r.recommendSeconds = 0.5;
+  r.evaluateSeconds = 0.125;
+  r.peakRssBytes = 123456789;
+  r.modelBytes = 4096;
+  r.metrics = {{"ndcg@10", 0.25 + n * 1e-3}, {"precision@10", 0.125}, {"map", 0.0625}};
+  r.evaluatedUsers = {1, 5, 9, 200};
+  r.perUser = {{"ndcg@10", {0.0, 0.5, 1.0, 0.25}}, {"precision@10", {0.1, 0.2, 0.3, 0.4}}};
+  r.learningCurve = {{1, {{"loss", 0.9}, {"valid_ndcg@10", 0.1}}}, {2, {{"loss", 0.7}}}};
+  SearchHistory h;
+  h.method = "grid";
+  h.metric = "ndcg@10";
+  h.validationSplitHash = "0011";
+  h.trials.push_back({{{"weighted", true}}, 0, 0, 0.3, 0.01, ""});
+  h.trials.push_back({{{"weighted", false}}, 0, 0, std::nan(""), 0.02, "boom"});
+  h.best = {{"weighted", true}};
+  h.bestScore = 0.3;
+  r.search = h;
+  r.modelBlob = std::string("\0\1\2model bytes", 14);
+  return r;
+}
+
+void sqlExec(const std::filesystem::path& file, const char* sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(file.string().c_str(), &db) == SQLITE_OK);
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+  INFO((err ? err : ""));
+  sqlite3_free(err);
+  sqlite3_close(db);
+  REQUIRE(rc == SQLITE_OK);
+}
+
+}  // namespace
+
+TEST_CASE("a run round-trips through the project file", "[store]") {
+  test::TempDir dir;
+  const RunRecord in = sampleRun(1);
+  std::int64_t id = 0, specId = 0;
+  {
+    ProjectStore store(dir / "p.rwbproj");
+    CHECK(store.schemaVersion() == kStoreSchemaVersion);
+    specId = store.putSpec({{"version", 1}, {"models", {{{"name", "most_popular"}}}}});
+    CHECK(store.putSpec({{"version", 1}, {"models", {{{"name", "most_popular"}}}}}) == specId);
+    id = store.saveRun(in, "exp-a", specId, {{"users", 943}});
+  }
+  ProjectStore store(dir / "p.rwbproj");  // reopened: everything came from the file
+  const StoredRun out = store.loadRun(id, true);
+  const RunRecord& r = out.record;
+  CHECK(out.experiment == "exp-a");
+  CHECK(out.specId == specId);
+  CHECK(store.loadSpec(specId)["models"][0]["name"] == "most_popular");
+  CHECK(r.name == in.name);
+  CHECK(r.model == in.model);
+  CHECK(r.status == RunStatus::kOk);
+  CHECK(r.datasetFingerprint == in.datasetFingerprint);
+  CHECK(r.datasetSource == in.datasetSource);
+  CHECK(r.splitHash == in.splitHash);
+  CHECK(r.codeVersion == in.codeVersion);
+  CHECK(r.params == in.params);
+  CHECK(r.seed == in.seed);
+  CHECK(r.threads == 2);
+  CHECK(r.k == 10);
+  CHECK(r.fitSeconds == in.fitSeconds);
+  CHECK(r.recommendSeconds == in.recommendSeconds);
+  CHECK(r.evaluateSeconds == in.evaluateSeconds);
+  CHECK(r.peakRssBytes == in.peakRssBytes);
+  CHECK(r.modelBytes == in.modelBytes);
+  CHECK(r.metrics == in.metrics);
+  CHECK(r.evaluatedUsers == in.evaluatedUsers);
+  CHECK(r.perUser == in.perUser);
+  CHECK(r.learningCurve == in.learningCurve);
+  CHECK(r.modelBlob == in.modelBlob);
+  REQUIRE(r.search.has_value());
+  CHECK(r.search->trials.size() == 2);
+  CHECK(std::isnan(r.search->trials[1].score));
+  CHECK(r.search->trials[1].error == "boom");
+  CHECK(r.search->best == in.search->best);
+  const auto ds = store.findDataset(in.datasetFingerprint);
+  REQUIRE(ds.has_value());
+  CHECK(ds->summary["users"] == 943);
+  CHECK(store.loadRun(id, false).record.modelBlob.empty());
+  CHECK_THROWS_AS(store.loadRun(id + 100), StoreError);
+}
+
+TEST_CASE("listing and deleting runs", "[store]") {
+  test::TempDir dir;
+  ProjectStore store(dir / "p.rwbproj");
+  const auto a = store.saveRun(sampleRun(1));
+  RunRecord cancelled = sampleRun(2);
+  cancelled.status = RunStatus::kCancelled;
+  cancelled.metrics.clear();
+  cancelled.perUser.clear();
+  cancelled.modelBlob.clear();
+  const auto b = store.saveRun(cancelled);
+  const auto list = store.listRuns();
+  REQUIRE(list.size() == 2);
+  CHECK(list[0].id == b);  // newest first
+  CHECK(list[0].status == RunStatus::kCancelled);
+  CHECK(list[1].metrics.at("ndcg@10") == Approx(0.251));
+  CHECK(store.deleteRun(a));
+  CHECK_FALSE(store.deleteRun(a));
+  CHECK(store.countRuns() == 1);
+  CHECK_THROWS_AS(store.loadRun(a), StoreError);
+  // Nothing of the deleted run is left behind.
+  sqlExec(dir / "p.rwbproj",
+          ("CREATE TABLE leftover AS SELECT (SELECT count(*) FROM metrics WHERE run_id=" +
+           std::to_string(a) +
+           ") + (SELECT count(*) FROM user_metrics WHERE run_id=" + std::to_string(a) +
+           ") + (SELECT count(*) FROM models WHERE run_id=" + std::to_string(a) +
+           ") + (SELECT count(*) FROM learning_curves WHERE run_id=" + std::to_string(a) + ") AS n")
+              .c_str());
+  sqlite3* db = nullptr;
+  sqlite3_open((dir / "p.rwbproj").string().c_str(), &db);
+  sqlite3_stmt* s = nullptr;
+  sqlite3_prepare_v2(db, "SELECT n FROM leftover", -1, &s, nullptr);
+  REQUIRE(sqlite3_step(s) == SQLITE_ROW);
+  CHECK(sqlite3_column_int(s, 0) == 0);
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+}
+
+TEST_CASE("a run is written completely or not at all", "[store]") {
+  test::TempDir dir;
+  ProjectStore store(dir / "p.rwbproj");
+  RunRecord bad = sampleRun(1);
+  bad.perUser["ndcg@10"].pop_back();  // inconsistent: detected after the run row was inserted
+  CHECK_THROWS_AS(store.saveRun(bad), StoreError);
+  CHECK(store.countRuns() == 0);
+  CHECK_FALSE(store.findDataset(bad.datasetFingerprint).has_value());
+  store.saveRun(sampleRun(2));
+  CHECK(store.countRuns() == 1);
+}
+
+TEST_CASE("a file from a newer build is refused with a clear error", "[store]") {
+  test::TempDir dir;
+  { ProjectStore store(dir / "p.rwbproj"); }
+  sqlExec(dir / "p.rwbproj", "PRAGMA user_version=99");
+  try {
+    ProjectStore store(dir / "p.rwbproj");
+    FAIL("opened a newer file");
+  } catch (const StoreError& e) {
+    const std::string msg = e.what();
+    CHECK(msg.find("newer") != std::string::npos);
+    CHECK(msg.find("99") != std::string::npos);
+  }
+}
+
+TEST_CASE("files that are not projects are refused", "[store]") {
+  test::TempDir dir;
+  test::writeFile(dir / "text.rwbproj", "this is not a database, just some text\n");
+  CHECK_THROWS_AS(ProjectStore(dir / "text.rwbproj"), StoreError);
+  sqlExec(dir / "other.db", "CREATE TABLE t(x)");
+  CHECK_THROWS_AS(ProjectStore(dir / "other.db"), StoreError);
+  CHECK_THROWS_AS(ProjectStore(dir / "no" / "such" / "folder" / "p.rwbproj"), StoreError);
+  // Browsing never creates a file.
+  CHECK_THROWS_AS(ProjectStore(dir / "absent.rwbproj", false), StoreError);
+  CHECK_FALSE(std::filesystem::exists(dir / "absent.rwbproj"));
+}
+
+TEST_CASE("a version 1 file is migrated to the current schema", "[store]") {
+  test::TempDir dir;
+  const auto file = dir / "p.rwbproj";
+  { ProjectStore store(file); }
+  // Turn the file back into schema 1 (what the first release wrote).
+  sqlExec(file,
+          "DROP TABLE learning_curves; DROP INDEX runs_by_dataset; "
+          "ALTER TABLE runs DROP COLUMN search; PRAGMA user_version=1;");
+  ProjectStore store(file);
+  CHECK(store.schemaVersion() == 2);
+  const auto id = store.saveRun(sampleRun(3));
+  const auto r = store.loadRun(id).record;
+  CHECK(r.learningCurve.size() == 2);
+  CHECK(r.search.has_value());
+}
+
+TEST_CASE("killing a writer mid-write never corrupts the file or loses committed runs",
+          "[store][crash]") {
+  test::TempDir dir;
+  const auto file = dir / "p.rwbproj";
+  { ProjectStore init(file); }
+  int pipeFd[2];
+  REQUIRE(pipe(pipeFd) == 0);
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    // Child: write runs forever, reporting each committed run id to the parent.
+    close(pipeFd[0]);
+    try {
+      ProjectStore store(file);
+      for (int n = 0;; ++n) {
+        RunRecord r = sampleRun(n);
+        r.modelBlob.assign(64 * 1024, static_cast<char>(n));  // make each write take a while
+        const std::int64_t id = store.saveRun(r);
+        if (write(pipeFd[1], &id, sizeof id) != sizeof id) _exit(3);
+      }
+    } catch (...) {
+      _exit(2);
+    }
+  }
+  close(pipeFd[1]);
+  std::int64_t lastCommitted = 0, id = 0;
+  int reports = 0;
+  while (reports < 40 && read(pipeFd[0], &id, sizeof id) == sizeof id) {
+    lastCommitted = id;
+    ++reports;
+  }
+  REQUIRE(kill(child, SIGKILL) == 0);
+  int status = 0;
+  waitpid(child, &status, 0);
+  close(pipeFd[0]);
+  REQUIRE(reports == 40);
+  CHECK(WIFSIGNALED(status));
+
+  ProjectStore store(file);
+  CHECK(store.integrityCheck() == "ok");
+  // Every reported run is there (a run committed after the last report may be too).
+  CHECK(store.countRuns() >= lastCommitted);
+  for (const auto& s : store.listRuns()) {
+    const auto r = store.loadRun(s.id, true).record;
+    CHECK(r.metrics.size() == 3);
+    CHECK(r.perUser.size() == 2);
+    CHECK(r.learningCurve.size() == 2);
+    CHECK(r.modelBlob.size() == 64 * 1024);
+  }
+}
