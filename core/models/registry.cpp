@@ -1,5 +1,7 @@
 #include "core/models/registry.h"
 
+#include "core/models/content_similarity.h"
+#include "core/models/logistic_regression.h"
 #include "core/models/most_popular.h"
 #include "core/util/error.h"
 
@@ -16,6 +18,8 @@ ModelInfo entry() {
 std::vector<ModelInfo> buildRegistry() {
   std::vector<ModelInfo> r;
   r.push_back(entry<MostPopular>());
+  r.push_back(entry<ContentSimilarity>());
+  r.push_back(entry<LogisticRegression>());
   return r;
 }
 }  // namespace
