@@ -223,6 +223,7 @@ void LinearScorer::train(const RowTrainSet& train, const RowTrainSet&, std::uint
       if (std::abs(rel) < opt_.tol) break;
     }
   }
+  ctx.throwIfStopped();  // a user stop ends the loop like convergence, but is a cancel
   w_.assign(dim, 0.0);
   for (std::size_t j = 0; j < dim; ++j) w_[j] = th[static_cast<Eigen::Index>(j)] / scale[j];
   b_ = th[static_cast<Eigen::Index>(dim)];

@@ -1,6 +1,7 @@
 #include "core/models/registry.h"
 
 #include "core/models/content_similarity.h"
+#include "core/models/gbdt.h"
 #include "core/models/logistic_regression.h"
 #include "core/models/most_popular.h"
 #include "core/util/error.h"
@@ -20,6 +21,7 @@ std::vector<ModelInfo> buildRegistry() {
   r.push_back(entry<MostPopular>());
   r.push_back(entry<ContentSimilarity>());
   r.push_back(entry<LogisticRegression>());
+  r.push_back(entry<Gbdt>());
   return r;
 }
 }  // namespace
