@@ -18,6 +18,17 @@ namespace rwb {
 namespace {
 constexpr double kDay = 86400.0;
 
+// Start of each encoder's slice inside its block.
+std::vector<std::uint32_t> encoderStarts(const std::vector<ColumnEncoder>& encs) {
+  std::vector<std::uint32_t> s;
+  std::uint32_t off = 0;
+  for (const auto& e : encs) {
+    s.push_back(off);
+    off += static_cast<std::uint32_t>(e.dim());
+  }
+  return s;
+}
+
 std::uint64_t mix(std::uint64_t x) {
   x += 0x9E3779B97F4A7C15ull;
   x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -484,6 +495,8 @@ void FeaturePipeline::computeContentVectors(const Dataset& data) {
 }
 
 void FeaturePipeline::buildNames() {
+  userStarts_ = encoderStarts(userEncoders_);
+  itemStarts_ = encoderStarts(itemEncoders_);
   names_.clear();
   for (const auto& e : userEncoders_)
     names_.insert(names_.end(), e.names().begin(), e.names().end());
@@ -633,19 +646,6 @@ void appendCross(const SparseVector& userAttr, const SparseVector& item, std::ui
 }
 }  // namespace
 
-namespace {
-// Start of each encoder's slice inside its block.
-std::vector<std::uint32_t> encoderStarts(const std::vector<ColumnEncoder>& encs) {
-  std::vector<std::uint32_t> s;
-  std::uint32_t off = 0;
-  for (const auto& e : encs) {
-    s.push_back(off);
-    off += static_cast<std::uint32_t>(e.dim());
-  }
-  return s;
-}
-}  // namespace
-
 void FeaturePipeline::rowInto(Index u, Index i, bool loo, float looWeight, float looCount,
                               const float* scores, SparseVector& out) const {
   out.clear();
@@ -653,7 +653,8 @@ void FeaturePipeline::rowInto(Index u, Index i, bool loo, float looWeight, float
   const auto io = static_cast<std::uint32_t>(userDim_);
   for (const auto& f : itemContent_[i]) out.push_back({io + f.index, f.value});
   if (!crossEncoders_.empty()) {
-    const auto us = encoderStarts(userEncoders_), is = encoderStarts(itemEncoders_);
+    const auto& us = userStarts_;
+    const auto& is = itemStarts_;
     for (std::size_t c = 0; c < crossEncoders_.size(); ++c) {
       const auto [ue, ie] = crossEncoders_[c];
       appendCross(userAttr_[u], itemContent_[i], us[ue],
@@ -770,6 +771,7 @@ TrainingMatrix FeaturePipeline::buildTrainingMatrix(const Dataset& train, std::u
       [&](const tbb::blocked_range<std::size_t>& range) {
         if (ctx.stopRequested()) return;
         SparseVector row;
+        std::vector<float> sc;
         for (std::size_t uu = range.begin(); uu != range.end(); ++uu) {
           const auto u = static_cast<Index>(uu);
           auto& part = parts[u];
@@ -790,7 +792,7 @@ TrainingMatrix FeaturePipeline::buildTrainingMatrix(const Dataset& train, std::u
                 looC = beh_->engCounts[k];
               }
             }
-            std::vector<float> sc(scoreModels_.size(), 0.0f);
+            sc.assign(scoreModels_.size(), 0.0f);
             for (std::size_t m = 0; m < scoreModels_.size(); ++m) {
               scoreModels_[m]->score(u, std::span<const Index>(&i, 1), std::span<float>(&sc[m], 1));
             }

@@ -203,6 +203,7 @@ class FeaturePipeline {
   // crosses: for cross c, the user encoder index and item encoder index it multiplies.
   std::vector<std::pair<std::size_t, std::size_t>> crossEncoders_;
   std::vector<std::size_t> crossOffsets_;
+  std::vector<std::uint32_t> userStarts_, itemStarts_;  ///< encoder slice starts per block
   std::unique_ptr<Behaviour> beh_;
   std::vector<std::string> names_;  ///< blocks 1-4
   std::vector<std::string> scoreNames_;

@@ -1,6 +1,7 @@
 #include "core/models/registry.h"
 
 #include "core/models/content_similarity.h"
+#include "core/models/factorization_machine.h"
 #include "core/models/gbdt.h"
 #include "core/models/logistic_regression.h"
 #include "core/models/most_popular.h"
@@ -22,6 +23,7 @@ std::vector<ModelInfo> buildRegistry() {
   r.push_back(entry<ContentSimilarity>());
   r.push_back(entry<LogisticRegression>());
   r.push_back(entry<Gbdt>());
+  r.push_back(entry<FactorizationMachine>());
   return r;
 }
 }  // namespace
