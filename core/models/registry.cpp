@@ -5,6 +5,7 @@
 #include "core/models/gbdt.h"
 #include "core/models/logistic_regression.h"
 #include "core/models/most_popular.h"
+#include "core/models/two_stage.h"
 #include "core/util/error.h"
 
 namespace rwb {
@@ -24,6 +25,7 @@ std::vector<ModelInfo> buildRegistry() {
   r.push_back(entry<LogisticRegression>());
   r.push_back(entry<Gbdt>());
   r.push_back(entry<FactorizationMachine>());
+  r.push_back(entry<TwoStage>());
   return r;
 }
 }  // namespace

@@ -70,18 +70,18 @@ inline Planted plantedData(std::size_t numUsers = 60, std::size_t numItems = 80,
     year.numeric.push_back(1980.0 + static_cast<double>(i % 40));
   }
   const std::size_t warm = numItems - numCold;
-  std::int64_t t = 1'000'000'000;
   for (std::size_t u = 0; u < numUsers; ++u) {
     for (std::size_t i = 0; i < warm; ++i) {
       const bool match = p.itemIsAction[i] == static_cast<bool>(p.userIsA[u]);
       const double r = std::uniform_real_distribution<double>(0, 1)(rng);
+      // Random times: a user's latest interactions are not tied to any item property.
+      const std::int64_t t = 1'000'000'000 + static_cast<std::int64_t>(rng() % 10'000'000);
       if (match && r < 0.45) {
         d.interactions.push(static_cast<Index>(u), static_cast<Index>(i), r < 0.2 ? 5.0f : 4.0f, t);
       } else if (!match && r < 0.05) {
         d.interactions.push(static_cast<Index>(u), static_cast<Index>(i), r < 0.02 ? 1.0f : 2.0f,
                             t);
       }
-      t += 60;
     }
   }
   return p;
