@@ -9,6 +9,7 @@ Action registerSplit(CLI::App&, Common&);
 Action registerGenerate(CLI::App&, Common&);
 Action registerExport(CLI::App&, Common&);
 Action registerScore(CLI::App&, Common&);
+Action registerExplain(CLI::App&, Common&);
 Action registerServe(CLI::App&, Common&);
 Action registerEvaluate(CLI::App&, Common&);
 Action registerCompare(CLI::App&, Common&);
@@ -27,6 +28,8 @@ const std::vector<Command>& commands() {
       {"serve", "Serve a model package over HTTP/JSON for near-real-time use", registerServe},
       {"evaluate", "Score a recommendations file against a test set", registerEvaluate},
       {"compare", "Compare recommendation files: CIs, paired tests, effect sizes", registerCompare},
+      {"explain", "Explain a model's recommendations for a user (feature contributions)",
+       registerExplain},
   };
   return list;
 }
