@@ -9,6 +9,7 @@ Action registerSplit(CLI::App&, Common&);
 Action registerGenerate(CLI::App&, Common&);
 Action registerExport(CLI::App&, Common&);
 Action registerScore(CLI::App&, Common&);
+Action registerExplain(CLI::App&, Common&);
 Action registerServe(CLI::App&, Common&);
 Action registerEvaluate(CLI::App&, Common&);
 Action registerCompare(CLI::App&, Common&);
@@ -31,6 +32,8 @@ const std::vector<Command>& commands() {
       {"compare", "Compare recommendation files: CIs, paired tests, effect sizes", registerCompare},
       {"run", "Run an experiment spec: fit, recommend, evaluate, compare", registerRun},
       {"runs", "Browse the runs recorded in a project file (list, show, delete)", registerRuns},
+      {"explain", "Explain a model's recommendations for a user (feature contributions)",
+       registerExplain},
   };
   return list;
 }

@@ -2,12 +2,17 @@
 
 #include "core/models/biased_mf.h"
 #include "core/models/bpr.h"
+#include "core/models/content_similarity.h"
 #include "core/models/ease.h"
+#include "core/models/factorization_machine.h"
+#include "core/models/gbdt.h"
 #include "core/models/ials.h"
 #include "core/models/item_knn.h"
+#include "core/models/logistic_regression.h"
 #include "core/models/most_popular.h"
 #include "core/models/rp3beta.h"
 #include "core/models/sar.h"
+#include "core/models/two_stage.h"
 #include "core/util/error.h"
 
 namespace rwb {
@@ -30,6 +35,11 @@ std::vector<ModelInfo> buildRegistry() {
   r.push_back(entry<Ials>());
   r.push_back(entry<Bpr>());
   r.push_back(entry<BiasedMf>());
+  r.push_back(entry<ContentSimilarity>());
+  r.push_back(entry<LogisticRegression>());
+  r.push_back(entry<Gbdt>());
+  r.push_back(entry<FactorizationMachine>());
+  r.push_back(entry<TwoStage>());
   return r;
 }
 }  // namespace

@@ -1,0 +1,163 @@
+// recwb explain: why a model recommends items to a user. Until the run store and the export
+// package carry explanations, explain works from a dataset path: it fits the model on the data
+// (or loads a blob written earlier with --save / --load) and explains one (user, item) pair or
+// the user's top-k recommendations.
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+#include "cli.h"
+#include "core/models/explanation.h"
+#include "core/models/registry.h"
+#include "core/util/error.h"
+#include "data_options.h"
+
+namespace rwb::cli {
+
+namespace {
+struct ExplainOptions {
+  std::string path;
+  DataCliOptions data;
+  std::string model = "gbdt";
+  std::string params = "{}";
+  std::string user, item;
+  std::size_t k = 5;
+  std::size_t top = 10;
+  std::string save, load;
+  std::uint64_t seed = 42;
+  bool global = false;
+};
+
+nlohmann::json explanationJson(const Explanation& e, const Dataset& d) {
+  nlohmann::json feats = nlohmann::json::array(), hist = nlohmann::json::array();
+  for (const auto& f : e.features) {
+    feats.push_back({{"feature", f.feature}, {"value", f.value}, {"contribution", f.contribution}});
+  }
+  for (const auto& h : e.history) {
+    hist.push_back({{"item", d.items.external(h.item)},
+                    {"weight", h.weight},
+                    {"contribution", h.contribution}});
+  }
+  return {{"user", d.users.external(e.user)},
+          {"item", d.items.external(e.item)},
+          {"output_kind", e.outputKind},
+          {"output", e.output},
+          {"bias", e.bias},
+          {"features", feats},
+          {"history", hist}};
+}
+
+void printExplanation(const Explanation& e, const Dataset& d) {
+  std::cout << "user " << d.users.external(e.user) << ", item " << d.items.external(e.item) << ": "
+            << e.outputKind << " " << e.output << " (bias " << e.bias << ")\n";
+  for (const auto& f : e.features) {
+    std::cout << "  " << (f.contribution >= 0 ? "+" : "") << f.contribution << "  " << f.feature
+              << " = " << f.value << "\n";
+  }
+  if (!e.history.empty()) std::cout << "  because of history items:\n";
+  for (const auto& h : e.history) {
+    std::cout << "  " << (h.contribution >= 0 ? "+" : "") << h.contribution << "  item "
+              << d.items.external(h.item) << " (weight " << h.weight << ")\n";
+  }
+}
+}  // namespace
+
+Action registerExplain(CLI::App& sub, Common& common) {
+  auto o = std::make_shared<ExplainOptions>();
+  sub.add_option("path", o->path,
+                 "Dataset (folder, SQLite or delimited file) the model is fitted on")
+      ->required();
+  addDataOptions(sub, o->data);
+  sub.add_option("--model", o->model,
+                 "Registry name (content_similarity, logistic_regression, "
+                 "factorization_machine, gbdt, two_stage)");
+  sub.add_option("--params", o->params, "Model parameters as a JSON object");
+  sub.add_option("--user", o->user, "External user id")->required();
+  sub.add_option("--item", o->item, "External item id (default: explain the user's top-k)");
+  sub.add_option("-k,--k", o->k, "Recommendations to explain when --item is absent");
+  sub.add_option("--top", o->top, "Contributions shown per explanation");
+  sub.add_option("--seed", o->seed, "Training seed");
+  sub.add_option("--save", o->save, "Write the fitted model blob to this file");
+  sub.add_option("--load", o->load, "Read a model blob written by --save instead of fitting");
+  sub.add_flag("--global", o->global, "Also print the model's global feature importance");
+  return [o, &common]() {
+    TerminalTask task(common);
+    const LoadResult loaded = loadDataset(o->path, toDatasetOptions(o->data), task.ctx());
+    const Dataset& d = loaded.dataset;
+    std::unique_ptr<Model> model;
+    if (!o->load.empty()) {
+      std::ifstream in(o->load, std::ios::binary);
+      if (!in) throw IoError(o->load + ": cannot open model file");
+      const std::string blob((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+      model = loadModelFromBytes(blob);
+      if (model->numUsers() != d.numUsers() || model->numItems() != d.numItems()) {
+        throw ModelError(o->load + ": the model was fitted on other data (" +
+                         std::to_string(model->numUsers()) + " users, " +
+                         std::to_string(model->numItems()) + " items)");
+      }
+    } else {
+      Params params;
+      try {
+        params = Params::parse(o->params);
+      } catch (const nlohmann::json::exception& e) {
+        throw SpecError("--params", std::string("not valid JSON: ") + e.what());
+      }
+      model = createModel(o->model, params, "--model");
+      model->fit({d, nullptr, o->seed, 0}, task.ctx());
+    }
+    task.finish();
+    if (!o->save.empty()) {
+      std::ofstream out(o->save, std::ios::binary);
+      const std::string blob = saveModelToBytes(*model);
+      out.write(blob.data(), static_cast<std::streamsize>(blob.size()));
+      if (!out) throw IoError(o->save + ": cannot write model file");
+    }
+    const auto* ex = dynamic_cast<const Explainable*>(model.get());
+    if (ex == nullptr) {
+      throw ModelError("model '" + model->type() +
+                       "' does not provide explanations (use "
+                       "content_similarity, logistic_regression, factorization_machine, gbdt "
+                       "or two_stage)");
+    }
+    const auto u = d.users.find(o->user);
+    if (!u) throw SpecError("--user", "unknown user id '" + o->user + "'");
+    std::vector<Index> items;
+    if (!o->item.empty()) {
+      const auto i = d.items.find(o->item);
+      if (!i) throw SpecError("--item", "unknown item id '" + o->item + "'");
+      items.push_back(*i);
+    } else {
+      for (const auto& r : model->recommend(*u, o->k).items) items.push_back(r.item);
+    }
+    nlohmann::json out = {{"model", model->type()}, {"explanations", nlohmann::json::array()}};
+    for (Index i : items) {
+      Explanation e = ex->explain(*u, i);
+      truncateExplanation(e, o->top);
+      if (common.json) {
+        out["explanations"].push_back(explanationJson(e, d));
+      } else {
+        printExplanation(e, d);
+      }
+    }
+    if (o->global) {
+      auto imp = ex->globalImportance();
+      if (imp.size() > o->top) imp.resize(o->top);
+      nlohmann::json g = nlohmann::json::array();
+      if (!common.json) std::cout << "global importance (mean |contribution|, gain):\n";
+      for (const auto& f : imp) {
+        g.push_back({{"feature", f.feature},
+                     {"mean_abs_contribution", f.meanAbsContribution},
+                     {"gain", f.gain}});
+        if (!common.json)
+          std::cout << "  " << f.meanAbsContribution << "  " << f.gain << "  " << f.feature << "\n";
+      }
+      out["global_importance"] = g;
+    }
+    if (common.json) printJson(out);
+    return 0;
+  };
+}
+
+}  // namespace rwb::cli

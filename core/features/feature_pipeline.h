@@ -1,0 +1,213 @@
+#pragma once
+/// \file
+/// FeaturePipeline: the declarative feature engineering of content-based and hybrid models.
+///
+/// A pipeline is configured from JSON (FeatureConfig), fitted on the training split only, and
+/// saved inside every model that uses it. It turns a (user, item) pair into one sparse feature
+/// row made of these blocks, in this order (formulas in docs/features.md):
+///   1. user attribute encoders      (one-hot, multi-hot, numeric, text TF-IDF, dates)
+///   2. item attribute encoders      (the item's "content vector")
+///   3. crosses                      (user categorical value x item category, hashed-free)
+///   4. behavioural features         (profile cosine, category affinity, item popularity,
+///                                    item recency, item-is-new, user activity)
+///   5. collaborative scores         (the score of any trained model, see addScoreModel)
+/// Every statistic (vocabularies, IDF, means, quantiles, profiles, popularity) is computed from
+/// the training Dataset given to fit() and from nothing else.
+
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/data/dataset.h"
+#include "core/features/column_encoder.h"
+#include "core/features/sparse.h"
+#include "core/util/binary_io.h"
+#include "core/util/task_context.h"
+
+namespace rwb {
+
+class Model;
+
+/// How engagement labels are derived from the training interactions.
+struct LabelConfig {
+  /// "threshold": value >= threshold is a positive; "implicit": every interaction (optionally
+  /// only those of the listed event types) is a positive.
+  std::string mode = "implicit";
+  double threshold = 4.0;
+  std::vector<std::string> events;  ///< implicit mode: event names that count (empty = all)
+  /// threshold mode: interactions below the threshold become explicit negatives (label 0).
+  bool explicitNegatives = false;
+};
+
+/// Negative sampling for the training matrix.
+struct NegativeConfig {
+  double ratio = 4.0;                ///< sampled negatives per positive (0 = none)
+  std::string sampling = "uniform";  ///< "uniform" or "popularity"
+  double popularityExponent = 0.75;  ///< popularity sampling: P(i) ~ count_i ^ exponent
+};
+
+/// Behavioural (pair-level) features.
+struct BehaviourConfig {
+  bool profileCosine = true;  ///< cosine(user content profile, item content vector)
+  double halfLifeDays = 0.0;  ///< profile time decay (0 = none)
+  bool valueWeighted = true;  ///< profile weights multiplied by the interaction value
+  std::vector<std::string> affinityColumns;  ///< item categorical/multi columns: user affinity
+  bool itemPopularity = true;  ///< log(1 + 1e5 * count_i / N_train) and item-is-new indicator
+  bool itemRecency = true;     ///< log(1 + days since the item's last training interaction)
+  bool userActivity = true;    ///< log(1 + user's training interaction count)
+};
+
+/// One cross: every encoded value of a user categorical column x every value of an item
+/// categorical/multi column gets its own feature (e.g. gender=F x genre=Drama).
+struct CrossConfig {
+  std::string userColumn;
+  std::string itemColumn;
+};
+
+/// The whole declarative configuration. JSON form (every key optional):
+/// { "user": [EncoderConfig...], "item": [EncoderConfig...], "crosses": [{"user": "gender",
+///   "item": "genres"}], "behaviour": {"profile_cosine": true, "half_life_days": 0,
+///   "value_weighted": true, "affinity": ["genres"], "item_popularity": true,
+///   "item_recency": true, "user_activity": true}, "labels": {"mode": "threshold",
+///   "threshold": 4, "events": [], "explicit_negatives": false}, "negatives": {"ratio": 4,
+///   "sampling": "uniform", "popularity_exponent": 0.75}, "auto": true }
+/// With "auto": true (the default when "user" and "item" are both absent), every attribute
+/// column gets its natural encoder (categorical -> onehot, multi -> multihot, numeric ->
+/// standardise + missing indicator, text -> tfidf).
+struct FeatureConfig {
+  std::vector<EncoderConfig> user;
+  std::vector<EncoderConfig> item;
+  std::vector<CrossConfig> crosses;
+  BehaviourConfig behaviour;
+  LabelConfig labels;
+  NegativeConfig negatives;
+  bool autoEncoders = true;
+
+  /// Parses the JSON form. Throws SpecError naming the JSON path (under `path`) of a bad field.
+  static FeatureConfig fromJson(const nlohmann::json& j, const std::string& path = "$.features");
+  /// Parses JSON text ("" = the default config). Throws SpecError on bad JSON.
+  static FeatureConfig parse(const std::string& text, const std::string& path = "$.features");
+  nlohmann::json toJson() const;
+};
+
+/// A labelled training matrix: one sparse feature row per (user, item, label) example.
+struct TrainingMatrix {
+  SparseMatrix x;
+  std::vector<float> label;  ///< 1 = engaged, 0 = not (sampled or explicit negative)
+  std::vector<Index> user;
+  std::vector<Index> item;
+  std::size_t positives = 0;
+  std::size_t negatives = 0;
+};
+
+/// Fitted feature pipeline. After fit(), all const members are thread-safe.
+class FeaturePipeline {
+ public:
+  explicit FeaturePipeline(FeatureConfig config = {});
+  ~FeaturePipeline();
+  FeaturePipeline(FeaturePipeline&&) noexcept;
+  FeaturePipeline& operator=(FeaturePipeline&&) noexcept;
+
+  const FeatureConfig& config() const noexcept { return config_; }
+
+  /// Fits every encoder and behavioural statistic on `train` (its interactions, and the
+  /// attributes of the users and items that appear in those interactions). Throws SpecError for
+  /// a configured column that does not exist or has the wrong type; Cancelled on stop.
+  void fit(const Dataset& train, TaskContext& ctx);
+  bool isFitted() const noexcept { return fitted_; }
+
+  /// Adds the score of a trained model as a feature named "score:<name>" (block 5). The model
+  /// must be fitted on the same id maps; the pipeline takes ownership and saves it. Call after
+  /// fit() (or load()); it changes dim().
+  void addScoreModel(std::string name, std::unique_ptr<Model> model);
+  std::size_t numScoreModels() const noexcept;
+  /// The i-th score model (e.g. a two-stage candidate generator).
+  const Model& scoreModel(std::size_t i) const;
+
+  /// Total number of features of a pair row.
+  std::size_t dim() const noexcept { return names_.size() + scoreNames_.size(); }
+  /// Feature names, index = feature index ("item.genres=Drama", "behaviour.profile_cosine").
+  std::vector<std::string> featureNames() const;
+  std::string featureName(std::uint32_t index) const;
+
+  /// Number of users / items the pipeline was fitted for.
+  std::size_t numUsers() const noexcept { return numUsers_; }
+  std::size_t numItems() const noexcept { return numItems_; }
+
+  /// The item's content vector (block 2 only, indices relative to the item block start), from
+  /// its attributes; defined for every item, including items absent from training.
+  const SparseVector& itemContent(Index item) const { return itemContent_.at(item); }
+  /// The user's attribute vector (block 1, relative indices).
+  const SparseVector& userAttributes(Index user) const { return userAttr_.at(user); }
+  /// Size of the item content block and the user attribute block.
+  std::size_t itemContentDim() const noexcept { return itemDim_; }
+  std::size_t userAttributeDim() const noexcept { return userDim_; }
+  /// Offsets of blocks 1 and 2 in the pair row.
+  std::uint32_t userBlockOffset() const noexcept { return 0; }
+  std::uint32_t itemBlockOffset() const noexcept { return static_cast<std::uint32_t>(userDim_); }
+
+  /// The user's content profile: sum_k w_k x_k over engaged training items k, with
+  /// w_k = value^valueWeighted * 2^(-age_k / halfLife); dense, length itemContentDim(); empty
+  /// span for users without training engagements.
+  std::span<const float> userProfile(Index user) const;
+  /// The training engagements that built the profile: (item, weight w_k).
+  std::vector<std::pair<Index, float>> profileItems(Index user) const;
+  /// cosine(profile(user), itemContent(item)), 0 when either is empty.
+  double profileCosine(Index user, Index item) const;
+  /// True if the user has at least one training engagement.
+  bool hasProfile(Index user) const;
+
+  /// The full feature row of a pair (blocks 1-5), sorted by index, zeros omitted.
+  void pairFeatures(Index user, Index item, SparseVector& out) const;
+
+  /// Builds the labelled training matrix from `train` (normally the dataset fit() saw): one row
+  /// per distinct positive (user, item), explicit negatives if configured, and ratio sampled
+  /// negatives per positive (items the user never interacted with in train). Behavioural
+  /// features of training positives are computed leave-one-out (the row's own interaction is
+  /// removed from profile, affinity and popularity), so that training rows look like unseen
+  /// pairs at serving time. Deterministic for a given seed; parallel over users.
+  TrainingMatrix buildTrainingMatrix(const Dataset& train, std::uint64_t seed,
+                                     TaskContext& ctx) const;
+
+  /// Rows for arbitrary pairs (no labels), e.g. a validation set.
+  SparseMatrix pairMatrix(std::span<const Index> users, std::span<const Index> items) const;
+
+  /// True when the interaction at row r of `data` is a positive under the label config.
+  bool isPositive(const Interactions& log, std::size_t r) const;
+
+  void save(BinaryWriter& out) const;
+  /// Restores a pipeline written by save(). Throws ModelError when corrupt.
+  static FeaturePipeline load(BinaryReader& in);
+
+ private:
+  struct Behaviour;
+  void buildNames();
+  void behaviourFeatures(Index user, Index item, bool leaveOneOut, float looWeight, float looValue,
+                         SparseVector& out) const;
+  void computeContentVectors(const Dataset& data);
+  void checkPair(Index user, Index item) const;
+  /// Blocks 1-5 of (u, i) into out; scores has one value per score model.
+  void rowInto(Index u, Index i, bool loo, float looWeight, float looCount, const float* scores,
+               SparseVector& out) const;
+
+  FeatureConfig config_;
+  bool fitted_ = false;
+  std::size_t numUsers_ = 0, numItems_ = 0;
+  std::vector<ColumnEncoder> userEncoders_, itemEncoders_;
+  std::size_t userDim_ = 0, itemDim_ = 0, crossDim_ = 0, behaviourDim_ = 0;
+  std::vector<SparseVector> userAttr_, itemContent_;
+  // crosses: for cross c, the user encoder index and item encoder index it multiplies.
+  std::vector<std::pair<std::size_t, std::size_t>> crossEncoders_;
+  std::vector<std::size_t> crossOffsets_;
+  std::vector<std::uint32_t> userStarts_, itemStarts_;  ///< encoder slice starts per block
+  std::unique_ptr<Behaviour> beh_;
+  std::vector<std::string> names_;  ///< blocks 1-4
+  std::vector<std::string> scoreNames_;
+  std::vector<std::unique_ptr<Model>> scoreModels_;
+};
+
+}  // namespace rwb

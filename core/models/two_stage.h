@@ -1,0 +1,49 @@
+#pragma once
+/// \file
+/// Two-stage recommender: a candidate generator (any registered model) proposes its top N
+/// unseen items, and an engagement model (GBDT or logistic regression) over the FeaturePipeline
+/// re-ranks them, with the generator's score as one of the features ("score:candidate").
+///
+/// Training without leakage: each user's most recent `label_fraction` of training interactions
+/// (by timestamp, ties by row) form the label part B, the rest the history part A. The generator
+/// and the pipeline are fitted on A; the re-ranker learns on A's top-N candidates of each user
+/// with B membership as the label (plus B's positives outside the candidates). For serving, the
+/// generator and the pipeline are refitted on the whole training set.
+/// Ranking: non-candidates score -infinity in recommend(); score() re-ranks any items given.
+
+#include "core/models/engagement_model.h"
+#include "core/models/registry.h"
+
+namespace rwb {
+
+/// Registry "two_stage".
+class TwoStage final : public Model, public Explainable {
+ public:
+  explicit TwoStage(Params params) : Model(std::move(params)) {}
+  static ModelInfo info();
+  std::string type() const override { return "two_stage"; }
+  /// Every user: cold users get the generator's fallback candidates, re-ranked by features.
+  bool canScoreUser(Index user) const override { return user < numUsers(); }
+
+  const Model& candidateModel() const { return pipeline_.scoreModel(0); }
+  Explanation explain(Index user, Index item) const override;
+  std::vector<FeatureImportance> globalImportance() const override { return importance_; }
+  std::size_t memoryBytes() const override;
+
+ protected:
+  void fitModel(const TrainingData& data, TaskContext& ctx) override;
+  void scoreItems(Index user, std::span<const Index> items, std::span<float> out) const override;
+  void scoreAllItems(Index user, std::span<float> out) const override;
+  void saveState(BinaryWriter& out) const override;
+  void loadModelState(BinaryReader& in) override;
+
+ private:
+  std::unique_ptr<RowScorer> makeScorer() const;
+  std::unique_ptr<Model> makeCandidateModel() const;
+
+  FeaturePipeline pipeline_;  ///< score model 0 is the candidate generator
+  std::unique_ptr<RowScorer> scorer_;
+  std::vector<FeatureImportance> importance_;
+};
+
+}  // namespace rwb

@@ -1,0 +1,137 @@
+// bench_features: speed and quality figures of the feature pipeline and the content/hybrid
+// models (issue 6). Run from the repository root (reads ../shared/data):
+//   ./build/tests/bench/bench_features speed      training matrix, 200 GBDT rounds, re-rank 1,000
+//   ./build/tests/bench/bench_features cold [model...]   cold-start item splits, 5 seeds
+//   ./build/tests/bench/bench_features warm       two-stage vs its candidate generator
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include "core/features/feature_pipeline.h"
+#include "core/models/gbdt.h"
+#include "core/models/registry.h"
+#include "tests/features/engagement_eval.h"
+#include "tests/features/movielens_fixture.h"
+
+using namespace rwb;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+std::filesystem::path dataDir() {
+  if (const char* env = std::getenv("RWB_SHARED_DATA")) return env;
+  return std::filesystem::path(RWB_SOURCE_DIR) / ".." / "shared" / "data";
+}
+double secondsSince(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// "name" or "name:{json params}"; the cold-start feature set is the default "features".
+std::pair<std::string, Params> modelSpec(const std::string& spec) {
+  const auto colon = spec.find(':');
+  const std::string name = spec.substr(0, colon);
+  Params p = colon == std::string::npos ? Params::object() : Params::parse(spec.substr(colon + 1));
+  if (!p.contains("features") && name != "most_popular")
+    p["features"] = test::kMovieLensColdFeatures;
+  return {name, p};
+}
+
+int cold(const std::vector<std::string>& models, std::uint64_t seeds) {
+  const Dataset d = test::loadMovieLens100k(dataDir() / "ml-100k");
+  std::map<std::string, std::vector<double>> means;
+  for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
+    const test::ColdSplit s = test::coldItemSplit(d, 0.2, seed);
+    const test::AttributePopularity base(s.train);
+    const auto baseN = test::coldNdcgFn([&](Index, Index i) { return base.score[i]; }, s);
+    std::mt19937 rng(static_cast<unsigned>(seed));
+    const auto randN = test::coldNdcgFn(
+        [&](Index, Index) { return std::uniform_real_distribution<float>(0, 1)(rng); }, s);
+    std::printf(
+        "seed %llu: %zu held-out items, %zu test users; random %.4f, genre+year popularity %.4f\n",
+        static_cast<unsigned long long>(seed), s.heldItems.size(), s.testUsers.size(),
+        test::mean(randN), test::mean(baseN));
+    means["random"].push_back(test::mean(randN));
+    means["attribute_popularity"].push_back(test::mean(baseN));
+    for (const auto& spec : models) {
+      const auto [name, params] = modelSpec(spec);
+      auto m = createModel(name, params);
+      TaskContext ctx;
+      const auto t0 = Clock::now();
+      m->fit({s.train, nullptr, seed, 0}, ctx);
+      const double fitS = secondsSince(t0);
+      const auto n = test::coldNdcg(*m, s);
+      const auto pt = test::pairedTTest(n, baseN);
+      std::printf(
+          "  %-22.22s nDCG@10 %.4f  (vs baseline %+.4f, paired t %.2f, p %.2e)  fit %.1fs\n",
+          name.c_str(), test::mean(n), pt.meanDiff, pt.t, pt.p, fitS);
+      means[name].push_back(test::mean(n));
+    }
+    std::fflush(stdout);
+  }
+  std::printf("mean over %llu seeds:\n", static_cast<unsigned long long>(seeds));
+  for (const auto& [name, v] : means) std::printf("  %-22s %.4f\n", name.c_str(), test::mean(v));
+  return 0;
+}
+
+int speed(int argc, char** argv) {
+  const Dataset d = test::loadMovieLens100k(dataDir() / "ml-100k");
+  FeaturePipeline p(FeatureConfig::parse(test::kMovieLensColdFeatures));
+  TaskContext ctx;
+  auto t0 = Clock::now();
+  p.fit(d, ctx);
+  const double fitS = secondsSince(t0);
+  t0 = Clock::now();
+  const TrainingMatrix tm = p.buildTrainingMatrix(d, 1, ctx);
+  const double buildS = secondsSince(t0);
+  std::printf(
+      "pipeline fit %.3f s; training matrix %zu rows (%zu+, %zu-), %zu non-zeros, %zu features: "
+      "%.3f s\n",
+      fitS, tm.x.rows(), tm.positives, tm.negatives, tm.x.entries.size(), p.dim(), buildS);
+  if (argc > 2 && std::string(argv[2]) == "--no-gbdt") return 0;
+  XgbOptions o;
+  o.rounds = 200;
+  o.earlyStopping = 0;
+  XgbScorer scorer(o);
+  t0 = Clock::now();
+  scorer.train({&tm.x, tm.label, {}}, {}, 1, 0, ctx);
+  std::printf("200 GBDT rounds (binary:logistic, depth 6, hist): %.2f s\n", secondsSince(t0));
+  // Re-ranking path: 1,000 candidate rows for one user (features + XGBoost margins).
+  std::vector<Index> items(1000), users(1000, 0);
+  for (std::size_t k = 0; k < items.size(); ++k) items[k] = static_cast<Index>(k);
+  std::vector<float> out(items.size());
+  double best = 1e9;
+  for (int rep = 0; rep < 20; ++rep) {
+    t0 = Clock::now();
+    scorer.margins(p.pairMatrix(users, items), out);
+    best = std::min(best, secondsSince(t0));
+  }
+  std::printf("re-rank 1,000 candidates for one user: %.3f ms (best of 20)\n", best * 1e3);
+  return 0;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string mode = argc > 1 ? argv[1] : "speed";
+  try {
+    if (mode == "cold") {
+      std::vector<std::string> models;
+      std::uint64_t seeds = 5;
+      for (int k = 2; k < argc; ++k) {
+        if (std::string(argv[k]) == "--seeds" && k + 1 < argc) {
+          seeds = std::stoull(argv[++k]);
+        } else {
+          models.push_back(argv[k]);
+        }
+      }
+      if (models.empty()) models = {"content_similarity", "logistic_regression", "gbdt"};
+      return cold(models, seeds);
+    }
+    if (mode == "speed") return speed(argc, argv);
+    std::cerr << "usage: bench_features speed|cold [models...]|warm\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,219 @@
+#pragma once
+// Evaluation helpers for the content/hybrid acceptance runs (cold-start item splits, warm
+// re-ranking), shared by the [.slow] tests and bench_features. Header-only. The evaluation
+// engine (core/eval) replaces the metric code here once it lands on main; the protocol is:
+//  - cold-start split: a seeded 20% of the items (and all their interactions) are held out;
+//    train = every interaction of the other items. Test users = users with a held-out
+//    interaction; each ranks ONLY the held-out items; relevant = the held-out items the user
+//    interacted with (binary); nDCG@10 with log2 discounts, ideal DCG over min(10, |relevant|).
+//  - paired t-test over test users on per-user nDCG@10 (two-sided).
+
+#include <algorithm>
+#include <boost/math/distributions/students_t.hpp>
+#include <cmath>
+#include <map>
+#include <numeric>
+#include <random>
+#include <span>
+#include <vector>
+
+#include "core/data/dataset.h"
+#include "core/models/model.h"
+
+namespace rwb::test {
+
+struct ColdSplit {
+  Dataset train;
+  std::vector<Index> heldItems;  ///< sorted
+  std::vector<Index> testUsers;
+  std::vector<std::vector<Index>> relevant;  ///< per test user, sorted
+};
+
+inline ColdSplit coldItemSplit(const Dataset& d, double fraction, std::uint64_t seed) {
+  ColdSplit s;
+  std::vector<Index> items(d.numItems());
+  std::iota(items.begin(), items.end(), Index{0});
+  std::mt19937_64 rng(seed);
+  std::shuffle(items.begin(), items.end(), rng);
+  items.resize(
+      static_cast<std::size_t>(std::llround(fraction * static_cast<double>(d.numItems()))));
+  std::sort(items.begin(), items.end());
+  s.heldItems = items;
+  std::vector<char> held(d.numItems(), 0);
+  for (Index i : items) held[i] = 1;
+  std::vector<std::uint32_t> trainRows;
+  std::vector<std::vector<Index>> rel(d.numUsers());
+  for (std::uint32_t r = 0; r < d.numInteractions(); ++r) {
+    if (held[d.interactions.item[r]]) {
+      rel[d.interactions.user[r]].push_back(d.interactions.item[r]);
+    } else {
+      trainRows.push_back(r);
+    }
+  }
+  s.train = d.withRows(trainRows);
+  for (Index u = 0; u < d.numUsers(); ++u) {
+    if (rel[u].empty()) continue;
+    std::sort(rel[u].begin(), rel[u].end());
+    rel[u].erase(std::unique(rel[u].begin(), rel[u].end()), rel[u].end());
+    s.testUsers.push_back(u);
+    s.relevant.push_back(std::move(rel[u]));
+  }
+  return s;
+}
+
+/// nDCG@k of a ranking (item indices, best first) against a sorted relevant set.
+inline double ndcgAt(std::span<const Index> ranking, std::span<const Index> relevant,
+                     std::size_t k) {
+  double dcg = 0, idcg = 0;
+  for (std::size_t r = 0; r < std::min(k, ranking.size()); ++r) {
+    if (std::binary_search(relevant.begin(), relevant.end(), ranking[r]))
+      dcg += 1.0 / std::log2(r + 2.0);
+  }
+  for (std::size_t r = 0; r < std::min(k, relevant.size()); ++r) idcg += 1.0 / std::log2(r + 2.0);
+  return idcg > 0 ? dcg / idcg : 0.0;
+}
+
+/// Ranks `candidates` by score (ties by item index) and returns the top k.
+inline std::vector<Index> rankBy(std::span<const Index> candidates, std::span<const float> scores,
+                                 std::size_t k) {
+  std::vector<std::size_t> order(candidates.size());
+  std::iota(order.begin(), order.end(), 0);
+  const std::size_t kk = std::min(k, order.size());
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(kk), order.end(),
+                    [&](std::size_t a, std::size_t b) {
+                      return scores[a] > scores[b] ||
+                             (scores[a] == scores[b] && candidates[a] < candidates[b]);
+                    });
+  std::vector<Index> out;
+  for (std::size_t r = 0; r < kk; ++r) out.push_back(candidates[order[r]]);
+  return out;
+}
+
+/// Per-test-user nDCG@k of a model ranking only the held-out items.
+inline std::vector<double> coldNdcg(const Model& m, const ColdSplit& s, std::size_t k = 10) {
+  std::vector<double> out;
+  std::vector<float> scores(s.heldItems.size());
+  for (std::size_t t = 0; t < s.testUsers.size(); ++t) {
+    m.score(s.testUsers[t], s.heldItems, scores);
+    const auto top = rankBy(s.heldItems, scores, k);
+    out.push_back(ndcgAt(top, s.relevant[t], k));
+  }
+  return out;
+}
+
+/// Per-user nDCG@k of any per-item scorer (same score for every user, e.g. a baseline).
+template <typename F>
+std::vector<double> coldNdcgFn(F scoreFn, const ColdSplit& s, std::size_t k = 10) {
+  std::vector<double> out;
+  std::vector<float> scores(s.heldItems.size());
+  for (std::size_t t = 0; t < s.testUsers.size(); ++t) {
+    for (std::size_t j = 0; j < s.heldItems.size(); ++j)
+      scores[j] = scoreFn(s.testUsers[t], s.heldItems[j]);
+    const auto top = rankBy(s.heldItems, scores, k);
+    out.push_back(ndcgAt(top, s.relevant[t], k));
+  }
+  return out;
+}
+
+/// Genre + year popularity baseline fitted on the training split: for an item with year y and
+/// genres G, score = popYear(y) * mean_{g in G} popGenre(g), where pop*(v) = mean training
+/// interactions per training item having value v (unseen values: the overall mean).
+struct AttributePopularity {
+  std::vector<float> score;  ///< per item
+  AttributePopularity(const Dataset& train, const char* genreCol = "genres",
+                      const char* yearCol = "year") {
+    const auto counts = train.itemCounts();
+    const auto* g = train.itemAttributes.find(genreCol);
+    const auto* y = train.itemAttributes.find(yearCol);
+    std::vector<double> gSum(g ? g->categories.size() : 0), gN(gSum.size());
+    std::map<long long, std::pair<double, double>> ySum;
+    double all = 0, allN = 0;
+    auto yearOf = [&](Index i) {
+      return y && i < y->rows() && !std::isnan(y->numeric[i]) ? std::llround(y->numeric[i]) : -1LL;
+    };
+    for (Index i = 0; i < train.numItems(); ++i) {
+      if (counts[i] == 0) continue;
+      all += counts[i];
+      allN += 1;
+      if (g && i < g->rows()) {
+        for (auto k = g->offsets[i]; k < g->offsets[i + 1]; ++k) {
+          gSum[g->codes[k]] += counts[i];
+          gN[g->codes[k]] += 1;
+        }
+      }
+      auto& ys = ySum[yearOf(i)];
+      ys.first += counts[i];
+      ys.second += 1;
+    }
+    const double mean = allN ? all / allN : 0.0;
+    score.assign(train.numItems(), 0.0f);
+    for (Index i = 0; i < train.numItems(); ++i) {
+      double gs = 0, gc = 0;
+      if (g && i < g->rows()) {
+        for (auto k = g->offsets[i]; k < g->offsets[i + 1]; ++k) {
+          gs += gN[g->codes[k]] ? gSum[g->codes[k]] / gN[g->codes[k]] : mean;
+          gc += 1;
+        }
+      }
+      const double gp = gc ? gs / gc : mean;
+      const auto it = ySum.find(yearOf(i));
+      const double yp = it != ySum.end() ? it->second.first / it->second.second : mean;
+      score[i] = static_cast<float>(gp * yp);
+    }
+  }
+};
+
+struct PairedTest {
+  double meanDiff = 0;
+  double t = 0;
+  double p = 1;  ///< two-sided
+};
+
+inline PairedTest pairedTTest(const std::vector<double>& a, const std::vector<double>& b) {
+  PairedTest r;
+  const std::size_t n = a.size();
+  if (n < 2 || b.size() != n) return r;
+  std::vector<double> d(n);
+  for (std::size_t k = 0; k < n; ++k) d[k] = a[k] - b[k];
+  const double mean = std::accumulate(d.begin(), d.end(), 0.0) / n;
+  double ss = 0;
+  for (double x : d) ss += (x - mean) * (x - mean);
+  const double sd = std::sqrt(ss / (n - 1));
+  r.meanDiff = mean;
+  if (sd == 0) {
+    r.p = mean == 0 ? 1.0 : 0.0;
+    return r;
+  }
+  r.t = mean / (sd / std::sqrt(static_cast<double>(n)));
+  boost::math::students_t dist(static_cast<double>(n - 1));
+  r.p = 2 * boost::math::cdf(boost::math::complement(dist, std::abs(r.t)));
+  return r;
+}
+
+inline double mean(const std::vector<double>& v) {
+  return v.empty() ? 0.0 : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+}
+
+}  // namespace rwb::test
+
+namespace rwb::test {
+
+/// The MovieLens cold-start feature set: items by genres, title words and release year; users
+/// by age, gender and occupation; crosses of demographics with genres; profile and affinity.
+/// No item popularity or recency (held-out items have none by construction).
+inline const char* kMovieLensColdFeatures = R"({
+  "user": [{"column": "age", "kind": "numeric", "bins": 6},
+           {"column": "gender", "kind": "onehot"},
+           {"column": "occupation", "kind": "onehot"}],
+  "item": [{"column": "genres", "kind": "multihot"},
+           {"column": "title", "kind": "tfidf", "min_df": 2},
+           {"column": "year", "kind": "numeric", "bins": 12},
+           {"column": "release_date", "kind": "date", "year": false}],
+  "crosses": [{"user": "gender", "item": "genres"}, {"user": "occupation", "item": "genres"}],
+  "behaviour": {"profile_cosine": true, "affinity": ["genres"], "item_popularity": false,
+                "item_recency": false, "user_activity": true},
+  "labels": {"mode": "implicit"},
+  "negatives": {"ratio": 4, "sampling": "uniform"}
+})";
+
+}  // namespace rwb::test

@@ -1,0 +1,294 @@
+#include "core/features/feature_pipeline.h"
+
+#include <cmath>
+#include <set>
+
+#include "core/models/registry.h"
+#include "core/util/error.h"
+#include "features/synthetic_data.h"
+#include "test_support.h"
+
+using namespace rwb;
+using rwb::test::plantedData;
+
+namespace {
+const char* kConfig = R"({
+  "user": [{"column": "group", "kind": "onehot"}, {"column": "age", "kind": "numeric"}],
+  "item": [{"column": "genres", "kind": "multihot"},
+           {"column": "title", "kind": "tfidf"},
+           {"column": "year", "kind": "numeric", "bins": 4}],
+  "crosses": [{"user": "group", "item": "genres"}],
+  "behaviour": {"affinity": ["genres"]},
+  "labels": {"mode": "threshold", "threshold": 4},
+  "negatives": {"ratio": 3}
+})";
+
+std::vector<float> dense(const SparseVector& v, std::size_t dim) {
+  std::vector<float> d(dim, 0.0f);
+  for (const auto& f : v) d.at(f.index) += f.value;
+  return d;
+}
+std::size_t indexOf(const FeaturePipeline& p, const std::string& name) {
+  const auto names = p.featureNames();
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    if (names[k] == name) return k;
+  }
+  FAIL("no feature " << name);
+  return 0;
+}
+}  // namespace
+
+TEST_CASE("pipeline config parses, round-trips and names bad fields", "[features]") {
+  const auto c = FeatureConfig::parse(kConfig);
+  CHECK(c.item.size() == 3);
+  CHECK(c.crosses.size() == 1);
+  CHECK(c.labels.mode == "threshold");
+  CHECK(c.negatives.ratio == 3.0);
+  CHECK_FALSE(c.autoEncoders);
+  const auto back = FeatureConfig::fromJson(c.toJson());
+  CHECK(back.toJson() == c.toJson());
+  try {
+    FeatureConfig::parse(R"({"negatives": {"sampling": "magic"}})");
+    FAIL("expected SpecError");
+  } catch (const SpecError& e) {
+    CHECK(e.path() == "$.features.negatives.sampling");
+  }
+  CHECK_THROWS_AS(FeatureConfig::parse("{not json"), SpecError);
+  CHECK_THROWS_AS(FeatureConfig::parse(R"({"labels": {"mode": "sometimes"}})"), SpecError);
+  // Unknown columns are reported at fit time with the path of the encoder.
+  const auto planted = plantedData();
+  FeaturePipeline p(FeatureConfig::parse(R"({"item": [{"column": "nope", "kind": "onehot"}]})"));
+  TaskContext ctx;
+  try {
+    p.fit(planted.data, ctx);
+    FAIL("expected SpecError");
+  } catch (const SpecError& e) {
+    CHECK(e.path() == "$.features.item[0].column");
+    CHECK(std::string(e.what()).find("genres") != std::string::npos);
+  }
+}
+
+TEST_CASE("pair rows hold user, item, cross and behavioural blocks", "[features]") {
+  const auto planted = plantedData();
+  FeaturePipeline p(FeatureConfig::parse(kConfig));
+  TaskContext ctx;
+  p.fit(planted.data, ctx);
+  const Index u = 0;  // group A
+  Index action = 0;   // a warm action item
+  while (!planted.itemIsAction[action]) ++action;
+  SparseVector row;
+  p.pairFeatures(u, action, row);
+  const auto d = dense(row, p.dim());
+  CHECK(d[indexOf(p, "user.group=A")] == 1.0f);
+  CHECK(d[indexOf(p, "item.genres=action")] == 1.0f);
+  CHECK(d[indexOf(p, "user.group=A x item.genres=action")] == 1.0f);
+  CHECK(d[indexOf(p, "user.group=B x item.genres=action")] == 0.0f);
+  CHECK(d[indexOf(p, "behaviour.profile_cosine")] == Approx(p.profileCosine(u, action)));
+  CHECK(d[indexOf(p, "behaviour.user_activity")] > 0.0f);
+  // An A-user's genre affinity for action is high: all positives are action items.
+  CHECK(d[indexOf(p, "behaviour.affinity:genres")] > 0.5f);
+  for (std::size_t k = 1; k < row.size(); ++k) CHECK(row[k - 1].index < row[k].index);
+
+  // Cold items: content from attributes, popularity zero and flagged new.
+  const Index cold = static_cast<Index>(planted.data.numItems() - 1);
+  p.pairFeatures(u, cold, row);
+  const auto dc = dense(row, p.dim());
+  CHECK(dc[indexOf(p, "behaviour.item_popularity")] == 0.0f);
+  CHECK(dc[indexOf(p, "behaviour.item_is_new")] == 1.0f);
+  CHECK_FALSE(p.itemContent(cold).empty());
+  // Profile cosine separates tastes for cold items too.
+  Index coldAction = cold, coldDrama = cold;
+  for (Index i = static_cast<Index>(planted.data.numItems() - planted.numCold);
+       i < planted.data.numItems(); ++i) {
+    (planted.itemIsAction[i] ? coldAction : coldDrama) = i;
+  }
+  CHECK(p.profileCosine(0, coldAction) > p.profileCosine(0, coldDrama));
+  CHECK(p.profileCosine(1, coldDrama) > p.profileCosine(1, coldAction));
+  CHECK_THROWS_AS(p.pairFeatures(0, 100000, row), ModelError);
+}
+
+TEST_CASE("training matrix: labels, negative ratio, unseen negatives, leave-one-out",
+          "[features]") {
+  const auto planted = plantedData();
+  const Dataset& d = planted.data;
+  FeaturePipeline p(FeatureConfig::parse(kConfig));
+  TaskContext ctx;
+  p.fit(d, ctx);
+  const TrainingMatrix tm = p.buildTrainingMatrix(d, 3, ctx);
+  std::set<std::pair<Index, Index>> positives, seen;
+  for (std::size_t r = 0; r < d.numInteractions(); ++r) {
+    const auto& log = d.interactions;
+    seen.insert({log.user[r], log.item[r]});
+    if (log.value[r] >= 4.0f) positives.insert({log.user[r], log.item[r]});
+  }
+  CHECK(tm.positives == positives.size());
+  // ratio 3 per positive, capped by the items the user has not interacted with.
+  std::size_t expectedNeg = 0, warmItems = 0;
+  for (auto c : d.itemCounts()) warmItems += c > 0;
+  for (Index u = 0; u < d.numUsers(); ++u) {
+    std::size_t pos = 0, s = 0;
+    for (auto& [pu, pi] : positives) pos += pu == u;
+    for (auto& [su, si] : seen) s += su == u;
+    expectedNeg += pos ? std::min(3 * pos, warmItems - s) : 0;
+  }
+  CHECK(tm.negatives == expectedNeg);
+  REQUIRE(tm.x.rows() == tm.label.size());
+  const auto cosIdx = indexOf(p, "behaviour.profile_cosine");
+  const auto popIdx = indexOf(p, "behaviour.item_popularity");
+  std::size_t checkedLoo = 0;
+  for (std::size_t r = 0; r < tm.label.size(); ++r) {
+    const auto key = std::make_pair(tm.user[r], tm.item[r]);
+    if (tm.label[r] > 0.5f) {
+      CHECK(positives.count(key));
+      // Leave-one-out: the row's cosine equals the cosine against the profile without the item.
+      const auto row = dense(SparseVector(tm.x.row(r).begin(), tm.x.row(r).end()), p.dim());
+      const auto prof = p.userProfile(tm.user[r]);
+      double w = 0;
+      for (auto [item, weight] : p.profileItems(tm.user[r]))
+        if (item == tm.item[r]) w = weight;
+      std::vector<double> loo(prof.begin(), prof.end());
+      for (const auto& f : p.itemContent(tm.item[r])) loo[f.index] -= w * f.value;
+      double dp = 0, n1 = 0, n2 = 0;
+      for (const auto& f : p.itemContent(tm.item[r])) {
+        dp += loo[f.index] * f.value;
+        n2 += static_cast<double>(f.value) * f.value;
+      }
+      for (double v : loo) n1 += v * v;
+      const double expected = n1 > 1e-12 ? dp / std::sqrt(n1 * n2) : 0.0;
+      CHECK(row[cosIdx] == Approx(expected).margin(1e-5));
+      SparseVector serve;
+      p.pairFeatures(tm.user[r], tm.item[r], serve);
+      CHECK(dense(serve, p.dim())[popIdx] > row[popIdx]);  // own interaction removed
+      ++checkedLoo;
+    } else {
+      CHECK_FALSE(seen.count(key));  // sampled negatives are never training interactions
+    }
+  }
+  CHECK(checkedLoo == positives.size());
+  // Deterministic for a seed, different for another.
+  const TrainingMatrix again = p.buildTrainingMatrix(d, 3, ctx);
+  CHECK(again.item == tm.item);
+  CHECK(p.buildTrainingMatrix(d, 4, ctx).item != tm.item);
+}
+
+TEST_CASE("popularity-weighted negatives favour popular items", "[features]") {
+  // Item i is engaged by users 0 .. 2i+1: strongly skewed popularity.
+  test::Planted planted;
+  for (Index u = 0; u < 60; ++u) planted.data.users.intern("u" + std::to_string(u));
+  for (Index i = 0; i < 30; ++i) {
+    planted.data.items.intern("i" + std::to_string(i));
+    for (Index u = 0; u < 2 * i + 2; ++u) planted.data.interactions.push(u, i, 1.0f, 1);
+  }
+  auto counts = planted.data.itemCounts();
+  FeaturePipeline uni(FeatureConfig::parse(R"({"negatives": {"ratio": 1}})"));
+  FeaturePipeline pop(FeatureConfig::parse(
+      R"({"negatives": {"ratio": 1, "sampling": "popularity", "popularity_exponent": 2}})"));
+  TaskContext ctx;
+  uni.fit(planted.data, ctx);
+  pop.fit(planted.data, ctx);
+  auto meanNegCount = [&](const TrainingMatrix& tm) {
+    double s = 0;
+    std::size_t n = 0;
+    for (std::size_t r = 0; r < tm.label.size(); ++r) {
+      if (tm.label[r] < 0.5f) {
+        s += counts[tm.item[r]];
+        ++n;
+        CHECK(counts[tm.item[r]] > 0);  // never items without training interactions
+      }
+    }
+    return s / static_cast<double>(n);
+  };
+  CHECK(meanNegCount(pop.buildTrainingMatrix(planted.data, 1, ctx)) >
+        1.1 * meanNegCount(uni.buildTrainingMatrix(planted.data, 1, ctx)));
+}
+
+TEST_CASE("leakage: changing held-out data never changes fitted features", "[features]") {
+  // Train on the warm items' interactions; the "test" part is a separate set of interactions and
+  // the attributes of cold items (which appear in no training interaction).
+  auto a = plantedData();
+  auto b = plantedData();
+  const std::size_t firstCold = a.data.numItems() - a.numCold;
+  // Rewrite everything a test split could hold: cold items' titles, genres and years.
+  auto* title = b.data.itemAttributes.find("title");
+  auto* year = b.data.itemAttributes.find("year");
+  for (std::size_t i = firstCold; i < b.data.numItems(); ++i) {
+    title->text[i] = "completely different words zebra " + std::to_string(i);
+    year->numeric[i] = 3000.0;
+  }
+  FeaturePipeline pa(FeatureConfig::parse(kConfig)), pb(FeatureConfig::parse(kConfig));
+  TaskContext ctx;
+  pa.fit(a.data, ctx);
+  pb.fit(b.data, ctx);
+  REQUIRE(pa.featureNames() == pb.featureNames());
+  // Every warm item's and every user's features, and every training row, are identical.
+  SparseVector ra, rb;
+  for (Index u = 0; u < a.data.numUsers(); ++u) {
+    for (Index i = 0; i < firstCold; ++i) {
+      pa.pairFeatures(u, i, ra);
+      pb.pairFeatures(u, i, rb);
+      REQUIRE(ra == rb);
+    }
+  }
+  const auto ta = pa.buildTrainingMatrix(a.data, 9, ctx),
+             tb = pb.buildTrainingMatrix(b.data, 9, ctx);
+  CHECK(ta.x.entries == tb.x.entries);
+  CHECK(ta.label == tb.label);
+  // The held-out words did not enter the vocabulary.
+  for (const auto& n : pb.featureNames()) CHECK(n.find("zebra") == std::string::npos);
+
+  // Adding test interactions to a separate Dataset (the test split) leaves the fit untouched.
+  Dataset test = a.data.emptyLike();
+  for (Index u = 0; u < a.data.numUsers(); ++u)
+    test.interactions.push(u, static_cast<Index>(firstCold), 5.0f, 1);
+  FeaturePipeline pc(FeatureConfig::parse(kConfig));
+  pc.fit(a.data, ctx);
+  (void)test;
+  pa.pairFeatures(3, static_cast<Index>(firstCold), ra);
+  pc.pairFeatures(3, static_cast<Index>(firstCold), rb);
+  CHECK(ra == rb);
+}
+
+TEST_CASE("pipeline save/load restores identical rows, names and score models", "[features]") {
+  const auto planted = plantedData();
+  FeaturePipeline p(FeatureConfig::parse(kConfig));
+  TaskContext ctx;
+  p.fit(planted.data, ctx);
+  auto pop = createModel("most_popular");
+  pop->fit({planted.data}, ctx);
+  p.addScoreModel("pop", std::move(pop));
+  BinaryWriter w;
+  p.save(w);
+  BinaryReader r(w.bytes());
+  const FeaturePipeline q = FeaturePipeline::load(r);
+  CHECK(r.atEnd());
+  CHECK(q.featureNames() == p.featureNames());
+  CHECK(q.featureNames().back() == "score:pop");
+  SparseVector a, b;
+  for (Index u = 0; u < 10; ++u) {
+    for (Index i = 0; i < planted.data.numItems(); i += 7) {
+      p.pairFeatures(u, i, a);
+      q.pairFeatures(u, i, b);
+      REQUIRE(a == b);
+    }
+  }
+  const std::vector<Index> us(5, 2), is = {0, 1, 2, 3, 4};
+  const auto m = q.pairMatrix(us, is);
+  for (std::size_t k = 0; k < 5; ++k) {
+    p.pairFeatures(2, is[k], a);
+    CHECK(SparseVector(m.row(k).begin(), m.row(k).end()) == a);
+  }
+  // Corrupt blobs fail cleanly.
+  for (std::size_t cut : {std::size_t{5}, w.bytes().size() / 3, w.bytes().size() - 1}) {
+    BinaryReader bad(std::string_view(w.bytes()).substr(0, cut));
+    CHECK_THROWS_AS(FeaturePipeline::load(bad), ModelError);
+  }
+}
+
+TEST_CASE("fit is cancellable and leaves the previous state", "[features]") {
+  const auto planted = plantedData();
+  FeaturePipeline p(FeatureConfig::parse(kConfig));
+  TaskContext ctx;
+  ctx.requestStop();
+  CHECK_THROWS_AS(p.fit(planted.data, ctx), Cancelled);
+  CHECK_FALSE(p.isFitted());
+}
