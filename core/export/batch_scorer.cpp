@@ -1,6 +1,5 @@
 #include "core/export/batch_scorer.h"
 
-#include <tbb/parallel_for.h>
 #include <xxhash.h>
 
 #include <charconv>
@@ -228,17 +227,43 @@ BatchScoreResult batchScore(const ModelPackage& package, const BatchScoreOptions
     ctx.throwIfStopped();
     const std::size_t end = std::min(users.size(), begin + block);
     lists.assign(end - begin, RecList{});
-    tbb::parallel_for(std::size_t{begin}, end, [&](std::size_t j) {
-      if (ctx.stopRequested()) return;
-      const std::unordered_set<std::string>* exclude = nullptr;
+    // Known users go through the model's batch path (blocked kernels for factor models),
+    // over-fetching by the largest history exclusion in the block; unknown users get the
+    // popularity fallback. Both then drop history items and keep k, exactly as
+    // recommendExternal() does for one user.
+    std::vector<Index> known;
+    std::vector<std::size_t> knownAt;
+    std::vector<const std::unordered_set<std::string>*> excludes(end - begin, nullptr);
+    std::size_t extra = 0;
+    for (std::size_t j = begin; j < end; ++j) {
       if (options.history != nullptr) {
         if (auto it = options.history->find(std::string(users[j])); it != options.history->end()) {
-          exclude = &it->second;
+          excludes[j - begin] = &it->second;
+          extra = std::max(extra, it->second.size());
         }
       }
-      lists[j - begin] =
-          recommendExternal(package, users[j], options.k, options.excludeSeen, exclude);
-    });
+      if (auto u = package.users().find(users[j])) {
+        known.push_back(*u);
+        knownAt.push_back(j - begin);
+      } else {
+        lists[j - begin] = recommendExternal(package, users[j], options.k, options.excludeSeen,
+                                             excludes[j - begin]);
+      }
+    }
+    TaskContext blockCtx(ctx, static_cast<double>(begin) / static_cast<double>(users.size()),
+                         static_cast<double>(end) / static_cast<double>(users.size()));
+    auto batch =
+        package.model().recommendBatch(known, options.k + extra, options.excludeSeen, blockCtx);
+    for (std::size_t n = 0; n < known.size(); ++n) {
+      RecList& l = lists[knownAt[n]];
+      l = std::move(batch[n]);
+      if (const auto* ex = excludes[knownAt[n]]) {
+        std::erase_if(l.items, [&](const ScoredItem& s) {
+          return ex->count(package.items().external(s.item)) > 0;
+        });
+      }
+      if (l.items.size() > options.k) l.items.resize(options.k);
+    }
     ctx.throwIfStopped();
     for (std::size_t j = begin; j < end; ++j) {
       const RecList& l = lists[j - begin];
