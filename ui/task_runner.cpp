@@ -1,0 +1,81 @@
+#include "ui/task_runner.h"
+
+#include <QThread>
+
+namespace rwb::ui {
+
+double TaskInfo::etaSeconds() const {
+  if (fraction <= 0.01 || !clock.isValid()) return -1.0;
+  const double elapsed = static_cast<double>(clock.elapsed()) / 1000.0;
+  return elapsed * (1.0 - fraction) / fraction;
+}
+
+TaskRunner::TaskRunner(QObject* parent, int threads) : QObject(parent) {
+  qRegisterMetaType<rwb::ui::TaskStatus>();
+  pool_.setMaxThreadCount(threads > 0 ? threads : std::max(1, QThread::idealThreadCount()));
+}
+
+TaskRunner::~TaskRunner() {
+  cancelAll();
+  waitForAll();
+}
+
+int TaskRunner::registerTask(const QString& label, std::shared_ptr<TaskContext> ctx) {
+  const int id = nextId_++;
+  Entry& e = tasks_[id];
+  e.info.id = id;
+  e.info.label = label;
+  e.info.clock.start();
+  e.ctx = std::move(ctx);
+  emit taskStarted(id, label);
+  return id;
+}
+
+void TaskRunner::attachWatcher(int id, QFutureWatcherBase* watcher) {
+  auto it = tasks_.find(id);
+  if (it != tasks_.end()) it->second.watcher = watcher;
+}
+
+void TaskRunner::progressFromWorker(int id, double fraction, const QString& stage) {
+  auto it = tasks_.find(id);
+  if (it == tasks_.end()) return;
+  it->second.info.fraction = std::clamp(fraction, 0.0, 1.0);
+  if (!stage.isEmpty()) it->second.info.stage = stage;
+  emit taskProgress(id, it->second.info.fraction, it->second.info.stage);
+}
+
+void TaskRunner::finishTask(int id, TaskStatus status, const QString& message) {
+  auto it = tasks_.find(id);
+  if (it == tasks_.end()) return;
+  QFutureWatcherBase* w = it->second.watcher;
+  tasks_.erase(it);
+  if (w != nullptr) w->deleteLater();
+  emit taskFinished(id, status, message);
+}
+
+void TaskRunner::cancel(int id) {
+  auto it = tasks_.find(id);
+  if (it != tasks_.end()) it->second.ctx->requestStop();
+}
+
+void TaskRunner::cancelAll() {
+  for (auto& [id, e] : tasks_) e.ctx->requestStop();
+}
+
+void TaskRunner::waitForAll() {
+  pool_.waitForDone();
+  // Deliver the finished signals of tasks that ended while we waited.
+  for (auto it = tasks_.begin(); it != tasks_.end();) {
+    auto next = std::next(it);
+    if (it->second.watcher != nullptr) it->second.watcher->waitForFinished();
+    it = next;
+  }
+  QCoreApplication::sendPostedEvents(this);
+}
+
+const TaskInfo* TaskRunner::info(int id) const {
+  auto it = tasks_.find(id);
+  return it == tasks_.end() ? nullptr : &it->second.info;
+}
+
+}  // namespace rwb::ui
