@@ -11,6 +11,7 @@
 #include <QSaveFile>
 #include <QSplitter>
 #include <QTabWidget>
+#include <QTimer>
 #include <QVBoxLayout>
 #include <cmath>
 #include <limits>
@@ -261,13 +262,31 @@ CompareView::CompareView(Session* session, QWidget* parent) : QWidget(parent), s
     drawAtK();
     drawPerUser();
   });
-  connect(session_, &Session::runAdded, this, &CompareView::refresh);
-  connect(session_, &Session::runChanged, this, &CompareView::refresh);
-  connect(session_, &Session::runsCleared, this, &CompareView::refresh);
+  connect(session_, &Session::runAdded, this, &CompareView::scheduleRefresh);
+  connect(session_, &Session::runChanged, this, &CompareView::scheduleRefresh);
+  connect(session_, &Session::runsCleared, this, &CompareView::scheduleRefresh);
   refresh();
 }
 
+void CompareView::scheduleRefresh() {
+  // Runs change in bursts (a queue of runs starting, epochs, finishing): redraw once per
+  // event-loop turn, and only while the view is visible, so the GUI thread stays free.
+  dirty_ = true;
+  if (scheduled_ || !isVisible()) return;
+  scheduled_ = true;
+  QTimer::singleShot(0, this, [this] {
+    scheduled_ = false;
+    if (dirty_ && isVisible()) refresh();
+  });
+}
+
+void CompareView::showEvent(QShowEvent* event) {
+  QWidget::showEvent(event);
+  if (dirty_) refresh();
+}
+
 void CompareView::refresh() {
+  dirty_ = false;
   const int keep = selectedRun();
   model_->refresh();
   table_->view()->resizeColumnsToContents();

@@ -68,8 +68,17 @@ class CompareView : public QWidget {
   void logMessage(const QString& text);
   void errorMessage(const QString& text);
 
- private:
+ public slots:
+  /// Redraws now (the view otherwise redraws lazily: once per event-loop turn, when visible).
   void refresh();
+
+ protected:
+  void showEvent(QShowEvent* event) override;
+
+ private:
+  void scheduleRefresh();
+  bool dirty_ = true;
+  bool scheduled_ = false;
   void drawBars();
   void drawAtK();
   void drawPerUser();

@@ -16,8 +16,13 @@ TaskRunner::TaskRunner(QObject* parent, int threads) : QObject(parent) {
 }
 
 TaskRunner::~TaskRunner() {
+  // Owners may already be half destroyed: stop and wait, but deliver no callbacks or signals.
+  blockSignals(true);
+  for (auto& [id, e] : tasks_) {
+    if (e.watcher != nullptr) e.watcher->disconnect(this);
+  }
   cancelAll();
-  waitForAll();
+  pool_.waitForDone();
 }
 
 int TaskRunner::registerTask(const QString& label, std::shared_ptr<TaskContext> ctx) {
@@ -64,11 +69,14 @@ void TaskRunner::cancelAll() {
 
 void TaskRunner::waitForAll() {
   pool_.waitForDone();
-  // Deliver the finished signals of tasks that ended while we waited.
-  for (auto it = tasks_.begin(); it != tasks_.end();) {
-    auto next = std::next(it);
-    if (it->second.watcher != nullptr) it->second.watcher->waitForFinished();
-    it = next;
+  // Deliver the finished signals of the tasks that ended while we waited, so that their owners
+  // see the final state now (finishTask erases entries: iterate over a copy of the watchers).
+  std::vector<QPointer<QFutureWatcherBase>> watchers;
+  for (auto& [id, e] : tasks_) watchers.emplace_back(e.watcher);
+  for (auto& w : watchers) {
+    if (w.isNull()) continue;
+    w->waitForFinished();
+    QCoreApplication::sendPostedEvents(w.data());
   }
   QCoreApplication::sendPostedEvents(this);
 }

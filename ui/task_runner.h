@@ -158,11 +158,12 @@ int TaskRunner::start(const QString& label, std::function<R(TaskContext&)> work,
             if (out.cancelled) {
               finishTask(id, TaskStatus::kCancelled, tr("cancelled"));
             } else if (!out.error.isEmpty()) {
-              finishTask(id, TaskStatus::kFailed, out.error);
+              // Callbacks first, so that taskFinished observers see the final state.
               if (guard && onError) onError(out.error);
+              finishTask(id, TaskStatus::kFailed, out.error);
             } else {
-              finishTask(id, TaskStatus::kSucceeded, QString());
               if (guard && onResult) onResult(std::move(*out.value));
+              finishTask(id, TaskStatus::kSucceeded, QString());
             }
           });
   watcher->setFuture(future);

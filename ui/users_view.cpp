@@ -13,6 +13,7 @@
 #include <QSplitter>
 #include <QStandardItemModel>
 #include <QTableView>
+#include <QTimer>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <unordered_set>
@@ -129,13 +130,29 @@ UsersView::UsersView(Session* session, QWidget* parent) : QWidget(parent), sessi
     refreshHistory();
   });
   connect(session_, &Session::testSetChanged, this, &UsersView::refreshHistory);
-  connect(session_, &Session::runAdded, this, &UsersView::refreshRuns);
-  connect(session_, &Session::runChanged, this, &UsersView::refreshRuns);
-  connect(session_, &Session::runsCleared, this, &UsersView::refreshRuns);
+  connect(session_, &Session::runAdded, this, &UsersView::scheduleRefresh);
+  connect(session_, &Session::runChanged, this, &UsersView::scheduleRefresh);
+  connect(session_, &Session::runsCleared, this, &UsersView::scheduleRefresh);
   refreshRuns();
 }
 
+void UsersView::scheduleRefresh() {
+  dirty_ = true;
+  if (scheduled_ || !isVisible()) return;
+  scheduled_ = true;
+  QTimer::singleShot(0, this, [this] {
+    scheduled_ = false;
+    if (dirty_ && isVisible()) refreshRuns();
+  });
+}
+
+void UsersView::showEvent(QShowEvent* event) {
+  QWidget::showEvent(event);
+  if (dirty_) refreshRuns();
+}
+
 void UsersView::refreshRuns() {
+  dirty_ = false;
   // Keep each panel's choice; fill empty panels with the first finished runs not yet shown.
   std::vector<int> chosen(kPanels, 0);
   for (int p = 0; p < kPanels; ++p)
@@ -181,6 +198,7 @@ bool UsersView::showUser(const QString& externalId) {
         tr("<span style='color:#b00'>Unknown user '%1'.</span>").arg(externalId.toHtmlEscaped()));
     return false;
   }
+  if (dirty_) refreshRuns();
   user_ = externalId;
   find_->setText(externalId);
   refreshHistory();

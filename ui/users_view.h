@@ -40,8 +40,17 @@ class UsersView : public QWidget {
  signals:
   void itemRequested(const QString& item);
 
- private:
+ public slots:
+  /// Rebuilds the run choices and lists now (otherwise done lazily, when visible).
   void refreshRuns();
+
+ protected:
+  void showEvent(QShowEvent* event) override;
+
+ private:
+  void scheduleRefresh();
+  bool dirty_ = true;
+  bool scheduled_ = false;
   void refreshHistory();
   void refreshPanel(int panel);
   QString itemTitle(const Dataset& d, Index item) const;
