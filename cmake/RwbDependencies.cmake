@@ -16,11 +16,15 @@ add_library(rwb_xxhash INTERFACE)
 target_include_directories(rwb_xxhash INTERFACE ${XXHASH_INCLUDE_DIR})
 target_link_libraries(rwb_xxhash INTERFACE ${XXHASH_LIBRARY})
 
-# cpp-httplib on Debian 12 is header-only (/usr/include/httplib.h).
+# cpp-httplib on Debian 12 is built in split mode: /usr/include/httplib.h + libcpp-httplib.so.
 find_path(HTTPLIB_INCLUDE_DIR httplib.h REQUIRED)
+find_library(HTTPLIB_LIBRARY cpp-httplib REQUIRED)
 add_library(rwb_httplib INTERFACE)
 target_include_directories(rwb_httplib INTERFACE ${HTTPLIB_INCLUDE_DIR})
-target_link_libraries(rwb_httplib INTERFACE Threads::Threads)
+target_link_libraries(rwb_httplib INTERFACE ${HTTPLIB_LIBRARY} Threads::Threads)
+# The library was compiled with these; the header's class layouts depend on them (see its .pc).
+target_compile_definitions(rwb_httplib INTERFACE CPPHTTPLIB_OPENSSL_SUPPORT CPPHTTPLIB_ZLIB_SUPPORT
+                           CPPHTTPLIB_BROTLI_SUPPORT)
 
 if(RWB_BUILD_TESTS)
   find_package(Catch2 2 REQUIRED)

@@ -5,12 +5,19 @@ namespace rwb::cli {
 // Each subcommand lives in its own cmd_<name>.cpp.
 Action registerModels(CLI::App&, Common&);
 Action registerInspect(CLI::App&, Common&);
+Action registerExport(CLI::App&, Common&);
+Action registerScore(CLI::App&, Common&);
+Action registerServe(CLI::App&, Common&);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
       {"inspect", "Summarise a dataset: counts, density, quantiles, histogram, time span",
        registerInspect},
       {"models", "List the available models and their parameters", registerModels},
+      {"export", "Fit a model and write it as one portable package file", registerExport},
+      {"score", "Batch-score users with a model package (top-k to TSV, CSV or SQLite)",
+       registerScore},
+      {"serve", "Serve a model package over HTTP/JSON for near-real-time use", registerServe},
   };
   return list;
 }

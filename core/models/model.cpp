@@ -51,6 +51,7 @@ void Model::fit(const TrainingData& data, TaskContext& ctx) {
   numUsers_ = train.numUsers();
   numItems_ = train.numItems();
   seen_ = train.userItemMatrix(true);
+  seenByItem_ = seen_.transposed();
   popularity_.assign(numItems_, 0.0f);
   for (auto i : train.interactions.item) popularity_[i] += 1.0f;
   ctx.throwIfStopped();
@@ -58,6 +59,7 @@ void Model::fit(const TrainingData& data, TaskContext& ctx) {
     fitModel(data, ctx);
   } catch (...) {
     seen_ = Csr{};
+    seenByItem_ = Csr{};
     popularity_.clear();
     throw;
   }
@@ -139,6 +141,28 @@ std::vector<RecList> Model::recommendBatch(std::span<const Index> users, std::si
   return out;
 }
 
+std::vector<ScoredItem> Model::similarItems(Index item, std::size_t k) const {
+  if (!fitted_) throw ModelError(type() + ": the model is not fitted");
+  if (item >= numItems_) {
+    throw ModelError(type() + ": item index " + std::to_string(item) + " out of range (" +
+                     std::to_string(numItems_) + " items)");
+  }
+  std::vector<float> sim(numItems_, kNegInf);
+  const auto users = seenByItem_.rowIndices(item);
+  if (users.empty()) return {};
+  std::vector<std::uint32_t> co(numItems_, 0);
+  for (auto u : users) {
+    for (auto j : seen_.rowIndices(u)) ++co[j];
+  }
+  const double ni = static_cast<double>(users.size());
+  for (std::size_t j = 0; j < numItems_; ++j) {
+    if (co[j] == 0 || j == item) continue;
+    const double nj = static_cast<double>(seenByItem_.rowSize(j));
+    sim[j] = static_cast<float>(co[j] / std::sqrt(ni * nj));
+  }
+  return topK(sim, k);
+}
+
 void Model::save(BinaryWriter& out) const {
   if (!fitted_) throw ModelError(type() + ": cannot save a model that is not fitted");
   out.putString(type());
@@ -172,6 +196,7 @@ void Model::loadState(BinaryReader& in) {
   popularity_ = in.getVector<float>();
   in.check(popularity_.size() == numItems_, "popularity vector has the wrong length");
   seen_ = std::move(seen);
+  seenByItem_ = seen_.transposed();
   loadModelState(in);
   in.check(in.atEnd(), "trailing bytes after the model state");
   fitted_ = true;

@@ -84,6 +84,12 @@ class Model {
   std::vector<RecList> recommendBatch(std::span<const Index> users, std::size_t k,
                                       bool excludeSeen, TaskContext& ctx) const;
 
+  /// The k items most similar to `item` (excluding itself), for "more like this" and the
+  /// GUI's item view. Default: cosine similarity of the items' training co-occurrence,
+  /// cos(i, j) = |U(i) ∩ U(j)| / sqrt(|U(i)| |U(j)|) over the sets U of users who interacted;
+  /// models with item embeddings or learned item-item weights override it. Ties by item index.
+  virtual std::vector<ScoredItem> similarItems(Index item, std::size_t k) const;
+
   /// True when the model itself can score this user (it has training interactions, or the model
   /// represents users through features). False means the popularity fallback is used.
   virtual bool canScoreUser(Index user) const;
@@ -130,6 +136,7 @@ class Model {
   std::size_t numUsers_ = 0;
   std::size_t numItems_ = 0;
   Csr seen_;                       ///< binary user x item matrix of the training data
+  Csr seenByItem_;                 ///< its transpose (item -> users), for similarItems()
   std::vector<float> popularity_;  ///< training interactions per item
 };
 

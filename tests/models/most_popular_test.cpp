@@ -1,3 +1,5 @@
+#include <cmath>
+
 #include "core/models/registry.h"
 #include "core/util/error.h"
 #include "test_support.h"
@@ -81,4 +83,19 @@ TEST_CASE("a stopped context cancels fit and leaves the model unfitted", "[model
   CHECK_THROWS_AS(m->fit({d}, ctx), Cancelled);
   CHECK_FALSE(m->isFitted());
   CHECK_THROWS_AS(m->recommend(0, 3), ModelError);
+}
+
+TEST_CASE("default similarItems is training co-occurrence cosine", "[models]") {
+  const Dataset d = tiny();
+  auto m = createModel("most_popular");
+  TaskContext ctx;
+  m->fit({d}, ctx);
+  const Index i2 = *d.items.find("2");
+  // item 2: users a, b, c; item 1: a; item 3: b. cos(2,1) = cos(2,3) = 1/sqrt(3).
+  const auto sim = m->similarItems(i2, 5);
+  REQUIRE(sim.size() == 2);
+  CHECK(d.items.external(sim[0].item) == "1");
+  CHECK(sim[0].score == Approx(1.0 / std::sqrt(3.0)));
+  CHECK(d.items.external(sim[1].item) == "3");
+  CHECK_THROWS_AS(m->similarItems(99, 3), ModelError);
 }

@@ -1,0 +1,67 @@
+#include <pthread.h>
+
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "cli.h"
+#include "core/export/model_server.h"
+
+namespace rwb::cli {
+
+Action registerServe(CLI::App& sub, Common&) {
+  struct Opts {
+    std::string model;
+    ServerOptions server;
+  };
+  auto o = std::make_shared<Opts>();
+  sub.add_option("--model", o->model, "Model package (.rwbm) to serve")->required();
+  sub.add_option("--host", o->server.host, "Address to bind (default loopback only)");
+  sub.add_option("--port", o->server.port, "TCP port (0 = any free port)")
+      ->check(CLI::Range(0, 65535));
+  sub.add_option("--threads", o->server.threads, "Worker threads")->check(CLI::Range(1, 256));
+  sub.add_option("--max-body", o->server.maxBodyBytes, "Largest request body in bytes (else 413)");
+  return [o]() {
+    // Signals are taken by one watcher thread (sigwait), so block them before any thread starts.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+    ModelServer server(o->model, o->server);
+    const auto pkg = server.package();
+    std::cerr << "recwb serve: " << pkg->info().modelType << " model (" << pkg->users().size()
+              << " users, " << pkg->items().size() << " items) on http://" << o->server.host << ":"
+              << server.port() << "  [SIGHUP or POST /admin/reload reloads, Ctrl-C stops]"
+              << std::endl;
+    std::thread watcher([&] {
+      while (true) {
+        int sig = 0;
+        if (sigwait(&set, &sig) != 0) continue;
+        if (sig == SIGHUP) {
+          try {
+            server.reload();
+            std::cerr << "recwb serve: reloaded " << o->model << std::endl;
+          } catch (const std::exception& e) {
+            std::cerr << "recwb serve: reload failed, previous model kept: " << e.what()
+                      << std::endl;
+          }
+          continue;
+        }
+        server.stop();
+        return;
+      }
+    });
+    server.run();
+    // run() can also end on its own (socket error): wake the watcher so it exits.
+    pthread_kill(watcher.native_handle(), SIGTERM);
+    watcher.join();
+    std::cerr << "recwb serve: stopped after " << server.requestsServed() << " requests"
+              << std::endl;
+    return 0;
+  };
+}
+
+}  // namespace rwb::cli

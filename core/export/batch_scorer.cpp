@@ -1,0 +1,260 @@
+#include "core/export/batch_scorer.h"
+
+#include <tbb/parallel_for.h>
+#include <xxhash.h>
+
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <random>
+
+#include "core/util/error.h"
+#include "core/util/sqlite_db.h"
+
+namespace rwb {
+
+Shard Shard::parse(const std::string& text) {
+  const auto slash = text.find('/');
+  Shard s;
+  auto num = [&](std::string_view part, std::uint32_t& out) {
+    const auto res = std::from_chars(part.data(), part.data() + part.size(), out);
+    return res.ec == std::errc() && res.ptr == part.data() + part.size() && !part.empty();
+  };
+  if (slash == std::string::npos || !num(std::string_view(text).substr(0, slash), s.index) ||
+      !num(std::string_view(text).substr(slash + 1), s.count) || s.count == 0 ||
+      s.index >= s.count) {
+    throw SpecError("--shard", "expected i/n with 0 <= i < n, got '" + text + "'");
+  }
+  return s;
+}
+
+bool Shard::contains(std::string_view externalId) const noexcept {
+  if (count <= 1) return true;
+  return XXH3_64bits(externalId.data(), externalId.size()) % count == index;
+}
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string tempNameFor(const std::string& path) {
+  const fs::path dest = fs::absolute(path);
+  std::random_device rd;
+  return (dest.parent_path() / ("." + dest.filename().string() + ".tmp" + std::to_string(rd())))
+      .string();
+}
+
+void appendField(std::string& out, std::string_view s, char delim) {
+  // RFC 4180 quoting when needed so ids with delimiters or quotes survive.
+  if (s.find_first_of(std::string{delim, '"', '\n', '\r'}) == std::string_view::npos) {
+    out.append(s);
+    return;
+  }
+  out += '"';
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+class DelimitedSink final : public RecSink {
+ public:
+  DelimitedSink(std::string path, char delim)
+      : path_(std::move(path)), tmp_(tempNameFor(path_)), delim_(delim) {
+    out_.open(tmp_, std::ios::binary | std::ios::trunc);
+    if (!out_) throw IoError("cannot write '" + path_ + "'");
+    buf_ = std::string("user") + delim_ + "item" + delim_ + "score" + delim_ + "rank" + delim_ +
+           "fallback\n";
+  }
+  ~DelimitedSink() override {
+    if (!finished_) {
+      out_.close();
+      std::error_code ec;
+      fs::remove(tmp_, ec);
+    }
+  }
+  void write(std::string_view user, std::string_view item, float score, int rank,
+             bool fallback) override {
+    appendField(buf_, user, delim_);
+    buf_ += delim_;
+    appendField(buf_, item, delim_);
+    buf_ += delim_;
+    char num[32];
+    auto r = std::to_chars(num, num + sizeof num, score);
+    buf_.append(num, r.ptr);
+    buf_ += delim_;
+    r = std::to_chars(num, num + sizeof num, rank);
+    buf_.append(num, r.ptr);
+    buf_ += delim_;
+    buf_ += fallback ? '1' : '0';
+    buf_ += '\n';
+    if (buf_.size() > (1u << 20)) flush();
+  }
+  void finish() override {
+    flush();
+    out_.flush();
+    if (!out_) throw IoError("error while writing '" + path_ + "'");
+    out_.close();
+    std::error_code ec;
+    fs::rename(tmp_, path_, ec);
+    if (ec) throw IoError("cannot move output into place at '" + path_ + "': " + ec.message());
+    finished_ = true;
+  }
+
+ private:
+  void flush() {
+    out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+    buf_.clear();
+  }
+  std::string path_, tmp_;
+  char delim_;
+  std::ofstream out_;
+  std::string buf_;
+  bool finished_ = false;
+};
+
+class SqliteSink final : public RecSink {
+ public:
+  explicit SqliteSink(std::string path) : path_(std::move(path)), tmp_(tempNameFor(path_)) {
+    // Copy an existing database so other tables in it survive; the table is replaced.
+    std::error_code ec;
+    if (fs::exists(path_)) fs::copy_file(path_, tmp_, fs::copy_options::overwrite_existing, ec);
+    if (ec) throw IoError("cannot prepare '" + path_ + "': " + ec.message());
+    db_ = std::make_unique<SqliteDb>(tmp_, SqliteDb::Mode::kCreate);
+    db_->exec(
+        "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+        "DROP TABLE IF EXISTS recommendations;"
+        "CREATE TABLE recommendations(user TEXT NOT NULL, item TEXT NOT NULL, score REAL NOT "
+        "NULL, rank INTEGER NOT NULL, fallback INTEGER NOT NULL, PRIMARY KEY(user, rank));"
+        "BEGIN");
+    insert_ = std::make_unique<SqliteStmt>(db_->prepare(
+        "INSERT INTO recommendations(user, item, score, rank, fallback) VALUES (?,?,?,?,?)"));
+  }
+  ~SqliteSink() override {
+    if (!finished_) {
+      insert_.reset();
+      db_.reset();
+      std::error_code ec;
+      fs::remove(tmp_, ec);
+    }
+  }
+  void write(std::string_view user, std::string_view item, float score, int rank,
+             bool fallback) override {
+    insert_->bind(1, user).bind(2, item).bind(3, static_cast<double>(score));
+    insert_->bind(4, static_cast<std::int64_t>(rank)).bind(5, std::int64_t{fallback ? 1 : 0});
+    insert_->run();
+    insert_->reset();
+  }
+  void finish() override {
+    db_->exec("COMMIT");
+    insert_.reset();
+    db_.reset();
+    std::error_code ec;
+    fs::rename(tmp_, path_, ec);
+    if (ec) throw IoError("cannot move output into place at '" + path_ + "': " + ec.message());
+    finished_ = true;
+  }
+
+ private:
+  std::string path_, tmp_;
+  std::unique_ptr<SqliteDb> db_;
+  std::unique_ptr<SqliteStmt> insert_;
+  bool finished_ = false;
+};
+
+bool endsWith(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+std::unique_ptr<RecSink> openRecSink(const std::string& path) {
+  if (endsWith(path, ".tsv") || endsWith(path, ".txt"))
+    return std::make_unique<DelimitedSink>(path, '\t');
+  if (endsWith(path, ".csv")) return std::make_unique<DelimitedSink>(path, ',');
+  if (endsWith(path, ".sqlite") || endsWith(path, ".db") || endsWith(path, ".sqlite3")) {
+    return std::make_unique<SqliteSink>(path);
+  }
+  throw SpecError("--out",
+                  "unknown output type for '" + path + "' (use .tsv, .csv, .sqlite or .db)");
+}
+
+RecList recommendExternal(const ModelPackage& package, std::string_view user, std::size_t k,
+                          bool excludeSeen, const std::unordered_set<std::string>* exclude) {
+  const Model& model = package.model();
+  const IdMap& items = package.items();
+  // Over-fetch by the number of extra exclusions so k items remain after filtering them.
+  const std::size_t extra = exclude ? exclude->size() : 0;
+  RecList list;
+  if (auto u = package.users().find(user)) {
+    list = model.recommend(*u, k + extra, excludeSeen);
+  } else {
+    const auto& pop = model.itemPopularity();
+    list.items = topK(pop, k + extra);
+    list.fallback = true;
+  }
+  if (extra > 0) {
+    std::erase_if(list.items,
+                  [&](const ScoredItem& s) { return exclude->count(items.external(s.item)) > 0; });
+  }
+  if (list.items.size() > k) list.items.resize(k);
+  return list;
+}
+
+BatchScoreResult batchScore(const ModelPackage& package, const BatchScoreOptions& options,
+                            RecSink& sink, TaskContext& ctx) {
+  const auto start = std::chrono::steady_clock::now();
+  if (options.k == 0) throw SpecError("-k", "must be at least 1");
+  // The user list: given external ids, or every user of the model.
+  std::vector<std::string_view> users;
+  if (options.users.empty()) {
+    for (const auto& name : package.users().names()) {
+      if (options.shard.contains(name)) users.push_back(name);
+    }
+  } else {
+    for (const auto& name : options.users) {
+      if (options.shard.contains(name)) users.push_back(name);
+    }
+  }
+  BatchScoreResult result;
+  const std::size_t block = std::max<std::size_t>(1, options.blockSize);
+  std::vector<RecList> lists;
+  for (std::size_t begin = 0; begin < users.size(); begin += block) {
+    ctx.throwIfStopped();
+    const std::size_t end = std::min(users.size(), begin + block);
+    lists.assign(end - begin, RecList{});
+    tbb::parallel_for(std::size_t{begin}, end, [&](std::size_t j) {
+      if (ctx.stopRequested()) return;
+      const std::unordered_set<std::string>* exclude = nullptr;
+      if (options.history != nullptr) {
+        if (auto it = options.history->find(std::string(users[j])); it != options.history->end()) {
+          exclude = &it->second;
+        }
+      }
+      lists[j - begin] =
+          recommendExternal(package, users[j], options.k, options.excludeSeen, exclude);
+    });
+    ctx.throwIfStopped();
+    for (std::size_t j = begin; j < end; ++j) {
+      const RecList& l = lists[j - begin];
+      int rank = 1;
+      for (const auto& s : l.items) {
+        sink.write(users[j], package.items().external(s.item), s.score, rank++, l.fallback);
+      }
+      result.rowsWritten += l.items.size();
+      result.fallbackUsers += l.fallback ? 1 : 0;
+    }
+    result.usersScored += end - begin;
+    ctx.progress(static_cast<double>(end) / static_cast<double>(users.size()), "scoring users");
+  }
+  sink.finish();
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace rwb

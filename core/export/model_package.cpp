@@ -1,0 +1,287 @@
+#include "core/export/model_package.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <map>
+#include <random>
+
+#include "core/models/registry.h"
+#include "core/util/error.h"
+#include "core/util/sqlite_db.h"
+#include "rwb_version.h"
+
+namespace rwb {
+
+namespace {
+
+constexpr const char* kFormatName = "rwb-model-package";
+constexpr int kApplicationId = 0x5257424D;  // 'RWBM'
+
+std::string hex128(XXH128_hash_t h) {
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(h.high64),
+                static_cast<unsigned long long>(h.low64));
+  return buf;
+}
+
+/// Checksum over meta (without "checksum") and blobs, both in key order, as (len, bytes).
+std::string contentChecksum(const std::map<std::string, std::string>& meta,
+                            const std::map<std::string, std::string>& blobs) {
+  XXH3_state_t* st = XXH3_createState();
+  XXH3_128bits_reset(st);
+  auto feed = [&](std::string_view s) {
+    const std::uint64_t n = s.size();
+    XXH3_128bits_update(st, &n, sizeof n);
+    XXH3_128bits_update(st, s.data(), s.size());
+  };
+  for (const auto& [k, v] : meta) {
+    if (k == "checksum") continue;
+    feed(k);
+    feed(v);
+  }
+  feed("--blobs--");
+  for (const auto& [k, v] : blobs) {
+    feed(k);
+    feed(v);
+  }
+  const auto h = XXH3_128bits_digest(st);
+  XXH3_freeState(st);
+  return hex128(h);
+}
+
+std::string isoNowUtc() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string idBlob(const IdMap& ids) {
+  BinaryWriter w;
+  w.putStrings(ids.names());
+  return w.take();
+}
+
+IdMap idMapFromBlob(const std::string& bytes, const char* what) {
+  BinaryReader r(bytes, std::string("package ") + what + " ids");
+  const auto names = r.getStrings();
+  r.check(r.atEnd(), "trailing bytes");
+  IdMap map;
+  map.reserve(names.size());
+  for (const auto& n : names) {
+    if (map.intern(n) + 1 != map.size()) r.fail("duplicate id '" + n + "'");
+  }
+  return map;
+}
+
+void fsyncPath(const std::string& path, bool directory) {
+  const int fd = ::open(path.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+}  // namespace
+
+nlohmann::json PackageInfo::toJson() const {
+  return {{"format", kFormatName},
+          {"format_version", formatVersion},
+          {"model_type", modelType},
+          {"params", params},
+          {"train_fingerprint", trainFingerprint},
+          {"metrics", metrics},
+          {"created_at", createdAt},
+          {"code_version", codeVersion},
+          {"run_name", runName},
+          {"checksum", checksum},
+          {"num_users", numUsers},
+          {"num_items", numItems}};
+}
+
+PackageInfo writePackage(const std::string& path, const Model& model, const IdMap& users,
+                         const IdMap& items, PackageInfo info) {
+  if (!model.isFitted()) throw ModelError("cannot export a model that is not fitted");
+  if (users.size() != model.numUsers() || items.size() != model.numItems()) {
+    throw ModelError("cannot export: id maps (" + std::to_string(users.size()) + " users, " +
+                     std::to_string(items.size()) + " items) do not match the model (" +
+                     std::to_string(model.numUsers()) + " users, " +
+                     std::to_string(model.numItems()) + " items)");
+  }
+  info.formatVersion = PackageInfo::kFormatVersion;
+  info.modelType = model.type();
+  info.params = model.params();
+  info.numUsers = model.numUsers();
+  info.numItems = model.numItems();
+  if (info.createdAt.empty()) info.createdAt = isoNowUtc();
+  if (info.codeVersion.empty())
+    info.codeVersion = std::string(RWB_VERSION) + "+" + RWB_GIT_DESCRIBE;
+
+  std::map<std::string, std::string> blobs{
+      {"model", saveModelToBytes(model)}, {"users", idBlob(users)}, {"items", idBlob(items)}};
+  std::map<std::string, std::string> meta{
+      {"format", kFormatName},
+      {"format_version", std::to_string(info.formatVersion)},
+      {"model_type", info.modelType},
+      {"params", info.params.dump()},
+      {"num_users", std::to_string(info.numUsers)},
+      {"num_items", std::to_string(info.numItems)},
+      {"train_fingerprint", std::to_string(info.trainFingerprint)},
+      {"metrics", info.metrics.dump()},
+      {"created_at", info.createdAt},
+      {"code_version", info.codeVersion},
+      {"run_name", info.runName},
+  };
+  info.checksum = contentChecksum(meta, blobs);
+  meta["checksum"] = info.checksum;
+
+  namespace fs = std::filesystem;
+  const fs::path dest = fs::absolute(path);
+  const fs::path dir = dest.parent_path();
+  if (!fs::is_directory(dir)) throw IoError("cannot write '" + path + "': no such folder");
+  std::random_device rd;
+  const fs::path tmp = dir / ("." + dest.filename().string() + ".tmp" + std::to_string(rd()));
+  try {
+    {
+      SqliteDb db(tmp.string(), SqliteDb::Mode::kCreate);
+      db.exec("PRAGMA journal_mode=OFF; PRAGMA application_id=" + std::to_string(kApplicationId) +
+              "; CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+              " CREATE TABLE blobs(name TEXT PRIMARY KEY, data BLOB NOT NULL);");
+      SqliteTransaction tx(db);
+      auto m = db.prepare("INSERT INTO meta(key, value) VALUES (?, ?)");
+      for (const auto& [k, v] : meta) {
+        m.bind(1, std::string_view(k)).bind(2, std::string_view(v)).run();
+        m.reset();
+      }
+      auto b = db.prepare("INSERT INTO blobs(name, data) VALUES (?, ?)");
+      for (const auto& [k, v] : blobs) {
+        b.bind(1, std::string_view(k)).bindBlob(2, v).run();
+        b.reset();
+      }
+      tx.commit();
+    }
+    fsyncPath(tmp.string(), false);
+    fs::rename(tmp, dest);
+    fsyncPath(dir.string(), true);
+  } catch (const fs::filesystem_error& e) {
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    throw IoError("cannot write '" + path + "': " + e.code().message());
+  } catch (...) {
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    throw;
+  }
+  return info;
+}
+
+std::shared_ptr<const ModelPackage> ModelPackage::load(const std::string& path) {
+  namespace fs = std::filesystem;
+  if (!fs::is_regular_file(path))
+    throw IoError("cannot open model package '" + path + "': no such file");
+  std::map<std::string, std::string> meta;
+  std::map<std::string, std::string> blobs;
+  try {
+    SqliteDb db(path, SqliteDb::Mode::kReadOnly);
+    auto appId = db.prepare("PRAGMA application_id");
+    if (!appId.step() || appId.columnInt(0) != kApplicationId) {
+      throw IoError("'" + path + "' is not a RecWorkbench model package");
+    }
+    // A truncated file can still open (SQLite reads pages lazily): compare the size the
+    // header promises with the size on disk.
+    auto pageSize = db.prepare("PRAGMA page_size");
+    auto pageCount = db.prepare("PRAGMA page_count");
+    if (!pageSize.step() || !pageCount.step() ||
+        static_cast<std::uintmax_t>(pageSize.columnInt(0) * pageCount.columnInt(0)) !=
+            fs::file_size(path)) {
+      throw IoError("model package '" + path + "' is truncated or padded (size does not match)");
+    }
+    auto m = db.prepare("SELECT key, value FROM meta");
+    while (m.step()) meta[m.columnText(0)] = m.columnText(1);
+    auto b = db.prepare("SELECT name, data FROM blobs");
+    while (b.step()) blobs[b.columnText(0)] = b.columnBlob(1);
+  } catch (const IoError& e) {
+    // SQLite reports truncated or overwritten files as "not a database" / "malformed".
+    const std::string msg = e.what();
+    if (msg.find("is not a RecWorkbench") != std::string::npos ||
+        msg.find("truncated") != std::string::npos) {
+      throw;
+    }
+    throw IoError("cannot read model package '" + path + "': " + msg);
+  }
+  auto need = [&](const std::map<std::string, std::string>& m, const char* key,
+                  const char* kind) -> const std::string& {
+    auto it = m.find(key);
+    if (it == m.end()) {
+      throw ModelError("model package '" + path + "' is incomplete: missing " + kind + " '" + key +
+                       "'");
+    }
+    return it->second;
+  };
+  if (need(meta, "format", "field") != kFormatName) {
+    throw ModelError("'" + path + "' is not a RecWorkbench model package");
+  }
+  const std::string& version = need(meta, "format_version", "field");
+  int versionNumber = 0;
+  const auto parsed =
+      std::from_chars(version.data(), version.data() + version.size(), versionNumber);
+  if (parsed.ec != std::errc() || parsed.ptr != version.data() + version.size()) {
+    throw ModelError("model package '" + path + "' has an invalid format version '" + version +
+                     "'");
+  }
+  if (versionNumber != PackageInfo::kFormatVersion) {
+    throw ModelError("model package '" + path + "' has format version " + version +
+                     "; this build reads version " + std::to_string(PackageInfo::kFormatVersion) +
+                     (versionNumber > PackageInfo::kFormatVersion
+                          ? " (it was written by a newer RecWorkbench: upgrade to read it)"
+                          : ""));
+  }
+  const std::string& stored = need(meta, "checksum", "field");
+  if (contentChecksum(meta, blobs) != stored) {
+    throw ModelError("model package '" + path +
+                     "' failed its checksum: the file is corrupt or was modified");
+  }
+  auto pkg = std::make_shared<ModelPackage>();
+  pkg->path_ = path;
+  try {
+    auto& info = pkg->info_;
+    info.formatVersion = PackageInfo::kFormatVersion;
+    info.modelType = need(meta, "model_type", "field");
+    info.params = nlohmann::json::parse(need(meta, "params", "field"));
+    info.metrics = nlohmann::json::parse(need(meta, "metrics", "field"));
+    info.trainFingerprint = std::stoull(need(meta, "train_fingerprint", "field"));
+    info.numUsers = std::stoull(need(meta, "num_users", "field"));
+    info.numItems = std::stoull(need(meta, "num_items", "field"));
+    info.createdAt = need(meta, "created_at", "field");
+    info.codeVersion = need(meta, "code_version", "field");
+    info.runName = need(meta, "run_name", "field");
+    info.checksum = stored;
+  } catch (const std::exception& e) {
+    if (dynamic_cast<const ModelError*>(&e)) throw;
+    throw ModelError("model package '" + path + "' has an invalid field: " + e.what());
+  }
+  pkg->users_ = idMapFromBlob(need(blobs, "users", "blob"), "user");
+  pkg->items_ = idMapFromBlob(need(blobs, "items", "blob"), "item");
+  try {
+    pkg->model_ = loadModelFromBytes(need(blobs, "model", "blob"));
+  } catch (const ModelError& e) {
+    throw ModelError("model package '" + path + "': " + e.what());
+  }
+  const Model& model = *pkg->model_;
+  if (model.type() != pkg->info_.modelType || model.numUsers() != pkg->users_.size() ||
+      model.numItems() != pkg->items_.size() || pkg->info_.numUsers != pkg->users_.size() ||
+      pkg->info_.numItems != pkg->items_.size()) {
+    throw ModelError("model package '" + path + "' is inconsistent: model and id maps disagree");
+  }
+  return pkg;
+}
+
+}  // namespace rwb

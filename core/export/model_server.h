@@ -1,0 +1,76 @@
+#pragma once
+/// \file
+/// The near-real-time endpoint: a model package served over HTTP/JSON (cpp-httplib).
+///
+/// Routes (all answers are JSON; errors are {"error": "..."} with the status below):
+///   GET  /health                      200 {"status":"ok", ...}
+///   GET  /metadata                    200 package info
+///   GET  /recommend?user=U&k=10[&exclude=i1,i2][&exclude_seen=true|false]
+///   POST /score  {"user": "U", "items": ["i1", ...]}       scores for candidate items
+///   GET  /similar?item=I&k=10
+///   POST /admin/reload                 re-reads the package file (atomic swap)
+/// 400: bad or unknown parameters, malformed JSON; 404: unknown route or unknown item in
+/// /similar; 405: wrong method; 413: body over the size limit. Unknown users are answered
+/// with the popularity fallback and "fallback": true, never an error.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/export/model_package.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace rwb {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";      ///< loopback unless told otherwise
+  int port = 8080;                     ///< 0 = any free port (see ModelServer::port())
+  int threads = 4;                     ///< worker threads answering requests
+  std::size_t maxBodyBytes = 1 << 20;  ///< larger bodies get 413
+  int readTimeoutSeconds = 5;
+  int writeTimeoutSeconds = 5;
+  std::size_t maxK = 1000;  ///< largest k accepted
+};
+
+/// Serves one package; reload() swaps in a new one atomically: requests in flight finish with
+/// the package they started with (held by shared_ptr), new requests see the new one.
+class ModelServer {
+ public:
+  /// Loads the package (throws like ModelPackage::load) and binds the socket (throws IoError).
+  ModelServer(std::string packagePath, ServerOptions options);
+  ~ModelServer();
+  ModelServer(const ModelServer&) = delete;
+  ModelServer& operator=(const ModelServer&) = delete;
+
+  /// Serves until stop() is called (blocks the calling thread).
+  void run();
+  /// Stops run() from any thread; safe to call more than once.
+  void stop();
+  /// Re-reads the package file. On failure the current package stays in service and the error is
+  /// rethrown. Safe to call from any thread while serving.
+  void reload();
+  /// The bound port (useful with port 0).
+  int port() const noexcept { return port_; }
+  std::shared_ptr<const ModelPackage> package() const;
+  std::uint64_t requestsServed() const noexcept { return served_.load(); }
+  std::uint64_t reloads() const noexcept { return reloads_.load(); }
+
+ private:
+  void installRoutes();
+
+  std::string path_;
+  ServerOptions options_;
+  std::unique_ptr<httplib::Server> server_;
+  mutable std::mutex packageMutex_;
+  std::shared_ptr<const ModelPackage> package_;
+  std::atomic<std::uint64_t> served_{0};
+  std::atomic<std::uint64_t> reloads_{0};
+  int port_ = 0;
+};
+
+}  // namespace rwb

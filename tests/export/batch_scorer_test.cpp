@@ -1,0 +1,148 @@
+#include "core/export/batch_scorer.h"
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "core/models/registry.h"
+#include "core/util/error.h"
+#include "core/util/sqlite_db.h"
+#include "export_fixtures.h"
+#include "test_support.h"
+
+using namespace rwb;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// Collects rows in memory.
+struct MemorySink final : RecSink {
+  std::vector<std::string> rows;
+  bool finished = false;
+  void write(std::string_view user, std::string_view item, float score, int rank,
+             bool fallback) override {
+    std::ostringstream s;
+    s << user << '\t' << item << '\t' << score << '\t' << rank << '\t' << fallback;
+    rows.push_back(s.str());
+  }
+  void finish() override { finished = true; }
+};
+
+std::shared_ptr<const ModelPackage> fixturePackage(const test::TempDir& dir) {
+  const Dataset d = test::exportFixture();
+  auto model = createModel("most_popular");
+  TaskContext ctx;
+  model->fit({d}, ctx);
+  const auto path = (dir / "m.rwbm").string();
+  writePackage(path, *model, d.users, d.items);
+  return ModelPackage::load(path);
+}
+
+std::vector<std::string> lines(const fs::path& p) {
+  std::ifstream in(p);
+  std::vector<std::string> out;
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("shard parsing and stable partition", "[export]") {
+  CHECK(Shard::parse("2/5").index == 2);
+  CHECK_THROWS_AS(Shard::parse("5/5"), SpecError);
+  CHECK_THROWS_AS(Shard::parse("1/0"), SpecError);
+  CHECK_THROWS_AS(Shard::parse("a/b"), SpecError);
+  CHECK_THROWS_AS(Shard::parse("1"), SpecError);
+  // Every id lands in exactly one of n shards.
+  for (int id = 0; id < 500; ++id) {
+    int hits = 0;
+    for (std::uint32_t i = 0; i < 3; ++i) hits += Shard{i, 3}.contains(std::to_string(id)) ? 1 : 0;
+    CHECK(hits == 1);
+  }
+}
+
+TEST_CASE("the union of shards equals the unsharded output", "[export]") {
+  test::TempDir dir;
+  const auto pkg = fixturePackage(dir);
+  TaskContext ctx;
+  MemorySink whole;
+  BatchScoreOptions opt;
+  opt.k = 5;
+  const auto r = batchScore(*pkg, opt, whole, ctx);
+  CHECK(whole.finished);
+  CHECK(r.usersScored == pkg->users().size());
+  CHECK(whole.rows.size() == r.rowsWritten);
+  std::multiset<std::string> unionRows;
+  for (std::uint32_t i = 0; i < 4; ++i) {
+    MemorySink part;
+    opt.shard = {i, 4};
+    opt.blockSize = 7;  // many small blocks must not change anything
+    batchScore(*pkg, opt, part, ctx);
+    unionRows.insert(part.rows.begin(), part.rows.end());
+  }
+  CHECK(unionRows == std::multiset<std::string>(whole.rows.begin(), whole.rows.end()));
+}
+
+TEST_CASE("unknown users get the flagged fallback; history exclusions are applied", "[export]") {
+  test::TempDir dir;
+  const auto pkg = fixturePackage(dir);
+  TaskContext ctx;
+  MemorySink sink;
+  BatchScoreOptions opt;
+  opt.k = 3;
+  opt.users = {"u0", "stranger"};
+  ExclusionHistory history;
+  const auto first = recommendExternal(*pkg, "u0", 1, true, nullptr);
+  REQUIRE(first.items.size() == 1);
+  const std::string top = pkg->items().external(first.items[0].item);
+  history["u0"].insert(top);
+  opt.history = &history;
+  const auto r = batchScore(*pkg, opt, sink, ctx);
+  CHECK(r.fallbackUsers == 1);
+  REQUIRE(sink.rows.size() == 6);
+  for (int j = 0; j < 3; ++j) {
+    CHECK(sink.rows[j].find("\t" + top + "\t") == std::string::npos);
+    CHECK(sink.rows[j].back() == '0');
+    CHECK(sink.rows[3 + j].rfind("stranger", 0) == 0);
+    CHECK(sink.rows[3 + j].back() == '1');
+  }
+}
+
+TEST_CASE("file sinks: TSV, CSV with quoting, SQLite; cancel leaves no file", "[export]") {
+  test::TempDir dir;
+  const auto pkg = fixturePackage(dir);
+  TaskContext ctx;
+  BatchScoreOptions opt;
+  opt.k = 2;
+  for (const char* name : {"out.tsv", "out.csv", "out.sqlite"}) {
+    const auto path = (dir / name).string();
+    auto sink = openRecSink(path);
+    const auto r = batchScore(*pkg, opt, *sink, ctx);
+    REQUIRE(fs::exists(path));
+    if (std::string(name) == "out.sqlite") {
+      SqliteDb db(path, SqliteDb::Mode::kReadOnly);
+      auto q = db.prepare("SELECT COUNT(*), MIN(rank), MAX(rank) FROM recommendations");
+      REQUIRE(q.step());
+      CHECK(static_cast<std::uint64_t>(q.columnInt(0)) == r.rowsWritten);
+      CHECK(q.columnInt(1) == 1);
+      CHECK(q.columnInt(2) == 2);
+    } else {
+      const auto ls = lines(path);
+      CHECK(ls.size() == r.rowsWritten + 1);
+      CHECK(ls[0].rfind("user", 0) == 0);
+    }
+  }
+  CHECK_THROWS_AS(openRecSink((dir / "out.parquet").string()), SpecError);
+  TaskContext stopped;
+  stopped.requestStop();
+  {
+    auto sink = openRecSink((dir / "cancelled.tsv").string());
+    CHECK_THROWS_AS(batchScore(*pkg, opt, *sink, stopped), Cancelled);
+  }
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(dir.path())) {
+    files += e.path().filename().string().find("cancelled") != std::string::npos ? 1 : 0;
+  }
+  CHECK(files == 0);
+}
