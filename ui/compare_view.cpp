@@ -17,11 +17,13 @@
 #include <limits>
 #include <set>
 
+#include "core/export/model_package.h"
 #include "core/models/registry.h"
 #include "ui/chart_view.h"
 #include "ui/metric_info.h"
 #include "ui/session.h"
 #include "ui/table_view.h"
+#include "ui/task_runner.h"
 
 namespace rwb::ui {
 
@@ -184,7 +186,8 @@ QVariant RunsModel::headerData(int section, Qt::Orientation o, int role) const {
   return QAbstractTableModel::headerData(section, o, role);
 }
 
-CompareView::CompareView(Session* session, QWidget* parent) : QWidget(parent), session_(session) {
+CompareView::CompareView(Session* session, TaskRunner* runner, QWidget* parent)
+    : QWidget(parent), session_(session), runner_(runner) {
   setObjectName("CompareView");
   auto* layout = new QVBoxLayout(this);
   auto* split = new QSplitter(Qt::Vertical, this);
@@ -251,11 +254,11 @@ CompareView::CompareView(Session* session, QWidget* parent) : QWidget(parent), s
       emit errorMessage(tr("Select a finished run first."));
       return;
     }
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export model"), r->model + ".rwbm",
-                                                      tr("RecWorkbench model (*.rwbm)"));
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Export model package"), r->model + ".rwbm",
+                                     tr("RecWorkbench model package (*.rwbm)"));
     if (path.isEmpty()) return;
-    const QString err = exportRun(path);
-    if (!err.isEmpty()) emit errorMessage(err);
+    if (!exportRun(path)) emit errorMessage(tr("Select a finished run first."));
   });
   connect(metric_, &QComboBox::currentTextChanged, this, [this] {
     drawBars();
@@ -343,17 +346,38 @@ bool CompareView::markChampion() {
   return true;
 }
 
-QString CompareView::exportRun(const QString& path) {
+bool CompareView::exportRun(const QString& path) {
   const int id = selectedRun();
   const RunRecord* r = id ? session_->run(id) : nullptr;
-  if (r == nullptr || !r->fitted) return tr("Select a finished run first.");
-  QSaveFile f(path);
-  if (!f.open(QIODevice::WriteOnly)) return tr("cannot write '%1': %2").arg(path, f.errorString());
-  const std::string bytes = saveModelToBytes(*r->fitted);
-  f.write(bytes.data(), static_cast<qint64>(bytes.size()));
-  if (!f.commit()) return tr("cannot write '%1': %2").arg(path, f.errorString());
-  emit logMessage(tr("%1 exported to %2 (%L3 bytes).").arg(r->displayName, path).arg(bytes.size()));
-  return {};
+  if (r == nullptr || !r->fitted || !r->train) return false;
+  PackageInfo info;
+  info.runName = r->displayName.toStdString();
+  info.trainFingerprint = 0;
+  for (const auto& [k, v] : r->metrics) info.metrics[k] = v.value;
+  auto model = r->fitted;
+  auto train = r->train;
+  const std::string file = path.toStdString();
+  const QString name = r->displayName;
+  runner_->start<PackageInfo>(
+      tr("Exporting %1").arg(name),
+      [model, train, file, info](TaskContext& ctx) mutable {
+        ctx.progress(0.0, "fingerprint");
+        info.trainFingerprint = train->fingerprint();
+        ctx.throwIfStopped();
+        ctx.progress(0.2, "writing package");
+        return writePackage(file, *model, train->users, train->items, info);
+      },
+      this,
+      [this, path, name](PackageInfo written) {
+        emit logMessage(tr("%1 exported to %2 (checksum %3).")
+                            .arg(name, path, QString::fromStdString(written.checksum)));
+        emit exported(path, QString());
+      },
+      [this, path](const QString& e) {
+        emit errorMessage(e);
+        emit exported(path, e);
+      });
+  return true;
 }
 
 void CompareView::drawBars() {

@@ -17,6 +17,7 @@ namespace rwb::ui {
 class ChartView;
 class Session;
 class TableView;
+class TaskRunner;
 
 /// The runs as a table: one row per run (or one column per run when transposed).
 class RunsModel : public QAbstractTableModel {
@@ -52,7 +53,7 @@ class RunsModel : public QAbstractTableModel {
 class CompareView : public QWidget {
   Q_OBJECT
  public:
-  explicit CompareView(Session* session, QWidget* parent = nullptr);
+  CompareView(Session* session, TaskRunner* runner, QWidget* parent = nullptr);
   RunsModel* model() const { return model_; }
   TableView* table() const { return table_; }
   QList<ChartView*> charts() const { return charts_; }
@@ -61,12 +62,16 @@ class CompareView : public QWidget {
   void selectRun(int runId);
   /// Marks the selected run as champion. Returns false when nothing is selected.
   bool markChampion();
-  /// Writes the selected run's fitted model (Model::save format) to path. Returns "" or an error.
-  QString exportRun(const QString& path);
+  /// Writes the selected run's fitted model as a model package (core/export: one checksummed
+  /// file with the id maps and metrics) in the background; exported() reports the outcome.
+  /// Returns false when no finished run is selected.
+  bool exportRun(const QString& path);
 
  signals:
   void logMessage(const QString& text);
   void errorMessage(const QString& text);
+  /// An export ended: error is empty on success.
+  void exported(const QString& path, const QString& error);
 
  public slots:
   /// Redraws now (the view otherwise redraws lazily: once per event-loop turn, when visible).
@@ -84,6 +89,7 @@ class CompareView : public QWidget {
   void drawPerUser();
   void drawTradeoff();
   Session* session_;
+  TaskRunner* runner_;
   RunsModel* model_ = nullptr;
   TableView* table_ = nullptr;
   QComboBox* metric_ = nullptr;

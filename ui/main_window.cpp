@@ -51,7 +51,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   tabs_->setDocumentMode(true);
   data_ = new DataView(session_, runner_, tabs_);
   experiment_ = new ExperimentView(session_, runner_, tabs_);
-  compare_ = new CompareView(session_, tabs_);
+  compare_ = new CompareView(session_, runner_, tabs_);
   users_ = new UsersView(session_, tabs_);
   tabs_->addTab(data_, tr("&Data"));
   tabs_->addTab(experiment_, tr("&Experiment"));

@@ -2,7 +2,25 @@
 
 #include <QThread>
 
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 namespace rwb::ui {
+
+void lowerWorkerPriority() {
+#ifdef __linux__
+  // On Linux, setpriority on a thread id changes that thread's nice value only.
+  static thread_local bool done = false;
+  if (done) return;
+  done = true;
+  const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
+  const int current = ::getpriority(PRIO_PROCESS, tid);
+  if (current < 5) ::setpriority(PRIO_PROCESS, tid, 5);
+#endif
+}
 
 double TaskInfo::etaSeconds() const {
   if (fraction <= 0.01 || !clock.isValid()) return -1.0;

@@ -85,6 +85,10 @@ class TaskRunner : public QObject {
   int nextId_ = 1;
 };
 
+/// Lets the GUI thread win the CPU against the pool's workers (Linux: nice +5 for the calling
+/// worker thread only; a no-op elsewhere or when not permitted).
+void lowerWorkerPriority();
+
 namespace detail {
 template <typename R>
 struct Outcome {
@@ -130,6 +134,7 @@ int TaskRunner::start(const QString& label, std::function<R(TaskContext&)> work,
   });
   auto future = QtConcurrent::run(&pool_, [ctx, work = std::move(work)](QPromise<Out>& promise) {
     Out out;
+    lowerWorkerPriority();
     try {
       ctx->throwIfStopped();
       out.value.emplace(work(*ctx));

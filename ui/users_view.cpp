@@ -99,13 +99,35 @@ UsersView::UsersView(Session* session, QWidget* parent) : QWidget(parent), sessi
     view->setSelectionBehavior(QAbstractItemView::SelectRows);
     v->addWidget(runBox_[p]);
     v->addWidget(view);
+    connect(view, &QTableView::clicked, this, [this, p](const QModelIndex& idx) {
+      if (QStandardItem* it = lists_[p]->item(idx.row(), 1)) showSimilar(it->text());
+    });
     grid->addWidget(box);
     connect(runBox_[p], &QComboBox::currentIndexChanged, this, [this, p] { refreshPanel(p); });
   }
+  auto* similarBox = new QWidget(vsplit);
+  auto* sv = new QVBoxLayout(similarBox);
+  sv->setContentsMargins(0, 0, 0, 0);
+  similarLabel_ = new QLabel(tr("Click an item to see its most similar items."), similarBox);
+  similar_ = new QStandardItemModel(this);
+  auto* similarView = new QTableView(similarBox);
+  similarView->setModel(similar_);
+  similarView->verticalHeader()->hide();
+  similarView->verticalHeader()->setDefaultSectionSize(similarView->fontMetrics().height() + 4);
+  similarView->horizontalHeader()->setStretchLastSection(true);
+  similarView->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  sv->addWidget(similarLabel_);
+  sv->addWidget(similarView);
   vsplit->addWidget(historyTable_);
   vsplit->addWidget(panels);
+  vsplit->addWidget(similarBox);
+  connect(historyTable_->view(), &QTableView::clicked, this, [this](const QModelIndex& idx) {
+    const QModelIndex src = historyTable_->proxy()->mapToSource(idx);
+    if (QStandardItem* it = history_->item(src.row(), 0)) showSimilar(it->text());
+  });
   vsplit->setStretchFactor(0, 2);
   vsplit->setStretchFactor(1, 3);
+  vsplit->setStretchFactor(2, 1);
   rightLayout->addWidget(vsplit);
   split->addWidget(right);
   split->setStretchFactor(0, 1);
@@ -212,6 +234,39 @@ QString UsersView::itemTitle(const Dataset& d, Index item) const {
       return QString::fromStdString(col.text[item]);
   }
   return {};
+}
+
+int UsersView::showSimilar(const QString& itemId) {
+  similar_->clear();
+  similar_->setHorizontalHeaderLabels({tr("#"), tr("item"), tr("similarity"), tr("title")});
+  const int runId = runBox_[0]->currentData().toInt();
+  const RunRecord* r = runId ? session_->run(runId) : nullptr;
+  if (r == nullptr || !r->fitted || !r->train) {
+    similarLabel_->setText(tr("Similar items need a finished run in the first panel."));
+    return 0;
+  }
+  const auto item = r->train->items.find(itemId.toStdString());
+  if (!item || *item >= r->fitted->numItems()) {
+    similarLabel_->setText(tr("Item %1 is unknown to %2.").arg(itemId, r->displayName));
+    return 0;
+  }
+  const auto sims = r->fitted->similarItems(*item, 10);
+  int rank = 1;
+  for (const ScoredItem& s : sims) {
+    QList<QStandardItem*> row;
+    row << numberItem(rank++, 0);
+    row << new QStandardItem(QString::fromStdString(r->train->items.external(s.item)));
+    row << numberItem(s.score, 4);
+    row << new QStandardItem(itemTitle(*r->train, s.item));
+    similar_->appendRow(row);
+  }
+  const QString title = itemTitle(*r->train, *item);
+  similarLabel_->setText(
+      tr("<b>Items most similar to %1%2</b> according to %3")
+          .arg(itemId.toHtmlEscaped(),
+               title.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(title.toHtmlEscaped()),
+               r->displayName.toHtmlEscaped()));
+  return static_cast<int>(sims.size());
 }
 
 int UsersView::historyRows() const { return history_->rowCount(); }

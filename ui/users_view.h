@@ -36,6 +36,9 @@ class UsersView : public QWidget {
   int listHits(int panel) const;
   /// Chooses the run shown in a panel (0 = none).
   void setPanelRun(int panel, int runId);
+  /// Shows the items most similar to an item (external id) according to the first panel's run
+  /// (Model::similarItems). Returns the number of similar items listed.
+  int showSimilar(const QString& itemId);
 
  signals:
   void itemRequested(const QString& item);
@@ -66,6 +69,8 @@ class UsersView : public QWidget {
   std::array<QComboBox*, kPanels> runBox_{};
   std::array<QStandardItemModel*, kPanels> lists_{};
   std::array<int, kPanels> hits_{};
+  QLabel* similarLabel_ = nullptr;
+  QStandardItemModel* similar_ = nullptr;
 };
 
 }  // namespace rwb::ui

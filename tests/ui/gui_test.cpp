@@ -17,6 +17,7 @@
 #include <fstream>
 #include <random>
 
+#include "core/export/model_package.h"
 #include "core/models/registry.h"
 #include "ui/chart_view.h"
 #include "ui/compare_view.h"
@@ -281,6 +282,8 @@ class GuiTest : public QObject {
     QVERIFY(uv->historyRows() > 0);
     QCOMPARE(uv->listRows(0), 10);
     QCOMPARE(uv->listRows(1), 10);
+    QCOMPARE(uv->showSimilar("50"), 10);
+    QCOMPARE(uv->showSimilar("no-such-item"), 0);
 
     w.tabs()->setCurrentWidget(cv);
     cv->selectRun(w.session()->runs()[1].id);
@@ -289,14 +292,15 @@ class GuiTest : public QObject {
     QVERIFY(!w.session()->runs()[0].champion);
     QTemporaryDir dir;
     const QString modelPath = dir.filePath("champion.rwbm");
-    QCOMPARE(cv->exportRun(modelPath), QString());
-    QFile mf(modelPath);
-    QVERIFY(mf.open(QIODevice::ReadOnly));
-    const QByteArray bytes = mf.readAll();
-    auto restored = loadModelFromBytes(
-        std::string_view(bytes.constData(), static_cast<std::size_t>(bytes.size())));
-    QCOMPARE(restored->recommend(0, 10).items,
-             w.session()->runs()[1].fitted->recommend(0, 10).items);
+    QSignalSpy exported(cv, &CompareView::exported);
+    QVERIFY(cv->exportRun(modelPath));
+    QVERIFY(exported.wait(30000));
+    QCOMPARE(exported.first().at(1).toString(), QString());
+    auto package = ModelPackage::load(modelPath.toStdString());
+    const Index u0 = *package->users().find("196");
+    QCOMPARE(package->model().recommend(u0, 10).items,
+             w.session()->runs()[1].fitted->recommend(u0, 10).items);
+    QCOMPARE(package->info().runName, w.session()->runs()[1].displayName.toStdString());
     QVERIFY(cv->table()->exportTo(dir.filePath("runs.csv")));
     QVERIFY(QFileInfo(dir.filePath("runs.csv")).size() > 0);
     QVERIFY(w.dataView()->charts()[0]->exportTo(dir.filePath("users.png")));
@@ -376,7 +380,8 @@ class GuiTest : public QObject {
     QVERIFY(waitFor([&] { return finished.count() >= 3; }, 30000));
     qInfo("3 runs cancelled in %lld ms", t.elapsed());
     for (const auto& r : w.session()->runs()) QCOMPARE(r.status, QStringLiteral("cancelled"));
-    QVERIFY(!w.runner()->busy());
+    for (int id : runs) QCOMPARE(ev->taskOfRun(id), 0);
+    QVERIFY(w.session()->runs()[0].fitted == nullptr);
   }
 
   /// Closing with work in flight asks, and cancels cleanly on yes.
