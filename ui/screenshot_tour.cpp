@@ -40,10 +40,12 @@ void ScreenshotTour::waitThen(std::function<bool()> ready, std::function<void()>
   clock->start();
   connect(timer, &QTimer::timeout, this, [this, timer, clock, ready, next, timeoutMs] {
     if (ready()) {
+      timer->stop();
       timer->deleteLater();
       // Let pending redraws land before the next picture.
       QTimer::singleShot(300, this, next);
     } else if (clock->elapsed() > timeoutMs) {
+      timer->stop();
       timer->deleteLater();
       ++failures_;
       qWarning("screenshot tour: a step timed out");

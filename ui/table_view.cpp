@@ -65,6 +65,8 @@ TableView::TableView(const QString& name, QWidget* parent) : QWidget(parent), na
   proxy_->setFilterKeyColumn(-1);
   proxy_->setFilterCaseSensitivity(Qt::CaseInsensitive);
   view_->setModel(proxy_);
+  // Source order until the user clicks a header (Qt would otherwise sort descending by column 0).
+  view_->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder);
   view_->setSortingEnabled(true);
   view_->setSelectionBehavior(QAbstractItemView::SelectRows);
   view_->setAlternatingRowColors(true);
