@@ -5,19 +5,28 @@ namespace rwb::cli {
 // Each subcommand lives in its own cmd_<name>.cpp.
 Action registerModels(CLI::App&, Common&);
 Action registerInspect(CLI::App&, Common&);
+Action registerSplit(CLI::App&, Common&);
+Action registerGenerate(CLI::App&, Common&);
 Action registerExport(CLI::App&, Common&);
 Action registerScore(CLI::App&, Common&);
 Action registerServe(CLI::App&, Common&);
+Action registerEvaluate(CLI::App&, Common&);
+Action registerCompare(CLI::App&, Common&);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
       {"inspect", "Summarise a dataset: counts, density, quantiles, histogram, time span",
        registerInspect},
       {"models", "List the available models and their parameters", registerModels},
+      {"split", "Split interactions into train / test (/ valid) TSV files", registerSplit},
+      {"generate", "Write the seeded retail sample dataset (interactions, items, users)",
+       registerGenerate},
       {"export", "Fit a model and write it as one portable package file", registerExport},
       {"score", "Batch-score users with a model package (top-k to TSV, CSV or SQLite)",
        registerScore},
       {"serve", "Serve a model package over HTTP/JSON for near-real-time use", registerServe},
+      {"evaluate", "Score a recommendations file against a test set", registerEvaluate},
+      {"compare", "Compare recommendation files: CIs, paired tests, effect sizes", registerCompare},
   };
   return list;
 }

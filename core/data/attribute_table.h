@@ -29,9 +29,10 @@ struct AttributeColumn {
   std::string name;
   ColumnType type = ColumnType::kNumeric;
 
-  std::vector<double> numeric;  ///< kNumeric: value per row, NaN = missing
+  std::vector<double> numeric;      ///< kNumeric: value per row, NaN = missing
   std::vector<std::int32_t> codes;  ///< kCategorical: code per row (-1 missing); kMulti: flat codes
-  std::vector<std::uint64_t> offsets;  ///< kMultiCategorical: row r has codes[offsets[r]..offsets[r+1])
+  std::vector<std::uint64_t>
+      offsets;  ///< kMultiCategorical: row r has codes[offsets[r]..offsets[r+1])
   std::vector<std::string> categories;  ///< kCategorical / kMulti: code -> category text
   std::vector<std::string> text;        ///< kText: text per row ("" = missing)
 

@@ -23,10 +23,10 @@ inline constexpr std::int64_t kNoTimestamp = std::numeric_limits<std::int64_t>::
 struct Interactions {
   std::vector<Index> user;
   std::vector<Index> item;
-  std::vector<float> value;              ///< rating, count or 1 for implicit events
-  std::vector<std::int64_t> timestamp;   ///< Unix seconds, or kNoTimestamp
-  std::vector<std::uint8_t> event;       ///< index into eventNames, or empty
-  std::vector<std::string> eventNames;   ///< e.g. {"view", "click", "purchase"}
+  std::vector<float> value;             ///< rating, count or 1 for implicit events
+  std::vector<std::int64_t> timestamp;  ///< Unix seconds, or kNoTimestamp
+  std::vector<std::uint8_t> event;      ///< index into eventNames, or empty
+  std::vector<std::string> eventNames;  ///< e.g. {"view", "click", "purchase"}
 
   std::size_t size() const noexcept { return user.size(); }
   bool empty() const noexcept { return user.empty(); }

@@ -1,6 +1,7 @@
 #pragma once
 /// \file
 /// Loader for delimited text interaction files (CSV, TSV, other delimiters).
+/// See docs/data.md for the accepted syntax and the error policy.
 
 #include <string>
 
@@ -20,22 +21,32 @@ enum class HeaderMode { kAuto, kYes, kNo };
 enum class TextEncoding { kUtf8, kLatin1 };
 
 /// How to read a delimited interactions file. With no columns given, the header (if any) is
-/// searched for well-known names (user/userId/user_id, item/itemId/movieId/item_id,
-/// rating/value/score, timestamp/time/ts, event/event_type); without a header, columns are
-/// user, item, value, timestamp in that order.
+/// searched for well-known names (compared case-insensitively, ignoring '_', '-' and spaces:
+/// user/userId/user_id/customer_id/visitor_id, item/itemId/movieId/product_id,
+/// rating/value/score/weight, timestamp/time/ts/date/datetime, event/event_type/action);
+/// without a header, columns are user, item, value, timestamp in that order (those present).
 struct DelimitedOptions {
-  char delimiter = 0;  ///< 0 = detect from the first lines among ',', '\t', ';', '|'
+  char delimiter = 0;  ///< 0 = detect from the first lines among ',', '\t', ';', '|', "::"
   HeaderMode header = HeaderMode::kAuto;
   ColumnRef user, item, value, timestamp, event;
   TextEncoding encoding = TextEncoding::kUtf8;
   bool strict = true;          ///< true: the first bad row throws ParseError; false: skip and count
   float implicitValue = 1.0f;  ///< value used when the file has no value column
+  std::string delimiterText;   ///< a multi-byte delimiter such as "::" (overrides `delimiter`)
+  char quote = '"';            ///< quote character for RFC 4180 quoting; 0 = no quoting
 };
 
-/// Loads interactions from a delimited text file. When `base` is given, the result starts with
-/// base's id maps and attributes (so a test file shares the train file's indices); new ids are
-/// appended. Throws IoError if the file cannot be read, ParseError for bad input in strict mode,
-/// Cancelled when ctx is stopped.
+/// Loads interactions from a delimited text file, streaming it in blocks.
+///
+/// When `base` is given, the result starts with base's id maps and attributes (so a test file
+/// shares the train file's indices); new ids are appended. Every data row is accounted for in
+/// result.tables.back() (rowsLoaded + rowsSkipped == rowsRead; blank lines are not rows).
+/// Duplicate (user, item) pairs are kept and counted in result.duplicatePairs.
+///
+/// Throws IoError if the file cannot be read; ParseError for a header/column-mapping problem
+/// (any mode), for an empty file (strict mode), and for the first bad row in strict mode
+/// (ParseError::column() is the 1-based field number); Cancelled when ctx is stopped (nothing
+/// is returned then).
 LoadResult loadDelimited(const std::string& path, const DelimitedOptions& options, TaskContext& ctx,
                          const Dataset* base = nullptr);
 

@@ -27,4 +27,12 @@ std::uint64_t LoadResult::rowsSkipped() const {
   return n;
 }
 
+void LoadResult::addIssue(const std::string& file, std::uint64_t line, std::uint64_t column,
+                          const std::string& reason, const std::string& detail) {
+  ++skippedByReason[reason];
+  if (issues.size() < kMaxIssues) {
+    issues.push_back({file, line, column, detail.empty() ? reason : reason + ": " + detail});
+  }
+}
+
 }  // namespace rwb

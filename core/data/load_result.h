@@ -34,14 +34,23 @@ struct LoadCounts {
 struct LoadResult {
   static constexpr std::size_t kMaxIssues = 20;
   Dataset dataset;
-  std::vector<LoadCounts> tables;         ///< one per file/table read
-  std::vector<LoadIssue> issues;          ///< first kMaxIssues rejected rows
+  std::vector<LoadCounts> tables;                        ///< one per file/table read
+  std::vector<LoadIssue> issues;                         ///< first kMaxIssues rejected rows
   std::map<std::string, std::uint64_t> skippedByReason;  ///< reason -> count
-  std::vector<std::string> notes;         ///< non-fatal remarks (e.g. "detected delimiter '\t'")
+  std::vector<std::string> notes;  ///< non-fatal remarks (e.g. "detected delimiter '\t'")
+  /// (user, item) pairs seen again after their first occurrence. They are loaded as they are
+  /// (the prep module's duplicate policy decides what to do with them).
+  std::uint64_t duplicatePairs = 0;
 
   std::uint64_t rowsRead() const;
   std::uint64_t rowsLoaded() const;
   std::uint64_t rowsSkipped() const;
+
+  /// Records a rejected row in lenient mode: counts it under `reason` and lists it (with
+  /// `detail` appended to the reason) while fewer than kMaxIssues are listed. Does not touch
+  /// the per-table counts.
+  void addIssue(const std::string& file, std::uint64_t line, std::uint64_t column,
+                const std::string& reason, const std::string& detail = {});
 };
 
 }  // namespace rwb

@@ -66,9 +66,7 @@ void Model::fit(const TrainingData& data, TaskContext& ctx) {
   fitted_ = true;
 }
 
-bool Model::canScoreUser(Index user) const {
-  return user < numUsers_ && seen_.rowSize(user) > 0;
-}
+bool Model::canScoreUser(Index user) const { return user < numUsers_ && seen_.rowSize(user) > 0; }
 
 std::span<const Index> Model::seenItems(Index user) const {
   if (user >= seen_.rows) return {};

@@ -80,9 +80,10 @@ class Model {
   RecList recommend(Index user, std::size_t k, bool excludeSeen = true) const;
 
   /// recommend() for many users, in parallel (TBB, within the caller's arena). Result i belongs
-  /// to users[i]. Throws Cancelled when ctx is stopped.
-  std::vector<RecList> recommendBatch(std::span<const Index> users, std::size_t k,
-                                      bool excludeSeen, TaskContext& ctx) const;
+  /// to users[i]. Throws Cancelled when ctx is stopped. Virtual so that models with a blocked
+  /// batch path (factor models) can override it; results must equal recommend()'s.
+  virtual std::vector<RecList> recommendBatch(std::span<const Index> users, std::size_t k,
+                                              bool excludeSeen, TaskContext& ctx) const;
 
   /// The k items most similar to `item` (excluding itself), for "more like this" and the
   /// GUI's item view. Default: cosine similarity of the items' training co-occurrence,

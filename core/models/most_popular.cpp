@@ -12,9 +12,21 @@ ModelInfo MostPopular::info() {
   m.family = "baseline";
   m.description = "Ranks items by their number of training interactions; the same list for all.";
   m.schema.params = {
-      {"weighted", ParamType::kBool, false, {}, {}, false, {},
+      {"weighted",
+       ParamType::kBool,
+       false,
+       {},
+       {},
+       false,
+       {},
        "Sum interaction values instead of counting interactions"},
-      {"half_life_days", ParamType::kFloat, 0.0, 0.0, 3650.0, false, {},
+      {"half_life_days",
+       ParamType::kFloat,
+       0.0,
+       0.0,
+       3650.0,
+       false,
+       {},
        "Exponential time decay of old interactions in days (0 = no decay)"},
   };
   return m;

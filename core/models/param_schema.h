@@ -17,9 +17,9 @@ struct ParamSpec {
   std::string name;
   ParamType type = ParamType::kFloat;
   nlohmann::json defaultValue;
-  std::optional<double> min;  ///< inclusive, for kInt / kFloat
-  std::optional<double> max;  ///< inclusive, for kInt / kFloat
-  bool logScale = false;      ///< search samples this range log-uniformly
+  std::optional<double> min;         ///< inclusive, for kInt / kFloat
+  std::optional<double> max;         ///< inclusive, for kInt / kFloat
+  bool logScale = false;             ///< search samples this range log-uniformly
   std::vector<std::string> choices;  ///< for kChoice
   std::string description;
 };

@@ -1,6 +1,13 @@
 #include "core/models/registry.h"
 
+#include "core/models/biased_mf.h"
+#include "core/models/bpr.h"
+#include "core/models/ease.h"
+#include "core/models/ials.h"
+#include "core/models/item_knn.h"
 #include "core/models/most_popular.h"
+#include "core/models/rp3beta.h"
+#include "core/models/sar.h"
 #include "core/util/error.h"
 
 namespace rwb {
@@ -16,6 +23,13 @@ ModelInfo entry() {
 std::vector<ModelInfo> buildRegistry() {
   std::vector<ModelInfo> r;
   r.push_back(entry<MostPopular>());
+  r.push_back(entry<Sar>());
+  r.push_back(entry<ItemKnn>());
+  r.push_back(entry<Rp3beta>());
+  r.push_back(entry<Ease>());
+  r.push_back(entry<Ials>());
+  r.push_back(entry<Bpr>());
+  r.push_back(entry<BiasedMf>());
   return r;
 }
 }  // namespace

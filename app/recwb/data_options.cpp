@@ -1,0 +1,163 @@
+#include "data_options.h"
+
+#include <sstream>
+
+#include "cli.h"
+#include "core/data/text_parse.h"
+#include "core/util/error.h"
+
+namespace rwb::cli {
+
+void addDataOptions(CLI::App& app, DataCliOptions& o) {
+  const char* group = "Data source";
+  app.add_option("--format", o.format,
+                 "auto, delimited, ml-100k, ml-1m, ml-latest, recworkbench, sqlite")
+      ->group(group);
+  app.add_option("--delimiter", o.delimiter,
+                 "Field delimiter: a character, 'tab', 'space' or '::' (default: detected)")
+      ->group(group);
+  auto* h = app.add_flag("--header", o.header, "The first row is a header")->group(group);
+  auto* nh = app.add_flag("--no-header", o.noHeader, "There is no header row")->group(group);
+  h->excludes(nh);
+  app.add_option("--user-col", o.userCol, "User column: header name or 0-based position")
+      ->group(group);
+  app.add_option("--item-col", o.itemCol, "Item column: header name or 0-based position")
+      ->group(group);
+  app.add_option("--value-col", o.valueCol, "Value (rating) column: name or position")
+      ->group(group);
+  app.add_option("--time-col", o.timeCol,
+                 "Timestamp column (Unix seconds or ISO 8601): name or position")
+      ->group(group);
+  app.add_option("--event-col", o.eventCol, "Event type column: name or position")->group(group);
+  app.add_option("--encoding", o.encoding, "Text encoding: utf8 (default) or latin1")->group(group);
+  app.add_flag("--lenient", o.lenient,
+               "Skip bad rows (counted, first 20 listed) instead of stopping at the first")
+      ->group(group);
+  app.add_option("--table", o.table, "SQLite: interactions table")->group(group);
+  app.add_option("--query", o.query, "SQLite: interactions query (instead of --table)")
+      ->group(group);
+  app.add_option("--items-table", o.itemsTable, "SQLite: item attributes table")->group(group);
+  app.add_option("--items-query", o.itemsQuery, "SQLite: item attributes query")->group(group);
+  app.add_option("--users-table", o.usersTable, "SQLite: user attributes table")->group(group);
+  app.add_option("--users-query", o.usersQuery, "SQLite: user attributes query")->group(group);
+  app.add_option("--items", o.itemsPath, "Item attributes file (delimited; id column first)")
+      ->group(group);
+  app.add_option("--users", o.usersPath, "User attributes file (delimited; id column first)")
+      ->group(group);
+}
+
+ColumnRef parseColumnArg(const std::string& text) {
+  ColumnRef ref;
+  if (text.empty()) return ref;
+  std::int64_t pos;
+  if (text.find_first_not_of("0123456789") == std::string::npos && parseInt64(text, pos) &&
+      pos < 1'000'000) {
+    ref.position = static_cast<int>(pos);
+  } else {
+    ref.name = text;
+  }
+  return ref;
+}
+
+DatasetOptions toDatasetOptions(const DataCliOptions& o) {
+  DatasetOptions d;
+  if (!parseDataFormat(o.format, d.format)) {
+    throw SpecError("--format", "unknown format '" + o.format +
+                                    "' (auto, delimited, ml-100k, ml-1m, ml-latest, "
+                                    "recworkbench, sqlite)");
+  }
+  auto& in = d.interactions;
+  if (!o.delimiter.empty()) {
+    const auto lower = toLowerAscii(o.delimiter);
+    if (lower == "tab" || o.delimiter == "\\t") {
+      in.delimiter = '\t';
+    } else if (lower == "space") {
+      in.delimiter = ' ';
+    } else if (lower == "comma") {
+      in.delimiter = ',';
+    } else if (lower == "semicolon") {
+      in.delimiter = ';';
+    } else if (lower == "pipe") {
+      in.delimiter = '|';
+    } else if (o.delimiter.size() == 1) {
+      in.delimiter = o.delimiter[0];
+    } else if (o.delimiter.size() <= 4) {
+      in.delimiterText = o.delimiter;
+    } else {
+      throw SpecError("--delimiter", "'" + o.delimiter + "' is not a delimiter");
+    }
+    if (in.delimiter == '\n' || in.delimiter == '"' || in.delimiter == '\r') {
+      throw SpecError("--delimiter", "a delimiter cannot be a quote or a line break");
+    }
+  }
+  if (o.header) in.header = HeaderMode::kYes;
+  if (o.noHeader) in.header = HeaderMode::kNo;
+  in.user = parseColumnArg(o.userCol);
+  in.item = parseColumnArg(o.itemCol);
+  in.value = parseColumnArg(o.valueCol);
+  in.timestamp = parseColumnArg(o.timeCol);
+  in.event = parseColumnArg(o.eventCol);
+  const auto enc = toLowerAscii(o.encoding);
+  if (enc == "utf8" || enc == "utf-8") {
+    in.encoding = TextEncoding::kUtf8;
+  } else if (enc == "latin1" || enc == "latin-1" || enc == "iso-8859-1") {
+    in.encoding = TextEncoding::kLatin1;
+  } else {
+    throw SpecError("--encoding", "unknown encoding '" + o.encoding + "' (utf8 or latin1)");
+  }
+  in.strict = !o.lenient;
+  d.itemAttributes.encoding = in.encoding;
+  d.userAttributes.encoding = in.encoding;
+  d.table = o.table;
+  d.query = o.query;
+  d.itemsTable = o.itemsTable;
+  d.itemsQuery = o.itemsQuery;
+  d.usersTable = o.usersTable;
+  d.usersQuery = o.usersQuery;
+  d.itemsPath = o.itemsPath;
+  d.usersPath = o.usersPath;
+  return d;
+}
+
+nlohmann::json loadAccountJson(const LoadResult& r) {
+  nlohmann::json tables = nlohmann::json::array();
+  for (const auto& t : r.tables) {
+    tables.push_back({{"file", t.file},
+                      {"read", t.rowsRead},
+                      {"loaded", t.rowsLoaded},
+                      {"skipped", t.rowsSkipped}});
+  }
+  nlohmann::json reasons = nlohmann::json::object();
+  for (const auto& [reason, n] : r.skippedByReason) reasons[reason] = n;
+  nlohmann::json issues = nlohmann::json::array();
+  for (const auto& i : r.issues) issues.push_back(i.toString());
+  return {{"read", r.rowsRead()},
+          {"loaded", r.rowsLoaded()},
+          {"skipped", r.rowsSkipped()},
+          {"tables", tables},
+          {"skipped_by_reason", reasons},
+          {"issues", issues},
+          {"duplicate_pairs", r.duplicatePairs},
+          {"notes", r.notes}};
+}
+
+std::string loadAccountText(const LoadResult& r) {
+  std::ostringstream out;
+  out << "load          read " << withCommas(r.rowsRead()) << ", loaded "
+      << withCommas(r.rowsLoaded()) << ", skipped " << withCommas(r.rowsSkipped()) << "\n";
+  for (const auto& t : r.tables) {
+    out << "  " << t.file << ": read " << withCommas(t.rowsRead) << ", loaded "
+        << withCommas(t.rowsLoaded) << ", skipped " << withCommas(t.rowsSkipped) << "\n";
+  }
+  for (const auto& [reason, n] : r.skippedByReason) {
+    out << "  skipped " << withCommas(n) << ": " << reason << "\n";
+  }
+  if (!r.issues.empty()) {
+    out << "  first " << r.issues.size() << " skipped row(s):\n";
+    for (const auto& i : r.issues) out << "    " << i.toString() << "\n";
+  }
+  for (const auto& n : r.notes) out << "  note: " << n << "\n";
+  return out.str();
+}
+
+}  // namespace rwb::cli

@@ -1,0 +1,112 @@
+#pragma once
+/// \file
+/// CsvReader: a streaming RFC 4180 record reader over a file or a memory buffer.
+///
+/// The file is read in large blocks (1 MiB, grown only for a single record that does not fit,
+/// up to kMaxRecordBytes); records are tokenised in place with a byte-class table, never with
+/// one getline per line, and the file is never copied whole into memory. Quoted fields may hold
+/// delimiters, doubled quotes ("") and line breaks. CRLF and LF line ends are both accepted; a
+/// UTF-8 byte order mark at the start is skipped. Fields are validated as UTF-8 (or transcoded
+/// from Latin-1) and must not contain NUL bytes.
+///
+/// Errors inside one record (bad quoting, invalid encoding) do not throw: the record comes back
+/// with `error` set so that the caller applies its strict / lenient policy. Only I/O failures
+/// (IoError) and a record longer than kMaxRecordBytes (ParseError: the stream cannot be
+/// resynchronised) throw. Not thread-safe; one reader per thread.
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rwb {
+
+/// How the bytes of a delimited file are split into records and fields.
+struct CsvFormat {
+  std::string delimiter = ",";  ///< one or more bytes, e.g. ",", "\t", "::"
+  char quote = '"';             ///< 0 = no quoting (quotes are ordinary characters)
+  bool latin1 = false;          ///< true: bytes are Latin-1 and are transcoded to UTF-8
+};
+
+/// One record. Views stay valid until the next call to CsvReader::next().
+struct CsvRecord {
+  std::vector<std::string_view> fields;
+  std::uint64_t line = 0;       ///< 1-based line where the record starts
+  std::uint64_t lastLine = 0;   ///< 1-based line where it ends (differs for quoted line breaks)
+  const char* error = nullptr;  ///< why the record is malformed, or nullptr
+  std::uint64_t errorLine = 0;
+  std::size_t errorField = 0;  ///< 1-based field of the error (0 = whole record)
+  std::string errorDetail;     ///< extra text for messages (e.g. the offending bytes)
+  bool blank() const noexcept { return fields.size() == 1 && fields[0].empty() && !error; }
+};
+
+class CsvReader {
+ public:
+  static constexpr std::size_t kBlockBytes = std::size_t{1} << 20;
+  static constexpr std::size_t kMaxRecordBytes = std::size_t{64} << 20;
+
+  /// Opens a file. Throws IoError when it cannot be opened.
+  CsvReader(const std::string& path, CsvFormat format);
+  /// Reads from memory (the bytes must outlive the reader). `name` is used in messages.
+  CsvReader(std::string_view bytes, CsvFormat format, std::string name);
+  ~CsvReader();
+  CsvReader(const CsvReader&) = delete;
+  CsvReader& operator=(const CsvReader&) = delete;
+
+  /// Reads the next record into rec; false at end of input. Throws IoError on read failure,
+  /// ParseError when one record exceeds kMaxRecordBytes.
+  bool next(CsvRecord& rec);
+
+  /// Total size of the input in bytes (0 if unknown) and bytes consumed so far.
+  std::uint64_t totalBytes() const noexcept { return total_; }
+  std::uint64_t consumedBytes() const noexcept { return consumedBase_ + pos_; }
+  /// The name used in messages (the path).
+  const std::string& name() const noexcept { return name_; }
+
+  /// Changes the format (after head(), before the first next()).
+  void setFormat(CsvFormat format);
+
+  /// Up to n bytes from the start of the input, without consuming (for format detection).
+  /// Only valid before the first next().
+  std::string_view head(std::size_t n);
+
+ private:
+  bool fill();  // reads more bytes after end_; false at EOF
+  enum class Step { kDone, kNeedMore };
+  Step tokenize(CsvRecord& rec);
+  void finishFields(CsvRecord& rec);
+
+  std::string name_;
+  CsvFormat format_;
+  std::FILE* file_ = nullptr;
+  bool eof_ = false;
+  std::unique_ptr<char[]> owned_;
+  std::size_t capacity_ = 0;
+  const char* buf_ = nullptr;       // start of the current window
+  std::size_t pos_ = 0;             // next unread byte in the window
+  std::size_t end_ = 0;             // bytes valid in the window
+  std::uint64_t consumedBase_ = 0;  // bytes before buf_[0]
+  std::uint64_t total_ = 0;
+  std::uint64_t line_ = 1;
+  bool started_ = false;
+  unsigned char cls_[256] = {};
+
+  // Per-record field layout (offset into window or into scratch_) and unescape scratch.
+  struct Span {
+    std::size_t begin;
+    std::size_t length;
+    bool scratch;
+  };
+  std::vector<Span> spans_;
+  std::string scratch_;
+  std::string transcoded_;
+};
+
+/// Picks the delimiter of a sample of a delimited file: among "\t", ",", ";", "|", "::", the
+/// one found the same (non-zero) number of times on every sampled line (outside quotes), the
+/// most frequent such; ties go to that order. Returns "," when nothing fits (one column).
+std::string detectDelimiter(std::string_view sample, char quote = '"');
+
+}  // namespace rwb

@@ -1,0 +1,69 @@
+#pragma once
+/// \file
+/// loadDataset(): the one entry point for reading data. Detects the source kind from the path:
+/// a folder (MovieLens 100K / 1M / latest layouts, or the RecWorkbench layout), an SQLite file
+/// (.sqlite, .sqlite3, .db, or the SQLite magic header), or a delimited text file.
+
+#include <string>
+
+#include "core/data/attribute_loader.h"
+#include "core/data/delimited_loader.h"
+#include "core/data/load_result.h"
+#include "core/util/task_context.h"
+
+namespace rwb {
+
+/// Source kinds. kAuto detects; the others force a reader.
+enum class DataFormat {
+  kAuto,
+  kDelimited,        ///< one delimited interactions file (+ optional attribute files)
+  kMovieLens100K,    ///< folder with u.data, u.item, u.user
+  kMovieLens1M,      ///< folder with ratings.dat, movies.dat, users.dat ("::")
+  kMovieLensLatest,  ///< folder with ratings.csv, movies.csv, tags.csv (latest-small, 25M)
+  kRecWorkbench,     ///< folder with interactions.csv, items.csv, users.csv
+  kSqlite,           ///< SQLite database file
+};
+
+/// Text name ("auto", "delimited", "ml-100k", "ml-1m", "ml-latest", "recworkbench", "sqlite").
+std::string_view dataFormatName(DataFormat format);
+/// Parses a name of dataFormatName(); nullopt-like false when unknown.
+bool parseDataFormat(std::string_view name, DataFormat& out);
+
+/// Everything a load can be told. `interactions.strict` applies to every file and table read.
+struct DatasetOptions {
+  DataFormat format = DataFormat::kAuto;
+  /// Interactions: delimiter, header, column mapping, encoding, strict/lenient. Column mapping
+  /// also applies to SQLite result columns. Ignored by the MovieLens readers except `strict`.
+  DelimitedOptions interactions;
+
+  // SQLite sources. Without table or query, a table named interactions, ratings or events is
+  // used; items/users tables named "items"/"users" are read when present.
+  std::string table;  ///< interactions table
+  std::string query;  ///< interactions query (overrides table)
+  std::string itemsTable, itemsQuery;
+  std::string usersTable, usersQuery;
+
+  // Attribute files beside a plain delimited interactions file (optional).
+  std::string itemsPath, usersPath;
+  AttributeOptions itemAttributes;  ///< how items.csv / the items table is read and typed
+  AttributeOptions userAttributes;  ///< how users.csv / the users table is read and typed
+};
+
+/// Loads a dataset. See the file comment for detection. Every row read is accounted for in
+/// the result (loaded + skipped = read, per file or table); duplicates are counted, not
+/// removed. Throws IoError (unreadable path, unknown folder layout), ParseError (bad input in
+/// strict mode, bad column mapping), Cancelled (ctx stopped; nothing is returned).
+LoadResult loadDataset(const std::string& path, const DatasetOptions& options, TaskContext& ctx);
+
+/// The format loadDataset would pick for a path (never kAuto; kDelimited for unknown files).
+/// Throws IoError when a folder matches no known layout.
+DataFormat detectDataFormat(const std::string& path);
+
+/// Loaders behind loadDataset, callable directly.
+LoadResult loadMovieLens(const std::string& folder, DataFormat layout,
+                         const DatasetOptions& options, TaskContext& ctx);
+LoadResult loadRecWorkbenchFolder(const std::string& folder, const DatasetOptions& options,
+                                  TaskContext& ctx);
+LoadResult loadSqlite(const std::string& path, const DatasetOptions& options, TaskContext& ctx);
+
+}  // namespace rwb

@@ -1,0 +1,191 @@
+#include "core/data/dataset_writer.h"
+
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+
+#include "core/util/error.h"
+
+namespace rwb {
+
+namespace {
+
+/// An output file that is removed unless commit() succeeds, so failures and cancels leave no
+/// half-written file behind.
+class OutFile {
+ public:
+  explicit OutFile(std::string path) : path_(std::move(path)) {
+    out_.open(path_, std::ios::binary | std::ios::trunc);
+    if (!out_) throw IoError("cannot open '" + path_ + "' for writing");
+    buffer_.reserve(1 << 16);
+  }
+  ~OutFile() {
+    if (!committed_) {
+      out_.close();
+      std::error_code ec;
+      std::filesystem::remove(path_, ec);
+    }
+  }
+  std::string& buffer() { return buffer_; }
+  void flushIfFull() {
+    if (buffer_.size() >= (1 << 16)) flush();
+  }
+  void commit() {
+    flush();
+    out_.close();
+    if (!out_) throw IoError("error while writing '" + path_ + "' (disk full?)");
+    committed_ = true;
+  }
+
+ private:
+  void flush() {
+    out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    if (!out_) throw IoError("error while writing '" + path_ + "' (disk full?)");
+    buffer_.clear();
+  }
+  std::string path_;
+  std::ofstream out_;
+  std::string buffer_;
+  bool committed_ = false;
+};
+
+void appendTimestamp(std::string& out, std::int64_t t) {
+  if (t == kNoTimestamp) return;
+  char buf[24];
+  auto res = std::to_chars(buf, buf + sizeof buf, t);
+  out.append(buf, res.ptr);
+}
+
+void writeAttributes(const IdMap& ids, const AttributeTable& table, const std::string& idName,
+                     const std::string& path, TaskContext& ctx) {
+  OutFile f(path);
+  auto& b = f.buffer();
+  b += idName;
+  for (const auto& c : table.columns) {
+    b += ',';
+    b += csvField(c.name);
+  }
+  b += '\n';
+  for (std::size_t r = 0; r < ids.size(); ++r) {
+    if ((r & 0xFFFF) == 0) ctx.throwIfStopped();
+    b += csvField(ids.external(static_cast<Index>(r)));
+    for (const auto& c : table.columns) {
+      b += ',';
+      b += csvField(c.display(r));
+    }
+    b += '\n';
+    f.flushIfFull();
+  }
+  f.commit();
+}
+
+}  // namespace
+
+std::string csvField(std::string_view text, char delimiter) {
+  const bool quote =
+      text.find_first_of(std::string{delimiter, '"', '\r', '\n'}) != std::string_view::npos ||
+      (!text.empty() && (text.front() == ' ' || text.back() == ' '));
+  if (!quote) return std::string(text);
+  std::string out;
+  out.reserve(text.size() + 2);
+  out += '"';
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+std::string formatValue(float value) {
+  char buf[32];
+  auto res = std::to_chars(buf, buf + sizeof buf, value);
+  return std::string(buf, res.ptr);
+}
+
+WriteResult writeDatasetFolder(const Dataset& data, const std::string& dir,
+                               const FolderWriteOptions& options, TaskContext& ctx) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir)) {
+    throw IoError("cannot create folder '" + dir + "': " + ec.message());
+  }
+  WriteResult result;
+  const auto& log = data.interactions;
+  {
+    const std::string path = (std::filesystem::path(dir) / "interactions.csv").string();
+    OutFile f(path);
+    auto& b = f.buffer();
+    b += "user_id,item_id,event,value,timestamp\n";
+    for (std::size_t k = 0; k < log.size(); ++k) {
+      if ((k & 0xFFFF) == 0) {
+        ctx.throwIfStopped();
+        ctx.progress(0.9 * static_cast<double>(k) / static_cast<double>(log.size()),
+                     "writing interactions");
+      }
+      b += csvField(data.users.external(log.user[k]));
+      b += ',';
+      b += csvField(data.items.external(log.item[k]));
+      b += ',';
+      if (log.hasEvents() && log.event[k] < log.eventNames.size()) {
+        b += csvField(log.eventNames[log.event[k]]);
+      }
+      b += ',';
+      b += formatValue(log.value[k]);
+      b += ',';
+      appendTimestamp(b, log.timestamp[k]);
+      b += '\n';
+      f.flushIfFull();
+    }
+    f.commit();
+    result.files.push_back(path);
+    result.interactionRows = log.size();
+  }
+  if (options.writeItems && !data.itemAttributes.empty()) {
+    const std::string path = (std::filesystem::path(dir) / "items.csv").string();
+    writeAttributes(data.items, data.itemAttributes, "item_id", path, ctx);
+    result.files.push_back(path);
+    result.itemRows = data.numItems();
+  }
+  if (options.writeUsers && !data.userAttributes.empty()) {
+    const std::string path = (std::filesystem::path(dir) / "users.csv").string();
+    writeAttributes(data.users, data.userAttributes, "user_id", path, ctx);
+    result.files.push_back(path);
+    result.userRows = data.numUsers();
+  }
+  ctx.progress(1.0, "written");
+  return result;
+}
+
+WriteResult writeInteractionsTsv(const Dataset& data, const std::string& path, TaskContext& ctx) {
+  auto checkId = [&](const std::string& id, const char* what) {
+    if (id.find_first_of("\t\r\n") != std::string::npos) {
+      throw IoError("cannot write '" + path + "': " + what + " id '" + id +
+                    "' contains a tab or line break, which TSV cannot represent");
+    }
+  };
+  for (const auto& id : data.users.names()) checkId(id, "user");
+  for (const auto& id : data.items.names()) checkId(id, "item");
+  OutFile f(path);
+  auto& b = f.buffer();
+  const auto& log = data.interactions;
+  for (std::size_t k = 0; k < log.size(); ++k) {
+    if ((k & 0xFFFF) == 0) ctx.throwIfStopped();
+    b += data.users.external(log.user[k]);
+    b += '\t';
+    b += data.items.external(log.item[k]);
+    b += '\t';
+    b += formatValue(log.value[k]);
+    b += '\t';
+    appendTimestamp(b, log.timestamp[k]);
+    b += '\n';
+    f.flushIfFull();
+  }
+  f.commit();
+  WriteResult result;
+  result.files.push_back(path);
+  result.interactionRows = log.size();
+  return result;
+}
+
+}  // namespace rwb

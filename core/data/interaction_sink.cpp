@@ -1,0 +1,283 @@
+#include "core/data/interaction_sink.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "core/data/text_parse.h"
+#include "core/util/error.h"
+
+namespace rwb {
+
+namespace {
+
+// Well-known header names per role, already normalised, in order of preference.
+const std::vector<std::string_view> kUserNames{"user",      "userid",   "customerid", "customer",
+                                               "visitorid", "visitor",  "uid",        "clientid",
+                                               "memberid",  "accountid"};
+const std::vector<std::string_view> kItemNames{
+    "item",      "itemid",  "movieid", "movie", "productid", "product", "iid",  "sku",
+    "articleid", "article", "trackid", "track", "bookid",    "book",    "isbn", "contentid"};
+const std::vector<std::string_view> kValueNames{"rating", "value",    "score",     "weight",
+                                                "count",  "quantity", "playcount", "plays"};
+const std::vector<std::string_view> kTimeNames{"timestamp", "time",      "ts",        "datetime",
+                                               "date",      "eventtime", "createdat", "unixtime"};
+const std::vector<std::string_view> kEventNames{
+    "event", "eventtype", "action", "interaction", "interactiontype", "behavior", "behaviour"};
+
+std::string joinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) {
+    if (!out.empty()) out += ", ";
+    out += n;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string normalizeColumnName(std::string_view name) {
+  std::string out;
+  out.reserve(name.size());
+  for (char c : trimSpaces(name)) {
+    if (c == '_' || c == '-' || c == ' ' || c == '.') continue;
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    out.push_back(c);
+  }
+  return out;
+}
+
+bool looksLikeInteractionHeader(std::span<const std::string_view> fields,
+                                const DelimitedOptions& options) {
+  for (auto f : fields) {
+    const auto n = normalizeColumnName(f);
+    for (const auto* list : {&kUserNames, &kItemNames, &kValueNames, &kTimeNames, &kEventNames}) {
+      if (std::find(list->begin(), list->end(), n) != list->end()) return true;
+    }
+    for (const auto* ref :
+         {&options.user, &options.item, &options.value, &options.timestamp, &options.event}) {
+      if (!ref->name.empty() && normalizeColumnName(ref->name) == n) return true;
+    }
+  }
+  return false;
+}
+
+ColumnPlan resolveColumns(const std::vector<std::string>& names, std::size_t fieldCount,
+                          const DelimitedOptions& options, const std::string& where,
+                          std::uint64_t line) {
+  auto fail = [&](const std::string& reason) -> ParseError {
+    return ParseError(where, line, 0, reason);
+  };
+  auto resolve = [&](const ColumnRef& ref, const std::vector<std::string_view>& known, int fallback,
+                     const char* role) -> int {
+    if (ref.position >= 0) {
+      if (static_cast<std::size_t>(ref.position) >= fieldCount) {
+        throw fail(std::string("the ") + role + " column position " + std::to_string(ref.position) +
+                   " is out of range (the data has " + std::to_string(fieldCount) +
+                   " columns, numbered from 0)");
+      }
+      return ref.position;
+    }
+    if (!ref.name.empty()) {
+      if (names.empty()) {
+        throw fail(std::string("the ") + role + " column is given by name ('" + ref.name +
+                   "') but the data has no header row");
+      }
+      for (std::size_t i = 0; i < names.size(); ++i) {
+        if (names[i] == ref.name) return static_cast<int>(i);
+      }
+      const auto want = normalizeColumnName(ref.name);
+      for (std::size_t i = 0; i < names.size(); ++i) {
+        if (normalizeColumnName(names[i]) == want) return static_cast<int>(i);
+      }
+      throw fail(std::string("no column named '") + ref.name + "' for the " + role +
+                 " (columns: " + joinNames(names) + ")");
+    }
+    if (!names.empty()) {
+      for (auto k : known) {
+        for (std::size_t i = 0; i < names.size(); ++i) {
+          if (normalizeColumnName(names[i]) == k) return static_cast<int>(i);
+        }
+      }
+      return -1;
+    }
+    return fallback >= 0 && static_cast<std::size_t>(fallback) < fieldCount ? fallback : -1;
+  };
+  ColumnPlan plan;
+  plan.expectedFields = fieldCount;
+  plan.user = resolve(options.user, kUserNames, 0, "user");
+  plan.item = resolve(options.item, kItemNames, 1, "item");
+  plan.value = resolve(options.value, kValueNames, 2, "value");
+  plan.timestamp = resolve(options.timestamp, kTimeNames, 3, "timestamp");
+  plan.event = resolve(options.event, kEventNames, -1, "event");
+  if (plan.user < 0) {
+    throw fail(names.empty() ? "no user column: the data has fewer than 2 columns"
+                             : "no user column found (expected a header such as user_id, userId "
+                               "or user; columns: " +
+                                   joinNames(names) + "); name it explicitly");
+  }
+  if (plan.item < 0) {
+    throw fail(names.empty() ? "no item column: the data has fewer than 2 columns (is the "
+                               "delimiter right?)"
+                             : "no item column found (expected a header such as item_id, "
+                               "itemId, movieId or item; columns: " +
+                                   joinNames(names) + "); name it explicitly");
+  }
+  const std::pair<int, const char*> roles[] = {{plan.user, "user"},
+                                               {plan.item, "item"},
+                                               {plan.value, "value"},
+                                               {plan.timestamp, "timestamp"},
+                                               {plan.event, "event"}};
+  for (std::size_t a = 0; a < 5; ++a) {
+    for (std::size_t b = a + 1; b < 5; ++b) {
+      if (roles[a].first >= 0 && roles[a].first == roles[b].first) {
+        throw fail("column " + std::to_string(roles[a].first) + " is mapped to both the " +
+                   roles[a].second + " and the " + roles[b].second);
+      }
+    }
+  }
+  return plan;
+}
+
+InteractionSink::InteractionSink(LoadResult& result, LoadCounts& counts, const ColumnPlan& plan,
+                                 const DelimitedOptions& options, std::string where)
+    : result_(result),
+      counts_(counts),
+      plan_(plan),
+      options_(options),
+      where_(std::move(where)),
+      ds_(result.dataset) {}
+
+void InteractionSink::reject(std::uint64_t line, std::uint64_t column, const std::string& reason,
+                             const std::string& detail) {
+  ++counts_.rowsRead;
+  if (options_.strict) {
+    throw ParseError(where_, line, column, detail.empty() ? reason : reason + ": " + detail);
+  }
+  ++counts_.rowsSkipped;
+  result_.addIssue(where_, line, column, reason, detail);
+}
+
+void InteractionSink::row(std::span<const std::string_view> fields, std::uint64_t line) {
+  auto bad = [&](int col, const char* reason, std::string detail = {}) {
+    // reject() counts the row as read.
+    reject(line, static_cast<std::uint64_t>(col + 1), reason, detail);
+  };
+  if (fields.size() != plan_.expectedFields) {
+    reject(line, 0, "wrong number of fields",
+           "expected " + std::to_string(plan_.expectedFields) + ", found " +
+               std::to_string(fields.size()));
+    return;
+  }
+  const auto user = trimSpaces(fields[static_cast<std::size_t>(plan_.user)]);
+  if (user.empty()) return bad(plan_.user, "user id is empty");
+  const auto item = trimSpaces(fields[static_cast<std::size_t>(plan_.item)]);
+  if (item.empty()) return bad(plan_.item, "item id is empty");
+
+  double value = options_.implicitValue;
+  if (plan_.value >= 0) {
+    const auto f = fields[static_cast<std::size_t>(plan_.value)];
+    if (!parseNumber(f, value))
+      return bad(plan_.value, "value is not a number", quoteForMessage(f));
+    if (!std::isfinite(value)) return bad(plan_.value, "value is not finite", quoteForMessage(f));
+    if (std::fabs(value) > std::numeric_limits<float>::max()) {
+      return bad(plan_.value, "value is out of range", quoteForMessage(f));
+    }
+  }
+  std::int64_t time = kNoTimestamp;
+  if (plan_.timestamp >= 0) {
+    const auto f = fields[static_cast<std::size_t>(plan_.timestamp)];
+    const auto t = parseTimestamp(f);
+    if (t.error != nullptr) return bad(plan_.timestamp, t.error, quoteForMessage(f));
+    if (t.seconds == kNoTimestamp) return bad(plan_.timestamp, "timestamp is out of range");
+    time = t.seconds;
+  }
+  std::uint8_t event = 0;
+  auto& log = ds_.interactions;
+  if (plan_.event >= 0) {
+    const auto name = trimSpaces(fields[static_cast<std::size_t>(plan_.event)]);
+    if (name.empty()) return bad(plan_.event, "event type is empty");
+    auto& names = log.eventNames;
+    auto it = std::find(names.begin(), names.end(), name);
+    if (it == names.end()) {
+      if (names.size() >= 256) {
+        return bad(plan_.event, "more than 256 distinct event types", quoteForMessage(name));
+      }
+      names.emplace_back(name);
+      it = names.end() - 1;
+    }
+    event = static_cast<std::uint8_t>(it - names.begin());
+  }
+  // Validate before mutating: interning comes last, so a rejected row adds no ids.
+  ++counts_.rowsRead;
+  log.user.push_back(userIndex(user));
+  log.item.push_back(itemIndex(item));
+  log.value.push_back(static_cast<float>(value));
+  log.timestamp.push_back(time);
+  if (plan_.event >= 0) log.event.push_back(event);
+  ++counts_.rowsLoaded;
+}
+
+Index InteractionSink::userIndex(std::string_view id) {
+  if (deferUsers_) {
+    std::uint32_t v;
+    if (IdMap::directId(id, v)) return v;
+    ds_.users.internDirect(ds_.interactions.user);
+    deferUsers_ = false;
+  }
+  return ds_.users.intern(id);
+}
+
+Index InteractionSink::itemIndex(std::string_view id) {
+  if (deferItems_) {
+    std::uint32_t v;
+    if (IdMap::directId(id, v)) return v;
+    ds_.items.internDirect(ds_.interactions.item);
+    deferItems_ = false;
+  }
+  return ds_.items.intern(id);
+}
+
+void InteractionSink::finish() {
+  if (deferUsers_) ds_.users.internDirect(ds_.interactions.user);
+  if (deferItems_) ds_.items.internDirect(ds_.interactions.item);
+  deferUsers_ = deferItems_ = false;
+}
+
+std::uint64_t countDuplicatePairs(const Dataset& d) {
+  const auto& log = d.interactions;
+  const std::size_t n = log.size();
+  if (n < 2) return 0;
+  // Counting sort by user, then sort each user's items: O(n log(items per user)), 4n bytes.
+  std::vector<std::uint64_t> offsets(d.numUsers() + 1, 0);
+  for (auto u : log.user) ++offsets[u + 1];
+  for (std::size_t u = 0; u < d.numUsers(); ++u) offsets[u + 1] += offsets[u];
+  std::vector<Index> items(n);
+  {
+    std::vector<std::uint64_t> next(offsets.begin(), offsets.end() - 1);
+    for (std::size_t k = 0; k < n; ++k) items[next[log.user[k]]++] = log.item[k];
+  }
+  std::uint64_t dups = 0;
+  for (std::size_t u = 0; u < d.numUsers(); ++u) {
+    auto b = items.begin() + static_cast<std::ptrdiff_t>(offsets[u]);
+    auto e = items.begin() + static_cast<std::ptrdiff_t>(offsets[u + 1]);
+    std::sort(b, e);
+    for (auto it = b; it != e && it + 1 != e; ++it) {
+      if (*it == *(it + 1)) ++dups;
+    }
+  }
+  return dups;
+}
+
+void trimInteractions(Interactions& log) {
+  const std::size_t n = log.size();
+  if (log.user.capacity() > n + n / 32 + 1024) {
+    log.user.shrink_to_fit();
+    log.item.shrink_to_fit();
+    log.value.shrink_to_fit();
+    log.timestamp.shrink_to_fit();
+    log.event.shrink_to_fit();
+  }
+}
+
+}  // namespace rwb

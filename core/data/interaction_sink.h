@@ -1,0 +1,79 @@
+#pragma once
+/// \file
+/// Internal to core/data: turns rows of text fields into interactions, applying the column
+/// mapping and the strict / lenient policy. Shared by the delimited and SQLite loaders.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/data/delimited_loader.h"
+#include "core/data/load_result.h"
+
+namespace rwb {
+
+/// Resolved 0-based field positions (-1 = absent).
+struct ColumnPlan {
+  int user = -1, item = -1, value = -1, timestamp = -1, event = -1;
+  std::size_t expectedFields = 0;  ///< every row must have exactly this many fields
+};
+
+/// Normalises a column name for matching: ASCII lower case without '_', '-', ' ' and '.'.
+std::string normalizeColumnName(std::string_view name);
+
+/// True if one of the fields equals a well-known interaction column name or a name given in
+/// options (used to detect a header row).
+bool looksLikeInteractionHeader(std::span<const std::string_view> fields,
+                                const DelimitedOptions& options);
+
+/// Resolves the column mapping. `names` is the header (empty when there is none); `fieldCount`
+/// the number of fields per row. Throws ParseError(where, line, 0, ...) when a requested
+/// column does not exist or the user or item column cannot be found.
+ColumnPlan resolveColumns(const std::vector<std::string>& names, std::size_t fieldCount,
+                          const DelimitedOptions& options, const std::string& where,
+                          std::uint64_t line);
+
+/// Appends rows to a dataset, rejecting bad ones (throw in strict mode, count otherwise).
+class InteractionSink {
+ public:
+  InteractionSink(LoadResult& result, LoadCounts& counts, const ColumnPlan& plan,
+                  const DelimitedOptions& options, std::string where);
+
+  /// One data row. `line` is used in messages (line number or row number).
+  void row(std::span<const std::string_view> fields, std::uint64_t line);
+
+  /// Rejects a row for a reason found before field parsing (encoding, quoting).
+  /// `reason` is the counting key, `detail` extra text for the issue list and the exception.
+  void reject(std::uint64_t line, std::uint64_t column, const std::string& reason,
+              const std::string& detail = {});
+
+  /// Completes the interning of ids deferred by row(); call once after the last row (before
+  /// reading the dataset). Row-by-row results equal those of immediate interning.
+  void finish();
+
+ private:
+  /// Ids that are canonical integers are first stored as their numeric value and interned in
+  /// bulk by finish() (IdMap::internDirect); the first other id of a column resolves what is
+  /// pending and switches that column to immediate interning, so first-appearance order holds.
+  Index userIndex(std::string_view id);
+  Index itemIndex(std::string_view id);
+  bool deferUsers_ = true;
+  bool deferItems_ = true;
+
+  LoadResult& result_;
+  LoadCounts& counts_;
+  ColumnPlan plan_;
+  const DelimitedOptions& options_;
+  std::string where_;
+  Dataset& ds_;
+};
+
+/// Counts (user, item) pairs that occur more than once beyond their first occurrence.
+std::uint64_t countDuplicatePairs(const Dataset& dataset);
+
+/// Releases spare capacity of the interaction columns when it exceeds ~3% of their size.
+void trimInteractions(Interactions& log);
+
+}  // namespace rwb

@@ -1,0 +1,115 @@
+#include "core/eval/protocol.h"
+
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <unordered_set>
+
+#include "core/util/error.h"
+
+namespace rwb {
+
+namespace {
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+bool contains(std::span<const Index> sorted, Index x) {
+  return std::binary_search(sorted.begin(), sorted.end(), x);
+}
+}  // namespace
+
+EvalResult evaluateModel(const Model& model, const Dataset& train, const Dataset& test,
+                         const EvalOptions& options, const ProtocolOptions& protocol,
+                         TaskContext& ctx) {
+  if (!model.isFitted()) throw ModelError("evaluateModel: the model is not fitted");
+  if (protocol.mode == CandidateMode::kSampledNegatives && protocol.negatives == 0) {
+    throw SpecError("protocol.negatives", "the number of sampled negatives must be at least 1");
+  }
+  const GroundTruth truth = GroundTruth::fromDataset(test);
+  std::vector<Index> users;
+  std::size_t unknown = 0;
+  for (std::size_t u = 0; u < truth.numUsers(); ++u) {
+    if (truth.itemsOf(static_cast<Index>(u)).empty()) continue;
+    if (u < model.numUsers()) {
+      users.push_back(static_cast<Index>(u));
+    } else {
+      ++unknown;
+    }
+  }
+  const std::vector<std::string> names =
+      options.metrics.empty() ? defaultRankingMetrics() : options.metrics;
+  bool wantsAuc = false;
+  for (const auto& n : names) wantsAuc |= createMetric(n, options.k)->name() == "auc";
+
+  EvalOptions opt = options;
+  std::vector<RecList> lists;
+  TaskContext listing(ctx, 0.0, 0.6);
+  if (protocol.mode == CandidateMode::kAllUnseen) {
+    const std::size_t length = wantsAuc ? model.numItems() : options.k;
+    lists = model.recommendBatch(users, length, /*excludeSeen=*/true, listing);
+  } else {
+    const std::size_t nItems = model.numItems();
+    lists.resize(users.size());
+    opt.candidates.assign(users.size(), 0);
+    tbb::parallel_for(std::size_t{0}, users.size(), [&](std::size_t x) {
+      if (listing.stopRequested()) return;
+      const Index u = users[x];
+      const auto seen = model.seenItems(u);
+      const auto rel = truth.itemsOf(u);
+      std::vector<Index> cands;
+      for (const Index i : rel) {
+        if (i < nItems) cands.push_back(i);
+      }
+      // Items available as negatives: neither seen in training nor in the test set.
+      std::size_t available = nItems;
+      for (const Index i : seen) available -= (i < nItems && !contains(rel, i)) ? 1 : 0;
+      available -= cands.size();
+      const std::size_t want = std::min(available, protocol.negatives * cands.size());
+      std::mt19937_64 rng(splitmix64(protocol.seed ^ splitmix64(u)));
+      std::uniform_int_distribution<Index> pick(0, static_cast<Index>(nItems - 1));
+      std::vector<Index> negs;
+      negs.reserve(want);
+      if (want * 2 < available) {
+        // Rejection sampling: cheap while most items are still free.
+        std::unordered_set<Index> chosen;
+        while (negs.size() < want) {
+          const Index i = pick(rng);
+          if (contains(seen, i) || contains(rel, i) || !chosen.insert(i).second) continue;
+          negs.push_back(i);
+        }
+      } else {
+        std::vector<Index> pool;
+        for (Index i = 0; i < nItems; ++i) {
+          if (!contains(seen, i) && !contains(rel, i)) pool.push_back(i);
+        }
+        std::shuffle(pool.begin(), pool.end(), rng);
+        negs.assign(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(want));
+      }
+      cands.insert(cands.end(), negs.begin(), negs.end());
+      std::vector<float> scores(cands.size());
+      model.score(u, cands, scores);
+      RecList& l = lists[x];
+      l.items.reserve(cands.size());
+      for (std::size_t j = 0; j < cands.size(); ++j) l.items.push_back({cands[j], scores[j]});
+      orderRecList(l);
+      opt.candidates[x] = cands.size();
+    });
+    listing.throwIfStopped();
+  }
+  TaskContext scoring(ctx, 0.6, 1.0);
+  EvalResult r = evaluate(train, truth, users, lists, opt, scoring);
+  if (unknown > 0) {
+    // evaluate() already counts them in testUsersWithoutList; say why they have no list.
+    r.warnings.push_back(std::to_string(unknown) +
+                         " test users are unknown to the model and were not evaluated");
+  }
+  return r;
+}
+
+}  // namespace rwb

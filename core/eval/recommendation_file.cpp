@@ -1,0 +1,226 @@
+#include "core/eval/recommendation_file.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <numeric>
+#include <string_view>
+
+#include "core/util/error.h"
+
+namespace rwb {
+
+namespace {
+
+std::vector<std::string_view> split(std::string_view line, char delim) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  while (true) {
+    const auto p = line.find(delim, start);
+    std::string_view f = line.substr(start, p == std::string_view::npos ? p : p - start);
+    while (!f.empty() && (f.front() == ' ' || f.front() == '"')) f.remove_prefix(1);
+    while (!f.empty() && (f.back() == ' ' || f.back() == '"')) f.remove_suffix(1);
+    out.push_back(f);
+    if (p == std::string_view::npos) break;
+    start = p + 1;
+  }
+  return out;
+}
+
+bool parseDouble(std::string_view s, double& v) {
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc() && p == s.data() + s.size() && !s.empty();
+}
+
+bool parseInt(std::string_view s, long long& v) {
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc() && p == s.data() + s.size() && !s.empty();
+}
+
+char detect(std::string_view line) {
+  char best = 0;
+  std::size_t most = 0;
+  for (const char c : {'\t', ',', ';', '|'}) {
+    const auto n = static_cast<std::size_t>(std::count(line.begin(), line.end(), c));
+    if (n > most) {
+      most = n;
+      best = c;
+    }
+  }
+  return best;
+}
+
+std::string lower(std::string_view s) {
+  std::string o(s);
+  for (auto& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return o;
+}
+
+int findColumn(const std::vector<std::string>& names, std::initializer_list<const char*> known) {
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    for (const char* k : known) {
+      if (names[i] == k) return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+struct Row {
+  Index item;
+  double score;
+  long long rank;
+  std::uint64_t line;
+};
+
+}  // namespace
+
+RecommendationFile loadRecommendations(const std::string& path, const Dataset& base,
+                                       const RecFileOptions& options, TaskContext& ctx) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError("cannot open '" + path + "' for reading");
+  in.seekg(0, std::ios::end);
+  const auto fileSize = static_cast<double>(std::max<std::streamoff>(1, in.tellg()));
+  in.seekg(0);
+
+  RecommendationFile out;
+  out.users = base.users;
+  out.items = base.items;
+  out.counts.file = path;
+  const std::size_t baseUsers = base.users.size(), baseItems = base.items.size();
+
+  std::vector<std::vector<Row>> rowsByList;
+  std::vector<std::size_t> listOfUser;  // user index -> list position + 1 (0 = none)
+  char delim = options.delimiter;
+  int cUser = 0, cItem = 1, cScore = 2, cRank = -1;
+  bool first = true;
+  std::string line;
+  std::uint64_t lineNo = 0;
+  while (std::getline(in, line)) {
+    ++lineNo;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    if (first) {
+      first = false;
+      if (delim == 0) delim = detect(line);
+      if (delim == 0) {
+        throw ParseError(path, lineNo, 0,
+                         "no delimiter found (expected user, item, score separated by tab, "
+                         "',', ';' or '|')");
+      }
+      const auto fields = split(line, delim);
+      double probe = 0.0;
+      bool header = options.header == HeaderMode::kYes;
+      if (options.header == HeaderMode::kAuto) {
+        header = fields.size() < 3 || !parseDouble(fields[2], probe);
+      }
+      if (header) {
+        std::vector<std::string> names;
+        for (auto f : fields) names.push_back(lower(f));
+        cUser = findColumn(names, {"user", "userid", "user_id", "customer_id"});
+        cItem = findColumn(names, {"item", "itemid", "item_id", "movieid", "product_id"});
+        cScore = findColumn(names, {"score", "prediction", "rating", "value", "weight"});
+        cRank = findColumn(names, {"rank"});
+        if (cUser < 0) throw ParseError(path, lineNo, 0, "header has no user column");
+        if (cItem < 0) throw ParseError(path, lineNo, 0, "header has no item column");
+        if (cScore < 0) {
+          throw ParseError(path, lineNo, 0,
+                           "header has no score column (score, prediction, rating or value)");
+        }
+        out.notes.push_back("header found on line " + std::to_string(lineNo));
+        continue;
+      }
+      if (fields.size() < 3) {
+        throw ParseError(path, lineNo, 0,
+                         "expected at least 3 fields (user, item, score), found " +
+                             std::to_string(fields.size()));
+      }
+      cRank = fields.size() >= 4 ? 3 : -1;
+    }
+    ++out.counts.rowsRead;
+    const auto fields = split(line, delim);
+    const int need = std::max({cUser, cItem, cScore, cRank});
+    if (static_cast<int>(fields.size()) <= need) {
+      throw ParseError(path, lineNo, 0,
+                       "expected at least " + std::to_string(need + 1) + " fields, found " +
+                           std::to_string(fields.size()));
+    }
+    const auto uId = fields[static_cast<std::size_t>(cUser)];
+    const auto iId = fields[static_cast<std::size_t>(cItem)];
+    if (uId.empty() || iId.empty()) {
+      throw ParseError(path, lineNo, static_cast<std::uint64_t>(uId.empty() ? cUser : cItem) + 1,
+                       "empty id");
+    }
+    double score = 0.0;
+    if (!parseDouble(fields[static_cast<std::size_t>(cScore)], score)) {
+      throw ParseError(
+          path, lineNo, static_cast<std::uint64_t>(cScore) + 1,
+          "score '" + std::string(fields[static_cast<std::size_t>(cScore)]) + "' is not a number");
+    }
+    if (!std::isfinite(score)) {
+      throw ParseError(path, lineNo, static_cast<std::uint64_t>(cScore) + 1, "score is not finite");
+    }
+    long long rank = 0;
+    if (cRank >= 0) {
+      if (!parseInt(fields[static_cast<std::size_t>(cRank)], rank) || rank < 1) {
+        throw ParseError(path, lineNo, static_cast<std::uint64_t>(cRank) + 1,
+                         "rank '" + std::string(fields[static_cast<std::size_t>(cRank)]) +
+                             "' is not a positive integer");
+      }
+    }
+    const Index u = out.users.intern(uId);
+    const Index i = out.items.intern(iId);
+    if (u >= listOfUser.size()) listOfUser.resize(static_cast<std::size_t>(u) + 1, 0);
+    if (listOfUser[u] == 0) {
+      out.listUsers.push_back(u);
+      rowsByList.emplace_back();
+      listOfUser[u] = rowsByList.size();
+    }
+    rowsByList[listOfUser[u] - 1].push_back({i, score, rank, lineNo});
+    ++out.counts.rowsLoaded;
+    if ((lineNo & 0xFFFF) == 0) {
+      ctx.throwIfStopped();
+      ctx.progress(static_cast<double>(in.tellg()) / fileSize, "reading " + path);
+    }
+  }
+  if (in.bad()) throw IoError("error while reading '" + path + "'");
+  out.hasRank = cRank >= 0;
+
+  out.lists.resize(rowsByList.size());
+  for (std::size_t l = 0; l < rowsByList.size(); ++l) {
+    auto& rows = rowsByList[l];
+    // Duplicates: report the later line, naming the first.
+    std::vector<std::size_t> byItem(rows.size());
+    std::iota(byItem.begin(), byItem.end(), std::size_t{0});
+    std::sort(byItem.begin(), byItem.end(), [&](std::size_t a, std::size_t b) {
+      return rows[a].item != rows[b].item ? rows[a].item < rows[b].item
+                                          : rows[a].line < rows[b].line;
+    });
+    for (std::size_t p = 1; p < byItem.size(); ++p) {
+      const Row& a = rows[byItem[p - 1]];
+      const Row& b = rows[byItem[p]];
+      if (a.item == b.item) {
+        throw ParseError(path, b.line, static_cast<std::uint64_t>(cItem) + 1,
+                         "item '" + out.items.external(b.item) + "' is listed twice for user '" +
+                             out.users.external(out.listUsers[l]) + "' (first on line " +
+                             std::to_string(a.line) + ")");
+      }
+    }
+    std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+      if (a.rank != b.rank) return a.rank < b.rank;
+      if (a.score != b.score) return a.score > b.score;
+      return a.item < b.item;
+    });
+    auto& list = out.lists[l].items;
+    list.reserve(rows.size());
+    for (const Row& r : rows) list.push_back({r.item, static_cast<float>(r.score)});
+  }
+  out.newUsers = out.users.size() - baseUsers;
+  out.newItems = out.items.size() - baseItems;
+  out.counts.rowsSkipped = 0;
+  return out;
+}
+
+}  // namespace rwb

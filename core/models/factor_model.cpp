@@ -1,0 +1,484 @@
+#include "core/models/factor_model.h"
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <numeric>
+
+#include "core/util/error.h"
+
+namespace rwb {
+
+namespace {
+
+using factor::kPanel;
+
+// 16 floats handled as one value; GCC/Clang lower it to 4 SSE, 2 AVX or 1 AVX-512 register(s).
+typedef float Vec16 __attribute__((vector_size(64)));
+static_assert(kPanel == 16);
+
+// Users per register tile: as many as the vector register file holds accumulators for.
+#if defined(__AVX512F__)
+constexpr int kTile = 8;
+#elif defined(__AVX__)
+constexpr int kTile = 4;
+#else
+constexpr int kTile = 2;
+#endif
+
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+
+// Scores R users against one panel of 16 items. Every (user, item) score is accumulated as
+// ((0 + u0*y0) + u1*y1) + ... in float, then + item bias, then + user offset; the scalar path in
+// scoreItems() performs the same operations in the same order, so all paths agree bit for bit.
+template <int R>
+inline void tileScores(const float* const* rows, const float* panel, std::size_t f,
+                       const float* bias, const float* offsets, Vec16* out) {
+  Vec16 acc[R];
+  for (int r = 0; r < R; ++r) acc[r] = Vec16{};
+  for (std::size_t j = 0; j < f; ++j) {
+    Vec16 y;
+    std::memcpy(&y, panel + j * kPanel, sizeof(y));
+    for (int r = 0; r < R; ++r) acc[r] += rows[r][j] * y;
+  }
+  if (bias != nullptr) {
+    Vec16 b;
+    std::memcpy(&b, bias, sizeof(b));
+    for (int r = 0; r < R; ++r) acc[r] += b;
+  }
+  if (offsets != nullptr) {
+    for (int r = 0; r < R; ++r) acc[r] += offsets[r];
+  }
+  for (int r = 0; r < R; ++r) out[r] = acc[r];
+}
+
+bool better(const ScoredItem& a, const ScoredItem& b) {
+  return a.score > b.score || (a.score == b.score && a.item < b.item);
+}
+
+// A user's running top-k. Items arrive in ascending index order, so a candidate equal to the
+// current k-th score is never better (the ranking rule breaks ties by lower index).
+struct TopKState {
+  std::vector<ScoredItem> heap;
+  float threshold = kNegInf;
+  std::size_t k = 0;
+
+  void offer(Index item, float s) {
+    auto worseFirst = [](const ScoredItem& a, const ScoredItem& b) { return better(a, b); };
+    if (heap.size() < k) {
+      heap.push_back({item, s});
+      std::push_heap(heap.begin(), heap.end(), worseFirst);
+      if (heap.size() == k) threshold = heap.front().score;
+    } else {
+      std::pop_heap(heap.begin(), heap.end(), worseFirst);
+      heap.back() = {item, s};
+      std::push_heap(heap.begin(), heap.end(), worseFirst);
+      threshold = heap.front().score;
+    }
+  }
+};
+
+}  // namespace
+
+std::span<const float> FactorModel::userFactors(Index user) const {
+  if (factors_ == 0 || static_cast<std::size_t>(user) * factors_ >= users_.size()) return {};
+  return {users_.data() + static_cast<std::size_t>(user) * factors_, factors_};
+}
+
+std::span<const float> FactorModel::itemFactors(Index item) const {
+  if (factors_ == 0 || static_cast<std::size_t>(item) * factors_ >= items_.size()) return {};
+  return {items_.data() + static_cast<std::size_t>(item) * factors_, factors_};
+}
+
+void FactorModel::setFactors(const FactorMatrix& users, const FactorMatrix& items,
+                             std::vector<float> itemBias, std::vector<float> userOffset) {
+  if (static_cast<std::size_t>(users.rows()) != numUsers() ||
+      static_cast<std::size_t>(items.rows()) != numItems() || users.cols() != items.cols() ||
+      (!itemBias.empty() && itemBias.size() != numItems()) ||
+      (!userOffset.empty() && userOffset.size() != numUsers())) {
+    throw ModelError(type() + ": internal error: factor shapes do not match the data");
+  }
+  factors_ = static_cast<std::size_t>(users.cols());
+  users_.assign(users.data(), users.data() + users.size());
+  items_.assign(items.data(), items.data() + items.size());
+  const std::size_t n = numItems();
+  const std::size_t nPanels = (n + kPanel - 1) / kPanel;
+  panels_.assign(nPanels * kPanel * factors_, 0.0f);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t p = i / kPanel, lane = i % kPanel;
+    float* base = panels_.data() + p * factors_ * kPanel;
+    for (std::size_t j = 0; j < factors_; ++j) base[j * kPanel + lane] = items(i, j);
+  }
+  panelBias_.clear();
+  if (!itemBias.empty()) {
+    panelBias_.assign(nPanels * kPanel, 0.0f);
+    std::copy(itemBias.begin(), itemBias.end(), panelBias_.begin());
+  }
+  itemBias_ = std::move(itemBias);
+  userOffset_ = std::move(userOffset);
+}
+
+void FactorModel::clearFactors() {
+  factors_ = 0;
+  users_.clear();
+  items_.clear();
+  panels_.clear();
+  panelBias_.clear();
+  itemBias_.clear();
+  userOffset_.clear();
+}
+
+void FactorModel::scoreItems(Index user, std::span<const Index> items, std::span<float> out) const {
+  const float* u = users_.data() + static_cast<std::size_t>(user) * factors_;
+  const float off = userOffset(user);
+  for (std::size_t q = 0; q < items.size(); ++q) {
+    const Index i = items[q];
+    const float* base = panels_.data() + (i / kPanel) * factors_ * kPanel + (i % kPanel);
+    float acc = 0.0f;
+    for (std::size_t j = 0; j < factors_; ++j) acc += u[j] * base[j * kPanel];
+    if (!panelBias_.empty()) acc += panelBias_[i];
+    if (!userOffset_.empty()) acc += off;
+    out[q] = acc;
+  }
+}
+
+void FactorModel::scoreAllItems(Index user, std::span<float> out) const {
+  const float* row = users_.data() + static_cast<std::size_t>(user) * factors_;
+  const float off = userOffset(user);
+  const std::size_t n = numItems();
+  const std::size_t nPanels = (n + kPanel - 1) / kPanel;
+  for (std::size_t p = 0; p < nPanels; ++p) {
+    Vec16 s;
+    tileScores<1>(&row, panels_.data() + p * factors_ * kPanel, factors_,
+                  panelBias_.empty() ? nullptr : panelBias_.data() + p * kPanel,
+                  userOffset_.empty() ? nullptr : &off, &s);
+    const std::size_t lanes = std::min(kPanel, n - p * kPanel);
+    for (std::size_t w = 0; w < lanes; ++w) out[p * kPanel + w] = s[w];
+  }
+}
+
+std::vector<std::vector<ScoredItem>> FactorModel::blockedTopK(std::span<const Index> users,
+                                                              std::size_t k, bool excludeSeen,
+                                                              TaskContext* ctx) const {
+  std::vector<std::vector<ScoredItem>> result(users.size());
+  if (k == 0 || users.empty()) return result;
+  const std::size_t n = numItems();
+  const std::size_t f = factors_;
+  const std::size_t nPanels = (n + kPanel - 1) / kPanel;
+  // Item blocks of about 256 KiB of panels stay in L2 while a block of users streams over them.
+  const std::size_t panelBytes = std::max<std::size_t>(f, 1) * kPanel * sizeof(float);
+  const std::size_t itemBlock = std::max<std::size_t>(1, (256u << 10) / panelBytes);
+  constexpr std::size_t kUserBlock = 64;
+  const float* bias = panelBias_.empty() ? nullptr : panelBias_.data();
+  std::atomic<std::size_t> done{0};
+
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, users.size(), kUserBlock),
+                    [&](const tbb::blocked_range<std::size_t>& range) {
+                      std::vector<TopKState> states;
+                      for (std::size_t b = range.begin(); b < range.end(); b += kUserBlock) {
+                        if (ctx != nullptr && ctx->stopRequested()) return;
+                        const std::size_t e = std::min(range.end(), b + kUserBlock);
+                        states.assign(e - b, TopKState{});
+                        for (auto& s : states) {
+                          s.k = k;
+                          s.heap.reserve(k);
+                        }
+                        for (std::size_t pb = 0; pb < nPanels; pb += itemBlock) {
+                          const std::size_t pe = std::min(nPanels, pb + itemBlock);
+                          for (std::size_t t = b; t < e; t += kTile) {
+                            const std::size_t valid = std::min<std::size_t>(kTile, e - t);
+                            const float* rows[kTile];
+                            float offsets[kTile];
+                            for (std::size_t r = 0; r < kTile; ++r) {
+                              const Index u = users[t + std::min(r, valid - 1)];
+                              rows[r] = users_.data() + static_cast<std::size_t>(u) * f;
+                              offsets[r] = userOffset(u);
+                            }
+                            for (std::size_t p = pb; p < pe; ++p) {
+                              Vec16 out[kTile];
+                              tileScores<kTile>(rows, panels_.data() + p * f * kPanel, f,
+                                                bias == nullptr ? nullptr : bias + p * kPanel,
+                                                userOffset_.empty() ? nullptr : offsets, out);
+                              const std::size_t lanes = std::min(kPanel, n - p * kPanel);
+                              for (std::size_t r = 0; r < valid; ++r) {
+                                TopKState& st = states[t - b + r];
+                                for (std::size_t w = 0; w < lanes; ++w) {
+                                  const float s = out[r][w];
+                                  if (!(s > st.threshold)) continue;
+                                  const Index item = static_cast<Index>(p * kPanel + w);
+                                  if (excludeSeen) {
+                                    const auto seen = seenItems(users[t + r]);
+                                    if (std::binary_search(seen.begin(), seen.end(), item))
+                                      continue;
+                                  }
+                                  st.offer(item, s);
+                                }
+                              }
+                            }
+                          }
+                        }
+                        for (std::size_t j = b; j < e; ++j) {
+                          auto& heap = states[j - b].heap;
+                          std::sort(heap.begin(), heap.end(), better);
+                          result[j] = std::move(heap);
+                        }
+                        if (ctx != nullptr) {
+                          const auto d = done.fetch_add(e - b) + (e - b);
+                          ctx->progress(static_cast<double>(d) / static_cast<double>(users.size()),
+                                        "recommending");
+                        }
+                      }
+                    });
+  return result;
+}
+
+std::vector<RecList> FactorModel::recommendBatch(std::span<const Index> users, std::size_t k,
+                                                 bool excludeSeen, TaskContext& ctx) const {
+  if (!isFitted()) throw ModelError(type() + ": the model is not fitted");
+  std::vector<Index> scorable;
+  std::vector<std::size_t> where;
+  std::vector<RecList> out(users.size());
+  for (std::size_t j = 0; j < users.size(); ++j) {
+    if (users[j] >= numUsers()) {
+      throw ModelError(type() + ": user index " + std::to_string(users[j]) + " out of range (" +
+                       std::to_string(numUsers()) + " users)");
+    }
+    if (canScoreUser(users[j])) {
+      scorable.push_back(users[j]);
+      where.push_back(j);
+    } else {
+      out[j] = recommend(users[j], k, excludeSeen);  // popularity fallback, flagged
+    }
+  }
+  auto lists = blockedTopK(scorable, k, excludeSeen, &ctx);
+  ctx.throwIfStopped();
+  for (std::size_t j = 0; j < scorable.size(); ++j) out[where[j]].items = std::move(lists[j]);
+  return out;
+}
+
+std::vector<ScoredItem> FactorModel::similarItems(Index item, std::size_t k) const {
+  if (!isFitted()) throw ModelError(type() + ": the model is not fitted");
+  if (item >= numItems()) {
+    throw ModelError(type() + ": item index " + std::to_string(item) + " out of range (" +
+                     std::to_string(numItems()) + " items)");
+  }
+  const auto& pop = itemPopularity();
+  if (pop[item] == 0.0f) return {};
+  auto norm = [&](Index i) {
+    double s = 0.0;
+    for (float v : itemFactors(i)) s += static_cast<double>(v) * v;
+    return std::sqrt(s);
+  };
+  const auto yi = itemFactors(item);
+  const double ni = norm(item);
+  std::vector<float> sim(numItems(), kNegInf);
+  if (ni == 0.0) return {};
+  for (Index j = 0; j < numItems(); ++j) {
+    if (j == item || pop[j] == 0.0f) continue;
+    const double nj = norm(j);
+    if (nj == 0.0) continue;
+    const auto yj = itemFactors(j);
+    double dot = 0.0;
+    for (std::size_t q = 0; q < factors_; ++q) dot += static_cast<double>(yi[q]) * yj[q];
+    sim[j] = static_cast<float>(dot / (ni * nj));
+  }
+  return topK(sim, k);
+}
+
+double FactorModel::validationNdcg(const Dataset& validation, std::size_t k) const {
+  const Csr rel = validation.userItemMatrix(true);
+  std::vector<Index> users;
+  for (std::size_t u = 0; u < rel.rows && u < numUsers(); ++u) {
+    if (rel.rowSize(u) > 0 && !seenItems(static_cast<Index>(u)).empty()) {
+      users.push_back(static_cast<Index>(u));
+    }
+  }
+  if (users.empty()) return 0.0;
+  const auto lists = blockedTopK(users, k, true, nullptr);
+  double total = 0.0;
+  for (std::size_t j = 0; j < users.size(); ++j) {
+    const auto relevant = rel.rowIndices(users[j]);
+    double dcg = 0.0, idcg = 0.0;
+    for (std::size_t r = 0; r < lists[j].size(); ++r) {
+      if (std::binary_search(relevant.begin(), relevant.end(), lists[j][r].item)) {
+        dcg += 1.0 / std::log2(static_cast<double>(r) + 2.0);
+      }
+    }
+    for (std::size_t r = 0; r < std::min(k, relevant.size()); ++r) {
+      idcg += 1.0 / std::log2(static_cast<double>(r) + 2.0);
+    }
+    total += dcg / idcg;
+  }
+  return total / static_cast<double>(users.size());
+}
+
+void FactorModel::saveFactors(BinaryWriter& out) const {
+  out.put<std::uint64_t>(factors_);
+  out.putVector(users_);
+  out.putVector(items_);
+  out.putVector(itemBias_);
+  out.putVector(userOffset_);
+}
+
+void FactorModel::loadFactors(BinaryReader& in) {
+  const auto f = in.get<std::uint64_t>();
+  in.check(f >= 1 && f <= 100000, "factor count out of range");
+  auto users = in.getVector<float>();
+  auto items = in.getVector<float>();
+  auto itemBias = in.getVector<float>();
+  auto userOffset = in.getVector<float>();
+  in.check(users.size() == numUsers() * f, "user factor matrix has the wrong size");
+  in.check(items.size() == numItems() * f, "item factor matrix has the wrong size");
+  in.check(itemBias.empty() || itemBias.size() == numItems(), "item bias has the wrong length");
+  in.check(userOffset.empty() || userOffset.size() == numUsers(),
+           "user offsets have the wrong length");
+  auto finite = [](const std::vector<float>& v) {
+    return std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); });
+  };
+  in.check(finite(users) && finite(items) && finite(itemBias) && finite(userOffset),
+           "factor state holds non-finite values");
+  const auto fi = static_cast<Eigen::Index>(f);
+  FactorMatrix u =
+      Eigen::Map<const FactorMatrix>(users.data(), static_cast<Eigen::Index>(numUsers()), fi);
+  FactorMatrix v =
+      Eigen::Map<const FactorMatrix>(items.data(), static_cast<Eigen::Index>(numItems()), fi);
+  setFactors(u, v, std::move(itemBias), std::move(userOffset));
+}
+
+std::size_t FactorModel::memoryBytes() const {
+  return Model::memoryBytes() + (users_.size() + items_.size() + panels_.size() +
+                                 panelBias_.size() + itemBias_.size() + userOffset_.size()) *
+                                    sizeof(float);
+}
+
+namespace factor {
+
+namespace {
+std::uint64_t splitmix(std::uint64_t& x) noexcept {
+  std::uint64_t z = (x += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+inline std::uint64_t rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
+}  // namespace
+
+Rng::Rng(std::uint64_t seed) {
+  for (auto& s : s_) s = splitmix(seed);
+}
+
+std::uint64_t Rng::next() noexcept {
+  const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
+  const std::uint64_t t = s_[1] << 17;
+  s_[2] ^= s_[0];
+  s_[3] ^= s_[1];
+  s_[1] ^= s_[2];
+  s_[0] ^= s_[3];
+  s_[2] ^= t;
+  s_[3] = rotl(s_[3], 45);
+  return result;
+}
+
+double Rng::normal() noexcept {
+  if (hasSpare_) {
+    hasSpare_ = false;
+    return spare_;
+  }
+  double u1 = uniform();
+  while (u1 <= 0.0) u1 = uniform();
+  const double u2 = uniform();
+  const double r = std::sqrt(-2.0 * std::log(u1));
+  const double a = 2.0 * 3.14159265358979323846 * u2;
+  spare_ = r * std::sin(a);
+  hasSpare_ = true;
+  return r * std::cos(a);
+}
+
+std::uint64_t mixSeed(std::uint64_t seed, std::uint64_t a, std::uint64_t b,
+                      std::uint64_t c) noexcept {
+  std::uint64_t x = seed;
+  std::uint64_t h = splitmix(x);
+  x = h ^ a;
+  h = splitmix(x);
+  x = h ^ b;
+  h = splitmix(x);
+  x = h ^ c;
+  return splitmix(x);
+}
+
+void randomNormal(FactorMatrix& m, double scale, std::uint64_t seed) {
+  Rng rng(seed);
+  for (Eigen::Index r = 0; r < m.rows(); ++r) {
+    for (Eigen::Index c = 0; c < m.cols(); ++c) {
+      m(r, c) = static_cast<float>(scale * rng.normal());
+    }
+  }
+}
+
+int effectiveThreads(int threads) {
+  return threads > 0 ? threads : std::max(1, tbb::this_task_arena::max_concurrency());
+}
+
+void runInArena(int threads, const std::function<void()>& fn) {
+  if (threads <= 0) {
+    fn();
+    return;
+  }
+  tbb::task_arena arena(threads);
+  arena.execute(fn);
+}
+
+Strata::Strata(std::span<const std::uint64_t> userOffsets, std::span<const Index> itemOf,
+               std::size_t numItems, int blocks)
+    : offsets_(userOffsets), itemOf_(itemOf), numItems_(numItems), blocks_(std::max(1, blocks)) {
+  itemBlock_.assign(numItems_, 0);
+  blockItems_.resize(blocks_);
+  shuffle(0);
+}
+
+void Strata::shuffle(std::uint64_t seed) {
+  const auto t = static_cast<std::size_t>(blocks_);
+  std::vector<Index> perm(numItems_);
+  std::iota(perm.begin(), perm.end(), Index{0});
+  if (t > 1) {
+    Rng rng(seed);
+    for (std::size_t i = perm.size(); i > 1; --i) std::swap(perm[i - 1], perm[rng.below(i)]);
+  }
+  for (auto& b : blockItems_) b.clear();
+  for (std::size_t j = 0; j < perm.size(); ++j) itemBlock_[perm[j]] = static_cast<int>(j % t);
+  for (std::size_t i = 0; i < numItems_; ++i) {
+    blockItems_[itemBlock_[i]].push_back(static_cast<Index>(i));
+  }
+  cellStart_.assign(t * t + 1, 0);
+  const std::size_t users = offsets_.size() - 1;
+  for (std::size_t u = 0; u < users; ++u) {
+    for (auto k = offsets_[u]; k < offsets_[u + 1]; ++k) {
+      ++cellStart_[(u % t) * t + itemBlock_[itemOf_[k]] + 1];
+    }
+  }
+  for (std::size_t c = 0; c < t * t; ++c) cellStart_[c + 1] += cellStart_[c];
+  cells_.resize(cellStart_.back());
+  std::vector<std::uint64_t> fill(cellStart_.begin(), cellStart_.end() - 1);
+  for (std::size_t u = 0; u < users; ++u) {
+    for (auto k = offsets_[u]; k < offsets_[u + 1]; ++k) {
+      cells_[fill[(u % t) * t + itemBlock_[itemOf_[k]]]++] = k;
+    }
+  }
+}
+
+std::span<const std::uint64_t> Strata::cell(int userBlock, int itemBlock) const {
+  const std::size_t c = static_cast<std::size_t>(userBlock) * blocks_ + itemBlock;
+  return {cells_.data() + cellStart_[c], cellStart_[c + 1] - cellStart_[c]};
+}
+
+std::span<const Index> Strata::itemsOf(int itemBlock) const { return blockItems_[itemBlock]; }
+
+}  // namespace factor
+
+}  // namespace rwb

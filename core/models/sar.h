@@ -1,0 +1,68 @@
+#pragma once
+/// \file
+/// SAR, Microsoft's Simple Algorithm for Recommendation, computed exactly as the reference
+/// implementation (Microsoft Recommenders, recommenders/models/sar/sar_singlenode.py and
+/// recommenders/utils/python_utils.py) computes it. Formulas and deviations: docs/models-item.md.
+
+#include "core/models/item_similarity.h"
+#include "core/models/model.h"
+#include "core/models/registry.h"
+
+namespace rwb {
+
+/// SAR.
+///
+/// Affinity: a_ui = sum over u's training events on i of value * d(t), with
+/// d(t) = min(1, 0.5^((t_now - t) / half_life)) when time_decay is on (t_now = time_now, or the
+/// latest training timestamp when time_now = 0; events without a timestamp get d = 1), else
+/// d = 1.
+/// Co-occurrence: c_ij = number of users with both i and j (binary), entries below `threshold`
+/// dropped (the diagonal d_i = c_ii included).
+/// Similarity s_ij from c: cooccurrence c_ij; jaccard c_ij / (c_ii + c_jj - c_ij); lift
+/// c_ij / (c_ii c_jj); cosine c_ij / sqrt(c_ii c_jj); inclusion_index c_ij / min(c_ii, c_jj);
+/// mutual_information log2(n * lift_ij); lexicographers_mi c_ij * log2(n * lift_ij), where n is
+/// the number of items with training data (the reference's matrix size).
+/// Score: score(u, j) = sum_i a_ui s_ij, accumulated in double over i ascending (the order of the
+/// reference's sparse product). Items without training interactions score -infinity, as the
+/// reference does not know them. recommend() then removes seen items.
+///
+/// Thread safety: const members may be called concurrently after fit.
+class Sar final : public Model {
+ public:
+  explicit Sar(Params params) : Model(std::move(params)) {}
+  static ModelInfo info();
+  std::string type() const override { return "sar"; }
+  std::size_t memoryBytes() const override;
+  /// The k items with the largest learned weight from `item` (its row of the item-item
+  /// matrix, itself excluded; ties by index). Throws ModelError when unfitted or out of range.
+  std::vector<ScoredItem> similarItems(Index item, std::size_t k) const override;
+
+  /// The fitted item-item similarity (rows = source items), for inspection and tests.
+  const ItemMatrix<double>& similarity() const noexcept { return similarity_; }
+  /// The user's affinities, aligned with seenItems(user).
+  std::span<const double> affinities(Index user) const;
+
+ protected:
+  void fitModel(const TrainingData& data, TaskContext& ctx) override;
+  void scoreItems(Index user, std::span<const Index> items, std::span<float> out) const override;
+  void scoreAllItems(Index user, std::span<float> out) const override;
+  void saveState(BinaryWriter& out) const override;
+  void loadModelState(BinaryReader& in) override;
+
+ private:
+  void scoreDense(Index user, std::vector<double>& acc) const;
+  void buildDenseView();
+
+  /// Dense copies of the fullest similarity rows (at least 1/8 filled, fullest first, at most
+  /// 64 MB in all): scoring adds them as vectorised rows, with the same sums as the sparse path
+  /// (adding exact zeros changes no double). denseRow_[i] is the row's slot or -1.
+  std::vector<double> dense_;
+  std::vector<std::int64_t> denseRow_;
+  std::vector<Index> untrained_;  ///< items without training interactions (score -infinity)
+
+  std::vector<std::uint64_t> affinityOffsets_;  ///< per user, into affinity_ (= seen offsets)
+  std::vector<double> affinity_;
+  ItemMatrix<double> similarity_;
+};
+
+}  // namespace rwb

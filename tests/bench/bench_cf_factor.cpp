@@ -1,0 +1,368 @@
+// bench_cf_factor: speed, memory and quality of the factor models (iALS, BPR-MF, biased MF) and
+// of the blocked factor top-k. Run by hand from the repository root (Release build):
+//
+//   ./build/tests/bench/bench_cf_factor recsplit [model] [json-params]   quality + fit time
+//   ./build/tests/bench/bench_cf_factor tune <model>      search on a validation split of train
+//   ./build/tests/bench/bench_cf_factor ials-synthetic    per-iteration time, 10M interactions
+//   ./build/tests/bench/bench_cf_factor bpr-throughput    sampled updates per second
+//   ./build/tests/bench/bench_cf_factor topk              top-10 for 100k users x 20k items
+//
+// Every mode runs with 2 threads (RWB_THREADS overrides) and prints its peak memory (VmHWM).
+// Figures and the tuning record are in docs/models-factor.md.
+
+#include <tbb/global_control.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/data/delimited_loader.h"
+#include "core/models/biased_mf.h"
+#include "core/models/factor_model.h"
+#include "core/models/registry.h"
+#include "core/util/error.h"
+
+using namespace rwb;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+int threadCount() {
+  const char* t = std::getenv("RWB_THREADS");
+  return t != nullptr ? std::atoi(t) : 2;
+}
+
+// CPU seconds of the whole process (all threads): with T threads, the uncontended wall time is
+// about cpu / T. The bench machine is shared, so both figures are printed.
+double cpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+double seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+std::string peakMemory() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return line.substr(6);
+  }
+  return " unknown";
+}
+
+struct Split {
+  Dataset train;
+  Dataset test;
+};
+
+Split loadRecsplit() {
+  const std::string dir = "../shared/data/ml-100k-recsplit/";
+  TaskContext ctx;
+  DelimitedOptions opt;
+  opt.delimiter = '\t';
+  opt.header = HeaderMode::kNo;
+  Split s;
+  s.train = loadDelimited(dir + "train.tsv", opt, ctx).dataset;
+  s.test = loadDelimited(dir + "test.tsv", opt, ctx, &s.train).dataset;
+  return s;
+}
+
+// Per-item stratified split of a training set (like the recsplit itself): for each item, a
+// seeded random `ratio` of its rows stay in train, the rest go to validation.
+Split carveValidation(const Dataset& train, double ratio, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> uni(0.0, 1.0);
+  const auto& log = train.interactions;
+  std::vector<std::pair<double, std::uint32_t>> draw(log.size());
+  for (std::uint32_t r = 0; r < log.size(); ++r) draw[r] = {uni(rng), r};
+  std::vector<std::vector<std::pair<double, std::uint32_t>>> byItem(train.numItems());
+  for (auto& d : draw) byItem[log.item[d.second]].push_back(d);
+  std::vector<std::uint32_t> tr, va;
+  for (auto& rows : byItem) {
+    std::sort(rows.begin(), rows.end());
+    const auto keep = static_cast<std::size_t>(std::llround(ratio * rows.size()));
+    for (std::size_t k = 0; k < rows.size(); ++k) (k < keep ? tr : va).push_back(rows[k].second);
+  }
+  std::sort(tr.begin(), tr.end());
+  std::sort(va.begin(), va.end());
+  return {train.withRows(tr), train.withRows(va)};
+}
+
+// TEMPORARY until core/eval lands on main: nDCG@k, MAP@k (Recommenders' map_at_k), P@k, R@k
+// with binary relevance over the test users that have training data.
+struct RankMetrics {
+  double ndcg = 0, map = 0, precision = 0, recall = 0;
+};
+
+RankMetrics rankMetrics(const Model& model, const Dataset& test, std::size_t k) {
+  const Csr rel = test.userItemMatrix(true);
+  std::vector<Index> users;
+  for (std::size_t u = 0; u < rel.rows && u < model.numUsers(); ++u) {
+    if (rel.rowSize(u) > 0 && model.canScoreUser(static_cast<Index>(u))) {
+      users.push_back(static_cast<Index>(u));
+    }
+  }
+  TaskContext ctx;
+  const auto lists = model.recommendBatch(users, k, true, ctx);
+  RankMetrics m;
+  for (std::size_t j = 0; j < users.size(); ++j) {
+    const auto r = rel.rowIndices(users[j]);
+    double dcg = 0, idcg = 0, hits = 0, ap = 0;
+    for (std::size_t p = 0; p < lists[j].items.size(); ++p) {
+      if (std::binary_search(r.begin(), r.end(), lists[j].items[p].item)) {
+        dcg += 1.0 / std::log2(p + 2.0);
+        hits += 1;
+        ap += hits / static_cast<double>(p + 1);
+      }
+    }
+    for (std::size_t p = 0; p < std::min(k, r.size()); ++p) idcg += 1.0 / std::log2(p + 2.0);
+    m.ndcg += dcg / idcg;
+    m.map += ap / static_cast<double>(std::min(k, r.size()));
+    m.precision += hits / static_cast<double>(k);
+    m.recall += hits / static_cast<double>(r.size());
+  }
+  const double n = static_cast<double>(users.size());
+  m.ndcg /= n;
+  m.map /= n;
+  m.precision /= n;
+  m.recall /= n;
+  return m;
+}
+
+struct FitOutcome {
+  std::unique_ptr<Model> model;
+  double fitSeconds = 0;
+  double cpuSeconds = 0;
+};
+
+FitOutcome fit(const std::string& name, const Params& params, const Dataset& train,
+               const Dataset* validation = nullptr, bool verbose = false) {
+  FitOutcome out;
+  out.model = createModel(name, params);
+  TaskContext ctx;
+  if (verbose) {
+    ctx.setEpochCallback([](int epoch, const EpochMetrics& m) {
+      std::printf("  epoch %3d", epoch);
+      for (const auto& [k, v] : m) std::printf("  %s %.5f", k.c_str(), v);
+      std::printf("\n");
+      return false;
+    });
+  }
+  const auto t0 = Clock::now();
+  const double c0 = cpuSeconds();
+  out.model->fit({train, validation, 42, threadCount()}, ctx);
+  out.fitSeconds = seconds(t0, Clock::now());
+  out.cpuSeconds = cpuSeconds() - c0;
+  return out;
+}
+
+int recsplit(int argc, char** argv) {
+  const Split s = loadRecsplit();
+  std::vector<std::string> names = {"ials", "bpr", "biased_mf"};
+  if (argc > 2) names = {argv[2]};
+  const Params params = argc > 3 ? nlohmann::json::parse(argv[3]) : Params::object();
+  for (const auto& name : names) {
+    // Best of three fits for the time (the machine is shared); quality from the last.
+    double best = 1e9, bestCpu = 1e9;
+    FitOutcome f;
+    for (int rep = 0; rep < 3; ++rep) {
+      f = fit(name, params, s.train, nullptr, std::getenv("RWB_VERBOSE") != nullptr && rep == 0);
+      best = std::min(best, f.fitSeconds);
+      bestCpu = std::min(bestCpu, f.cpuSeconds);
+    }
+    const auto m = rankMetrics(*f.model, s.test, 10);
+    std::printf(
+        "%-10s fit %.3f s wall, %.3f s cpu  nDCG@10 %.4f  MAP@10 %.4f  P@10 %.4f  R@10 %.4f",
+        name.c_str(), best, bestCpu, m.ndcg, m.map, m.precision, m.recall);
+    if (auto* mf = dynamic_cast<const BiasedMf*>(f.model.get())) {
+      const auto r = mf->evaluateRatings(s.test);
+      std::printf("  RMSE %.4f  MAE %.4f  R2 %.4f", r.rmse, r.mae, r.r2);
+    }
+    std::printf("\n  params %s\n", f.model->params().dump().c_str());
+  }
+  std::printf("peak memory:%s\n", peakMemory().c_str());
+  return 0;
+}
+
+// Grid search on a validation split carved from train (never the test split).
+int tune(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: bench_cf_factor tune <ials|bpr|biased_mf>\n");
+    return 2;
+  }
+  const std::string name = argv[2];
+  const Split s = loadRecsplit();
+  const Split v = carveValidation(s.train, 0.8, 7);
+  std::vector<Params> grid;
+  if (name == "ials") {
+    for (double reg : {1.0, 3.0, 10.0, 30.0, 100.0})
+      for (double alpha : {1.0, 3.0, 10.0, 30.0})
+        for (const char* t : {"binary", "raw"})
+          for (int it : {15})
+            grid.push_back({{"regularization", reg},
+                            {"alpha", alpha},
+                            {"value_transform", t},
+                            {"iterations", it}});
+  } else if (name == "bpr") {
+    for (double lr : {0.02, 0.05, 0.1})
+      for (double reg : {0.001, 0.005, 0.02})
+        for (int ep : {50, 100})
+          grid.push_back({{"learning_rate", lr}, {"regularization", reg}, {"epochs", ep}});
+  } else if (name == "biased_mf") {
+    for (double lr : {0.005, 0.01})
+      for (double reg : {0.02, 0.05, 0.1})
+        for (int ep : {20, 40, 80})
+          grid.push_back({{"learning_rate", lr}, {"regularization", reg}, {"epochs", ep}});
+  } else {
+    std::fprintf(stderr, "unknown model %s\n", name.c_str());
+    return 2;
+  }
+  if (argc > 3) {
+    // An explicit grid: one parameter object or an array of them.
+    const auto j = nlohmann::json::parse(argv[3]);
+    grid.clear();
+    if (j.is_array()) {
+      for (const auto& e : j) grid.push_back(e);
+    } else {
+      grid.push_back(j);
+    }
+  }
+  for (const auto& p : grid) {
+    auto f = fit(name, p, v.train);
+    if (auto* mf = dynamic_cast<const BiasedMf*>(f.model.get())) {
+      std::printf("valid RMSE %.4f  %s\n", mf->evaluateRatings(v.test).rmse, p.dump().c_str());
+    } else {
+      std::printf("valid nDCG@10 %.4f  %s\n", rankMetrics(*f.model, v.test, 10).ndcg,
+                  p.dump().c_str());
+    }
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
+// 100k users x 20k items with Zipf-like item popularity (exponent 0.8 by rank), about 100
+// interactions per user on average (geometric-ish spread), ids as decimal strings.
+Dataset syntheticInteractions(std::size_t users, std::size_t items, std::size_t total,
+                              std::uint64_t seed) {
+  Dataset d;
+  d.name = "synthetic";
+  for (std::size_t u = 0; u < users; ++u) d.users.intern(std::to_string(u));
+  for (std::size_t i = 0; i < items; ++i) d.items.intern(std::to_string(i));
+  std::vector<double> cum(items);
+  double acc = 0;
+  for (std::size_t i = 0; i < items; ++i) cum[i] = acc += 1.0 / std::pow(i + 1.0, 0.8);
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> uni(0.0, 1.0);
+  d.interactions.reserve(total);
+  const std::size_t per = total / users;
+  std::vector<Index> mine;
+  for (std::size_t u = 0; u < users; ++u) {
+    mine.clear();
+    while (mine.size() < per) {
+      const double r = uni(rng) * acc;
+      mine.push_back(static_cast<Index>(std::lower_bound(cum.begin(), cum.end(), r) - cum.begin()));
+      if (mine.size() == per) {
+        std::sort(mine.begin(), mine.end());
+        mine.erase(std::unique(mine.begin(), mine.end()), mine.end());
+      }
+    }
+    for (auto i : mine) d.interactions.push(static_cast<Index>(u), i, 1.0f, 0);
+  }
+  return d;
+}
+
+int ialsSynthetic() {
+  const auto t0 = Clock::now();
+  const Dataset d = syntheticInteractions(100000, 20000, 10000000, 1);
+  std::printf("synthetic: %zu users, %zu items, %zu interactions (built in %.1f s)\n", d.numUsers(),
+              d.numItems(), d.numInteractions(), seconds(t0, Clock::now()));
+  auto model = createModel("ials", {{"factors", 64}, {"iterations", 3}});
+  TaskContext ctx;
+  std::vector<double> stamps;
+  auto last = Clock::now();
+  ctx.setEpochCallback([&](int, const EpochMetrics&) {
+    const auto now = Clock::now();
+    stamps.push_back(seconds(last, now));
+    last = now;
+    return false;
+  });
+  last = Clock::now();
+  model->fit({d, nullptr, 42, threadCount()}, ctx);
+  std::printf("ials 64 factors, %d threads: per iteration (incl. loss):", threadCount());
+  for (double s : stamps) std::printf(" %.3f s", s);
+  std::printf("\n");
+  std::printf("peak memory:%s\n", peakMemory().c_str());
+  return 0;
+}
+
+int bprThroughput() {
+  const Dataset d = syntheticInteractions(100000, 20000, 2000000, 2);
+  for (const char* sampling : {"uniform", "popularity"}) {
+    auto model =
+        createModel("bpr", {{"factors", 64}, {"epochs", 3}, {"negative_sampling", sampling}});
+    TaskContext ctx;
+    const auto t0 = Clock::now();
+    model->fit({d, nullptr, 42, threadCount()}, ctx);
+    const double s = seconds(t0, Clock::now());
+    std::printf(
+        "bpr 64 factors, %s sampling, %d threads: %.2f M updates/s (%zu updates in "
+        "%.2f s, incl. setup)\n",
+        sampling, threadCount(), 3.0 * d.numInteractions() / s / 1e6, 3 * d.numInteractions(), s);
+  }
+  std::printf("peak memory:%s\n", peakMemory().c_str());
+  return 0;
+}
+
+int topk() {
+  // A 64-factor model fitted by one quick iALS epoch on 100k x 20k synthetic data, then top-10
+  // for every user with seen items excluded.
+  const Dataset d = syntheticInteractions(100000, 20000, 2000000, 3);
+  auto model = createModel("ials", {{"factors", 64}, {"iterations", 1}});
+  TaskContext ctx;
+  model->fit({d, nullptr, 42, threadCount()}, ctx);
+  std::vector<Index> users(d.numUsers());
+  for (std::size_t u = 0; u < users.size(); ++u) users[u] = static_cast<Index>(u);
+  double best = 1e9;
+  for (int rep = 0; rep < 3; ++rep) {
+    const auto t0 = Clock::now();
+    const auto lists = model->recommendBatch(users, 10, true, ctx);
+    best = std::min(best, seconds(t0, Clock::now()));
+    if (lists.size() != users.size() || lists[0].items.size() != 10) return 1;
+  }
+  std::printf("top-10, 100000 users x 20000 items, 64 factors, %d threads: %.2f s = %.0f users/s\n",
+              threadCount(), best, users.size() / best);
+  std::printf("model memory %.1f MB, peak memory:%s\n", model->memoryBytes() / 1e6,
+              peakMemory().c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string mode = argc > 1 ? argv[1] : "recsplit";
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threadCount());
+  try {
+    if (mode == "recsplit") return recsplit(argc, argv);
+    if (mode == "tune") return tune(argc, argv);
+    if (mode == "ials-synthetic") return ialsSynthetic();
+    if (mode == "bpr-throughput") return bprThroughput();
+    if (mode == "topk") return topk();
+    std::fprintf(stderr, "unknown mode %s\n", mode.c_str());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+}

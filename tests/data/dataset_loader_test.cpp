@@ -1,0 +1,181 @@
+#include "core/data/dataset_loader.h"
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <filesystem>
+
+#include "core/data/dataset_summary.h"
+#include "core/util/error.h"
+#include "test_support.h"
+
+using namespace rwb;
+
+namespace {
+
+std::string fixture(const std::string& name) {
+  return (test::sourceDir() / "tests" / "data" / "fixtures" / name).string();
+}
+
+const AttributeColumn& column(const AttributeTable& t, const std::string& name) {
+  const auto* c = t.find(name);
+  REQUIRE(c != nullptr);
+  return *c;
+}
+
+std::string itemAttr(const Dataset& d, const std::string& item, const std::string& col) {
+  const auto idx = d.items.find(item);
+  REQUIRE(idx.has_value());
+  return column(d.itemAttributes, col).display(*idx);
+}
+
+void checkAccount(const LoadResult& r) {
+  for (const auto& t : r.tables) REQUIRE(t.rowsLoaded + t.rowsSkipped == t.rowsRead);
+}
+
+}  // namespace
+
+TEST_CASE("Format detection from the path", "[data][loader]") {
+  CHECK(detectDataFormat(fixture("ml-1m")) == DataFormat::kMovieLens1M);
+  CHECK(detectDataFormat(fixture("ml-latest")) == DataFormat::kMovieLensLatest);
+  CHECK(detectDataFormat(fixture("recworkbench")) == DataFormat::kRecWorkbench);
+  CHECK(detectDataFormat(fixture("recworkbench/interactions.csv")) == DataFormat::kDelimited);
+  CHECK_THROWS_AS(detectDataFormat(fixture("no-such-thing")), IoError);
+  CHECK_THROWS_AS(detectDataFormat(fixture("")), IoError);  // a folder with no known layout
+  DataFormat f;
+  CHECK(parseDataFormat("ML-1M", f));
+  CHECK(f == DataFormat::kMovieLens1M);
+  CHECK_FALSE(parseDataFormat("excel", f));
+}
+
+TEST_CASE("MovieLens 1M layout: ratings, Latin-1 titles, years, genres, demographics",
+          "[data][loader][movielens]") {
+  TaskContext ctx;
+  const auto r = loadDataset(fixture("ml-1m"), {}, ctx);
+  const auto& d = r.dataset;
+  CHECK(d.name == "ml-1m");
+  CHECK(d.numInteractions() == 5);
+  CHECK(d.numUsers() == 3);
+  CHECK(d.numItems() == 4);  // movie 4 has no ratings: kept as a cold-start item
+  CHECK(itemAttr(d, "1", "title") == "Toy Story (1995)");
+  CHECK(itemAttr(d, "3", "title") == "Caf\xC3\xA9 au lait (1993)");
+  CHECK(itemAttr(d, "2", "year") == "1995");
+  CHECK(itemAttr(d, "1", "genres") == "Animation|Children's|Comedy");
+  CHECK(itemAttr(d, "4", "genres") == "Drama");
+  CHECK(column(d.itemAttributes, "genres").type == ColumnType::kMultiCategorical);
+  const auto& occ = column(d.userAttributes, "occupation");
+  CHECK(occ.display(*d.users.find("1")) == "K-12 student");
+  CHECK(column(d.userAttributes, "gender").display(*d.users.find("2")) == "M");
+  CHECK(column(d.userAttributes, "age").numeric[*d.users.find("2")] == Approx(56));
+  CHECK(r.tables.size() == 3);
+  checkAccount(r);
+}
+
+TEST_CASE("MovieLens latest layout: quoted titles, year from title, tags",
+          "[data][loader][movielens]") {
+  TaskContext ctx;
+  const auto r = loadDataset(fixture("ml-latest"), {}, ctx);
+  const auto& d = r.dataset;
+  CHECK(d.numInteractions() == 4);
+  CHECK(d.numItems() == 4);
+  CHECK(d.interactions.value[1] == Approx(4.5));
+  CHECK(itemAttr(d, "2", "title") == "American President, The (1995)");
+  CHECK(itemAttr(d, "3", "year").empty());    // "Babylon 5" has no year
+  CHECK(itemAttr(d, "3", "genres").empty());  // "(no genres listed)"
+  CHECK(itemAttr(d, "4", "year") == "2007");
+  CHECK(itemAttr(d, "4", "title") == "Tag \"Only\" Movie (2007-2010)");
+  CHECK(itemAttr(d, "1", "tags") == "pixar|fun");
+  CHECK(itemAttr(d, "4", "tags") == "quotes, and commas");
+  checkAccount(r);
+}
+
+TEST_CASE("MovieLens 100K from the reference data", "[data][loader][movielens]") {
+  RWB_REQUIRE_SHARED_DATA(shared);
+  TaskContext ctx;
+  const auto r = loadDataset((shared / "ml-100k").string(), {}, ctx);
+  const auto& d = r.dataset;
+  CHECK(d.numInteractions() == 100000);
+  CHECK(d.numUsers() == 943);
+  CHECK(d.numItems() == 1682);
+  CHECK(r.rowsSkipped() == 0);
+  CHECK(r.duplicatePairs == 0);
+  CHECK(itemAttr(d, "1", "title") == "Toy Story (1995)");
+  CHECK(itemAttr(d, "1", "year") == "1995");
+  CHECK(itemAttr(d, "1", "genres") == "Animation|Children's|Comedy");
+  CHECK(column(d.userAttributes, "occupation").display(*d.users.find("1")) == "technician");
+  CHECK(column(d.userAttributes, "zip").display(*d.users.find("1")) == "85711");
+  // u.item is Latin-1: every title must now be valid UTF-8 with the accents kept.
+  bool accented = false;
+  for (const auto& t : column(d.itemAttributes, "title").text) {
+    accented = accented || t.find("\xC3") != std::string::npos;
+  }
+  CHECK(accented);
+  const auto s = summarizeDataset(d);
+  CHECK(s.perUser.min == Approx(20));
+  CHECK(s.perUser.max == Approx(737));
+  CHECK(s.valueHistogram.size() == 5);
+  CHECK(s.valueHistogram[3].count == 34174);  // rating 4
+}
+
+TEST_CASE("RecWorkbench folder: interactions with events plus typed attributes", "[data][loader]") {
+  TaskContext ctx;
+  const auto r = loadDataset(fixture("recworkbench"), {}, ctx);
+  const auto& d = r.dataset;
+  CHECK(d.numInteractions() == 4);
+  CHECK(d.interactions.eventNames == std::vector<std::string>{"view", "click", "purchase"});
+  CHECK(d.numItems() == 4);  // p4 only in items.csv: cold-start item
+  CHECK(d.numUsers() == 4);  // u4 only in users.csv
+  CHECK(column(d.itemAttributes, "category").type == ColumnType::kCategorical);
+  CHECK(column(d.itemAttributes, "price").type == ColumnType::kNumeric);
+  CHECK(column(d.itemAttributes, "tags").type == ColumnType::kMultiCategorical);
+  CHECK(column(d.itemAttributes, "description").type == ColumnType::kText);
+  CHECK(std::isnan(column(d.itemAttributes, "price").numeric[*d.items.find("p3")]));
+  CHECK(itemAttr(d, "p4", "price") == "25.5");
+  CHECK(column(d.userAttributes, "age_band").type == ColumnType::kCategorical);
+  CHECK(column(d.userAttributes, "region").display(*d.users.find("u4")) == "north");
+  CHECK(column(d.userAttributes, "region").display(*d.users.find("u3")).empty());
+  for (const auto& c : d.itemAttributes.columns) CHECK(c.rows() == d.numItems());
+  for (const auto& c : d.userAttributes.columns) CHECK(c.rows() == d.numUsers());
+  const auto s = summarizeDataset(d);
+  CHECK(s.itemsWithoutInteractions == 1);
+  CHECK(s.eventCounts.size() == 3);
+  checkAccount(r);
+}
+
+TEST_CASE("Delimited file with separate attribute files", "[data][loader]") {
+  DatasetOptions o;
+  o.itemsPath = fixture("recworkbench/items.csv");
+  o.itemAttributes.types["price"] = ColumnType::kText;  // explicit type wins over inference
+  TaskContext ctx;
+  const auto r = loadDataset(fixture("recworkbench/interactions.csv"), o, ctx);
+  CHECK(column(r.dataset.itemAttributes, "price").type == ColumnType::kText);
+  CHECK(r.dataset.userAttributes.empty());
+}
+
+TEST_CASE("Attribute type inference", "[data][attributes]") {
+  const std::vector<std::string> nums{"1", "2.5", "", "-3"};
+  CHECK(inferColumnType(nums) == ColumnType::kNumeric);
+  const std::vector<std::string> zips{"02134", "90210", "10001"};
+  CHECK(inferColumnType(zips) == ColumnType::kCategorical);
+  const std::vector<std::string> multi{"a|b", "c", "a"};
+  CHECK(inferColumnType(multi) == ColumnType::kMultiCategorical);
+  const std::vector<std::string> titles{"The Big Lebowski (1998)", "Heat (1995)", "Fargo (1996)"};
+  CHECK(inferColumnType(titles) == ColumnType::kText);
+  const std::vector<std::string> brands{"acme", "bolt", "acme", "carry", "bolt"};
+  CHECK(inferColumnType(brands) == ColumnType::kCategorical);
+  const std::vector<std::string> empty{"", ""};
+  CHECK(inferColumnType(empty) == ColumnType::kCategorical);
+}
+
+TEST_CASE("Attribute files: bad rows follow the strict / lenient policy", "[data][attributes]") {
+  test::TempDir dir;
+  test::writeFile(dir / "interactions.csv", "user_id,item_id\nu1,p1\n");
+  test::writeFile(dir / "items.csv", "item_id,color\np1,red\n,blue\np2\np3,green\n");
+  TaskContext ctx;
+  CHECK_THROWS_AS(loadDataset(dir.path().string(), {}, ctx), ParseError);
+  DatasetOptions o;
+  o.interactions.strict = false;
+  const auto r = loadDataset(dir.path().string(), o, ctx);
+  CHECK(r.rowsSkipped() == 2);
+  CHECK(r.dataset.numItems() == 2);  // p1 and p3
+  checkAccount(r);
+}

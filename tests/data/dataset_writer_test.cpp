@@ -1,0 +1,99 @@
+#include "core/data/dataset_writer.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "core/util/error.h"
+#include "test_support.h"
+
+using namespace rwb;
+
+namespace {
+std::string readAll(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+}  // namespace
+
+TEST_CASE("csvField quotes per RFC 4180 only where needed", "[data][writer]") {
+  CHECK(csvField("plain") == "plain");
+  CHECK(csvField("") == "");
+  CHECK(csvField("a,b") == "\"a,b\"");
+  CHECK(csvField("say \"hi\"") == "\"say \"\"hi\"\"\"");
+  CHECK(csvField("two\nlines") == "\"two\nlines\"");
+  CHECK(csvField(" padded") == "\" padded\"");
+  CHECK(csvField("a\tb") == "a\tb");
+  CHECK(csvField("a\tb", '\t') == "\"a\tb\"");
+}
+
+TEST_CASE("formatValue writes the shortest round-trip form", "[data][writer]") {
+  CHECK(formatValue(4.0f) == "4");
+  CHECK(formatValue(2.5f) == "2.5");
+  CHECK(formatValue(0.1f) == "0.1");
+  CHECK(formatValue(-3.0f) == "-3");
+}
+
+TEST_CASE("writeDatasetFolder writes the RecWorkbench layout with ids as read", "[data][writer]") {
+  Dataset d;
+  d.interactions.eventNames = {"view", "purchase"};
+  d.interactions.push(d.users.intern("007"), d.items.intern("sku,1"), 1.0f, 1700000000, 0);
+  d.interactions.push(d.users.intern("b"), d.items.intern("x"), 5.0f, kNoTimestamp, 1);
+  d.items.intern("never-seen");
+  AttributeColumn cat;
+  cat.name = "category";
+  cat.type = ColumnType::kCategorical;
+  cat.codes = {cat.internCategory("Home & Kitchen"), cat.internCategory("Books"), -1};
+  AttributeColumn desc;
+  desc.name = "description";
+  desc.type = ColumnType::kText;
+  desc.text = {"a \"quoted\" lamp, white", "novel", ""};
+  AttributeColumn price;
+  price.name = "price";
+  price.type = ColumnType::kNumeric;
+  price.numeric = {19.99, 7.5, 3};
+  d.itemAttributes.columns = {cat, price, desc};
+  test::TempDir tmp;
+  TaskContext ctx;
+  const auto w = writeDatasetFolder(d, (tmp / "out").string(), {}, ctx);
+  CHECK(w.files.size() == 2);  // no user attributes -> no users.csv
+  CHECK(w.interactionRows == 2);
+  CHECK(readAll(tmp / "out" / "interactions.csv") ==
+        "user_id,item_id,event,value,timestamp\n"
+        "007,\"sku,1\",view,1,1700000000\n"
+        "b,x,purchase,5,\n");
+  CHECK(readAll(tmp / "out" / "items.csv") ==
+        "item_id,category,price,description\n"
+        "\"sku,1\",Home & Kitchen,19.99,\"a \"\"quoted\"\" lamp, white\"\n"
+        "x,Books,7.5,novel\n"
+        "never-seen,,3,\n");
+  CHECK_FALSE(std::filesystem::exists(tmp / "out" / "users.csv"));
+}
+
+TEST_CASE("writeInteractionsTsv writes u.data style rows and refuses unrepresentable ids",
+          "[data][writer]") {
+  Dataset d;
+  d.interactions.push(d.users.intern("196"), d.items.intern("242"), 3.0f, 881250949);
+  d.interactions.push(d.users.intern("22"), d.items.intern("377"), 1.5f, kNoTimestamp);
+  test::TempDir tmp;
+  TaskContext ctx;
+  writeInteractionsTsv(d, (tmp / "a.tsv").string(), ctx);
+  CHECK(readAll(tmp / "a.tsv") == "196\t242\t3\t881250949\n22\t377\t1.5\t\n");
+  d.items.intern("bad\tid");
+  CHECK_THROWS_AS(writeInteractionsTsv(d, (tmp / "b.tsv").string(), ctx), IoError);
+  CHECK_FALSE(std::filesystem::exists(tmp / "b.tsv"));
+  CHECK_THROWS_AS(writeInteractionsTsv(d, (tmp / "no-such-dir" / "c.tsv").string(), ctx), IoError);
+}
+
+TEST_CASE("a cancelled write leaves no partial file", "[data][writer]") {
+  Dataset d;
+  for (int k = 0; k < 10; ++k) d.interactions.push(d.users.intern("u"), d.items.intern("i"), 1, k);
+  test::TempDir tmp;
+  TaskContext ctx;
+  ctx.requestStop();
+  CHECK_THROWS_AS(writeInteractionsTsv(d, (tmp / "a.tsv").string(), ctx), Cancelled);
+  CHECK_FALSE(std::filesystem::exists(tmp / "a.tsv"));
+  CHECK_THROWS_AS(writeDatasetFolder(d, (tmp / "f").string(), {}, ctx), Cancelled);
+  CHECK_FALSE(std::filesystem::exists(tmp / "f" / "interactions.csv"));
+}

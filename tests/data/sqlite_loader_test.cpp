@@ -1,0 +1,104 @@
+#include <sqlite3.h>
+
+#include <catch2/catch.hpp>
+
+#include "core/data/dataset_loader.h"
+#include "core/util/error.h"
+#include "test_support.h"
+
+using namespace rwb;
+
+namespace {
+
+void exec(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+  const std::string msg = err ? err : "";
+  sqlite3_free(err);
+  sqlite3_close(db);
+  REQUIRE(rc == SQLITE_OK);
+  INFO(msg);
+}
+
+std::string makeDb(const test::TempDir& dir) {
+  const auto path = (dir / "shop.db").string();
+  exec(path,
+       "CREATE TABLE ratings(uid INTEGER, iid TEXT, stars REAL, ts INTEGER);"
+       "INSERT INTO ratings VALUES (1,'a',5,100),(1,'b',3.5,200),(2,'a',NULL,300),"
+       "(3,'c',4,'2024-01-01');"
+       "CREATE TABLE items(iid TEXT, genre TEXT, price REAL);"
+       "INSERT INTO items VALUES ('a','rock',9.5),('b','jazz',NULL),('z','pop',1);"
+       "CREATE TABLE people(id INTEGER, city TEXT);"
+       "INSERT INTO people VALUES (1,'Oslo'),(2,'Rome');");
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("SQLite: interactions from a table with column mapping", "[data][sqlite]") {
+  test::TempDir dir;
+  const auto path = makeDb(dir);
+  DatasetOptions o;
+  o.table = "ratings";
+  o.interactions.user.name = "uid";
+  o.interactions.item.name = "iid";
+  o.interactions.value.name = "stars";
+  o.interactions.timestamp.name = "ts";
+  TaskContext ctx;
+  CHECK_THROWS_AS(loadDataset(path, o, ctx), ParseError);  // NULL rating, strict
+  try {
+    loadDataset(path, o, ctx);
+  } catch (const ParseError& e) {
+    CHECK(e.line() == 3);
+    CHECK(e.column() == 3);
+  }
+  o.interactions.strict = false;
+  const auto r = loadDataset(path, o, ctx);
+  const auto& d = r.dataset;
+  CHECK(r.rowsRead() >= 4);
+  CHECK(d.numInteractions() == 3);
+  CHECK(d.users.external(0) == "1");
+  CHECK(d.interactions.value[1] == Approx(3.5));
+  CHECK(d.interactions.timestamp[2] == 1704067200);
+  // The "items" table is picked up automatically; "z" has no interactions (cold start).
+  const auto* genre = d.itemAttributes.find("genre");
+  REQUIRE(genre != nullptr);
+  CHECK(genre->display(*d.items.find("a")) == "rock");
+  CHECK(d.items.find("z").has_value());
+  for (const auto& t : r.tables) CHECK(t.rowsLoaded + t.rowsSkipped == t.rowsRead);
+}
+
+TEST_CASE("SQLite: interactions and users from queries", "[data][sqlite]") {
+  test::TempDir dir;
+  const auto path = makeDb(dir);
+  DatasetOptions o;
+  o.query = "SELECT uid AS user_id, iid AS item_id, stars AS rating FROM ratings WHERE stars >= 4";
+  o.usersQuery = "SELECT id AS user_id, city FROM people";
+  TaskContext ctx;
+  const auto r = loadDataset(path, o, ctx);
+  CHECK(r.dataset.numInteractions() == 2);
+  const auto* city = r.dataset.userAttributes.find("city");
+  REQUIRE(city != nullptr);
+  CHECK(city->display(*r.dataset.users.find("2")) == "Rome");
+}
+
+TEST_CASE("SQLite: clear errors for missing tables, bad SQL, non-databases", "[data][sqlite]") {
+  test::TempDir dir;
+  const auto path = makeDb(dir);
+  TaskContext ctx;
+  DatasetOptions o;
+  o.table = "nope";
+  CHECK_THROWS_AS(loadDataset(path, o, ctx), IoError);
+  o.table.clear();
+  o.query = "SELEC oops";
+  CHECK_THROWS_AS(loadDataset(path, o, ctx), IoError);
+  test::writeFile(dir / "fake.db", "this is not a database at all, just text\n");
+  DatasetOptions plain;
+  plain.table = "ratings";
+  CHECK_THROWS_AS(loadDataset((dir / "fake.db").string(), plain, ctx), IoError);
+  DatasetOptions none;  // no interactions/ratings/events table and no table given
+  exec((dir / "other.sqlite").string(), "CREATE TABLE t(x);");
+  CHECK_THROWS_AS(loadDataset((dir / "other.sqlite").string(), none, ctx), IoError);
+}

@@ -1,0 +1,111 @@
+#include "core/models/ials.h"
+
+#include <Eigen/Cholesky>
+#include <cmath>
+
+#include "core/data/delimited_loader.h"
+#include "core/models/registry.h"
+#include "core/util/error.h"
+#include "planted_data.h"
+#include "test_support.h"
+
+using namespace rwb;
+
+namespace {
+std::vector<double> losses(const TaskContext& ctx) {
+  std::vector<double> out;
+  for (const auto& [epoch, metrics] : ctx.history()) out.push_back(metrics.at(0).second);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("ials: loss decreases and both solvers reach the same optimum", "[models][ials]") {
+  const auto p = test::plantedCommunities(60, 40, 8);
+  std::vector<double> final;
+  for (const char* solver : {"cg", "cholesky"}) {
+    INFO(solver);
+    auto m = createModel("ials", {{"factors", 6},
+                                  {"iterations", 12},
+                                  {"solver", solver},
+                                  {"regularization", 0.5},
+                                  {"cg_steps", 6}});
+    TaskContext ctx;
+    m->fit({p.data, nullptr, 3, 2}, ctx);
+    const auto l = losses(ctx);
+    REQUIRE(l.size() == 12);
+    CHECK(l.back() < l.front());
+    for (std::size_t e = 1; e < l.size(); ++e) CHECK(l[e] <= l[e - 1] * 1.001);
+    final.push_back(l.back());
+  }
+  // Cholesky solves each half-step exactly; CG with 6 warm-started steps gets within 2 %.
+  CHECK(final[0] == Approx(final[1]).epsilon(0.02));
+}
+
+TEST_CASE("ials: the exact solve satisfies the normal equations", "[models][ials]") {
+  // One user, after the item half-step the user row must solve
+  // (Y^T C_u Y + lambda I) x_u = Y^T C_u p_u; check it on a fitted model's factors.
+  const auto p = test::plantedCommunities(20, 12, 4);
+  const double lambda = 0.7, alpha = 2.0;
+  auto m = createModel("ials", {{"factors", 3},
+                                {"iterations", 3},
+                                {"solver", "cholesky"},
+                                {"regularization", lambda},
+                                {"alpha", alpha}});
+  TaskContext ctx;
+  m->fit({p.data, nullptr, 1, 1}, ctx);
+  auto& fm = dynamic_cast<FactorModel&>(*m);
+  // Items were solved last, so each item row is exact given the user rows.
+  for (Index i = 0; i < 12; ++i) {
+    Eigen::Matrix3d a = lambda * Eigen::Matrix3d::Identity();
+    Eigen::Vector3d b = Eigen::Vector3d::Zero();
+    for (Index u = 0; u < 20; ++u) {
+      const auto xu = fm.userFactors(u);
+      const Eigen::Vector3d x(xu[0], xu[1], xu[2]);
+      const auto seen = m->seenItems(u);
+      const bool pos = std::binary_search(seen.begin(), seen.end(), i);
+      const double c = pos ? 1.0 + alpha : 1.0;
+      a += c * x * x.transpose();
+      if (pos) b += c * x;
+    }
+    const Eigen::Vector3d expect = a.ldlt().solve(b);
+    const auto yi = fm.itemFactors(i);
+    for (int k = 0; k < 3; ++k) CHECK(yi[k] == Approx(expect[k]).margin(1e-4));
+  }
+}
+
+TEST_CASE("ials: frequency-scaled regularisation and value transforms", "[models][ials]") {
+  auto p = test::plantedCommunities(40, 30, 6);
+  for (auto& v : p.data.interactions.value) v = 3.0f;
+  for (const char* t : {"binary", "raw", "log"}) {
+    auto m = createModel("ials", {{"factors", 4},
+                                  {"iterations", 4},
+                                  {"value_transform", t},
+                                  {"reg_exponent", 1.0},
+                                  {"regularization", 0.05}});
+    TaskContext ctx;
+    m->fit({p.data, nullptr, 1, 2}, ctx);
+    CHECK(m->isFitted());
+  }
+  p.data.interactions.value[3] = -1.0f;
+  auto m = createModel("ials", {{"value_transform", "raw"}});
+  TaskContext ctx;
+  CHECK_THROWS_WITH(m->fit({p.data, nullptr, 1, 2}, ctx), Catch::Contains("non-negative"));
+  CHECK_FALSE(m->isFitted());
+}
+
+TEST_CASE("ials: patience keeps the best validation epoch", "[models][ials]") {
+  const auto p = test::plantedCommunities(60, 40, 8, 11);
+  // Validation: hold out the last two interactions of every user.
+  std::vector<std::uint32_t> tr, va;
+  for (std::uint32_t r = 0; r < p.data.numInteractions(); ++r) (r % 8 >= 6 ? va : tr).push_back(r);
+  const Dataset train = p.data.withRows(tr), valid = p.data.withRows(va);
+  auto m = createModel("ials", {{"factors", 8}, {"iterations", 40}, {"patience", 2}});
+  TaskContext ctx;
+  m->fit({train, &valid, 1, 2}, ctx);
+  const auto h = ctx.history();
+  REQUIRE_FALSE(h.empty());
+  CHECK(h.size() < 40);
+  double best = 0;
+  for (const auto& e : h) best = std::max(best, e.second.at(1).second);
+  CHECK(best > 0.2);
+}

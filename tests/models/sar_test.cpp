@@ -1,0 +1,178 @@
+#include "core/models/sar.h"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/models/registry.h"
+#include "item_models_support.h"
+#include "test_support.h"
+
+using namespace rwb;
+
+namespace {
+// Three users, four items, hand-checkable co-occurrences:
+//   a: x y z      b: x y      c: y w
+// counts: x=2 y=3 z=1 w=1; c(x,y)=2 c(x,z)=1 c(y,z)=1 c(y,w)=1.
+Dataset handData() {
+  Dataset d;
+  auto add = [&](const char* u, const char* i, float v, std::int64_t t) {
+    d.interactions.push(d.users.intern(u), d.items.intern(i), v, t);
+  };
+  const std::int64_t day = 86400;
+  add("a", "x", 5, 100 * day);
+  add("a", "y", 3, 70 * day);  // 30 days before the latest event: decay 0.5
+  add("a", "z", 4, 100 * day);
+  add("b", "x", 2, 40 * day);  // 60 days: decay 0.25
+  add("b", "y", 1, 100 * day);
+  add("c", "y", 2, 100 * day);
+  add("c", "w", 1, 100 * day);
+  return d;
+}
+
+double simOf(const Sar& m, const Dataset& d, const char* a, const char* b) {
+  const Index i = *d.items.find(a), j = *d.items.find(b);
+  const auto cols = m.similarity().rowIndices(i);
+  const auto vals = m.similarity().rowValues(i);
+  for (std::size_t t = 0; t < cols.size(); ++t) {
+    if (cols[t] == j) return vals[t];
+  }
+  return 0.0;
+}
+}  // namespace
+
+TEST_CASE("sar: affinities decay by half-life and similarities follow the formulas",
+          "[models][sar]") {
+  const Dataset d = handData();
+  TaskContext ctx;
+  auto m = createModel("sar");
+  m->fit({d}, ctx);
+  const auto& sar = dynamic_cast<const Sar&>(*m);
+  const Index b = *d.users.find("b");
+  const auto aff = sar.affinities(b);  // b's seen items in index order: x (0), y (1)
+  REQUIRE(aff.size() == 2);
+  CHECK(aff[0] == Approx(2 * 0.25));
+  CHECK(aff[1] == Approx(1.0));
+  // jaccard: c(x,y) / (2 + 3 - 2) = 2/3; c(y,w) / (3 + 1 - 1) = 1/3; x and w never co-occur.
+  CHECK(simOf(sar, d, "x", "y") == Approx(2.0 / 3.0));
+  CHECK(simOf(sar, d, "y", "w") == Approx(1.0 / 3.0));
+  CHECK(simOf(sar, d, "x", "w") == 0.0);
+  CHECK(simOf(sar, d, "x", "x") == Approx(1.0));
+
+  // score(b, z) = a_bx s(x,z) + a_by s(y,z) = 0.5 * 1/2 + 1 * 1/3
+  const Index z = *d.items.find("z"), w = *d.items.find("w");
+  std::vector<Index> items{z, w};
+  std::vector<float> out(2);
+  m->score(b, items, out);
+  CHECK(out[0] == Approx(0.5 * 0.5 + 1.0 / 3.0));
+  CHECK(out[1] == Approx(1.0 / 3.0));
+  const auto recs = m->recommend(b, 5);
+  REQUIRE(recs.items.size() == 2);
+  CHECK(recs.items[0].item == z);
+  CHECK(recs.items[1].item == w);
+}
+
+TEST_CASE("sar: every similarity type and the threshold", "[models][sar]") {
+  const Dataset d = handData();
+  TaskContext ctx;
+  auto fitSim = [&](const char* type, int threshold = 1) {
+    auto m = createModel("sar", {{"similarity", type}, {"threshold", threshold}});
+    m->fit({d}, ctx);
+    return m;
+  };
+  auto check = [&](const char* type, double expectXY) {
+    auto m = fitSim(type);
+    CHECK(simOf(dynamic_cast<const Sar&>(*m), d, "x", "y") == Approx(expectXY));
+  };
+  check("cooccurrence", 2.0);
+  check("lift", 2.0 / (2 * 3));
+  check("cosine", 2.0 / std::sqrt(6.0));
+  check("inclusion_index", 2.0 / 2.0);
+  check("mutual_information", std::log2(4 * 2.0 / 6.0));
+  check("lexicographers_mi", 2.0 * std::log2(4 * 2.0 / 6.0));
+  // threshold 2 keeps only c(x,y) = 2 and the diagonals of x and y.
+  auto m = fitSim("cooccurrence", 2);
+  const auto& sar = dynamic_cast<const Sar&>(*m);
+  CHECK(simOf(sar, d, "x", "y") == 2.0);
+  CHECK(simOf(sar, d, "y", "w") == 0.0);
+  CHECK(simOf(sar, d, "z", "z") == 0.0);
+  CHECK(sar.similarity().nnz() == 4);
+}
+
+TEST_CASE("sar: without time decay affinities are the raw values", "[models][sar]") {
+  const Dataset d = handData();
+  TaskContext ctx;
+  auto m = createModel("sar", {{"time_decay", false}});
+  m->fit({d}, ctx);
+  const auto aff = dynamic_cast<const Sar&>(*m).affinities(*d.users.find("b"));
+  REQUIRE(aff.size() == 2);
+  CHECK(aff[0] == 2.0);
+  CHECK(aff[1] == 1.0);
+}
+
+TEST_CASE("sar: parity with Microsoft Recommenders' SAR on the recsplit", "[models][sar]") {
+  RWB_REQUIRE_SHARED_DATA(shared);
+  const auto data = test::loadRecsplit(shared);
+  TaskContext ctx;
+  auto model = createModel("sar");
+  model->fit({data.train}, ctx);
+
+  // Reference lists: user -> [(item, score)] in file order.
+  std::map<Index, std::vector<std::pair<Index, double>>> ref;
+  std::ifstream in(shared / "ml-100k-recsplit/sar_top10.tsv");
+  REQUIRE(in);
+  std::string u, i;
+  double s = 0;
+  while (in >> u >> i >> s) {
+    const auto ui = data.train.users.find(u);
+    const auto ii = data.train.items.find(i);
+    REQUIRE(ui);
+    REQUIRE(ii);
+    ref[*ui].push_back({*ii, s});
+  }
+  REQUIRE(ref.size() == 943);
+
+  std::size_t exactSets = 0, scoreMismatches = 0, setMismatches = 0;
+  std::map<Index, std::vector<Index>> ours;
+  for (const auto& [user, list] : ref) {
+    const auto recs = model->recommend(user, 10, true);
+    REQUIRE(recs.items.size() == 10);
+    // Our score of each reference item equals the reference score (float output).
+    for (const auto& [item, refScore] : list) {
+      float mine = 0;
+      model->score(user, std::span<const Index>(&item, 1), std::span<float>(&mine, 1));
+      if (std::abs(mine - refScore) > 1e-6 * std::max(1.0, std::abs(refScore))) ++scoreMismatches;
+    }
+    // Tie-aware set comparison: every item we return must reach the reference's 10th score,
+    // and every reference item strictly above that score must be ours.
+    const double tenth = list.back().second;
+    const double tol = 1e-6 * std::max(1.0, std::abs(tenth));
+    std::set<Index> mine;
+    for (const auto& r : recs.items) {
+      mine.insert(r.item);
+      ours[user].push_back(r.item);
+      if (r.score < tenth - tol) ++setMismatches;
+    }
+    bool same = true;
+    for (const auto& [item, refScore] : list) {
+      if (!mine.count(item)) {
+        same = false;
+        if (refScore > tenth + tol) ++setMismatches;
+      }
+    }
+    exactSets += same ? 1 : 0;
+  }
+  CHECK(scoreMismatches == 0);
+  CHECK(setMismatches == 0);
+  INFO("users whose top-10 set equals the reference exactly: " << exactSets);
+  CHECK(exactSets >= 930);
+
+  std::ifstream mj(shared / "ml-100k-recsplit/expected_metrics.json");
+  const auto expected = nlohmann::json::parse(mj);
+  const auto got = test::rankingMetrics(ours, data.test, 10);
+  CHECK(got.users == 943);
+  CHECK(got.ndcg == Approx(expected["ndcg_at_k"].get<double>()).margin(1e-4));
+  CHECK(got.map == Approx(expected["map"].get<double>()).margin(1e-4));
+  CHECK(got.precision == Approx(expected["precision_at_k"].get<double>()).margin(1e-4));
+  CHECK(got.recall == Approx(expected["recall_at_k"].get<double>()).margin(1e-4));
+}
