@@ -17,6 +17,8 @@
 #include <limits>
 #include <set>
 
+#include "core/eval/comparison.h"
+#include "core/eval/evaluator.h"
 #include "core/export/model_package.h"
 #include "core/models/registry.h"
 #include "ui/chart_view.h"
@@ -28,6 +30,14 @@
 namespace rwb::ui {
 
 namespace {
+bool metricMissing(const std::vector<const EvalResult*>& evals, const std::string& metric) {
+  for (const EvalResult* e : evals) {
+    const auto* m = e->find(metric);
+    if (m == nullptr || !m->perUser) return true;
+  }
+  return false;
+}
+
 const QStringList kFixedFields{"run",    "model",       "status",   "dataset", "split",
                                "params", "fit seconds", "model MB", "champion"};
 constexpr int kFirstNumericFixed = 6;  // "fit seconds"
@@ -264,6 +274,7 @@ CompareView::CompareView(Session* session, TaskRunner* runner, QWidget* parent)
     drawBars();
     drawAtK();
     drawPerUser();
+    drawSignificance();
   });
   connect(session_, &Session::runAdded, this, &CompareView::scheduleRefresh);
   connect(session_, &Session::runChanged, this, &CompareView::scheduleRefresh);
@@ -511,6 +522,85 @@ void CompareView::drawPerUser() {
   perUser_->xAxis->setLabel(QString::fromStdString(field));
   perUser_->yAxis->setLabel(tr("share of users"));
   perUser_->fit();
+}
+
+void CompareView::drawSignificance() {
+  significance_->reset();
+  std::vector<const EvalResult*> evals;
+  std::vector<std::string> names;
+  std::vector<std::shared_ptr<const EvalResult>> keep;
+  for (const RunRecord& r : session_->runs()) {
+    if (r.status != "done" || !r.evaluation) continue;
+    evals.push_back(r.evaluation.get());
+    keep.push_back(r.evaluation);
+    names.push_back(r.displayName.toStdString());
+  }
+  const std::string metric = metric_->currentText().toStdString();
+  if (evals.size() < 2 || metricMissing(evals, metric)) {
+    significance_->setMessage(
+        tr("Paired tests need two or more evaluated runs and a per-user "
+           "metric (pick one above)."));
+    return;
+  }
+  if (significanceTask_ != 0) runner_->cancel(significanceTask_);
+  CompareOptions options;
+  options.metrics = {metric};
+  significanceTask_ = runner_->start<ComparisonResult>(
+      tr("Paired tests"),
+      [evals, names, options, keep](TaskContext& ctx) {
+        return compareRuns(evals, names, options, ctx);
+      },
+      this,
+      [this, metric](ComparisonResult cmp) {
+        significanceTask_ = 0;
+        significance_->reset();
+        if (cmp.metrics.empty() || !cmp.metrics.front().perUser) {
+          significance_->setMessage(
+              tr("%1 has no per-user values").arg(QString::fromStdString(metric)));
+          return;
+        }
+        const MetricComparison& mc = cmp.metrics.front();
+        const int n = static_cast<int>(cmp.runs.size());
+        auto* map = new QCPColorMap(significance_->xAxis, significance_->yAxis);
+        map->setName(tr("Wilcoxon p (Holm)"));
+        map->data()->setSize(n, n);
+        map->data()->setRange(QCPRange(0, n - 1), QCPRange(0, n - 1));
+        auto ticker = QSharedPointer<QCPAxisTickerText>(new QCPAxisTickerText);
+        for (int i = 0; i < n; ++i)
+          ticker->addTick(i, QString::fromStdString(cmp.runs[static_cast<std::size_t>(i)]));
+        for (int i = 0; i < n; ++i) {
+          for (int j = 0; j < n; ++j) map->data()->setCell(i, j, i == j ? 1.0 : std::nan(""));
+        }
+        for (const PairComparison& p : mc.pairs) {
+          const double pv = p.wilcoxonHolm;
+          for (auto [x, y] : {std::pair{p.a, p.b}, std::pair{p.b, p.a}}) {
+            map->data()->setCell(static_cast<int>(x), static_cast<int>(y), pv);
+            auto* label = new QCPItemText(significance_);
+            label->position->setCoords(static_cast<double>(x), static_cast<double>(y));
+            label->setText(QStringLiteral("p=%1%2\n\u0394=%3")
+                               .arg(pv, 0, 'g', 3)
+                               .arg(pv < 0.05 ? QStringLiteral(" *") : QString())
+                               .arg(p.difference.estimate * (x == p.a ? 1.0 : -1.0), 0, 'g', 3));
+            label->setFont(QFont(font().family(), 9, pv < 0.05 ? QFont::Bold : QFont::Normal));
+          }
+        }
+        map->setGradient(QCPColorGradient(QCPColorGradient::gpThermal).inverted());
+        map->setDataRange(QCPRange(0.0, 0.2));
+        map->setInterpolate(false);
+        significance_->xAxis->setTicker(ticker);
+        significance_->yAxis->setTicker(ticker);
+        significance_->xAxis->setLabel(tr("run A"));
+        significance_->yAxis->setLabel(tr("run B"));
+        significance_->legend->setVisible(false);
+        significance_->xAxis->setRange(-0.5, n - 0.5);
+        significance_->yAxis->setRange(-0.5, n - 0.5);
+        significance_->replot();
+      },
+      [this](const QString& e) {
+        significanceTask_ = 0;
+        significance_->reset();
+        significance_->setMessage(e);
+      });
 }
 
 void CompareView::drawTradeoff() {

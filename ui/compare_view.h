@@ -88,6 +88,8 @@ class CompareView : public QWidget {
   void drawAtK();
   void drawPerUser();
   void drawTradeoff();
+  void drawSignificance();
+  int significanceTask_ = 0;
   Session* session_;
   TaskRunner* runner_;
   RunsModel* model_ = nullptr;

@@ -109,6 +109,9 @@ ExperimentView::ExperimentView(Session* session, TaskRunner* runner, QWidget* pa
   splitMethod_ = new QComboBox(splitBox);
   splitMethod_->setObjectName("splitMethod");
   splitMethod_->addItem(tr("Stratified random (Recommenders)"), "recommenders");
+  splitMethod_->addItem(tr("Stratified random (per user)"), "stratified");
+  splitMethod_->addItem(tr("Chronological (per user, earliest to train)"), "chronological");
+  splitMethod_->addItem(tr("Random rows"), "random");
   splitMethod_->addItem(tr("Given train / test files"), "files");
   ratio_ = new QDoubleSpinBox(splitBox);
   ratio_->setRange(0.05, 0.95);
@@ -196,13 +199,6 @@ ExperimentView::ExperimentView(Session* session, TaskRunner* runner, QWidget* pa
   buttons->addWidget(save);
   buttons->addWidget(load);
   left->addLayout(buttons);
-  if (!engineHasRunner()) {
-    auto* note = new QLabel(tr("<i>This build has no experiment runner yet: runs fit the model "
-                               "on the loaded data without a split or metrics.</i>"),
-                            editor);
-    note->setWordWrap(true);
-    left->addWidget(note);
-  }
   left->addStretch();
   scroll->setWidget(editor);
   split->addWidget(scroll);
@@ -382,7 +378,8 @@ void ExperimentView::refreshTimeline() {
         timeline_->fit();
         timeline_->yAxis->setRangeLower(0);
         timeline_->replot();
-        if (!files) {
+        const QString method = splitMethod_->currentData().toString();
+        if (!files && method != "chronological") {
           warning_->setText(
               tr("Leakage warning: a random split of time-stamped data trains on "
                  "interactions that happen after test interactions (the model sees "
@@ -619,8 +616,14 @@ void ExperimentView::startRun(const nlohmann::json& entry) {
         r->recommendSeconds = out.recommendSeconds;
         r->memoryBytes = out.memoryBytes;
         if (!out.epochs.empty()) r->epochs = out.epochs;
-        for (const auto& [k, v] : out.metrics) r->metrics[k] = MetricValue{v, v, v, false};
+        for (const auto& [k, v] : out.metrics) {
+          auto ci = out.ci.find(k);
+          r->metrics[k] = ci == out.ci.end()
+                              ? MetricValue{v, v, v, false}
+                              : MetricValue{v, ci->second.first, ci->second.second, true};
+        }
         r->perUser = std::move(out.perUser);
+        r->evaluation = out.evaluation;
         r->evaluatedUsers = std::move(out.evaluatedUsers);
         emit logMessage(
             tr("%1 finished: fit %2 s").arg(r->displayName).arg(r->fitSeconds, 0, 'f', 3));

@@ -3,8 +3,9 @@
 /// The bridge between the Experiment view and the engine: one model run, executed off the GUI
 /// thread. With the experiment runner (core/experiment/runner.h) in the build, a run is
 /// runExperiment() on a one-model spec (load -> split -> fit -> recommend -> evaluate, exactly
-/// what `recwb run` does). Without it, the model is fitted on the session's dataset (no split,
-/// no metrics) so that the rest of the workbench still works on real fitted models.
+/// what `recwb run` does). Without it, the session's in-memory dataset is used and
+/// its splitters (core/prep) and evaluator (core/eval) are called directly: split (or the given
+/// test file) -> fit -> evaluateModel -> bootstrap 95% CIs of the per-user metrics.
 
 #include <map>
 #include <memory>
@@ -15,6 +16,10 @@
 #include "core/data/dataset.h"
 #include "core/models/model.h"
 #include "core/util/task_context.h"
+
+namespace rwb {
+struct EvalResult;
+}
 
 namespace rwb::ui {
 
@@ -38,9 +43,13 @@ struct RunOutcome {
   double recommendSeconds = 0.0;
   std::size_t memoryBytes = 0;
   std::map<std::string, double> metrics;
+  /// 95% bootstrap CI (lower, upper) of each per-user metric's mean.
+  std::map<std::string, std::pair<double, double>> ci;
   std::vector<Index> evaluatedUsers;
   std::map<std::string, std::vector<double>> perUser;
   std::vector<std::pair<int, EpochMetrics>> epochs;
+  /// The full evaluation (per-user vectors), for the paired tests of the Compare view.
+  std::shared_ptr<const EvalResult> evaluation;
 };
 
 /// Executes one run. Throws rwb::Error subclasses with the engine's message, Cancelled on stop.

@@ -17,6 +17,10 @@
 #include "core/data/load_result.h"
 #include "core/models/model.h"
 
+namespace rwb {
+struct EvalResult;
+}
+
 namespace rwb::ui {
 
 /// One metric value with its 95% confidence interval (lo = hi = value when not computed).
@@ -50,6 +54,8 @@ struct RunRecord {
   std::map<std::string, MetricValue> metrics;
   /// Per-user values by metric name, index = test user order of the evaluation.
   std::map<std::string, std::vector<double>> perUser;
+  /// The engine's evaluation of the run (null when not evaluated), for paired tests.
+  std::shared_ptr<const EvalResult> evaluation;
   bool champion = false;
   QDateTime started;
 };

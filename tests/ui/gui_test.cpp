@@ -15,6 +15,7 @@
 #include <QtTest>
 #include <atomic>
 #include <fstream>
+#include <numeric>
 #include <random>
 
 #include "core/export/model_package.h"
@@ -270,6 +271,18 @@ class GuiTest : public QObject {
     CompareView* cv = w.compareView();
     w.tabs()->setCurrentWidget(cv);
     QCOMPARE(cv->model()->rowCount(), 2);
+    // Both runs were evaluated on the given test file, with bootstrap CIs around the means.
+    for (const auto& r : w.session()->runs()) {
+      auto it = r.metrics.find("ndcg@10");
+      QVERIFY2(it != r.metrics.end(), qPrintable(r.displayName));
+      QVERIFY(it->second.hasCi);
+      QVERIFY(it->second.lo <= it->second.value && it->second.value <= it->second.hi);
+      QVERIFY(it->second.value > 0.0 && it->second.value < 1.0);
+      QVERIFY(!r.perUser.at("ndcg@10").empty());
+    }
+    QVERIFY(cv->model()->bestRun("ndcg@10") >= 0);
+    cv->findChild<QComboBox*>("metric")->setCurrentText("ndcg@10");
+    QVERIFY(waitFor([&] { return cv->charts()[3]->plottableCount() == 1; }, 30000));
     QVERIFY(cv->model()->value(0, "fit seconds") >= 0.0);
     cv->model()->setTransposed(true);
     QCOMPARE(cv->model()->columnCount(), 2);
@@ -326,7 +339,13 @@ class GuiTest : public QObject {
     w.setQuiet(true);
     w.show();
     LoadResult report;
-    w.session()->setDataset(bigDataset(4'000'000), std::move(report), "synthetic");
+    auto big = bigDataset(4'000'000);
+    w.session()->setDataset(big, std::move(report), "synthetic");
+    // A small held-out file (same id maps) keeps the evaluation step short: the test is about
+    // the GUI thread while fitting runs, not about evaluation speed.
+    std::vector<std::uint32_t> rows(500);
+    std::iota(rows.begin(), rows.end(), 0u);
+    w.session()->setTestSet(std::make_shared<const Dataset>(big->withRows(rows)), "synthetic-test");
     QVERIFY(waitFor([&] { return w.dataView()->profileReady(); }, 60000));
     ExperimentView* ev = w.experimentView();
     for (int i = 0; i < 4; ++i) QVERIFY(ev->addModel("most_popular"));
