@@ -311,7 +311,13 @@ void CompareView::refresh() {
   for (int i = 0; i < metric_->count(); ++i) {
     metric_->setItemData(i, metricTooltip(metric_->itemText(i)), Qt::ToolTipRole);
   }
-  const int idx = metric_->findText(current);
+  int idx = metric_->findText(current);
+  if (idx < 0 || current == QStringLiteral("fit seconds")) {
+    // Prefer an accuracy metric (nDCG first) over timings once runs are evaluated.
+    for (int i = 0; i < metric_->count() && idx < 0; ++i) {
+      if (metric_->itemText(i).startsWith(QStringLiteral("ndcg"))) idx = i;
+    }
+  }
   metric_->setCurrentIndex(idx >= 0 ? idx : 0);
   metric_->blockSignals(false);
   if (keep) selectRun(keep);
