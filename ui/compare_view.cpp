@@ -1,0 +1,650 @@
+#include "ui/compare_view.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFileDialog>
+#include <QFont>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTimer>
+#include <QVBoxLayout>
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "core/eval/comparison.h"
+#include "core/eval/evaluator.h"
+#include "core/export/model_package.h"
+#include "core/models/registry.h"
+#include "ui/chart_view.h"
+#include "ui/metric_info.h"
+#include "ui/session.h"
+#include "ui/table_view.h"
+#include "ui/task_runner.h"
+
+namespace rwb::ui {
+
+namespace {
+bool metricMissing(const std::vector<const EvalResult*>& evals, const std::string& metric) {
+  for (const EvalResult* e : evals) {
+    const auto* m = e->find(metric);
+    if (m == nullptr || !m->perUser) return true;
+  }
+  return false;
+}
+
+const QStringList kFixedFields{"run",    "model",       "status",   "dataset", "split",
+                               "params", "fit seconds", "model MB", "champion"};
+constexpr int kFirstNumericFixed = 6;  // "fit seconds"
+const QList<QColor> kPalette{QColor(31, 119, 180),  QColor(255, 127, 14),  QColor(44, 160, 44),
+                             QColor(214, 39, 40),   QColor(148, 103, 189), QColor(140, 86, 75),
+                             QColor(227, 119, 194), QColor(127, 127, 127)};
+}  // namespace
+
+RunsModel::RunsModel(Session* session, QObject* parent)
+    : QAbstractTableModel(parent), session_(session) {
+  refresh();
+}
+
+void RunsModel::refresh() {
+  beginResetModel();
+  std::set<std::string> metricNames;
+  for (const auto& r : session_->runs()) {
+    for (const auto& [k, v] : r.metrics) metricNames.insert(k);
+  }
+  fields_ = kFixedFields;
+  firstMetric_ = static_cast<int>(fields_.size());
+  for (const auto& m : metricNames) fields_ << QString::fromStdString(m);
+  endResetModel();
+}
+
+void RunsModel::setTransposed(bool t) {
+  beginResetModel();
+  transposed_ = t;
+  endResetModel();
+}
+
+int RunsModel::rowCount(const QModelIndex& parent) const {
+  if (parent.isValid()) return 0;
+  return transposed_ ? static_cast<int>(fields_.size()) : static_cast<int>(session_->runs().size());
+}
+
+int RunsModel::columnCount(const QModelIndex& parent) const {
+  if (parent.isValid()) return 0;
+  return transposed_ ? static_cast<int>(session_->runs().size()) : static_cast<int>(fields_.size());
+}
+
+QStringList RunsModel::numericFields() const {
+  QStringList out;
+  for (int i = firstMetric_; i < fields_.size(); ++i) out << fields_[i];
+  out << "fit seconds"
+      << "model MB";
+  return out;
+}
+
+int RunsModel::runId(int runIndex) const {
+  const auto& runs = session_->runs();
+  return runIndex >= 0 && runIndex < static_cast<int>(runs.size())
+             ? runs[static_cast<std::size_t>(runIndex)].id
+             : 0;
+}
+
+double RunsModel::value(int runIndex, const QString& field) const {
+  const auto& runs = session_->runs();
+  if (runIndex < 0 || runIndex >= static_cast<int>(runs.size())) return std::nan("");
+  const RunRecord& r = runs[static_cast<std::size_t>(runIndex)];
+  if (r.status != "done") return std::nan("");
+  if (field == "fit seconds") return r.fitSeconds;
+  if (field == "model MB") return static_cast<double>(r.memoryBytes) / 1e6;
+  auto it = r.metrics.find(field.toStdString());
+  return it == r.metrics.end() ? std::nan("") : it->second.value;
+}
+
+int RunsModel::bestRun(const QString& field) const {
+  int best = -1;
+  double bestValue = 0.0;
+  const bool up = higherIsBetter(field);
+  for (int i = 0; i < static_cast<int>(session_->runs().size()); ++i) {
+    const double v = value(i, field);
+    if (std::isnan(v)) continue;
+    if (best < 0 || (up ? v > bestValue : v < bestValue)) {
+      best = i;
+      bestValue = v;
+    }
+  }
+  return best;
+}
+
+QVariant RunsModel::cell(int run, int field, int role) const {
+  const auto& runs = session_->runs();
+  if (run < 0 || run >= static_cast<int>(runs.size()) || field < 0 || field >= fields_.size())
+    return {};
+  const RunRecord& r = runs[static_cast<std::size_t>(run)];
+  const QString& name = fields_[field];
+  const bool numeric = field >= kFirstNumericFixed && name != "champion";
+  if (role == Qt::DisplayRole) {
+    if (name == "run") return r.displayName;
+    if (name == "model") {
+      const ModelInfo* info = findModel(r.model.toStdString());
+      return info ? QString::fromStdString(info->displayName) : r.model;
+    }
+    if (name == "status") return r.status;
+    if (name == "dataset") return r.dataset;
+    if (name == "split") return r.split;
+    if (name == "params") return QString::fromStdString(r.params.dump());
+    if (name == "champion") return r.champion ? QStringLiteral("\u2605") : QString();
+    const double v = value(run, name);
+    if (std::isnan(v)) return {};
+    return name == "model MB" || name == "fit seconds" ? QVariant(std::round(v * 1000.0) / 1000.0)
+                                                       : QVariant(std::round(v * 1e6) / 1e6);
+  }
+  if (role == Qt::ToolTipRole) {
+    if (name == "params") return QString::fromStdString(r.params.dump(2));
+    if (name == "status" && !r.message.isEmpty()) return r.message;
+    if (numeric) {
+      auto it = r.metrics.find(name.toStdString());
+      if (it != r.metrics.end() && it->second.hasCi) {
+        return tr("%1 (95% CI %2 .. %3)")
+            .arg(it->second.value)
+            .arg(it->second.lo)
+            .arg(it->second.hi);
+      }
+    }
+    return {};
+  }
+  if (role == Qt::TextAlignmentRole && numeric) return QVariant(Qt::AlignRight | Qt::AlignVCenter);
+  if ((role == Qt::BackgroundRole || role == Qt::FontRole) && numeric && runs.size() > 1 &&
+      bestRun(name) == run) {
+    if (role == Qt::BackgroundRole) return QColor(200, 240, 200);
+    QFont f;
+    f.setBold(true);
+    return f;
+  }
+  if (role == Qt::ForegroundRole && r.status == "failed") return QColor(180, 0, 0);
+  return {};
+}
+
+QVariant RunsModel::data(const QModelIndex& index, int role) const {
+  if (!index.isValid()) return {};
+  return transposed_ ? cell(index.column(), index.row(), role)
+                     : cell(index.row(), index.column(), role);
+}
+
+QVariant RunsModel::headerData(int section, Qt::Orientation o, int role) const {
+  const bool fieldHeader = (o == Qt::Horizontal) != transposed_;
+  if (fieldHeader) {
+    if (section < 0 || section >= fields_.size()) return {};
+    if (role == Qt::DisplayRole) return fields_[section];
+    if (role == Qt::ToolTipRole && section >= kFirstNumericFixed &&
+        fields_[section] != "champion") {
+      return metricTooltip(fields_[section]) + (higherIsBetter(fields_[section])
+                                                    ? tr("<br>higher is better")
+                                                    : tr("<br>lower is better"));
+    }
+    return {};
+  }
+  if (role == Qt::DisplayRole) {
+    const auto& runs = session_->runs();
+    if (section >= 0 && section < static_cast<int>(runs.size()))
+      return runs[static_cast<std::size_t>(section)].displayName;
+  }
+  return QAbstractTableModel::headerData(section, o, role);
+}
+
+CompareView::CompareView(Session* session, TaskRunner* runner, QWidget* parent)
+    : QWidget(parent), session_(session), runner_(runner) {
+  setObjectName("CompareView");
+  auto* layout = new QVBoxLayout(this);
+  auto* split = new QSplitter(Qt::Vertical, this);
+  auto* top = new QWidget(split);
+  auto* topLayout = new QVBoxLayout(top);
+  topLayout->setContentsMargins(0, 0, 0, 0);
+  auto* actions = new QHBoxLayout;
+  auto* transpose = new QCheckBox(tr("Transpose"), top);
+  auto* champion = new QPushButton(tr("Mark as champion"), top);
+  champion->setObjectName("champion");
+  auto* exportButton = new QPushButton(tr("Export..."), top);
+  exportButton->setObjectName("export");
+  actions->addWidget(new QLabel(tr("<b>Runs</b> (best value per column highlighted)"), top));
+  actions->addStretch();
+  actions->addWidget(transpose);
+  actions->addWidget(champion);
+  actions->addWidget(exportButton);
+  topLayout->addLayout(actions);
+  model_ = new RunsModel(session_, this);
+  table_ = new TableView(tr("runs"), top);
+  table_->setSourceModel(model_);
+  topLayout->addWidget(table_);
+
+  auto* bottom = new QWidget(split);
+  auto* bottomLayout = new QVBoxLayout(bottom);
+  bottomLayout->setContentsMargins(0, 0, 0, 0);
+  auto* pick = new QHBoxLayout;
+  metric_ = new QComboBox(bottom);
+  metric_->setObjectName("metric");
+  metric_->setMinimumContentsLength(14);
+  pick->addWidget(new QLabel(tr("Metric"), bottom));
+  pick->addWidget(metric_);
+  pick->addStretch();
+  bottomLayout->addLayout(pick);
+  tabs_ = new QTabWidget(bottom);
+  bars_ = new ChartView(tr("Metric by run"), tabs_);
+  atK_ = new ChartView(tr("Metric at k"), tabs_);
+  perUser_ = new ChartView(tr("Per-user distribution"), tabs_);
+  significance_ = new ChartView(tr("Pairwise significance (Holm)"), tabs_);
+  tradeoff_ = new ChartView(tr("Accuracy vs coverage"), tabs_);
+  slices_ = new ChartView(tr("Slices"), tabs_);
+  charts_ = {bars_, atK_, perUser_, significance_, tradeoff_, slices_};
+  tabs_->addTab(bars_, tr("Bars with 95% CI"));
+  tabs_->addTab(atK_, tr("Metric@k"));
+  tabs_->addTab(perUser_, tr("Per user"));
+  tabs_->addTab(significance_, tr("Significance"));
+  tabs_->addTab(tradeoff_, tr("Trade-off"));
+  tabs_->addTab(slices_, tr("Slices"));
+  bottomLayout->addWidget(tabs_);
+  split->addWidget(top);
+  split->addWidget(bottom);
+  split->setStretchFactor(0, 2);
+  split->setStretchFactor(1, 3);
+  layout->addWidget(split);
+
+  connect(transpose, &QCheckBox::toggled, model_, &RunsModel::setTransposed);
+  connect(champion, &QPushButton::clicked, this, [this] {
+    if (!markChampion()) emit errorMessage(tr("Select a finished run first."));
+  });
+  connect(exportButton, &QPushButton::clicked, this, [this] {
+    const int id = selectedRun();
+    const RunRecord* r = id ? session_->run(id) : nullptr;
+    if (r == nullptr) {
+      emit errorMessage(tr("Select a finished run first."));
+      return;
+    }
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Export model package"), r->model + ".rwbm",
+                                     tr("RecWorkbench model package (*.rwbm)"));
+    if (path.isEmpty()) return;
+    if (!exportRun(path)) emit errorMessage(tr("Select a finished run first."));
+  });
+  connect(metric_, &QComboBox::currentTextChanged, this, [this] {
+    drawBars();
+    drawAtK();
+    drawPerUser();
+    drawSignificance();
+  });
+  connect(session_, &Session::runAdded, this, &CompareView::scheduleRefresh);
+  connect(session_, &Session::runChanged, this, &CompareView::scheduleRefresh);
+  connect(session_, &Session::runsCleared, this, &CompareView::scheduleRefresh);
+  refresh();
+}
+
+void CompareView::scheduleRefresh() {
+  // Runs change in bursts (a queue of runs starting, epochs, finishing): redraw once per
+  // event-loop turn, and only while the view is visible, so the GUI thread stays free.
+  dirty_ = true;
+  if (scheduled_ || !isVisible()) return;
+  scheduled_ = true;
+  QTimer::singleShot(0, this, [this] {
+    scheduled_ = false;
+    if (dirty_ && isVisible()) refresh();
+  });
+}
+
+void CompareView::showEvent(QShowEvent* event) {
+  QWidget::showEvent(event);
+  if (dirty_) refresh();
+}
+
+void CompareView::refresh() {
+  dirty_ = false;
+  const int keep = selectedRun();
+  model_->refresh();
+  table_->view()->resizeColumnsToContents();
+  const QString current = metric_->currentText();
+  metric_->blockSignals(true);
+  metric_->clear();
+  metric_->addItems(model_->numericFields());
+  for (int i = 0; i < metric_->count(); ++i) {
+    metric_->setItemData(i, metricTooltip(metric_->itemText(i)), Qt::ToolTipRole);
+  }
+  int idx = metric_->findText(current);
+  if (idx < 0 || current == QStringLiteral("fit seconds")) {
+    // Prefer an accuracy metric (nDCG first) over timings once runs are evaluated.
+    for (int i = 0; i < metric_->count() && idx < 0; ++i) {
+      if (metric_->itemText(i).startsWith(QStringLiteral("ndcg"))) idx = i;
+    }
+  }
+  metric_->setCurrentIndex(idx >= 0 ? idx : 0);
+  metric_->blockSignals(false);
+  if (keep) selectRun(keep);
+  drawBars();
+  drawAtK();
+  drawPerUser();
+  drawTradeoff();
+  significance_->reset();
+  significance_->setMessage(
+      tr("Paired tests with Holm correction need per-user metric vectors "
+         "and the evaluation engine's significance tests (core/eval)."));
+  slices_->reset();
+  slices_->setMessage(
+      tr("Slices (cold/heavy users, head/tail items) come from the evaluation "
+         "engine's slice report (core/eval)."));
+}
+
+int CompareView::selectedRun() const {
+  const auto rows = table_->view()->selectionModel()->selectedRows();
+  QModelIndex idx = rows.isEmpty() ? table_->view()->currentIndex() : rows.first();
+  if (!idx.isValid()) return 0;
+  const QModelIndex src = table_->proxy()->mapToSource(idx);
+  return model_->runId(model_->transposed() ? src.column() : src.row());
+}
+
+void CompareView::selectRun(int runId) {
+  const auto& runs = session_->runs();
+  for (int i = 0; i < static_cast<int>(runs.size()); ++i) {
+    if (runs[static_cast<std::size_t>(i)].id != runId) continue;
+    const QModelIndex src = model_->transposed() ? model_->index(0, i) : model_->index(i, 0);
+    const QModelIndex view = table_->proxy()->mapFromSource(src);
+    table_->view()->setCurrentIndex(view);
+    table_->view()->selectRow(view.row());
+  }
+}
+
+bool CompareView::markChampion() {
+  const int id = selectedRun();
+  const RunRecord* r = id ? session_->run(id) : nullptr;
+  if (r == nullptr || r->status != "done") return false;
+  session_->setChampion(id);
+  emit logMessage(tr("%1 marked as champion.").arg(r->displayName));
+  return true;
+}
+
+bool CompareView::exportRun(const QString& path) {
+  const int id = selectedRun();
+  const RunRecord* r = id ? session_->run(id) : nullptr;
+  if (r == nullptr || !r->fitted || !r->train) return false;
+  PackageInfo info;
+  info.runName = r->displayName.toStdString();
+  info.trainFingerprint = 0;
+  for (const auto& [k, v] : r->metrics) info.metrics[k] = v.value;
+  auto model = r->fitted;
+  auto train = r->train;
+  const std::string file = path.toStdString();
+  const QString name = r->displayName;
+  runner_->start<PackageInfo>(
+      tr("Exporting %1").arg(name),
+      [model, train, file, info](TaskContext& ctx) mutable {
+        ctx.progress(0.0, "fingerprint");
+        info.trainFingerprint = train->fingerprint();
+        ctx.throwIfStopped();
+        ctx.progress(0.2, "writing package");
+        return writePackage(file, *model, train->users, train->items, info);
+      },
+      this,
+      [this, path, name](PackageInfo written) {
+        emit logMessage(tr("%1 exported to %2 (checksum %3).")
+                            .arg(name, path, QString::fromStdString(written.checksum)));
+        emit exported(path, QString());
+      },
+      [this, path](const QString& e) {
+        emit errorMessage(e);
+        emit exported(path, e);
+      });
+  return true;
+}
+
+void CompareView::drawBars() {
+  bars_->reset();
+  const QString field = metric_->currentText();
+  const auto& runs = session_->runs();
+  QVector<double> x, y, errLo, errHi;
+  auto ticker = QSharedPointer<QCPAxisTickerText>(new QCPAxisTickerText);
+  bool anyCi = false;
+  for (int i = 0; i < static_cast<int>(runs.size()); ++i) {
+    const double v = model_->value(i, field);
+    if (std::isnan(v)) continue;
+    const double pos = static_cast<double>(x.size() + 1);
+    x << pos;
+    y << v;
+    ticker->addTick(pos, runs[static_cast<std::size_t>(i)].displayName);
+    auto it = runs[static_cast<std::size_t>(i)].metrics.find(field.toStdString());
+    if (it != runs[static_cast<std::size_t>(i)].metrics.end() && it->second.hasCi) {
+      errLo << v - it->second.lo;
+      errHi << it->second.hi - v;
+      anyCi = true;
+    } else {
+      errLo << 0.0;
+      errHi << 0.0;
+    }
+  }
+  if (x.isEmpty()) {
+    bars_->setMessage(field.isEmpty() ? tr("no runs yet")
+                                      : tr("no finished run has %1").arg(field));
+    return;
+  }
+  auto* bars = new QCPBars(bars_->xAxis, bars_->yAxis);
+  bars->setName(field);
+  bars->setData(x, y, true);
+  bars->setWidth(0.6);
+  bars->setBrush(QColor(31, 119, 180, 170));
+  bars->setPen(QPen(QColor(31, 90, 150)));
+  if (anyCi) {
+    auto* err = new QCPErrorBars(bars_->xAxis, bars_->yAxis);
+    err->setName(tr("95% CI"));
+    err->setDataPlottable(bars);
+    err->setData(errLo, errHi);
+    err->setPen(QPen(Qt::black, 1.2));
+  } else {
+    bars->setName(field + tr(" (no CI from this engine)"));
+  }
+  bars_->xAxis->setTicker(ticker);
+  bars_->xAxis->setLabel(tr("run"));
+  bars_->yAxis->setLabel(field);
+  bars_->fit();
+  bars_->xAxis->setRange(0.3, static_cast<double>(x.size()) + 0.7);
+  bars_->yAxis->setRangeLower(std::min(0.0, bars_->yAxis->range().lower));
+  bars_->replot();
+}
+
+void CompareView::drawAtK() {
+  atK_->reset();
+  // Curves over every cut-off the evaluation produced for the chosen metric family.
+  const QString base = metric_->currentText().section(QLatin1Char('@'), 0, 0);
+  int drawn = 0;
+  int color = 0;
+  for (const RunRecord& r : session_->runs()) {
+    QVector<double> ks, vs;
+    for (const auto& [key, mv] : r.metrics) {
+      const QString k = QString::fromStdString(key);
+      if (k.section(QLatin1Char('@'), 0, 0) != base || !k.contains(QLatin1Char('@'))) continue;
+      bool ok = false;
+      const int kk = k.section(QLatin1Char('@'), 1).toInt(&ok);
+      if (!ok) continue;
+      ks << kk;
+      vs << mv.value;
+    }
+    if (ks.size() < 2) continue;
+    auto* g = atK_->addGraph();
+    g->setName(r.displayName);
+    g->setData(ks, vs, false);
+    g->setPen(QPen(kPalette[color++ % kPalette.size()], 1.8));
+    g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 5));
+    ++drawn;
+  }
+  if (drawn == 0) {
+    atK_->setMessage(tr("%1 was evaluated at one cut-off only; metric@k curves need the evaluation "
+                        "at several k")
+                         .arg(base.isEmpty() ? tr("no metric") : base));
+    return;
+  }
+  atK_->xAxis->setLabel(tr("k"));
+  atK_->yAxis->setLabel(base);
+  atK_->fit();
+}
+
+void CompareView::drawPerUser() {
+  perUser_->reset();
+  const std::string field = metric_->currentText().toStdString();
+  int drawn = 0;
+  int color = 0;
+  for (const RunRecord& r : session_->runs()) {
+    auto it = r.perUser.find(field);
+    if (it == r.perUser.end() || it->second.empty()) continue;
+    const auto& v = it->second;
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (double d : v) {
+      if (std::isnan(d)) continue;
+      lo = std::min(lo, d);
+      hi = std::max(hi, d);
+    }
+    if (!std::isfinite(lo)) continue;
+    constexpr int kBins = 20;
+    const double w = hi > lo ? (hi - lo) / kBins : 1.0;
+    QVector<double> x(kBins), y(kBins, 0.0);
+    for (int b = 0; b < kBins; ++b) x[b] = lo + (b + 0.5) * w;
+    std::size_t n = 0;
+    for (double d : v) {
+      if (std::isnan(d)) continue;
+      y[std::clamp(static_cast<int>((d - lo) / w), 0, kBins - 1)] += 1.0;
+      ++n;
+    }
+    for (double& c : y) c /= static_cast<double>(n);
+    auto* g = perUser_->addGraph();
+    g->setName(tr("%1 (%L2 users)").arg(r.displayName).arg(n));
+    g->setData(x, y, true);
+    g->setLineStyle(QCPGraph::lsStepCenter);
+    g->setPen(QPen(kPalette[color++ % kPalette.size()], 1.8));
+    ++drawn;
+  }
+  if (drawn == 0) {
+    perUser_->setMessage(
+        tr("no per-user values of %1 in these runs").arg(QString::fromStdString(field)));
+    return;
+  }
+  perUser_->xAxis->setLabel(QString::fromStdString(field));
+  perUser_->yAxis->setLabel(tr("share of users"));
+  perUser_->fit();
+}
+
+void CompareView::drawSignificance() {
+  significance_->reset();
+  std::vector<const EvalResult*> evals;
+  std::vector<std::string> names;
+  std::vector<std::shared_ptr<const EvalResult>> keep;
+  for (const RunRecord& r : session_->runs()) {
+    if (r.status != "done" || !r.evaluation) continue;
+    evals.push_back(r.evaluation.get());
+    keep.push_back(r.evaluation);
+    names.push_back(r.displayName.toStdString());
+  }
+  const std::string metric = metric_->currentText().toStdString();
+  if (evals.size() < 2 || metricMissing(evals, metric)) {
+    significance_->setMessage(
+        tr("Paired tests need two or more evaluated runs and a per-user "
+           "metric (pick one above)."));
+    return;
+  }
+  if (significanceTask_ != 0) runner_->cancel(significanceTask_);
+  CompareOptions options;
+  options.metrics = {metric};
+  significanceTask_ = runner_->start<ComparisonResult>(
+      tr("Paired tests"),
+      [evals, names, options, keep](TaskContext& ctx) {
+        return compareRuns(evals, names, options, ctx);
+      },
+      this,
+      [this, metric](ComparisonResult cmp) {
+        significanceTask_ = 0;
+        significance_->reset();
+        if (cmp.metrics.empty() || !cmp.metrics.front().perUser) {
+          significance_->setMessage(
+              tr("%1 has no per-user values").arg(QString::fromStdString(metric)));
+          return;
+        }
+        const MetricComparison& mc = cmp.metrics.front();
+        const int n = static_cast<int>(cmp.runs.size());
+        auto* map = new QCPColorMap(significance_->xAxis, significance_->yAxis);
+        map->setName(tr("Wilcoxon p (Holm)"));
+        map->data()->setSize(n, n);
+        map->data()->setRange(QCPRange(0, n - 1), QCPRange(0, n - 1));
+        auto ticker = QSharedPointer<QCPAxisTickerText>(new QCPAxisTickerText);
+        for (int i = 0; i < n; ++i)
+          ticker->addTick(i, QString::fromStdString(cmp.runs[static_cast<std::size_t>(i)]));
+        for (int i = 0; i < n; ++i) {
+          for (int j = 0; j < n; ++j) map->data()->setCell(i, j, i == j ? 1.0 : std::nan(""));
+        }
+        for (const PairComparison& p : mc.pairs) {
+          const double pv = p.wilcoxonHolm;
+          for (auto [x, y] : {std::pair{p.a, p.b}, std::pair{p.b, p.a}}) {
+            map->data()->setCell(static_cast<int>(x), static_cast<int>(y), pv);
+            auto* label = new QCPItemText(significance_);
+            label->position->setCoords(static_cast<double>(x), static_cast<double>(y));
+            label->setText(QStringLiteral("p=%1%2\n\u0394=%3")
+                               .arg(pv, 0, 'g', 3)
+                               .arg(pv < 0.05 ? QStringLiteral(" *") : QString())
+                               .arg(p.difference.estimate * (x == p.a ? 1.0 : -1.0), 0, 'g', 3));
+            label->setFont(QFont(font().family(), 9, pv < 0.05 ? QFont::Bold : QFont::Normal));
+          }
+        }
+        map->setGradient(QCPColorGradient(QCPColorGradient::gpThermal).inverted());
+        map->setDataRange(QCPRange(0.0, 0.2));
+        map->setInterpolate(false);
+        significance_->xAxis->setTicker(ticker);
+        significance_->yAxis->setTicker(ticker);
+        significance_->xAxis->setLabel(tr("run A"));
+        significance_->yAxis->setLabel(tr("run B"));
+        significance_->legend->setVisible(false);
+        significance_->xAxis->setRange(-0.5, n - 0.5);
+        significance_->yAxis->setRange(-0.5, n - 0.5);
+        significance_->replot();
+      },
+      [this](const QString& e) {
+        significanceTask_ = 0;
+        significance_->reset();
+        significance_->setMessage(e);
+      });
+}
+
+void CompareView::drawTradeoff() {
+  tradeoff_->reset();
+  const QStringList fields = model_->fields();
+  QString coverage, accuracy;
+  for (const QString& f : fields) {
+    if (coverage.isEmpty() && (f.contains("coverage") || f == "novelty")) coverage = f;
+    if (accuracy.isEmpty() && f.startsWith("ndcg")) accuracy = f;
+  }
+  if (accuracy.isEmpty()) {
+    for (const QString& f : model_->numericFields()) {
+      if (f != "fit seconds" && f != "model MB" && f != coverage) {
+        accuracy = f;
+        break;
+      }
+    }
+  }
+  if (coverage.isEmpty() || accuracy.isEmpty()) {
+    tradeoff_->setMessage(
+        tr("needs an accuracy metric and a coverage or novelty metric in the "
+           "runs"));
+    return;
+  }
+  int color = 0;
+  for (int i = 0; i < static_cast<int>(session_->runs().size()); ++i) {
+    const double a = model_->value(i, accuracy), c = model_->value(i, coverage);
+    if (std::isnan(a) || std::isnan(c)) continue;
+    auto* g = tradeoff_->addGraph();
+    g->setName(session_->runs()[static_cast<std::size_t>(i)].displayName);
+    g->setData(QVector<double>{c}, QVector<double>{a}, true);
+    g->setLineStyle(QCPGraph::lsNone);
+    g->setScatterStyle(
+        QCPScatterStyle(QCPScatterStyle::ssDisc, kPalette[color++ % kPalette.size()], 10));
+  }
+  tradeoff_->xAxis->setLabel(coverage);
+  tradeoff_->yAxis->setLabel(accuracy);
+  tradeoff_->fit();
+}
+
+}  // namespace rwb::ui

@@ -1,0 +1,108 @@
+#pragma once
+/// \file
+/// CompareView: the runs of the session side by side. A runs table (sortable, filterable, best
+/// value per column highlighted, transposable, metric headers with formula tooltips), charts
+/// (metric bars with 95% CI whiskers, metric@k curves, per-user distributions, accuracy vs
+/// coverage), and actions on the selected run: Mark as champion, Export.
+
+#include <QAbstractTableModel>
+#include <QWidget>
+
+class QComboBox;
+class QCheckBox;
+class QTabWidget;
+
+namespace rwb::ui {
+
+class ChartView;
+class Session;
+class TableView;
+class TaskRunner;
+
+/// The runs as a table: one row per run (or one column per run when transposed).
+class RunsModel : public QAbstractTableModel {
+  Q_OBJECT
+ public:
+  explicit RunsModel(Session* session, QObject* parent = nullptr);
+  void refresh();
+  void setTransposed(bool t);
+  bool transposed() const { return transposed_; }
+  int rowCount(const QModelIndex& parent = {}) const override;
+  int columnCount(const QModelIndex& parent = {}) const override;
+  QVariant data(const QModelIndex& index, int role) const override;
+  QVariant headerData(int section, Qt::Orientation o, int role) const override;
+  /// Field names (columns when not transposed).
+  const QStringList& fields() const { return fields_; }
+  /// Numeric fields (metrics, timings) in display order.
+  QStringList numericFields() const;
+  /// Run id of a run index (row when not transposed).
+  int runId(int runIndex) const;
+  /// Value of a numeric field for a run, NaN when absent.
+  double value(int runIndex, const QString& field) const;
+  /// Index of the run with the best value of a field, -1 when none.
+  int bestRun(const QString& field) const;
+
+ private:
+  QVariant cell(int run, int field, int role) const;
+  Session* session_;
+  QStringList fields_;
+  int firstMetric_ = 0;
+  bool transposed_ = false;
+};
+
+class CompareView : public QWidget {
+  Q_OBJECT
+ public:
+  CompareView(Session* session, TaskRunner* runner, QWidget* parent = nullptr);
+  RunsModel* model() const { return model_; }
+  TableView* table() const { return table_; }
+  QList<ChartView*> charts() const { return charts_; }
+  /// Run id of the selected row (0 when none).
+  int selectedRun() const;
+  void selectRun(int runId);
+  /// Marks the selected run as champion. Returns false when nothing is selected.
+  bool markChampion();
+  /// Writes the selected run's fitted model as a model package (core/export: one checksummed
+  /// file with the id maps and metrics) in the background; exported() reports the outcome.
+  /// Returns false when no finished run is selected.
+  bool exportRun(const QString& path);
+
+ signals:
+  void logMessage(const QString& text);
+  void errorMessage(const QString& text);
+  /// An export ended: error is empty on success.
+  void exported(const QString& path, const QString& error);
+
+ public slots:
+  /// Redraws now (the view otherwise redraws lazily: once per event-loop turn, when visible).
+  void refresh();
+
+ protected:
+  void showEvent(QShowEvent* event) override;
+
+ private:
+  void scheduleRefresh();
+  bool dirty_ = true;
+  bool scheduled_ = false;
+  void drawBars();
+  void drawAtK();
+  void drawPerUser();
+  void drawTradeoff();
+  void drawSignificance();
+  int significanceTask_ = 0;
+  Session* session_;
+  TaskRunner* runner_;
+  RunsModel* model_ = nullptr;
+  TableView* table_ = nullptr;
+  QComboBox* metric_ = nullptr;
+  QTabWidget* tabs_ = nullptr;
+  ChartView* bars_ = nullptr;
+  ChartView* atK_ = nullptr;
+  ChartView* perUser_ = nullptr;
+  ChartView* tradeoff_ = nullptr;
+  ChartView* significance_ = nullptr;
+  ChartView* slices_ = nullptr;
+  QList<ChartView*> charts_;
+};
+
+}  // namespace rwb::ui

@@ -1,0 +1,716 @@
+#include "ui/experiment_view.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QListWidget>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QScrollArea>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QToolButton>
+#include <QVBoxLayout>
+#include <algorithm>
+#include <fstream>
+
+#include "core/models/registry.h"
+#include "core/util/error.h"
+#include "ui/chart_view.h"
+#include "ui/param_form.h"
+#include "ui/run_engine.h"
+#include "ui/session.h"
+#include "ui/task_runner.h"
+
+namespace rwb::ui {
+
+namespace {
+enum QueueColumn {
+  kColRun,
+  kColModel,
+  kColStatus,
+  kColProgress,
+  kColStage,
+  kColEta,
+  kColCancel,
+  kColCount
+};
+
+const QStringList& metricChoices() {
+  static const QStringList names{"precision", "recall", "ndcg", "map", "map_at_k", "hit_rate"};
+  return names;
+}
+
+struct DayCounts {
+  QVector<double> day, train, test;
+  double testBeforeTrainEnd = 0.0;  ///< share of test rows older than the newest train row
+  bool hasTime = false;
+};
+
+DayCounts dayCounts(const Dataset& train, const Dataset* test, TaskContext& ctx) {
+  DayCounts out;
+  std::map<std::int64_t, std::pair<double, double>> days;
+  std::int64_t trainEnd = kNoTimestamp;
+  for (std::int64_t t : train.interactions.timestamp) {
+    if (t == kNoTimestamp) continue;
+    days[t / 86400].first += 1.0;
+    trainEnd = std::max(trainEnd, t);
+  }
+  ctx.throwIfStopped();
+  std::size_t older = 0, total = 0;
+  if (test != nullptr) {
+    for (std::int64_t t : test->interactions.timestamp) {
+      if (t == kNoTimestamp) continue;
+      days[t / 86400].second += 1.0;
+      ++total;
+      older += t < trainEnd ? 1 : 0;
+    }
+  }
+  out.hasTime = !days.empty();
+  out.testBeforeTrainEnd =
+      total > 0 ? static_cast<double>(older) / static_cast<double>(total) : 0.0;
+  for (const auto& [d, c] : days) {
+    out.day << static_cast<double>(d * 86400);
+    out.train << c.first;
+    out.test << c.second;
+  }
+  return out;
+}
+}  // namespace
+
+ExperimentView::ExperimentView(Session* session, TaskRunner* runner, QWidget* parent)
+    : QWidget(parent), session_(session), runner_(runner) {
+  setObjectName("ExperimentView");
+  auto* outer = new QHBoxLayout(this);
+  auto* split = new QSplitter(Qt::Horizontal, this);
+  outer->addWidget(split);
+
+  // Left: the spec editor.
+  auto* scroll = new QScrollArea(split);
+  scroll->setWidgetResizable(true);
+  auto* editor = new QWidget(scroll);
+  auto* left = new QVBoxLayout(editor);
+  dataLabel_ = new QLabel(tr("No dataset loaded."), editor);
+  dataLabel_->setWordWrap(true);
+  left->addWidget(dataLabel_);
+
+  auto* splitBox = new QGroupBox(tr("Split"), editor);
+  auto* splitForm = new QFormLayout(splitBox);
+  splitMethod_ = new QComboBox(splitBox);
+  splitMethod_->setObjectName("splitMethod");
+  splitMethod_->addItem(tr("Stratified random (Recommenders)"), "recommenders");
+  splitMethod_->addItem(tr("Stratified random (per user)"), "stratified");
+  splitMethod_->addItem(tr("Chronological (per user, earliest to train)"), "chronological");
+  splitMethod_->addItem(tr("Random rows"), "random");
+  splitMethod_->addItem(tr("Given train / test files"), "files");
+  ratio_ = new QDoubleSpinBox(splitBox);
+  ratio_->setRange(0.05, 0.95);
+  ratio_->setSingleStep(0.05);
+  ratio_->setValue(0.75);
+  splitBy_ = new QComboBox(splitBox);
+  splitBy_->addItem(tr("per user"), "user");
+  splitBy_->addItem(tr("per item"), "item");
+  seed_ = new QSpinBox(splitBox);
+  seed_->setRange(0, 1 << 30);
+  seed_->setValue(42);
+  threads_ = new QSpinBox(splitBox);
+  threads_->setRange(0, 256);
+  threads_->setSpecialValueText(tr("all"));
+  splitForm->addRow(tr("Method"), splitMethod_);
+  splitForm->addRow(tr("Train ratio"), ratio_);
+  splitForm->addRow(tr("Stratify"), splitBy_);
+  splitForm->addRow(tr("Seed"), seed_);
+  splitForm->addRow(tr("Threads"), threads_);
+  timeline_ = new ChartView(tr("Split timeline"), splitBox);
+  timeline_->setMinimumHeight(180);
+  splitForm->addRow(timeline_);
+  warning_ = new QLabel(splitBox);
+  warning_->setObjectName("leakageWarning");
+  warning_->setWordWrap(true);
+  warning_->setStyleSheet(QStringLiteral("color:#a05000"));
+  splitForm->addRow(warning_);
+  left->addWidget(splitBox);
+
+  auto* modelBox = new QGroupBox(tr("Models"), editor);
+  auto* modelLayout = new QVBoxLayout(modelBox);
+  auto* addRow = new QHBoxLayout;
+  modelChoice_ = new QComboBox(modelBox);
+  for (const ModelInfo& m : modelRegistry()) {
+    modelChoice_->addItem(QStringLiteral("%1 (%2)").arg(QString::fromStdString(m.displayName),
+                                                        QString::fromStdString(m.family)),
+                          QString::fromStdString(m.name));
+    modelChoice_->setItemData(modelChoice_->count() - 1, QString::fromStdString(m.description),
+                              Qt::ToolTipRole);
+  }
+  auto* add = new QPushButton(tr("Add"), modelBox);
+  auto* remove = new QPushButton(tr("Remove"), modelBox);
+  addRow->addWidget(modelChoice_, 1);
+  addRow->addWidget(add);
+  addRow->addWidget(remove);
+  modelLayout->addLayout(addRow);
+  models_ = new QListWidget(modelBox);
+  models_->setObjectName("models");
+  models_->setMaximumHeight(110);
+  modelLayout->addWidget(models_);
+  modelInfo_ = new QLabel(modelBox);
+  modelInfo_->setWordWrap(true);
+  modelLayout->addWidget(modelInfo_);
+  form_ = new ParamForm(modelBox);
+  modelLayout->addWidget(form_);
+  left->addWidget(modelBox);
+
+  auto* metricBox = new QGroupBox(tr("Metrics"), editor);
+  auto* metricForm = new QFormLayout(metricBox);
+  metrics_ = new QListWidget(metricBox);
+  metrics_->setMaximumHeight(118);
+  for (const QString& m : metricChoices()) {
+    auto* item = new QListWidgetItem(m, metrics_);
+    item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+    item->setCheckState(m == "map_at_k" || m == "hit_rate" ? Qt::Unchecked : Qt::Checked);
+  }
+  k_ = new QSpinBox(metricBox);
+  k_->setRange(1, 1000);
+  k_->setValue(10);
+  primary_ = new QComboBox(metricBox);
+  primary_->addItems(metricChoices());
+  primary_->setCurrentText("ndcg");
+  metricForm->addRow(tr("Compute"), metrics_);
+  metricForm->addRow(tr("k"), k_);
+  metricForm->addRow(tr("Primary"), primary_);
+  left->addWidget(metricBox);
+
+  auto* buttons = new QHBoxLayout;
+  run_ = new QPushButton(tr("Run experiment"), editor);
+  run_->setObjectName("run");
+  run_->setDefault(true);
+  auto* save = new QPushButton(tr("Save spec..."), editor);
+  auto* load = new QPushButton(tr("Load spec..."), editor);
+  buttons->addWidget(run_);
+  buttons->addWidget(save);
+  buttons->addWidget(load);
+  left->addLayout(buttons);
+  left->addStretch();
+  scroll->setWidget(editor);
+  split->addWidget(scroll);
+
+  // Right: the run queue and learning curves.
+  auto* right = new QSplitter(Qt::Vertical, split);
+  queue_ = new QTableWidget(0, kColCount, right);
+  queue_->setObjectName("queue");
+  queue_->setHorizontalHeaderLabels(
+      {tr("Run"), tr("Model"), tr("Status"), tr("Progress"), tr("Stage"), tr("ETA"), QString()});
+  queue_->horizontalHeader()->setSectionResizeMode(kColStage, QHeaderView::Stretch);
+  queue_->verticalHeader()->hide();
+  queue_->setSelectionBehavior(QAbstractItemView::SelectRows);
+  queue_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  curves_ = new ChartView(tr("Learning curves"), right);
+  right->addWidget(queue_);
+  right->addWidget(curves_);
+  split->addWidget(right);
+  split->setStretchFactor(0, 2);
+  split->setStretchFactor(1, 3);
+  split->setSizes({520, 780});
+
+  connect(add, &QPushButton::clicked, this,
+          [this] { addModel(modelChoice_->currentData().toString()); });
+  connect(remove, &QPushButton::clicked, this, [this] {
+    const int row = models_->currentRow();
+    if (row < 0) return;
+    formRow_ = -1;
+    entries_.erase(entries_.begin() + row);
+    delete models_->takeItem(row);
+    selectModel(models_->currentRow());
+  });
+  connect(models_, &QListWidget::currentRowChanged, this, [this](int row) {
+    storeForm();
+    selectModel(row);
+  });
+  connect(form_, &ParamForm::changed, this, &ExperimentView::storeForm);
+  connect(splitMethod_, &QComboBox::currentIndexChanged, this, &ExperimentView::refreshTimeline);
+  connect(run_, &QPushButton::clicked, this, &ExperimentView::runAll);
+  connect(save, &QPushButton::clicked, this, &ExperimentView::saveSpecInteractive);
+  connect(load, &QPushButton::clicked, this, &ExperimentView::loadSpecInteractive);
+  connect(queue_, &QTableWidget::currentCellChanged, this, [this](int row) {
+    if (row >= 0 && queue_->item(row, kColRun))
+      showCurves(queue_->item(row, kColRun)->data(Qt::UserRole).toInt());
+  });
+  connect(session_, &Session::datasetChanged, this, &ExperimentView::onDataChanged);
+  connect(session_, &Session::testSetChanged, this, &ExperimentView::onDataChanged);
+  connect(session_, &Session::runsCleared, this, [this] {
+    queue_->setRowCount(0);
+    curves_->reset();
+    curves_->replot();
+  });
+  connect(runner_, &TaskRunner::taskProgress, this,
+          [this](int task, double f, const QString& stage) {
+            auto it = taskToRun_.find(task);
+            if (it == taskToRun_.end()) return;
+            if (RunRecord* r = session_->run(it->second)) {
+              if (r->status == "queued") r->status = "running";
+            }
+            const int row = queueRow(it->second);
+            if (row < 0) return;
+            if (auto* bar = qobject_cast<QProgressBar*>(queue_->cellWidget(row, kColProgress))) {
+              bar->setValue(static_cast<int>(f * 100));
+            }
+            queue_->item(row, kColStage)->setText(stage);
+            queue_->item(row, kColStatus)->setText(tr("running"));
+            const TaskInfo* info = runner_->info(task);
+            const double eta = info ? info->etaSeconds() : -1.0;
+            queue_->item(row, kColEta)
+                ->setText(eta >= 0 ? tr("%1 s").arg(eta, 0, 'f', eta < 10 ? 1 : 0) : QString());
+          });
+  connect(runner_, &TaskRunner::taskEpoch, this,
+          [this](int task, int epoch, const QStringList& names, const QList<double>& values) {
+            auto it = taskToRun_.find(task);
+            if (it == taskToRun_.end()) return;
+            RunRecord* r = session_->run(it->second);
+            if (r == nullptr) return;
+            EpochMetrics m;
+            for (int i = 0; i < names.size() && i < values.size(); ++i)
+              m.emplace_back(names[i].toStdString(), values[i]);
+            r->epochs.emplace_back(epoch, std::move(m));
+            if (curvesRun_ == r->id || curvesRun_ == 0) showCurves(r->id);
+          });
+  connect(runner_, &TaskRunner::taskFinished, this,
+          [this](int task, TaskStatus status, const QString& msg) {
+            auto it = taskToRun_.find(task);
+            if (it == taskToRun_.end()) return;
+            const int runId = it->second;
+            taskToRun_.erase(it);
+            runToTask_.erase(runId);
+            if (RunRecord* r = session_->run(runId)) {
+              if (status == TaskStatus::kCancelled) r->status = "cancelled";
+              if (status == TaskStatus::kFailed) {
+                r->status = "failed";
+                r->message = msg;
+              }
+              session_->notifyRunChanged(runId);
+            }
+            updateRow(runId);
+            emit runFinished(runId);
+          });
+  onDataChanged();
+  refreshTimeline();
+}
+
+void ExperimentView::onDataChanged() {
+  auto data = session_->dataset();
+  if (!data) {
+    dataLabel_->setText(tr("No dataset loaded."));
+  } else {
+    QString t = tr("<b>Data</b>: %1 (%L2 interactions)")
+                    .arg(session_->datasetPath().toHtmlEscaped())
+                    .arg(data->numInteractions());
+    if (session_->testSet()) {
+      t += tr("<br><b>Test file</b>: %1 (%L2 interactions)")
+               .arg(session_->testPath().toHtmlEscaped())
+               .arg(session_->testSet()->numInteractions());
+    }
+    dataLabel_->setText(t);
+  }
+  const bool hasTest = session_->testSet() != nullptr;
+  if (hasTest) setSplitMethod("files");
+  refreshTimeline();
+}
+
+void ExperimentView::setSplitMethod(const QString& method) {
+  const int i = splitMethod_->findData(method);
+  if (i >= 0) splitMethod_->setCurrentIndex(i);
+}
+
+QString ExperimentView::leakageWarning() const { return warning_->text(); }
+
+void ExperimentView::refreshTimeline() {
+  const bool files = splitMethod_->currentData().toString() == "files";
+  ratio_->setEnabled(!files);
+  splitBy_->setEnabled(!files);
+  timeline_->reset();
+  warning_->clear();
+  auto data = session_->dataset();
+  if (!data) {
+    timeline_->setMessage(tr("no dataset"));
+    return;
+  }
+  auto test = files ? session_->testSet() : nullptr;
+  if (files && !test) {
+    warning_->setText(tr("No test file loaded: use File > Open Test Set..."));
+  }
+  runner_->start<DayCounts>(
+      tr("Split timeline"),
+      [data, test](TaskContext& ctx) { return dayCounts(*data, test.get(), ctx); }, this,
+      [this, data, test, files](DayCounts c) {
+        if (data != session_->dataset()) return;
+        timeline_->reset();
+        if (!c.hasTime) {
+          timeline_->setMessage(tr("no timestamps: the split cannot leak the future"));
+          return;
+        }
+        auto* tr1 = timeline_->addGraph();
+        tr1->setName(files ? tr("train") : tr("all interactions (train and test interleave)"));
+        tr1->setData(c.day, c.train, true);
+        tr1->setPen(QPen(QColor(31, 119, 180), 1.2));
+        tr1->setBrush(QColor(31, 119, 180, 60));
+        if (files && test) {
+          auto* te = timeline_->addGraph();
+          te->setName(tr("test"));
+          te->setData(c.day, c.test, true);
+          te->setPen(QPen(QColor(255, 127, 14), 1.2));
+          te->setBrush(QColor(255, 127, 14, 60));
+        }
+        auto ticker = QSharedPointer<QCPAxisTickerDateTime>(new QCPAxisTickerDateTime);
+        ticker->setDateTimeFormat(QStringLiteral("yyyy-MM"));
+        ticker->setDateTimeSpec(Qt::UTC);
+        ticker->setTickCount(4);
+        timeline_->xAxis->setTicker(ticker);
+        timeline_->xAxis->setLabel(tr("day"));
+        timeline_->yAxis->setLabel(tr("interactions"));
+        timeline_->fit();
+        timeline_->yAxis->setRangeLower(0);
+        timeline_->replot();
+        const QString method = splitMethod_->currentData().toString();
+        if (!files && method != "chronological") {
+          warning_->setText(
+              tr("Leakage warning: a random split of time-stamped data trains on "
+                 "interactions that happen after test interactions (the model sees "
+                 "the future). Fine for comparing with published benchmarks; for an "
+                 "estimate of production accuracy prefer a temporal split."));
+        } else if (test && c.testBeforeTrainEnd > 0.05) {
+          warning_->setText(tr("Leakage warning: %1% of the test interactions are older than the "
+                               "newest training interaction, so train and test overlap in time "
+                               "(a random split on time-ordered data).")
+                                .arg(c.testBeforeTrainEnd * 100.0, 0, 'f', 1));
+        }
+      });
+}
+
+bool ExperimentView::addModel(const QString& name) {
+  const ModelInfo* info = findModel(name.toStdString());
+  if (info == nullptr) return false;
+  storeForm();
+  nlohmann::json entry{{"name", info->name}, {"params", info->schema.resolve(Params::object())}};
+  entries_.push_back(entry);
+  models_->addItem(QString::fromStdString(info->displayName));
+  models_->setCurrentRow(models_->count() - 1);
+  return true;
+}
+
+int ExperimentView::modelCount() const { return static_cast<int>(entries_.size()); }
+
+void ExperimentView::selectModel(int row) {
+  formRow_ = row;
+  if (row < 0 || row >= static_cast<int>(entries_.size())) {
+    form_->setSchema(ParamSchema{}, Params::object());
+    modelInfo_->clear();
+    formRow_ = -1;
+    return;
+  }
+  const ModelInfo* info =
+      findModel(entries_[static_cast<std::size_t>(row)]["name"].get<std::string>());
+  if (info == nullptr) return;
+  modelInfo_->setText(QStringLiteral("<b>%1</b>: %2")
+                          .arg(QString::fromStdString(info->displayName),
+                               QString::fromStdString(info->description).toHtmlEscaped()));
+  form_->setSchema(info->schema, entries_[static_cast<std::size_t>(row)]["params"]);
+}
+
+void ExperimentView::storeForm() {
+  if (formRow_ >= 0 && formRow_ < static_cast<int>(entries_.size())) {
+    entries_[static_cast<std::size_t>(formRow_)]["params"] = form_->values();
+  }
+}
+
+nlohmann::json ExperimentView::spec() const {
+  const_cast<ExperimentView*>(this)->storeForm();
+  auto data = session_->dataset();
+  nlohmann::json doc;
+  doc["version"] = 1;
+  doc["name"] = data ? data->name : std::string("experiment");
+  doc["dataset"] = session_->sourceSpec();
+  nlohmann::json split;
+  const std::string method = splitMethod_->currentData().toString().toStdString();
+  split["method"] = method;
+  if (method == "files") {
+    split["train"] = session_->datasetPath().toStdString();
+    split["test"] = session_->testPath().toStdString();
+  } else {
+    split["ratio"] = ratio_->value();
+    split["by"] = splitBy_->currentData().toString().toStdString();
+    split["seed"] = seed_->value();
+  }
+  doc["split"] = split;
+  doc["models"] = nlohmann::json::array();
+  for (const auto& e : entries_) doc["models"].push_back(e);
+  nlohmann::json names = nlohmann::json::array();
+  for (int i = 0; i < metrics_->count(); ++i) {
+    if (metrics_->item(i)->checkState() == Qt::Checked)
+      names.push_back(metrics_->item(i)->text().toStdString());
+  }
+  doc["metrics"] = {
+      {"k", k_->value()}, {"names", names}, {"primary", primary_->currentText().toStdString()}};
+  doc["seeds"] = nlohmann::json::array({seed_->value()});
+  doc["threads"] = threads_->value();
+  return doc;
+}
+
+QString ExperimentView::setSpec(const nlohmann::json& doc) {
+  try {
+    if (!doc.is_object()) throw SpecError("$", "a spec is a JSON object");
+    if (doc.value("version", 1) != 1) throw SpecError("$.version", "only version 1 is supported");
+    std::vector<nlohmann::json> entries;
+    if (doc.contains("models")) {
+      const auto& ms = doc.at("models");
+      for (std::size_t i = 0; i < ms.size(); ++i) {
+        const std::string path = "$.models[" + std::to_string(i) + "]";
+        if (!ms[i].contains("name")) throw SpecError(path + ".name", "missing");
+        const std::string name = ms[i]["name"].get<std::string>();
+        const ModelInfo* info = findModel(name);
+        if (info == nullptr) throw SpecError(path + ".name", "unknown model '" + name + "'");
+        entries.push_back({{"name", name},
+                           {"params", info->schema.resolve(ms[i].value("params", Params::object()),
+                                                           path + ".params")}});
+      }
+    }
+    if (doc.contains("split")) {
+      const auto& s = doc["split"];
+      setSplitMethod(QString::fromStdString(s.value("method", std::string("recommenders"))));
+      ratio_->setValue(s.value("ratio", 0.75));
+      splitBy_->setCurrentIndex(std::max(
+          0, splitBy_->findData(QString::fromStdString(s.value("by", std::string("user"))))));
+      seed_->setValue(s.value("seed", 42));
+    }
+    if (doc.contains("metrics")) {
+      const auto& m = doc["metrics"];
+      k_->setValue(m.value("k", 10));
+      if (m.contains("names")) {
+        for (int i = 0; i < metrics_->count(); ++i) {
+          const std::string n = metrics_->item(i)->text().toStdString();
+          const bool on = std::find(m["names"].begin(), m["names"].end(), n) != m["names"].end();
+          metrics_->item(i)->setCheckState(on ? Qt::Checked : Qt::Unchecked);
+        }
+      }
+      primary_->setCurrentText(QString::fromStdString(m.value("primary", std::string("ndcg"))));
+    }
+    threads_->setValue(doc.value("threads", 0));
+    formRow_ = -1;
+    entries_ = std::move(entries);
+    models_->clear();
+    for (const auto& e : entries_) {
+      models_->addItem(
+          QString::fromStdString(findModel(e["name"].get<std::string>())->displayName));
+    }
+    if (!entries_.empty()) models_->setCurrentRow(0);
+    return {};
+  } catch (const std::exception& e) {
+    return QString::fromUtf8(e.what());
+  }
+}
+
+QString ExperimentView::saveSpec(const QString& path) const {
+  QSaveFile f(path);
+  if (!f.open(QIODevice::WriteOnly)) return tr("cannot write '%1': %2").arg(path, f.errorString());
+  f.write(QByteArray::fromStdString(spec().dump(2) + "\n"));
+  if (!f.commit()) return tr("cannot write '%1': %2").arg(path, f.errorString());
+  return {};
+}
+
+QString ExperimentView::loadSpec(const QString& path) {
+  QFile f(path);
+  if (!f.open(QIODevice::ReadOnly)) return tr("cannot read '%1': %2").arg(path, f.errorString());
+  try {
+    return setSpec(nlohmann::json::parse(f.readAll().toStdString()));
+  } catch (const nlohmann::json::parse_error& e) {
+    return tr("%1: not valid JSON (%2)").arg(path, QString::fromUtf8(e.what()));
+  }
+}
+
+void ExperimentView::saveSpecInteractive() {
+  const QString path = QFileDialog::getSaveFileName(
+      this, tr("Save experiment spec"), "experiment.json", tr("Experiment spec (*.json)"));
+  if (path.isEmpty()) return;
+  const QString err = saveSpec(path);
+  if (!err.isEmpty())
+    emit errorMessage(err);
+  else
+    emit logMessage(tr("Spec saved to %1; run it headless with: recwb run %1").arg(path));
+}
+
+void ExperimentView::loadSpecInteractive() {
+  const QString path = QFileDialog::getOpenFileName(this, tr("Open experiment spec"), QString(),
+                                                    tr("Experiment spec (*.json)"));
+  if (path.isEmpty()) return;
+  const QString err = loadSpec(path);
+  if (!err.isEmpty())
+    emit errorMessage(err);
+  else
+    emit logMessage(tr("Spec loaded from %1").arg(path));
+}
+
+void ExperimentView::runAll() {
+  if (!session_->dataset()) {
+    emit errorMessage(tr("Load a dataset first (File > Import Data...)."));
+    return;
+  }
+  if (entries_.empty()) addModel(modelChoice_->currentData().toString());
+  storeForm();
+  for (const auto& e : entries_) startRun(e);
+}
+
+void ExperimentView::startRun(const nlohmann::json& entry) {
+  RunRequest req;
+  req.spec = spec();
+  req.spec["models"] = nlohmann::json::array({entry});
+  req.baseDir = QFileInfo(session_->datasetPath()).absolutePath().toStdString();
+  req.data = session_->dataset();
+  req.test = splitMethod_->currentData().toString() == "files" ? session_->testSet() : nullptr;
+
+  RunRecord rec;
+  rec.model = QString::fromStdString(entry["name"].get<std::string>());
+  rec.params = entry["params"];
+  rec.status = "queued";
+  rec.dataset = QString::fromStdString(req.data->name);
+  rec.started = QDateTime::currentDateTime();
+  const int runId = session_->addRun(std::move(rec));
+  const QString label = session_->run(runId)->displayName;
+
+  const int row = queue_->rowCount();
+  queue_->insertRow(row);
+  auto* runItem = new QTableWidgetItem(label);
+  runItem->setData(Qt::UserRole, runId);
+  queue_->setItem(row, kColRun, runItem);
+  queue_->setItem(row, kColModel,
+                  new QTableWidgetItem(QString::fromStdString(entry["params"].dump())));
+  queue_->item(row, kColModel)->setToolTip(QString::fromStdString(entry["params"].dump(2)));
+  queue_->setItem(row, kColStatus, new QTableWidgetItem(tr("queued")));
+  auto* bar = new QProgressBar(queue_);
+  bar->setRange(0, 100);
+  queue_->setCellWidget(row, kColProgress, bar);
+  queue_->setItem(row, kColStage, new QTableWidgetItem);
+  queue_->setItem(row, kColEta, new QTableWidgetItem);
+  auto* cancel = new QToolButton(queue_);
+  cancel->setText(tr("Cancel"));
+  cancel->setObjectName(QStringLiteral("cancel%1").arg(runId));
+  queue_->setCellWidget(row, kColCancel, cancel);
+
+  const int task = runner_->start<RunOutcome>(
+      label, [req](TaskContext& ctx) { return executeRun(req, ctx); }, this,
+      [this, runId](RunOutcome out) {
+        RunRecord* r = session_->run(runId);
+        if (r == nullptr) return;
+        r->status = "done";
+        r->fitted = out.model;
+        r->train = out.train;
+        r->test = out.test;
+        r->split = QString::fromStdString(out.split);
+        r->fitSeconds = out.fitSeconds;
+        r->recommendSeconds = out.recommendSeconds;
+        r->memoryBytes = out.memoryBytes;
+        if (!out.epochs.empty()) r->epochs = out.epochs;
+        for (const auto& [k, v] : out.metrics) {
+          auto ci = out.ci.find(k);
+          r->metrics[k] = ci == out.ci.end()
+                              ? MetricValue{v, v, v, false}
+                              : MetricValue{v, ci->second.first, ci->second.second, true};
+        }
+        r->perUser = std::move(out.perUser);
+        r->evaluation = out.evaluation;
+        r->evaluatedUsers = std::move(out.evaluatedUsers);
+        emit logMessage(
+            tr("%1 finished: fit %2 s").arg(r->displayName).arg(r->fitSeconds, 0, 'f', 3));
+      });
+  taskToRun_[task] = runId;
+  runToTask_[runId] = task;
+  connect(cancel, &QToolButton::clicked, this, [this, runId] {
+    const int t = taskOfRun(runId);
+    if (t != 0) runner_->cancel(t);
+  });
+  if (curvesRun_ == 0) curvesRun_ = runId;
+}
+
+int ExperimentView::taskOfRun(int runId) const {
+  auto it = runToTask_.find(runId);
+  return it == runToTask_.end() ? 0 : it->second;
+}
+
+QList<int> ExperimentView::queuedRuns() const {
+  QList<int> out;
+  for (int r = 0; r < queue_->rowCount(); ++r)
+    out << queue_->item(r, kColRun)->data(Qt::UserRole).toInt();
+  return out;
+}
+
+int ExperimentView::queueRow(int runId) const {
+  for (int r = 0; r < queue_->rowCount(); ++r) {
+    if (queue_->item(r, kColRun)->data(Qt::UserRole).toInt() == runId) return r;
+  }
+  return -1;
+}
+
+void ExperimentView::updateRow(int runId) {
+  const int row = queueRow(runId);
+  const RunRecord* r = session_->run(runId);
+  if (row < 0 || r == nullptr) return;
+  queue_->item(row, kColStatus)->setText(r->status);
+  if (r->status == "failed") {
+    queue_->item(row, kColStatus)->setForeground(QColor(180, 0, 0));
+    queue_->item(row, kColStage)->setText(r->message);
+    queue_->item(row, kColStage)->setToolTip(r->message);
+  } else if (r->status == "done") {
+    queue_->item(row, kColStage)->setText(tr("fit %1 s").arg(r->fitSeconds, 0, 'f', 3));
+    if (auto* bar = qobject_cast<QProgressBar*>(queue_->cellWidget(row, kColProgress)))
+      bar->setValue(100);
+  }
+  queue_->item(row, kColEta)->setText(QString());
+  if (QWidget* w = queue_->cellWidget(row, kColCancel)) w->setEnabled(false);
+  if (curvesRun_ == runId) showCurves(runId);
+}
+
+void ExperimentView::showCurves(int runId) {
+  curvesRun_ = runId;
+  const RunRecord* r = session_->run(runId);
+  curves_->reset();
+  if (r == nullptr) {
+    curves_->replot();
+    return;
+  }
+  std::map<std::string, std::pair<QVector<double>, QVector<double>>> series;
+  for (const auto& [epoch, metrics] : r->epochs) {
+    for (const auto& [name, v] : metrics) {
+      series[name].first << epoch;
+      series[name].second << v;
+    }
+  }
+  if (series.empty()) {
+    curves_->setMessage(tr("%1: no epochs reported (not an iterative model)").arg(r->displayName));
+    return;
+  }
+  static const QList<QColor> colors{QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44),
+                                    QColor(214, 39, 40), QColor(148, 103, 189)};
+  int i = 0;
+  for (auto& [name, xy] : series) {
+    const bool loss = QString::fromStdString(name).contains("loss");
+    auto* g = curves_->addGraph(curves_->xAxis, loss ? curves_->yAxis : curves_->yAxis2);
+    g->setName(QString::fromStdString(name));
+    g->setData(xy.first, xy.second, true);
+    g->setPen(QPen(colors[i++ % colors.size()], 1.8));
+    g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
+  }
+  curves_->yAxis2->setVisible(true);
+  curves_->xAxis->setLabel(tr("epoch"));
+  curves_->yAxis->setLabel(tr("loss"));
+  curves_->yAxis2->setLabel(tr("validation metric"));
+  curves_->rescaleAxes();
+  curves_->replot();
+}
+
+}  // namespace rwb::ui

@@ -1,0 +1,99 @@
+#pragma once
+/// \file
+/// ExperimentView: builds an experiment spec visually (split with a timeline and leakage
+/// warnings, models with forms generated from their ParamSchema, metrics and k), saves and loads
+/// it as JSON (the file `recwb run` takes), and runs it: a queue with one row per run (progress,
+/// stage, ETA, Cancel) and live learning curves from TaskContext::epochEnd.
+
+#include <QWidget>
+#include <map>
+#include <nlohmann/json.hpp>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QListWidget;
+class QPushButton;
+class QSpinBox;
+class QTableWidget;
+
+namespace rwb::ui {
+
+class ChartView;
+class ParamForm;
+class Session;
+class TaskRunner;
+
+class ExperimentView : public QWidget {
+  Q_OBJECT
+ public:
+  ExperimentView(Session* session, TaskRunner* runner, QWidget* parent = nullptr);
+
+  /// The spec as currently edited (JSON, the format of core/experiment's ExperimentSpec).
+  nlohmann::json spec() const;
+  /// Replaces the editor's content with a spec document. Returns an error message or "".
+  QString setSpec(const nlohmann::json& doc);
+  QString saveSpec(const QString& path) const;
+  QString loadSpec(const QString& path);
+  /// Adds a model entry with its defaults (registry name). Returns false for unknown names.
+  bool addModel(const QString& name);
+  int modelCount() const;
+  void setSplitMethod(const QString& method);
+  /// The leakage warning currently shown ("" when none).
+  QString leakageWarning() const;
+  /// Run ids of the queue, in order.
+  QList<int> queuedRuns() const;
+  /// Task id of a run that is still queued or running, 0 otherwise.
+  int taskOfRun(int runId) const;
+  ChartView* learningCurves() const { return curves_; }
+  ChartView* timeline() const { return timeline_; }
+
+ public slots:
+  void runAll();
+  void saveSpecInteractive();
+  void loadSpecInteractive();
+
+ signals:
+  void logMessage(const QString& text);
+  void errorMessage(const QString& text);
+  void runFinished(int runId);
+
+ private:
+  void onDataChanged();
+  void refreshTimeline();
+  void selectModel(int row);
+  void storeForm();
+  void startRun(const nlohmann::json& modelEntry);
+  int queueRow(int runId) const;
+  void updateRow(int runId);
+  void showCurves(int runId);
+
+  Session* session_;
+  TaskRunner* runner_;
+  QLabel* dataLabel_ = nullptr;
+  QComboBox* splitMethod_ = nullptr;
+  QDoubleSpinBox* ratio_ = nullptr;
+  QComboBox* splitBy_ = nullptr;
+  QSpinBox* seed_ = nullptr;
+  QSpinBox* threads_ = nullptr;
+  ChartView* timeline_ = nullptr;
+  QLabel* warning_ = nullptr;
+  QComboBox* modelChoice_ = nullptr;
+  QListWidget* models_ = nullptr;
+  ParamForm* form_ = nullptr;
+  QLabel* modelInfo_ = nullptr;
+  QListWidget* metrics_ = nullptr;
+  QSpinBox* k_ = nullptr;
+  QComboBox* primary_ = nullptr;
+  QPushButton* run_ = nullptr;
+  QTableWidget* queue_ = nullptr;
+  ChartView* curves_ = nullptr;
+  std::vector<nlohmann::json> entries_;  ///< {"name", "params"} per model row
+  int formRow_ = -1;
+  std::map<int, int> taskToRun_;
+  std::map<int, int> runToTask_;
+  int curvesRun_ = 0;
+};
+
+}  // namespace rwb::ui

@@ -1,0 +1,71 @@
+#pragma once
+/// \file
+/// ImportDialog: choose how a delimited interactions file is read (delimiter, header, encoding,
+/// column mapping, strict or lenient) with a live preview of the first rows parsed by the
+/// engine's own loader with the current settings. Rejected rows are highlighted with the reason.
+
+#include <QDialog>
+#include <QStandardItemModel>
+#include <nlohmann/json.hpp>
+
+#include "core/data/delimited_loader.h"
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QCheckBox;
+class QTableView;
+
+namespace rwb::ui {
+
+/// The experiment spec's "dataset" object for a delimited file read with these options.
+nlohmann::json datasetSourceJson(const QString& path, const DelimitedOptions& options);
+
+class ImportDialog : public QDialog {
+  Q_OBJECT
+ public:
+  /// path: a file, or a folder (its files are offered in the file box).
+  explicit ImportDialog(const QString& path, QWidget* parent = nullptr);
+
+  QString filePath() const;
+  /// The options as currently set in the dialog.
+  DelimitedOptions options() const;
+
+  /// Number of preview rows (first lines of the file) parsed on every settings change.
+  static constexpr int kPreviewLines = 200;
+
+  /// Preview state, for tests: rows shown, and the rows flagged as rejected (0-based preview
+  /// rows) with their reasons.
+  int previewRowCount() const { return preview_->rowCount(); }
+  QStringList rejectedReasons() const { return rejected_; }
+  QList<int> rejectedRows() const { return rejectedRows_; }
+  QString previewStatus() const;
+
+ public slots:
+  void refreshPreview();
+
+ private:
+  void readHead();
+  void fillColumnChoices();
+  QComboBox* columnBox(const QString& name);
+
+  QString folder_;
+  QComboBox* file_ = nullptr;
+  QComboBox* delimiter_ = nullptr;
+  QComboBox* header_ = nullptr;
+  QComboBox* encoding_ = nullptr;
+  QComboBox* user_ = nullptr;
+  QComboBox* item_ = nullptr;
+  QComboBox* value_ = nullptr;
+  QComboBox* time_ = nullptr;
+  QCheckBox* lenient_ = nullptr;
+  QLabel* status_ = nullptr;
+  QTableView* table_ = nullptr;
+  QStandardItemModel* preview_ = nullptr;
+  QByteArray head_;  ///< the first kPreviewLines lines of the file, as bytes
+  QStringList rejected_;
+  QList<int> rejectedRows_;
+  bool updating_ = false;
+};
+
+}  // namespace rwb::ui

@@ -1,0 +1,50 @@
+#include "ui/metric_info.h"
+
+#include <QStringList>
+
+namespace rwb::ui {
+
+QString metricTooltip(const QString& key) {
+  const QString base = key.section(QLatin1Char('@'), 0, 0).toLower();
+  const QString k =
+      key.contains(QLatin1Char('@')) ? key.section(QLatin1Char('@'), 1) : QStringLiteral("k");
+  auto f = [&](const QString& text) { return QStringLiteral("<b>%1</b><br>%2").arg(key, text); };
+  if (base == "precision")
+    return f(QStringLiteral("hits in the top %1 / %1, averaged over test users").arg(k));
+  if (base == "recall")
+    return f(QStringLiteral("hits in the top %1 / |relevant test items|, averaged over test users")
+                 .arg(k));
+  if (base == "ndcg")
+    return f(
+        QStringLiteral(
+            "DCG / IDCG with DCG = &sum;<sub>hit at rank r &le; %1</sub> 1/log<sub>2</sub>(r+1), "
+            "IDCG = &sum;<sub>r=1..min(|R|,%1)</sub> 1/log<sub>2</sub>(r+1)")
+            .arg(k));
+  if (base == "map")
+    return f(
+        QStringLiteral("mean over users of &sum;<sub>hit at rank r</sub> precision@r / |R| "
+                       "(all relevant items, Recommenders' MAP)"));
+  if (base == "map_at_k")
+    return f(
+        QStringLiteral("&sum;<sub>hit at rank r &le; %1</sub> precision@r / min(%1, |R|)").arg(k));
+  if (base == "hit_rate")
+    return f(QStringLiteral("share of users with at least one hit in the top %1").arg(k));
+  if (base == "mrr") return f(QStringLiteral("mean of 1 / rank of the first hit"));
+  if (base == "rmse") return f(QStringLiteral("&radic;(mean (prediction - rating)<sup>2</sup>)"));
+  if (base == "mae") return f(QStringLiteral("mean |prediction - rating|"));
+  if (base.contains("coverage"))
+    return f(QStringLiteral("share of the catalogue that appears in some list"));
+  if (base == "novelty")
+    return f(QStringLiteral("mean -log<sub>2</sub>(popularity share) of recommended items"));
+  if (base == "fit seconds") return f(QStringLiteral("wall-clock time of Model::fit"));
+  return f(QStringLiteral("as computed by the evaluation engine (see docs/metrics.md)"));
+}
+
+bool higherIsBetter(const QString& key) {
+  const QString base = key.section(QLatin1Char('@'), 0, 0).toLower();
+  static const QStringList lower{"rmse",           "mae",         "logloss", "brier", "gini",
+                                 "avg_popularity", "fit seconds", "model mb"};
+  return !lower.contains(base);
+}
+
+}  // namespace rwb::ui

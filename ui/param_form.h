@@ -1,0 +1,35 @@
+#pragma once
+/// \file
+/// ParamForm: an editor generated from a model's ParamSchema (spin boxes with the schema's
+/// ranges, check boxes, choice lists, text), never hard-coding a parameter.
+
+#include <QWidget>
+#include <vector>
+
+#include "core/models/param_schema.h"
+
+class QFormLayout;
+
+namespace rwb::ui {
+
+class ParamForm : public QWidget {
+  Q_OBJECT
+ public:
+  explicit ParamForm(QWidget* parent = nullptr);
+  /// Rebuilds the form for schema, showing `values` (missing names show the defaults).
+  void setSchema(const ParamSchema& schema, const Params& values);
+  /// The current values of every parameter.
+  Params values() const;
+  /// Number of editors (for tests).
+  int editorCount() const { return static_cast<int>(editors_.size()); }
+
+ signals:
+  void changed();
+
+ private:
+  QFormLayout* form_ = nullptr;
+  ParamSchema schema_;
+  std::vector<QWidget*> editors_;
+};
+
+}  // namespace rwb::ui

@@ -1,0 +1,31 @@
+#pragma once
+/// \file
+/// ScreenshotTour: walks the four views on the loaded data (import dialog, Data, Experiment with
+/// two runs, Compare, Users) and saves a PNG of each, then quits. Used by
+/// tests/ui/screenshots.sh under Xvfb to check the look by eye.
+
+#include <QObject>
+#include <QString>
+
+namespace rwb::ui {
+
+class MainWindow;
+
+class ScreenshotTour : public QObject {
+  Q_OBJECT
+ public:
+  ScreenshotTour(MainWindow* window, QString outDir, QObject* parent = nullptr);
+  /// Starts once the window's dataset is loaded; quits the application at the end (exit code 0,
+  /// or 1 when a step failed).
+  void start();
+
+ private:
+  void step();
+  void save(QWidget* widget, const QString& name);
+  void waitThen(std::function<bool()> ready, std::function<void()> next, int timeoutMs = 120000);
+  MainWindow* window_;
+  QString outDir_;
+  int failures_ = 0;
+};
+
+}  // namespace rwb::ui

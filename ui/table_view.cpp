@@ -1,0 +1,137 @@
+#include "ui/table_view.h"
+
+#include <QFile>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMessageBox>
+#include <QSaveFile>
+#include <QTextStream>
+#include <QVBoxLayout>
+
+namespace rwb::ui {
+
+QString csvField(const QString& text) {
+  if (!text.contains(QLatin1Char(',')) && !text.contains(QLatin1Char('"')) &&
+      !text.contains(QLatin1Char('\n')) && !text.contains(QLatin1Char('\r'))) {
+    return text;
+  }
+  QString q = text;
+  q.replace(QStringLiteral("\""), QStringLiteral("\"\""));
+  return QLatin1Char('"') + q + QLatin1Char('"');
+}
+
+QString exportCsv(const QAbstractItemModel& model, const QString& path) {
+  QSaveFile file(path);
+  if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) {
+    return QObject::tr("cannot write '%1': %2").arg(path, file.errorString());
+  }
+  QTextStream out(&file);
+  const int cols = model.columnCount();
+  for (int c = 0; c < cols; ++c) {
+    if (c > 0) out << ',';
+    out << csvField(model.headerData(c, Qt::Horizontal).toString());
+  }
+  out << '\n';
+  for (int r = 0; r < model.rowCount(); ++r) {
+    for (int c = 0; c < cols; ++c) {
+      if (c > 0) out << ',';
+      out << csvField(model.data(model.index(r, c)).toString());
+    }
+    out << '\n';
+  }
+  out.flush();
+  if (!file.commit()) return QObject::tr("cannot write '%1': %2").arg(path, file.errorString());
+  return {};
+}
+
+TableView::TableView(const QString& name, QWidget* parent) : QWidget(parent), name_(name) {
+  setObjectName(name);
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  auto* top = new QHBoxLayout;
+  filter_ = new QLineEdit(this);
+  filter_->setPlaceholderText(tr("Filter %1...").arg(name));
+  filter_->setClearButtonEnabled(true);
+  count_ = new QLabel(this);
+  top->addWidget(filter_, 1);
+  top->addWidget(count_);
+  layout->addLayout(top);
+  view_ = new QTableView(this);
+  proxy_ = new QSortFilterProxyModel(this);
+  proxy_->setFilterKeyColumn(-1);
+  proxy_->setFilterCaseSensitivity(Qt::CaseInsensitive);
+  view_->setModel(proxy_);
+  // Source order until the user clicks a header (Qt would otherwise sort descending by column 0).
+  view_->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder);
+  view_->setSortingEnabled(true);
+  view_->setSelectionBehavior(QAbstractItemView::SelectRows);
+  view_->setAlternatingRowColors(true);
+  view_->verticalHeader()->setDefaultSectionSize(view_->fontMetrics().height() + 6);
+  view_->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+  view_->verticalHeader()->hide();
+  view_->horizontalHeader()->setStretchLastSection(true);
+  view_->setWordWrap(false);
+  view_->setContextMenuPolicy(Qt::CustomContextMenu);
+  layout->addWidget(view_);
+  connect(filter_, &QLineEdit::textChanged, this, [this](const QString& t) {
+    proxy_->setFilterFixedString(t);
+    updateCount();
+  });
+  connect(view_, &QWidget::customContextMenuRequested, this, &TableView::showMenu);
+}
+
+void TableView::setSourceModel(QAbstractItemModel* model) {
+  proxy_->setSourceModel(model);
+  if (model != nullptr) {
+    connect(model, &QAbstractItemModel::modelReset, this, &TableView::updateCount,
+            Qt::UniqueConnection);
+    connect(model, &QAbstractItemModel::rowsInserted, this, &TableView::updateCount,
+            Qt::UniqueConnection);
+  }
+  updateCount();
+}
+
+int TableView::sourceRow(int viewRow) const {
+  return proxy_->mapToSource(proxy_->index(viewRow, 0)).row();
+}
+
+void TableView::setFilterVisible(bool visible) {
+  filter_->setVisible(visible);
+  count_->setVisible(visible);
+}
+
+void TableView::updateCount() {
+  if (proxy_->sourceModel() == nullptr) {
+    count_->clear();
+    return;
+  }
+  const int shown = proxy_->rowCount();
+  const int total = proxy_->sourceModel()->rowCount();
+  count_->setText(shown == total ? tr("%L1 rows").arg(total)
+                                 : tr("%L1 of %L2 rows").arg(shown).arg(total));
+}
+
+bool TableView::exportTo(const QString& path, QString* error) const {
+  const QString e = exportCsv(*proxy_, path);
+  if (error != nullptr) *error = e;
+  return e.isEmpty();
+}
+
+void TableView::showMenu(const QPoint& pos) {
+  QMenu menu(this);
+  menu.addAction(tr("Export CSV..."), this, [this] {
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Export table"), name_ + ".csv", tr("CSV (*.csv)"));
+    if (path.isEmpty()) return;
+    QString err;
+    if (!exportTo(path, &err)) QMessageBox::warning(this, tr("Export failed"), err);
+  });
+  menu.addAction(tr("Resize columns"), this, [this] { view_->resizeColumnsToContents(); });
+  menu.exec(view_->viewport()->mapToGlobal(pos));
+}
+
+}  // namespace rwb::ui

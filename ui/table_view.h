@@ -1,0 +1,46 @@
+#pragma once
+/// \file
+/// TableView: every table of the workbench. Sortable through a QSortFilterProxyModel, filtered by
+/// a text box (all columns), virtualised (uniform row heights, no per-row widgets) and exportable
+/// to CSV from its context menu.
+
+#include <QSortFilterProxyModel>
+#include <QTableView>
+#include <QWidget>
+
+class QLineEdit;
+class QLabel;
+
+namespace rwb::ui {
+
+/// Writes the model (as displayed: headers, then DisplayRole of every row) as RFC 4180 CSV.
+/// Returns an error message, empty on success.
+QString exportCsv(const QAbstractItemModel& model, const QString& path);
+
+/// Quotes a CSV field when it contains a delimiter, quote or line break.
+QString csvField(const QString& text);
+
+class TableView : public QWidget {
+  Q_OBJECT
+ public:
+  explicit TableView(const QString& name, QWidget* parent = nullptr);
+  /// Shows `model` (not owned) through the sort/filter proxy.
+  void setSourceModel(QAbstractItemModel* model);
+  QTableView* view() const { return view_; }
+  QSortFilterProxyModel* proxy() const { return proxy_; }
+  /// Source-model row of a view row.
+  int sourceRow(int viewRow) const;
+  void setFilterVisible(bool visible);
+  bool exportTo(const QString& path, QString* error = nullptr) const;
+
+ private:
+  void showMenu(const QPoint& pos);
+  void updateCount();
+  QString name_;
+  QLineEdit* filter_ = nullptr;
+  QLabel* count_ = nullptr;
+  QTableView* view_ = nullptr;
+  QSortFilterProxyModel* proxy_ = nullptr;
+};
+
+}  // namespace rwb::ui

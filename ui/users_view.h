@@ -1,0 +1,76 @@
+#pragma once
+/// \file
+/// UsersView: one user at a time. Find a user by id or attribute, see their history (train vs
+/// test marked), and the top-k lists of up to four runs side by side with test hits highlighted.
+
+#include <QWidget>
+#include <array>
+#include <memory>
+
+#include "core/data/dataset.h"
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QSpinBox;
+class QStandardItemModel;
+class QTableView;
+
+namespace rwb::ui {
+
+class EntityTableModel;
+class Session;
+class TableView;
+
+class UsersView : public QWidget {
+  Q_OBJECT
+ public:
+  static constexpr int kPanels = 4;
+  explicit UsersView(Session* session, QWidget* parent = nullptr);
+  /// Shows the user with this external id. Returns false when no dataset knows it.
+  bool showUser(const QString& externalId);
+  QString currentUser() const { return user_; }
+  /// Rows of the history table, and of panel p's top-k list; test hits of panel p.
+  int historyRows() const;
+  int listRows(int panel) const;
+  int listHits(int panel) const;
+  /// Chooses the run shown in a panel (0 = none).
+  void setPanelRun(int panel, int runId);
+  /// Shows the items most similar to an item (external id) according to the first panel's run
+  /// (Model::similarItems). Returns the number of similar items listed.
+  int showSimilar(const QString& itemId);
+
+ signals:
+  void itemRequested(const QString& item);
+
+ public slots:
+  /// Rebuilds the run choices and lists now (otherwise done lazily, when visible).
+  void refreshRuns();
+
+ protected:
+  void showEvent(QShowEvent* event) override;
+
+ private:
+  void scheduleRefresh();
+  bool dirty_ = true;
+  bool scheduled_ = false;
+  void refreshHistory();
+  void refreshPanel(int panel);
+  QString itemTitle(const Dataset& d, Index item) const;
+  Session* session_;
+  QString user_;
+  QLineEdit* find_ = nullptr;
+  QLabel* header_ = nullptr;
+  QSpinBox* k_ = nullptr;
+  EntityTableModel* usersModel_ = nullptr;
+  TableView* users_ = nullptr;
+  QStandardItemModel* history_ = nullptr;
+  TableView* historyTable_ = nullptr;
+  std::array<QComboBox*, kPanels> runBox_{};
+  std::array<QStandardItemModel*, kPanels> lists_{};
+  std::array<int, kPanels> hits_{};
+  QLabel* similarLabel_ = nullptr;
+  QStandardItemModel* similar_ = nullptr;
+};
+
+}  // namespace rwb::ui
