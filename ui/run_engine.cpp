@@ -7,50 +7,18 @@
 #include "core/models/registry.h"
 #include "core/util/error.h"
 
-#if __has_include("core/experiment/runner.h")
-#define RWB_UI_HAS_RUNNER 1
-#include "core/experiment/runner.h"
-#else
-#define RWB_UI_HAS_RUNNER 0
 #include "core/eval/evaluator.h"
 #include "core/eval/protocol.h"
 #include "core/eval/statistics.h"
 #include "core/prep/splitter.h"
-#endif
 
 namespace rwb::ui {
 
-bool engineHasRunner() { return RWB_UI_HAS_RUNNER != 0; }
+// The GUI runs one model at a time on the dataset already in memory (the runner in
+// core/experiment re-reads its sources from a spec file), with the same core pieces:
+// core/prep splitters, Model::fit, core/eval's evaluateModel and bootstrap intervals.
+bool engineHasRunner() { return false; }
 
-#if RWB_UI_HAS_RUNNER
-RunOutcome executeRun(const RunRequest& request, TaskContext& ctx) {
-  const ExperimentSpec spec = parseExperimentSpec(request.spec, request.baseDir);
-  RunnerOptions options;
-  options.keepModels = true;
-  ExperimentResult result = runExperiment(spec, options, ctx);
-  if (result.cancelled) throw Cancelled();
-  if (result.runs.empty()) throw Error("the experiment produced no run");
-  RunRecord& rec = result.runs.front();
-  if (rec.status == RunStatus::kCancelled) throw Cancelled();
-  if (rec.status == RunStatus::kFailed) throw ModelError(rec.error);
-  RunOutcome out;
-  out.model = loadModelFromBytes(rec.modelBlob);
-  out.train = result.data.train;
-  out.test = result.data.test;
-  out.split = spec.split.method == "files"
-                  ? "given files"
-                  : spec.split.method + " " + std::to_string(spec.split.ratio) + " by " +
-                        spec.split.by + ", seed " + std::to_string(spec.split.seed);
-  out.fitSeconds = rec.fitSeconds;
-  out.recommendSeconds = rec.recommendSeconds;
-  out.memoryBytes = rec.modelBytes;
-  out.metrics = rec.metrics;
-  out.evaluatedUsers = rec.evaluatedUsers;
-  out.perUser = rec.perUser;
-  out.epochs = rec.learningCurve;
-  return out;
-}
-#else
 RunOutcome executeRun(const RunRequest& request, TaskContext& ctx) {
   if (!request.data) throw Error("no dataset is loaded");
   const auto& spec = request.spec;
@@ -142,6 +110,6 @@ RunOutcome executeRun(const RunRequest& request, TaskContext& ctx) {
   out.model = std::move(model);
   return out;
 }
-#endif
+
 
 }  // namespace rwb::ui

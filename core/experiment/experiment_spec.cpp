@@ -1,5 +1,7 @@
 #include "core/experiment/experiment_spec.h"
 
+#include "core/prep/prep_spec.h"
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -167,20 +169,30 @@ SplitSpec parseSplit(const json& j, const std::string& path, const std::filesyst
     }
     return s;
   }
-  checkKeys(j, path, {"method", "ratio", "by", "seed", "min_rating"});
   if (!j.contains("method")) {
     throw SpecError(path + ".method", "is required (or give \"train\" and \"test\" files)");
   }
-  s.method = getChoice(j["method"], path + ".method", {"recommenders"});
   if (j.contains("ratio")) {
-    s.ratio = getNumber(j["ratio"], path + ".ratio");
-    if (!(s.ratio > 0.0 && s.ratio < 1.0)) throw SpecError(path + ".ratio", "must be in (0, 1)");
+    const double ratio = getNumber(j["ratio"], path + ".ratio");
+    if (!(ratio > 0.0 && ratio < 1.0)) throw SpecError(path + ".ratio", "must be in (0, 1)");
   }
-  if (j.contains("by")) s.by = getChoice(j["by"], path + ".by", {"user", "item"});
-  if (j.contains("seed")) s.seed = getSeed(j["seed"], path + ".seed");
-  if (j.contains("min_rating")) {
-    s.minRating = static_cast<int>(getInt(j["min_rating"], path + ".min_rating", 1, 1000000));
+  if (j.contains("by")) getChoice(j["by"], path + ".by", {"user", "item"});
+  // core/prep reads the split; min_rating is accepted as Microsoft Recommenders' name for
+  // min_count.
+  json options = j;
+  if (options.contains("min_rating")) {
+    if (options.contains("min_count")) {
+      throw SpecError(path + ".min_rating", "give min_rating or min_count, not both");
+    }
+    options["min_count"] = options["min_rating"];
+    options.erase("min_rating");
   }
+  s.options = splitOptionsFromJson(options, path);
+  s.method = std::string(splitMethodName(s.options.method));
+  s.ratio = s.options.ratio;
+  s.by = s.options.by == SplitBy::kItem ? "item" : "user";
+  s.seed = s.options.seed;
+  s.minRating = static_cast<int>(s.options.minCount);
   return s;
 }
 
@@ -361,6 +373,7 @@ ExperimentSpec parseExperimentSpec(const json& doc, const std::filesystem::path&
       if (!p[i].contains("step")) throw SpecError(sp + ".step", "is required");
       getNonEmptyString(p[i]["step"], sp + ".step");
     }
+    prepStepsFromJson(p, "$.prep");  // validates every step and option now, with its path
     spec.prep = p;
   }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/models/param_schema.h"
+#include "core/prep/splitter.h"
 
 namespace rwb {
 
@@ -38,9 +39,12 @@ struct DatasetSource {
 
 /// How train/test (and optionally validation) are formed.
 struct SplitSpec {
-  /// "recommenders" (stratified per user or item, as Microsoft Recommenders'
-  /// python_stratified_split) or "files" (given train/test[/valid] files).
+  /// A core/prep split method name (random, stratified, chronological, time_cutoff,
+  /// leave_last_n, cold_items, cold_users, recommenders) or "files" (given train/test[/valid]
+  /// files).
   std::string method = "recommenders";
+  /// The splitter's options (all methods but "files"); ratio/by/seed/minRating below mirror it.
+  SplitOptions options;
   double ratio = 0.75;      ///< fraction of each group's rows that go to train, in (0, 1)
   std::string by = "user";  ///< "user" or "item": the stratification group
   std::uint64_t seed = 42;

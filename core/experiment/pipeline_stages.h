@@ -40,21 +40,6 @@ struct PreparedData {
 /// not support, Cancelled when ctx is stopped (nothing is returned then).
 PreparedData prepareData(const ExperimentSpec& spec, TaskContext& ctx);
 
-/// Row assignment of a split: indices into the split dataset's interactions, each ascending.
-struct RowSplit {
-  std::vector<std::uint32_t> train;
-  std::vector<std::uint32_t> test;
-  std::vector<std::uint8_t> assignment;  ///< per row: 0 train, 1 test, 2 dropped (min_rating)
-};
-
-/// Stratified random split, exactly as Microsoft Recommenders' python_stratified_split: every
-/// row, in log order, draws a double from numpy's legacy RandomState(seed) (MT19937, 53-bit
-/// doubles); rows are ordered by (group, draw); a row whose 1-based rank within its group is
-/// <= round_half_even(ratio * group size) goes to train, the others to test. Groups (users when
-/// byItem is false, else items) with fewer than minRows rows are dropped. Throws Cancelled.
-RowSplit stratifiedSplit(const Dataset& data, double ratio, bool byItem, std::uint64_t seed,
-                         std::size_t minRows, TaskContext& ctx);
-
 /// 16 lower-case hex digits.
 std::string hex64(std::uint64_t v);
 
@@ -65,15 +50,12 @@ struct TopKEvaluation {
   std::map<std::string, std::vector<double>> perUser;  ///< metric key -> value per user
 };
 
-/// Ranking metrics with binary relevance (a held-out interaction = relevant), averaged over the
-/// users that have held-out interactions and a non-empty list (Microsoft Recommenders'
-/// convention, so figures compare with its published tables):
-///   precision@k = hits / k;  recall@k = hits / |R|;  hit_rate@k = [hits > 0]
-///   ndcg@k = sum_{hit at rank r} 1/log2(r+1) / sum_{r=1..min(|R|,k)} 1/log2(r+1)
-///   map = sum_{hit at rank r} (hits up to r / r) / |R|;   map@k: same / min(k, |R|)
-/// users[i] owns lists[i] (only its first k items count); truth holds the relevant items.
+/// The spec's ranking metrics computed by core/eval (definitions and sources in
+/// docs/metrics.md; Microsoft Recommenders' conventions). users[i] owns lists[i]; truth holds
+/// the relevant items and shares train's id maps. Keys are metricKey(name, k).
 TopKEvaluation evaluateTopK(std::span<const Index> users, std::span<const RecList> lists,
-                            const Dataset& truth, const MetricsSpec& metrics, TaskContext& ctx);
+                            const Dataset& train, const Dataset& truth, const MetricsSpec& metrics,
+                            TaskContext& ctx);
 
 /// The users with at least one interaction in data, ascending (who gets recommendations).
 std::vector<Index> usersWithInteractions(const Dataset& data);

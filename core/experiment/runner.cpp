@@ -77,7 +77,7 @@ RunRecord runOne(const RunPlan& plan, const ExperimentSpec& spec, const Prepared
 
     TaskContext evalCtx(ctx, base + (1.0 - base) * 0.95, 1.0);
     const auto t2 = Clock::now();
-    TopKEvaluation ev = evaluateTopK(users, lists, *data.test, spec.metrics, evalCtx);
+    TopKEvaluation ev = evaluateTopK(users, lists, *data.train, *data.test, spec.metrics, evalCtx);
     r.evaluateSeconds = secondsSince(t2);
     r.metrics = std::move(ev.metrics);
     r.evaluatedUsers = std::move(ev.users);

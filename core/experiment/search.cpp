@@ -1,5 +1,7 @@
 #include "core/experiment/search.h"
 
+#include "core/prep/splitter.h"
+
 #include <tbb/parallel_for.h>
 #include <xxhash.h>
 
@@ -109,13 +111,18 @@ SearchHistory searchHyperparameters(const SearchRequest& req, const Dataset& tra
   // The validation split is carved from train only: per user, validationRatio of their rows
   // stay for fitting, the rest is held out for selection.
   TaskContext splitCtx(ctx, 0.0, 0.02);
-  const RowSplit vs = stratifiedSplit(train, s.validationRatio, false, s.seed, 1, splitCtx);
+  SplitOptions carve;
+  carve.method = SplitMethod::kStratified;
+  carve.by = SplitBy::kUser;
+  carve.ratio = s.validationRatio;
+  carve.seed = s.seed;
+  const SplitResult vs = splitDataset(train, carve, splitCtx);
   if (vs.train.empty() || vs.test.empty()) {
     throw ModelError(
         "the validation split of the training data is empty; lower validation_ratio "
         "or use more data");
   }
-  h.validationSplitHash = hex64(XXH3_64bits(vs.assignment.data(), vs.assignment.size()));
+  h.validationSplitHash = hex64(vs.hash());
   const Dataset fitSet = train.withRows(vs.train);
   const Dataset validSet = train.withRows(vs.test);
   const std::vector<Index> validUsers = usersWithInteractions(validSet);
@@ -174,7 +181,7 @@ SearchHistory searchHyperparameters(const SearchRequest& req, const Dataset& tra
       model->fit(td, trialCtx);
       const auto lists =
           model->recommendBatch(validUsers, static_cast<std::size_t>(selMetrics.k), true, trialCtx);
-      const auto ev = evaluateTopK(validUsers, lists, validSet, selMetrics, trialCtx);
+      const auto ev = evaluateTopK(validUsers, lists, fitSet, validSet, selMetrics, trialCtx);
       t.score = ev.metrics.at(h.metric);
     } catch (const Cancelled&) {
       throw;

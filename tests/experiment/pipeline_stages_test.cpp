@@ -19,17 +19,6 @@ DelimitedOptions tsvNoHeader() {
   return o;
 }
 
-std::multiset<std::string> rowsOf(const Dataset& d) {
-  std::multiset<std::string> rows;
-  const auto& log = d.interactions;
-  for (std::size_t r = 0; r < log.size(); ++r) {
-    rows.insert(d.users.external(log.user[r]) + "\t" + d.items.external(log.item[r]) + "\t" +
-                std::to_string(static_cast<int>(log.value[r])) + "\t" +
-                std::to_string(log.timestamp[r]));
-  }
-  return rows;
-}
-
 }  // namespace
 
 TEST_CASE("hand-computed ranking metrics", "[experiment][eval]") {
@@ -49,7 +38,8 @@ TEST_CASE("hand-computed ranking metrics", "[experiment][eval]") {
   lists[0].items = {{0, 3.f}, {4, 2.f}, {1, 1.f}};  // user 1: no hit
   lists[1].items = {{1, 3.f}, {2, 2.f}, {3, 1.f}};  // user 0: hits at ranks 1 and 3
   TaskContext ctx;
-  const auto ev = evaluateTopK(users, lists, truth, m, ctx);
+  const Dataset train = truth.emptyLike();
+  const auto ev = evaluateTopK(users, lists, train, truth, m, ctx);
   REQUIRE(ev.users == std::vector<Index>{0, 1});
   const double l2 = 1.0 / std::log2(3.0), l3 = 1.0 / std::log2(4.0);
   CHECK(ev.perUser.at("precision@3")[0] == Approx(2.0 / 3.0));
@@ -61,22 +51,6 @@ TEST_CASE("hand-computed ranking metrics", "[experiment][eval]") {
   CHECK(ev.perUser.at("precision@3")[1] == 0.0);
   CHECK(ev.metrics.at("precision@3") == Approx(1.0 / 3.0));
   CHECK(ev.metrics.at("hit_rate@3") == Approx(0.5));
-}
-
-TEST_CASE("the stratified split reproduces Microsoft Recommenders' ml-100k split row for row",
-          "[experiment][split]") {
-  RWB_REQUIRE_SHARED_DATA(data);
-  TaskContext ctx;
-  const LoadResult full = loadDelimited((data / "ml-100k" / "u.data").string(), tsvNoHeader(), ctx);
-  const RowSplit s = stratifiedSplit(full.dataset, 0.75, true, 42, 1, ctx);
-  CHECK(s.train.size() == 75066);
-  CHECK(s.test.size() == 24934);
-  const LoadResult train =
-      loadDelimited((data / "ml-100k-recsplit" / "train.tsv").string(), tsvNoHeader(), ctx);
-  const LoadResult test =
-      loadDelimited((data / "ml-100k-recsplit" / "test.tsv").string(), tsvNoHeader(), ctx);
-  CHECK(rowsOf(full.dataset.withRows(s.train)) == rowsOf(train.dataset));
-  CHECK(rowsOf(full.dataset.withRows(s.test)) == rowsOf(test.dataset));
 }
 
 TEST_CASE("top-k metrics reproduce Microsoft Recommenders' values for its SAR lists",
@@ -104,7 +78,7 @@ TEST_CASE("top-k metrics reproduce Microsoft Recommenders' values for its SAR li
   MetricsSpec m;
   m.k = 10;
   m.names = {"precision", "recall", "ndcg", "map", "map_at_k"};
-  const auto ev = evaluateTopK(users, lists, test.dataset, m, ctx);
+  const auto ev = evaluateTopK(users, lists, train.dataset, test.dataset, m, ctx);
   std::ifstream in(dir / "expected_metrics.json");
   const auto expected = nlohmann::json::parse(in);
   CHECK(ev.metrics.at("precision@10") ==
@@ -113,23 +87,4 @@ TEST_CASE("top-k metrics reproduce Microsoft Recommenders' values for its SAR li
   CHECK(ev.metrics.at("ndcg@10") == Approx(expected["ndcg_at_k"].get<double>()).epsilon(1e-9));
   CHECK(ev.metrics.at("map") == Approx(expected["map"].get<double>()).epsilon(1e-9));
   CHECK(ev.metrics.at("map@10") == Approx(expected["map_at_k"].get<double>()).epsilon(1e-9));
-}
-
-TEST_CASE("the stratified split keeps each group's share and drops small groups",
-          "[experiment][split]") {
-  Dataset d;
-  for (int u = 0; u < 3; ++u) d.users.intern(std::string("u").append(std::to_string(u)));
-  for (int i = 0; i < 10; ++i) d.items.intern(std::string("i").append(std::to_string(i)));
-  for (int i = 0; i < 8; ++i) d.interactions.push(0, static_cast<Index>(i), 1, i);
-  for (int i = 0; i < 4; ++i) d.interactions.push(1, static_cast<Index>(i), 1, i);
-  d.interactions.push(2, 0, 1, 0);  // a user with one row: dropped with minRows = 2
-  TaskContext ctx;
-  const RowSplit s = stratifiedSplit(d, 0.75, false, 3, 2, ctx);
-  CHECK(s.train.size() == 6 + 3);
-  CHECK(s.test.size() == 2 + 1);
-  CHECK(s.assignment.back() == 2);
-  const RowSplit again = stratifiedSplit(d, 0.75, false, 3, 2, ctx);
-  CHECK(again.assignment == s.assignment);
-  ctx.requestStop();
-  CHECK_THROWS_AS(stratifiedSplit(d, 0.75, false, 3, 2, ctx), Cancelled);
 }
