@@ -123,7 +123,16 @@ Action registerRun(CLI::App& sub, Common& common) {
     std::int64_t specId = 0;
     if (!args->project.empty()) {
       store.emplace(args->project);
-      specId = store->putSpec(spec.source);
+      // Stored with absolute data paths, so `recwb export --project` can rebuild the exact
+      // training data (and its id maps) from any working directory.
+      nlohmann::json stored = spec.source;
+      if (stored.contains("dataset")) stored["dataset"]["path"] = spec.dataset.path;
+      if (spec.split.method == "files") {
+        stored["split"]["train"] = spec.split.trainPath;
+        stored["split"]["test"] = spec.split.testPath;
+        if (!spec.split.validPath.empty()) stored["split"]["valid"] = spec.split.validPath;
+      }
+      specId = store->putSpec(stored);
     }
     const std::string experiment =
         spec.name.empty() ? fs::path(args->spec).stem().string() : spec.name;
