@@ -4,13 +4,12 @@
 #include <cmath>
 #include <cstdio>
 
-#include "core/models/registry.h"
-#include "core/util/error.h"
-
 #include "core/eval/evaluator.h"
 #include "core/eval/protocol.h"
 #include "core/eval/statistics.h"
+#include "core/models/registry.h"
 #include "core/prep/splitter.h"
+#include "core/util/error.h"
 
 namespace rwb::ui {
 
@@ -110,6 +109,5 @@ RunOutcome executeRun(const RunRequest& request, TaskContext& ctx) {
   out.model = std::move(model);
   return out;
 }
-
 
 }  // namespace rwb::ui

@@ -1,7 +1,5 @@
 #include "core/experiment/experiment_spec.h"
 
-#include "core/prep/prep_spec.h"
-
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -10,6 +8,7 @@
 #include <sstream>
 
 #include "core/models/registry.h"
+#include "core/prep/prep_spec.h"
 #include "core/util/error.h"
 
 namespace rwb {

@@ -198,12 +198,9 @@ PreparedData prepareData(const ExperimentSpec& spec, TaskContext& ctx) {
   Dataset train = std::move(parts.train);
   Dataset test = std::move(parts.test);
   if (parts.valid) out.validation = std::make_shared<const Dataset>(std::move(*parts.valid));
-  out.summary = {{"loaded", countsJson(full)},
-                 {"users", full.numUsers()},
-                 {"items", full.numItems()},
-                 {"train", countsJson(train)},
-                 {"test", countsJson(test)},
-                 {"dropped", split.rowsDropped}};
+  out.summary = {{"loaded", countsJson(full)}, {"users", full.numUsers()},
+                 {"items", full.numItems()},   {"train", countsJson(train)},
+                 {"test", countsJson(test)},   {"dropped", split.rowsDropped}};
   out.train = std::make_shared<const Dataset>(std::move(train));
   out.test = std::make_shared<const Dataset>(std::move(test));
   out.splitSeconds = secondsSince(t1);

@@ -1,7 +1,5 @@
 #include "core/experiment/search.h"
 
-#include "core/prep/splitter.h"
-
 #include <tbb/parallel_for.h>
 #include <xxhash.h>
 
@@ -13,6 +11,7 @@
 #include <set>
 
 #include "core/experiment/pipeline_stages.h"
+#include "core/prep/splitter.h"
 #include "core/util/error.h"
 
 namespace rwb {

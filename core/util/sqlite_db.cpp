@@ -46,8 +46,8 @@ void SqliteDb::fail(const std::string& context) const {
 }
 
 SqliteStmt::SqliteStmt(SqliteDb& db, std::string_view sql) : db_(&db) {
-  if (sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &stmt_,
-                         nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) !=
+      SQLITE_OK) {
     db.fail("cannot prepare '" + std::string(sql.substr(0, 60)) + "'");
   }
 }
@@ -67,8 +67,8 @@ SqliteStmt& SqliteStmt::bind(int index, double v) {
   return *this;
 }
 SqliteStmt& SqliteStmt::bind(int index, std::string_view text) {
-  if (sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT,
-                          SQLITE_UTF8) != SQLITE_OK) {
+  if (sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8) !=
+      SQLITE_OK) {
     db_->fail("bind");
   }
   return *this;
