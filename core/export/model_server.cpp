@@ -118,6 +118,9 @@ ModelServer::ModelServer(std::string packagePath, ServerOptions options)
     return new httplib::ThreadPool(static_cast<size_t>(threads));
   };
   server_->set_payload_max_length(options_.maxBodyBytes);
+  // Headers and body go out as separate writes: without TCP_NODELAY, Nagle's algorithm and the
+  // client's delayed ACK add ~40 ms to every keep-alive response.
+  server_->set_tcp_nodelay(true);
   // httplib's default also sets SO_REUSEPORT, which would let a second server silently share
   // the port; keep only SO_REUSEADDR so a taken port is an error.
   server_->set_socket_options([](socket_t sock) {
