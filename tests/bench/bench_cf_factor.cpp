@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "core/data/delimited_loader.h"
+#include "core/eval/evaluator.h"
 #include "core/models/biased_mf.h"
 #include "core/models/factor_model.h"
 #include "core/models/registry.h"
@@ -100,8 +101,8 @@ Split carveValidation(const Dataset& train, double ratio, std::uint64_t seed) {
   return {train.withRows(tr), train.withRows(va)};
 }
 
-// TEMPORARY until core/eval lands on main: nDCG@k, MAP@k (Recommenders' map_at_k), P@k, R@k
-// with binary relevance over the test users that have training data.
+// nDCG@k, MAP@k (Recommenders' map_at_k), P@k, R@k from core/eval, over the test users the
+// model can score.
 struct RankMetrics {
   double ndcg = 0, map = 0, precision = 0, recall = 0;
 };
@@ -116,29 +117,15 @@ RankMetrics rankMetrics(const Model& model, const Dataset& test, std::size_t k) 
   }
   TaskContext ctx;
   const auto lists = model.recommendBatch(users, k, true, ctx);
-  RankMetrics m;
-  for (std::size_t j = 0; j < users.size(); ++j) {
-    const auto r = rel.rowIndices(users[j]);
-    double dcg = 0, idcg = 0, hits = 0, ap = 0;
-    for (std::size_t p = 0; p < lists[j].items.size(); ++p) {
-      if (std::binary_search(r.begin(), r.end(), lists[j].items[p].item)) {
-        dcg += 1.0 / std::log2(p + 2.0);
-        hits += 1;
-        ap += hits / static_cast<double>(p + 1);
-      }
-    }
-    for (std::size_t p = 0; p < std::min(k, r.size()); ++p) idcg += 1.0 / std::log2(p + 2.0);
-    m.ndcg += dcg / idcg;
-    m.map += ap / static_cast<double>(std::min(k, r.size()));
-    m.precision += hits / static_cast<double>(k);
-    m.recall += hits / static_cast<double>(r.size());
-  }
-  const double n = static_cast<double>(users.size());
-  m.ndcg /= n;
-  m.map /= n;
-  m.precision /= n;
-  m.recall /= n;
-  return m;
+  EvalOptions options;
+  options.k = k;
+  options.oracle = false;
+  options.metrics = {"ndcg@k", "map@k", "precision@k", "recall@k"};
+  // These four metrics read only the test items, so an empty train with the same ids suffices.
+  const EvalResult r = evaluate(test.emptyLike(), test, users, lists, options, ctx);
+  const std::string at = "@" + std::to_string(k);
+  return {r.value("ndcg" + at), r.value("map" + at), r.value("precision" + at),
+          r.value("recall" + at)};
 }
 
 struct FitOutcome {

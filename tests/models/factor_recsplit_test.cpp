@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/data/delimited_loader.h"
+#include "core/eval/evaluator.h"
 #include "core/models/biased_mf.h"
 #include "core/models/registry.h"
 #include "test_support.h"
@@ -28,8 +29,7 @@ Recsplit loadRecsplit(const std::filesystem::path& dir) {
   return r;
 }
 
-// Mean nDCG@k with binary relevance over the test users (all of them have training data).
-// TEMPORARY: replace with core/eval's ndcg once the evaluation engine lands on main.
+// Mean nDCG@k (core/eval, binary relevance) over the test users.
 double ndcgAt(const Model& m, const Dataset& test, std::size_t k) {
   const Csr rel = test.userItemMatrix(true);
   std::vector<Index> users;
@@ -38,19 +38,12 @@ double ndcgAt(const Model& m, const Dataset& test, std::size_t k) {
   }
   TaskContext ctx;
   const auto lists = m.recommendBatch(users, k, true, ctx);
-  double total = 0;
-  for (std::size_t j = 0; j < users.size(); ++j) {
-    const auto r = rel.rowIndices(users[j]);
-    double dcg = 0, idcg = 0;
-    for (std::size_t p = 0; p < lists[j].items.size(); ++p) {
-      if (std::binary_search(r.begin(), r.end(), lists[j].items[p].item)) {
-        dcg += 1.0 / std::log2(p + 2.0);
-      }
-    }
-    for (std::size_t p = 0; p < std::min(k, r.size()); ++p) idcg += 1.0 / std::log2(p + 2.0);
-    total += dcg / idcg;
-  }
-  return total / static_cast<double>(users.size());
+  EvalOptions options;
+  options.k = k;
+  options.oracle = false;
+  options.metrics = {"ndcg@k"};
+  return evaluate(test.emptyLike(), test, users, lists, options, ctx)
+      .value("ndcg@" + std::to_string(k));
 }
 
 std::unique_ptr<Model> fitDefault(const std::string& name, const Dataset& train) {
