@@ -1,6 +1,10 @@
 #include "core/models/sar.h"
 
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 
@@ -11,13 +15,145 @@ namespace rwb {
 namespace {
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
-// y += a * x over n doubles. Cloned for AVX2 (chosen at load time by the CPU); no FMA is
-// enabled, so every element rounds exactly as the scalar a * x + y does.
-__attribute__((target_clones("avx2", "default"))) void addScaled(double a, const double* x,
-                                                                 double* y, std::size_t n) {
-  for (std::size_t j = 0; j < n; ++j) y[j] += a * x[j];
+// Column tile of the scoring kernel: 32 doubles (four cache lines) per similarity row segment;
+// a tile of every row (n x 256 bytes) stays in L2 while a block of users walks it.
+constexpr std::size_t kTile = 32;
+// Users scored together by one task of recommendBatch (they share the tiles in cache): as
+// many as give every thread two blocks, within these bounds.
+constexpr std::size_t kMinUserBlock = 32;
+constexpr std::size_t kMaxUserBlock = 512;
+// A similarity row is kept dense when at least 1/16 of it is filled.
+constexpr std::size_t kDenseFill = 16;
+// Bytes of dense similarity rows one column span may cover, and the widest span.
+constexpr std::size_t kSpanBytes = 512 * 1024;
+constexpr std::size_t kMaxSpan = 1024;
+
+// One user of a block, as the tile kernel sees it: its dense similarity rows and its sparse
+// ones (each list in ascending source item order).
+struct TileUser {
+  std::size_t denseBegin = 0, denseCount = 0;    // into TileScratch::denseRows / denseAff
+  std::size_t sparseBegin = 0, sparseCount = 0;  // into TileScratch::cursor / sparseEnd / ...
+};
+
+// The similarity as the tile kernel sees it (sparse rows only; dense rows come as pointers).
+struct TileMatrix {
+  const Index* cols = nullptr;
+  const double* vals = nullptr;
+};
+
+struct TileLists {
+  const double* const* denseRows = nullptr;
+  const double* denseAff = nullptr;
+  std::uint64_t* cursor = nullptr;
+  const std::uint64_t* sparseEnd = nullptr;
+  const double* sparseAff = nullptr;
+};
+
+using V4d = double __attribute__((vector_size(32), aligned(8)));
+
+// acc[j] = sum over the user's items i of a_i * s(i, t0 + j), j < w: the dense rows first,
+// then the sparse rows, each in ascending i. Dense rows are added 32 columns at a time with the
+// sums in registers. Cloned for AVX2 (chosen at load time by the CPU); no FMA is enabled, so
+// every element rounds exactly as the scalar acc + a * s does.
+__attribute__((target_clones("avx2", "default"))) void tileKernel(const TileMatrix& m,
+                                                                  const TileLists& l,
+                                                                  const TileUser& u, std::size_t t0,
+                                                                  std::size_t w, double* acc) {
+  const double* const* rows = l.denseRows + u.denseBegin;
+  const double* aff = l.denseAff + u.denseBegin;
+  std::size_t c = 0;
+  for (; c + kTile <= w; c += kTile) {
+    V4d r0{}, r1{}, r2{}, r3{}, r4{}, r5{}, r6{}, r7{};
+    for (std::size_t k = 0; k < u.denseCount; ++k) {
+      const V4d* d = reinterpret_cast<const V4d*>(rows[k] + t0 + c);
+      const double a = aff[k];
+      r0 += a * d[0];
+      r1 += a * d[1];
+      r2 += a * d[2];
+      r3 += a * d[3];
+      r4 += a * d[4];
+      r5 += a * d[5];
+      r6 += a * d[6];
+      r7 += a * d[7];
+    }
+    V4d* o = reinterpret_cast<V4d*>(acc + c);
+    o[0] = r0;
+    o[1] = r1;
+    o[2] = r2;
+    o[3] = r3;
+    o[4] = r4;
+    o[5] = r5;
+    o[6] = r6;
+    o[7] = r7;
+  }
+  if (c < w) {
+    for (std::size_t j = c; j < w; ++j) acc[j] = 0.0;
+    for (std::size_t k = 0; k < u.denseCount; ++k) {
+      const double* d = rows[k] + t0;
+      for (std::size_t j = c; j < w; ++j) acc[j] += aff[k] * d[j];
+    }
+  }
+  const auto t1 = static_cast<Index>(t0 + w);
+  for (std::size_t k = u.sparseBegin; k < u.sparseBegin + u.sparseCount; ++k) {
+    std::uint64_t p = l.cursor[k];
+    const std::uint64_t e = l.sparseEnd[k];
+    const double a = l.sparseAff[k];
+    for (; p < e && m.cols[p] < t1; ++p) acc[m.cols[p] - t0] += a * m.vals[p];
+    l.cursor[k] = p;
+  }
 }
 
+// Running top-k of one user under the ranking rule, fed in ascending item order: a candidate
+// equal to the current k-th score has a larger index than every kept item, so it loses the tie
+// and one compare against the threshold rejects almost every item.
+struct RunningTopK {
+  std::vector<ScoredItem> buf;
+  float threshold = -std::numeric_limits<float>::infinity();
+
+  static bool better(const ScoredItem& a, const ScoredItem& b) {
+    return a.score > b.score || (a.score == b.score && a.item < b.item);
+  }
+  void reset(std::size_t k) {
+    buf.clear();
+    buf.reserve(2 * k + 16);
+    threshold = -std::numeric_limits<float>::infinity();
+  }
+  void compact(std::size_t k) {
+    std::nth_element(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(k - 1), buf.end(),
+                     better);
+    buf.resize(k);
+    threshold = buf[k - 1].score;
+  }
+  // scores[j] belongs to item t0 + j; -inf and NaN are skipped (never recommended).
+  void push(const float* scores, std::size_t w, std::size_t t0, std::size_t k) {
+    const std::size_t cap = 2 * k + 16;
+    for (std::size_t j = 0; j < w; ++j) {
+      const float s = scores[j];
+      if (!(s > threshold)) continue;  // also rejects NaN
+      buf.push_back({static_cast<Index>(t0 + j), s});
+      if (buf.size() == cap) compact(k);
+    }
+    if (buf.size() >= k && threshold == -std::numeric_limits<float>::infinity()) compact(k);
+  }
+  std::vector<ScoredItem> finish(std::size_t k) {
+    if (buf.size() > k) compact(k);
+    std::sort(buf.begin(), buf.end(), better);
+    return std::move(buf);
+  }
+};
+
+}  // namespace
+
+struct Sar::TileScratch {
+  std::vector<TileUser> users;
+  std::vector<const double*> denseRows;
+  std::vector<double> denseAff;
+  std::vector<std::uint64_t> cursor, sparseEnd;
+  std::vector<double> sparseAff;
+  std::vector<double> acc;
+};
+
+namespace {
 enum class SarSimilarity {
   kCooccurrence,
   kJaccard,
@@ -213,12 +349,14 @@ void Sar::buildDenseView() {
   for (std::size_t j = 0; j < pop.size(); ++j) {
     if (pop[j] <= 0.0f) untrained_.push_back(static_cast<Index>(j));
   }
+  untrainedMask_.assign(pop.size(), 0);
+  for (const Index j : untrained_) untrainedMask_[j] = 1;
   dense_.clear();
   denseRow_.assign(n, -1);
   if (n == 0) return;
   std::vector<Index> rows;
   for (std::size_t i = 0; i < n; ++i) {
-    if (similarity_.rowIndices(i).size() * 8 >= n) rows.push_back(static_cast<Index>(i));
+    if (similarity_.rowIndices(i).size() * kDenseFill >= n) rows.push_back(static_cast<Index>(i));
   }
   std::stable_sort(rows.begin(), rows.end(), [&](Index x, Index y) {
     return similarity_.rowIndices(x).size() > similarity_.rowIndices(y).size();
@@ -235,38 +373,134 @@ void Sar::buildDenseView() {
   }
 }
 
-void Sar::scoreDense(Index user, std::vector<double>& acc) const {
-  acc.assign(numItems(), 0.0);
-  const auto items = seenItems(user);
-  const auto aff = affinities(user);
-  // Ascending source item, like the reference's CSR x dense product, so sums round the same.
+template <typename Sink>
+void Sar::scoreTiles(std::span<const Index> users, TileScratch& scratch, Sink&& sink) const {
   const std::size_t n = numItems();
-  for (std::size_t k = 0; k < items.size(); ++k) {
-    const double a = aff[k];
-    if (const auto slot = denseRow_[items[k]]; slot >= 0) {
-      addScaled(a, dense_.data() + static_cast<std::size_t>(slot) * n, acc.data(), n);
-      continue;
+  const std::size_t nb = users.size();
+  scratch.users.resize(nb);
+  scratch.denseRows.clear();
+  scratch.denseAff.clear();
+  scratch.cursor.clear();
+  scratch.sparseEnd.clear();
+  scratch.sparseAff.clear();
+  scratch.acc.resize(kMaxSpan);
+  for (std::size_t b = 0; b < nb; ++b) {
+    const auto items = seenItems(users[b]);
+    const double* aff = affinity_.data() + affinityOffsets_[users[b]];
+    TileUser& tu = scratch.users[b];
+    tu.denseBegin = scratch.denseRows.size();
+    tu.sparseBegin = scratch.cursor.size();
+    for (std::size_t k = 0; k < items.size(); ++k) {
+      const Index i = items[k];
+      if (const std::int64_t slot = denseRow_[i]; slot >= 0) {
+        scratch.denseRows.push_back(dense_.data() + static_cast<std::size_t>(slot) * n);
+        scratch.denseAff.push_back(aff[k]);
+      } else if (similarity_.offsets[i + 1] > similarity_.offsets[i]) {
+        scratch.cursor.push_back(similarity_.offsets[i]);
+        scratch.sparseEnd.push_back(similarity_.offsets[i + 1]);
+        scratch.sparseAff.push_back(aff[k]);
+      }
     }
-    const auto cols = similarity_.rowIndices(items[k]);
-    const auto vals = similarity_.rowValues(items[k]);
-    for (std::size_t t = 0; t < cols.size(); ++t) acc[cols[t]] += a * vals[t];
+    tu.denseCount = scratch.denseRows.size() - tu.denseBegin;
+    tu.sparseCount = scratch.cursor.size() - tu.sparseBegin;
+  }
+  const TileMatrix m{similarity_.indices.data(), similarity_.values.data()};
+  const TileLists l{scratch.denseRows.data(), scratch.denseAff.data(), scratch.cursor.data(),
+                    scratch.sparseEnd.data(), scratch.sparseAff.data()};
+  // Column span per pass: the dense rows' slices of one span stay in L2 (about 512 KB) while
+  // the block's users walk them; wider spans cut the per-pass cost of the sparse rows.
+  const std::size_t denseRows = dense_.size() / std::max<std::size_t>(n, 1);
+  const std::size_t span = std::clamp<std::size_t>(
+      (kSpanBytes / (sizeof(double) * std::max<std::size_t>(denseRows, 1))) / kTile * kTile, kTile,
+      kMaxSpan);
+  for (std::size_t t0 = 0; t0 < n; t0 += span) {
+    const std::size_t w = std::min(span, n - t0);
+    for (std::size_t b = 0; b < nb; ++b) {
+      tileKernel(m, l, scratch.users[b], t0, w, scratch.acc.data());
+      sink(b, t0, w, scratch.acc.data());
+    }
   }
 }
 
 void Sar::scoreAllItems(Index user, std::span<float> out) const {
-  thread_local std::vector<double> acc;
-  scoreDense(user, acc);
-  for (std::size_t j = 0; j < out.size(); ++j) out[j] = static_cast<float>(acc[j]);
+  thread_local TileScratch scratch;
+  scoreTiles(std::span<const Index>(&user, 1), scratch,
+             [&](std::size_t, std::size_t t0, std::size_t w, const double* acc) {
+               for (std::size_t j = 0; j < w; ++j) out[t0 + j] = static_cast<float>(acc[j]);
+             });
   for (const Index j : untrained_) out[j] = kNegInf;
 }
 
 void Sar::scoreItems(Index user, std::span<const Index> items, std::span<float> out) const {
-  thread_local std::vector<double> acc;
-  scoreDense(user, acc);
-  const auto& pop = itemPopularity();
-  for (std::size_t k = 0; k < items.size(); ++k) {
-    out[k] = pop[items[k]] > 0.0f ? static_cast<float>(acc[items[k]]) : kNegInf;
-  }
+  thread_local std::vector<float> all;
+  all.resize(numItems());
+  scoreAllItems(user, all);
+  for (std::size_t k = 0; k < items.size(); ++k) out[k] = all[items[k]];
+}
+
+std::vector<RecList> Sar::recommendBatch(std::span<const Index> users, std::size_t k,
+                                         bool excludeSeen, TaskContext& ctx) const {
+  std::vector<RecList> out(users.size());
+  const auto threads = static_cast<std::size_t>(tbb::this_task_arena::max_concurrency());
+  const std::size_t blockSize =
+      std::clamp((users.size() + 2 * threads - 1) / (2 * threads), kMinUserBlock, kMaxUserBlock);
+  const std::size_t nBlocks = (users.size() + blockSize - 1) / blockSize;
+  std::atomic<std::size_t> done{0};
+  tbb::parallel_for(std::size_t(0), nBlocks, [&](std::size_t blk) {
+    if (ctx.stopRequested()) return;
+    const std::size_t begin = blk * blockSize;
+    const std::size_t end = std::min(users.size(), begin + blockSize);
+    // Users the kernel can score; the rest (unfitted model, out of range, no training data)
+    // go through the base class, which throws or falls back to popularity.
+    std::vector<Index> mine;
+    std::vector<std::size_t> slot;
+    for (std::size_t j = begin; j < end; ++j) {
+      if (isFitted() && users[j] < numUsers() && canScoreUser(users[j])) {
+        mine.push_back(users[j]);
+        slot.push_back(j);
+      } else {
+        out[j] = recommend(users[j], k, excludeSeen);
+      }
+    }
+    if (!mine.empty() && k > 0) {
+      thread_local TileScratch scratch;
+      std::vector<RunningTopK> top(mine.size());
+      std::vector<std::size_t> seenPos(mine.size(), 0);
+      for (auto& t : top) t.reset(k);
+      float tile[kMaxSpan];
+      scoreTiles(mine, scratch,
+                 [&](std::size_t b, std::size_t t0, std::size_t w, const double* acc) {
+                   // Most tiles hold nothing above the user's current k-th score: one vectorised
+                   // test skips them (masking only lowers scores, so it can wait for the tiles that
+                   // pass).
+                   const float threshold = top[b].threshold;
+                   int any = 0;
+                   for (std::size_t j = 0; j < w; ++j) {
+                     tile[j] = static_cast<float>(acc[j]);
+                     any |= tile[j] > threshold;
+                   }
+                   const auto seen = seenItems(mine[b]);
+                   std::size_t& p = seenPos[b];
+                   if (!any) {
+                     for (; p < seen.size() && seen[p] < t0 + w; ++p) {
+                     }
+                     return;
+                   }
+                   for (std::size_t j = 0; j < w; ++j) {
+                     if (untrainedMask_[t0 + j]) tile[j] = kNegInf;
+                   }
+                   for (; p < seen.size() && seen[p] < t0 + w; ++p) {
+                     if (excludeSeen) tile[seen[p] - t0] = kNegInf;
+                   }
+                   top[b].push(tile, w, t0, k);
+                 });
+      for (std::size_t b = 0; b < mine.size(); ++b) out[slot[b]].items = top[b].finish(k);
+    }
+    const auto d = done.fetch_add(end - begin) + (end - begin);
+    ctx.progress(static_cast<double>(d) / static_cast<double>(users.size()), "recommending");
+  });
+  ctx.throwIfStopped();
+  return out;
 }
 
 void Sar::saveState(BinaryWriter& out) const {
@@ -291,7 +525,7 @@ std::size_t Sar::memoryBytes() const {
   return Model::memoryBytes() + affinity_.size() * sizeof(double) +
          affinityOffsets_.size() * sizeof(std::uint64_t) + similarity_.memoryBytes() +
          dense_.size() * sizeof(double) + denseRow_.size() * sizeof(std::int64_t) +
-         untrained_.size() * sizeof(Index);
+         untrained_.size() * sizeof(Index) + untrainedMask_.size();
 }
 
 std::vector<ScoredItem> Sar::similarItems(Index item, std::size_t k) const {

@@ -36,6 +36,12 @@ class Sar final : public Model {
   /// The k items with the largest learned weight from `item` (its row of the item-item
   /// matrix, itself excluded; ties by index). Throws ModelError when unfitted or out of range.
   std::vector<ScoredItem> similarItems(Index item, std::size_t k) const override;
+  /// recommend() for many users through the blocked scoring kernel (blocks of users, column
+  /// tiles of the similarity, running top-k per user); equal to recommend() user by user.
+  /// Users the model cannot score go through the base class (popularity fallback). Checks ctx
+  /// between user blocks; throws Cancelled when stopped.
+  std::vector<RecList> recommendBatch(std::span<const Index> users, std::size_t k, bool excludeSeen,
+                                      TaskContext& ctx) const override;
 
   /// The fitted item-item similarity (rows = source items), for inspection and tests.
   const ItemMatrix<double>& similarity() const noexcept { return similarity_; }
@@ -50,7 +56,13 @@ class Sar final : public Model {
   void loadModelState(BinaryReader& in) override;
 
  private:
-  void scoreDense(Index user, std::vector<double>& acc) const;
+  struct TileScratch;
+  /// The one scoring kernel: for the given users (all scorable) walks the columns in tiles of
+  /// kTile items and calls sink(b, t0, width, acc) with users[b]'s double scores of items
+  /// t0 .. t0 + width (untrained items not yet masked). Each score is summed over the user's
+  /// items ascending, so recommend(), score() and recommendBatch() see identical values.
+  template <typename Sink>
+  void scoreTiles(std::span<const Index> users, TileScratch& scratch, Sink&& sink) const;
   void buildDenseView();
 
   /// Dense copies of the fullest similarity rows (at least 1/8 filled, fullest first, at most
@@ -59,6 +71,7 @@ class Sar final : public Model {
   std::vector<double> dense_;
   std::vector<std::int64_t> denseRow_;
   std::vector<Index> untrained_;  ///< items without training interactions (score -infinity)
+  std::vector<std::uint8_t> untrainedMask_;  ///< 1 for the items in untrained_
 
   std::vector<std::uint64_t> affinityOffsets_;  ///< per user, into affinity_ (= seen offsets)
   std::vector<double> affinity_;

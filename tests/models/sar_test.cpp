@@ -1,7 +1,11 @@
 #include "core/models/sar.h"
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <numeric>
+#include <random>
 #include <sstream>
 
 #include "core/models/registry.h"
@@ -175,4 +179,86 @@ TEST_CASE("sar: parity with Microsoft Recommenders' SAR on the recsplit", "[mode
   CHECK(got.map == Approx(expected["map"].get<double>()).margin(1e-4));
   CHECK(got.precision == Approx(expected["precision_at_k"].get<double>()).margin(1e-4));
   CHECK(got.recall == Approx(expected["recall_at_k"].get<double>()).margin(1e-4));
+}
+
+namespace {
+// 3,000 items with Zipf-like popularity (popular items get dense similarity rows, the tail
+// sparse ones, and the columns span several passes of the scoring kernel), 400 users with 3..60
+// items, one user and one item without training data.
+Dataset zipfData(std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  const std::size_t items = 3000;
+  std::vector<double> w(items);
+  for (std::size_t i = 0; i < items; ++i) w[i] = 1.0 / std::pow(static_cast<double>(i + 1), 0.9);
+  std::discrete_distribution<std::size_t> pick(w.begin(), w.end());
+  Dataset d;
+  for (std::size_t i = 0; i < items; ++i) d.items.intern("i" + std::to_string(i));
+  d.items.intern("never-seen");
+  d.users.intern("no-history");
+  for (int u = 0; u < 400; ++u) {
+    const Index user = d.users.intern("u" + std::to_string(u));
+    const std::size_t count = 3 + rng() % 58;
+    for (std::size_t t = 0; t < count; ++t) {
+      d.interactions.push(user, static_cast<Index>(pick(rng)), 1.0f + static_cast<float>(rng() % 5),
+                          1'600'000'000 + static_cast<std::int64_t>(rng() % 10'000'000));
+    }
+  }
+  return d;
+}
+}  // namespace
+
+TEST_CASE("sar: the blocked batch top-k equals recommend() and score()", "[models][sar]") {
+  const Dataset d = zipfData(7);
+  // jaccard with decay: almost no ties; co-occurrence without decay: many exact ties, which
+  // both paths must break by item index.
+  for (const Params& p :
+       {Params::object(), Params{{"similarity", "cooccurrence"}, {"time_decay", false}}}) {
+    INFO(p.dump());
+    auto m = createModel("sar", p);
+    TaskContext ctx;
+    m->fit({d}, ctx);
+    const auto& sar = dynamic_cast<const Sar&>(*m);
+    std::size_t sparseRows = 0, denseRows = 0;
+    for (std::size_t i = 0; i < d.numItems(); ++i) {
+      const auto nnz = sar.similarity().rowIndices(i).size();
+      if (nnz * 16 >= d.numItems()) {
+        ++denseRows;
+      } else if (nnz > 0) {
+        ++sparseRows;
+      }
+    }
+    CHECK(denseRows > 20);  // both kinds of rows are exercised
+    CHECK(sparseRows > 500);
+    std::vector<Index> users(d.numUsers());
+    std::iota(users.begin(), users.end(), Index{0});
+    std::reverse(users.begin(), users.end());  // any order
+    const Index never = *d.items.find("never-seen");
+    std::size_t trained = 0;
+    for (float pop : m->itemPopularity()) trained += pop > 0.0f ? 1 : 0;
+    for (bool exclude : {true, false}) {
+      for (std::size_t k : {std::size_t{0}, std::size_t{1}, std::size_t{10}, std::size_t{5000}}) {
+        const auto batch = m->recommendBatch(users, k, exclude, ctx);
+        REQUIRE(batch.size() == users.size());
+        std::size_t mismatches = 0;
+        for (std::size_t j = 0; j < users.size(); ++j) {
+          const auto single = m->recommend(users[j], k, exclude);
+          if (batch[j].items != single.items || batch[j].fallback != single.fallback) ++mismatches;
+          if (batch[j].fallback) continue;  // popularity lists are the base class's
+          std::vector<Index> items;
+          for (const auto& s : batch[j].items) items.push_back(s.item);
+          std::vector<float> scores(items.size());
+          m->score(users[j], items, scores);
+          for (std::size_t t = 0; t < items.size(); ++t) {
+            if (items[t] == never || scores[t] != batch[j].items[t].score) ++mismatches;
+          }
+        }
+        CHECK(mismatches == 0);
+        CHECK(batch.back().fallback);  // "no-history" has index 0
+        CHECK_FALSE(batch.front().fallback);
+        // Every trained item gets a finite score, so a long list holds all of them.
+        const std::size_t seen = exclude ? m->seenItems(users[0]).size() : 0;
+        CHECK(batch.front().items.size() == std::min(k, trained - seen));
+      }
+    }
+  }
 }
