@@ -1,5 +1,7 @@
 #include "core/models/sar.h"
 
+#include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
@@ -22,6 +24,8 @@ constexpr std::size_t kTile = 32;
 // many as give every thread two blocks, within these bounds.
 constexpr std::size_t kMinUserBlock = 32;
 constexpr std::size_t kMaxUserBlock = 512;
+// Bytes of dense similarity rows a model keeps at most.
+constexpr std::size_t kDenseBudget = std::size_t{64} << 20;
 // A similarity row is kept dense when at least 1/16 of it is filled.
 constexpr std::size_t kDenseFill = 16;
 // Bytes of dense similarity rows one column span may cover, and the widest span.
@@ -325,25 +329,146 @@ void Sar::fitModel(const TrainingData& data, TaskContext& ctx) {
           s = c * std::log2(nMatrix * (c / (di * dj)));
           break;
       }
-      if (!std::isfinite(s)) continue;
+      // Exact zeros add nothing to any score; dropping them keeps the sparse and the dense
+      // form of a row equivalent.
+      if (!std::isfinite(s) || s == 0.0) continue;
       kc.push_back(cols[t]);
       kv.push_back(s);
     }
   };
   TaskContext sub(ctx, 0.1, 1.0);
-  ItemMatrix<double> sim;
-  runWithThreads(data.threads, [&] {
-    sim = buildItemRows<double>(userItem, itemUser, true, {}, transform, sub, "item similarity");
-  });
+  SimilarityRows rows(ni);
+  runWithThreads(data.threads, [&] { rows = buildSimilarity(userItem, itemUser, transform, sub); });
   affinityOffsets_ = std::move(offsets);
   affinity_ = std::move(affinity);
-  similarity_ = std::move(sim);
-  buildDenseView();
+  adoptRows(std::move(rows));
   ctx.progress(1.0, "fitted");
 }
 
-void Sar::buildDenseView() {
-  const std::size_t n = similarity_.n;
+Sar::SimilarityRows Sar::buildSimilarity(const Csr& userItem, const Csr& itemUser,
+                                         const RowTransform<double>& transform,
+                                         TaskContext& ctx) const {
+  // Binary co-occurrence counted per row i (in parallel): c_ij = sum over users u of i of
+  // x_uj, then transformed into similarities. When the whole matrix fits the dense budget,
+  // rows full enough to be scored densely are written straight into their dense slot (row i
+  // at i * n), so the fit never holds a row twice.
+  const std::size_t n = userItem.cols;
+  SimilarityRows out(n);
+  out.fullDense = n * n * sizeof(double) <= kDenseBudget;
+  if (out.fullDense) out.dense.assign(n * n, 0.0);
+  struct Scratch {
+    std::vector<double> acc;
+    std::vector<Index> mark, cols;
+    std::vector<double> vals;
+    std::vector<Index> keepCols;
+    std::vector<double> keepVals;
+  };
+  tbb::enumerable_thread_specific<Scratch> scratch([n] {
+    Scratch sc;
+    sc.acc.assign(n, 0.0);
+    sc.mark.assign(n, 0);
+    return sc;
+  });
+  std::atomic<std::size_t> done{0};
+  tbb::parallel_for(
+      tbb::blocked_range<std::size_t>(0, n, 8), [&](const tbb::blocked_range<std::size_t>& r) {
+        Scratch& sc = scratch.local();
+        for (std::size_t i = r.begin(); i != r.end(); ++i) {
+          if (ctx.stopRequested()) return;
+          const auto users = itemUser.rowIndices(i);
+          std::size_t work = 0;
+          for (const Index u : users) work += userItem.rowSize(u);
+          sc.cols.clear();
+          sc.vals.clear();
+          if (work * 4 >= n) {
+            // Dense row: plain counting, then one scan in column order.
+            std::fill(sc.acc.begin(), sc.acc.end(), 0.0);
+            for (const Index u : users) {
+              for (const Index j : userItem.rowIndices(u)) sc.acc[j] += 1.0;
+            }
+            for (std::size_t j = 0; j < n; ++j) {
+              if (sc.acc[j] == 0.0) continue;
+              sc.cols.push_back(static_cast<Index>(j));
+              sc.vals.push_back(sc.acc[j]);
+            }
+          } else {
+            const Index tag = static_cast<Index>(i + 1);
+            for (const Index u : users) {
+              for (const Index j : userItem.rowIndices(u)) {
+                if (sc.mark[j] != tag) {
+                  sc.mark[j] = tag;
+                  sc.acc[j] = 0.0;
+                  sc.cols.push_back(j);
+                }
+                sc.acc[j] += 1.0;
+              }
+            }
+            std::sort(sc.cols.begin(), sc.cols.end());
+            for (const Index j : sc.cols) sc.vals.push_back(sc.acc[j]);
+          }
+          sc.keepCols.clear();
+          sc.keepVals.clear();
+          transform(static_cast<Index>(i), sc.cols, sc.vals, sc.keepCols, sc.keepVals);
+          if (out.fullDense && sc.keepCols.size() * kDenseFill >= n) {
+            double* row = out.dense.data() + i * n;
+            for (std::size_t t = 0; t < sc.keepCols.size(); ++t)
+              row[sc.keepCols[t]] = sc.keepVals[t];
+            out.inDense[i] = 1;
+          } else {
+            out.cols[i] = sc.keepCols;
+            out.vals[i] = sc.keepVals;
+          }
+        }
+        const auto d = done.fetch_add(r.size()) + r.size();
+        ctx.progress(static_cast<double>(d) / static_cast<double>(n), "item similarity");
+      });
+  ctx.throwIfStopped();
+  return out;
+}
+
+void Sar::adoptRows(SimilarityRows rows) {
+  const std::size_t n = rows.cols.size();
+  denseRow_.assign(n, -1);
+  if (rows.fullDense) {
+    // Row i lives at slot i; rows too sparse for it stay in the sparse part.
+    for (std::size_t i = 0; i < n; ++i) {
+      if (rows.inDense[i]) denseRow_[i] = static_cast<std::int64_t>(i);
+    }
+    dense_ = std::move(rows.dense);
+  } else {
+    // The fullest rows (at least 1/kDenseFill filled) within the budget, fullest first.
+    std::vector<Index> pick;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (rows.cols[i].size() * kDenseFill >= n) pick.push_back(static_cast<Index>(i));
+    }
+    std::stable_sort(pick.begin(), pick.end(),
+                     [&](Index x, Index y) { return rows.cols[x].size() > rows.cols[y].size(); });
+    const std::size_t budget = n == 0 ? 0 : kDenseBudget / (n * sizeof(double));
+    if (pick.size() > budget) pick.resize(budget);
+    dense_.assign(pick.size() * n, 0.0);
+    for (std::size_t slot = 0; slot < pick.size(); ++slot) {
+      const Index i = pick[slot];
+      denseRow_[i] = static_cast<std::int64_t>(slot);
+      double* row = dense_.data() + slot * n;
+      for (std::size_t t = 0; t < rows.cols[i].size(); ++t) row[rows.cols[i][t]] = rows.vals[i][t];
+      std::vector<Index>().swap(rows.cols[i]);
+      std::vector<double>().swap(rows.vals[i]);
+    }
+  }
+  numDense_ = 0;
+  for (const auto slot : denseRow_) numDense_ += slot >= 0 ? 1 : 0;
+  ItemMatrix<double> sparse;
+  sparse.n = n;
+  sparse.offsets.assign(n + 1, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    sparse.offsets[i + 1] = sparse.offsets[i] + rows.cols[i].size();
+  sparse.indices.reserve(sparse.offsets[n]);
+  sparse.values.reserve(sparse.offsets[n]);
+  for (std::size_t i = 0; i < n; ++i) {
+    sparse.indices.insert(sparse.indices.end(), rows.cols[i].begin(), rows.cols[i].end());
+    sparse.values.insert(sparse.values.end(), rows.vals[i].begin(), rows.vals[i].end());
+  }
+  sparse_ = std::move(sparse);
   untrained_.clear();
   const auto& pop = itemPopularity();
   for (std::size_t j = 0; j < pop.size(); ++j) {
@@ -351,26 +476,41 @@ void Sar::buildDenseView() {
   }
   untrainedMask_.assign(pop.size(), 0);
   for (const Index j : untrained_) untrainedMask_[j] = 1;
-  dense_.clear();
-  denseRow_.assign(n, -1);
-  if (n == 0) return;
-  std::vector<Index> rows;
+}
+
+void Sar::rowEntries(Index i, std::vector<Index>& cols, std::vector<double>& vals) const {
+  cols.clear();
+  vals.clear();
+  if (const std::int64_t slot = denseRow_[i]; slot >= 0) {
+    const std::size_t n = numItems();
+    const double* row = dense_.data() + static_cast<std::size_t>(slot) * n;
+    for (std::size_t j = 0; j < n; ++j) {
+      if (row[j] == 0.0) continue;
+      cols.push_back(static_cast<Index>(j));
+      vals.push_back(row[j]);
+    }
+    return;
+  }
+  const auto c = sparse_.rowIndices(i);
+  const auto v = sparse_.rowValues(i);
+  cols.assign(c.begin(), c.end());
+  vals.assign(v.begin(), v.end());
+}
+
+ItemMatrix<double> Sar::similarity() const {
+  ItemMatrix<double> m;
+  const std::size_t n = denseRow_.size();
+  m.n = n;
+  m.offsets.assign(n + 1, 0);
+  std::vector<Index> cols;
+  std::vector<double> vals;
   for (std::size_t i = 0; i < n; ++i) {
-    if (similarity_.rowIndices(i).size() * kDenseFill >= n) rows.push_back(static_cast<Index>(i));
+    rowEntries(static_cast<Index>(i), cols, vals);
+    m.indices.insert(m.indices.end(), cols.begin(), cols.end());
+    m.values.insert(m.values.end(), vals.begin(), vals.end());
+    m.offsets[i + 1] = m.indices.size();
   }
-  std::stable_sort(rows.begin(), rows.end(), [&](Index x, Index y) {
-    return similarity_.rowIndices(x).size() > similarity_.rowIndices(y).size();
-  });
-  const std::size_t budget = (64u << 20) / (n * sizeof(double));
-  if (rows.size() > budget) rows.resize(budget);
-  dense_.assign(rows.size() * n, 0.0);
-  for (std::size_t slot = 0; slot < rows.size(); ++slot) {
-    const Index i = rows[slot];
-    denseRow_[i] = static_cast<std::int64_t>(slot);
-    const auto cols = similarity_.rowIndices(i);
-    const auto vals = similarity_.rowValues(i);
-    for (std::size_t t = 0; t < cols.size(); ++t) dense_[slot * n + cols[t]] = vals[t];
-  }
+  return m;
 }
 
 template <typename Sink>
@@ -395,21 +535,21 @@ void Sar::scoreTiles(std::span<const Index> users, TileScratch& scratch, Sink&& 
       if (const std::int64_t slot = denseRow_[i]; slot >= 0) {
         scratch.denseRows.push_back(dense_.data() + static_cast<std::size_t>(slot) * n);
         scratch.denseAff.push_back(aff[k]);
-      } else if (similarity_.offsets[i + 1] > similarity_.offsets[i]) {
-        scratch.cursor.push_back(similarity_.offsets[i]);
-        scratch.sparseEnd.push_back(similarity_.offsets[i + 1]);
+      } else if (sparse_.offsets[i + 1] > sparse_.offsets[i]) {
+        scratch.cursor.push_back(sparse_.offsets[i]);
+        scratch.sparseEnd.push_back(sparse_.offsets[i + 1]);
         scratch.sparseAff.push_back(aff[k]);
       }
     }
     tu.denseCount = scratch.denseRows.size() - tu.denseBegin;
     tu.sparseCount = scratch.cursor.size() - tu.sparseBegin;
   }
-  const TileMatrix m{similarity_.indices.data(), similarity_.values.data()};
+  const TileMatrix m{sparse_.indices.data(), sparse_.values.data()};
   const TileLists l{scratch.denseRows.data(), scratch.denseAff.data(), scratch.cursor.data(),
                     scratch.sparseEnd.data(), scratch.sparseAff.data()};
   // Column span per pass: the dense rows' slices of one span stay in L2 (about 512 KB) while
   // the block's users walk them; wider spans cut the per-pass cost of the sparse rows.
-  const std::size_t denseRows = dense_.size() / std::max<std::size_t>(n, 1);
+  const std::size_t denseRows = numDense_;
   const std::size_t span = std::clamp<std::size_t>(
       (kSpanBytes / (sizeof(double) * std::max<std::size_t>(denseRows, 1))) / kTile * kTile, kTile,
       kMaxSpan);
@@ -505,7 +645,7 @@ std::vector<RecList> Sar::recommendBatch(std::span<const Index> users, std::size
 
 void Sar::saveState(BinaryWriter& out) const {
   out.putVector(affinity_);
-  similarity_.save(out);
+  similarity().save(out);
 }
 
 void Sar::loadModelState(BinaryReader& in) {
@@ -517,21 +657,40 @@ void Sar::loadModelState(BinaryReader& in) {
   sim.load(in, numItems());
   affinityOffsets_ = std::move(offsets);
   affinity_ = std::move(affinity);
-  similarity_ = std::move(sim);
-  buildDenseView();
+  // Back to the fitted layout: the same rule decides which rows are dense.
+  SimilarityRows rows(numItems());
+  rows.fullDense = numItems() * numItems() * sizeof(double) <= kDenseBudget;
+  if (rows.fullDense) rows.dense.assign(numItems() * numItems(), 0.0);
+  for (std::size_t i = 0; i < numItems(); ++i) {
+    const auto c = sim.rowIndices(i);
+    const auto v = sim.rowValues(i);
+    if (rows.fullDense && c.size() * kDenseFill >= numItems()) {
+      double* row = rows.dense.data() + i * numItems();
+      for (std::size_t t = 0; t < c.size(); ++t) row[c[t]] = v[t];
+      rows.inDense[i] = 1;
+    } else {
+      rows.cols[i].assign(c.begin(), c.end());
+      rows.vals[i].assign(v.begin(), v.end());
+    }
+  }
+  adoptRows(std::move(rows));
 }
 
 std::size_t Sar::memoryBytes() const {
   return Model::memoryBytes() + affinity_.size() * sizeof(double) +
-         affinityOffsets_.size() * sizeof(std::uint64_t) + similarity_.memoryBytes() +
+         affinityOffsets_.size() * sizeof(std::uint64_t) + sparse_.memoryBytes() +
          dense_.size() * sizeof(double) + denseRow_.size() * sizeof(std::int64_t) +
          untrained_.size() * sizeof(Index) + untrainedMask_.size();
 }
 
 std::vector<ScoredItem> Sar::similarItems(Index item, std::size_t k) const {
   checkItemQuery(type(), isFitted(), item, numItems());
-  std::vector<float> row(numItems());
-  rowAsScores(similarity_, item, row);
+  std::vector<float> row(numItems(), kNegInf);
+  std::vector<Index> cols;
+  std::vector<double> vals;
+  rowEntries(item, cols, vals);
+  for (std::size_t t = 0; t < cols.size(); ++t) row[cols[t]] = static_cast<float>(vals[t]);
+  row[item] = kNegInf;
   return topK(row, k);
 }
 

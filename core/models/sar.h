@@ -43,8 +43,10 @@ class Sar final : public Model {
   std::vector<RecList> recommendBatch(std::span<const Index> users, std::size_t k, bool excludeSeen,
                                       TaskContext& ctx) const override;
 
-  /// The fitted item-item similarity (rows = source items), for inspection and tests.
-  const ItemMatrix<double>& similarity() const noexcept { return similarity_; }
+  /// The fitted item-item similarity (rows = source items; exact zeros are not stored), built
+  /// as a sparse matrix on each call (the model keeps full rows dense), for inspection, tests
+  /// and save().
+  ItemMatrix<double> similarity() const;
   /// The user's affinities, aligned with seenItems(user).
   std::span<const double> affinities(Index user) const;
 
@@ -63,19 +65,36 @@ class Sar final : public Model {
   /// items ascending, so recommend(), score() and recommendBatch() see identical values.
   template <typename Sink>
   void scoreTiles(std::span<const Index> users, TileScratch& scratch, Sink&& sink) const;
-  void buildDenseView();
+  /// Similarity rows on their way into the model: per row either its dense slot filled
+  /// (fullDense: row i at i * n of dense) or its sparse entries.
+  struct SimilarityRows {
+    explicit SimilarityRows(std::size_t n) : cols(n), vals(n), inDense(n, 0) {}
+    bool fullDense = false;
+    std::vector<double> dense;
+    std::vector<std::vector<Index>> cols;
+    std::vector<std::vector<double>> vals;
+    std::vector<std::uint8_t> inDense;
+  };
+  SimilarityRows buildSimilarity(const Csr& userItem, const Csr& itemUser,
+                                 const RowTransform<double>& transform, TaskContext& ctx) const;
+  /// Takes over built or loaded rows: picks the dense rows (the rule is the same for both, so
+  /// a loaded model sums exactly like the fitted one) and builds sparse_ and the masks.
+  void adoptRows(SimilarityRows rows);
+  /// Row i's stored entries, columns ascending.
+  void rowEntries(Index i, std::vector<Index>& cols, std::vector<double>& vals) const;
 
-  /// Dense copies of the fullest similarity rows (at least 1/8 filled, fullest first, at most
-  /// 64 MB in all): scoring adds them as vectorised rows, with the same sums as the sparse path
-  /// (adding exact zeros changes no double). denseRow_[i] is the row's slot or -1.
+  /// The similarity, split by row: rows at least 1/16 filled are dense (all of them when the
+  /// n x n matrix fits in 64 MB, slot = row; otherwise the fullest first within 64 MB), the
+  /// others are the rows of sparse_ (empty for dense rows). denseRow_[i] is the slot or -1.
   std::vector<double> dense_;
   std::vector<std::int64_t> denseRow_;
+  std::size_t numDense_ = 0;
+  ItemMatrix<double> sparse_;
   std::vector<Index> untrained_;  ///< items without training interactions (score -infinity)
   std::vector<std::uint8_t> untrainedMask_;  ///< 1 for the items in untrained_
 
   std::vector<std::uint64_t> affinityOffsets_;  ///< per user, into affinity_ (= seen offsets)
   std::vector<double> affinity_;
-  ItemMatrix<double> similarity_;
 };
 
 }  // namespace rwb

@@ -36,8 +36,9 @@ Dataset handData() {
 
 double simOf(const Sar& m, const Dataset& d, const char* a, const char* b) {
   const Index i = *d.items.find(a), j = *d.items.find(b);
-  const auto cols = m.similarity().rowIndices(i);
-  const auto vals = m.similarity().rowValues(i);
+  const auto sim = m.similarity();
+  const auto cols = sim.rowIndices(i);
+  const auto vals = sim.rowValues(i);
   for (std::size_t t = 0; t < cols.size(); ++t) {
     if (cols[t] == j) return vals[t];
   }
@@ -219,8 +220,9 @@ TEST_CASE("sar: the blocked batch top-k equals recommend() and score()", "[model
     m->fit({d}, ctx);
     const auto& sar = dynamic_cast<const Sar&>(*m);
     std::size_t sparseRows = 0, denseRows = 0;
+    const auto sim = sar.similarity();
     for (std::size_t i = 0; i < d.numItems(); ++i) {
-      const auto nnz = sar.similarity().rowIndices(i).size();
+      const auto nnz = sim.rowIndices(i).size();
       if (nnz * 16 >= d.numItems()) {
         ++denseRows;
       } else if (nnz > 0) {
