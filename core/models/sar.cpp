@@ -178,6 +178,54 @@ SarSimilarity parseSimilarity(const std::string& s) {
   if (s == "lexicographers_mi") return SarSimilarity::kLexicographersMi;
   throw ModelError("sar: unknown similarity '" + s + "'");
 }
+
+// s_ij from the (thresholded) co-occurrence c = c_ij and the diagonal entries di, dj.
+template <SarSimilarity kType>
+inline double similarityValue(double c, double di, double dj, double nMatrix) {
+  if constexpr (kType == SarSimilarity::kCooccurrence) return c;
+  if constexpr (kType == SarSimilarity::kJaccard) return c / (di + dj - c);
+  if constexpr (kType == SarSimilarity::kLift) return c / (di * dj);
+  if constexpr (kType == SarSimilarity::kCosine) return c / std::sqrt(di * dj);
+  if constexpr (kType == SarSimilarity::kInclusionIndex) return c / std::min(di, dj);
+  if constexpr (kType == SarSimilarity::kMutualInformation) {
+    return std::log2(nMatrix * (c / (di * dj)));
+  }
+  if constexpr (kType == SarSimilarity::kLexicographersMi) {
+    return c * std::log2(nMatrix * (c / (di * dj)));
+  }
+  return 0.0;
+}
+
+// The stored value: counts below the threshold and non-finite values (where the reference
+// produces NaN or -inf) become 0, i.e. absent.
+template <SarSimilarity kType>
+inline double storedValue(double c, double di, double dj, double nMatrix, double thr) {
+  const double v = similarityValue<kType>(c, di, dj, nMatrix);
+  return c >= thr && v - v == 0.0 ? v : 0.0;
+}
+
+// Calls fn(std::integral_constant<SarSimilarity, type>{}) for the runtime type.
+template <typename Fn>
+void withSimilarity(SarSimilarity type, Fn&& fn) {
+  using S = SarSimilarity;
+  switch (type) {
+    case S::kCooccurrence:
+      return fn(std::integral_constant<S, S::kCooccurrence>{});
+    case S::kJaccard:
+      return fn(std::integral_constant<S, S::kJaccard>{});
+    case S::kLift:
+      return fn(std::integral_constant<S, S::kLift>{});
+    case S::kCosine:
+      return fn(std::integral_constant<S, S::kCosine>{});
+    case S::kInclusionIndex:
+      return fn(std::integral_constant<S, S::kInclusionIndex>{});
+    case S::kMutualInformation:
+      return fn(std::integral_constant<S, S::kMutualInformation>{});
+    case S::kLexicographersMi:
+      return fn(std::integral_constant<S, S::kLexicographersMi>{});
+  }
+}
+
 }  // namespace
 
 ModelInfo Sar::info() {
@@ -295,73 +343,31 @@ void Sar::fitModel(const TrainingData& data, TaskContext& ctx) {
   const double nMatrix = static_cast<double>(trainItems);
   const double thr = static_cast<double>(threshold);
 
-  RowTransform<double> transform = [&](Index i, std::span<const Index> cols,
-                                       std::span<const double> vals, std::vector<Index>& kc,
-                                       std::vector<double>& kv) {
-    kc.reserve(cols.size());
-    kv.reserve(cols.size());
-    const double di = diag[i];
-    for (std::size_t t = 0; t < cols.size(); ++t) {
-      const double c = vals[t];
-      if (c < thr) continue;
-      const double dj = diag[cols[t]];
-      double s = 0.0;
-      switch (simType) {
-        case SarSimilarity::kCooccurrence:
-          s = c;
-          break;
-        case SarSimilarity::kJaccard:
-          s = c / (di + dj - c);
-          break;
-        case SarSimilarity::kLift:
-          s = c / (di * dj);
-          break;
-        case SarSimilarity::kCosine:
-          s = c / std::sqrt(di * dj);
-          break;
-        case SarSimilarity::kInclusionIndex:
-          s = c / std::min(di, dj);
-          break;
-        case SarSimilarity::kMutualInformation:
-          s = std::log2(nMatrix * (c / (di * dj)));
-          break;
-        case SarSimilarity::kLexicographersMi:
-          s = c * std::log2(nMatrix * (c / (di * dj)));
-          break;
-      }
-      // Exact zeros add nothing to any score; dropping them keeps the sparse and the dense
-      // form of a row equivalent.
-      if (!std::isfinite(s) || s == 0.0) continue;
-      kc.push_back(cols[t]);
-      kv.push_back(s);
-    }
-  };
   TaskContext sub(ctx, 0.1, 1.0);
   SimilarityRows rows(ni);
-  runWithThreads(data.threads, [&] { rows = buildSimilarity(userItem, itemUser, transform, sub); });
+  runWithThreads(data.threads, [&] {
+    rows = buildSimilarity(userItem, itemUser, static_cast<int>(simType), diag, thr, nMatrix, sub);
+  });
   affinityOffsets_ = std::move(offsets);
   affinity_ = std::move(affinity);
   adoptRows(std::move(rows));
   ctx.progress(1.0, "fitted");
 }
 
-Sar::SimilarityRows Sar::buildSimilarity(const Csr& userItem, const Csr& itemUser,
-                                         const RowTransform<double>& transform,
+Sar::SimilarityRows Sar::buildSimilarity(const Csr& userItem, const Csr& itemUser, int type,
+                                         std::span<const double> diag, double thr, double nMatrix,
                                          TaskContext& ctx) const {
   // Binary co-occurrence counted per row i (in parallel): c_ij = sum over users u of i of
-  // x_uj, then transformed into similarities. When the whole matrix fits the dense budget,
-  // rows full enough to be scored densely are written straight into their dense slot (row i
-  // at i * n), so the fit never holds a row twice.
+  // x_uj, then turned into similarities. When the whole matrix fits the dense budget, rows
+  // full enough to be scored densely are written straight into their dense slot (row i at
+  // i * n), so the fit never holds a row twice.
   const std::size_t n = userItem.cols;
   SimilarityRows out(n);
   out.fullDense = n * n * sizeof(double) <= kDenseBudget;
   if (out.fullDense) out.dense.assign(n * n, 0.0);
   struct Scratch {
-    std::vector<double> acc;
-    std::vector<Index> mark, cols;
-    std::vector<double> vals;
-    std::vector<Index> keepCols;
-    std::vector<double> keepVals;
+    std::vector<double> acc, row;
+    std::vector<Index> mark, touched;
   };
   tbb::enumerable_thread_specific<Scratch> scratch([n] {
     Scratch sc;
@@ -370,58 +376,81 @@ Sar::SimilarityRows Sar::buildSimilarity(const Csr& userItem, const Csr& itemUse
     return sc;
   });
   std::atomic<std::size_t> done{0};
-  tbb::parallel_for(
-      tbb::blocked_range<std::size_t>(0, n, 8), [&](const tbb::blocked_range<std::size_t>& r) {
-        Scratch& sc = scratch.local();
-        for (std::size_t i = r.begin(); i != r.end(); ++i) {
-          if (ctx.stopRequested()) return;
-          const auto users = itemUser.rowIndices(i);
-          std::size_t work = 0;
-          for (const Index u : users) work += userItem.rowSize(u);
-          sc.cols.clear();
-          sc.vals.clear();
-          if (work * 4 >= n) {
-            // Dense row: plain counting, then one scan in column order.
-            std::fill(sc.acc.begin(), sc.acc.end(), 0.0);
-            for (const Index u : users) {
-              for (const Index j : userItem.rowIndices(u)) sc.acc[j] += 1.0;
+  withSimilarity(static_cast<SarSimilarity>(type), [&](auto kind) {
+    constexpr SarSimilarity kType = decltype(kind)::value;
+    tbb::parallel_for(
+        tbb::blocked_range<std::size_t>(0, n, 8), [&](const tbb::blocked_range<std::size_t>& r) {
+          Scratch& sc = scratch.local();
+          for (std::size_t i = r.begin(); i != r.end(); ++i) {
+            if (ctx.stopRequested()) return;
+            const auto users = itemUser.rowIndices(i);
+            const double di = diag[i];
+            std::size_t work = 0;
+            for (const Index u : users) work += userItem.rowSize(u);
+            std::vector<Index>& cols = out.cols[i];
+            std::vector<double>& vals = out.vals[i];
+            if (work * 4 >= n) {
+              // Dense row: plain counting, then one branch-free pass over all columns.
+              std::fill(sc.acc.begin(), sc.acc.end(), 0.0);
+              for (const Index u : users) {
+                for (const Index j : userItem.rowIndices(u)) sc.acc[j] += 1.0;
+              }
+              double* row = out.fullDense ? out.dense.data() + i * n : nullptr;
+              if (row == nullptr) {
+                sc.row.resize(n);
+                row = sc.row.data();
+              }
+              std::size_t kept = 0;
+              for (std::size_t j = 0; j < n; ++j) {
+                const double v = storedValue<kType>(sc.acc[j], di, diag[j], nMatrix, thr);
+                row[j] = v;
+                kept += v != 0.0 ? 1 : 0;
+              }
+              if (out.fullDense && kept * kDenseFill >= n) {
+                out.inDense[i] = 1;
+                continue;
+              }
+              cols.reserve(kept);
+              vals.reserve(kept);
+              for (std::size_t j = 0; j < n; ++j) {
+                if (row[j] == 0.0) continue;
+                cols.push_back(static_cast<Index>(j));
+                vals.push_back(row[j]);
+                row[j] = 0.0;  // the dense slot of a sparse row stays zero
+              }
+              continue;
             }
-            for (std::size_t j = 0; j < n; ++j) {
-              if (sc.acc[j] == 0.0) continue;
-              sc.cols.push_back(static_cast<Index>(j));
-              sc.vals.push_back(sc.acc[j]);
-            }
-          } else {
             const Index tag = static_cast<Index>(i + 1);
+            sc.touched.clear();
             for (const Index u : users) {
               for (const Index j : userItem.rowIndices(u)) {
                 if (sc.mark[j] != tag) {
                   sc.mark[j] = tag;
                   sc.acc[j] = 0.0;
-                  sc.cols.push_back(j);
+                  sc.touched.push_back(j);
                 }
                 sc.acc[j] += 1.0;
               }
             }
-            std::sort(sc.cols.begin(), sc.cols.end());
-            for (const Index j : sc.cols) sc.vals.push_back(sc.acc[j]);
+            std::sort(sc.touched.begin(), sc.touched.end());
+            for (const Index j : sc.touched) {
+              const double v = storedValue<kType>(sc.acc[j], di, diag[j], nMatrix, thr);
+              if (v == 0.0) continue;
+              cols.push_back(j);
+              vals.push_back(v);
+            }
+            if (out.fullDense && cols.size() * kDenseFill >= n) {
+              double* row = out.dense.data() + i * n;
+              for (std::size_t t = 0; t < cols.size(); ++t) row[cols[t]] = vals[t];
+              out.inDense[i] = 1;
+              std::vector<Index>().swap(cols);
+              std::vector<double>().swap(vals);
+            }
           }
-          sc.keepCols.clear();
-          sc.keepVals.clear();
-          transform(static_cast<Index>(i), sc.cols, sc.vals, sc.keepCols, sc.keepVals);
-          if (out.fullDense && sc.keepCols.size() * kDenseFill >= n) {
-            double* row = out.dense.data() + i * n;
-            for (std::size_t t = 0; t < sc.keepCols.size(); ++t)
-              row[sc.keepCols[t]] = sc.keepVals[t];
-            out.inDense[i] = 1;
-          } else {
-            out.cols[i] = sc.keepCols;
-            out.vals[i] = sc.keepVals;
-          }
-        }
-        const auto d = done.fetch_add(r.size()) + r.size();
-        ctx.progress(static_cast<double>(d) / static_cast<double>(n), "item similarity");
-      });
+          const auto d = done.fetch_add(r.size()) + r.size();
+          ctx.progress(static_cast<double>(d) / static_cast<double>(n), "item similarity");
+        });
+  });
   ctx.throwIfStopped();
   return out;
 }

@@ -75,8 +75,11 @@ class Sar final : public Model {
     std::vector<std::vector<double>> vals;
     std::vector<std::uint8_t> inDense;
   };
-  SimilarityRows buildSimilarity(const Csr& userItem, const Csr& itemUser,
-                                 const RowTransform<double>& transform, TaskContext& ctx) const;
+  /// Co-occurrence and similarity rows (type = SarSimilarity, diag = thresholded c_ii, thr =
+  /// threshold, nMatrix = the reference's matrix size), in parallel; throws Cancelled.
+  SimilarityRows buildSimilarity(const Csr& userItem, const Csr& itemUser, int type,
+                                 std::span<const double> diag, double thr, double nMatrix,
+                                 TaskContext& ctx) const;
   /// Takes over built or loaded rows: picks the dense rows (the rule is the same for both, so
   /// a loaded model sums exactly like the fitted one) and builds sparse_ and the masks.
   void adoptRows(SimilarityRows rows);
