@@ -129,15 +129,15 @@ struct RunningTopK {
     threshold = buf[k - 1].score;
   }
   // scores[j] belongs to item t0 + j; -inf and NaN are skipped (never recommended).
-  void push(const float* scores, std::size_t w, std::size_t t0, std::size_t k) {
-    const std::size_t cap = 2 * k + 16;
-    for (std::size_t j = 0; j < w; ++j) {
-      const float s = scores[j];
-      if (!(s > threshold)) continue;  // also rejects NaN
-      buf.push_back({static_cast<Index>(t0 + j), s});
-      if (buf.size() == cap) compact(k);
+  // A candidate above the threshold (the caller tested s > threshold, which rejects NaN and
+  // -infinity). Once k are held the threshold rises to the k-th score; the buffer is cut back
+  // to k whenever it fills.
+  void offer(Index item, float s, std::size_t k) {
+    buf.push_back({item, s});
+    if (buf.size() == 2 * k + 16 ||
+        (buf.size() == k && threshold == -std::numeric_limits<float>::infinity())) {
+      compact(k);
     }
-    if (buf.size() >= k && threshold == -std::numeric_limits<float>::infinity()) compact(k);
   }
   std::vector<ScoredItem> finish(std::size_t k) {
     if (buf.size() > k) compact(k);
@@ -636,32 +636,35 @@ std::vector<RecList> Sar::recommendBatch(std::span<const Index> users, std::size
       std::vector<RunningTopK> top(mine.size());
       std::vector<std::size_t> seenPos(mine.size(), 0);
       for (auto& t : top) t.reset(k);
-      float tile[kMaxSpan];
+      float tile[kTile];
       scoreTiles(mine, scratch,
                  [&](std::size_t b, std::size_t t0, std::size_t w, const double* acc) {
-                   // Most tiles hold nothing above the user's current k-th score: one vectorised
-                   // test skips them (masking only lowers scores, so it can wait for the tiles that
-                   // pass).
-                   const float threshold = top[b].threshold;
-                   int any = 0;
-                   for (std::size_t j = 0; j < w; ++j) {
-                     tile[j] = static_cast<float>(acc[j]);
-                     any |= tile[j] > threshold;
-                   }
+                   // Most chunks of 32 hold nothing above the user's current k-th score: one
+                   // vectorised test skips them. Masks (untrained, seen) only lower scores, so
+                   // they are checked for the few candidates that pass.
                    const auto seen = seenItems(mine[b]);
                    std::size_t& p = seenPos[b];
-                   if (!any) {
-                     for (; p < seen.size() && seen[p] < t0 + w; ++p) {
+                   RunningTopK& t = top[b];
+                   for (std::size_t c = 0; c < w; c += kTile) {
+                     const std::size_t cw = std::min(kTile, w - c);
+                     const float threshold = t.threshold;
+                     int any = 0;
+                     for (std::size_t j = 0; j < cw; ++j) {
+                       tile[j] = static_cast<float>(acc[c + j]);
+                       any |= tile[j] > threshold;
                      }
-                     return;
+                     if (!any) continue;
+                     for (std::size_t j = 0; j < cw; ++j) {
+                       if (!(tile[j] > t.threshold)) continue;
+                       const auto item = static_cast<Index>(t0 + c + j);
+                       if (untrainedMask_[item]) continue;
+                       if (excludeSeen) {
+                         while (p < seen.size() && seen[p] < item) ++p;
+                         if (p < seen.size() && seen[p] == item) continue;
+                       }
+                       t.offer(item, tile[j], k);
+                     }
                    }
-                   for (std::size_t j = 0; j < w; ++j) {
-                     if (untrainedMask_[t0 + j]) tile[j] = kNegInf;
-                   }
-                   for (; p < seen.size() && seen[p] < t0 + w; ++p) {
-                     if (excludeSeen) tile[seen[p] - t0] = kNegInf;
-                   }
-                   top[b].push(tile, w, t0, k);
                  });
       for (std::size_t b = 0; b < mine.size(); ++b) out[slot[b]].items = top[b].finish(k);
     }
