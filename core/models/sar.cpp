@@ -26,8 +26,9 @@ constexpr std::size_t kMinUserBlock = 32;
 constexpr std::size_t kMaxUserBlock = 512;
 // Bytes of dense similarity rows a model keeps at most.
 constexpr std::size_t kDenseBudget = std::size_t{64} << 20;
-// A similarity row is kept dense when at least 1/16 of it is filled.
-constexpr std::size_t kDenseFill = 16;
+// A similarity row is kept dense when at least 1/4 of it is filled (measured: sparser rows are
+// cheaper through the sparse path).
+constexpr std::size_t kDenseFill = 4;
 // Bytes of dense similarity rows one column span may cover, and the widest span.
 constexpr std::size_t kSpanBytes = 512 * 1024;
 constexpr std::size_t kMaxSpan = 1024;

@@ -86,7 +86,7 @@ class Sar final : public Model {
   /// Row i's stored entries, columns ascending.
   void rowEntries(Index i, std::vector<Index>& cols, std::vector<double>& vals) const;
 
-  /// The similarity, split by row: rows at least 1/16 filled are dense (all of them when the
+  /// The similarity, split by row: rows at least 1/4 filled are dense (all of them when the
   /// n x n matrix fits in 64 MB, slot = row; otherwise the fullest first within 64 MB), the
   /// others are the rows of sparse_ (empty for dense rows). denseRow_[i] is the slot or -1.
   std::vector<double> dense_;

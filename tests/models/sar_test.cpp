@@ -223,7 +223,7 @@ TEST_CASE("sar: the blocked batch top-k equals recommend() and score()", "[model
     const auto sim = sar.similarity();
     for (std::size_t i = 0; i < d.numItems(); ++i) {
       const auto nnz = sim.rowIndices(i).size();
-      if (nnz * 16 >= d.numItems()) {
+      if (nnz * 4 >= d.numItems()) {
         ++denseRows;
       } else if (nnz > 0) {
         ++sparseRows;
