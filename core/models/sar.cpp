@@ -611,6 +611,7 @@ void Sar::scoreItems(Index user, std::span<const Index> items, std::span<float> 
 std::vector<RecList> Sar::recommendBatch(std::span<const Index> users, std::size_t k,
                                          bool excludeSeen, TaskContext& ctx) const {
   std::vector<RecList> out(users.size());
+  k = std::min(k, numItems());  // a longer list holds every item, as with k = numItems()
   const auto threads = static_cast<std::size_t>(tbb::this_task_arena::max_concurrency());
   const std::size_t blockSize =
       std::clamp((users.size() + 2 * threads - 1) / (2 * threads), kMinUserBlock, kMaxUserBlock);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <random>
@@ -238,7 +239,8 @@ TEST_CASE("sar: the blocked batch top-k equals recommend() and score()", "[model
     std::size_t trained = 0;
     for (float pop : m->itemPopularity()) trained += pop > 0.0f ? 1 : 0;
     for (bool exclude : {true, false}) {
-      for (std::size_t k : {std::size_t{0}, std::size_t{1}, std::size_t{10}, std::size_t{5000}}) {
+      for (std::size_t k : {std::size_t{0}, std::size_t{1}, std::size_t{10}, std::size_t{5000},
+                            std::numeric_limits<std::size_t>::max()}) {
         const auto batch = m->recommendBatch(users, k, exclude, ctx);
         REQUIRE(batch.size() == users.size());
         std::size_t mismatches = 0;
