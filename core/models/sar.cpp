@@ -365,7 +365,7 @@ Sar::SimilarityRows Sar::buildSimilarity(const Csr& userItem, const Csr& itemUse
   const std::size_t n = userItem.cols;
   SimilarityRows out(n);
   out.fullDense = n * n * sizeof(double) <= kDenseBudget;
-  if (out.fullDense) out.dense.assign(n * n, 0.0);
+  if (out.fullDense) out.dense.allocate(n * n);  // row i written by the task of row i
   struct Scratch {
     std::vector<double> acc, row;
     std::vector<Index> mark, touched;
@@ -442,6 +442,7 @@ Sar::SimilarityRows Sar::buildSimilarity(const Csr& userItem, const Csr& itemUse
             }
             if (out.fullDense && cols.size() * kDenseFill >= n) {
               double* row = out.dense.data() + i * n;
+              std::fill(row, row + n, 0.0);
               for (std::size_t t = 0; t < cols.size(); ++t) row[cols[t]] = vals[t];
               out.inDense[i] = 1;
               std::vector<Index>().swap(cols);
@@ -475,11 +476,12 @@ void Sar::adoptRows(SimilarityRows rows) {
                      [&](Index x, Index y) { return rows.cols[x].size() > rows.cols[y].size(); });
     const std::size_t budget = n == 0 ? 0 : kDenseBudget / (n * sizeof(double));
     if (pick.size() > budget) pick.resize(budget);
-    dense_.assign(pick.size() * n, 0.0);
+    dense_.allocate(pick.size() * n);
     for (std::size_t slot = 0; slot < pick.size(); ++slot) {
       const Index i = pick[slot];
       denseRow_[i] = static_cast<std::int64_t>(slot);
       double* row = dense_.data() + slot * n;
+      std::fill(row, row + n, 0.0);
       for (std::size_t t = 0; t < rows.cols[i].size(); ++t) row[rows.cols[i][t]] = rows.vals[i][t];
       std::vector<Index>().swap(rows.cols[i]);
       std::vector<double>().swap(rows.vals[i]);
@@ -694,12 +696,13 @@ void Sar::loadModelState(BinaryReader& in) {
   // Back to the fitted layout: the same rule decides which rows are dense.
   SimilarityRows rows(numItems());
   rows.fullDense = numItems() * numItems() * sizeof(double) <= kDenseBudget;
-  if (rows.fullDense) rows.dense.assign(numItems() * numItems(), 0.0);
+  if (rows.fullDense) rows.dense.allocate(numItems() * numItems());
   for (std::size_t i = 0; i < numItems(); ++i) {
     const auto c = sim.rowIndices(i);
     const auto v = sim.rowValues(i);
     if (rows.fullDense && c.size() * kDenseFill >= numItems()) {
       double* row = rows.dense.data() + i * numItems();
+      std::fill(row, row + numItems(), 0.0);
       for (std::size_t t = 0; t < c.size(); ++t) row[c[t]] = v[t];
       rows.inDense[i] = 1;
     } else {
@@ -713,7 +716,7 @@ void Sar::loadModelState(BinaryReader& in) {
 std::size_t Sar::memoryBytes() const {
   return Model::memoryBytes() + affinity_.size() * sizeof(double) +
          affinityOffsets_.size() * sizeof(std::uint64_t) + sparse_.memoryBytes() +
-         dense_.size() * sizeof(double) + denseRow_.size() * sizeof(std::int64_t) +
+         dense_.size * sizeof(double) + denseRow_.size() * sizeof(std::int64_t) +
          untrained_.size() * sizeof(Index) + untrainedMask_.size();
 }
 

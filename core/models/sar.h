@@ -4,6 +4,8 @@
 /// implementation (Microsoft Recommenders, recommenders/models/sar/sar_singlenode.py and
 /// recommenders/utils/python_utils.py) computes it. Formulas and deviations: docs/models-item.md.
 
+#include <memory>
+
 #include "core/models/item_similarity.h"
 #include "core/models/model.h"
 #include "core/models/registry.h"
@@ -65,12 +67,24 @@ class Sar final : public Model {
   /// items ascending, so recommend(), score() and recommendBatch() see identical values.
   template <typename Sink>
   void scoreTiles(std::span<const Index> users, TileScratch& scratch, Sink&& sink) const;
+  /// Doubles left uninitialised on allocation (the pages are first touched by the parallel
+  /// tasks that write the rows); every reader reads only rows that were written.
+  struct DoubleBuffer {
+    std::unique_ptr<double[]> values;
+    std::size_t size = 0;
+    void allocate(std::size_t n) {
+      values = std::make_unique_for_overwrite<double[]>(n);
+      size = n;
+    }
+    double* data() noexcept { return values.get(); }
+    const double* data() const noexcept { return values.get(); }
+  };
   /// Similarity rows on their way into the model: per row either its dense slot filled
   /// (fullDense: row i at i * n of dense) or its sparse entries.
   struct SimilarityRows {
     explicit SimilarityRows(std::size_t n) : cols(n), vals(n), inDense(n, 0) {}
     bool fullDense = false;
-    std::vector<double> dense;
+    DoubleBuffer dense;
     std::vector<std::vector<Index>> cols;
     std::vector<std::vector<double>> vals;
     std::vector<std::uint8_t> inDense;
@@ -89,7 +103,7 @@ class Sar final : public Model {
   /// The similarity, split by row: rows at least 1/4 filled are dense (all of them when the
   /// n x n matrix fits in 64 MB, slot = row; otherwise the fullest first within 64 MB), the
   /// others are the rows of sparse_ (empty for dense rows). denseRow_[i] is the slot or -1.
-  std::vector<double> dense_;
+  DoubleBuffer dense_;
   std::vector<std::int64_t> denseRow_;
   std::size_t numDense_ = 0;
   ItemMatrix<double> sparse_;
