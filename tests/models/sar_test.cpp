@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/models/registry.h"
+#include "core/util/error.h"
 #include "item_models_support.h"
 #include "test_support.h"
 
@@ -264,5 +265,8 @@ TEST_CASE("sar: the blocked batch top-k equals recommend() and score()", "[model
         CHECK(batch.front().items.size() == std::min(k, trained - seen));
       }
     }
+    TaskContext stopped;
+    stopped.requestStop();
+    CHECK_THROWS_AS(m->recommendBatch(users, 10, true, stopped), Cancelled);
   }
 }
