@@ -142,16 +142,15 @@ struct BprCell {
 };
 
 // sum_q x[q] * (a[q] - b[q]): 16-lane chunks, a fixed-order lane sum, then the tail in order.
-template <int NV>
+template <class P, int NV>
 [[gnu::always_inline]] inline float dotDiff(const float* x, const float* a, const float* b, int f) {
-  using factor::simd::load;
-  using factor::simd::V16;
   const int nv = NV > 0 ? NV : f / 16;
   float d = 0.0f;
   if (nv > 0) {
-    V16 acc = load<V16>(x) * (load<V16>(a) - load<V16>(b));
+    using factor::simd::loadP;
+    P acc = loadP<P>(x) * (loadP<P>(a) - loadP<P>(b));
     for (int c = 1; c < nv; ++c)
-      acc += load<V16>(x + 16 * c) * (load<V16>(a + 16 * c) - load<V16>(b + 16 * c));
+      acc += loadP<P>(x + 16 * c) * (loadP<P>(a + 16 * c) - loadP<P>(b + 16 * c));
     d = factor::simd::hsum(acc);
   }
   for (int q = nv * 16; q < f; ++q) d += x[q] * (a[q] - b[q]);
@@ -160,18 +159,17 @@ template <int NV>
 
 // The SGD step on ln sigma(x_uij) for the three rows (lane-wise the same arithmetic as the
 // scalar tail, so every SIMD level gives the same bits).
-template <int NV>
+template <class P, int NV>
 [[gnu::always_inline]] inline void bprStep(float* xu, float* yi, float* yj, float z, float lr,
                                            float reg, int f) {
-  using factor::simd::load;
-  using factor::simd::store;
-  using factor::simd::V16;
+  using factor::simd::loadP;
+  using factor::simd::storeP;
   const int nv = NV > 0 ? NV : f / 16;
   for (int c = 0; c < nv; ++c) {
-    const V16 xq = load<V16>(xu + 16 * c), iq = load<V16>(yi + 16 * c), jq = load<V16>(yj + 16 * c);
-    store(xu + 16 * c, xq + lr * (z * (iq - jq) - reg * xq));
-    store(yi + 16 * c, iq + lr * (z * xq - reg * iq));
-    store(yj + 16 * c, jq + lr * (-z * xq - reg * jq));
+    const P xq = loadP<P>(xu + 16 * c), iq = loadP<P>(yi + 16 * c), jq = loadP<P>(yj + 16 * c);
+    storeP(xu + 16 * c, xq + lr * (z * (iq - jq) - reg * xq));
+    storeP(yi + 16 * c, iq + lr * (z * xq - reg * iq));
+    storeP(yj + 16 * c, jq + lr * (-z * xq - reg * jq));
   }
   for (int q = nv * 16; q < f; ++q) {
     const float xq = xu[q], iq = yi[q], jq = yj[q];
@@ -184,7 +182,7 @@ template <int NV>
 // Walks the stratum user by user (users in a random order, each user's positives in a random
 // order, every positive once), so x_u stays in L1 across its updates instead of being fetched
 // from memory for each triple. `order` is the worker's scratch (no allocation per user).
-template <int NV>
+template <class P, int NV>
 [[gnu::always_inline]] inline bool bprCellImpl(const BprCell& c, factor::Rng& rng, WorkerStats& st,
                                                std::vector<std::uint64_t>& order,
                                                std::vector<std::uint64_t>& groups) {
@@ -233,7 +231,7 @@ template <int NV>
       if (j == kNoIndex) continue;  // the user has seen (almost) the whole block
       float* yi = c.y + static_cast<std::size_t>(i) * f;
       float* yj = c.y + static_cast<std::size_t>(j) * f;
-      float d = dotDiff<NV>(xu, yi, yj, c.f);
+      float d = dotDiff<P, NV>(xu, yi, yj, c.f);
       if (c.bias != nullptr) d += c.bias[i] - c.bias[j];
       // z = sigma(-d) = d/dd ln sigma(d); -ln sigma(d) = log1p(e^-|d|) + max(-d, 0).
       const float e = std::exp(-std::abs(d));
@@ -241,7 +239,7 @@ template <int NV>
       st.loss += static_cast<double>(std::log1p(e)) + (d > 0.0f ? 0.0 : -static_cast<double>(d));
       st.correct += d > 0.0f ? 1 : 0;
       ++st.steps;
-      bprStep<NV>(xu, yi, yj, z, c.lr, c.reg, c.f);
+      bprStep<P, NV>(xu, yi, yj, z, c.lr, c.reg, c.f);
       if (c.bias != nullptr) {
         c.bias[i] += c.lr * (z - c.regB * c.bias[i]);
         c.bias[j] += c.lr * (-z - c.regB * c.bias[j]);
@@ -255,20 +253,20 @@ template <int NV>
 RWB_NO_FP_CONTRACT bool bprCellBase(const BprCell& c, factor::Rng& rng, WorkerStats& st,
                                     std::vector<std::uint64_t>& order,
                                     std::vector<std::uint64_t>& groups) {
-  return bprCellImpl<NV>(c, rng, st, order, groups);
+  return bprCellImpl<factor::simd::P4, NV>(c, rng, st, order, groups);
 }
 #if RWB_HAVE_SIMD_DISPATCH
 template <int NV>
 RWB_TARGET_AVX2 bool bprCellAvx2(const BprCell& c, factor::Rng& rng, WorkerStats& st,
                                  std::vector<std::uint64_t>& order,
                                  std::vector<std::uint64_t>& groups) {
-  return bprCellImpl<NV>(c, rng, st, order, groups);
+  return bprCellImpl<factor::simd::P8, NV>(c, rng, st, order, groups);
 }
 template <int NV>
 RWB_TARGET_AVX512 bool bprCellAvx512(const BprCell& c, factor::Rng& rng, WorkerStats& st,
                                      std::vector<std::uint64_t>& order,
                                      std::vector<std::uint64_t>& groups) {
-  return bprCellImpl<NV>(c, rng, st, order, groups);
+  return bprCellImpl<factor::simd::V16, NV>(c, rng, st, order, groups);
 }
 #endif
 

@@ -63,22 +63,115 @@ template <class V>
   return s2a + s2b;
 }
 
+/// A 16-lane logical vector made of N native vectors V (4 x SSE, 2 x AVX2); AVX-512 uses V16
+/// itself. Generic 64-byte vectors on narrower targets are lowered through the stack by GCC, so
+/// the narrower levels use these packs; lane-wise arithmetic and hsum() give the same bits.
+template <class V, int N>
+struct Pack {
+  V v[N];
+};
+using P4 = Pack<V4, 4>;
+using P8 = Pack<V8, 2>;
+
+template <class V, int N>
+[[gnu::always_inline]] inline Pack<V, N> operator+(Pack<V, N> a, const Pack<V, N>& b) {
+  for (int i = 0; i < N; ++i) a.v[i] += b.v[i];
+  return a;
+}
+template <class V, int N>
+[[gnu::always_inline]] inline Pack<V, N> operator-(Pack<V, N> a, const Pack<V, N>& b) {
+  for (int i = 0; i < N; ++i) a.v[i] -= b.v[i];
+  return a;
+}
+template <class V, int N>
+[[gnu::always_inline]] inline Pack<V, N> operator*(Pack<V, N> a, const Pack<V, N>& b) {
+  for (int i = 0; i < N; ++i) a.v[i] *= b.v[i];
+  return a;
+}
+template <class V, int N>
+[[gnu::always_inline]] inline Pack<V, N> operator*(float s, Pack<V, N> a) {
+  for (int i = 0; i < N; ++i) a.v[i] = s * a.v[i];
+  return a;
+}
+template <class V, int N>
+[[gnu::always_inline]] inline Pack<V, N>& operator+=(Pack<V, N>& a, const Pack<V, N>& b) {
+  for (int i = 0; i < N; ++i) a.v[i] += b.v[i];
+  return a;
+}
+
+/// Loads / stores / zero for V16 and the packs (a pack member by member: copying the whole
+/// struct would go through the stack).
+template <class P>
+struct PackIo {
+  [[gnu::always_inline]] static P load(const float* p) {
+    P v;
+    std::memcpy(&v, p, sizeof(P));
+    return v;
+  }
+  [[gnu::always_inline]] static void store(float* p, const P& v) { std::memcpy(p, &v, sizeof(P)); }
+  [[gnu::always_inline]] static P zero() { return P{}; }
+};
+template <class V, int N>
+struct PackIo<Pack<V, N>> {
+  static constexpr int kPer = 16 / N;
+  [[gnu::always_inline]] static Pack<V, N> load(const float* p) {
+    Pack<V, N> v;
+    for (int i = 0; i < N; ++i) v.v[i] = simd::load<V>(p + i * kPer);
+    return v;
+  }
+  [[gnu::always_inline]] static void store(float* p, const Pack<V, N>& v) {
+    for (int i = 0; i < N; ++i) simd::store(p + i * kPer, v.v[i]);
+  }
+  [[gnu::always_inline]] static Pack<V, N> zero() {
+    Pack<V, N> v;
+    for (int i = 0; i < N; ++i) v.v[i] = V{};
+    return v;
+  }
+};
+template <class P>
+[[gnu::always_inline]] inline P loadP(const float* p) {
+  return PackIo<P>::load(p);
+}
+template <class P>
+[[gnu::always_inline]] inline void storeP(float* p, const P& v) {
+  PackIo<P>::store(p, v);
+}
+template <class P>
+[[gnu::always_inline]] inline P zeroP() {
+  return PackIo<P>::zero();
+}
+
+/// hsum() of a pack: the same tree as hsum(V16) (lanes i + i+8, then + i+4, then 0+2, 1+3).
+[[gnu::always_inline]] inline float hsum(const P8& p) {
+  const V8 s8 = p.v[0] + p.v[1];
+  V4 a, b;
+  std::memcpy(&a, &s8, 16);
+  std::memcpy(&b, reinterpret_cast<const char*>(&s8) + 16, 16);
+  const V4 s4 = a + b;
+  return (s4[0] + s4[2]) + (s4[1] + s4[3]);
+}
+[[gnu::always_inline]] inline float hsum(const P4& p) {
+  const V4 s4 = (p.v[0] + p.v[2]) + (p.v[1] + p.v[3]);
+  return (s4[0] + s4[2]) + (s4[1] + s4[3]);
+}
+
 /// Dot product of two padded rows of nv x 16 floats: lane-wise products summed over the chunks
-/// in order, then hsum.
-template <int NV>
+/// in order, then hsum. P is V16, P8 or P4 (same result).
+template <class P, int NV>
 [[gnu::always_inline]] inline float dot(const float* a, const float* b, int nv) {
   const int n = NV > 0 ? NV : nv;
-  V16 acc = load<V16>(a) * load<V16>(b);
-  for (int c = 1; c < n; ++c) acc += load<V16>(a + c * kLanes) * load<V16>(b + c * kLanes);
+  P acc = loadP<P>(a) * loadP<P>(b);
+  for (int c = 1; c < n; ++c) acc += loadP<P>(a + c * kLanes) * loadP<P>(b + c * kLanes);
   return hsum(acc);
 }
 
 /// y += s * x over nv x 16 floats.
-template <int NV>
+template <class P, int NV>
 [[gnu::always_inline]] inline void axpy(float s, const float* x, float* y, int nv) {
   const int n = NV > 0 ? NV : nv;
-  for (int c = 0; c < n; ++c)
-    store(y + c * kLanes, load<V16>(y + c * kLanes) + s * load<V16>(x + c * kLanes));
+  for (int c = 0; c < n; ++c) {
+    storeP(y + c * kLanes, loadP<P>(y + c * kLanes) + s * loadP<P>(x + c * kLanes));
+  }
 }
 
 }  // namespace simd

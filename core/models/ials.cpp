@@ -92,20 +92,19 @@ struct CgSide {
 
 // out = G v for the symmetric padded Gram matrix (as a sum of its rows weighted by v: no
 // horizontal reductions; every lane sums over c = 0..f-1 in order).
-template <int NV>
+template <class P, int NV>
 [[gnu::always_inline]] inline void gramTimes(const CgSide& s, const float* v, float* out) {
-  using factor::simd::V16;
   constexpr int kMax = NV > 0 ? NV : 64;
   const int n = NV > 0 ? NV : s.nv;
   const int fp = n * 16;
-  V16 acc[kMax];
-  for (int q = 0; q < n; ++q) acc[q] = V16{};
+  P acc[kMax];
+  for (int q = 0; q < n; ++q) acc[q] = factor::simd::zeroP<P>();
   for (int c = 0; c < s.f; ++c) {
     const float w = v[c];
     const float* row = s.gram + static_cast<std::size_t>(c) * fp;
-    for (int q = 0; q < n; ++q) acc[q] += w * factor::simd::load<V16>(row + q * 16);
+    for (int q = 0; q < n; ++q) acc[q] += w * factor::simd::loadP<P>(row + q * 16);
   }
-  for (int q = 0; q < n; ++q) factor::simd::store(out + q * 16, acc[q]);
+  for (int q = 0; q < n; ++q) factor::simd::storeP(out + q * 16, acc[q]);
 }
 
 // Solves rows [begin, end) by warm-started CG on (YtY + l I + Y^T (C - I) Y) x = Y^T C p
@@ -113,11 +112,9 @@ template <int NV>
 // gathered into a contiguous, zero-padded buffer so that the 1 + cg_steps passes over them hit
 // L1/L2 instead of scattered rows. Returns the rows' share of the objective when s.loss:
 // x^T G x + l |x|^2 + sum_obs (c (1 - s)^2 - s^2), with G = gram of the other side.
-template <int NV>
+template <class P, int NV>
 [[gnu::always_inline]] inline double cgRowsImpl(const CgSide& s, std::size_t begin, std::size_t end,
                                                 std::vector<float>& ws) {
-  using factor::simd::axpy;
-  using factor::simd::dot;
   const int nv = NV > 0 ? NV : s.nv;
   const std::size_t fp = static_cast<std::size_t>(nv) * 16;
   const std::size_t f = static_cast<std::size_t>(s.f);
@@ -144,27 +141,28 @@ template <int NV>
     const float l = s.reg[r];
 
     // res = b - A x = -(G + l I) x + sum_k (c_k - (c_k - 1) y_k.x) y_k
-    gramTimes<NV>(s, xv, tmp);
+    gramTimes<P, NV>(s, xv, tmp);
     for (std::size_t q = 0; q < fp; ++q) res[q] = -tmp[q] - l * xv[q];
     for (std::size_t k = 0; k < n; ++k) {
       const float* yk = g + k * fp;
-      const float d = dot<NV>(yk, xv, nv);
-      axpy<NV>(val[k] - (val[k] - 1.0f) * d, yk, res, nv);
+      const float d = factor::simd::dot<P, NV>(yk, xv, nv);
+      factor::simd::axpy<P, NV>(val[k] - (val[k] - 1.0f) * d, yk, res, nv);
     }
     std::memcpy(p, res, fp * sizeof(float));
-    float rsold = dot<NV>(res, res, nv);
+    float rsold = factor::simd::dot<P, NV>(res, res, nv);
     if (rsold >= 1e-20f) {
       for (int step = 0; step < s.cgSteps; ++step) {
-        gramTimes<NV>(s, p, ap);
-        axpy<NV>(l, p, ap, nv);
+        gramTimes<P, NV>(s, p, ap);
+        factor::simd::axpy<P, NV>(l, p, ap, nv);
         for (std::size_t k = 0; k < n; ++k) {
           const float* yk = g + k * fp;
-          axpy<NV>((val[k] - 1.0f) * dot<NV>(yk, p, nv), yk, ap, nv);
+          factor::simd::axpy<P, NV>((val[k] - 1.0f) * factor::simd::dot<P, NV>(yk, p, nv), yk, ap,
+                                    nv);
         }
-        const float alpha = rsold / dot<NV>(p, ap, nv);
-        axpy<NV>(alpha, p, xv, nv);
-        axpy<NV>(-alpha, ap, res, nv);
-        const float rsnew = dot<NV>(res, res, nv);
+        const float alpha = rsold / factor::simd::dot<P, NV>(p, ap, nv);
+        factor::simd::axpy<P, NV>(alpha, p, xv, nv);
+        factor::simd::axpy<P, NV>(-alpha, ap, res, nv);
+        const float rsnew = factor::simd::dot<P, NV>(res, res, nv);
         if (rsnew < 1e-20f) break;
         const float beta = rsnew / rsold;
         for (std::size_t q = 0; q < fp; ++q) p[q] = res[q] + beta * p[q];
@@ -173,11 +171,12 @@ template <int NV>
     }
     std::memcpy(xr, xv, f * sizeof(float));
     if (s.loss) {
-      gramTimes<NV>(s, xv, tmp);
-      double lr = static_cast<double>(dot<NV>(xv, tmp, nv)) +
-                  static_cast<double>(l) * static_cast<double>(dot<NV>(xv, xv, nv));
+      gramTimes<P, NV>(s, xv, tmp);
+      double lr =
+          static_cast<double>(factor::simd::dot<P, NV>(xv, tmp, nv)) +
+          static_cast<double>(l) * static_cast<double>(factor::simd::dot<P, NV>(xv, xv, nv));
       for (std::size_t k = 0; k < n; ++k) {
-        const double sk = dot<NV>(g + k * fp, xv, nv);
+        const double sk = factor::simd::dot<P, NV>(g + k * fp, xv, nv);
         lr += val[k] * (1.0 - sk) * (1.0 - sk) - sk * sk;
       }
       lossSum += lr;
@@ -189,18 +188,18 @@ template <int NV>
 template <int NV>
 RWB_NO_FP_CONTRACT double cgRowsBase(const CgSide& s, std::size_t b, std::size_t e,
                                      std::vector<float>& ws) {
-  return cgRowsImpl<NV>(s, b, e, ws);
+  return cgRowsImpl<factor::simd::P4, NV>(s, b, e, ws);
 }
 #if RWB_HAVE_SIMD_DISPATCH
 template <int NV>
 RWB_TARGET_AVX2 double cgRowsAvx2(const CgSide& s, std::size_t b, std::size_t e,
                                   std::vector<float>& ws) {
-  return cgRowsImpl<NV>(s, b, e, ws);
+  return cgRowsImpl<factor::simd::P8, NV>(s, b, e, ws);
 }
 template <int NV>
 RWB_TARGET_AVX512 double cgRowsAvx512(const CgSide& s, std::size_t b, std::size_t e,
                                       std::vector<float>& ws) {
-  return cgRowsImpl<NV>(s, b, e, ws);
+  return cgRowsImpl<factor::simd::V16, NV>(s, b, e, ws);
 }
 #endif
 
