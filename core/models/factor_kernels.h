@@ -45,12 +45,12 @@ template <class V>
   return v;
 }
 template <class V>
-[[gnu::always_inline]] inline void store(float* p, V v) {
+[[gnu::always_inline]] inline void store(float* p, const V& v) {
   std::memcpy(p, &v, sizeof(V));
 }
 
 /// Sum of the 16 lanes in a fixed tree order (8 + 8, 4 + 4, 2 + 2, 1 + 1).
-[[gnu::always_inline]] inline float hsum(V16 v) {
+[[gnu::always_inline]] inline float hsum(const V16& v) {
   V8 lo, hi;
   std::memcpy(&lo, &v, 32);
   std::memcpy(&hi, reinterpret_cast<const char*>(&v) + 32, 32);
