@@ -285,7 +285,6 @@ std::vector<std::vector<ScoredItem>> FactorModel::blockedTopK(std::span<const In
   const std::size_t n = numItems();
   const std::size_t f = factors_;
   const std::size_t nPanels = (n + kPanel - 1) / kPanel;
-  // Item blocks of about 256 KiB of panels stay in L2 while a block of users streams over them.
   const std::size_t panelBytes = std::max<std::size_t>(f, 1) * kPanel * sizeof(float);
   TopKJob job;
   job.model = this;
