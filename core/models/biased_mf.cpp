@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/models/bpr.h"
+#include "core/models/early_stopping.h"
 #include "core/util/error.h"
 
 namespace rwb {
@@ -152,8 +153,7 @@ void BiasedMf::fitModel(const TrainingData& data, TaskContext& ctx) {
 
       FactorMatrix bestP, bestQ;
       std::vector<float> bestBu, bestBi;
-      double best = std::numeric_limits<double>::infinity();
-      int sinceBest = 0;
+      EarlyStopping early(patience, EarlyStopping::Direction::kLowerIsBetter);
       for (int epoch = 1; epoch <= epochs; ++epoch) {
         const auto lr =
             static_cast<float>(scheduledLearningRate(schedule, lr0, decay, epoch, epochs));
@@ -202,18 +202,14 @@ void BiasedMf::fitModel(const TrainingData& data, TaskContext& ctx) {
         if (data.validation != nullptr && !data.validation->interactions.empty()) {
           const double rmse = validRmse(*data.validation);
           metrics.emplace_back("valid_rmse", rmse);
-          if (rmse < best) {
-            best = rmse;
-            sinceBest = 0;
-            if (patience > 0) {
-              bestP = p;
-              bestQ = q;
-              bestBu = bu;
-              bestBi = bi;
-            }
-          } else if (patience > 0 && ++sinceBest >= patience) {
-            stop = true;
+          const auto verdict = early.observe(epoch, rmse);
+          if (verdict.improved) {
+            bestP = p;
+            bestQ = q;
+            bestBu = bu;
+            bestBi = bi;
           }
+          stop = verdict.stop;
         }
         ctx.progress(static_cast<double>(epoch) / epochs, "epoch " + std::to_string(epoch));
         if (ctx.epochEnd(epoch, metrics)) {

@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 #include <string>
 
+#include "core/models/early_stopping.h"
+#include "core/models/factor_kernels.h"
 #include "core/util/error.h"
 
 namespace rwb {
@@ -121,6 +124,170 @@ struct WorkerStats {
   std::uint64_t correct = 0;
   std::uint64_t steps = 0;
 };
+
+// One worker's share of a sub-epoch: a stratum of positives and the item block negatives come
+// from. Rows are written only by this worker (stratified partition), so no locks are needed.
+struct BprCell {
+  float* x = nullptr;     // user factors, stride f
+  float* y = nullptr;     // item factors, stride f
+  float* bias = nullptr;  // item biases, or null
+  int f = 0;
+  const Index* userOf = nullptr;
+  const Csr* pos = nullptr;
+  std::span<const std::uint64_t> cell;
+  std::span<const Index> items;
+  const std::vector<double>* cumulative = nullptr;  // popularity sampling table, or null
+  float lr = 0, reg = 0, regB = 0;
+  const TaskContext* ctx = nullptr;
+};
+
+// sum_q x[q] * (a[q] - b[q]): 16-lane chunks, a fixed-order lane sum, then the tail in order.
+template <class P, int NV>
+[[gnu::always_inline]] inline float dotDiff(const float* x, const float* a, const float* b, int f) {
+  const int nv = NV > 0 ? NV : f / 16;
+  float d = 0.0f;
+  if (nv > 0) {
+    using factor::simd::loadP;
+    P acc = loadP<P>(x) * (loadP<P>(a) - loadP<P>(b));
+    for (int c = 1; c < nv; ++c)
+      acc += loadP<P>(x + 16 * c) * (loadP<P>(a + 16 * c) - loadP<P>(b + 16 * c));
+    d = factor::simd::hsum(acc);
+  }
+  for (int q = nv * 16; q < f; ++q) d += x[q] * (a[q] - b[q]);
+  return d;
+}
+
+// The SGD step on ln sigma(x_uij) for the three rows (lane-wise the same arithmetic as the
+// scalar tail, so every SIMD level gives the same bits).
+template <class P, int NV>
+[[gnu::always_inline]] inline void bprStep(float* xu, float* yi, float* yj, float z, float lr,
+                                           float reg, int f) {
+  using factor::simd::loadP;
+  using factor::simd::storeP;
+  const int nv = NV > 0 ? NV : f / 16;
+  for (int c = 0; c < nv; ++c) {
+    const P xq = loadP<P>(xu + 16 * c), iq = loadP<P>(yi + 16 * c), jq = loadP<P>(yj + 16 * c);
+    storeP(xu + 16 * c, xq + lr * (z * (iq - jq) - reg * xq));
+    storeP(yi + 16 * c, iq + lr * (z * xq - reg * iq));
+    storeP(yj + 16 * c, jq + lr * (-z * xq - reg * jq));
+  }
+  for (int q = nv * 16; q < f; ++q) {
+    const float xq = xu[q], iq = yi[q], jq = yj[q];
+    xu[q] = xq + lr * (z * (iq - jq) - reg * xq);
+    yi[q] = iq + lr * (z * xq - reg * iq);
+    yj[q] = jq + lr * (-z * xq - reg * jq);
+  }
+}
+
+// Walks the stratum user by user (users in a random order, each user's positives in a random
+// order, every positive once), so x_u stays in L1 across its updates instead of being fetched
+// from memory for each triple. `order` is the worker's scratch (no allocation per user).
+template <class P, int NV>
+[[gnu::always_inline]] inline bool bprCellImpl(const BprCell& c, factor::Rng& rng, WorkerStats& st,
+                                               std::vector<std::uint64_t>& order,
+                                               std::vector<std::uint64_t>& groups) {
+  const std::size_t m = c.cell.size();
+  order.assign(c.cell.begin(), c.cell.end());
+  // The stratum lists positives grouped by user (ascending); find the groups, shuffle them.
+  groups.clear();
+  for (std::size_t q = 0; q < m; ++q) {
+    if (q == 0 || c.userOf[order[q]] != c.userOf[order[q - 1]]) groups.push_back(q);
+  }
+  const std::size_t nGroups = groups.size();
+  groups.push_back(m);
+  std::vector<std::uint64_t> perm(nGroups);
+  for (std::size_t g = 0; g < nGroups; ++g) perm[g] = g;
+  for (std::size_t g = nGroups; g > 1; --g) std::swap(perm[g - 1], perm[rng.below(g)]);
+  const auto* cum = c.cumulative;
+  const std::size_t nItems = c.items.size();
+  const std::size_t f = static_cast<std::size_t>(c.f);
+  std::size_t done = 0;
+  for (std::size_t gi = 0; gi < nGroups; ++gi) {
+    const std::size_t g = perm[gi];
+    std::uint64_t* begin = order.data() + groups[g];
+    const std::size_t len = groups[g + 1] - groups[g];
+    for (std::size_t q = len; q > 1; --q) std::swap(begin[q - 1], begin[rng.below(q)]);
+    const Index u = c.userOf[begin[0]];
+    const auto seen = c.pos->rowIndices(u);
+    float* xu = c.x + static_cast<std::size_t>(u) * f;
+    for (std::size_t q = 0; q < len; ++q) {
+      if ((++done & 1023) == 0 && c.ctx->stopRequested()) return false;
+      const Index i = c.pos->indices[begin[q]];
+      Index j = kNoIndex;
+      for (int attempt = 0; attempt < 16; ++attempt) {
+        Index cand;
+        if (cum != nullptr) {
+          const double r = rng.uniform() * cum->back();
+          const auto it = std::upper_bound(cum->begin(), cum->end(), r);
+          cand = c.items[std::min<std::size_t>(it - cum->begin(), nItems - 1)];
+        } else {
+          cand = c.items[rng.below(nItems)];
+        }
+        if (!std::binary_search(seen.begin(), seen.end(), cand)) {
+          j = cand;
+          break;
+        }
+      }
+      if (j == kNoIndex) continue;  // the user has seen (almost) the whole block
+      float* yi = c.y + static_cast<std::size_t>(i) * f;
+      float* yj = c.y + static_cast<std::size_t>(j) * f;
+      float d = dotDiff<P, NV>(xu, yi, yj, c.f);
+      if (c.bias != nullptr) d += c.bias[i] - c.bias[j];
+      // z = sigma(-d) = d/dd ln sigma(d); -ln sigma(d) = log1p(e^-|d|) + max(-d, 0).
+      const float e = std::exp(-std::abs(d));
+      const float z = d > 0.0f ? e / (1.0f + e) : 1.0f / (1.0f + e);
+      st.loss += static_cast<double>(std::log1p(e)) + (d > 0.0f ? 0.0 : -static_cast<double>(d));
+      st.correct += d > 0.0f ? 1 : 0;
+      ++st.steps;
+      bprStep<P, NV>(xu, yi, yj, z, c.lr, c.reg, c.f);
+      if (c.bias != nullptr) {
+        c.bias[i] += c.lr * (z - c.regB * c.bias[i]);
+        c.bias[j] += c.lr * (-z - c.regB * c.bias[j]);
+      }
+    }
+  }
+  return true;
+}
+
+template <int NV>
+RWB_NO_FP_CONTRACT bool bprCellBase(const BprCell& c, factor::Rng& rng, WorkerStats& st,
+                                    std::vector<std::uint64_t>& order,
+                                    std::vector<std::uint64_t>& groups) {
+  return bprCellImpl<factor::simd::P4, NV>(c, rng, st, order, groups);
+}
+#if RWB_HAVE_SIMD_DISPATCH
+template <int NV>
+RWB_TARGET_AVX2 bool bprCellAvx2(const BprCell& c, factor::Rng& rng, WorkerStats& st,
+                                 std::vector<std::uint64_t>& order,
+                                 std::vector<std::uint64_t>& groups) {
+  return bprCellImpl<factor::simd::P8, NV>(c, rng, st, order, groups);
+}
+template <int NV>
+RWB_TARGET_AVX512 bool bprCellAvx512(const BprCell& c, factor::Rng& rng, WorkerStats& st,
+                                     std::vector<std::uint64_t>& order,
+                                     std::vector<std::uint64_t>& groups) {
+  return bprCellImpl<factor::simd::V16, NV>(c, rng, st, order, groups);
+}
+#endif
+
+template <int NV>
+bool bprCellAt(factor::SimdLevel level, const BprCell& c, factor::Rng& rng, WorkerStats& st,
+               std::vector<std::uint64_t>& order, std::vector<std::uint64_t>& groups) {
+#if RWB_HAVE_SIMD_DISPATCH
+  if (level == factor::SimdLevel::kAvx512) return bprCellAvx512<NV>(c, rng, st, order, groups);
+  if (level == factor::SimdLevel::kAvx2) return bprCellAvx2<NV>(c, rng, st, order, groups);
+#endif
+  (void)level;
+  return bprCellBase<NV>(c, rng, st, order, groups);
+}
+
+// Returns false when a stop was requested mid-stratum.
+bool bprCell(factor::SimdLevel level, const BprCell& c, factor::Rng& rng, WorkerStats& st,
+             std::vector<std::uint64_t>& order, std::vector<std::uint64_t>& groups) {
+  if (c.f == 64) return bprCellAt<4>(level, c, rng, st, order, groups);
+  if (c.f == 32) return bprCellAt<2>(level, c, rng, st, order, groups);
+  return bprCellAt<0>(level, c, rng, st, order, groups);
+}
 }  // namespace
 
 void Bpr::fitModel(const TrainingData& data, TaskContext& ctx) {
@@ -161,11 +328,13 @@ void Bpr::fitModel(const TrainingData& data, TaskContext& ctx) {
       std::vector<float> bias(numItems(), 0.0f);
       factor::Strata strata(pos.offsets, pos.indices, pos.cols, threads);
       std::vector<std::vector<double>> cumulative(threads);
+      std::vector<std::pair<std::vector<std::uint64_t>, std::vector<std::uint64_t>>> scratch(
+          threads);
+      const factor::SimdLevel level = factor::simdLevel();
 
       FactorMatrix bestX, bestY;
       std::vector<float> bestBias;
-      double bestNdcg = -1.0;
-      int sinceBest = 0;
+      EarlyStopping early(patience);
       for (int epoch = 1; epoch <= epochs; ++epoch) {
         const auto lr =
             static_cast<float>(scheduledLearningRate(schedule, lr0, decay, epoch, epochs));
@@ -183,58 +352,26 @@ void Bpr::fitModel(const TrainingData& data, TaskContext& ctx) {
         for (int sub = 0; sub < threads; ++sub) {
           tbb::parallel_for(0, threads, [&](int t) {
             const int ib = (t + sub) % threads;
-            const auto cell = strata.cell(t, ib);
-            const auto items = strata.itemsOf(ib);
-            if (cell.empty() || items.size() < 2) return;
+            BprCell c;
+            c.x = x.data();
+            c.y = y.data();
+            c.bias = useBias ? bias.data() : nullptr;
+            c.f = static_cast<int>(f);
+            c.userOf = userOf.data();
+            c.pos = &pos;
+            c.cell = strata.cell(t, ib);
+            c.items = strata.itemsOf(ib);
+            if (c.cell.empty() || c.items.size() < 2) return;
+            c.cumulative = popular ? &cumulative[ib] : nullptr;
+            c.lr = lr;
+            c.reg = reg;
+            c.regB = regB;
+            c.ctx = &ctx;
             factor::Rng rng(factor::mixSeed(data.seed, static_cast<std::uint64_t>(epoch),
                                             static_cast<std::uint64_t>(sub),
                                             static_cast<std::uint64_t>(t)));
-            const auto& cum = cumulative[ib];
-            WorkerStats& st = stats[static_cast<std::size_t>(sub) * threads + t];
-            for (std::size_t n = 0; n < cell.size(); ++n) {
-              if ((n & 1023) == 0 && ctx.stopRequested()) return;
-              const auto k = cell[rng.below(cell.size())];
-              const Index u = userOf[k];
-              const Index i = pos.indices[k];
-              const auto seen = pos.rowIndices(u);
-              Index j = kNoIndex;
-              for (int attempt = 0; attempt < 16; ++attempt) {
-                Index cand;
-                if (popular) {
-                  const double r = rng.uniform() * cum.back();
-                  const auto it = std::upper_bound(cum.begin(), cum.end(), r);
-                  cand = items[std::min<std::size_t>(it - cum.begin(), items.size() - 1)];
-                } else {
-                  cand = items[rng.below(items.size())];
-                }
-                if (!std::binary_search(seen.begin(), seen.end(), cand)) {
-                  j = cand;
-                  break;
-                }
-              }
-              if (j == kNoIndex) continue;  // the user has seen (almost) the whole block
-              float* xu = x.row(u).data();
-              float* yi = y.row(i).data();
-              float* yj = y.row(j).data();
-              float d = useBias ? bias[i] - bias[j] : 0.0f;
-              for (Eigen::Index q = 0; q < f; ++q) d += xu[q] * (yi[q] - yj[q]);
-              // z = sigma(-x_uij) = d/dx ln sigma(x_uij)
-              const float z = 1.0f / (1.0f + std::exp(d));
-              st.loss += d > 0 ? std::log1p(std::exp(-static_cast<double>(d)))
-                               : -static_cast<double>(d) + std::log1p(std::exp(d));
-              st.correct += d > 0 ? 1 : 0;
-              ++st.steps;
-              for (Eigen::Index q = 0; q < f; ++q) {
-                const float xq = xu[q], iq = yi[q], jq = yj[q];
-                xu[q] += lr * (z * (iq - jq) - reg * xq);
-                yi[q] += lr * (z * xq - reg * iq);
-                yj[q] += lr * (-z * xq - reg * jq);
-              }
-              if (useBias) {
-                bias[i] += lr * (z - regB * bias[i]);
-                bias[j] += lr * (-z - regB * bias[j]);
-              }
-            }
+            bprCell(level, c, rng, stats[static_cast<std::size_t>(sub) * threads + t],
+                    scratch[t].first, scratch[t].second);
           });
           ctx.throwIfStopped();
         }
@@ -256,17 +393,13 @@ void Bpr::fitModel(const TrainingData& data, TaskContext& ctx) {
           setFactors(x, y, useBias ? bias : std::vector<float>{});
           const double ndcg = validationNdcg(*data.validation, validK);
           metrics.emplace_back("valid_ndcg@" + std::to_string(validK), ndcg);
-          if (ndcg > bestNdcg) {
-            bestNdcg = ndcg;
-            sinceBest = 0;
-            if (patience > 0) {
-              bestX = x;
-              bestY = y;
-              bestBias = bias;
-            }
-          } else if (patience > 0 && ++sinceBest >= patience) {
-            stop = true;
+          const auto verdict = early.observe(epoch, ndcg);
+          if (verdict.improved) {
+            bestX = x;
+            bestY = y;
+            bestBias = bias;
           }
+          stop = verdict.stop;
         }
         ctx.progress(static_cast<double>(epoch) / epochs, "epoch " + std::to_string(epoch));
         if (ctx.epochEnd(epoch, metrics)) {

@@ -10,9 +10,11 @@
 
 namespace rwb {
 
-/// score(u, i) = x_u . y_i + b_i. One epoch draws nnz triples (u, i, j): (u, i) uniformly from
-/// the training pairs, j from the items the user has not interacted with, either uniformly or
-/// with probability proportional to count(j)^`popularity_exponent` (popularity-aware sampling).
+/// score(u, i) = x_u . y_i + b_i. One epoch visits every training pair (u, i) once, in a random
+/// order that is grouped by user (users shuffled, then each user's positives shuffled: x_u stays
+/// in cache across its updates), and draws for each a negative j from the items the user has not
+/// interacted with, either uniformly or with probability proportional to
+/// count(j)^`popularity_exponent` (popularity-aware sampling).
 /// Each triple does one SGD step on ln sigma(x_uij), x_uij = score(u, i) - score(u, j), with L2
 /// penalties `regularization` (factors) and `bias_regularization`. The learning rate follows
 /// `lr_schedule`: constant, exponential (lr * lr_decay^(epoch-1)) or linear (from lr down to

@@ -11,6 +11,7 @@
 #include <limits>
 #include <numeric>
 
+#include "core/models/factor_kernels.h"
 #include "core/util/error.h"
 
 namespace rwb {
@@ -19,45 +20,36 @@ namespace {
 
 using factor::kPanel;
 
-// Native vector registers through the GCC/Clang vector extension: kLanes floats each. A panel
-// of 16 items is kVecs registers; a tile of kTile users keeps kTile * kVecs accumulators, which
-// must fit the register file (8 of 16 xmm, 8 of 16 ymm, 8 of 32 zmm).
-#if defined(__AVX512F__)
-typedef float VecN __attribute__((vector_size(64)));
-constexpr int kLanes = 16;
-constexpr int kTile = 8;
-#elif defined(__AVX__)
-typedef float VecN __attribute__((vector_size(32)));
-constexpr int kLanes = 8;
-constexpr int kTile = 4;
-#else
-typedef float VecN __attribute__((vector_size(16)));
-constexpr int kLanes = 4;
-constexpr int kTile = 2;
-#endif
-constexpr int kVecs = static_cast<int>(kPanel) / kLanes;
-static_assert(kPanel == 16 && kVecs * kLanes == 16);
+using factor::simd::V16;
+using factor::simd::V4;
+using factor::simd::V8;
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
-// Scores R users against one panel of 16 items into out[r * 16 + lane]. Every (user, item)
-// score is accumulated as ((0 + u0*y0) + u1*y1) + ... in float, then + item bias, then + user
-// offset; the scalar path in scoreItems() performs the same operations in the same order, so
-// all paths agree bit for bit.
-template <int R>
-inline void tileScores(const float* const* rows, const float* panel, std::size_t f,
-                       const float* bias, const float* offsets, float* out) {
-  VecN acc[R][kVecs];
+// Scores R users against one panel of 16 items with vectors V (kVecs = 16 / lanes of them per
+// panel) and writes out[r * 16 + lane]. Every (user, item) score is accumulated as
+// ((0 + u0*y0) + u1*y1) + ... in float, then + item bias, then + user offset; the scalar path in
+// scoreItems() performs the same operations in the same order, so all paths and all SIMD levels
+// agree bit for bit. Returns a bit mask of the rows with at least one score > thresholds[r]
+// (thresholds may be null: every row then counts), so that the caller can skip a row's 16
+// candidates with one test.
+template <class V, int R>
+[[gnu::always_inline]] inline unsigned tileScores(const float* const* rows, const float* panel,
+                                                  std::size_t f, const float* bias,
+                                                  const float* offsets, const float* thresholds,
+                                                  float* out) {
+  constexpr int kLanes = static_cast<int>(sizeof(V) / sizeof(float));
+  constexpr int kVecs = static_cast<int>(kPanel) / kLanes;
+  V acc[R][kVecs];
 #pragma GCC unroll 32
   for (int r = 0; r < R; ++r) {
 #pragma GCC unroll 4
-    for (int v = 0; v < kVecs; ++v) acc[r][v] = VecN{};
+    for (int v = 0; v < kVecs; ++v) acc[r][v] = V{};
   }
   for (std::size_t j = 0; j < f; ++j) {
-    VecN y[kVecs];
+    V y[kVecs];
 #pragma GCC unroll 4
-    for (int v = 0; v < kVecs; ++v)
-      std::memcpy(&y[v], panel + j * kPanel + v * kLanes, sizeof(VecN));
+    for (int v = 0; v < kVecs; ++v) y[v] = factor::simd::load<V>(panel + j * kPanel + v * kLanes);
 #pragma GCC unroll 32
     for (int r = 0; r < R; ++r) {
       const float u = rows[r][j];
@@ -67,8 +59,7 @@ inline void tileScores(const float* const* rows, const float* panel, std::size_t
   }
   if (bias != nullptr) {
     for (int v = 0; v < kVecs; ++v) {
-      VecN b;
-      std::memcpy(&b, bias + v * kLanes, sizeof(VecN));
+      const V b = factor::simd::load<V>(bias + v * kLanes);
       for (int r = 0; r < R; ++r) acc[r][v] += b;
     }
   }
@@ -77,10 +68,24 @@ inline void tileScores(const float* const* rows, const float* panel, std::size_t
       for (int v = 0; v < kVecs; ++v) acc[r][v] += offsets[r];
     }
   }
+  unsigned mask = 0;
   for (int r = 0; r < R; ++r) {
-    for (int v = 0; v < kVecs; ++v)
-      std::memcpy(out + r * kPanel + v * kLanes, &acc[r][v], sizeof(VecN));
+    bool any = thresholds == nullptr;
+    if (!any) {
+      auto hit = acc[r][0] > thresholds[r];
+      for (int v = 1; v < kVecs; ++v) hit |= acc[r][v] > thresholds[r];
+      std::uint64_t words[sizeof(hit) / 8];
+      std::memcpy(words, &hit, sizeof(hit));
+      std::uint64_t m = 0;
+      for (auto w : words) m |= w;
+      any = m != 0;
+    }
+    if (any) {
+      mask |= 1u << r;
+      for (int v = 0; v < kVecs; ++v) factor::simd::store(out + r * kPanel + v * kLanes, acc[r][v]);
+    }
   }
+  return mask;
 }
 
 bool better(const ScoredItem& a, const ScoredItem& b) {
@@ -108,6 +113,89 @@ struct TopKState {
     }
   }
 };
+
+// What the blocked top-k kernel reads (raw views of a FactorModel's state).
+struct TopKJob {
+  const Model* model = nullptr;  // for seenItems()
+  const float* users = nullptr;  // numUsers x f
+  const float* panels = nullptr;
+  const float* panelBias = nullptr;   // or null
+  const float* userOffset = nullptr;  // numUsers, or null
+  std::size_t f = 0, n = 0, nPanels = 0, itemBlock = 1, k = 0;
+  bool excludeSeen = false;
+};
+
+// Top-k of users[0, count) into states (each reset with k): item blocks of L2 size in the outer
+// loop, tiles of R users against each panel of the block in the inner loop.
+template <class V, int R>
+[[gnu::always_inline]] inline void topKUsersImpl(const TopKJob& job, const Index* users,
+                                                 std::size_t count, TopKState* states) {
+  for (std::size_t pb = 0; pb < job.nPanels; pb += job.itemBlock) {
+    const std::size_t pe = std::min(job.nPanels, pb + job.itemBlock);
+    for (std::size_t t = 0; t < count; t += R) {
+      const std::size_t valid = std::min<std::size_t>(R, count - t);
+      const float* rows[R];
+      float offsets[R];
+      float thresholds[R];
+      for (std::size_t r = 0; r < static_cast<std::size_t>(R); ++r) {
+        const Index u = users[t + std::min(r, valid - 1)];
+        rows[r] = job.users + static_cast<std::size_t>(u) * job.f;
+        offsets[r] = job.userOffset == nullptr ? 0.0f : job.userOffset[u];
+      }
+      for (std::size_t p = pb; p < pe; ++p) {
+        for (std::size_t r = 0; r < static_cast<std::size_t>(R); ++r)
+          thresholds[r] = states[t + std::min(r, valid - 1)].threshold;
+        float out[R * kPanel];
+        unsigned mask =
+            tileScores<V, R>(rows, job.panels + p * job.f * kPanel, job.f,
+                             job.panelBias == nullptr ? nullptr : job.panelBias + p * kPanel,
+                             job.userOffset == nullptr ? nullptr : offsets, thresholds, out);
+        if (mask == 0) continue;
+        const std::size_t lanes = std::min(kPanel, job.n - p * kPanel);
+        for (std::size_t r = 0; r < valid; ++r) {
+          if ((mask & (1u << r)) == 0) continue;
+          TopKState& st = states[t + r];
+          for (std::size_t w = 0; w < lanes; ++w) {
+            const float s = out[r * kPanel + w];
+            if (!(s > st.threshold)) continue;
+            const Index item = static_cast<Index>(p * kPanel + w);
+            if (job.excludeSeen) {
+              const auto seen = job.model->seenItems(users[t + r]);
+              if (std::binary_search(seen.begin(), seen.end(), item)) continue;
+            }
+            st.offer(item, s);
+          }
+        }
+      }
+    }
+  }
+}
+
+RWB_NO_FP_CONTRACT void topKUsersBase(const TopKJob& job, const Index* users, std::size_t count,
+                                      TopKState* st) {
+  topKUsersImpl<V4, 2>(job, users, count, st);
+}
+#if RWB_HAVE_SIMD_DISPATCH
+// 16 items x R users = 8 accumulator registers at each level (of 16 xmm / 16 ymm / 32 zmm).
+RWB_TARGET_AVX2 void topKUsersAvx2(const TopKJob& job, const Index* users, std::size_t count,
+                                   TopKState* st) {
+  topKUsersImpl<V8, 4>(job, users, count, st);
+}
+RWB_TARGET_AVX512 void topKUsersAvx512(const TopKJob& job, const Index* users, std::size_t count,
+                                       TopKState* st) {
+  topKUsersImpl<V16, 8>(job, users, count, st);
+}
+#endif
+
+void topKUsers(factor::SimdLevel level, const TopKJob& job, const Index* users, std::size_t count,
+               TopKState* st) {
+#if RWB_HAVE_SIMD_DISPATCH
+  if (level == factor::SimdLevel::kAvx512) return topKUsersAvx512(job, users, count, st);
+  if (level == factor::SimdLevel::kAvx2) return topKUsersAvx2(job, users, count, st);
+#endif
+  (void)level;
+  topKUsersBase(job, users, count, st);
+}
 
 }  // namespace
 
@@ -159,7 +247,8 @@ void FactorModel::clearFactors() {
   userOffset_.clear();
 }
 
-void FactorModel::scoreItems(Index user, std::span<const Index> items, std::span<float> out) const {
+RWB_NO_FP_CONTRACT void FactorModel::scoreItems(Index user, std::span<const Index> items,
+                                                std::span<float> out) const {
   const float* u = users_.data() + static_cast<std::size_t>(user) * factors_;
   const float off = userOffset(user);
   for (std::size_t q = 0; q < items.size(); ++q) {
@@ -173,16 +262,16 @@ void FactorModel::scoreItems(Index user, std::span<const Index> items, std::span
   }
 }
 
-void FactorModel::scoreAllItems(Index user, std::span<float> out) const {
+RWB_NO_FP_CONTRACT void FactorModel::scoreAllItems(Index user, std::span<float> out) const {
   const float* row = users_.data() + static_cast<std::size_t>(user) * factors_;
   const float off = userOffset(user);
   const std::size_t n = numItems();
   const std::size_t nPanels = (n + kPanel - 1) / kPanel;
   for (std::size_t p = 0; p < nPanels; ++p) {
     float s[kPanel];
-    tileScores<1>(&row, panels_.data() + p * factors_ * kPanel, factors_,
-                  panelBias_.empty() ? nullptr : panelBias_.data() + p * kPanel,
-                  userOffset_.empty() ? nullptr : &off, s);
+    tileScores<V4, 1>(&row, panels_.data() + p * factors_ * kPanel, factors_,
+                      panelBias_.empty() ? nullptr : panelBias_.data() + p * kPanel,
+                      userOffset_.empty() ? nullptr : &off, nullptr, s);
     const std::size_t lanes = std::min(kPanel, n - p * kPanel);
     for (std::size_t w = 0; w < lanes; ++w) out[p * kPanel + w] = s[w];
   }
@@ -196,62 +285,41 @@ std::vector<std::vector<ScoredItem>> FactorModel::blockedTopK(std::span<const In
   const std::size_t n = numItems();
   const std::size_t f = factors_;
   const std::size_t nPanels = (n + kPanel - 1) / kPanel;
-  // Item blocks of about 256 KiB of panels stay in L2 while a block of users streams over them.
   const std::size_t panelBytes = std::max<std::size_t>(f, 1) * kPanel * sizeof(float);
-  const std::size_t itemBlock = std::max<std::size_t>(1, (256u << 10) / panelBytes);
+  TopKJob job;
+  job.model = this;
+  job.users = users_.data();
+  job.panels = panels_.data();
+  job.panelBias = panelBias_.empty() ? nullptr : panelBias_.data();
+  job.userOffset = userOffset_.empty() ? nullptr : userOffset_.data();
+  job.f = f;
+  job.n = n;
+  job.nPanels = nPanels;
+  // Item blocks of about 256 KiB of panels stay in L2 while a block of users streams over them.
+  job.itemBlock = std::max<std::size_t>(1, (256u << 10) / panelBytes);
+  job.k = k;
+  job.excludeSeen = excludeSeen;
   constexpr std::size_t kUserBlock = 64;
-  const float* bias = panelBias_.empty() ? nullptr : panelBias_.data();
+  const factor::SimdLevel level = factor::simdLevel();
   std::atomic<std::size_t> done{0};
 
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, users.size(), kUserBlock),
                     [&](const tbb::blocked_range<std::size_t>& range) {
-                      std::vector<TopKState> states;
+                      std::vector<TopKState> states(kUserBlock);
+                      for (auto& s : states) s.heap.reserve(k);
                       for (std::size_t b = range.begin(); b < range.end(); b += kUserBlock) {
                         if (ctx != nullptr && ctx->stopRequested()) return;
                         const std::size_t e = std::min(range.end(), b + kUserBlock);
-                        states.assign(e - b, TopKState{});
-                        for (auto& s : states) {
-                          s.k = k;
-                          s.heap.reserve(k);
+                        for (std::size_t j = 0; j < e - b; ++j) {
+                          states[j].heap.clear();
+                          states[j].threshold = kNegInf;
+                          states[j].k = k;
                         }
-                        for (std::size_t pb = 0; pb < nPanels; pb += itemBlock) {
-                          const std::size_t pe = std::min(nPanels, pb + itemBlock);
-                          for (std::size_t t = b; t < e; t += kTile) {
-                            const std::size_t valid = std::min<std::size_t>(kTile, e - t);
-                            const float* rows[kTile];
-                            float offsets[kTile];
-                            for (std::size_t r = 0; r < kTile; ++r) {
-                              const Index u = users[t + std::min(r, valid - 1)];
-                              rows[r] = users_.data() + static_cast<std::size_t>(u) * f;
-                              offsets[r] = userOffset(u);
-                            }
-                            for (std::size_t p = pb; p < pe; ++p) {
-                              float out[kTile * kPanel];
-                              tileScores<kTile>(rows, panels_.data() + p * f * kPanel, f,
-                                                bias == nullptr ? nullptr : bias + p * kPanel,
-                                                userOffset_.empty() ? nullptr : offsets, out);
-                              const std::size_t lanes = std::min(kPanel, n - p * kPanel);
-                              for (std::size_t r = 0; r < valid; ++r) {
-                                TopKState& st = states[t - b + r];
-                                for (std::size_t w = 0; w < lanes; ++w) {
-                                  const float s = out[r * kPanel + w];
-                                  if (!(s > st.threshold)) continue;
-                                  const Index item = static_cast<Index>(p * kPanel + w);
-                                  if (excludeSeen) {
-                                    const auto seen = seenItems(users[t + r]);
-                                    if (std::binary_search(seen.begin(), seen.end(), item))
-                                      continue;
-                                  }
-                                  st.offer(item, s);
-                                }
-                              }
-                            }
-                          }
-                        }
+                        topKUsers(level, job, users.data() + b, e - b, states.data());
                         for (std::size_t j = b; j < e; ++j) {
                           auto& heap = states[j - b].heap;
                           std::sort(heap.begin(), heap.end(), better);
-                          result[j] = std::move(heap);
+                          result[j].assign(heap.begin(), heap.end());
                         }
                         if (ctx != nullptr) {
                           const auto d = done.fetch_add(e - b) + (e - b);

@@ -27,7 +27,9 @@ using FactorMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen:
 ///
 /// recommendBatch() never materialises a users x items matrix: it walks blocks of 16 items
 /// (factor-major panels, L2-sized item blocks) against tiles of users held in registers and
-/// keeps a k-heap per user with a running threshold (memory O(users x k)).
+/// keeps a k-heap per user with a running threshold (memory O(users x k)). The tile kernel is
+/// dispatched at run time (SSE2 / AVX2 / AVX-512F, factor_kernels.h); every level and the
+/// scalar score() path give bit-identical scores (no FMA contraction).
 class FactorModel : public Model {
  public:
   using Model::Model;

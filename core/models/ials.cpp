@@ -1,12 +1,17 @@
 #include "core/models/ials.h"
 
 #include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
+#include <tbb/partitioner.h>
 
 #include <Eigen/Cholesky>
 #include <cmath>
+#include <cstring>
 #include <string>
 
+#include "core/models/early_stopping.h"
+#include "core/models/factor_kernels.h"
 #include "core/util/error.h"
 
 namespace rwb {
@@ -33,78 +38,285 @@ Eigen::MatrixXf gram(const FactorMatrix& y) {
   return g;
 }
 
-struct SolveOptions {
-  bool cholesky = false;
-  int cgSteps = 3;
-};
-
-// Solves every row of x against y: (YtY + l I + Y^T (C - I) Y) x = Y^T C p.
-// yty = gram(y), computed once by the caller and shared with the loss.
-void solveSide(FactorMatrix& x, const FactorMatrix& y, const Eigen::MatrixXf& yty, const Csr& c,
-               const std::vector<float>& reg, const SolveOptions& opt, TaskContext& ctx) {
+// Exact half-step: solves every row of x against y with a Cholesky factorisation of
+// (YtY + l I + Y^T (C - I) Y) x = Y^T C p. yty = gram(y), computed once by the caller.
+void choleskySide(FactorMatrix& x, const FactorMatrix& y, const Eigen::MatrixXf& yty, const Csr& c,
+                  const std::vector<float>& reg, TaskContext& ctx) {
   const Eigen::Index f = y.cols();
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, c.rows, 16),
                     [&](const tbb::blocked_range<std::size_t>& r) {
                       if (ctx.stopRequested()) return;
-                      Vec res(f), p(f), ap(f), b(f);
+                      Vec b(f);
                       Eigen::MatrixXf a, g;
                       for (std::size_t u = r.begin(); u != r.end(); ++u) {
                         MapVec xu(x.row(static_cast<Eigen::Index>(u)).data(), f);
                         const auto idx = c.rowIndices(u);
                         const auto val = c.rowValues(u);
-                        const float lu = reg[u];
-                        if (opt.cholesky) {
-                          a = yty;
-                          a.diagonal().array() += lu;
-                          b.setZero();
-                          g.resize(static_cast<Eigen::Index>(idx.size()), f);
-                          for (std::size_t k = 0; k < idx.size(); ++k) {
-                            const ConstMapVec yi(y.row(idx[k]).data(), f);
-                            g.row(static_cast<Eigen::Index>(k)) =
-                                std::sqrt(val[k] - 1.0f) * yi.transpose();
-                            b += val[k] * yi;
-                          }
-                          if (!idx.empty())
-                            a.selfadjointView<Eigen::Lower>().rankUpdate(g.transpose());
-                          Eigen::LLT<Eigen::MatrixXf> llt(a);
-                          if (llt.info() == Eigen::Success) {
-                            xu = llt.solve(b);
-                          } else {
-                            xu = a.selfadjointView<Eigen::Lower>().ldlt().solve(b);
-                          }
-                          continue;
-                        }
-                        // Conjugate gradient warm-started at the current x_u (Takacs et al. 2011).
-                        res.noalias() = -(yty * xu);
-                        res -= lu * xu;
+                        a = yty;
+                        a.diagonal().array() += reg[u];
+                        b.setZero();
+                        g.resize(static_cast<Eigen::Index>(idx.size()), f);
                         for (std::size_t k = 0; k < idx.size(); ++k) {
                           const ConstMapVec yi(y.row(idx[k]).data(), f);
-                          res += (val[k] - (val[k] - 1.0f) * yi.dot(xu)) * yi;
+                          g.row(static_cast<Eigen::Index>(k)) =
+                              std::sqrt(val[k] - 1.0f) * yi.transpose();
+                          b += val[k] * yi;
                         }
-                        p = res;
-                        float rsold = res.squaredNorm();
-                        if (rsold < 1e-20f) continue;
-                        for (int step = 0; step < opt.cgSteps; ++step) {
-                          ap.noalias() = yty * p;
-                          ap += lu * p;
-                          for (std::size_t k = 0; k < idx.size(); ++k) {
-                            const ConstMapVec yi(y.row(idx[k]).data(), f);
-                            ap += ((val[k] - 1.0f) * yi.dot(p)) * yi;
-                          }
-                          const float alpha = rsold / p.dot(ap);
-                          xu += alpha * p;
-                          res -= alpha * ap;
-                          const float rsnew = res.squaredNorm();
-                          if (rsnew < 1e-20f) break;
-                          p = res + (rsnew / rsold) * p;
-                          rsold = rsnew;
+                        if (!idx.empty())
+                          a.selfadjointView<Eigen::Lower>().rankUpdate(g.transpose());
+                        Eigen::LLT<Eigen::MatrixXf> llt(a);
+                        if (llt.info() == Eigen::Success) {
+                          xu = llt.solve(b);
+                        } else {
+                          xu = a.selfadjointView<Eigen::Lower>().ldlt().solve(b);
                         }
                       }
                     });
   ctx.throwIfStopped();
 }
 
-// The iALS objective, normalised as the `implicit` library does.
+// ---- conjugate-gradient half-step (dispatched SIMD kernel) ----
+
+// One half-step's problem: solve every row r of x (stride f) against the other side y.
+struct CgSide {
+  float* x = nullptr;           // rows being solved, row-major, stride f
+  const float* y = nullptr;     // the other side's rows, stride f
+  int f = 0;                    // factors
+  int nv = 0;                   // 16-float chunks per padded row (fp = 16 nv >= f)
+  const float* gram = nullptr;  // padded fp x fp Gram matrix of y (zero outside f x f)
+  const Csr* c = nullptr;       // confidences c_ri of the observed pairs of each row
+  const float* reg = nullptr;   // lambda_r
+  int cgSteps = 3;
+  bool loss = false;  // also return the rows' share of the objective
+};
+
+// out = G v for the symmetric padded Gram matrix (as a sum of its rows weighted by v: no
+// horizontal reductions; every lane sums over c = 0..f-1 in order).
+template <class P, int NV>
+[[gnu::always_inline]] inline void gramTimes(const CgSide& s, const float* v, float* out) {
+  constexpr int kMax = NV > 0 ? NV : 64;
+  const int n = NV > 0 ? NV : s.nv;
+  const int fp = n * 16;
+  P acc[kMax];
+  for (int q = 0; q < n; ++q) acc[q] = factor::simd::zeroP<P>();
+  for (int c = 0; c < s.f; ++c) {
+    const float w = v[c];
+    const float* row = s.gram + static_cast<std::size_t>(c) * fp;
+    for (int q = 0; q < n; ++q) acc[q] += w * factor::simd::loadP<P>(row + q * 16);
+  }
+  for (int q = 0; q < n; ++q) factor::simd::storeP(out + q * 16, acc[q]);
+}
+
+// Solves rows [begin, end) by warm-started CG on (YtY + l I + Y^T (C - I) Y) x = Y^T C p
+// (Takacs et al. 2011, as the `implicit` library does). The row's other-side vectors are first
+// gathered into a contiguous, zero-padded buffer so that the 1 + cg_steps passes over them hit
+// L1/L2 instead of scattered rows. Returns the rows' share of the objective when s.loss:
+// x^T G x + l |x|^2 + sum_obs (c (1 - s)^2 - s^2), with G = gram of the other side.
+template <class P, int NV>
+[[gnu::always_inline]] inline double cgRowsImpl(const CgSide& s, std::size_t begin, std::size_t end,
+                                                std::vector<float>& ws) {
+  const int nv = NV > 0 ? NV : s.nv;
+  const std::size_t fp = static_cast<std::size_t>(nv) * 16;
+  const std::size_t f = static_cast<std::size_t>(s.f);
+  double lossSum = 0.0;
+  for (std::size_t r = begin; r < end; ++r) {
+    const auto idx = s.c->rowIndices(r);
+    const auto val = s.c->rowValues(r);
+    const std::size_t n = idx.size();
+    if (ws.size() < (5 + n) * fp) ws.resize((5 + n) * fp);
+    float* xv = ws.data();
+    float* res = xv + fp;
+    float* p = res + fp;
+    float* ap = p + fp;
+    float* tmp = ap + fp;
+    float* g = tmp + fp;
+    if (NV > 0 && f == fp) {
+      // Whole 16-float chunks: inline vector copies (a memcpy call per row showed in profiles).
+      for (std::size_t k = 0; k < n; ++k) {
+        const float* src = s.y + static_cast<std::size_t>(idx[k]) * f;
+        for (int c = 0; c < nv; ++c)
+          factor::simd::storeP(g + k * fp + c * 16, factor::simd::loadP<P>(src + c * 16));
+      }
+    } else {
+      for (std::size_t k = 0; k < n; ++k) {
+        float* dst = g + k * fp;
+        std::memcpy(dst, s.y + static_cast<std::size_t>(idx[k]) * f, f * sizeof(float));
+        if (fp > f) std::memset(dst + f, 0, (fp - f) * sizeof(float));
+      }
+    }
+    float* xr = s.x + r * f;
+    std::memcpy(xv, xr, f * sizeof(float));
+    if (fp > f) std::memset(xv + f, 0, (fp - f) * sizeof(float));
+    const float l = s.reg[r];
+
+    // res = b - A x = -(G + l I) x + sum_k (c_k - (c_k - 1) y_k.x) y_k
+    gramTimes<P, NV>(s, xv, tmp);
+    for (std::size_t q = 0; q < fp; ++q) res[q] = -tmp[q] - l * xv[q];
+    for (std::size_t k = 0; k < n; ++k) {
+      const float* yk = g + k * fp;
+      const float d = factor::simd::dot<P, NV>(yk, xv, nv);
+      factor::simd::axpy<P, NV>(val[k] - (val[k] - 1.0f) * d, yk, res, nv);
+    }
+    std::memcpy(p, res, fp * sizeof(float));
+    float rsold = factor::simd::dot<P, NV>(res, res, nv);
+    if (rsold >= 1e-20f) {
+      for (int step = 0; step < s.cgSteps; ++step) {
+        gramTimes<P, NV>(s, p, ap);
+        factor::simd::axpy<P, NV>(l, p, ap, nv);
+        for (std::size_t k = 0; k < n; ++k) {
+          const float* yk = g + k * fp;
+          factor::simd::axpy<P, NV>((val[k] - 1.0f) * factor::simd::dot<P, NV>(yk, p, nv), yk, ap,
+                                    nv);
+        }
+        const float alpha = rsold / factor::simd::dot<P, NV>(p, ap, nv);
+        factor::simd::axpy<P, NV>(alpha, p, xv, nv);
+        factor::simd::axpy<P, NV>(-alpha, ap, res, nv);
+        const float rsnew = factor::simd::dot<P, NV>(res, res, nv);
+        if (rsnew < 1e-20f) break;
+        const float beta = rsnew / rsold;
+        for (std::size_t q = 0; q < fp; ++q) p[q] = res[q] + beta * p[q];
+        rsold = rsnew;
+      }
+    }
+    std::memcpy(xr, xv, f * sizeof(float));
+    if (s.loss) {
+      gramTimes<P, NV>(s, xv, tmp);
+      double lr =
+          static_cast<double>(factor::simd::dot<P, NV>(xv, tmp, nv)) +
+          static_cast<double>(l) * static_cast<double>(factor::simd::dot<P, NV>(xv, xv, nv));
+      for (std::size_t k = 0; k < n; ++k) {
+        const double sk = factor::simd::dot<P, NV>(g + k * fp, xv, nv);
+        lr += val[k] * (1.0 - sk) * (1.0 - sk) - sk * sk;
+      }
+      lossSum += lr;
+    }
+  }
+  return lossSum;
+}
+
+template <int NV>
+RWB_NO_FP_CONTRACT double cgRowsBase(const CgSide& s, std::size_t b, std::size_t e,
+                                     std::vector<float>& ws) {
+  return cgRowsImpl<factor::simd::P4, NV>(s, b, e, ws);
+}
+#if RWB_HAVE_SIMD_DISPATCH
+template <int NV>
+RWB_TARGET_AVX2 double cgRowsAvx2(const CgSide& s, std::size_t b, std::size_t e,
+                                  std::vector<float>& ws) {
+  return cgRowsImpl<factor::simd::P8, NV>(s, b, e, ws);
+}
+template <int NV>
+RWB_TARGET_AVX512 double cgRowsAvx512(const CgSide& s, std::size_t b, std::size_t e,
+                                      std::vector<float>& ws) {
+  return cgRowsImpl<factor::simd::V16, NV>(s, b, e, ws);
+}
+#endif
+
+template <int NV>
+double cgRowsAt(factor::SimdLevel level, const CgSide& s, std::size_t b, std::size_t e,
+                std::vector<float>& ws) {
+#if RWB_HAVE_SIMD_DISPATCH
+  if (level == factor::SimdLevel::kAvx512) return cgRowsAvx512<NV>(s, b, e, ws);
+  if (level == factor::SimdLevel::kAvx2) return cgRowsAvx2<NV>(s, b, e, ws);
+#endif
+  (void)level;
+  return cgRowsBase<NV>(s, b, e, ws);
+}
+
+double cgRows(factor::SimdLevel level, const CgSide& s, std::size_t b, std::size_t e,
+              std::vector<float>& ws) {
+  switch (s.nv) {  // register-resident accumulators for the common widths
+    case 1:
+      return cgRowsAt<1>(level, s, b, e, ws);
+    case 2:
+      return cgRowsAt<2>(level, s, b, e, ws);
+    case 4:
+      return cgRowsAt<4>(level, s, b, e, ws);
+    case 8:
+      return cgRowsAt<8>(level, s, b, e, ws);
+    default:
+      return cgRowsAt<0>(level, s, b, e, ws);
+  }
+}
+
+// Row ranges of roughly equal work (gram products ~ 6 f, each observed pair ~ 10 f), so the
+// parallel loop balances Zipf-skewed rows; a fixed split, independent of the thread count.
+std::vector<std::size_t> costChunks(const Csr& c, std::size_t f) {
+  constexpr std::size_t kChunks = 512;
+  std::vector<std::size_t> bounds{0};
+  double total = 0.0;
+  for (std::size_t r = 0; r < c.rows; ++r) total += 6.0 * f + 10.0 * c.rowSize(r);
+  const double target = total / kChunks;
+  double acc = 0.0;
+  for (std::size_t r = 0; r < c.rows; ++r) {
+    acc += 6.0 * f + 10.0 * c.rowSize(r);
+    if (acc >= target && r + 1 < c.rows) {
+      bounds.push_back(r + 1);
+      acc = 0.0;
+    }
+  }
+  bounds.push_back(c.rows);
+  return bounds;
+}
+
+// Padded row-major copy of a symmetric f x f Gram matrix.
+std::vector<float> paddedGram(const Eigen::MatrixXf& g, int nv) {
+  const std::size_t fp = static_cast<std::size_t>(nv) * 16;
+  std::vector<float> out(fp * fp, 0.0f);
+  for (Eigen::Index r = 0; r < g.rows(); ++r)
+    for (Eigen::Index c = 0; c < g.cols(); ++c) out[r * fp + c] = g(r, c);
+  return out;
+}
+
+using Workspaces = tbb::enumerable_thread_specific<std::vector<float>>;
+
+// Solves every row of x against y by CG; returns the sum of the rows' objective shares when
+// `loss` (0 otherwise). Deterministic for any thread count: rows are independent and the loss
+// is summed over the fixed chunks in order.
+double cgSide(FactorMatrix& x, const FactorMatrix& y, const Eigen::MatrixXf& yty, const Csr& c,
+              const std::vector<float>& reg, const std::vector<std::size_t>& chunks, int cgSteps,
+              bool loss, Workspaces& workspaces, TaskContext& ctx) {
+  CgSide s;
+  s.x = x.data();
+  s.y = y.data();
+  s.f = static_cast<int>(y.cols());
+  s.nv = (s.f + 15) / 16;
+  const std::vector<float> g = paddedGram(yty, s.nv);
+  s.gram = g.data();
+  s.c = &c;
+  s.reg = reg.data();
+  s.cgSteps = cgSteps;
+  s.loss = loss;
+  const factor::SimdLevel level = factor::simdLevel();
+  const std::size_t nChunks = chunks.size() - 1;
+  std::vector<double> part(nChunks, 0.0);
+  tbb::parallel_for(
+      tbb::blocked_range<std::size_t>(0, nChunks, 1),
+      [&](const tbb::blocked_range<std::size_t>& range) {
+        auto& ws = workspaces.local();
+        for (std::size_t q = range.begin(); q != range.end(); ++q) {
+          if (ctx.stopRequested()) return;
+          part[q] = cgRows(level, s, chunks[q], chunks[q + 1], ws);
+        }
+      },
+      tbb::simple_partitioner());
+  ctx.throwIfStopped();
+  double total = 0.0;
+  for (double v : part) total += v;
+  return total;
+}
+
+// The normaliser of the reported loss, as the `implicit` library uses it:
+// sum of c over observed pairs + number of unobserved pairs.
+double lossScale(const Csr& c) {
+  double conf = 0.0;
+  for (float v : c.values) conf += v;
+  const double pairs = static_cast<double>(c.rows) * static_cast<double>(c.cols);
+  return conf + pairs - static_cast<double>(c.nnz());
+}
+
+// The iALS objective, normalised as the `implicit` library does (used after exact solves; the
+// CG path gets the same sum from its last half-step).
 double objective(const FactorMatrix& x, const FactorMatrix& y, const Eigen::MatrixXf& yty,
                  const Csr& c, const std::vector<float>& regU, const std::vector<float>& regI,
                  TaskContext& ctx) {
@@ -126,12 +338,10 @@ double objective(const FactorMatrix& x, const FactorMatrix& y, const Eigen::Matr
                       }
                     });
   ctx.throwIfStopped();
-  double total = 0.0, conf = 0.0;
+  double total = 0.0;
   for (double v : part) total += v;
   for (Eigen::Index i = 0; i < y.rows(); ++i) total += regI[i] * y.row(i).squaredNorm();
-  for (float v : c.values) conf += v;
-  const double pairs = static_cast<double>(c.rows) * static_cast<double>(c.cols);
-  return total / (conf + pairs - static_cast<double>(c.nnz()));
+  return total / lossScale(c);
 }
 
 std::vector<float> regularisation(const Csr& m, double lambda, double exponent) {
@@ -246,9 +456,8 @@ void Ials::fitModel(const TrainingData& data, TaskContext& ctx) {
   const double exponent = paramDouble("reg_exponent");
   const double alpha = paramDouble("alpha");
   const std::string transform = paramString("value_transform");
-  SolveOptions opt;
-  opt.cholesky = paramString("solver") == "cholesky";
-  opt.cgSteps = static_cast<int>(paramInt("cg_steps"));
+  const bool cholesky = paramString("solver") == "cholesky";
+  const int cgSteps = static_cast<int>(paramInt("cg_steps"));
   const int patience = static_cast<int>(paramInt("patience"));
   const auto validK = static_cast<std::size_t>(paramInt("validation_k"));
 
@@ -266,6 +475,9 @@ void Ials::fitModel(const TrainingData& data, TaskContext& ctx) {
   const Csr ci = cu.transposed();
   const auto regU = regularisation(cu, lambda, exponent);
   const auto regI = regularisation(ci, lambda, exponent);
+  const auto chunksU = costChunks(cu, static_cast<std::size_t>(f));
+  const auto chunksI = costChunks(ci, static_cast<std::size_t>(f));
+  const double scaleLoss = lossScale(cu);
 
   try {
     factor::runInArena(data.threads, [&] {
@@ -275,29 +487,38 @@ void Ials::fitModel(const TrainingData& data, TaskContext& ctx) {
       factor::randomNormal(x, scale, factor::mixSeed(data.seed, 1));
       factor::randomNormal(y, scale, factor::mixSeed(data.seed, 2));
       Eigen::MatrixXf gy = gram(y);
+      Workspaces workspaces;
       FactorMatrix bestX, bestY;
-      double bestNdcg = -1.0;
-      int sinceBest = 0;
+      EarlyStopping early(patience);
       for (int epoch = 1; epoch <= iterations; ++epoch) {
-        solveSide(x, y, gy, cu, regU, opt, ctx);
-        solveSide(y, x, gram(x), ci, regI, opt, ctx);
-        gy = gram(y);
-        EpochMetrics metrics{{"loss", objective(x, y, gy, cu, regU, regI, ctx)}};
+        double loss = 0.0;
+        if (cholesky) {
+          choleskySide(x, y, gy, cu, regU, ctx);
+          choleskySide(y, x, gram(x), ci, regI, ctx);
+          gy = gram(y);
+          loss = objective(x, y, gy, cu, regU, regI, ctx);
+        } else {
+          cgSide(x, y, gy, cu, regU, chunksU, cgSteps, false, workspaces, ctx);
+          // The item half-step also sums the objective over item rows (with XtX), which equals
+          // the per-user sum: sum_i y_i^T XtX y_i = sum_u x_u^T YtY x_u.
+          double total = cgSide(y, x, gram(x), ci, regI, chunksI, cgSteps, true, workspaces, ctx);
+          for (Eigen::Index u = 0; u < x.rows(); ++u)
+            total += static_cast<double>(regU[u]) * x.row(u).squaredNorm();
+          gy = gram(y);
+          loss = total / scaleLoss;
+        }
+        EpochMetrics metrics{{"loss", loss}};
         bool stop = false;
         if (data.validation != nullptr) {
           setFactors(x, y);
           const double ndcg = validationNdcg(*data.validation, validK);
           metrics.emplace_back("valid_ndcg@" + std::to_string(validK), ndcg);
-          if (ndcg > bestNdcg) {
-            bestNdcg = ndcg;
-            sinceBest = 0;
-            if (patience > 0) {
-              bestX = x;
-              bestY = y;
-            }
-          } else if (patience > 0 && ++sinceBest >= patience) {
-            stop = true;
+          const auto verdict = early.observe(epoch, ndcg);
+          if (verdict.improved) {
+            bestX = x;
+            bestY = y;
           }
+          stop = verdict.stop;
         }
         ctx.progress(static_cast<double>(epoch) / iterations, "epoch " + std::to_string(epoch));
         if (ctx.epochEnd(epoch, metrics)) {

@@ -4,10 +4,11 @@
 //   ./build/tests/bench/bench_cf_factor recsplit [model] [json-params]   quality + fit time
 //   ./build/tests/bench/bench_cf_factor tune <model>      search on a validation split of train
 //   ./build/tests/bench/bench_cf_factor ials-synthetic    per-iteration time, 10M interactions
-//   ./build/tests/bench/bench_cf_factor bpr-throughput    sampled updates per second
+//   ./build/tests/bench/bench_cf_factor bpr-throughput    sampled updates per second (1, 2 thr.)
 //   ./build/tests/bench/bench_cf_factor topk              top-10 for 100k users x 20k items
 //
 // Every mode runs with 2 threads (RWB_THREADS overrides) and prints its peak memory (VmHWM).
+// RWB_SIMD=base|avx2 caps the run-time kernel level (default: the widest the CPU has).
 // Figures and the tuning record are in docs/models-factor.md.
 
 #include <tbb/global_control.h>
@@ -28,6 +29,7 @@
 #include "core/data/delimited_loader.h"
 #include "core/eval/evaluator.h"
 #include "core/models/biased_mf.h"
+#include "core/models/factor_kernels.h"
 #include "core/models/factor_model.h"
 #include "core/models/registry.h"
 #include "core/util/error.h"
@@ -301,19 +303,35 @@ int ialsSynthetic() {
   return 0;
 }
 
+// Sampled updates per second, timed from the end of epoch 1 to the end of the last epoch (so the
+// data set, strata and factor set-up are excluded), with 1 and 2 threads.
 int bprThroughput() {
   const Dataset d = syntheticInteractions(100000, 20000, 2000000, 2);
   for (const char* sampling : {"uniform", "popularity"}) {
-    auto model =
-        createModel("bpr", {{"factors", 64}, {"epochs", 3}, {"negative_sampling", sampling}});
-    TaskContext ctx;
-    const auto t0 = Clock::now();
-    model->fit({d, nullptr, 42, threadCount()}, ctx);
-    const double s = seconds(t0, Clock::now());
-    std::printf(
-        "bpr 64 factors, %s sampling, %d threads: %.2f M updates/s (%zu updates in "
-        "%.2f s, incl. setup)\n",
-        sampling, threadCount(), 3.0 * d.numInteractions() / s / 1e6, 3 * d.numInteractions(), s);
+    for (int threads : {1, 2}) {
+      tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+      constexpr int kEpochs = 4;
+      auto model = createModel(
+          "bpr", {{"factors", 64}, {"epochs", kEpochs}, {"negative_sampling", sampling}});
+      TaskContext ctx;
+      Clock::time_point t1;
+      double c1 = 0.0;
+      ctx.setEpochCallback([&](int epoch, const EpochMetrics&) {
+        if (epoch == 1) {
+          t1 = Clock::now();
+          c1 = cpuSeconds();
+        }
+        return false;
+      });
+      model->fit({d, nullptr, 42, threads}, ctx);
+      const double wall = seconds(t1, Clock::now()), cpu = cpuSeconds() - c1;
+      const double updates = (kEpochs - 1) * static_cast<double>(d.numInteractions());
+      std::printf(
+          "bpr 64 factors, %s sampling, %d thread(s), %s kernels: %.2f M updates/s wall (%.0f "
+          "updates in %.3f s wall, %.3f s cpu = %.2f M per cpu-second)\n",
+          sampling, threads, factor::simdLevelName(factor::simdLevel()), updates / wall / 1e6,
+          updates, wall, cpu, updates / cpu / 1e6);
+    }
   }
   std::printf("peak memory:%s\n", peakMemory().c_str());
   return 0;
@@ -347,6 +365,15 @@ int topk() {
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "recsplit";
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threadCount());
+  // RWB_SIMD=base|avx2 caps the kernels' instruction set (to compare levels on one machine).
+  if (const char* simd = std::getenv("RWB_SIMD")) {
+    const std::string level = simd;
+    factor::limitSimdLevel(level == "base"   ? factor::SimdLevel::kBase
+                           : level == "avx2" ? factor::SimdLevel::kAvx2
+                                             : factor::SimdLevel::kAvx512);
+  }
+  std::printf("kernels: %s (detected %s)\n", factor::simdLevelName(factor::simdLevel()),
+              factor::simdLevelName(factor::detectedSimdLevel()));
   try {
     if (mode == "recsplit") return recsplit(argc, argv);
     if (mode == "tune") return tune(argc, argv);
