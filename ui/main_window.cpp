@@ -168,6 +168,10 @@ void MainWindow::buildMenus() {
     const QString err = saveProjectAs(path);
     if (!err.isEmpty()) showError(tr("Cannot save the project"), err);
   });
+  file->addAction(tr("Re&load Project"), QKeySequence::Refresh, this, [this] {
+    // Picks up runs recorded meanwhile by `recwb run --project` (or another window).
+    if (!session_->projectPath().isEmpty()) openProject(session_->projectPath());
+  });
   recentProjectsMenu_ = file->addMenu(tr("Recent Pro&jects"));
   file->addSeparator();
   file->addAction(tr("&Import Data..."), QKeySequence::Open, this, [this] {

@@ -596,8 +596,23 @@ class GuiTest : public QObject {
     DelimitedOptions opt;
     w.loadData("/nonexistent/ratings.csv", opt);
     QVERIFY(failed.wait(10000));
-    QVERIFY(failed.first().first().toString().contains("cannot open '/nonexistent/ratings.csv'"));
-    QVERIFY(w.logPane()->text().contains("cannot open"));
+    // The text of core/experiment's loader (the one `recwb run` reads specs' data with).
+    const QString message = failed.first().first().toString();
+    QVERIFY2(message.contains("dataset path '/nonexistent/ratings.csv' does not exist"),
+             qPrintable(message));
+    QVERIFY(w.logPane()->text().contains("does not exist"));
+    // A file that exists but is not readable data: the parser's text with the place.
+    QTemporaryDir dir;
+    QFile bad(dir.filePath("bad.csv"));
+    QVERIFY(bad.open(QIODevice::WriteOnly));
+    bad.write("user,item,rating\nu1,i1,notanumber\n");
+    bad.close();
+    DelimitedOptions strict;
+    strict.strict = true;
+    w.loadData(bad.fileName(), strict);
+    QVERIFY(failed.wait(10000));
+    const QString parse = failed.last().first().toString();
+    QVERIFY2(parse.contains("bad.csv") && parse.contains("2"), qPrintable(parse));
   }
 
   /// The GUI thread never stalls for more than 100 ms while long training runs in the pool.
