@@ -127,6 +127,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   QSettings settings;
   resize(1400, 900);
   restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+  // The log is a strip under the views unless the user made it taller (saved state).
+  resizeDocks({log_}, {120}, Qt::Vertical);
   restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
   updateRecentMenu();
   updateRecentProjectsMenu();

@@ -63,6 +63,7 @@ UsersView::UsersView(Session* session, QWidget* parent) : QWidget(parent), sessi
   users_->setSourceModel(usersModel_);
   leftLayout->addWidget(new QLabel(tr("Find by id or attribute:"), left));
   leftLayout->addWidget(users_);
+  left->setMinimumWidth(230);
   split->addWidget(left);
 
   auto* right = new QWidget(split);
@@ -132,7 +133,7 @@ UsersView::UsersView(Session* session, QWidget* parent) : QWidget(parent), sessi
       new QLabel(tr("Click a recommended item to see why it was recommended."), explainBox);
   explainLabel_->setWordWrap(true);
   explain_ = new QStandardItemModel(this);
-  auto* explainView = new QTableView(explainBox);
+  auto* explainView = explainView_ = new QTableView(explainBox);
   explainView->setObjectName("explanation");
   explainView->setModel(explain_);
   explainView->verticalHeader()->hide();
@@ -168,7 +169,7 @@ UsersView::UsersView(Session* session, QWidget* parent) : QWidget(parent), sessi
   });
   vsplit->setStretchFactor(0, 2);
   vsplit->setStretchFactor(1, 3);
-  vsplit->setStretchFactor(2, 1);
+  vsplit->setStretchFactor(2, 3);
   rightLayout->addWidget(vsplit);
   split->addWidget(right);
   split->setStretchFactor(0, 1);
@@ -280,10 +281,12 @@ QString UsersView::itemTitle(const Dataset& d, Index item) const {
 int UsersView::showSimilar(const QString& itemId) {
   similar_->clear();
   similar_->setHorizontalHeaderLabels({tr("#"), tr("item"), tr("similarity"), tr("title")});
-  const int runId = runBox_[0]->currentData().toInt();
+  // The panel last clicked (first panel by default) decides whose similarity is shown.
+  int runId = runBox_[similarPanel_]->currentData().toInt();
+  if (runId == 0) runId = runBox_[0]->currentData().toInt();
   const RunRecord* r = runId ? session_->run(runId) : nullptr;
   if (r == nullptr || !r->fitted || !r->train) {
-    similarLabel_->setText(tr("Similar items need a finished run in the first panel."));
+    similarLabel_->setText(tr("Similar items need a finished run in a panel."));
     return 0;
   }
   const auto item = r->train->items.find(itemId.toStdString());
@@ -320,6 +323,7 @@ QList<double> UsersView::explanationValues() const {
 
 int UsersView::explainItem(int panel, const QString& itemId) {
   explain_->clear();
+  if (panel >= 0 && panel < kPanels) similarPanel_ = panel;
   explanationKind_.clear();
   const int runId = panel >= 0 && panel < kPanels ? runBox_[panel]->currentData().toInt() : 0;
   const RunRecord* r = runId ? session_->run(runId) : nullptr;
@@ -379,6 +383,7 @@ int UsersView::explainItem(int panel, const QString& itemId) {
         explain_->appendRow(row);
       }
     }
+    explainView_->resizeColumnsToContents();
     explainLabel_->setText(
         what + tr(": output %1 = %2 (%3) = bias %4 + the contributions below "
                   "(largest %5 shown)")
@@ -410,6 +415,7 @@ int UsersView::explainItem(int panel, const QString& itemId) {
     explain_->appendRow(row);
     if (explain_->rowCount() >= 15) break;
   }
+  explainView_->resizeColumnsToContents();
   explainLabel_->setText(
       what + (explain_->rowCount() > 0
                   ? tr(": the user's history items most similar to it according to the model "

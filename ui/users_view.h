@@ -36,8 +36,9 @@ class UsersView : public QWidget {
   int listHits(int panel) const;
   /// Chooses the run shown in a panel (0 = none).
   void setPanelRun(int panel, int runId);
-  /// Shows the items most similar to an item (external id) according to the first panel's run
-  /// (Model::similarItems). Returns the number of similar items listed.
+  /// Shows the items most similar to an item (external id) according to the run of the panel
+  /// last explained (the first panel by default; Model::similarItems). Returns the number of
+  /// similar items listed.
   int showSimilar(const QString& itemId);
   /// Explains why panel `panel`'s run recommends item `itemId` to the current user: the
   /// contributing features with signed contributions (models implementing Explainable, as
@@ -82,6 +83,8 @@ class UsersView : public QWidget {
   QLabel* explainLabel_ = nullptr;
   QStandardItemModel* explain_ = nullptr;
   QString explanationKind_;
+  QTableView* explainView_ = nullptr;
+  int similarPanel_ = 0;
   QLineEdit* findItem_ = nullptr;
   QStandardItemModel* similar_ = nullptr;
 };
