@@ -17,9 +17,14 @@
 #include <limits>
 #include <set>
 
+#include "core/eval/classification_metrics.h"
 #include "core/eval/comparison.h"
 #include "core/eval/evaluator.h"
+#include "core/eval/slices.h"
 #include "core/export/model_package.h"
+#include "core/export/run_export.h"
+#include "core/models/engagement_model.h"
+#include "core/models/explanation.h"
 #include "core/models/registry.h"
 #include "ui/chart_view.h"
 #include "ui/metric_info.h"
@@ -238,14 +243,18 @@ CompareView::CompareView(Session* session, TaskRunner* runner, QWidget* parent)
   perUser_ = new ChartView(tr("Per-user distribution"), tabs_);
   significance_ = new ChartView(tr("Pairwise significance (Holm)"), tabs_);
   tradeoff_ = new ChartView(tr("Accuracy vs coverage"), tabs_);
-  slices_ = new ChartView(tr("Slices"), tabs_);
-  charts_ = {bars_, atK_, perUser_, significance_, tradeoff_, slices_};
+  slices_ = new ChartView(tr("Slices: users by activity, items by popularity"), tabs_);
+  calibration_ = new ChartView(tr("Calibration of P(engage)"), tabs_);
+  importance_ = new ChartView(tr("Feature importance"), tabs_);
+  charts_ = {bars_, atK_, perUser_, significance_, tradeoff_, slices_, calibration_, importance_};
   tabs_->addTab(bars_, tr("Bars with 95% CI"));
   tabs_->addTab(atK_, tr("Metric@k"));
   tabs_->addTab(perUser_, tr("Per user"));
   tabs_->addTab(significance_, tr("Significance"));
   tabs_->addTab(tradeoff_, tr("Trade-off"));
   tabs_->addTab(slices_, tr("Slices"));
+  tabs_->addTab(calibration_, tr("Calibration"));
+  tabs_->addTab(importance_, tr("Importance"));
   bottomLayout->addWidget(tabs_);
   split->addWidget(top);
   split->addWidget(bottom);
@@ -270,12 +279,16 @@ CompareView::CompareView(Session* session, TaskRunner* runner, QWidget* parent)
     if (path.isEmpty()) return;
     if (!exportRun(path)) emit errorMessage(tr("Select a finished run first."));
   });
+  connect(metric_, &QComboBox::activated, this, [this] { userPickedMetric_ = true; });
   connect(metric_, &QComboBox::currentTextChanged, this, [this] {
     drawBars();
     drawAtK();
     drawPerUser();
     drawSignificance();
+    drawSlices();
   });
+  connect(table_->view()->selectionModel(), &QItemSelectionModel::currentChanged, this,
+          [this] { drawImportance(); });
   connect(session_, &Session::runAdded, this, &CompareView::scheduleRefresh);
   connect(session_, &Session::runChanged, this, &CompareView::scheduleRefresh);
   connect(session_, &Session::runsCleared, this, &CompareView::scheduleRefresh);
@@ -312,10 +325,13 @@ void CompareView::refresh() {
     metric_->setItemData(i, metricTooltip(metric_->itemText(i)), Qt::ToolTipRole);
   }
   int idx = metric_->findText(current);
-  if (idx < 0 || current == QStringLiteral("fit seconds")) {
-    // Prefer an accuracy metric (nDCG first) over timings once runs are evaluated.
-    for (int i = 0; i < metric_->count() && idx < 0; ++i) {
-      if (metric_->itemText(i).startsWith(QStringLiteral("ndcg"))) idx = i;
+  if (idx < 0 || !userPickedMetric_) {
+    // nDCG@k by default once runs are evaluated (a metric the user picked stays picked).
+    for (int i = 0; i < metric_->count(); ++i) {
+      if (metric_->itemText(i).startsWith(QStringLiteral("ndcg@"))) {
+        idx = i;
+        break;
+      }
     }
   }
   metric_->setCurrentIndex(idx >= 0 ? idx : 0);
@@ -325,14 +341,10 @@ void CompareView::refresh() {
   drawAtK();
   drawPerUser();
   drawTradeoff();
-  significance_->reset();
-  significance_->setMessage(
-      tr("Paired tests with Holm correction need per-user metric vectors "
-         "and the evaluation engine's significance tests (core/eval)."));
-  slices_->reset();
-  slices_->setMessage(
-      tr("Slices (cold/heavy users, head/tail items) come from the evaluation "
-         "engine's slice report (core/eval)."));
+  drawSignificance();
+  drawSlices();
+  drawCalibration();
+  drawImportance();
 }
 
 int CompareView::selectedRun() const {
@@ -366,23 +378,27 @@ bool CompareView::markChampion() {
 bool CompareView::exportRun(const QString& path) {
   const int id = selectedRun();
   const RunRecord* r = id ? session_->run(id) : nullptr;
-  if (r == nullptr || !r->fitted || !r->train) return false;
-  PackageInfo info;
-  info.runName = r->displayName.toStdString();
-  info.trainFingerprint = 0;
-  for (const auto& [k, v] : r->metrics) info.metrics[k] = v.value;
-  auto model = r->fitted;
-  auto train = r->train;
-  const std::string file = path.toStdString();
+  if (r == nullptr || r->status != "done") return false;
   const QString name = r->displayName;
+  if (r->storeId == 0 || session_->projectPath().isEmpty()) {
+    const QString e =
+        tr("%1 is not recorded in a project: open or create a project (File > New Project) and "
+           "run it again on data read from a file, so that the export can rebuild its training "
+           "data as `recwb export --project` does.")
+            .arg(name);
+    QTimer::singleShot(0, this, [this, path, e] {
+      emit errorMessage(e);
+      emit exported(path, e);
+    });
+    return true;
+  }
+  const std::string project = session_->projectPath().toStdString();
+  const std::int64_t storeId = r->storeId;
+  const std::string file = path.toStdString();
   runner_->start<PackageInfo>(
       tr("Exporting %1").arg(name),
-      [model, train, file, info](TaskContext& ctx) mutable {
-        ctx.progress(0.0, "fingerprint");
-        info.trainFingerprint = train->fingerprint();
-        ctx.throwIfStopped();
-        ctx.progress(0.2, "writing package");
-        return writePackage(file, *model, train->users, train->items, info);
+      [project, storeId, file](TaskContext& ctx) {
+        return exportProjectRun(project, storeId, file, ctx);
       },
       this,
       [this, path, name](PackageInfo written) {
@@ -645,6 +661,267 @@ void CompareView::drawTradeoff() {
   tradeoff_->xAxis->setLabel(coverage);
   tradeoff_->yAxis->setLabel(accuracy);
   tradeoff_->fit();
+}
+
+namespace {
+
+/// The slices' evaluation of one run (computed off the GUI thread).
+struct RunSlices {
+  QString run;
+  std::vector<SliceResult> slices;
+};
+
+/// Calibration bins of one engagement run.
+struct RunCalibration {
+  QString run;
+  std::vector<CalibrationBin> bins;
+  double brier = 0.0;
+};
+
+}  // namespace
+
+void CompareView::drawSlices() {
+  slices_->reset();
+  sliceValues_.clear();
+  std::string metric = metric_->currentText().toStdString();
+  // Slices re-evaluate ranking metrics; fall back to nDCG@k for timings and global figures.
+  if (metric.find('@') == std::string::npos || metric.rfind("catalog", 0) == 0) metric.clear();
+  struct Job {
+    QString run;
+    std::shared_ptr<const Dataset> train, test;
+    std::vector<Index> users;
+    std::vector<RecList> lists;
+    int k;
+  };
+  std::vector<Job> jobs;
+  for (const RunRecord& r : session_->runs()) {
+    if (r.status != "done" || !r.train || !r.test || r.recommendations.empty()) continue;
+    jobs.push_back({r.displayName, r.train, r.test, r.recUsers, r.recommendations, r.k});
+  }
+  if (jobs.empty()) {
+    slices_->setMessage(
+        tr("Slices need finished runs with their top-k lists (runs made in this "
+           "session, or project runs reconnected to their data)."));
+    return;
+  }
+  if (metric.empty()) metric = "ndcg@" + std::to_string(jobs.front().k);
+  if (slicesTask_ != 0) runner_->cancel(slicesTask_);
+  slices_->setMessage(tr("evaluating slices ..."));
+  slicesTask_ = runner_->start<std::vector<RunSlices>>(
+      tr("Slices"),
+      [jobs, metric](TaskContext& ctx) {
+        std::vector<RunSlices> out;
+        for (std::size_t j = 0; j < jobs.size(); ++j) {
+          const Job& job = jobs[j];
+          EvalOptions eo;
+          eo.k = static_cast<std::size_t>(job.k);
+          eo.metrics = {metric};
+          eo.oracle = false;
+          TaskContext sub(ctx, static_cast<double>(j) / static_cast<double>(jobs.size()),
+                          static_cast<double>(j + 1) / static_cast<double>(jobs.size()));
+          out.push_back({job.run, evaluateSlices(*job.train, *job.test, job.users, job.lists, eo,
+                                                 SliceOptions{}, sub)});
+        }
+        return out;
+      },
+      this,
+      [this, metric](std::vector<RunSlices> all) {
+        slicesTask_ = 0;
+        slices_->reset();
+        // One group per non-empty slice, one bar per run.
+        std::vector<QString> names;
+        for (const RunSlices& rs : all) {
+          for (const SliceResult& s : rs.slices) {
+            const rwb::MetricValue* mv = s.result.find(metric);
+            if (s.result.users.empty() || mv == nullptr || std::isnan(mv->value)) continue;
+            const QString key = QString::fromStdString(
+                (s.dimension == "user_activity" ? "users: " : "items: ") + s.name);
+            sliceValues_[rs.run][key] = mv->value;
+            if (std::find(names.begin(), names.end(), key) == names.end()) names.push_back(key);
+          }
+        }
+        if (names.empty()) {
+          slices_->setMessage(tr("no slice has evaluated users"));
+          return;
+        }
+        auto ticker = QSharedPointer<QCPAxisTickerText>(new QCPAxisTickerText);
+        for (std::size_t i = 0; i < names.size(); ++i) {
+          ticker->addTick(static_cast<double>(i + 1), names[i]);
+        }
+        auto* group = new QCPBarsGroup(slices_);
+        int color = 0;
+        for (const RunSlices& rs : all) {
+          QVector<double> x, y;
+          for (std::size_t i = 0; i < names.size(); ++i) {
+            auto it = sliceValues_[rs.run].find(names[i]);
+            if (it == sliceValues_[rs.run].end()) continue;
+            x << static_cast<double>(i + 1);
+            y << it->second;
+          }
+          auto* bars = new QCPBars(slices_->xAxis, slices_->yAxis);
+          bars->setName(rs.run);
+          bars->setData(x, y, true);
+          bars->setWidth(0.8 / static_cast<double>(all.size()));
+          QColor c = kPalette[color++ % kPalette.size()];
+          bars->setPen(QPen(c.darker(130)));
+          c.setAlpha(190);
+          bars->setBrush(c);
+          bars->setBarsGroup(group);
+        }
+        slices_->xAxis->setTicker(ticker);
+        slices_->xAxis->setTickLabelRotation(0);
+        slices_->xAxis->setLabel(
+            tr("slice (users by training activity: cold <= 5 < light < 100 "
+               "<= heavy; items by popularity share: head 20%, tail 20%)"));
+        slices_->yAxis->setLabel(QString::fromStdString(metric));
+        slices_->fit();
+        slices_->xAxis->setRange(0.4, static_cast<double>(names.size()) + 0.6);
+        slices_->yAxis->setRangeLower(0.0);
+        slices_->replot();
+      },
+      [this](const QString& e) {
+        slicesTask_ = 0;
+        slices_->reset();
+        slices_->setMessage(e);
+      });
+}
+
+void CompareView::drawCalibration() {
+  calibration_->reset();
+  calibrationRuns_ = 0;
+  struct Job {
+    QString run;
+    std::shared_ptr<const Model> model;
+    std::shared_ptr<const Dataset> test;
+    std::vector<Index> users;
+    std::vector<RecList> lists;
+  };
+  std::vector<Job> jobs;
+  for (const RunRecord& r : session_->runs()) {
+    if (r.status != "done" || !r.test || r.recommendations.empty()) continue;
+    if (dynamic_cast<const EngagementModel*>(r.fitted.get()) == nullptr) continue;
+    jobs.push_back({r.displayName, r.fitted, r.test, r.recUsers, r.recommendations});
+  }
+  if (jobs.empty()) {
+    calibration_->setMessage(
+        tr("Calibration is shown for engagement models (logistic_regression, gbdt), whose "
+           "scores are probabilities: run one to see predicted P(engage) against the observed "
+           "rate of test engagement among its recommendations."));
+    return;
+  }
+  if (calibrationTask_ != 0) runner_->cancel(calibrationTask_);
+  calibrationTask_ = runner_->start<std::vector<RunCalibration>>(
+      tr("Calibration"),
+      [jobs](TaskContext& ctx) {
+        std::vector<RunCalibration> out;
+        for (const Job& job : jobs) {
+          const auto* em = dynamic_cast<const EngagementModel*>(job.model.get());
+          const GroundTruth truth = GroundTruth::fromDataset(*job.test);
+          std::vector<double> labels, probs;
+          std::vector<Index> items;
+          std::vector<float> p;
+          for (std::size_t i = 0; i < job.users.size(); ++i) {
+            ctx.throwIfStopped();
+            const Index u = job.users[i];
+            items.clear();
+            for (const ScoredItem& s : job.lists[i].items) items.push_back(s.item);
+            if (items.empty() || u >= em->numUsers()) continue;
+            p.assign(items.size(), 0.0f);
+            em->predictProbability(u, items, p);
+            const auto rel = u < truth.numUsers() ? truth.itemsOf(u) : std::span<const Index>{};
+            for (std::size_t j = 0; j < items.size(); ++j) {
+              labels.push_back(std::binary_search(rel.begin(), rel.end(), items[j]) ? 1.0 : 0.0);
+              probs.push_back(p[j]);
+            }
+          }
+          if (labels.empty()) continue;
+          out.push_back({job.run, calibrationBins(labels, probs, 10), brierScore(labels, probs)});
+        }
+        return out;
+      },
+      this,
+      [this](std::vector<RunCalibration> all) {
+        calibrationTask_ = 0;
+        calibration_->reset();
+        auto* diag = calibration_->addGraph();
+        diag->setName(tr("perfectly calibrated"));
+        diag->setData(QVector<double>{0.0, 1.0}, QVector<double>{0.0, 1.0}, true);
+        diag->setPen(QPen(Qt::gray, 1.0, Qt::DashLine));
+        int color = 0;
+        for (const RunCalibration& rc : all) {
+          QVector<double> x, y;
+          for (const CalibrationBin& b : rc.bins) {
+            if (b.count == 0) continue;
+            x << b.meanPredicted;
+            y << b.fractionPositive;
+          }
+          auto* g = calibration_->addGraph();
+          g->setName(tr("%1 (Brier %2)").arg(rc.run).arg(rc.brier, 0, 'f', 4));
+          g->setData(x, y, true);
+          const QColor c = kPalette[color++ % kPalette.size()];
+          g->setPen(QPen(c, 1.8));
+          g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, c, 6));
+          ++calibrationRuns_;
+        }
+        calibration_->xAxis->setLabel(tr("mean predicted P(engage) in bin"));
+        calibration_->yAxis->setLabel(tr("observed share engaged in test"));
+        calibration_->xAxis->setRange(0.0, 1.0);
+        calibration_->yAxis->setRange(0.0, 1.0);
+        calibration_->replot();
+      },
+      [this](const QString& e) {
+        calibrationTask_ = 0;
+        calibration_->reset();
+        calibration_->setMessage(e);
+      });
+}
+
+void CompareView::drawImportance() {
+  importance_->reset();
+  importanceFeatures_ = 0;
+  // The selected run when it explains itself, else the first run that does.
+  const RunRecord* chosen = nullptr;
+  const int sel = selectedRun();
+  for (const RunRecord& r : session_->runs()) {
+    if (r.status != "done" || dynamic_cast<const Explainable*>(r.fitted.get()) == nullptr) continue;
+    if (chosen == nullptr || r.id == sel) chosen = &r;
+  }
+  if (chosen == nullptr) {
+    importance_->setMessage(
+        tr("Feature importance is shown for models that explain themselves "
+           "(logistic_regression, gbdt, factorization_machine, content_similarity, two_stage)."));
+    return;
+  }
+  const auto* ex = dynamic_cast<const Explainable*>(chosen->fitted.get());
+  std::vector<FeatureImportance> imp = ex->globalImportance();
+  if (imp.size() > 20) imp.resize(20);
+  if (imp.empty()) {
+    importance_->setMessage(tr("%1 reports no feature importance").arg(chosen->displayName));
+    return;
+  }
+  QVector<double> pos, value;
+  auto ticker = QSharedPointer<QCPAxisTickerText>(new QCPAxisTickerText);
+  // Most important at the top.
+  for (std::size_t i = 0; i < imp.size(); ++i) {
+    const double y = static_cast<double>(imp.size() - i);
+    pos << y;
+    value << imp[i].meanAbsContribution;
+    ticker->addTick(y, QString::fromStdString(imp[i].feature));
+  }
+  auto* bars = new QCPBars(importance_->yAxis, importance_->xAxis);
+  bars->setName(tr("%1: mean |contribution|").arg(chosen->displayName));
+  bars->setData(pos, value, true);
+  bars->setWidth(0.7);
+  bars->setBrush(QColor(44, 160, 44, 170));
+  bars->setPen(QPen(QColor(30, 110, 30)));
+  importance_->yAxis->setTicker(ticker);
+  importance_->xAxis->setLabel(tr("mean |contribution| to the model output (training sample)"));
+  importance_->yAxis->setLabel(QString());
+  importance_->fit();
+  importance_->yAxis->setRange(0.4, static_cast<double>(imp.size()) + 0.6);
+  importance_->xAxis->setRangeLower(0.0);
+  importance_->replot();
+  importanceFeatures_ = static_cast<int>(imp.size());
 }
 
 }  // namespace rwb::ui

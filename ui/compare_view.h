@@ -7,6 +7,7 @@
 
 #include <QAbstractTableModel>
 #include <QWidget>
+#include <map>
 
 class QComboBox;
 class QCheckBox;
@@ -62,10 +63,20 @@ class CompareView : public QWidget {
   void selectRun(int runId);
   /// Marks the selected run as champion. Returns false when nothing is selected.
   bool markChampion();
-  /// Writes the selected run's fitted model as a model package (core/export: one checksummed
-  /// file with the id maps and metrics) in the background; exported() reports the outcome.
-  /// Returns false when no finished run is selected.
+  /// Exports the selected run as a model package through the project store (core/export
+  /// exportProjectRun: the same file `recwb export --project P --run R` writes) in the
+  /// background; exported() reports the outcome. Returns false when no finished run is
+  /// selected; a run not recorded in a project fails with a message saying so.
   bool exportRun(const QString& path);
+  /// Slice results shown (run display name -> slice "dimension/name" -> metric value).
+  const std::map<QString, std::map<QString, double>>& sliceValues() const { return sliceValues_; }
+  /// Runs drawn in the calibration chart, and features in the importance chart.
+  int calibrationRuns() const { return calibrationRuns_; }
+  int importanceFeatures() const { return importanceFeatures_; }
+  ChartView* slicesChart() const { return slices_; }
+  ChartView* calibrationChart() const { return calibration_; }
+  ChartView* importanceChart() const { return importance_; }
+  QTabWidget* chartTabs() const { return tabs_; }
 
  signals:
   void logMessage(const QString& text);
@@ -83,13 +94,22 @@ class CompareView : public QWidget {
  private:
   void scheduleRefresh();
   bool dirty_ = true;
+  bool userPickedMetric_ = false;
   bool scheduled_ = false;
   void drawBars();
   void drawAtK();
   void drawPerUser();
   void drawTradeoff();
   void drawSignificance();
+  void drawSlices();
+  void drawCalibration();
+  void drawImportance();
   int significanceTask_ = 0;
+  int slicesTask_ = 0;
+  int calibrationTask_ = 0;
+  std::map<QString, std::map<QString, double>> sliceValues_;
+  int calibrationRuns_ = 0;
+  int importanceFeatures_ = 0;
   Session* session_;
   TaskRunner* runner_;
   RunsModel* model_ = nullptr;
@@ -102,6 +122,8 @@ class CompareView : public QWidget {
   ChartView* tradeoff_ = nullptr;
   ChartView* significance_ = nullptr;
   ChartView* slices_ = nullptr;
+  ChartView* calibration_ = nullptr;
+  ChartView* importance_ = nullptr;
   QList<ChartView*> charts_;
 };
 

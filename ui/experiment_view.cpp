@@ -439,7 +439,8 @@ nlohmann::json ExperimentView::spec() const {
   doc["dataset"] = session_->sourceSpec();
   nlohmann::json split;
   const std::string method = splitMethod_->currentData().toString().toStdString();
-  split["method"] = method;
+  // Given files are written as core/experiment reads them: {"train", "test"}, no method.
+  if (method != "files") split["method"] = method;
   if (method == "files") {
     split["train"] = session_->datasetPath().toStdString();
     split["test"] = session_->testPath().toStdString();
@@ -483,7 +484,9 @@ QString ExperimentView::setSpec(const nlohmann::json& doc) {
     }
     if (doc.contains("split")) {
       const auto& s = doc["split"];
-      setSplitMethod(QString::fromStdString(s.value("method", std::string("recommenders"))));
+      setSplitMethod(s.contains("train")
+                         ? QStringLiteral("files")
+                         : QString::fromStdString(s.value("method", std::string("recommenders"))));
       ratio_->setValue(s.value("ratio", 0.75));
       splitBy_->setCurrentIndex(std::max(
           0, splitBy_->findData(QString::fromStdString(s.value("by", std::string("user"))))));
@@ -571,14 +574,25 @@ void ExperimentView::startRun(const nlohmann::json& entry) {
   req.spec = spec();
   req.spec["models"] = nlohmann::json::array({entry});
   req.baseDir = QFileInfo(session_->datasetPath()).absolutePath().toStdString();
-  req.data = session_->dataset();
-  req.test = splitMethod_->currentData().toString() == "files" ? session_->testSet() : nullptr;
+  req.data.data = session_->dataset();
+  if (splitMethod_->currentData().toString() == "files") req.data.test = session_->testSet();
+  // Only data read from a source the spec names can be rebuilt by `recwb export --project`:
+  // record those runs.
+  const bool fromSource = session_->sourceSpec().contains("path");
+  if (fromSource && !session_->projectPath().isEmpty()) {
+    req.projectPath = session_->projectPath().toStdString();
+  }
+  if (!fromSource) {
+    // Data made in memory (tests, generators): the spec needs some dataset entry to parse.
+    req.spec["dataset"] = {
+        {"path", req.data.data->name.empty() ? std::string("memory") : req.data.data->name}};
+  }
 
   RunRecord rec;
   rec.model = QString::fromStdString(entry["name"].get<std::string>());
   rec.params = entry["params"];
   rec.status = "queued";
-  rec.dataset = QString::fromStdString(req.data->name);
+  rec.dataset = QString::fromStdString(req.data.data->name);
   rec.started = QDateTime::currentDateTime();
   const int runId = session_->addRun(std::move(rec));
   const QString label = session_->run(runId)->displayName;
@@ -607,26 +621,25 @@ void ExperimentView::startRun(const nlohmann::json& entry) {
       [this, runId](RunOutcome out) {
         RunRecord* r = session_->run(runId);
         if (r == nullptr) return;
-        r->status = "done";
-        r->fitted = out.model;
+        const auto live = r->epochs;
+        fillFromRecord(*r, out.record, out.ci);
+        if (r->epochs.empty()) r->epochs = live;
+        for (const auto& [k, v] : out.beyondAccuracy) r->metrics[k] = MetricValue{v, v, v, false};
+        r->fitted = out.record.fitted;
         r->train = out.train;
         r->test = out.test;
         r->split = QString::fromStdString(out.split);
-        r->fitSeconds = out.fitSeconds;
-        r->recommendSeconds = out.recommendSeconds;
-        r->memoryBytes = out.memoryBytes;
-        if (!out.epochs.empty()) r->epochs = out.epochs;
-        for (const auto& [k, v] : out.metrics) {
-          auto ci = out.ci.find(k);
-          r->metrics[k] = ci == out.ci.end()
-                              ? MetricValue{v, v, v, false}
-                              : MetricValue{v, ci->second.first, ci->second.second, true};
-        }
-        r->perUser = std::move(out.perUser);
         r->evaluation = out.evaluation;
-        r->evaluatedUsers = std::move(out.evaluatedUsers);
-        emit logMessage(
-            tr("%1 finished: fit %2 s").arg(r->displayName).arg(r->fitSeconds, 0, 'f', 3));
+        r->recUsers = std::move(out.record.recUsers);
+        r->recommendations = std::move(out.record.recommendations);
+        r->storeId = out.storeId;
+        emit logMessage(tr("%1 finished: fit %2 s%3")
+                            .arg(r->displayName)
+                            .arg(r->fitSeconds, 0, 'f', 3)
+                            .arg(out.storeId ? tr("; recorded as run %1 in %2")
+                                                   .arg(out.storeId)
+                                                   .arg(session_->projectPath())
+                                             : QString()));
       });
   taskToRun_[task] = runId;
   runToTask_[runId] = task;

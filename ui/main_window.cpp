@@ -13,15 +13,25 @@
 #include <QMimeData>
 #include <QProgressBar>
 #include <QSettings>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QToolButton>
+#include <QUrl>
+#include <filesystem>
+#include <set>
 
+#include "core/data/dataset_loader.h"
+#include "core/experiment/runner.h"
+#include "core/models/registry.h"
+#include "core/store/project_store.h"
+#include "core/util/error.h"
 #include "ui/compare_view.h"
 #include "ui/data_view.h"
 #include "ui/experiment_view.h"
 #include "ui/import_dialog.h"
 #include "ui/log_pane.h"
+#include "ui/run_engine.h"
 #include "ui/session.h"
 #include "ui/task_runner.h"
 #include "ui/users_view.h"
@@ -36,6 +46,40 @@ struct Loaded {
   std::shared_ptr<Dataset> data;
   LoadResult report;
 };
+
+/// One stored run read back from a project, ready for the session.
+struct StoredRunView {
+  StoredRun stored;
+  std::shared_ptr<const Model> fitted;
+  std::map<std::string, std::pair<double, double>> ci;
+  std::shared_ptr<const EvalResult> evaluation;
+  std::string modelError;
+};
+
+/// What opening a project reads: its runs, oldest first, and the spec last worked with.
+struct ProjectContents {
+  std::vector<StoredRunView> runs;
+  nlohmann::json spec;  ///< null when the project holds no spec
+};
+
+/// Stored runs whose data was rebuilt: storeId -> (train, test, lists).
+struct RestoredRun {
+  std::int64_t storeId = 0;
+  std::shared_ptr<const Dataset> train, test;
+  std::vector<Index> users;
+  std::vector<RecList> lists;
+};
+
+DatasetSource toSource(const nlohmann::json& j) {
+  DatasetSource src;
+  src.path = j.value("path", std::string());
+  src.format = j.value("format", std::string("auto"));
+  src.columns = j.value("columns", nlohmann::json::object());
+  src.options = j.value("options", nlohmann::json::object());
+  return src;
+}
+
+QString absolute(const QString& path) { return QFileInfo(path).absoluteFilePath(); }
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
@@ -83,8 +127,16 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   QSettings settings;
   resize(1400, 900);
   restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+  // The log is a strip under the views unless the user made it taller (saved state).
+  resizeDocks({log_}, {120}, Qt::Vertical);
   restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
   updateRecentMenu();
+  updateRecentProjectsMenu();
+  connect(session_, &Session::projectChanged, this, [this] {
+    const QString p = session_->projectPath();
+    setWindowTitle(p.isEmpty() ? tr("RecWorkbench")
+                               : tr("%1 - RecWorkbench").arg(QFileInfo(p).completeBaseName()));
+  });
   log_->info(tr("RecWorkbench started; %1 worker threads.").arg(runner_->pool()->maxThreadCount()));
 }
 
@@ -95,6 +147,35 @@ MainWindow::~MainWindow() {
 
 void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
+  file->addAction(tr("&New Project..."), QKeySequence::New, this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("New project"), "project.rwbproj",
+                                                      tr("RecWorkbench project (*.rwbproj)"));
+    if (path.isEmpty()) return;
+    const QString err = newProject(path);
+    if (!err.isEmpty()) showError(tr("Cannot create the project"), err);
+  });
+  file->addAction(tr("Open &Project..."), QKeySequence(tr("Ctrl+Shift+P")), this, [this] {
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open project"), QString(), tr("RecWorkbench project (*.rwbproj);;All files (*)"));
+    if (!path.isEmpty()) openProject(path);
+  });
+  file->addAction(tr("Save Project &As..."), QKeySequence(tr("Ctrl+Shift+S")), this, [this] {
+    if (session_->projectPath().isEmpty()) {
+      showError(tr("No project"), tr("Create or open a project first."));
+      return;
+    }
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save project as"), QString(),
+                                                      tr("RecWorkbench project (*.rwbproj)"));
+    if (path.isEmpty()) return;
+    const QString err = saveProjectAs(path);
+    if (!err.isEmpty()) showError(tr("Cannot save the project"), err);
+  });
+  file->addAction(tr("Re&load Project"), QKeySequence::Refresh, this, [this] {
+    // Picks up runs recorded meanwhile by `recwb run --project` (or another window).
+    if (!session_->projectPath().isEmpty()) openProject(session_->projectPath());
+  });
+  recentProjectsMenu_ = file->addMenu(tr("Recent Pro&jects"));
+  file->addSeparator();
   file->addAction(tr("&Import Data..."), QKeySequence::Open, this, [this] {
     const QString path = QFileDialog::getOpenFileName(
         this, tr("Import interactions"), QString(),
@@ -127,7 +208,7 @@ void MainWindow::buildMenus() {
   file->addSeparator();
   file->addAction(tr("&Open Spec..."), QKeySequence(tr("Ctrl+Shift+O")), experiment_,
                   &ExperimentView::loadSpecInteractive);
-  file->addAction(tr("&Save Spec As..."), QKeySequence::SaveAs, experiment_,
+  file->addAction(tr("&Save Spec As..."), QKeySequence(tr("Ctrl+Alt+S")), experiment_,
                   &ExperimentView::saveSpecInteractive);
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
@@ -208,67 +289,99 @@ QString MainWindow::defaultDataFile(const QString& path) {
 bool MainWindow::openSampleData() {
   const QString dir = QStringLiteral(RWB_SAMPLE_DATA_DIR);
   if (!QFileInfo(dir).isDir()) return false;
-  const QString file = defaultDataFile(dir);
-  if (file == dir) return false;
+  if (defaultDataFile(dir) == dir) return false;
   DelimitedOptions o;
   o.strict = false;
-  loadData(file, o);
+  loadData(dir, o);
   return true;
 }
 
 void MainWindow::importData(const QString& path) {
   ImportDialog dialog(path, this);
   if (dialog.exec() != QDialog::Accepted) return;
-  loadData(dialog.filePath(), dialog.options());
+  // A folder stays a folder: its layout brings the attribute files along.
+  loadData(QFileInfo(path).isDir() ? path : dialog.filePath(), dialog.options());
 }
 
 void MainWindow::loadData(const QString& path, const DelimitedOptions& options) {
-  const QString file = defaultDataFile(path);
-  const std::string p = file.toStdString();
+  // A folder with a known layout (RecWorkbench folder with items.csv / users.csv, MovieLens) is
+  // loaded as a whole so that its attribute tables come with the interactions.
+  QString target = path;
+  std::string format = "delimited";
+  if (QFileInfo(path).isDir()) {
+    DataFormat f = DataFormat::kDelimited;
+    try {
+      f = detectDataFormat(path.toStdString());
+    } catch (const std::exception&) {
+      f = DataFormat::kDelimited;
+    }
+    if (f == DataFormat::kRecWorkbench || f == DataFormat::kMovieLens100K ||
+        f == DataFormat::kMovieLens1M || f == DataFormat::kMovieLensLatest) {
+      format = "auto";
+    } else {
+      target = defaultDataFile(path);
+    }
+  }
+  nlohmann::json src = datasetSourceJson(absolute(target), options);
+  src["format"] = format;
+  // A recsplit-style file holds its own held-out test file: offer it as the test set.
+  QString test;
+  QFileInfo fi(target);
+  if (format == "delimited" && fi.fileName().startsWith(QStringLiteral("train"))) {
+    const QString candidate =
+        fi.dir().filePath(fi.fileName().replace(0, 5, QStringLiteral("test")));
+    if (QFileInfo::exists(candidate)) test = absolute(candidate);
+  }
+  loadSource(src, test);
+}
+
+void MainWindow::loadSource(const nlohmann::json& source, const QString& testPath) {
+  const DatasetSource src = toSource(source);
+  const QString file = QString::fromStdString(src.path);
   QFileInfo fi(file);
-  const std::string name = (fi.fileName() == QStringLiteral("u.data") ||
+  const std::string name = (fi.isDir() || fi.fileName() == QStringLiteral("u.data") ||
                                     fi.fileName().startsWith(QStringLiteral("train"))
-                                ? fi.dir().dirName()
+                                ? (fi.isDir() ? fi.fileName() : fi.dir().dirName())
                                 : fi.completeBaseName())
                                .toStdString();
   log_->info(tr("Loading %1 ...").arg(file));
   statusText_->setText(tr("Loading %1 ...").arg(fi.fileName()));
   runner_->start<Loaded>(
       tr("Loading %1").arg(fi.fileName()),
-      [p, options, name](TaskContext& ctx) {
+      [src, name](TaskContext& ctx) {
         Loaded out;
-        out.report = loadDelimited(p, options, ctx);
+        out.report = loadDatasetSource(src, ctx);
         out.data = std::make_shared<Dataset>(std::move(out.report.dataset));
         out.data->name = name;
         return out;
       },
       this,
-      [this, file, options](Loaded l) {
+      [this, file, source, testPath](Loaded l) {
         const auto data = l.data;
-        log_->info(tr("Loaded %1: %L2 users, %L3 items, %L4 interactions (%L5 rows skipped).")
+        log_->info(tr("Loaded %1: %L2 users, %L3 items, %L4 interactions (%L5 rows skipped); "
+                      "%L6 item and %L7 user attribute columns.")
                        .arg(file)
                        .arg(data->numUsers())
                        .arg(data->numItems())
                        .arg(data->numInteractions())
-                       .arg(l.report.rowsSkipped()));
+                       .arg(l.report.rowsSkipped())
+                       .arg(data->itemAttributes.columns.size())
+                       .arg(data->userAttributes.columns.size()));
         statusText_->setText(tr("%1: %L2 interactions")
                                  .arg(QString::fromStdString(data->name))
                                  .arg(data->numInteractions()));
-        session_->setSourceSpec(datasetSourceJson(file, options));
+        session_->setSourceSpec(source);
         session_->setDataset(std::const_pointer_cast<const Dataset>(data), std::move(l.report),
                              file);
         addRecent(file);
-        setWindowTitle(tr("%1 - RecWorkbench").arg(QString::fromStdString(data->name)));
-        // A recsplit-style folder holds its own held-out test file: offer it as the test set.
-        QFileInfo fi(file);
-        if (fi.fileName().startsWith(QStringLiteral("train"))) {
-          const QString test =
-              fi.dir().filePath(fi.fileName().replace(0, 5, QStringLiteral("test")));
-          if (QFileInfo::exists(test)) {
-            DelimitedOptions o;
-            o.strict = false;
-            loadTestSet(test, o);
-          }
+        if (session_->projectPath().isEmpty()) {
+          setWindowTitle(tr("%1 - RecWorkbench").arg(QString::fromStdString(data->name)));
+        }
+        if (!testPath.isEmpty()) {
+          loadTestSet(testPath, DelimitedOptions{});
+        } else {
+          rememberProjectData();
+          restoreProjectRuns();
         }
         emit datasetLoaded();
       },
@@ -282,12 +395,16 @@ void MainWindow::loadData(const QString& path, const DelimitedOptions& options) 
 void MainWindow::loadTestSet(const QString& path, const DelimitedOptions& options) {
   auto base = session_->dataset();
   if (!base) return;
-  const std::string p = path.toStdString();
+  const std::string p = absolute(path).toStdString();
+  // Read with the dataset entry's options, as `recwb run` reads a split's test file.
+  const nlohmann::json source = session_->sourceSpec();
+  const bool fromSpec = source.contains("path");
   runner_->start<Loaded>(
       tr("Loading test set %1").arg(QFileInfo(path).fileName()),
-      [p, options, base](TaskContext& ctx) {
+      [p, options, base, source, fromSpec](TaskContext& ctx) {
         Loaded out;
-        out.report = loadDelimited(p, options, ctx, base.get());
+        out.report = fromSpec ? loadTestSource(toSource(source), p, *base, ctx)
+                              : loadDelimited(p, options, ctx, base.get());
         out.data = std::make_shared<Dataset>(std::move(out.report.dataset));
         out.data->name = base->name + "-test";
         return out;
@@ -303,9 +420,289 @@ void MainWindow::loadTestSet(const QString& path, const DelimitedOptions& option
                        .arg(l.data->numInteractions())
                        .arg(newUsers)
                        .arg(newItems));
-        session_->setTestSet(std::const_pointer_cast<const Dataset>(l.data), path);
+        session_->setTestSet(std::const_pointer_cast<const Dataset>(l.data), absolute(path));
+        rememberProjectData();
+        restoreProjectRuns();
       },
       [this, path](const QString& e) { showError(tr("Cannot load test set %1").arg(path), e); });
+}
+
+QString MainWindow::defaultProjectPath() {
+  return QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation))
+      .filePath(QStringLiteral("sample.rwbproj"));
+}
+
+QStringList MainWindow::recentProjects() const {
+  return QSettings().value(QStringLiteral("recent/projects")).toStringList();
+}
+
+void MainWindow::addRecentProject(const QString& path) {
+  QStringList list = recentProjects();
+  list.removeAll(path);
+  list.prepend(path);
+  while (list.size() > kMaxRecent) list.removeLast();
+  QSettings settings;
+  settings.setValue(QStringLiteral("recent/projects"), list);
+  settings.setValue(QStringLiteral("project/last"), path);
+  updateRecentProjectsMenu();
+}
+
+void MainWindow::updateRecentProjectsMenu() {
+  recentProjectsMenu_->clear();
+  const QStringList list = recentProjects();
+  for (int i = 0; i < list.size(); ++i) {
+    const QString path = list[i];
+    recentProjectsMenu_->addAction(QStringLiteral("&%1 %2").arg(i + 1).arg(path), this,
+                                   [this, path] { openProject(path); });
+  }
+  recentProjectsMenu_->setEnabled(!list.isEmpty());
+}
+
+// The project remembers its data twice: as a stored spec (so `recwb` and other machines see
+// it) and in QSettings per project (the data last opened with it, even without runs).
+void MainWindow::rememberProjectData() {
+  const QString project = session_->projectPath();
+  if (project.isEmpty() || session_->datasetPath().isEmpty()) return;
+  const nlohmann::json doc = storedSpec(experiment_->spec(), {});
+  QSettings settings;
+  settings.setValue(
+      QStringLiteral("projects/%1/spec").arg(QString::fromUtf8(QUrl::toPercentEncoding(project))),
+      QString::fromStdString(doc.dump()));
+  try {
+    ProjectStore store(project.toStdString());
+    store.putSpec(doc);
+  } catch (const std::exception& e) {
+    log_->error(tr("Cannot record the data in %1: %2").arg(project, QString::fromUtf8(e.what())));
+  }
+}
+
+QString MainWindow::newProject(const QString& path) {
+  try {
+    ProjectStore store(path.toStdString(), true);
+  } catch (const std::exception& e) {
+    return QString::fromUtf8(e.what());
+  }
+  session_->clearRuns();
+  session_->setProjectPath(absolute(path));
+  addRecentProject(absolute(path));
+  rememberProjectData();
+  log_->info(tr("Project %1 created.").arg(path));
+  emit projectOpened(absolute(path));
+  return {};
+}
+
+QString MainWindow::saveProjectAs(const QString& path) {
+  const QString from = session_->projectPath();
+  if (from.isEmpty()) return tr("no project is open");
+  try {
+    ProjectStore store(from.toStdString(), false);
+    store.copyTo(path.toStdString());
+  } catch (const std::exception& e) {
+    return QString::fromUtf8(e.what());
+  }
+  // The session's runs are the copy's runs (same ids): only the file changes.
+  session_->setProjectPath(absolute(path));
+  addRecentProject(absolute(path));
+  rememberProjectData();
+  log_->info(tr("Project saved as %1.").arg(path));
+  return {};
+}
+
+void MainWindow::openProject(const QString& pathIn) {
+  const QString path = absolute(pathIn);
+  const std::string file = path.toStdString();
+  const QString key =
+      QStringLiteral("projects/%1/spec").arg(QString::fromUtf8(QUrl::toPercentEncoding(path)));
+  const std::string remembered = QSettings().value(key).toString().toStdString();
+  log_->info(tr("Opening project %1 ...").arg(path));
+  runner_->start<ProjectContents>(
+      tr("Opening %1").arg(QFileInfo(path).fileName()),
+      [file, remembered](TaskContext& ctx) {
+        ProjectContents out;
+        ProjectStore store(file, false);
+        const std::vector<RunSummary> list = store.listRuns();
+        for (std::size_t i = 0; i < list.size(); ++i) {
+          ctx.throwIfStopped();
+          ctx.progress(static_cast<double>(i) / static_cast<double>(list.size() + 1),
+                       "reading runs");
+          StoredRunView v;
+          v.stored = store.loadRun(list[list.size() - 1 - i].id, true);
+          if (!v.stored.record.modelBlob.empty()) {
+            try {
+              v.fitted = loadModelFromBytes(v.stored.record.modelBlob);
+            } catch (const std::exception& e) {
+              v.modelError = e.what();
+            }
+            v.stored.record.modelBlob.clear();
+          }
+          const double f = static_cast<double>(i + 1) / static_cast<double>(list.size() + 1);
+          TaskContext sub(ctx, f, f);
+          v.ci = bootstrapIntervals(v.stored.record, sub);
+          v.evaluation = evaluationOf(v.stored.record);
+          out.runs.push_back(std::move(v));
+        }
+        if (!remembered.empty()) {
+          out.spec = nlohmann::json::parse(remembered, nullptr, false);
+          if (out.spec.is_discarded()) out.spec = nullptr;
+        }
+        if (out.spec.is_null()) {
+          const std::int64_t id = store.latestSpecId();
+          if (id != 0) out.spec = store.loadSpec(id);
+        }
+        return out;
+      },
+      this,
+      [this, path](ProjectContents c) {
+        session_->clearRuns();
+        session_->setProjectPath(path);
+        addRecentProject(path);
+        for (StoredRunView& v : c.runs) {
+          RunRecord r;
+          fillFromRecord(r, v.stored.record, v.ci);
+          r.displayName = QStringLiteral("%1 #%2")
+                              .arg(QString::fromStdString(v.stored.record.name))
+                              .arg(v.stored.id);
+          r.storeId = v.stored.id;
+          r.specId = v.stored.specId;
+          r.experiment = QString::fromStdString(v.stored.experiment);
+          r.dataset = QString::fromStdString(
+              std::filesystem::path(v.stored.record.datasetSource).filename().string());
+          r.started = QDateTime::fromString(QString::fromStdString(v.stored.createdAt),
+                                            QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+          r.fitted = v.fitted;
+          r.evaluation = v.evaluation;
+          if (!v.modelError.empty()) {
+            log_->error(tr("%1: stored model unreadable: %2")
+                            .arg(r.displayName, QString::fromStdString(v.modelError)));
+          }
+          session_->addRun(std::move(r));
+        }
+        log_->info(tr("Project %1: %n run(s).", "", static_cast<int>(c.runs.size())).arg(path));
+        if (c.spec.is_object()) {
+          const QString err = experiment_->setSpec(c.spec);
+          if (!err.isEmpty()) log_->error(tr("Project spec: %1").arg(err));
+          const nlohmann::json src = c.spec.value("dataset", nlohmann::json::object());
+          const nlohmann::json split = c.spec.value("split", nlohmann::json::object());
+          nlohmann::json dataSrc = src;
+          const bool files = split.contains("train") && split.contains("test");
+          if (files) {
+            dataSrc["path"] = split["train"];
+          }
+          const QString dataPath = QString::fromStdString(dataSrc.value("path", std::string()));
+          const QString testPath =
+              files ? QString::fromStdString(split.value("test", std::string())) : QString();
+          if (!dataPath.isEmpty() && QFileInfo::exists(dataPath) &&
+              (session_->datasetPath() != dataPath || session_->sourceSpec() != dataSrc)) {
+            loadSource(dataSrc, testPath);
+          } else {
+            if (!dataPath.isEmpty() && !QFileInfo::exists(dataPath)) {
+              log_->error(tr("The project's data %1 is not there any more.").arg(dataPath));
+            }
+            restoreProjectRuns();
+          }
+        }
+        emit projectOpened(path);
+      },
+      [this, path](const QString& e) {
+        showError(tr("Cannot open project %1").arg(QFileInfo(path).fileName()), e);
+        emit projectFailed(e);
+      });
+}
+
+// Stored runs come back with metrics, per-user vectors and models, but without the training
+// data their users and items index into. Rebuild it from the current data with each run's own
+// stored spec (same preparation and split), and attach it when the fingerprint and split hash
+// match what was recorded; then the Users view, slices and export work on them as on new runs.
+void MainWindow::restoreProjectRuns() {
+  const QString project = session_->projectPath();
+  auto data = session_->dataset();
+  if (project.isEmpty() || !data) return;
+  std::map<std::int64_t, std::vector<std::pair<std::int64_t, std::shared_ptr<const Model>>>> bySpec;
+  std::map<std::int64_t, std::pair<std::string, std::string>> expected;
+  std::map<std::int64_t, int> kOf;
+  for (const RunRecord& r : session_->runs()) {
+    if (r.storeId == 0 || r.specId == 0 || r.train || !r.fitted || r.status != "done") continue;
+    bySpec[r.specId].emplace_back(r.storeId, r.fitted);
+    expected[r.storeId] = {r.fingerprint, r.splitHash};
+    kOf[r.storeId] = r.k;
+  }
+  if (bySpec.empty()) return;
+  InMemoryData mem;
+  mem.data = data;
+  mem.test = session_->testSet();
+  mem.source = session_->datasetPath().toStdString();
+  const std::string file = project.toStdString();
+  runner_->start<std::vector<RestoredRun>>(
+      tr("Restoring project runs"),
+      [file, bySpec, expected, kOf, mem](TaskContext& ctx) {
+        std::vector<RestoredRun> out;
+        ProjectStore store(file, false);
+        for (const auto& [specId, runs] : bySpec) {
+          ctx.throwIfStopped();
+          PreparedData prepared;
+          try {
+            const ExperimentSpec spec = parseExperimentSpec(store.loadSpec(specId), "/");
+            if (spec.split.method == "files" && !mem.test) continue;
+            TaskContext sub(ctx, 0.0, 0.5);
+            prepared = prepareData(spec, mem, sub);
+          } catch (const Cancelled&) {
+            throw;
+          } catch (const std::exception&) {
+            continue;  // another dataset's spec: these runs stay metrics-only
+          }
+          const auto users = usersWithInteractions(*prepared.test);
+          for (const auto& [storeId, model] : runs) {
+            const auto& [fp, sh] = expected.at(storeId);
+            if (fp != prepared.datasetFingerprint || sh != prepared.splitHash) continue;
+            RestoredRun r;
+            r.storeId = storeId;
+            r.train = prepared.train;
+            r.test = prepared.test;
+            r.users = users;
+            TaskContext sub(ctx, 0.5, 1.0);
+            r.lists =
+                model->recommendBatch(users, static_cast<std::size_t>(kOf.at(storeId)), true, sub);
+            out.push_back(std::move(r));
+          }
+        }
+        return out;
+      },
+      this,
+      [this, project](std::vector<RestoredRun> restored) {
+        if (project != session_->projectPath()) return;
+        int n = 0;
+        for (RestoredRun& rr : restored) {
+          for (const RunRecord& r : session_->runs()) {
+            if (r.storeId != rr.storeId) continue;
+            RunRecord* run = session_->run(r.id);
+            run->train = rr.train;
+            run->test = rr.test;
+            run->recUsers = std::move(rr.users);
+            run->recommendations = std::move(rr.lists);
+            ++n;
+            session_->notifyRunChanged(run->id);
+            break;
+          }
+        }
+        if (n > 0) log_->info(tr("%n stored run(s) reconnected to their training data.", "", n));
+        emit projectRunsRestored(n);
+      });
+}
+
+bool MainWindow::openStartupProject() {
+  const QString last = QSettings().value(QStringLiteral("project/last")).toString();
+  if (!last.isEmpty() && QFileInfo::exists(last)) {
+    openProject(last);
+    return true;
+  }
+  const QString path = defaultProjectPath();
+  QDir().mkpath(QFileInfo(path).absolutePath());
+  if (QFileInfo::exists(path)) {
+    openProject(path);
+    return true;
+  }
+  if (!newProject(path).isEmpty()) return openSampleData();
+  return openSampleData();
 }
 
 void MainWindow::onTaskStarted(int id, const QString& label) {

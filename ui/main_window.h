@@ -6,6 +6,7 @@
 
 #include <QMainWindow>
 #include <functional>
+#include <nlohmann/json.hpp>
 
 #include "core/data/delimited_loader.h"
 
@@ -40,6 +41,25 @@ class MainWindow : public QMainWindow {
   static QString defaultDataFile(const QString& path);
   /// Opens the bundled sample data (RWB_SAMPLE_DATA_DIR) if present. Returns false otherwise.
   bool openSampleData();
+  /// Loads a spec's dataset entry (and, with split "files", its test file) exactly as
+  /// `recwb run` reads it (core/experiment loadDatasetSource: folders bring their attributes).
+  void loadSource(const nlohmann::json& source, const QString& testPath = {});
+
+  /// Creates (or opens, when it exists) a project file and makes it current; the current data's
+  /// spec is stored in it so reopening the project reopens the data. Returns an error or "".
+  QString newProject(const QString& path);
+  /// Opens a project in the background: its runs (metrics, CIs, per-user vectors, fitted models)
+  /// appear in Compare and Users, and its last spec's data is loaded. projectOpened() or
+  /// projectFailed() report the outcome.
+  void openProject(const QString& path);
+  /// Writes a copy of the current project to `path` and switches to it. Returns an error or "".
+  QString saveProjectAs(const QString& path);
+  /// First start: opens the last project, else creates the default project in the application
+  /// data folder over the bundled sample data. Returns false when there is nothing to open.
+  bool openStartupProject();
+  /// The default project file (application data folder).
+  static QString defaultProjectPath();
+  QStringList recentProjects() const;
 
   Session* session() const { return session_; }
   TaskRunner* runner() const { return runner_; }
@@ -58,6 +78,10 @@ class MainWindow : public QMainWindow {
  signals:
   void datasetLoaded();
   void loadFailed(const QString& message);
+  void projectOpened(const QString& path);
+  void projectFailed(const QString& message);
+  /// Stored runs of the project got their training data back (Users view, slices, export).
+  void projectRunsRestored(int count);
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -68,6 +92,10 @@ class MainWindow : public QMainWindow {
   void buildMenus();
   void addRecent(const QString& path);
   void updateRecentMenu();
+  void addRecentProject(const QString& path);
+  void updateRecentProjectsMenu();
+  void rememberProjectData();
+  void restoreProjectRuns();
   void showError(const QString& title, const QString& message);
   void onTaskStarted(int id, const QString& label);
   void onTaskProgress(int id, double fraction, const QString& stage);
@@ -82,6 +110,7 @@ class MainWindow : public QMainWindow {
   UsersView* users_ = nullptr;
   LogPane* log_ = nullptr;
   QMenu* recentMenu_ = nullptr;
+  QMenu* recentProjectsMenu_ = nullptr;
   QLabel* statusText_ = nullptr;
   QWidget* taskArea_ = nullptr;
   QHBoxLayout* taskLayout_ = nullptr;

@@ -1,112 +1,143 @@
 #include "ui/run_engine.h"
 
-#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 
 #include "core/eval/evaluator.h"
-#include "core/eval/protocol.h"
 #include "core/eval/statistics.h"
-#include "core/models/registry.h"
-#include "core/prep/splitter.h"
+#include "core/experiment/runner.h"
+#include "core/store/project_store.h"
 #include "core/util/error.h"
 
 namespace rwb::ui {
 
-// The GUI runs one model at a time on the dataset already in memory (the runner in
-// core/experiment re-reads its sources from a spec file), with the same core pieces:
-// core/prep splitters, Model::fit, core/eval's evaluateModel and bootstrap intervals.
-bool engineHasRunner() { return false; }
+namespace {
 
-RunOutcome executeRun(const RunRequest& request, TaskContext& ctx) {
-  if (!request.data) throw Error("no dataset is loaded");
-  const auto& spec = request.spec;
-  const auto& models = spec.at("models");
-  if (models.size() != 1) throw SpecError("$.models", "a run holds exactly one model");
-  const auto& m = models[0];
-  const std::string name = m.at("name").get<std::string>();
-  auto model = createModel(name, m.value("params", Params::object()), "$.models[0]");
-  const auto seeds = spec.value("seeds", nlohmann::json::array({42}));
-  const std::uint64_t seed = seeds.empty() ? 42u : seeds[0].get<std::uint64_t>();
-  const nlohmann::json split = spec.value("split", nlohmann::json::object());
-  const std::string method = split.value("method", std::string("recommenders"));
+std::string absolutePath(const std::string& p, const std::string& baseDir) {
+  namespace fs = std::filesystem;
+  if (p.empty()) return p;
+  fs::path path(p);
+  if (path.is_relative() && !baseDir.empty()) path = fs::path(baseDir) / path;
+  return fs::absolute(path).lexically_normal().string();
+}
 
-  RunOutcome out;
-  ctx.progress(0.0, "splitting");
-  if (method == "files") {
-    if (!request.test) throw SpecError("$.split.test", "no test file is loaded");
-    out.train = request.data;
-    out.test = request.test;
-    out.split = "given test file";
-  } else {
-    SplitOptions so;
-    const auto parsed = splitMethodFromName(method);
-    if (!parsed) {
-      throw SpecError("$.split.method",
-                      "unknown split method '" + method + "' (known: " + splitMethodNames() + ")");
+std::string describeSplit(const ExperimentSpec& spec) {
+  if (spec.split.method == "files") return "given test file";
+  const nlohmann::json s = spec.source.value("split", nlohmann::json::object());
+  char ratio[32];
+  std::snprintf(ratio, sizeof ratio, "%.2f", s.value("ratio", 0.75));
+  return spec.split.method + " " + ratio + " by " + s.value("by", std::string("user")) + ", seed " +
+         std::to_string(s.value("seed", 42));
+}
+
+}  // namespace
+
+nlohmann::json storedSpec(const nlohmann::json& spec, const std::string& baseDir) {
+  nlohmann::json out = spec;
+  if (out.contains("dataset") && out["dataset"].contains("path")) {
+    out["dataset"]["path"] = absolutePath(out["dataset"]["path"].get<std::string>(), baseDir);
+  }
+  if (out.contains("split")) {
+    for (const char* key : {"train", "test", "valid"}) {
+      if (out["split"].contains(key)) {
+        out["split"][key] = absolutePath(out["split"][key].get<std::string>(), baseDir);
+      }
     }
-    so.method = *parsed;
-    so.ratio = split.value("ratio", 0.75);
-    so.by = split.value("by", std::string("user")) == "item" ? SplitBy::kItem : SplitBy::kUser;
-    so.seed = split.value("seed", 42ull);
-    TaskContext sub(ctx, 0.0, 0.1);
-    SplitDatasets parts = materializeSplit(*request.data, splitDataset(*request.data, so, sub));
-    out.train = std::make_shared<const Dataset>(std::move(parts.train));
-    out.test = std::make_shared<const Dataset>(std::move(parts.test));
-    char ratio[32];
-    std::snprintf(ratio, sizeof ratio, "%.2f", so.ratio);
-    out.split = method + " " + ratio + " by " + (so.by == SplitBy::kItem ? "item" : "user") +
-                ", seed " + std::to_string(so.seed);
   }
-  ctx.throwIfStopped();
+  return out;
+}
 
-  TrainingData td{*out.train, nullptr, seed, spec.value("threads", 0)};
-  const auto t0 = std::chrono::steady_clock::now();
-  {
-    TaskContext sub(ctx, 0.1, 0.8);
-    model->fit(td, sub);
-    out.epochs = sub.history();
+std::shared_ptr<const EvalResult> evaluationOf(const rwb::RunRecord& record) {
+  auto ev = std::make_shared<EvalResult>();
+  ev->k = static_cast<std::size_t>(record.k);
+  ev->users = record.evaluatedUsers;
+  for (const auto& [name, values] : record.perUser) {
+    MetricValue mv;
+    mv.name = name;
+    mv.perUser = true;
+    mv.perUserValues = values;
+    auto it = record.metrics.find(name);
+    double sum = 0.0;
+    for (double v : values) {
+      if (std::isnan(v)) continue;
+      sum += v;
+      ++mv.definedUsers;
+    }
+    mv.value = it != record.metrics.end()
+                   ? it->second
+                   : (mv.definedUsers ? sum / static_cast<double>(mv.definedUsers) : std::nan(""));
+    ev->metrics.push_back(std::move(mv));
   }
-  out.fitSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  out.memoryBytes = model->memoryBytes();
+  ev->testUsers = ev->listedUsers = ev->users.size();
+  return ev;
+}
 
-  const nlohmann::json metrics = spec.value("metrics", nlohmann::json::object());
-  EvalOptions eo;
-  eo.k = static_cast<std::size_t>(metrics.value("k", 10));
-  for (const auto& n : metrics.value("names", nlohmann::json::array())) {
-    eo.metrics.push_back(n.get<std::string>());
-  }
-  // Beyond-accuracy figures for the trade-off chart.
-  eo.metrics.push_back("catalog_coverage");
-  eo.metrics.push_back("novelty");
-  ctx.progress(0.8, "evaluating");
-  const auto t1 = std::chrono::steady_clock::now();
-  EvalResult ev;
-  {
-    TaskContext sub(ctx, 0.8, 0.95);
-    ev = evaluateModel(*model, *out.train, *out.test, eo, ProtocolOptions{}, sub);
-  }
-  out.recommendSeconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
-  out.evaluatedUsers = ev.users;
-  out.evaluation = std::make_shared<const EvalResult>(ev);
+std::map<std::string, std::pair<double, double>> bootstrapIntervals(const rwb::RunRecord& record,
+                                                                    TaskContext& ctx) {
+  std::map<std::string, std::pair<double, double>> out;
   BootstrapOptions bo;
   bo.resamples = 1000;
-  for (const auto& mv : ev.metrics) {
-    out.metrics[mv.name] = mv.value;
-    if (!mv.perUser) continue;
-    out.perUser[mv.name] = mv.perUserValues;
+  for (const auto& [name, values] : record.perUser) {
     std::vector<double> defined;
-    defined.reserve(mv.perUserValues.size());
-    for (double v : mv.perUserValues) {
+    defined.reserve(values.size());
+    for (double v : values) {
       if (!std::isnan(v)) defined.push_back(v);
     }
     if (defined.size() < 2) continue;
     const ConfidenceInterval ci = bootstrapMean(defined, bo, ctx);
-    out.ci[mv.name] = {ci.lower, ci.upper};
+    out[name] = {ci.lower, ci.upper};
   }
+  return out;
+}
+
+RunOutcome executeRun(const RunRequest& request, TaskContext& ctx) {
+  if (!request.data.data) throw Error("no dataset is loaded");
+  const ExperimentSpec spec = parseExperimentSpec(request.spec, request.baseDir);
+  if (spec.models.size() != 1) throw SpecError("$.models", "a run holds exactly one model");
+
+  // Open the project first, as `recwb run --project` does: a bad file fails before any work.
+  std::optional<ProjectStore> store;
+  std::int64_t specId = 0;
+  if (!request.projectPath.empty()) {
+    store.emplace(request.projectPath);
+    specId = store->putSpec(storedSpec(request.spec, request.baseDir));
+  }
+  RunnerOptions options;
+  options.keepFitted = true;
+  options.keepRecommendations = true;
+  options.keepModels = store.has_value();
+  TaskContext runCtx(ctx, 0.0, 0.9);
+  ExperimentResult result = runExperiment(spec, request.data, options, runCtx);
+  if (result.runs.size() != 1) throw Error("the runner returned no run");
+  rwb::RunRecord& rec = result.runs.front();
+  if (rec.status == RunStatus::kCancelled) throw Cancelled();
+
+  RunOutcome out;
+  // Recorded as the CLI records it: the runner's record, failed runs included.
+  const std::string experiment = spec.name.empty() ? std::string("gui") : spec.name;
+  if (store) out.storeId = store->saveRun(rec, experiment, specId);
+  if (rec.status == RunStatus::kFailed) throw Error(rec.error);
+
+  ctx.progress(0.9, "confidence intervals");
+  TaskContext ciCtx(ctx, 0.9, 0.97);
+  out.ci = bootstrapIntervals(rec, ciCtx);
+  out.evaluation = evaluationOf(rec);
+  out.train = result.data.train;
+  out.test = result.data.test;
+  out.split = describeSplit(spec);
+
+  // Beyond-accuracy figures for the trade-off chart, from the same lists.
+  EvalOptions eo;
+  eo.k = static_cast<std::size_t>(rec.k);
+  eo.oracle = false;
+  eo.metrics = {"catalog_coverage", "novelty"};
+  TaskContext evCtx(ctx, 0.97, 1.0);
+  const EvalResult extra =
+      evaluate(*out.train, *out.test, rec.recUsers, rec.recommendations, eo, evCtx);
+  for (const auto& mv : extra.metrics) out.beyondAccuracy[mv.name] = mv.value;
+  out.record = std::move(rec);
   ctx.progress(1.0, "done");
-  out.model = std::move(model);
   return out;
 }
 

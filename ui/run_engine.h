@@ -1,11 +1,11 @@
 #pragma once
 /// \file
-/// The bridge between the Experiment view and the engine: one model run, executed off the GUI
-/// thread. With the experiment runner (core/experiment/runner.h) in the build, a run is
-/// runExperiment() on a one-model spec (load -> split -> fit -> recommend -> evaluate, exactly
-/// what `recwb run` does). Without it, the session's in-memory dataset is used and
-/// its splitters (core/prep) and evaluator (core/eval) are called directly: split (or the given
-/// test file) -> fit -> evaluateModel -> bootstrap 95% CIs of the per-user metrics.
+/// The bridge between the GUI and the engine: one experiment run, executed off the GUI thread by
+/// core/experiment's runner on the session's in-memory data (runExperiment with InMemoryData),
+/// so a run made here and `recwb run` on the same spec produce the same record. With a project
+/// open the run is recorded in it exactly as `recwb run --project` records it. The GUI then adds
+/// what only it displays: bootstrap 95% CIs of the per-user means and beyond-accuracy figures
+/// (catalogue coverage, novelty) of the kept top-k lists.
 
 #include <map>
 #include <memory>
@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "core/data/dataset.h"
-#include "core/models/model.h"
+#include "core/experiment/pipeline_stages.h"
+#include "core/experiment/run_record.h"
 #include "core/util/task_context.h"
 
 namespace rwb {
@@ -23,36 +23,43 @@ struct EvalResult;
 
 namespace rwb::ui {
 
-/// True when this build contains the experiment runner (metrics, splits, learning curves).
-bool engineHasRunner();
-
 struct RunRequest {
-  nlohmann::json spec;  ///< a complete experiment spec with exactly one model
+  nlohmann::json spec;  ///< a complete experiment spec (the editor's), with exactly one model
   std::string baseDir;  ///< folder relative spec paths resolve against
-  /// Session snapshot used without the runner: the loaded dataset and optional test set.
-  std::shared_ptr<const Dataset> data;
-  std::shared_ptr<const Dataset> test;
+  InMemoryData data;    ///< the session's dataset (and test set for split "files")
+  /// Project file to record the run in ("" = none). The spec is stored with absolute paths, as
+  /// `recwb run --project` stores it, so `recwb export --project` can rebuild the training data.
+  std::string projectPath;
 };
 
 struct RunOutcome {
-  std::shared_ptr<const Model> model;
+  rwb::RunRecord
+      record;  ///< the runner's record (status kOk), with the fitted model and top-k lists
   std::shared_ptr<const Dataset> train;
   std::shared_ptr<const Dataset> test;
   std::string split;  ///< human description of train/test
-  double fitSeconds = 0.0;
-  double recommendSeconds = 0.0;
-  std::size_t memoryBytes = 0;
-  std::map<std::string, double> metrics;
   /// 95% bootstrap CI (lower, upper) of each per-user metric's mean.
   std::map<std::string, std::pair<double, double>> ci;
-  std::vector<Index> evaluatedUsers;
-  std::map<std::string, std::vector<double>> perUser;
-  std::vector<std::pair<int, EpochMetrics>> epochs;
-  /// The full evaluation (per-user vectors), for the paired tests of the Compare view.
+  /// Catalogue coverage and novelty of the top-k lists (not part of the stored record).
+  std::map<std::string, double> beyondAccuracy;
+  /// The per-user vectors as an EvalResult, for the paired tests of the Compare view.
   std::shared_ptr<const EvalResult> evaluation;
+  std::int64_t storeId = 0;  ///< id of the run in the project file (0 when not recorded)
 };
 
-/// Executes one run. Throws rwb::Error subclasses with the engine's message, Cancelled on stop.
+/// Executes one run. Throws rwb::Error subclasses with the engine's message (a failed run is
+/// still recorded in the project, as the CLI records it), Cancelled on stop (nothing recorded).
 RunOutcome executeRun(const RunRequest& request, TaskContext& ctx);
+
+/// The spec as a project stores it: dataset and split file paths made absolute.
+nlohmann::json storedSpec(const nlohmann::json& spec, const std::string& baseDir);
+
+/// The per-user vectors of a record as an EvalResult (users, per-user values and means), which
+/// core/eval's compareRuns() takes.
+std::shared_ptr<const EvalResult> evaluationOf(const rwb::RunRecord& record);
+
+/// Bootstrap 95% CIs (1,000 resamples, seed 42) of the mean of every per-user metric.
+std::map<std::string, std::pair<double, double>> bootstrapIntervals(const rwb::RunRecord& record,
+                                                                    TaskContext& ctx);
 
 }  // namespace rwb::ui

@@ -7,6 +7,7 @@
 #include <QTimer>
 
 #include "core/models/registry.h"
+#include "ui/chart_view.h"
 #include "ui/compare_view.h"
 #include "ui/data_view.h"
 #include "ui/experiment_view.h"
@@ -74,41 +75,75 @@ void ScreenshotTour::step() {
 
   ExperimentView* ev = w->experimentView();
   w->tabs()->setCurrentWidget(ev);
-  const auto& reg = modelRegistry();
-  // Up to three different models (the registry's order), or MostPopular twice with different
-  // parameters when it is the only one.
-  int added = 0;
-  for (const auto& m : reg) {
-    if (added == 3) break;
-    ev->addModel(QString::fromStdString(m.name));
-    ++added;
+  // A baseline, a collaborative model and an engagement model (calibration, importance and
+  // feature explanations need one).
+  for (const char* m : {"most_popular", "itemknn", "logistic_regression"}) {
+    ev->addModel(QString::fromLatin1(m));
   }
-  if (added < 2) ev->addModel(QString::fromStdString(reg.front().name));
   ev->runAll();
   QTimer::singleShot(400, this, [this] { save(window_, "3-experiment-running.png"); });
-  waitThen([w] { return !w->runner()->busy(); },
-           [this, w, ev] {
-             save(w, "4-experiment-done.png");
-             w->tabs()->setCurrentWidget(w->compareView());
-             if (!w->session()->runs().empty())
-               w->compareView()->selectRun(w->session()->runs().front().id);
-             QTimer::singleShot(300, this, [this, w] {
-               save(w, "5-compare.png");
-               UsersView* uv = w->usersView();
-               w->tabs()->setCurrentWidget(uv);
-               const auto data = w->session()->dataset();
-               const QString user = data && data->numUsers() > 0
-                                        ? QString::fromStdString(data->users.external(0))
-                                        : QString();
-               uv->showUser(user);
-               if (data && data->numItems() > 0)
-                 uv->showSimilar(QString::fromStdString(data->items.external(0)));
-               QTimer::singleShot(300, this, [this, w] {
-                 save(w, "6-users.png");
-                 QApplication::exit(failures_ == 0 ? 0 : 1);
-               });
+  waitThen([w] { return !w->runner()->busy(); }, [this] { compareStep(); });
+}
+
+void ScreenshotTour::compareStep() {
+  MainWindow* w = window_;
+  save(w, "4-experiment-done.png");
+  CompareView* cv = w->compareView();
+  w->tabs()->setCurrentWidget(cv);
+  const auto& runs = w->session()->runs();
+  if (!runs.empty()) cv->selectRun(runs.back().id);
+  QTimer::singleShot(300, this, [this, w, cv] {
+    save(w, "5-compare.png");
+    cv->chartTabs()->setCurrentWidget(cv->slicesChart());
+    waitThen([cv, w] { return cv->sliceValues().size() == w->session()->runs().size(); },
+             [this, w, cv] {
+               save(w, "6-compare-slices.png");
+               cv->chartTabs()->setCurrentWidget(cv->calibrationChart());
+               waitThen([cv] { return cv->calibrationRuns() > 0; },
+                        [this, w, cv] {
+                          save(w, "7-compare-calibration.png");
+                          cv->chartTabs()->setCurrentWidget(cv->importanceChart());
+                          QTimer::singleShot(300, this, [this, w] {
+                            save(w, "8-compare-importance.png");
+                            usersStep();
+                          });
+                        });
              });
-           });
+  });
+}
+
+void ScreenshotTour::usersStep() {
+  MainWindow* w = window_;
+  UsersView* uv = w->usersView();
+  w->tabs()->setCurrentWidget(uv);
+  const auto data = w->session()->dataset();
+  const auto& runs = w->session()->runs();
+  const QString user =
+      data && data->numUsers() > 0 ? QString::fromStdString(data->users.external(1)) : QString();
+  uv->showUser(user);
+  // Panels: the runs in order; explain the engagement model's top item.
+  for (int p = 0; p < UsersView::kPanels && p < static_cast<int>(runs.size()); ++p) {
+    uv->setPanelRun(p, runs[static_cast<std::size_t>(p)].id);
+  }
+  const int last = std::min(UsersView::kPanels, static_cast<int>(runs.size())) - 1;
+  if (last >= 0) {
+    const auto& r = runs[static_cast<std::size_t>(last)];
+    if (r.fitted && r.train) {
+      const auto u = r.train->users.find(user.toStdString());
+      if (u) {
+        const RecList top = r.fitted->recommend(*u, 1, true);
+        if (!top.items.empty()) {
+          const QString item = QString::fromStdString(r.train->items.external(top.items[0].item));
+          uv->explainItem(last, item);
+          uv->showSimilar(item);
+        }
+      }
+    }
+  }
+  QTimer::singleShot(300, this, [this, w] {
+    save(w, "9-users.png");
+    QApplication::exit(failures_ == 0 ? 0 : 1);
+  });
 }
 
 }  // namespace rwb::ui

@@ -21,6 +21,8 @@ class ScreenshotTour : public QObject {
 
  private:
   void step();
+  void compareStep();
+  void usersStep();
   void save(QWidget* widget, const QString& name);
   void waitThen(std::function<bool()> ready, std::function<void()> next, int timeoutMs = 120000);
   MainWindow* window_;

@@ -1,6 +1,35 @@
 #include "ui/session.h"
 
+#include <cmath>
+
+#include "core/experiment/run_record.h"
+
 namespace rwb::ui {
+
+void fillFromRecord(RunRecord& run, const rwb::RunRecord& record,
+                    const std::map<std::string, std::pair<double, double>>& ci) {
+  run.model = QString::fromStdString(record.model);
+  run.params = record.params;
+  run.status = record.status == RunStatus::kOk       ? QStringLiteral("done")
+               : record.status == RunStatus::kFailed ? QStringLiteral("failed")
+                                                     : QStringLiteral("cancelled");
+  run.message = QString::fromStdString(record.error);
+  run.fitSeconds = record.fitSeconds;
+  run.recommendSeconds = record.recommendSeconds;
+  run.memoryBytes = static_cast<std::size_t>(record.modelBytes);
+  if (!record.learningCurve.empty()) run.epochs = record.learningCurve;
+  run.fingerprint = record.datasetFingerprint;
+  run.splitHash = record.splitHash;
+  run.k = record.k;
+  run.metrics.clear();
+  for (const auto& [name, v] : record.metrics) {
+    auto it = ci.find(name);
+    run.metrics[name] = it == ci.end() ? MetricValue{v, v, v, false}
+                                       : MetricValue{v, it->second.first, it->second.second, true};
+  }
+  run.perUser = record.perUser;
+  run.evaluatedUsers = record.evaluatedUsers;
+}
 
 Session::Session(QObject* parent) : QObject(parent) {}
 
@@ -12,8 +41,7 @@ void Session::setDataset(std::shared_ptr<const Dataset> data, LoadResult report,
   datasetPath_ = path;
   test_.reset();
   testPath_.clear();
-  runs_.clear();
-  emit runsCleared();
+  // Runs stay: each holds its own train/test snapshot, and a project's runs outlive the data.
   emit datasetChanged();
   emit testSetChanged();
 }
@@ -31,6 +59,16 @@ int Session::addRun(RunRecord run) {
   runs_.push_back(std::move(run));
   emit runAdded(runs_.back().id);
   return runs_.back().id;
+}
+
+void Session::clearRuns() {
+  runs_.clear();
+  emit runsCleared();
+}
+
+void Session::setProjectPath(const QString& path) {
+  projectPath_ = path;
+  emit projectChanged();
 }
 
 RunRecord* Session::run(int id) {

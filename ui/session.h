@@ -19,7 +19,8 @@
 
 namespace rwb {
 struct EvalResult;
-}
+struct RunRecord;
+}  // namespace rwb
 
 namespace rwb::ui {
 
@@ -58,7 +59,23 @@ struct RunRecord {
   std::shared_ptr<const EvalResult> evaluation;
   bool champion = false;
   QDateTime started;
+  /// Id of the run in the project file (0 when not recorded there).
+  std::int64_t storeId = 0;
+  std::int64_t specId = 0;  ///< the stored spec it ran with (0 when unknown)
+  QString experiment;       ///< experiment name in the project
+  std::string fingerprint;  ///< dataset fingerprint recorded with the run
+  std::string splitHash;    ///< split hash recorded with the run
+  int k = 10;               ///< the run's cut-off
+  /// Top-k lists of the evaluated users (recUsers[i] owns recommendations[i]); empty for runs
+  /// read from a project until their data is rebuilt.
+  std::vector<Index> recUsers;
+  std::vector<RecList> recommendations;
 };
+
+/// Copies what a core run record holds (status, parameters, timings, metrics with the given
+/// 95% CIs, per-user vectors, learning curve, fingerprint and split hash) into a session run.
+void fillFromRecord(RunRecord& run, const rwb::RunRecord& record,
+                    const std::map<std::string, std::pair<double, double>>& ci);
 
 class Session : public QObject {
   Q_OBJECT
@@ -83,6 +100,11 @@ class Session : public QObject {
   int addRun(RunRecord run);
   RunRecord* run(int id);
   const std::vector<RunRecord>& runs() const { return runs_; }
+  /// Removes every run (a project was closed or another one opened).
+  void clearRuns();
+  /// The open project file ("" = none). Runs made while one is open are recorded in it.
+  QString projectPath() const { return projectPath_; }
+  void setProjectPath(const QString& path);
   /// Marks one run as champion (clears the others).
   void setChampion(int id);
   void notifyRunChanged(int id) { emit runChanged(id); }
@@ -93,6 +115,7 @@ class Session : public QObject {
   void runAdded(int id);
   void runChanged(int id);
   void runsCleared();
+  void projectChanged();
 
  private:
   std::shared_ptr<const Dataset> dataset_;
@@ -100,6 +123,7 @@ class Session : public QObject {
   LoadResult report_;
   QString datasetPath_;
   QString testPath_;
+  QString projectPath_;
   nlohmann::json source_ = nlohmann::json::object();
   std::vector<RunRecord> runs_;
   int nextRun_ = 1;

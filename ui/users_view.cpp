@@ -16,8 +16,10 @@
 #include <QTimer>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <cmath>
 #include <unordered_set>
 
+#include "core/models/explanation.h"
 #include "ui/entity_table_model.h"
 #include "ui/session.h"
 #include "ui/table_view.h"
@@ -61,6 +63,7 @@ UsersView::UsersView(Session* session, QWidget* parent) : QWidget(parent), sessi
   users_->setSourceModel(usersModel_);
   leftLayout->addWidget(new QLabel(tr("Find by id or attribute:"), left));
   leftLayout->addWidget(users_);
+  left->setMinimumWidth(230);
   split->addWidget(left);
 
   auto* right = new QWidget(split);
@@ -73,6 +76,20 @@ UsersView::UsersView(Session* session, QWidget* parent) : QWidget(parent), sessi
   k_->setRange(1, 100);
   k_->setValue(10);
   top->addWidget(header_, 1);
+  findItem_ = new QLineEdit(right);
+  findItem_->setObjectName("findItem");
+  findItem_->setPlaceholderText(tr("Item id"));
+  findItem_->setMaximumWidth(140);
+  findItem_->setToolTip(
+      tr("Item mode: the item's most similar items according to the first "
+         "panel's run"));
+  auto* similarButton = new QPushButton(tr("Similar items"), right);
+  top->addWidget(findItem_);
+  top->addWidget(similarButton);
+  connect(similarButton, &QPushButton::clicked, this,
+          [this] { showSimilar(findItem_->text().trimmed()); });
+  connect(findItem_, &QLineEdit::returnPressed, this,
+          [this] { showSimilar(findItem_->text().trimmed()); });
   top->addWidget(new QLabel(tr("k"), right));
   top->addWidget(k_);
   rightLayout->addLayout(top);
@@ -100,15 +117,38 @@ UsersView::UsersView(Session* session, QWidget* parent) : QWidget(parent), sessi
     v->addWidget(runBox_[p]);
     v->addWidget(view);
     connect(view, &QTableView::clicked, this, [this, p](const QModelIndex& idx) {
-      if (QStandardItem* it = lists_[p]->item(idx.row(), 1)) showSimilar(it->text());
+      if (QStandardItem* it = lists_[p]->item(idx.row(), 1)) {
+        explainItem(p, it->text());
+        showSimilar(it->text());
+      }
     });
     grid->addWidget(box);
     connect(runBox_[p], &QComboBox::currentIndexChanged, this, [this, p] { refreshPanel(p); });
   }
-  auto* similarBox = new QWidget(vsplit);
+  auto* bottom = new QSplitter(Qt::Horizontal, vsplit);
+  auto* explainBox = new QWidget(bottom);
+  auto* ev = new QVBoxLayout(explainBox);
+  ev->setContentsMargins(0, 0, 0, 0);
+  explainLabel_ =
+      new QLabel(tr("Click a recommended item to see why it was recommended."), explainBox);
+  explainLabel_->setWordWrap(true);
+  explain_ = new QStandardItemModel(this);
+  auto* explainView = explainView_ = new QTableView(explainBox);
+  explainView->setObjectName("explanation");
+  explainView->setModel(explain_);
+  explainView->verticalHeader()->hide();
+  explainView->verticalHeader()->setDefaultSectionSize(explainView->fontMetrics().height() + 4);
+  explainView->horizontalHeader()->setStretchLastSection(true);
+  explainView->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  ev->addWidget(explainLabel_);
+  ev->addWidget(explainView);
+  auto* similarBox = new QWidget(bottom);
   auto* sv = new QVBoxLayout(similarBox);
   sv->setContentsMargins(0, 0, 0, 0);
-  similarLabel_ = new QLabel(tr("Click an item to see its most similar items."), similarBox);
+  similarLabel_ = new QLabel(tr("Click an item (or type an item id above) to see its most "
+                                "similar items."),
+                             similarBox);
+  similarLabel_->setWordWrap(true);
   similar_ = new QStandardItemModel(this);
   auto* similarView = new QTableView(similarBox);
   similarView->setModel(similar_);
@@ -120,14 +160,16 @@ UsersView::UsersView(Session* session, QWidget* parent) : QWidget(parent), sessi
   sv->addWidget(similarView);
   vsplit->addWidget(historyTable_);
   vsplit->addWidget(panels);
-  vsplit->addWidget(similarBox);
+  bottom->addWidget(explainBox);
+  bottom->addWidget(similarBox);
+  vsplit->addWidget(bottom);
   connect(historyTable_->view(), &QTableView::clicked, this, [this](const QModelIndex& idx) {
     const QModelIndex src = historyTable_->proxy()->mapToSource(idx);
     if (QStandardItem* it = history_->item(src.row(), 0)) showSimilar(it->text());
   });
   vsplit->setStretchFactor(0, 2);
   vsplit->setStretchFactor(1, 3);
-  vsplit->setStretchFactor(2, 1);
+  vsplit->setStretchFactor(2, 3);
   rightLayout->addWidget(vsplit);
   split->addWidget(right);
   split->setStretchFactor(0, 1);
@@ -239,10 +281,12 @@ QString UsersView::itemTitle(const Dataset& d, Index item) const {
 int UsersView::showSimilar(const QString& itemId) {
   similar_->clear();
   similar_->setHorizontalHeaderLabels({tr("#"), tr("item"), tr("similarity"), tr("title")});
-  const int runId = runBox_[0]->currentData().toInt();
+  // The panel last clicked (first panel by default) decides whose similarity is shown.
+  int runId = runBox_[similarPanel_]->currentData().toInt();
+  if (runId == 0) runId = runBox_[0]->currentData().toInt();
   const RunRecord* r = runId ? session_->run(runId) : nullptr;
   if (r == nullptr || !r->fitted || !r->train) {
-    similarLabel_->setText(tr("Similar items need a finished run in the first panel."));
+    similarLabel_->setText(tr("Similar items need a finished run in a panel."));
     return 0;
   }
   const auto item = r->train->items.find(itemId.toStdString());
@@ -267,6 +311,120 @@ int UsersView::showSimilar(const QString& itemId) {
                title.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(title.toHtmlEscaped()),
                r->displayName.toHtmlEscaped()));
   return static_cast<int>(sims.size());
+}
+
+QList<double> UsersView::explanationValues() const {
+  QList<double> out;
+  for (int r = 0; r < explain_->rowCount(); ++r) {
+    if (QStandardItem* it = explain_->item(r, 2)) out << it->data(Qt::UserRole).toDouble();
+  }
+  return out;
+}
+
+int UsersView::explainItem(int panel, const QString& itemId) {
+  explain_->clear();
+  if (panel >= 0 && panel < kPanels) similarPanel_ = panel;
+  explanationKind_.clear();
+  const int runId = panel >= 0 && panel < kPanels ? runBox_[panel]->currentData().toInt() : 0;
+  const RunRecord* r = runId ? session_->run(runId) : nullptr;
+  if (r == nullptr || !r->fitted || !r->train || user_.isEmpty()) {
+    explainLabel_->setText(tr("Explanations need a user and a finished run in the panel."));
+    return 0;
+  }
+  const Dataset& train = *r->train;
+  const auto u = train.users.find(user_.toStdString());
+  const auto item = train.items.find(itemId.toStdString());
+  if (!u || !item || *u >= r->fitted->numUsers() || *item >= r->fitted->numItems()) {
+    explainLabel_->setText(tr("%1 cannot explain item %2 for user %3 (unknown to the model).")
+                               .arg(r->displayName, itemId, user_));
+    return 0;
+  }
+  const QString title = itemTitle(train, *item);
+  const QString what =
+      tr("<b>Why %1 recommends %2%3 to %4</b>")
+          .arg(r->displayName.toHtmlEscaped(), itemId.toHtmlEscaped(),
+               title.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(title.toHtmlEscaped()),
+               user_.toHtmlEscaped());
+  auto signedItem = [](double v) {
+    auto* it = numberItem(v, 5);
+    it->setData(v, Qt::UserRole);
+    it->setForeground(v >= 0 ? QColor(20, 120, 20) : QColor(180, 20, 20));
+    return it;
+  };
+  if (const auto* ex = dynamic_cast<const Explainable*>(r->fitted.get())) {
+    Explanation e;
+    try {
+      e = ex->explain(*u, *item);
+    } catch (const std::exception& err) {
+      explainLabel_->setText(what + QStringLiteral(": ") + QString::fromUtf8(err.what()));
+      return 0;
+    }
+    truncateExplanation(e, 15);
+    if (!e.features.empty()) {
+      explanationKind_ = QStringLiteral("features");
+      explain_->setHorizontalHeaderLabels({tr("feature"), tr("value"), tr("contribution")});
+      for (const FeatureContribution& f : e.features) {
+        QList<QStandardItem*> row;
+        row << new QStandardItem(QString::fromStdString(f.feature));
+        row << numberItem(f.value, 4);
+        row << signedItem(f.contribution);
+        explain_->appendRow(row);
+      }
+    } else {
+      explanationKind_ = QStringLiteral("history");
+      explain_->setHorizontalHeaderLabels({tr("history item"), tr("weight"), tr("contribution")});
+      for (const HistoryContribution& h : e.history) {
+        QList<QStandardItem*> row;
+        const QString id = QString::fromStdString(train.items.external(h.item));
+        const QString t = itemTitle(train, h.item);
+        row << new QStandardItem(t.isEmpty() ? id : id + QStringLiteral("  ") + t);
+        row << numberItem(h.weight, 4);
+        row << signedItem(h.contribution);
+        explain_->appendRow(row);
+      }
+    }
+    explainView_->resizeColumnsToContents();
+    explainLabel_->setText(
+        what + tr(": output %1 = %2 (%3) = bias %4 + the contributions below "
+                  "(largest %5 shown)")
+                   .arg(QString::fromStdString(e.outputKind))
+                   .arg(e.output, 0, 'g', 5)
+                   .arg(e.outputKind == "logit"
+                            ? tr("P = %1").arg(1.0 / (1.0 + std::exp(-e.output)), 0, 'f', 4)
+                            : QString::fromStdString(e.outputKind))
+                   .arg(e.bias, 0, 'g', 5)
+                   .arg(explain_->rowCount()));
+    return explain_->rowCount();
+  }
+  // Any other model: the user's training items most similar to the recommended one, by the
+  // model's own item similarity (Model::similarItems), are the history that drove it.
+  std::unordered_set<Index> history;
+  const auto& in = train.interactions;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in.user[i] == *u) history.insert(in.item[i]);
+  }
+  const auto sims = r->fitted->similarItems(*item, r->fitted->numItems());
+  explanationKind_ = QStringLiteral("history");
+  explain_->setHorizontalHeaderLabels({tr("history item"), tr("title"), tr("similarity")});
+  for (const ScoredItem& s : sims) {
+    if (history.count(s.item) == 0 || s.score <= 0.0f) continue;
+    QList<QStandardItem*> row;
+    row << new QStandardItem(QString::fromStdString(train.items.external(s.item)));
+    row << new QStandardItem(itemTitle(train, s.item));
+    row << signedItem(s.score);
+    explain_->appendRow(row);
+    if (explain_->rowCount() >= 15) break;
+  }
+  explainView_->resizeColumnsToContents();
+  explainLabel_->setText(
+      what + (explain_->rowCount() > 0
+                  ? tr(": the user's history items most similar to it according to the model "
+                       "(%1 of %2 history items shown)")
+                        .arg(explain_->rowCount())
+                        .arg(history.size())
+                  : tr(": none of the user's history items is similar to it; the score comes "
+                       "from the model's global factors or popularity")));
+  return explain_->rowCount();
 }
 
 int UsersView::historyRows() const { return history_->rowCount(); }
@@ -373,7 +531,7 @@ void UsersView::refreshPanel(int panel) {
         (hit ? tr("Test hit: the user interacted with this item in the test set.\n") : QString()) +
         (recs.fallback
              ? tr("From the popularity fallback: the model knows nothing about this user.")
-             : tr("Score %1 from %2; this model type offers no per-item explanation.")
+             : tr("Score %1 from %2. Click to see why (explanation below).")
                    .arg(s.score)
                    .arg(r->displayName));
     for (auto* it : row) it->setToolTip(tip);

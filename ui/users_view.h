@@ -36,9 +36,19 @@ class UsersView : public QWidget {
   int listHits(int panel) const;
   /// Chooses the run shown in a panel (0 = none).
   void setPanelRun(int panel, int runId);
-  /// Shows the items most similar to an item (external id) according to the first panel's run
-  /// (Model::similarItems). Returns the number of similar items listed.
+  /// Shows the items most similar to an item (external id) according to the run of the panel
+  /// last explained (the first panel by default; Model::similarItems). Returns the number of
+  /// similar items listed.
   int showSimilar(const QString& itemId);
+  /// Explains why panel `panel`'s run recommends item `itemId` to the current user: the
+  /// contributing features with signed contributions (models implementing Explainable, as
+  /// `recwb explain` shows them) or, for other models, the user's history items most similar
+  /// to it according to the model (the history that drove it). Returns the rows listed.
+  int explainItem(int panel, const QString& itemId);
+  /// "features", "history" or "" (nothing explained yet): what the explanation table lists.
+  QString explanationKind() const { return explanationKind_; }
+  /// Signed contributions of the explanation table's rows, in order.
+  QList<double> explanationValues() const;
 
  signals:
   void itemRequested(const QString& item);
@@ -70,6 +80,12 @@ class UsersView : public QWidget {
   std::array<QStandardItemModel*, kPanels> lists_{};
   std::array<int, kPanels> hits_{};
   QLabel* similarLabel_ = nullptr;
+  QLabel* explainLabel_ = nullptr;
+  QStandardItemModel* explain_ = nullptr;
+  QString explanationKind_;
+  QTableView* explainView_ = nullptr;
+  int similarPanel_ = 0;
+  QLineEdit* findItem_ = nullptr;
   QStandardItemModel* similar_ = nullptr;
 };
 

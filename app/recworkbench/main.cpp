@@ -1,6 +1,7 @@
 // recworkbench: the RecWorkbench desktop application.
-// Usage: recworkbench [--screenshots DIR] [data file or folder]. Without a data argument it opens
-// the bundled sample data on first start (and the most recent file afterwards).
+// Usage: recworkbench [--screenshots DIR] [--project FILE] [data file or folder]. Without
+// arguments it reopens the last project; on first start it creates a project in the application
+// data folder over the bundled sample data.
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFileInfo>
@@ -18,6 +19,8 @@ int main(int argc, char** argv) {
   QCommandLineOption shots("screenshots", "Walk the views, save PNG screenshots to DIR, quit.",
                            "DIR");
   parser.addOption(shots);
+  QCommandLineOption project("project", "Open (or create) this project file.", "FILE");
+  parser.addOption(project);
   parser.addPositionalArgument("data", "Interactions file or folder to open.");
   parser.process(app);
 
@@ -28,15 +31,21 @@ int main(int argc, char** argv) {
   options.strict = false;
   const QStringList args = parser.positionalArguments();
   bool loading = true;
+  if (parser.isSet(project)) {
+    const QString file = parser.value(project);
+    if (QFileInfo::exists(file)) {
+      window.openProject(file);
+    } else if (const QString err = window.newProject(file); !err.isEmpty()) {
+      qWarning("%s", qPrintable(err));
+      return 1;
+    }
+  }
   if (!args.isEmpty()) {
     window.loadData(args.first(), options);
-  } else {
-    const QStringList recent = window.recentFiles();
-    if (!parser.isSet(shots) && !recent.isEmpty() && QFileInfo::exists(recent.first())) {
-      window.loadData(recent.first(), options);
-    } else {
-      loading = window.openSampleData();
-    }
+  } else if (parser.isSet(shots) && !parser.isSet(project)) {
+    loading = window.openSampleData();
+  } else if (!parser.isSet(project)) {
+    loading = window.openStartupProject();
   }
   rwb::ui::ScreenshotTour tour(&window, parser.value(shots));
   if (parser.isSet(shots)) {

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <numeric>
+#include <optional>
 #include <random>
 
 #include "core/data/dataset_loader.h"
@@ -129,61 +130,53 @@ std::string hex64(std::uint64_t v) {
   return buf;
 }
 
-PreparedData prepareData(const ExperimentSpec& spec, TaskContext& ctx) {
-  PreparedData out;
-  const auto t0 = Clock::now();
-  if (spec.split.method == "files") {
-    // Given files: the dataset entry supplies the loader options; train, test and validation
-    // share one id space.
-    DatasetSource src = spec.dataset;
-    TaskContext c1(ctx, 0.0, 0.6), c2(ctx, 0.6, 0.9), c3(ctx, 0.9, 1.0);
-    src.path = spec.split.trainPath;
-    LoadResult train = loadSource(src, c1);
-    DelimitedOptions o = delimitedOptions(src);
-    LoadResult test = loadDelimited(spec.split.testPath, o, c2, &train.dataset);
-    std::vector<Dataset*> sets = {&train.dataset, &test.dataset};
-    LoadResult valid;
-    if (!spec.split.validPath.empty()) {
-      valid = loadDelimited(spec.split.validPath, o, c3, &test.dataset);
-      sets.push_back(&valid.dataset);
-    }
-    shareIdMaps(sets);
-    addLoadNotes(train, out.notes);
-    addLoadNotes(test, out.notes);
-    if (!spec.split.validPath.empty()) addLoadNotes(valid, out.notes);
-    out.loadSeconds = secondsSince(t0);
-    const auto t1 = Clock::now();
-    Dataset trainSet = applyPreparation(std::move(train.dataset), spec.prep, out.notes, ctx);
-    const std::uint64_t fps[3] = {trainSet.fingerprint(), test.dataset.fingerprint(),
-                                  spec.split.validPath.empty() ? 0 : valid.dataset.fingerprint()};
-    out.datasetFingerprint = hex64(XXH3_64bits(fps, sizeof fps));
-    // With given files the assignment is the files themselves: hash the per-file contents
-    // (seeded differently from the fingerprint so the two are not mistaken for each other).
-    out.splitHash = hex64(XXH3_64bits_withSeed(fps, sizeof fps, 1));
-    out.datasetSource = spec.split.trainPath + " | " + spec.split.testPath +
-                        (spec.split.validPath.empty() ? "" : " | " + spec.split.validPath);
-    out.summary = {{"train", countsJson(trainSet)},
-                   {"test", countsJson(test.dataset)},
-                   {"users", test.dataset.numUsers()},
-                   {"items", test.dataset.numItems()}};
-    if (!spec.split.validPath.empty()) out.summary["validation"] = countsJson(valid.dataset);
-    if (!spec.split.validPath.empty()) {
-      out.validation = std::make_shared<const Dataset>(std::move(valid.dataset));
-    }
-    out.train = std::make_shared<const Dataset>(std::move(trainSet));
-    out.test = std::make_shared<const Dataset>(std::move(test.dataset));
-    out.splitSeconds = secondsSince(t1);
-    return out;
-  }
+namespace {
 
-  TaskContext loadCtx(ctx, 0.0, 0.8);
-  LoadResult loaded = loadSource(spec.dataset, loadCtx);
-  addLoadNotes(loaded, out.notes);
+// Given files, once loaded (test on top of train, validation on top of test): share the id
+// maps, prepare train, fingerprint and hash the files.
+PreparedData prepareGivenFiles(const ExperimentSpec& spec, Dataset train, Dataset test,
+                               std::optional<Dataset> valid, std::vector<std::string> notes,
+                               std::string source, Clock::time_point t0, TaskContext& ctx) {
+  PreparedData out;
+  out.notes = std::move(notes);
+  std::vector<Dataset*> sets = {&train, &test};
+  if (valid) sets.push_back(&*valid);
+  shareIdMaps(sets);
   out.loadSeconds = secondsSince(t0);
   const auto t1 = Clock::now();
-  Dataset full = applyPreparation(std::move(loaded.dataset), spec.prep, out.notes, ctx);
+  Dataset trainSet = applyPreparation(std::move(train), spec.prep, out.notes, ctx);
+  const std::uint64_t fps[3] = {trainSet.fingerprint(), test.fingerprint(),
+                                valid ? valid->fingerprint() : 0};
+  out.datasetFingerprint = hex64(XXH3_64bits(fps, sizeof fps));
+  // With given files the assignment is the files themselves: hash the per-file contents
+  // (seeded differently from the fingerprint so the two are not mistaken for each other).
+  out.splitHash = hex64(XXH3_64bits_withSeed(fps, sizeof fps, 1));
+  out.datasetSource = std::move(source);
+  out.summary = {{"train", countsJson(trainSet)},
+                 {"test", countsJson(test)},
+                 {"users", test.numUsers()},
+                 {"items", test.numItems()}};
+  if (valid) {
+    out.summary["validation"] = countsJson(*valid);
+    out.validation = std::make_shared<const Dataset>(std::move(*valid));
+  }
+  out.train = std::make_shared<const Dataset>(std::move(trainSet));
+  out.test = std::make_shared<const Dataset>(std::move(test));
+  out.splitSeconds = secondsSince(t1);
+  return out;
+}
+
+// One loaded dataset: prepare, fingerprint, split.
+PreparedData prepareAndSplit(const ExperimentSpec& spec, Dataset loaded,
+                             std::vector<std::string> notes, std::string source,
+                             Clock::time_point t0, TaskContext& ctx) {
+  PreparedData out;
+  out.notes = std::move(notes);
+  out.loadSeconds = secondsSince(t0);
+  const auto t1 = Clock::now();
+  Dataset full = applyPreparation(std::move(loaded), spec.prep, out.notes, ctx);
   out.datasetFingerprint = hex64(full.fingerprint());
-  out.datasetSource = spec.dataset.path;
+  out.datasetSource = std::move(source);
 
   TaskContext splitCtx(ctx, 0.8, 1.0);
   const SplitResult split = splitDataset(full, spec.split.options, splitCtx);
@@ -206,6 +199,70 @@ PreparedData prepareData(const ExperimentSpec& spec, TaskContext& ctx) {
   out.splitSeconds = secondsSince(t1);
   ctx.progress(1.0, "data ready");
   return out;
+}
+
+std::string filesSource(const SplitSpec& split) {
+  return split.trainPath + " | " + split.testPath +
+         (split.validPath.empty() ? "" : " | " + split.validPath);
+}
+
+}  // namespace
+
+LoadResult loadDatasetSource(const DatasetSource& source, TaskContext& ctx) {
+  return loadSource(source, ctx);
+}
+
+LoadResult loadTestSource(const DatasetSource& source, const std::string& path, const Dataset& base,
+                          TaskContext& ctx) {
+  const DelimitedOptions o = delimitedOptions(source);
+  return loadDelimited(path, o, ctx, &base);
+}
+
+PreparedData prepareData(const ExperimentSpec& spec, TaskContext& ctx) {
+  const auto t0 = Clock::now();
+  std::vector<std::string> notes;
+  if (spec.split.method == "files") {
+    // Given files: the dataset entry supplies the loader options; train, test and validation
+    // share one id space.
+    DatasetSource src = spec.dataset;
+    TaskContext c1(ctx, 0.0, 0.6), c2(ctx, 0.6, 0.9), c3(ctx, 0.9, 1.0);
+    src.path = spec.split.trainPath;
+    LoadResult train = loadSource(src, c1);
+    LoadResult test = loadTestSource(src, spec.split.testPath, train.dataset, c2);
+    std::optional<Dataset> valid;
+    addLoadNotes(train, notes);
+    addLoadNotes(test, notes);
+    if (!spec.split.validPath.empty()) {
+      LoadResult v = loadTestSource(src, spec.split.validPath, test.dataset, c3);
+      addLoadNotes(v, notes);
+      valid = std::move(v.dataset);
+    }
+    return prepareGivenFiles(spec, std::move(train.dataset), std::move(test.dataset),
+                             std::move(valid), std::move(notes), filesSource(spec.split), t0, ctx);
+  }
+  TaskContext loadCtx(ctx, 0.0, 0.8);
+  LoadResult loaded = loadSource(spec.dataset, loadCtx);
+  addLoadNotes(loaded, notes);
+  return prepareAndSplit(spec, std::move(loaded.dataset), std::move(notes), spec.dataset.path, t0,
+                         ctx);
+}
+
+PreparedData prepareData(const ExperimentSpec& spec, const InMemoryData& data, TaskContext& ctx) {
+  const auto t0 = Clock::now();
+  if (!data.data) throw SpecError("$.dataset", "no dataset in memory");
+  ctx.throwIfStopped();
+  if (spec.split.method == "files") {
+    if (!data.test) throw SpecError("$.split.test", "no test set in memory");
+    if (!spec.split.validPath.empty() && !data.validation) {
+      throw SpecError("$.split.valid", "no validation set in memory");
+    }
+    std::optional<Dataset> valid;
+    if (data.validation && !spec.split.validPath.empty()) valid = *data.validation;
+    return prepareGivenFiles(spec, *data.data, *data.test, std::move(valid), {},
+                             data.source.empty() ? filesSource(spec.split) : data.source, t0, ctx);
+  }
+  return prepareAndSplit(spec, *data.data, {},
+                         data.source.empty() ? spec.dataset.path : data.source, t0, ctx);
 }
 
 std::vector<Index> usersWithInteractions(const Dataset& data) {

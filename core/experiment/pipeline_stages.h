@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/data/dataset.h"
+#include "core/data/load_result.h"
 #include "core/experiment/experiment_spec.h"
 #include "core/models/model.h"
 #include "core/util/task_context.h"
@@ -34,6 +35,35 @@ struct PreparedData {
   double loadSeconds = 0.0;
   double splitSeconds = 0.0;
 };
+
+/// Data already in memory that stands in for the spec's sources (the GUI's loaded dataset).
+/// Loaded with loadDatasetSource() / loadTestSource() from the spec's dataset entry, it gives
+/// the same fingerprint and split hash as prepareData(spec) reading the files, hence the same runs.
+struct InMemoryData {
+  /// The loaded dataset, before preparation (with split "files": the training file).
+  std::shared_ptr<const Dataset> data;
+  /// With split "files": the test interactions, loaded on top of `data` (a superset of its id
+  /// maps, earlier indices unchanged). Ignored otherwise.
+  std::shared_ptr<const Dataset> test;
+  /// With split "files" and a validation file: loaded on top of `test`. May be null.
+  std::shared_ptr<const Dataset> validation;
+  std::string source;  ///< recorded as PreparedData::datasetSource (the path(s) read)
+};
+
+/// Reads a spec's dataset entry exactly as prepareData() does (core/data loadDataset: format
+/// detection, MovieLens layouts, RecWorkbench folders with items.csv / users.csv attributes,
+/// SQLite, delimited files). Throws IoError / ParseError / Cancelled.
+LoadResult loadDatasetSource(const DatasetSource& source, TaskContext& ctx);
+
+/// Reads a held-out file (test or validation of split "files") on top of `base` with the
+/// dataset entry's delimited options, exactly as prepareData() does.
+LoadResult loadTestSource(const DatasetSource& source, const std::string& path, const Dataset& base,
+                          TaskContext& ctx);
+
+/// prepareData() on data already in memory: the same preparation, split, fingerprint and split
+/// hash, without reading the spec's sources. Throws SpecError when `data.data` is null, or split
+/// "files" has no `data.test` (or the spec names a validation file that `data` lacks).
+PreparedData prepareData(const ExperimentSpec& spec, const InMemoryData& data, TaskContext& ctx);
 
 /// Loads the spec's data source, applies its preparation steps and splits it. Throws IoError /
 /// ParseError for unreadable input, SpecError (with the spec path) for options this build does

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -80,6 +81,8 @@ struct RunRecord {
   std::vector<RecList> recommendations;
   /// saveModelToBytes() of the final model; empty unless requested or when the run failed.
   std::string modelBlob;
+  /// The fitted model itself; null unless RunnerOptions::keepFitted (never stored).
+  std::shared_ptr<const Model> fitted;
 };
 
 /// JSON form of a record (no per-user vectors, recommendations or model blob), as used by

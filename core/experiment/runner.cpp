@@ -84,6 +84,7 @@ RunRecord runOne(const RunPlan& plan, const ExperimentSpec& spec, const Prepared
     r.perUser = std::move(ev.perUser);
     r.modelBytes = model->memoryBytes();
     if (options.keepModels) r.modelBlob = saveModelToBytes(*model);
+    if (options.keepFitted) r.fitted = std::shared_ptr<const Model>(std::move(model));
     if (options.keepRecommendations) {
       r.recUsers = users;
       r.recommendations = std::move(lists);
@@ -112,6 +113,7 @@ RunRecord runOne(const RunPlan& plan, const ExperimentSpec& spec, const Prepared
     r.perUser.clear();
     r.evaluatedUsers.clear();
     r.modelBlob.clear();
+    r.fitted.reset();
     r.recUsers.clear();
     r.recommendations.clear();
   }
@@ -137,8 +139,11 @@ std::uint64_t peakRssBytes() {
   return 0;
 }
 
-ExperimentResult runExperiment(const ExperimentSpec& spec, const RunnerOptions& options,
-                               TaskContext& ctx) {
+namespace {
+
+ExperimentResult runPrepared(const ExperimentSpec& spec, const RunnerOptions& options,
+                             const std::function<PreparedData(TaskContext&)>& prepare,
+                             TaskContext& ctx) {
   const auto t0 = Clock::now();
   const ModelLookup lookup = options.lookup
                                  ? options.lookup
@@ -167,7 +172,7 @@ ExperimentResult runExperiment(const ExperimentSpec& spec, const RunnerOptions& 
 
   tbb::task_arena arena(threads);
   TaskContext dataCtx(ctx, 0.0, 0.1);
-  arena.execute([&] { result.data = prepareData(spec, dataCtx); });
+  arena.execute([&] { result.data = prepare(dataCtx); });
 
   // Progress of the runs, aggregated: each run reports its own fraction.
   std::vector<std::atomic<double>> fractions(plans.size());
@@ -206,6 +211,20 @@ ExperimentResult runExperiment(const ExperimentSpec& spec, const RunnerOptions& 
   result.seconds = secondsSince(t0);
   ctx.progress(1.0, result.cancelled ? "cancelled" : "done");
   return result;
+}
+
+}  // namespace
+
+ExperimentResult runExperiment(const ExperimentSpec& spec, const RunnerOptions& options,
+                               TaskContext& ctx) {
+  return runPrepared(
+      spec, options, [&](TaskContext& c) { return prepareData(spec, c); }, ctx);
+}
+
+ExperimentResult runExperiment(const ExperimentSpec& spec, const InMemoryData& data,
+                               const RunnerOptions& options, TaskContext& ctx) {
+  return runPrepared(
+      spec, options, [&](TaskContext& c) { return prepareData(spec, data, c); }, ctx);
 }
 
 }  // namespace rwb

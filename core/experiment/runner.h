@@ -21,6 +21,7 @@ struct RunnerOptions {
   ModelLookup lookup;  ///< model registry to use; empty = the built-in registry
   bool keepRecommendations = false;  ///< fill RunRecord::recUsers / recommendations
   bool keepModels = false;           ///< fill RunRecord::modelBlob (saveModelToBytes)
+  bool keepFitted = false;           ///< fill RunRecord::fitted (the fitted model in memory)
   /// Called as each run ends (any status), from a worker thread, one call at a time.
   std::function<void(const RunRecord&)> onRunFinished;
 };
@@ -49,5 +50,13 @@ std::uint64_t peakRssBytes();
 /// TaskContext. A failing model gives a kFailed record with its message; other runs continue.
 ExperimentResult runExperiment(const ExperimentSpec& spec, const RunnerOptions& options,
                                TaskContext& ctx);
+
+/// runExperiment() on data already in memory (see InMemoryData): the spec's dataset entry is
+/// not read, everything after loading (preparation, split, search, fit, recommend, evaluate,
+/// records) is the same code, so a spec run here and by `recwb run` on the files the data came
+/// from gives identical records (fingerprint, split hash, metrics). Same cancel and error
+/// contract; throws SpecError when the in-memory data does not fit the spec's split.
+ExperimentResult runExperiment(const ExperimentSpec& spec, const InMemoryData& data,
+                               const RunnerOptions& options, TaskContext& ctx);
 
 }  // namespace rwb

@@ -495,4 +495,27 @@ std::string ProjectStore::integrityCheck() const {
   });
 }
 
+std::int64_t ProjectStore::latestSpecId() const {
+  return guarded([&] {
+    SqliteStmt s(*db_,
+                 "SELECT COALESCE((SELECT spec_id FROM runs WHERE spec_id IS NOT NULL "
+                 "AND spec_id > 0 ORDER BY id DESC LIMIT 1), (SELECT max(id) FROM specs), 0)");
+    s.step();
+    return s.columnInt(0);
+  });
+}
+
+void ProjectStore::copyTo(const std::filesystem::path& file) const {
+  std::error_code ec;
+  if (std::filesystem::exists(file, ec)) {
+    throw StoreError("cannot save the project as '" + file.string() + "': the file exists");
+  }
+  guarded([&] {
+    SqliteStmt s(*db_, "VACUUM INTO ?");
+    s.bind(1, std::string_view(file.string()));
+    s.step();
+    return 0;
+  });
+}
+
 }  // namespace rwb

@@ -99,6 +99,13 @@ class ProjectStore {
   bool deleteRun(std::int64_t id);
   /// Number of runs stored.
   std::int64_t countRuns() const;
+  /// The spec the project was last worked with: that of the newest run recorded with a spec,
+  /// else the newest stored spec; 0 when the project holds no spec.
+  std::int64_t latestSpecId() const;
+  /// Writes a consistent copy of the whole project to `file` (SQLite VACUUM INTO: committed
+  /// content only, compacted). Throws StoreError when `file` exists or cannot be written; the
+  /// open project is unchanged either way.
+  void copyTo(const std::filesystem::path& file) const;
   /// PRAGMA integrity_check: "ok" when the file is sound.
   std::string integrityCheck() const;
 

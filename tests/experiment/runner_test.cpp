@@ -221,3 +221,69 @@ TEST_CASE("a failing model is recorded as failed and the others still run",
   CHECK_FALSE(r.runs[1].error.empty());
   CHECK(r.runs[1].metrics.empty());
 }
+
+TEST_CASE("in-memory data gives the same runs as reading the spec's files",
+          "[experiment][runner]") {
+  test::TempDir dir;
+  json doc = syntheticSpec(dir);
+  doc["models"] = {{{"name", "most_popular"}}, {{"name", "itemknn"}}};
+  const ExperimentSpec spec = parseExperimentSpec(doc, dir.path());
+  TaskContext c1, c2, c3;
+  const ExperimentResult fromFiles = runExperiment(spec, {}, c1);
+
+  InMemoryData mem;
+  mem.data = std::make_shared<const Dataset>(loadDatasetSource(spec.dataset, c2).dataset);
+  RunnerOptions opt;
+  opt.keepFitted = true;
+  const ExperimentResult inMemory = runExperiment(spec, mem, opt, c3);
+  CHECK(inMemory.data.datasetFingerprint == fromFiles.data.datasetFingerprint);
+  CHECK(inMemory.data.splitHash == fromFiles.data.splitHash);
+  CHECK(inMemory.data.datasetSource == spec.dataset.path);
+  REQUIRE(inMemory.runs.size() == 2);
+  for (std::size_t i = 0; i < 2; ++i) {
+    INFO(inMemory.runs[i].name << " " << inMemory.runs[i].error);
+    REQUIRE(inMemory.runs[i].status == RunStatus::kOk);
+    CHECK(inMemory.runs[i].metrics == fromFiles.runs[i].metrics);
+    CHECK(inMemory.runs[i].perUser == fromFiles.runs[i].perUser);
+    CHECK(inMemory.runs[i].evaluatedUsers == fromFiles.runs[i].evaluatedUsers);
+    REQUIRE(inMemory.runs[i].fitted != nullptr);
+    CHECK(fromFiles.runs[i].fitted == nullptr);
+  }
+  // The fitted model kept in memory is the one that produced the metrics.
+  const auto users = usersWithInteractions(*inMemory.data.test);
+  TaskContext c4;
+  auto lists = inMemory.runs[0].fitted->recommendBatch(users, 5, true, c4);
+  CHECK(lists.size() == users.size());
+}
+
+TEST_CASE("in-memory given files match the files; missing pieces are spec errors",
+          "[experiment][runner]") {
+  test::TempDir dir;
+  test::writeSyntheticLog(dir / "train.tsv", 80, 40, 10, 3);
+  test::writeSyntheticLog(dir / "test.tsv", 90, 45, 3, 4);
+  json doc{{"version", 1},
+           {"dataset", {{"path", "train.tsv"}}},
+           {"split", {{"train", "train.tsv"}, {"test", "test.tsv"}}},
+           {"models", {{{"name", "most_popular"}}}},
+           {"metrics", {{"k", 5}, {"names", {"ndcg", "recall"}}}},
+           {"threads", 1}};
+  const ExperimentSpec spec = parseExperimentSpec(doc, dir.path());
+  TaskContext c1, c2, c3, c4;
+  const ExperimentResult fromFiles = runExperiment(spec, {}, c1);
+  DatasetSource src = spec.dataset;
+  src.path = spec.split.trainPath;
+  InMemoryData mem;
+  mem.data = std::make_shared<const Dataset>(loadDatasetSource(src, c2).dataset);
+  TaskContext c5;
+  CHECK_THROWS_AS(runExperiment(spec, mem, {}, c5), SpecError);
+  mem.test = std::make_shared<const Dataset>(
+      loadTestSource(spec.dataset, spec.split.testPath, *mem.data, c3).dataset);
+  const ExperimentResult inMemory = runExperiment(spec, mem, {}, c4);
+  CHECK(inMemory.data.datasetFingerprint == fromFiles.data.datasetFingerprint);
+  CHECK(inMemory.data.splitHash == fromFiles.data.splitHash);
+  REQUIRE(inMemory.runs.size() == 1);
+  REQUIRE(inMemory.runs[0].status == RunStatus::kOk);
+  CHECK(inMemory.runs[0].metrics == fromFiles.runs[0].metrics);
+  TaskContext c6;
+  CHECK_THROWS_AS(runExperiment(spec, InMemoryData{}, {}, c6), SpecError);
+}

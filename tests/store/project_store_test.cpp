@@ -254,3 +254,42 @@ TEST_CASE("killing a writer mid-write never corrupts the file or loses committed
     CHECK(r.modelBlob.size() == 64 * 1024);
   }
 }
+
+TEST_CASE("the latest spec is the newest run's, else the newest stored", "[store]") {
+  test::TempDir dir;
+  ProjectStore store(dir / "p.rwbproj");
+  CHECK(store.latestSpecId() == 0);
+  const auto s1 = store.putSpec({{"name", "first"}});
+  CHECK(store.latestSpecId() == s1);
+  const auto s2 = store.putSpec({{"name", "second"}});
+  CHECK(store.latestSpecId() == s2);
+  // A run made with the older spec makes it the one last worked with.
+  store.saveRun(sampleRun(1), "exp", s1);
+  CHECK(store.latestSpecId() == s1);
+  // A run without a spec does not change that.
+  store.saveRun(sampleRun(2));
+  CHECK(store.latestSpecId() == s1);
+  store.saveRun(sampleRun(3), "exp", s2);
+  CHECK(store.latestSpecId() == s2);
+}
+
+TEST_CASE("save as copies every committed run to a new file", "[store]") {
+  test::TempDir dir;
+  ProjectStore store(dir / "p.rwbproj");
+  const auto spec = store.putSpec({{"name", "x"}});
+  const auto id = store.saveRun(sampleRun(1), "exp", spec);
+  store.copyTo(dir / "copy.rwbproj");
+  // The original stays open and writable.
+  store.saveRun(sampleRun(2));
+  ProjectStore copy(dir / "copy.rwbproj", false);
+  CHECK(copy.integrityCheck() == "ok");
+  REQUIRE(copy.countRuns() == 1);
+  const StoredRun r = copy.loadRun(id, true);
+  CHECK(r.record.name == "run1");
+  CHECK(r.record.modelBlob == store.loadRun(id, true).record.modelBlob);
+  CHECK(r.record.perUser == store.loadRun(id).record.perUser);
+  CHECK(copy.latestSpecId() == spec);
+  // An existing file is never overwritten.
+  CHECK_THROWS_AS(store.copyTo(dir / "copy.rwbproj"), StoreError);
+  CHECK(ProjectStore(dir / "copy.rwbproj", false).countRuns() == 1);
+}

@@ -1,11 +1,15 @@
 // GUI tests of the workbench (QtTest, offscreen platform). Run from the source root so that
 // ../shared/data resolves; tests that need it skip when it is absent.
+#include <sqlite3.h>
+
 #include <QApplication>
 #include <QComboBox>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QProcess>
 #include <QProgressBar>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTabWidget>
@@ -20,6 +24,7 @@
 
 #include "core/export/model_package.h"
 #include "core/models/registry.h"
+#include "core/store/project_store.h"
 #include "ui/chart_view.h"
 #include "ui/compare_view.h"
 #include "ui/data_view.h"
@@ -72,13 +77,268 @@ bool waitFor(const std::function<bool()>& cond, int ms) {
   return true;
 }
 
+bool hasSampleData() { return QFileInfo(QStringLiteral(RWB_SAMPLE_DATA_DIR)).isDir(); }
+
+/// Runs the recwb CLI (built beside the tests); returns its exit code, output in `out`.
+int recwb(const QStringList& args, QString* out = nullptr) {
+  QProcess p;
+  p.setProcessChannelMode(QProcess::MergedChannels);
+  p.start(QStringLiteral(RWB_RECWB), args);
+  if (!p.waitForFinished(300000)) return -1;
+  if (out) *out = QString::fromUtf8(p.readAll());
+  return p.exitCode();
+}
+
+/// Every meta entry and blob of a model package, without the creation time and the checksum
+/// over it (the only entries two exports of the same run may differ in: docs/export.md).
+std::map<std::string, std::string> packageContent(const QString& file) {
+  std::map<std::string, std::string> out;
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(file.toUtf8().constData(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    return out;
+  }
+  for (const char* sql :
+       {"SELECT 'meta:' || key, value FROM meta", "SELECT 'blob:' || name, data FROM blobs"}) {
+    sqlite3_stmt* s = nullptr;
+    sqlite3_prepare_v2(db, sql, -1, &s, nullptr);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+      const std::string key = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+      const auto* bytes = static_cast<const char*>(sqlite3_column_blob(s, 1));
+      out[key] =
+          std::string(bytes ? bytes : "", static_cast<std::size_t>(sqlite3_column_bytes(s, 1)));
+    }
+    sqlite3_finalize(s);
+  }
+  sqlite3_close(db);
+  out.erase("meta:created_at");
+  out.erase("meta:checksum");
+  return out;
+}
+
+/// Loads the bundled sample folder into w and waits for it.
+bool loadSample(MainWindow& w) {
+  QSignalSpy loaded(&w, &MainWindow::datasetLoaded);
+  if (!w.openSampleData()) return false;
+  return loaded.wait(60000);
+}
+
+/// Runs the models of the experiment view and waits until they end; true when all are done.
+bool runModels(MainWindow& w, const QStringList& models, int timeoutMs = 180000) {
+  ExperimentView* ev = w.experimentView();
+  for (const QString& m : models) {
+    if (!ev->addModel(m)) return false;
+  }
+  QSignalSpy finished(ev, &ExperimentView::runFinished);
+  const int before = static_cast<int>(w.session()->runs().size());
+  ev->runAll();
+  if (!waitFor([&] { return finished.count() >= models.size(); }, timeoutMs)) return false;
+  for (std::size_t i = static_cast<std::size_t>(before); i < w.session()->runs().size(); ++i) {
+    const auto& r = w.session()->runs()[i];
+    if (r.status != "done") {
+      qWarning("%s: %s %s", qPrintable(r.displayName), qPrintable(r.status), qPrintable(r.message));
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 class GuiTest : public QObject {
   Q_OBJECT
 
  private slots:
-  void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+  void initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);
+    QSettings().clear();
+  }
+
+  /// Gap 5: a RecWorkbench folder loads with its attribute tables (items.csv, users.csv).
+  void sampleFolderLoadsAttributes() {
+    if (!hasSampleData()) QSKIP("sample-data/ not generated yet");
+    MainWindow w;
+    w.setQuiet(true);
+    QVERIFY(loadSample(w));
+    auto d = w.session()->dataset();
+    QCOMPARE(d->numInteractions(), std::size_t{100000});
+    QCOMPARE(d->itemAttributes.columns.size(), std::size_t{4});  // category brand price description
+    QCOMPARE(d->userAttributes.columns.size(), std::size_t{3});  // segment age_band region
+    QCOMPARE(QString::fromStdString(w.session()->sourceSpec().value("format", std::string())),
+             QStringLiteral("auto"));
+    QVERIFY(QFileInfo(w.session()->datasetPath()).isDir());
+  }
+
+  /// Gap 1: first start creates the default project over the sample data; New / Save As /
+  /// Open / recent projects; runs made in the GUI are in the project file, and runs made by
+  /// `recwb run --project` appear in the GUI with identical numbers.
+  void projectsHoldGuiAndCliRuns() {
+    if (!hasSampleData()) QSKIP("sample-data/ not generated yet");
+    QTemporaryDir dir;
+    QSettings().clear();
+    QString cliSpec, projectB, guiNdcgText;
+    double guiNdcg = 0.0;
+    std::map<std::string, double> guiMetrics;
+    {
+      MainWindow w;
+      w.setQuiet(true);
+      QSignalSpy opened(&w, &MainWindow::projectOpened);
+      QSignalSpy loaded(&w, &MainWindow::datasetLoaded);
+      QVERIFY(w.openStartupProject());
+      QVERIFY(loaded.wait(60000));
+      QCOMPARE(w.session()->projectPath(), MainWindow::defaultProjectPath());
+      QVERIFY(QFileInfo::exists(MainWindow::defaultProjectPath()));
+      QCOMPARE(w.recentProjects().value(0), MainWindow::defaultProjectPath());
+
+      const QString projectA = dir.filePath("a.rwbproj");
+      QCOMPARE(w.newProject(projectA), QString());
+      QCOMPARE(w.session()->projectPath(), projectA);
+      QVERIFY(runModels(w, {"most_popular"}));
+      const auto& run = w.session()->runs().back();
+      QVERIFY(run.storeId > 0);
+      guiMetrics.clear();
+      for (const auto& [k, v] : run.metrics) guiMetrics[k] = v.value;
+      guiNdcg = run.metrics.at("ndcg@10").value;
+      // The CLI lists the GUI's run.
+      QString out;
+      QCOMPARE(recwb({"runs", "--project", projectA, "list"}, &out), 0);
+      QVERIFY2(out.contains("most_popular"), qPrintable(out));
+      // The spec the GUI ran, for the CLI to run into another project.
+      cliSpec = dir.filePath("spec.json");
+      QCOMPARE(w.experimentView()->saveSpec(cliSpec), QString());
+
+      projectB = dir.filePath("b.rwbproj");
+      QCOMPARE(w.saveProjectAs(projectB), QString());
+      QCOMPARE(w.session()->projectPath(), projectB);
+      QCOMPARE(w.recentProjects().value(0), projectB);
+      QCOMPARE(w.recentProjects().value(1), projectA);
+      QCOMPARE(ProjectStore(projectB.toStdString(), false).countRuns(), std::int64_t{1});
+    }
+    QString out;
+    QCOMPARE(recwb({"run", cliSpec, "--project", projectB, "--out", dir.path()}, &out), 0);
+    QCOMPARE(ProjectStore(projectB.toStdString(), false).countRuns(), std::int64_t{2});
+
+    MainWindow w;
+    w.setQuiet(true);
+    QSignalSpy opened(&w, &MainWindow::projectOpened);
+    QSignalSpy restored(&w, &MainWindow::projectRunsRestored);
+    // Last project of the previous window.
+    QVERIFY(w.openStartupProject());
+    QVERIFY(opened.wait(60000));
+    QCOMPARE(w.session()->projectPath(), projectB);
+    QCOMPARE(static_cast<int>(w.session()->runs().size()), 2);
+    const auto& gui = w.session()->runs()[0];
+    const auto& cli = w.session()->runs()[1];
+    // One engine: the CLI's run of the GUI's spec has the GUI run's numbers exactly.
+    QCOMPARE(gui.fingerprint, cli.fingerprint);
+    QCOMPARE(gui.splitHash, cli.splitHash);
+    for (const auto& [k, v] : guiMetrics) {
+      if (k == "catalog_coverage" || k == "novelty") continue;  // GUI-only display figures
+      QVERIFY2(cli.metrics.count(k), k.c_str());
+      QCOMPARE(cli.metrics.at(k).value, v);
+    }
+    QCOMPARE(cli.perUser, gui.perUser);
+    QVERIFY(cli.metrics.at("ndcg@10").hasCi);
+    QCOMPARE(gui.metrics.at("ndcg@10").value, guiNdcg);
+    QVERIFY(cli.fitted != nullptr);
+    // Both stored runs get their training data back from the project's data.
+    QVERIFY(restored.wait(120000) || restored.count() > 0);
+    QCOMPARE(restored.last().first().toInt(), 2);
+    QVERIFY(w.session()->runs()[1].train != nullptr);
+    QVERIFY(!w.session()->runs()[1].recommendations.empty());
+    UsersView* uv = w.usersView();
+    w.tabs()->setCurrentWidget(uv);
+    QVERIFY(uv->showUser("U00001"));
+    QCOMPARE(uv->listRows(0), 10);
+    QCOMPARE(uv->listRows(1), 10);
+    // Opening a missing project fails with the store's text, and keeps the current one.
+    QSignalSpy failed(&w, &MainWindow::projectFailed);
+    w.openProject(dir.filePath("missing.rwbproj"));
+    QVERIFY(failed.wait(10000));
+    QVERIFY(failed.first().first().toString().contains("missing.rwbproj"));
+    QCOMPARE(w.session()->projectPath(), projectB);
+  }
+
+  /// Gaps 3, 4, 6: on the sample data, an engagement model and a CF model: Compare defaults to
+  /// nDCG, shows slices, calibration and importance; Users explains items both ways and lists
+  /// an item's similar items; Export writes what `recwb export --project` writes.
+  void compareUsersAndExportOnSampleProject() {
+    if (!hasSampleData()) QSKIP("sample-data/ not generated yet");
+    QTemporaryDir dir;
+    MainWindow w;
+    w.setQuiet(true);
+    w.show();
+    QVERIFY(loadSample(w));
+    const QString project = dir.filePath("p.rwbproj");
+    QCOMPARE(w.newProject(project), QString());
+    QVERIFY(runModels(w, {"itemknn", "logistic_regression"}));
+
+    CompareView* cv = w.compareView();
+    w.tabs()->setCurrentWidget(cv);
+    cv->refresh();
+    QCOMPARE(cv->findChild<QComboBox*>("metric")->currentText(), QStringLiteral("ndcg@10"));
+    QVERIFY(waitFor([&] { return cv->sliceValues().size() == 2; }, 60000));
+    for (const auto& [run, slices] : cv->sliceValues()) {
+      QVERIFY2(slices.count("users: cold") || slices.count("users: light"), qPrintable(run));
+      QVERIFY2(slices.count("items: head"), qPrintable(run));
+      QVERIFY2(slices.count("items: tail"), qPrintable(run));
+      for (const auto& [name, v] : slices) QVERIFY(v >= 0.0 && v <= 1.0);
+    }
+    QVERIFY(waitFor([&] { return cv->calibrationRuns() == 1; }, 60000));
+    QVERIFY(cv->calibrationChart()->graphCount() == 2);  // the diagonal and the LR run
+    cv->selectRun(w.session()->runs()[1].id);
+    QVERIFY(cv->importanceFeatures() > 0);
+    QVERIFY(cv->importanceChart()->plottableCount() == 1);
+    QVERIFY(waitFor([&] { return cv->charts()[3]->plottableCount() == 1; }, 30000));
+
+    UsersView* uv = w.usersView();
+    w.tabs()->setCurrentWidget(uv);
+    QVERIFY(uv->showUser("U00002"));
+    uv->setPanelRun(0, w.session()->runs()[0].id);  // itemknn
+    uv->setPanelRun(1, w.session()->runs()[1].id);  // logistic_regression
+    QCOMPARE(uv->listRows(1), 10);
+    // The LR run explains with signed feature contributions that add up to its output.
+    const auto& lr = w.session()->runs()[1];
+    const Index u = *lr.train->users.find("U00002");
+    const RecList recs = lr.fitted->recommend(u, 1, true);
+    const QString top = QString::fromStdString(lr.train->items.external(recs.items[0].item));
+    QVERIFY(uv->explainItem(1, top) > 0);
+    QCOMPARE(uv->explanationKind(), QStringLiteral("features"));
+    const QList<double> contrib = uv->explanationValues();
+    bool anyNegative = false, anyPositive = false;
+    for (double c : contrib) (c < 0 ? anyNegative : anyPositive) = true;
+    QVERIFY(anyPositive || anyNegative);
+    // The item-based run explains with the history items that drove the recommendation.
+    const auto& knn = w.session()->runs()[0];
+    const RecList kr = knn.fitted->recommend(*knn.train->users.find("U00002"), 1, true);
+    const QString ktop = QString::fromStdString(knn.train->items.external(kr.items[0].item));
+    QVERIFY(uv->explainItem(0, ktop) > 0);
+    QCOMPARE(uv->explanationKind(), QStringLiteral("history"));
+    for (double c : uv->explanationValues()) QVERIFY(c > 0.0);
+    // Item mode.
+    QCOMPARE(uv->showSimilar("I00001"), 10);
+    QCOMPARE(uv->showSimilar("nope"), 0);
+
+    // Export through the project equals `recwb export --project P --run R`.
+    w.tabs()->setCurrentWidget(cv);
+    cv->selectRun(w.session()->runs()[0].id);
+    const QString gui = dir.filePath("gui.rwbm"), cli = dir.filePath("cli.rwbm");
+    QSignalSpy exported(cv, &CompareView::exported);
+    QVERIFY(cv->exportRun(gui));
+    QVERIFY(exported.wait(60000));
+    QCOMPARE(exported.first().at(1).toString(), QString());
+    QString out;
+    QCOMPARE(recwb({"export", "--project", project, "--run",
+                    QString::number(w.session()->runs()[0].storeId), "--out", cli},
+                   &out),
+             0);
+    const auto a = packageContent(gui), b = packageContent(cli);
+    QVERIFY(a.size() > 8);
+    QVERIFY(a == b);
+    auto package = ModelPackage::load(gui.toStdString());
+    const Index pu = *package->users().find("U00002");
+    QCOMPARE(package->model().recommend(pu, 10).items, knn.fitted->recommend(pu, 10).items);
+  }
 
   void taskRunnerDeliversResultsOnGuiThread() {
     TaskRunner runner;
@@ -241,6 +501,8 @@ class GuiTest : public QObject {
     MainWindow w;
     w.setQuiet(true);
     w.show();
+    QTemporaryDir projectDir;
+    QCOMPARE(w.newProject(projectDir.filePath("e2e.rwbproj")), QString());
     QSignalSpy loaded(&w, &MainWindow::datasetLoaded);
     DelimitedOptions opt;
     opt.strict = false;
@@ -313,7 +575,12 @@ class GuiTest : public QObject {
     const Index u0 = *package->users().find("196");
     QCOMPARE(package->model().recommend(u0, 10).items,
              w.session()->runs()[1].fitted->recommend(u0, 10).items);
-    QCOMPARE(package->info().runName, w.session()->runs()[1].displayName.toStdString());
+    // The package is the project's run: its recorded name and metrics.
+    const StoredRun stored = ProjectStore(projectDir.filePath("e2e.rwbproj").toStdString(), false)
+                                 .loadRun(w.session()->runs()[1].storeId);
+    QCOMPARE(package->info().runName, stored.record.name);
+    QCOMPARE(package->info().metrics.at("ndcg@10").get<double>(),
+             stored.record.metrics.at("ndcg@10"));
     QVERIFY(cv->table()->exportTo(dir.filePath("runs.csv")));
     QVERIFY(QFileInfo(dir.filePath("runs.csv")).size() > 0);
     QVERIFY(w.dataView()->charts()[0]->exportTo(dir.filePath("users.png")));
@@ -329,8 +596,23 @@ class GuiTest : public QObject {
     DelimitedOptions opt;
     w.loadData("/nonexistent/ratings.csv", opt);
     QVERIFY(failed.wait(10000));
-    QVERIFY(failed.first().first().toString().contains("cannot open '/nonexistent/ratings.csv'"));
-    QVERIFY(w.logPane()->text().contains("cannot open"));
+    // The text of core/experiment's loader (the one `recwb run` reads specs' data with).
+    const QString message = failed.first().first().toString();
+    QVERIFY2(message.contains("dataset path '/nonexistent/ratings.csv' does not exist"),
+             qPrintable(message));
+    QVERIFY(w.logPane()->text().contains("does not exist"));
+    // A file that exists but is not readable data: the parser's text with the place.
+    QTemporaryDir dir;
+    QFile bad(dir.filePath("bad.csv"));
+    QVERIFY(bad.open(QIODevice::WriteOnly));
+    bad.write("user,item,rating\nu1,i1,notanumber\n");
+    bad.close();
+    DelimitedOptions strict;
+    strict.strict = true;
+    w.loadData(bad.fileName(), strict);
+    QVERIFY(failed.wait(10000));
+    const QString parse = failed.last().first().toString();
+    QVERIFY2(parse.contains("bad.csv") && parse.contains("2"), qPrintable(parse));
   }
 
   /// The GUI thread never stalls for more than 100 ms while long training runs in the pool.
