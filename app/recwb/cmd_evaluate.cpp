@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "core/eval/slices.h"
 #include "core/util/error.h"
+#include "data_options.h"
 #include "eval_common.h"
 
 namespace rwb::cli {
@@ -12,6 +13,7 @@ namespace rwb::cli {
 namespace {
 struct EvaluateArgs {
   std::string train, test, recs, perUser, labels = "membership";
+  DataCliOptions data;
   std::size_t k = 10;
   std::vector<std::string> metrics;
   bool slices = false;
@@ -50,7 +52,9 @@ void writePerUser(const std::string& path, const EvalResult& r, const Dataset& n
 
 Action registerEvaluate(CLI::App& sub, Common& common) {
   auto a = std::make_shared<EvaluateArgs>();
-  sub.add_option("--train", a->train, "Training interactions (user, item[, value, timestamp])")
+  sub.add_option("--train", a->train,
+                 "Training interactions (user, item[, value, timestamp]): delimited file, SQLite "
+                 "database or dataset folder")
       ->required();
   sub.add_option("--test", a->test, "Test interactions (same layout)")->required();
   sub.add_option("--recs", a->recs, "Recommendations: user, item, score[, rank]; TSV or CSV")
@@ -67,9 +71,10 @@ Action registerEvaluate(CLI::App& sub, Common& common) {
                  "Classification labels: membership (listed item in test = 1) or test-value")
       ->check(CLI::IsMember({"membership", "test-value"}));
   sub.add_flag("--no-oracle", a->noOracle, "Do not compute the oracle (ideal lists) values");
+  addDataOptions(sub, a->data);
   return [a, &common]() {
     TerminalTask task(common);
-    EvalInputs in = loadTrainTest(a->train, a->test, task.ctx());
+    EvalInputs in = loadTrainTest(a->train, a->test, task.ctx(), toDatasetOptions(a->data));
     TaskContext recCtx(task.ctx(), 0.45, 0.6);
     const RecommendationFile recs = loadRecommendations(a->recs, in.test.dataset, {}, recCtx);
     EvalOptions opt;
