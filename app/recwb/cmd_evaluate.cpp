@@ -95,6 +95,16 @@ Action registerEvaluate(CLI::App& sub, Common& common) {
     task.finish();
     if (!a->perUser.empty()) writePerUser(a->perUser, r, in.test.dataset);
     std::vector<std::string> warnings = r.warnings;
+    for (const LoadResult* l : {&in.train, &in.test}) {
+      if (l->rowsSkipped() > 0) {
+        std::string reasons;
+        for (const auto& [reason, n] : l->skippedByReason) {
+          reasons += (reasons.empty() ? "" : "; ") + withCommas(n) + " " + reason;
+        }
+        warnings.push_back((l == &in.train ? "train: " : "test: ") + withCommas(l->rowsSkipped()) +
+                           " rows skipped while loading (" + reasons + ")");
+      }
+    }
     if (recs.newUsers > 0) {
       warnings.push_back(std::to_string(recs.newUsers) +
                          " users in the recommendations appear in neither train nor test");

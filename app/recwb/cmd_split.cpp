@@ -107,6 +107,7 @@ Action registerSplit(CLI::App& sub, Common& common) {
                        {"files", files},
                        {"notes", split.notes}};
       if (split.cutoff) j["cutoff"] = *split.cutoff;
+      j["load"] = loadAccountJson(loaded);
       printJson(j);
     } else {
       const double n = std::max<double>(1.0, static_cast<double>(data.numInteractions()));
@@ -124,6 +125,8 @@ Action registerSplit(CLI::App& sub, Common& common) {
       if (split.cutoff) std::printf("cutoff %lld\n", static_cast<long long>(*split.cutoff));
       for (const auto& note : split.notes) std::printf("note   %s\n", note.c_str());
       std::printf("split hash %s, written to %s\n", hash, a->out.c_str());
+      // Lenient loads skip rows: say so, with the reasons, rather than lose them silently.
+      if (loaded.rowsSkipped() > 0) std::printf("%s", loadAccountText(loaded).c_str());
     }
     return 0;
   };
