@@ -80,7 +80,8 @@ TEST_CASE("feature models score a new user from attributes exactly like an in-ma
     DYNAMIC_SECTION("model " << c.name) {
       auto model = createModel(c.name, nlohmann::json::parse(c.params));
       TaskContext ctx;
-      // One thread: XGBoost's OpenMP team spins badly on a loaded 2-core machine.
+      // One thread: XGBoost's OpenMP team spins badly on a loaded 2-core machine (a fit that
+      // takes 0.5 s alone took 25 s with other builds running).
       model->fit({d, nullptr, 42, 1}, ctx);
       REQUIRE(model->featurePipeline() != nullptr);
       const AttributeTable a = segmentRow("a"), b = segmentRow("b");

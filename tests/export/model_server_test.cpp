@@ -55,7 +55,7 @@ std::string makePackage(const test::TempDir& dir, const char* name, const char* 
   const Dataset d = test::exportFixture();
   auto m = createModel(model, json::parse(params));
   TaskContext ctx;
-  m->fit({d}, ctx);
+  m->fit({d, nullptr, 42, 1}, ctx);  // one thread: see cold_start_test.cpp
   const auto path = (dir / name).string();
   writePackage(path, *m, d.users, d.items);
   return path;
