@@ -254,6 +254,7 @@ ModelServer::ModelServer(std::string packagePath, ServerOptions options)
   });
   server_->set_read_timeout(options_.readTimeoutSeconds, 0);
   server_->set_write_timeout(options_.writeTimeoutSeconds, 0);
+  server_->set_keep_alive_timeout(options_.keepAliveTimeoutSeconds);
   installRoutes();
   if (options_.port == 0) {
     port_ = server_->bind_to_any_port(options_.host);
