@@ -10,19 +10,26 @@
 namespace rwb::cli {
 
 namespace {
-/// The ids of a users table (header line; id column user_id/userId/user/id or the first column;
-/// other columns ignored), read by the same reader as users.csv attribute files.
+/// The users to score from --users FILE: a dataset folder or SQLite database is read by
+/// loadDataset (its users, in index order: interaction users, then attribute-only users); a
+/// delimited file is a users table read by the same reader as users.csv attribute files (header
+/// line; id column user_id/userId/user/id or the first column; other columns ignored).
 std::vector<std::string> readUserIds(const std::string& path, TaskContext& ctx) {
-  LoadResult accounting;
-  const RawTable raw =
-      readAttributeFile(path, AttributeOptions{}, EntityKind::kUser, accounting, ctx);
   std::vector<std::string> ids;
-  std::unordered_set<std::string> seen;
-  for (const auto& id : raw.ids) {
-    if (seen.insert(id).second) ids.push_back(id);
+  if (detectDataFormat(path) != DataFormat::kDelimited) {
+    ids = loadDataset(path, DatasetOptions{}, ctx).dataset.users.names();
+  } else {
+    LoadResult accounting;
+    const RawTable raw =
+        readAttributeFile(path, AttributeOptions{}, EntityKind::kUser, accounting, ctx);
+    std::unordered_set<std::string> seen;
+    for (const auto& id : raw.ids) {
+      if (seen.insert(id).second) ids.push_back(id);
+    }
   }
-  if (ids.empty())
+  if (ids.empty()) {
     throw ParseError(path, 0, 0, "no user ids (expected a header line, then one id per line)");
+  }
   return ids;
 }
 }  // namespace
@@ -36,8 +43,9 @@ Action registerScore(CLI::App& sub, Common& common) {
   auto o = std::make_shared<Opts>();
   sub.add_option("--model", o->model, "Model package (.rwbm)")->required();
   sub.add_option("--users", o->users,
-                 "'all' (every user of the model) or a users table: a header line, then one "
-                 "user id per line (id column user_id/userId/user/id or the first column)");
+                 "'all' (every user of the model), a users table (header line, then one user id "
+                 "per line; id column user_id/userId/user/id or the first column), or a dataset "
+                 "folder / SQLite database whose users are scored");
   sub.add_option("--user-attributes", o->userAttributes,
                  "Attributes of users unknown to the model (users.csv layout): feature models "
                  "score them from these (fallback column 'content'), others use popularity");
