@@ -240,3 +240,21 @@ TEST_CASE("loadDataset with a base: RecWorkbench folder merges attributes into t
   REQUIRE(year != nullptr);
   CHECK(year->numeric.at(2) == 2020.0);
 }
+
+TEST_CASE("loadDataset with a base: event types are matched by name", "[data][base]") {
+  test::TempDir dir;
+  test::writeFile(dir / "train.csv", "user,item,event\nu1,i1,view\nu2,i2,purchase\n");
+  test::writeFile(dir / "later.csv", "user,item,event\nu1,i2,purchase\nu3,i1,click\n");
+  TaskContext ctx;
+  const LoadResult train = loadDataset((dir / "train.csv").string(), DatasetOptions{}, ctx);
+  DatasetOptions o;
+  o.base = &train.dataset;
+  const LoadResult later = loadDataset((dir / "later.csv").string(), o, ctx);
+  const auto& log = later.dataset.interactions;
+  REQUIRE(log.hasEvents());
+  REQUIRE(log.size() == 2);
+  // The base's names keep their codes; "click" is appended.
+  CHECK(log.eventNames == std::vector<std::string>{"view", "purchase", "click"});
+  CHECK(log.eventNames[log.event[0]] == "purchase");
+  CHECK(log.eventNames[log.event[1]] == "click");
+}
