@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "core/eval/slices.h"
 #include "core/util/error.h"
+#include "data_options.h"
 #include "eval_common.h"
 
 namespace rwb::cli {
@@ -12,6 +13,7 @@ namespace rwb::cli {
 namespace {
 struct EvaluateArgs {
   std::string train, test, recs, perUser, labels = "membership";
+  DataCliOptions data;
   std::size_t k = 10;
   std::vector<std::string> metrics;
   bool slices = false;
@@ -50,7 +52,9 @@ void writePerUser(const std::string& path, const EvalResult& r, const Dataset& n
 
 Action registerEvaluate(CLI::App& sub, Common& common) {
   auto a = std::make_shared<EvaluateArgs>();
-  sub.add_option("--train", a->train, "Training interactions (user, item[, value, timestamp])")
+  sub.add_option("--train", a->train,
+                 "Training interactions (user, item[, value, timestamp]): delimited file, SQLite "
+                 "database or dataset folder")
       ->required();
   sub.add_option("--test", a->test, "Test interactions (same layout)")->required();
   sub.add_option("--recs", a->recs, "Recommendations: user, item, score[, rank]; TSV or CSV")
@@ -67,9 +71,10 @@ Action registerEvaluate(CLI::App& sub, Common& common) {
                  "Classification labels: membership (listed item in test = 1) or test-value")
       ->check(CLI::IsMember({"membership", "test-value"}));
   sub.add_flag("--no-oracle", a->noOracle, "Do not compute the oracle (ideal lists) values");
+  addDataOptions(sub, a->data);
   return [a, &common]() {
     TerminalTask task(common);
-    EvalInputs in = loadTrainTest(a->train, a->test, task.ctx());
+    EvalInputs in = loadTrainTest(a->train, a->test, task.ctx(), toDatasetOptions(a->data));
     TaskContext recCtx(task.ctx(), 0.45, 0.6);
     const RecommendationFile recs = loadRecommendations(a->recs, in.test.dataset, {}, recCtx);
     EvalOptions opt;
@@ -90,6 +95,16 @@ Action registerEvaluate(CLI::App& sub, Common& common) {
     task.finish();
     if (!a->perUser.empty()) writePerUser(a->perUser, r, in.test.dataset);
     std::vector<std::string> warnings = r.warnings;
+    for (const LoadResult* l : {&in.train, &in.test}) {
+      if (l->rowsSkipped() > 0) {
+        std::string reasons;
+        for (const auto& [reason, n] : l->skippedByReason) {
+          reasons += (reasons.empty() ? "" : "; ") + withCommas(n) + " " + reason;
+        }
+        warnings.push_back((l == &in.train ? "train: " : "test: ") + withCommas(l->rowsSkipped()) +
+                           " rows skipped while loading (" + reasons + ")");
+      }
+    }
     if (recs.newUsers > 0) {
       warnings.push_back(std::to_string(recs.newUsers) +
                          " users in the recommendations appear in neither train nor test");

@@ -1,48 +1,58 @@
-#include <fstream>
 #include <iostream>
+#include <unordered_set>
 
 #include "cli.h"
-#include "core/data/delimited_loader.h"
+#include "core/data/attribute_loader.h"
+#include "core/data/dataset_loader.h"
 #include "core/export/batch_scorer.h"
 #include "core/util/error.h"
 
 namespace rwb::cli {
 
 namespace {
-/// Reads one external user id per line (first field of a delimited line; '#' comments and a
-/// "user"/"user_id" header are skipped).
-std::vector<std::string> readUserList(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError("cannot open '" + path + "' for reading");
-  std::vector<std::string> users;
-  std::string line;
-  std::uint64_t lineNo = 0;
-  while (std::getline(in, line)) {
-    ++lineNo;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    const auto end = line.find_first_of(",\t;|");
-    std::string id = line.substr(0, end);
-    if (id.empty() || id[0] == '#') continue;
-    if (lineNo == 1 && (id == "user" || id == "user_id" || id == "userId")) continue;
-    users.push_back(std::move(id));
+/// The users to score from --users FILE: a dataset folder or SQLite database is read by
+/// loadDataset (its users, in index order: interaction users, then attribute-only users); a
+/// delimited file is a users table read by the same reader as users.csv attribute files (header
+/// line; id column user_id/userId/user/id or the first column; other columns ignored).
+std::vector<std::string> readUserIds(const std::string& path, TaskContext& ctx) {
+  std::vector<std::string> ids;
+  if (detectDataFormat(path) != DataFormat::kDelimited) {
+    ids = loadDataset(path, DatasetOptions{}, ctx).dataset.users.names();
+  } else {
+    LoadResult accounting;
+    const RawTable raw =
+        readAttributeFile(path, AttributeOptions{}, EntityKind::kUser, accounting, ctx);
+    std::unordered_set<std::string> seen;
+    for (const auto& id : raw.ids) {
+      if (seen.insert(id).second) ids.push_back(id);
+    }
   }
-  return users;
+  if (ids.empty()) {
+    throw ParseError(path, 0, 0, "no user ids (expected a header line, then one id per line)");
+  }
+  return ids;
 }
 }  // namespace
 
 Action registerScore(CLI::App& sub, Common& common) {
   struct Opts {
-    std::string model, users = "all", history, out, shard = "0/1";
+    std::string model, users = "all", history, out, shard = "0/1", userAttributes;
     std::size_t k = 10;
     bool keepSeen = false;
   };
   auto o = std::make_shared<Opts>();
   sub.add_option("--model", o->model, "Model package (.rwbm)")->required();
-  sub.add_option("--users", o->users, "'all' (every user of the model) or a file of user ids");
+  sub.add_option("--users", o->users,
+                 "'all' (every user of the model), a users table (header line, then one user id "
+                 "per line; id column user_id/userId/user/id or the first column), or a dataset "
+                 "folder / SQLite database whose users are scored");
+  sub.add_option("--user-attributes", o->userAttributes,
+                 "Attributes of users unknown to the model (users.csv layout): feature models "
+                 "score them from these (fallback column 'content'), others use popularity");
   sub.add_option("-k", o->k, "Items per user")->check(CLI::Range(1, 100000));
   sub.add_option("--exclude-seen", o->history,
-                 "Interactions file (user, item, ...) whose items are excluded per user, in "
-                 "addition to the training items");
+                 "Interactions (any source the loader reads: TSV/CSV, SQLite, dataset folder) "
+                 "whose items are excluded per user, in addition to the training items");
   sub.add_flag("--keep-seen", o->keepSeen, "Do not exclude the users' training items");
   sub.add_option("--shard", o->shard, "Score only shard i of n (i/n), by stable user-id hash");
   sub.add_option("--out", o->out, "Output: .tsv, .csv, .sqlite or .db")->required();
@@ -54,13 +64,18 @@ Action registerScore(CLI::App& sub, Common& common) {
     opt.k = o->k;
     opt.shard = shard;
     opt.excludeSeen = !o->keepSeen;
-    if (o->users != "all") opt.users = readUserList(o->users);
-    ExclusionHistory history;
     TerminalTask task(common);
+    TaskContext loadCtx(task.ctx(), 0.0, 0.1);
+    if (o->users != "all") opt.users = readUserIds(o->users, loadCtx);
+    NewUserTable newUsers;
+    if (!o->userAttributes.empty()) {
+      newUsers =
+          loadNewUserAttributes(o->userAttributes, AttributeOptions{}, pkg->model(), loadCtx);
+      opt.newUsers = &newUsers;
+    }
+    ExclusionHistory history;
     if (!o->history.empty()) {
-      DelimitedOptions dopt;
-      TaskContext loadCtx(task.ctx(), 0.0, 0.1);
-      const LoadResult h = loadDelimited(o->history, dopt, loadCtx);
+      const LoadResult h = loadDataset(o->history, DatasetOptions{}, loadCtx);
       const auto& log = h.dataset.interactions;
       for (std::size_t r = 0; r < log.size(); ++r) {
         history[h.dataset.users.external(log.user[r])].insert(
@@ -68,20 +83,22 @@ Action registerScore(CLI::App& sub, Common& common) {
       }
       opt.history = &history;
     }
-    TaskContext scoreCtx(task.ctx(), o->history.empty() ? 0.0 : 0.1, 1.0);
+    TaskContext scoreCtx(task.ctx(), 0.1, 1.0);
     const BatchScoreResult r = batchScore(*pkg, opt, *sink, scoreCtx);
     task.finish();
     const double rate = r.seconds > 0 ? static_cast<double>(r.usersScored) / r.seconds : 0.0;
     if (common.json) {
       printJson({{"users", r.usersScored},
                  {"fallback_users", r.fallbackUsers},
+                 {"content_users", r.contentUsers},
                  {"rows", r.rowsWritten},
                  {"seconds", r.seconds},
                  {"users_per_second", rate},
                  {"out", o->out}});
     } else {
       std::cout << "scored " << withCommas(r.usersScored) << " users ("
-                << withCommas(r.fallbackUsers) << " by popularity fallback), "
+                << withCommas(r.fallbackUsers) << " by popularity fallback, "
+                << withCommas(r.contentUsers) << " new users from attributes), "
                 << withCommas(r.rowsWritten) << " rows to " << o->out << " in " << r.seconds
                 << " s (" << withCommas(static_cast<std::uint64_t>(rate)) << " users/s)\n";
     }

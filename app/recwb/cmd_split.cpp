@@ -4,16 +4,18 @@
 #include <iostream>
 
 #include "cli.h"
+#include "core/data/dataset_loader.h"
 #include "core/data/dataset_writer.h"
-#include "core/data/delimited_loader.h"
 #include "core/prep/splitter.h"
 #include "core/util/error.h"
+#include "data_options.h"
 
 namespace rwb::cli {
 
 namespace {
 struct SplitArgs {
   std::string path;
+  DataCliOptions data;
   std::string method = "random";
   std::string by = "user";
   std::string out;
@@ -25,7 +27,11 @@ struct SplitArgs {
 
 Action registerSplit(CLI::App& sub, Common& common) {
   auto a = std::make_shared<SplitArgs>();
-  sub.add_option("path", a->path, "Interactions file (user, item, value, timestamp)")->required();
+  sub.add_option("path", a->path,
+                 "Interactions: delimited file, SQLite database or dataset folder (MovieLens, "
+                 "RecWorkbench layout)")
+      ->required();
+  addDataOptions(sub, a->data);
   sub.add_option("--method,-m", a->method, "Split method: " + splitMethodNames())
       ->capture_default_str();
   sub.add_option("--ratio,-r", a->options.ratio,
@@ -61,8 +67,7 @@ Action registerSplit(CLI::App& sub, Common& common) {
 
     TerminalTask task(common);
     TaskContext load(task.ctx(), 0.0, 0.5);
-    DelimitedOptions lo;
-    const LoadResult loaded = loadDelimited(a->path, lo, load);
+    const LoadResult loaded = loadDataset(a->path, toDatasetOptions(a->data), load);
     const Dataset& data = loaded.dataset;
     TaskContext splitCtx(task.ctx(), 0.5, 0.7);
     const SplitResult split = splitDataset(data, o, splitCtx);
@@ -102,6 +107,7 @@ Action registerSplit(CLI::App& sub, Common& common) {
                        {"files", files},
                        {"notes", split.notes}};
       if (split.cutoff) j["cutoff"] = *split.cutoff;
+      j["load"] = loadAccountJson(loaded);
       printJson(j);
     } else {
       const double n = std::max<double>(1.0, static_cast<double>(data.numInteractions()));
@@ -119,6 +125,8 @@ Action registerSplit(CLI::App& sub, Common& common) {
       if (split.cutoff) std::printf("cutoff %lld\n", static_cast<long long>(*split.cutoff));
       for (const auto& note : split.notes) std::printf("note   %s\n", note.c_str());
       std::printf("split hash %s, written to %s\n", hash, a->out.c_str());
+      // Lenient loads skip rows: say so, with the reasons, rather than lose them silently.
+      if (loaded.rowsSkipped() > 0) std::printf("%s", loadAccountText(loaded).c_str());
     }
     return 0;
   };

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "core/data/delimited_loader.h"
+#include "core/data/dataset_loader.h"
 #include "core/eval/evaluator.h"
 #include "core/eval/recommendation_file.h"
 
@@ -21,14 +21,17 @@ struct EvalInputs {
   LoadResult test;
 };
 
+/// Both are read by loadDataset (any supported source) with the same options; the test set is
+/// read with the train set as its base.
 inline EvalInputs loadTrainTest(const std::string& trainPath, const std::string& testPath,
-                                TaskContext& ctx) {
+                                TaskContext& ctx, const DatasetOptions& options = {}) {
   EvalInputs in;
-  DelimitedOptions opt;
   TaskContext a(ctx, 0.0, 0.3);
-  in.train = loadDelimited(trainPath, opt, a);
+  in.train = loadDataset(trainPath, options, a);
   TaskContext b(ctx, 0.3, 0.45);
-  in.test = loadDelimited(testPath, opt, b, &in.train.dataset);
+  DatasetOptions testOptions = options;
+  testOptions.base = &in.train.dataset;
+  in.test = loadDataset(testPath, testOptions, b);
   return in;
 }
 

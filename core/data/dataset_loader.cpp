@@ -1,5 +1,6 @@
 #include "core/data/dataset_loader.h"
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -105,7 +106,151 @@ LoadResult loadRecWorkbenchFolder(const std::string& folder, const DatasetOption
   return result;
 }
 
+namespace {
+
+// Copies row `from` of src into row `to` of dst (same type; categories re-interned by text).
+void copyAttributeRow(const AttributeColumn& src, std::size_t from, AttributeColumn& dst,
+                      std::size_t to) {
+  switch (src.type) {
+    case ColumnType::kNumeric:
+      dst.numeric[to] = src.numeric[from];
+      break;
+    case ColumnType::kText:
+      dst.text[to] = src.text[from];
+      break;
+    case ColumnType::kCategorical:
+      dst.codes[to] =
+          src.codes[from] < 0
+              ? -1
+              : dst.internCategory(src.categories[static_cast<std::size_t>(src.codes[from])]);
+      break;
+    case ColumnType::kMultiCategorical: {
+      // Rebuild the flat arrays with row `to` replaced.
+      std::vector<std::int32_t> codes;
+      std::vector<std::uint64_t> offsets{0};
+      const std::size_t rows = dst.rows();
+      for (std::size_t r = 0; r < rows; ++r) {
+        if (r == to) {
+          for (auto k = src.offsets[from]; k < src.offsets[from + 1]; ++k) {
+            codes.push_back(
+                dst.internCategory(src.categories[static_cast<std::size_t>(src.codes[k])]));
+          }
+        } else {
+          for (auto k = dst.offsets[r]; k < dst.offsets[r + 1]; ++k) codes.push_back(dst.codes[k]);
+        }
+        offsets.push_back(codes.size());
+      }
+      dst.codes = std::move(codes);
+      dst.offsets = std::move(offsets);
+      break;
+    }
+  }
+}
+
+// Merges an attribute table indexed by `map` (source index -> result index) into `dst`.
+void mergeAttributeTable(const AttributeTable& src, const std::vector<Index>& map, std::size_t rows,
+                         AttributeTable& dst, const char* entity, std::vector<std::string>& notes) {
+  dst.ensureRows(rows);
+  for (const auto& col : src.columns) {
+    AttributeColumn* target = dst.find(col.name);
+    if (target != nullptr && target->type != col.type) {
+      notes.push_back(std::string(entity) + " attribute '" + col.name + "' is " +
+                      std::string(columnTypeName(col.type)) + " here but " +
+                      std::string(columnTypeName(target->type)) +
+                      " in the base dataset; the base column is kept");
+      continue;
+    }
+    if (target == nullptr) {
+      AttributeColumn fresh;
+      fresh.name = col.name;
+      fresh.type = col.type;
+      fresh.resize(rows);
+      dst.columns.push_back(std::move(fresh));
+      target = &dst.columns.back();
+    }
+    const std::size_t n = std::min(col.rows(), map.size());
+    if (col.type == ColumnType::kMultiCategorical) {
+      // Row-by-row replacement rebuilds the arrays; collect the rows first and rebuild once.
+      std::vector<std::vector<std::string>> values(rows);
+      std::vector<char> set(rows, 0);
+      for (std::size_t r = 0; r < n; ++r) {
+        if (col.offsets[r + 1] == col.offsets[r]) continue;  // missing: the base's row stays
+        set[map[r]] = 1;
+        for (auto k = col.offsets[r]; k < col.offsets[r + 1]; ++k) {
+          values[map[r]].push_back(col.categories[static_cast<std::size_t>(col.codes[k])]);
+        }
+      }
+      AttributeColumn rebuilt;
+      rebuilt.name = target->name;
+      rebuilt.type = target->type;
+      rebuilt.categories = target->categories;
+      rebuilt.offsets.push_back(0);
+      for (std::size_t r = 0; r < rows; ++r) {
+        if (set[r]) {
+          for (const auto& v : values[r]) rebuilt.codes.push_back(rebuilt.internCategory(v));
+        } else if (r < target->rows()) {
+          for (auto k = target->offsets[r]; k < target->offsets[r + 1]; ++k)
+            rebuilt.codes.push_back(target->codes[k]);
+        }
+        rebuilt.offsets.push_back(rebuilt.codes.size());
+      }
+      *target = std::move(rebuilt);
+      continue;
+    }
+    for (std::size_t r = 0; r < n; ++r) {
+      if (!col.display(r).empty()) copyAttributeRow(col, r, *target, map[r]);
+    }
+  }
+}
+
+// Re-expresses a loaded dataset in base's indices (see DatasetOptions::base).
+void rebase(LoadResult& result, const Dataset& base) {
+  Dataset& src = result.dataset;
+  Dataset out = base.emptyLike();
+  out.name = src.name;
+  out.source = src.source;
+  std::vector<Index> userMap(src.users.size()), itemMap(src.items.size());
+  for (Index u = 0; u < src.users.size(); ++u) userMap[u] = out.users.intern(src.users.external(u));
+  for (Index i = 0; i < src.items.size(); ++i) itemMap[i] = out.items.intern(src.items.external(i));
+  std::vector<std::uint8_t> eventMap(src.interactions.eventNames.size(), 0);
+  for (std::size_t e = 0; e < eventMap.size(); ++e) {
+    auto& names = out.interactions.eventNames;
+    const auto it = std::find(names.begin(), names.end(), src.interactions.eventNames[e]);
+    if (it == names.end()) {
+      if (names.size() >= 256) throw ParseError(src.source, 0, 0, "more than 256 event types");
+      names.push_back(src.interactions.eventNames[e]);
+    }
+    eventMap[e] = static_cast<std::uint8_t>(
+        std::find(names.begin(), names.end(), src.interactions.eventNames[e]) - names.begin());
+  }
+  const Interactions& in = src.interactions;
+  out.interactions.reserve(in.size(), in.hasEvents());
+  for (std::size_t r = 0; r < in.size(); ++r) {
+    out.interactions.push(userMap[in.user[r]], itemMap[in.item[r]], in.value[r], in.timestamp[r],
+                          in.hasEvents() ? eventMap[in.event[r]] : std::uint8_t{0});
+  }
+  mergeAttributeTable(src.userAttributes, userMap, out.users.size(), out.userAttributes, "user",
+                      result.notes);
+  mergeAttributeTable(src.itemAttributes, itemMap, out.items.size(), out.itemAttributes, "item",
+                      result.notes);
+  src = std::move(out);
+}
+
+LoadResult loadDatasetOwn(const std::string& path, const DatasetOptions& options, TaskContext& ctx);
+
+}  // namespace
+
 LoadResult loadDataset(const std::string& path, const DatasetOptions& options, TaskContext& ctx) {
+  LoadResult result = loadDatasetOwn(path, options, ctx);
+  // Every reader loads on its own; the result is then re-expressed in base's indices, so the
+  // rule is the same for every format.
+  if (options.base != nullptr) rebase(result, *options.base);
+  return result;
+}
+
+namespace {
+LoadResult loadDatasetOwn(const std::string& path, const DatasetOptions& options,
+                          TaskContext& ctx) {
   const DataFormat format =
       options.format == DataFormat::kAuto ? detectDataFormat(path) : options.format;
   switch (format) {
@@ -140,5 +285,6 @@ LoadResult loadDataset(const std::string& path, const DatasetOptions& options, T
   }
   return result;
 }
+}  // namespace
 
 }  // namespace rwb

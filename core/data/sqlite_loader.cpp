@@ -1,6 +1,4 @@
 // SQLite sources: interactions (and optionally item/user attributes) from a table or a query.
-#include <sqlite3.h>
-
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
@@ -11,19 +9,11 @@
 #include "core/data/interaction_sink.h"
 #include "core/data/text_parse.h"
 #include "core/util/error.h"
+#include "core/util/sqlite_db.h"
 
 namespace rwb {
 
 namespace {
-
-struct DbCloser {
-  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
-struct StmtCloser {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-};
-using Db = std::unique_ptr<sqlite3, DbCloser>;
-using Stmt = std::unique_ptr<sqlite3_stmt, StmtCloser>;
 
 std::string quoteIdentifier(const std::string& name) {
   std::string out = "\"";
@@ -34,104 +24,88 @@ std::string quoteIdentifier(const std::string& name) {
   return out + "\"";
 }
 
-Db openDb(const std::string& path) {
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
-  Db db(raw);
-  if (rc != SQLITE_OK) {
-    throw IoError("cannot open SQLite database '" + path +
-                  "': " + (raw ? sqlite3_errmsg(raw) : "out of memory"));
+/// The wrapper's errors name the file; the loader adds what it was doing.
+SqliteStmt prepare(SqliteDb& db, const std::string& sql, const std::string& where) {
+  try {
+    return db.prepare(sql);
+  } catch (const IoError&) {
+    throw IoError("SQLite error in " + where + ": " + db.errorMessage() + " (in: " + sql + ")");
   }
-  return db;
 }
 
-Stmt prepare(sqlite3* db, const std::string& sql, const std::string& path) {
-  sqlite3_stmt* raw = nullptr;
-  const int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr);
-  Stmt s(raw);
-  if (rc != SQLITE_OK) {
-    throw IoError("SQLite error in '" + path + "': " + sqlite3_errmsg(db) + " (in: " + sql + ")");
-  }
-  if (s == nullptr) throw IoError("SQLite: empty statement for '" + path + "'");
-  return s;
+bool tableExists(SqliteDb& db, const std::string& name) {
+  auto s = prepare(db, "SELECT 1 FROM sqlite_master WHERE type IN ('table','view') AND name = ?1",
+                   db.path());
+  s.bind(1, std::string_view(name));
+  return s.step();
 }
 
-bool tableExists(sqlite3* db, const std::string& name, const std::string& path) {
-  auto s =
-      prepare(db, "SELECT 1 FROM sqlite_master WHERE type IN ('table','view') AND name = ?1", path);
-  sqlite3_bind_text(s.get(), 1, name.c_str(), static_cast<int>(name.size()), SQLITE_TRANSIENT);
-  return sqlite3_step(s.get()) == SQLITE_ROW;
-}
-
-std::string listTables(sqlite3* db, const std::string& path) {
-  auto s =
-      prepare(db, "SELECT name FROM sqlite_master WHERE type IN ('table','view') ORDER BY 1", path);
+std::string listTables(SqliteDb& db) {
+  auto s = prepare(db, "SELECT name FROM sqlite_master WHERE type IN ('table','view') ORDER BY 1",
+                   db.path());
   std::string out;
-  while (sqlite3_step(s.get()) == SQLITE_ROW) {
+  while (s.step()) {
     if (!out.empty()) out += ", ";
-    out += reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 0));
+    out += s.columnText(0);
   }
   return out.empty() ? "none" : out;
 }
 
-/// Streams a statement's rows as text fields. NULL -> "" ; BLOB -> rejected by the callback.
-/// Returns the number of result columns and fills names.
+/// Streams a statement's rows as text fields: NULL -> "" (a missing value), integers and reals in
+/// SQLite's own text form, BLOBs flagged for the callback to reject. Fills names first.
 template <typename Fn>
-void forEachRow(sqlite3* db, sqlite3_stmt* stmt, const std::string& where, TaskContext& ctx,
+void forEachRow(SqliteStmt& stmt, const std::string& where, TaskContext& ctx,
                 std::vector<std::string>& names, Fn&& fn) {
-  const int n = sqlite3_column_count(stmt);
+  const int n = stmt.columnCount();
   names.clear();
-  for (int c = 0; c < n; ++c) {
-    const char* name = sqlite3_column_name(stmt, c);
-    names.emplace_back(name ? name : "");
-  }
+  for (int c = 0; c < n; ++c) names.push_back(stmt.columnName(c));
   std::vector<std::string_view> fields(static_cast<std::size_t>(n));
   std::vector<bool> blob(static_cast<std::size_t>(n));
   std::uint64_t row = 0;
   while (true) {
-    const int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) {
-      throw IoError("SQLite error while reading " + where + ": " + sqlite3_errmsg(db));
+    bool more = false;
+    try {
+      more = stmt.step();
+    } catch (const IoError&) {
+      throw IoError("SQLite error while reading " + where + " after row " + std::to_string(row) +
+                    ": " + stmt.database().errorMessage());
     }
+    if (!more) break;
     ++row;
     for (int c = 0; c < n; ++c) {
-      const int type = sqlite3_column_type(stmt, c);
-      blob[static_cast<std::size_t>(c)] = type == SQLITE_BLOB;
-      if (type == SQLITE_NULL || type == SQLITE_BLOB) {
-        fields[static_cast<std::size_t>(c)] = {};
-        continue;
-      }
-      // Integers and reals come back in SQLite's own text form ("%lld", "%!.15g").
-      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
-      const int bytes = sqlite3_column_bytes(stmt, c);
-      fields[static_cast<std::size_t>(c)] = {text ? text : "", static_cast<std::size_t>(bytes)};
+      const auto kind = stmt.columnKind(c);
+      blob[static_cast<std::size_t>(c)] = kind == SqliteStmt::ValueKind::kBlob;
+      fields[static_cast<std::size_t>(c)] =
+          kind == SqliteStmt::ValueKind::kNull || kind == SqliteStmt::ValueKind::kBlob
+              ? std::string_view()
+              : stmt.columnTextView(c);
     }
     fn(std::span<const std::string_view>(fields), row, blob);
     if ((row & 0x3FFF) == 0) ctx.throwIfStopped();
   }
 }
 
-Stmt sourceStatement(sqlite3* db, const std::string& table, const std::string& query,
-                     const std::string& path, std::string& where) {
+SqliteStmt sourceStatement(SqliteDb& db, const std::string& table, const std::string& query,
+                           std::string& where) {
+  const std::string& path = db.path();
   if (!query.empty()) {
     where = path + "#query";
-    return prepare(db, query, path);
+    return prepare(db, query, where);
   }
   where = path + "#" + table;
-  if (!tableExists(db, table, path)) {
+  if (!tableExists(db, table)) {
     throw IoError("SQLite database '" + path + "' has no table '" + table +
-                  "' (tables: " + listTables(db, path) + ")");
+                  "' (tables: " + listTables(db) + ")");
   }
-  return prepare(db, "SELECT * FROM " + quoteIdentifier(table), path);
+  return prepare(db, "SELECT * FROM " + quoteIdentifier(table), where);
 }
 
-void loadSqliteAttributes(sqlite3* db, const std::string& path, const std::string& table,
-                          const std::string& query, AttributeOptions options, EntityKind kind,
-                          bool strict, LoadResult& result, TaskContext& ctx) {
+void loadSqliteAttributes(SqliteDb& db, const std::string& table, const std::string& query,
+                          AttributeOptions options, EntityKind kind, bool strict,
+                          LoadResult& result, TaskContext& ctx) {
   options.strict = strict;
   std::string where;
-  auto stmt = sourceStatement(db, table, query, path, where);
+  auto stmt = sourceStatement(db, table, query, where);
   RawTable raw;
   raw.source = where;
   result.tables.emplace_back();
@@ -140,7 +114,7 @@ void loadSqliteAttributes(sqlite3* db, const std::string& path, const std::strin
   std::vector<std::string> names;
   int idCol = -1;
   forEachRow(
-      db, stmt.get(), where, ctx, names,
+      stmt, where, ctx, names,
       [&](std::span<const std::string_view> f, std::uint64_t row, const std::vector<bool>& blob) {
         if (idCol < 0) {
           if (options.id.position >= 0) {
@@ -205,24 +179,32 @@ LoadResult loadSqlite(const std::string& path, const DatasetOptions& options, Ta
   if (!std::filesystem::is_regular_file(path)) {
     throw IoError("cannot open SQLite database '" + path + "': no such file");
   }
-  Db db = openDb(path);
-  sqlite3* h = db.get();
+  std::unique_ptr<SqliteDb> opened;
+  try {
+    opened = std::make_unique<SqliteDb>(path, SqliteDb::Mode::kReadOnly);
+    // A file that is not a database opens fine; the first read of the schema tells.
+    tableExists(*opened, "");
+  } catch (const IoError& e) {
+    throw IoError("cannot open SQLite database '" + path +
+                  "': " + (opened ? opened->errorMessage() : std::string(e.what())));
+  }
+  SqliteDb& db = *opened;
   std::string table = options.table;
   if (options.query.empty() && table.empty()) {
     for (const char* t : {"interactions", "ratings", "events"}) {
-      if (tableExists(h, t, path)) {
+      if (tableExists(db, t)) {
         table = t;
         break;
       }
     }
     if (table.empty()) {
-      throw IoError("SQLite database '" + path +
-                    "': say which table or query holds the interactions (tables: " +
-                    listTables(h, path) + ")");
+      throw IoError(
+          "SQLite database '" + path +
+          "': say which table or query holds the interactions (tables: " + listTables(db) + ")");
     }
   }
   std::string where;
-  auto stmt = sourceStatement(h, table, options.query, path, where);
+  auto stmt = sourceStatement(db, table, options.query, where);
   LoadResult result;
   result.dataset.source = where;
   result.dataset.name = std::filesystem::path(path).stem().string();
@@ -233,7 +215,7 @@ LoadResult loadSqlite(const std::string& path, const DatasetOptions& options, Ta
   std::unique_ptr<InteractionSink> sink;
   ColumnPlan plan;
   forEachRow(
-      h, stmt.get(), where, ctx, names,
+      stmt, where, ctx, names,
       [&](std::span<const std::string_view> f, std::uint64_t row, const std::vector<bool>& blob) {
         if (!sink) {
           plan = resolveColumns(names, names.size(), opt, where, 0);
@@ -259,18 +241,18 @@ LoadResult loadSqlite(const std::string& path, const DatasetOptions& options, Ta
   }
   const bool strict = opt.strict;
   if (!options.itemsQuery.empty() || !options.itemsTable.empty()) {
-    loadSqliteAttributes(h, path, options.itemsTable, options.itemsQuery, options.itemAttributes,
+    loadSqliteAttributes(db, options.itemsTable, options.itemsQuery, options.itemAttributes,
                          EntityKind::kItem, strict, result, ctx);
-  } else if (tableExists(h, "items", path)) {
-    loadSqliteAttributes(h, path, "items", "", options.itemAttributes, EntityKind::kItem, strict,
-                         result, ctx);
+  } else if (tableExists(db, "items")) {
+    loadSqliteAttributes(db, "items", "", options.itemAttributes, EntityKind::kItem, strict, result,
+                         ctx);
   }
   if (!options.usersQuery.empty() || !options.usersTable.empty()) {
-    loadSqliteAttributes(h, path, options.usersTable, options.usersQuery, options.userAttributes,
+    loadSqliteAttributes(db, options.usersTable, options.usersQuery, options.userAttributes,
                          EntityKind::kUser, strict, result, ctx);
-  } else if (tableExists(h, "users", path)) {
-    loadSqliteAttributes(h, path, "users", "", options.userAttributes, EntityKind::kUser, strict,
-                         result, ctx);
+  } else if (tableExists(db, "users")) {
+    loadSqliteAttributes(db, "users", "", options.userAttributes, EntityKind::kUser, strict, result,
+                         ctx);
   }
   result.dataset.userAttributes.ensureRows(result.dataset.numUsers());
   result.dataset.itemAttributes.ensureRows(result.dataset.numItems());

@@ -1,5 +1,7 @@
 #include "core/export/batch_scorer.h"
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
 #include <xxhash.h>
 
 #include <charconv>
@@ -10,6 +12,7 @@
 #include <limits>
 #include <random>
 
+#include "core/features/feature_pipeline.h"
 #include "core/util/error.h"
 #include "core/util/sqlite_db.h"
 
@@ -33,6 +36,38 @@ Shard Shard::parse(const std::string& text) {
 bool Shard::contains(std::string_view externalId) const noexcept {
   if (count <= 1) return true;
   return XXH3_64bits(externalId.data(), externalId.size()) % count == index;
+}
+
+std::string_view fallbackName(RecSource source) noexcept {
+  switch (source) {
+    case RecSource::kModel:
+      return "none";
+    case RecSource::kContent:
+      return "content";
+    case RecSource::kPopularity:
+      return "popularity";
+  }
+  return "none";
+}
+
+NewUserTable loadNewUserAttributes(const std::string& path, const AttributeOptions& options,
+                                   const Model& model, TaskContext& ctx) {
+  LoadResult accounting;
+  const RawTable raw = readAttributeFile(path, options, EntityKind::kUser, accounting, ctx);
+  NewUserTable out;
+  AttributeTable typed;
+  mergeAttributes(raw, options, out.ids, typed, accounting);
+  typed.ensureRows(out.ids.size());
+  if (const FeaturePipeline* p = model.featurePipeline()) {
+    try {
+      out.table = p->conformUserAttributes(typed);
+    } catch (const SpecError& e) {
+      throw SpecError("--user-attributes", "'" + path + "': " + e.what());
+    }
+  } else {
+    out.table = std::move(typed);
+  }
+  return out;
 }
 
 namespace {
@@ -77,7 +112,7 @@ class DelimitedSink final : public RecSink {
     }
   }
   void write(std::string_view user, std::string_view item, float score, int rank,
-             bool fallback) override {
+             RecSource source) override {
     appendField(buf_, user, delim_);
     buf_ += delim_;
     appendField(buf_, item, delim_);
@@ -89,7 +124,7 @@ class DelimitedSink final : public RecSink {
     r = std::to_chars(num, num + sizeof num, rank);
     buf_.append(num, r.ptr);
     buf_ += delim_;
-    buf_ += fallback ? '1' : '0';
+    buf_ += fallbackName(source);
     buf_ += '\n';
     if (buf_.size() > (1u << 20)) flush();
   }
@@ -128,7 +163,7 @@ class SqliteSink final : public RecSink {
         "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
         "DROP TABLE IF EXISTS recommendations;"
         "CREATE TABLE recommendations(user TEXT NOT NULL, item TEXT NOT NULL, score REAL NOT "
-        "NULL, rank INTEGER NOT NULL, fallback INTEGER NOT NULL, PRIMARY KEY(user, rank));"
+        "NULL, rank INTEGER NOT NULL, fallback TEXT NOT NULL, PRIMARY KEY(user, rank));"
         "BEGIN");
     insert_ = std::make_unique<SqliteStmt>(db_->prepare(
         "INSERT INTO recommendations(user, item, score, rank, fallback) VALUES (?,?,?,?,?)"));
@@ -142,9 +177,9 @@ class SqliteSink final : public RecSink {
     }
   }
   void write(std::string_view user, std::string_view item, float score, int rank,
-             bool fallback) override {
+             RecSource source) override {
     insert_->bind(1, user).bind(2, item).bind(3, static_cast<double>(score));
-    insert_->bind(4, static_cast<std::int64_t>(rank)).bind(5, std::int64_t{fallback ? 1 : 0});
+    insert_->bind(4, static_cast<std::int64_t>(rank)).bind(5, fallbackName(source));
     insert_->run();
     insert_->reset();
   }
@@ -183,26 +218,31 @@ std::unique_ptr<RecSink> openRecSink(const std::string& path) {
                   "unknown output type for '" + path + "' (use .tsv, .csv, .sqlite or .db)");
 }
 
-RecList recommendExternal(const ModelPackage& package, std::string_view user, std::size_t k,
-                          bool excludeSeen, const std::unordered_set<std::string>* exclude) {
+ExternalRecList recommendExternal(const ModelPackage& package, std::string_view user, std::size_t k,
+                                  bool excludeSeen, const std::unordered_set<std::string>* exclude,
+                                  const NewUser* newUser) {
   const Model& model = package.model();
   const IdMap& items = package.items();
   // Over-fetch by the number of extra exclusions so k items remain after filtering them.
   const std::size_t extra = exclude ? exclude->size() : 0;
-  RecList list;
+  ExternalRecList out;
   if (auto u = package.users().find(user)) {
-    list = model.recommend(*u, k + extra, excludeSeen);
+    out.list = model.recommend(*u, k + extra, excludeSeen);
+    out.source = out.list.fallback ? RecSource::kPopularity : RecSource::kModel;
+  } else if (newUser != nullptr && model.canScoreNewUser(*newUser)) {
+    out.list = model.recommendNewUser(*newUser, k + extra);
+    out.source = RecSource::kContent;
   } else {
-    const auto& pop = model.itemPopularity();
-    list.items = topK(pop, k + extra);
-    list.fallback = true;
+    out.list.items = topK(model.itemPopularity(), k + extra);
+    out.list.fallback = true;
+    out.source = RecSource::kPopularity;
   }
   if (extra > 0) {
-    std::erase_if(list.items,
+    std::erase_if(out.list.items,
                   [&](const ScoredItem& s) { return exclude->count(items.external(s.item)) > 0; });
   }
-  if (list.items.size() > k) list.items.resize(k);
-  return list;
+  if (out.list.items.size() > k) out.list.items.resize(k);
+  return out;
 }
 
 BatchScoreResult batchScore(const ModelPackage& package, const BatchScoreOptions& options,
@@ -222,17 +262,17 @@ BatchScoreResult batchScore(const ModelPackage& package, const BatchScoreOptions
   }
   BatchScoreResult result;
   const std::size_t block = std::max<std::size_t>(1, options.blockSize);
-  std::vector<RecList> lists;
+  std::vector<ExternalRecList> lists;
   for (std::size_t begin = 0; begin < users.size(); begin += block) {
     ctx.throwIfStopped();
     const std::size_t end = std::min(users.size(), begin + block);
-    lists.assign(end - begin, RecList{});
+    lists.assign(end - begin, ExternalRecList{});
     // Known users go through the model's batch path (blocked kernels for factor models),
     // over-fetching by the largest history exclusion in the block; unknown users get the
-    // popularity fallback. Both then drop history items and keep k, exactly as
-    // recommendExternal() does for one user.
+    // cold-start path of recommendExternal() (attributes or popularity). Both then drop history
+    // items and keep k, exactly as recommendExternal() does for one user.
     std::vector<Index> known;
-    std::vector<std::size_t> knownAt;
+    std::vector<std::size_t> knownAt, unknownAt;
     std::vector<const std::unordered_set<std::string>*> excludes(end - begin, nullptr);
     std::size_t extra = 0;
     for (std::size_t j = begin; j < end; ++j) {
@@ -246,33 +286,54 @@ BatchScoreResult batchScore(const ModelPackage& package, const BatchScoreOptions
         known.push_back(*u);
         knownAt.push_back(j - begin);
       } else {
-        lists[j - begin] = recommendExternal(package, users[j], options.k, options.excludeSeen,
-                                             excludes[j - begin]);
+        unknownAt.push_back(j - begin);
       }
     }
+    // Unknown users: scored in parallel too (feature models build rows per user).
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, unknownAt.size(), 16),
+                      [&](const tbb::blocked_range<std::size_t>& r) {
+                        if (ctx.stopRequested()) return;
+                        for (std::size_t n = r.begin(); n != r.end(); ++n) {
+                          const std::size_t at = unknownAt[n];
+                          NewUser nu;
+                          const NewUser* nuPtr = nullptr;
+                          if (options.newUsers != nullptr) {
+                            if (auto row = options.newUsers->ids.find(users[begin + at])) {
+                              nu.attributes = &options.newUsers->table;
+                              nu.row = *row;
+                              nuPtr = &nu;
+                            }
+                          }
+                          lists[at] = recommendExternal(package, users[begin + at], options.k,
+                                                        options.excludeSeen, excludes[at], nuPtr);
+                        }
+                      });
+    ctx.throwIfStopped();
     TaskContext blockCtx(ctx, static_cast<double>(begin) / static_cast<double>(users.size()),
                          static_cast<double>(end) / static_cast<double>(users.size()));
     auto batch =
         package.model().recommendBatch(known, options.k + extra, options.excludeSeen, blockCtx);
     for (std::size_t n = 0; n < known.size(); ++n) {
-      RecList& l = lists[knownAt[n]];
-      l = std::move(batch[n]);
+      ExternalRecList& l = lists[knownAt[n]];
+      l.list = std::move(batch[n]);
+      l.source = l.list.fallback ? RecSource::kPopularity : RecSource::kModel;
       if (const auto* ex = excludes[knownAt[n]]) {
-        std::erase_if(l.items, [&](const ScoredItem& s) {
+        std::erase_if(l.list.items, [&](const ScoredItem& s) {
           return ex->count(package.items().external(s.item)) > 0;
         });
       }
-      if (l.items.size() > options.k) l.items.resize(options.k);
+      if (l.list.items.size() > options.k) l.list.items.resize(options.k);
     }
     ctx.throwIfStopped();
     for (std::size_t j = begin; j < end; ++j) {
-      const RecList& l = lists[j - begin];
+      const ExternalRecList& l = lists[j - begin];
       int rank = 1;
-      for (const auto& s : l.items) {
-        sink.write(users[j], package.items().external(s.item), s.score, rank++, l.fallback);
+      for (const auto& s : l.list.items) {
+        sink.write(users[j], package.items().external(s.item), s.score, rank++, l.source);
       }
-      result.rowsWritten += l.items.size();
-      result.fallbackUsers += l.fallback ? 1 : 0;
+      result.rowsWritten += l.list.items.size();
+      result.fallbackUsers += l.source == RecSource::kPopularity ? 1 : 0;
+      result.contentUsers += l.source == RecSource::kContent ? 1 : 0;
     }
     result.usersScored += end - begin;
     ctx.progress(static_cast<double>(end) / static_cast<double>(users.size()), "scoring users");

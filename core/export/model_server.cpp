@@ -3,10 +3,12 @@
 #include <httplib.h>
 
 #include <charconv>
+#include <cmath>
 #include <set>
 #include <unordered_set>
 
 #include "core/export/batch_scorer.h"
+#include "core/features/feature_pipeline.h"
 #include "core/util/error.h"
 
 namespace rwb {
@@ -77,6 +79,129 @@ bool parseBool(const httplib::Request& req, const char* name, bool fallback) {
   throw HttpError{400, std::string("parameter '") + name + "' must be true or false"};
 }
 
+/// A parsed POST /score body. The attribute table lives here so newUser can point at it.
+struct ScoreRequest {
+  std::string user;
+  AttributeTable attributes;
+  bool hasAttributes = false;
+  NewUser newUser;
+  std::vector<Index> known;        ///< candidate items known to the model
+  std::vector<std::size_t> where;  ///< their position in rows
+  json rows = json::array();       ///< one answer row per requested item, in request order
+  json unknownHistory = json::array();
+  ScoreRequest() = default;
+  ScoreRequest(const ScoreRequest&) = delete;
+  ScoreRequest& operator=(const ScoreRequest&) = delete;
+};
+
+/// Builds one row of user attributes from JSON: number -> numeric, string -> categorical,
+/// array of strings -> multi-valued, null -> missing. The model's pipeline then conforms the
+/// columns to its encoders (e.g. a string for a numeric column is parsed).
+AttributeTable attributesFromJson(const json& attrs, const Model& model) {
+  if (!attrs.is_object()) throw HttpError{400, "field 'attributes' must be a JSON object"};
+  const FeaturePipeline* pipeline = model.featurePipeline();
+  AttributeTable table;
+  for (auto it = attrs.begin(); it != attrs.end(); ++it) {
+    const std::string& name = it.key();
+    if (pipeline != nullptr) {
+      bool used = false;
+      std::string names;
+      for (const auto& e : pipeline->userEncoders()) {
+        used = used || e.config().column == name;
+        if (names.find("'" + e.config().column + "'") == std::string::npos)
+          names += (names.empty() ? "" : ", ") + ("'" + e.config().column + "'");
+      }
+      if (!used) {
+        throw HttpError{400, "unknown attribute '" + name + "' (the model uses: " +
+                                 (names.empty() ? std::string("none") : names) + ")"};
+      }
+    }
+    const json& v = it.value();
+    AttributeColumn col;
+    col.name = name;
+    if (v.is_null()) continue;
+    if (v.is_number()) {
+      col.type = ColumnType::kNumeric;
+      col.numeric.push_back(v.get<double>());
+    } else if (v.is_string()) {
+      col.type = ColumnType::kCategorical;
+      const auto text = v.get<std::string>();
+      col.codes.push_back(text.empty() ? -1 : col.internCategory(text));
+    } else if (v.is_array()) {
+      col.type = ColumnType::kMultiCategorical;
+      col.offsets.push_back(0);
+      for (const auto& e : v) {
+        if (!e.is_string()) {
+          throw HttpError{400, "attribute '" + name + "': every array entry must be a string"};
+        }
+        col.codes.push_back(col.internCategory(e.get<std::string>()));
+      }
+      col.offsets.push_back(col.codes.size());
+    } else {
+      throw HttpError{
+          400, "attribute '" + name + "' must be a number, a string, an array of strings or null"};
+    }
+    table.columns.push_back(std::move(col));
+  }
+  return pipeline != nullptr ? pipeline->conformUserAttributes(table) : table;
+}
+
+/// Validates a POST /score body: {"user": "U", "attributes": {...}, "history": [...],
+/// "items": [...]}; items is required, and user or attributes (or history) too.
+void parseScoreRequestInto(const json& body, const ModelPackage& pkg, ScoreRequest& r) {
+  if (!body.is_object()) throw HttpError{400, "body must be a JSON object"};
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    if (it.key() != "user" && it.key() != "items" && it.key() != "attributes" &&
+        it.key() != "history") {
+      throw HttpError{
+          400, "unknown field '" + it.key() + "' (allowed: user, attributes, history, items)"};
+    }
+  }
+  if (body.contains("user")) {
+    if (!body["user"].is_string() || body["user"].get<std::string>().empty()) {
+      throw HttpError{400, "field 'user' must be a non-empty string"};
+    }
+    r.user = body["user"].get<std::string>();
+  }
+  if (body.contains("attributes")) {
+    r.attributes = attributesFromJson(body["attributes"], pkg.model());
+    r.hasAttributes = true;
+    r.newUser.attributes = &r.attributes;
+    r.newUser.row = 0;
+  }
+  if (body.contains("history")) {
+    if (!body["history"].is_array()) {
+      throw HttpError{400, "field 'history' must be an array of item ids"};
+    }
+    for (const auto& h : body["history"]) {
+      if (!h.is_string()) throw HttpError{400, "every entry of 'history' must be a string"};
+      if (auto idx = pkg.items().find(h.get<std::string>())) {
+        r.newUser.history.push_back(*idx);
+      } else {
+        r.unknownHistory.push_back(h);
+      }
+    }
+  }
+  if (r.user.empty() && !body.contains("attributes") && !body.contains("history")) {
+    throw HttpError{400, "field 'user' (string) or 'attributes' (object) is required"};
+  }
+  if (!body.contains("items") || !body["items"].is_array() || body["items"].empty()) {
+    throw HttpError{400, "field 'items' (non-empty array of item ids) is required"};
+  }
+  if (body["items"].size() > 100000) throw HttpError{400, "at most 100000 items per request"};
+  for (const auto& it : body["items"]) {
+    if (!it.is_string()) throw HttpError{400, "every entry of 'items' must be a string"};
+    const auto name = it.get<std::string>();
+    if (auto idx = pkg.items().find(name)) {
+      r.known.push_back(*idx);
+      r.where.push_back(r.rows.size());
+      r.rows.push_back({{"item", name}, {"score", nullptr}});
+    } else {
+      r.rows.push_back({{"item", name}, {"score", nullptr}, {"unknown_item", true}});
+    }
+  }
+}
+
 json itemsJson(const ModelPackage& pkg, const std::vector<ScoredItem>& items) {
   json arr = json::array();
   int rank = 1;
@@ -129,6 +254,7 @@ ModelServer::ModelServer(std::string packagePath, ServerOptions options)
   });
   server_->set_read_timeout(options_.readTimeoutSeconds, 0);
   server_->set_write_timeout(options_.writeTimeoutSeconds, 0);
+  server_->set_keep_alive_timeout(options_.keepAliveTimeoutSeconds);
   installRoutes();
   if (options_.port == 0) {
     port_ = server_->bind_to_any_port(options_.host);
@@ -200,58 +326,50 @@ void ModelServer::installRoutes() {
             }
           }
           const auto pkg = package();
-          const RecList l =
+          const ExternalRecList l =
               recommendExternal(*pkg, user, k, excludeSeen, exclude.empty() ? nullptr : &exclude);
           sendJson(res, 200,
-                   {{"user", user}, {"fallback", l.fallback}, {"items", itemsJson(*pkg, l.items)}});
+                   {{"user", user},
+                    {"fallback", l.source == RecSource::kPopularity},
+                    {"source", fallbackName(l.source)},
+                    {"items", itemsJson(*pkg, l.list.items)}});
         }));
 
   s.Post("/score", guarded(served_, [this](const httplib::Request& req, httplib::Response& res) {
            checkNoQuery(req);
            const json body = json::parse(req.body);
-           if (!body.is_object()) throw HttpError{400, "body must be a JSON object"};
-           for (auto it = body.begin(); it != body.end(); ++it) {
-             if (it.key() != "user" && it.key() != "items") {
-               throw HttpError{400, "unknown field '" + it.key() + "' (allowed: user, items)"};
-             }
-           }
-           if (!body.contains("user") || !body["user"].is_string()) {
-             throw HttpError{400, "field 'user' (string) is required"};
-           }
-           if (!body.contains("items") || !body["items"].is_array() || body["items"].empty()) {
-             throw HttpError{400, "field 'items' (non-empty array of item ids) is required"};
-           }
-           if (body["items"].size() > 100000)
-             throw HttpError{400, "at most 100000 items per request"};
            const auto pkg = package();
+           ScoreRequest r;
+           parseScoreRequestInto(body, *pkg, r);
            const Model& model = pkg->model();
-           const std::string user = body["user"].get<std::string>();
-           std::vector<Index> known;
-           std::vector<std::size_t> where;
-           json out = json::array();
-           for (const auto& it : body["items"]) {
-             if (!it.is_string()) throw HttpError{400, "every entry of 'items' must be a string"};
-             const auto name = it.get<std::string>();
-             if (auto idx = pkg->items().find(name)) {
-               known.push_back(*idx);
-               where.push_back(out.size());
-               out.push_back({{"item", name}, {"score", nullptr}});
-             } else {
-               out.push_back({{"item", name}, {"score", nullptr}, {"unknown_item", true}});
-             }
-           }
-           std::vector<float> scores(known.size());
-           bool fallback = true;
-           if (auto u = pkg->users().find(user)) {
-             fallback = !model.canScoreUser(*u);
-             model.score(*u, known, scores);
+           std::vector<float> scores(r.known.size());
+           RecSource source = RecSource::kPopularity;
+           if (auto u = pkg->users().find(r.user); u && !r.user.empty()) {
+             source = model.canScoreUser(*u) ? RecSource::kModel : RecSource::kPopularity;
+             model.score(*u, r.known, scores);
+           } else if (r.hasAttributes || !r.newUser.history.empty()) {
+             if (model.canScoreNewUser(r.newUser)) source = RecSource::kContent;
+             model.scoreNewUser(r.newUser, r.known, scores);
            } else {
-             for (std::size_t j = 0; j < known.size(); ++j) {
-               scores[j] = model.itemPopularity()[known[j]];
+             for (std::size_t j = 0; j < r.known.size(); ++j) {
+               scores[j] = model.itemPopularity()[r.known[j]];
              }
            }
-           for (std::size_t j = 0; j < known.size(); ++j) out[where[j]]["score"] = scores[j];
-           sendJson(res, 200, {{"user", user}, {"fallback", fallback}, {"scores", out}});
+           json out = r.rows;
+           const bool probability = source != RecSource::kPopularity && model.scoreIsLogit();
+           for (std::size_t j = 0; j < r.known.size(); ++j) {
+             json& row = out[r.where[j]];
+             row["score"] = scores[j];
+             if (probability) {
+               row["probability"] = 1.0 / (1.0 + std::exp(-static_cast<double>(scores[j])));
+             }
+           }
+           json answer = {{"fallback", source == RecSource::kPopularity},
+                          {"source", fallbackName(source)},
+                          {"scores", std::move(out)}};
+           if (!r.user.empty()) answer["user"] = r.user;
+           if (!r.unknownHistory.empty()) answer["unknown_history"] = r.unknownHistory;
+           sendJson(res, 200, answer);
          }));
 
   s.Get("/similar",

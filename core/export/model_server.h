@@ -34,6 +34,9 @@ struct ServerOptions {
   std::size_t maxBodyBytes = 1 << 20;  ///< larger bodies get 413
   int readTimeoutSeconds = 5;
   int writeTimeoutSeconds = 5;
+  /// How long an idle keep-alive connection (or one whose request has not started) keeps a
+  /// worker thread waiting before it is closed.
+  int keepAliveTimeoutSeconds = 5;
   std::size_t maxK = 1000;  ///< largest k accepted
 };
 

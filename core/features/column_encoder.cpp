@@ -196,14 +196,18 @@ EncoderConfig defaultEncoderFor(const AttributeColumn& column) {
   return c;
 }
 
+bool ColumnEncoder::accepts(ColumnType type) const noexcept {
+  const auto& k = config_.kind;
+  return (k == "onehot" && type == ColumnType::kCategorical) ||
+         (k == "multihot" &&
+          (type == ColumnType::kCategorical || type == ColumnType::kMultiCategorical)) ||
+         ((k == "numeric" || k == "date") && type == ColumnType::kNumeric) ||
+         (k == "tfidf" && type == ColumnType::kText);
+}
+
 void ColumnEncoder::checkType(const AttributeColumn& column, const std::string& path) const {
   const auto& k = config_.kind;
-  const bool ok = (k == "onehot" && column.type == ColumnType::kCategorical) ||
-                  (k == "multihot" && (column.type == ColumnType::kCategorical ||
-                                       column.type == ColumnType::kMultiCategorical)) ||
-                  ((k == "numeric" || k == "date") && column.type == ColumnType::kNumeric) ||
-                  (k == "tfidf" && column.type == ColumnType::kText);
-  if (!ok) {
+  if (!accepts(column.type)) {
     throw SpecError(path, "encoder '" + k + "' cannot encode column '" + column.name +
                               "' of type " + std::string(columnTypeName(column.type)));
   }

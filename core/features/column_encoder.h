@@ -81,6 +81,9 @@ class ColumnEncoder {
   void encode(const AttributeColumn& column, Index row, std::uint32_t offset,
               SparseVector& out) const;
 
+  /// True when this encoder's kind can encode a column of `type` (the check fit() makes).
+  bool accepts(ColumnType type) const noexcept;
+
   std::size_t dim() const noexcept { return names_.size(); }
   const std::vector<std::string>& names() const noexcept { return names_; }
   const EncoderConfig& config() const noexcept { return config_; }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <cmath>
 #include <numeric>
 #include <unordered_set>
@@ -604,7 +605,12 @@ void FeaturePipeline::behaviourFeatures(Index u, Index i, bool loo, float looWei
     }
     push(cosv);
   }
+  const bool newUser = u >= numUsers_;  // kNoIndex: no training interactions
   for (const auto& af : b.affinity) {
+    if (newUser) {
+      push(0.0);
+      continue;
+    }
     double total = af.userTotal[u] - (loo ? looWeight : 0.0f);
     double s = 0.0;
     const auto n = af.itemOffsets[i + 1] - af.itemOffsets[i];
@@ -628,7 +634,7 @@ void FeaturePipeline::behaviourFeatures(Index u, Index i, bool loo, float looWei
         b.itemLast[i] == kNoTimestamp ? 0.0 : static_cast<double>(b.tMax - b.itemLast[i]) / kDay;
     push(b.itemLast[i] == kNoTimestamp ? 0.0 : std::log1p(std::max(0.0, days)) + 1.0);
   }
-  if (bc.userActivity) push(std::log1p(b.userCount[u]));
+  if (bc.userActivity) push(newUser ? 0.0 : std::log1p(b.userCount[u]));
 }
 
 namespace {
@@ -646,10 +652,11 @@ void appendCross(const SparseVector& userAttr, const SparseVector& item, std::ui
 }
 }  // namespace
 
-void FeaturePipeline::rowInto(Index u, Index i, bool loo, float looWeight, float looCount,
-                              const float* scores, SparseVector& out) const {
+void FeaturePipeline::rowInto(Index u, const SparseVector& userAttr, Index i, bool loo,
+                              float looWeight, float looCount, const float* scores,
+                              SparseVector& out) const {
   out.clear();
-  for (const auto& f : userAttr_[u]) out.push_back(f);
+  for (const auto& f : userAttr) out.push_back(f);
   const auto io = static_cast<std::uint32_t>(userDim_);
   for (const auto& f : itemContent_[i]) out.push_back({io + f.index, f.value});
   if (!crossEncoders_.empty()) {
@@ -657,7 +664,7 @@ void FeaturePipeline::rowInto(Index u, Index i, bool loo, float looWeight, float
     const auto& is = itemStarts_;
     for (std::size_t c = 0; c < crossEncoders_.size(); ++c) {
       const auto [ue, ie] = crossEncoders_[c];
-      appendCross(userAttr_[u], itemContent_[i], us[ue],
+      appendCross(userAttr, itemContent_[i], us[ue],
                   static_cast<std::uint32_t>(userEncoders_[ue].dim()), is[ie],
                   static_cast<std::uint32_t>(itemEncoders_[ie].dim()),
                   static_cast<std::uint32_t>(crossOffsets_[c]), out);
@@ -669,6 +676,163 @@ void FeaturePipeline::rowInto(Index u, Index i, bool loo, float looWeight, float
     const float s = scores[m];
     if (s != 0.0f && std::isfinite(s)) out.push_back({so + static_cast<std::uint32_t>(m), s});
   }
+}
+
+namespace {
+// The type every encoder of a column accepts, preferring the column's own type.
+ColumnType conformType(const std::vector<const ColumnEncoder*>& encs, ColumnType own) {
+  auto all = [&](ColumnType t) {
+    return std::all_of(encs.begin(), encs.end(), [t](const auto* e) { return e->accepts(t); });
+  };
+  if (all(own)) return own;
+  for (auto t : {ColumnType::kCategorical, ColumnType::kMultiCategorical, ColumnType::kNumeric,
+                 ColumnType::kText}) {
+    if (all(t)) return t;
+  }
+  return own;  // no single type suits every encoder: encodeUserAttributes reports it
+}
+
+AttributeColumn convertColumn(const AttributeColumn& src, ColumnType target) {
+  AttributeColumn out;
+  out.name = src.name;
+  out.type = target;
+  const std::size_t n = src.rows();
+  if (target == ColumnType::kMultiCategorical) out.offsets.push_back(0);
+  for (std::size_t r = 0; r < n; ++r) {
+    const std::string text = src.display(r);
+    switch (target) {
+      case ColumnType::kNumeric: {
+        double v = std::nan("");
+        if (!text.empty()) {
+          const char* end = text.data() + text.size();
+          const auto res = std::from_chars(text.data(), end, v);
+          if (res.ec != std::errc() || res.ptr != end || !std::isfinite(v)) {
+            throw SpecError("user attribute '" + src.name + "'",
+                            "row " + std::to_string(r + 1) + ": '" + text +
+                                "' is not a number (the model encodes this column as numeric)");
+          }
+        }
+        out.numeric.push_back(v);
+        break;
+      }
+      case ColumnType::kCategorical:
+        out.codes.push_back(text.empty() ? -1 : out.internCategory(text));
+        break;
+      case ColumnType::kMultiCategorical: {
+        std::size_t start = 0;
+        while (start < text.size()) {
+          const auto bar = std::min(text.find('|', start), text.size());
+          if (bar > start) {
+            const auto code = out.internCategory(std::string_view(text).substr(start, bar - start));
+            out.codes.push_back(code);
+          }
+          start = bar + 1;
+        }
+        out.offsets.push_back(out.codes.size());
+        break;
+      }
+      case ColumnType::kText:
+        out.text.push_back(text);
+        break;
+    }
+  }
+  return out;
+}
+}  // namespace
+
+AttributeTable FeaturePipeline::conformUserAttributes(const AttributeTable& table) const {
+  AttributeTable out;
+  for (std::size_t e = 0; e < userEncoders_.size(); ++e) {
+    const std::string& name = userEncoders_[e].config().column;
+    if (out.find(name) != nullptr) continue;
+    const AttributeColumn* src = table.find(name);
+    if (src == nullptr) continue;
+    std::vector<const ColumnEncoder*> encs;
+    for (const auto& enc : userEncoders_) {
+      if (enc.config().column == name) encs.push_back(&enc);
+    }
+    const ColumnType t = conformType(encs, src->type);
+    out.columns.push_back(t == src->type ? *src : convertColumn(*src, t));
+  }
+  return out;
+}
+
+SparseVector FeaturePipeline::encodeUserAttributes(const AttributeTable* table, Index row) const {
+  if (!fitted_) throw ModelError("feature pipeline: not fitted");
+  SparseVector out;
+  std::uint32_t offset = 0;
+  for (const auto& enc : userEncoders_) {
+    const AttributeColumn* col = table ? table->find(enc.config().column) : nullptr;
+    if (col != nullptr && !enc.accepts(col->type)) {
+      throw SpecError("user attribute '" + col->name + "'",
+                      "the model's '" + enc.config().kind + "' encoder cannot take a " +
+                          std::string(columnTypeName(col->type)) + " value");
+    }
+    if (col != nullptr) {
+      enc.encode(*col, row, offset, out);
+    } else {
+      // Absent column: an empty column of an accepted type reads as missing in every row.
+      AttributeColumn missing;
+      for (auto t : {ColumnType::kCategorical, ColumnType::kNumeric, ColumnType::kText}) {
+        if (enc.accepts(t)) {
+          missing.type = t;
+          break;
+        }
+      }
+      enc.encode(missing, row, offset, out);
+    }
+    offset += static_cast<std::uint32_t>(enc.dim());
+  }
+  return out;
+}
+
+SparseMatrix FeaturePipeline::newUserPairMatrix(const NewUser& user,
+                                                std::span<const Index> items) const {
+  if (!fitted_) throw ModelError("feature pipeline: not fitted");
+  for (auto i : items) {
+    if (i >= numItems_) {
+      throw ModelError("feature pipeline: item " + std::to_string(i) + " out of range");
+    }
+  }
+  const SparseVector attr = encodeUserAttributes(user.attributes, user.row);
+  const std::size_t ns = scoreModels_.size();
+  std::vector<float> scores(items.size() * ns, 0.0f);
+  std::vector<float> buf(items.size());
+  for (std::size_t m = 0; m < ns; ++m) {
+    scoreModels_[m]->scoreNewUser(user, items, buf);
+    for (std::size_t k = 0; k < items.size(); ++k) scores[k * ns + m] = buf[k];
+  }
+  SparseMatrix mat;
+  mat.cols = dim();
+  mat.offsets.reserve(items.size() + 1);
+  SparseVector row;
+  for (std::size_t k = 0; k < items.size(); ++k) {
+    rowInto(kNoIndex, attr, items[k], false, 0.0f, 0.0f, scores.data() + k * ns, row);
+    mat.appendRow(row);
+  }
+  return mat;
+}
+
+std::vector<float> FeaturePipeline::historyCosine(std::span<const Index> history,
+                                                  std::span<const Index> items) const {
+  if (!fitted_) throw ModelError("feature pipeline: not fitted");
+  std::vector<float> profile(itemDim_, 0.0f);
+  for (auto h : history) {
+    if (h >= numItems_)
+      throw ModelError("feature pipeline: item " + std::to_string(h) + " out of range");
+    for (const auto& f : itemContent_[h]) profile[f.index] += f.value;
+  }
+  double pn2 = 0.0;
+  for (float v : profile) pn2 += static_cast<double>(v) * v;
+  std::vector<float> out(items.size(), 0.0f);
+  for (std::size_t k = 0; k < items.size(); ++k) {
+    const Index i = items[k];
+    if (i >= numItems_)
+      throw ModelError("feature pipeline: item " + std::to_string(i) + " out of range");
+    const double n2 = i < beh_->itemNorm2.size() ? pn2 * beh_->itemNorm2[i] : 0.0;
+    if (n2 > 0) out[k] = static_cast<float>(dot(itemContent_[i], profile) / std::sqrt(n2));
+  }
+  return out;
 }
 
 void FeaturePipeline::checkPair(Index user, Index item) const {
@@ -687,7 +851,7 @@ void FeaturePipeline::pairFeatures(Index user, Index item, SparseVector& out) co
   for (std::size_t m = 0; m < scoreModels_.size(); ++m) {
     scoreModels_[m]->score(user, std::span<const Index>(&item, 1), std::span<float>(&scores[m], 1));
   }
-  rowInto(user, item, false, 0.0f, 0.0f, scores.data(), out);
+  rowInto(user, userAttr_[user], item, false, 0.0f, 0.0f, scores.data(), out);
 }
 
 SparseMatrix FeaturePipeline::pairMatrix(std::span<const Index> users,
@@ -713,7 +877,8 @@ SparseMatrix FeaturePipeline::pairMatrix(std::span<const Index> users,
   }
   SparseVector row;
   for (std::size_t k = 0; k < users.size(); ++k) {
-    rowInto(users[k], items[k], false, 0.0f, 0.0f, scores.data() + k * ns, row);
+    rowInto(users[k], userAttr_[users[k]], items[k], false, 0.0f, 0.0f, scores.data() + k * ns,
+            row);
     m.appendRow(row);
   }
   return m;
@@ -796,7 +961,7 @@ TrainingMatrix FeaturePipeline::buildTrainingMatrix(const Dataset& train, std::u
             for (std::size_t m = 0; m < scoreModels_.size(); ++m) {
               scoreModels_[m]->score(u, std::span<const Index>(&i, 1), std::span<float>(&sc[m], 1));
             }
-            rowInto(u, i, loo, looW, looC, sc.data(), row);
+            rowInto(u, userAttr_[u], i, loo, looW, looC, sc.data(), row);
             part.appendRow(row);
             labels[u].push_back(label);
             items[u].push_back(i);

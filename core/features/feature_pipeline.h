@@ -31,6 +31,7 @@
 namespace rwb {
 
 class Model;
+struct NewUser;
 
 /// How engagement labels are derived from the training interactions.
 struct LabelConfig {
@@ -176,6 +177,32 @@ class FeaturePipeline {
   /// Rows for arbitrary pairs (no labels), e.g. a validation set.
   SparseMatrix pairMatrix(std::span<const Index> users, std::span<const Index> items) const;
 
+  /// The fitted encoders of block 1 (user attributes), in block order.
+  const std::vector<ColumnEncoder>& userEncoders() const noexcept { return userEncoders_; }
+
+  /// A copy of the user-attribute columns this pipeline reads from `table`, each converted to a
+  /// type its encoder accepts (numbers and text become categories, category text becomes
+  /// numbers or free text, "a|b" becomes a multi-valued row), so that attributes typed by a
+  /// different loader or sent as JSON encode exactly like the training ones. Columns the
+  /// pipeline does not read are dropped; absent columns stay absent (missing values). Throws
+  /// SpecError naming the column and row of a value that is not a number where one is needed.
+  AttributeTable conformUserAttributes(const AttributeTable& table) const;
+
+  /// Block 1 (relative indices) of a user described by row `row` of `table` (nullptr = every
+  /// attribute missing). Columns are matched by name; a column of a type its encoder cannot
+  /// take throws SpecError (pass the table through conformUserAttributes() first).
+  SparseVector encodeUserAttributes(const AttributeTable* table, Index row) const;
+
+  /// Rows (blocks 1-5) of (new user, item) pairs: block 1 from the user's attributes, the
+  /// behavioural block as for a user without training interactions, and score-model features
+  /// from each score model's Model::scoreNewUser(). Same layout as pairMatrix().
+  SparseMatrix newUserPairMatrix(const NewUser& user, std::span<const Index> items) const;
+
+  /// cosine(profile built from `history` with weight 1 each, itemContent(item)), 0 when either
+  /// is empty: content_similarity's score of a new user.
+  std::vector<float> historyCosine(std::span<const Index> history,
+                                   std::span<const Index> items) const;
+
   /// True when the interaction at row r of `data` is a positive under the label config.
   bool isPositive(const Interactions& log, std::size_t r) const;
 
@@ -191,8 +218,9 @@ class FeaturePipeline {
   void computeContentVectors(const Dataset& data);
   void checkPair(Index user, Index item) const;
   /// Blocks 1-5 of (u, i) into out; scores has one value per score model.
-  void rowInto(Index u, Index i, bool loo, float looWeight, float looCount, const float* scores,
-               SparseVector& out) const;
+  /// u == kNoIndex: a new user (no training interactions) whose block 1 is userAttr.
+  void rowInto(Index u, const SparseVector& userAttr, Index i, bool loo, float looWeight,
+               float looCount, const float* scores, SparseVector& out) const;
 
   FeatureConfig config_;
   bool fitted_ = false;

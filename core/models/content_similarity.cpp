@@ -98,6 +98,12 @@ void ContentSimilarity::scoreItems(Index user, std::span<const Index> items,
   }
 }
 
+void ContentSimilarity::scoreNewUserItems(const NewUser& user, std::span<const Index> items,
+                                          std::span<float> out) const {
+  const auto s = pipeline_.historyCosine(user.history, items);
+  std::copy(s.begin(), s.end(), out.begin());
+}
+
 Explanation ContentSimilarity::explain(Index user, Index item) const {
   if (!isFitted()) throw ModelError("content_similarity: explain before fit");
   if (user >= numUsers() || item >= numItems()) {

@@ -22,6 +22,9 @@ class ContentSimilarity final : public Model, public Explainable {
   /// Users with at least one training engagement (their profile is defined).
   bool canScoreUser(Index user) const override;
   const FeaturePipeline& pipeline() const noexcept { return pipeline_; }
+  /// New users with a non-empty history: cosine(profile of the history items, x_i).
+  bool canScoreNewUser(const NewUser& user) const override { return !user.history.empty(); }
+  const FeaturePipeline* featurePipeline() const override { return &pipeline_; }
 
   /// output = cosine; `history` decomposes it over the user's engaged items, `features` over the
   /// item's content features (both exact).
@@ -31,6 +34,8 @@ class ContentSimilarity final : public Model, public Explainable {
  protected:
   void fitModel(const TrainingData& data, TaskContext& ctx) override;
   void scoreItems(Index user, std::span<const Index> items, std::span<float> out) const override;
+  void scoreNewUserItems(const NewUser& user, std::span<const Index> items,
+                         std::span<float> out) const override;
   void saveState(BinaryWriter& out) const override;
   void loadModelState(BinaryReader& in) override;
 

@@ -149,6 +149,15 @@ void EngagementModel::scoreItems(Index user, std::span<const Index> items,
   scorer_->margins(x, out);
 }
 
+void EngagementModel::scoreNewUserItems(const NewUser& user, std::span<const Index> items,
+                                        std::span<float> out) const {
+  scorer_->margins(pipeline_.newUserPairMatrix(user, items), out);
+}
+
+bool EngagementModel::scoreIsLogit() const {
+  return scorer_ && !rankingObjective() && scorer_->outputKind() == "logit";
+}
+
 void EngagementModel::predictProbability(Index user, std::span<const Index> items,
                                          std::span<float> out) const {
   score(user, items, out);

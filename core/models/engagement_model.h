@@ -78,6 +78,12 @@ class EngagementModel : public Model, public Explainable {
   std::vector<FeatureImportance> globalImportance() const override { return importance_; }
   std::size_t memoryBytes() const override;
 
+  /// Every new user: rows from the user's attributes (see FeaturePipeline::newUserPairMatrix).
+  bool canScoreNewUser(const NewUser&) const override { return isFitted(); }
+  /// True for a scorer whose margin is a logit (binary:logistic, logistic regression).
+  bool scoreIsLogit() const override;
+  const FeaturePipeline* featurePipeline() const override { return &pipeline_; }
+
  protected:
   /// A fresh, untrained scorer configured from params().
   virtual std::unique_ptr<RowScorer> makeScorer() const = 0;
@@ -86,6 +92,8 @@ class EngagementModel : public Model, public Explainable {
 
   void fitModel(const TrainingData& data, TaskContext& ctx) override;
   void scoreItems(Index user, std::span<const Index> items, std::span<float> out) const override;
+  void scoreNewUserItems(const NewUser& user, std::span<const Index> items,
+                         std::span<float> out) const override;
   void saveState(BinaryWriter& out) const override;
   void loadModelState(BinaryReader& in) override;
 

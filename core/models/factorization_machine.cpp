@@ -316,6 +316,32 @@ void FactorizationMachine::scoreAllItems(Index user, std::span<float> out) const
   scoreItems(user, all, out);
 }
 
+void FactorizationMachine::scoreNewUserItems(const NewUser& user, std::span<const Index> items,
+                                             std::span<float> out) const {
+  // Same representation as userFeatures() of a user without training data: attribute
+  // features only, L1-normalised.
+  SparseVector f;
+  const auto nu = static_cast<std::uint32_t>(numUsers());
+  for (const auto& a : pipeline_.encodeUserAttributes(user.attributes, user.row)) {
+    f.push_back({nu + a.index, a.value});
+  }
+  l1Normalise(f);
+  // Accumulated in float in the same order as cacheRepresentations(), so a new user's scores
+  // equal those of an in-map user without training data and the same attributes, bit for bit.
+  std::vector<float> eu(k_, 0.0f);
+  float ub = 0.0f;
+  for (const auto& e : f) {
+    for (std::size_t d = 0; d < k_; ++d) eu[d] += e.value * V_[e.index * k_ + d];
+    ub += e.value * p_[e.index];
+  }
+  for (std::size_t n = 0; n < items.size(); ++n) {
+    const float* ei = &itemRepr_[static_cast<std::size_t>(items[n]) * k_];
+    double s = w0_ + ub + itemBias_[items[n]];
+    for (std::size_t d = 0; d < k_; ++d) s += static_cast<double>(eu[d]) * ei[d];
+    out[n] = static_cast<float>(s);
+  }
+}
+
 std::string FactorizationMachine::userFeatureName(std::uint32_t f) const {
   if (f < numUsers()) return "user.id=" + std::to_string(f);
   return pipeline_.featureName(pipeline_.userBlockOffset() + f -

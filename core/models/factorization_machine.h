@@ -31,11 +31,18 @@ class FactorizationMachine final : public Model, public Explainable {
   Explanation explain(Index user, Index item) const override;
   std::vector<FeatureImportance> globalImportance() const override { return importance_; }
   std::size_t memoryBytes() const override;
+  /// Every new user: represented by its attribute features alone (no id embedding).
+  bool canScoreNewUser(const NewUser&) const override { return isFitted(); }
+  /// True for the logistic loss (P(engage) = sigmoid(output)).
+  bool scoreIsLogit() const override { return paramString("loss") == "logistic"; }
+  const FeaturePipeline* featurePipeline() const override { return &pipeline_; }
 
  protected:
   void fitModel(const TrainingData& data, TaskContext& ctx) override;
   void scoreItems(Index user, std::span<const Index> items, std::span<float> out) const override;
   void scoreAllItems(Index user, std::span<float> out) const override;
+  void scoreNewUserItems(const NewUser& user, std::span<const Index> items,
+                         std::span<float> out) const override;
   void saveState(BinaryWriter& out) const override;
   void loadModelState(BinaryReader& in) override;
 

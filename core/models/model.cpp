@@ -97,6 +97,62 @@ void Model::score(Index user, std::span<const Index> items, std::span<float> out
   }
 }
 
+bool Model::canScoreNewUser(const NewUser&) const { return false; }
+
+void Model::scoreNewUser(const NewUser& user, std::span<const Index> items,
+                         std::span<float> out) const {
+  checkNewUser(user);
+  if (items.size() != out.size()) throw ModelError(type() + ": scoreNewUser: size mismatch");
+  for (auto i : items) {
+    if (i >= numItems_) {
+      throw ModelError(type() + ": item index " + std::to_string(i) + " out of range (" +
+                       std::to_string(numItems_) + " items)");
+    }
+  }
+  if (canScoreNewUser(user)) {
+    scoreNewUserItems(user, items, out);
+  } else {
+    for (std::size_t j = 0; j < items.size(); ++j) out[j] = popularity_[items[j]];
+  }
+}
+
+void Model::checkNewUser(const NewUser& user) const {
+  if (!fitted_) throw ModelError(type() + ": the model is not fitted");
+  for (auto i : user.history) {
+    if (i >= numItems_) {
+      throw ModelError(type() + ": history item index " + std::to_string(i) + " out of range (" +
+                       std::to_string(numItems_) + " items)");
+    }
+  }
+}
+
+RecList Model::recommendNewUser(const NewUser& user, std::size_t k) const {
+  checkNewUser(user);
+  RecList result;
+  std::vector<float> scores(numItems_);
+  if (canScoreNewUser(user)) {
+    scoreAllNewUserItems(user, scores);
+  } else {
+    std::copy(popularity_.begin(), popularity_.end(), scores.begin());
+    result.fallback = true;
+  }
+  for (auto i : user.history) {
+    scores[i] = kNegInf;
+  }
+  result.items = topK(scores, k);
+  return result;
+}
+
+void Model::scoreNewUserItems(const NewUser&, std::span<const Index>, std::span<float>) const {
+  throw ModelError(type() + ": the model cannot score users outside its training data");
+}
+
+void Model::scoreAllNewUserItems(const NewUser& user, std::span<float> out) const {
+  std::vector<Index> all(numItems_);
+  std::iota(all.begin(), all.end(), Index{0});
+  scoreNewUserItems(user, all, out);
+}
+
 void Model::scoreAllItems(Index user, std::span<float> out) const {
   std::vector<Index> all(numItems_);
   std::iota(all.begin(), all.end(), Index{0});

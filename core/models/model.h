@@ -16,6 +16,8 @@
 
 namespace rwb {
 
+class FeaturePipeline;
+
 /// One recommended item with its score (higher = better).
 struct ScoredItem {
   Index item = kNoIndex;
@@ -28,6 +30,20 @@ struct ScoredItem {
 struct RecList {
   std::vector<ScoredItem> items;
   bool fallback = false;
+};
+
+/// A user outside the model's id maps (a new user at serving time), described by attribute
+/// values and, optionally, items the user has already engaged with. Nothing is owned except
+/// history; the attribute table must outlive the calls that use it.
+struct NewUser {
+  /// Attribute columns named and typed as the training user attributes (see
+  /// FeaturePipeline::conformUserAttributes); row `row` describes this user. nullptr = no
+  /// attributes (every attribute missing). Columns the model does not use are ignored.
+  const AttributeTable* attributes = nullptr;
+  Index row = 0;
+  /// Items (dense indices) the user engaged with: content_similarity builds the user's profile
+  /// from them (weight 1 each); recommendNewUser() never recommends them.
+  std::vector<Index> history;
 };
 
 /// What a model is trained on. `train` is required; `validation` (carved from train, never the
@@ -95,6 +111,28 @@ class Model {
   /// represents users through features). False means the popularity fallback is used.
   virtual bool canScoreUser(Index user) const;
 
+  /// True when the model scores this new user itself: feature models (logistic_regression,
+  /// gbdt, factorization_machine, two_stage) always, from the user's attributes;
+  /// content_similarity when the history is non-empty. False: the popularity fallback is used.
+  virtual bool canScoreNewUser(const NewUser& user) const;
+
+  /// Scores `items` for a new user: the model's own scores when canScoreNewUser(user), else item
+  /// popularity (the values score() gives a user without training data). Thread-safe after fit.
+  /// Throws ModelError for indices out of range and SpecError for an attribute column whose type
+  /// the model cannot encode.
+  void scoreNewUser(const NewUser& user, std::span<const Index> items, std::span<float> out) const;
+
+  /// Top-k for a new user (history items excluded); fallback is true when the popularity
+  /// fallback was used. Same ranking rule as recommend().
+  RecList recommendNewUser(const NewUser& user, std::size_t k) const;
+
+  /// True when score() is a logit, so that P(engage) = 1 / (1 + exp(-score)) for users the
+  /// model scores itself (logistic objectives). False for rankers and similarity scores.
+  virtual bool scoreIsLogit() const { return false; }
+
+  /// The fitted feature pipeline of feature models, nullptr for models without one.
+  virtual const FeaturePipeline* featurePipeline() const { return nullptr; }
+
   /// Number of users / items the model was fitted with (the dataset's id map sizes).
   std::size_t numUsers() const noexcept { return numUsers_; }
   std::size_t numItems() const noexcept { return numItems_; }
@@ -120,6 +158,13 @@ class Model {
   /// Scores every item (out.size() == numItems()). Default: scoreItems over 0..n-1; models with
   /// a faster dense path override it.
   virtual void scoreAllItems(Index user, std::span<float> out) const;
+  /// Scores items for a new user the model can score (canScoreNewUser(user) is true); item
+  /// indices are checked by the caller. Default: throws ModelError (no model path).
+  virtual void scoreNewUserItems(const NewUser& user, std::span<const Index> items,
+                                 std::span<float> out) const;
+  /// Scores every item for recommendNewUser(); default: scoreNewUserItems over 0..n-1. -infinity
+  /// marks items that must not be recommended (e.g. non-candidates of a two-stage model).
+  virtual void scoreAllNewUserItems(const NewUser& user, std::span<float> out) const;
   virtual void saveState(BinaryWriter& out) const = 0;
   virtual void loadModelState(BinaryReader& in) = 0;
 
@@ -131,6 +176,7 @@ class Model {
 
  private:
   void checkUser(Index user) const;
+  void checkNewUser(const NewUser& user) const;
 
   Params params_;
   bool fitted_ = false;

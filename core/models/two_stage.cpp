@@ -211,6 +211,32 @@ void TwoStage::scoreAllItems(Index user, std::span<float> out) const {
   for (std::size_t k = 0; k < cand.size(); ++k) out[cand[k]] = s[k];
 }
 
+void TwoStage::scoreNewUserItems(const NewUser& user, std::span<const Index> items,
+                                 std::span<float> out) const {
+  scorer_->margins(pipeline_.newUserPairMatrix(user, items), out);
+}
+
+void TwoStage::scoreAllNewUserItems(const NewUser& user, std::span<float> out) const {
+  const auto n = static_cast<std::size_t>(paramInt("candidates"));
+  std::fill(out.begin(), out.end(), -std::numeric_limits<float>::infinity());
+  std::vector<Index> all(numItems());
+  std::iota(all.begin(), all.end(), Index{0});
+  std::vector<float> gen(numItems());
+  candidateModel().scoreNewUser(user, all, gen);
+  for (Index i : user.history) gen[i] = -std::numeric_limits<float>::infinity();
+  std::vector<Index> cand;
+  for (const auto& s : topK(gen, n)) cand.push_back(s.item);
+  if (cand.empty()) return;
+  std::vector<float> s(cand.size());
+  scoreNewUserItems(user, cand, s);
+  for (std::size_t k = 0; k < cand.size(); ++k) out[cand[k]] = s[k];
+}
+
+bool TwoStage::scoreIsLogit() const {
+  return scorer_ && scorer_->outputKind() == "logit" &&
+         !(paramString("reranker") == "gbdt" && paramString("objective") != "binary:logistic");
+}
+
 Explanation TwoStage::explain(Index user, Index item) const {
   if (!scorer_) throw ModelError("two_stage: explain before fit");
   SparseVector row;

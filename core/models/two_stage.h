@@ -29,11 +29,19 @@ class TwoStage final : public Model, public Explainable {
   Explanation explain(Index user, Index item) const override;
   std::vector<FeatureImportance> globalImportance() const override { return importance_; }
   std::size_t memoryBytes() const override;
+  /// Every new user: the generator's candidates for the new user (its own new-user scores, or
+  /// its popularity fallback), re-ranked from the user's attributes.
+  bool canScoreNewUser(const NewUser&) const override { return scorer_ != nullptr; }
+  bool scoreIsLogit() const override;
+  const FeaturePipeline* featurePipeline() const override { return &pipeline_; }
 
  protected:
   void fitModel(const TrainingData& data, TaskContext& ctx) override;
   void scoreItems(Index user, std::span<const Index> items, std::span<float> out) const override;
   void scoreAllItems(Index user, std::span<float> out) const override;
+  void scoreNewUserItems(const NewUser& user, std::span<const Index> items,
+                         std::span<float> out) const override;
+  void scoreAllNewUserItems(const NewUser& user, std::span<float> out) const override;
   void saveState(BinaryWriter& out) const override;
   void loadModelState(BinaryReader& in) override;
 

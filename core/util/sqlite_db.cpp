@@ -102,6 +102,35 @@ void SqliteStmt::reset() {
   sqlite3_clear_bindings(stmt_);
 }
 
+int SqliteStmt::columnCount() const noexcept { return sqlite3_column_count(stmt_); }
+
+std::string SqliteStmt::columnName(int col) const {
+  const char* n = sqlite3_column_name(stmt_, col);
+  return n ? n : "";
+}
+
+SqliteStmt::ValueKind SqliteStmt::columnKind(int col) const {
+  switch (sqlite3_column_type(stmt_, col)) {
+    case SQLITE_INTEGER:
+      return ValueKind::kInteger;
+    case SQLITE_FLOAT:
+      return ValueKind::kFloat;
+    case SQLITE_TEXT:
+      return ValueKind::kText;
+    case SQLITE_BLOB:
+      return ValueKind::kBlob;
+    default:
+      return ValueKind::kNull;
+  }
+}
+
+std::string_view SqliteStmt::columnTextView(int col) const {
+  const auto* p = sqlite3_column_text(stmt_, col);
+  const int n = sqlite3_column_bytes(stmt_, col);
+  return p ? std::string_view(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n))
+           : std::string_view();
+}
+
 std::int64_t SqliteStmt::columnInt(int col) const { return sqlite3_column_int64(stmt_, col); }
 double SqliteStmt::columnDouble(int col) const { return sqlite3_column_double(stmt_, col); }
 std::string SqliteStmt::columnText(int col) const {

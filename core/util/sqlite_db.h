@@ -31,6 +31,8 @@ class SqliteDb {
   SqliteStmt prepare(std::string_view sql);
   sqlite3* handle() const noexcept { return db_; }
   const std::string& path() const noexcept { return path_; }
+  /// SQLite's message for the last failed call on this connection.
+  std::string errorMessage() const { return sqlite3_errmsg(db_); }
   /// Throws IoError("<path>: <context>: <sqlite message>").
   [[noreturn]] void fail(const std::string& context) const;
 
@@ -59,6 +61,22 @@ class SqliteStmt {
   /// Steps to completion, expecting no rows.
   void run();
   void reset();
+
+  /// Storage class of a value of the current row (SQLite's dynamic typing: per value, not per
+  /// column).
+  enum class ValueKind { kInteger, kFloat, kText, kBlob, kNull };
+
+  /// The connection the statement belongs to.
+  SqliteDb& database() const noexcept { return *db_; }
+  /// Number of result columns of the statement (0 for statements without results).
+  int columnCount() const noexcept;
+  /// The name of result column `col` (its AS alias, or SQLite's name for it).
+  std::string columnName(int col) const;
+  /// The storage class of column `col` in the current row.
+  ValueKind columnKind(int col) const;
+  /// The current row's value as text without a copy (numbers in SQLite's own text form, NULL as
+  /// ""). Valid until the next step(), reset() or column access of another type on `col`.
+  std::string_view columnTextView(int col) const;
 
   std::int64_t columnInt(int col) const;
   double columnDouble(int col) const;

@@ -179,3 +179,82 @@ TEST_CASE("Attribute files: bad rows follow the strict / lenient policy", "[data
   CHECK(r.dataset.numItems() == 2);  // p1 and p3
   checkAccount(r);
 }
+
+TEST_CASE("loadDataset with a base: MovieLens folder as base, recsplit test file on top",
+          "[data][base]") {
+  RWB_REQUIRE_SHARED_DATA(shared);
+  TaskContext ctx;
+  const LoadResult folder = loadDataset((shared / "ml-100k").string(), DatasetOptions{}, ctx);
+  DatasetOptions o;
+  o.base = &folder.dataset;
+  const LoadResult test = loadDataset((shared / "ml-100k-recsplit" / "test.tsv").string(), o, ctx);
+  const Dataset& base = folder.dataset;
+  const Dataset& d = test.dataset;
+  // Every id of the base keeps its index; the recsplit ids are all MovieLens ids.
+  REQUIRE(d.users.size() == base.users.size());
+  REQUIRE(d.items.size() == base.items.size());
+  CHECK(d.users.names() == base.users.names());
+  CHECK(d.items.names() == base.items.names());
+  // Only the test file's interactions, with the base's attributes kept.
+  const LoadResult own =
+      loadDataset((shared / "ml-100k-recsplit" / "test.tsv").string(), DatasetOptions{}, ctx);
+  REQUIRE(d.numInteractions() == own.dataset.numInteractions());
+  for (std::size_t r = 0; r < d.numInteractions(); r += 97) {
+    CHECK(d.users.external(d.interactions.user[r]) ==
+          own.dataset.users.external(own.dataset.interactions.user[r]));
+    CHECK(d.items.external(d.interactions.item[r]) ==
+          own.dataset.items.external(own.dataset.interactions.item[r]));
+    CHECK(d.interactions.value[r] == own.dataset.interactions.value[r]);
+  }
+  CHECK(d.userAttributes.columns.size() == base.userAttributes.columns.size());
+  CHECK(d.itemAttributes.columns.size() == base.itemAttributes.columns.size());
+}
+
+TEST_CASE("loadDataset with a base: RecWorkbench folder merges attributes into the base's",
+          "[data][base]") {
+  test::TempDir dir;
+  test::writeFile(dir / "train.csv", "user,item,rating\nu1,i1,5\nu2,i2,3\n");
+  test::writeFile(dir / "items.csv", "item_id,genre,year\ni1,rock,1990\ni2,jazz,2001\n");
+  std::filesystem::create_directories(dir / "later");
+  test::writeFile(dir / "later" / "interactions.csv", "user,item,rating\nu3,i3,4\nu1,i2,2\n");
+  test::writeFile(dir / "later" / "items.csv", "item_id,genre,year\ni3,pop,2020\ni1,blues,1991\n");
+  TaskContext ctx;
+  DatasetOptions trainOpt;
+  trainOpt.itemsPath = (dir / "items.csv").string();
+  const LoadResult train = loadDataset((dir / "train.csv").string(), trainOpt, ctx);
+  DatasetOptions o;
+  o.base = &train.dataset;
+  const LoadResult later = loadDataset((dir / "later").string(), o, ctx);
+  const Dataset& d = later.dataset;
+  CHECK(d.users.names() == std::vector<std::string>{"u1", "u2", "u3"});
+  CHECK(d.items.names() == std::vector<std::string>{"i1", "i2", "i3"});
+  REQUIRE(d.numInteractions() == 2);
+  CHECK(d.interactions.user[1] == 0);
+  CHECK(d.interactions.item[1] == 1);
+  const auto* genre = d.itemAttributes.find("genre");
+  REQUIRE(genre != nullptr);
+  CHECK(genre->display(0) == "blues");  // the source's row wins
+  CHECK(genre->display(1) == "jazz");   // the base's row is kept
+  CHECK(genre->display(2) == "pop");    // new id, new row
+  const auto* year = d.itemAttributes.find("year");
+  REQUIRE(year != nullptr);
+  CHECK(year->numeric.at(2) == 2020.0);
+}
+
+TEST_CASE("loadDataset with a base: event types are matched by name", "[data][base]") {
+  test::TempDir dir;
+  test::writeFile(dir / "train.csv", "user,item,event\nu1,i1,view\nu2,i2,purchase\n");
+  test::writeFile(dir / "later.csv", "user,item,event\nu1,i2,purchase\nu3,i1,click\n");
+  TaskContext ctx;
+  const LoadResult train = loadDataset((dir / "train.csv").string(), DatasetOptions{}, ctx);
+  DatasetOptions o;
+  o.base = &train.dataset;
+  const LoadResult later = loadDataset((dir / "later.csv").string(), o, ctx);
+  const auto& log = later.dataset.interactions;
+  REQUIRE(log.hasEvents());
+  REQUIRE(log.size() == 2);
+  // The base's names keep their codes; "click" is appended.
+  CHECK(log.eventNames == std::vector<std::string>{"view", "purchase", "click"});
+  CHECK(log.eventNames[log.event[0]] == "purchase");
+  CHECK(log.eventNames[log.event[1]] == "click");
+}

@@ -102,3 +102,89 @@ TEST_CASE("SQLite: clear errors for missing tables, bad SQL, non-databases", "[d
   exec((dir / "other.sqlite").string(), "CREATE TABLE t(x);");
   CHECK_THROWS_AS(loadDataset((dir / "other.sqlite").string(), none, ctx), IoError);
 }
+
+TEST_CASE("SQLite: bad input is reported with the place and the reason", "[data][sqlite]") {
+  test::TempDir dir;
+  const auto path = (dir / "bad.db").string();
+  exec(path,
+       "CREATE TABLE interactions(user TEXT, item TEXT, rating REAL);"
+       "INSERT INTO interactions VALUES ('u1','i1',4),('u2','i2','four'),(NULL,'i3',3),"
+       "('u3',NULL,2),('u4','i4',X'00FF');"
+       "CREATE TABLE users(user_id TEXT, age INTEGER);"
+       "INSERT INTO users VALUES ('u1', 30), (NULL, 40);");
+  TaskContext ctx;
+  SECTION("missing table names the database and lists the tables") {
+    DatasetOptions o;
+    o.table = "ratings";
+    CHECK_THROWS_WITH(loadDataset(path, o, ctx), Catch::Contains("no table 'ratings'") &&
+                                                     Catch::Contains("interactions, users"));
+  }
+  SECTION("a text value in a numeric column, strict: ParseError at that row and column") {
+    try {
+      loadDataset(path, DatasetOptions{}, ctx);
+      FAIL("expected a ParseError");
+    } catch (const ParseError& e) {
+      CHECK(e.line() == 2);
+      CHECK(e.column() == 3);
+      CHECK_THAT(std::string(e.what()), Catch::Contains("bad.db#interactions"));
+    }
+  }
+  SECTION("lenient: NULL ids, wrong types and BLOBs are skipped and counted with reasons") {
+    DatasetOptions o;
+    o.interactions.strict = false;
+    const LoadResult r = loadDataset(path, o, ctx);
+    CHECK(r.dataset.numInteractions() == 1);
+    REQUIRE(r.tables.size() >= 2);
+    CHECK(r.tables[0].rowsRead == 5);
+    CHECK(r.tables[0].rowsSkipped == 4);
+    std::string reasons;
+    for (const auto& [reason, n] : r.skippedByReason) reasons += reason + ";";
+    CHECK_THAT(reasons, Catch::Contains("BLOB"));
+    CHECK_THAT(reasons, Catch::Contains("empty"));
+    // The users table: the row with a NULL id is skipped, the other merged.
+    CHECK(r.tables[1].rowsRead == 2);
+    CHECK(r.tables[1].rowsSkipped == 1);
+    const auto* age = r.dataset.userAttributes.find("age");
+    REQUIRE(age != nullptr);
+    CHECK(age->numeric.at(*r.dataset.users.find("u1")) == 30.0);
+  }
+  SECTION("a query error names the query") {
+    DatasetOptions o;
+    o.query = "SELECT user, item FROM interactions WHERE nope = 1";
+    CHECK_THROWS_WITH(loadDataset(path, o, ctx),
+                      Catch::Contains("no such column: nope") && Catch::Contains("#query"));
+  }
+}
+
+TEST_CASE("SQLite: a base dataset gives the same indices as the delimited reader",
+          "[data][sqlite][base]") {
+  test::TempDir dir;
+  test::writeFile(dir / "train.tsv", "user\titem\trating\nu1\ti1\t5\nu2\ti2\t3\n");
+  const auto path = (dir / "test.db").string();
+  exec(path,
+       "CREATE TABLE interactions(user TEXT, item TEXT, rating REAL);"
+       "INSERT INTO interactions VALUES ('u2','i1',4),('u9','i7',1);"
+       "CREATE TABLE items(item_id TEXT, genre TEXT);"
+       "INSERT INTO items VALUES ('i7','rock');");
+  test::writeFile(dir / "test.tsv", "user\titem\trating\nu2\ti1\t4\nu9\ti7\t1\n");
+  TaskContext ctx;
+  const LoadResult train = loadDataset((dir / "train.tsv").string(), DatasetOptions{}, ctx);
+  DatasetOptions o;
+  o.base = &train.dataset;
+  const LoadResult fromDb = loadDataset(path, o, ctx);
+  const LoadResult fromTsv = loadDataset((dir / "test.tsv").string(), o, ctx);
+  for (const LoadResult* r : {&fromDb, &fromTsv}) {
+    const Dataset& d = r->dataset;
+    CHECK(d.users.names() == std::vector<std::string>{"u1", "u2", "u9"});
+    CHECK(d.items.names() == std::vector<std::string>{"i1", "i2", "i7"});
+    REQUIRE(d.numInteractions() == 2);
+    CHECK(d.interactions.user[0] == 1);
+    CHECK(d.interactions.item[0] == 0);
+    CHECK(d.interactions.user[1] == 2);
+    CHECK(d.interactions.item[1] == 2);
+  }
+  const auto* genre = fromDb.dataset.itemAttributes.find("genre");
+  REQUIRE(genre != nullptr);
+  CHECK(genre->display(2) == "rock");
+  CHECK(genre->display(0).empty());
+}

@@ -21,9 +21,9 @@ struct MemorySink final : RecSink {
   std::vector<std::string> rows;
   bool finished = false;
   void write(std::string_view user, std::string_view item, float score, int rank,
-             bool fallback) override {
+             RecSource source) override {
     std::ostringstream s;
-    s << user << '\t' << item << '\t' << score << '\t' << rank << '\t' << fallback;
+    s << user << '\t' << item << '\t' << score << '\t' << rank << '\t' << fallbackName(source);
     rows.push_back(s.str());
   }
   void finish() override { finished = true; }
@@ -94,8 +94,9 @@ TEST_CASE("unknown users get the flagged fallback; history exclusions are applie
   opt.users = {"u0", "stranger"};
   ExclusionHistory history;
   const auto first = recommendExternal(*pkg, "u0", 1, true, nullptr);
-  REQUIRE(first.items.size() == 1);
-  const std::string top = pkg->items().external(first.items[0].item);
+  REQUIRE(first.list.items.size() == 1);
+  CHECK(first.source == RecSource::kModel);
+  const std::string top = pkg->items().external(first.list.items[0].item);
   history["u0"].insert(top);
   opt.history = &history;
   const auto r = batchScore(*pkg, opt, sink, ctx);
@@ -103,9 +104,9 @@ TEST_CASE("unknown users get the flagged fallback; history exclusions are applie
   REQUIRE(sink.rows.size() == 6);
   for (int j = 0; j < 3; ++j) {
     CHECK(sink.rows[j].find("\t" + top + "\t") == std::string::npos);
-    CHECK(sink.rows[j].back() == '0');
+    CHECK(sink.rows[j].ends_with("\tnone"));
     CHECK(sink.rows[3 + j].rfind("stranger", 0) == 0);
-    CHECK(sink.rows[3 + j].back() == '1');
+    CHECK(sink.rows[3 + j].ends_with("\tpopularity"));
   }
 }
 

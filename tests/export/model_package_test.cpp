@@ -27,7 +27,7 @@ TEST_CASE("every registered model round-trips through a package with identical s
     DYNAMIC_SECTION("model " << info.name) {
       auto model = createModel(info.name);
       TaskContext ctx;
-      model->fit({d}, ctx);
+      model->fit({d, nullptr, 42, 1}, ctx);  // one thread: see cold_start_test.cpp
       PackageInfo meta;
       meta.trainFingerprint = d.fingerprint();
       meta.metrics = {{"ndcg@10", 0.25}};
@@ -63,7 +63,7 @@ TEST_CASE("package write is atomic and refuses unfitted models or mismatched id 
   CHECK_THROWS_AS(writePackage(path, *model, d.users, d.items), ModelError);
   CHECK_FALSE(fs::exists(path));
   TaskContext ctx;
-  model->fit({d}, ctx);
+  model->fit({d, nullptr, 42, 1}, ctx);  // one thread: see cold_start_test.cpp
   IdMap fewer;
   fewer.intern("only-one");
   CHECK_THROWS_WITH(writePackage(path, *model, fewer, d.items), Catch::Contains("do not match"));
@@ -81,7 +81,7 @@ TEST_CASE("corrupt, truncated, tampered and foreign packages get clear errors", 
   test::TempDir dir;
   auto model = createModel("most_popular");
   TaskContext ctx;
-  model->fit({d}, ctx);
+  model->fit({d, nullptr, 42, 1}, ctx);  // one thread: see cold_start_test.cpp
   const auto good = (dir / "good.rwbm").string();
   writePackage(good, *model, d.users, d.items);
   const std::string bytes = readAll(good);

@@ -1,8 +1,14 @@
 #include "core/export/model_server.h"
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <cmath>
 #include <thread>
 
 #include "core/models/registry.h"
@@ -17,7 +23,8 @@ namespace {
 
 /// A server on a free loopback port, running on its own thread for the test's lifetime.
 struct RunningServer {
-  explicit RunningServer(const std::string& path) : server(path, options()) {
+  explicit RunningServer(const std::string& path, ServerOptions o = options())
+      : server(path, std::move(o)) {
     thread = std::thread([this] { server.run(); });
     // Wait until the listener accepts (bounded, no sleeps).
     httplib::Client probe("127.0.0.1", server.port());
@@ -43,11 +50,12 @@ struct RunningServer {
   std::thread thread;
 };
 
-std::string makePackage(const test::TempDir& dir, const char* name, const char* model) {
+std::string makePackage(const test::TempDir& dir, const char* name, const char* model,
+                        const char* params = "{}") {
   const Dataset d = test::exportFixture();
-  auto m = createModel(model);
+  auto m = createModel(model, json::parse(params));
   TaskContext ctx;
-  m->fit({d}, ctx);
+  m->fit({d, nullptr, 42, 1}, ctx);  // one thread: see cold_start_test.cpp
   const auto path = (dir / name).string();
   writePackage(path, *m, d.users, d.items);
   return path;
@@ -137,14 +145,16 @@ TEST_CASE("hot reload under concurrent requests loses none", "[export][server]")
   const auto original = makePackage(dir, "original.rwbm", "most_popular");
   const auto other = makePackage(dir, "other.rwbm", "most_popular");
   RunningServer rs(path);
-  std::atomic<int> ok{0}, bad{0};
+  std::atomic<int> ok{0}, bad{0}, sent{0};
   std::atomic<bool> done{false};
   std::vector<std::thread> clients;
   for (int t = 0; t < 4; ++t) {
     clients.emplace_back([&, t] {
       auto c = rs.client();
-      for (int i = 0; i < 150; ++i) {
+      // Keep requesting until every reload has happened (at least 150 each, bounded).
+      for (int i = 0; i < 20000 && (i < 150 || !done); ++i) {
         auto res = c.Get(("/recommend?user=u" + std::to_string((t * 7 + i) % 60) + "&k=5").c_str());
+        sent.fetch_add(1);
         (res && res->status == 200 ? ok : bad).fetch_add(1);
       }
     });
@@ -159,9 +169,11 @@ TEST_CASE("hot reload under concurrent requests loses none", "[export][server]")
     auto res = admin.Post("/admin/reload", "", "application/json");
     if (res && res->status == 200) ++reloads;
   }
+  done = true;
   for (auto& t : clients) t.join();
   CHECK(bad == 0);
-  CHECK(ok == 600);
+  CHECK(ok == sent);
+  CHECK(ok >= 600);
   CHECK(reloads == 20);
   CHECK(rs.server.reloads() == 20);
 }
@@ -192,4 +204,160 @@ TEST_CASE("server refuses a bad package and a taken port", "[export][server]") {
   ServerOptions same;
   same.port = rs.server.port();
   CHECK_THROWS_WITH(ModelServer(path, same), Catch::Contains("cannot listen"));
+}
+
+TEST_CASE("POST /score: new users from attributes, P(engage), fallback flags", "[export][server]") {
+  test::TempDir dir;
+  RunningServer rs(makePackage(dir, "gbdt.rwbm", "gbdt"));
+  auto c = rs.client();
+  const auto pkg = rs.server.package();
+  const Model& model = pkg->model();
+  auto post = [&](const std::string& body) {
+    auto res = c.Post("/score", body, "application/json");
+    REQUIRE(res);
+    INFO(res->body);
+    REQUIRE(res->status == 200);
+    return json::parse(res->body);
+  };
+  // A new user described by attributes: the model's own new-user scores, with probabilities.
+  const auto r = post(R"({"attributes":{"segment":"b"},"items":["item-1","item-25","nope"]})");
+  CHECK(r["fallback"] == false);
+  CHECK(r["source"] == "content");
+  CHECK_FALSE(r.contains("user"));
+  REQUIRE(r["scores"].size() == 3);
+  AttributeTable attrs;
+  AttributeColumn seg{"segment", ColumnType::kCategorical};
+  seg.codes.push_back(seg.internCategory("b"));
+  attrs.columns.push_back(seg);
+  std::vector<Index> items{*pkg->items().find("item-1"), *pkg->items().find("item-25")};
+  std::vector<float> expect(2);
+  model.scoreNewUser(NewUser{&attrs, 0, {}}, items, expect);
+  for (int j = 0; j < 2; ++j) {
+    CHECK(r["scores"][j]["score"].get<float>() == expect[j]);
+    const double p = r["scores"][j]["probability"].get<double>();
+    CHECK(p == Approx(1.0 / (1.0 + std::exp(-static_cast<double>(expect[j])))));
+    CHECK((p > 0.0 && p < 1.0));
+  }
+  CHECK(r["scores"][2]["unknown_item"] == true);
+  // Segment b prefers item-25 (comedy) over item-1 (drama) more than segment a does.
+  const auto ra =
+      post(R"({"user":"brand-new","attributes":{"segment":"a"},"items":["item-1","item-25"]})");
+  CHECK(ra["user"] == "brand-new");
+  CHECK(ra["source"] == "content");
+  const double marginB =
+      r["scores"][1]["score"].get<double>() - r["scores"][0]["score"].get<double>();
+  const double marginA =
+      ra["scores"][1]["score"].get<double>() - ra["scores"][0]["score"].get<double>();
+  CHECK(marginB > marginA);
+  // A known user is scored from training data (attributes, if any, are not needed).
+  const auto known = post(R"({"user":"u3","items":["item-1"]})");
+  CHECK(known["source"] == "none");
+  CHECK(known["scores"][0].contains("probability"));
+  // An unknown user without attributes: popularity, flagged, no probability.
+  const auto pop = post(R"({"user":"stranger","items":["item-1"]})");
+  CHECK(pop["fallback"] == true);
+  CHECK(pop["source"] == "popularity");
+  CHECK(pop["scores"][0]["score"].get<float>() == model.itemPopularity()[items[0]]);
+  CHECK_FALSE(pop["scores"][0].contains("probability"));
+  // Null attribute values are missing values, not errors.
+  CHECK(post(R"({"attributes":{"segment":null},"items":["item-1"]})")["source"] == "content");
+}
+
+TEST_CASE("POST /score: models without features and content_similarity history",
+          "[export][server]") {
+  test::TempDir dir;
+  {
+    RunningServer rs(makePackage(dir, "pop.rwbm", "most_popular"));
+    auto c = rs.client();
+    auto res = c.Post("/score", R"({"attributes":{"anything":"x"},"items":["item-1"]})",
+                      "application/json");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    const auto r = json::parse(res->body);
+    CHECK(r["fallback"] == true);
+    CHECK(r["source"] == "popularity");
+  }
+  RunningServer rs(makePackage(dir, "content.rwbm", "content_similarity"));
+  auto c = rs.client();
+  auto res =
+      c.Post("/score", R"({"history":["item-21","item-30","zzz"],"items":["item-2","item-25"]})",
+             "application/json");
+  REQUIRE(res);
+  REQUIRE(res->status == 200);
+  const auto r = json::parse(res->body);
+  CHECK(r["source"] == "content");
+  CHECK(r["unknown_history"] == json::array({"zzz"}));
+  CHECK(r["scores"][1]["score"].get<double>() > r["scores"][0]["score"].get<double>());
+  CHECK_FALSE(r["scores"][0].contains("probability"));  // a cosine, not a logit
+}
+
+TEST_CASE("POST /score: every new-user input error is a 400 with a message", "[export][server]") {
+  test::TempDir dir;
+  RunningServer rs(makePackage(dir, "lr.rwbm", "logistic_regression"));
+  auto c = rs.client();
+  auto expect = [&](const std::string& body, int status, const char* fragment) {
+    auto res = c.Post("/score", body, "application/json");
+    REQUIRE(res);
+    INFO(body << " -> " << res->body);
+    CHECK(res->status == status);
+    CHECK_THAT(json::parse(res->body)["error"].get<std::string>(), Catch::Contains(fragment));
+  };
+  expect(R"({"attributes":[1,2],"items":["item-1"]})", 400, "must be a JSON object");
+  expect(R"({"attributes":{"segment":true},"items":["item-1"]})", 400, "must be a number");
+  expect(R"({"attributes":{"segment":{"a":1}},"items":["item-1"]})", 400, "must be a number");
+  expect(R"({"attributes":{"segment":["a",3]},"items":["item-1"]})", 400, "array entry");
+  expect(R"({"attributes":{"age":30},"items":["item-1"]})", 400, "unknown attribute 'age'");
+  expect(R"({"history":"item-1","items":["item-1"]})", 400, "'history' must be an array");
+  expect(R"({"history":[5],"items":["item-1"]})", 400, "'history' must be a string");
+  expect(R"({"user":7,"items":["item-1"]})", 400, "'user' must be a non-empty string");
+  expect(R"({"user":"","items":["item-1"]})", 400, "'user' must be a non-empty string");
+  expect(R"({"items":["item-1"]})", 400, "'user' (string) or 'attributes'");
+  expect(R"({"attributes":{"segment":"a"},"items":[]})", 400, "items");
+  expect(R"({"attributes":{"segment":"a"},"items":["item-1"],"extra":0})", 400,
+         "unknown field 'extra'");
+  expect(R"([1,2,3])", 400, "JSON object");
+  expect(R"({"attributes":{"segment":"a"},"items":["item-1"])", 400, "malformed JSON");
+  auto q = c.Post("/score?user=u1", R"({"user":"u1","items":["item-1"]})", "application/json");
+  REQUIRE(q);
+  CHECK(q->status == 400);
+  // 413 for a large body with attributes, before any parsing.
+  std::string big =
+      R"({"attributes":{"segment":")" + std::string(8000, 'x') + R"("},"items":["item-1"]})";
+  expect(big, 413, "too large");
+}
+
+TEST_CASE("a client that stalls mid-request is cut off by the read timeout", "[export][server]") {
+  test::TempDir dir;
+  ServerOptions o = RunningServer::options();
+  o.readTimeoutSeconds = 1;
+  o.keepAliveTimeoutSeconds = 1;
+  RunningServer rs(makePackage(dir, "m.rwbm", "most_popular"), o);
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(rs.server.port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  timeval tv{10, 0};  // the test's own bound: never waits longer than this
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  const std::string partial = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n";  // no blank line
+  REQUIRE(::send(fd, partial.data(), partial.size(), 0) == static_cast<ssize_t>(partial.size()));
+  const auto start = std::chrono::steady_clock::now();
+  char buf[512];
+  ssize_t n = 0;
+  std::string got;
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) got.append(buf, static_cast<std::size_t>(n));
+  const double waited =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ::close(fd);
+  INFO("received: " << got);
+  CHECK(n == 0);         // the server closed the connection ...
+  CHECK(waited >= 0.5);  // ... after waiting for the rest of the request ...
+  CHECK(waited < 6.0);   // ... about keep-alive + read timeout (1 s + 1 s), not forever
+  CHECK(got.find("200 OK") == std::string::npos);  // and never answered the half request
+  // The server still serves others.
+  auto ok = rs.client().Get("/health");
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
 }
