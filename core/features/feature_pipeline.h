@@ -120,6 +120,14 @@ class FeaturePipeline {
   void fit(const Dataset& train, TaskContext& ctx);
   bool isFitted() const noexcept { return fitted_; }
 
+  /// Recomputes only the behavioural statistics (profiles, affinities, popularity, recency,
+  /// activity) from `data`, keeping every encoder, content vector and feature index, and drops
+  /// the score models (they belong to the previous data). Used to train a model on rows from a
+  /// subset of the training data and serve it with statistics of the whole, in one feature
+  /// space. Same id maps as fit()'s data required (ModelError); on error or Cancelled the
+  /// pipeline is unchanged.
+  void refitBehaviour(const Dataset& data, TaskContext& ctx);
+
   /// Adds the score of a trained model as a feature named "score:<name>" (block 5). The model
   /// must be fitted on the same id maps; the pipeline takes ownership and saves it. Call after
   /// fit() (or load()); it changes dim().
@@ -189,6 +197,8 @@ class FeaturePipeline {
   void behaviourFeatures(Index user, Index item, bool leaveOneOut, float looWeight, float looValue,
                          SparseVector& out) const;
   void computeContentVectors(const Dataset& data);
+  /// Behaviour statistics of `train` into *beh_ (encoders and content vectors must be set).
+  void computeBehaviour(const Dataset& train, std::int64_t tMax, TaskContext& ctx);
   void checkPair(Index user, Index item) const;
   /// Blocks 1-5 of (u, i) into out; scores has one value per score model.
   void rowInto(Index u, Index i, bool loo, float looWeight, float looCount, const float* scores,

@@ -47,7 +47,13 @@ std::size_t trainScorerOnPipeline(const FeaturePipeline& pipeline, RowScorer& sc
 std::vector<FeatureImportance> computeImportance(const FeaturePipeline& pipeline,
                                                  const RowScorer& scorer,
                                                  const SparseMatrix& sample) {
-  const std::size_t dim = pipeline.dim();
+  return computeImportance(pipeline.featureNames(), scorer, sample);
+}
+
+std::vector<FeatureImportance> computeImportance(const std::vector<std::string>& names,
+                                                 const RowScorer& scorer,
+                                                 const SparseMatrix& sample) {
+  const std::size_t dim = names.size();
   std::vector<double> sumAbs(dim, 0.0);
   std::vector<std::pair<std::uint32_t, double>> c;
   for (std::size_t r = 0; r < sample.rows(); ++r) {
@@ -60,8 +66,8 @@ std::vector<FeatureImportance> computeImportance(const FeaturePipeline& pipeline
   for (std::size_t f = 0; f < dim; ++f) {
     const double g = f < gains.size() ? gains[f] : 0.0;
     if (sumAbs[f] == 0.0 && g == 0.0) continue;
-    out.push_back({pipeline.featureName(static_cast<std::uint32_t>(f)),
-                   sample.rows() ? sumAbs[f] / static_cast<double>(sample.rows()) : 0.0, g});
+    out.push_back(
+        {names[f], sample.rows() ? sumAbs[f] / static_cast<double>(sample.rows()) : 0.0, g});
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
     return a.meanAbsContribution != b.meanAbsContribution
@@ -94,17 +100,22 @@ std::vector<FeatureImportance> loadImportance(BinaryReader& in) {
 
 Explanation explainRow(const FeaturePipeline& pipeline, const RowScorer& scorer,
                        std::span<const FeatureValue> row) {
+  return explainRow(pipeline.featureNames(), scorer, row);
+}
+
+Explanation explainRow(const std::vector<std::string>& names, const RowScorer& scorer,
+                       std::span<const FeatureValue> row) {
   Explanation e;
   e.outputKind = scorer.outputKind();
   std::vector<std::pair<std::uint32_t, double>> c;
-  e.bias = scorer.contributions(row, pipeline.dim(), c);
+  e.bias = scorer.contributions(row, names.size(), c);
   double total = e.bias;
   for (auto [idx, v] : c) {
     float value = 0.0f;
     for (const auto& f : row) {
       if (f.index == idx) value = f.value;
     }
-    e.features.push_back({pipeline.featureName(idx), value, v});
+    e.features.push_back({names.at(idx), value, v});
     total += v;
   }
   std::sort(e.features.begin(), e.features.end(), [](const auto& a, const auto& b) {
@@ -112,7 +123,7 @@ Explanation explainRow(const FeaturePipeline& pipeline, const RowScorer& scorer,
   });
   // output is the scorer's own margin so that callers can check the decomposition.
   SparseMatrix one;
-  one.cols = pipeline.dim();
+  one.cols = names.size();
   one.appendRow(row);
   float m = 0.0f;
   scorer.margins(one, std::span<float>(&m, 1));

@@ -55,11 +55,19 @@ std::size_t trainScorerOnPipeline(const FeaturePipeline& pipeline, RowScorer& sc
 std::vector<FeatureImportance> computeImportance(const FeaturePipeline& pipeline,
                                                  const RowScorer& scorer,
                                                  const SparseMatrix& sample);
+/// The same for rows whose features are named by `names` (index = feature index), e.g. a
+/// pipeline row extended by a model's own context features.
+std::vector<FeatureImportance> computeImportance(const std::vector<std::string>& names,
+                                                 const RowScorer& scorer,
+                                                 const SparseMatrix& sample);
 void saveImportance(BinaryWriter& out, const std::vector<FeatureImportance>& imp);
 std::vector<FeatureImportance> loadImportance(BinaryReader& in);
 
 /// Explains one row with a scorer: names, values, contributions sorted by |contribution|.
 Explanation explainRow(const FeaturePipeline& pipeline, const RowScorer& scorer,
+                       std::span<const FeatureValue> row);
+/// The same for rows whose features are named by `names`.
+Explanation explainRow(const std::vector<std::string>& names, const RowScorer& scorer,
                        std::span<const FeatureValue> row);
 
 /// Base of feature-pipeline models. Users are represented through their features, so every

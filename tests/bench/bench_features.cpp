@@ -2,14 +2,16 @@
 // models (issue 6). Run from the repository root (reads ../shared/data):
 //   ./build/tests/bench/bench_features speed      training matrix, 200 GBDT rounds, re-rank 1,000
 //   ./build/tests/bench/bench_features cold [model...]   cold-start item splits, 5 seeds
-//   ./build/tests/bench/bench_features warm       two-stage vs its candidate generator
+//   ./build/tests/bench/bench_features warm ['{two_stage params}']   two-stage vs its generator
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <string>
 
 #include "core/features/feature_pipeline.h"
+#include "core/models/explanation.h"
 #include "core/models/gbdt.h"
 #include "core/models/registry.h"
 #include "tests/features/engagement_eval.h"
@@ -74,6 +76,70 @@ int cold(const std::vector<std::string>& models, std::uint64_t seeds) {
   return 0;
 }
 
+// Warm: two_stage (params from the command line, JSON) vs its own candidate generator on
+// ml-100k-recsplit, nDCG@10 over the test users, paired t-test.
+int warm(const std::string& paramsText) {
+  const Dataset full = test::loadMovieLens100k(dataDir() / "ml-100k");
+  const Dataset train = test::loadRecsplitPart(full, dataDir() / "ml-100k-recsplit" / "train.tsv");
+  const Dataset testSet = test::loadRecsplitPart(full, dataDir() / "ml-100k-recsplit" / "test.tsv");
+  const Csr truth = testSet.userItemMatrix(true);
+  Params p = paramsText.empty() ? Params::object() : Params::parse(paramsText);
+  if (!p.contains("candidate_model")) p["candidate_model"] = "sar";
+  auto ndcgs = [&](const Model& m) {
+    std::vector<double> out;
+    for (Index u = 0; u < train.numUsers(); ++u) {
+      if (truth.rowSize(u) == 0) continue;
+      std::vector<Index> top;
+      for (const auto& r : m.recommend(u, 10).items) top.push_back(r.item);
+      out.push_back(test::ndcgAt(top, truth.rowIndices(u), 10));
+    }
+    return out;
+  };
+  TaskContext ctx;
+  auto gen = createModel(p["candidate_model"].get<std::string>(),
+                         p.contains("candidate_params")
+                             ? Params::parse(p["candidate_params"].get<std::string>())
+                             : Params::object());
+  auto t0 = Clock::now();
+  auto c0 = std::clock();
+  gen->fit({train, nullptr, 42, 0}, ctx);
+  std::printf("generator %s fit %.2f s wall, %.2f s CPU\n", gen->type().c_str(), secondsSince(t0),
+              static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC);
+  auto two = createModel("two_stage", p);
+  t0 = Clock::now();
+  c0 = std::clock();
+  two->fit({train, nullptr, 42, 0}, ctx);
+  std::printf("two_stage %s fit %.2f s wall, %.2f s CPU\n", p.dump().c_str(), secondsSince(t0),
+              static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC);
+  if (std::getenv("RWB_BENCH_VERBOSE")) {
+    if (const auto* ex = dynamic_cast<const Explainable*>(two.get())) {
+      const auto imp = ex->globalImportance();
+      for (std::size_t k = 0; k < std::min<std::size_t>(12, imp.size()); ++k)
+        std::printf("  importance %-40s mean|c| %.4f gain %.1f\n", imp[k].feature.c_str(),
+                    imp[k].meanAbsContribution, imp[k].gain);
+      const auto e = ex->explain(0, 3);
+      std::printf("explain(0,3): output %.4f bias %.4f\n", e.output, e.bias);
+      for (std::size_t k = 0; k < std::min<std::size_t>(8, e.features.size()); ++k)
+        std::printf("  %-40s value %.3f contribution %.4f\n", e.features[k].feature.c_str(),
+                    e.features[k].value, e.features[k].contribution);
+    }
+    for (Index u = 0; u < 3; ++u) {
+      std::printf("user %u\n  generator:", u);
+      for (const auto& r : gen->recommend(u, 10).items) std::printf(" %u:%.3g", r.item, r.score);
+      std::printf("\n  two_stage:");
+      for (const auto& r : two->recommend(u, 10).items) std::printf(" %u:%.3g", r.item, r.score);
+      std::printf("\n");
+    }
+  }
+  const auto a = ndcgs(*gen), b = ndcgs(*two);
+  const auto pt = test::pairedTTest(b, a);
+  std::printf(
+      "nDCG@10 over %zu test users: generator %.4f, two_stage %.4f (diff %+.4f, t %.2f, "
+      "p %.2e)\n",
+      a.size(), test::mean(a), test::mean(b), pt.meanDiff, pt.t, pt.p);
+  return 0;
+}
+
 int speed(int argc, char** argv) {
   const Dataset d = test::loadMovieLens100k(dataDir() / "ml-100k");
   FeaturePipeline p(FeatureConfig::parse(test::kMovieLensColdFeatures));
@@ -128,6 +194,7 @@ int main(int argc, char** argv) {
       return cold(models, seeds);
     }
     if (mode == "speed") return speed(argc, argv);
+    if (mode == "warm") return warm(argc > 2 ? argv[2] : "");
     std::cerr << "usage: bench_features speed|cold [models...]|warm\n";
     return 2;
   } catch (const std::exception& e) {
