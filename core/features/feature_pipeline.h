@@ -176,7 +176,8 @@ class FeaturePipeline {
   /// per distinct positive (user, item), explicit negatives if configured, and ratio sampled
   /// negatives per positive (items the user never interacted with in train). Behavioural
   /// features of training positives are computed leave-one-out (the row's own interaction is
-  /// removed from profile, affinity and popularity), so that training rows look like unseen
+  /// removed from profile and affinity; item popularity keeps it, see docs), so that training
+  /// rows look like unseen
   /// pairs at serving time. Deterministic for a given seed; parallel over users.
   TrainingMatrix buildTrainingMatrix(const Dataset& train, std::uint64_t seed,
                                      TaskContext& ctx) const;

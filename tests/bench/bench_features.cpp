@@ -2,6 +2,7 @@
 // models (issue 6). Run from the repository root (reads ../shared/data):
 //   ./build/tests/bench/bench_features speed      training matrix, 200 GBDT rounds, re-rank 1,000
 //   ./build/tests/bench/bench_features cold [model...]   cold-start item splits, 5 seeds
+//   ./build/tests/bench/bench_features cold-sample [model...]   the same on the sample data
 //   ./build/tests/bench/bench_features warm ['{two_stage params}']   two-stage vs its generator
 #include <chrono>
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include "core/models/explanation.h"
 #include "core/models/gbdt.h"
 #include "core/models/registry.h"
+#include "core/prep/generator.h"
 #include "tests/features/engagement_eval.h"
 #include "tests/features/movielens_fixture.h"
 
@@ -30,33 +32,43 @@ double secondsSince(Clock::time_point t) {
 }
 
 // "name" or "name:{json params}"; the cold-start feature set is the default "features".
-std::pair<std::string, Params> modelSpec(const std::string& spec) {
+std::pair<std::string, Params> modelSpec(const std::string& spec, const char* features) {
   const auto colon = spec.find(':');
   const std::string name = spec.substr(0, colon);
   Params p = colon == std::string::npos ? Params::object() : Params::parse(spec.substr(colon + 1));
-  if (!p.contains("features") && name != "most_popular")
-    p["features"] = test::kMovieLensColdFeatures;
+  if (!p.contains("features") && name != "most_popular") p["features"] = features;
   return {name, p};
 }
 
-int cold(const std::vector<std::string>& models, std::uint64_t seeds) {
-  const Dataset d = test::loadMovieLens100k(dataDir() / "ml-100k");
+// Cold-start item splits of MovieLens-100K (baseline genre+year popularity) or of the sample
+// data (`recwb generate` defaults; baseline category+brand popularity).
+int cold(const std::vector<std::string>& models, std::uint64_t seeds, bool sample) {
+  Dataset d;
+  if (sample) {
+    TaskContext gctx;
+    d = generateRetailDataset(GeneratorOptions{}, gctx).dataset;
+  } else {
+    d = test::loadMovieLens100k(dataDir() / "ml-100k");
+  }
+  const char* features = sample ? test::kSampleColdFeatures : test::kMovieLensColdFeatures;
   std::map<std::string, std::vector<double>> means;
   for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
     const test::ColdSplit s = test::coldItemSplit(d, 0.2, seed);
-    const test::AttributePopularity base(s.train);
-    const auto baseN = test::coldNdcgFn([&](Index, Index i) { return base.score[i]; }, s);
+    const std::vector<float> base =
+        sample ? test::CategoryPopularity(s.train, {"category", "brand"}).score
+               : test::AttributePopularity(s.train).score;
+    const auto baseN = test::coldNdcgFn([&](Index, Index i) { return base[i]; }, s);
     std::mt19937 rng(static_cast<unsigned>(seed));
     const auto randN = test::coldNdcgFn(
         [&](Index, Index) { return std::uniform_real_distribution<float>(0, 1)(rng); }, s);
     std::printf(
-        "seed %llu: %zu held-out items, %zu test users; random %.4f, genre+year popularity %.4f\n",
+        "seed %llu: %zu held-out items, %zu test users; random %.4f, attribute popularity %.4f\n",
         static_cast<unsigned long long>(seed), s.heldItems.size(), s.testUsers.size(),
         test::mean(randN), test::mean(baseN));
     means["random"].push_back(test::mean(randN));
     means["attribute_popularity"].push_back(test::mean(baseN));
     for (const auto& spec : models) {
-      const auto [name, params] = modelSpec(spec);
+      const auto [name, params] = modelSpec(spec, features);
       auto m = createModel(name, params);
       TaskContext ctx;
       const auto t0 = Clock::now();
@@ -180,7 +192,7 @@ int speed(int argc, char** argv) {
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "speed";
   try {
-    if (mode == "cold") {
+    if (mode == "cold" || mode == "cold-sample") {
       std::vector<std::string> models;
       std::uint64_t seeds = 5;
       for (int k = 2; k < argc; ++k) {
@@ -191,11 +203,11 @@ int main(int argc, char** argv) {
         }
       }
       if (models.empty()) models = {"content_similarity", "logistic_regression", "gbdt"};
-      return cold(models, seeds);
+      return cold(models, seeds, mode == "cold-sample");
     }
     if (mode == "speed") return speed(argc, argv);
     if (mode == "warm") return warm(argc > 2 ? argv[2] : "");
-    std::cerr << "usage: bench_features speed|cold [models...]|warm\n";
+    std::cerr << "usage: bench_features speed|cold [models...]|cold-sample [models...]|warm\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";

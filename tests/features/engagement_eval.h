@@ -267,4 +267,24 @@ inline const char* kMovieLensColdFeatures = R"({
   "negatives": {"ratio": 4, "sampling": "uniform"}
 })";
 
+/// The sample data's cold-start feature set (recwb generate): items by category, brand, price
+/// and description terms; users by segment, age band and region; crosses of demographics with
+/// category and of segment with brand (the generator's planted tastes); profile and affinity.
+/// No item popularity or recency (held-out items have none).
+inline const char* kSampleColdFeatures = R"({
+  "user": [{"column": "segment", "kind": "onehot"},
+           {"column": "age_band", "kind": "onehot"},
+           {"column": "region", "kind": "onehot"}],
+  "item": [{"column": "category", "kind": "onehot"},
+           {"column": "brand", "kind": "onehot"},
+           {"column": "price", "kind": "numeric", "log": true, "bins": 8},
+           {"column": "description", "kind": "tfidf", "min_df": 2}],
+  "crosses": [{"user": "age_band", "item": "category"}, {"user": "region", "item": "category"},
+              {"user": "segment", "item": "brand"}],
+  "behaviour": {"profile_cosine": true, "affinity": ["category", "brand"],
+                "item_popularity": false, "item_recency": false, "user_activity": true},
+  "labels": {"mode": "implicit"},
+  "negatives": {"ratio": 4, "sampling": "uniform"}
+})";
+
 }  // namespace rwb::test

@@ -135,6 +135,7 @@ TEST_CASE("training matrix: labels, negative ratio, unseen negatives, leave-one-
   REQUIRE(tm.x.rows() == tm.label.size());
   const auto cosIdx = indexOf(p, "behaviour.profile_cosine");
   const auto popIdx = indexOf(p, "behaviour.item_popularity");
+  const auto newIdx = indexOf(p, "behaviour.item_is_new");
   std::size_t checkedLoo = 0;
   for (std::size_t r = 0; r < tm.label.size(); ++r) {
     const auto key = std::make_pair(tm.user[r], tm.item[r]);
@@ -158,9 +159,13 @@ TEST_CASE("training matrix: labels, negative ratio, unseen negatives, leave-one-
       CHECK(row[cosIdx] == Approx(expected).margin(1e-5));
       SparseVector serve;
       p.pairFeatures(tm.user[r], tm.item[r], serve);
-      CHECK(dense(serve, p.dim())[popIdx] > row[popIdx]);  // own interaction removed
+      // Popularity is not leave-one-out (regression: LOO made single-interaction positives the
+      // only "new" training rows, so gbdt learned "new => engaged" and scored nDCG 0).
+      CHECK(dense(serve, p.dim())[popIdx] == Approx(row[popIdx]));
+      CHECK(row[newIdx] == 0.0);
       ++checkedLoo;
     } else {
+      CHECK(dense(SparseVector(tm.x.row(r).begin(), tm.x.row(r).end()), p.dim())[newIdx] == 0.0);
       CHECK_FALSE(seen.count(key));  // sampled negatives are never training interactions
     }
   }
