@@ -2,6 +2,7 @@
 // protocol are in docs/features.md; bench_features prints the same numbers with timings.
 
 #include "core/models/registry.h"
+#include "core/prep/generator.h"
 #include "features/engagement_eval.h"
 #include "features/movielens_fixture.h"
 #include "test_support.h"
@@ -73,4 +74,30 @@ TEST_CASE("warm ml-100k-recsplit: two_stage improves nDCG@10 over its own genera
   CHECK(test::mean(a) == Approx(0.3938).margin(0.0005));  // the generator is SAR's parity run
   CHECK(test::mean(b) > test::mean(a) + 0.01);
   CHECK(pt.p < 0.01);
+}
+
+TEST_CASE("cold-start items on the sample data: content_similarity >= 2x category+brand popularity",
+          "[models][content]") {
+  // The sample data (recwb generate defaults, generated here rather than read, so the test needs
+  // no files). Its planted tastes are categories, brands and description terms per user, so a
+  // content profile over those attributes must rank held-out items far better than their
+  // category/brand popularity. Measured: 0.072 vs 0.016 (4.6x) on seed 1 (docs/features.md).
+  TaskContext ctx;
+  const Dataset d = generateRetailDataset(GeneratorOptions{}, ctx).dataset;
+  std::vector<double> ratios;
+  for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+    const auto s = test::coldItemSplit(d, 0.2, seed);
+    const test::CategoryPopularity base(s.train, {"category", "brand"});
+    const auto baseN = test::coldNdcgFn([&](Index, Index i) { return base.score[i]; }, s);
+    auto m = createModel("content_similarity", {{"features", test::kSampleColdFeatures}});
+    m->fit({s.train, nullptr, seed, 0}, ctx);
+    const auto n = test::coldNdcg(*m, s);
+    const auto pt = test::pairedTTest(n, baseN);
+    INFO("seed " << seed << ": content_similarity " << test::mean(n) << ", baseline "
+                 << test::mean(baseN) << ", p " << pt.p);
+    CHECK(test::mean(n) >= 2.0 * test::mean(baseN));
+    CHECK(pt.p < 0.01);
+    ratios.push_back(test::mean(n) / test::mean(baseN));
+  }
+  CHECK(test::mean(ratios) >= 2.0);
 }
