@@ -169,7 +169,9 @@ class FeaturePipeline {
   /// True if the user has at least one training engagement.
   bool hasProfile(Index user) const;
 
-  /// The full feature row of a pair (blocks 1-5), sorted by index, zeros omitted.
+  /// The full feature row of a pair (blocks 1-5), sorted by index, zeros omitted except for the
+  /// count-like behavioural features (item popularity, item-is-new, item recency, user
+  /// activity), which are always present so that tree learners never read 0 as "missing".
   void pairFeatures(Index user, Index item, SparseVector& out) const;
 
   /// Builds the labelled training matrix from `train` (normally the dataset fit() saw): one row

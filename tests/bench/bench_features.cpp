@@ -157,34 +157,55 @@ int speed(int argc, char** argv) {
   FeaturePipeline p(FeatureConfig::parse(test::kMovieLensColdFeatures));
   TaskContext ctx;
   auto t0 = Clock::now();
+  auto c0 = std::clock();
+  auto cpuSince = [](std::clock_t c) {
+    return static_cast<double>(std::clock() - c) / CLOCKS_PER_SEC;
+  };
   p.fit(d, ctx);
-  const double fitS = secondsSince(t0);
-  t0 = Clock::now();
-  const TrainingMatrix tm = p.buildTrainingMatrix(d, 1, ctx);
-  const double buildS = secondsSince(t0);
+  const double fitS = secondsSince(t0), fitC = cpuSince(c0);
+  // Best of 5 (the machine is shared): wall and process CPU time of each build.
+  double buildS = 1e9, buildC = 0;
+  TrainingMatrix tm;
+  for (int rep = 0; rep < 5; ++rep) {
+    t0 = Clock::now();
+    c0 = std::clock();
+    tm = p.buildTrainingMatrix(d, 1, ctx);
+    if (secondsSince(t0) < buildS) {
+      buildS = secondsSince(t0);
+      buildC = cpuSince(c0);
+    }
+  }
   std::printf(
-      "pipeline fit %.3f s; training matrix %zu rows (%zu+, %zu-), %zu non-zeros, %zu features: "
-      "%.3f s\n",
-      fitS, tm.x.rows(), tm.positives, tm.negatives, tm.x.entries.size(), p.dim(), buildS);
+      "pipeline fit %.3f s wall (%.3f s CPU); training matrix %zu rows (%zu+, %zu-), %zu "
+      "non-zeros, %zu features: %.3f s wall, %.3f s CPU (best of 5)\n",
+      fitS, fitC, tm.x.rows(), tm.positives, tm.negatives, tm.x.entries.size(), p.dim(), buildS,
+      buildC);
   if (argc > 2 && std::string(argv[2]) == "--no-gbdt") return 0;
   XgbOptions o;
   o.rounds = 200;
   o.earlyStopping = 0;
   XgbScorer scorer(o);
   t0 = Clock::now();
+  c0 = std::clock();
   scorer.train({&tm.x, tm.label, {}}, {}, 1, 0, ctx);
-  std::printf("200 GBDT rounds (binary:logistic, depth 6, hist): %.2f s\n", secondsSince(t0));
+  std::printf("200 GBDT rounds (binary:logistic, depth 6, hist): %.2f s wall, %.2f s CPU\n",
+              secondsSince(t0), cpuSince(c0));
   // Re-ranking path: 1,000 candidate rows for one user (features + XGBoost margins).
   std::vector<Index> items(1000), users(1000, 0);
   for (std::size_t k = 0; k < items.size(); ++k) items[k] = static_cast<Index>(k);
   std::vector<float> out(items.size());
-  double best = 1e9;
-  for (int rep = 0; rep < 20; ++rep) {
+  double best = 1e9, bestC = 0;
+  for (int rep = 0; rep < 50; ++rep) {
     t0 = Clock::now();
+    c0 = std::clock();
     scorer.margins(p.pairMatrix(users, items), out);
-    best = std::min(best, secondsSince(t0));
+    if (secondsSince(t0) < best) {
+      best = secondsSince(t0);
+      bestC = cpuSince(c0);
+    }
   }
-  std::printf("re-rank 1,000 candidates for one user: %.3f ms (best of 20)\n", best * 1e3);
+  std::printf("re-rank 1,000 candidates for one user: %.3f ms wall, %.3f ms CPU (best of 50)\n",
+              best * 1e3, bestC * 1e3);
   return 0;
 }
 }  // namespace

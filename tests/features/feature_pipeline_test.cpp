@@ -95,6 +95,11 @@ TEST_CASE("pair rows hold user, item, cross and behavioural blocks", "[features]
   const auto dc = dense(row, p.dim());
   CHECK(dc[indexOf(p, "behaviour.item_popularity")] == 0.0f);
   CHECK(dc[indexOf(p, "behaviour.item_is_new")] == 1.0f);
+  // Regression: the zero popularity is stored, not omitted (XGBoost reads absent as missing and
+  // routed never-seen items like popular ones).
+  const auto popIdx = static_cast<std::uint32_t>(indexOf(p, "behaviour.item_popularity"));
+  CHECK(std::any_of(row.begin(), row.end(),
+                    [&](const FeatureValue& f) { return f.index == popIdx && f.value == 0.0f; }));
   CHECK_FALSE(p.itemContent(cold).empty());
   // Profile cosine separates tastes for cold items too.
   Index coldAction = cold, coldDrama = cold;
