@@ -302,3 +302,35 @@ TEST_CASE("fit is cancellable and leaves the previous state", "[features]") {
   CHECK_THROWS_AS(p.fit(planted.data, ctx), Cancelled);
   CHECK_FALSE(p.isFitted());
 }
+
+TEST_CASE("refitBehaviour keeps the feature space and recomputes statistics", "[features]") {
+  const auto planted = plantedData();
+  const Dataset& d = planted.data;
+  FeaturePipeline p(FeatureConfig::parse(kConfig));
+  TaskContext ctx;
+  p.fit(d, ctx);
+  const auto names = p.featureNames();
+  const Index item = 0;
+  const SparseVector content = p.itemContent(item);
+  // Half of the interactions: the same encoders, lower counts for item 0's popularity.
+  std::vector<std::uint32_t> half;
+  for (std::uint32_t r = 0; r < d.numInteractions(); r += 2) half.push_back(r);
+  const Dataset part = d.withRows(half);
+  SparseVector before, after;
+  p.pairFeatures(0, item, before);
+  p.refitBehaviour(part, ctx);
+  p.pairFeatures(0, item, after);
+  CHECK(p.featureNames() == names);
+  CHECK(p.itemContent(item) == content);
+  const auto popIdx = indexOf(p, "behaviour.item_popularity");
+  CHECK(dense(after, p.dim())[popIdx] < dense(before, p.dim())[popIdx]);
+  CHECK(dense(after, p.dim())[popIdx] ==
+        Approx(std::log1p(1e5 * part.itemCounts()[item] / part.numInteractions())));
+  // Other id maps are refused and leave the pipeline unchanged.
+  Dataset other = d;
+  other.items.intern("extra");
+  CHECK_THROWS_AS(p.refitBehaviour(other, ctx), ModelError);
+  SparseVector again;
+  p.pairFeatures(0, item, again);
+  CHECK(again == after);
+}
