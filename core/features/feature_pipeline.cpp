@@ -356,15 +356,27 @@ void FeaturePipeline::fit(const Dataset& train, TaskContext& ctx) {
                                      findEnc(next.itemEncoders_, cc.itemColumn, "item"));
   }
 
+  next.computeBehaviour(train, tMax, ctx);
+  next.buildNames();
+  next.fitted_ = true;
+  ctx.throwIfStopped();
+  // Score models are tied to the previous fit's data; they are not carried over.
+  *this = std::move(next);
+  ctx.progress(1.0, "features fitted");
+}
+
+void FeaturePipeline::computeBehaviour(const Dataset& train, std::int64_t tMax, TaskContext& ctx) {
+  const auto& log = train.interactions;
   // Behaviour statistics from training interactions only.
-  Behaviour& b = *next.beh_;
+  Behaviour& b = *beh_;
+  b = Behaviour{};
   b.tMax = tMax;
   b.totalInteractions = static_cast<double>(log.size());
-  b.itemCount.assign(next.numItems_, 0.0f);
-  b.itemLast.assign(next.numItems_, kNoTimestamp);
-  b.userCount.assign(next.numUsers_, 0.0f);
+  b.itemCount.assign(numItems_, 0.0f);
+  b.itemLast.assign(numItems_, kNoTimestamp);
+  b.userCount.assign(numUsers_, 0.0f);
   const double halfLife = config_.behaviour.halfLifeDays * kDay;
-  std::vector<std::vector<std::pair<Index, std::pair<float, float>>>> eng(next.numUsers_);
+  std::vector<std::vector<std::pair<Index, std::pair<float, float>>>> eng(numUsers_);
   for (std::size_t r = 0; r < log.size(); ++r) {
     const Index u = log.user[r], i = log.item[r];
     b.itemCount[i] += 1.0f;
@@ -381,7 +393,7 @@ void FeaturePipeline::fit(const Dataset& train, TaskContext& ctx) {
   {
     const Csr ui = train.userItemMatrix(true);  // duplicates summed: values = counts
     b.engOffsets.assign(1, 0);
-    for (Index u = 0; u < next.numUsers_; ++u) {
+    for (Index u = 0; u < numUsers_; ++u) {
       auto& list = eng[u];
       std::sort(list.begin(), list.end(),
                 [](const auto& x, const auto& y) { return x.first < y.first; });
@@ -403,23 +415,23 @@ void FeaturePipeline::fit(const Dataset& train, TaskContext& ctx) {
   ctx.throwIfStopped();
   ctx.progress(0.5, "profiles");
 
-  const std::size_t dimI = next.itemDim_;
-  b.itemNorm2.assign(next.numItems_, 0.0);
-  for (Index i = 0; i < next.numItems_; ++i) b.itemNorm2[i] = squaredNorm(next.itemContent_[i]);
+  const std::size_t dimI = itemDim_;
+  b.itemNorm2.assign(numItems_, 0.0);
+  for (Index i = 0; i < numItems_; ++i) b.itemNorm2[i] = squaredNorm(itemContent_[i]);
   if (config_.behaviour.profileCosine) {
-    if (static_cast<double>(next.numUsers_) * static_cast<double>(dimI) > 4e8) {
-      throw ModelError("feature pipeline: user profiles would need " +
-                       std::to_string(next.numUsers_) + " x " + std::to_string(dimI) +
+    if (static_cast<double>(numUsers_) * static_cast<double>(dimI) > 4e8) {
+      throw ModelError("feature pipeline: user profiles would need " + std::to_string(numUsers_) +
+                       " x " + std::to_string(dimI) +
                        " floats; reduce the item vocabulary (max_features, min_df, hashing)");
     }
-    b.profile.assign(next.numUsers_ * dimI, 0.0f);
-    b.profileNorm2.assign(next.numUsers_, 0.0);
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, next.numUsers_, 64),
+    b.profile.assign(numUsers_ * dimI, 0.0f);
+    b.profileNorm2.assign(numUsers_, 0.0);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, numUsers_, 64),
                       [&](const tbb::blocked_range<std::size_t>& range) {
                         for (std::size_t u = range.begin(); u != range.end(); ++u) {
                           float* p = b.profile.data() + u * dimI;
                           for (auto k = b.engOffsets[u]; k < b.engOffsets[u + 1]; ++k) {
-                            for (const auto& f : next.itemContent_[b.engItems[k]]) {
+                            for (const auto& f : itemContent_[b.engItems[k]]) {
                               p[f.index] += b.engWeights[k] * f.value;
                             }
                           }
@@ -440,7 +452,7 @@ void FeaturePipeline::fit(const Dataset& train, TaskContext& ctx) {
     }
     Behaviour::Affinity af;
     af.numCats = col.categories.size();
-    for (Index i = 0; i < next.numItems_; ++i) {
+    for (Index i = 0; i < numItems_; ++i) {
       if (i < col.rows()) {
         if (col.type == ColumnType::kCategorical) {
           if (col.codes[i] >= 0) af.itemCats.push_back(static_cast<std::uint32_t>(col.codes[i]));
@@ -452,9 +464,9 @@ void FeaturePipeline::fit(const Dataset& train, TaskContext& ctx) {
       }
       af.itemOffsets.push_back(af.itemCats.size());
     }
-    af.userCat.assign(next.numUsers_ * af.numCats, 0.0f);
-    af.userTotal.assign(next.numUsers_, 0.0f);
-    for (Index u = 0; u < next.numUsers_; ++u) {
+    af.userCat.assign(numUsers_ * af.numCats, 0.0f);
+    af.userTotal.assign(numUsers_, 0.0f);
+    for (Index u = 0; u < numUsers_; ++u) {
       for (auto k = b.engOffsets[u]; k < b.engOffsets[u + 1]; ++k) {
         const Index i = b.engItems[k];
         af.userTotal[u] += b.engWeights[k];
@@ -465,12 +477,29 @@ void FeaturePipeline::fit(const Dataset& train, TaskContext& ctx) {
     }
     b.affinity.push_back(std::move(af));
   }
-  next.buildNames();
-  next.fitted_ = true;
-  ctx.throwIfStopped();
-  // Score models are tied to the previous fit's data; they are not carried over.
-  *this = std::move(next);
-  ctx.progress(1.0, "features fitted");
+}
+
+void FeaturePipeline::refitBehaviour(const Dataset& data, TaskContext& ctx) {
+  if (!fitted_) throw ModelError("feature pipeline: refitBehaviour before fit");
+  if (data.numUsers() != numUsers_ || data.numItems() != numItems_) {
+    throw ModelError(
+        "feature pipeline: refitBehaviour data has other id maps than the fitted data");
+  }
+  if (data.numInteractions() == 0) throw ModelError("feature pipeline: the data set is empty");
+  std::int64_t tMax = 0;
+  for (auto t : data.interactions.timestamp)
+    if (t != kNoTimestamp) tMax = std::max(tMax, t);
+  auto fresh = std::make_unique<Behaviour>();
+  std::swap(fresh, beh_);
+  try {
+    computeBehaviour(data, tMax, ctx);
+    ctx.throwIfStopped();
+  } catch (...) {
+    std::swap(fresh, beh_);  // validate-before-mutate: the old statistics stay on failure
+    throw;
+  }
+  scoreModels_.clear();
+  scoreNames_.clear();
 }
 
 void FeaturePipeline::computeContentVectors(const Dataset& data) {
@@ -589,6 +618,14 @@ void FeaturePipeline::behaviourFeatures(Index u, Index i, bool loo, float looWei
     if (v != 0.0 && std::isfinite(v)) out.push_back({idx, static_cast<float>(v)});
     ++idx;
   };
+  // Count-like features are stored even when 0: tree learners (XGBoost) read an absent entry as
+  // "missing", not as 0, and send it down the branch learned for missing values. Training rows
+  // always have counts >= 1, so a never-seen item (popularity 0) was routed like a popular one
+  // and ranked first (gbdt defaults scored nDCG 0.008 on the sample data that way).
+  auto pushExplicit = [&](double v) {
+    out.push_back({idx, std::isfinite(v) ? static_cast<float>(v) : 0.0f});
+    ++idx;
+  };
   if (bc.profileCosine) {
     double cosv = 0.0;
     const auto p = userProfile(u);
@@ -624,17 +661,21 @@ void FeaturePipeline::behaviourFeatures(Index u, Index i, bool loo, float looWei
     push(s);
   }
   if (bc.itemPopularity) {
-    const double count =
-        std::max(0.0, b.itemCount[i] - (loo ? static_cast<double>(looCount) : 0.0));
-    push(std::log1p(1e5 * count / std::max(1.0, b.totalInteractions)));
-    push(count == 0.0 ? 1.0 : 0.0);
+    // Not leave-one-out: negatives are drawn from items with training interactions (count >= 1),
+    // so a positive whose only interaction is its own would be the only "new" (count 0) rows
+    // in training, and the model would learn "new item => engaged" and rank never-seen items
+    // first at serving (gbdt scored nDCG 0 on the sample data that way).
+    (void)looCount;
+    const double count = b.itemCount[i];
+    pushExplicit(std::log1p(1e5 * count / std::max(1.0, b.totalInteractions)));
+    pushExplicit(count == 0.0 ? 1.0 : 0.0);
   }
   if (bc.itemRecency) {
     const double days =
         b.itemLast[i] == kNoTimestamp ? 0.0 : static_cast<double>(b.tMax - b.itemLast[i]) / kDay;
-    push(b.itemLast[i] == kNoTimestamp ? 0.0 : std::log1p(std::max(0.0, days)) + 1.0);
+    pushExplicit(b.itemLast[i] == kNoTimestamp ? 0.0 : std::log1p(std::max(0.0, days)) + 1.0);
   }
-  if (bc.userActivity) push(newUser ? 0.0 : std::log1p(b.userCount[u]));
+  if (bc.userActivity) pushExplicit(newUser ? 0.0 : std::log1p(b.userCount[u]));
 }
 
 namespace {

@@ -121,6 +121,14 @@ class FeaturePipeline {
   void fit(const Dataset& train, TaskContext& ctx);
   bool isFitted() const noexcept { return fitted_; }
 
+  /// Recomputes only the behavioural statistics (profiles, affinities, popularity, recency,
+  /// activity) from `data`, keeping every encoder, content vector and feature index, and drops
+  /// the score models (they belong to the previous data). Used to train a model on rows from a
+  /// subset of the training data and serve it with statistics of the whole, in one feature
+  /// space. Same id maps as fit()'s data required (ModelError); on error or Cancelled the
+  /// pipeline is unchanged.
+  void refitBehaviour(const Dataset& data, TaskContext& ctx);
+
   /// Adds the score of a trained model as a feature named "score:<name>" (block 5). The model
   /// must be fitted on the same id maps; the pipeline takes ownership and saves it. Call after
   /// fit() (or load()); it changes dim().
@@ -162,14 +170,17 @@ class FeaturePipeline {
   /// True if the user has at least one training engagement.
   bool hasProfile(Index user) const;
 
-  /// The full feature row of a pair (blocks 1-5), sorted by index, zeros omitted.
+  /// The full feature row of a pair (blocks 1-5), sorted by index, zeros omitted except for the
+  /// count-like behavioural features (item popularity, item-is-new, item recency, user
+  /// activity), which are always present so that tree learners never read 0 as "missing".
   void pairFeatures(Index user, Index item, SparseVector& out) const;
 
   /// Builds the labelled training matrix from `train` (normally the dataset fit() saw): one row
   /// per distinct positive (user, item), explicit negatives if configured, and ratio sampled
   /// negatives per positive (items the user never interacted with in train). Behavioural
   /// features of training positives are computed leave-one-out (the row's own interaction is
-  /// removed from profile, affinity and popularity), so that training rows look like unseen
+  /// removed from profile and affinity; item popularity keeps it, see docs), so that training
+  /// rows look like unseen
   /// pairs at serving time. Deterministic for a given seed; parallel over users.
   TrainingMatrix buildTrainingMatrix(const Dataset& train, std::uint64_t seed,
                                      TaskContext& ctx) const;
@@ -216,6 +227,8 @@ class FeaturePipeline {
   void behaviourFeatures(Index user, Index item, bool leaveOneOut, float looWeight, float looValue,
                          SparseVector& out) const;
   void computeContentVectors(const Dataset& data);
+  /// Behaviour statistics of `train` into *beh_ (encoders and content vectors must be set).
+  void computeBehaviour(const Dataset& train, std::int64_t tMax, TaskContext& ctx);
   void checkPair(Index user, Index item) const;
   /// Blocks 1-5 of (u, i) into out; scores has one value per score model.
   /// u == kNoIndex: a new user (no training interactions) whose block 1 is userAttr.

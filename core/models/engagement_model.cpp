@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <random>
 
 #include "core/util/error.h"
 
@@ -47,7 +48,13 @@ std::size_t trainScorerOnPipeline(const FeaturePipeline& pipeline, RowScorer& sc
 std::vector<FeatureImportance> computeImportance(const FeaturePipeline& pipeline,
                                                  const RowScorer& scorer,
                                                  const SparseMatrix& sample) {
-  const std::size_t dim = pipeline.dim();
+  return computeImportance(pipeline.featureNames(), scorer, sample);
+}
+
+std::vector<FeatureImportance> computeImportance(const std::vector<std::string>& names,
+                                                 const RowScorer& scorer,
+                                                 const SparseMatrix& sample) {
+  const std::size_t dim = names.size();
   std::vector<double> sumAbs(dim, 0.0);
   std::vector<std::pair<std::uint32_t, double>> c;
   for (std::size_t r = 0; r < sample.rows(); ++r) {
@@ -60,8 +67,8 @@ std::vector<FeatureImportance> computeImportance(const FeaturePipeline& pipeline
   for (std::size_t f = 0; f < dim; ++f) {
     const double g = f < gains.size() ? gains[f] : 0.0;
     if (sumAbs[f] == 0.0 && g == 0.0) continue;
-    out.push_back({pipeline.featureName(static_cast<std::uint32_t>(f)),
-                   sample.rows() ? sumAbs[f] / static_cast<double>(sample.rows()) : 0.0, g});
+    out.push_back(
+        {names[f], sample.rows() ? sumAbs[f] / static_cast<double>(sample.rows()) : 0.0, g});
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
     return a.meanAbsContribution != b.meanAbsContribution
@@ -94,17 +101,22 @@ std::vector<FeatureImportance> loadImportance(BinaryReader& in) {
 
 Explanation explainRow(const FeaturePipeline& pipeline, const RowScorer& scorer,
                        std::span<const FeatureValue> row) {
+  return explainRow(pipeline.featureNames(), scorer, row);
+}
+
+Explanation explainRow(const std::vector<std::string>& names, const RowScorer& scorer,
+                       std::span<const FeatureValue> row) {
   Explanation e;
   e.outputKind = scorer.outputKind();
   std::vector<std::pair<std::uint32_t, double>> c;
-  e.bias = scorer.contributions(row, pipeline.dim(), c);
+  e.bias = scorer.contributions(row, names.size(), c);
   double total = e.bias;
   for (auto [idx, v] : c) {
     float value = 0.0f;
     for (const auto& f : row) {
       if (f.index == idx) value = f.value;
     }
-    e.features.push_back({pipeline.featureName(idx), value, v});
+    e.features.push_back({names.at(idx), value, v});
     total += v;
   }
   std::sort(e.features.begin(), e.features.end(), [](const auto& a, const auto& b) {
@@ -112,7 +124,7 @@ Explanation explainRow(const FeaturePipeline& pipeline, const RowScorer& scorer,
   });
   // output is the scorer's own margin so that callers can check the decomposition.
   SparseMatrix one;
-  one.cols = pipeline.dim();
+  one.cols = names.size();
   one.appendRow(row);
   float m = 0.0f;
   scorer.margins(one, std::span<float>(&m, 1));
@@ -195,6 +207,84 @@ void EngagementModel::loadModelState(BinaryReader& in) {
 
 std::size_t EngagementModel::memoryBytes() const {
   return Model::memoryBytes() + (scorer_ ? scorer_->memoryBytes() : 0);
+}
+
+EngagementEvalResult evaluateEngagement(const EngagementModel& model, const Dataset& test,
+                                        const EngagementEvalOptions& options, TaskContext& ctx) {
+  if (!model.isFitted()) throw ModelError(model.type() + ": evaluateEngagement before fit");
+  if (test.numUsers() != model.numUsers() || test.numItems() != model.numItems()) {
+    throw ModelError("evaluateEngagement: the test data has other id maps than the model");
+  }
+  if (!(options.negativeRatio >= 0.0) || options.bins == 0) {
+    throw ModelError("evaluateEngagement: negative ratio must be >= 0 and bins >= 1");
+  }
+  const FeaturePipeline& p = model.pipeline();
+  const auto& log = test.interactions;
+  std::vector<std::vector<Index>> pos(test.numUsers()), neg(test.numUsers()),
+      touched(test.numUsers());
+  for (std::size_t r = 0; r < log.size(); ++r) {
+    (p.isPositive(log, r) ? pos : neg)[log.user[r]].push_back(log.item[r]);
+    touched[log.user[r]].push_back(log.item[r]);
+  }
+  auto unique = [](std::vector<Index>& v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+  };
+  std::vector<double> labels, probs;
+  std::vector<float> buf;
+  std::vector<Index> items;
+  for (Index u = 0; u < test.numUsers(); ++u) {
+    if ((u & 255) == 0) ctx.throwIfStopped();
+    unique(pos[u]);
+    unique(touched[u]);
+    if (pos[u].empty() && neg[u].empty()) continue;
+    items.clear();
+    std::size_t nPos = pos[u].size();
+    items.insert(items.end(), pos[u].begin(), pos[u].end());
+    if (p.config().labels.mode == "threshold") {
+      unique(neg[u]);
+      for (Index i : neg[u]) {
+        if (!std::binary_search(pos[u].begin(), pos[u].end(), i)) items.push_back(i);
+      }
+    }
+    const auto seen = model.seenItems(u);
+    const auto want = static_cast<std::size_t>(
+        std::llround(options.negativeRatio * static_cast<double>(pos[u].size())));
+    std::mt19937_64 rng(options.seed * 0x9E3779B97F4A7C15ULL + u);
+    std::uniform_int_distribution<Index> pick(0, static_cast<Index>(test.numItems() - 1));
+    std::vector<Index> drawn;
+    for (std::size_t tries = 0; drawn.size() < want && tries < 50 * want + 100; ++tries) {
+      const Index i = pick(rng);
+      if (std::binary_search(touched[u].begin(), touched[u].end(), i) ||
+          std::binary_search(seen.begin(), seen.end(), i) ||
+          std::find(drawn.begin(), drawn.end(), i) != drawn.end()) {
+        continue;
+      }
+      drawn.push_back(i);
+    }
+    items.insert(items.end(), drawn.begin(), drawn.end());
+    buf.resize(items.size());
+    model.predictProbability(u, items, buf);
+    for (std::size_t k = 0; k < items.size(); ++k) {
+      labels.push_back(k < nPos ? 1.0 : 0.0);
+      probs.push_back(std::clamp(static_cast<double>(buf[k]), 0.0, 1.0));
+    }
+  }
+  EngagementEvalResult res;
+  for (double y : labels) (y > 0.5 ? res.positives : res.negatives)++;
+  if (res.positives == 0 || res.negatives == 0) {
+    throw ModelError("evaluateEngagement: the labelled test pairs need positives and negatives (" +
+                     std::to_string(res.positives) + " positive, " + std::to_string(res.negatives) +
+                     " negative)");
+  }
+  res.auc = rocAuc(labels, probs);
+  res.logLoss = logLoss(labels, probs);
+  res.brier = brierScore(labels, probs);
+  res.positiveRate = static_cast<double>(res.positives) / static_cast<double>(labels.size());
+  res.meanPredicted =
+      std::accumulate(probs.begin(), probs.end(), 0.0) / static_cast<double>(probs.size());
+  res.calibration = calibrationBins(labels, probs, options.bins);
+  return res;
 }
 
 }  // namespace rwb

@@ -4,12 +4,53 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <random>
 
 #include "core/models/gbdt.h"
 #include "core/models/logistic_regression.h"
 #include "core/util/error.h"
 
 namespace rwb {
+
+namespace {
+constexpr std::size_t kContextFeatures = 2;
+
+/// Relative distance of a candidate's generator score from the user's best candidate:
+/// (top - s) / |top|, 0 for the best; scale-free, so generators refitted on more history
+/// (whose scores grow with it) give the re-ranker the same inputs.
+float scoreGap(float top, float s) {
+  if (!std::isfinite(top) || !std::isfinite(s)) return 1.0f;
+  const float d = std::abs(top) > 1e-12f ? (top - s) / std::abs(top) : top - s;
+  return std::isfinite(d) ? d : 1.0f;
+}
+
+/// Appends the candidate context features (rank in the generator's list, score gap) after the
+/// pipeline's features; they are the last two columns, so rows stay sorted.
+SparseMatrix withContext(const SparseMatrix& x, std::span<const float> ranks,
+                         std::span<const float> gaps) {
+  SparseMatrix out;
+  out.cols = x.cols + kContextFeatures;
+  out.offsets.reserve(x.rows() + 1);
+  out.entries.reserve(x.entries.size() + kContextFeatures * x.rows());
+  SparseVector row;
+  const auto c = static_cast<std::uint32_t>(x.cols);
+  for (std::size_t r = 0; r < x.rows(); ++r) {
+    const auto in = x.row(r);
+    row.assign(in.begin(), in.end());
+    row.push_back({c, ranks[r]});
+    if (gaps[r] != 0.0f) row.push_back({c + 1, gaps[r]});
+    out.appendRow(row);
+  }
+  return out;
+}
+
+std::vector<std::string> contextNames(const FeaturePipeline& p) {
+  auto names = p.featureNames();
+  names.push_back("candidate.rank");
+  names.push_back("candidate.score_gap");
+  return names;
+}
+}  // namespace
 
 ModelInfo TwoStage::info() {
   ModelInfo m;
@@ -53,6 +94,15 @@ ModelInfo TwoStage::info() {
        false,
        {},
        "Share of each user's latest training interactions used as re-ranker labels"},
+      {"label_split",
+       ParamType::kChoice,
+       "random",
+       {},
+       {},
+       false,
+       {"random", "temporal"},
+       "How each user's label part is held out: a seeded random share (matches random test "
+       "splits) or the latest share by timestamp (matches chronological test splits)"},
       {"features",
        ParamType::kString,
        "",
@@ -107,9 +157,17 @@ void TwoStage::fitModel(const TrainingData& data, TaskContext& ctx) {
   for (std::uint32_t r = 0; r < log.size(); ++r) byUser[log.user[r]].push_back(r);
   std::vector<std::uint32_t> rowsA, rowsB;
   const double frac = paramDouble("label_fraction");
-  for (auto& rows : byUser) {
-    std::stable_sort(rows.begin(), rows.end(),
-                     [&](auto a, auto b) { return log.timestamp[a] < log.timestamp[b]; });
+  const bool temporal = paramString("label_split") == "temporal";
+  for (Index u = 0; u < byUser.size(); ++u) {
+    auto& rows = byUser[u];
+    if (temporal) {
+      std::stable_sort(rows.begin(), rows.end(),
+                       [&](auto a, auto b) { return log.timestamp[a] < log.timestamp[b]; });
+    } else {
+      // A per-user stream, so the split does not depend on other users or thread counts.
+      std::mt19937_64 rng(data.seed * 0x9E3779B97F4A7C15ULL + u);
+      std::shuffle(rows.begin(), rows.end(), rng);
+    }
     const auto nb =
         rows.size() >= 2
             ? static_cast<std::size_t>(std::floor(frac * static_cast<double>(rows.size())))
@@ -122,48 +180,54 @@ void TwoStage::fitModel(const TrainingData& data, TaskContext& ctx) {
     throw ModelError("two_stage: too few interactions per user to hold out labels");
   const Dataset partA = train.withRows(rowsA);
 
-  // 2. Generator and pipeline on A.
+  // 2. Generator on A; pipeline encoders on the whole training set (attributes only, so that
+  // training and serving rows share one feature space: a re-ranker trained on one vocabulary
+  // and served on another scores noise), behavioural statistics on A only.
   auto candA = makeCandidateModel();
   TaskContext c1(ctx, 0.0, 0.2);
   candA->fit({partA, nullptr, data.seed, data.threads}, c1);
   FeaturePipeline pipeA(cfg);
-  TaskContext c2(ctx, 0.2, 0.25);
-  pipeA.fit(partA, c2);
+  TaskContext c2(ctx, 0.2, 0.23);
+  pipeA.fit(train, c2);
+  TaskContext c2b(ctx, 0.23, 0.25);
+  pipeA.refitBehaviour(partA, c2b);
   pipeA.addScoreModel("candidate", std::move(candA));
 
-  // 3. Re-ranker rows: each labelled user's candidates (+ missed positives), label = in B.
+  // 3. Re-ranker rows: exactly what serving sees, i.e. each labelled user's top-N candidates
+  // of the generator fitted on A (with their rank), label = engaged in B. Users whose
+  // candidates contain no positive teach a ranker nothing and are skipped.
   std::vector<std::vector<Index>> positives(train.numUsers());
   for (auto r : rowsB) {
     if (pipeA.isPositive(log, r)) positives[log.user[r]].push_back(log.item[r]);
   }
   std::vector<Index> us, is;
-  std::vector<float> labels;
+  std::vector<float> labels, ranks, gaps;
   std::vector<std::uint32_t> groups;
   for (Index u = 0; u < train.numUsers(); ++u) {
     auto& pos = positives[u];
     if (pos.empty()) continue;
     std::sort(pos.begin(), pos.end());
     pos.erase(std::unique(pos.begin(), pos.end()), pos.end());
-    std::vector<Index> cand;
-    for (const auto& s : pipeA.scoreModel(0).recommend(u, n, true).items) cand.push_back(s.item);
-    std::vector<Index> sortedCand = cand;
-    std::sort(sortedCand.begin(), sortedCand.end());
-    for (Index i : pos) {
-      if (!std::binary_search(sortedCand.begin(), sortedCand.end(), i)) cand.push_back(i);
-    }
+    const auto cand = pipeA.scoreModel(0).recommend(u, n, true).items;
     std::size_t npos = 0;
-    for (Index i : cand) {
-      const bool y = std::binary_search(pos.begin(), pos.end(), i);
-      npos += y;
+    for (const auto& c : cand) npos += std::binary_search(pos.begin(), pos.end(), c.item);
+    if (npos == 0 || npos == cand.size()) continue;
+    for (std::size_t k = 0; k < cand.size(); ++k) {
       us.push_back(u);
-      is.push_back(i);
-      labels.push_back(y ? 1.0f : 0.0f);
+      is.push_back(cand[k].item);
+      labels.push_back(std::binary_search(pos.begin(), pos.end(), cand[k].item) ? 1.0f : 0.0f);
+      ranks.push_back(static_cast<float>(k + 1));
+      gaps.push_back(scoreGap(cand.front().score, cand[k].score));
     }
     groups.push_back(static_cast<std::uint32_t>(cand.size()));
     if ((u & 63) == 0) ctx.throwIfStopped();
   }
-  if (labels.empty()) throw ModelError("two_stage: no positive labels in the held-out part");
-  const SparseMatrix x = pipeA.pairMatrix(us, is);
+  if (labels.empty()) {
+    throw ModelError(
+        "two_stage: no held-out positive among the generator's candidates (too few interactions "
+        "per user, or a label configuration that leaves no positives)");
+  }
+  const SparseMatrix x = withContext(pipeA.pairMatrix(us, is), ranks, gaps);
   auto scorer = makeScorer();
   TaskContext c3(ctx, 0.25, 0.85);
   scorer->train({&x, labels, ranking ? groups : std::vector<std::uint32_t>{}}, {}, data.seed,
@@ -173,42 +237,72 @@ void TwoStage::fitModel(const TrainingData& data, TaskContext& ctx) {
   sample.cols = x.cols;
   const std::size_t step = std::max<std::size_t>(1, x.rows() / 1000);
   for (std::size_t r = 0; r < x.rows(); r += step) sample.appendRow(x.row(r));
-  auto importance = computeImportance(pipeA, *scorer, sample);
+  auto importance = computeImportance(contextNames(pipeA), *scorer, sample);
 
-  // 4. Serving: generator and pipeline on the whole training set.
+  // 4. Serving: generator and behavioural statistics on the whole training set, same encoders.
   auto cand = makeCandidateModel();
   TaskContext c4(ctx, 0.85, 0.95);
   cand->fit({train, nullptr, data.seed, data.threads}, c4);
-  FeaturePipeline pipe(cfg);
   TaskContext c5(ctx, 0.95, 1.0);
-  pipe.fit(train, c5);
-  pipe.addScoreModel("candidate", std::move(cand));
-  pipeline_ = std::move(pipe);
+  pipeA.refitBehaviour(train, c5);
+  pipeA.addScoreModel("candidate", std::move(cand));
+  pipeline_ = std::move(pipeA);
   scorer_ = std::move(scorer);
   importance_ = std::move(importance);
 }
 
-void TwoStage::scoreItems(Index user, std::span<const Index> items, std::span<float> out) const {
-  std::vector<Index> users(items.size(), user);
-  scorer_->margins(pipeline_.pairMatrix(users, items), out);
-}
-
-void TwoStage::scoreAllItems(Index user, std::span<float> out) const {
-  const auto n = static_cast<std::size_t>(paramInt("candidates"));
-  std::fill(out.begin(), out.end(), -std::numeric_limits<float>::infinity());
+std::vector<ScoredItem> TwoStage::rankedCandidates(Index user, std::size_t n) const {
   // Not candidateModel().recommend(): Model::recommend keeps its score buffer in a thread_local
-  // shared by all models, and this function is already running inside recommend().
+  // shared by all models, and this function may run inside recommend().
   std::vector<Index> all(numItems());
   std::iota(all.begin(), all.end(), Index{0});
   std::vector<float> gen(numItems());
   candidateModel().score(user, all, gen);
   for (Index i : seenItems(user)) gen[i] = -std::numeric_limits<float>::infinity();
-  std::vector<Index> cand;
-  for (const auto& s : topK(gen, n)) cand.push_back(s.item);
+  return topK(gen, n);
+}
+
+void TwoStage::scoreCandidates(Index user, std::span<const ScoredItem> cand,
+                               std::span<float> out) const {
   if (cand.empty()) return;
+  std::vector<Index> users(cand.size(), user), items(cand.size());
+  std::vector<float> ranks(cand.size()), gaps(cand.size());
+  for (std::size_t k = 0; k < cand.size(); ++k) {
+    items[k] = cand[k].item;
+    ranks[k] = static_cast<float>(k + 1);
+    gaps[k] = scoreGap(cand.front().score, cand[k].score);
+  }
+  scorer_->margins(withContext(pipeline_.pairMatrix(users, items), ranks, gaps), out);
+}
+
+void TwoStage::scoreItems(Index user, std::span<const Index> items, std::span<float> out) const {
+  // Arbitrary items get their context from the generator's full ranking of the user's unseen
+  // items; seen items (never candidates) rank after all of them.
+  const auto ranked = rankedCandidates(user, numItems());
+  std::vector<float> rankOf(numItems(), static_cast<float>(numItems() + 1));
+  std::vector<float> genOf(numItems(), std::numeric_limits<float>::lowest());
+  for (std::size_t k = 0; k < ranked.size(); ++k) {
+    rankOf[ranked[k].item] = static_cast<float>(k + 1);
+    genOf[ranked[k].item] = ranked[k].score;
+  }
+  const float top = ranked.empty() ? 0.0f : ranked.front().score;
+  std::vector<Index> users(items.size(), user);
+  std::vector<float> ranks(items.size()), gaps(items.size());
+  for (std::size_t k = 0; k < items.size(); ++k) {
+    ranks[k] = rankOf[items[k]];
+    gaps[k] = genOf[items[k]] == std::numeric_limits<float>::lowest()
+                  ? 1.0f
+                  : scoreGap(top, genOf[items[k]]);
+  }
+  scorer_->margins(withContext(pipeline_.pairMatrix(users, items), ranks, gaps), out);
+}
+
+void TwoStage::scoreAllItems(Index user, std::span<float> out) const {
+  std::fill(out.begin(), out.end(), -std::numeric_limits<float>::infinity());
+  const auto cand = rankedCandidates(user, static_cast<std::size_t>(paramInt("candidates")));
   std::vector<float> s(cand.size());
-  scoreItems(user, cand, s);
-  for (std::size_t k = 0; k < cand.size(); ++k) out[cand[k]] = s[k];
+  scoreCandidates(user, cand, s);
+  for (std::size_t k = 0; k < cand.size(); ++k) out[cand[k].item] = s[k];
 }
 
 void TwoStage::scoreNewUserItems(const NewUser& user, std::span<const Index> items,
@@ -239,9 +333,23 @@ bool TwoStage::scoreIsLogit() const {
 
 Explanation TwoStage::explain(Index user, Index item) const {
   if (!scorer_) throw ModelError("two_stage: explain before fit");
-  SparseVector row;
-  pipeline_.pairFeatures(user, item, row);
-  Explanation e = explainRow(pipeline_, *scorer_, row);
+  if (user >= numUsers() || item >= numItems()) {
+    throw ModelError("two_stage: pair (" + std::to_string(user) + ", " + std::to_string(item) +
+                     ") out of range");
+  }
+  const auto ranked = rankedCandidates(user, numItems());
+  float rank = static_cast<float>(numItems() + 1), gap = 1.0f;
+  for (std::size_t k = 0; k < ranked.size(); ++k) {
+    if (ranked[k].item == item) {
+      rank = static_cast<float>(k + 1);
+      gap = scoreGap(ranked.front().score, ranked[k].score);
+    }
+  }
+  const Index one[1] = {user};
+  const Index it[1] = {item};
+  const SparseMatrix x =
+      withContext(pipeline_.pairMatrix(one, it), std::span(&rank, 1), std::span(&gap, 1));
+  Explanation e = explainRow(contextNames(pipeline_), *scorer_, x.row(0));
   e.user = user;
   e.item = item;
   return e;
@@ -259,7 +367,7 @@ void TwoStage::loadModelState(BinaryReader& in) {
            "feature pipeline was fitted on other id maps");
   in.check(p.numScoreModels() == 1, "two_stage needs exactly one candidate model");
   auto s = makeScorer();
-  s->load(in, p.dim());
+  s->load(in, p.dim() + kContextFeatures);
   importance_ = loadImportance(in);
   pipeline_ = std::move(p);
   scorer_ = std::move(s);

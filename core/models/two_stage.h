@@ -4,12 +4,16 @@
 /// unseen items, and an engagement model (GBDT or logistic regression) over the FeaturePipeline
 /// re-ranks them, with the generator's score as one of the features ("score:candidate").
 ///
-/// Training without leakage: each user's most recent `label_fraction` of training interactions
-/// (by timestamp, ties by row) form the label part B, the rest the history part A. The generator
-/// and the pipeline are fitted on A; the re-ranker learns on A's top-N candidates of each user
-/// with B membership as the label (plus B's positives outside the candidates). For serving, the
-/// generator and the pipeline are refitted on the whole training set.
-/// Ranking: non-candidates score -infinity in recommend(); score() re-ranks any items given.
+/// Training without leakage: a `label_fraction` share of each user's training interactions
+/// (seeded random per user, or the most recent by timestamp with label_split = "temporal") form
+/// the label part B, the rest the history part A. The generator and the pipeline are fitted on
+/// A; the re-ranker learns on A's top-N candidates of each user (the rows serving will see) with
+/// B membership as the label. Besides the pipeline's features (which include the generator's
+/// score, "score:candidate") every row carries two context features: "candidate.rank" (1-based
+/// position in the generator's list) and "candidate.score_gap" ((top - s) / |top|). For
+/// serving, the generator and the pipeline are refitted on the whole training set.
+/// Ranking: non-candidates score -infinity in recommend(); score() re-ranks any items given
+/// (items outside the candidate list get their rank in the generator's full ranking).
 
 #include "core/models/engagement_model.h"
 #include "core/models/registry.h"
@@ -47,6 +51,10 @@ class TwoStage final : public Model, public Explainable {
 
  private:
   std::unique_ptr<RowScorer> makeScorer() const;
+  /// The generator's top n unseen items of the user, best first.
+  std::vector<ScoredItem> rankedCandidates(Index user, std::size_t n) const;
+  /// Re-ranker margins of a ranked candidate list (context features from list positions).
+  void scoreCandidates(Index user, std::span<const ScoredItem> cand, std::span<float> out) const;
   std::unique_ptr<Model> makeCandidateModel() const;
 
   FeaturePipeline pipeline_;  ///< score model 0 is the candidate generator

@@ -15,6 +15,7 @@
 #include <numeric>
 #include <random>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "core/data/dataset.h"
@@ -163,6 +164,56 @@ struct AttributePopularity {
   }
 };
 
+/// Categorical popularity baseline for catalogues described by categorical or multi-valued
+/// columns (the sample data: category and brand): score = product over the columns of the mean,
+/// over the item's values v, of pop(v) = mean training interactions per training item with
+/// value v (unseen or missing values: the overall mean).
+struct CategoryPopularity {
+  std::vector<float> score;  ///< per item
+  CategoryPopularity(const Dataset& train, const std::vector<std::string>& columns) {
+    const auto counts = train.itemCounts();
+    double all = 0, allN = 0;
+    for (Index i = 0; i < train.numItems(); ++i) {
+      if (counts[i] == 0) continue;
+      all += counts[i];
+      allN += 1;
+    }
+    const double mean = allN ? all / allN : 0.0;
+    score.assign(train.numItems(), 1.0f);
+    for (const auto& name : columns) {
+      const auto* c = train.itemAttributes.find(name);
+      if (c == nullptr) continue;
+      auto valuesOf = [&](Index i) {
+        std::vector<std::int32_t> v;
+        if (i >= c->rows()) return v;
+        if (c->type == ColumnType::kMultiCategorical) {
+          v.assign(c->codes.begin() + static_cast<std::ptrdiff_t>(c->offsets[i]),
+                   c->codes.begin() + static_cast<std::ptrdiff_t>(c->offsets[i + 1]));
+        } else if (c->codes[i] >= 0) {
+          v.push_back(c->codes[i]);
+        }
+        return v;
+      };
+      std::vector<double> sum(c->categories.size()), n(c->categories.size());
+      for (Index i = 0; i < train.numItems(); ++i) {
+        if (counts[i] == 0) continue;
+        for (auto v : valuesOf(i)) {
+          sum[v] += counts[i];
+          n[v] += 1;
+        }
+      }
+      for (Index i = 0; i < train.numItems(); ++i) {
+        double s = 0, k = 0;
+        for (auto v : valuesOf(i)) {
+          s += n[v] ? sum[v] / n[v] : mean;
+          k += 1;
+        }
+        score[i] *= static_cast<float>(k ? s / k : mean);
+      }
+    }
+  }
+};
+
 struct PairedTest {
   double meanDiff = 0;
   double t = 0;
@@ -212,6 +263,26 @@ inline const char* kMovieLensColdFeatures = R"({
   "crosses": [{"user": "gender", "item": "genres"}, {"user": "occupation", "item": "genres"}],
   "behaviour": {"profile_cosine": true, "affinity": ["genres"], "item_popularity": false,
                 "item_recency": false, "user_activity": true},
+  "labels": {"mode": "implicit"},
+  "negatives": {"ratio": 4, "sampling": "uniform"}
+})";
+
+/// The sample data's cold-start feature set (recwb generate): items by category, brand, price
+/// and description terms; users by segment, age band and region; crosses of demographics with
+/// category and of segment with brand (the generator's planted tastes); profile and affinity.
+/// No item popularity or recency (held-out items have none).
+inline const char* kSampleColdFeatures = R"({
+  "user": [{"column": "segment", "kind": "onehot"},
+           {"column": "age_band", "kind": "onehot"},
+           {"column": "region", "kind": "onehot"}],
+  "item": [{"column": "category", "kind": "onehot"},
+           {"column": "brand", "kind": "onehot"},
+           {"column": "price", "kind": "numeric", "log": true, "bins": 8},
+           {"column": "description", "kind": "tfidf", "min_df": 2}],
+  "crosses": [{"user": "age_band", "item": "category"}, {"user": "region", "item": "category"},
+              {"user": "segment", "item": "brand"}],
+  "behaviour": {"profile_cosine": true, "affinity": ["category", "brand"],
+                "item_popularity": false, "item_recency": false, "user_activity": true},
   "labels": {"mode": "implicit"},
   "negatives": {"ratio": 4, "sampling": "uniform"}
 })";

@@ -95,6 +95,11 @@ TEST_CASE("pair rows hold user, item, cross and behavioural blocks", "[features]
   const auto dc = dense(row, p.dim());
   CHECK(dc[indexOf(p, "behaviour.item_popularity")] == 0.0f);
   CHECK(dc[indexOf(p, "behaviour.item_is_new")] == 1.0f);
+  // Regression: the zero popularity is stored, not omitted (XGBoost reads absent as missing and
+  // routed never-seen items like popular ones).
+  const auto popIdx = static_cast<std::uint32_t>(indexOf(p, "behaviour.item_popularity"));
+  CHECK(std::any_of(row.begin(), row.end(),
+                    [&](const FeatureValue& f) { return f.index == popIdx && f.value == 0.0f; }));
   CHECK_FALSE(p.itemContent(cold).empty());
   // Profile cosine separates tastes for cold items too.
   Index coldAction = cold, coldDrama = cold;
@@ -135,6 +140,7 @@ TEST_CASE("training matrix: labels, negative ratio, unseen negatives, leave-one-
   REQUIRE(tm.x.rows() == tm.label.size());
   const auto cosIdx = indexOf(p, "behaviour.profile_cosine");
   const auto popIdx = indexOf(p, "behaviour.item_popularity");
+  const auto newIdx = indexOf(p, "behaviour.item_is_new");
   std::size_t checkedLoo = 0;
   for (std::size_t r = 0; r < tm.label.size(); ++r) {
     const auto key = std::make_pair(tm.user[r], tm.item[r]);
@@ -158,9 +164,13 @@ TEST_CASE("training matrix: labels, negative ratio, unseen negatives, leave-one-
       CHECK(row[cosIdx] == Approx(expected).margin(1e-5));
       SparseVector serve;
       p.pairFeatures(tm.user[r], tm.item[r], serve);
-      CHECK(dense(serve, p.dim())[popIdx] > row[popIdx]);  // own interaction removed
+      // Popularity is not leave-one-out (regression: LOO made single-interaction positives the
+      // only "new" training rows, so gbdt learned "new => engaged" and scored nDCG 0).
+      CHECK(dense(serve, p.dim())[popIdx] == Approx(row[popIdx]));
+      CHECK(row[newIdx] == 0.0);
       ++checkedLoo;
     } else {
+      CHECK(dense(SparseVector(tm.x.row(r).begin(), tm.x.row(r).end()), p.dim())[newIdx] == 0.0);
       CHECK_FALSE(seen.count(key));  // sampled negatives are never training interactions
     }
   }
@@ -291,4 +301,36 @@ TEST_CASE("fit is cancellable and leaves the previous state", "[features]") {
   ctx.requestStop();
   CHECK_THROWS_AS(p.fit(planted.data, ctx), Cancelled);
   CHECK_FALSE(p.isFitted());
+}
+
+TEST_CASE("refitBehaviour keeps the feature space and recomputes statistics", "[features]") {
+  const auto planted = plantedData();
+  const Dataset& d = planted.data;
+  FeaturePipeline p(FeatureConfig::parse(kConfig));
+  TaskContext ctx;
+  p.fit(d, ctx);
+  const auto names = p.featureNames();
+  const Index item = 0;
+  const SparseVector content = p.itemContent(item);
+  // Half of the interactions: the same encoders, lower counts for item 0's popularity.
+  std::vector<std::uint32_t> half;
+  for (std::uint32_t r = 0; r < d.numInteractions(); r += 2) half.push_back(r);
+  const Dataset part = d.withRows(half);
+  SparseVector before, after;
+  p.pairFeatures(0, item, before);
+  p.refitBehaviour(part, ctx);
+  p.pairFeatures(0, item, after);
+  CHECK(p.featureNames() == names);
+  CHECK(p.itemContent(item) == content);
+  const auto popIdx = indexOf(p, "behaviour.item_popularity");
+  CHECK(dense(after, p.dim())[popIdx] < dense(before, p.dim())[popIdx]);
+  CHECK(dense(after, p.dim())[popIdx] ==
+        Approx(std::log1p(1e5 * part.itemCounts()[item] / part.numInteractions())));
+  // Other id maps are refused and leave the pipeline unchanged.
+  Dataset other = d;
+  other.items.intern("extra");
+  CHECK_THROWS_AS(p.refitBehaviour(other, ctx), ModelError);
+  SparseVector again;
+  p.pairFeatures(0, item, again);
+  CHECK(again == after);
 }

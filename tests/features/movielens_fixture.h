@@ -141,4 +141,31 @@ inline Dataset loadMovieLens100k(const std::filesystem::path& dir) {
   return d;
 }
 
+/// One file of the ml-100k-recsplit split (user, item, rating, timestamp per line) as a
+/// Dataset sharing `full`'s id maps and attributes. Throws std::runtime_error naming the file
+/// and line of a malformed row or an id absent from `full`.
+inline Dataset loadRecsplitPart(const Dataset& full, const std::filesystem::path& file) {
+  Dataset part = full.emptyLike();
+  std::ifstream in(file);
+  if (!in) throw std::runtime_error(file.string() + ": cannot open");
+  std::string line;
+  std::size_t n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (line.empty()) continue;
+    std::istringstream fields(line);
+    std::string u, i;
+    float v = 0;
+    long long t = 0;
+    if (!(fields >> u >> i >> v >> t))
+      throw std::runtime_error(file.string() + ":" + std::to_string(n) + ": expected 4 fields");
+    const auto uu = full.users.find(u);
+    const auto ii = full.items.find(i);
+    if (!uu || !ii)
+      throw std::runtime_error(file.string() + ":" + std::to_string(n) + ": unknown user or item");
+    part.interactions.push(*uu, *ii, v, t);
+  }
+  return part;
+}
+
 }  // namespace rwb::test
