@@ -262,23 +262,31 @@ std::vector<ScoredItem> TwoStage::rankedCandidates(Index user, std::size_t n) co
   return topK(gen, n);
 }
 
-void TwoStage::scoreCandidates(Index user, std::span<const ScoredItem> cand,
-                               std::span<float> out) const {
-  if (cand.empty()) return;
-  std::vector<Index> users(cand.size(), user), items(cand.size());
+std::vector<ScoredItem> TwoStage::rankedNewUserCandidates(const NewUser& user,
+                                                          std::size_t n) const {
+  std::vector<Index> all(numItems());
+  std::iota(all.begin(), all.end(), Index{0});
+  std::vector<float> gen(numItems());
+  candidateModel().scoreNewUser(user, all, gen);
+  for (Index i : user.history) {
+    if (i < numItems()) gen[i] = -std::numeric_limits<float>::infinity();
+  }
+  return topK(gen, n);
+}
+
+SparseMatrix TwoStage::candidateRows(SparseMatrix pairs, std::span<const ScoredItem> cand) {
   std::vector<float> ranks(cand.size()), gaps(cand.size());
   for (std::size_t k = 0; k < cand.size(); ++k) {
-    items[k] = cand[k].item;
     ranks[k] = static_cast<float>(k + 1);
     gaps[k] = scoreGap(cand.front().score, cand[k].score);
   }
-  scorer_->margins(withContext(pipeline_.pairMatrix(users, items), ranks, gaps), out);
+  return withContext(pairs, ranks, gaps);
 }
 
-void TwoStage::scoreItems(Index user, std::span<const Index> items, std::span<float> out) const {
+SparseMatrix TwoStage::itemRows(SparseMatrix pairs, std::span<const ScoredItem> ranked,
+                                std::span<const Index> items) const {
   // Arbitrary items get their context from the generator's full ranking of the user's unseen
   // items; seen items (never candidates) rank after all of them.
-  const auto ranked = rankedCandidates(user, numItems());
   std::vector<float> rankOf(numItems(), static_cast<float>(numItems() + 1));
   std::vector<float> genOf(numItems(), std::numeric_limits<float>::lowest());
   for (std::size_t k = 0; k < ranked.size(); ++k) {
@@ -286,7 +294,6 @@ void TwoStage::scoreItems(Index user, std::span<const Index> items, std::span<fl
     genOf[ranked[k].item] = ranked[k].score;
   }
   const float top = ranked.empty() ? 0.0f : ranked.front().score;
-  std::vector<Index> users(items.size(), user);
   std::vector<float> ranks(items.size()), gaps(items.size());
   for (std::size_t k = 0; k < items.size(); ++k) {
     ranks[k] = rankOf[items[k]];
@@ -294,36 +301,42 @@ void TwoStage::scoreItems(Index user, std::span<const Index> items, std::span<fl
                   ? 1.0f
                   : scoreGap(top, genOf[items[k]]);
   }
-  scorer_->margins(withContext(pipeline_.pairMatrix(users, items), ranks, gaps), out);
+  return withContext(pairs, ranks, gaps);
+}
+
+void TwoStage::scoreItems(Index user, std::span<const Index> items, std::span<float> out) const {
+  std::vector<Index> users(items.size(), user);
+  scorer_->margins(
+      itemRows(pipeline_.pairMatrix(users, items), rankedCandidates(user, numItems()), items), out);
 }
 
 void TwoStage::scoreAllItems(Index user, std::span<float> out) const {
   std::fill(out.begin(), out.end(), -std::numeric_limits<float>::infinity());
   const auto cand = rankedCandidates(user, static_cast<std::size_t>(paramInt("candidates")));
+  if (cand.empty()) return;
+  std::vector<Index> users(cand.size(), user), items(cand.size());
+  for (std::size_t k = 0; k < cand.size(); ++k) items[k] = cand[k].item;
   std::vector<float> s(cand.size());
-  scoreCandidates(user, cand, s);
+  scorer_->margins(candidateRows(pipeline_.pairMatrix(users, items), cand), s);
   for (std::size_t k = 0; k < cand.size(); ++k) out[cand[k].item] = s[k];
 }
 
 void TwoStage::scoreNewUserItems(const NewUser& user, std::span<const Index> items,
                                  std::span<float> out) const {
-  scorer_->margins(pipeline_.newUserPairMatrix(user, items), out);
+  scorer_->margins(itemRows(pipeline_.newUserPairMatrix(user, items),
+                            rankedNewUserCandidates(user, numItems()), items),
+                   out);
 }
 
 void TwoStage::scoreAllNewUserItems(const NewUser& user, std::span<float> out) const {
-  const auto n = static_cast<std::size_t>(paramInt("candidates"));
   std::fill(out.begin(), out.end(), -std::numeric_limits<float>::infinity());
-  std::vector<Index> all(numItems());
-  std::iota(all.begin(), all.end(), Index{0});
-  std::vector<float> gen(numItems());
-  candidateModel().scoreNewUser(user, all, gen);
-  for (Index i : user.history) gen[i] = -std::numeric_limits<float>::infinity();
-  std::vector<Index> cand;
-  for (const auto& s : topK(gen, n)) cand.push_back(s.item);
+  const auto cand = rankedNewUserCandidates(user, static_cast<std::size_t>(paramInt("candidates")));
   if (cand.empty()) return;
+  std::vector<Index> items(cand.size());
+  for (std::size_t k = 0; k < cand.size(); ++k) items[k] = cand[k].item;
   std::vector<float> s(cand.size());
-  scoreNewUserItems(user, cand, s);
-  for (std::size_t k = 0; k < cand.size(); ++k) out[cand[k]] = s[k];
+  scorer_->margins(candidateRows(pipeline_.newUserPairMatrix(user, items), cand), s);
+  for (std::size_t k = 0; k < cand.size(); ++k) out[cand[k].item] = s[k];
 }
 
 bool TwoStage::scoreIsLogit() const {

@@ -53,8 +53,14 @@ class TwoStage final : public Model, public Explainable {
   std::unique_ptr<RowScorer> makeScorer() const;
   /// The generator's top n unseen items of the user, best first.
   std::vector<ScoredItem> rankedCandidates(Index user, std::size_t n) const;
-  /// Re-ranker margins of a ranked candidate list (context features from list positions).
-  void scoreCandidates(Index user, std::span<const ScoredItem> cand, std::span<float> out) const;
+  /// The generator's top n items for a user outside the training data, best first.
+  std::vector<ScoredItem> rankedNewUserCandidates(const NewUser& user, std::size_t n) const;
+  /// Re-ranker rows of a ranked candidate list: pair features plus the context features from
+  /// list positions (what training saw).
+  static SparseMatrix candidateRows(SparseMatrix pairs, std::span<const ScoredItem> cand);
+  /// Re-ranker rows of arbitrary items, their context taken from the generator's full ranking.
+  SparseMatrix itemRows(SparseMatrix pairs, std::span<const ScoredItem> ranked,
+                        std::span<const Index> items) const;
   std::unique_ptr<Model> makeCandidateModel() const;
 
   FeaturePipeline pipeline_;  ///< score model 0 is the candidate generator

@@ -61,7 +61,7 @@ struct FeatureModelCase {
   R"({"features": "{\"crosses\": [{\"user\": \"segment\", \"item\": \"genre\"}]}"})"
 const FeatureModelCase kFeatureModels[] = {
     {"logistic_regression", RWB_SEGMENT_CROSS, true},
-    {"gbdt", RWB_SEGMENT_CROSS, true},
+    {"gbdt", test::kSegmentCrossParams, true},
     {"factorization_machine", "{}", true},
     {"two_stage", RWB_SEGMENT_CROSS, false},
 };

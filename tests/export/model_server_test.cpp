@@ -208,7 +208,7 @@ TEST_CASE("server refuses a bad package and a taken port", "[export][server]") {
 
 TEST_CASE("POST /score: new users from attributes, P(engage), fallback flags", "[export][server]") {
   test::TempDir dir;
-  RunningServer rs(makePackage(dir, "gbdt.rwbm", "gbdt"));
+  RunningServer rs(makePackage(dir, "gbdt.rwbm", "gbdt", test::kSegmentCrossParams));
   auto c = rs.client();
   const auto pkg = rs.server.package();
   const Model& model = pkg->model();
