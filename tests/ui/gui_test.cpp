@@ -72,7 +72,7 @@ bool waitFor(const std::function<bool()>& cond, int ms) {
   t.start();
   while (!cond()) {
     if (t.elapsed() > ms) return false;
-    QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+    QTest::qWait(10);  // processes events and sleeps: a bare processEvents loop spins a core
   }
   return true;
 }
