@@ -676,6 +676,7 @@ struct RunCalibration {
   QString run;
   std::vector<CalibrationBin> bins;
   double brier = 0.0;
+  double auc = 0.0;
 };
 
 }  // namespace
@@ -793,49 +794,35 @@ void CompareView::drawCalibration() {
     QString run;
     std::shared_ptr<const Model> model;
     std::shared_ptr<const Dataset> test;
-    std::vector<Index> users;
-    std::vector<RecList> lists;
   };
   std::vector<Job> jobs;
   for (const RunRecord& r : session_->runs()) {
-    if (r.status != "done" || !r.test || r.recommendations.empty()) continue;
+    if (r.status != "done" || !r.test) continue;
     if (dynamic_cast<const EngagementModel*>(r.fitted.get()) == nullptr) continue;
-    jobs.push_back({r.displayName, r.fitted, r.test, r.recUsers, r.recommendations});
+    jobs.push_back({r.displayName, r.fitted, r.test});
   }
   if (jobs.empty()) {
     calibration_->setMessage(
         tr("Calibration is shown for engagement models (logistic_regression, gbdt), whose "
            "scores are probabilities: run one to see predicted P(engage) against the observed "
-           "rate of test engagement among its recommendations."));
+           "rate on held-out labelled pairs."));
     return;
   }
   if (calibrationTask_ != 0) runner_->cancel(calibrationTask_);
   calibrationTask_ = runner_->start<std::vector<RunCalibration>>(
       tr("Calibration"),
       [jobs](TaskContext& ctx) {
+        // The engine's P(engage) evaluation: the test split's positives against sampled
+        // negatives at the model's own training ratio, so the observed rate answers the
+        // question the model was trained on.
         std::vector<RunCalibration> out;
         for (const Job& job : jobs) {
           const auto* em = dynamic_cast<const EngagementModel*>(job.model.get());
-          const GroundTruth truth = GroundTruth::fromDataset(*job.test);
-          std::vector<double> labels, probs;
-          std::vector<Index> items;
-          std::vector<float> p;
-          for (std::size_t i = 0; i < job.users.size(); ++i) {
-            ctx.throwIfStopped();
-            const Index u = job.users[i];
-            items.clear();
-            for (const ScoredItem& s : job.lists[i].items) items.push_back(s.item);
-            if (items.empty() || u >= em->numUsers()) continue;
-            p.assign(items.size(), 0.0f);
-            em->predictProbability(u, items, p);
-            const auto rel = u < truth.numUsers() ? truth.itemsOf(u) : std::span<const Index>{};
-            for (std::size_t j = 0; j < items.size(); ++j) {
-              labels.push_back(std::binary_search(rel.begin(), rel.end(), items[j]) ? 1.0 : 0.0);
-              probs.push_back(p[j]);
-            }
-          }
-          if (labels.empty()) continue;
-          out.push_back({job.run, calibrationBins(labels, probs, 10), brierScore(labels, probs)});
+          EngagementEvalOptions opt;
+          opt.negativeRatio = em->featurePipeline()->config().negatives.ratio;
+          if (opt.negativeRatio <= 0.0) opt.negativeRatio = EngagementEvalOptions{}.negativeRatio;
+          const EngagementEvalResult e = evaluateEngagement(*em, *job.test, opt, ctx);
+          out.push_back({job.run, e.calibration, e.brier, e.auc});
         }
         return out;
       },
@@ -856,7 +843,10 @@ void CompareView::drawCalibration() {
             y << b.fractionPositive;
           }
           auto* g = calibration_->addGraph();
-          g->setName(tr("%1 (Brier %2)").arg(rc.run).arg(rc.brier, 0, 'f', 4));
+          g->setName(tr("%1 (Brier %2, AUC %3)")
+                         .arg(rc.run)
+                         .arg(rc.brier, 0, 'f', 4)
+                         .arg(rc.auc, 0, 'f', 3));
           g->setData(x, y, true);
           const QColor c = kPalette[color++ % kPalette.size()];
           g->setPen(QPen(c, 1.8));
@@ -864,7 +854,7 @@ void CompareView::drawCalibration() {
           ++calibrationRuns_;
         }
         calibration_->xAxis->setLabel(tr("mean predicted P(engage) in bin"));
-        calibration_->yAxis->setLabel(tr("observed share engaged in test"));
+        calibration_->yAxis->setLabel(tr("observed share engaged (held-out pairs)"));
         calibration_->xAxis->setRange(0.0, 1.0);
         calibration_->yAxis->setRange(0.0, 1.0);
         calibration_->replot();
