@@ -853,6 +853,9 @@ void CompareView::drawCalibration() {
           g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, c, 6));
           ++calibrationRuns_;
         }
+        // Points of a calibrated model run along the diagonal up to the top-right corner.
+        calibration_->axisRect()->insetLayout()->setInsetAlignment(
+            0, Qt::AlignBottom | Qt::AlignRight);
         calibration_->xAxis->setLabel(tr("mean predicted P(engage) in bin"));
         calibration_->yAxis->setLabel(tr("observed share engaged (held-out pairs)"));
         calibration_->xAxis->setRange(0.0, 1.0);
