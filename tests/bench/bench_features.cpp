@@ -194,16 +194,19 @@ int speed(int argc, char** argv) {
   std::vector<Index> items(1000), users(1000, 0);
   for (std::size_t k = 0; k < items.size(); ++k) items[k] = static_cast<Index>(k);
   std::vector<float> out(items.size());
-  double best = 1e9, bestC = 0;
+  double best = 1e9, bestC = 0, bestRows = 1e9;
   for (int rep = 0; rep < 50; ++rep) {
     t0 = Clock::now();
     c0 = std::clock();
-    scorer.margins(p.pairMatrix(users, items), out);
+    const SparseMatrix rows = p.pairMatrix(users, items);
+    bestRows = std::min(bestRows, secondsSince(t0));
+    scorer.margins(rows, out);
     if (secondsSince(t0) < best) {
       best = secondsSince(t0);
       bestC = cpuSince(c0);
     }
   }
+  std::printf("  of which feature rows: %.3f ms wall (best of 50)\n", 1e3 * bestRows);
   std::printf("re-rank 1,000 candidates for one user: %.3f ms wall, %.3f ms CPU (best of 50)\n",
               best * 1e3, bestC * 1e3);
   return 0;
