@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/data/dataset.h"
+#include "core/eval/ranking_metrics.h"
 #include "core/models/model.h"
 
 namespace rwb::test {
@@ -62,16 +63,13 @@ inline ColdSplit coldItemSplit(const Dataset& d, double fraction, std::uint64_t 
   return s;
 }
 
-/// nDCG@k of a ranking (item indices, best first) against a sorted relevant set.
+/// nDCG@k of a ranking (item indices, best first) against a sorted relevant set: core/eval's
+/// binary-gain definition; a user without relevant items counts 0.
 inline double ndcgAt(std::span<const Index> ranking, std::span<const Index> relevant,
                      std::size_t k) {
-  double dcg = 0, idcg = 0;
-  for (std::size_t r = 0; r < std::min(k, ranking.size()); ++r) {
-    if (std::binary_search(relevant.begin(), relevant.end(), ranking[r]))
-      dcg += 1.0 / std::log2(r + 2.0);
-  }
-  for (std::size_t r = 0; r < std::min(k, relevant.size()); ++r) idcg += 1.0 / std::log2(r + 2.0);
-  return idcg > 0 ? dcg / idcg : 0.0;
+  if (relevant.empty()) return 0.0;
+  const std::vector<float> ones(relevant.size(), 1.0f);
+  return ndcgAtK(ranking, relevant, ones, k, Gain::kBinary);
 }
 
 /// Ranks `candidates` by score (ties by item index) and returns the top k.
