@@ -595,11 +595,18 @@ void MainWindow::openProject(const QString& pathIn) {
               (session_->datasetPath() != dataPath || session_->sourceSpec() != dataSrc)) {
             loadSource(dataSrc, testPath);
           } else {
-            if (!dataPath.isEmpty() && !QFileInfo::exists(dataPath)) {
-              log_->error(tr("The project's data %1 is not there any more.").arg(dataPath));
+            const bool gone = !dataPath.isEmpty() && !QFileInfo::exists(dataPath);
+            if (gone) log_->error(tr("The project's data %1 is not there any more.").arg(dataPath));
+            if (gone && path == defaultProjectPath()) {
+              openSampleData();  // the sample project follows the bundled data wherever it is
+            } else {
+              restoreProjectRuns();
             }
-            restoreProjectRuns();
           }
+        } else if (path == defaultProjectPath()) {
+          // The sample project before any run was saved in it (or with its settings lost):
+          // show the bundled sample data rather than an empty window.
+          openSampleData();
         }
         emit projectOpened(path);
       },

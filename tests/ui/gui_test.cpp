@@ -176,6 +176,7 @@ class GuiTest : public QObject {
     if (!hasSampleData()) QSKIP("sample-data/ not generated yet");
     QTemporaryDir dir;
     QSettings().clear();
+    QFile::remove(MainWindow::defaultProjectPath());  // a first start, whatever ran before
     QString cliSpec, projectB, guiNdcgText;
     double guiNdcg = 0.0;
     std::map<std::string, double> guiMetrics;
