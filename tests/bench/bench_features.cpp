@@ -97,16 +97,7 @@ int warm(const std::string& paramsText) {
   const Csr truth = testSet.userItemMatrix(true);
   Params p = paramsText.empty() ? Params::object() : Params::parse(paramsText);
   if (!p.contains("candidate_model")) p["candidate_model"] = "sar";
-  auto ndcgs = [&](const Model& m) {
-    std::vector<double> out;
-    for (Index u = 0; u < train.numUsers(); ++u) {
-      if (truth.rowSize(u) == 0) continue;
-      std::vector<Index> top;
-      for (const auto& r : m.recommend(u, 10).items) top.push_back(r.item);
-      out.push_back(test::ndcgAt(top, truth.rowIndices(u), 10));
-    }
-    return out;
-  };
+  auto ndcgs = [&](const Model& m) { return test::warmNdcg(m, truth); };
   TaskContext ctx;
   auto gen = createModel(p["candidate_model"].get<std::string>(),
                          p.contains("candidate_params")

@@ -72,6 +72,18 @@ inline double ndcgAt(std::span<const Index> ranking, std::span<const Index> rele
   return ndcgAtK(ranking, relevant, ones, k, Gain::kBinary);
 }
 
+/// Per-user nDCG@k of a model's top-k (seen items excluded) for every user with test items.
+inline std::vector<double> warmNdcg(const Model& m, const Csr& truth, std::size_t k = 10) {
+  std::vector<double> out;
+  for (Index u = 0; u < truth.rows; ++u) {
+    if (truth.rowSize(u) == 0) continue;
+    std::vector<Index> top;
+    for (const auto& r : m.recommend(u, k).items) top.push_back(r.item);
+    out.push_back(ndcgAt(top, truth.rowIndices(u), k));
+  }
+  return out;
+}
+
 /// Ranks `candidates` by score (ties by item index) and returns the top k.
 inline std::vector<Index> rankBy(std::span<const Index> candidates, std::span<const float> scores,
                                  std::size_t k) {

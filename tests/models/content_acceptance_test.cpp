@@ -52,16 +52,7 @@ TEST_CASE("warm ml-100k-recsplit: two_stage improves nDCG@10 over its own genera
   const Dataset train = test::loadRecsplitPart(full, dir / "ml-100k-recsplit" / "train.tsv");
   const Dataset testPart = test::loadRecsplitPart(full, dir / "ml-100k-recsplit" / "test.tsv");
   const Csr truth = testPart.userItemMatrix(true);
-  auto ndcgs = [&](const Model& m) {
-    std::vector<double> out;
-    for (Index u = 0; u < train.numUsers(); ++u) {
-      if (truth.rowSize(u) == 0) continue;
-      std::vector<Index> top;
-      for (const auto& r : m.recommend(u, 10).items) top.push_back(r.item);
-      out.push_back(test::ndcgAt(top, truth.rowIndices(u), 10));
-    }
-    return out;
-  };
+  auto ndcgs = [&](const Model& m) { return test::warmNdcg(m, truth); };
   TaskContext ctx;
   auto gen = createModel("sar");
   gen->fit({train, nullptr, 42, 0}, ctx);
@@ -125,16 +116,7 @@ TEST_CASE("gbdt with default parameters beats popularity on a chronological spli
   }
   const Dataset train = d.withRows(trainRows), testPart = d.withRows(testRows);
   const Csr truth = testPart.userItemMatrix(true);
-  auto ndcg = [&](const Model& m) {
-    std::vector<double> out;
-    for (Index u = 0; u < d.numUsers(); ++u) {
-      if (truth.rowSize(u) == 0) continue;
-      std::vector<Index> top;
-      for (const auto& r : m.recommend(u, 10).items) top.push_back(r.item);
-      out.push_back(test::ndcgAt(top, truth.rowIndices(u), 10));
-    }
-    return out;
-  };
+  auto ndcg = [&](const Model& m) { return test::warmNdcg(m, truth); };
   auto pop = createModel("most_popular");
   pop->fit({train}, ctx);
   auto gbdt = createModel("gbdt", {{"rounds", 60}});
