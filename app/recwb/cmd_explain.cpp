@@ -26,6 +26,7 @@ struct ExplainOptions {
   std::size_t top = 10;
   std::string save, load;
   std::uint64_t seed = 42;
+  int threads = 0;
   bool global = false;
 };
 
@@ -78,6 +79,8 @@ Action registerExplain(CLI::App& sub, Common& common) {
   sub.add_option("-k,--k", o->k, "Recommendations to explain when --item is absent");
   sub.add_option("--top", o->top, "Contributions shown per explanation");
   sub.add_option("--seed", o->seed, "Training seed");
+  sub.add_option("--threads", o->threads, "Training threads (0 = all cores)")
+      ->check(CLI::Range(0, 1024));
   sub.add_option("--save", o->save, "Write the fitted model blob to this file");
   sub.add_option("--load", o->load, "Read a model blob written by --save instead of fitting");
   sub.add_flag("--global", o->global, "Also print the model's global feature importance");
@@ -105,7 +108,7 @@ Action registerExplain(CLI::App& sub, Common& common) {
         throw SpecError("--params", std::string("not valid JSON: ") + e.what());
       }
       model = createModel(o->model, params, "--model");
-      model->fit({d, nullptr, o->seed, 0}, task.ctx());
+      model->fit({d, nullptr, o->seed, o->threads}, task.ctx());
     }
     task.finish();
     if (!o->save.empty()) {

@@ -14,6 +14,7 @@ namespace {
 struct ExportArgs {
   std::string project, data, model, params = "{}", out, runName;
   std::int64_t run = 0;
+  int threads = 0;
 };
 
 /// Fits a model on a data source and packages it.
@@ -28,7 +29,7 @@ PackageInfo exportFitted(const ExportArgs& a, TaskContext& ctx) {
   TaskContext loadCtx(ctx, 0.0, 0.2);
   const LoadResult data = loadDataset(a.data, DatasetOptions{}, loadCtx);
   TaskContext fitCtx(ctx, 0.2, 1.0);
-  model->fit({data.dataset}, fitCtx);
+  model->fit({data.dataset, nullptr, 42, a.threads}, fitCtx);
   PackageInfo info;
   info.trainFingerprint = data.dataset.fingerprint();
   info.runName = a.runName.empty() ? a.model : a.runName;
@@ -45,6 +46,8 @@ Action registerExport(CLI::App& sub, Common& common) {
                               "Or: fit on this data (file or folder) instead of exporting a run");
   auto* model = sub.add_option("--model", a->model, "With --data: registry name of the model");
   sub.add_option("--params", a->params, "With --data: model parameters as a JSON object");
+  sub.add_option("--threads", a->threads, "With --data: training threads (0 = all cores)")
+      ->check(CLI::Range(0, 1024));
   sub.add_option("--name", a->runName, "Run name recorded in the package");
   sub.add_option("--out", a->out, "Package file to write (e.g. model.rwbm)")->required();
   project->needs(run);
