@@ -8,7 +8,8 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"recwb: build, evaluate and export recommendation models"};
-  app.set_version_flag("--version", std::string("recwb ") + RWB_VERSION + " (" + RWB_GIT_DESCRIBE + ")");
+  app.set_version_flag("--version",
+                       std::string("recwb ") + RWB_VERSION + " (" + RWB_GIT_DESCRIBE + ")");
   app.require_subcommand(1);
   rwb::cli::Common common;
   rwb::cli::Action action;
@@ -22,6 +23,24 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // CLI11 reports an unknown command word as "A subcommand is required": name the word.
+    const auto rest = app.remaining();
+    if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr && !rest.empty() &&
+        !rest.front().starts_with("-")) {
+      const CLI::App* parent = &app;
+      std::string path = "recwb";
+      while (!parent->get_subcommands().empty()) {
+        parent = parent->get_subcommands().front();
+        path += " " + parent->get_name();
+      }
+      std::string known;
+      for (const CLI::App* s : parent->get_subcommands([](const CLI::App*) { return true; })) {
+        known += (known.empty() ? "" : ", ") + s->get_name();
+      }
+      std::cerr << "recwb: error: unknown command '" << rest.front() << "' for '" << path
+                << "' (one of: " << known << ")" << std::endl;
+      return 2;
+    }
     return app.exit(e) == 0 ? 0 : 2;
   }
   try {
