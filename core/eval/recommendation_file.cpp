@@ -186,6 +186,12 @@ RecommendationFile loadRecommendations(const std::string& path, const Dataset& b
     }
   }
   if (in.bad()) throw IoError("error while reading '" + path + "'");
+  // An empty list file would evaluate to "every metric undefined" with exit 0: refuse it.
+  if (out.counts.rowsRead == 0) {
+    throw ParseError(path, 0, 0,
+                     first ? "the file is empty (expected user, item, score rows)"
+                           : "no recommendation rows after the header line");
+  }
   out.hasRank = cRank >= 0;
 
   out.lists.resize(rowsByList.size());

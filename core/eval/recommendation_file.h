@@ -43,8 +43,9 @@ struct RecommendationFile {
 
 /// Reads path. base supplies the id maps (pass the test dataset, itself loaded with the train
 /// as base, so all three share indices). Strict: throws IoError when the file cannot be read,
-/// ParseError ("file:line:column: reason") for a malformed row, a non-finite score, a bad rank
-/// or an item listed twice for one user; Cancelled when ctx stops.
+/// ParseError ("file:line:column: reason") for a malformed row, a non-finite score, a bad rank,
+/// an item listed twice for one user, or a file without any row (empty or only a header);
+/// Cancelled when ctx stops.
 RecommendationFile loadRecommendations(const std::string& path, const Dataset& base,
                                        const RecFileOptions& options, TaskContext& ctx);
 

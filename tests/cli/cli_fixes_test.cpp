@@ -12,3 +12,26 @@ TEST_CASE("regression: an unknown command word is named (was: 'A subcommand is r
   RWB_REQUIRE_FAILURE(runRecwb({"runs", "lst", "--project", "p.rwbp"}), 2,
                       "unknown command 'lst' for 'recwb runs'", "list, show, delete");
 }
+
+TEST_CASE(
+    "regression: an empty or header-only recommendations file is an error (was: exit 0, "
+    "every metric undefined)",
+    "[cli]") {
+  TempDir dir;
+  const auto gen = generateSmall(dir);
+  RWB_REQUIRE_SUCCESS(runRecwb(
+      {"split", (gen / "interactions.csv").string(), "--out", (dir / "s").string(), "-q"}));
+  const auto train = (dir / "s" / "train.tsv").string(), test = (dir / "s" / "test.tsv").string();
+  writeFile(dir / "empty.tsv", "");
+  writeFile(dir / "header.tsv", "user\titem\tscore\trank\tfallback\n");
+  writeFile(dir / "blank.tsv", "\n\n");
+  for (const char* name : {"empty.tsv", "header.tsv", "blank.tsv"}) {
+    const auto file = (dir / name).string();
+    const std::string reason =
+        std::string(name) == "header.tsv" ? "no recommendation rows" : "the file is empty";
+    RWB_REQUIRE_FAILURE(runRecwb({"evaluate", "--train", train, "--test", test, "--recs", file}), 2,
+                        file, reason);
+    RWB_REQUIRE_FAILURE(runRecwb({"compare", file, file, "--train", train, "--test", test}), 2,
+                        file, reason);
+  }
+}
