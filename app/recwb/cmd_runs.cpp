@@ -123,8 +123,12 @@ int remove(const RunsArgs& a, const Common& common) {
   const bool deleted = store.deleteRun(a.id);
   if (common.json) {
     printJson({{"id", a.id}, {"deleted", deleted}});
-  } else {
-    std::cout << (deleted ? "deleted run " : "no run with id ") << a.id << "\n";
+  } else if (deleted) {
+    std::cout << "deleted run " << a.id << "\n";
+  }
+  // The failure is reported like every other error: on stderr, naming the project.
+  if (!deleted) {
+    std::cerr << "recwb: error: no run with id " << a.id << " in " << a.project << std::endl;
   }
   return deleted ? 0 : 1;
 }

@@ -35,3 +35,24 @@ TEST_CASE(
                         file, reason);
   }
 }
+
+TEST_CASE("regression: runs delete of an unknown id says so on stderr (was: on stdout only)",
+          "[cli]") {
+  TempDir dir;
+  generateSmall(dir);
+  writeFile(dir / "spec.json",
+            R"({"version": 1, "dataset": {"path": "gen"}, "split": {"method": "chronological",
+                "ratio": 0.8}, "models": [{"name": "most_popular"}]})");
+  const auto project = (dir / "p.rwbp").string();
+  RWB_REQUIRE_SUCCESS(runRecwb({"run", (dir / "spec.json").string(), "--project", project, "--out",
+                                (dir / "o").string(), "-q"}));
+  const CliResult text = runRecwb({"runs", "delete", "42", "--project", project});
+  RWB_REQUIRE_FAILURE(text, 1, "no run with id 42 in " + project);
+  CHECK(text.out.empty());
+  const CliResult json = runRecwb({"runs", "delete", "42", "--project", project, "--json"});
+  RWB_REQUIRE_FAILURE(json, 1, "no run with id 42");
+  CHECK(stdoutJson(json).at("deleted") == false);
+  const CliResult list = runRecwb({"runs", "list", "--project", project, "--json"});
+  RWB_REQUIRE_SUCCESS(list);
+  CHECK(stdoutJson(list).size() == 1);
+}
