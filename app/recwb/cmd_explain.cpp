@@ -1,13 +1,12 @@
-// recwb explain: why a model recommends items to a user. Until the run store and the export
-// package carry explanations, explain works from a dataset path: it fits the model on the data
-// (or loads a blob written earlier with --save / --load) and explains one (user, item) pair or
-// the user's top-k recommendations.
-#include <fstream>
+// recwb explain: why a model recommends items to a user. explain works from a dataset path: it
+// fits the model on the data (or loads a model package written earlier by --save or `recwb
+// export` from the same data) and explains one (user, item) pair or the user's top-k
+// recommendations.
 #include <iostream>
-#include <iterator>
 #include <sstream>
 
 #include "cli.h"
+#include "core/export/model_package.h"
 #include "core/models/explanation.h"
 #include "core/models/registry.h"
 #include "core/util/error.h"
@@ -81,25 +80,29 @@ Action registerExplain(CLI::App& sub, Common& common) {
   sub.add_option("--seed", o->seed, "Training seed");
   sub.add_option("--threads", o->threads, "Training threads (0 = all cores)")
       ->check(CLI::Range(0, 1024));
-  sub.add_option("--save", o->save, "Write the fitted model blob to this file");
-  sub.add_option("--load", o->load, "Read a model blob written by --save instead of fitting");
+  sub.add_option("--save", o->save, "Write the fitted model to this package file (.rwbm)");
+  sub.add_option("--load", o->load,
+                 "Explain the model of a package (written by --save or `recwb export` from the "
+                 "same data) instead of fitting");
   sub.add_flag("--global", o->global, "Also print the model's global feature importance");
   return [o, &common]() {
     TerminalTask task(common);
     const LoadResult loaded = loadDataset(o->path, toDatasetOptions(o->data), task.ctx());
     const Dataset& d = loaded.dataset;
-    std::unique_ptr<Model> model;
+    // --save / --load use the model package format: checksummed, so a damaged file is refused
+    // before its bytes reach the model loader (a raw blob with a flipped byte crashed XGBoost).
+    std::shared_ptr<const ModelPackage> package;
+    std::unique_ptr<Model> fitted;
+    const Model* model = nullptr;
     if (!o->load.empty()) {
-      std::ifstream in(o->load, std::ios::binary);
-      if (!in) throw IoError(o->load + ": cannot open model file");
-      const std::string blob((std::istreambuf_iterator<char>(in)),
-                             std::istreambuf_iterator<char>());
-      model = loadModelFromBytes(blob);
-      if (model->numUsers() != d.numUsers() || model->numItems() != d.numItems()) {
+      package = ModelPackage::load(o->load);
+      if (package->info().trainFingerprint != d.fingerprint() ||
+          package->users().size() != d.numUsers() || package->items().size() != d.numItems()) {
         throw ModelError(o->load + ": the model was fitted on other data (" +
-                         std::to_string(model->numUsers()) + " users, " +
-                         std::to_string(model->numItems()) + " items)");
+                         std::to_string(package->users().size()) + " users, " +
+                         std::to_string(package->items().size()) + " items)");
       }
+      model = &package->model();
     } else {
       Params params;
       try {
@@ -107,17 +110,18 @@ Action registerExplain(CLI::App& sub, Common& common) {
       } catch (const nlohmann::json::exception& e) {
         throw SpecError("--params", std::string("not valid JSON: ") + e.what());
       }
-      model = createModel(o->model, params, "--model");
-      model->fit({d, nullptr, o->seed, o->threads}, task.ctx());
+      fitted = createModel(o->model, params, "--model");
+      fitted->fit({d, nullptr, o->seed, o->threads}, task.ctx());
+      model = fitted.get();
     }
     task.finish();
     if (!o->save.empty()) {
-      std::ofstream out(o->save, std::ios::binary);
-      const std::string blob = saveModelToBytes(*model);
-      out.write(blob.data(), static_cast<std::streamsize>(blob.size()));
-      if (!out) throw IoError(o->save + ": cannot write model file");
+      PackageInfo info;
+      info.trainFingerprint = d.fingerprint();
+      info.runName = model->type();
+      writePackage(o->save, *model, d.users, d.items, info);
     }
-    const auto* ex = dynamic_cast<const Explainable*>(model.get());
+    const auto* ex = dynamic_cast<const Explainable*>(model);
     if (ex == nullptr) {
       throw ModelError("model '" + model->type() +
                        "' does not provide explanations (use "

@@ -1,5 +1,7 @@
 // Regression tests for places where recwb did not meet the bad-input rule (vague message, exit 0
 // on an error, message on stdout); each names what it guards.
+#include <random>
+
 #include "cli_fixtures.h"
 
 using namespace rwb::test;
@@ -55,4 +57,65 @@ TEST_CASE("regression: runs delete of an unknown id says so on stderr (was: on s
   const CliResult list = runRecwb({"runs", "list", "--project", project, "--json"});
   RWB_REQUIRE_SUCCESS(list);
   CHECK(stdoutJson(list).size() == 1);
+}
+
+TEST_CASE(
+    "regression: explain --load refuses a damaged model file naming it (was: a raw blob; "
+    "a flipped byte crashed XGBoost with SIGSEGV)",
+    "[cli]") {
+  TempDir dir;
+  const auto gen = generateSmall(dir).string();
+  const auto saved = (dir / "gbdt.rwbm").string();
+  const std::vector<std::string> explain = {"explain", gen,     "--user", "U00001", "-k",
+                                            "2",       "--top", "5",      "--json"};
+  auto fit = explain;
+  fit.insert(fit.end(), {"--model", "gbdt", "--params", R"({"rounds": 10})", "--threads", "1",
+                         "--save", saved});
+  const CliResult first = runRecwb(fit);
+  RWB_REQUIRE_SUCCESS(first);
+  const std::string bytes = readFile(saved);
+  const auto load = [&](const std::string& file) {
+    auto args = explain;
+    args.insert(args.end(), {"--load", file, "--threads", "1"});
+    return runRecwb(args);
+  };
+  const CliResult again = load(saved);
+  RWB_REQUIRE_SUCCESS(again);
+  CHECK(again.out == first.out);
+
+  // 30 random flipped bytes (the XGBoost trees are most of the file) and 4 truncations: each
+  // copy is refused with the file named, or explains exactly like the original.
+  const auto bad = (dir / "bad.rwbm").string();
+  std::mt19937 rng(19);
+  std::size_t refused = 0;
+  for (int trial = 0; trial < 34; ++trial) {
+    std::string copy = bytes;
+    if (trial < 30) {
+      const std::size_t at = rng() % copy.size();
+      copy[at] = static_cast<char>(copy[at] ^ (1 + rng() % 255));
+    } else {
+      copy.resize(copy.size() * static_cast<std::size_t>(trial - 29) / 5);
+    }
+    writeFile(bad, copy);
+    const CliResult r = load(bad);
+    INFO("trial " << trial << "\n" << r.describe());
+    REQUIRE(r.cleanExit());
+    if (r.exitCode == 0) {
+      CHECK(r.out == first.out);
+    } else {
+      CHECK(r.exitCode == 1);
+      CHECK(r.err.find(bad) != std::string::npos);
+      ++refused;
+    }
+  }
+  CHECK(refused >= 4);
+
+  // Other data, and a file that is not a package.
+  RWB_REQUIRE_SUCCESS(runRecwb({"generate", "--out", (dir / "other").string(), "--users", "30",
+                                "--items", "50", "--interactions", "400", "-q"}));
+  RWB_REQUIRE_FAILURE(
+      runRecwb({"explain", (dir / "other").string(), "--user", "U00001", "--load", saved}), 1,
+      saved, "fitted on other data");
+  writeFile(bad, "gbdt\n" + std::string(1000, 'x'));
+  RWB_REQUIRE_FAILURE(load(bad), 1, bad);
 }
