@@ -69,6 +69,12 @@ Action registerSplit(CLI::App& sub, Common& common) {
     TaskContext load(task.ctx(), 0.0, 0.5);
     const LoadResult loaded = loadDataset(a->path, toDatasetOptions(a->data), load);
     const Dataset& data = loaded.dataset;
+    // Empty train and test files would only fail later, as "the file is empty".
+    if (data.numInteractions() == 0) {
+      throw ParseError(a->path, 0, 0,
+                       "no interactions to split (" + withCommas(loaded.rowsRead()) +
+                           " rows read, " + withCommas(loaded.rowsSkipped()) + " skipped)");
+    }
     TaskContext splitCtx(task.ctx(), 0.5, 0.7);
     const SplitResult split = splitDataset(data, o, splitCtx);
     const SplitDatasets parts = materializeSplit(data, split);

@@ -119,3 +119,20 @@ TEST_CASE(
   writeFile(bad, "gbdt\n" + std::string(1000, 'x'));
   RWB_REQUIRE_FAILURE(load(bad), 1, bad);
 }
+
+TEST_CASE(
+    "regression: split of a source without interactions is an error and writes nothing "
+    "(was: exit 0 with empty train.tsv and test.tsv)",
+    "[cli]") {
+  TempDir dir;
+  writeFile(dir / "header.csv", "user_id,item_id,value\n");
+  writeFile(dir / "allbad.csv", "user_id,item_id,value\nu1,i1,x\nu2,i2,y\n");
+  const auto out = dir / "split";
+  RWB_REQUIRE_FAILURE(runRecwb({"split", (dir / "header.csv").string(), "--out", out.string()}), 2,
+                      (dir / "header.csv").string(), "no interactions to split (0 rows read");
+  CHECK_FALSE(fs::exists(out));
+  RWB_REQUIRE_FAILURE(
+      runRecwb({"split", (dir / "allbad.csv").string(), "--lenient", "--out", out.string()}), 2,
+      "allbad.csv", "no interactions to split (2 rows read, 2 skipped)");
+  CHECK_FALSE(fs::exists(out));
+}
