@@ -4,6 +4,7 @@
 #include <tbb/parallel_for.h>
 #include <xxhash.h>
 
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -11,6 +12,7 @@
 #include <fstream>
 #include <limits>
 #include <random>
+#include <system_error>
 
 #include "core/features/feature_pipeline.h"
 #include "core/util/error.h"
@@ -76,6 +78,12 @@ namespace fs = std::filesystem;
 
 std::string tempNameFor(const std::string& path) {
   const fs::path dest = fs::absolute(path);
+  // The output is first written under this name: say which folder is missing, not the
+  // temporary file that could not be created in it.
+  if (!fs::is_directory(dest.parent_path())) {
+    throw IoError("cannot write '" + path + "': no such folder '" + dest.parent_path().string() +
+                  "'");
+  }
   std::random_device rd;
   return (dest.parent_path() / ("." + dest.filename().string() + ".tmp" + std::to_string(rd())))
       .string();
@@ -100,7 +108,9 @@ class DelimitedSink final : public RecSink {
   DelimitedSink(std::string path, char delim)
       : path_(std::move(path)), tmp_(tempNameFor(path_)), delim_(delim) {
     out_.open(tmp_, std::ios::binary | std::ios::trunc);
-    if (!out_) throw IoError("cannot write '" + path_ + "'");
+    if (!out_) {
+      throw IoError("cannot write '" + path_ + "': " + std::generic_category().message(errno));
+    }
     buf_ = std::string("user") + delim_ + "item" + delim_ + "score" + delim_ + "rank" + delim_ +
            "fallback\n";
   }
@@ -158,7 +168,11 @@ class SqliteSink final : public RecSink {
     std::error_code ec;
     if (fs::exists(path_)) fs::copy_file(path_, tmp_, fs::copy_options::overwrite_existing, ec);
     if (ec) throw IoError("cannot prepare '" + path_ + "': " + ec.message());
-    db_ = std::make_unique<SqliteDb>(tmp_, SqliteDb::Mode::kCreate);
+    try {
+      db_ = std::make_unique<SqliteDb>(tmp_, SqliteDb::Mode::kCreate);
+    } catch (const IoError& e) {
+      throw IoError("cannot write '" + path_ + "': " + e.what());
+    }
     db_->exec(
         "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
         "DROP TABLE IF EXISTS recommendations;"

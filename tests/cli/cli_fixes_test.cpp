@@ -136,3 +136,22 @@ TEST_CASE(
       "allbad.csv", "no interactions to split (2 rows read, 2 skipped)");
   CHECK_FALSE(fs::exists(out));
 }
+
+TEST_CASE(
+    "regression: score into a missing folder names the folder (was: \"cannot write 'x'\" "
+    "with no reason, or the hidden temporary file for SQLite)",
+    "[cli]") {
+  TempDir dir;
+  const auto gen = generateSmall(dir);
+  const auto pkg = (dir / "m.rwbm").string();
+  RWB_REQUIRE_SUCCESS(
+      runRecwb({"export", "--data", gen.string(), "--model", "most_popular", "--out", pkg, "-q"}));
+  for (const char* name : {"r.tsv", "r.csv", "r.sqlite"}) {
+    const auto out = (dir / "missing" / name).string();
+    const CliResult r = runRecwb({"score", "--model", pkg, "--out", out});
+    RWB_REQUIRE_FAILURE(r, 1, "cannot write '" + out + "'",
+                        "no such folder '" + (dir / "missing").string() + "'");
+    CHECK(r.err.find(".tmp") == std::string::npos);
+  }
+  CHECK_FALSE(fs::exists(dir / "missing"));
+}
