@@ -31,11 +31,13 @@ Action registerCompare(CLI::App& sub, Common& common) {
       ->expected(2, -1);
   sub.add_option("--train", a->train, "Training interactions")->required();
   sub.add_option("--test", a->test, "Test interactions")->required();
-  sub.add_option("-k", a->k, "Cut-off for metrics named without @n")->check(CLI::PositiveNumber);
+  // CLI::PositiveNumber rejected 0 as "not in range 0.000000 to 1.797693e+308": give the range.
+  sub.add_option("-k", a->k, "Cut-off for metrics named without @n")->check(CLI::Range(1, 100000));
   sub.add_option("--metrics", a->metrics,
                  "Metrics (comma separated); default precision@k,recall@k,ndcg@k,map,mrr")
       ->delimiter(',');
-  sub.add_option("--resamples", a->resamples, "Bootstrap resamples")->check(CLI::PositiveNumber);
+  sub.add_option("--resamples", a->resamples, "Bootstrap resamples")
+      ->check(CLI::Range(1, 10000000));
   sub.add_option("--seed", a->seed, "Bootstrap seed");
   sub.add_option("--level", a->level, "Confidence level")->check(CLI::Range(0.5, 0.999));
   return [a, &common]() {

@@ -59,7 +59,8 @@ Action registerEvaluate(CLI::App& sub, Common& common) {
   sub.add_option("--test", a->test, "Test interactions (same layout)")->required();
   sub.add_option("--recs", a->recs, "Recommendations: user, item, score[, rank]; TSV or CSV")
       ->required();
-  sub.add_option("-k", a->k, "Cut-off for metrics named without @n")->check(CLI::PositiveNumber);
+  // CLI::PositiveNumber rejected 0 as "not in range 0.000000 to 1.797693e+308": give the range.
+  sub.add_option("-k", a->k, "Cut-off for metrics named without @n")->check(CLI::Range(1, 100000));
   sub.add_option("--metrics", a->metrics,
                  "Metrics (comma separated), e.g. precision@k,ndcg@5,map,auc,novelty; "
                  "default: the ranking set plus coverage, entropy, novelty and Gini")

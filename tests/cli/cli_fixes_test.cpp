@@ -155,3 +155,20 @@ TEST_CASE(
   }
   CHECK_FALSE(fs::exists(dir / "missing"));
 }
+
+TEST_CASE(
+    "regression: evaluate/compare -k 0 and --resamples 0 state the valid range (was: '0 not "
+    "in range 0.000000 to 1.797693e+308')",
+    "[cli]") {
+  const std::vector<std::vector<std::string>> cases = {
+      {"evaluate", "--train", "a", "--test", "b", "--recs", "c", "-k", "0"},
+      {"compare", "a", "b", "--train", "c", "--test", "d", "-k", "0"},
+      {"compare", "a", "b", "--train", "c", "--test", "d", "--resamples", "0"},
+  };
+  for (const auto& args : cases) {
+    const CliResult r = runRecwb(args);
+    RWB_REQUIRE_FAILURE(r, 2, args[args.size() - 2] + ": Value 0 not in range 1 to ");
+    CHECK(r.err.find("e+308") == std::string::npos);
+    CHECK(r.err.find("0.000000 to") == std::string::npos);
+  }
+}
