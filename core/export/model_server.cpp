@@ -258,7 +258,12 @@ ModelServer::ModelServer(std::string packagePath, ServerOptions options)
   installRoutes();
   if (options_.port == 0) {
     port_ = server_->bind_to_any_port(options_.host);
-    if (port_ < 0) throw IoError("cannot listen on " + options_.host + ": no free port");
+    // Binding fails for a host that is not an address of this machine far more often than
+    // for a lack of free ports: say both.
+    if (port_ < 0) {
+      throw IoError("cannot listen on " + options_.host +
+                    " (not an address of this machine, or no free port)");
+    }
   } else {
     if (!server_->bind_to_port(options_.host, options_.port)) {
       throw IoError("cannot listen on " + options_.host + ":" + std::to_string(options_.port) +

@@ -172,3 +172,19 @@ TEST_CASE(
     CHECK(r.err.find("0.000000 to") == std::string::npos);
   }
 }
+
+TEST_CASE("regression: serve on a host that is not a local address says so (was: 'no free port')",
+          "[cli]") {
+  TempDir dir;
+  const auto gen = generateSmall(dir);
+  const auto pkg = (dir / "m.rwbm").string();
+  RWB_REQUIRE_SUCCESS(
+      runRecwb({"export", "--data", gen.string(), "--model", "most_popular", "--out", pkg, "-q"}));
+  for (const char* host : {"256.1.1.1", "192.0.2.1"}) {
+    const CliResult r =
+        runRecwb({"serve", "--model", pkg, "--host", host, "--port", "0"}, {}, 20.0);
+    RWB_REQUIRE_FAILURE(r, 1, std::string("cannot listen on ") + host,
+                        "not an address of this machine");
+    CHECK(r.seconds < 10.0);
+  }
+}
