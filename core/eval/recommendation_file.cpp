@@ -123,6 +123,18 @@ RecommendationFile loadRecommendations(const std::string& path, const Dataset& b
         cItem = findColumn(names, {"item", "itemid", "item_id", "movieid", "product_id"});
         cScore = findColumn(names, {"score", "prediction", "rating", "value", "weight"});
         cRank = findColumn(names, {"rank"});
+        // A detected header without a single known name is more likely a bad first row.
+        if (options.header == HeaderMode::kAuto && cUser < 0 && cItem < 0 && cScore < 0) {
+          if (fields.size() < 3) {
+            throw ParseError(path, lineNo, 0,
+                             "expected at least 3 fields (user, item, score), found " +
+                                 std::to_string(fields.size()));
+          }
+          throw ParseError(path, lineNo, 3,
+                           "score '" + std::string(fields[2].substr(0, 40)) +
+                               "' is not a number (and the line is not a header naming user, "
+                               "item and score columns)");
+        }
         if (cUser < 0) throw ParseError(path, lineNo, 0, "header has no user column");
         if (cItem < 0) throw ParseError(path, lineNo, 0, "header has no item column");
         if (cScore < 0) {

@@ -188,3 +188,22 @@ TEST_CASE("regression: serve on a host that is not a local address says so (was:
     CHECK(r.seconds < 10.0);
   }
 }
+
+TEST_CASE(
+    "regression: a recommendations file whose first line is a bad row says why (was: "
+    "'header has no user column')",
+    "[cli]") {
+  TempDir dir;
+  const auto gen = generateSmall(dir);
+  RWB_REQUIRE_SUCCESS(runRecwb(
+      {"split", (gen / "interactions.csv").string(), "--out", (dir / "s").string(), "-q"}));
+  const auto train = (dir / "s" / "train.tsv").string(), test = (dir / "s" / "test.tsv").string();
+  writeFile(dir / "two.tsv", "U00001\tI00001\nU00001\tI00002\n");
+  writeFile(dir / "word.tsv", "U00001\tI00001\thigh\nU00001\tI00002\tlow\n");
+  RWB_REQUIRE_FAILURE(runRecwb({"evaluate", "--train", train, "--test", test, "--recs",
+                                (dir / "two.tsv").string()}),
+                      2, "two.tsv:1: expected at least 3 fields (user, item, score), found 2");
+  RWB_REQUIRE_FAILURE(runRecwb({"evaluate", "--train", train, "--test", test, "--recs",
+                                (dir / "word.tsv").string()}),
+                      2, "word.tsv:1:3: score 'high' is not a number");
+}
