@@ -1,8 +1,14 @@
 // Happy paths of every recwb subcommand on the bundled sample data and small generated data:
 // each checks what the command wrote or printed, not only its exit code.
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <sstream>
+#include <thread>
 
 #include "cli_fixtures.h"
 #include "core/util/sqlite_db.h"
@@ -645,4 +651,58 @@ TEST_CASE("explain: contributions add up to the model's output; --save/--load ag
     RWB_REQUIRE_SUCCESS(text);
     CHECK(text.out.rfind("user " + user + ", item " + *items.begin() + ": logit ", 0) == 0);
   }
+}
+
+namespace {
+/// CPU seconds (user + system) a running process has used, from /proc/<pid>/stat.
+double cpuSeconds(pid_t pid) {
+  const std::string stat = readFile("/proc/" + std::to_string(pid) + "/stat");
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) return 0.0;
+  std::istringstream in(stat.substr(close + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  // Fields after the command name start at field 3 (state); utime and stime are 14 and 15.
+  for (int i = 3; i <= 15 && in >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+}  // namespace
+
+TEST_CASE("run: Ctrl-C (SIGINT) inside a fit cancels cleanly with exit 130 and a record", "[cli]") {
+  TempDir dir;
+  writeFile(dir / "spec.json", R"({"version": 1, "name": "cancel",
+  "dataset": {"path": ")" + sampleData().string() +
+                                   R"("},
+  "split": {"method": "chronological", "ratio": 0.8},
+  "models": [{"name": "bpr", "params": {"epochs": 10000}}], "threads": 1})");
+  RecwbProcess run({"run", (dir / "spec.json").string(), "--out", (dir / "out").string(),
+                    "--project", (dir / "p.rwbp").string()});
+  // Interrupt once it is surely training (loading and splitting take ~0.1 s of CPU), measured
+  // in CPU time so that a loaded machine does not make the test early.
+  const auto start = std::chrono::steady_clock::now();
+  while (run.running() && cpuSeconds(run.pid()) < 0.6 &&
+         std::chrono::steady_clock::now() - start < std::chrono::seconds(60)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE(run.running());
+  const auto signalled = std::chrono::steady_clock::now();
+  const CliResult r = run.stop(SIGINT, 30.0);
+  const double afterSignal =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - signalled).count();
+  INFO(r.describe());
+  REQUIRE(r.cleanExit());
+  CHECK(r.exitCode == 130);
+  CHECK(r.err.find("cancelled") != std::string::npos);
+  CHECK(afterSignal < 10.0);
+  const auto metrics = nlohmann::json::parse(readFile(dir / "out" / "metrics.json"));
+  CHECK(metrics.at("cancelled") == true);
+  REQUIRE(metrics.at("runs").size() == 1);
+  CHECK(metrics.at("runs")[0].at("status") == "cancelled");
+  const CliResult list =
+      runRecwb({"runs", "list", "--project", (dir / "p.rwbp").string(), "--json"});
+  RWB_REQUIRE_SUCCESS(list);
+  for (const auto& stored : stdoutJson(list)) CHECK(stored.at("status") != "ok");
 }
