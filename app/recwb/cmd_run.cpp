@@ -57,6 +57,26 @@ void writeRecommendations(const fs::path& folder, const RunRecord& run, const Da
   writeText(folder / (run.name + ".tsv"), text);
 }
 
+// An output folder that cannot be created (a file in its place or its parent chain) is found
+// before any model is fitted, not after.
+void checkFolderCreatable(const fs::path& dir) {
+  fs::path p = fs::absolute(dir);
+  while (!fs::exists(p) && p.has_relative_path()) p = p.parent_path();
+  if (!fs::is_directory(p)) {
+    throw IoError("cannot create folder '" + dir.string() + "': '" + p.string() +
+                  "' is not a folder");
+  }
+}
+
+void createFolder(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec || !fs::is_directory(dir)) {
+    throw IoError("cannot create folder '" + dir.string() +
+                  "': " + (ec ? ec.message() : std::string("not a folder")));
+  }
+}
+
 std::string fixed(double v, int digits) {
   if (!std::isfinite(v)) return "-";
   std::ostringstream s;
@@ -118,6 +138,8 @@ Action registerRun(CLI::App& sub, Common& common) {
       recDir = fs::path(spec.output.recommendations);
       if (recDir.is_relative()) recDir = outDir / recDir;
     }
+    checkFolderCreatable(outDir);
+    if (!recDir.empty()) checkFolderCreatable(recDir);
     // Open the project first: a bad file fails before any work is done.
     std::optional<ProjectStore> store;
     std::int64_t specId = 0;
@@ -165,7 +187,7 @@ Action registerRun(CLI::App& sub, Common& common) {
     }
     if (!storeError.empty()) throw StoreError(storeError);
 
-    fs::create_directories(outDir);
+    createFolder(outDir);
     nlohmann::json doc = {{"experiment", experiment},
                           {"spec", fs::absolute(args->spec).lexically_normal().string()},
                           {"dataset",
@@ -184,7 +206,7 @@ Action registerRun(CLI::App& sub, Common& common) {
     for (const auto& r : result.runs) doc["runs"].push_back(toJson(r));
     writeText(outDir / "metrics.json", doc.dump(2) + "\n");
     if (!recDir.empty()) {
-      fs::create_directories(recDir);
+      createFolder(recDir);
       for (const auto& r : result.runs) {
         if (r.status == RunStatus::kOk) writeRecommendations(recDir, r, *result.data.test);
       }

@@ -207,3 +207,26 @@ TEST_CASE(
                                 (dir / "word.tsv").string()}),
                       2, "word.tsv:1:3: score 'high' is not a number");
 }
+
+TEST_CASE(
+    "regression: run --out naming a file fails before any work (was: 'internal error: "
+    "filesystem error' after every model was fitted and recorded)",
+    "[cli]") {
+  TempDir dir;
+  generateSmall(dir);
+  writeFile(dir / "spec.json",
+            R"({"version": 1, "dataset": {"path": "gen"}, "split": {"method": "chronological",
+                "ratio": 0.8}, "models": [{"name": "most_popular"}],
+                "output": {"recommendations": "recs/"}})");
+  writeFile(dir / "taken", "a file\n");
+  const auto project = (dir / "p.rwbp").string();
+  for (const auto& out : {dir / "taken", dir / "taken" / "deeper"}) {
+    const CliResult r = runRecwb(
+        {"run", (dir / "spec.json").string(), "--project", project, "--out", out.string()});
+    RWB_REQUIRE_FAILURE(r, 1, "cannot create folder '" + out.string() + "'",
+                        (dir / "taken").string() + "' is not a folder");
+    CHECK(r.out.empty());
+    CHECK_FALSE(fs::exists(project));
+  }
+  CHECK(readFile(dir / "taken") == "a file\n");
+}
