@@ -456,7 +456,9 @@ TEST_CASE("evaluate and compare score the files written by split and score", "[c
         runRecwb({"compare", recFiles["sar"], (dir / "sar_copy.tsv").string(), "--train", trainPath,
                   "--test", testPath, "-k", "5", "--resamples", "50", "--json"});
     RWB_REQUIRE_SUCCESS(cmp);
-    for (const auto& metric : stdoutJson(cmp).at("metrics")) {
+    const auto same = stdoutJson(cmp);
+    REQUIRE(same.at("metrics").size() == 5);
+    for (const auto& metric : same.at("metrics")) {
       CHECK(metric.at("comparisons")[0].at("difference").get<double>() == 0.0);
     }
   }
