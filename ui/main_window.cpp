@@ -5,6 +5,7 @@
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFutureWatcher>
 #include <QHBoxLayout>
 #include <QKeySequence>
 #include <QLabel>
@@ -16,8 +17,10 @@
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QTimer>
 #include <QToolButton>
 #include <QUrl>
+#include <QtConcurrent/QtConcurrentRun>
 #include <filesystem>
 #include <set>
 
@@ -40,6 +43,7 @@ namespace rwb::ui {
 
 namespace {
 constexpr int kMaxRecent = 8;
+constexpr int kProjectWatchMs = 3000;
 
 /// The result of a load task: the dataset plus its report.
 struct Loaded {
@@ -80,6 +84,69 @@ DatasetSource toSource(const nlohmann::json& j) {
 }
 
 QString absolute(const QString& path) { return QFileInfo(path).absoluteFilePath(); }
+
+/// Reads the stored runs `ids` (in that order) with their models, CIs and evaluations; progress
+/// over [from, to) of ctx. Runs deleted meanwhile are skipped.
+std::vector<StoredRunView> readStoredRuns(const ProjectStore& store,
+                                          const std::vector<std::int64_t>& ids, TaskContext& ctx) {
+  std::vector<StoredRunView> out;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    ctx.throwIfStopped();
+    ctx.progress(static_cast<double>(i) / static_cast<double>(ids.size() + 1), "reading runs");
+    StoredRunView v;
+    try {
+      v.stored = store.loadRun(ids[i], true);
+    } catch (const StoreError&) {
+      continue;  // deleted since it was listed
+    }
+    if (!v.stored.record.modelBlob.empty()) {
+      try {
+        v.fitted = loadModelFromBytes(v.stored.record.modelBlob);
+      } catch (const std::exception& e) {
+        v.modelError = e.what();
+      }
+      v.stored.record.modelBlob.clear();
+    }
+    const double f = static_cast<double>(i + 1) / static_cast<double>(ids.size() + 1);
+    TaskContext sub(ctx, f, f);
+    v.ci = bootstrapIntervals(v.stored.record, sub);
+    v.evaluation = evaluationOf(v.stored.record);
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+/// Adds stored runs to the session, in order, as "<name> #<id>".
+void addStoredRuns(Session& session, LogPane& log, std::vector<StoredRunView>& runs) {
+  for (StoredRunView& v : runs) {
+    RunRecord r;
+    fillFromRecord(r, v.stored.record, v.ci);
+    r.displayName =
+        QStringLiteral("%1 #%2").arg(QString::fromStdString(v.stored.record.name)).arg(v.stored.id);
+    r.storeId = v.stored.id;
+    r.specId = v.stored.specId;
+    r.experiment = QString::fromStdString(v.stored.experiment);
+    r.dataset = QString::fromStdString(
+        std::filesystem::path(v.stored.record.datasetSource).filename().string());
+    r.started = QDateTime::fromString(QString::fromStdString(v.stored.createdAt),
+                                      QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+    r.fitted = v.fitted;
+    r.evaluation = v.evaluation;
+    if (!v.modelError.empty()) {
+      log.error(MainWindow::tr("%1: stored model unreadable: %2")
+                    .arg(r.displayName, QString::fromStdString(v.modelError)));
+    }
+    session.addRun(std::move(r));
+  }
+}
+
+/// Ids of the stored runs, oldest first.
+std::vector<std::int64_t> storedRunIds(const ProjectStore& store) {
+  std::vector<std::int64_t> ids;
+  for (const RunSummary& s : store.listRuns()) ids.push_back(s.id);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
@@ -113,6 +180,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(runner_, &TaskRunner::taskStarted, this, &MainWindow::onTaskStarted);
   connect(runner_, &TaskRunner::taskProgress, this, &MainWindow::onTaskProgress);
   connect(runner_, &TaskRunner::taskFinished, this, [this](int id, TaskStatus s, const QString& m) {
+    projectReadTasks_.erase(id);
     onTaskFinished(id, static_cast<int>(s), m);
   });
   connect(experiment_, &ExperimentView::logMessage, log_, &LogPane::info);
@@ -137,7 +205,87 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setWindowTitle(p.isEmpty() ? tr("RecWorkbench")
                                : tr("%1 - RecWorkbench").arg(QFileInfo(p).completeBaseName()));
   });
+  // Runs that `recwb run --project` (or another window) records in the open project appear
+  // without a reload: a cheap id listing off the GUI thread every few seconds.
+  projectWatch_ = new QTimer(this);
+  projectWatch_->setInterval(kProjectWatchMs);
+  connect(projectWatch_, &QTimer::timeout, this, &MainWindow::checkProjectForNewRuns);
+  projectWatch_->start();
   log_->info(tr("RecWorkbench started; %1 worker threads.").arg(runner_->pool()->maxThreadCount()));
+}
+
+void MainWindow::setProjectWatchInterval(int ms) {
+  if (ms <= 0) {
+    projectWatch_->stop();
+    return;
+  }
+  projectWatch_->start(ms);
+}
+
+void MainWindow::checkProjectForNewRuns() {
+  const QString project = session_->projectPath();
+  if (project.isEmpty() || !projectReadTasks_.empty() || watchInFlight_) return;
+  // A run of this window is written to the store before its record learns its store id: wait
+  // until none is in flight so that it is not taken for another process's run.
+  for (const RunRecord& r : session_->runs()) {
+    if (r.status == "queued" || r.status == "running") return;
+  }
+  watchInFlight_ = true;
+  auto* watcher = new QFutureWatcher<std::vector<std::int64_t>>(this);
+  const std::string file = project.toStdString();
+  connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, project] {
+    watcher->deleteLater();
+    watchInFlight_ = false;
+    std::vector<std::int64_t> ids;
+    try {
+      ids = watcher->result();
+    } catch (const std::exception&) {
+      return;  // the project is busy or gone: the next tick (or F5) tells
+    }
+    if (project != session_->projectPath() || !projectReadTasks_.empty()) return;
+    std::set<std::int64_t> known;
+    for (const RunRecord& r : session_->runs()) {
+      if (r.storeId != 0) known.insert(r.storeId);
+      if (r.status == "queued" || r.status == "running") return;
+    }
+    std::vector<std::int64_t> fresh;
+    for (auto id : ids) {
+      if (!known.count(id)) fresh.push_back(id);
+    }
+    if (!fresh.empty()) readNewRuns(project, fresh);
+  });
+  watcher->setFuture(QtConcurrent::run([file] {
+    const ProjectStore store(file, false);
+    return storedRunIds(store);
+  }));
+}
+
+void MainWindow::readNewRuns(const QString& project, const std::vector<std::int64_t>& ids) {
+  const std::string file = project.toStdString();
+  const int readTask = runner_->start<std::vector<StoredRunView>>(
+      tr("Reading new runs of %1").arg(QFileInfo(project).fileName()),
+      [file, ids](TaskContext& ctx) {
+        const ProjectStore store(file, false);
+        return readStoredRuns(store, ids, ctx);
+      },
+      this,
+      [this, project](std::vector<StoredRunView> runs) {
+        if (project != session_->projectPath()) return;
+        std::set<std::int64_t> known;
+        for (const RunRecord& r : session_->runs()) known.insert(r.storeId);
+        std::erase_if(runs, [&](const StoredRunView& v) { return known.count(v.stored.id) > 0; });
+        if (runs.empty()) return;
+        addStoredRuns(*session_, *log_, runs);
+        log_->info(tr("%n run(s) recorded by another process added from %1.", "",
+                      static_cast<int>(runs.size()))
+                       .arg(QFileInfo(project).fileName()));
+        emit externalRunsAdded(static_cast<int>(runs.size()));
+        restoreProjectRuns();
+      },
+      [this, project](const QString& e) {
+        log_->error(tr("Reading new runs of %1: %2").arg(QFileInfo(project).fileName(), e));
+      });
+  projectReadTasks_.insert(readTask);
 }
 
 MainWindow::~MainWindow() {
@@ -515,32 +663,12 @@ void MainWindow::openProject(const QString& pathIn) {
       QStringLiteral("projects/%1/spec").arg(QString::fromUtf8(QUrl::toPercentEncoding(path)));
   const std::string remembered = QSettings().value(key).toString().toStdString();
   log_->info(tr("Opening project %1 ...").arg(path));
-  runner_->start<ProjectContents>(
+  const int readTask = runner_->start<ProjectContents>(
       tr("Opening %1").arg(QFileInfo(path).fileName()),
       [file, remembered](TaskContext& ctx) {
         ProjectContents out;
         ProjectStore store(file, false);
-        const std::vector<RunSummary> list = store.listRuns();
-        for (std::size_t i = 0; i < list.size(); ++i) {
-          ctx.throwIfStopped();
-          ctx.progress(static_cast<double>(i) / static_cast<double>(list.size() + 1),
-                       "reading runs");
-          StoredRunView v;
-          v.stored = store.loadRun(list[list.size() - 1 - i].id, true);
-          if (!v.stored.record.modelBlob.empty()) {
-            try {
-              v.fitted = loadModelFromBytes(v.stored.record.modelBlob);
-            } catch (const std::exception& e) {
-              v.modelError = e.what();
-            }
-            v.stored.record.modelBlob.clear();
-          }
-          const double f = static_cast<double>(i + 1) / static_cast<double>(list.size() + 1);
-          TaskContext sub(ctx, f, f);
-          v.ci = bootstrapIntervals(v.stored.record, sub);
-          v.evaluation = evaluationOf(v.stored.record);
-          out.runs.push_back(std::move(v));
-        }
+        out.runs = readStoredRuns(store, storedRunIds(store), ctx);
         if (!remembered.empty()) {
           out.spec = nlohmann::json::parse(remembered, nullptr, false);
           if (out.spec.is_discarded()) out.spec = nullptr;
@@ -556,27 +684,7 @@ void MainWindow::openProject(const QString& pathIn) {
         session_->clearRuns();
         session_->setProjectPath(path);
         addRecentProject(path);
-        for (StoredRunView& v : c.runs) {
-          RunRecord r;
-          fillFromRecord(r, v.stored.record, v.ci);
-          r.displayName = QStringLiteral("%1 #%2")
-                              .arg(QString::fromStdString(v.stored.record.name))
-                              .arg(v.stored.id);
-          r.storeId = v.stored.id;
-          r.specId = v.stored.specId;
-          r.experiment = QString::fromStdString(v.stored.experiment);
-          r.dataset = QString::fromStdString(
-              std::filesystem::path(v.stored.record.datasetSource).filename().string());
-          r.started = QDateTime::fromString(QString::fromStdString(v.stored.createdAt),
-                                            QStringLiteral("yyyy-MM-dd HH:mm:ss"));
-          r.fitted = v.fitted;
-          r.evaluation = v.evaluation;
-          if (!v.modelError.empty()) {
-            log_->error(tr("%1: stored model unreadable: %2")
-                            .arg(r.displayName, QString::fromStdString(v.modelError)));
-          }
-          session_->addRun(std::move(r));
-        }
+        addStoredRuns(*session_, *log_, c.runs);
         log_->info(tr("Project %1: %n run(s).", "", static_cast<int>(c.runs.size())).arg(path));
         if (c.spec.is_object()) {
           const QString err = experiment_->setSpec(c.spec);
@@ -614,6 +722,7 @@ void MainWindow::openProject(const QString& pathIn) {
         showError(tr("Cannot open project %1").arg(QFileInfo(path).fileName()), e);
         emit projectFailed(e);
       });
+  projectReadTasks_.insert(readTask);
 }
 
 // Stored runs come back with metrics, per-user vectors and models, but without the training

@@ -5,13 +5,17 @@
 /// background task, QSettings for geometry and recent files, and drag & drop of data files.
 
 #include <QMainWindow>
+#include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <vector>
 
 #include "core/data/delimited_loader.h"
 
 class QLabel;
 class QTabWidget;
+class QTimer;
 class QHBoxLayout;
 
 namespace rwb::ui {
@@ -60,6 +64,9 @@ class MainWindow : public QMainWindow {
   /// The default project file (application data folder).
   static QString defaultProjectPath();
   QStringList recentProjects() const;
+  /// How often the open project is checked for runs another process recorded in it (default
+  /// 3 s; <= 0 stops checking).
+  void setProjectWatchInterval(int ms);
 
   Session* session() const { return session_; }
   TaskRunner* runner() const { return runner_; }
@@ -82,6 +89,8 @@ class MainWindow : public QMainWindow {
   void projectFailed(const QString& message);
   /// Stored runs of the project got their training data back (Users view, slices, export).
   void projectRunsRestored(int count);
+  /// Runs another process recorded in the open project were added to the session.
+  void externalRunsAdded(int count);
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -96,6 +105,8 @@ class MainWindow : public QMainWindow {
   void updateRecentProjectsMenu();
   void rememberProjectData();
   void restoreProjectRuns();
+  void checkProjectForNewRuns();
+  void readNewRuns(const QString& project, const std::vector<std::int64_t>& ids);
   void showError(const QString& title, const QString& message);
   void onTaskStarted(int id, const QString& label);
   void onTaskProgress(int id, double fraction, const QString& stage);
@@ -116,6 +127,9 @@ class MainWindow : public QMainWindow {
   QHBoxLayout* taskLayout_ = nullptr;
   std::map<int, QWidget*> indicators_;
   bool quiet_ = false;
+  QTimer* projectWatch_ = nullptr;
+  std::set<int> projectReadTasks_;  ///< project reads in flight (open, new runs): no watching
+  bool watchInFlight_ = false;
   std::function<bool(int)> confirmClose_;
 };
 

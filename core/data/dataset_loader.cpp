@@ -224,6 +224,14 @@ void rebase(LoadResult& result, const Dataset& base) {
         std::find(names.begin(), names.end(), src.interactions.eventNames[e]) - names.begin());
   }
   const Interactions& in = src.interactions;
+  if (!in.hasEvents() && !out.interactions.eventNames.empty()) {
+    // The source's rows have no event type: they must not take the base's first one (labels
+    // built from event types would silently read every row as that event).
+    out.interactions.eventNames.clear();
+    result.notes.push_back(src.source +
+                           ": no event column; its rows carry no event type (the base's event "
+                           "types are not applied to them)");
+  }
   out.interactions.reserve(in.size(), in.hasEvents());
   for (std::size_t r = 0; r < in.size(); ++r) {
     out.interactions.push(userMap[in.user[r]], itemMap[in.item[r]], in.value[r], in.timestamp[r],

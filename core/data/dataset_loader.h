@@ -50,10 +50,11 @@ struct DatasetOptions {
 
   /// A dataset whose indices the result must share, e.g. the training data when loading a test
   /// or history file (not owned; must outlive the call). The result starts with base's id maps,
-  /// attributes and event names; ids new to base are appended after base's; interactions are
-  /// only those of the source. Attribute columns read from the source are merged into base's
-  /// columns of the same name and type (the source's values win where present; missing values
-  /// keep the base's), added when new, and ignored with a note when the name exists with
+  /// attributes and event names (none when the source has no event column, so that its rows
+  /// are not read as the base's first event type); ids new to base are appended after base's;
+  /// interactions are only those of the source. Attribute columns read from the source are merged
+  /// into base's columns of the same name and type (the source's values win where present; missing
+  /// values keep the base's), added when new, and ignored with a note when the name exists with
   /// another type. Works for every format.
   const Dataset* base = nullptr;
 };

@@ -829,28 +829,79 @@ SparseVector FeaturePipeline::encodeUserAttributes(const AttributeTable* table, 
 
 SparseMatrix FeaturePipeline::newUserPairMatrix(const NewUser& user,
                                                 std::span<const Index> items) const {
+  return userPairMatrix(PairUser::fresh(user), items);
+}
+
+void FeaturePipeline::scoreModelValues(const PairUser& user, std::span<const Index> items,
+                                       std::span<const KnownScores> known,
+                                       std::span<float> scores) const {
+  const std::size_t ns = scoreModels_.size();
+  std::vector<float> buf;
+  for (std::size_t m = 0; m < ns; ++m) {
+    std::span<const float> values;
+    const auto given = std::find_if(known.begin(), known.end(),
+                                    [m](const KnownScores& k) { return k.model == m; });
+    if (given != known.end()) {
+      values = given->values;
+    } else {
+      // With one score model the layout is the model's own: score straight into `scores`.
+      std::span<float> out = scores.first(items.size());
+      if (ns > 1) {
+        buf.resize(items.size());
+        out = buf;
+      }
+      if (user.isNew()) {
+        scoreModels_[m]->scoreNewUser(*user.newUser(), items, out);
+      } else {
+        scoreModels_[m]->score(user.index(), items, out);
+      }
+      if (ns == 1) continue;
+      values = out;
+    }
+    for (std::size_t k = 0; k < items.size(); ++k) scores[k * ns + m] = values[k];
+  }
+}
+
+void FeaturePipeline::appendRows(Index u, const SparseVector& attr, std::span<const Index> items,
+                                 std::span<const float> scores, SparseMatrix& m) const {
+  const std::size_t ns = scoreModels_.size();
+  SparseVector row;
+  for (std::size_t k = 0; k < items.size(); ++k) {
+    rowInto(u, attr, items[k], false, 0.0f, 0.0f, scores.data() + k * ns, row);
+    m.appendRow(row);
+  }
+}
+
+SparseMatrix FeaturePipeline::userPairMatrix(const PairUser& user, std::span<const Index> items,
+                                             std::span<const KnownScores> known) const {
   if (!fitted_) throw ModelError("feature pipeline: not fitted");
+  if (!user.isNew() && user.index() >= numUsers_) {
+    throw ModelError("feature pipeline: user " + std::to_string(user.index()) + " out of range");
+  }
   for (auto i : items) {
-    if (i >= numItems_) {
+    if (i >= numItems_)
       throw ModelError("feature pipeline: item " + std::to_string(i) + " out of range");
+  }
+  for (const auto& k : known) {
+    if (k.model >= scoreModels_.size() || k.values.size() != items.size()) {
+      throw ModelError("feature pipeline: known scores for score model " + std::to_string(k.model) +
+                       " (" + std::to_string(scoreModels_.size()) + " models) have " +
+                       std::to_string(k.values.size()) + " values for " +
+                       std::to_string(items.size()) + " items");
     }
   }
-  const SparseVector attr = encodeUserAttributes(user.attributes, user.row);
-  const std::size_t ns = scoreModels_.size();
-  std::vector<float> scores(items.size() * ns, 0.0f);
-  std::vector<float> buf(items.size());
-  for (std::size_t m = 0; m < ns; ++m) {
-    scoreModels_[m]->scoreNewUser(user, items, buf);
-    for (std::size_t k = 0; k < items.size(); ++k) scores[k * ns + m] = buf[k];
-  }
+  // Serving-time rows use the full training statistics (leave-one-out is only for the training
+  // rows built by buildTrainingMatrix).
+  const SparseVector fresh =
+      user.isNew() ? encodeUserAttributes(user.newUser()->attributes, user.newUser()->row)
+                   : SparseVector{};
+  const SparseVector& attr = user.isNew() ? fresh : userAttr_[user.index()];
+  std::vector<float> scores(items.size() * scoreModels_.size(), 0.0f);
+  scoreModelValues(user, items, known, scores);
   SparseMatrix mat;
   mat.cols = dim();
   mat.offsets.reserve(items.size() + 1);
-  SparseVector row;
-  for (std::size_t k = 0; k < items.size(); ++k) {
-    rowInto(kNoIndex, attr, items[k], false, 0.0f, 0.0f, scores.data() + k * ns, row);
-    mat.appendRow(row);
-  }
+  appendRows(user.isNew() ? kNoIndex : user.index(), attr, items, scores, mat);
   return mat;
 }
 
@@ -889,9 +940,7 @@ void FeaturePipeline::pairFeatures(Index user, Index item, SparseVector& out) co
   // Serving-time features use the full training statistics (leave-one-out is only for the
   // training rows built by buildTrainingMatrix).
   std::vector<float> scores(scoreModels_.size(), 0.0f);
-  for (std::size_t m = 0; m < scoreModels_.size(); ++m) {
-    scoreModels_[m]->score(user, std::span<const Index>(&item, 1), std::span<float>(&scores[m], 1));
-  }
+  scoreModelValues(PairUser::known(user), std::span<const Index>(&item, 1), {}, scores);
   rowInto(user, userAttr_[user], item, false, 0.0f, 0.0f, scores.data(), out);
 }
 
@@ -902,25 +951,16 @@ SparseMatrix FeaturePipeline::pairMatrix(std::span<const Index> users,
   SparseMatrix m;
   m.cols = dim();
   m.offsets.reserve(users.size() + 1);
-  const std::size_t ns = scoreModels_.size();
   // Score models are called once per run of equal users (the common case: one user's candidates).
-  std::vector<float> scores(users.size() * ns, 0.0f);
-  std::vector<float> buf;
+  std::vector<float> scores;
   for (std::size_t s = 0; s < users.size();) {
     std::size_t e = s;
     while (e < users.size() && users[e] == users[s]) ++e;
-    buf.resize(e - s);
-    for (std::size_t mi = 0; mi < ns; ++mi) {
-      scoreModels_[mi]->score(users[s], items.subspan(s, e - s), buf);
-      for (std::size_t k = s; k < e; ++k) scores[k * ns + mi] = buf[k - s];
-    }
+    const auto run = items.subspan(s, e - s);
+    scores.assign(run.size() * scoreModels_.size(), 0.0f);
+    scoreModelValues(PairUser::known(users[s]), run, {}, scores);
+    appendRows(users[s], userAttr_[users[s]], run, scores, m);
     s = e;
-  }
-  SparseVector row;
-  for (std::size_t k = 0; k < users.size(); ++k) {
-    rowInto(users[k], userAttr_[users[k]], items[k], false, 0.0f, 0.0f, scores.data() + k * ns,
-            row);
-    m.appendRow(row);
   }
   return m;
 }
@@ -999,9 +1039,7 @@ TrainingMatrix FeaturePipeline::buildTrainingMatrix(const Dataset& train, std::u
               }
             }
             sc.assign(scoreModels_.size(), 0.0f);
-            for (std::size_t m = 0; m < scoreModels_.size(); ++m) {
-              scoreModels_[m]->score(u, std::span<const Index>(&i, 1), std::span<float>(&sc[m], 1));
-            }
+            scoreModelValues(PairUser::known(u), std::span<const Index>(&i, 1), {}, sc);
             rowInto(u, userAttr_[u], i, loo, looW, looC, sc.data(), row);
             part.appendRow(row);
             labels[u].push_back(label);

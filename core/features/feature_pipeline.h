@@ -105,6 +105,37 @@ struct TrainingMatrix {
   std::size_t negatives = 0;
 };
 
+/// The user of a block of pair rows: a user of the fitted id maps (with or without training
+/// interactions), or a new user outside them, described by a NewUser. Refers to the NewUser,
+/// never owns it: the NewUser (and its attribute table) must outlive the PairUser.
+class PairUser {
+ public:
+  /// A user of the fitted id maps.
+  static PairUser known(Index user) noexcept { return PairUser(user, nullptr); }
+  /// A user outside the id maps.
+  static PairUser fresh(const NewUser& user) noexcept { return PairUser(kNoIndex, &user); }
+  bool isNew() const noexcept { return newUser_ != nullptr; }
+  /// The dense user index (kNoIndex for a new user).
+  Index index() const noexcept { return index_; }
+  /// The new user (nullptr for a known user).
+  const NewUser* newUser() const noexcept { return newUser_; }
+
+ private:
+  PairUser(Index index, const NewUser* user) noexcept : index_(index), newUser_(user) {}
+  Index index_;
+  const NewUser* newUser_;
+};
+
+/// Values of score model `model` that the caller already computed for the requested items, so
+/// that the pipeline does not call the model again (e.g. a two-stage generator that scored the
+/// whole catalogue to rank it). values[k] must be exactly what the model's score() (for a known
+/// user) or scoreNewUser() (for a new user) returns for the k-th requested item; the pipeline
+/// copies them into block 5 unchecked.
+struct KnownScores {
+  std::size_t model = 0;          ///< score model index, < numScoreModels()
+  std::span<const float> values;  ///< one value per requested item
+};
+
 /// Fitted feature pipeline. After fit(), all const members are thread-safe.
 class FeaturePipeline {
  public:
@@ -185,8 +216,20 @@ class FeaturePipeline {
   TrainingMatrix buildTrainingMatrix(const Dataset& train, std::uint64_t seed,
                                      TaskContext& ctx) const;
 
-  /// Rows for arbitrary pairs (no labels), e.g. a validation set.
+  /// Rows for arbitrary pairs (no labels), e.g. a validation set. Score models are called once
+  /// per run of equal consecutive users. Throws ModelError for sizes or indices out of range.
   SparseMatrix pairMatrix(std::span<const Index> users, std::span<const Index> items) const;
+
+  /// Rows (blocks 1-5) of (user, items[k]), one per item in order; the one path behind
+  /// pairMatrix() and newUserPairMatrix(), whose rows it equals exactly. Block 1 is the known
+  /// user's fitted attribute vector or the new user's encoded attributes; the behavioural block
+  /// of a new user is that of a user without training interactions. Block 5: score model m's
+  /// values come from `known` when an entry names m, otherwise from one call of the model's
+  /// score() (known user) or scoreNewUser() (new user) over `items`. Throws ModelError for an
+  /// index out of range or a `known` entry with a bad model index or length, SpecError for a
+  /// new user's attribute column the pipeline cannot encode.
+  SparseMatrix userPairMatrix(const PairUser& user, std::span<const Index> items,
+                              std::span<const KnownScores> known = {}) const;
 
   /// The fitted encoders of block 1 (user attributes), in block order.
   const std::vector<ColumnEncoder>& userEncoders() const noexcept { return userEncoders_; }
@@ -206,7 +249,8 @@ class FeaturePipeline {
 
   /// Rows (blocks 1-5) of (new user, item) pairs: block 1 from the user's attributes, the
   /// behavioural block as for a user without training interactions, and score-model features
-  /// from each score model's Model::scoreNewUser(). Same layout as pairMatrix().
+  /// from each score model's Model::scoreNewUser(). Same layout as pairMatrix();
+  /// userPairMatrix(PairUser::fresh(user), items).
   SparseMatrix newUserPairMatrix(const NewUser& user, std::span<const Index> items) const;
 
   /// cosine(profile built from `history` with weight 1 each, itemContent(item)), 0 when either
@@ -230,6 +274,15 @@ class FeaturePipeline {
   /// Behaviour statistics of `train` into *beh_ (encoders and content vectors must be set).
   void computeBehaviour(const Dataset& train, std::int64_t tMax, TaskContext& ctx);
   void checkPair(Index user, Index item) const;
+  /// Score-model values (block 5) of (user, items[k]) into scores[k * numScoreModels() + m]:
+  /// from `known` where given, else one score()/scoreNewUser() call per model. The only place
+  /// the pipeline calls its score models.
+  void scoreModelValues(const PairUser& user, std::span<const Index> items,
+                        std::span<const KnownScores> known, std::span<float> scores) const;
+  /// Appends the rows of (user, items[k]) to m: u as in rowInto, attr its block 1, scores as
+  /// from scoreModelValues.
+  void appendRows(Index u, const SparseVector& attr, std::span<const Index> items,
+                  std::span<const float> scores, SparseMatrix& m) const;
   /// Blocks 1-5 of (u, i) into out; scores has one value per score model.
   /// u == kNoIndex: a new user (no training interactions) whose block 1 is userAttr.
   void rowInto(Index u, const SparseVector& userAttr, Index i, bool loo, float looWeight,

@@ -2,6 +2,7 @@
 
 #include <xgboost/c_api.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -42,6 +43,21 @@ void makeDMatrix(std::span<const std::uint64_t> offsets, std::span<const Feature
 
 void makeDMatrix(const SparseMatrix& x, DMatrix& out) {
   makeDMatrix(x.offsets, x.entries, x.cols, out);
+}
+
+/// Margins through XGBoost's predictor (the caller serialises calls on `booster`).
+void xgboostMarginsWith(BoosterHandle booster, const SparseMatrix& x, std::size_t cols,
+                        std::span<float> out) {
+  if (x.rows() == 0) return;
+  DMatrix d;
+  makeDMatrix(x.offsets, x.entries, cols, d);
+  const char* cfg =
+      R"({"type": 1, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false})";
+  const bst_ulong* shape = nullptr;
+  bst_ulong ndim = 0;
+  const float* res = nullptr;
+  check(XGBoosterPredictFromDMatrix(booster, d.h, cfg, &shape, &ndim, &res), "prediction");
+  std::copy(res, res + x.rows(), out.begin());
 }
 
 // "[3]\tvalid-logloss:0.41" -> 0.41
@@ -148,23 +164,63 @@ void XgbScorer::train(const RowTrainSet& train, const RowTrainSet& valid, std::u
     rounds_ = bestIter + 1;
   }
   dim_ = train.x->cols;
+  compile(*handle);
   std::lock_guard lock(mutex_);
   h_ = std::move(handle);
 }
 
+void XgbScorer::compile(const Handle& h) {
+  std::shared_ptr<const TreeEnsemble> ensemble;
+  std::string why;
+  bst_ulong len = 0;
+  const char* buf = nullptr;
+  check(XGBoosterSaveModelToBuffer(h.booster, R"({"format": "json"})", &len, &buf), "JSON export");
+  if (auto e = TreeEnsemble::fromXgboostJson(std::string_view(buf, len), dim_, &why)) {
+    // Checked against XGBoost on rows that take both sides of every split and the defaults.
+    const SparseMatrix probe = e->probeRows(64, 0x7ee5);
+    std::vector<float> mine(probe.rows()), theirs(probe.rows());
+    e->margins(probe, mine);
+    xgboostMarginsWith(h.booster, probe, dim_, theirs);
+    for (std::size_t r = 0; r < probe.rows() && why.empty(); ++r) {
+      if (!(std::abs(mine[r] - theirs[r]) <= 1e-5f * std::max(1.0f, std::abs(theirs[r])))) {
+        why = "compiled trees disagree with XGBoost on a probe row (" + std::to_string(mine[r]) +
+              " vs " + std::to_string(theirs[r]) + ")";
+      }
+    }
+    if (why.empty()) ensemble = std::make_shared<const TreeEnsemble>(std::move(*e));
+  }
+  std::lock_guard lock(mutex_);
+  compiled_ = std::move(ensemble);
+  compiledWhyNot_ = std::move(why);
+}
+
+bool XgbScorer::compiled() const {
+  std::lock_guard lock(mutex_);
+  return compiled_ != nullptr;
+}
+
+std::string XgbScorer::compiledWhyNot() const {
+  std::lock_guard lock(mutex_);
+  return compiledWhyNot_;
+}
+
 void XgbScorer::margins(const SparseMatrix& x, std::span<float> out) const {
-  if (x.rows() == 0) return;
-  DMatrix d;
-  makeDMatrix(x.offsets, x.entries, dim_, d);
-  const char* cfg =
-      R"({"type": 1, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false})";
+  std::shared_ptr<const TreeEnsemble> ensemble;
+  {
+    std::lock_guard lock(mutex_);
+    ensemble = compiled_;
+  }
+  if (ensemble) {
+    ensemble->margins(x, out);
+    return;
+  }
+  xgboostMargins(x, out);
+}
+
+void XgbScorer::xgboostMargins(const SparseMatrix& x, std::span<float> out) const {
   std::lock_guard lock(mutex_);
   if (!h_->booster) throw ModelError("gbdt: not trained");
-  const bst_ulong* shape = nullptr;
-  bst_ulong ndim = 0;
-  const float* res = nullptr;
-  check(XGBoosterPredictFromDMatrix(h_->booster, d.h, cfg, &shape, &ndim, &res), "prediction");
-  std::copy(res, res + x.rows(), out.begin());
+  xgboostMarginsWith(h_->booster, x, dim_, out);
 }
 
 double XgbScorer::contributions(std::span<const FeatureValue> row, std::size_t,
@@ -231,12 +287,15 @@ void XgbScorer::load(BinaryReader& in, std::size_t dim) {
     in.fail(std::string("XGBoost could not read the booster: ") + XGBGetLastError());
   }
   dim_ = d;
+  compile(*handle);
   std::lock_guard lock(mutex_);
   h_ = std::move(handle);
 }
 
 std::size_t XgbScorer::memoryBytes() const {
-  return static_cast<std::size_t>(rounds_) * (std::size_t{1} << opt_.maxDepth) * 32;
+  std::lock_guard lock(mutex_);
+  return static_cast<std::size_t>(rounds_) * (std::size_t{1} << opt_.maxDepth) * 32 +
+         (compiled_ ? compiled_->memoryBytes() : 0);
 }
 
 std::vector<ParamSpec> xgbParamSpecs() {

@@ -12,6 +12,7 @@
 
 #include "core/models/engagement_model.h"
 #include "core/models/registry.h"
+#include "core/models/tree_ensemble.h"
 
 namespace rwb {
 
@@ -29,8 +30,11 @@ struct XgbOptions {
   std::string treeMethod = "hist";
 };
 
-/// The XGBoost RowScorer (also used by the two-stage re-ranker). Prediction calls are serialised
-/// by a mutex (each call may use XGBoost's own threads).
+/// The XGBoost RowScorer (also used by the two-stage re-ranker). Margins come from a compiled
+/// copy of the trees (TreeEnsemble: the same margins, lock-free) once it has been checked against
+/// XGBoost's own prediction on rows that exercise every split; a model it cannot compile, or one
+/// that fails the check, is predicted by XGBoost, whose calls are serialised by a mutex.
+/// Contributions (SHAP) and gains always come from XGBoost.
 class XgbScorer final : public RowScorer {
  public:
   explicit XgbScorer(XgbOptions options);
@@ -48,11 +52,21 @@ class XgbScorer final : public RowScorer {
 
   /// Boosting rounds kept (after early stopping).
   int rounds() const noexcept { return rounds_; }
+  /// True when margins() uses the compiled trees; otherwise compiledWhyNot() says why not.
+  bool compiled() const;
+  std::string compiledWhyNot() const;
+  /// Margins through XGBoost's predictor regardless of the compiled trees (tests, benchmarks).
+  void xgboostMargins(const SparseMatrix& x, std::span<float> out) const;
 
  private:
   struct Handle;
+  /// Compiles the booster in `h` (after training or loading) and checks it against XGBoost.
+  void compile(const Handle& h);
+
   XgbOptions opt_;
   std::unique_ptr<Handle> h_;
+  std::shared_ptr<const TreeEnsemble> compiled_;
+  std::string compiledWhyNot_ = "not trained";
   std::size_t dim_ = 0;
   int rounds_ = 0;
   mutable std::mutex mutex_;

@@ -44,6 +44,56 @@ SparseMatrix withContext(const SparseMatrix& x, std::span<const float> ranks,
   return out;
 }
 
+/// The candidate context of arbitrary items from the generator's scores of the whole
+/// catalogue, `gen` (-infinity for items that are never candidates): the 1-based position each
+/// item has in topK(gen, gen.size()) (numItems + 1 for items outside that ranking: -infinity or
+/// NaN scores) and its score gap to the top item. Same ranking rule as topK (score descending,
+/// ties by item index), found by counting instead of sorting the catalogue: the requested items
+/// are sorted best first, and each ranked item of the catalogue adds one to every requested
+/// item it beats (a suffix of that order), O(n log m) for m requested items.
+void rankContext(std::span<const float> gen, std::span<const Index> items, std::span<float> ranks,
+                 std::span<float> gaps) {
+  const auto n = static_cast<Index>(gen.size());
+  auto ranked = [&](Index i) {
+    return gen[i] != -std::numeric_limits<float>::infinity() && !std::isnan(gen[i]);
+  };
+  auto better = [&](Index a, Index b) { return gen[a] > gen[b] || (gen[a] == gen[b] && a < b); };
+  std::vector<Index> req;
+  req.reserve(items.size());
+  for (Index i : items) {
+    if (ranked(i)) req.push_back(i);
+  }
+  std::sort(req.begin(), req.end(), better);
+  req.erase(std::unique(req.begin(), req.end()), req.end());
+  // beats[p]: catalogue items whose first beaten requested item is req[p].
+  std::vector<std::uint32_t> beats(req.size() + 1, 0);
+  Index top = kNoIndex;
+  for (Index j = 0; j < n; ++j) {
+    if (!ranked(j)) continue;
+    if (top == kNoIndex || better(j, top)) top = j;
+    const auto p =
+        std::partition_point(req.begin(), req.end(), [&](Index r) { return !better(j, r); }) -
+        req.begin();
+    ++beats[static_cast<std::size_t>(p)];
+  }
+  // above[q] = catalogue items ranked before req[q] = beats[0] + ... + beats[q].
+  std::vector<std::uint32_t> above(req.size());
+  std::uint32_t sum = 0;
+  for (std::size_t q = 0; q < req.size(); ++q) above[q] = sum += beats[q];
+  for (std::size_t k = 0; k < items.size(); ++k) {
+    const Index i = items[k];
+    if (!ranked(i)) {
+      ranks[k] = static_cast<float>(gen.size() + 1);
+      gaps[k] = 1.0f;
+      continue;
+    }
+    const auto q =
+        static_cast<std::size_t>(std::lower_bound(req.begin(), req.end(), i, better) - req.begin());
+    ranks[k] = static_cast<float>(above[q] + 1);
+    gaps[k] = scoreGap(gen[top], gen[i]);
+  }
+}
+
 std::vector<std::string> contextNames(const FeaturePipeline& p) {
   auto names = p.featureNames();
   names.push_back("candidate.rank");
@@ -251,92 +301,98 @@ void TwoStage::fitModel(const TrainingData& data, TaskContext& ctx) {
   importance_ = std::move(importance);
 }
 
-std::vector<ScoredItem> TwoStage::rankedCandidates(Index user, std::size_t n) const {
+std::vector<float> TwoStage::generatorScores(const PairUser& user) const {
   // Not candidateModel().recommend(): Model::recommend keeps its score buffer in a thread_local
-  // shared by all models, and this function may run inside recommend().
+  // shared by all models, and this function may run inside recommend(). score() and not the
+  // models' scoreAllItems(): score() is what the pipeline's "score:candidate" feature has always
+  // held (and what training saw), and a model's dense path may round differently.
   std::vector<Index> all(numItems());
   std::iota(all.begin(), all.end(), Index{0});
   std::vector<float> gen(numItems());
-  candidateModel().score(user, all, gen);
-  for (Index i : seenItems(user)) gen[i] = -std::numeric_limits<float>::infinity();
-  return topK(gen, n);
-}
-
-std::vector<ScoredItem> TwoStage::rankedNewUserCandidates(const NewUser& user,
-                                                          std::size_t n) const {
-  std::vector<Index> all(numItems());
-  std::iota(all.begin(), all.end(), Index{0});
-  std::vector<float> gen(numItems());
-  candidateModel().scoreNewUser(user, all, gen);
-  for (Index i : user.history) {
-    if (i < numItems()) gen[i] = -std::numeric_limits<float>::infinity();
+  if (user.isNew()) {
+    candidateModel().scoreNewUser(*user.newUser(), all, gen);
+  } else {
+    candidateModel().score(user.index(), all, gen);
   }
-  return topK(gen, n);
+  return gen;
 }
 
-SparseMatrix TwoStage::candidateRows(SparseMatrix pairs, std::span<const ScoredItem> cand) {
-  std::vector<float> ranks(cand.size()), gaps(cand.size());
+void TwoStage::maskNonCandidates(const PairUser& user, std::span<float> gen) const {
+  constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+  if (user.isNew()) {
+    for (Index i : user.newUser()->history) {
+      if (i < numItems()) gen[i] = kNegInf;
+    }
+  } else {
+    for (Index i : seenItems(user.index())) gen[i] = kNegInf;
+  }
+}
+
+std::vector<ScoredItem> TwoStage::candidates(const PairUser& user) const {
+  if (!scorer_) throw ModelError("two_stage: the model is not fitted");
+  auto gen = generatorScores(user);
+  maskNonCandidates(user, gen);
+  return topK(gen, static_cast<std::size_t>(paramInt("candidates")));
+}
+
+SparseMatrix TwoStage::candidateRows(const PairUser& user, std::span<const ScoredItem> cand) const {
+  // Candidates are never masked, so their ranked scores are the generator's own values: the
+  // pipeline takes them instead of calling the generator a second time.
+  std::vector<Index> items(cand.size());
+  std::vector<float> gen(cand.size()), ranks(cand.size()), gaps(cand.size());
   for (std::size_t k = 0; k < cand.size(); ++k) {
+    items[k] = cand[k].item;
+    gen[k] = cand[k].score;
     ranks[k] = static_cast<float>(k + 1);
     gaps[k] = scoreGap(cand.front().score, cand[k].score);
   }
-  return withContext(pairs, ranks, gaps);
+  const KnownScores known[1] = {{0, gen}};
+  return withContext(pipeline_.userPairMatrix(user, items, known), ranks, gaps);
 }
 
-SparseMatrix TwoStage::itemRows(SparseMatrix pairs, std::span<const ScoredItem> ranked,
-                                std::span<const Index> items) const {
-  // Arbitrary items get their context from the generator's full ranking of the user's unseen
-  // items; seen items (never candidates) rank after all of them.
-  std::vector<float> rankOf(numItems(), static_cast<float>(numItems() + 1));
-  std::vector<float> genOf(numItems(), std::numeric_limits<float>::lowest());
-  for (std::size_t k = 0; k < ranked.size(); ++k) {
-    rankOf[ranked[k].item] = static_cast<float>(k + 1);
-    genOf[ranked[k].item] = ranked[k].score;
+SparseMatrix TwoStage::rerankRows(const PairUser& user, std::span<const Index> items) const {
+  if (!scorer_) throw ModelError("two_stage: the model is not fitted");
+  for (Index i : items) {
+    if (i >= numItems()) {
+      throw ModelError("two_stage: item index " + std::to_string(i) + " out of range (" +
+                       std::to_string(numItems()) + " items)");
+    }
   }
-  const float top = ranked.empty() ? 0.0f : ranked.front().score;
+  auto gen = generatorScores(user);
+  // The feature holds the generator's score even for items that are never candidates.
+  std::vector<float> raw(items.size());
+  for (std::size_t k = 0; k < items.size(); ++k) raw[k] = gen[items[k]];
+  maskNonCandidates(user, gen);
   std::vector<float> ranks(items.size()), gaps(items.size());
-  for (std::size_t k = 0; k < items.size(); ++k) {
-    ranks[k] = rankOf[items[k]];
-    gaps[k] = genOf[items[k]] == std::numeric_limits<float>::lowest()
-                  ? 1.0f
-                  : scoreGap(top, genOf[items[k]]);
-  }
-  return withContext(pairs, ranks, gaps);
+  rankContext(gen, items, ranks, gaps);
+  const KnownScores known[1] = {{0, raw}};
+  return withContext(pipeline_.userPairMatrix(user, items, known), ranks, gaps);
+}
+
+void TwoStage::scoreCandidates(const PairUser& user, std::span<float> out) const {
+  std::fill(out.begin(), out.end(), -std::numeric_limits<float>::infinity());
+  const auto cand = candidates(user);
+  if (cand.empty()) return;
+  std::vector<float> s(cand.size());
+  scorer_->margins(candidateRows(user, cand), s);
+  for (std::size_t k = 0; k < cand.size(); ++k) out[cand[k].item] = s[k];
 }
 
 void TwoStage::scoreItems(Index user, std::span<const Index> items, std::span<float> out) const {
-  std::vector<Index> users(items.size(), user);
-  scorer_->margins(
-      itemRows(pipeline_.pairMatrix(users, items), rankedCandidates(user, numItems()), items), out);
+  scorer_->margins(rerankRows(PairUser::known(user), items), out);
 }
 
 void TwoStage::scoreAllItems(Index user, std::span<float> out) const {
-  std::fill(out.begin(), out.end(), -std::numeric_limits<float>::infinity());
-  const auto cand = rankedCandidates(user, static_cast<std::size_t>(paramInt("candidates")));
-  if (cand.empty()) return;
-  std::vector<Index> users(cand.size(), user), items(cand.size());
-  for (std::size_t k = 0; k < cand.size(); ++k) items[k] = cand[k].item;
-  std::vector<float> s(cand.size());
-  scorer_->margins(candidateRows(pipeline_.pairMatrix(users, items), cand), s);
-  for (std::size_t k = 0; k < cand.size(); ++k) out[cand[k].item] = s[k];
+  scoreCandidates(PairUser::known(user), out);
 }
 
 void TwoStage::scoreNewUserItems(const NewUser& user, std::span<const Index> items,
                                  std::span<float> out) const {
-  scorer_->margins(itemRows(pipeline_.newUserPairMatrix(user, items),
-                            rankedNewUserCandidates(user, numItems()), items),
-                   out);
+  scorer_->margins(rerankRows(PairUser::fresh(user), items), out);
 }
 
 void TwoStage::scoreAllNewUserItems(const NewUser& user, std::span<float> out) const {
-  std::fill(out.begin(), out.end(), -std::numeric_limits<float>::infinity());
-  const auto cand = rankedNewUserCandidates(user, static_cast<std::size_t>(paramInt("candidates")));
-  if (cand.empty()) return;
-  std::vector<Index> items(cand.size());
-  for (std::size_t k = 0; k < cand.size(); ++k) items[k] = cand[k].item;
-  std::vector<float> s(cand.size());
-  scorer_->margins(candidateRows(pipeline_.newUserPairMatrix(user, items), cand), s);
-  for (std::size_t k = 0; k < cand.size(); ++k) out[cand[k].item] = s[k];
+  scoreCandidates(PairUser::fresh(user), out);
 }
 
 bool TwoStage::scoreIsLogit() const {
@@ -350,18 +406,8 @@ Explanation TwoStage::explain(Index user, Index item) const {
     throw ModelError("two_stage: pair (" + std::to_string(user) + ", " + std::to_string(item) +
                      ") out of range");
   }
-  const auto ranked = rankedCandidates(user, numItems());
-  float rank = static_cast<float>(numItems() + 1), gap = 1.0f;
-  for (std::size_t k = 0; k < ranked.size(); ++k) {
-    if (ranked[k].item == item) {
-      rank = static_cast<float>(k + 1);
-      gap = scoreGap(ranked.front().score, ranked[k].score);
-    }
-  }
-  const Index one[1] = {user};
   const Index it[1] = {item};
-  const SparseMatrix x =
-      withContext(pipeline_.pairMatrix(one, it), std::span(&rank, 1), std::span(&gap, 1));
+  const SparseMatrix x = rerankRows(PairUser::known(user), it);
   Explanation e = explainRow(contextNames(pipeline_), *scorer_, x.row(0));
   e.user = user;
   e.item = item;

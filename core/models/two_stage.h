@@ -14,6 +14,11 @@
 /// serving, the generator and the pipeline are refitted on the whole training set.
 /// Ranking: non-candidates score -infinity in recommend(); score() re-ranks any items given
 /// (items outside the candidate list get their rank in the generator's full ranking).
+///
+/// Cost per scoring call: the generator scores the catalogue once (its scores rank the
+/// candidates and are passed to the pipeline as the "score:candidate" values, see
+/// FeaturePipeline::userPairMatrix); score() finds the ranks of the requested items by counting
+/// (O(numItems log m) for m items) instead of sorting the catalogue.
 
 #include "core/models/engagement_model.h"
 #include "core/models/registry.h"
@@ -30,6 +35,16 @@ class TwoStage final : public Model, public Explainable {
   bool canScoreUser(Index user) const override { return user < numUsers(); }
 
   const Model& candidateModel() const { return pipeline_.scoreModel(0); }
+  /// The generator's top-N ("candidates") items for the user with its scores, best first (ties
+  /// by item index): the items recommend() and recommendNewUser() re-rank. Seen items (a new
+  /// user's history) are never candidates. Throws ModelError before fit or out of range.
+  std::vector<ScoredItem> candidates(const PairUser& user) const;
+  /// The re-ranker's input rows for `items` of the user, exactly what score() and
+  /// scoreNewUser() feed the re-ranker: the pipeline's row (block 5 = the generator's score)
+  /// plus "candidate.rank" and "candidate.score_gap" from the generator's ranking of the whole
+  /// catalogue (items outside it, e.g. seen ones, get rank numItems() + 1 and gap 1). Throws
+  /// ModelError before fit or for an index out of range. Thread-safe.
+  SparseMatrix rerankRows(const PairUser& user, std::span<const Index> items) const;
   Explanation explain(Index user, Index item) const override;
   std::vector<FeatureImportance> globalImportance() const override { return importance_; }
   std::size_t memoryBytes() const override;
@@ -51,16 +66,15 @@ class TwoStage final : public Model, public Explainable {
 
  private:
   std::unique_ptr<RowScorer> makeScorer() const;
-  /// The generator's top n unseen items of the user, best first.
-  std::vector<ScoredItem> rankedCandidates(Index user, std::size_t n) const;
-  /// The generator's top n items for a user outside the training data, best first.
-  std::vector<ScoredItem> rankedNewUserCandidates(const NewUser& user, std::size_t n) const;
-  /// Re-ranker rows of a ranked candidate list: pair features plus the context features from
-  /// list positions (what training saw).
-  static SparseMatrix candidateRows(SparseMatrix pairs, std::span<const ScoredItem> cand);
-  /// Re-ranker rows of arbitrary items, their context taken from the generator's full ranking.
-  SparseMatrix itemRows(SparseMatrix pairs, std::span<const ScoredItem> ranked,
-                        std::span<const Index> items) const;
+  /// The generator's scores of every item for the user (score() or scoreNewUser()), in item
+  /// order, unmasked.
+  std::vector<float> generatorScores(const PairUser& user) const;
+  /// Sets -infinity for the items that are never candidates: seen items, a new user's history.
+  void maskNonCandidates(const PairUser& user, std::span<float> gen) const;
+  /// Re-ranker rows of the user's candidates (given best first, as from candidates()).
+  SparseMatrix candidateRows(const PairUser& user, std::span<const ScoredItem> cand) const;
+  /// recommend()'s scores: re-ranker margins of the candidates, -infinity elsewhere.
+  void scoreCandidates(const PairUser& user, std::span<float> out) const;
   std::unique_ptr<Model> makeCandidateModel() const;
 
   FeaturePipeline pipeline_;  ///< score model 0 is the candidate generator

@@ -4,17 +4,28 @@
 //   ./build/tests/bench/bench_features cold [model...]   cold-start item splits, 5 seeds
 //   ./build/tests/bench/bench_features cold-sample [model...]   the same on the sample data
 //   ./build/tests/bench/bench_features warm ['{two_stage params}']   two-stage vs its generator
+//   ./build/tests/bench/bench_features twostage ['{two_stage params}'] [--model FILE]
+//       scoring speed of a fitted two_stage on ml-100k-recsplit: one user's candidates,
+//       recommend-all, where the time goes; --model reuses a saved fit (written if absent)
+//   ./build/tests/bench/bench_features engagement ['{gbdt params}'] [--model FILE]
+//       recommend-all of a gbdt engagement model: feature-row share of the time
+#include <tbb/task_arena.h>
+
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <numeric>
 #include <string>
 
 #include "core/features/feature_pipeline.h"
 #include "core/models/explanation.h"
 #include "core/models/gbdt.h"
 #include "core/models/registry.h"
+#include "core/models/two_stage.h"
 #include "core/prep/generator.h"
 #include "tests/features/engagement_eval.h"
 #include "tests/features/movielens_fixture.h"
@@ -143,6 +154,174 @@ int warm(const std::string& paramsText) {
   return 0;
 }
 
+double cpuSince(std::clock_t c) { return static_cast<double>(std::clock() - c) / CLOCKS_PER_SEC; }
+
+// Wall and process CPU time of the fastest of `reps` runs of f.
+struct Timing {
+  double wall = 1e30, cpu = 0.0;
+};
+template <class F>
+Timing bestOf(int reps, F&& f) {
+  Timing t;
+  for (int r = 0; r < reps; ++r) {
+    const auto t0 = Clock::now();
+    const auto c0 = std::clock();
+    f();
+    const double w = secondsSince(t0);
+    if (w < t.wall) {
+      t.wall = w;
+      t.cpu = cpuSince(c0);
+    }
+  }
+  return t;
+}
+
+// A model fitted on the recsplit training part with `params`, or the one saved in `file` (the
+// fit is saved there when the file does not exist yet, so runs before and after a change score
+// the very same model).
+std::unique_ptr<Model> fittedOrLoaded(const std::string& name, const Params& params,
+                                      const Dataset& train, const std::string& file) {
+  if (!file.empty() && std::filesystem::exists(file)) {
+    std::ifstream in(file, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto m = loadModelFromBytes(bytes);
+    std::printf("loaded %s from %s\n", m->type().c_str(), file.c_str());
+    return m;
+  }
+  auto m = createModel(name, params);
+  TaskContext ctx;
+  const auto t0 = Clock::now();
+  const auto c0 = std::clock();
+  m->fit({train, nullptr, 42, 0}, ctx);
+  std::printf("%s %s fit %.2f s wall, %.2f s CPU\n", name.c_str(), params.dump().c_str(),
+              secondsSince(t0), cpuSince(c0));
+  if (!file.empty()) {
+    std::ofstream(file, std::ios::binary) << saveModelToBytes(*m);
+    std::printf("saved to %s\n", file.c_str());
+  }
+  return m;
+}
+
+// recommend(u, 10) for every user: FNV-1a over (item, score bits) of every list, so that runs
+// before and after a change can show they are bit-identical, and nDCG@10 on the test part.
+void listDigest(const Model& m, const Csr& truth) {
+  std::uint64_t h = 1469598103934665603ULL;
+  auto mixIn = [&](std::uint32_t v) {
+    for (int b = 0; b < 4; ++b) h = (h ^ ((v >> (8 * b)) & 0xFF)) * 1099511628211ULL;
+  };
+  for (Index u = 0; u < m.numUsers(); ++u) {
+    for (const auto& r : m.recommend(u, 10).items) {
+      std::uint32_t bits;
+      std::memcpy(&bits, &r.score, 4);
+      mixIn(r.item);
+      mixIn(bits);
+    }
+  }
+  std::printf("top-10 lists of all %zu users: digest %016llx, nDCG@10 %.4f\n", m.numUsers(),
+              static_cast<unsigned long long>(h), test::mean(test::warmNdcg(m, truth)));
+}
+
+// Recommend-all, single thread and the default arena (all cores), best of `reps`.
+void recommendAll(const Model& m, int reps) {
+  std::vector<Index> users(m.numUsers());
+  std::iota(users.begin(), users.end(), Index{0});
+  for (int threads : {1, 0}) {
+    tbb::task_arena arena(threads > 0 ? threads : tbb::task_arena::automatic);
+    Timing t;
+    arena.execute([&] {
+      t = bestOf(reps, [&] {
+        TaskContext ctx;
+        m.recommendBatch(users, 10, true, ctx);
+      });
+    });
+    std::printf("recommend-all (%zu users, k 10, %s): %.3f s wall, %.3f s CPU (best of %d)\n",
+                users.size(), threads == 1 ? "1 thread" : "all threads", t.wall, t.cpu, reps);
+  }
+}
+
+std::pair<std::string, std::string> paramsAndModelFile(int argc, char** argv) {
+  std::string params, file;
+  for (int k = 2; k < argc; ++k) {
+    if (std::string(argv[k]) == "--model" && k + 1 < argc) {
+      file = argv[++k];
+    } else {
+      params = argv[k];
+    }
+  }
+  return {params, file};
+}
+
+// Scoring speed of a fitted two_stage (defaults unless params are given: most_popular
+// generator, 200 candidates, GBDT rank:pairwise) on ml-100k-recsplit.
+int twostage(int argc, char** argv) {
+  const auto [paramsText, file] = paramsAndModelFile(argc, argv);
+  const Dataset full = test::loadMovieLens100k(dataDir() / "ml-100k");
+  const Dataset train = test::loadRecsplitPart(full, dataDir() / "ml-100k-recsplit" / "train.tsv");
+  const Dataset testSet = test::loadRecsplitPart(full, dataDir() / "ml-100k-recsplit" / "test.tsv");
+  const Params p = paramsText.empty() ? Params::object() : Params::parse(paramsText);
+  const auto model = fittedOrLoaded("two_stage", p, train, file);
+  const auto& ts = dynamic_cast<const TwoStage&>(*model);
+  const Model& gen = ts.candidateModel();
+  const auto n = static_cast<std::size_t>(model->params().at("candidates").get<long long>());
+  std::printf("generator %s, %zu candidates, %zu items\n", gen.type().c_str(), n,
+              model->numItems());
+  listDigest(*model, testSet.userItemMatrix(true));
+
+  // One user (user 0): the recommend path (generator over the catalogue, candidate rows,
+  // margins) and score() of the user's own candidate items (the arbitrary-items path).
+  const Index u = 0;
+  std::vector<Index> cand;
+  for (const auto& r : gen.recommend(u, n).items) cand.push_back(r.item);
+  std::vector<float> out(cand.size());
+  const Timing rec = bestOf(50, [&] { model->recommend(u, 10); });
+  const Timing sc = bestOf(50, [&] { model->score(u, cand, out); });
+  std::vector<Index> all(model->numItems());
+  std::iota(all.begin(), all.end(), Index{0});
+  std::vector<float> genOut(all.size());
+  const Timing g = bestOf(50, [&] { gen.score(u, all, genOut); });
+  std::vector<Index> users(cand.size(), u);
+  const Timing rows = bestOf(50, [&] { ts.featurePipeline()->pairMatrix(users, cand); });
+  std::printf(
+      "user %u: recommend(10) %.3f ms wall, %.3f ms CPU; score(%zu candidates) %.3f ms "
+      "wall, %.3f ms CPU (best of 50)\n",
+      u, 1e3 * rec.wall, 1e3 * rec.cpu, cand.size(), 1e3 * sc.wall, 1e3 * sc.cpu);
+  std::printf(
+      "  parts: generator over the catalogue %.3f ms; pipeline rows of the candidates "
+      "with the generator called inside %.3f ms (best of 50)\n",
+      1e3 * g.wall, 1e3 * rows.wall);
+  recommendAll(*model, 3);
+  return 0;
+}
+
+// Recommend-all of a gbdt engagement model on ml-100k-recsplit, with the time spent building
+// feature rows (pairMatrix over the catalogue, as scoreAllItems does) measured separately.
+int engagement(int argc, char** argv) {
+  const auto [paramsText, file] = paramsAndModelFile(argc, argv);
+  const Dataset full = test::loadMovieLens100k(dataDir() / "ml-100k");
+  const Dataset train = test::loadRecsplitPart(full, dataDir() / "ml-100k-recsplit" / "train.tsv");
+  Params p = paramsText.empty() ? Params::object() : Params::parse(paramsText);
+  const auto model = fittedOrLoaded("gbdt", p, train, file);
+  const FeaturePipeline& pipe = *model->featurePipeline();
+  std::vector<Index> all(model->numItems());
+  std::iota(all.begin(), all.end(), Index{0});
+  std::vector<Index> users(all.size());
+  std::size_t nnz = 0;
+  const Timing rows = bestOf(3, [&] {
+    for (Index u = 0; u < model->numUsers(); ++u) {
+      std::fill(users.begin(), users.end(), u);
+      nnz += pipe.pairMatrix(users, all).entries.size();
+    }
+  });
+  std::printf(
+      "feature rows of every (user, item) pair (%zu x %zu, %zu features, %.1f non-zeros "
+      "per row): %.3f s wall, %.3f s CPU (1 thread, best of 3)\n",
+      model->numUsers(), all.size(), pipe.dim(),
+      static_cast<double>(nnz) / 3.0 / static_cast<double>(model->numUsers() * all.size()),
+      rows.wall, rows.cpu);
+  recommendAll(*model, 3);
+  return 0;
+}
+
 int speed(int argc, char** argv) {
   const Dataset d = test::loadMovieLens100k(dataDir() / "ml-100k");
   FeaturePipeline p(FeatureConfig::parse(test::kMovieLensColdFeatures));
@@ -198,6 +377,20 @@ int speed(int argc, char** argv) {
     }
   }
   std::printf("  of which feature rows: %.3f ms wall (best of 50)\n", 1e3 * bestRows);
+  // The margins alone: compiled trees (what margins() uses) against XGBoost's predictor.
+  const SparseMatrix rows = p.pairMatrix(users, items);
+  double compiledS = 1e9, xgbS = 1e9;
+  for (int rep = 0; rep < 50; ++rep) {
+    t0 = Clock::now();
+    scorer.margins(rows, out);
+    compiledS = std::min(compiledS, secondsSince(t0));
+    t0 = Clock::now();
+    scorer.xgboostMargins(rows, out);
+    xgbS = std::min(xgbS, secondsSince(t0));
+  }
+  std::printf("  margins of 1,000 rows: compiled trees %.3f ms, XGBoost predictor %.3f ms (%s)\n",
+              1e3 * compiledS, 1e3 * xgbS,
+              scorer.compiled() ? "compiled in use" : scorer.compiledWhyNot().c_str());
   std::printf("re-rank 1,000 candidates for one user: %.3f ms wall, %.3f ms CPU (best of 50)\n",
               best * 1e3, bestC * 1e3);
   return 0;
@@ -222,7 +415,10 @@ int main(int argc, char** argv) {
     }
     if (mode == "speed") return speed(argc, argv);
     if (mode == "warm") return warm(argc > 2 ? argv[2] : "");
-    std::cerr << "usage: bench_features speed|cold [models...]|cold-sample [models...]|warm\n";
+    if (mode == "twostage") return twostage(argc, argv);
+    if (mode == "engagement") return engagement(argc, argv);
+    std::cerr << "usage: bench_features speed|cold [models...]|cold-sample [models...]|warm|"
+                 "twostage|engagement\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";

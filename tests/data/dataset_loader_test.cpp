@@ -258,3 +258,26 @@ TEST_CASE("loadDataset with a base: event types are matched by name", "[data][ba
   CHECK(log.eventNames[log.event[0]] == "purchase");
   CHECK(log.eventNames[log.event[1]] == "click");
 }
+
+TEST_CASE("loadDataset with a base: a source without events does not take the base's event types",
+          "[data][base]") {
+  test::TempDir dir;
+  test::writeFile(dir / "train.csv", "user,item,event\nu1,i1,view\nu2,i2,purchase\n");
+  test::writeFile(dir / "later.csv", "user,item,rating\nu1,i2,5\nu3,i1,1\n");
+  TaskContext ctx;
+  const LoadResult train = loadDataset((dir / "train.csv").string(), DatasetOptions{}, ctx);
+  REQUIRE(train.dataset.interactions.hasEvents());
+  DatasetOptions o;
+  o.base = &train.dataset;
+  const LoadResult later = loadDataset((dir / "later.csv").string(), o, ctx);
+  const auto& log = later.dataset.interactions;
+  REQUIRE(log.size() == 2);
+  // Before the fix every row read as "view", the base's first event type.
+  CHECK_FALSE(log.hasEvents());
+  CHECK(log.eventNames.empty());
+  CHECK(log.value == std::vector<float>{5.0f, 1.0f});
+  bool noted = false;
+  for (const auto& n : later.notes) noted |= n.find("no event column") != std::string::npos;
+  CHECK(noted);
+  CHECK(later.dataset.users.names() == std::vector<std::string>{"u1", "u2", "u3"});
+}

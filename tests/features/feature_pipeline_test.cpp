@@ -1,6 +1,7 @@
 #include "core/features/feature_pipeline.h"
 
 #include <cmath>
+#include <numeric>
 #include <set>
 
 #include "core/models/registry.h"
@@ -333,4 +334,96 @@ TEST_CASE("refitBehaviour keeps the feature space and recomputes statistics", "[
   SparseVector again;
   p.pairFeatures(0, item, again);
   CHECK(again == after);
+}
+
+namespace {
+/// The planted data plus one in-map user without interactions ("cold", group B, age 33).
+Dataset withColdUser(Dataset d) {
+  d.users.intern("cold");
+  auto& cols = d.userAttributes.columns;
+  cols.at(0).codes.push_back(cols.at(0).internCategory("B"));
+  cols.at(1).numeric.push_back(33.0);
+  return d;
+}
+
+/// A one-row attribute table describing a new user like the in-map "cold" user.
+AttributeTable coldUserAttributes() {
+  AttributeTable t;
+  auto& g = test::addColumn(t, "group", ColumnType::kCategorical);
+  g.codes.push_back(g.internCategory("B"));
+  test::addColumn(t, "age", ColumnType::kNumeric).numeric.push_back(33.0);
+  return t;
+}
+
+bool sameRows(const SparseMatrix& a, const SparseMatrix& b) {
+  return a.cols == b.cols && a.offsets == b.offsets && a.entries == b.entries;
+}
+}  // namespace
+
+TEST_CASE("userPairMatrix: one path for known and new users; known scores give the same rows",
+          "[features]") {
+  const Dataset d = withColdUser(plantedData().data);
+  const Index cold = static_cast<Index>(d.numUsers() - 1);
+  FeaturePipeline p(FeatureConfig::parse(kConfig));
+  TaskContext ctx;
+  p.fit(d, ctx);
+  // Two score models, so that block 5 interleaves a given and a computed one.
+  for (const char* name : {"most_popular", "sar"}) {
+    auto m = createModel(name);
+    m->fit({d}, ctx);
+    p.addScoreModel(name, std::move(m));
+  }
+  const Model& sar = p.scoreModel(1);
+  std::vector<Index> all(d.numItems());
+  std::iota(all.begin(), all.end(), Index{0});
+  const std::vector<Index> items = {5, 0, 79, 5, 33, 71, 12};  // duplicates, cold items
+  std::vector<float> catalogue(all.size()), given(items.size());
+  SparseVector one;
+  for (const Index u : {Index{0}, Index{7}, cold}) {
+    DYNAMIC_SECTION("user " << u) {
+      const std::vector<Index> users(items.size(), u);
+      const SparseMatrix old = p.pairMatrix(users, items);
+      REQUIRE(old.rows() == items.size());
+      for (std::size_t k = 0; k < items.size(); ++k) {
+        p.pairFeatures(u, items[k], one);
+        REQUIRE(SparseVector(old.row(k).begin(), old.row(k).end()) == one);
+      }
+      CHECK(sameRows(p.userPairMatrix(PairUser::known(u), items), old));
+      // Scores of the whole catalogue, gathered: what a two-stage generator already has.
+      sar.score(u, all, catalogue);
+      for (std::size_t k = 0; k < items.size(); ++k) given[k] = catalogue[items[k]];
+      const KnownScores known[1] = {{1, given}};
+      CHECK(sameRows(p.userPairMatrix(PairUser::known(u), items, known), old));
+      // The given values are used as they are (not recomputed).
+      std::vector<float> other(given);
+      other[0] += 1.0f;
+      const KnownScores wrong[1] = {{1, other}};
+      CHECK_FALSE(sameRows(p.userPairMatrix(PairUser::known(u), items, wrong), old));
+    }
+  }
+  SECTION("new user from attributes") {
+    const AttributeTable attrs = coldUserAttributes();
+    const NewUser nu{&attrs, 0, {}};
+    const std::vector<Index> users(items.size(), cold);
+    const SparseMatrix inMap = p.pairMatrix(users, items);
+    const SparseMatrix old = p.newUserPairMatrix(nu, items);
+    CHECK(sameRows(old, inMap));  // a new user with the cold user's attributes is the cold user
+    CHECK(sameRows(p.userPairMatrix(PairUser::fresh(nu), items), old));
+    sar.scoreNewUser(nu, all, catalogue);
+    for (std::size_t k = 0; k < items.size(); ++k) given[k] = catalogue[items[k]];
+    const KnownScores known[1] = {{1, given}};
+    CHECK(sameRows(p.userPairMatrix(PairUser::fresh(nu), items, known), old));
+  }
+  SECTION("bad input") {
+    const KnownScores badModel[1] = {{2, given}};
+    CHECK_THROWS_AS(p.userPairMatrix(PairUser::known(0), items, badModel), ModelError);
+    const KnownScores badLength[1] = {{0, std::span<const float>(given).first(3)}};
+    CHECK_THROWS_AS(p.userPairMatrix(PairUser::known(0), items, badLength), ModelError);
+    const std::vector<Index> outOfRange = {1, static_cast<Index>(d.numItems())};
+    CHECK_THROWS_AS(p.userPairMatrix(PairUser::known(0), outOfRange), ModelError);
+    CHECK_THROWS_AS(p.userPairMatrix(PairUser::known(cold + 1), items), ModelError);
+    const NewUser nu;
+    CHECK_THROWS_AS(p.userPairMatrix(PairUser::fresh(nu), outOfRange), ModelError);
+    CHECK(p.userPairMatrix(PairUser::known(0), {}).rows() == 0);
+  }
 }

@@ -252,6 +252,21 @@ class GuiTest : public QObject {
     QVERIFY(uv->showUser("U00001"));
     QCOMPARE(uv->listRows(0), 10);
     QCOMPARE(uv->listRows(1), 10);
+    // A run the CLI records while the project is open appears without a reload, once, with
+    // its data reconnected.
+    w.setProjectWatchInterval(200);
+    QSignalSpy external(&w, &MainWindow::externalRunsAdded);
+    QCOMPARE(recwb({"run", cliSpec, "--project", projectB, "--out", dir.path()}, &out), 0);
+    QVERIFY(external.wait(30000));
+    QCOMPARE(external.first().first().toInt(), 1);
+    QCOMPARE(static_cast<int>(w.session()->runs().size()), 3);
+    QCOMPARE(w.session()->runs()[2].storeId,
+             ProjectStore(projectB.toStdString(), false).listRuns().front().id);
+    QCOMPARE(w.session()->runs()[2].perUser, w.session()->runs()[0].perUser);
+    QVERIFY(waitFor([&] { return w.session()->runs()[2].train != nullptr; }, 60000));
+    QTest::qWait(600);  // further checks find nothing new
+    QCOMPARE(external.count(), 1);
+    QCOMPARE(static_cast<int>(w.session()->runs().size()), 3);
     // Opening a missing project fails with the store's text, and keeps the current one.
     QSignalSpy failed(&w, &MainWindow::projectFailed);
     w.openProject(dir.filePath("missing.rwbproj"));
