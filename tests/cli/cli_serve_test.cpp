@@ -143,3 +143,55 @@ TEST_CASE("serve exits non-zero at once for a bad port, a taken port, a bad or m
   const CliResult threads = run({"--model", pkg, "--threads", "0"});
   RWB_REQUIRE_FAILURE(threads, 2, "--threads");
 }
+
+TEST_CASE(
+    "serve reloads its package on SIGHUP; a damaged package is refused and the old model "
+    "keeps serving",
+    "[cli]") {
+  TempDir dir;
+  const auto data = generateSmall(dir);
+  for (const char* model : {"most_popular", "sar"}) {
+    RWB_REQUIRE_SUCCESS(runRecwb({"export", "--data", data.string(), "--model", model, "--out",
+                                  (dir / (std::string(model) + ".rwbm")).string(), "-q"}));
+  }
+  const auto served = dir / "served.rwbm";
+  fs::copy_file(dir / "most_popular.rwbm", served);
+  // Replace the served file the way a deployment would: write beside it, then rename.
+  const auto replace = [&](const std::string& bytes) {
+    writeFile(dir / "next.rwbm", bytes);
+    fs::rename(dir / "next.rwbm", served);
+  };
+
+  RecwbProcess server({"serve", "--model", served.string(), "--port", "0"});
+  std::string err;
+  const bool up = server.waitForStderr("http://127.0.0.1:", 30.0, err);
+  INFO("serve stderr: " << err);
+  REQUIRE(up);
+  httplib::Client client("127.0.0.1", announcedPort(err));
+  client.set_read_timeout(5);
+  const auto modelType = [&] {
+    const auto r = client.Get("/health");
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+    return nlohmann::json::parse(r->body).at("model_type").get<std::string>();
+  };
+  CHECK(modelType() == "most_popular");
+
+  replace(readFile(dir / "sar.rwbm"));
+  kill(server.pid(), SIGHUP);
+  REQUIRE(server.waitForStderr("recwb serve: reloaded", 30.0, err));
+  CHECK(modelType() == "sar");
+
+  const std::string sar = readFile(dir / "sar.rwbm");
+  replace(sar.substr(0, sar.size() / 2));
+  kill(server.pid(), SIGHUP);
+  const bool refused = server.waitForStderr("reload failed, previous model kept", 30.0, err);
+  INFO("serve stderr: " << err);
+  REQUIRE(refused);
+  CHECK(err.find(served.string()) != std::string::npos);
+  CHECK(modelType() == "sar");
+  client.stop();
+
+  const CliResult stopped = server.stop(SIGTERM, 10.0);
+  RWB_REQUIRE_SUCCESS(stopped);
+}
