@@ -106,7 +106,6 @@ void printTable(const ExperimentResult& result, const ExperimentSpec& spec) {
               << (ok ? fixed(r.recommendSeconds, 3) : "-") << "\n";
   }
   for (const auto& r : result.runs) {
-    if (r.status == RunStatus::kFailed) std::cout << r.name << ": failed: " << r.error << "\n";
     if (r.search) {
       std::cout << r.name << ": " << r.search->method << " search, " << r.search->trials.size()
                 << " trials, best " << r.search->metric << " on validation "
@@ -226,10 +225,14 @@ Action registerRun(CLI::App& sub, Common& common) {
       std::cerr << "recwb: cancelled (finished runs were kept)" << std::endl;
       return 130;
     }
+    // A failed run is an error of this command: its reason goes to stderr like any other.
+    bool failed = false;
     for (const auto& r : result.runs) {
-      if (r.status == RunStatus::kFailed) return 1;
+      if (r.status != RunStatus::kFailed) continue;
+      std::cerr << "recwb: error: run '" << r.name << "' failed: " << r.error << std::endl;
+      failed = true;
     }
-    return 0;
+    return failed ? 1 : 0;
   };
 }
 

@@ -230,3 +230,30 @@ TEST_CASE(
   }
   CHECK(readFile(dir / "taken") == "a file\n");
 }
+
+TEST_CASE(
+    "regression: a failed run's reason is on stderr (was: exit 1 with stderr empty, the "
+    "reason on stdout)",
+    "[cli]") {
+  TempDir dir;
+  const auto gen = generateSmall(dir);
+  RWB_REQUIRE_SUCCESS(runRecwb(
+      {"split", (gen / "interactions.csv").string(), "--out", (dir / "split").string(), "-q"}));
+  // Split files carry no item attributes: content_similarity cannot fit, most_popular can.
+  writeFile(dir / "spec.json",
+            R"({"version": 1, "split": {"train": "split/train.tsv", "test": "split/test.tsv"},
+                "models": [{"name": "most_popular"}, {"name": "content_similarity"}],
+                "threads": 1})");
+  for (const bool json : {false, true}) {
+    std::vector<std::string> args = {"run", (dir / "spec.json").string(), "--out",
+                                     (dir / "out").string()};
+    if (json) args.push_back("--json");
+    const CliResult r = runRecwb(args);
+    RWB_REQUIRE_FAILURE(r, 1, "run 'content_similarity' failed: ", "content space is empty");
+    if (!json) CHECK(r.out.find("content space is empty") == std::string::npos);
+    const auto metrics = nlohmann::json::parse(readFile(dir / "out" / "metrics.json"));
+    REQUIRE(metrics.at("runs").size() == 2);
+    CHECK(metrics.at("runs")[0].at("status") == "ok");
+    CHECK(metrics.at("runs")[1].at("status") == "failed");
+  }
+}
