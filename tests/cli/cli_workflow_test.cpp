@@ -708,3 +708,97 @@ TEST_CASE("run: Ctrl-C (SIGINT) inside a fit cancels cleanly with exit 130 and a
   RWB_REQUIRE_SUCCESS(list);
   for (const auto& stored : stdoutJson(list)) CHECK(stored.at("status") != "ok");
 }
+
+TEST_CASE(
+    "other sources and options: SQLite tables, dataset folders as user lists, slices, "
+    "three-way compare with Holm",
+    "[cli]") {
+  TempDir dir;
+  const auto gen = generateSmall(dir);
+
+  {
+    INFO("inspect an SQLite database: interactions and item attributes from tables");
+    rwb::SqliteDb db((dir / "shop.db").string(), rwb::SqliteDb::Mode::kCreate);
+    db.exec(
+        "CREATE TABLE events(user_id TEXT, item_id TEXT, value REAL, timestamp INTEGER);"
+        "INSERT INTO events VALUES ('u1','i1',1,100), ('u2','i2',2,200), ('u1','i2',1,300);"
+        "CREATE TABLE items(item_id TEXT, color TEXT);"
+        "INSERT INTO items VALUES ('i1','red'), ('i2','blue'), ('i3','green');");
+  }
+  const CliResult sql = runRecwb({"inspect", (dir / "shop.db").string(), "--table", "events",
+                                  "--items-table", "items", "--json"});
+  RWB_REQUIRE_SUCCESS(sql);
+  const auto s = stdoutJson(sql);
+  CHECK(s.at("users") == 2);
+  CHECK(s.at("items") == 3);
+  CHECK(s.at("items_without_interactions") == 1);
+  CHECK(s.at("interactions") == 3);
+  CHECK(s.at("load").at("read") == 6);
+  RWB_REQUIRE_FAILURE(runRecwb({"inspect", (dir / "shop.db").string(), "--table", "orders"}), 1,
+                      "no table 'orders'", "events");
+
+  const auto split = dir / "split";
+  RWB_REQUIRE_SUCCESS(runRecwb({"split", (gen / "interactions.csv").string(), "--seed", "2",
+                                "--out", split.string(), "-q"}));
+  const auto train = (split / "train.tsv").string(), test = (split / "test.tsv").string();
+  std::vector<std::string> recs;
+  for (const char* model : {"most_popular", "sar", "itemknn"}) {
+    const auto pkg = (dir / (std::string(model) + ".rwbm")).string();
+    RWB_REQUIRE_SUCCESS(
+        runRecwb({"export", "--data", train, "--model", model, "--out", pkg, "-q"}));
+    recs.push_back((dir / (std::string(model) + ".tsv")).string());
+    RWB_REQUIRE_SUCCESS(runRecwb({"score", "--model", pkg, "-k", "5", "--out", recs.back(), "-q"}));
+  }
+
+  {
+    INFO("score --users FOLDER scores exactly that dataset's users");
+    RWB_REQUIRE_SUCCESS(runRecwb({"generate", "--out", (dir / "few").string(), "--users", "12",
+                                  "--items", "50", "--interactions", "100", "-q"}));
+    const auto out = dir / "few.tsv";
+    RWB_REQUIRE_SUCCESS(runRecwb({"score", "--model", (dir / "sar.rwbm").string(), "--users",
+                                  (dir / "few").string(), "-k", "2", "--out", out.string()}));
+    const auto lists = readRecs(out, '\t', true);
+    CHECK(lists.size() == 12);
+    CHECK(lists.count("U00012") == 1);
+    CHECK(lists.count("U00013") == 0);
+  }
+
+  {
+    INFO("evaluate --slices: the user-activity slices partition the evaluated users");
+    const CliResult ev = runRecwb({"evaluate", "--train", train, "--test", test, "--recs", recs[1],
+                                   "-k", "5", "--slices", "--json"});
+    RWB_REQUIRE_SUCCESS(ev);
+    const auto j = stdoutJson(ev);
+    std::size_t users = 0;
+    for (const auto& slice : j.at("slices")) {
+      if (slice.at("dimension") == "user_activity")
+        users += slice.at("evaluated_users").get<std::size_t>();
+    }
+    CHECK(users == j.at("evaluated_users").get<std::size_t>());
+    const CliResult text = runRecwb(
+        {"evaluate", "--train", train, "--test", test, "--recs", recs[1], "-k", "5", "--slices"});
+    RWB_REQUIRE_SUCCESS(text);
+    CHECK(text.out.find("user_activity/") != std::string::npos);
+  }
+
+  {
+    INFO("compare three files: three pairs, Holm-adjusted p >= raw p");
+    const CliResult cmp =
+        runRecwb({"compare", recs[0], recs[1], recs[2], "--train", train, "--test", test, "-k", "5",
+                  "--metrics", "ndcg@5", "--resamples", "100", "--json"});
+    RWB_REQUIRE_SUCCESS(cmp);
+    const auto c = stdoutJson(cmp);
+    CHECK(c.at("runs").size() == 3);
+    const auto& pairs = c.at("metrics")[0].at("comparisons");
+    REQUIRE(pairs.size() == 3);
+    for (const auto& p : pairs) {
+      CHECK(p.at("t_p_holm").get<double>() >= p.at("t_p").get<double>());
+      CHECK(p.at("t_p_holm").get<double>() <= 1.0);
+    }
+    const CliResult text =
+        runRecwb({"compare", recs[0], recs[1], recs[2], "--train", train, "--test", test, "-k", "5",
+                  "--metrics", "ndcg@5", "--resamples", "100"});
+    RWB_REQUIRE_SUCCESS(text);
+    CHECK(text.out.find("(Holm ") != std::string::npos);
+  }
+}
