@@ -1,6 +1,7 @@
 // recwb: the RecWorkbench command line. Thin: parses arguments, runs one subcommand, maps
 // engine errors to exit codes (1 = error, 2 = bad input data or usage, 130 = cancelled).
 #include <iostream>
+#include <new>
 
 #include "cli.h"
 #include "core/util/error.h"
@@ -56,6 +57,12 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const rwb::Error& e) {
     std::cerr << "recwb: error: " << e.what() << std::endl;
+    return 1;
+  } catch (const std::bad_alloc&) {
+    // Sizes come from the input and the options (e.g. generate --items 1000000000).
+    std::cerr << "recwb: error: out of memory: the input or the options need more memory than "
+                 "this machine can give"
+              << std::endl;
     return 1;
   } catch (const std::exception& e) {
     std::cerr << "recwb: internal error: " << e.what() << std::endl;
