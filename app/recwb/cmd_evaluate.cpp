@@ -74,6 +74,8 @@ Action registerEvaluate(CLI::App& sub, Common& common) {
   sub.add_flag("--no-oracle", a->noOracle, "Do not compute the oracle (ideal lists) values");
   addDataOptions(sub, a->data);
   return [a, &common]() {
+    checkDataOptionsApply(a->data, a->train);
+    checkDataOptionsApply(a->data, a->test);
     TerminalTask task(common);
     EvalInputs in = loadTrainTest(a->train, a->test, task.ctx(), toDatasetOptions(a->data));
     TaskContext recCtx(task.ctx(), 0.45, 0.6);

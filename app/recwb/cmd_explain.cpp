@@ -86,6 +86,7 @@ Action registerExplain(CLI::App& sub, Common& common) {
                  "same data) instead of fitting");
   sub.add_flag("--global", o->global, "Also print the model's global feature importance");
   return [o, &common]() {
+    checkDataOptionsApply(o->data, o->path);
     TerminalTask task(common);
     const LoadResult loaded = loadDataset(o->path, toDatasetOptions(o->data), task.ctx());
     const Dataset& d = loaded.dataset;

@@ -150,6 +150,7 @@ Action registerInspect(CLI::App& sub, Common& common) {
   addDataOptions(sub, *data);
   return [path, data, &common]() {
     const DatasetOptions options = toDatasetOptions(*data);
+    checkDataOptionsApply(*data, *path);
     TerminalTask task(common);
     const LoadResult r = loadDataset(*path, options, task.ctx());
     task.finish();

@@ -22,8 +22,8 @@ Action registerModels(CLI::App&, Common& common) {
     for (const auto& m : modelRegistry()) {
       std::cout << m.name << "  (" << m.family << ")  " << m.description << "\n";
       for (const auto& p : m.schema.params) {
-        std::cout << "    " << p.name << " : " << paramTypeName(p.type)
-                  << " = " << p.defaultValue.dump();
+        std::cout << "    " << p.name << " : " << paramTypeName(p.type) << " = "
+                  << p.defaultValue.dump();
         if (p.min || p.max) {
           std::cout << "  in [" << (p.min ? std::to_string(*p.min) : "-inf") << ", "
                     << (p.max ? std::to_string(*p.max) : "inf") << "]";

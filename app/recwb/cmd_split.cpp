@@ -65,6 +65,7 @@ Action registerSplit(CLI::App& sub, Common& common) {
     o.by = a->by == "item" ? SplitBy::kItem : SplitBy::kUser;
     if (sub.count("--cutoff") > 0) o.cutoff = a->cutoff;
 
+    checkDataOptionsApply(a->data, a->path);
     TerminalTask task(common);
     TaskContext load(task.ctx(), 0.0, 0.5);
     const LoadResult loaded = loadDataset(a->path, toDatasetOptions(a->data), load);

@@ -1,6 +1,7 @@
 #include "data_options.h"
 
 #include <sstream>
+#include <utility>
 
 #include "cli.h"
 #include "core/data/text_parse.h"
@@ -117,6 +118,38 @@ DatasetOptions toDatasetOptions(const DataCliOptions& o) {
   d.itemsPath = o.itemsPath;
   d.usersPath = o.usersPath;
   return d;
+}
+
+void checkDataOptionsApply(const DataCliOptions& o, const std::string& path) {
+  DataFormat format = DataFormat::kAuto;
+  if (!parseDataFormat(o.format, format) || format == DataFormat::kAuto) {
+    format = detectDataFormat(path);
+  }
+  const bool sqlite = format == DataFormat::kSqlite;
+  const bool delimited = format == DataFormat::kDelimited;
+  const std::string what = sqlite      ? "an SQLite database"
+                           : delimited ? "a delimited file"
+                                       : "a dataset folder";
+  const std::pair<const char*, const std::string*> sqliteOnly[] = {
+      {"--table", &o.table},
+      {"--query", &o.query},
+      {"--items-table", &o.itemsTable},
+      {"--items-query", &o.itemsQuery},
+      {"--users-table", &o.usersTable},
+      {"--users-query", &o.usersQuery}};
+  for (const auto& [flag, value] : sqliteOnly) {
+    if (!sqlite && !value->empty()) {
+      throw SpecError(flag, "applies to SQLite sources only; '" + path + "' is " + what);
+    }
+  }
+  const std::pair<const char*, const std::string*> fileOnly[] = {{"--items", &o.itemsPath},
+                                                                 {"--users", &o.usersPath}};
+  for (const auto& [flag, value] : fileOnly) {
+    if (!delimited && !value->empty()) {
+      throw SpecError(flag, "applies to a delimited interactions file only; '" + path + "' is " +
+                                what + ", which brings its own attribute tables");
+    }
+  }
 }
 
 nlohmann::json loadAccountJson(const LoadResult& r) {

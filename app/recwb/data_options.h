@@ -32,6 +32,12 @@ void addDataOptions(CLI::App& app, DataCliOptions& options);
 /// Converts to core options. Throws rwb::SpecError ("--option: reason") for invalid values.
 DatasetOptions toDatasetOptions(const DataCliOptions& options);
 
+/// Refuses options that would be ignored for the source at path: the SQLite table and query
+/// options for a file or folder that is not SQLite, and --items / --users for a dataset folder
+/// or an SQLite database (they bring their own attribute tables). Throws rwb::SpecError
+/// ("--option: reason"), or IoError when path does not exist.
+void checkDataOptionsApply(const DataCliOptions& options, const std::string& path);
+
 /// A column given on the command line: a 0-based position when it is all digits, else a
 /// header name.
 ColumnRef parseColumnArg(const std::string& text);

@@ -282,3 +282,43 @@ TEST_CASE(
   RWB_REQUIRE_FAILURE(r, 1, "recwb: error: out of memory");
   CHECK_FALSE(fs::exists(dir / "huge" / "items.csv"));
 }
+
+TEST_CASE(
+    "regression: data options that do not apply to the source are refused (was: ignored "
+    "silently, e.g. --items for a dataset folder)",
+    "[cli]") {
+  TempDir dir;
+  const auto gen = generateSmall(dir);
+  const auto folder = gen.string(), file = (gen / "interactions.csv").string();
+  writeFile(dir / "items.csv", "item_id,colour\nI00001,red\n");
+  const auto items = (dir / "items.csv").string();
+  struct Case {
+    std::vector<std::string> args;
+    std::vector<std::string> needles;
+  };
+  const std::vector<Case> cases = {
+      {{"inspect", folder, "--items", items}, {"--items", "a dataset folder"}},
+      {{"inspect", folder, "--users", items}, {"--users", "a dataset folder"}},
+      {{"inspect", file, "--table", "events"},
+       {"--table", "SQLite sources only", "a delimited file"}},
+      {{"inspect", folder, "--items-query", "SELECT 1"}, {"--items-query", "SQLite sources only"}},
+      {{"split", folder, "--items", items, "--out", (dir / "s").string()}, {"--items"}},
+      {{"explain", folder, "--items", items, "--user", "U00001"}, {"--items"}},
+      {{"evaluate", "--train", file, "--test", file, "--recs", items, "--table", "t"}, {"--table"}},
+  };
+  for (const auto& c : cases) {
+    const CliResult r = runRecwb(c.args);
+    INFO(r.describe());
+    REQUIRE(r.cleanExit());
+    CHECK(r.exitCode == 2);
+    for (const auto& n : c.needles) {
+      INFO("stderr should contain: " << n);
+      CHECK(r.err.find(n) != std::string::npos);
+    }
+  }
+  CHECK_FALSE(fs::exists(dir / "s"));
+  // Where they apply they are used: --items with a delimited interactions file.
+  const CliResult ok = runRecwb({"inspect", file, "--items", items, "--json"});
+  RWB_REQUIRE_SUCCESS(ok);
+  CHECK(ok.out.find("\"colour\"") != std::string::npos);
+}
