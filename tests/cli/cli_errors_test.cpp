@@ -157,9 +157,8 @@ TEST_CASE("a missing input file: non-zero exit naming the file, no output writte
       {"explain", gen.string(), "--user", "U00001", "--load", (dir / "absent.bin").string()},
   };
   for (const auto& args : cases) {
-    const CliResult r = runRecwb(args);
-    std::string name = "absent.";
-    RWB_REQUIRE_FAILURE(r, 1, name);
+    // Every message names the missing path; the reason wording differs by reader.
+    RWB_REQUIRE_FAILURE(runRecwb(args), 1, "absent.");
   }
   // Nothing was created: no split folder, package, recommendations, metrics or project file.
   CHECK(filesIn(dir.path()) == before);
