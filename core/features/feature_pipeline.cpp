@@ -105,7 +105,7 @@ FeatureConfig FeatureConfig::fromJson(const nlohmann::json& j, const std::string
     const std::string p = path + ".behaviour";
     checkKeys(b,
               {"profile_cosine", "half_life_days", "value_weighted", "affinity", "item_popularity",
-               "item_recency", "user_activity"},
+               "item_recency", "user_activity", "cold_user_dropout"},
               p);
     c.behaviour.profileCosine = jget<bool>(b, "profile_cosine", true, p);
     c.behaviour.halfLifeDays = jget<double>(b, "half_life_days", 0.0, p);
@@ -115,6 +115,10 @@ FeatureConfig FeatureConfig::fromJson(const nlohmann::json& j, const std::string
     c.behaviour.itemPopularity = jget<bool>(b, "item_popularity", true, p);
     c.behaviour.itemRecency = jget<bool>(b, "item_recency", true, p);
     c.behaviour.userActivity = jget<bool>(b, "user_activity", true, p);
+    c.behaviour.coldUserDropout = jget<double>(b, "cold_user_dropout", 0.0, p);
+    if (!(c.behaviour.coldUserDropout >= 0.0 && c.behaviour.coldUserDropout < 1.0)) {
+      throw SpecError(p + ".cold_user_dropout", "must be in [0, 1)");
+    }
   }
   if (j.contains("labels")) {
     const auto& l = j["labels"];
@@ -166,11 +170,14 @@ nlohmann::json FeatureConfig::toJson() const {
   j["crosses"] = nlohmann::json::array();
   for (const auto& c : crosses)
     j["crosses"].push_back({{"user", c.userColumn}, {"item", c.itemColumn}});
-  j["behaviour"] = {
-      {"profile_cosine", behaviour.profileCosine},   {"half_life_days", behaviour.halfLifeDays},
-      {"value_weighted", behaviour.valueWeighted},   {"affinity", behaviour.affinityColumns},
-      {"item_popularity", behaviour.itemPopularity}, {"item_recency", behaviour.itemRecency},
-      {"user_activity", behaviour.userActivity}};
+  j["behaviour"] = {{"profile_cosine", behaviour.profileCosine},
+                    {"half_life_days", behaviour.halfLifeDays},
+                    {"value_weighted", behaviour.valueWeighted},
+                    {"affinity", behaviour.affinityColumns},
+                    {"item_popularity", behaviour.itemPopularity},
+                    {"item_recency", behaviour.itemRecency},
+                    {"user_activity", behaviour.userActivity},
+                    {"cold_user_dropout", behaviour.coldUserDropout}};
   j["labels"] = {{"mode", labels.mode},
                  {"threshold", labels.threshold},
                  {"events", labels.events},
@@ -1024,7 +1031,22 @@ TrainingMatrix FeaturePipeline::buildTrainingMatrix(const Dataset& train, std::u
           part.cols = dim();
           std::mt19937_64 rng(mix(seed ^ mix(u)));
           const auto seen = counts.rowIndices(u);
+          // A dropped-out user's rows are the rows a new user with these attributes gets.
+          const double dropout = config_.behaviour.coldUserDropout;
+          const bool asNew =
+              dropout > 0.0 &&
+              static_cast<double>(mix(seed ^ 0xC01DC01DULL ^ mix(u)) >> 11) * 0x1.0p-53 < dropout;
+          const NewUser unknown{&train.userAttributes, u, {}};
           auto addRow = [&](Index i, float label, bool loo) {
+            if (asNew) {
+              sc.assign(scoreModels_.size(), 0.0f);
+              scoreModelValues(PairUser::fresh(unknown), std::span<const Index>(&i, 1), {}, sc);
+              rowInto(kNoIndex, userAttr_[u], i, false, 0.0f, 0.0f, sc.data(), row);
+              part.appendRow(row);
+              labels[u].push_back(label);
+              items[u].push_back(i);
+              return;
+            }
             float looW = 0.0f, looC = 0.0f;
             if (loo) {
               const auto b0 =

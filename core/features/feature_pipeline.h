@@ -60,6 +60,11 @@ struct BehaviourConfig {
   bool itemPopularity = true;  ///< log(1 + 1e5 * count_i / N_train) and item-is-new indicator
   bool itemRecency = true;     ///< log(1 + days since the item's last training interaction)
   bool userActivity = true;    ///< log(1 + user's training interaction count)
+  /// Share of training users (chosen by a seeded hash) whose training rows are built as for a
+  /// user without history: no profile, affinity or activity, score models asked as for a new
+  /// user. Trains the model for the rows new users get (otherwise every training row has a
+  /// history and a new user's rows fall where trees never needed the user's attributes).
+  double coldUserDropout = 0.0;
 };
 
 /// One cross: every encoded value of a user categorical column x every value of an item
@@ -73,9 +78,9 @@ struct CrossConfig {
 /// { "user": [EncoderConfig...], "item": [EncoderConfig...], "crosses": [{"user": "gender",
 ///   "item": "genres"}], "behaviour": {"profile_cosine": true, "half_life_days": 0,
 ///   "value_weighted": true, "affinity": ["genres"], "item_popularity": true,
-///   "item_recency": true, "user_activity": true}, "labels": {"mode": "threshold",
-///   "threshold": 4, "events": [], "explicit_negatives": false}, "negatives": {"ratio": 4,
-///   "sampling": "uniform", "popularity_exponent": 0.75}, "auto": true }
+///   "item_recency": true, "user_activity": true, "cold_user_dropout": 0}, "labels": {"mode":
+///   "threshold", "threshold": 4, "events": [], "explicit_negatives": false}, "negatives":
+///   {"ratio": 4, "sampling": "uniform", "popularity_exponent": 0.75}, "auto": true }
 /// With "auto": true (the default when "user" and "item" are both absent), every attribute
 /// column gets its natural encoder (categorical -> onehot, multi -> multihot, numeric ->
 /// standardise + missing indicator, text -> tfidf).

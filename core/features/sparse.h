@@ -40,6 +40,8 @@ struct SparseMatrix {
   /// CSR arrays as XGBoost and others want them.
   std::vector<std::uint32_t> indices() const;
   std::vector<float> values() const;
+  /// Same shape and the same entries in the same order.
+  friend bool operator==(const SparseMatrix&, const SparseMatrix&) = default;
 };
 
 }  // namespace rwb

@@ -62,6 +62,11 @@ struct FeatureModelCase {
 const FeatureModelCase kFeatureModels[] = {
     {"logistic_regression", RWB_SEGMENT_CROSS, true},
     {"gbdt", test::kSegmentCrossParams, true},
+    // With the profile cosine on, cold-user dropout teaches the trees the history-less rows.
+    {"gbdt",
+     R"({"features": "{\"crosses\": [{\"user\": \"segment\", \"item\": \"genre\"}], )"
+     R"(\"behaviour\": {\"cold_user_dropout\": 0.3}}"})",
+     true},
     {"factorization_machine", "{}", true},
     {"two_stage", RWB_SEGMENT_CROSS, false},
 };
@@ -77,7 +82,7 @@ TEST_CASE("feature models score a new user from attributes exactly like an in-ma
   std::vector<Index> all(d.numItems());
   for (Index i = 0; i < all.size(); ++i) all[i] = i;
   for (const auto& c : kFeatureModels) {
-    DYNAMIC_SECTION("model " << c.name) {
+    DYNAMIC_SECTION("model " << c.name << " " << c.params) {
       auto model = createModel(c.name, nlohmann::json::parse(c.params));
       TaskContext ctx;
       // One thread: XGBoost's OpenMP team spins badly on a loaded 2-core machine (a fit that

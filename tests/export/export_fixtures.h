@@ -44,7 +44,7 @@ inline Dataset exportFixture() {
 /// new user: the segment x genre cross, and no profile cosine. (Trained on warm users, trees
 /// explain every label with the profile cosine, which is 0 for every item of a user without
 /// history, so a cold user lands in a region where the cross was never needed and its scores
-/// move with noise, not with the attribute.)
+/// move with noise, not with the attribute; behaviour.cold_user_dropout is the other cure.)
 inline constexpr const char* kSegmentCrossParams =
     R"({"features": "{\"crosses\": [{\"user\": \"segment\", \"item\": \"genre\"}], )"
     R"(\"behaviour\": {\"profile_cosine\": false}}"})";

@@ -336,33 +336,11 @@ TEST_CASE("refitBehaviour keeps the feature space and recomputes statistics", "[
   CHECK(again == after);
 }
 
-namespace {
-/// The planted data plus one in-map user without interactions ("cold", group B, age 33).
-Dataset withColdUser(Dataset d) {
-  d.users.intern("cold");
-  auto& cols = d.userAttributes.columns;
-  cols.at(0).codes.push_back(cols.at(0).internCategory("B"));
-  cols.at(1).numeric.push_back(33.0);
-  return d;
-}
-
-/// A one-row attribute table describing a new user like the in-map "cold" user.
-AttributeTable coldUserAttributes() {
-  AttributeTable t;
-  auto& g = test::addColumn(t, "group", ColumnType::kCategorical);
-  g.codes.push_back(g.internCategory("B"));
-  test::addColumn(t, "age", ColumnType::kNumeric).numeric.push_back(33.0);
-  return t;
-}
-
-bool sameRows(const SparseMatrix& a, const SparseMatrix& b) {
-  return a.cols == b.cols && a.offsets == b.offsets && a.entries == b.entries;
-}
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("userPairMatrix: one path for known and new users; known scores give the same rows",
           "[features]") {
-  const Dataset d = withColdUser(plantedData().data);
+  const Dataset d = test::withColdUser(plantedData().data);
   const Index cold = static_cast<Index>(d.numUsers() - 1);
   FeaturePipeline p(FeatureConfig::parse(kConfig));
   TaskContext ctx;
@@ -388,31 +366,31 @@ TEST_CASE("userPairMatrix: one path for known and new users; known scores give t
         p.pairFeatures(u, items[k], one);
         REQUIRE(SparseVector(old.row(k).begin(), old.row(k).end()) == one);
       }
-      CHECK(sameRows(p.userPairMatrix(PairUser::known(u), items), old));
+      CHECK(p.userPairMatrix(PairUser::known(u), items) == old);
       // Scores of the whole catalogue, gathered: what a two-stage generator already has.
       sar.score(u, all, catalogue);
       for (std::size_t k = 0; k < items.size(); ++k) given[k] = catalogue[items[k]];
       const KnownScores known[1] = {{1, given}};
-      CHECK(sameRows(p.userPairMatrix(PairUser::known(u), items, known), old));
+      CHECK(p.userPairMatrix(PairUser::known(u), items, known) == old);
       // The given values are used as they are (not recomputed).
       std::vector<float> other(given);
       other[0] += 1.0f;
       const KnownScores wrong[1] = {{1, other}};
-      CHECK_FALSE(sameRows(p.userPairMatrix(PairUser::known(u), items, wrong), old));
+      CHECK_FALSE(p.userPairMatrix(PairUser::known(u), items, wrong) == old);
     }
   }
   SECTION("new user from attributes") {
-    const AttributeTable attrs = coldUserAttributes();
+    const AttributeTable attrs = test::coldUserAttributes();
     const NewUser nu{&attrs, 0, {}};
     const std::vector<Index> users(items.size(), cold);
     const SparseMatrix inMap = p.pairMatrix(users, items);
     const SparseMatrix old = p.newUserPairMatrix(nu, items);
-    CHECK(sameRows(old, inMap));  // a new user with the cold user's attributes is the cold user
-    CHECK(sameRows(p.userPairMatrix(PairUser::fresh(nu), items), old));
+    CHECK(old == inMap);  // a new user with the cold user's attributes is the cold user
+    CHECK(p.userPairMatrix(PairUser::fresh(nu), items) == old);
     sar.scoreNewUser(nu, all, catalogue);
     for (std::size_t k = 0; k < items.size(); ++k) given[k] = catalogue[items[k]];
     const KnownScores known[1] = {{1, given}};
-    CHECK(sameRows(p.userPairMatrix(PairUser::fresh(nu), items, known), old));
+    CHECK(p.userPairMatrix(PairUser::fresh(nu), items, known) == old);
   }
   SECTION("bad input") {
     const KnownScores badModel[1] = {{2, given}};

@@ -87,4 +87,22 @@ inline Planted plantedData(std::size_t numUsers = 60, std::size_t numItems = 80,
   return p;
 }
 
+/// Planted data plus one in-map user without interactions ("cold", group B, age 33).
+inline Dataset withColdUser(Dataset d) {
+  d.users.intern("cold");
+  auto& cols = d.userAttributes.columns;
+  cols.at(0).codes.push_back(cols.at(0).internCategory("B"));
+  cols.at(1).numeric.push_back(33.0);
+  return d;
+}
+
+/// A one-row attribute table describing a new user like withColdUser's "cold" user.
+inline AttributeTable coldUserAttributes() {
+  AttributeTable t;
+  auto& g = addColumn(t, "group", ColumnType::kCategorical);
+  g.codes.push_back(g.internCategory("B"));
+  addColumn(t, "age", ColumnType::kNumeric).numeric.push_back(33.0);
+  return t;
+}
+
 }  // namespace rwb::test

@@ -134,3 +134,47 @@ TEST_CASE("gbdt fit is cancellable", "[models][gbdt]") {
   CHECK_THROWS_AS(m->fit({p.data}, ctx), Cancelled);
   CHECK_FALSE(m->isFitted());
 }
+
+TEST_CASE("gbdt with cold-user dropout ranks for users without history by their attributes",
+          "[models][gbdt][coldstart]") {
+  // 200 planted users; every fifth keeps its attributes but loses its interactions: an in-map
+  // user without history, scored exactly like a new user with these attributes.
+  auto p = plantedData(200, 80, 0, 11);
+  std::vector<std::uint32_t> rows;
+  for (std::uint32_t r = 0; r < p.data.numInteractions(); ++r) {
+    if (p.data.interactions.user[r] % 5 != 0) rows.push_back(r);
+  }
+  const Dataset train = p.data.withRows(rows);
+  auto shareMatching = [&](double dropout) {
+    const std::string features =
+        R"({"user": [{"column": "group", "kind": "onehot"}],
+            "item": [{"column": "genres", "kind": "multihot"}],
+            "crosses": [{"user": "group", "item": "genres"}],
+            "behaviour": {"cold_user_dropout": )" +
+        std::to_string(dropout) + R"(}, "labels": {"mode": "threshold", "threshold": 4}})";
+    auto m = createModel("gbdt", {{"features", features}, {"rounds", 60}, {"eta", 0.3}});
+    TaskContext ctx;
+    m->fit({train, nullptr, 3, 1}, ctx);
+    double hits = 0, total = 0;
+    for (Index u = 0; u < p.data.numUsers(); u += 5) {
+      for (const auto& s : m->recommend(u, 10).items) {
+        hits += p.itemIsAction[s.item] == static_cast<bool>(p.userIsA[u]);
+        total += 1;
+      }
+    }
+    return hits / total;
+  };
+  const double without = shareMatching(0.0), with = shareMatching(0.3);
+  INFO("top-10 share of the user's planted genre: without dropout " << without << ", with "
+                                                                    << with);
+  CHECK(with >= 0.95);
+  CHECK(with > without + 0.1);
+}
+
+TEST_CASE("cold_user_dropout is validated and saved with the pipeline", "[models][gbdt]") {
+  CHECK_THROWS_AS(FeatureConfig::parse(R"({"behaviour": {"cold_user_dropout": 1.0}})"), SpecError);
+  CHECK_THROWS_AS(FeatureConfig::parse(R"({"behaviour": {"cold_user_dropout": -0.1}})"), SpecError);
+  const auto c = FeatureConfig::parse(R"({"behaviour": {"cold_user_dropout": 0.25}})");
+  CHECK(c.behaviour.coldUserDropout == 0.25);
+  CHECK(FeatureConfig::parse(c.toJson().dump()).behaviour.coldUserDropout == 0.25);
+}

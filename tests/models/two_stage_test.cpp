@@ -91,14 +91,6 @@ TEST_CASE("two_stage validates its generator", "[models][two_stage]") {
 
 namespace {
 /// The planted data plus an in-map user without interactions ("cold", group B, age 33).
-Dataset withColdUser(Dataset d) {
-  d.users.intern("cold");
-  auto& cols = d.userAttributes.columns;
-  cols.at(0).codes.push_back(cols.at(0).internCategory("B"));
-  cols.at(1).numeric.push_back(33.0);
-  return d;
-}
-
 float referenceGap(float top, float s) {
   if (!std::isfinite(top) || !std::isfinite(s)) return 1.0f;
   const float d = std::abs(top) > 1e-12f ? (top - s) / std::abs(top) : top - s;
@@ -146,19 +138,13 @@ SparseMatrix referenceRows(const TwoStage& ts, const PairUser& user, std::span<c
   return out;
 }
 
-bool sameRows(const SparseMatrix& a, const SparseMatrix& b) {
-  return a.cols == b.cols && a.offsets == b.offsets && a.entries == b.entries;
-}
 }  // namespace
 
 TEST_CASE("two_stage rows with one generator call equal the two-call, full-sort rows",
           "[models][two_stage]") {
-  const Dataset d = withColdUser(plantedData(60, 80, 10).data);
+  const Dataset d = test::withColdUser(plantedData(60, 80, 10).data);
   const Index cold = static_cast<Index>(d.numUsers() - 1);
-  AttributeTable attrs;
-  auto& g = test::addColumn(attrs, "group", ColumnType::kCategorical);
-  g.codes.push_back(g.internCategory("B"));
-  test::addColumn(attrs, "age", ColumnType::kNumeric).numeric.push_back(33.0);
+  const AttributeTable attrs = test::coldUserAttributes();
   TaskContext ctx;
   std::vector<Index> all(d.numItems());
   std::iota(all.begin(), all.end(), Index{0});
@@ -183,8 +169,8 @@ TEST_CASE("two_stage rows with one generator call equal the two-call, full-sort 
         INFO(what << " user " << user.index());
         std::vector<ScoredItem> ranking;
         const SparseMatrix expectAll = referenceRows(ts, user, all, &ranking);
-        CHECK(sameRows(ts.rerankRows(user, all), expectAll));
-        CHECK(sameRows(ts.rerankRows(user, some), referenceRows(ts, user, some)));
+        CHECK(ts.rerankRows(user, all) == expectAll);
+        CHECK(ts.rerankRows(user, some) == referenceRows(ts, user, some));
         // The candidate path: the top N of the same ranking, scored like score() scores them.
         const auto cand = ts.candidates(user);
         REQUIRE(cand.size() == std::min<std::size_t>(25, ranking.size()));

@@ -510,6 +510,48 @@ class GuiTest : public QObject {
     QVERIFY(w.session()->dataset()->numInteractions() > 0);
   }
 
+  /// The sample project records the sample data's path; when that path is gone (the data moved
+  /// with a new build), opening the project follows the bundled sample data instead of showing
+  /// an empty window. A user's project with gone data keeps its runs and says so.
+  void sampleProjectFollowsMovedSampleData() {
+    if (!hasSampleData()) QSKIP("sample-data/ not generated yet");
+    QSettings().clear();
+    const QString project = MainWindow::defaultProjectPath();
+    QFile::remove(project);
+    QDir().mkpath(QFileInfo(project).absolutePath());
+    const nlohmann::json spec = {{"version", 1},
+                                 {"name", "sample"},
+                                 {"dataset", {{"path", "/nonexistent/moved/sample-data"}}},
+                                 {"split", {{"method", "random"}, {"ratio", 0.8}}},
+                                 {"models", nlohmann::json::array({{{"name", "most_popular"}}})}};
+    ProjectStore(project.toStdString(), true).putSpec(spec);
+    {
+      MainWindow w;
+      w.setQuiet(true);
+      QSignalSpy loaded(&w, &MainWindow::datasetLoaded);
+      QVERIFY(w.openStartupProject());
+      QVERIFY(loaded.wait(60000));
+      QCOMPARE(w.session()->projectPath(), project);
+      QCOMPARE(QFileInfo(w.session()->datasetPath()).canonicalFilePath(),
+               QFileInfo(QStringLiteral(RWB_SAMPLE_DATA_DIR)).canonicalFilePath());
+      QVERIFY(w.session()->dataset()->numInteractions() > 0);
+    }
+    // Another project whose data is gone: no sample data is substituted.
+    QTemporaryDir dir;
+    const QString other = dir.filePath("other.rwbproj");
+    ProjectStore(other.toStdString(), true).putSpec(spec);
+    MainWindow w;
+    w.setQuiet(true);
+    QSignalSpy opened(&w, &MainWindow::projectOpened);
+    QSignalSpy loaded(&w, &MainWindow::datasetLoaded);
+    w.openProject(other);
+    QVERIFY(opened.wait(30000));
+    QTest::qWait(300);
+    QCOMPARE(loaded.count(), 0);
+    QVERIFY(w.session()->datasetPath().isEmpty());
+    QFile::remove(project);
+  }
+
   /// The end-to-end walk: open data, run two models, compare, open a user, champion, export.
   void endToEndOnMovieLens() {
     const QString shared = sharedData();
