@@ -96,8 +96,14 @@ std::vector<StoredRunView> readStoredRuns(const ProjectStore& store,
     StoredRunView v;
     try {
       v.stored = store.loadRun(ids[i], true);
-    } catch (const StoreError&) {
-      continue;  // deleted since it was listed
+    } catch (const StoreError& e) {
+      // A model that fails its checksum: the run's figures still count, its model does not.
+      try {
+        v.stored = store.loadRun(ids[i], false);
+        v.modelError = e.what();
+      } catch (const StoreError&) {
+        continue;  // deleted since it was listed
+      }
     }
     if (!v.stored.record.modelBlob.empty()) {
       try {

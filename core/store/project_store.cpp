@@ -1,6 +1,9 @@
 #include "core/store/project_store.h"
 
+#include <xxhash.h>
+
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <span>
 
@@ -81,6 +84,11 @@ CREATE TABLE learning_curves (
 ALTER TABLE runs ADD COLUMN search TEXT NOT NULL DEFAULT '';
 CREATE INDEX runs_by_dataset ON runs(dataset_id);
 )sql",
+    // 2 -> 3: a checksum per stored model (XXH3-64 of the bytes, 16 hex digits; filled for
+    // existing rows by ProjectStore::migrate).
+    R"sql(
+ALTER TABLE models ADD COLUMN checksum TEXT NOT NULL DEFAULT '';
+)sql",
 };
 static_assert(std::size(kMigrations) == kStoreSchemaVersion);
 
@@ -92,6 +100,13 @@ auto guarded(F&& f) -> decltype(f()) {
   } catch (const IoError& e) {
     throw StoreError(std::string("project file ") + e.what());
   }
+}
+
+std::string blobChecksum(const std::string& bytes) {
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx",
+                static_cast<unsigned long long>(XXH3_64bits(bytes.data(), bytes.size())));
+  return hex;
 }
 
 double columnNumber(const SqliteStmt& s, int c) {
@@ -213,6 +228,20 @@ void ProjectStore::migrate() {
   for (int v = version; v < kStoreSchemaVersion; ++v) {
     db_->exec(kMigrations[v]);
     db_->exec("PRAGMA user_version=" + std::to_string(v + 1));
+    if (v == 2) {
+      // Models stored before checksums: record what they are now.
+      std::vector<std::pair<std::int64_t, std::string>> sums;
+      {
+        SqliteStmt s(*db_, "SELECT run_id, bytes FROM models");
+        while (s.step()) sums.emplace_back(s.columnInt(0), blobChecksum(s.columnBlob(1)));
+      }
+      SqliteStmt u(*db_, "UPDATE models SET checksum = ? WHERE run_id = ?");
+      for (const auto& [run, sum] : sums) {
+        u.bind(1, sum).bind(2, run);
+        u.run();
+        u.reset();
+      }
+    }
   }
   tx.commit();
 }
@@ -322,8 +351,8 @@ std::int64_t ProjectStore::saveRun(const RunRecord& r, const std::string& experi
       }
     }
     if (!r.modelBlob.empty()) {
-      SqliteStmt s(*db_, "INSERT INTO models(run_id, type, bytes) VALUES(?,?,?)");
-      s.bind(1, runId).bind(2, r.model).bindBlob(3, r.modelBlob);
+      SqliteStmt s(*db_, "INSERT INTO models(run_id, type, bytes, checksum) VALUES(?,?,?,?)");
+      s.bind(1, runId).bind(2, r.model).bindBlob(3, r.modelBlob).bind(4, blobChecksum(r.modelBlob));
       s.run();
     }
     tx.commit();
@@ -433,9 +462,17 @@ StoredRun ProjectStore::loadRun(std::int64_t id, bool withModel) const {
       }
     }
     if (withModel) {
-      SqliteStmt s(*db_, "SELECT bytes FROM models WHERE run_id = ?");
+      SqliteStmt s(*db_, "SELECT bytes, checksum FROM models WHERE run_id = ?");
       s.bind(1, id);
-      if (s.step()) r.modelBlob = s.columnBlob(0);
+      if (s.step()) {
+        r.modelBlob = s.columnBlob(0);
+        const std::string recorded = s.columnText(1);
+        if (!recorded.empty() && recorded != blobChecksum(r.modelBlob)) {
+          throw StoreError("run " + std::to_string(id) +
+                           ": the stored model does not match its checksum (the project file is "
+                           "damaged); the run's metrics are intact, its model cannot be used");
+        }
+      }
     }
     return out;
   });

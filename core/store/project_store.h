@@ -25,7 +25,7 @@ namespace rwb {
 class SqliteDb;
 
 /// The schema version this build writes (and the newest it can read).
-inline constexpr int kStoreSchemaVersion = 2;
+inline constexpr int kStoreSchemaVersion = 3;
 
 /// What the store records about a dataset.
 struct StoredDataset {
@@ -89,7 +89,9 @@ class ProjectStore {
 
   /// Every run, newest first.
   std::vector<RunSummary> listRuns() const;
-  /// One run in full; throws StoreError if there is no such run.
+  /// One run in full; throws StoreError if there is no such run, or (withModel) when the
+  /// stored model does not match the checksum recorded with it (a damaged file: model loaders
+  /// such as XGBoost's may crash on damaged bytes, so they never see them).
   StoredRun loadRun(std::int64_t id, bool withModel = false) const;
   /// The spec stored under id; throws StoreError if absent.
   nlohmann::json loadSpec(std::int64_t id) const;

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "cli_fixtures.h"
+#include "core/util/sqlite_db.h"
 
 using namespace rwb::test;
 namespace fs = std::filesystem;
@@ -506,6 +507,16 @@ TEST_CASE("project files: missing, foreign or damaged; unknown run ids", "[cli]"
   writeFile(dir / "cut.rwbp", bytes.substr(0, bytes.size() / 3));
   RWB_REQUIRE_FAILURE(runRecwb({"runs", "list", "--project", (dir / "cut.rwbp").string()}), 1,
                       "cut.rwbp");
+  // A stored model whose bytes changed (disk, copy): refused by its checksum, never handed to
+  // a model loader (XGBoost's crashed on such bytes), and the run's figures still list.
+  std::filesystem::copy_file(project, dir / "bent.rwbp");
+  rwb::SqliteDb((dir / "bent.rwbp").string(), rwb::SqliteDb::Mode::kReadWrite)
+      .exec("UPDATE models SET bytes = substr(bytes, 1, 20) || X'5A' || substr(bytes, 22)");
+  RWB_REQUIRE_FAILURE(runRecwb({"export", "--project", (dir / "bent.rwbp").string(), "--run", "1",
+                                "--out", (dir / "bent.rwbm").string()}),
+                      1, "run 1", "does not match its checksum");
+  CHECK_FALSE(fs::exists(dir / "bent.rwbm"));
+  RWB_REQUIRE_SUCCESS(runRecwb({"runs", "list", "--project", (dir / "bent.rwbp").string()}));
   writeFile(dir / "text.rwbp", "not a database\n");
   RWB_REQUIRE_FAILURE(runRecwb({"run", (dir / "spec.json").string(), "--project",
                                 (dir / "text.rwbp").string(), "--out", (dir / "o2").string()}),

@@ -195,13 +195,61 @@ TEST_CASE("a version 1 file is migrated to the current schema", "[store]") {
   // Turn the file back into schema 1 (what the first release wrote).
   sqlExec(file,
           "DROP TABLE learning_curves; DROP INDEX runs_by_dataset; "
-          "ALTER TABLE runs DROP COLUMN search; PRAGMA user_version=1;");
+          "ALTER TABLE runs DROP COLUMN search; ALTER TABLE models DROP COLUMN checksum; "
+          "PRAGMA user_version=1;");
   ProjectStore store(file);
-  CHECK(store.schemaVersion() == 2);
+  CHECK(store.schemaVersion() == kStoreSchemaVersion);
   const auto id = store.saveRun(sampleRun(3));
   const auto r = store.loadRun(id).record;
   CHECK(r.learningCurve.size() == 2);
   CHECK(r.search.has_value());
+}
+
+TEST_CASE("a damaged stored model is refused by its checksum, the run's metrics still load",
+          "[store]") {
+  test::TempDir dir;
+  const auto file = dir / "p.rwbproj";
+  std::int64_t id = 0;
+  {
+    ProjectStore store(file);
+    RunRecord r = sampleRun(1);
+    r.modelBlob = std::string(4096, 'm') + "tail";
+    id = store.saveRun(r);
+    CHECK(store.loadRun(id, true).record.modelBlob == r.modelBlob);
+  }
+  // One byte changed inside the blob, as a disk or a copy might.
+  sqlExec(file, "UPDATE models SET bytes = substr(bytes, 1, 100) || X'00' || substr(bytes, 102)");
+  ProjectStore store(file);
+  try {
+    store.loadRun(id, true);
+    FAIL("a damaged model loaded");
+  } catch (const StoreError& e) {
+    const std::string what = e.what();
+    CHECK(what.find("run " + std::to_string(id)) != std::string::npos);
+    CHECK(what.find("checksum") != std::string::npos);
+  }
+  CHECK(store.loadRun(id, false).record.metrics == sampleRun(1).metrics);
+}
+
+TEST_CASE("a version 2 file gets checksums for the models it holds", "[store]") {
+  test::TempDir dir;
+  const auto file = dir / "p.rwbproj";
+  RunRecord r = sampleRun(2);
+  r.modelBlob = "model bytes of a version 2 project";
+  std::int64_t id = 0;
+  {
+    ProjectStore store(file);
+    id = store.saveRun(r);
+  }
+  sqlExec(file, "ALTER TABLE models DROP COLUMN checksum; PRAGMA user_version=2;");
+  {
+    ProjectStore store(file);
+    CHECK(store.schemaVersion() == kStoreSchemaVersion);
+    CHECK(store.loadRun(id, true).record.modelBlob == r.modelBlob);
+  }
+  // Damage after the migration is caught like in a new file.
+  sqlExec(file, "UPDATE models SET bytes = X'00' || substr(bytes, 2)");
+  CHECK_THROWS_AS(ProjectStore(file).loadRun(id, true), StoreError);
 }
 
 TEST_CASE("killing a writer mid-write never corrupts the file or loses committed runs",
