@@ -1,5 +1,6 @@
 #include "core/data/dataset_writer.h"
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -103,6 +104,15 @@ std::string formatValue(float value) {
   return std::string(buf, res.ptr);
 }
 
+namespace {
+/// True when some interaction has a timestamp: files of logs without any get no timestamp
+/// column (an empty field is not a timestamp the loaders accept).
+bool anyTimestamp(const Interactions& log) {
+  return std::any_of(log.timestamp.begin(), log.timestamp.end(),
+                     [](std::int64_t t) { return t != kNoTimestamp; });
+}
+}  // namespace
+
 WriteResult writeDatasetFolder(const Dataset& data, const std::string& dir,
                                const FolderWriteOptions& options, TaskContext& ctx) {
   std::error_code ec;
@@ -116,7 +126,9 @@ WriteResult writeDatasetFolder(const Dataset& data, const std::string& dir,
     const std::string path = (std::filesystem::path(dir) / "interactions.csv").string();
     OutFile f(path);
     auto& b = f.buffer();
-    b += "user_id,item_id,event,value,timestamp\n";
+    const bool events = log.hasEvents(), times = anyTimestamp(log);
+    b += events ? "user_id,item_id,event,value" : "user_id,item_id,value";
+    b += times ? ",timestamp\n" : "\n";
     for (std::size_t k = 0; k < log.size(); ++k) {
       if ((k & 0xFFFF) == 0) {
         ctx.throwIfStopped();
@@ -127,13 +139,15 @@ WriteResult writeDatasetFolder(const Dataset& data, const std::string& dir,
       b += ',';
       b += csvField(data.items.external(log.item[k]));
       b += ',';
-      if (log.hasEvents() && log.event[k] < log.eventNames.size()) {
+      if (events) {
         b += csvField(log.eventNames[log.event[k]]);
+        b += ',';
       }
-      b += ',';
       b += formatValue(log.value[k]);
-      b += ',';
-      appendTimestamp(b, log.timestamp[k]);
+      if (times) {
+        b += ',';
+        appendTimestamp(b, log.timestamp[k]);
+      }
       b += '\n';
       f.flushIfFull();
     }
@@ -166,18 +180,33 @@ WriteResult writeInteractionsTsv(const Dataset& data, const std::string& path, T
   };
   for (const auto& id : data.users.names()) checkId(id, "user");
   for (const auto& id : data.items.names()) checkId(id, "item");
+  const auto& log = data.interactions;
+  const bool events = log.hasEvents();
+  if (events) {
+    for (const auto& name : log.eventNames) checkId(name, "event");
+  }
   OutFile f(path);
   auto& b = f.buffer();
-  const auto& log = data.interactions;
+  // Event types have no place in the u.data layout: with events the file gets a header, which
+  // every loader reads by column name.
+  const bool times = anyTimestamp(log);
+  if (events)
+    b += times ? "user_id\titem_id\tevent\tvalue\ttimestamp\n" : "user_id\titem_id\tevent\tvalue\n";
   for (std::size_t k = 0; k < log.size(); ++k) {
     if ((k & 0xFFFF) == 0) ctx.throwIfStopped();
     b += data.users.external(log.user[k]);
     b += '\t';
     b += data.items.external(log.item[k]);
     b += '\t';
+    if (events) {
+      b += log.eventNames[log.event[k]];
+      b += '\t';
+    }
     b += formatValue(log.value[k]);
-    b += '\t';
-    appendTimestamp(b, log.timestamp[k]);
+    if (times) {
+      b += '\t';
+      appendTimestamp(b, log.timestamp[k]);
+    }
     b += '\n';
     f.flushIfFull();
   }

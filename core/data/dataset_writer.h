@@ -33,8 +33,10 @@ struct WriteResult {
 };
 
 /// Writes the RecWorkbench folder layout into `dir` (created if missing):
-///   interactions.csv  user_id,item_id,event,value,timestamp (header; event and timestamp empty
-///                     when absent), one row per interaction in log order;
+///   interactions.csv  user_id,item_id,event,value,timestamp (header; no event column when the
+///                     log has no event types, no timestamp column when no interaction has a
+///                     timestamp, an empty field for one that lacks it), one row per interaction
+///                     in log order;
 ///   items.csv         item_id then one column per item attribute (all items of the id map);
 ///   users.csv         user_id then one column per user attribute (all users of the id map).
 /// Multi-valued attributes are joined with '|'. Fields are RFC 4180 quoted where needed, lines
@@ -45,9 +47,13 @@ WriteResult writeDatasetFolder(const Dataset& data, const std::string& dir,
                                const FolderWriteOptions& options, TaskContext& ctx);
 
 /// Writes the interactions as TSV without a header: user, item, value, timestamp (the layout of
-/// MovieLens u.data and of Microsoft Recommenders' split files). A missing timestamp is written
-/// as an empty field. Throws IoError when the file cannot be written or an id contains a tab or
-/// a line break (TSV cannot quote), Cancelled when ctx is stopped (the file is removed).
+/// MovieLens u.data and of Microsoft Recommenders' split files). When the log has event types,
+/// the file starts with the header "user_id item_id event value timestamp" (tab-separated) and
+/// each row carries its event after the item, so that the types survive a split. A log without
+/// any timestamp gets no timestamp column (user, item, value: what the loaders read back); a
+/// missing timestamp among others is written as an empty field. Throws IoError when the file cannot
+/// be written or an id or event name contains a tab or a line break (TSV cannot quote), Cancelled
+/// when ctx is stopped (the file is removed).
 WriteResult writeInteractionsTsv(const Dataset& data, const std::string& path, TaskContext& ctx);
 
 }  // namespace rwb

@@ -138,6 +138,33 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "regression: split files of a source without timestamps, or with event types, load back "
+    "(was: an empty timestamp field no loader reads; event types dropped)",
+    "[cli]") {
+  TempDir dir;
+  std::string plain = "user,item,rating\n", events = "user_id,item_id,event,timestamp\n";
+  for (int u = 0; u < 8; ++u) {
+    for (int i = 0; i < 5; ++i) {
+      const auto ui = "u" + std::to_string(u) + ",i" + std::to_string(i);
+      plain += ui + "," + std::to_string(1 + (u + i) % 5) + "\n";
+      events += ui + "," + (i % 2 ? "view" : "buy") + "," + std::to_string(100 * u + i) + "\n";
+    }
+  }
+  writeFile(dir / "plain.csv", plain);
+  writeFile(dir / "events.csv", events);
+  for (const char* name : {"plain", "events"}) {
+    const auto out = dir / (std::string(name) + "-split");
+    RWB_REQUIRE_SUCCESS(runRecwb({"split", (dir / (std::string(name) + ".csv")).string(),
+                                  "--method", "random", "--ratio", "0.8", "--out", out.string()}));
+    for (const char* part : {"train.tsv", "test.tsv"}) {
+      const CliResult r = runRecwb({"inspect", (out / part).string(), "--json"});
+      RWB_REQUIRE_SUCCESS(r);
+      if (std::string(name) == "events") CHECK(r.out.find("\"buy\"") != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE(
     "regression: score into a missing folder names the folder (was: \"cannot write 'x'\" "
     "with no reason, or the hidden temporary file for SQLite)",
     "[cli]") {

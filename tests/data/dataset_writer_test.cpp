@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/data/dataset_loader.h"
 #include "core/util/error.h"
 #include "test_support.h"
 
@@ -84,6 +85,52 @@ TEST_CASE("writeInteractionsTsv writes u.data style rows and refuses unrepresent
   CHECK_THROWS_AS(writeInteractionsTsv(d, (tmp / "b.tsv").string(), ctx), IoError);
   CHECK_FALSE(std::filesystem::exists(tmp / "b.tsv"));
   CHECK_THROWS_AS(writeInteractionsTsv(d, (tmp / "no-such-dir" / "c.tsv").string(), ctx), IoError);
+}
+
+TEST_CASE("writeInteractionsTsv keeps event types behind a header, and they load back",
+          "[data][writer]") {
+  Dataset d;
+  d.interactions.eventNames = {"view", "purchase"};
+  d.interactions.push(d.users.intern("u1"), d.items.intern("i1"), 1.0f, 100, 1);
+  d.interactions.push(d.users.intern("u2"), d.items.intern("i2"), 2.0f, 200, 0);
+  test::TempDir tmp;
+  TaskContext ctx;
+  writeInteractionsTsv(d, (tmp / "e.tsv").string(), ctx);
+  CHECK(readAll(tmp / "e.tsv") ==
+        "user_id\titem_id\tevent\tvalue\ttimestamp\n"
+        "u1\ti1\tpurchase\t1\t100\n"
+        "u2\ti2\tview\t2\t200\n");
+  const auto back = loadDataset((tmp / "e.tsv").string(), {}, ctx);
+  const auto& log = back.dataset.interactions;
+  REQUIRE(log.hasEvents());
+  REQUIRE(log.size() == 2);
+  CHECK(log.eventNames[log.event[0]] == "purchase");
+  CHECK(log.eventNames[log.event[1]] == "view");
+  CHECK(log.value == d.interactions.value);
+  d.interactions.eventNames[0] = "two\twords";
+  CHECK_THROWS_AS(writeInteractionsTsv(d, (tmp / "bad.tsv").string(), ctx), IoError);
+}
+
+TEST_CASE("logs without timestamps or events are written without those columns and load back",
+          "[data][writer]") {
+  Dataset d;
+  d.interactions.push(d.users.intern("u1"), d.items.intern("i1"), 4.0f, kNoTimestamp);
+  d.interactions.push(d.users.intern("u2"), d.items.intern("i2"), 2.5f, kNoTimestamp);
+  test::TempDir tmp;
+  TaskContext ctx;
+  writeInteractionsTsv(d, (tmp / "a.tsv").string(), ctx);
+  CHECK(readAll(tmp / "a.tsv") == "u1\ti1\t4\nu2\ti2\t2.5\n");
+  writeDatasetFolder(d, (tmp / "f").string(), {}, ctx);
+  CHECK(readAll(tmp / "f" / "interactions.csv") == "user_id,item_id,value\nu1,i1,4\nu2,i2,2.5\n");
+  // Both load back as they were (before, an empty timestamp field made them unreadable).
+  for (const auto& path : {tmp / "a.tsv", tmp / "f"}) {
+    const auto back = loadDataset(path.string(), {}, ctx);
+    const auto& log = back.dataset.interactions;
+    REQUIRE(log.size() == 2);
+    CHECK(log.value == d.interactions.value);
+    CHECK(log.timestamp == d.interactions.timestamp);
+    CHECK_FALSE(log.hasEvents());
+  }
 }
 
 TEST_CASE("a cancelled write leaves no partial file", "[data][writer]") {
