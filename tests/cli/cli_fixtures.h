@@ -39,10 +39,12 @@ inline std::filesystem::path splitSample(const TempDir& dir) {
   return out;
 }
 
-/// Rows of a headerless TSV interactions file as user -> set of items.
+/// Rows of a TSV interactions file written by split (header row when it has events) as user ->
+/// set of items.
 inline std::map<std::string, std::set<std::string>> itemsByUser(const std::filesystem::path& tsv) {
   std::map<std::string, std::set<std::string>> out;
   for (const auto& line : lines(readFile(tsv))) {
+    if (line.rfind("user_id\t", 0) == 0) continue;  // the header of split files with events
     const auto f = fields(line, '\t');
     if (f.size() >= 2) out[f[0]].insert(f[1]);
   }

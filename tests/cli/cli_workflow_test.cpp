@@ -164,12 +164,21 @@ TEST_CASE("split: every input row lands in exactly one of train, valid and test"
   const auto rows = lines(readFile(input));
   for (std::size_t i = 1; i < rows.size(); ++i) {
     const auto f = fields(rows[i], ',');
-    expected.insert(f[0] + "\t" + f[1] + "\t" + f[3] + "\t" + f[4]);
+    expected.insert(f[0] + "\t" + f[1] + "\t" + f[2] + "\t" + f[3] + "\t" + f[4]);
   }
-  const auto outRows = [](const fs::path& folder, std::initializer_list<const char*> files) {
+  // The sample data has event types: split files keep them behind a header row.
+  const std::string header = "user_id\titem_id\tevent\tvalue\ttimestamp";
+  const auto dataRows = [&](const fs::path& file) {
+    auto l = lines(readFile(file));
+    REQUIRE(!l.empty());
+    CHECK(l.front() == header);
+    l.erase(l.begin());
+    return l;
+  };
+  const auto outRows = [&](const fs::path& folder, std::initializer_list<const char*> files) {
     std::multiset<std::string> out;
     for (const char* f : files) {
-      for (auto& l : lines(readFile(folder / f))) out.insert(std::move(l));
+      for (auto& l : dataRows(folder / f)) out.insert(std::move(l));
     }
     return out;
   };
@@ -185,8 +194,8 @@ TEST_CASE("split: every input row lands in exactly one of train, valid and test"
     CHECK(a.at("rows") == expected.size());
     CHECK(a.at("train").get<std::size_t>() + a.at("test").get<std::size_t>() == expected.size());
     CHECK(a.at("dropped") == 0);
-    CHECK(countLines(dir / "a" / "train.tsv") == a.at("train").get<std::size_t>());
-    CHECK(countLines(dir / "a" / "test.tsv") == a.at("test").get<std::size_t>());
+    CHECK(dataRows(dir / "a" / "train.tsv").size() == a.at("train").get<std::size_t>());
+    CHECK(dataRows(dir / "a" / "test.tsv").size() == a.at("test").get<std::size_t>());
     CHECK(a.at("train").get<double>() / static_cast<double>(expected.size()) ==
           Approx(0.8).margin(0.005));
     CHECK(outRows(dir / "a", {"train.tsv", "test.tsv"}) == expected);
@@ -208,19 +217,19 @@ TEST_CASE("split: every input row lands in exactly one of train, valid and test"
     const std::size_t train = j.at("train"), valid = j.at("valid"), test = j.at("test");
     CHECK(valid > 0);
     CHECK(train + valid + test == expected.size());
-    CHECK(countLines(dir / "chrono" / "valid.tsv") == valid);
+    CHECK(dataRows(dir / "chrono" / "valid.tsv").size() == valid);
     CHECK(outRows(dir / "chrono", {"train.tsv", "valid.tsv", "test.tsv"}) == expected);
     // Chronological by user: each user's test events are not older than their training events.
     std::map<std::string, long long> lastTrain;
-    for (const auto& l : lines(readFile(dir / "chrono" / "train.tsv"))) {
+    for (const auto& l : dataRows(dir / "chrono" / "train.tsv")) {
       const auto f = fields(l, '\t');
-      lastTrain[f[0]] = std::max(lastTrain[f[0]], std::stoll(f[3]));
+      lastTrain[f[0]] = std::max(lastTrain[f[0]], std::stoll(f[4]));
     }
     std::size_t checked = 0, older = 0;
-    for (const auto& l : lines(readFile(dir / "chrono" / "test.tsv"))) {
+    for (const auto& l : dataRows(dir / "chrono" / "test.tsv")) {
       const auto f = fields(l, '\t');
       if (lastTrain.count(f[0]) == 0) continue;
-      older += std::stoll(f[3]) < lastTrain[f[0]];
+      older += std::stoll(f[4]) < lastTrain[f[0]];
       ++checked;
     }
     CHECK(checked > 1000);
@@ -238,16 +247,16 @@ TEST_CASE("split: every input row lands in exactly one of train, valid and test"
     RWB_REQUIRE_SUCCESS(r);
     CHECK(r.out.find("train ") != std::string::npos);
     std::map<std::string, long long> lastTrain;
-    for (const auto& l : lines(readFile(dir / "lln" / "train.tsv"))) {
+    for (const auto& l : dataRows(dir / "lln" / "train.tsv")) {
       const auto f = fields(l, '\t');
-      lastTrain[f[0]] = std::max(lastTrain[f[0]], std::stoll(f[3]));
+      lastTrain[f[0]] = std::max(lastTrain[f[0]], std::stoll(f[4]));
     }
     std::map<std::string, int> perUser;
     std::size_t repeated = 0, older = 0;
-    for (const auto& l : lines(readFile(dir / "lln" / "test.tsv"))) {
+    for (const auto& l : dataRows(dir / "lln" / "test.tsv")) {
       const auto f = fields(l, '\t');
       repeated += ++perUser[f[0]] > 1;
-      older += std::stoll(f[3]) < lastTrain[f[0]];
+      older += std::stoll(f[4]) < lastTrain[f[0]];
     }
     CHECK(repeated == 0);
     CHECK(older == 0);
