@@ -113,16 +113,7 @@ TEST_CASE("usage errors exit 2 and name the flag or argument", "[cli]") {
         {{"run", "spec.json", "--threads", "-1"}, {"--threads"}},
         {{"evaluate", "--train", "a", "--test", "b", "--recs", "c", "--labels", "x"}, {"--labels"}},
     };
-    for (const auto& c : cases) {
-      const CliResult r = runRecwb(c.args);
-      INFO(r.describe());
-      REQUIRE(r.cleanExit());
-      CHECK(r.exitCode == 2);
-      for (const auto& n : c.needles) {
-        INFO("stderr should contain: " << n);
-        CHECK(r.err.find(n) != std::string::npos);
-      }
-    }
+    for (const auto& c : cases) RWB_REQUIRE_FAILURE(runRecwb(c.args), 2, c.needles);
   }
 }
 
@@ -363,15 +354,9 @@ TEST_CASE("bad experiment specs name the JSON path (or file:line:column), exit 2
   };
   for (const auto& c : cases) {
     writeFile(dir / "spec.json", c.text);
-    const CliResult r = runRecwb({"run", (dir / "spec.json").string(), "--project",
-                                  (dir / "p.rwbp").string(), "--out", (dir / "out").string()});
-    INFO(r.describe());
-    REQUIRE(r.cleanExit());
-    CHECK(r.exitCode == c.code);
-    for (const auto& n : c.needles) {
-      INFO("stderr should contain: " << n);
-      CHECK(r.err.find(n) != std::string::npos);
-    }
+    RWB_REQUIRE_FAILURE(runRecwb({"run", (dir / "spec.json").string(), "--project",
+                                  (dir / "p.rwbp").string(), "--out", (dir / "out").string()}),
+                        c.code, c.needles);
     CHECK_FALSE(fs::exists(dir / "out"));
     if (c.code == 2) {
       CHECK_FALSE(fs::exists(dir / "p.rwbp"));

@@ -324,16 +324,7 @@ TEST_CASE(
       {{"explain", folder, "--items", items, "--user", "U00001"}, {"--items"}},
       {{"evaluate", "--train", file, "--test", file, "--recs", items, "--table", "t"}, {"--table"}},
   };
-  for (const auto& c : cases) {
-    const CliResult r = runRecwb(c.args);
-    INFO(r.describe());
-    REQUIRE(r.cleanExit());
-    CHECK(r.exitCode == 2);
-    for (const auto& n : c.needles) {
-      INFO("stderr should contain: " << n);
-      CHECK(r.err.find(n) != std::string::npos);
-    }
-  }
+  for (const auto& c : cases) RWB_REQUIRE_FAILURE(runRecwb(c.args), 2, c.needles);
   CHECK_FALSE(fs::exists(dir / "s"));
   // Where they apply they are used: --items with a delimited interactions file.
   const CliResult ok = runRecwb({"inspect", file, "--items", items, "--json"});
