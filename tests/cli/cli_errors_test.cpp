@@ -448,27 +448,16 @@ TEST_CASE("damaged model packages are refused naming the file, or score exactly 
     writeFile(bad, "user,item\nu1,i1\n");
     RWB_REQUIRE_FAILURE(runRecwb({"score", "--model", bad, "--out", out.string()}), 1, bad);
     // A valid SQLite file of another kind (a project file written by `recwb run`).
-    writeFile(dir / "spec.json",
-              R"({"version": 1, "dataset": {"path": "gen"}, "split": {"method": "chronological",
-                  "ratio": 0.8}, "models": [{"name": "most_popular"}]})");
-    RWB_REQUIRE_SUCCESS(runRecwb({"run", (dir / "spec.json").string(), "--project",
-                                  (dir / "p.rwbp").string(), "--out", (dir / "o").string(), "-q"}));
-    RWB_REQUIRE_FAILURE(
-        runRecwb({"score", "--model", (dir / "p.rwbp").string(), "--out", out.string()}), 1,
-        "p.rwbp' is not a RecWorkbench model package");
+    const auto project = projectWithOneRun(dir);
+    RWB_REQUIRE_FAILURE(runRecwb({"score", "--model", project, "--out", out.string()}), 1,
+                        "p.rwbp' is not a RecWorkbench model package");
     CHECK_FALSE(fs::exists(out));
   }
 }
 
 TEST_CASE("project files: missing, foreign or damaged; unknown run ids", "[cli]") {
   TempDir dir;
-  generateSmall(dir);
-  writeFile(dir / "spec.json",
-            R"({"version": 1, "dataset": {"path": "gen"}, "split": {"method": "chronological",
-                "ratio": 0.8}, "models": [{"name": "most_popular"}]})");
-  const auto project = (dir / "p.rwbp").string();
-  RWB_REQUIRE_SUCCESS(runRecwb({"run", (dir / "spec.json").string(), "--project", project, "--out",
-                                (dir / "o").string(), "-q"}));
+  const auto project = projectWithOneRun(dir);
 
   const auto absent = (dir / "absent.rwbp").string();
   RWB_REQUIRE_FAILURE(runRecwb({"runs", "list", "--project", absent}), 1, "absent.rwbp",

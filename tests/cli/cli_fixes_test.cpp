@@ -20,10 +20,7 @@ TEST_CASE(
     "every metric undefined)",
     "[cli]") {
   TempDir dir;
-  const auto gen = generateSmall(dir);
-  RWB_REQUIRE_SUCCESS(runRecwb(
-      {"split", (gen / "interactions.csv").string(), "--out", (dir / "s").string(), "-q"}));
-  const auto train = (dir / "s" / "train.tsv").string(), test = (dir / "s" / "test.tsv").string();
+  const auto [train, test] = splitSmall(dir);
   writeFile(dir / "empty.tsv", "");
   writeFile(dir / "header.tsv", "user\titem\tscore\trank\tfallback\n");
   writeFile(dir / "blank.tsv", "\n\n");
@@ -41,13 +38,7 @@ TEST_CASE(
 TEST_CASE("regression: runs delete of an unknown id says so on stderr (was: on stdout only)",
           "[cli]") {
   TempDir dir;
-  generateSmall(dir);
-  writeFile(dir / "spec.json",
-            R"({"version": 1, "dataset": {"path": "gen"}, "split": {"method": "chronological",
-                "ratio": 0.8}, "models": [{"name": "most_popular"}]})");
-  const auto project = (dir / "p.rwbp").string();
-  RWB_REQUIRE_SUCCESS(runRecwb({"run", (dir / "spec.json").string(), "--project", project, "--out",
-                                (dir / "o").string(), "-q"}));
+  const auto project = projectWithOneRun(dir);
   const CliResult text = runRecwb({"runs", "delete", "42", "--project", project});
   RWB_REQUIRE_FAILURE(text, 1, "no run with id 42 in " + project);
   CHECK(text.out.empty());
@@ -221,10 +212,7 @@ TEST_CASE(
     "'header has no user column')",
     "[cli]") {
   TempDir dir;
-  const auto gen = generateSmall(dir);
-  RWB_REQUIRE_SUCCESS(runRecwb(
-      {"split", (gen / "interactions.csv").string(), "--out", (dir / "s").string(), "-q"}));
-  const auto train = (dir / "s" / "train.tsv").string(), test = (dir / "s" / "test.tsv").string();
+  const auto [train, test] = splitSmall(dir);
   writeFile(dir / "two.tsv", "U00001\tI00001\nU00001\tI00002\n");
   writeFile(dir / "word.tsv", "U00001\tI00001\thigh\nU00001\tI00002\tlow\n");
   RWB_REQUIRE_FAILURE(runRecwb({"evaluate", "--train", train, "--test", test, "--recs",

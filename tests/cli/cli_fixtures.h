@@ -30,6 +30,27 @@ inline std::filesystem::path generateSmall(const TempDir& dir, const std::string
   return out;
 }
 
+/// generateSmall(dir) (in dir/gen) recorded by `recwb run` as one most_popular run in
+/// dir/p.rwbp (spec dir/spec.json, output dir/o); returns the project's path.
+inline std::string projectWithOneRun(const TempDir& dir) {
+  generateSmall(dir);
+  writeFile(dir / "spec.json",
+            R"({"version": 1, "dataset": {"path": "gen"}, "split": {"method": "chronological",
+                "ratio": 0.8}, "models": [{"name": "most_popular"}]})");
+  const auto project = (dir / "p.rwbp").string();
+  RWB_REQUIRE_SUCCESS(runRecwb({"run", (dir / "spec.json").string(), "--project", project, "--out",
+                                (dir / "o").string(), "-q"}));
+  return project;
+}
+
+/// generateSmall(dir) split by `recwb split` with its defaults into dir/s: {train, test} paths.
+inline std::pair<std::string, std::string> splitSmall(const TempDir& dir) {
+  const auto gen = generateSmall(dir);
+  RWB_REQUIRE_SUCCESS(runRecwb(
+      {"split", (gen / "interactions.csv").string(), "--out", (dir / "s").string(), "-q"}));
+  return {(dir / "s" / "train.tsv").string(), (dir / "s" / "test.tsv").string()};
+}
+
 /// The sample interactions split at random 80/20 (seed 1) into dir/split/train.tsv, test.tsv.
 inline std::filesystem::path splitSample(const TempDir& dir) {
   const auto out = dir / "split";
