@@ -205,6 +205,13 @@ int ProjectStore::schemaVersion() const {
 }
 
 void ProjectStore::migrate() {
+  // A current project is only read here: no write lock, so opening one (every CLI command, the
+  // GUI's check for new runs) never waits on, or holds up, a writer.
+  if (schemaVersion() == kStoreSchemaVersion) {
+    SqliteStmt s(*db_, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='runs'");
+    s.step();
+    if (s.columnInt(0) == 1) return;
+  }
   SqliteTransaction tx(*db_);
   const int version = schemaVersion();
   if (version > kStoreSchemaVersion) {
