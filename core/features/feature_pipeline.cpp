@@ -1038,15 +1038,7 @@ TrainingMatrix FeaturePipeline::buildTrainingMatrix(const Dataset& train, std::u
               static_cast<double>(mix(seed ^ 0xC01DC01DULL ^ mix(u)) >> 11) * 0x1.0p-53 < dropout;
           const NewUser unknown{&train.userAttributes, u, {}};
           auto addRow = [&](Index i, float label, bool loo) {
-            if (asNew) {
-              sc.assign(scoreModels_.size(), 0.0f);
-              scoreModelValues(PairUser::fresh(unknown), std::span<const Index>(&i, 1), {}, sc);
-              rowInto(kNoIndex, userAttr_[u], i, false, 0.0f, 0.0f, sc.data(), row);
-              part.appendRow(row);
-              labels[u].push_back(label);
-              items[u].push_back(i);
-              return;
-            }
+            loo = loo && !asNew;  // a history-less row has no own engagement to leave out
             float looW = 0.0f, looC = 0.0f;
             if (loo) {
               const auto b0 =
@@ -1061,8 +1053,9 @@ TrainingMatrix FeaturePipeline::buildTrainingMatrix(const Dataset& train, std::u
               }
             }
             sc.assign(scoreModels_.size(), 0.0f);
-            scoreModelValues(PairUser::known(u), std::span<const Index>(&i, 1), {}, sc);
-            rowInto(u, userAttr_[u], i, loo, looW, looC, sc.data(), row);
+            scoreModelValues(asNew ? PairUser::fresh(unknown) : PairUser::known(u),
+                             std::span<const Index>(&i, 1), {}, sc);
+            rowInto(asNew ? kNoIndex : u, userAttr_[u], i, loo, looW, looC, sc.data(), row);
             part.appendRow(row);
             labels[u].push_back(label);
             items[u].push_back(i);
