@@ -23,6 +23,7 @@
 #include "core/eval/slices.h"
 #include "core/export/model_package.h"
 #include "core/export/run_export.h"
+#include "core/experiment/engagement_evaluation.h"
 #include "core/models/engagement_model.h"
 #include "core/models/explanation.h"
 #include "core/models/registry.h"

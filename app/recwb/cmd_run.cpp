@@ -43,7 +43,7 @@ void writeRecommendations(const fs::path& folder, const RunRecord& run, const Da
     const std::string& user = ids.users.external(run.recUsers[i]);
     const auto& items = run.recommendations[i].items;
     for (std::size_t r = 0; r < items.size(); ++r) {
-      std::snprintf(score, sizeof score, "%.9g", static_cast<double>(items[r].score));
+      std::snprintf(score, sizeof score, "%.17g", items[r].score);
       text += user;
       text += '\t';
       text += ids.items.external(items[r].item);

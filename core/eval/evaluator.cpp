@@ -27,12 +27,12 @@ std::string itemName(const Dataset& d, Index i) {
 // The lists of a run flattened into one buffer (spans point into it).
 struct FlatLists {
   std::vector<Index> items;
-  std::vector<float> scores;
+  std::vector<double> scores;
   std::vector<std::size_t> offsets{0};
   std::span<const Index> list(std::size_t i) const {
     return {items.data() + offsets[i], offsets[i + 1] - offsets[i]};
   }
-  std::span<const float> listScores(std::size_t i) const {
+  std::span<const double> listScores(std::size_t i) const {
     return {scores.data() + offsets[i], offsets[i + 1] - offsets[i]};
   }
 };
@@ -126,13 +126,6 @@ double EvalResult::value(std::string_view name) const {
   const MetricValue* m = find(name);
   if (!m) throw Error("metric '" + std::string(name) + "' was not computed in this evaluation");
   return m->value;
-}
-
-void orderRecList(RecList& list) {
-  std::sort(list.items.begin(), list.items.end(), [](const ScoredItem& a, const ScoredItem& b) {
-    if (a.score != b.score) return a.score > b.score;
-    return a.item < b.item;
-  });
 }
 
 namespace {
@@ -382,7 +375,7 @@ EvalResult evaluate(const Dataset& train, const GroundTruth& truth, std::span<co
       auto& l = idealLists[e].items;
       l.reserve(rel.size());
       for (std::size_t j = 0; j < rel.size(); ++j) l.push_back({rel[j], vals[j]});
-      orderRecList(idealLists[e]);
+      orderByScoreThenItem(l);
       if (!options.candidates.empty()) idealCandidates.push_back(options.candidates[evaluated[e]]);
     }
     const FlatLists idealFlat = flatten(idealLists);

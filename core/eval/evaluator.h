@@ -9,7 +9,7 @@
 /// - An item is relevant when it is in the user's test set. Duplicate (user, item) test rows
 ///   count once, with the largest value.
 /// - Ranking metrics look at the first k items of each list; lists are taken in the order
-///   given (best first). Use orderRecList() to order by score with the tie rule.
+///   given (best first); core/data/rec_list.h has the two ordering rules.
 /// - The run's value of a per-user metric is the mean over evaluated users with a defined value.
 /// Formulas, sources and the oracle: docs/metrics.md.
 
@@ -23,7 +23,7 @@
 
 #include "core/data/dataset.h"
 #include "core/eval/metric.h"
-#include "core/models/model.h"
+#include "core/data/rec_list.h"
 #include "core/util/task_context.h"
 
 namespace rwb {
@@ -126,9 +126,5 @@ EvalResult evaluate(const Dataset& train, const Dataset& test, std::span<const I
 /// Same, with prepared ground truth (for callers evaluating many runs or slices).
 EvalResult evaluate(const Dataset& train, const GroundTruth& truth, std::span<const Index> users,
                     std::span<const RecList> lists, const EvalOptions& options, TaskContext& ctx);
-
-/// Orders a list by score descending; equal scores by item index ascending (the project's
-/// ranking rule, also Model::recommend's).
-void orderRecList(RecList& list);
 
 }  // namespace rwb

@@ -226,14 +226,15 @@ RecommendationFile loadRecommendations(const std::string& path, const Dataset& b
                              std::to_string(a.line) + ")");
       }
     }
-    std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    // Rows are in file order; a stable sort keeps equal scores (and equal ranks) in that order,
+    // as the reference library's stable sort on the prediction column does.
+    std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
       if (a.rank != b.rank) return a.rank < b.rank;
-      if (a.score != b.score) return a.score > b.score;
-      return a.item < b.item;
+      return a.score > b.score;
     });
     auto& list = out.lists[l].items;
     list.reserve(rows.size());
-    for (const Row& r : rows) list.push_back({r.item, static_cast<float>(r.score)});
+    for (const Row& r : rows) list.push_back({r.item, r.score});
   }
   out.newUsers = out.users.size() - baseUsers;
   out.newItems = out.items.size() - baseItems;

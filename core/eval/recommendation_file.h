@@ -3,9 +3,10 @@
 /// Reads recommendation files written by any tool: one row per (user, item) with a score and
 /// an optional rank, delimited (TSV, CSV, ';' or '|'), header optional.
 ///
-/// Scores are read as double (not the float of Dataset values), so close scores never collapse
-/// into ties. Lists are ordered by the rank column when there is one (then score descending,
-/// then item index), otherwise by score descending with ties by item index ascending.
+/// Scores are read and kept as double (not the float of Dataset values), so close or tiny
+/// scores never collapse into ties. Lists are ordered by the rank column when there is one
+/// (then score descending), otherwise by score descending; what is still equal keeps the order
+/// of the file, exactly as Microsoft Recommenders' stable sort does.
 
 #include <string>
 #include <vector>
@@ -13,8 +14,9 @@
 #include "core/data/delimited_loader.h"
 #include "core/data/id_map.h"
 #include "core/data/load_result.h"
+#include "core/data/rec_list.h"
 #include "core/eval/evaluator.h"
-#include "core/models/model.h"
+#include "core/data/rec_list.h"
 #include "core/util/task_context.h"
 
 namespace rwb {

@@ -121,7 +121,7 @@ class DelimitedSink final : public RecSink {
       fs::remove(tmp_, ec);
     }
   }
-  void write(std::string_view user, std::string_view item, float score, int rank,
+  void write(std::string_view user, std::string_view item, double score, int rank,
              RecSource source) override {
     appendField(buf_, user, delim_);
     buf_ += delim_;
@@ -190,9 +190,9 @@ class SqliteSink final : public RecSink {
       fs::remove(tmp_, ec);
     }
   }
-  void write(std::string_view user, std::string_view item, float score, int rank,
+  void write(std::string_view user, std::string_view item, double score, int rank,
              RecSource source) override {
-    insert_->bind(1, user).bind(2, item).bind(3, static_cast<double>(score));
+    insert_->bind(1, user).bind(2, item).bind(3, score);
     insert_->bind(4, static_cast<std::int64_t>(rank)).bind(5, fallbackName(source));
     insert_->run();
     insert_->reset();

@@ -72,7 +72,7 @@ class RecSink {
  public:
   virtual ~RecSink() = default;
   /// One output row: rank is 1-based; source says where the user's list came from.
-  virtual void write(std::string_view user, std::string_view item, float score, int rank,
+  virtual void write(std::string_view user, std::string_view item, double score, int rank,
                      RecSource source) = 0;
   /// Makes the output durable and visible (rename into place / commit).
   virtual void finish() = 0;

@@ -10,8 +10,6 @@
 #include <numeric>
 #include <unordered_set>
 
-#include "core/models/model.h"
-#include "core/models/registry.h"
 #include "core/util/error.h"
 
 namespace rwb {
@@ -505,7 +503,8 @@ void FeaturePipeline::refitBehaviour(const Dataset& data, TaskContext& ctx) {
     std::swap(fresh, beh_);  // validate-before-mutate: the old statistics stay on failure
     throw;
   }
-  scoreModels_.clear();
+  scoreSources_.clear();
+  savedSources_.clear();
   scoreNames_.clear();
 }
 
@@ -573,23 +572,54 @@ std::string FeaturePipeline::featureName(std::uint32_t index) const {
   return "feature#" + std::to_string(index);
 }
 
-void FeaturePipeline::addScoreModel(std::string name, std::unique_ptr<Model> model) {
-  if (!fitted_) throw ModelError("feature pipeline: addScoreModel before fit");
-  if (!model || !model->isFitted())
-    throw ModelError("feature pipeline: score model '" + name + "' is not fitted");
-  if (model->numUsers() != numUsers_ || model->numItems() != numItems_) {
-    throw ModelError("feature pipeline: score model '" + name + "' was fitted on other id maps (" +
-                     std::to_string(model->numUsers()) + " users, " +
-                     std::to_string(model->numItems()) + " items; expected " +
-                     std::to_string(numUsers_) + ", " + std::to_string(numItems_) + ")");
+namespace {
+void checkSourceMaps(const std::string& name, const ScoreSource& source, std::size_t users,
+                     std::size_t items) {
+  if (source.numUsers() != users || source.numItems() != items) {
+    throw ModelError("feature pipeline: score source '" + name + "' was fitted on other id maps (" +
+                     std::to_string(source.numUsers()) + " users, " +
+                     std::to_string(source.numItems()) + " items; expected " +
+                     std::to_string(users) + ", " + std::to_string(items) + ")");
   }
+}
+}  // namespace
+
+void FeaturePipeline::addScoreSource(std::string name, std::shared_ptr<const ScoreSource> source) {
+  if (!fitted_) throw ModelError("feature pipeline: addScoreSource before fit");
+  if (!source) throw ModelError("feature pipeline: score source '" + name + "' is missing");
+  checkSourceMaps(name, *source, numUsers_, numItems_);
   scoreNames_.push_back("score:" + name);
-  scoreModels_.push_back(std::move(model));
+  scoreSources_.push_back(std::move(source));
+  savedSources_.emplace_back();
 }
 
-std::size_t FeaturePipeline::numScoreModels() const noexcept { return scoreModels_.size(); }
+const ScoreSource& FeaturePipeline::scoreSource(std::size_t i) const {
+  if (i >= scoreSources_.size()) {
+    throw ModelError("feature pipeline: score source " + std::to_string(i) + " out of range");
+  }
+  if (!scoreSources_[i]) {
+    throw ModelError("feature pipeline: score source '" + scoreNames_[i].substr(6) +
+                     "' was loaded but not bound to its scorer");
+  }
+  return *scoreSources_[i];
+}
 
-const Model& FeaturePipeline::scoreModel(std::size_t i) const { return *scoreModels_.at(i); }
+const std::string& FeaturePipeline::savedScoreSource(std::size_t i) const {
+  if (i >= savedSources_.size()) {
+    throw ModelError("feature pipeline: score source " + std::to_string(i) + " out of range");
+  }
+  return savedSources_[i];
+}
+
+void FeaturePipeline::bindScoreSource(std::size_t i, std::shared_ptr<const ScoreSource> source) {
+  if (i >= scoreSources_.size() || !source) {
+    throw ModelError("feature pipeline: cannot bind score source " + std::to_string(i));
+  }
+  checkSourceMaps(scoreNames_[i].substr(6), *source, numUsers_, numItems_);
+  scoreSources_[i] = std::move(source);
+  savedSources_[i].clear();
+  savedSources_[i].shrink_to_fit();
+}
 
 std::span<const float> FeaturePipeline::userProfile(Index user) const {
   if (beh_->profile.empty() || user >= numUsers_ || !hasProfile(user)) return {};
@@ -720,7 +750,7 @@ void FeaturePipeline::rowInto(Index u, const SparseVector& userAttr, Index i, bo
   }
   behaviourFeatures(u, i, loo, looWeight, looCount, out);
   const auto so = static_cast<std::uint32_t>(names_.size());
-  for (std::size_t m = 0; m < scoreModels_.size(); ++m) {
+  for (std::size_t m = 0; m < scoreSources_.size(); ++m) {
     const float s = scores[m];
     if (s != 0.0f && std::isfinite(s)) out.push_back({so + static_cast<std::uint32_t>(m), s});
   }
@@ -839,10 +869,10 @@ SparseMatrix FeaturePipeline::newUserPairMatrix(const NewUser& user,
   return userPairMatrix(PairUser::fresh(user), items);
 }
 
-void FeaturePipeline::scoreModelValues(const PairUser& user, std::span<const Index> items,
+void FeaturePipeline::scoreSourceValues(const PairUser& user, std::span<const Index> items,
                                        std::span<const KnownScores> known,
                                        std::span<float> scores) const {
-  const std::size_t ns = scoreModels_.size();
+  const std::size_t ns = scoreSources_.size();
   std::vector<float> buf;
   for (std::size_t m = 0; m < ns; ++m) {
     std::span<const float> values;
@@ -857,10 +887,11 @@ void FeaturePipeline::scoreModelValues(const PairUser& user, std::span<const Ind
         buf.resize(items.size());
         out = buf;
       }
+      const ScoreSource& source = scoreSource(m);
       if (user.isNew()) {
-        scoreModels_[m]->scoreNewUser(*user.newUser(), items, out);
+        source.scoreNew(*user.newUser(), items, out);
       } else {
-        scoreModels_[m]->score(user.index(), items, out);
+        source.scoreKnown(user.index(), items, out);
       }
       if (ns == 1) continue;
       values = out;
@@ -871,7 +902,7 @@ void FeaturePipeline::scoreModelValues(const PairUser& user, std::span<const Ind
 
 void FeaturePipeline::appendRows(Index u, const SparseVector& attr, std::span<const Index> items,
                                  std::span<const float> scores, SparseMatrix& m) const {
-  const std::size_t ns = scoreModels_.size();
+  const std::size_t ns = scoreSources_.size();
   SparseVector row;
   for (std::size_t k = 0; k < items.size(); ++k) {
     rowInto(u, attr, items[k], false, 0.0f, 0.0f, scores.data() + k * ns, row);
@@ -890,9 +921,9 @@ SparseMatrix FeaturePipeline::userPairMatrix(const PairUser& user, std::span<con
       throw ModelError("feature pipeline: item " + std::to_string(i) + " out of range");
   }
   for (const auto& k : known) {
-    if (k.model >= scoreModels_.size() || k.values.size() != items.size()) {
-      throw ModelError("feature pipeline: known scores for score model " + std::to_string(k.model) +
-                       " (" + std::to_string(scoreModels_.size()) + " models) have " +
+    if (k.model >= scoreSources_.size() || k.values.size() != items.size()) {
+      throw ModelError("feature pipeline: known scores for score source " + std::to_string(k.model) +
+                       " (" + std::to_string(scoreSources_.size()) + " sources) have " +
                        std::to_string(k.values.size()) + " values for " +
                        std::to_string(items.size()) + " items");
     }
@@ -903,8 +934,8 @@ SparseMatrix FeaturePipeline::userPairMatrix(const PairUser& user, std::span<con
       user.isNew() ? encodeUserAttributes(user.newUser()->attributes, user.newUser()->row)
                    : SparseVector{};
   const SparseVector& attr = user.isNew() ? fresh : userAttr_[user.index()];
-  std::vector<float> scores(items.size() * scoreModels_.size(), 0.0f);
-  scoreModelValues(user, items, known, scores);
+  std::vector<float> scores(items.size() * scoreSources_.size(), 0.0f);
+  scoreSourceValues(user, items, known, scores);
   SparseMatrix mat;
   mat.cols = dim();
   mat.offsets.reserve(items.size() + 1);
@@ -946,8 +977,8 @@ void FeaturePipeline::pairFeatures(Index user, Index item, SparseVector& out) co
   checkPair(user, item);
   // Serving-time features use the full training statistics (leave-one-out is only for the
   // training rows built by buildTrainingMatrix).
-  std::vector<float> scores(scoreModels_.size(), 0.0f);
-  scoreModelValues(PairUser::known(user), std::span<const Index>(&item, 1), {}, scores);
+  std::vector<float> scores(scoreSources_.size(), 0.0f);
+  scoreSourceValues(PairUser::known(user), std::span<const Index>(&item, 1), {}, scores);
   rowInto(user, userAttr_[user], item, false, 0.0f, 0.0f, scores.data(), out);
 }
 
@@ -964,8 +995,8 @@ SparseMatrix FeaturePipeline::pairMatrix(std::span<const Index> users,
     std::size_t e = s;
     while (e < users.size() && users[e] == users[s]) ++e;
     const auto run = items.subspan(s, e - s);
-    scores.assign(run.size() * scoreModels_.size(), 0.0f);
-    scoreModelValues(PairUser::known(users[s]), run, {}, scores);
+    scores.assign(run.size() * scoreSources_.size(), 0.0f);
+    scoreSourceValues(PairUser::known(users[s]), run, {}, scores);
     appendRows(users[s], userAttr_[users[s]], run, scores, m);
     s = e;
   }
@@ -1052,8 +1083,8 @@ TrainingMatrix FeaturePipeline::buildTrainingMatrix(const Dataset& train, std::u
                 looC = beh_->engCounts[k];
               }
             }
-            sc.assign(scoreModels_.size(), 0.0f);
-            scoreModelValues(asNew ? PairUser::fresh(unknown) : PairUser::known(u),
+            sc.assign(scoreSources_.size(), 0.0f);
+            scoreSourceValues(asNew ? PairUser::fresh(unknown) : PairUser::known(u),
                              std::span<const Index>(&i, 1), {}, sc);
             rowInto(asNew ? kNoIndex : u, userAttr_[u], i, loo, looW, looC, sc.data(), row);
             part.appendRow(row);
@@ -1141,10 +1172,10 @@ void FeaturePipeline::save(BinaryWriter& out) const {
   putRows(userAttr_);
   putRows(itemContent_);
   beh_->save(out);
-  out.put<std::uint64_t>(scoreModels_.size());
-  for (std::size_t m = 0; m < scoreModels_.size(); ++m) {
+  out.put<std::uint64_t>(scoreSources_.size());
+  for (std::size_t m = 0; m < scoreSources_.size(); ++m) {
     out.putString(scoreNames_[m].substr(6));
-    out.putString(saveModelToBytes(*scoreModels_[m]));
+    out.putString(scoreSources_[m] ? scoreSources_[m]->saveToBytes() : savedSources_[m]);
   }
 }
 
@@ -1200,9 +1231,9 @@ FeaturePipeline FeaturePipeline::load(BinaryReader& in) {
   const auto ns = in.get<std::uint64_t>();
   in.check(ns < 1000, "too many score models");
   for (std::uint64_t m = 0; m < ns; ++m) {
-    std::string name = in.getString();
-    const std::string blob = in.getString();
-    p.addScoreModel(std::move(name), loadModelFromBytes(blob));
+    p.scoreNames_.push_back("score:" + in.getString());
+    p.savedSources_.push_back(in.getString());
+    p.scoreSources_.emplace_back();
   }
   return p;
 }

@@ -10,7 +10,7 @@
 ///   3. crosses                      (user categorical value x item category, hashed-free)
 ///   4. behavioural features         (profile cosine, category affinity, item popularity,
 ///                                    item recency, item-is-new, user activity)
-///   5. collaborative scores         (the score of any trained model, see addScoreModel)
+///   5. collaborative scores         (any ScoreSource, e.g. a trained model: addScoreSource)
 /// Every statistic (vocabularies, IDF, means, quantiles, profiles, popularity) is computed from
 /// the training Dataset given to fit() and from nothing else.
 
@@ -23,15 +23,15 @@
 #include <vector>
 
 #include "core/data/dataset.h"
+#include "core/data/new_user.h"
 #include "core/features/column_encoder.h"
+#include "core/features/score_source.h"
 #include "core/features/sparse.h"
 #include "core/util/binary_io.h"
 #include "core/util/task_context.h"
 
 namespace rwb {
 
-class Model;
-struct NewUser;
 
 /// How engagement labels are derived from the training interactions.
 struct LabelConfig {
@@ -61,7 +61,7 @@ struct BehaviourConfig {
   bool itemRecency = true;     ///< log(1 + days since the item's last training interaction)
   bool userActivity = true;    ///< log(1 + user's training interaction count)
   /// Share of training users (chosen by a seeded hash) whose training rows are built as for a
-  /// user without history: no profile, affinity or activity, score models asked as for a new
+  /// user without history: no profile, affinity or activity, score sources asked as for a new
   /// user. Trains the model for the rows new users get (otherwise every training row has a
   /// history and a new user's rows fall where trees never needed the user's attributes).
   double coldUserDropout = 0.0;
@@ -131,13 +131,13 @@ class PairUser {
   const NewUser* newUser_;
 };
 
-/// Values of score model `model` that the caller already computed for the requested items, so
+/// Values of score source `model` that the caller already computed for the requested items, so
 /// that the pipeline does not call the model again (e.g. a two-stage generator that scored the
 /// whole catalogue to rank it). values[k] must be exactly what the model's score() (for a known
 /// user) or scoreNewUser() (for a new user) returns for the k-th requested item; the pipeline
 /// copies them into block 5 unchecked.
 struct KnownScores {
-  std::size_t model = 0;          ///< score model index, < numScoreModels()
+  std::size_t model = 0;          ///< score source index, < numScoreSources()
   std::span<const float> values;  ///< one value per requested item
 };
 
@@ -159,19 +159,24 @@ class FeaturePipeline {
 
   /// Recomputes only the behavioural statistics (profiles, affinities, popularity, recency,
   /// activity) from `data`, keeping every encoder, content vector and feature index, and drops
-  /// the score models (they belong to the previous data). Used to train a model on rows from a
+  /// the score sources (they belong to the previous data). Used to train a model on rows from a
   /// subset of the training data and serve it with statistics of the whole, in one feature
   /// space. Same id maps as fit()'s data required (ModelError); on error or Cancelled the
   /// pipeline is unchanged.
   void refitBehaviour(const Dataset& data, TaskContext& ctx);
 
-  /// Adds the score of a trained model as a feature named "score:<name>" (block 5). The model
-  /// must be fitted on the same id maps; the pipeline takes ownership and saves it. Call after
-  /// fit() (or load()); it changes dim().
-  void addScoreModel(std::string name, std::unique_ptr<Model> model);
-  std::size_t numScoreModels() const noexcept;
-  /// The i-th score model (e.g. a two-stage candidate generator).
-  const Model& scoreModel(std::size_t i) const;
+  /// Adds the scores of a fitted source as a feature named "score:<name>" (block 5). The source
+  /// must be fitted on the same id maps (else ModelError); the pipeline shares ownership and
+  /// saves the source's bytes with its own. Call after fit(); it changes dim().
+  void addScoreSource(std::string name, std::shared_ptr<const ScoreSource> source);
+  std::size_t numScoreSources() const noexcept { return scoreNames_.size(); }
+  /// The i-th source (e.g. a two-stage candidate generator); ModelError while unbound.
+  const ScoreSource& scoreSource(std::size_t i) const;
+  /// After load(): the saved bytes of source i, for its owner to rebuild the source and
+  /// bindScoreSource() it. The pipeline scores nothing until every source is bound.
+  const std::string& savedScoreSource(std::size_t i) const;
+  /// Binds a rebuilt source to slot i after load() (same id maps required, else ModelError).
+  void bindScoreSource(std::size_t i, std::shared_ptr<const ScoreSource> source);
 
   /// Total number of features of a pair row.
   std::size_t dim() const noexcept { return names_.size() + scoreNames_.size(); }
@@ -228,10 +233,10 @@ class FeaturePipeline {
   /// Rows (blocks 1-5) of (user, items[k]), one per item in order; the one path behind
   /// pairMatrix() and newUserPairMatrix(), whose rows it equals exactly. Block 1 is the known
   /// user's fitted attribute vector or the new user's encoded attributes; the behavioural block
-  /// of a new user is that of a user without training interactions. Block 5: score model m's
-  /// values come from `known` when an entry names m, otherwise from one call of the model's
-  /// score() (known user) or scoreNewUser() (new user) over `items`. Throws ModelError for an
-  /// index out of range or a `known` entry with a bad model index or length, SpecError for a
+  /// of a new user is that of a user without training interactions. Block 5: score source m's
+  /// values come from `known` when an entry names m, otherwise from one call of the source's
+  /// scoreKnown() (known user) or scoreNew() (new user) over `items`. Throws ModelError for an
+  /// index out of range, an unbound source, or a `known` entry with a bad index or length, SpecError for a
   /// new user's attribute column the pipeline cannot encode.
   SparseMatrix userPairMatrix(const PairUser& user, std::span<const Index> items,
                               std::span<const KnownScores> known = {}) const;
@@ -253,8 +258,8 @@ class FeaturePipeline {
   SparseVector encodeUserAttributes(const AttributeTable* table, Index row) const;
 
   /// Rows (blocks 1-5) of (new user, item) pairs: block 1 from the user's attributes, the
-  /// behavioural block as for a user without training interactions, and score-model features
-  /// from each score model's Model::scoreNewUser(). Same layout as pairMatrix();
+  /// behavioural block as for a user without training interactions, and score features
+  /// from each score source's scoreNew(). Same layout as pairMatrix();
   /// userPairMatrix(PairUser::fresh(user), items).
   SparseMatrix newUserPairMatrix(const NewUser& user, std::span<const Index> items) const;
 
@@ -279,16 +284,16 @@ class FeaturePipeline {
   /// Behaviour statistics of `train` into *beh_ (encoders and content vectors must be set).
   void computeBehaviour(const Dataset& train, std::int64_t tMax, TaskContext& ctx);
   void checkPair(Index user, Index item) const;
-  /// Score-model values (block 5) of (user, items[k]) into scores[k * numScoreModels() + m]:
-  /// from `known` where given, else one score()/scoreNewUser() call per model. The only place
-  /// the pipeline calls its score models.
-  void scoreModelValues(const PairUser& user, std::span<const Index> items,
+  /// Score-source values (block 5) of (user, items[k]) into scores[k * numScoreSources() + m]:
+  /// from `known` where given, else one scoreKnown()/scoreNew() call per source. The only
+  /// place the pipeline calls its score sources.
+  void scoreSourceValues(const PairUser& user, std::span<const Index> items,
                         std::span<const KnownScores> known, std::span<float> scores) const;
   /// Appends the rows of (user, items[k]) to m: u as in rowInto, attr its block 1, scores as
-  /// from scoreModelValues.
+  /// from scoreSourceValues.
   void appendRows(Index u, const SparseVector& attr, std::span<const Index> items,
                   std::span<const float> scores, SparseMatrix& m) const;
-  /// Blocks 1-5 of (u, i) into out; scores has one value per score model.
+  /// Blocks 1-5 of (u, i) into out; scores has one value per score source.
   /// u == kNoIndex: a new user (no training interactions) whose block 1 is userAttr.
   void rowInto(Index u, const SparseVector& userAttr, Index i, bool loo, float looWeight,
                float looCount, const float* scores, SparseVector& out) const;
@@ -305,8 +310,9 @@ class FeaturePipeline {
   std::vector<std::uint32_t> userStarts_, itemStarts_;  ///< encoder slice starts per block
   std::unique_ptr<Behaviour> beh_;
   std::vector<std::string> names_;  ///< blocks 1-4
-  std::vector<std::string> scoreNames_;
-  std::vector<std::unique_ptr<Model>> scoreModels_;
+  std::vector<std::string> scoreNames_;  ///< "score:<name>" per source slot
+  std::vector<std::shared_ptr<const ScoreSource>> scoreSources_;  ///< nullptr = not yet bound
+  std::vector<std::string> savedSources_;  ///< bytes read by load(), per slot (else empty)
 };
 
 }  // namespace rwb

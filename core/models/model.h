@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "core/data/dataset.h"
+#include "core/data/new_user.h"
+#include "core/data/rec_list.h"
 #include "core/models/param_schema.h"
 #include "core/util/binary_io.h"
 #include "core/util/task_context.h"
@@ -17,34 +19,6 @@
 namespace rwb {
 
 class FeaturePipeline;
-
-/// One recommended item with its score (higher = better).
-struct ScoredItem {
-  Index item = kNoIndex;
-  float score = 0.0f;
-  friend bool operator==(const ScoredItem&, const ScoredItem&) = default;
-};
-
-/// A user's top-k list. fallback is true when the model knew nothing about the user and the
-/// list came from the popularity fallback (documented in docs/models.md).
-struct RecList {
-  std::vector<ScoredItem> items;
-  bool fallback = false;
-};
-
-/// A user outside the model's id maps (a new user at serving time), described by attribute
-/// values and, optionally, items the user has already engaged with. Nothing is owned except
-/// history; the attribute table must outlive the calls that use it.
-struct NewUser {
-  /// Attribute columns named and typed as the training user attributes (see
-  /// FeaturePipeline::conformUserAttributes); row `row` describes this user. nullptr = no
-  /// attributes (every attribute missing). Columns the model does not use are ignored.
-  const AttributeTable* attributes = nullptr;
-  Index row = 0;
-  /// Items (dense indices) the user engaged with: content_similarity builds the user's profile
-  /// from them (weight 1 each); recommendNewUser() never recommends them.
-  std::vector<Index> history;
-};
 
 /// What a model is trained on. `train` is required; `validation` (carved from train, never the
 /// test split) may be used for early stopping. seed and threads make fitting deterministic:
@@ -93,7 +67,9 @@ class Model {
   void score(Index user, std::span<const Index> items, std::span<float> out) const;
 
   /// Top-k items for a user. excludeSeen drops the user's training items.
-  RecList recommend(Index user, std::size_t k, bool excludeSeen = true) const;
+  /// Virtual so that a model with its own exact batch path (SAR ranks in double) can give one
+  /// user the same list; overrides must equal recommendBatch() for that user.
+  virtual RecList recommend(Index user, std::size_t k, bool excludeSeen = true) const;
 
   /// recommend() for many users, in parallel (TBB, within the caller's arena). Result i belongs
   /// to users[i]. Throws Cancelled when ctx is stopped. Virtual so that models with a blocked

@@ -241,7 +241,8 @@ void TwoStage::fitModel(const TrainingData& data, TaskContext& ctx) {
   pipeA.fit(train, c2);
   TaskContext c2b(ctx, 0.23, 0.25);
   pipeA.refitBehaviour(partA, c2b);
-  pipeA.addScoreModel("candidate", std::move(candA));
+  const auto genA = std::make_shared<const ModelScoreSource>(std::move(candA));
+  pipeA.addScoreSource("candidate", genA);
 
   // 3. Re-ranker rows: exactly what serving sees, i.e. each labelled user's top-N candidates
   // of the generator fitted on A (with their rank), label = engaged in B. Users whose
@@ -258,7 +259,7 @@ void TwoStage::fitModel(const TrainingData& data, TaskContext& ctx) {
     if (pos.empty()) continue;
     std::sort(pos.begin(), pos.end());
     pos.erase(std::unique(pos.begin(), pos.end()), pos.end());
-    const auto cand = pipeA.scoreModel(0).recommend(u, n, true).items;
+    const auto cand = genA->model().recommend(u, n, true).items;
     std::size_t npos = 0;
     for (const auto& c : cand) npos += std::binary_search(pos.begin(), pos.end(), c.item);
     if (npos == 0 || npos == cand.size()) continue;
@@ -295,8 +296,10 @@ void TwoStage::fitModel(const TrainingData& data, TaskContext& ctx) {
   cand->fit({train, nullptr, data.seed, data.threads}, c4);
   TaskContext c5(ctx, 0.95, 1.0);
   pipeA.refitBehaviour(train, c5);
-  pipeA.addScoreModel("candidate", std::move(cand));
+  auto generator = std::make_shared<const ModelScoreSource>(std::move(cand));
+  pipeA.addScoreSource("candidate", generator);
   pipeline_ = std::move(pipeA);
+  generator_ = std::move(generator);
   scorer_ = std::move(scorer);
   importance_ = std::move(importance);
 }
@@ -424,17 +427,20 @@ void TwoStage::loadModelState(BinaryReader& in) {
   FeaturePipeline p = FeaturePipeline::load(in);
   in.check(p.numUsers() == numUsers() && p.numItems() == numItems(),
            "feature pipeline was fitted on other id maps");
-  in.check(p.numScoreModels() == 1, "two_stage needs exactly one candidate model");
+  in.check(p.numScoreSources() == 1, "two_stage needs exactly one candidate model");
+  auto generator = ModelScoreSource::fromBytes(p.savedScoreSource(0));
+  p.bindScoreSource(0, generator);
   auto s = makeScorer();
   s->load(in, p.dim() + kContextFeatures);
   importance_ = loadImportance(in);
   pipeline_ = std::move(p);
+  generator_ = std::move(generator);
   scorer_ = std::move(s);
 }
 
 std::size_t TwoStage::memoryBytes() const {
   return Model::memoryBytes() + (scorer_ ? scorer_->memoryBytes() : 0) +
-         (pipeline_.numScoreModels() ? candidateModel().memoryBytes() : 0);
+         (generator_ ? candidateModel().memoryBytes() : 0);
 }
 
 }  // namespace rwb

@@ -21,6 +21,7 @@
 /// (O(numItems log m) for m items) instead of sorting the catalogue.
 
 #include "core/models/engagement_model.h"
+#include "core/models/model_score_source.h"
 #include "core/models/registry.h"
 
 namespace rwb {
@@ -34,7 +35,7 @@ class TwoStage final : public Model, public Explainable {
   /// Every user: cold users get the generator's fallback candidates, re-ranked by features.
   bool canScoreUser(Index user) const override { return user < numUsers(); }
 
-  const Model& candidateModel() const { return pipeline_.scoreModel(0); }
+  const Model& candidateModel() const { return generator_->model(); }
   /// The generator's top-N ("candidates") items for the user with its scores, best first (ties
   /// by item index): the items recommend() and recommendNewUser() re-rank. Seen items (a new
   /// user's history) are never candidates. Throws ModelError before fit or out of range.
@@ -77,7 +78,9 @@ class TwoStage final : public Model, public Explainable {
   void scoreCandidates(const PairUser& user, std::span<float> out) const;
   std::unique_ptr<Model> makeCandidateModel() const;
 
-  FeaturePipeline pipeline_;  ///< score model 0 is the candidate generator
+  FeaturePipeline pipeline_;  ///< score source 0 is the candidate generator
+  /// The candidate generator, owned here and shared with pipeline_ as its score source 0.
+  std::shared_ptr<const ModelScoreSource> generator_;
   std::unique_ptr<RowScorer> scorer_;
   std::vector<FeatureImportance> importance_;
 };

@@ -20,7 +20,7 @@ using namespace rwb;
 namespace {
 struct NullSink final : RecSink {
   std::uint64_t rows = 0;
-  void write(std::string_view, std::string_view, float, int, RecSource) override { ++rows; }
+  void write(std::string_view, std::string_view, double, int, RecSource) override { ++rows; }
   void finish() override {}
 };
 

@@ -132,32 +132,57 @@ TEST_CASE("rating and classification metrics use the listed test pairs", "[eval]
   CHECK(b.find("brier")->oracle == 0.0);
 }
 
-TEST_CASE("orderRecList sorts by score, ties by item index", "[eval]") {
-  RecList l;
-  l.items = {{5, 1.0f}, {2, 3.0f}, {9, 1.0f}, {1, 1.0f}};
-  orderRecList(l);
-  CHECK(l.items[0].item == 2);
-  CHECK(l.items[1].item == 1);
-  CHECK(l.items[2].item == 5);
-  CHECK(l.items[3].item == 9);
+TEST_CASE("list ordering rules: models break ties by item index, files keep file order",
+          "[eval]") {
+  const std::vector<ScoredItem> given = {{5, 1.0}, {2, 3.0}, {9, 1.0}, {1, 1.0}};
+  std::vector<ScoredItem> byItem = given;
+  orderByScoreThenItem(byItem);
+  CHECK(byItem == std::vector<ScoredItem>{{2, 3.0}, {1, 1.0}, {5, 1.0}, {9, 1.0}});
+  std::vector<ScoredItem> stable = given;
+  orderByScoreStable(stable);
+  CHECK(stable == std::vector<ScoredItem>{{2, 3.0}, {5, 1.0}, {9, 1.0}, {1, 1.0}});
+  // Scores that differ beyond float precision stay distinct (float would tie them).
+  std::vector<ScoredItem> tiny = {{1, 1e-300}, {2, 3e-300}, {3, 0.1234567890123},
+                                  {4, 0.1234567890124}};
+  orderByScoreStable(tiny);
+  CHECK(tiny == std::vector<ScoredItem>{{4, 0.1234567890124}, {3, 0.1234567890123},
+                                        {2, 3e-300}, {1, 1e-300}});
 }
 
 TEST_CASE("recommendation files: header, rank column, ordering and errors", "[eval]") {
   Fixture f;
   rwb::test::TempDir dir;
   TaskContext ctx;
-  SECTION("no header, score order with ties by item index, new ids kept") {
+  SECTION("no header, score order with ties in file order, new ids kept") {
     rwb::test::writeFile(dir / "r.tsv", "a\ti5\t1.0\na\ti3\t2.0\na\ti4\t1.0\nzz\tnew\t0.5\n");
     const auto r = loadRecommendations((dir / "r.tsv").string(), f.test, {}, ctx);
     REQUIRE(r.lists.size() == 2);
     CHECK(r.listUsers[0] == f.u("a"));
     REQUIRE(r.lists[0].items.size() == 3);
     CHECK(r.lists[0].items[0].item == f.i("i3"));
-    CHECK(r.lists[0].items[1].item == f.i("i4"));  // tie at 1.0: i4 has the lower index
-    CHECK(r.lists[0].items[2].item == f.i("i5"));
+    // Tie at 1.0: i5 comes first in the file (the library's stable sort), although i4 has the
+    // lower index.
+    REQUIRE(f.i("i4") < f.i("i5"));
+    CHECK(r.lists[0].items[1].item == f.i("i5"));
+    CHECK(r.lists[0].items[2].item == f.i("i4"));
     CHECK(r.newUsers == 1);
     CHECK(r.newItems == 1);
     CHECK_FALSE(r.hasRank);
+  }
+  SECTION("scores keep every digit: tiny and close scores are not ties") {
+    rwb::test::writeFile(dir / "t.tsv",
+                         "a\ti3\t1e-300\na\ti4\t3e-300\na\ti5\t0.1234567890123\n"
+                         "a\ti6\t0.1234567890124\n");
+    const auto r = loadRecommendations((dir / "t.tsv").string(), f.test, {}, ctx);
+    REQUIRE(r.lists.size() == 1);
+    const auto& l = r.lists[0].items;
+    REQUIRE(l.size() == 4);
+    CHECK(l[0].item == *r.items.find("i6"));  // an id new to the base
+    CHECK(l[0].score == 0.1234567890124);
+    CHECK(l[1].item == f.i("i5"));
+    CHECK(l[2].item == f.i("i4"));
+    CHECK(l[2].score == 3e-300);
+    CHECK(l[3].item == f.i("i3"));
   }
   SECTION("header with a rank column: rank decides") {
     rwb::test::writeFile(dir / "r.csv", "userID,itemID,prediction,rank\na,i3,0.1,2\na,i4,0.2,1\n");

@@ -20,7 +20,7 @@ namespace {
 struct MemorySink final : RecSink {
   std::vector<std::string> rows;
   bool finished = false;
-  void write(std::string_view user, std::string_view item, float score, int rank,
+  void write(std::string_view user, std::string_view item, double score, int rank,
              RecSource source) override {
     std::ostringstream s;
     s << user << '\t' << item << '\t' << score << '\t' << rank << '\t' << fallbackName(source);

@@ -219,7 +219,7 @@ TEST_CASE("conformUserAttributes converts types and names bad values", "[export]
 namespace {
 struct MemorySink final : RecSink {
   std::vector<std::string> rows;
-  void write(std::string_view user, std::string_view item, float, int rank,
+  void write(std::string_view user, std::string_view item, double, int rank,
              RecSource source) override {
     std::ostringstream s;
     s << user << '\t' << item << '\t' << rank << '\t' << fallbackName(source);

@@ -1,4 +1,4 @@
-#include "core/eval/protocol.h"
+#include "core/experiment/evaluation_protocol.h"
 
 #include <tbb/parallel_for.h>
 
@@ -97,7 +97,7 @@ EvalResult evaluateModel(const Model& model, const Dataset& train, const Dataset
       RecList& l = lists[x];
       l.items.reserve(cands.size());
       for (std::size_t j = 0; j < cands.size(); ++j) l.items.push_back({cands[j], scores[j]});
-      orderRecList(l);
+      orderByScoreThenItem(l.items);
       opt.candidates[x] = cands.size();
     });
     listing.throwIfStopped();

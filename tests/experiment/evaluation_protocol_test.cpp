@@ -1,10 +1,10 @@
-#include "core/eval/protocol.h"
+#include "core/experiment/evaluation_protocol.h"
 
 #include <cmath>
 
 #include "core/models/registry.h"
 #include "core/util/error.h"
-#include "eval_test_support.h"
+#include "eval/eval_test_support.h"
 #include "test_support.h"
 
 using namespace rwb;
