@@ -113,7 +113,7 @@ __attribute__((target_clones("avx2", "default"))) void tileKernel(const TileMatr
 // and one compare against the threshold rejects almost every item.
 struct RunningTopK {
   std::vector<ScoredItem> buf;
-  float threshold = -std::numeric_limits<float>::infinity();
+  double threshold = -std::numeric_limits<double>::infinity();
 
   static bool better(const ScoredItem& a, const ScoredItem& b) {
     return a.score > b.score || (a.score == b.score && a.item < b.item);
@@ -121,7 +121,7 @@ struct RunningTopK {
   void reset(std::size_t k) {
     buf.clear();
     buf.reserve(2 * k + 16);
-    threshold = -std::numeric_limits<float>::infinity();
+    threshold = -std::numeric_limits<double>::infinity();
   }
   void compact(std::size_t k) {
     std::nth_element(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(k - 1), buf.end(),
@@ -133,10 +133,10 @@ struct RunningTopK {
   // A candidate above the threshold (the caller tested s > threshold, which rejects NaN and
   // -infinity). Once k are held the threshold rises to the k-th score; the buffer is cut back
   // to k whenever it fills.
-  void offer(Index item, float s, std::size_t k) {
+  void offer(Index item, double s, std::size_t k) {
     buf.push_back({item, s});
     if (buf.size() == 2 * k + 16 ||
-        (buf.size() == k && threshold == -std::numeric_limits<float>::infinity())) {
+        (buf.size() == k && threshold == -std::numeric_limits<double>::infinity())) {
       compact(k);
     }
   }
@@ -308,11 +308,34 @@ void Sar::fitModel(const TrainingData& data, TaskContext& ctx) {
   const std::size_t ni = numItems();
   std::vector<std::uint64_t> offsets(nu + 1, 0);
   for (std::size_t u = 0; u < nu; ++u) offsets[u + 1] = offsets[u] + seenItems(u).size();
+  // Each user's weights are decayed towards the user's own reference time: t_now, or the
+  // user's newest event when every event of the user is timestamped and older than t_now. The
+  // reference's weights are these times 2^logScale_u, one positive factor per user, so the
+  // user's ranking is the reference's, and it no longer underflows however old the user's
+  // events are (docs/models-item.md). Users with an event at or after t_now, or without a
+  // timestamp, keep t_now: their weights are the reference's bit for bit.
+  std::vector<std::int64_t> userRef(nu, kNoTimestamp);
+  std::vector<double> logScale(nu, 0.0);
+  if (decay && tNow != kNoTimestamp) {
+    std::vector<std::uint8_t> keepNow(nu, 0);
+    for (std::size_t r = 0; r < log.size(); ++r) {
+      const std::int64_t t = log.timestamp[r];
+      if (t == kNoTimestamp || t >= tNow) keepNow[log.user[r]] = 1;
+      userRef[log.user[r]] = std::max(userRef[log.user[r]], t);
+    }
+    for (std::size_t u = 0; u < nu; ++u) {
+      if (keepNow[u] || userRef[u] == kNoTimestamp) {
+        userRef[u] = tNow;
+      } else {
+        logScale[u] = -static_cast<double>(tNow - userRef[u]) / halfLife;
+      }
+    }
+  }
   std::vector<double> affinity(offsets[nu], 0.0);
   for (std::size_t r = 0; r < log.size(); ++r) {
     double w = static_cast<double>(log.value[r]);
     if (decay && log.timestamp[r] != kNoTimestamp && tNow != kNoTimestamp) {
-      const double age = static_cast<double>(tNow - log.timestamp[r]) / halfLife;
+      const double age = static_cast<double>(userRef[log.user[r]] - log.timestamp[r]) / halfLife;
       w *= std::min(1.0, std::pow(0.5, age));
     }
     const auto seen = seenItems(log.user[r]);
@@ -351,6 +374,7 @@ void Sar::fitModel(const TrainingData& data, TaskContext& ctx) {
   });
   affinityOffsets_ = std::move(offsets);
   affinity_ = std::move(affinity);
+  logScale_ = std::move(logScale);
   adoptRows(std::move(rows));
   ctx.progress(1.0, "fitted");
 }
@@ -594,11 +618,21 @@ void Sar::scoreTiles(std::span<const Index> users, TileScratch& scratch, Sink&& 
   }
 }
 
+double Sar::userScale(Index user) const {
+  return user < logScale_.size() ? std::exp2(logScale_[user]) : 1.0;
+}
+
+RecList Sar::recommend(Index user, std::size_t k, bool excludeSeen) const {
+  TaskContext ctx;
+  return std::move(recommendBatch(std::span<const Index>(&user, 1), k, excludeSeen, ctx).front());
+}
+
 void Sar::scoreAllItems(Index user, std::span<float> out) const {
+  const double scale = userScale(user);
   thread_local TileScratch scratch;
   scoreTiles(std::span<const Index>(&user, 1), scratch,
              [&](std::size_t, std::size_t t0, std::size_t w, const double* acc) {
-               for (std::size_t j = 0; j < w; ++j) out[t0 + j] = static_cast<float>(acc[j]);
+               for (std::size_t j = 0; j < w; ++j) out[t0 + j] = static_cast<float>(acc[j] * scale);
              });
   for (const Index j : untrained_) out[j] = kNegInf;
 }
@@ -632,7 +666,7 @@ std::vector<RecList> Sar::recommendBatch(std::span<const Index> users, std::size
         mine.push_back(users[j]);
         slot.push_back(j);
       } else {
-        out[j] = recommend(users[j], k, excludeSeen);
+        out[j] = Model::recommend(users[j], k, excludeSeen);
       }
     }
     if (!mine.empty() && k > 0) {
@@ -640,7 +674,6 @@ std::vector<RecList> Sar::recommendBatch(std::span<const Index> users, std::size
       std::vector<RunningTopK> top(mine.size());
       std::vector<std::size_t> seenPos(mine.size(), 0);
       for (auto& t : top) t.reset(k);
-      float tile[kTile];
       scoreTiles(mine, scratch,
                  [&](std::size_t b, std::size_t t0, std::size_t w, const double* acc) {
                    // Most chunks of 32 hold nothing above the user's current k-th score: one
@@ -651,12 +684,12 @@ std::vector<RecList> Sar::recommendBatch(std::span<const Index> users, std::size
                    RunningTopK& t = top[b];
                    for (std::size_t c = 0; c < w; c += kTile) {
                      const std::size_t cw = std::min(kTile, w - c);
-                     const float threshold = t.threshold;
+                     // Ranked in double on the user's rescaled scores: never cut to float, so
+                     // distinct scores never tie however small they are.
+                     const double* tile = acc + c;
+                     const double threshold = t.threshold;
                      int any = 0;
-                     for (std::size_t j = 0; j < cw; ++j) {
-                       tile[j] = static_cast<float>(acc[c + j]);
-                       any |= tile[j] > threshold;
-                     }
+                     for (std::size_t j = 0; j < cw; ++j) any |= tile[j] > threshold;
                      if (!any) continue;
                      for (std::size_t j = 0; j < cw; ++j) {
                        if (!(tile[j] > t.threshold)) continue;
@@ -670,7 +703,14 @@ std::vector<RecList> Sar::recommendBatch(std::span<const Index> users, std::size
                      }
                    }
                  });
-      for (std::size_t b = 0; b < mine.size(); ++b) out[slot[b]].items = top[b].finish(k);
+      for (std::size_t b = 0; b < mine.size(); ++b) {
+        // Back to the reference's scale (exact in double for any span the reference itself
+        // can represent; the order was decided above in the rescaled space).
+        const double scale = userScale(mine[b]);
+        auto& items = out[slot[b]].items;
+        items = top[b].finish(k);
+        for (auto& it : items) it.score *= scale;
+      }
     }
     const auto d = done.fetch_add(end - begin) + (end - begin);
     ctx.progress(static_cast<double>(d) / static_cast<double>(users.size()), "recommending");
@@ -680,6 +720,8 @@ std::vector<RecList> Sar::recommendBatch(std::span<const Index> users, std::size
 }
 
 void Sar::saveState(BinaryWriter& out) const {
+  out.put<std::uint64_t>(kRescaledTag);
+  out.putVector(logScale_);
   out.putVector(affinity_);
   similarity().save(out);
 }
@@ -687,12 +729,22 @@ void Sar::saveState(BinaryWriter& out) const {
 void Sar::loadModelState(BinaryReader& in) {
   std::vector<std::uint64_t> offsets(numUsers() + 1, 0);
   for (std::size_t u = 0; u < numUsers(); ++u) offsets[u + 1] = offsets[u] + seenItems(u).size();
+  // Models saved before per-user rescaling start with the affinity vector (their affinities
+  // are on the reference's scale: log-scale 0 for everyone).
+  std::vector<double> logScale(numUsers(), 0.0);
+  if (in.peek<std::uint64_t>() == kRescaledTag) {
+    in.get<std::uint64_t>();
+    logScale = in.getVector<double>();
+    in.check(logScale.size() == numUsers(), "per-user scale vector does not match the users");
+    for (double v : logScale) in.check(std::isfinite(v) && v <= 0.0, "per-user scale out of range");
+  }
   auto affinity = in.getVector<double>();
   in.check(affinity.size() == offsets.back(), "affinity vector does not match the seen items");
   ItemMatrix<double> sim;
   sim.load(in, numItems());
   affinityOffsets_ = std::move(offsets);
   affinity_ = std::move(affinity);
+  logScale_ = std::move(logScale);
   // Back to the fitted layout: the same rule decides which rows are dense.
   SimilarityRows rows(numItems());
   rows.fullDense = numItems() * numItems() * sizeof(double) <= kDenseBudget;
@@ -714,7 +766,7 @@ void Sar::loadModelState(BinaryReader& in) {
 }
 
 std::size_t Sar::memoryBytes() const {
-  return Model::memoryBytes() + affinity_.size() * sizeof(double) +
+  return Model::memoryBytes() + (affinity_.size() + logScale_.size()) * sizeof(double) +
          affinityOffsets_.size() * sizeof(std::uint64_t) + sparse_.memoryBytes() +
          dense_.size * sizeof(double) + denseRow_.size() * sizeof(std::int64_t) +
          untrained_.size() * sizeof(Index) + untrainedMask_.size();

@@ -44,13 +44,19 @@ class Sar final : public Model {
   /// between user blocks; throws Cancelled when stopped.
   std::vector<RecList> recommendBatch(std::span<const Index> users, std::size_t k, bool excludeSeen,
                                       TaskContext& ctx) const override;
+  /// One user through the batch path, so a single list ranks in double exactly as a batch.
+  RecList recommend(Index user, std::size_t k, bool excludeSeen = true) const override;
 
   /// The fitted item-item similarity (rows = source items; exact zeros are not stored), built
   /// as a sparse matrix on each call (the model keeps full rows dense), for inspection, tests
   /// and save().
   ItemMatrix<double> similarity() const;
-  /// The user's affinities, aligned with seenItems(user).
+  /// The user's affinities, aligned with seenItems(user), on the user's own scale: the
+  /// reference's affinities times 2^-logScale(user) (see fit; 1 unless time decay moved the
+  /// user's reference time).
   std::span<const double> affinities(Index user) const;
+  /// log2 of the factor from the user's stored scale to the reference's (<= 0).
+  double logScale(Index user) const { return user < logScale_.size() ? logScale_[user] : 0.0; }
 
  protected:
   void fitModel(const TrainingData& data, TaskContext& ctx) override;
@@ -110,8 +116,17 @@ class Sar final : public Model {
   std::vector<Index> untrained_;  ///< items without training interactions (score -infinity)
   std::vector<std::uint8_t> untrainedMask_;  ///< 1 for the items in untrained_
 
+  /// 2^logScale_[u] turns user u's stored (rescaled) scores into the reference's (see fit).
+  double userScale(Index user) const;
+  /// First word of the saved state since per-user rescaling (older states start with the
+  /// affinity vector's length, which can never be this value).
+  static constexpr std::uint64_t kRescaledTag = 0x5341525f52534331ull;  // "SAR_RSC1"
+
   std::vector<std::uint64_t> affinityOffsets_;  ///< per user, into affinity_ (= seen offsets)
+  /// Per user, decayed towards the user's reference time (fit): the reference's affinities
+  /// times 2^-logScale_[u].
   std::vector<double> affinity_;
+  std::vector<double> logScale_;  ///< per user, log2 of the factor back to the reference (<= 0)
 };
 
 }  // namespace rwb

@@ -65,6 +65,15 @@ class BinaryReader {
     pos_ += sizeof(T);
     return v;
   }
+  /// The next value without consuming it.
+  template <typename T>
+    requires std::is_trivially_copyable_v<T>
+  T peek() const {
+    need(sizeof(T));
+    T v;
+    std::memcpy(&v, data_.data() + pos_, sizeof(T));
+    return v;
+  }
   std::string getString() {
     const auto n = get<std::uint64_t>();
     need(n);

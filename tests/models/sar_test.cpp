@@ -254,7 +254,9 @@ TEST_CASE("sar: the blocked batch top-k equals recommend() and score()", "[model
           std::vector<float> scores(items.size());
           m->score(users[j], items, scores);
           for (std::size_t t = 0; t < items.size(); ++t) {
-            if (items[t] == never || scores[t] != batch[j].items[t].score) ++mismatches;
+            // score() is the list's (double) score as a float.
+            if (items[t] == never || scores[t] != static_cast<float>(batch[j].items[t].score))
+              ++mismatches;
           }
         }
         CHECK(mismatches == 0);
@@ -268,5 +270,83 @@ TEST_CASE("sar: the blocked batch top-k equals recommend() and score()", "[model
     TaskContext stopped;
     stopped.requestStop();
     CHECK_THROWS_AS(m->recommendBatch(users, 10, true, stopped), Cancelled);
+  }
+}
+
+namespace {
+// zipfData's users, with the first `oldUsers` users' events moved `yearsBack` years into the
+// past: a log that spans decades, as real logs do.
+Dataset longSpanData(int oldUsers, int yearsBack) {
+  Dataset d = zipfData(11);
+  const std::int64_t shift = static_cast<std::int64_t>(yearsBack) * 365 * 86400;
+  for (std::size_t r = 0; r < d.numInteractions(); ++r) {
+    if (d.interactions.user[r] >= 1 && d.interactions.user[r] <= static_cast<Index>(oldUsers))
+      d.interactions.timestamp[r] -= shift;
+  }
+  return d;
+}
+
+std::int64_t newestTimestamp(const Dataset& d) {
+  return *std::max_element(d.interactions.timestamp.begin(), d.interactions.timestamp.end());
+}
+}  // namespace
+
+TEST_CASE("sar: moving time_now multiplies every score by one factor and keeps every list",
+          "[models][sar]") {
+  // Regression: scores went through float, so users ~10 years older than time_now scored 0
+  // everywhere and got item-index order instead of their ranking.
+  for (const int years : {0, 30}) {
+    DYNAMIC_SECTION("events up to " << years << " years before the newest") {
+      const Dataset d = longSpanData(150, years);
+      const std::int64_t later = newestTimestamp(d) + 20LL * 365 * 86400;
+      TaskContext ctx;
+      auto base = createModel("sar");
+      auto moved = createModel("sar", {{"time_now", later}});
+      base->fit({d}, ctx);
+      moved->fit({d}, ctx);
+      // 2^-(20 years / 30 days): every reference score shrinks by this factor.
+      const double factor = std::exp2(-static_cast<double>(later - newestTimestamp(d)) /
+                                      (30.0 * 86400.0));
+      std::size_t compared = 0;
+      for (Index u = 1; u < d.numUsers(); ++u) {
+        const auto a = base->recommend(u, 10), b = moved->recommend(u, 10);
+        REQUIRE(a.items.size() == b.items.size());
+        for (std::size_t k = 0; k < a.items.size(); ++k) {
+          REQUIRE(a.items[k].item == b.items[k].item);
+          CHECK(b.items[k].score == Approx(a.items[k].score * factor).epsilon(1e-12));
+          REQUIRE(a.items[k].score > 0.0);  // never an underflowed 0
+        }
+        compared += a.items.size();
+      }
+      CHECK(compared > 3000);
+    }
+  }
+}
+
+TEST_CASE("sar: a user decades older than time_now ranks as if time_now were their newest event",
+          "[models][sar]") {
+  const Dataset d = longSpanData(50, 30);
+  TaskContext ctx;
+  auto model = createModel("sar");
+  model->fit({d}, ctx);
+  const auto& sar = dynamic_cast<const Sar&>(*model);
+  for (Index u = 1; u <= 50; u += 7) {
+    // The user's own newest event as time_now: the reference's own weights, nothing rescaled.
+    std::int64_t newest = 0;
+    for (std::size_t r = 0; r < d.numInteractions(); ++r) {
+      if (d.interactions.user[r] == u) newest = std::max(newest, d.interactions.timestamp[r]);
+    }
+    auto own = createModel("sar", {{"time_now", newest}});
+    own->fit({d}, ctx);
+    CHECK(sar.logScale(u) < -300.0);  // 30 years = 365 half-lives: far below float's range
+    const auto a = model->recommend(u, 10), b = own->recommend(u, 10);
+    REQUIRE(a.items.size() == 10);
+    for (std::size_t k = 0; k < 10; ++k) {
+      CHECK(a.items[k].item == b.items[k].item);
+      CHECK(a.items[k].score == Approx(b.items[k].score * std::exp2(sar.logScale(u))).epsilon(1e-12));
+    }
+    // Save and load keep the scale.
+    const auto back = loadModelFromBytes(saveModelToBytes(*model));
+    CHECK(back->recommend(u, 10).items == a.items);
   }
 }
