@@ -1,7 +1,7 @@
 #pragma once
 // Evaluation helpers for the content/hybrid acceptance runs (cold-start item splits, warm
-// re-ranking), shared by the [.slow] tests and bench_features. Header-only. The evaluation
-// engine (core/eval) replaces the metric code here once it lands on main; the protocol is:
+// re-ranking), shared by the [.slow] tests and bench_features. Header-only; nDCG and the
+// paired t-test are core/eval's. The protocol is:
 //  - cold-start split: a seeded 20% of the items (and all their interactions) are held out;
 //    train = every interaction of the other items. Test users = users with a held-out
 //    interaction; each ranks ONLY the held-out items; relevant = the held-out items the user
@@ -9,7 +9,6 @@
 //  - paired t-test over test users on per-user nDCG@10 (two-sided).
 
 #include <algorithm>
-#include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 #include <map>
 #include <numeric>
@@ -20,6 +19,7 @@
 
 #include "core/data/dataset.h"
 #include "core/eval/ranking_metrics.h"
+#include "core/eval/statistics.h"
 #include "core/models/model.h"
 
 namespace rwb::test {
@@ -224,6 +224,7 @@ struct CategoryPopularity {
   }
 };
 
+/// core/eval's paired t-test with the mean difference the acceptance checks print.
 struct PairedTest {
   double meanDiff = 0;
   double t = 0;
@@ -232,22 +233,13 @@ struct PairedTest {
 
 inline PairedTest pairedTTest(const std::vector<double>& a, const std::vector<double>& b) {
   PairedTest r;
-  const std::size_t n = a.size();
-  if (n < 2 || b.size() != n) return r;
-  std::vector<double> d(n);
-  for (std::size_t k = 0; k < n; ++k) d[k] = a[k] - b[k];
-  const double mean = std::accumulate(d.begin(), d.end(), 0.0) / n;
-  double ss = 0;
-  for (double x : d) ss += (x - mean) * (x - mean);
-  const double sd = std::sqrt(ss / (n - 1));
-  r.meanDiff = mean;
-  if (sd == 0) {
-    r.p = mean == 0 ? 1.0 : 0.0;
-    return r;
-  }
-  r.t = mean / (sd / std::sqrt(static_cast<double>(n)));
-  boost::math::students_t dist(static_cast<double>(n - 1));
-  r.p = 2 * boost::math::cdf(boost::math::complement(dist, std::abs(r.t)));
+  if (a.size() < 2 || b.size() != a.size()) return r;
+  double d = 0;
+  for (std::size_t k = 0; k < a.size(); ++k) d += a[k] - b[k];
+  r.meanDiff = d / static_cast<double>(a.size());
+  const TestResult t = rwb::pairedTTest(a, b);
+  r.t = t.statistic;
+  r.p = t.pValue;
   return r;
 }
 
