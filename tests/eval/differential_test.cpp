@@ -139,7 +139,7 @@ std::string compareList(const std::vector<LibEntry>& lib, const RecList& ours, c
   for (std::size_t a = 0; a < lib.size();) {
     std::size_t b = a + 1;
     while (b < lib.size() && sameScore(lib[a].score, lib[b].score, kTieRel)) ++b;
-    const bool boundary = cut && b == lib.size() && b - a > 1;
+    const bool boundary = cut && b == lib.size();
     std::multiset<std::string> want, got;
     for (std::size_t p = a; p < b; ++p) {
       want.insert(lib[p].item);

@@ -134,9 +134,10 @@ def write_ratings(path, rows, with_value):
                 f.write(f"{u}\t{i}\t{t}\n")
 
 
-# Scores that collapse when read as float: subnormal-free tiny values, near-equal values beyond
-# float precision (but distinct doubles), huge values beyond float range.
-TINY = ["1e-300", "3e-300", "2e-300", "1.5e-300", "1e-200", "1e-45", "1.4e-45", "7e-46"]
+# Scores that collapse when read as float: tiny values (subnormal doubles too), near-equal
+# values beyond float precision (but distinct doubles), huge values beyond float range.
+TINY = ["1e-300", "3e-300", "2e-300", "1.5e-300", "1e-200", "1e-45", "1.4e-45", "7e-46", "5e-324",
+        "1e-310", "2.5e-310"]
 NEAR = ["0.1234567890123", "0.1234567890124", "0.12345678901235", "0.1234567890122",
         "0.12345678901225"]
 HUGE = ["1e300", "2e300", "1.5e300", "3e39", "4e39"]
