@@ -16,8 +16,9 @@ functions called here, so its imports are stubbed.)
 For each dataset <name>/ratings.tsv it writes:
   split_train_rows.txt, split_test_rows.txt  python_stratified_split(ratio 0.75, seed 42, by
       user): the 0-based data-row numbers of ratings.tsv, in the order the library returns them;
+      split_item_* (by item) and split_half_* (ratio 0.5, seed 7) likewise;
   sar_<variant>.tsv  SARSingleNode.recommend_k_items(test, top_k=10, remove_seen=True) fitted
-      on that train split (userID, itemID, prediction = repr of the float64 score);
+      on the first train split (userID, itemID, prediction = repr of the float64 score);
   expected.json  split sizes, the SAR variants (our `sar` parameters, or why the library refused
       the data), and for every list file (SAR's and the hand-made lists_*.tsv) every ranking
       metric of python_evaluation at k = 10, as float64 (JSON keeps the shortest round trip).
@@ -41,6 +42,14 @@ K = 10
 SEED = 42
 RATIO = 0.75
 TWENTY_YEARS = 20 * 365 * 86400
+# (file prefix, filter_by, ratio, seed). The first is the split SAR and the metrics use; ratio
+# 0.5 puts many group sizes on a rounding half (numpy rounds half to even).
+SPLITS = [("split", "user", RATIO, SEED), ("split_item", "item", RATIO, SEED),
+          ("split_half", "user", 0.5, 7)]
+# Datasets on which SAR also runs with the other similarities that ours computes as the library
+# does (mutual information variants deviate on purpose, docs/models-item.md).
+MORE_SIMILARITIES = {"string_ids", "numeric_scattered", "span_10y_half", "popular_head",
+                     "implicit_small_catalogue", "items_10_dense"}
 
 
 def stub_sklearn():
@@ -91,10 +100,16 @@ def write_list(path, df):
             f.write(f"{u}\t{i}\t{float(s)!r}\n")
 
 
-def sar_variants(train):
+def sar_variants(name, train):
     """(name, library kwargs, our sar parameters)."""
     t_max = int(train["timestamp"].max())
-    return [
+    more = []
+    if name in MORE_SIMILARITIES:
+        for lib, ours in [("cooccurrence", "cooccurrence"), ("cosine", "cosine"),
+                          ("lift", "lift"), ("inclusion index", "inclusion_index")]:
+            more.append(("sar_" + ours, dict(similarity_type=lib, timedecay_formula=False),
+                         {"similarity": ours, "time_decay": False, "threshold": 1}))
+    return more + [
         ("sar_default", dict(similarity_type="jaccard", timedecay_formula=False),
          {"similarity": "jaccard", "time_decay": False, "threshold": 1}),
         ("sar_decay", dict(similarity_type="jaccard", timedecay_formula=True,
@@ -129,15 +144,20 @@ def run_dataset(d, name, pd, np, splitters, SAR, ev):
     path = os.path.join(d, "ratings.tsv")
     exact = read_ratings(path, pd, np, infer_ids=False)
     typed = read_ratings(path, pd, np, infer_ids=True)
-    train_part, test_part = splitters.python_stratified_split(
-        typed.copy(), ratio=RATIO, min_rating=1, filter_by="user", col_user="userID",
-        col_item="itemID", seed=SEED)
-    train_rows, test_rows = train_part["_row"].to_numpy(), test_part["_row"].to_numpy()
-    write_rows(os.path.join(d, "split_train_rows.txt"), train_rows)
-    write_rows(os.path.join(d, "split_test_rows.txt"), test_rows)
-    expected = {"split": {"method": "recommenders", "ratio": RATIO, "by": "user", "seed": SEED,
-                          "train": int(len(train_rows)), "test": int(len(test_rows))},
-                "k": K, "sar": {}, "metrics": {}}
+    expected = {"splits": [], "k": K, "sar": {}, "metrics": {}}
+    for prefix, by, ratio, seed in SPLITS:
+        train_part, test_part = splitters.python_stratified_split(
+            typed.copy(), ratio=ratio, min_rating=1, filter_by=by, col_user="userID",
+            col_item="itemID", seed=seed)
+        rows = {"train": train_part["_row"].to_numpy(), "test": test_part["_row"].to_numpy()}
+        entry = {"method": "recommenders", "ratio": ratio, "by": by, "seed": seed}
+        for part, r in rows.items():
+            write_rows(os.path.join(d, f"{prefix}_{part}_rows.txt"), r)
+            entry[part] = int(len(r))
+            entry[part + "_file"] = f"{prefix}_{part}_rows.txt"
+        expected["splits"].append(entry)
+        if prefix == "split":  # the split every later step uses
+            train_rows, test_rows = rows["train"], rows["test"]
 
     cols = ["userID", "itemID", "rating", "timestamp"]
     train = exact.iloc[train_rows][cols].reset_index(drop=True)
@@ -145,7 +165,7 @@ def run_dataset(d, name, pd, np, splitters, SAR, ev):
     truth = test.groupby(["userID", "itemID"], as_index=False, sort=False)["rating"].max()
 
     lists = {}
-    for variant, lib_kwargs, ours in sar_variants(train):
+    for variant, lib_kwargs, ours in sar_variants(name, train):
         entry = {"params": ours}
         try:
             model = SAR(col_user="userID", col_item="itemID", col_rating="rating",
@@ -206,7 +226,8 @@ def main():
             continue
         e = run_dataset(os.path.join(HERE, name), name, pd, np, splitters, SAR, ev)
         sar = ", ".join(f"{v}={x['status']}" for v, x in e["sar"].items())
-        print(f"{name}: train {e['split']['train']} test {e['split']['test']}; {sar}")
+        split = e["splits"][0]
+        print(f"{name}: train {split['train']} test {split['test']}; {sar}")
 
 
 if __name__ == "__main__":
