@@ -28,9 +28,10 @@ namespace {
 
 constexpr std::size_t kK = 10;
 constexpr std::int64_t kTwentyYears = 20LL * 365 * 86400;
-/// Library scores closer than this (relative) are one tie group: the library itself orders
-/// such near-equal scores differently between its runs (its sums round differently), so only
-/// the group, not the order inside it, is a fact about the data.
+/// Library scores closer than this (relative) are one tie group: the library itself orders such
+/// near-equal scores differently in settings that rank alike in exact arithmetic (with decay,
+/// and with time_now 20 years later: its sums round differently), so only the group, not the
+/// order inside it, is a fact about the data.
 constexpr double kTieRel = 1e-11;
 
 fs::path suiteDir() { return rwb::test::sourceDir() / "tests" / "data" / "differential"; }
