@@ -8,7 +8,7 @@ namespace fs = std::filesystem;
 TEST_CASE(
     "ml-100k through recwb: inspect counts, the recommenders split and SAR's metrics match "
     "the reference files",
-    "[cli]") {
+    "[cli][shared]") {
   RWB_REQUIRE_SHARED_DATA(shared);
   TempDir dir;
 

@@ -88,7 +88,7 @@ TEST_CASE("MovieLens latest layout: quoted titles, year from title, tags",
   checkAccount(r);
 }
 
-TEST_CASE("MovieLens 100K from the reference data", "[data][loader][movielens]") {
+TEST_CASE("MovieLens 100K from the reference data", "[data][loader][movielens][shared]") {
   RWB_REQUIRE_SHARED_DATA(shared);
   TaskContext ctx;
   const auto r = loadDataset((shared / "ml-100k").string(), {}, ctx);
@@ -181,7 +181,7 @@ TEST_CASE("Attribute files: bad rows follow the strict / lenient policy", "[data
 }
 
 TEST_CASE("loadDataset with a base: MovieLens folder as base, recsplit test file on top",
-          "[data][base]") {
+          "[data][base][shared]") {
   RWB_REQUIRE_SHARED_DATA(shared);
   TaskContext ctx;
   const LoadResult folder = loadDataset((shared / "ml-100k").string(), DatasetOptions{}, ctx);

@@ -7,7 +7,7 @@ using namespace rwb;
 using nlohmann::json;
 
 // Issue 4's spec, verbatim, run on ../shared/data from the source root.
-TEST_CASE("issue 4's spec runs end to end on ml-100k", "[experiment][e2e]") {
+TEST_CASE("issue 4's spec runs end to end on ml-100k", "[experiment][e2e][shared]") {
   RWB_REQUIRE_SHARED_DATA(data);
   const json doc = json::parse(R"({
     "version": 1,

@@ -54,7 +54,7 @@ TEST_CASE("hand-computed ranking metrics", "[experiment][eval]") {
 }
 
 TEST_CASE("top-k metrics reproduce Microsoft Recommenders' values for its SAR lists",
-          "[experiment][eval]") {
+          "[experiment][eval][shared]") {
   RWB_REQUIRE_SHARED_DATA(data);
   TaskContext ctx;
   const auto dir = data / "ml-100k-recsplit";

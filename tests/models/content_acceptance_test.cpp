@@ -23,7 +23,7 @@ Params coldGbdt() {
 
 TEST_CASE(
     "cold-start items on MovieLens-100K: gbdt >= 0.30 nDCG@10 and beats genre+year popularity",
-    "[models][.slow]") {
+    "[models][.slow][shared]") {
   RWB_REQUIRE_SHARED_DATA(dir);
   const Dataset d = test::loadMovieLens100k(dir / "ml-100k");
   std::vector<double> means;
@@ -46,7 +46,7 @@ TEST_CASE(
 }
 
 TEST_CASE("warm ml-100k-recsplit: two_stage improves nDCG@10 over its own generator",
-          "[models][.slow]") {
+          "[models][.slow][shared]") {
   RWB_REQUIRE_SHARED_DATA(dir);
   const Dataset full = test::loadMovieLens100k(dir / "ml-100k");
   const Dataset train = test::loadRecsplitPart(full, dir / "ml-100k-recsplit" / "train.tsv");

@@ -178,7 +178,7 @@ TEST_CASE("item models list similar items from their learned weights", "[models]
 }
 
 TEST_CASE("item models reach the quality table on the recsplit at k = 10",
-          "[models][item][.slow]") {
+          "[models][item][.slow][shared]") {
   RWB_REQUIRE_SHARED_DATA(shared);
   const auto data = test::loadRecsplit(shared);
   // Defaults = the winners of the validation search (docs/models-item.md); thresholds from

@@ -117,7 +117,7 @@ TEST_CASE("sar: without time decay affinities are the raw values", "[models][sar
   CHECK(aff[1] == 1.0);
 }
 
-TEST_CASE("sar: parity with Microsoft Recommenders' SAR on the recsplit", "[models][sar]") {
+TEST_CASE("sar: parity with Microsoft Recommenders' SAR on the recsplit", "[models][sar][shared]") {
   RWB_REQUIRE_SHARED_DATA(shared);
   const auto data = test::loadRecsplit(shared);
   TaskContext ctx;

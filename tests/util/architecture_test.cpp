@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <regex>
 #include <set>
@@ -110,4 +111,37 @@ TEST_CASE("the layer table allows no cycle", "[util][architecture]") {
     return false;
   };
   for (const auto& [m, _] : kAllowed) CHECK_FALSE(cyclic(m));
+}
+
+TEST_CASE("every test case that needs ../shared/data is tagged [shared]", "[util][architecture]") {
+  // CTest runs [shared] test cases as their own entry and reports it as skipped when the data is
+  // absent (cmake/RwbHelpers.cmake); an untagged one would pass silently instead.
+  const fs::path tests = fs::path(RWB_SOURCE_DIR) / "tests";
+  static const std::regex testCase(R"(TEST_CASE\s*\()");
+  std::vector<std::string> untagged;
+  std::size_t uses = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(tests)) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".cpp") continue;
+    std::ifstream in(entry.path());
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<std::size_t> starts;
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), testCase);
+         it != std::sregex_iterator(); ++it) {
+      starts.push_back(static_cast<std::size_t>(it->position()));
+    }
+    starts.push_back(text.size());
+    for (std::size_t k = 0; k + 1 < starts.size(); ++k) {
+      const std::string block = text.substr(starts[k], starts[k + 1] - starts[k]);
+      if (block.find("RWB_REQUIRE_SHARED_DATA(") == std::string::npos) continue;
+      ++uses;
+      const std::string head = block.substr(0, block.find('{'));
+      if (head.find("[shared]") == std::string::npos) {
+        untagged.push_back(fs::relative(entry.path(), tests).generic_string() + ": " +
+                           head.substr(0, 80));
+      }
+    }
+  }
+  for (const auto& u : untagged) UNSCOPED_INFO(u);
+  CHECK(uses >= 10);
+  CHECK(untagged.empty());
 }
