@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "core/util/error.h"
+#include "core/util/random.h"
 
 namespace rwb {
 
@@ -20,12 +21,7 @@ __extension__ using U128 = unsigned __int128;
 // SplitMix64: a fast, well-mixed generator; one stream per bootstrap resample.
 struct SplitMix {
   std::uint64_t state;
-  std::uint64_t next() {
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
+  std::uint64_t next() { return splitmixNext(state); }
   // Uniform in [0, n) by multiply-shift (bias < n / 2^64, far below any visible effect).
   std::size_t below(std::size_t n) {
     return static_cast<std::size_t>((static_cast<U128>(next()) * n) >> 64);
@@ -86,7 +82,7 @@ ConfidenceInterval bootstrapMean(std::span<const double> values, const Bootstrap
   const std::size_t n = v.size();
   tbb::parallel_for(std::size_t{0}, options.resamples, [&](std::size_t b) {
     if (ctx.stopRequested()) return;
-    SplitMix rng{options.seed * 0x9E3779B97F4A7C15ull + b * 0xD1B54A32D192ED03ull + 1};
+    SplitMix rng{linearStreamSeed(options.seed, b * 0xD1B54A32D192ED03ull + 1)};
     rng.next();
     double s = 0.0;
     for (std::size_t i = 0; i < n; ++i) s += v[rng.below(n)];

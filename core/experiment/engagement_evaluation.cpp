@@ -6,6 +6,7 @@
 #include <random>
 
 #include "core/util/error.h"
+#include "core/util/random.h"
 
 namespace rwb {
 
@@ -50,7 +51,7 @@ EngagementEvalResult evaluateEngagement(const EngagementModel& model, const Data
     const auto seen = model.seenItems(u);
     const auto want = static_cast<std::size_t>(
         std::llround(options.negativeRatio * static_cast<double>(pos[u].size())));
-    std::mt19937_64 rng(options.seed * 0x9E3779B97F4A7C15ULL + u);
+    std::mt19937_64 rng(linearStreamSeed(options.seed, u));
     std::uniform_int_distribution<Index> pick(0, static_cast<Index>(test.numItems() - 1));
     std::vector<Index> drawn;
     for (std::size_t tries = 0; drawn.size() < want && tries < 50 * want + 100; ++tries) {

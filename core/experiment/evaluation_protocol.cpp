@@ -8,17 +8,11 @@
 #include <unordered_set>
 
 #include "core/util/error.h"
+#include "core/util/random.h"
 
 namespace rwb {
 
 namespace {
-std::uint64_t splitmix64(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
-
 bool contains(std::span<const Index> sorted, Index x) {
   return std::binary_search(sorted.begin(), sorted.end(), x);
 }

@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "core/util/error.h"
+#include "core/util/random.h"
 
 namespace rwb {
 
@@ -26,13 +27,6 @@ std::vector<std::uint32_t> encoderStarts(const std::vector<ColumnEncoder>& encs)
     off += static_cast<std::uint32_t>(e.dim());
   }
   return s;
-}
-
-std::uint64_t mix(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
 }
 
 const AttributeColumn& requireColumn(const AttributeTable& table, const std::string& name,
@@ -1060,13 +1054,13 @@ TrainingMatrix FeaturePipeline::buildTrainingMatrix(const Dataset& train, std::u
           const auto u = static_cast<Index>(uu);
           auto& part = parts[u];
           part.cols = dim();
-          std::mt19937_64 rng(mix(seed ^ mix(u)));
+          std::mt19937_64 rng(splitmix64(seed ^ splitmix64(u)));
           const auto seen = counts.rowIndices(u);
           // A dropped-out user's rows are the rows a new user with these attributes gets.
           const double dropout = config_.behaviour.coldUserDropout;
           const bool asNew =
               dropout > 0.0 &&
-              static_cast<double>(mix(seed ^ 0xC01DC01DULL ^ mix(u)) >> 11) * 0x1.0p-53 < dropout;
+              static_cast<double>(splitmix64(seed ^ 0xC01DC01DULL ^ splitmix64(u)) >> 11) * 0x1.0p-53 < dropout;
           const NewUser unknown{&train.userAttributes, u, {}};
           auto addRow = [&](Index i, float label, bool loo) {
             loo = loo && !asNew;  // a history-less row has no own engagement to leave out

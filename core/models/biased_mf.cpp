@@ -120,8 +120,8 @@ void BiasedMf::fitModel(const TrainingData& data, TaskContext& ctx) {
       FactorMatrix p(static_cast<Eigen::Index>(numUsers()), f);
       FactorMatrix q(static_cast<Eigen::Index>(numItems()), f);
       const double scale = paramDouble("init_scale");
-      factor::randomNormal(p, scale, factor::mixSeed(data.seed, 1));
-      factor::randomNormal(q, scale, factor::mixSeed(data.seed, 2));
+      factor::randomNormal(p, scale, deriveSeed(data.seed, 1));
+      factor::randomNormal(q, scale, deriveSeed(data.seed, 2));
       std::vector<float> bu(numUsers(), 0.0f), bi(numItems(), 0.0f);
       factor::Strata strata(offsets, itemOf, numItems(), threads);
 
@@ -157,13 +157,13 @@ void BiasedMf::fitModel(const TrainingData& data, TaskContext& ctx) {
       for (int epoch = 1; epoch <= epochs; ++epoch) {
         const auto lr =
             static_cast<float>(scheduledLearningRate(schedule, lr0, decay, epoch, epochs));
-        strata.shuffle(factor::mixSeed(data.seed, 3, static_cast<std::uint64_t>(epoch)));
+        strata.shuffle(deriveSeed(data.seed, 3, static_cast<std::uint64_t>(epoch)));
         std::vector<double> se(static_cast<std::size_t>(threads) * threads, 0.0);
         for (int sub = 0; sub < threads; ++sub) {
           tbb::parallel_for(0, threads, [&](int t) {
             const auto cellSpan = strata.cell(t, (t + sub) % threads);
             std::vector<std::uint64_t> order(cellSpan.begin(), cellSpan.end());
-            factor::Rng rng(factor::mixSeed(data.seed, static_cast<std::uint64_t>(epoch),
+            factor::Rng rng(deriveSeed(data.seed, static_cast<std::uint64_t>(epoch),
                                             static_cast<std::uint64_t>(sub),
                                             static_cast<std::uint64_t>(t)));
             for (std::size_t j = order.size(); j > 1; --j) {

@@ -323,8 +323,8 @@ void Bpr::fitModel(const TrainingData& data, TaskContext& ctx) {
       FactorMatrix x(static_cast<Eigen::Index>(numUsers()), f);
       FactorMatrix y(static_cast<Eigen::Index>(numItems()), f);
       const double scale = paramDouble("init_scale");
-      factor::randomNormal(x, scale, factor::mixSeed(data.seed, 1));
-      factor::randomNormal(y, scale, factor::mixSeed(data.seed, 2));
+      factor::randomNormal(x, scale, deriveSeed(data.seed, 1));
+      factor::randomNormal(y, scale, deriveSeed(data.seed, 2));
       std::vector<float> bias(numItems(), 0.0f);
       factor::Strata strata(pos.offsets, pos.indices, pos.cols, threads);
       std::vector<std::vector<double>> cumulative(threads);
@@ -338,7 +338,7 @@ void Bpr::fitModel(const TrainingData& data, TaskContext& ctx) {
       for (int epoch = 1; epoch <= epochs; ++epoch) {
         const auto lr =
             static_cast<float>(scheduledLearningRate(schedule, lr0, decay, epoch, epochs));
-        strata.shuffle(factor::mixSeed(data.seed, 3, static_cast<std::uint64_t>(epoch)));
+        strata.shuffle(deriveSeed(data.seed, 3, static_cast<std::uint64_t>(epoch)));
         if (popular) {
           for (int b = 0; b < threads; ++b) {
             const auto items = strata.itemsOf(b);
@@ -367,7 +367,7 @@ void Bpr::fitModel(const TrainingData& data, TaskContext& ctx) {
             c.reg = reg;
             c.regB = regB;
             c.ctx = &ctx;
-            factor::Rng rng(factor::mixSeed(data.seed, static_cast<std::uint64_t>(epoch),
+            factor::Rng rng(deriveSeed(data.seed, static_cast<std::uint64_t>(epoch),
                                             static_cast<std::uint64_t>(sub),
                                             static_cast<std::uint64_t>(t)));
             bprCell(level, c, rng, stats[static_cast<std::size_t>(sub) * threads + t],

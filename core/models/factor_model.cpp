@@ -452,59 +452,6 @@ std::size_t FactorModel::memoryBytes() const {
 
 namespace factor {
 
-namespace {
-std::uint64_t splitmix(std::uint64_t& x) noexcept {
-  std::uint64_t z = (x += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-inline std::uint64_t rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
-}  // namespace
-
-Rng::Rng(std::uint64_t seed) {
-  for (auto& s : s_) s = splitmix(seed);
-}
-
-std::uint64_t Rng::next() noexcept {
-  const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
-  const std::uint64_t t = s_[1] << 17;
-  s_[2] ^= s_[0];
-  s_[3] ^= s_[1];
-  s_[1] ^= s_[2];
-  s_[0] ^= s_[3];
-  s_[2] ^= t;
-  s_[3] = rotl(s_[3], 45);
-  return result;
-}
-
-double Rng::normal() noexcept {
-  if (hasSpare_) {
-    hasSpare_ = false;
-    return spare_;
-  }
-  double u1 = uniform();
-  while (u1 <= 0.0) u1 = uniform();
-  const double u2 = uniform();
-  const double r = std::sqrt(-2.0 * std::log(u1));
-  const double a = 2.0 * 3.14159265358979323846 * u2;
-  spare_ = r * std::sin(a);
-  hasSpare_ = true;
-  return r * std::cos(a);
-}
-
-std::uint64_t mixSeed(std::uint64_t seed, std::uint64_t a, std::uint64_t b,
-                      std::uint64_t c) noexcept {
-  std::uint64_t x = seed;
-  std::uint64_t h = splitmix(x);
-  x = h ^ a;
-  h = splitmix(x);
-  x = h ^ b;
-  h = splitmix(x);
-  x = h ^ c;
-  return splitmix(x);
-}
-
 void randomNormal(FactorMatrix& m, double scale, std::uint64_t seed) {
   Rng rng(seed);
   for (Eigen::Index r = 0; r < m.rows(); ++r) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/models/model.h"
+#include "core/util/random.h"
 
 namespace rwb {
 
@@ -92,33 +93,10 @@ namespace factor {
 /// Number of items per scoring panel (one 64-byte line of floats per factor).
 inline constexpr std::size_t kPanel = 16;
 
-/// xoshiro256** seeded through splitmix64: fast, and identical on every platform (the standard
-/// distributions are not), which the determinism guarantee needs.
-class Rng {
- public:
-  explicit Rng(std::uint64_t seed);
-  std::uint64_t next() noexcept;
-  /// Uniform integer in [0, n) (Lemire's multiply-shift; n > 0).
-  std::uint64_t below(std::uint64_t n) noexcept {
-    __extension__ typedef unsigned __int128 U128;
-    return static_cast<std::uint64_t>((static_cast<U128>(next()) * n) >> 64);
-  }
-  /// Uniform double in [0, 1).
-  double uniform() noexcept { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-  /// Standard normal (Box-Muller, both values used).
-  double normal() noexcept;
+/// The factor models' generator and seed derivation (core/util/random.h).
+using Rng = FastRng;
 
- private:
-  std::uint64_t s_[4];
-  double spare_ = 0.0;
-  bool hasSpare_ = false;
-};
-
-/// A seed derived from a base seed and up to three stream ids (splitmix64 mixing).
-std::uint64_t mixSeed(std::uint64_t seed, std::uint64_t a, std::uint64_t b = 0,
-                      std::uint64_t c = 0) noexcept;
-
-/// Fills m with scale * N(0, 1) draws from Rng(seed), row by row.
+/// Fills m with scale * N(0, 1) draws from FastRng(seed), row by row.
 void randomNormal(FactorMatrix& m, double scale, std::uint64_t seed);
 
 /// The thread count a trainer uses: threads if > 0, else the current arena's concurrency.

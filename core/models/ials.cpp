@@ -484,8 +484,8 @@ void Ials::fitModel(const TrainingData& data, TaskContext& ctx) {
       FactorMatrix x(static_cast<Eigen::Index>(numUsers()), f);
       FactorMatrix y(static_cast<Eigen::Index>(numItems()), f);
       const double scale = paramDouble("init_scale");
-      factor::randomNormal(x, scale, factor::mixSeed(data.seed, 1));
-      factor::randomNormal(y, scale, factor::mixSeed(data.seed, 2));
+      factor::randomNormal(x, scale, deriveSeed(data.seed, 1));
+      factor::randomNormal(y, scale, deriveSeed(data.seed, 2));
       Eigen::MatrixXf gy = gram(y);
       Workspaces workspaces;
       FactorMatrix bestX, bestY;

@@ -9,6 +9,7 @@
 #include "core/models/gbdt.h"
 #include "core/models/logistic_regression.h"
 #include "core/util/error.h"
+#include "core/util/random.h"
 
 namespace rwb {
 
@@ -215,7 +216,7 @@ void TwoStage::fitModel(const TrainingData& data, TaskContext& ctx) {
                        [&](auto a, auto b) { return log.timestamp[a] < log.timestamp[b]; });
     } else {
       // A per-user stream, so the split does not depend on other users or thread counts.
-      std::mt19937_64 rng(data.seed * 0x9E3779B97F4A7C15ULL + u);
+      std::mt19937_64 rng(linearStreamSeed(data.seed, u));
       std::shuffle(rows.begin(), rows.end(), rng);
     }
     const auto nb =

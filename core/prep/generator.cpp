@@ -251,10 +251,10 @@ GeneratorResult generateRetailDataset(const GeneratorOptions& o, TaskContext& ct
   const int numCats = static_cast<int>(cats.size());
   const std::int64_t end = o.start + static_cast<std::int64_t>(o.days) * kDay;
   // Independent streams per stage, so that e.g. more users do not change the catalogue.
-  Rng brandRng(o.seed * 0x9E3779B97F4A7C15ull + 1);
-  Rng itemRng(o.seed * 0x9E3779B97F4A7C15ull + 2);
-  Rng userRng(o.seed * 0x9E3779B97F4A7C15ull + 3);
-  Rng eventRng(o.seed * 0x9E3779B97F4A7C15ull + 4);
+  Rng brandRng(linearStreamSeed(o.seed, 1));
+  Rng itemRng(linearStreamSeed(o.seed, 2));
+  Rng userRng(linearStreamSeed(o.seed, 3));
+  Rng eventRng(linearStreamSeed(o.seed, 4));
   ctx.progress(0.0, "generating catalogue");
 
   // Brands: eight per category with distinct invented names, a price tier and a Zipf appeal.
