@@ -22,8 +22,11 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <cmath>
 #include <fstream>
+#include <set>
 
+#include "core/experiment/experiment_spec.h"
 #include "core/models/registry.h"
 #include "core/util/error.h"
 #include "ui/chart_view.h"
@@ -56,6 +59,20 @@ struct DayCounts {
   double testBeforeTrainEnd = 0.0;  ///< share of test rows older than the newest train row
   bool hasTime = false;
 };
+
+/// Which split controls a method reads; the others are hidden and left out of the spec.
+struct SplitControls {
+  bool ratio = true;
+  bool by = true;
+  bool seed = true;
+};
+
+SplitControls splitControls(const QString& method) {
+  if (method == "files") return {false, false, false};
+  if (method == "random") return {true, false, true};
+  if (method == "chronological") return {true, true, false};
+  return {};  // recommenders, stratified
+}
 
 DayCounts dayCounts(const Dataset& train, const Dataset* test, TaskContext& ctx) {
   DayCounts out;
@@ -109,8 +126,9 @@ ExperimentView::ExperimentView(Session* session, TaskRunner* runner, QWidget* pa
   splitMethod_ = new QComboBox(splitBox);
   splitMethod_->setObjectName("splitMethod");
   splitMethod_->addItem(tr("Stratified random (Recommenders)"), "recommenders");
-  splitMethod_->addItem(tr("Stratified random (per user)"), "stratified");
-  splitMethod_->addItem(tr("Chronological (per user, earliest to train)"), "chronological");
+  // The group (per user / per item) is the Stratify row's, shown for these methods only.
+  splitMethod_->addItem(tr("Stratified random"), "stratified");
+  splitMethod_->addItem(tr("Chronological (earliest to train)"), "chronological");
   splitMethod_->addItem(tr("Random rows"), "random");
   splitMethod_->addItem(tr("Given train / test files"), "files");
   ratio_ = new QDoubleSpinBox(splitBox);
@@ -126,10 +144,12 @@ ExperimentView::ExperimentView(Session* session, TaskRunner* runner, QWidget* pa
   threads_ = new QSpinBox(splitBox);
   threads_->setRange(0, 256);
   threads_->setSpecialValueText(tr("all"));
+  splitForm_ = splitForm;
   splitForm->addRow(tr("Method"), splitMethod_);
   splitForm->addRow(tr("Train ratio"), ratio_);
   splitForm->addRow(tr("Stratify"), splitBy_);
   splitForm->addRow(tr("Seed"), seed_);
+  seed_->setToolTip(tr("Seed of the models and, for the random split methods, of the split"));
   splitForm->addRow(tr("Threads"), threads_);
   timeline_ = new ChartView(tr("Split timeline"), splitBox);
   timeline_->setMinimumHeight(180);
@@ -236,7 +256,11 @@ ExperimentView::ExperimentView(Session* session, TaskRunner* runner, QWidget* pa
     selectModel(row);
   });
   connect(form_, &ParamForm::changed, this, &ExperimentView::storeForm);
-  connect(splitMethod_, &QComboBox::currentIndexChanged, this, &ExperimentView::refreshTimeline);
+  connect(splitMethod_, &QComboBox::currentIndexChanged, this, [this] {
+    // A setting of another method never carries over unseen: a method starts per user.
+    if (!loadingSpec_) splitBy_->setCurrentIndex(0);
+    refreshTimeline();
+  });
   connect(run_, &QPushButton::clicked, this, &ExperimentView::runAll);
   connect(save, &QPushButton::clicked, this, &ExperimentView::saveSpecInteractive);
   connect(load, &QPushButton::clicked, this, &ExperimentView::loadSpecInteractive);
@@ -333,8 +357,9 @@ QString ExperimentView::leakageWarning() const { return warning_->text(); }
 
 void ExperimentView::refreshTimeline() {
   const bool files = splitMethod_->currentData().toString() == "files";
-  ratio_->setEnabled(!files);
-  splitBy_->setEnabled(!files);
+  const SplitControls used = splitControls(splitMethod_->currentData().toString());
+  splitForm_->setRowVisible(ratio_, used.ratio);
+  splitForm_->setRowVisible(splitBy_, used.by);
   timeline_->reset();
   warning_->clear();
   auto data = session_->dataset();
@@ -400,9 +425,14 @@ bool ExperimentView::addModel(const QString& name) {
   storeForm();
   nlohmann::json entry{{"name", info->name}, {"params", info->schema.resolve(Params::object())}};
   entries_.push_back(entry);
-  models_->addItem(QString::fromStdString(info->displayName));
+  models_->addItem(entryLabel(entry));
   models_->setCurrentRow(models_->count() - 1);
   return true;
+}
+
+QString ExperimentView::entryLabel(const nlohmann::json& entry) {
+  const ModelInfo* info = findModel(entry["name"].get<std::string>());
+  return QString::fromStdString(info ? info->displayName : entry["name"].get<std::string>());
 }
 
 int ExperimentView::modelCount() const { return static_cast<int>(entries_.size()); }
@@ -418,9 +448,11 @@ void ExperimentView::selectModel(int row) {
   const ModelInfo* info =
       findModel(entries_[static_cast<std::size_t>(row)]["name"].get<std::string>());
   if (info == nullptr) return;
-  modelInfo_->setText(QStringLiteral("<b>%1</b>: %2")
-                          .arg(QString::fromStdString(info->displayName),
-                               QString::fromStdString(info->description).toHtmlEscaped()));
+  const nlohmann::json& entry = entries_[static_cast<std::size_t>(row)];
+  QString text = QStringLiteral("<b>%1</b>: %2")
+                     .arg(QString::fromStdString(info->displayName),
+                          QString::fromStdString(info->description).toHtmlEscaped());
+  modelInfo_->setText(text);
   form_->setSchema(info->schema, entries_[static_cast<std::size_t>(row)]["params"]);
 }
 
@@ -445,9 +477,11 @@ nlohmann::json ExperimentView::spec() const {
     split["train"] = session_->datasetPath().toStdString();
     split["test"] = session_->testPath().toStdString();
   } else {
-    split["ratio"] = ratio_->value();
-    split["by"] = splitBy_->currentData().toString().toStdString();
-    split["seed"] = seed_->value();
+    // Only the options the visible method shows: a hidden control never reaches the split.
+    const SplitControls used = splitControls(QString::fromStdString(method));
+    if (used.ratio) split["ratio"] = ratio_->value();
+    if (used.by) split["by"] = splitBy_->currentData().toString().toStdString();
+    if (used.seed) split["seed"] = seed_->value();
   }
   doc["split"] = split;
   doc["models"] = nlohmann::json::array();
@@ -467,54 +501,101 @@ nlohmann::json ExperimentView::spec() const {
 QString ExperimentView::setSpec(const nlohmann::json& doc) {
   try {
     if (!doc.is_object()) throw SpecError("$", "a spec is a JSON object");
-    if (doc.value("version", 1) != 1) throw SpecError("$.version", "only version 1 is supported");
-    std::vector<nlohmann::json> entries;
-    if (doc.contains("models")) {
-      const auto& ms = doc.at("models");
-      for (std::size_t i = 0; i < ms.size(); ++i) {
-        const std::string path = "$.models[" + std::to_string(i) + "]";
-        if (!ms[i].contains("name")) throw SpecError(path + ".name", "missing");
-        const std::string name = ms[i]["name"].get<std::string>();
-        const ModelInfo* info = findModel(name);
-        if (info == nullptr) throw SpecError(path + ".name", "unknown model '" + name + "'");
-        entries.push_back({{"name", name},
-                           {"params", info->schema.resolve(ms[i].value("params", Params::object()),
-                                                           path + ".params")}});
+    // The engine's own parser validates the document (as `recwb run` would). The editor's
+    // documents may leave out the dataset (the session's data is used), the split and the
+    // models: placeholders stand in for those during validation only.
+    nlohmann::json check = doc;
+    if (!check.contains("version")) check["version"] = kSpecVersion;
+    if (!check.contains("split")) check["split"] = {{"method", "recommenders"}};
+    if (!check.contains("dataset")) check["dataset"] = nlohmann::json::object();
+    if (check["dataset"].is_object() && !check["dataset"].contains("path")) {
+      check["dataset"]["path"] = ".";
+    }
+    const bool noModels =
+        !check.contains("models") || (check["models"].is_array() && check["models"].empty());
+    if (noModels) {
+      check["models"] = nlohmann::json::array({{{"name", modelRegistry().front().name}}});
+    }
+    const ExperimentSpec parsed = parseExperimentSpec(check, ".");
+
+    // Everything the spec asks for must be shown by the editor, or the spec is refused: a
+    // setting the view does not show would be dropped (or applied) unseen.
+    const auto notShown = [](const std::string& path, const std::string& what) {
+      return SpecError(path, what +
+                                 " is not shown by the Experiment view; run this spec with "
+                                 "`recwb run` instead");
+    };
+    if (!parsed.prep.empty()) throw notShown("$.prep", "a preparation step");
+    if (!parsed.features.is_null()) throw notShown("$.features", "a feature configuration");
+    if (parsed.seeds.size() > 1) throw notShown("$.seeds", "more than one seed");
+    const QString method = QString::fromStdString(parsed.split.method);
+    if (doc.contains("split") && splitControls(method).ratio &&
+        (std::abs(std::round(parsed.split.ratio * 100.0) / 100.0 - parsed.split.ratio) > 1e-12 ||
+         parsed.split.ratio < ratio_->minimum() || parsed.split.ratio > ratio_->maximum())) {
+      throw notShown("$.split.ratio",
+                     "a train ratio outside 0.05 .. 0.95 or with more than two "
+                     "decimals");
+    }
+    for (std::uint64_t seed : {parsed.split.seed, parsed.seeds.front()}) {
+      if (seed > static_cast<std::uint64_t>(seed_->maximum())) {
+        throw notShown(doc.contains("seeds") || doc.contains("seed") ? "$.seeds" : "$.split.seed",
+                       "a seed above " + std::to_string(seed_->maximum()));
       }
+    }
+    if (doc.contains("split") && splitControls(method).seed &&
+        parsed.split.seed != parsed.seeds.front()) {
+      // One Seed control serves the split and the models.
+      throw notShown(doc.contains("seeds") ? "$.seeds" : "$.seed",
+                     "a model seed different from the split seed");
     }
     if (doc.contains("split")) {
-      const auto& s = doc["split"];
-      setSplitMethod(s.contains("train")
-                         ? QStringLiteral("files")
-                         : QString::fromStdString(s.value("method", std::string("recommenders"))));
-      ratio_->setValue(s.value("ratio", 0.75));
-      splitBy_->setCurrentIndex(std::max(
-          0, splitBy_->findData(QString::fromStdString(s.value("by", std::string("user"))))));
-      seed_->setValue(s.value("seed", 42));
+      if (splitMethod_->findData(method) < 0) {
+        throw notShown("$.split.method", "the split method '" + parsed.split.method + "'");
+      }
+      for (auto it = doc["split"].begin(); it != doc["split"].end(); ++it) {
+        static const std::set<std::string> shown{"method", "ratio", "by", "seed", "train", "test"};
+        if (!shown.count(it.key())) throw notShown("$.split." + it.key(), "the split option");
+      }
+    }
+    std::vector<nlohmann::json> entries;
+    if (!noModels) {
+      for (std::size_t i = 0; i < parsed.models.size(); ++i) {
+        const ModelSpec& m = parsed.models[i];
+        entries.push_back({{"name", m.name}, {"params", m.params}});
+      }
+    }
+
+    loadingSpec_ = true;
+    if (doc.contains("split")) {
+      setSplitMethod(method);
+      ratio_->setValue(parsed.split.ratio);
+      splitBy_->setCurrentIndex(
+          std::max(0, splitBy_->findData(QString::fromStdString(parsed.split.by))));
+      if (doc["split"].contains("seed")) seed_->setValue(static_cast<int>(parsed.split.seed));
+    }
+    loadingSpec_ = false;
+    if (doc.contains("seed") || doc.contains("seeds")) {
+      seed_->setValue(static_cast<int>(parsed.seeds.front()));
     }
     if (doc.contains("metrics")) {
-      const auto& m = doc["metrics"];
-      k_->setValue(m.value("k", 10));
-      if (m.contains("names")) {
-        for (int i = 0; i < metrics_->count(); ++i) {
-          const std::string n = metrics_->item(i)->text().toStdString();
-          const bool on = std::find(m["names"].begin(), m["names"].end(), n) != m["names"].end();
-          metrics_->item(i)->setCheckState(on ? Qt::Checked : Qt::Unchecked);
-        }
+      k_->setValue(parsed.metrics.k);
+      for (int i = 0; i < metrics_->count(); ++i) {
+        const std::string n = metrics_->item(i)->text().toStdString();
+        const bool on = std::find(parsed.metrics.names.begin(), parsed.metrics.names.end(), n) !=
+                        parsed.metrics.names.end();
+        metrics_->item(i)->setCheckState(on ? Qt::Checked : Qt::Unchecked);
       }
-      primary_->setCurrentText(QString::fromStdString(m.value("primary", std::string("ndcg"))));
+      primary_->setCurrentText(QString::fromStdString(parsed.metrics.primary));
     }
-    threads_->setValue(doc.value("threads", 0));
+    threads_->setValue(parsed.threads);
     formRow_ = -1;
     entries_ = std::move(entries);
     models_->clear();
-    for (const auto& e : entries_) {
-      models_->addItem(
-          QString::fromStdString(findModel(e["name"].get<std::string>())->displayName));
-    }
+    for (const auto& e : entries_) models_->addItem(entryLabel(e));
     if (!entries_.empty()) models_->setCurrentRow(0);
     return {};
   } catch (const std::exception& e) {
+    loadingSpec_ = false;
     return QString::fromUtf8(e.what());
   }
 }

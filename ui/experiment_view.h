@@ -12,6 +12,7 @@
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
+class QFormLayout;
 class QLabel;
 class QListWidget;
 class QPushButton;
@@ -68,10 +69,14 @@ class ExperimentView : public QWidget {
   int queueRow(int runId) const;
   void updateRow(int runId);
   void showCurves(int runId);
+  /// The models list's text of an entry.
+  static QString entryLabel(const nlohmann::json& entry);
 
   Session* session_;
   TaskRunner* runner_;
   QLabel* dataLabel_ = nullptr;
+  QFormLayout* splitForm_ = nullptr;
+  bool loadingSpec_ = false;  ///< setSpec() sets the group itself: no reset on method change
   QComboBox* splitMethod_ = nullptr;
   QDoubleSpinBox* ratio_ = nullptr;
   QComboBox* splitBy_ = nullptr;

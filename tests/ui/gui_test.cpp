@@ -22,6 +22,7 @@
 #include <numeric>
 #include <random>
 
+#include "core/experiment/experiment_spec.h"
 #include "core/export/model_package.h"
 #include "core/models/registry.h"
 #include "core/store/project_store.h"
@@ -496,6 +497,53 @@ class GuiTest : public QObject {
     bad.write(R"({"version": 1, "models": [{"name": "most_popular", "params": {"nope": 1}}]})");
     bad.close();
     QVERIFY(w2.experimentView()->loadSpec(bad.fileName()).contains("$.models[0].params"));
+  }
+
+  /// Issue 13.3: a control the chosen split method does not show never reaches the spec. The
+  /// benchmark spec's "Stratify: per item" (recommenders) once stayed in force after switching
+  /// to the chronological split, which then split by item (472 of 943 ml-100k users evaluated).
+  void hiddenSplitControlsDoNotReachTheSpec() {
+    MainWindow w;
+    w.setQuiet(true);
+    ExperimentView* ev = w.experimentView();
+    const nlohmann::json benchmark = {
+        {"version", 1},
+        {"split", {{"method", "recommenders"}, {"ratio", 0.75}, {"by", "item"}, {"seed", 42}}},
+        {"models", nlohmann::json::array({{{"name", "most_popular"}}})}};
+    QCOMPARE(ev->setSpec(benchmark), QString());
+    QCOMPARE(ev->spec()["split"]["by"].get<std::string>(), std::string("item"));
+    ev->setSplitMethod("chronological");
+    nlohmann::json spec = ev->spec();
+    QCOMPARE(spec["split"]["method"].get<std::string>(), std::string("chronological"));
+    // What the engine does with it: a chronological split per user.
+    spec["dataset"] = {{"path", "memory"}};
+    const ExperimentSpec parsed = parseExperimentSpec(spec, ".");
+    QCOMPARE(parsed.split.options.method, SplitMethod::kChronological);
+    QVERIFY(parsed.split.options.by == SplitBy::kUser);
+    QVERIFY2(!spec["split"].contains("seed"), "the chronological split takes no seed");
+    // Random rows take no group; given files take none of ratio, group and seed.
+    ev->setSplitMethod("random");
+    QVERIFY(!ev->spec()["split"].contains("by"));
+    ev->setSplitMethod("files");
+    QCOMPARE(ev->spec()["split"].size(), std::size_t{2});  // train and test
+    // Loading sets the visible controls: a chronological split per item stays per item.
+    nlohmann::json byItem = benchmark;
+    byItem["split"] = {{"method", "chronological"}, {"ratio", 0.8}, {"by", "item"}};
+    QCOMPARE(ev->setSpec(byItem), QString());
+    QCOMPARE(ev->spec()["split"]["by"].get<std::string>(), std::string("item"));
+    QCOMPARE(ev->spec()["split"]["ratio"].get<double>(), 0.8);
+    // What the view cannot show is refused with the key, not dropped.
+    nlohmann::json lastN = benchmark;
+    lastN["split"] = {{"method", "leave_last_n"}, {"n", 2}};
+    QVERIFY(ev->setSpec(lastN).contains("$.split.method"));
+    nlohmann::json minRating = benchmark;
+    minRating["split"]["min_rating"] = 5;
+    QVERIFY(ev->setSpec(minRating).contains("$.split.min_rating"));
+    nlohmann::json prep = benchmark;
+    prep["prep"] = nlohmann::json::array({{{"step", "binarize"}, {"threshold", 4}}});
+    QVERIFY(ev->setSpec(prep).contains("$.prep"));
+    // The refused specs left the editor as it was.
+    QCOMPARE(ev->spec()["split"]["by"].get<std::string>(), std::string("item"));
   }
 
   void sampleDataOpensOnFirstStart() {
