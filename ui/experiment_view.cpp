@@ -432,7 +432,12 @@ bool ExperimentView::addModel(const QString& name) {
 
 QString ExperimentView::entryLabel(const nlohmann::json& entry) {
   const ModelInfo* info = findModel(entry["name"].get<std::string>());
-  return QString::fromStdString(info ? info->displayName : entry["name"].get<std::string>());
+  QString label =
+      entry.contains("run_name")
+          ? QString::fromStdString(entry["run_name"].get<std::string>())
+          : QString::fromStdString(info ? info->displayName : entry["name"].get<std::string>());
+  if (entry.contains("search")) label += tr(" (search)");
+  return label;
 }
 
 int ExperimentView::modelCount() const { return static_cast<int>(entries_.size()); }
@@ -452,6 +457,15 @@ void ExperimentView::selectModel(int row) {
   QString text = QStringLiteral("<b>%1</b>: %2")
                      .arg(QString::fromStdString(info->displayName),
                           QString::fromStdString(info->description).toHtmlEscaped());
+  if (entry.contains("search")) {
+    QStringList names;
+    for (auto it = entry["search"]["space"].begin(); it != entry["search"]["space"].end(); ++it)
+      names << QString::fromStdString(it.key());
+    text += tr("<br><b>Search</b> (%1, selected on a validation split of train): %2. The form's "
+               "values of these parameters are replaced by the search; the others apply.")
+                .arg(QString::fromStdString(entry["search"].value("method", std::string("grid"))),
+                     names.join(QStringLiteral(", ")).toHtmlEscaped());
+  }
   modelInfo_->setText(text);
   form_->setSchema(info->schema, entries_[static_cast<std::size_t>(row)]["params"]);
 }
@@ -561,7 +575,13 @@ QString ExperimentView::setSpec(const nlohmann::json& doc) {
     if (!noModels) {
       for (std::size_t i = 0; i < parsed.models.size(); ++i) {
         const ModelSpec& m = parsed.models[i];
-        entries.push_back({{"name", m.name}, {"params", m.params}});
+        const nlohmann::json& given = doc["models"][i];
+        // run_name and search are kept as written, so that the run is labelled by its name
+        // and the runner performs the search (core/experiment search.h).
+        nlohmann::json entry{{"name", m.name}, {"params", m.params}};
+        if (given.contains("run_name")) entry["run_name"] = m.runName;
+        if (given.contains("search")) entry["search"] = given["search"];
+        entries.push_back(std::move(entry));
       }
     }
 
@@ -675,6 +695,16 @@ void ExperimentView::startRun(const nlohmann::json& entry) {
   rec.status = "queued";
   rec.dataset = QString::fromStdString(req.data.data->name);
   rec.started = QDateTime::currentDateTime();
+  if (entry.contains("run_name")) {
+    // Labelled by its run_name in the queue and in Compare (the id tells reruns apart).
+    rec.displayName = QString::fromStdString(entry["run_name"].get<std::string>());
+    for (const auto& other : session_->runs()) {
+      if (other.displayName == rec.displayName) {
+        rec.displayName += QStringLiteral(" #%1").arg(session_->nextRunId());
+        break;
+      }
+    }
+  }
   const int runId = session_->addRun(std::move(rec));
   const QString label = session_->run(runId)->displayName;
 
@@ -683,9 +713,14 @@ void ExperimentView::startRun(const nlohmann::json& entry) {
   auto* runItem = new QTableWidgetItem(label);
   runItem->setData(Qt::UserRole, runId);
   queue_->setItem(row, kColRun, runItem);
-  queue_->setItem(row, kColModel,
-                  new QTableWidgetItem(QString::fromStdString(entry["params"].dump())));
-  queue_->item(row, kColModel)->setToolTip(QString::fromStdString(entry["params"].dump(2)));
+  QString what = QString::fromStdString(entry["params"].dump());
+  if (entry.contains("search")) {
+    what = tr("%1 search over %2, then refit on train")
+               .arg(QString::fromStdString(entry["search"].value("method", std::string("grid"))),
+                    QString::fromStdString(entry["search"]["space"].dump()));
+  }
+  queue_->setItem(row, kColModel, new QTableWidgetItem(what));
+  queue_->item(row, kColModel)->setToolTip(QString::fromStdString(entry.dump(2)));
   queue_->setItem(row, kColStatus, new QTableWidgetItem(tr("queued")));
   auto* bar = new QProgressBar(queue_);
   bar->setRange(0, 100);
@@ -714,6 +749,17 @@ void ExperimentView::startRun(const nlohmann::json& entry) {
         r->recUsers = std::move(out.record.recUsers);
         r->recommendations = std::move(out.record.recommendations);
         r->storeId = out.storeId;
+        if (out.record.search) {
+          const SearchHistory& h = *out.record.search;
+          r->searchSummary = tr("%1 search: %2 candidates, best %3 = %4 on validation with %5")
+                                 .arg(QString::fromStdString(h.method))
+                                 .arg(h.trials.size())
+                                 .arg(QString::fromStdString(h.metric))
+                                 .arg(h.bestScore, 0, 'g', 4)
+                                 .arg(QString::fromStdString(h.best.dump()));
+          r->searchTrials = static_cast<int>(h.trials.size());
+          emit logMessage(tr("%1: %2").arg(r->displayName, r->searchSummary));
+        }
         emit logMessage(tr("%1 finished: fit %2 s%3")
                             .arg(r->displayName)
                             .arg(r->fitSeconds, 0, 'f', 3)
@@ -743,6 +789,16 @@ QList<int> ExperimentView::queuedRuns() const {
   return out;
 }
 
+QString ExperimentView::queueText(int runId) const {
+  const int row = queueRow(runId);
+  if (row < 0) return {};
+  QStringList cells;
+  for (int c : {kColRun, kColModel, kColStatus, kColStage}) {
+    cells << (queue_->item(row, c) ? queue_->item(row, c)->text() : QString());
+  }
+  return cells.join(QLatin1Char('\t'));
+}
+
 int ExperimentView::queueRow(int runId) const {
   for (int r = 0; r < queue_->rowCount(); ++r) {
     if (queue_->item(r, kColRun)->data(Qt::UserRole).toInt() == runId) return r;
@@ -760,7 +816,12 @@ void ExperimentView::updateRow(int runId) {
     queue_->item(row, kColStage)->setText(r->message);
     queue_->item(row, kColStage)->setToolTip(r->message);
   } else if (r->status == "done") {
-    queue_->item(row, kColStage)->setText(tr("fit %1 s").arg(r->fitSeconds, 0, 'f', 3));
+    queue_->item(row, kColStage)
+        ->setText(
+            r->searchSummary.isEmpty()
+                ? tr("fit %1 s").arg(r->fitSeconds, 0, 'f', 3)
+                : tr("%1; final fit %2 s").arg(r->searchSummary).arg(r->fitSeconds, 0, 'f', 3));
+    queue_->item(row, kColStage)->setToolTip(queue_->item(row, kColStage)->text());
     if (auto* bar = qobject_cast<QProgressBar*>(queue_->cellWidget(row, kColProgress)))
       bar->setValue(100);
   }

@@ -45,6 +45,8 @@ class ExperimentView : public QWidget {
   QString leakageWarning() const;
   /// Run ids of the queue, in order.
   QList<int> queuedRuns() const;
+  /// The queue row's text of a run (run, model, status, stage), tab separated; "" when absent.
+  QString queueText(int runId) const;
   /// Task id of a run that is still queued or running, 0 otherwise.
   int taskOfRun(int runId) const;
   ChartView* learningCurves() const { return curves_; }
@@ -69,7 +71,7 @@ class ExperimentView : public QWidget {
   int queueRow(int runId) const;
   void updateRow(int runId);
   void showCurves(int runId);
-  /// The models list's text of an entry.
+  /// The models list's text of an entry: its run_name (else the model's name), "(search)".
   static QString entryLabel(const nlohmann::json& entry);
 
   Session* session_;
@@ -94,7 +96,8 @@ class ExperimentView : public QWidget {
   QPushButton* run_ = nullptr;
   QTableWidget* queue_ = nullptr;
   ChartView* curves_ = nullptr;
-  std::vector<nlohmann::json> entries_;  ///< {"name", "params"} per model row
+  /// {"name", "params"[, "run_name"][, "search"]} per model row, as in the spec's "models".
+  std::vector<nlohmann::json> entries_;
   int formRow_ = -1;
   std::map<int, int> taskToRun_;
   std::map<int, int> runToTask_;

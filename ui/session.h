@@ -70,6 +70,9 @@ struct RunRecord {
   /// read from a project until their data is rebuilt.
   std::vector<Index> recUsers;
   std::vector<RecList> recommendations;
+  /// The hyperparameter search the run made ("" when none): method, candidates, the winner.
+  QString searchSummary;
+  int searchTrials = 0;  ///< candidates the search evaluated (0 when none)
 };
 
 /// Copies what a core run record holds (status, parameters, timings, metrics with the given
@@ -98,6 +101,8 @@ class Session : public QObject {
 
   /// Adds a run and returns its id.
   int addRun(RunRecord run);
+  /// The id the next addRun() will give.
+  int nextRunId() const { return nextRun_; }
   RunRecord* run(int id);
   const std::vector<RunRecord>& runs() const { return runs_; }
   /// Removes every run (a project was closed or another one opened).

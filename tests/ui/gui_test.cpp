@@ -144,6 +144,24 @@ bool runModels(MainWindow& w, const QStringList& models, int timeoutMs = 180000)
   return true;
 }
 
+/// A small time-stamped dataset (300 users, 120 items, 12,000 interactions): runs take
+/// well under a second.
+std::shared_ptr<const Dataset> smallDataset() {
+  auto d = std::make_shared<Dataset>();
+  d->name = "small";
+  std::mt19937 rng(11);
+  for (int u = 0; u < 300; ++u) d->users.intern("u" + std::to_string(u));
+  for (int i = 0; i < 120; ++i) d->items.intern("i" + std::to_string(i));
+  std::uniform_int_distribution<int> uu(0, 299);
+  std::uniform_real_distribution<double> r01(0, 1);
+  for (int k = 0; k < 12000; ++k) {
+    const double r = r01(rng);
+    d->interactions.push(static_cast<Index>(uu(rng)), static_cast<Index>(r * r * 119), 1.0f,
+                         1000000000 + static_cast<std::int64_t>(k) * 3600);
+  }
+  return d;
+}
+
 }  // namespace
 
 class GuiTest : public QObject {
@@ -544,6 +562,40 @@ class GuiTest : public QObject {
     QVERIFY(ev->setSpec(prep).contains("$.prep"));
     // The refused specs left the editor as it was.
     QCOMPARE(ev->spec()["split"]["by"].get<std::string>(), std::string("item"));
+  }
+
+  /// Issue 13.3: a spec's "search" block runs the search (the runner's, on a validation split
+  /// of train) and its "run_name" labels the run; both were silently dropped.
+  void specSearchRunsAndKeepsRunName() {
+    MainWindow w;
+    w.setQuiet(true);
+    LoadResult report;
+    w.session()->setDataset(smallDataset(), std::move(report), "small");
+    ExperimentView* ev = w.experimentView();
+    const nlohmann::json doc = {
+        {"version", 1},
+        {"split", {{"method", "random"}, {"ratio", 0.8}, {"seed", 42}}},
+        {"models",
+         nlohmann::json::array(
+             {{{"name", "most_popular"},
+               {"run_name", "most_popular_decayed"},
+               {"search", {{"method", "grid"}, {"space", {{"half_life_days", {7, 30, 90}}}}}}}})},
+        {"metrics", {{"k", 10}, {"names", {"precision", "ndcg"}}}}};
+    QCOMPARE(ev->setSpec(doc), QString());
+    const nlohmann::json model = ev->spec()["models"][0];
+    QCOMPARE(model["run_name"].get<std::string>(), std::string("most_popular_decayed"));
+    QVERIFY(model.contains("search"));
+    QSignalSpy finished(ev, &ExperimentView::runFinished);
+    ev->runAll();
+    QVERIFY(waitFor([&] { return finished.count() >= 1; }, 60000));
+    QCOMPARE(static_cast<int>(w.session()->runs().size()), 1);
+    const auto& run = w.session()->runs().front();
+    QVERIFY2(run.status == "done", qPrintable(run.status + " " + run.message));
+    QCOMPARE(run.displayName, QStringLiteral("most_popular_decayed"));
+    QCOMPARE(run.searchTrials, 3);
+    const double best = run.params["half_life_days"].get<double>();
+    QVERIFY(best == 7 || best == 30 || best == 90);
+    QVERIFY(ev->queueText(run.id).contains("search"));
   }
 
   void sampleDataOpensOnFirstStart() {
