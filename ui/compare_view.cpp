@@ -13,6 +13,7 @@
 #include <QTabWidget>
 #include <QTimer>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <set>
@@ -43,9 +44,13 @@ bool metricMissing(const std::vector<const EvalResult*>& evals, const std::strin
   return false;
 }
 
-const QStringList kFixedFields{"run",    "model",       "status",   "dataset", "split",
-                               "params", "fit seconds", "model MB", "champion"};
-constexpr int kFirstNumericFixed = 6;  // "fit seconds"
+const QStringList kFixedFields{"run",        "model",  "status",      "dataset",  "split",
+                               "split hash", "params", "fit seconds", "model MB", "champion"};
+constexpr int kFirstNumericFixed = 7;  // "fit seconds"
+
+QString shortHash(const std::string& h) {
+  return h.empty() ? QObject::tr("unknown") : QString::fromStdString(h);
+}
 const QList<QColor> kPalette{QColor(31, 119, 180),  QColor(255, 127, 14),  QColor(44, 160, 44),
                              QColor(214, 39, 40),   QColor(148, 103, 189), QColor(140, 86, 75),
                              QColor(227, 119, 194), QColor(127, 127, 127)};
@@ -110,11 +115,25 @@ double RunsModel::value(int runIndex, const QString& field) const {
   return it == r.metrics.end() ? std::nan("") : it->second.value;
 }
 
+void RunsModel::setSplitGroup(const std::string& splitHash) {
+  beginResetModel();
+  group_ = splitHash;
+  endResetModel();
+}
+
+bool RunsModel::compared(int runIndex) const {
+  const auto& runs = session_->runs();
+  if (runIndex < 0 || runIndex >= static_cast<int>(runs.size())) return false;
+  const RunRecord& r = runs[static_cast<std::size_t>(runIndex)];
+  return r.status == "done" && r.splitHash == group_;
+}
+
 int RunsModel::bestRun(const QString& field) const {
   int best = -1;
   double bestValue = 0.0;
   const bool up = higherIsBetter(field);
   for (int i = 0; i < static_cast<int>(session_->runs().size()); ++i) {
+    if (!compared(i)) continue;
     const double v = value(i, field);
     if (std::isnan(v)) continue;
     if (best < 0 || (up ? v > bestValue : v < bestValue)) {
@@ -141,6 +160,7 @@ QVariant RunsModel::cell(int run, int field, int role) const {
     if (name == "status") return r.status;
     if (name == "dataset") return r.dataset;
     if (name == "split") return r.split;
+    if (name == "split hash") return QString::fromStdString(r.splitHash);
     if (name == "params") return QString::fromStdString(r.params.dump());
     if (name == "champion") return r.champion ? QStringLiteral("\u2605") : QString();
     const double v = value(run, name);
@@ -148,7 +168,12 @@ QVariant RunsModel::cell(int run, int field, int role) const {
     return name == "model MB" || name == "fit seconds" ? QVariant(std::round(v * 1000.0) / 1000.0)
                                                        : QVariant(std::round(v * 1e6) / 1e6);
   }
+  const bool otherSplit = r.status == "done" && !compared(run);
   if (role == Qt::ToolTipRole) {
+    if (otherSplit) {
+      return tr("not compared: different splits (hash %1 vs %2)")
+          .arg(shortHash(r.splitHash), shortHash(group_));
+    }
     if (name == "params") return QString::fromStdString(r.params.dump(2));
     if (name == "status" && !r.message.isEmpty()) return r.message;
     if (numeric) {
@@ -171,6 +196,7 @@ QVariant RunsModel::cell(int run, int field, int role) const {
     return f;
   }
   if (role == Qt::ForegroundRole && r.status == "failed") return QColor(180, 0, 0);
+  if (role == Qt::ForegroundRole && otherSplit) return QColor(150, 150, 150);
   return {};
 }
 
@@ -215,12 +241,26 @@ CompareView::CompareView(Session* session, TaskRunner* runner, QWidget* parent)
   champion->setObjectName("champion");
   auto* exportButton = new QPushButton(tr("Export..."), top);
   exportButton->setObjectName("export");
-  actions->addWidget(new QLabel(tr("<b>Runs</b> (best value per column highlighted)"), top));
+  actions->addWidget(new QLabel(
+      tr("<b>Runs</b> (best value per column among the runs on the split compared)"), top));
   actions->addStretch();
   actions->addWidget(transpose);
   actions->addWidget(champion);
   actions->addWidget(exportButton);
   topLayout->addLayout(actions);
+  auto* splitRow = new QHBoxLayout;
+  split_ = new QComboBox(top);
+  split_->setObjectName("splitGroup");
+  split_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+  splitRow->addWidget(new QLabel(tr("Compare runs on split"), top));
+  splitRow->addWidget(split_);
+  splitRow->addStretch();
+  topLayout->addLayout(splitRow);
+  splitNote_ = new QLabel(top);
+  splitNote_->setObjectName("splitNote");
+  splitNote_->setWordWrap(true);
+  splitNote_->setStyleSheet(QStringLiteral("color:#a05000"));
+  topLayout->addWidget(splitNote_);
   model_ = new RunsModel(session_, this);
   table_ = new TableView(tr("runs"), top);
   table_->setSourceModel(model_);
@@ -280,6 +320,10 @@ CompareView::CompareView(Session* session, TaskRunner* runner, QWidget* parent)
     if (!exportRun(path)) emit errorMessage(tr("Select a finished run first."));
   });
   connect(metric_, &QComboBox::activated, this, [this] { userPickedMetric_ = true; });
+  connect(split_, &QComboBox::activated, this, [this] {
+    userPickedSplit_ = true;
+    refresh();
+  });
   connect(metric_, &QComboBox::currentTextChanged, this, [this] {
     drawBars();
     drawAtK();
@@ -316,6 +360,7 @@ void CompareView::refresh() {
   dirty_ = false;
   const int keep = selectedRun();
   model_->refresh();
+  refreshSplitGroups();
   table_->view()->resizeColumnsToContents();
   const QString current = metric_->currentText();
   metric_->blockSignals(true);
@@ -345,6 +390,77 @@ void CompareView::refresh() {
   drawSlices();
   drawCalibration();
   drawImportance();
+}
+
+void CompareView::refreshSplitGroups() {
+  // One entry per split hash of the finished runs, newest split first.
+  struct Group {
+    std::string hash;
+    QString label;
+    int runs = 0;
+  };
+  std::vector<Group> groups;
+  std::string champion;
+  for (auto it = session_->runs().rbegin(); it != session_->runs().rend(); ++it) {
+    if (it->status != "done") continue;
+    if (it->champion) champion = it->splitHash;
+    auto g = std::find_if(groups.begin(), groups.end(),
+                          [&](const Group& x) { return x.hash == it->splitHash; });
+    if (g == groups.end()) {
+      QStringList what;
+      if (!it->dataset.isEmpty()) what << it->dataset;
+      if (!it->split.isEmpty()) what << it->split;
+      groups.push_back({it->splitHash, what.join(QStringLiteral(", ")), 0});
+      g = std::prev(groups.end());
+    }
+    ++g->runs;
+  }
+  std::string chosen = userPickedSplit_ ? split_->currentData().toString().toStdString() : "";
+  const bool known =
+      std::any_of(groups.begin(), groups.end(), [&](const Group& g) { return g.hash == chosen; });
+  // Default: the champion's split, else the newest run's.
+  if (!userPickedSplit_ || !known) {
+    userPickedSplit_ = false;
+    chosen = !champion.empty() ? champion : groups.empty() ? std::string() : groups.front().hash;
+  }
+  split_->blockSignals(true);
+  split_->clear();
+  for (const Group& g : groups) {
+    split_->addItem(tr("%1 (%2; %n run(s))", nullptr, g.runs)
+                        .arg(shortHash(g.hash), g.label.isEmpty() ? tr("no description") : g.label),
+                    QString::fromStdString(g.hash));
+  }
+  split_->setCurrentIndex(std::max(0, split_->findData(QString::fromStdString(chosen))));
+  split_->blockSignals(false);
+  split_->setEnabled(groups.size() > 1);
+  model_->setSplitGroup(chosen);
+
+  QStringList others;
+  for (const RunRecord& r : session_->runs()) {
+    if (r.status == "done" && r.splitHash != chosen) {
+      others << tr("%1 (hash %2)").arg(r.displayName, shortHash(r.splitHash));
+    }
+  }
+  if (others.isEmpty()) {
+    splitNote_->clear();
+    splitNote_->hide();
+  } else {
+    splitNote_->setText(
+        tr("Not compared: %1. Best marks, charts and paired tests compare only runs on the same "
+           "train/test split (split hash %2); runs on other splits (another dataset, split "
+           "method, ratio or seed) were evaluated on other test users and items. Pick their "
+           "split above to compare them with each other.")
+            .arg(others.join(QStringLiteral(", ")), shortHash(chosen)));
+    splitNote_->show();
+  }
+}
+
+bool CompareView::inGroup(const RunRecord& run) const {
+  return run.status == "done" && run.splitHash == model_->splitGroup();
+}
+
+QString CompareView::splitNote() const {
+  return splitNote_->isHidden() ? QString() : splitNote_->text();
 }
 
 int CompareView::selectedRun() const {
@@ -421,6 +537,7 @@ void CompareView::drawBars() {
   auto ticker = QSharedPointer<QCPAxisTickerText>(new QCPAxisTickerText);
   bool anyCi = false;
   for (int i = 0; i < static_cast<int>(runs.size()); ++i) {
+    if (!model_->compared(i)) continue;
     const double v = model_->value(i, field);
     if (std::isnan(v)) continue;
     const double pos = static_cast<double>(x.size() + 1);
@@ -473,6 +590,7 @@ void CompareView::drawAtK() {
   int drawn = 0;
   int color = 0;
   for (const RunRecord& r : session_->runs()) {
+    if (!inGroup(r)) continue;
     QVector<double> ks, vs;
     for (const auto& [key, mv] : r.metrics) {
       const QString k = QString::fromStdString(key);
@@ -508,6 +626,7 @@ void CompareView::drawPerUser() {
   int drawn = 0;
   int color = 0;
   for (const RunRecord& r : session_->runs()) {
+    if (!inGroup(r)) continue;
     auto it = r.perUser.find(field);
     if (it == r.perUser.end() || it->second.empty()) continue;
     const auto& v = it->second;
@@ -551,8 +670,15 @@ void CompareView::drawSignificance() {
   std::vector<const EvalResult*> evals;
   std::vector<std::string> names;
   std::vector<std::shared_ptr<const EvalResult>> keep;
+  significanceRuns_.clear();
+  int elsewhere = 0;
   for (const RunRecord& r : session_->runs()) {
     if (r.status != "done" || !r.evaluation) continue;
+    // Paired tests pair each user's values of two runs: only runs on the same split.
+    if (!inGroup(r)) {
+      ++elsewhere;
+      continue;
+    }
     evals.push_back(r.evaluation.get());
     keep.push_back(r.evaluation);
     names.push_back(r.displayName.toStdString());
@@ -560,10 +686,14 @@ void CompareView::drawSignificance() {
   const std::string metric = metric_->currentText().toStdString();
   if (evals.size() < 2 || metricMissing(evals, metric)) {
     significance_->setMessage(
-        tr("Paired tests need two or more evaluated runs and a per-user "
-           "metric (pick one above)."));
+        tr("Paired tests need two or more evaluated runs on the same split and a per-user "
+           "metric (pick one above).") +
+        (elsewhere > 0
+             ? tr(" %n run(s) on other splits not compared: different splits.", nullptr, elsewhere)
+             : QString()));
     return;
   }
+  for (const std::string& n : names) significanceRuns_ << QString::fromStdString(n);
   if (significanceTask_ != 0) runner_->cancel(significanceTask_);
   CompareOptions options;
   options.metrics = {metric};
@@ -649,6 +779,7 @@ void CompareView::drawTradeoff() {
   }
   int color = 0;
   for (int i = 0; i < static_cast<int>(session_->runs().size()); ++i) {
+    if (!model_->compared(i)) continue;
     const double a = model_->value(i, accuracy), c = model_->value(i, coverage);
     if (std::isnan(a) || std::isnan(c)) continue;
     auto* g = tradeoff_->addGraph();
@@ -696,7 +827,7 @@ void CompareView::drawSlices() {
   };
   std::vector<Job> jobs;
   for (const RunRecord& r : session_->runs()) {
-    if (r.status != "done" || !r.train || !r.test || r.recommendations.empty()) continue;
+    if (!inGroup(r) || !r.train || !r.test || r.recommendations.empty()) continue;
     jobs.push_back({r.displayName, r.train, r.test, r.recUsers, r.recommendations, r.k});
   }
   if (jobs.empty()) {
@@ -797,7 +928,7 @@ void CompareView::drawCalibration() {
   };
   std::vector<Job> jobs;
   for (const RunRecord& r : session_->runs()) {
-    if (r.status != "done" || !r.test) continue;
+    if (!inGroup(r) || !r.test) continue;
     if (dynamic_cast<const EngagementModel*>(r.fitted.get()) == nullptr) continue;
     jobs.push_back({r.displayName, r.fitted, r.test});
   }

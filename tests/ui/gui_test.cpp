@@ -34,6 +34,7 @@
 #include "ui/log_pane.h"
 #include "ui/main_window.h"
 #include "ui/param_form.h"
+#include "ui/run_engine.h"
 #include "ui/session.h"
 #include "ui/table_view.h"
 #include "ui/task_runner.h"
@@ -162,6 +163,25 @@ std::shared_ptr<const Dataset> smallDataset() {
   return d;
 }
 
+/// A finished session run as the runner would report it: `users` evaluated users with the
+/// given nDCG@10 values, on the split with hash `splitHash`.
+rwb::ui::RunRecord finishedRun(const std::string& name, const std::string& splitHash,
+                               const std::vector<double>& ndcg, const QString& dataset) {
+  rwb::RunRecord rec;
+  rec.name = name;
+  rec.model = "most_popular";
+  rec.status = RunStatus::kOk;
+  rec.splitHash = splitHash;
+  for (std::size_t u = 0; u < ndcg.size(); ++u) rec.evaluatedUsers.push_back(static_cast<Index>(u));
+  rec.perUser["ndcg@10"] = ndcg;
+  rec.metrics["ndcg@10"] = std::accumulate(ndcg.begin(), ndcg.end(), 0.0) / ndcg.size();
+  rwb::ui::RunRecord run;
+  fillFromRecord(run, rec, {});
+  run.displayName = QString::fromStdString(name);
+  run.dataset = dataset;
+  run.evaluation = evaluationOf(rec);
+  return run;
+}
 }  // namespace
 
 class GuiTest : public QObject {
@@ -596,6 +616,52 @@ class GuiTest : public QObject {
     const double best = run.params["half_life_days"].get<double>();
     QVERIFY(best == 7 || best == 30 || best == 90);
     QVERIFY(ev->queueText(run.id).contains("search"));
+  }
+
+  /// Issue 13.3: Compare marks the best value and runs paired tests only among runs on the
+  /// same split (same split hash); a toy run on another split is shown, greyed, and the view
+  /// says why it is not compared.
+  void compareOnlyWithinOneSplit() {
+    MainWindow w;
+    w.setQuiet(true);
+    w.show();
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<double> u01(0, 1);
+    std::vector<double> a1(100), a2(100);
+    for (auto& v : a1) v = 0.2 + 0.2 * u01(rng);
+    for (auto& v : a2) v = 0.1 + 0.2 * u01(rng);
+    const std::string hashA = "a1a1a1a1a1a1a1a1", hashB = "b2b2b2b2b2b2b2b2";
+    Session* s = w.session();
+    s->addRun(finishedRun("toy", hashB, std::vector<double>(42, 0.9), "toy"));
+    const int runA1 = s->addRun(finishedRun("itemknn", hashA, a1, "ml-100k"));
+    s->addRun(finishedRun("sar", hashA, a2, "ml-100k"));
+    CompareView* cv = w.compareView();
+    w.tabs()->setCurrentWidget(cv);
+    cv->refresh();
+    QComboBox* splits = cv->splitSelector();
+    QVERIFY(splits != nullptr);
+    QCOMPARE(splits->count(), 2);
+    // The newest run's split is compared: the toy run's 0.9 is not marked best.
+    QCOMPARE(splits->currentData().toString().toStdString(), hashA);
+    QCOMPARE(cv->model()->runId(cv->model()->bestRun("ndcg@10")), runA1);
+    const int col = static_cast<int>(cv->model()->fields().indexOf("ndcg@10"));
+    QVERIFY(!cv->model()->data(cv->model()->index(0, col), Qt::BackgroundRole).isValid());
+    QVERIFY(cv->model()->data(cv->model()->index(1, col), Qt::BackgroundRole).isValid());
+    QCOMPARE(cv->model()->data(cv->model()->index(0, col), Qt::ToolTipRole).toString(),
+             QStringLiteral("not compared: different splits (hash b2b2b2b2b2b2b2b2 vs "
+                            "a1a1a1a1a1a1a1a1)"));
+    QVERIFY2(cv->splitNote().contains("toy (hash b2b2b2b2b2b2b2b2)"), qPrintable(cv->splitNote()));
+    // Paired tests over the two runs on that split only.
+    QVERIFY(waitFor([&] { return cv->charts()[3]->plottableCount() == 1; }, 30000));
+    QCOMPARE(cv->significanceRuns(), (QStringList{"itemknn", "sar"}));
+    // The toy run's split alone: it is the best there, and no pair is tested.
+    const int b = splits->findData(QString::fromStdString(hashB));
+    splits->setCurrentIndex(b);
+    emit splits->activated(b);
+    QCOMPARE(cv->model()->runId(cv->model()->bestRun("ndcg@10")), s->runs()[0].id);
+    QVERIFY(cv->significanceRuns().isEmpty());
+    QCOMPARE(cv->charts()[3]->plottableCount(), 0);
+    QVERIFY(cv->splitNote().contains("itemknn (hash a1a1a1a1a1a1a1a1)"));
   }
 
   void sampleDataOpensOnFirstStart() {
