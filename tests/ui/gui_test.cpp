@@ -22,6 +22,7 @@
 #include <numeric>
 #include <random>
 
+#include "core/data/dataset_summary.h"
 #include "core/experiment/experiment_spec.h"
 #include "core/export/model_package.h"
 #include "core/models/registry.h"
@@ -662,6 +663,41 @@ class GuiTest : public QObject {
     QVERIFY(cv->significanceRuns().isEmpty());
     QCOMPARE(cv->charts()[3]->plottableCount(), 0);
     QVERIFY(cv->splitNote().contains("itemknn (hash a1a1a1a1a1a1a1a1)"));
+  }
+
+  /// Issue 19: the Data view shows core's DatasetSummary (the figures and the value histogram
+  /// of `recwb inspect`); it used to recompute them with its own histogram rule (one bar per
+  /// value up to 64 distinct values, where core bins more than 20 into 10).
+  void dataViewShowsCoreSummary() {
+    MainWindow w;
+    w.setQuiet(true);
+    auto d = std::make_shared<Dataset>();
+    d->name = "graded";
+    for (int u = 0; u < 40; ++u) d->users.intern("u" + std::to_string(u));
+    for (int i = 0; i < 25; ++i) d->items.intern("i" + std::to_string(i));
+    // 30 distinct values: core's summary bins them into 10 equal bins.
+    for (int k = 0; k < 1200; ++k) {
+      d->interactions.push(static_cast<Index>(k % 40), static_cast<Index>((k * 7) % 25),
+                           static_cast<float>(k % 30) * 0.5f, 1000000000 + k * 600);
+    }
+    const DatasetSummary core = summarizeDataset(*d);
+    QCOMPARE(core.valueHistogram.size(), std::size_t{10});
+    LoadResult report;
+    w.session()->setDataset(d, std::move(report), "graded");
+    QVERIFY(waitFor([&] { return w.dataView()->profileReady(); }, 30000));
+    ChartView* values = w.dataView()->charts()[2];
+    QCOMPARE(values->plottableCount(), 1);
+    auto* bars = qobject_cast<QCPBars*>(values->plottable(0));
+    QVERIFY(bars != nullptr);
+    QCOMPARE(bars->data()->size(), static_cast<int>(core.valueHistogram.size()));
+    for (int b = 0; b < bars->data()->size(); ++b) {
+      const HistogramBin& bin = core.valueHistogram[static_cast<std::size_t>(b)];
+      QCOMPARE(bars->data()->at(b)->value, static_cast<double>(bin.count));
+      QCOMPARE(bars->data()->at(b)->key, (bin.lower + bin.upper) / 2.0);
+    }
+    const QString text = w.dataView()->summaryText();
+    QVERIFY2(text.contains(QString::number(core.perUser.median, 'g', 6)), qPrintable(text));
+    QVERIFY(text.contains(QString::number(core.top20ItemShare * 100.0, 'f', 1) + "%"));
   }
 
   void sampleDataOpensOnFirstStart() {
