@@ -70,6 +70,9 @@ void RunsModel::refresh() {
   fields_ = kFixedFields;
   firstMetric_ = static_cast<int>(fields_.size());
   for (const auto& m : metricNames) fields_ << QString::fromStdString(m);
+  // Directions once per refresh: bestRun() runs for every painted cell.
+  higher_.clear();
+  for (const QString& f : numericFields()) higher_[f] = higherIsBetter(f);
   endResetModel();
 }
 
@@ -131,7 +134,8 @@ bool RunsModel::compared(int runIndex) const {
 int RunsModel::bestRun(const QString& field) const {
   int best = -1;
   double bestValue = 0.0;
-  const bool up = higherIsBetter(field);
+  auto dir = higher_.find(field);
+  const bool up = dir != higher_.end() ? dir->second : higherIsBetter(field);
   for (int i = 0; i < static_cast<int>(session_->runs().size()); ++i) {
     if (!compared(i)) continue;
     const double v = value(i, field);

@@ -59,6 +59,7 @@ class RunsModel : public QAbstractTableModel {
   int firstMetric_ = 0;
   bool transposed_ = false;
   std::string group_;
+  std::map<QString, bool> higher_;  ///< higherIsBetter() of each numeric field
 };
 
 class CompareView : public QWidget {

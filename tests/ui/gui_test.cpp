@@ -23,6 +23,7 @@
 #include <random>
 
 #include "core/data/dataset_summary.h"
+#include "core/eval/metric.h"
 #include "core/experiment/experiment_spec.h"
 #include "core/export/model_package.h"
 #include "core/models/registry.h"
@@ -34,6 +35,7 @@
 #include "ui/import_dialog.h"
 #include "ui/log_pane.h"
 #include "ui/main_window.h"
+#include "ui/metric_info.h"
 #include "ui/param_form.h"
 #include "ui/run_engine.h"
 #include "ui/session.h"
@@ -698,6 +700,23 @@ class GuiTest : public QObject {
     const QString text = w.dataView()->summaryText();
     QVERIFY2(text.contains(QString::number(core.perUser.median, 'g', 6)), qPrintable(text));
     QVERIFY(text.contains(QString::number(core.top20ItemShare * 100.0, 'f', 1) + "%"));
+  }
+
+  /// Issue 19: the runs table's "best" direction is core's metric metadata, not a list of its
+  /// own (which took Recommenders' alias log_loss for a score).
+  void metricDirectionIsCores() {
+    std::vector<std::string> names = knownMetricNames();
+    for (const char* alias : {"log_loss", "rsquared", "exp_var", "coverage", "RMSE"})
+      names.push_back(alias);
+    for (const std::string& name : names) {
+      std::string key = name;
+      if (key.size() > 2 && key.compare(key.size() - 2, 2, "@k") == 0)
+        key.replace(key.size() - 1, 1, "10");
+      const bool core = createMetric(key, 10)->higherIsBetter();
+      QVERIFY2(higherIsBetter(QString::fromStdString(key)) == core, key.c_str());
+    }
+    QVERIFY(!higherIsBetter("fit seconds"));
+    QVERIFY(!higherIsBetter("model MB"));
   }
 
   void sampleDataOpensOnFirstStart() {
