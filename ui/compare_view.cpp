@@ -65,7 +65,7 @@ void RunsModel::refresh() {
   beginResetModel();
   std::set<std::string> metricNames;
   for (const auto& r : session_->runs()) {
-    for (const auto& [k, v] : r.metrics) metricNames.insert(k);
+    for (const auto& k : r.metricNames()) metricNames.insert(k);
   }
   fields_ = kFixedFields;
   firstMetric_ = static_cast<int>(fields_.size());
@@ -110,12 +110,12 @@ int RunsModel::runId(int runIndex) const {
 double RunsModel::value(int runIndex, const QString& field) const {
   const auto& runs = session_->runs();
   if (runIndex < 0 || runIndex >= static_cast<int>(runs.size())) return std::nan("");
-  const RunRecord& r = runs[static_cast<std::size_t>(runIndex)];
-  if (r.status != "done") return std::nan("");
-  if (field == "fit seconds") return r.fitSeconds;
-  if (field == "model MB") return static_cast<double>(r.memoryBytes) / 1e6;
-  auto it = r.metrics.find(field.toStdString());
-  return it == r.metrics.end() ? std::nan("") : it->second.value;
+  const SessionRun& r = runs[static_cast<std::size_t>(runIndex)];
+  if (!r.done()) return std::nan("");
+  if (field == "fit seconds") return r.record.fitSeconds;
+  if (field == "model MB") return static_cast<double>(r.record.modelBytes) / 1e6;
+  const auto m = r.metric(field.toStdString());
+  return m ? m->value : std::nan("");
 }
 
 void RunsModel::setSplitGroup(const std::string& splitHash) {
@@ -127,8 +127,8 @@ void RunsModel::setSplitGroup(const std::string& splitHash) {
 bool RunsModel::compared(int runIndex) const {
   const auto& runs = session_->runs();
   if (runIndex < 0 || runIndex >= static_cast<int>(runs.size())) return false;
-  const RunRecord& r = runs[static_cast<std::size_t>(runIndex)];
-  return r.status == "done" && r.splitHash == group_;
+  const SessionRun& r = runs[static_cast<std::size_t>(runIndex)];
+  return r.done() && r.record.splitHash == group_;
 }
 
 int RunsModel::bestRun(const QString& field) const {
@@ -152,41 +152,38 @@ QVariant RunsModel::cell(int run, int field, int role) const {
   const auto& runs = session_->runs();
   if (run < 0 || run >= static_cast<int>(runs.size()) || field < 0 || field >= fields_.size())
     return {};
-  const RunRecord& r = runs[static_cast<std::size_t>(run)];
+  const SessionRun& r = runs[static_cast<std::size_t>(run)];
   const QString& name = fields_[field];
   const bool numeric = field >= kFirstNumericFixed && name != "champion";
   if (role == Qt::DisplayRole) {
     if (name == "run") return r.displayName;
     if (name == "model") {
-      const ModelInfo* info = findModel(r.model.toStdString());
-      return info ? QString::fromStdString(info->displayName) : r.model;
+      const ModelInfo* info = findModel(r.record.model);
+      return QString::fromStdString(info ? info->displayName : r.record.model);
     }
-    if (name == "status") return r.status;
+    if (name == "status") return r.stateName();
     if (name == "dataset") return r.dataset;
     if (name == "split") return r.split;
-    if (name == "split hash") return QString::fromStdString(r.splitHash);
-    if (name == "params") return QString::fromStdString(r.params.dump());
+    if (name == "split hash") return QString::fromStdString(r.record.splitHash);
+    if (name == "params") return QString::fromStdString(r.record.params.dump());
     if (name == "champion") return r.champion ? QStringLiteral("\u2605") : QString();
     const double v = value(run, name);
     if (std::isnan(v)) return {};
     return name == "model MB" || name == "fit seconds" ? QVariant(std::round(v * 1000.0) / 1000.0)
                                                        : QVariant(std::round(v * 1e6) / 1e6);
   }
-  const bool otherSplit = r.status == "done" && !compared(run);
+  const bool otherSplit = r.done() && !compared(run);
   if (role == Qt::ToolTipRole) {
     if (otherSplit) {
       return tr("not compared: different splits (hash %1 vs %2)")
-          .arg(shortHash(r.splitHash), shortHash(group_));
+          .arg(shortHash(r.record.splitHash), shortHash(group_));
     }
-    if (name == "params") return QString::fromStdString(r.params.dump(2));
-    if (name == "status" && !r.message.isEmpty()) return r.message;
+    if (name == "params") return QString::fromStdString(r.record.params.dump(2));
+    if (name == "status" && !r.record.error.empty()) return QString::fromStdString(r.record.error);
     if (numeric) {
-      auto it = r.metrics.find(name.toStdString());
-      if (it != r.metrics.end() && it->second.hasCi) {
-        return tr("%1 (95% CI %2 .. %3)")
-            .arg(it->second.value)
-            .arg(it->second.lo)
-            .arg(it->second.hi);
+      const auto m = r.metric(name.toStdString());
+      if (m && m->hasCi) {
+        return tr("%1 (95% CI %2 .. %3)").arg(m->value).arg(m->lo).arg(m->hi);
       }
     }
     return {};
@@ -199,7 +196,7 @@ QVariant RunsModel::cell(int run, int field, int role) const {
     f.setBold(true);
     return f;
   }
-  if (role == Qt::ForegroundRole && r.status == "failed") return QColor(180, 0, 0);
+  if (role == Qt::ForegroundRole && r.state == RunState::kFailed) return QColor(180, 0, 0);
   if (role == Qt::ForegroundRole && otherSplit) return QColor(150, 150, 150);
   return {};
 }
@@ -312,14 +309,14 @@ CompareView::CompareView(Session* session, TaskRunner* runner, QWidget* parent)
   });
   connect(exportButton, &QPushButton::clicked, this, [this] {
     const int id = selectedRun();
-    const RunRecord* r = id ? session_->run(id) : nullptr;
+    const SessionRun* r = id ? session_->run(id) : nullptr;
     if (r == nullptr) {
       emit errorMessage(tr("Select a finished run first."));
       return;
     }
-    const QString path =
-        QFileDialog::getSaveFileName(this, tr("Export model package"), r->model + ".rwbm",
-                                     tr("RecWorkbench model package (*.rwbm)"));
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Export model package"), QString::fromStdString(r->record.model) + ".rwbm",
+        tr("RecWorkbench model package (*.rwbm)"));
     if (path.isEmpty()) return;
     if (!exportRun(path)) emit errorMessage(tr("Select a finished run first."));
   });
@@ -406,15 +403,16 @@ void CompareView::refreshSplitGroups() {
   std::vector<Group> groups;
   std::string champion;
   for (auto it = session_->runs().rbegin(); it != session_->runs().rend(); ++it) {
-    if (it->status != "done") continue;
-    if (it->champion) champion = it->splitHash;
-    auto g = std::find_if(groups.begin(), groups.end(),
-                          [&](const Group& x) { return x.hash == it->splitHash; });
+    if (!it->done()) continue;
+    const std::string& hash = it->record.splitHash;
+    if (it->champion) champion = hash;
+    auto g =
+        std::find_if(groups.begin(), groups.end(), [&](const Group& x) { return x.hash == hash; });
     if (g == groups.end()) {
       QStringList what;
       if (!it->dataset.isEmpty()) what << it->dataset;
       if (!it->split.isEmpty()) what << it->split;
-      groups.push_back({it->splitHash, what.join(QStringLiteral(", ")), 0});
+      groups.push_back({hash, what.join(QStringLiteral(", ")), 0});
       g = std::prev(groups.end());
     }
     ++g->runs;
@@ -440,9 +438,9 @@ void CompareView::refreshSplitGroups() {
   model_->setSplitGroup(chosen);
 
   QStringList others;
-  for (const RunRecord& r : session_->runs()) {
-    if (r.status == "done" && r.splitHash != chosen) {
-      others << tr("%1 (hash %2)").arg(r.displayName, shortHash(r.splitHash));
+  for (const SessionRun& r : session_->runs()) {
+    if (r.done() && r.record.splitHash != chosen) {
+      others << tr("%1 (hash %2)").arg(r.displayName, shortHash(r.record.splitHash));
     }
   }
   if (others.isEmpty()) {
@@ -459,8 +457,8 @@ void CompareView::refreshSplitGroups() {
   }
 }
 
-bool CompareView::inGroup(const RunRecord& run) const {
-  return run.status == "done" && run.splitHash == model_->splitGroup();
+bool CompareView::inGroup(const SessionRun& run) const {
+  return run.done() && run.record.splitHash == model_->splitGroup();
 }
 
 QString CompareView::splitNote() const {
@@ -488,8 +486,8 @@ void CompareView::selectRun(int runId) {
 
 bool CompareView::markChampion() {
   const int id = selectedRun();
-  const RunRecord* r = id ? session_->run(id) : nullptr;
-  if (r == nullptr || r->status != "done") return false;
+  const SessionRun* r = id ? session_->run(id) : nullptr;
+  if (r == nullptr || !r->done()) return false;
   session_->setChampion(id);
   emit logMessage(tr("%1 marked as champion.").arg(r->displayName));
   return true;
@@ -497,8 +495,8 @@ bool CompareView::markChampion() {
 
 bool CompareView::exportRun(const QString& path) {
   const int id = selectedRun();
-  const RunRecord* r = id ? session_->run(id) : nullptr;
-  if (r == nullptr || r->status != "done") return false;
+  const SessionRun* r = id ? session_->run(id) : nullptr;
+  if (r == nullptr || !r->done()) return false;
   const QString name = r->displayName;
   if (r->storeId == 0 || session_->projectPath().isEmpty()) {
     const QString e =
@@ -548,10 +546,10 @@ void CompareView::drawBars() {
     x << pos;
     y << v;
     ticker->addTick(pos, runs[static_cast<std::size_t>(i)].displayName);
-    auto it = runs[static_cast<std::size_t>(i)].metrics.find(field.toStdString());
-    if (it != runs[static_cast<std::size_t>(i)].metrics.end() && it->second.hasCi) {
-      errLo << v - it->second.lo;
-      errHi << it->second.hi - v;
+    const auto m = runs[static_cast<std::size_t>(i)].metric(field.toStdString());
+    if (m && m->hasCi) {
+      errLo << v - m->lo;
+      errHi << m->hi - v;
       anyCi = true;
     } else {
       errLo << 0.0;
@@ -593,17 +591,17 @@ void CompareView::drawAtK() {
   const QString base = metric_->currentText().section(QLatin1Char('@'), 0, 0);
   int drawn = 0;
   int color = 0;
-  for (const RunRecord& r : session_->runs()) {
+  for (const SessionRun& r : session_->runs()) {
     if (!inGroup(r)) continue;
     QVector<double> ks, vs;
-    for (const auto& [key, mv] : r.metrics) {
+    for (const auto& [key, value] : r.record.metrics) {
       const QString k = QString::fromStdString(key);
       if (k.section(QLatin1Char('@'), 0, 0) != base || !k.contains(QLatin1Char('@'))) continue;
       bool ok = false;
       const int kk = k.section(QLatin1Char('@'), 1).toInt(&ok);
       if (!ok) continue;
       ks << kk;
-      vs << mv.value;
+      vs << value;
     }
     if (ks.size() < 2) continue;
     auto* g = atK_->addGraph();
@@ -629,10 +627,10 @@ void CompareView::drawPerUser() {
   const std::string field = metric_->currentText().toStdString();
   int drawn = 0;
   int color = 0;
-  for (const RunRecord& r : session_->runs()) {
+  for (const SessionRun& r : session_->runs()) {
     if (!inGroup(r)) continue;
-    auto it = r.perUser.find(field);
-    if (it == r.perUser.end() || it->second.empty()) continue;
+    auto it = r.record.perUser.find(field);
+    if (it == r.record.perUser.end() || it->second.empty()) continue;
     const auto& v = it->second;
     double lo = std::numeric_limits<double>::infinity(), hi = -lo;
     for (double d : v) {
@@ -676,8 +674,8 @@ void CompareView::drawSignificance() {
   std::vector<std::shared_ptr<const EvalResult>> keep;
   significanceRuns_.clear();
   int elsewhere = 0;
-  for (const RunRecord& r : session_->runs()) {
-    if (r.status != "done" || !r.evaluation) continue;
+  for (const SessionRun& r : session_->runs()) {
+    if (!r.done() || !r.evaluation) continue;
     // Paired tests pair each user's values of two runs: only runs on the same split.
     if (!inGroup(r)) {
       ++elsewhere;
@@ -830,9 +828,10 @@ void CompareView::drawSlices() {
     int k;
   };
   std::vector<Job> jobs;
-  for (const RunRecord& r : session_->runs()) {
-    if (!inGroup(r) || !r.train || !r.test || r.recommendations.empty()) continue;
-    jobs.push_back({r.displayName, r.train, r.test, r.recUsers, r.recommendations, r.k});
+  for (const SessionRun& r : session_->runs()) {
+    if (!inGroup(r) || !r.train || !r.test || r.record.recommendations.empty()) continue;
+    jobs.push_back(
+        {r.displayName, r.train, r.test, r.record.recUsers, r.record.recommendations, r.record.k});
   }
   if (jobs.empty()) {
     slices_->setMessage(
@@ -931,10 +930,10 @@ void CompareView::drawCalibration() {
     std::shared_ptr<const Dataset> test;
   };
   std::vector<Job> jobs;
-  for (const RunRecord& r : session_->runs()) {
+  for (const SessionRun& r : session_->runs()) {
     if (!inGroup(r) || !r.test) continue;
-    if (dynamic_cast<const EngagementModel*>(r.fitted.get()) == nullptr) continue;
-    jobs.push_back({r.displayName, r.fitted, r.test});
+    if (dynamic_cast<const EngagementModel*>(r.record.fitted.get()) == nullptr) continue;
+    jobs.push_back({r.displayName, r.record.fitted, r.test});
   }
   if (jobs.empty()) {
     calibration_->setMessage(
@@ -1008,10 +1007,10 @@ void CompareView::drawImportance() {
   importance_->reset();
   importanceFeatures_ = 0;
   // The selected run when it explains itself, else the first run that does.
-  const RunRecord* chosen = nullptr;
+  const SessionRun* chosen = nullptr;
   const int sel = selectedRun();
-  for (const RunRecord& r : session_->runs()) {
-    if (r.status != "done" || dynamic_cast<const Explainable*>(r.fitted.get()) == nullptr) continue;
+  for (const SessionRun& r : session_->runs()) {
+    if (!r.done() || dynamic_cast<const Explainable*>(r.record.fitted.get()) == nullptr) continue;
     if (chosen == nullptr || r.id == sel) chosen = &r;
   }
   if (chosen == nullptr) {
@@ -1020,7 +1019,7 @@ void CompareView::drawImportance() {
            "(logistic_regression, gbdt, factorization_machine, content_similarity, two_stage)."));
     return;
   }
-  const auto* ex = dynamic_cast<const Explainable*>(chosen->fitted.get());
+  const auto* ex = dynamic_cast<const Explainable*>(chosen->record.fitted.get());
   std::vector<FeatureImportance> imp = ex->globalImportance();
   if (imp.size() > 20) imp.resize(20);
   if (imp.empty()) {

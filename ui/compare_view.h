@@ -17,7 +17,7 @@ class QTabWidget;
 namespace rwb::ui {
 
 class ChartView;
-struct RunRecord;
+struct SessionRun;
 class Session;
 class TableView;
 class TaskRunner;
@@ -46,7 +46,7 @@ class RunsModel : public QAbstractTableModel {
   /// selected split), -1 when none.
   int bestRun(const QString& field) const;
   /// Runs are compared (best marks, charts, paired tests) only within one split: the split
-  /// hash recorded with them (core/experiment RunRecord::splitHash). "" compares every run.
+  /// hash recorded with them (core/experiment RunRecord::splitHash).
   void setSplitGroup(const std::string& splitHash);
   const std::string& splitGroup() const { return group_; }
   /// True when a run index is a finished run on the selected split.
@@ -123,7 +123,7 @@ class CompareView : public QWidget {
   void drawImportance();
   void refreshSplitGroups();
   /// True when the session run is finished and on the selected split.
-  bool inGroup(const RunRecord& run) const;
+  bool inGroup(const SessionRun& run) const;
   bool userPickedSplit_ = false;
   QStringList significanceRuns_;
   int significanceTask_ = 0;

@@ -60,6 +60,16 @@ struct DayCounts {
   bool hasTime = false;
 };
 
+/// What a search chose, for the queue and the log.
+QString searchSummary(const SearchHistory& h) {
+  return ExperimentView::tr("%1 search: %2 candidates, best %3 = %4 on validation with %5")
+      .arg(QString::fromStdString(h.method))
+      .arg(h.trials.size())
+      .arg(QString::fromStdString(h.metric))
+      .arg(h.bestScore, 0, 'g', 4)
+      .arg(QString::fromStdString(h.best.dump()));
+}
+
 /// Which split controls a method reads; the others are hidden and left out of the spec.
 struct SplitControls {
   bool ratio = true;
@@ -279,8 +289,8 @@ ExperimentView::ExperimentView(Session* session, TaskRunner* runner, QWidget* pa
           [this](int task, double f, const QString& stage) {
             auto it = taskToRun_.find(task);
             if (it == taskToRun_.end()) return;
-            if (RunRecord* r = session_->run(it->second)) {
-              if (r->status == "queued") r->status = "running";
+            if (SessionRun* r = session_->run(it->second)) {
+              if (r->state == RunState::kQueued) r->state = RunState::kRunning;
             }
             const int row = queueRow(it->second);
             if (row < 0) return;
@@ -298,12 +308,12 @@ ExperimentView::ExperimentView(Session* session, TaskRunner* runner, QWidget* pa
           [this](int task, int epoch, const QStringList& names, const QList<double>& values) {
             auto it = taskToRun_.find(task);
             if (it == taskToRun_.end()) return;
-            RunRecord* r = session_->run(it->second);
+            SessionRun* r = session_->run(it->second);
             if (r == nullptr) return;
             EpochMetrics m;
             for (int i = 0; i < names.size() && i < values.size(); ++i)
               m.emplace_back(names[i].toStdString(), values[i]);
-            r->epochs.emplace_back(epoch, std::move(m));
+            r->record.learningCurve.emplace_back(epoch, std::move(m));
             if (curvesRun_ == r->id || curvesRun_ == 0) showCurves(r->id);
           });
   connect(runner_, &TaskRunner::taskFinished, this,
@@ -313,11 +323,15 @@ ExperimentView::ExperimentView(Session* session, TaskRunner* runner, QWidget* pa
             const int runId = it->second;
             taskToRun_.erase(it);
             runToTask_.erase(runId);
-            if (RunRecord* r = session_->run(runId)) {
-              if (status == TaskStatus::kCancelled) r->status = "cancelled";
+            if (SessionRun* r = session_->run(runId)) {
+              if (status == TaskStatus::kCancelled) {
+                r->state = RunState::kCancelled;
+                r->record.status = RunStatus::kCancelled;
+              }
               if (status == TaskStatus::kFailed) {
-                r->status = "failed";
-                r->message = msg;
+                r->state = RunState::kFailed;
+                r->record.status = RunStatus::kFailed;
+                r->record.error = msg.toStdString();
               }
               session_->notifyRunChanged(runId);
             }
@@ -689,10 +703,10 @@ void ExperimentView::startRun(const nlohmann::json& entry) {
         {"path", req.data.data->name.empty() ? std::string("memory") : req.data.data->name}};
   }
 
-  RunRecord rec;
-  rec.model = QString::fromStdString(entry["name"].get<std::string>());
-  rec.params = entry["params"];
-  rec.status = "queued";
+  SessionRun rec;
+  rec.record.model = entry["name"].get<std::string>();
+  rec.record.params = entry["params"];
+  rec.state = RunState::kQueued;
   rec.dataset = QString::fromStdString(req.data.data->name);
   rec.started = QDateTime::currentDateTime();
   if (entry.contains("run_name")) {
@@ -735,34 +749,25 @@ void ExperimentView::startRun(const nlohmann::json& entry) {
   const int task = runner_->start<RunOutcome>(
       label, [req](TaskContext& ctx) { return executeRun(req, ctx); }, this,
       [this, runId](RunOutcome out) {
-        RunRecord* r = session_->run(runId);
+        SessionRun* r = session_->run(runId);
         if (r == nullptr) return;
-        const auto live = r->epochs;
-        fillFromRecord(*r, out.record, out.ci);
-        if (r->epochs.empty()) r->epochs = live;
-        for (const auto& [k, v] : out.beyondAccuracy) r->metrics[k] = MetricValue{v, v, v, false};
-        r->fitted = out.record.fitted;
+        auto live = std::move(r->record.learningCurve);
+        r->record = std::move(out.record);
+        if (r->record.learningCurve.empty()) r->record.learningCurve = std::move(live);
+        r->state = stateOf(r->record);
+        r->ci = std::move(out.ci);
+        r->displayMetrics = std::move(out.beyondAccuracy);
         r->train = out.train;
         r->test = out.test;
         r->split = QString::fromStdString(out.split);
         r->evaluation = out.evaluation;
-        r->recUsers = std::move(out.record.recUsers);
-        r->recommendations = std::move(out.record.recommendations);
         r->storeId = out.storeId;
-        if (out.record.search) {
-          const SearchHistory& h = *out.record.search;
-          r->searchSummary = tr("%1 search: %2 candidates, best %3 = %4 on validation with %5")
-                                 .arg(QString::fromStdString(h.method))
-                                 .arg(h.trials.size())
-                                 .arg(QString::fromStdString(h.metric))
-                                 .arg(h.bestScore, 0, 'g', 4)
-                                 .arg(QString::fromStdString(h.best.dump()));
-          r->searchTrials = static_cast<int>(h.trials.size());
-          emit logMessage(tr("%1: %2").arg(r->displayName, r->searchSummary));
+        if (r->record.search) {
+          emit logMessage(tr("%1: %2").arg(r->displayName, searchSummary(*r->record.search)));
         }
         emit logMessage(tr("%1 finished: fit %2 s%3")
                             .arg(r->displayName)
-                            .arg(r->fitSeconds, 0, 'f', 3)
+                            .arg(r->record.fitSeconds, 0, 'f', 3)
                             .arg(out.storeId ? tr("; recorded as run %1 in %2")
                                                    .arg(out.storeId)
                                                    .arg(session_->projectPath())
@@ -808,19 +813,21 @@ int ExperimentView::queueRow(int runId) const {
 
 void ExperimentView::updateRow(int runId) {
   const int row = queueRow(runId);
-  const RunRecord* r = session_->run(runId);
+  const SessionRun* r = session_->run(runId);
   if (row < 0 || r == nullptr) return;
-  queue_->item(row, kColStatus)->setText(r->status);
-  if (r->status == "failed") {
+  queue_->item(row, kColStatus)->setText(r->stateName());
+  if (r->state == RunState::kFailed) {
+    const QString message = QString::fromStdString(r->record.error);
     queue_->item(row, kColStatus)->setForeground(QColor(180, 0, 0));
-    queue_->item(row, kColStage)->setText(r->message);
-    queue_->item(row, kColStage)->setToolTip(r->message);
-  } else if (r->status == "done") {
+    queue_->item(row, kColStage)->setText(message);
+    queue_->item(row, kColStage)->setToolTip(message);
+  } else if (r->done()) {
+    const double fit = r->record.fitSeconds;
     queue_->item(row, kColStage)
-        ->setText(
-            r->searchSummary.isEmpty()
-                ? tr("fit %1 s").arg(r->fitSeconds, 0, 'f', 3)
-                : tr("%1; final fit %2 s").arg(r->searchSummary).arg(r->fitSeconds, 0, 'f', 3));
+        ->setText(!r->record.search ? tr("fit %1 s").arg(fit, 0, 'f', 3)
+                                    : tr("%1; final fit %2 s")
+                                          .arg(searchSummary(*r->record.search))
+                                          .arg(fit, 0, 'f', 3));
     queue_->item(row, kColStage)->setToolTip(queue_->item(row, kColStage)->text());
     if (auto* bar = qobject_cast<QProgressBar*>(queue_->cellWidget(row, kColProgress)))
       bar->setValue(100);
@@ -832,14 +839,14 @@ void ExperimentView::updateRow(int runId) {
 
 void ExperimentView::showCurves(int runId) {
   curvesRun_ = runId;
-  const RunRecord* r = session_->run(runId);
+  const SessionRun* r = session_->run(runId);
   curves_->reset();
   if (r == nullptr) {
     curves_->replot();
     return;
   }
   std::map<std::string, std::pair<QVector<double>, QVector<double>>> series;
-  for (const auto& [epoch, metrics] : r->epochs) {
+  for (const auto& [epoch, metrics] : r->record.learningCurve) {
     for (const auto& [name, v] : metrics) {
       series[name].first << epoch;
       series[name].second << v;

@@ -140,8 +140,9 @@ bool runModels(MainWindow& w, const QStringList& models, int timeoutMs = 180000)
   if (!waitFor([&] { return finished.count() >= models.size(); }, timeoutMs)) return false;
   for (std::size_t i = static_cast<std::size_t>(before); i < w.session()->runs().size(); ++i) {
     const auto& r = w.session()->runs()[i];
-    if (r.status != "done") {
-      qWarning("%s: %s %s", qPrintable(r.displayName), qPrintable(r.status), qPrintable(r.message));
+    if (!r.done()) {
+      qWarning("%s: %s %s", qPrintable(r.displayName), qPrintable(r.stateName()),
+               r.record.error.c_str());
       return false;
     }
   }
@@ -168,8 +169,8 @@ std::shared_ptr<const Dataset> smallDataset() {
 
 /// A finished session run as the runner would report it: `users` evaluated users with the
 /// given nDCG@10 values, on the split with hash `splitHash`.
-rwb::ui::RunRecord finishedRun(const std::string& name, const std::string& splitHash,
-                               const std::vector<double>& ndcg, const QString& dataset) {
+SessionRun finishedRun(const std::string& name, const std::string& splitHash,
+                       const std::vector<double>& ndcg, const QString& dataset) {
   rwb::RunRecord rec;
   rec.name = name;
   rec.model = "most_popular";
@@ -178,11 +179,12 @@ rwb::ui::RunRecord finishedRun(const std::string& name, const std::string& split
   for (std::size_t u = 0; u < ndcg.size(); ++u) rec.evaluatedUsers.push_back(static_cast<Index>(u));
   rec.perUser["ndcg@10"] = ndcg;
   rec.metrics["ndcg@10"] = std::accumulate(ndcg.begin(), ndcg.end(), 0.0) / ndcg.size();
-  rwb::ui::RunRecord run;
-  fillFromRecord(run, rec, {});
+  SessionRun run;
+  run.state = RunState::kDone;
+  run.evaluation = evaluationOf(rec);
+  run.record = std::move(rec);
   run.displayName = QString::fromStdString(name);
   run.dataset = dataset;
-  run.evaluation = evaluationOf(rec);
   return run;
 }
 }  // namespace
@@ -240,8 +242,8 @@ class GuiTest : public QObject {
       const auto& run = w.session()->runs().back();
       QVERIFY(run.storeId > 0);
       guiMetrics.clear();
-      for (const auto& [k, v] : run.metrics) guiMetrics[k] = v.value;
-      guiNdcg = run.metrics.at("ndcg@10").value;
+      guiMetrics = run.record.metrics;
+      guiNdcg = run.record.metrics.at("ndcg@10");
       // The CLI lists the GUI's run.
       QString out;
       QCOMPARE(recwb({"runs", "--project", projectA, "list"}, &out), 0);
@@ -273,22 +275,22 @@ class GuiTest : public QObject {
     const auto& gui = w.session()->runs()[0];
     const auto& cli = w.session()->runs()[1];
     // One engine: the CLI's run of the GUI's spec has the GUI run's numbers exactly.
-    QCOMPARE(gui.fingerprint, cli.fingerprint);
-    QCOMPARE(gui.splitHash, cli.splitHash);
+    QCOMPARE(gui.record.datasetFingerprint, cli.record.datasetFingerprint);
+    QCOMPARE(gui.record.splitHash, cli.record.splitHash);
     for (const auto& [k, v] : guiMetrics) {
       if (k == "catalog_coverage" || k == "novelty") continue;  // GUI-only display figures
-      QVERIFY2(cli.metrics.count(k), k.c_str());
-      QCOMPARE(cli.metrics.at(k).value, v);
+      QVERIFY2(cli.record.metrics.count(k), k.c_str());
+      QCOMPARE(cli.record.metrics.at(k), v);
     }
-    QCOMPARE(cli.perUser, gui.perUser);
-    QVERIFY(cli.metrics.at("ndcg@10").hasCi);
-    QCOMPARE(gui.metrics.at("ndcg@10").value, guiNdcg);
-    QVERIFY(cli.fitted != nullptr);
+    QCOMPARE(cli.record.perUser, gui.record.perUser);
+    QVERIFY(cli.metric("ndcg@10")->hasCi);
+    QCOMPARE(gui.record.metrics.at("ndcg@10"), guiNdcg);
+    QVERIFY(cli.record.fitted != nullptr);
     // Both stored runs get their training data back from the project's data.
     QVERIFY(restored.wait(120000) || restored.count() > 0);
     QCOMPARE(restored.last().first().toInt(), 2);
     QVERIFY(w.session()->runs()[1].train != nullptr);
-    QVERIFY(!w.session()->runs()[1].recommendations.empty());
+    QVERIFY(!w.session()->runs()[1].record.recommendations.empty());
     UsersView* uv = w.usersView();
     w.tabs()->setCurrentWidget(uv);
     QVERIFY(uv->showUser("U00001"));
@@ -304,7 +306,7 @@ class GuiTest : public QObject {
     QCOMPARE(static_cast<int>(w.session()->runs().size()), 3);
     QCOMPARE(w.session()->runs()[2].storeId,
              ProjectStore(projectB.toStdString(), false).listRuns().front().id);
-    QCOMPARE(w.session()->runs()[2].perUser, w.session()->runs()[0].perUser);
+    QCOMPARE(w.session()->runs()[2].record.perUser, w.session()->runs()[0].record.perUser);
     QVERIFY(waitFor([&] { return w.session()->runs()[2].train != nullptr; }, 60000));
     QTest::qWait(600);  // further checks find nothing new
     QCOMPARE(external.count(), 1);
@@ -358,7 +360,7 @@ class GuiTest : public QObject {
     // The LR run explains with signed feature contributions that add up to its output.
     const auto& lr = w.session()->runs()[1];
     const Index u = *lr.train->users.find("U00002");
-    const RecList recs = lr.fitted->recommend(u, 1, true);
+    const RecList recs = lr.record.fitted->recommend(u, 1, true);
     const QString top = QString::fromStdString(lr.train->items.external(recs.items[0].item));
     QVERIFY(uv->explainItem(1, top) > 0);
     QCOMPARE(uv->explanationKind(), QStringLiteral("features"));
@@ -368,7 +370,7 @@ class GuiTest : public QObject {
     QVERIFY(anyPositive || anyNegative);
     // The item-based run explains with the history items that drove the recommendation.
     const auto& knn = w.session()->runs()[0];
-    const RecList kr = knn.fitted->recommend(*knn.train->users.find("U00002"), 1, true);
+    const RecList kr = knn.record.fitted->recommend(*knn.train->users.find("U00002"), 1, true);
     const QString ktop = QString::fromStdString(knn.train->items.external(kr.items[0].item));
     QVERIFY(uv->explainItem(0, ktop) > 0);
     QCOMPARE(uv->explanationKind(), QStringLiteral("history"));
@@ -395,7 +397,7 @@ class GuiTest : public QObject {
     QVERIFY(a == b);
     auto package = ModelPackage::load(gui.toStdString());
     const Index pu = *package->users().find("U00002");
-    QCOMPARE(package->model().recommend(pu, 10).items, knn.fitted->recommend(pu, 10).items);
+    QCOMPARE(package->model().recommend(pu, 10).items, knn.record.fitted->recommend(pu, 10).items);
   }
 
   void taskRunnerDeliversResultsOnGuiThread() {
@@ -613,10 +615,11 @@ class GuiTest : public QObject {
     QVERIFY(waitFor([&] { return finished.count() >= 1; }, 60000));
     QCOMPARE(static_cast<int>(w.session()->runs().size()), 1);
     const auto& run = w.session()->runs().front();
-    QVERIFY2(run.status == "done", qPrintable(run.status + " " + run.message));
+    QVERIFY2(run.done(), qPrintable(run.stateName() + " " + run.record.error.c_str()));
     QCOMPARE(run.displayName, QStringLiteral("most_popular_decayed"));
-    QCOMPARE(run.searchTrials, 3);
-    const double best = run.params["half_life_days"].get<double>();
+    QVERIFY(run.record.search.has_value());
+    QCOMPARE(run.record.search->trials.size(), std::size_t{3});
+    const double best = run.record.params["half_life_days"].get<double>();
     QVERIFY(best == 7 || best == 30 || best == 90);
     QVERIFY(ev->queueText(run.id).contains("search"));
   }
@@ -807,19 +810,20 @@ class GuiTest : public QObject {
     ev->runAll();
     QVERIFY(waitFor([&] { return finished.count() >= 2; }, 120000));
     for (const auto& r : w.session()->runs()) {
-      QVERIFY2(r.status == "done", qPrintable(r.displayName + ": " + r.status + " " + r.message));
+      QVERIFY2(r.done(), qPrintable(r.displayName + ": " + r.stateName() + " " +
+                                    QString::fromStdString(r.record.error)));
     }
     CompareView* cv = w.compareView();
     w.tabs()->setCurrentWidget(cv);
     QCOMPARE(cv->model()->rowCount(), 2);
     // Both runs were evaluated on the given test file, with bootstrap CIs around the means.
     for (const auto& r : w.session()->runs()) {
-      auto it = r.metrics.find("ndcg@10");
-      QVERIFY2(it != r.metrics.end(), qPrintable(r.displayName));
-      QVERIFY(it->second.hasCi);
-      QVERIFY(it->second.lo <= it->second.value && it->second.value <= it->second.hi);
-      QVERIFY(it->second.value > 0.0 && it->second.value < 1.0);
-      QVERIFY(!r.perUser.at("ndcg@10").empty());
+      const auto m = r.metric("ndcg@10");
+      QVERIFY2(m.has_value(), qPrintable(r.displayName));
+      QVERIFY(m->hasCi);
+      QVERIFY(m->lo <= m->value && m->value <= m->hi);
+      QVERIFY(m->value > 0.0 && m->value < 1.0);
+      QVERIFY(!r.record.perUser.at("ndcg@10").empty());
     }
     QVERIFY(cv->model()->bestRun("ndcg@10") >= 0);
     cv->findChild<QComboBox*>("metric")->setCurrentText("ndcg@10");
@@ -853,7 +857,7 @@ class GuiTest : public QObject {
     auto package = ModelPackage::load(modelPath.toStdString());
     const Index u0 = *package->users().find("196");
     QCOMPARE(package->model().recommend(u0, 10).items,
-             w.session()->runs()[1].fitted->recommend(u0, 10).items);
+             w.session()->runs()[1].record.fitted->recommend(u0, 10).items);
     // The package is the project's run: its recorded name and metrics.
     const StoredRun stored = ProjectStore(projectDir.filePath("e2e.rwbproj").toStdString(), false)
                                  .loadRun(w.session()->runs()[1].storeId);
@@ -959,9 +963,9 @@ class GuiTest : public QObject {
     }
     QVERIFY(waitFor([&] { return finished.count() >= 3; }, 30000));
     qInfo("3 runs cancelled in %lld ms", t.elapsed());
-    for (const auto& r : w.session()->runs()) QCOMPARE(r.status, QStringLiteral("cancelled"));
+    for (const auto& r : w.session()->runs()) QCOMPARE(r.state, RunState::kCancelled);
     for (int id : runs) QCOMPARE(ev->taskOfRun(id), 0);
-    QVERIFY(w.session()->runs()[0].fitted == nullptr);
+    QVERIFY(w.session()->runs()[0].record.fitted == nullptr);
   }
 
   /// Closing with work in flight asks, and cancels cleanly on yes.
