@@ -13,6 +13,7 @@
 #include <QTabWidget>
 #include <QTimer>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <set>
@@ -44,9 +45,13 @@ bool metricMissing(const std::vector<const EvalResult*>& evals, const std::strin
   return false;
 }
 
-const QStringList kFixedFields{"run",    "model",       "status",   "dataset", "split",
-                               "params", "fit seconds", "model MB", "champion"};
-constexpr int kFirstNumericFixed = 6;  // "fit seconds"
+const QStringList kFixedFields{"run",        "model",  "status",      "dataset",  "split",
+                               "split hash", "params", "fit seconds", "model MB", "champion"};
+constexpr int kFirstNumericFixed = 7;  // "fit seconds"
+
+QString shortHash(const std::string& h) {
+  return h.empty() ? QObject::tr("unknown") : QString::fromStdString(h);
+}
 const QList<QColor> kPalette{QColor(31, 119, 180),  QColor(255, 127, 14),  QColor(44, 160, 44),
                              QColor(214, 39, 40),   QColor(148, 103, 189), QColor(140, 86, 75),
                              QColor(227, 119, 194), QColor(127, 127, 127)};
@@ -61,11 +66,14 @@ void RunsModel::refresh() {
   beginResetModel();
   std::set<std::string> metricNames;
   for (const auto& r : session_->runs()) {
-    for (const auto& [k, v] : r.metrics) metricNames.insert(k);
+    for (const auto& k : r.metricNames()) metricNames.insert(k);
   }
   fields_ = kFixedFields;
   firstMetric_ = static_cast<int>(fields_.size());
   for (const auto& m : metricNames) fields_ << QString::fromStdString(m);
+  // Directions once per refresh: bestRun() runs for every painted cell.
+  higher_.clear();
+  for (const QString& f : numericFields()) higher_[f] = higherIsBetter(f);
   endResetModel();
 }
 
@@ -103,19 +111,34 @@ int RunsModel::runId(int runIndex) const {
 double RunsModel::value(int runIndex, const QString& field) const {
   const auto& runs = session_->runs();
   if (runIndex < 0 || runIndex >= static_cast<int>(runs.size())) return std::nan("");
-  const RunRecord& r = runs[static_cast<std::size_t>(runIndex)];
-  if (r.status != "done") return std::nan("");
-  if (field == "fit seconds") return r.fitSeconds;
-  if (field == "model MB") return static_cast<double>(r.memoryBytes) / 1e6;
-  auto it = r.metrics.find(field.toStdString());
-  return it == r.metrics.end() ? std::nan("") : it->second.value;
+  const SessionRun& r = runs[static_cast<std::size_t>(runIndex)];
+  if (!r.done()) return std::nan("");
+  if (field == "fit seconds") return r.record.fitSeconds;
+  if (field == "model MB") return static_cast<double>(r.record.modelBytes) / 1e6;
+  const auto m = r.metric(field.toStdString());
+  return m ? m->value : std::nan("");
+}
+
+void RunsModel::setSplitGroup(const std::string& splitHash) {
+  beginResetModel();
+  group_ = splitHash;
+  endResetModel();
+}
+
+bool RunsModel::compared(int runIndex) const {
+  const auto& runs = session_->runs();
+  if (runIndex < 0 || runIndex >= static_cast<int>(runs.size())) return false;
+  const SessionRun& r = runs[static_cast<std::size_t>(runIndex)];
+  return r.done() && r.record.splitHash == group_;
 }
 
 int RunsModel::bestRun(const QString& field) const {
   int best = -1;
   double bestValue = 0.0;
-  const bool up = higherIsBetter(field);
+  auto dir = higher_.find(field);
+  const bool up = dir != higher_.end() ? dir->second : higherIsBetter(field);
   for (int i = 0; i < static_cast<int>(session_->runs().size()); ++i) {
+    if (!compared(i)) continue;
     const double v = value(i, field);
     if (std::isnan(v)) continue;
     if (best < 0 || (up ? v > bestValue : v < bestValue)) {
@@ -130,35 +153,38 @@ QVariant RunsModel::cell(int run, int field, int role) const {
   const auto& runs = session_->runs();
   if (run < 0 || run >= static_cast<int>(runs.size()) || field < 0 || field >= fields_.size())
     return {};
-  const RunRecord& r = runs[static_cast<std::size_t>(run)];
+  const SessionRun& r = runs[static_cast<std::size_t>(run)];
   const QString& name = fields_[field];
   const bool numeric = field >= kFirstNumericFixed && name != "champion";
   if (role == Qt::DisplayRole) {
     if (name == "run") return r.displayName;
     if (name == "model") {
-      const ModelInfo* info = findModel(r.model.toStdString());
-      return info ? QString::fromStdString(info->displayName) : r.model;
+      const ModelInfo* info = findModel(r.record.model);
+      return QString::fromStdString(info ? info->displayName : r.record.model);
     }
-    if (name == "status") return r.status;
+    if (name == "status") return r.stateName();
     if (name == "dataset") return r.dataset;
     if (name == "split") return r.split;
-    if (name == "params") return QString::fromStdString(r.params.dump());
+    if (name == "split hash") return QString::fromStdString(r.record.splitHash);
+    if (name == "params") return QString::fromStdString(r.record.params.dump());
     if (name == "champion") return r.champion ? QStringLiteral("\u2605") : QString();
     const double v = value(run, name);
     if (std::isnan(v)) return {};
     return name == "model MB" || name == "fit seconds" ? QVariant(std::round(v * 1000.0) / 1000.0)
                                                        : QVariant(std::round(v * 1e6) / 1e6);
   }
+  const bool otherSplit = r.done() && !compared(run);
   if (role == Qt::ToolTipRole) {
-    if (name == "params") return QString::fromStdString(r.params.dump(2));
-    if (name == "status" && !r.message.isEmpty()) return r.message;
+    if (otherSplit) {
+      return tr("not compared: different splits (hash %1 vs %2)")
+          .arg(shortHash(r.record.splitHash), shortHash(group_));
+    }
+    if (name == "params") return QString::fromStdString(r.record.params.dump(2));
+    if (name == "status" && !r.record.error.empty()) return QString::fromStdString(r.record.error);
     if (numeric) {
-      auto it = r.metrics.find(name.toStdString());
-      if (it != r.metrics.end() && it->second.hasCi) {
-        return tr("%1 (95% CI %2 .. %3)")
-            .arg(it->second.value)
-            .arg(it->second.lo)
-            .arg(it->second.hi);
+      const auto m = r.metric(name.toStdString());
+      if (m && m->hasCi) {
+        return tr("%1 (95% CI %2 .. %3)").arg(m->value).arg(m->lo).arg(m->hi);
       }
     }
     return {};
@@ -171,7 +197,8 @@ QVariant RunsModel::cell(int run, int field, int role) const {
     f.setBold(true);
     return f;
   }
-  if (role == Qt::ForegroundRole && r.status == "failed") return QColor(180, 0, 0);
+  if (role == Qt::ForegroundRole && r.state == RunState::kFailed) return QColor(180, 0, 0);
+  if (role == Qt::ForegroundRole && otherSplit) return QColor(150, 150, 150);
   return {};
 }
 
@@ -216,12 +243,26 @@ CompareView::CompareView(Session* session, TaskRunner* runner, QWidget* parent)
   champion->setObjectName("champion");
   auto* exportButton = new QPushButton(tr("Export..."), top);
   exportButton->setObjectName("export");
-  actions->addWidget(new QLabel(tr("<b>Runs</b> (best value per column highlighted)"), top));
+  actions->addWidget(new QLabel(
+      tr("<b>Runs</b> (best value per column among the runs on the split compared)"), top));
   actions->addStretch();
   actions->addWidget(transpose);
   actions->addWidget(champion);
   actions->addWidget(exportButton);
   topLayout->addLayout(actions);
+  auto* splitRow = new QHBoxLayout;
+  split_ = new QComboBox(top);
+  split_->setObjectName("splitGroup");
+  split_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+  splitRow->addWidget(new QLabel(tr("Compare runs on split"), top));
+  splitRow->addWidget(split_);
+  splitRow->addStretch();
+  topLayout->addLayout(splitRow);
+  splitNote_ = new QLabel(top);
+  splitNote_->setObjectName("splitNote");
+  splitNote_->setWordWrap(true);
+  splitNote_->setStyleSheet(QStringLiteral("color:#a05000"));
+  topLayout->addWidget(splitNote_);
   model_ = new RunsModel(session_, this);
   table_ = new TableView(tr("runs"), top);
   table_->setSourceModel(model_);
@@ -269,18 +310,22 @@ CompareView::CompareView(Session* session, TaskRunner* runner, QWidget* parent)
   });
   connect(exportButton, &QPushButton::clicked, this, [this] {
     const int id = selectedRun();
-    const RunRecord* r = id ? session_->run(id) : nullptr;
+    const SessionRun* r = id ? session_->run(id) : nullptr;
     if (r == nullptr) {
       emit errorMessage(tr("Select a finished run first."));
       return;
     }
-    const QString path =
-        QFileDialog::getSaveFileName(this, tr("Export model package"), r->model + ".rwbm",
-                                     tr("RecWorkbench model package (*.rwbm)"));
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Export model package"), QString::fromStdString(r->record.model) + ".rwbm",
+        tr("RecWorkbench model package (*.rwbm)"));
     if (path.isEmpty()) return;
     if (!exportRun(path)) emit errorMessage(tr("Select a finished run first."));
   });
   connect(metric_, &QComboBox::activated, this, [this] { userPickedMetric_ = true; });
+  connect(split_, &QComboBox::activated, this, [this] {
+    userPickedSplit_ = true;
+    refresh();
+  });
   connect(metric_, &QComboBox::currentTextChanged, this, [this] {
     drawBars();
     drawAtK();
@@ -317,6 +362,7 @@ void CompareView::refresh() {
   dirty_ = false;
   const int keep = selectedRun();
   model_->refresh();
+  refreshSplitGroups();
   table_->view()->resizeColumnsToContents();
   const QString current = metric_->currentText();
   metric_->blockSignals(true);
@@ -348,6 +394,78 @@ void CompareView::refresh() {
   drawImportance();
 }
 
+void CompareView::refreshSplitGroups() {
+  // One entry per split hash of the finished runs, newest split first.
+  struct Group {
+    std::string hash;
+    QString label;
+    int runs = 0;
+  };
+  std::vector<Group> groups;
+  std::string champion;
+  for (auto it = session_->runs().rbegin(); it != session_->runs().rend(); ++it) {
+    if (!it->done()) continue;
+    const std::string& hash = it->record.splitHash;
+    if (it->champion) champion = hash;
+    auto g =
+        std::find_if(groups.begin(), groups.end(), [&](const Group& x) { return x.hash == hash; });
+    if (g == groups.end()) {
+      QStringList what;
+      if (!it->dataset.isEmpty()) what << it->dataset;
+      if (!it->split.isEmpty()) what << it->split;
+      groups.push_back({hash, what.join(QStringLiteral(", ")), 0});
+      g = std::prev(groups.end());
+    }
+    ++g->runs;
+  }
+  std::string chosen = userPickedSplit_ ? split_->currentData().toString().toStdString() : "";
+  const bool known =
+      std::any_of(groups.begin(), groups.end(), [&](const Group& g) { return g.hash == chosen; });
+  // Default: the champion's split, else the newest run's.
+  if (!userPickedSplit_ || !known) {
+    userPickedSplit_ = false;
+    chosen = !champion.empty() ? champion : groups.empty() ? std::string() : groups.front().hash;
+  }
+  split_->blockSignals(true);
+  split_->clear();
+  for (const Group& g : groups) {
+    split_->addItem(tr("%1 (%2; %n run(s))", nullptr, g.runs)
+                        .arg(shortHash(g.hash), g.label.isEmpty() ? tr("no description") : g.label),
+                    QString::fromStdString(g.hash));
+  }
+  split_->setCurrentIndex(std::max(0, split_->findData(QString::fromStdString(chosen))));
+  split_->blockSignals(false);
+  split_->setEnabled(groups.size() > 1);
+  model_->setSplitGroup(chosen);
+
+  QStringList others;
+  for (const SessionRun& r : session_->runs()) {
+    if (r.done() && r.record.splitHash != chosen) {
+      others << tr("%1 (hash %2)").arg(r.displayName, shortHash(r.record.splitHash));
+    }
+  }
+  if (others.isEmpty()) {
+    splitNote_->clear();
+    splitNote_->hide();
+  } else {
+    splitNote_->setText(
+        tr("Not compared: %1. Best marks, charts and paired tests compare only runs on the same "
+           "train/test split (split hash %2); runs on other splits (another dataset, split "
+           "method, ratio or seed) were evaluated on other test users and items. Pick their "
+           "split above to compare them with each other.")
+            .arg(others.join(QStringLiteral(", ")), shortHash(chosen)));
+    splitNote_->show();
+  }
+}
+
+bool CompareView::inGroup(const SessionRun& run) const {
+  return run.done() && run.record.splitHash == model_->splitGroup();
+}
+
+QString CompareView::splitNote() const {
+  return splitNote_->isHidden() ? QString() : splitNote_->text();
+}
+
 int CompareView::selectedRun() const {
   const auto rows = table_->view()->selectionModel()->selectedRows();
   QModelIndex idx = rows.isEmpty() ? table_->view()->currentIndex() : rows.first();
@@ -369,8 +487,8 @@ void CompareView::selectRun(int runId) {
 
 bool CompareView::markChampion() {
   const int id = selectedRun();
-  const RunRecord* r = id ? session_->run(id) : nullptr;
-  if (r == nullptr || r->status != "done") return false;
+  const SessionRun* r = id ? session_->run(id) : nullptr;
+  if (r == nullptr || !r->done()) return false;
   session_->setChampion(id);
   emit logMessage(tr("%1 marked as champion.").arg(r->displayName));
   return true;
@@ -378,8 +496,8 @@ bool CompareView::markChampion() {
 
 bool CompareView::exportRun(const QString& path) {
   const int id = selectedRun();
-  const RunRecord* r = id ? session_->run(id) : nullptr;
-  if (r == nullptr || r->status != "done") return false;
+  const SessionRun* r = id ? session_->run(id) : nullptr;
+  if (r == nullptr || !r->done()) return false;
   const QString name = r->displayName;
   if (r->storeId == 0 || session_->projectPath().isEmpty()) {
     const QString e =
@@ -422,16 +540,17 @@ void CompareView::drawBars() {
   auto ticker = QSharedPointer<QCPAxisTickerText>(new QCPAxisTickerText);
   bool anyCi = false;
   for (int i = 0; i < static_cast<int>(runs.size()); ++i) {
+    if (!model_->compared(i)) continue;
     const double v = model_->value(i, field);
     if (std::isnan(v)) continue;
     const double pos = static_cast<double>(x.size() + 1);
     x << pos;
     y << v;
     ticker->addTick(pos, runs[static_cast<std::size_t>(i)].displayName);
-    auto it = runs[static_cast<std::size_t>(i)].metrics.find(field.toStdString());
-    if (it != runs[static_cast<std::size_t>(i)].metrics.end() && it->second.hasCi) {
-      errLo << v - it->second.lo;
-      errHi << it->second.hi - v;
+    const auto m = runs[static_cast<std::size_t>(i)].metric(field.toStdString());
+    if (m && m->hasCi) {
+      errLo << v - m->lo;
+      errHi << m->hi - v;
       anyCi = true;
     } else {
       errLo << 0.0;
@@ -473,16 +592,17 @@ void CompareView::drawAtK() {
   const QString base = metric_->currentText().section(QLatin1Char('@'), 0, 0);
   int drawn = 0;
   int color = 0;
-  for (const RunRecord& r : session_->runs()) {
+  for (const SessionRun& r : session_->runs()) {
+    if (!inGroup(r)) continue;
     QVector<double> ks, vs;
-    for (const auto& [key, mv] : r.metrics) {
+    for (const auto& [key, value] : r.record.metrics) {
       const QString k = QString::fromStdString(key);
       if (k.section(QLatin1Char('@'), 0, 0) != base || !k.contains(QLatin1Char('@'))) continue;
       bool ok = false;
       const int kk = k.section(QLatin1Char('@'), 1).toInt(&ok);
       if (!ok) continue;
       ks << kk;
-      vs << mv.value;
+      vs << value;
     }
     if (ks.size() < 2) continue;
     auto* g = atK_->addGraph();
@@ -508,9 +628,10 @@ void CompareView::drawPerUser() {
   const std::string field = metric_->currentText().toStdString();
   int drawn = 0;
   int color = 0;
-  for (const RunRecord& r : session_->runs()) {
-    auto it = r.perUser.find(field);
-    if (it == r.perUser.end() || it->second.empty()) continue;
+  for (const SessionRun& r : session_->runs()) {
+    if (!inGroup(r)) continue;
+    auto it = r.record.perUser.find(field);
+    if (it == r.record.perUser.end() || it->second.empty()) continue;
     const auto& v = it->second;
     double lo = std::numeric_limits<double>::infinity(), hi = -lo;
     for (double d : v) {
@@ -552,8 +673,15 @@ void CompareView::drawSignificance() {
   std::vector<const EvalResult*> evals;
   std::vector<std::string> names;
   std::vector<std::shared_ptr<const EvalResult>> keep;
-  for (const RunRecord& r : session_->runs()) {
-    if (r.status != "done" || !r.evaluation) continue;
+  significanceRuns_.clear();
+  int elsewhere = 0;
+  for (const SessionRun& r : session_->runs()) {
+    if (!r.done() || !r.evaluation) continue;
+    // Paired tests pair each user's values of two runs: only runs on the same split.
+    if (!inGroup(r)) {
+      ++elsewhere;
+      continue;
+    }
     evals.push_back(r.evaluation.get());
     keep.push_back(r.evaluation);
     names.push_back(r.displayName.toStdString());
@@ -561,10 +689,14 @@ void CompareView::drawSignificance() {
   const std::string metric = metric_->currentText().toStdString();
   if (evals.size() < 2 || metricMissing(evals, metric)) {
     significance_->setMessage(
-        tr("Paired tests need two or more evaluated runs and a per-user "
-           "metric (pick one above)."));
+        tr("Paired tests need two or more evaluated runs on the same split and a per-user "
+           "metric (pick one above).") +
+        (elsewhere > 0
+             ? tr(" %n run(s) on other splits not compared: different splits.", nullptr, elsewhere)
+             : QString()));
     return;
   }
+  for (const std::string& n : names) significanceRuns_ << QString::fromStdString(n);
   if (significanceTask_ != 0) runner_->cancel(significanceTask_);
   CompareOptions options;
   options.metrics = {metric};
@@ -650,6 +782,7 @@ void CompareView::drawTradeoff() {
   }
   int color = 0;
   for (int i = 0; i < static_cast<int>(session_->runs().size()); ++i) {
+    if (!model_->compared(i)) continue;
     const double a = model_->value(i, accuracy), c = model_->value(i, coverage);
     if (std::isnan(a) || std::isnan(c)) continue;
     auto* g = tradeoff_->addGraph();
@@ -696,9 +829,10 @@ void CompareView::drawSlices() {
     int k;
   };
   std::vector<Job> jobs;
-  for (const RunRecord& r : session_->runs()) {
-    if (r.status != "done" || !r.train || !r.test || r.recommendations.empty()) continue;
-    jobs.push_back({r.displayName, r.train, r.test, r.recUsers, r.recommendations, r.k});
+  for (const SessionRun& r : session_->runs()) {
+    if (!inGroup(r) || !r.train || !r.test || r.record.recommendations.empty()) continue;
+    jobs.push_back(
+        {r.displayName, r.train, r.test, r.record.recUsers, r.record.recommendations, r.record.k});
   }
   if (jobs.empty()) {
     slices_->setMessage(
@@ -797,10 +931,10 @@ void CompareView::drawCalibration() {
     std::shared_ptr<const Dataset> test;
   };
   std::vector<Job> jobs;
-  for (const RunRecord& r : session_->runs()) {
-    if (r.status != "done" || !r.test) continue;
-    if (dynamic_cast<const EngagementModel*>(r.fitted.get()) == nullptr) continue;
-    jobs.push_back({r.displayName, r.fitted, r.test});
+  for (const SessionRun& r : session_->runs()) {
+    if (!inGroup(r) || !r.test) continue;
+    if (dynamic_cast<const EngagementModel*>(r.record.fitted.get()) == nullptr) continue;
+    jobs.push_back({r.displayName, r.record.fitted, r.test});
   }
   if (jobs.empty()) {
     calibration_->setMessage(
@@ -874,10 +1008,10 @@ void CompareView::drawImportance() {
   importance_->reset();
   importanceFeatures_ = 0;
   // The selected run when it explains itself, else the first run that does.
-  const RunRecord* chosen = nullptr;
+  const SessionRun* chosen = nullptr;
   const int sel = selectedRun();
-  for (const RunRecord& r : session_->runs()) {
-    if (r.status != "done" || dynamic_cast<const Explainable*>(r.fitted.get()) == nullptr) continue;
+  for (const SessionRun& r : session_->runs()) {
+    if (!r.done() || dynamic_cast<const Explainable*>(r.record.fitted.get()) == nullptr) continue;
     if (chosen == nullptr || r.id == sel) chosen = &r;
   }
   if (chosen == nullptr) {
@@ -886,7 +1020,7 @@ void CompareView::drawImportance() {
            "(logistic_regression, gbdt, factorization_machine, content_similarity, two_stage)."));
     return;
   }
-  const auto* ex = dynamic_cast<const Explainable*>(chosen->fitted.get());
+  const auto* ex = dynamic_cast<const Explainable*>(chosen->record.fitted.get());
   std::vector<FeatureImportance> imp = ex->globalImportance();
   if (imp.size() > 20) imp.resize(20);
   if (imp.empty()) {

@@ -11,11 +11,13 @@
 
 class QComboBox;
 class QCheckBox;
+class QLabel;
 class QTabWidget;
 
 namespace rwb::ui {
 
 class ChartView;
+struct SessionRun;
 class Session;
 class TableView;
 class TaskRunner;
@@ -40,8 +42,15 @@ class RunsModel : public QAbstractTableModel {
   int runId(int runIndex) const;
   /// Value of a numeric field for a run, NaN when absent.
   double value(int runIndex, const QString& field) const;
-  /// Index of the run with the best value of a field, -1 when none.
+  /// Index of the run with the best value of a field among the compared runs (those on the
+  /// selected split), -1 when none.
   int bestRun(const QString& field) const;
+  /// Runs are compared (best marks, charts, paired tests) only within one split: the split
+  /// hash recorded with them (core/experiment RunRecord::splitHash).
+  void setSplitGroup(const std::string& splitHash);
+  const std::string& splitGroup() const { return group_; }
+  /// True when a run index is a finished run on the selected split.
+  bool compared(int runIndex) const;
 
  private:
   QVariant cell(int run, int field, int role) const;
@@ -49,6 +58,8 @@ class RunsModel : public QAbstractTableModel {
   QStringList fields_;
   int firstMetric_ = 0;
   bool transposed_ = false;
+  std::string group_;
+  std::map<QString, bool> higher_;  ///< higherIsBetter() of each numeric field
 };
 
 class CompareView : public QWidget {
@@ -77,6 +88,12 @@ class CompareView : public QWidget {
   ChartView* calibrationChart() const { return calibration_; }
   ChartView* importanceChart() const { return importance_; }
   QTabWidget* chartTabs() const { return tabs_; }
+  /// The split selector (one entry per split hash of the finished runs) and the line saying
+  /// which runs are not compared and why.
+  QComboBox* splitSelector() const { return split_; }
+  QString splitNote() const;
+  /// Run names of the last paired comparison drawn (empty when none was made).
+  const QStringList& significanceRuns() const { return significanceRuns_; }
 
  signals:
   void logMessage(const QString& text);
@@ -104,6 +121,11 @@ class CompareView : public QWidget {
   void drawSlices();
   void drawCalibration();
   void drawImportance();
+  void refreshSplitGroups();
+  /// True when the session run is finished and on the selected split.
+  bool inGroup(const SessionRun& run) const;
+  bool userPickedSplit_ = false;
+  QStringList significanceRuns_;
   int significanceTask_ = 0;
   int slicesTask_ = 0;
   int calibrationTask_ = 0;
@@ -115,6 +137,8 @@ class CompareView : public QWidget {
   RunsModel* model_ = nullptr;
   TableView* table_ = nullptr;
   QComboBox* metric_ = nullptr;
+  QComboBox* split_ = nullptr;
+  QLabel* splitNote_ = nullptr;
   QTabWidget* tabs_ = nullptr;
   ChartView* bars_ = nullptr;
   ChartView* atK_ = nullptr;

@@ -6,6 +6,7 @@
 #include <QSplitter>
 #include <QTabWidget>
 #include <QVBoxLayout>
+#include <algorithm>
 
 #include "ui/chart_view.h"
 #include "ui/entity_table_model.h"
@@ -125,6 +126,7 @@ void DataView::onDatasetChanged() {
 
 void DataView::showProfile(const DataProfile& p) {
   auto data = session_->dataset();
+  const DatasetSummary& sum = p.summary;
   QString s = tr("<b>%1</b><table cellspacing=3>"
                  "<tr><td>Users</td><td align=right>%L2</td></tr>"
                  "<tr><td>Items</td><td align=right>%L3</td></tr>"
@@ -135,20 +137,20 @@ void DataView::showProfile(const DataProfile& p) {
                  "<tr><td>Top 20% items hold</td><td align=right>%8%</td></tr>"
                  "<tr><td>Values</td><td align=right>%9 .. %10 (mean %11)</td></tr>")
                   .arg(QString::fromStdString(data->name).toHtmlEscaped())
-                  .arg(p.users)
-                  .arg(p.items)
-                  .arg(p.interactions)
-                  .arg(p.density * 100.0, 0, 'f', 3)
-                  .arg(p.medianUserCount)
-                  .arg(p.medianItemCount)
-                  .arg(p.top20ItemShare * 100.0, 0, 'f', 1)
-                  .arg(p.minValue, 0, 'g', 4)
-                  .arg(p.maxValue, 0, 'g', 4)
-                  .arg(p.meanValue, 0, 'f', 3);
-  if (p.firstTime != kNoTimestamp) {
+                  .arg(sum.users)
+                  .arg(sum.items)
+                  .arg(sum.interactions)
+                  .arg(sum.density * 100.0, 0, 'f', 3)
+                  .arg(sum.perUser.median, 0, 'g', 6)
+                  .arg(sum.perItem.median, 0, 'g', 6)
+                  .arg(sum.top20ItemShare * 100.0, 0, 'f', 1)
+                  .arg(sum.valueMin, 0, 'g', 4)
+                  .arg(sum.valueMax, 0, 'g', 4)
+                  .arg(sum.valueMean, 0, 'f', 3);
+  if (sum.withTimestamp > 0) {
     s += tr("<tr><td>Time span</td><td align=right>%1 .. %2 (%L3 days)</td></tr>")
-             .arg(day(p.firstTime), day(p.lastTime))
-             .arg((p.lastTime - p.firstTime) / 86400 + 1);
+             .arg(day(sum.timeMin), day(sum.timeMax))
+             .arg((sum.timeMax - sum.timeMin) / 86400 + 1);
   } else {
     s += tr("<tr><td>Time span</td><td align=right>no timestamps</td></tr>");
   }
@@ -183,13 +185,27 @@ void DataView::showProfile(const DataProfile& p) {
   longTail(items_, p.itemRank, p.itemCount, tr("item"), QColor(214, 39, 40));
 
   values_->reset();
-  if (p.valueBin.isEmpty()) {
+  if (sum.valueHistogram.empty()) {
     values_->setMessage(tr("no data"));
   } else {
+    // core's histogram: one bin per value when the values are discrete, else equal bins.
+    QVector<double> x, y;
+    double width = 0.8;
+    for (const HistogramBin& b : sum.valueHistogram) {
+      x << (b.lower + b.upper) / 2.0;
+      y << static_cast<double>(b.count);
+    }
+    if (sum.discreteValues && x.size() > 1) {
+      double gap = x[1] - x[0];
+      for (int i = 2; i < x.size(); ++i) gap = std::min(gap, x[i] - x[i - 1]);
+      width = gap * 0.8;
+    } else if (!sum.discreteValues) {
+      width = (sum.valueHistogram.front().upper - sum.valueHistogram.front().lower) * 0.9;
+    }
     auto* bars = new QCPBars(values_->xAxis, values_->yAxis);
     bars->setName(tr("interactions"));
-    bars->setData(p.valueBin, p.valueFreq, true);
-    bars->setWidth(p.valueBinWidth);
+    bars->setData(x, y, true);
+    bars->setWidth(width > 0 ? width : 0.8);
     bars->setBrush(QColor(44, 160, 44, 170));
     bars->setPen(QPen(QColor(44, 120, 44)));
     values_->xAxis->setLabel(tr("value"));

@@ -22,8 +22,11 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <cmath>
 #include <fstream>
+#include <set>
 
+#include "core/experiment/experiment_spec.h"
 #include "core/models/registry.h"
 #include "core/util/error.h"
 #include "ui/chart_view.h"
@@ -56,6 +59,30 @@ struct DayCounts {
   double testBeforeTrainEnd = 0.0;  ///< share of test rows older than the newest train row
   bool hasTime = false;
 };
+
+/// What a search chose, for the queue and the log.
+QString searchSummary(const SearchHistory& h) {
+  return ExperimentView::tr("%1 search: %2 candidates, best %3 = %4 on validation with %5")
+      .arg(QString::fromStdString(h.method))
+      .arg(h.trials.size())
+      .arg(QString::fromStdString(h.metric))
+      .arg(h.bestScore, 0, 'g', 4)
+      .arg(QString::fromStdString(h.best.dump()));
+}
+
+/// Which split controls a method reads; the others are hidden and left out of the spec.
+struct SplitControls {
+  bool ratio = true;
+  bool by = true;
+  bool seed = true;
+};
+
+SplitControls splitControls(const QString& method) {
+  if (method == "files") return {false, false, false};
+  if (method == "random") return {true, false, true};
+  if (method == "chronological") return {true, true, false};
+  return {};  // recommenders, stratified
+}
 
 DayCounts dayCounts(const Dataset& train, const Dataset* test, TaskContext& ctx) {
   DayCounts out;
@@ -109,8 +136,9 @@ ExperimentView::ExperimentView(Session* session, TaskRunner* runner, QWidget* pa
   splitMethod_ = new QComboBox(splitBox);
   splitMethod_->setObjectName("splitMethod");
   splitMethod_->addItem(tr("Stratified random (Recommenders)"), "recommenders");
-  splitMethod_->addItem(tr("Stratified random (per user)"), "stratified");
-  splitMethod_->addItem(tr("Chronological (per user, earliest to train)"), "chronological");
+  // The group (per user / per item) is the Stratify row's, shown for these methods only.
+  splitMethod_->addItem(tr("Stratified random"), "stratified");
+  splitMethod_->addItem(tr("Chronological (earliest to train)"), "chronological");
   splitMethod_->addItem(tr("Random rows"), "random");
   splitMethod_->addItem(tr("Given train / test files"), "files");
   ratio_ = new QDoubleSpinBox(splitBox);
@@ -126,10 +154,12 @@ ExperimentView::ExperimentView(Session* session, TaskRunner* runner, QWidget* pa
   threads_ = new QSpinBox(splitBox);
   threads_->setRange(0, 256);
   threads_->setSpecialValueText(tr("all"));
+  splitForm_ = splitForm;
   splitForm->addRow(tr("Method"), splitMethod_);
   splitForm->addRow(tr("Train ratio"), ratio_);
   splitForm->addRow(tr("Stratify"), splitBy_);
   splitForm->addRow(tr("Seed"), seed_);
+  seed_->setToolTip(tr("Seed of the models and, for the random split methods, of the split"));
   splitForm->addRow(tr("Threads"), threads_);
   timeline_ = new ChartView(tr("Split timeline"), splitBox);
   timeline_->setMinimumHeight(180);
@@ -236,7 +266,11 @@ ExperimentView::ExperimentView(Session* session, TaskRunner* runner, QWidget* pa
     selectModel(row);
   });
   connect(form_, &ParamForm::changed, this, &ExperimentView::storeForm);
-  connect(splitMethod_, &QComboBox::currentIndexChanged, this, &ExperimentView::refreshTimeline);
+  connect(splitMethod_, &QComboBox::currentIndexChanged, this, [this] {
+    // A setting of another method never carries over unseen: a method starts per user.
+    if (!loadingSpec_) splitBy_->setCurrentIndex(0);
+    refreshTimeline();
+  });
   connect(run_, &QPushButton::clicked, this, &ExperimentView::runAll);
   connect(save, &QPushButton::clicked, this, &ExperimentView::saveSpecInteractive);
   connect(load, &QPushButton::clicked, this, &ExperimentView::loadSpecInteractive);
@@ -255,8 +289,8 @@ ExperimentView::ExperimentView(Session* session, TaskRunner* runner, QWidget* pa
           [this](int task, double f, const QString& stage) {
             auto it = taskToRun_.find(task);
             if (it == taskToRun_.end()) return;
-            if (RunRecord* r = session_->run(it->second)) {
-              if (r->status == "queued") r->status = "running";
+            if (SessionRun* r = session_->run(it->second)) {
+              if (r->state == RunState::kQueued) r->state = RunState::kRunning;
             }
             const int row = queueRow(it->second);
             if (row < 0) return;
@@ -274,12 +308,12 @@ ExperimentView::ExperimentView(Session* session, TaskRunner* runner, QWidget* pa
           [this](int task, int epoch, const QStringList& names, const QList<double>& values) {
             auto it = taskToRun_.find(task);
             if (it == taskToRun_.end()) return;
-            RunRecord* r = session_->run(it->second);
+            SessionRun* r = session_->run(it->second);
             if (r == nullptr) return;
             EpochMetrics m;
             for (int i = 0; i < names.size() && i < values.size(); ++i)
               m.emplace_back(names[i].toStdString(), values[i]);
-            r->epochs.emplace_back(epoch, std::move(m));
+            r->record.learningCurve.emplace_back(epoch, std::move(m));
             if (curvesRun_ == r->id || curvesRun_ == 0) showCurves(r->id);
           });
   connect(runner_, &TaskRunner::taskFinished, this,
@@ -289,11 +323,15 @@ ExperimentView::ExperimentView(Session* session, TaskRunner* runner, QWidget* pa
             const int runId = it->second;
             taskToRun_.erase(it);
             runToTask_.erase(runId);
-            if (RunRecord* r = session_->run(runId)) {
-              if (status == TaskStatus::kCancelled) r->status = "cancelled";
+            if (SessionRun* r = session_->run(runId)) {
+              if (status == TaskStatus::kCancelled) {
+                r->state = RunState::kCancelled;
+                r->record.status = RunStatus::kCancelled;
+              }
               if (status == TaskStatus::kFailed) {
-                r->status = "failed";
-                r->message = msg;
+                r->state = RunState::kFailed;
+                r->record.status = RunStatus::kFailed;
+                r->record.error = msg.toStdString();
               }
               session_->notifyRunChanged(runId);
             }
@@ -333,8 +371,9 @@ QString ExperimentView::leakageWarning() const { return warning_->text(); }
 
 void ExperimentView::refreshTimeline() {
   const bool files = splitMethod_->currentData().toString() == "files";
-  ratio_->setEnabled(!files);
-  splitBy_->setEnabled(!files);
+  const SplitControls used = splitControls(splitMethod_->currentData().toString());
+  splitForm_->setRowVisible(ratio_, used.ratio);
+  splitForm_->setRowVisible(splitBy_, used.by);
   timeline_->reset();
   warning_->clear();
   auto data = session_->dataset();
@@ -400,9 +439,19 @@ bool ExperimentView::addModel(const QString& name) {
   storeForm();
   nlohmann::json entry{{"name", info->name}, {"params", info->schema.resolve(Params::object())}};
   entries_.push_back(entry);
-  models_->addItem(QString::fromStdString(info->displayName));
+  models_->addItem(entryLabel(entry));
   models_->setCurrentRow(models_->count() - 1);
   return true;
+}
+
+QString ExperimentView::entryLabel(const nlohmann::json& entry) {
+  const ModelInfo* info = findModel(entry["name"].get<std::string>());
+  QString label =
+      entry.contains("run_name")
+          ? QString::fromStdString(entry["run_name"].get<std::string>())
+          : QString::fromStdString(info ? info->displayName : entry["name"].get<std::string>());
+  if (entry.contains("search")) label += tr(" (search)");
+  return label;
 }
 
 int ExperimentView::modelCount() const { return static_cast<int>(entries_.size()); }
@@ -418,9 +467,20 @@ void ExperimentView::selectModel(int row) {
   const ModelInfo* info =
       findModel(entries_[static_cast<std::size_t>(row)]["name"].get<std::string>());
   if (info == nullptr) return;
-  modelInfo_->setText(QStringLiteral("<b>%1</b>: %2")
-                          .arg(QString::fromStdString(info->displayName),
-                               QString::fromStdString(info->description).toHtmlEscaped()));
+  const nlohmann::json& entry = entries_[static_cast<std::size_t>(row)];
+  QString text = QStringLiteral("<b>%1</b>: %2")
+                     .arg(QString::fromStdString(info->displayName),
+                          QString::fromStdString(info->description).toHtmlEscaped());
+  if (entry.contains("search")) {
+    QStringList names;
+    for (auto it = entry["search"]["space"].begin(); it != entry["search"]["space"].end(); ++it)
+      names << QString::fromStdString(it.key());
+    text += tr("<br><b>Search</b> (%1, selected on a validation split of train): %2. The form's "
+               "values of these parameters are replaced by the search; the others apply.")
+                .arg(QString::fromStdString(entry["search"].value("method", std::string("grid"))),
+                     names.join(QStringLiteral(", ")).toHtmlEscaped());
+  }
+  modelInfo_->setText(text);
   form_->setSchema(info->schema, entries_[static_cast<std::size_t>(row)]["params"]);
 }
 
@@ -445,9 +505,11 @@ nlohmann::json ExperimentView::spec() const {
     split["train"] = session_->datasetPath().toStdString();
     split["test"] = session_->testPath().toStdString();
   } else {
-    split["ratio"] = ratio_->value();
-    split["by"] = splitBy_->currentData().toString().toStdString();
-    split["seed"] = seed_->value();
+    // Only the options the visible method shows: a hidden control never reaches the split.
+    const SplitControls used = splitControls(QString::fromStdString(method));
+    if (used.ratio) split["ratio"] = ratio_->value();
+    if (used.by) split["by"] = splitBy_->currentData().toString().toStdString();
+    if (used.seed) split["seed"] = seed_->value();
   }
   doc["split"] = split;
   doc["models"] = nlohmann::json::array();
@@ -467,54 +529,107 @@ nlohmann::json ExperimentView::spec() const {
 QString ExperimentView::setSpec(const nlohmann::json& doc) {
   try {
     if (!doc.is_object()) throw SpecError("$", "a spec is a JSON object");
-    if (doc.value("version", 1) != 1) throw SpecError("$.version", "only version 1 is supported");
-    std::vector<nlohmann::json> entries;
-    if (doc.contains("models")) {
-      const auto& ms = doc.at("models");
-      for (std::size_t i = 0; i < ms.size(); ++i) {
-        const std::string path = "$.models[" + std::to_string(i) + "]";
-        if (!ms[i].contains("name")) throw SpecError(path + ".name", "missing");
-        const std::string name = ms[i]["name"].get<std::string>();
-        const ModelInfo* info = findModel(name);
-        if (info == nullptr) throw SpecError(path + ".name", "unknown model '" + name + "'");
-        entries.push_back({{"name", name},
-                           {"params", info->schema.resolve(ms[i].value("params", Params::object()),
-                                                           path + ".params")}});
+    // The engine's own parser validates the document (as `recwb run` would). The editor's
+    // documents may leave out the dataset (the session's data is used), the split and the
+    // models: placeholders stand in for those during validation only.
+    nlohmann::json check = doc;
+    if (!check.contains("version")) check["version"] = kSpecVersion;
+    if (!check.contains("split")) check["split"] = {{"method", "recommenders"}};
+    if (!check.contains("dataset")) check["dataset"] = nlohmann::json::object();
+    if (check["dataset"].is_object() && !check["dataset"].contains("path")) {
+      check["dataset"]["path"] = ".";
+    }
+    const bool noModels =
+        !check.contains("models") || (check["models"].is_array() && check["models"].empty());
+    if (noModels) {
+      check["models"] = nlohmann::json::array({{{"name", modelRegistry().front().name}}});
+    }
+    const ExperimentSpec parsed = parseExperimentSpec(check, ".");
+
+    // Everything the spec asks for must be shown by the editor, or the spec is refused: a
+    // setting the view does not show would be dropped (or applied) unseen.
+    const auto notShown = [](const std::string& path, const std::string& what) {
+      return SpecError(path, what +
+                                 " is not shown by the Experiment view; run this spec with "
+                                 "`recwb run` instead");
+    };
+    if (!parsed.prep.empty()) throw notShown("$.prep", "a preparation step");
+    if (!parsed.features.is_null()) throw notShown("$.features", "a feature configuration");
+    if (parsed.seeds.size() > 1) throw notShown("$.seeds", "more than one seed");
+    const QString method = QString::fromStdString(parsed.split.method);
+    if (doc.contains("split") && splitControls(method).ratio &&
+        (std::abs(std::round(parsed.split.ratio * 100.0) / 100.0 - parsed.split.ratio) > 1e-12 ||
+         parsed.split.ratio < ratio_->minimum() || parsed.split.ratio > ratio_->maximum())) {
+      throw notShown("$.split.ratio",
+                     "a train ratio outside 0.05 .. 0.95 or with more than two "
+                     "decimals");
+    }
+    for (std::uint64_t seed : {parsed.split.seed, parsed.seeds.front()}) {
+      if (seed > static_cast<std::uint64_t>(seed_->maximum())) {
+        throw notShown(doc.contains("seeds") || doc.contains("seed") ? "$.seeds" : "$.split.seed",
+                       "a seed above " + std::to_string(seed_->maximum()));
       }
+    }
+    if (doc.contains("split") && splitControls(method).seed &&
+        parsed.split.seed != parsed.seeds.front()) {
+      // One Seed control serves the split and the models.
+      throw notShown(doc.contains("seeds") ? "$.seeds" : "$.seed",
+                     "a model seed different from the split seed");
     }
     if (doc.contains("split")) {
-      const auto& s = doc["split"];
-      setSplitMethod(s.contains("train")
-                         ? QStringLiteral("files")
-                         : QString::fromStdString(s.value("method", std::string("recommenders"))));
-      ratio_->setValue(s.value("ratio", 0.75));
-      splitBy_->setCurrentIndex(std::max(
-          0, splitBy_->findData(QString::fromStdString(s.value("by", std::string("user"))))));
-      seed_->setValue(s.value("seed", 42));
+      if (splitMethod_->findData(method) < 0) {
+        throw notShown("$.split.method", "the split method '" + parsed.split.method + "'");
+      }
+      for (auto it = doc["split"].begin(); it != doc["split"].end(); ++it) {
+        static const std::set<std::string> shown{"method", "ratio", "by", "seed", "train", "test"};
+        if (!shown.count(it.key())) throw notShown("$.split." + it.key(), "the split option");
+      }
+    }
+    std::vector<nlohmann::json> entries;
+    if (!noModels) {
+      for (std::size_t i = 0; i < parsed.models.size(); ++i) {
+        const ModelSpec& m = parsed.models[i];
+        const nlohmann::json& given = doc["models"][i];
+        // run_name and search are kept as written, so that the run is labelled by its name
+        // and the runner performs the search (core/experiment search.h).
+        nlohmann::json entry{{"name", m.name}, {"params", m.params}};
+        if (given.contains("run_name")) entry["run_name"] = m.runName;
+        if (given.contains("search")) entry["search"] = given["search"];
+        entries.push_back(std::move(entry));
+      }
+    }
+
+    loadingSpec_ = true;
+    if (doc.contains("split")) {
+      setSplitMethod(method);
+      ratio_->setValue(parsed.split.ratio);
+      splitBy_->setCurrentIndex(
+          std::max(0, splitBy_->findData(QString::fromStdString(parsed.split.by))));
+      if (doc["split"].contains("seed")) seed_->setValue(static_cast<int>(parsed.split.seed));
+    }
+    loadingSpec_ = false;
+    if (doc.contains("seed") || doc.contains("seeds")) {
+      seed_->setValue(static_cast<int>(parsed.seeds.front()));
     }
     if (doc.contains("metrics")) {
-      const auto& m = doc["metrics"];
-      k_->setValue(m.value("k", 10));
-      if (m.contains("names")) {
-        for (int i = 0; i < metrics_->count(); ++i) {
-          const std::string n = metrics_->item(i)->text().toStdString();
-          const bool on = std::find(m["names"].begin(), m["names"].end(), n) != m["names"].end();
-          metrics_->item(i)->setCheckState(on ? Qt::Checked : Qt::Unchecked);
-        }
+      k_->setValue(parsed.metrics.k);
+      for (int i = 0; i < metrics_->count(); ++i) {
+        const std::string n = metrics_->item(i)->text().toStdString();
+        const bool on = std::find(parsed.metrics.names.begin(), parsed.metrics.names.end(), n) !=
+                        parsed.metrics.names.end();
+        metrics_->item(i)->setCheckState(on ? Qt::Checked : Qt::Unchecked);
       }
-      primary_->setCurrentText(QString::fromStdString(m.value("primary", std::string("ndcg"))));
+      primary_->setCurrentText(QString::fromStdString(parsed.metrics.primary));
     }
-    threads_->setValue(doc.value("threads", 0));
+    threads_->setValue(parsed.threads);
     formRow_ = -1;
     entries_ = std::move(entries);
     models_->clear();
-    for (const auto& e : entries_) {
-      models_->addItem(
-          QString::fromStdString(findModel(e["name"].get<std::string>())->displayName));
-    }
+    for (const auto& e : entries_) models_->addItem(entryLabel(e));
     if (!entries_.empty()) models_->setCurrentRow(0);
     return {};
   } catch (const std::exception& e) {
+    loadingSpec_ = false;
     return QString::fromUtf8(e.what());
   }
 }
@@ -588,12 +703,22 @@ void ExperimentView::startRun(const nlohmann::json& entry) {
         {"path", req.data.data->name.empty() ? std::string("memory") : req.data.data->name}};
   }
 
-  RunRecord rec;
-  rec.model = QString::fromStdString(entry["name"].get<std::string>());
-  rec.params = entry["params"];
-  rec.status = "queued";
+  SessionRun rec;
+  rec.record.model = entry["name"].get<std::string>();
+  rec.record.params = entry["params"];
+  rec.state = RunState::kQueued;
   rec.dataset = QString::fromStdString(req.data.data->name);
   rec.started = QDateTime::currentDateTime();
+  if (entry.contains("run_name")) {
+    // Labelled by its run_name in the queue and in Compare (the id tells reruns apart).
+    rec.displayName = QString::fromStdString(entry["run_name"].get<std::string>());
+    for (const auto& other : session_->runs()) {
+      if (other.displayName == rec.displayName) {
+        rec.displayName += QStringLiteral(" #%1").arg(session_->nextRunId());
+        break;
+      }
+    }
+  }
   const int runId = session_->addRun(std::move(rec));
   const QString label = session_->run(runId)->displayName;
 
@@ -602,9 +727,14 @@ void ExperimentView::startRun(const nlohmann::json& entry) {
   auto* runItem = new QTableWidgetItem(label);
   runItem->setData(Qt::UserRole, runId);
   queue_->setItem(row, kColRun, runItem);
-  queue_->setItem(row, kColModel,
-                  new QTableWidgetItem(QString::fromStdString(entry["params"].dump())));
-  queue_->item(row, kColModel)->setToolTip(QString::fromStdString(entry["params"].dump(2)));
+  QString what = QString::fromStdString(entry["params"].dump());
+  if (entry.contains("search")) {
+    what = tr("%1 search over %2, then refit on train")
+               .arg(QString::fromStdString(entry["search"].value("method", std::string("grid"))),
+                    QString::fromStdString(entry["search"]["space"].dump()));
+  }
+  queue_->setItem(row, kColModel, new QTableWidgetItem(what));
+  queue_->item(row, kColModel)->setToolTip(QString::fromStdString(entry.dump(2)));
   queue_->setItem(row, kColStatus, new QTableWidgetItem(tr("queued")));
   auto* bar = new QProgressBar(queue_);
   bar->setRange(0, 100);
@@ -619,23 +749,25 @@ void ExperimentView::startRun(const nlohmann::json& entry) {
   const int task = runner_->start<RunOutcome>(
       label, [req](TaskContext& ctx) { return executeRun(req, ctx); }, this,
       [this, runId](RunOutcome out) {
-        RunRecord* r = session_->run(runId);
+        SessionRun* r = session_->run(runId);
         if (r == nullptr) return;
-        const auto live = r->epochs;
-        fillFromRecord(*r, out.record, out.ci);
-        if (r->epochs.empty()) r->epochs = live;
-        for (const auto& [k, v] : out.beyondAccuracy) r->metrics[k] = MetricValue{v, v, v, false};
-        r->fitted = out.record.fitted;
+        auto live = std::move(r->record.learningCurve);
+        r->record = std::move(out.record);
+        if (r->record.learningCurve.empty()) r->record.learningCurve = std::move(live);
+        r->state = stateOf(r->record);
+        r->ci = std::move(out.ci);
+        r->displayMetrics = std::move(out.beyondAccuracy);
         r->train = out.train;
         r->test = out.test;
         r->split = QString::fromStdString(out.split);
         r->evaluation = out.evaluation;
-        r->recUsers = std::move(out.record.recUsers);
-        r->recommendations = std::move(out.record.recommendations);
         r->storeId = out.storeId;
+        if (r->record.search) {
+          emit logMessage(tr("%1: %2").arg(r->displayName, searchSummary(*r->record.search)));
+        }
         emit logMessage(tr("%1 finished: fit %2 s%3")
                             .arg(r->displayName)
-                            .arg(r->fitSeconds, 0, 'f', 3)
+                            .arg(r->record.fitSeconds, 0, 'f', 3)
                             .arg(out.storeId ? tr("; recorded as run %1 in %2")
                                                    .arg(out.storeId)
                                                    .arg(session_->projectPath())
@@ -662,6 +794,16 @@ QList<int> ExperimentView::queuedRuns() const {
   return out;
 }
 
+QString ExperimentView::queueText(int runId) const {
+  const int row = queueRow(runId);
+  if (row < 0) return {};
+  QStringList cells;
+  for (int c : {kColRun, kColModel, kColStatus, kColStage}) {
+    cells << (queue_->item(row, c) ? queue_->item(row, c)->text() : QString());
+  }
+  return cells.join(QLatin1Char('\t'));
+}
+
 int ExperimentView::queueRow(int runId) const {
   for (int r = 0; r < queue_->rowCount(); ++r) {
     if (queue_->item(r, kColRun)->data(Qt::UserRole).toInt() == runId) return r;
@@ -671,15 +813,22 @@ int ExperimentView::queueRow(int runId) const {
 
 void ExperimentView::updateRow(int runId) {
   const int row = queueRow(runId);
-  const RunRecord* r = session_->run(runId);
+  const SessionRun* r = session_->run(runId);
   if (row < 0 || r == nullptr) return;
-  queue_->item(row, kColStatus)->setText(r->status);
-  if (r->status == "failed") {
+  queue_->item(row, kColStatus)->setText(r->stateName());
+  if (r->state == RunState::kFailed) {
+    const QString message = QString::fromStdString(r->record.error);
     queue_->item(row, kColStatus)->setForeground(QColor(180, 0, 0));
-    queue_->item(row, kColStage)->setText(r->message);
-    queue_->item(row, kColStage)->setToolTip(r->message);
-  } else if (r->status == "done") {
-    queue_->item(row, kColStage)->setText(tr("fit %1 s").arg(r->fitSeconds, 0, 'f', 3));
+    queue_->item(row, kColStage)->setText(message);
+    queue_->item(row, kColStage)->setToolTip(message);
+  } else if (r->done()) {
+    const double fit = r->record.fitSeconds;
+    queue_->item(row, kColStage)
+        ->setText(!r->record.search ? tr("fit %1 s").arg(fit, 0, 'f', 3)
+                                    : tr("%1; final fit %2 s")
+                                          .arg(searchSummary(*r->record.search))
+                                          .arg(fit, 0, 'f', 3));
+    queue_->item(row, kColStage)->setToolTip(queue_->item(row, kColStage)->text());
     if (auto* bar = qobject_cast<QProgressBar*>(queue_->cellWidget(row, kColProgress)))
       bar->setValue(100);
   }
@@ -690,14 +839,14 @@ void ExperimentView::updateRow(int runId) {
 
 void ExperimentView::showCurves(int runId) {
   curvesRun_ = runId;
-  const RunRecord* r = session_->run(runId);
+  const SessionRun* r = session_->run(runId);
   curves_->reset();
   if (r == nullptr) {
     curves_->replot();
     return;
   }
   std::map<std::string, std::pair<QVector<double>, QVector<double>>> series;
-  for (const auto& [epoch, metrics] : r->epochs) {
+  for (const auto& [epoch, metrics] : r->record.learningCurve) {
     for (const auto& [name, v] : metrics) {
       series[name].first << epoch;
       series[name].second << v;

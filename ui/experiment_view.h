@@ -12,6 +12,7 @@
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
+class QFormLayout;
 class QLabel;
 class QListWidget;
 class QPushButton;
@@ -44,6 +45,8 @@ class ExperimentView : public QWidget {
   QString leakageWarning() const;
   /// Run ids of the queue, in order.
   QList<int> queuedRuns() const;
+  /// The queue row's text of a run (run, model, status, stage), tab separated; "" when absent.
+  QString queueText(int runId) const;
   /// Task id of a run that is still queued or running, 0 otherwise.
   int taskOfRun(int runId) const;
   ChartView* learningCurves() const { return curves_; }
@@ -68,10 +71,14 @@ class ExperimentView : public QWidget {
   int queueRow(int runId) const;
   void updateRow(int runId);
   void showCurves(int runId);
+  /// The models list's text of an entry: its run_name (else the model's name), "(search)".
+  static QString entryLabel(const nlohmann::json& entry);
 
   Session* session_;
   TaskRunner* runner_;
   QLabel* dataLabel_ = nullptr;
+  QFormLayout* splitForm_ = nullptr;
+  bool loadingSpec_ = false;  ///< setSpec() sets the group itself: no reset on method change
   QComboBox* splitMethod_ = nullptr;
   QDoubleSpinBox* ratio_ = nullptr;
   QComboBox* splitBy_ = nullptr;
@@ -89,7 +96,8 @@ class ExperimentView : public QWidget {
   QPushButton* run_ = nullptr;
   QTableWidget* queue_ = nullptr;
   ChartView* curves_ = nullptr;
-  std::vector<nlohmann::json> entries_;  ///< {"name", "params"} per model row
+  /// {"name", "params"[, "run_name"][, "search"]} per model row, as in the spec's "models".
+  std::vector<nlohmann::json> entries_;
   int formRow_ = -1;
   std::map<int, int> taskToRun_;
   std::map<int, int> runToTask_;

@@ -125,18 +125,20 @@ std::vector<StoredRunView> readStoredRuns(const ProjectStore& store,
 /// Adds stored runs to the session, in order, as "<name> #<id>".
 void addStoredRuns(Session& session, LogPane& log, std::vector<StoredRunView>& runs) {
   for (StoredRunView& v : runs) {
-    RunRecord r;
-    fillFromRecord(r, v.stored.record, v.ci);
+    SessionRun r;
+    r.record = std::move(v.stored.record);
+    r.record.fitted = v.fitted;
+    r.state = stateOf(r.record);
+    r.ci = std::move(v.ci);
     r.displayName =
-        QStringLiteral("%1 #%2").arg(QString::fromStdString(v.stored.record.name)).arg(v.stored.id);
+        QStringLiteral("%1 #%2").arg(QString::fromStdString(r.record.name)).arg(v.stored.id);
     r.storeId = v.stored.id;
     r.specId = v.stored.specId;
     r.experiment = QString::fromStdString(v.stored.experiment);
-    r.dataset = QString::fromStdString(
-        std::filesystem::path(v.stored.record.datasetSource).filename().string());
+    r.dataset =
+        QString::fromStdString(std::filesystem::path(r.record.datasetSource).filename().string());
     r.started = QDateTime::fromString(QString::fromStdString(v.stored.createdAt),
                                       QStringLiteral("yyyy-MM-dd HH:mm:ss"));
-    r.fitted = v.fitted;
     r.evaluation = v.evaluation;
     if (!v.modelError.empty()) {
       log.error(MainWindow::tr("%1: stored model unreadable: %2")
@@ -233,8 +235,8 @@ void MainWindow::checkProjectForNewRuns() {
   if (project.isEmpty() || !projectReadTasks_.empty() || watchInFlight_) return;
   // A run of this window is written to the store before its record learns its store id: wait
   // until none is in flight so that it is not taken for another process's run.
-  for (const RunRecord& r : session_->runs()) {
-    if (r.status == "queued" || r.status == "running") return;
+  for (const SessionRun& r : session_->runs()) {
+    if (r.state == RunState::kQueued || r.state == RunState::kRunning) return;
   }
   watchInFlight_ = true;
   auto* watcher = new QFutureWatcher<std::vector<std::int64_t>>(this);
@@ -250,9 +252,9 @@ void MainWindow::checkProjectForNewRuns() {
     }
     if (project != session_->projectPath() || !projectReadTasks_.empty()) return;
     std::set<std::int64_t> known;
-    for (const RunRecord& r : session_->runs()) {
+    for (const SessionRun& r : session_->runs()) {
       if (r.storeId != 0) known.insert(r.storeId);
-      if (r.status == "queued" || r.status == "running") return;
+      if (r.state == RunState::kQueued || r.state == RunState::kRunning) return;
     }
     std::vector<std::int64_t> fresh;
     for (auto id : ids) {
@@ -278,7 +280,7 @@ void MainWindow::readNewRuns(const QString& project, const std::vector<std::int6
       [this, project](std::vector<StoredRunView> runs) {
         if (project != session_->projectPath()) return;
         std::set<std::int64_t> known;
-        for (const RunRecord& r : session_->runs()) known.insert(r.storeId);
+        for (const SessionRun& r : session_->runs()) known.insert(r.storeId);
         std::erase_if(runs, [&](const StoredRunView& v) { return known.count(v.stored.id) > 0; });
         if (runs.empty()) return;
         addStoredRuns(*session_, *log_, runs);
@@ -742,11 +744,11 @@ void MainWindow::restoreProjectRuns() {
   std::map<std::int64_t, std::vector<std::pair<std::int64_t, std::shared_ptr<const Model>>>> bySpec;
   std::map<std::int64_t, std::pair<std::string, std::string>> expected;
   std::map<std::int64_t, int> kOf;
-  for (const RunRecord& r : session_->runs()) {
-    if (r.storeId == 0 || r.specId == 0 || r.train || !r.fitted || r.status != "done") continue;
-    bySpec[r.specId].emplace_back(r.storeId, r.fitted);
-    expected[r.storeId] = {r.fingerprint, r.splitHash};
-    kOf[r.storeId] = r.k;
+  for (const SessionRun& r : session_->runs()) {
+    if (r.storeId == 0 || r.specId == 0 || r.train || !r.record.fitted || !r.done()) continue;
+    bySpec[r.specId].emplace_back(r.storeId, r.record.fitted);
+    expected[r.storeId] = {r.record.datasetFingerprint, r.record.splitHash};
+    kOf[r.storeId] = r.record.k;
   }
   if (bySpec.empty()) return;
   InMemoryData mem;
@@ -794,13 +796,13 @@ void MainWindow::restoreProjectRuns() {
         if (project != session_->projectPath()) return;
         int n = 0;
         for (RestoredRun& rr : restored) {
-          for (const RunRecord& r : session_->runs()) {
+          for (const SessionRun& r : session_->runs()) {
             if (r.storeId != rr.storeId) continue;
-            RunRecord* run = session_->run(r.id);
+            SessionRun* run = session_->run(r.id);
             run->train = rr.train;
             run->test = rr.test;
-            run->recUsers = std::move(rr.users);
-            run->recommendations = std::move(rr.lists);
+            run->record.recUsers = std::move(rr.users);
+            run->record.recommendations = std::move(rr.lists);
             ++n;
             session_->notifyRunChanged(run->id);
             break;

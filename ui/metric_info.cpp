@@ -2,6 +2,9 @@
 
 #include <QStringList>
 
+#include "core/eval/metric.h"
+#include "core/util/error.h"
+
 namespace rwb::ui {
 
 QString metricTooltip(const QString& key) {
@@ -41,10 +44,16 @@ QString metricTooltip(const QString& key) {
 }
 
 bool higherIsBetter(const QString& key) {
-  const QString base = key.section(QLatin1Char('@'), 0, 0).toLower();
-  static const QStringList lower{"rmse",           "mae",         "logloss", "brier", "gini",
-                                 "avg_popularity", "fit seconds", "model mb"};
-  return !lower.contains(base);
+  // The runs table's own columns: less time and memory are better.
+  const QString lowerKey = key.toLower();
+  if (lowerKey == "fit seconds" || lowerKey == "model mb") return false;
+  // A metric's direction is core's (Metric::higherIsBetter); names core does not know are
+  // taken as scores.
+  try {
+    return createMetric(key.toStdString(), 10)->higherIsBetter();
+  } catch (const SpecError&) {
+    return true;
+  }
 }
 
 }  // namespace rwb::ui

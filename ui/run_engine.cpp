@@ -23,12 +23,16 @@ std::string absolutePath(const std::string& p, const std::string& baseDir) {
 }
 
 std::string describeSplit(const ExperimentSpec& spec) {
-  if (spec.split.method == "files") return "given test file";
-  const nlohmann::json s = spec.source.value("split", nlohmann::json::object());
+  const std::string& m = spec.split.method;
+  if (m == "files") return "given test file";
   char ratio[32];
-  std::snprintf(ratio, sizeof ratio, "%.2f", s.value("ratio", 0.75));
-  return spec.split.method + " " + ratio + " by " + s.value("by", std::string("user")) + ", seed " +
-         std::to_string(s.value("seed", 42));
+  std::snprintf(ratio, sizeof ratio, "%.2f", spec.split.ratio);
+  std::string out = m + " " + ratio;
+  // Only what the method reads: random rows have no group, the chronological split no seed.
+  if (m == "recommenders" || m == "stratified" || m == "chronological")
+    out += " by " + spec.split.by;
+  if (m != "chronological") out += ", seed " + std::to_string(spec.split.seed);
+  return out;
 }
 
 }  // namespace

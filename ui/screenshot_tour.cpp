@@ -128,10 +128,10 @@ void ScreenshotTour::usersStep() {
   const int last = std::min(UsersView::kPanels, static_cast<int>(runs.size())) - 1;
   if (last >= 0) {
     const auto& r = runs[static_cast<std::size_t>(last)];
-    if (r.fitted && r.train) {
+    if (r.record.fitted && r.train) {
       const auto u = r.train->users.find(user.toStdString());
       if (u) {
-        const RecList top = r.fitted->recommend(*u, 1, true);
+        const RecList top = r.record.fitted->recommend(*u, 1, true);
         if (!top.items.empty()) {
           const QString item = QString::fromStdString(r.train->items.external(top.items[0].item));
           uv->explainItem(last, item);

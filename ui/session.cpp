@@ -1,34 +1,59 @@
 #include "ui/session.h"
 
 #include <cmath>
+#include <set>
 
 #include "core/experiment/run_record.h"
 
 namespace rwb::ui {
 
-void fillFromRecord(RunRecord& run, const rwb::RunRecord& record,
-                    const std::map<std::string, std::pair<double, double>>& ci) {
-  run.model = QString::fromStdString(record.model);
-  run.params = record.params;
-  run.status = record.status == RunStatus::kOk       ? QStringLiteral("done")
-               : record.status == RunStatus::kFailed ? QStringLiteral("failed")
-                                                     : QStringLiteral("cancelled");
-  run.message = QString::fromStdString(record.error);
-  run.fitSeconds = record.fitSeconds;
-  run.recommendSeconds = record.recommendSeconds;
-  run.memoryBytes = static_cast<std::size_t>(record.modelBytes);
-  if (!record.learningCurve.empty()) run.epochs = record.learningCurve;
-  run.fingerprint = record.datasetFingerprint;
-  run.splitHash = record.splitHash;
-  run.k = record.k;
-  run.metrics.clear();
-  for (const auto& [name, v] : record.metrics) {
-    auto it = ci.find(name);
-    run.metrics[name] = it == ci.end() ? MetricValue{v, v, v, false}
-                                       : MetricValue{v, it->second.first, it->second.second, true};
+QString runStateName(RunState state) {
+  switch (state) {
+    case RunState::kQueued:
+      return QStringLiteral("queued");
+    case RunState::kRunning:
+      return QStringLiteral("running");
+    case RunState::kDone:
+      return QStringLiteral("done");
+    case RunState::kFailed:
+      return QStringLiteral("failed");
+    case RunState::kCancelled:
+      return QStringLiteral("cancelled");
   }
-  run.perUser = record.perUser;
-  run.evaluatedUsers = record.evaluatedUsers;
+  return {};
+}
+
+RunState stateOf(const rwb::RunRecord& record) {
+  switch (record.status) {
+    case RunStatus::kOk:
+      return RunState::kDone;
+    case RunStatus::kFailed:
+      return RunState::kFailed;
+    case RunStatus::kCancelled:
+      return RunState::kCancelled;
+  }
+  return RunState::kFailed;
+}
+
+std::optional<MetricFigure> SessionRun::metric(const std::string& name) const {
+  double v = 0.0;
+  if (auto it = record.metrics.find(name); it != record.metrics.end()) {
+    v = it->second;
+  } else if (auto d = displayMetrics.find(name); d != displayMetrics.end()) {
+    v = d->second;
+  } else {
+    return std::nullopt;
+  }
+  auto c = ci.find(name);
+  return c == ci.end() ? MetricFigure{v, v, v, false}
+                       : MetricFigure{v, c->second.first, c->second.second, true};
+}
+
+std::vector<std::string> SessionRun::metricNames() const {
+  std::set<std::string> names;
+  for (const auto& [k, v] : record.metrics) names.insert(k);
+  for (const auto& [k, v] : displayMetrics) names.insert(k);
+  return {names.begin(), names.end()};
 }
 
 Session::Session(QObject* parent) : QObject(parent) {}
@@ -52,10 +77,11 @@ void Session::setTestSet(std::shared_ptr<const Dataset> test, const QString& pat
   emit testSetChanged();
 }
 
-int Session::addRun(RunRecord run) {
+int Session::addRun(SessionRun run) {
   run.id = nextRun_++;
   if (run.displayName.isEmpty())
-    run.displayName = QStringLiteral("%1 #%2").arg(run.model).arg(run.id);
+    run.displayName =
+        QStringLiteral("%1 #%2").arg(QString::fromStdString(run.record.model)).arg(run.id);
   runs_.push_back(std::move(run));
   emit runAdded(runs_.back().id);
   return runs_.back().id;
@@ -71,7 +97,7 @@ void Session::setProjectPath(const QString& path) {
   emit projectChanged();
 }
 
-RunRecord* Session::run(int id) {
+SessionRun* Session::run(int id) {
   for (auto& r : runs_) {
     if (r.id == id) return &r;
   }

@@ -11,71 +11,71 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "core/data/dataset.h"
 #include "core/data/load_result.h"
+#include "core/experiment/run_record.h"
 #include "core/models/model.h"
 
 namespace rwb {
 struct EvalResult;
-struct RunRecord;
 }  // namespace rwb
 
 namespace rwb::ui {
 
-/// One metric value with its 95% confidence interval (lo = hi = value when not computed).
-struct MetricValue {
+/// Where a run of the session is: GUI-only state (a record only exists once a run ends).
+enum class RunState { kQueued, kRunning, kDone, kFailed, kCancelled };
+
+/// "queued", "running", "done", "failed", "cancelled".
+QString runStateName(RunState state);
+
+/// A metric of a run as displayed: its value and, when computed, the 95% CI of the mean.
+struct MetricFigure {
   double value = 0.0;
-  double lo = 0.0;
+  double lo = 0.0;  ///< = value when hasCi is false
   double hi = 0.0;
   bool hasCi = false;
 };
 
-/// One model run of the session.
-struct RunRecord {
+/// One run of the session: core's record (core/experiment RunRecord: model, parameters,
+/// status, timings, metrics, per-user vectors, learning curve, fingerprint, split hash, search,
+/// top-k lists, fitted model) plus what only the GUI holds about it.
+struct SessionRun {
   int id = 0;
-  QString model;        ///< registry name
-  QString displayName;  ///< "EASE #2"
-  nlohmann::json params;
-  QString status;   ///< "queued", "running", "done", "failed", "cancelled"
-  QString message;  ///< error text for failed runs
-  QString dataset;  ///< dataset name the run trained on
-  QString split;    ///< how train/test were formed
-  double fitSeconds = 0.0;
-  double recommendSeconds = 0.0;
-  std::size_t memoryBytes = 0;
-  std::vector<std::pair<int, EpochMetrics>> epochs;
-  std::shared_ptr<const Model> fitted;   ///< fitted model (done runs)
+  QString displayName;  ///< the run name (run_name) or "<model> #<id>"
+  RunState state = RunState::kQueued;
+  /// The runner's record (or the project's, for stored runs). While the run is queued or
+  /// running only model, params and the live learningCurve are filled.
+  rwb::RunRecord record;
+  /// Display-only figures, not part of the record: bootstrap 95% CIs of the per-user means and
+  /// beyond-accuracy figures (catalog_coverage, novelty) of the kept top-k lists.
+  std::map<std::string, std::pair<double, double>> ci;
+  std::map<std::string, double> displayMetrics;
+  QString dataset;                       ///< dataset name the run trained on
+  QString split;                         ///< how train/test were formed
   std::shared_ptr<const Dataset> train;  ///< what the model was fitted on
   std::shared_ptr<const Dataset> test;   ///< held-out interactions (may be null)
-  /// Users the evaluation scored, ascending; perUser vectors follow this order.
-  std::vector<Index> evaluatedUsers;
-  /// Evaluation results by metric name (e.g. "ndcg@10"), filled by the evaluation engine.
-  std::map<std::string, MetricValue> metrics;
-  /// Per-user values by metric name, index = test user order of the evaluation.
-  std::map<std::string, std::vector<double>> perUser;
-  /// The engine's evaluation of the run (null when not evaluated), for paired tests.
+  /// The record's per-user vectors as an EvalResult (null when not evaluated), for paired tests.
   std::shared_ptr<const EvalResult> evaluation;
   bool champion = false;
   QDateTime started;
-  /// Id of the run in the project file (0 when not recorded there).
-  std::int64_t storeId = 0;
-  std::int64_t specId = 0;  ///< the stored spec it ran with (0 when unknown)
-  QString experiment;       ///< experiment name in the project
-  std::string fingerprint;  ///< dataset fingerprint recorded with the run
-  std::string splitHash;    ///< split hash recorded with the run
-  int k = 10;               ///< the run's cut-off
-  /// Top-k lists of the evaluated users (recUsers[i] owns recommendations[i]); empty for runs
-  /// read from a project until their data is rebuilt.
-  std::vector<Index> recUsers;
-  std::vector<RecList> recommendations;
+  std::int64_t storeId = 0;  ///< id of the run in the project file (0 when not recorded there)
+  std::int64_t specId = 0;   ///< the stored spec it ran with (0 when unknown)
+  QString experiment;        ///< experiment name in the project
+
+  bool done() const { return state == RunState::kDone; }
+  QString stateName() const { return runStateName(state); }
+  /// A metric of the record, else a display-only figure; nullopt when the run has neither.
+  std::optional<MetricFigure> metric(const std::string& name) const;
+  /// Names of the record's metrics and the display-only figures, sorted.
+  std::vector<std::string> metricNames() const;
 };
 
-/// Copies what a core run record holds (status, parameters, timings, metrics with the given
-/// 95% CIs, per-user vectors, learning curve, fingerprint and split hash) into a session run.
-void fillFromRecord(RunRecord& run, const rwb::RunRecord& record,
-                    const std::map<std::string, std::pair<double, double>>& ci);
+/// The GUI state a finished record maps to (ok -> done, failed, cancelled).
+RunState stateOf(const rwb::RunRecord& record);
 
 class Session : public QObject {
   Q_OBJECT
@@ -97,9 +97,11 @@ class Session : public QObject {
   const nlohmann::json& sourceSpec() const { return source_; }
 
   /// Adds a run and returns its id.
-  int addRun(RunRecord run);
-  RunRecord* run(int id);
-  const std::vector<RunRecord>& runs() const { return runs_; }
+  int addRun(SessionRun run);
+  /// The id the next addRun() will give.
+  int nextRunId() const { return nextRun_; }
+  SessionRun* run(int id);
+  const std::vector<SessionRun>& runs() const { return runs_; }
   /// Removes every run (a project was closed or another one opened).
   void clearRuns();
   /// The open project file ("" = none). Runs made while one is open are recorded in it.
@@ -125,7 +127,7 @@ class Session : public QObject {
   QString testPath_;
   QString projectPath_;
   nlohmann::json source_ = nlohmann::json::object();
-  std::vector<RunRecord> runs_;
+  std::vector<SessionRun> runs_;
   int nextRun_ = 1;
 };
 

@@ -223,7 +223,7 @@ void UsersView::refreshRuns() {
     chosen[static_cast<std::size_t>(p)] = runBox_[p]->currentData().toInt();
   std::vector<int> done;
   for (const auto& r : session_->runs()) {
-    if (r.status == "done" && r.fitted) done.push_back(r.id);
+    if (r.done() && r.record.fitted) done.push_back(r.id);
   }
   for (int p = 0; p < kPanels; ++p) {
     int& c = chosen[static_cast<std::size_t>(p)];
@@ -284,17 +284,17 @@ int UsersView::showSimilar(const QString& itemId) {
   // The panel last clicked (first panel by default) decides whose similarity is shown.
   int runId = runBox_[similarPanel_]->currentData().toInt();
   if (runId == 0) runId = runBox_[0]->currentData().toInt();
-  const RunRecord* r = runId ? session_->run(runId) : nullptr;
-  if (r == nullptr || !r->fitted || !r->train) {
+  const SessionRun* r = runId ? session_->run(runId) : nullptr;
+  if (r == nullptr || !r->record.fitted || !r->train) {
     similarLabel_->setText(tr("Similar items need a finished run in a panel."));
     return 0;
   }
   const auto item = r->train->items.find(itemId.toStdString());
-  if (!item || *item >= r->fitted->numItems()) {
+  if (!item || *item >= r->record.fitted->numItems()) {
     similarLabel_->setText(tr("Item %1 is unknown to %2.").arg(itemId, r->displayName));
     return 0;
   }
-  const auto sims = r->fitted->similarItems(*item, 10);
+  const auto sims = r->record.fitted->similarItems(*item, 10);
   int rank = 1;
   for (const ScoredItem& s : sims) {
     QList<QStandardItem*> row;
@@ -326,15 +326,15 @@ int UsersView::explainItem(int panel, const QString& itemId) {
   if (panel >= 0 && panel < kPanels) similarPanel_ = panel;
   explanationKind_.clear();
   const int runId = panel >= 0 && panel < kPanels ? runBox_[panel]->currentData().toInt() : 0;
-  const RunRecord* r = runId ? session_->run(runId) : nullptr;
-  if (r == nullptr || !r->fitted || !r->train || user_.isEmpty()) {
+  const SessionRun* r = runId ? session_->run(runId) : nullptr;
+  if (r == nullptr || !r->record.fitted || !r->train || user_.isEmpty()) {
     explainLabel_->setText(tr("Explanations need a user and a finished run in the panel."));
     return 0;
   }
   const Dataset& train = *r->train;
   const auto u = train.users.find(user_.toStdString());
   const auto item = train.items.find(itemId.toStdString());
-  if (!u || !item || *u >= r->fitted->numUsers() || *item >= r->fitted->numItems()) {
+  if (!u || !item || *u >= r->record.fitted->numUsers() || *item >= r->record.fitted->numItems()) {
     explainLabel_->setText(tr("%1 cannot explain item %2 for user %3 (unknown to the model).")
                                .arg(r->displayName, itemId, user_));
     return 0;
@@ -351,7 +351,7 @@ int UsersView::explainItem(int panel, const QString& itemId) {
     it->setForeground(v >= 0 ? QColor(20, 120, 20) : QColor(180, 20, 20));
     return it;
   };
-  if (const auto* ex = dynamic_cast<const Explainable*>(r->fitted.get())) {
+  if (const auto* ex = dynamic_cast<const Explainable*>(r->record.fitted.get())) {
     Explanation e;
     try {
       e = ex->explain(*u, *item);
@@ -403,7 +403,7 @@ int UsersView::explainItem(int panel, const QString& itemId) {
   for (std::size_t i = 0; i < in.size(); ++i) {
     if (in.user[i] == *u) history.insert(in.item[i]);
   }
-  const auto sims = r->fitted->similarItems(*item, r->fitted->numItems());
+  const auto sims = r->record.fitted->similarItems(*item, r->record.fitted->numItems());
   explanationKind_ = QStringLiteral("history");
   explain_->setHorizontalHeaderLabels({tr("history item"), tr("title"), tr("similarity")});
   for (const ScoredItem& s : sims) {
@@ -449,7 +449,7 @@ void UsersView::refreshHistory() {
   // dataset and test file.
   std::shared_ptr<const Dataset> train = data, test = session_->testSet();
   for (const auto& r : session_->runs()) {
-    if (r.status == "done" && r.train) {
+    if (r.done() && r.train) {
       train = r.train;
       test = r.test;
       break;
@@ -495,11 +495,11 @@ void UsersView::refreshPanel(int panel) {
   list->setHorizontalHeaderLabels({tr("#"), tr("item"), tr("score"), tr("title")});
   hits_[panel] = 0;
   const int runId = runBox_[panel]->currentData().toInt();
-  const RunRecord* r = runId ? session_->run(runId) : nullptr;
-  if (r == nullptr || !r->fitted || user_.isEmpty() || !r->train) return;
+  const SessionRun* r = runId ? session_->run(runId) : nullptr;
+  if (r == nullptr || !r->record.fitted || user_.isEmpty() || !r->train) return;
   const Dataset& train = *r->train;
   const auto u = train.users.find(user_.toStdString());
-  if (!u || *u >= r->fitted->numUsers()) {
+  if (!u || *u >= r->record.fitted->numUsers()) {
     list->appendRow(new QStandardItem(tr("user unknown to this model")));
     return;
   }
@@ -513,7 +513,7 @@ void UsersView::refreshPanel(int panel) {
       }
     }
   }
-  const RecList recs = r->fitted->recommend(*u, static_cast<std::size_t>(k_->value()), true);
+  const RecList recs = r->record.fitted->recommend(*u, static_cast<std::size_t>(k_->value()), true);
   int rank = 1;
   for (const ScoredItem& s : recs.items) {
     const std::string id = train.items.external(s.item);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <unordered_set>
 
@@ -116,7 +117,16 @@ DatasetSummary summarizeDataset(const Dataset& d) {
     return counts;
   };
   s.perUser = countQuantiles(active(d.userCounts(), s.usersWithoutInteractions));
-  s.perItem = countQuantiles(active(d.itemCounts(), s.itemsWithoutInteractions));
+  std::vector<std::uint32_t> itemCounts = d.itemCounts();
+  if (!itemCounts.empty() && s.interactions > 0) {
+    const std::size_t top = std::max<std::size_t>(1, itemCounts.size() / 5);
+    std::nth_element(itemCounts.begin(), itemCounts.begin() + static_cast<std::ptrdiff_t>(top - 1),
+                     itemCounts.end(), std::greater<>());
+    double head = 0;
+    for (std::size_t i = 0; i < top; ++i) head += itemCounts[i];
+    s.top20ItemShare = head / static_cast<double>(s.interactions);
+  }
+  s.perItem = countQuantiles(active(std::move(itemCounts), s.itemsWithoutInteractions));
 
   if (!log.empty()) {
     const auto [lo, hi] = std::minmax_element(log.value.begin(), log.value.end());

@@ -42,6 +42,9 @@ struct DatasetSummary {
   std::uint64_t usersWithoutInteractions = 0, itemsWithoutInteractions = 0;
   CountQuantiles perUser;  ///< over users with at least one interaction
   CountQuantiles perItem;  ///< over items with at least one interaction
+  /// Long-tail concentration: the share of interactions on the most popular 20% of the items
+  /// (max(1, items / 5) items, all items counted), in [0, 1]; 0 without interactions.
+  double top20ItemShare = 0;
   double valueMin = 0, valueMax = 0, valueMean = 0;
   bool discreteValues = false;
   std::vector<HistogramBin> valueHistogram;  ///< empty when there are no interactions

@@ -281,3 +281,19 @@ TEST_CASE("loadDataset with a base: a source without events does not take the ba
   CHECK(noted);
   CHECK(later.dataset.users.names() == std::vector<std::string>{"u1", "u2", "u3"});
 }
+
+TEST_CASE("Summary: share of interactions on the top 20% of items", "[data][summary]") {
+  Dataset d;
+  for (const char* u : {"u1", "u2"}) d.users.intern(u);
+  // Ten items with 6, 2, 1, 1 interactions and six without: the top two items (20%) hold 8 of 10.
+  for (int i = 0; i < 10; ++i) d.items.intern("i" + std::to_string(i));
+  const std::vector<std::pair<Index, int>> rows{{3, 6}, {1, 2}, {7, 1}, {0, 1}};
+  for (const auto& [item, n] : rows) {
+    for (int k = 0; k < n; ++k) d.interactions.push(static_cast<Index>(k % 2), item, 1.0f, k);
+  }
+  const auto s = summarizeDataset(d);
+  CHECK(s.top20ItemShare == Approx(0.8));
+  CHECK(s.itemsWithoutInteractions == 6);
+  CHECK(s.perItem.max == Approx(6));  // the quantiles still see every active item
+  CHECK(summarizeDataset(Dataset{}).top20ItemShare == 0.0);
+}

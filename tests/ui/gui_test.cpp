@@ -22,6 +22,9 @@
 #include <numeric>
 #include <random>
 
+#include "core/data/dataset_summary.h"
+#include "core/eval/metric.h"
+#include "core/experiment/experiment_spec.h"
 #include "core/export/model_package.h"
 #include "core/models/registry.h"
 #include "core/store/project_store.h"
@@ -32,7 +35,9 @@
 #include "ui/import_dialog.h"
 #include "ui/log_pane.h"
 #include "ui/main_window.h"
+#include "ui/metric_info.h"
 #include "ui/param_form.h"
+#include "ui/run_engine.h"
 #include "ui/session.h"
 #include "ui/table_view.h"
 #include "ui/task_runner.h"
@@ -135,14 +140,53 @@ bool runModels(MainWindow& w, const QStringList& models, int timeoutMs = 180000)
   if (!waitFor([&] { return finished.count() >= models.size(); }, timeoutMs)) return false;
   for (std::size_t i = static_cast<std::size_t>(before); i < w.session()->runs().size(); ++i) {
     const auto& r = w.session()->runs()[i];
-    if (r.status != "done") {
-      qWarning("%s: %s %s", qPrintable(r.displayName), qPrintable(r.status), qPrintable(r.message));
+    if (!r.done()) {
+      qWarning("%s: %s %s", qPrintable(r.displayName), qPrintable(r.stateName()),
+               r.record.error.c_str());
       return false;
     }
   }
   return true;
 }
 
+/// A small time-stamped dataset (300 users, 120 items, 12,000 interactions): runs take
+/// well under a second.
+std::shared_ptr<const Dataset> smallDataset() {
+  auto d = std::make_shared<Dataset>();
+  d->name = "small";
+  std::mt19937 rng(11);
+  for (int u = 0; u < 300; ++u) d->users.intern("u" + std::to_string(u));
+  for (int i = 0; i < 120; ++i) d->items.intern("i" + std::to_string(i));
+  std::uniform_int_distribution<int> uu(0, 299);
+  std::uniform_real_distribution<double> r01(0, 1);
+  for (int k = 0; k < 12000; ++k) {
+    const double r = r01(rng);
+    d->interactions.push(static_cast<Index>(uu(rng)), static_cast<Index>(r * r * 119), 1.0f,
+                         1000000000 + static_cast<std::int64_t>(k) * 3600);
+  }
+  return d;
+}
+
+/// A finished session run as the runner would report it: `users` evaluated users with the
+/// given nDCG@10 values, on the split with hash `splitHash`.
+SessionRun finishedRun(const std::string& name, const std::string& splitHash,
+                       const std::vector<double>& ndcg, const QString& dataset) {
+  rwb::RunRecord rec;
+  rec.name = name;
+  rec.model = "most_popular";
+  rec.status = RunStatus::kOk;
+  rec.splitHash = splitHash;
+  for (std::size_t u = 0; u < ndcg.size(); ++u) rec.evaluatedUsers.push_back(static_cast<Index>(u));
+  rec.perUser["ndcg@10"] = ndcg;
+  rec.metrics["ndcg@10"] = std::accumulate(ndcg.begin(), ndcg.end(), 0.0) / ndcg.size();
+  SessionRun run;
+  run.state = RunState::kDone;
+  run.evaluation = evaluationOf(rec);
+  run.record = std::move(rec);
+  run.displayName = QString::fromStdString(name);
+  run.dataset = dataset;
+  return run;
+}
 }  // namespace
 
 class GuiTest : public QObject {
@@ -198,8 +242,8 @@ class GuiTest : public QObject {
       const auto& run = w.session()->runs().back();
       QVERIFY(run.storeId > 0);
       guiMetrics.clear();
-      for (const auto& [k, v] : run.metrics) guiMetrics[k] = v.value;
-      guiNdcg = run.metrics.at("ndcg@10").value;
+      guiMetrics = run.record.metrics;
+      guiNdcg = run.record.metrics.at("ndcg@10");
       // The CLI lists the GUI's run.
       QString out;
       QCOMPARE(recwb({"runs", "--project", projectA, "list"}, &out), 0);
@@ -231,22 +275,22 @@ class GuiTest : public QObject {
     const auto& gui = w.session()->runs()[0];
     const auto& cli = w.session()->runs()[1];
     // One engine: the CLI's run of the GUI's spec has the GUI run's numbers exactly.
-    QCOMPARE(gui.fingerprint, cli.fingerprint);
-    QCOMPARE(gui.splitHash, cli.splitHash);
+    QCOMPARE(gui.record.datasetFingerprint, cli.record.datasetFingerprint);
+    QCOMPARE(gui.record.splitHash, cli.record.splitHash);
     for (const auto& [k, v] : guiMetrics) {
       if (k == "catalog_coverage" || k == "novelty") continue;  // GUI-only display figures
-      QVERIFY2(cli.metrics.count(k), k.c_str());
-      QCOMPARE(cli.metrics.at(k).value, v);
+      QVERIFY2(cli.record.metrics.count(k), k.c_str());
+      QCOMPARE(cli.record.metrics.at(k), v);
     }
-    QCOMPARE(cli.perUser, gui.perUser);
-    QVERIFY(cli.metrics.at("ndcg@10").hasCi);
-    QCOMPARE(gui.metrics.at("ndcg@10").value, guiNdcg);
-    QVERIFY(cli.fitted != nullptr);
+    QCOMPARE(cli.record.perUser, gui.record.perUser);
+    QVERIFY(cli.metric("ndcg@10")->hasCi);
+    QCOMPARE(gui.record.metrics.at("ndcg@10"), guiNdcg);
+    QVERIFY(cli.record.fitted != nullptr);
     // Both stored runs get their training data back from the project's data.
     QVERIFY(restored.wait(120000) || restored.count() > 0);
     QCOMPARE(restored.last().first().toInt(), 2);
     QVERIFY(w.session()->runs()[1].train != nullptr);
-    QVERIFY(!w.session()->runs()[1].recommendations.empty());
+    QVERIFY(!w.session()->runs()[1].record.recommendations.empty());
     UsersView* uv = w.usersView();
     w.tabs()->setCurrentWidget(uv);
     QVERIFY(uv->showUser("U00001"));
@@ -262,7 +306,7 @@ class GuiTest : public QObject {
     QCOMPARE(static_cast<int>(w.session()->runs().size()), 3);
     QCOMPARE(w.session()->runs()[2].storeId,
              ProjectStore(projectB.toStdString(), false).listRuns().front().id);
-    QCOMPARE(w.session()->runs()[2].perUser, w.session()->runs()[0].perUser);
+    QCOMPARE(w.session()->runs()[2].record.perUser, w.session()->runs()[0].record.perUser);
     QVERIFY(waitFor([&] { return w.session()->runs()[2].train != nullptr; }, 60000));
     QTest::qWait(600);  // further checks find nothing new
     QCOMPARE(external.count(), 1);
@@ -316,7 +360,7 @@ class GuiTest : public QObject {
     // The LR run explains with signed feature contributions that add up to its output.
     const auto& lr = w.session()->runs()[1];
     const Index u = *lr.train->users.find("U00002");
-    const RecList recs = lr.fitted->recommend(u, 1, true);
+    const RecList recs = lr.record.fitted->recommend(u, 1, true);
     const QString top = QString::fromStdString(lr.train->items.external(recs.items[0].item));
     QVERIFY(uv->explainItem(1, top) > 0);
     QCOMPARE(uv->explanationKind(), QStringLiteral("features"));
@@ -326,7 +370,7 @@ class GuiTest : public QObject {
     QVERIFY(anyPositive || anyNegative);
     // The item-based run explains with the history items that drove the recommendation.
     const auto& knn = w.session()->runs()[0];
-    const RecList kr = knn.fitted->recommend(*knn.train->users.find("U00002"), 1, true);
+    const RecList kr = knn.record.fitted->recommend(*knn.train->users.find("U00002"), 1, true);
     const QString ktop = QString::fromStdString(knn.train->items.external(kr.items[0].item));
     QVERIFY(uv->explainItem(0, ktop) > 0);
     QCOMPARE(uv->explanationKind(), QStringLiteral("history"));
@@ -353,7 +397,7 @@ class GuiTest : public QObject {
     QVERIFY(a == b);
     auto package = ModelPackage::load(gui.toStdString());
     const Index pu = *package->users().find("U00002");
-    QCOMPARE(package->model().recommend(pu, 10).items, knn.fitted->recommend(pu, 10).items);
+    QCOMPARE(package->model().recommend(pu, 10).items, knn.record.fitted->recommend(pu, 10).items);
   }
 
   void taskRunnerDeliversResultsOnGuiThread() {
@@ -498,6 +542,186 @@ class GuiTest : public QObject {
     QVERIFY(w2.experimentView()->loadSpec(bad.fileName()).contains("$.models[0].params"));
   }
 
+  /// Issue 13.3: a control the chosen split method does not show never reaches the spec. The
+  /// benchmark spec's "Stratify: per item" (recommenders) once stayed in force after switching
+  /// to the chronological split, which then split by item (472 of 943 ml-100k users evaluated).
+  void hiddenSplitControlsDoNotReachTheSpec() {
+    MainWindow w;
+    w.setQuiet(true);
+    ExperimentView* ev = w.experimentView();
+    const nlohmann::json benchmark = {
+        {"version", 1},
+        {"split", {{"method", "recommenders"}, {"ratio", 0.75}, {"by", "item"}, {"seed", 42}}},
+        {"models", nlohmann::json::array({{{"name", "most_popular"}}})}};
+    QCOMPARE(ev->setSpec(benchmark), QString());
+    QCOMPARE(ev->spec()["split"]["by"].get<std::string>(), std::string("item"));
+    ev->setSplitMethod("chronological");
+    nlohmann::json spec = ev->spec();
+    QCOMPARE(spec["split"]["method"].get<std::string>(), std::string("chronological"));
+    // What the engine does with it: a chronological split per user.
+    spec["dataset"] = {{"path", "memory"}};
+    const ExperimentSpec parsed = parseExperimentSpec(spec, ".");
+    QCOMPARE(parsed.split.options.method, SplitMethod::kChronological);
+    QVERIFY(parsed.split.options.by == SplitBy::kUser);
+    QVERIFY2(!spec["split"].contains("seed"), "the chronological split takes no seed");
+    // Random rows take no group; given files take none of ratio, group and seed.
+    ev->setSplitMethod("random");
+    QVERIFY(!ev->spec()["split"].contains("by"));
+    ev->setSplitMethod("files");
+    QCOMPARE(ev->spec()["split"].size(), std::size_t{2});  // train and test
+    // Loading sets the visible controls: a chronological split per item stays per item.
+    nlohmann::json byItem = benchmark;
+    byItem["split"] = {{"method", "chronological"}, {"ratio", 0.8}, {"by", "item"}};
+    QCOMPARE(ev->setSpec(byItem), QString());
+    QCOMPARE(ev->spec()["split"]["by"].get<std::string>(), std::string("item"));
+    QCOMPARE(ev->spec()["split"]["ratio"].get<double>(), 0.8);
+    // What the view cannot show is refused with the key, not dropped.
+    nlohmann::json lastN = benchmark;
+    lastN["split"] = {{"method", "leave_last_n"}, {"n", 2}};
+    QVERIFY(ev->setSpec(lastN).contains("$.split.method"));
+    nlohmann::json minRating = benchmark;
+    minRating["split"]["min_rating"] = 5;
+    QVERIFY(ev->setSpec(minRating).contains("$.split.min_rating"));
+    nlohmann::json prep = benchmark;
+    prep["prep"] = nlohmann::json::array({{{"step", "binarize"}, {"threshold", 4}}});
+    QVERIFY(ev->setSpec(prep).contains("$.prep"));
+    // The refused specs left the editor as it was.
+    QCOMPARE(ev->spec()["split"]["by"].get<std::string>(), std::string("item"));
+  }
+
+  /// Issue 13.3: a spec's "search" block runs the search (the runner's, on a validation split
+  /// of train) and its "run_name" labels the run; both were silently dropped.
+  void specSearchRunsAndKeepsRunName() {
+    MainWindow w;
+    w.setQuiet(true);
+    LoadResult report;
+    w.session()->setDataset(smallDataset(), std::move(report), "small");
+    ExperimentView* ev = w.experimentView();
+    const nlohmann::json doc = {
+        {"version", 1},
+        {"split", {{"method", "random"}, {"ratio", 0.8}, {"seed", 42}}},
+        {"models",
+         nlohmann::json::array(
+             {{{"name", "most_popular"},
+               {"run_name", "most_popular_decayed"},
+               {"search", {{"method", "grid"}, {"space", {{"half_life_days", {7, 30, 90}}}}}}}})},
+        {"metrics", {{"k", 10}, {"names", {"precision", "ndcg"}}}}};
+    QCOMPARE(ev->setSpec(doc), QString());
+    const nlohmann::json model = ev->spec()["models"][0];
+    QCOMPARE(model["run_name"].get<std::string>(), std::string("most_popular_decayed"));
+    QVERIFY(model.contains("search"));
+    QSignalSpy finished(ev, &ExperimentView::runFinished);
+    ev->runAll();
+    QVERIFY(waitFor([&] { return finished.count() >= 1; }, 60000));
+    QCOMPARE(static_cast<int>(w.session()->runs().size()), 1);
+    const auto& run = w.session()->runs().front();
+    QVERIFY2(run.done(), qPrintable(run.stateName() + " " + run.record.error.c_str()));
+    QCOMPARE(run.displayName, QStringLiteral("most_popular_decayed"));
+    QVERIFY(run.record.search.has_value());
+    QCOMPARE(run.record.search->trials.size(), std::size_t{3});
+    const double best = run.record.params["half_life_days"].get<double>();
+    QVERIFY(best == 7 || best == 30 || best == 90);
+    QVERIFY(ev->queueText(run.id).contains("search"));
+  }
+
+  /// Issue 13.3: Compare marks the best value and runs paired tests only among runs on the
+  /// same split (same split hash); a toy run on another split is shown, greyed, and the view
+  /// says why it is not compared.
+  void compareOnlyWithinOneSplit() {
+    MainWindow w;
+    w.setQuiet(true);
+    w.show();
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<double> u01(0, 1);
+    std::vector<double> a1(100), a2(100);
+    for (auto& v : a1) v = 0.2 + 0.2 * u01(rng);
+    for (auto& v : a2) v = 0.1 + 0.2 * u01(rng);
+    const std::string hashA = "a1a1a1a1a1a1a1a1", hashB = "b2b2b2b2b2b2b2b2";
+    Session* s = w.session();
+    s->addRun(finishedRun("toy", hashB, std::vector<double>(42, 0.9), "toy"));
+    const int runA1 = s->addRun(finishedRun("itemknn", hashA, a1, "ml-100k"));
+    s->addRun(finishedRun("sar", hashA, a2, "ml-100k"));
+    CompareView* cv = w.compareView();
+    w.tabs()->setCurrentWidget(cv);
+    cv->refresh();
+    QComboBox* splits = cv->splitSelector();
+    QVERIFY(splits != nullptr);
+    QCOMPARE(splits->count(), 2);
+    // The newest run's split is compared: the toy run's 0.9 is not marked best.
+    QCOMPARE(splits->currentData().toString().toStdString(), hashA);
+    QCOMPARE(cv->model()->runId(cv->model()->bestRun("ndcg@10")), runA1);
+    const int col = static_cast<int>(cv->model()->fields().indexOf("ndcg@10"));
+    QVERIFY(!cv->model()->data(cv->model()->index(0, col), Qt::BackgroundRole).isValid());
+    QVERIFY(cv->model()->data(cv->model()->index(1, col), Qt::BackgroundRole).isValid());
+    QCOMPARE(cv->model()->data(cv->model()->index(0, col), Qt::ToolTipRole).toString(),
+             QStringLiteral("not compared: different splits (hash b2b2b2b2b2b2b2b2 vs "
+                            "a1a1a1a1a1a1a1a1)"));
+    QVERIFY2(cv->splitNote().contains("toy (hash b2b2b2b2b2b2b2b2)"), qPrintable(cv->splitNote()));
+    // Paired tests over the two runs on that split only.
+    QVERIFY(waitFor([&] { return cv->charts()[3]->plottableCount() == 1; }, 30000));
+    QCOMPARE(cv->significanceRuns(), (QStringList{"itemknn", "sar"}));
+    // The toy run's split alone: it is the best there, and no pair is tested.
+    const int b = splits->findData(QString::fromStdString(hashB));
+    splits->setCurrentIndex(b);
+    emit splits->activated(b);
+    QCOMPARE(cv->model()->runId(cv->model()->bestRun("ndcg@10")), s->runs()[0].id);
+    QVERIFY(cv->significanceRuns().isEmpty());
+    QCOMPARE(cv->charts()[3]->plottableCount(), 0);
+    QVERIFY(cv->splitNote().contains("itemknn (hash a1a1a1a1a1a1a1a1)"));
+  }
+
+  /// Issue 19: the Data view shows core's DatasetSummary (the figures and the value histogram
+  /// of `recwb inspect`); it used to recompute them with its own histogram rule (one bar per
+  /// value up to 64 distinct values, where core bins more than 20 into 10).
+  void dataViewShowsCoreSummary() {
+    MainWindow w;
+    w.setQuiet(true);
+    auto d = std::make_shared<Dataset>();
+    d->name = "graded";
+    for (int u = 0; u < 40; ++u) d->users.intern("u" + std::to_string(u));
+    for (int i = 0; i < 25; ++i) d->items.intern("i" + std::to_string(i));
+    // 30 distinct values: core's summary bins them into 10 equal bins.
+    for (int k = 0; k < 1200; ++k) {
+      d->interactions.push(static_cast<Index>(k % 40), static_cast<Index>((k * 7) % 25),
+                           static_cast<float>(k % 30) * 0.5f, 1000000000 + k * 600);
+    }
+    const DatasetSummary core = summarizeDataset(*d);
+    QCOMPARE(core.valueHistogram.size(), std::size_t{10});
+    LoadResult report;
+    w.session()->setDataset(d, std::move(report), "graded");
+    QVERIFY(waitFor([&] { return w.dataView()->profileReady(); }, 30000));
+    ChartView* values = w.dataView()->charts()[2];
+    QCOMPARE(values->plottableCount(), 1);
+    auto* bars = qobject_cast<QCPBars*>(values->plottable(0));
+    QVERIFY(bars != nullptr);
+    QCOMPARE(bars->data()->size(), static_cast<int>(core.valueHistogram.size()));
+    for (int b = 0; b < bars->data()->size(); ++b) {
+      const HistogramBin& bin = core.valueHistogram[static_cast<std::size_t>(b)];
+      QCOMPARE(bars->data()->at(b)->value, static_cast<double>(bin.count));
+      QCOMPARE(bars->data()->at(b)->key, (bin.lower + bin.upper) / 2.0);
+    }
+    const QString text = w.dataView()->summaryText();
+    QVERIFY2(text.contains(QString::number(core.perUser.median, 'g', 6)), qPrintable(text));
+    QVERIFY(text.contains(QString::number(core.top20ItemShare * 100.0, 'f', 1) + "%"));
+  }
+
+  /// Issue 19: the runs table's "best" direction is core's metric metadata, not a list of its
+  /// own (which took Recommenders' alias log_loss for a score).
+  void metricDirectionIsCores() {
+    std::vector<std::string> names = knownMetricNames();
+    for (const char* alias : {"log_loss", "rsquared", "exp_var", "coverage", "RMSE"})
+      names.push_back(alias);
+    for (const std::string& name : names) {
+      std::string key = name;
+      if (key.size() > 2 && key.compare(key.size() - 2, 2, "@k") == 0)
+        key.replace(key.size() - 1, 1, "10");
+      const bool core = createMetric(key, 10)->higherIsBetter();
+      QVERIFY2(higherIsBetter(QString::fromStdString(key)) == core, key.c_str());
+    }
+    QVERIFY(!higherIsBetter("fit seconds"));
+    QVERIFY(!higherIsBetter("model MB"));
+  }
+
   void sampleDataOpensOnFirstStart() {
     if (!QFileInfo(QStringLiteral(RWB_SAMPLE_DATA_DIR)).isDir()) {
       QSKIP("sample-data/ not generated yet");
@@ -586,19 +810,20 @@ class GuiTest : public QObject {
     ev->runAll();
     QVERIFY(waitFor([&] { return finished.count() >= 2; }, 120000));
     for (const auto& r : w.session()->runs()) {
-      QVERIFY2(r.status == "done", qPrintable(r.displayName + ": " + r.status + " " + r.message));
+      QVERIFY2(r.done(), qPrintable(r.displayName + ": " + r.stateName() + " " +
+                                    QString::fromStdString(r.record.error)));
     }
     CompareView* cv = w.compareView();
     w.tabs()->setCurrentWidget(cv);
     QCOMPARE(cv->model()->rowCount(), 2);
     // Both runs were evaluated on the given test file, with bootstrap CIs around the means.
     for (const auto& r : w.session()->runs()) {
-      auto it = r.metrics.find("ndcg@10");
-      QVERIFY2(it != r.metrics.end(), qPrintable(r.displayName));
-      QVERIFY(it->second.hasCi);
-      QVERIFY(it->second.lo <= it->second.value && it->second.value <= it->second.hi);
-      QVERIFY(it->second.value > 0.0 && it->second.value < 1.0);
-      QVERIFY(!r.perUser.at("ndcg@10").empty());
+      const auto m = r.metric("ndcg@10");
+      QVERIFY2(m.has_value(), qPrintable(r.displayName));
+      QVERIFY(m->hasCi);
+      QVERIFY(m->lo <= m->value && m->value <= m->hi);
+      QVERIFY(m->value > 0.0 && m->value < 1.0);
+      QVERIFY(!r.record.perUser.at("ndcg@10").empty());
     }
     QVERIFY(cv->model()->bestRun("ndcg@10") >= 0);
     cv->findChild<QComboBox*>("metric")->setCurrentText("ndcg@10");
@@ -632,7 +857,7 @@ class GuiTest : public QObject {
     auto package = ModelPackage::load(modelPath.toStdString());
     const Index u0 = *package->users().find("196");
     QCOMPARE(package->model().recommend(u0, 10).items,
-             w.session()->runs()[1].fitted->recommend(u0, 10).items);
+             w.session()->runs()[1].record.fitted->recommend(u0, 10).items);
     // The package is the project's run: its recorded name and metrics.
     const StoredRun stored = ProjectStore(projectDir.filePath("e2e.rwbproj").toStdString(), false)
                                  .loadRun(w.session()->runs()[1].storeId);
@@ -738,9 +963,9 @@ class GuiTest : public QObject {
     }
     QVERIFY(waitFor([&] { return finished.count() >= 3; }, 30000));
     qInfo("3 runs cancelled in %lld ms", t.elapsed());
-    for (const auto& r : w.session()->runs()) QCOMPARE(r.status, QStringLiteral("cancelled"));
+    for (const auto& r : w.session()->runs()) QCOMPARE(r.state, RunState::kCancelled);
     for (int id : runs) QCOMPARE(ev->taskOfRun(id), 0);
-    QVERIFY(w.session()->runs()[0].fitted == nullptr);
+    QVERIFY(w.session()->runs()[0].record.fitted == nullptr);
   }
 
   /// Closing with work in flight asks, and cancels cleanly on yes.
