@@ -83,7 +83,7 @@ void scanDelimited(
   result.tables.back().file = path;
   const std::size_t tableIndex = result.tables.size() - 1;
   CsvReader reader(path, format);
-  const auto sample = reader.head(64 * 1024);
+  const std::string sample = reader.head(64 * 1024);
   if (sample.empty()) {
     if (strict) throw ParseError(path, 0, 0, "the file is empty");
     result.notes.push_back(path + ": the file is empty");

@@ -87,7 +87,7 @@ bool CsvReader::fill() {
   return true;
 }
 
-std::string_view CsvReader::head(std::size_t n) {
+std::string CsvReader::head(std::size_t n) {
   if (file_ != nullptr && end_ == 0 && !eof_) fill();
   return {buf_, std::min(n, end_)};
 }

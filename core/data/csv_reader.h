@@ -68,9 +68,11 @@ class CsvReader {
   /// Changes the format (after head(), before the first next()).
   void setFormat(CsvFormat format);
 
-  /// Up to n bytes from the start of the input, without consuming (for format detection).
-  /// Only valid before the first next().
-  std::string_view head(std::size_t n);
+  /// A copy of up to n bytes from the start of the input, without consuming (for format
+  /// detection). Only valid before the first next(). A copy, not a view: next() may move or
+  /// reallocate the window (a record longer than a block grows it), and a view kept across it
+  /// would dangle.
+  std::string head(std::size_t n);
 
  private:
   bool fill();  // reads more bytes after end_; false at EOF

@@ -42,7 +42,7 @@ LoadResult loadDelimited(const std::string& path, const DelimitedOptions& option
   format.quote = options.quote;
   format.latin1 = options.encoding == TextEncoding::kLatin1;
   CsvReader reader(path, format);
-  const std::string_view sample = reader.head(kSampleBytes);
+  const std::string sample = reader.head(kSampleBytes);
   if (sample.empty()) {
     if (options.strict) throw ParseError(path, 0, 0, "the file is empty");
     result.notes.push_back(path + ": the file is empty");

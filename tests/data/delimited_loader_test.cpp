@@ -288,3 +288,20 @@ TEST_CASE("Delimited: progress reaches 1 and stays within [0, 1]", "[data][delim
   CHECK(lo >= 0.0);
   CHECK(hi <= 1.0);
 }
+
+TEST_CASE("Delimited: a first record of 1 MiB or more loads (issue 13: crashed in next())",
+          "[data][delimited]") {
+  // The exact file of the report, then a 3 MiB id in the middle of a headed file.
+  const std::string first(std::size_t{1} << 20, 'a');
+  const auto r = loadText(first + ",b\nu1,i1\n");
+  REQUIRE(r.dataset.numInteractions() == 2);
+  CHECK(r.dataset.users.external(0) == first);
+  CHECK(r.dataset.items.external(1) == "i1");
+  checkAccount(r);
+  const std::string huge(std::size_t{3} << 20, 'x');
+  const auto m = loadText("user,item,rating\nu1,i1,1\nu2," + huge + ",2\nu3,i3,3\n");
+  REQUIRE(m.dataset.numInteractions() == 3);
+  CHECK(m.dataset.items.external(1) == huge);
+  CHECK(m.rowsRead() == 3);
+  checkAccount(m);
+}
