@@ -118,6 +118,7 @@ void scanDelimited(
       header->clear();
       for (auto f : rec.fields) header->emplace_back(trimSpaces(f));
       expected = header->size();
+      reader.setExpectedFields(expected);
       wantHeader = false;
       continue;
     }
@@ -128,7 +129,10 @@ void scanDelimited(
           rec.line, 0, "wrong number of fields",
           "expected " + std::to_string(expected) + ", found " + std::to_string(rec.fields.size()));
     } else {
-      if (expected == 0) expected = rec.fields.size();
+      if (expected == 0) {
+        expected = rec.fields.size();
+        reader.setExpectedFields(expected);
+      }
       const RowVerdict v = fn(rec.fields, rec.line);
       if (v.reason != nullptr) {
         reject(rec.line, v.column, v.reason, v.detail);

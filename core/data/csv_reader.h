@@ -11,8 +11,17 @@
 ///
 /// Errors inside one record (bad quoting, invalid encoding) do not throw: the record comes back
 /// with `error` set so that the caller applies its strict / lenient policy. Only I/O failures
-/// (IoError) and a record longer than kMaxRecordBytes (ParseError: the stream cannot be
+/// (IoError) and a single line longer than kMaxRecordBytes (ParseError: the stream cannot be
 /// resynchronised) throw. Not thread-safe; one reader per thread.
+///
+/// Stray quotes: a quoted field may cross line breaks, but when the record it belongs to turns
+/// out malformed (a quote never closes, a closing quote is followed by other text, the record
+/// reaches kMaxRecordBytes, or it has a field count other than setExpectedFields()), the first
+/// quote of the record that crossed a line break is taken as a stray quote. The record then ends
+/// at the end of that quote's line and comes back with error "unterminated quoted field"
+/// (errorLine, errorField: the quote's line and field; errorDetail names the character), and
+/// reading resumes on the next line. So a malformed record never spans more than one line: a
+/// stray quote costs its own line, not the rest of the file.
 
 #include <cstdint>
 #include <cstdio>
@@ -65,6 +74,11 @@ class CsvReader {
   /// The name used in messages (the path).
   const std::string& name() const noexcept { return name_; }
 
+  /// The number of fields a record should have (0 = unknown, the default). When set, a record
+  /// that crossed a line break inside quotes and has another field count is treated as a stray
+  /// quote (see above). Records without a quoted line break are returned as they are.
+  void setExpectedFields(std::size_t n) noexcept { expectedFields_ = n; }
+
   /// Changes the format (after head(), before the first next()).
   void setFormat(CsvFormat format);
 
@@ -78,6 +92,11 @@ class CsvReader {
   bool fill();  // reads more bytes after end_; false at EOF
   enum class Step { kDone, kNeedMore };
   Step tokenize(CsvRecord& rec);
+  // Ends the record at the end of the line of the stray quote at openPos (see the class note).
+  Step strayQuote(CsvRecord& rec, std::size_t openPos, std::uint64_t openLine, std::size_t field,
+                  const std::string& why);
+  // Consumes the record up to p (next line number `line`) and fills rec.fields from spans_.
+  Step finishRecord(CsvRecord& rec, std::size_t p, std::uint64_t line);
   void finishFields(CsvRecord& rec);
 
   std::string name_;
@@ -93,6 +112,8 @@ class CsvReader {
   std::uint64_t total_ = 0;
   std::uint64_t line_ = 1;
   bool started_ = false;
+  bool atLimit_ = false;  // the window is full at kMaxRecordBytes: it cannot grow
+  std::size_t expectedFields_ = 0;
   unsigned char cls_[256] = {};
 
   // Per-record field layout (offset into window or into scratch_) and unescape scratch.

@@ -98,6 +98,7 @@ LoadResult loadDelimited(const std::string& path, const DelimitedOptions& option
     for (auto f : rec.fields) names.emplace_back(trimSpaces(f));
   }
   const ColumnPlan plan = resolveColumns(names, rec.fields.size(), options, path, rec.line);
+  reader.setExpectedFields(plan.expectedFields);
 
   auto& log = result.dataset.interactions;
   {

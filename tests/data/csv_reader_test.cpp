@@ -67,8 +67,9 @@ TEST_CASE("CsvReader handles RFC 4180 quoting", "[data][csv]") {
 
 TEST_CASE("CsvReader reports malformed records without throwing", "[data][csv]") {
   auto p = parse("a,b\n1,\"open\n2,3\n");
-  REQUIRE(p.rows.size() == 2);
+  REQUIRE(p.rows.size() == 3);  // the stray quote costs its own line only (issue 13)
   CHECK(p.errors[1] == "unterminated quoted field");
+  CHECK(p.rows[2] == std::vector<std::string>{"2", "3"});
   auto q = parse("a,\"b\"x,c\n1,2,3\n");
   CHECK(q.errors[0] == "unexpected text after a closing quote");
   CHECK(q.errors[1].empty());
@@ -175,4 +176,85 @@ TEST_CASE("CsvReader returns records far larger than its block, first and mid-fi
   CHECK(rows[4] == std::vector<std::string>{"u3", "i3"});
   CHECK(lines == std::vector<std::uint64_t>{1, 2, 3, 5, 6});
   CHECK(r.consumedBytes() == text.size());
+}
+
+TEST_CASE("CsvReader: a stray quote costs its own line, not the rest of the file (issue 13)",
+          "[data][csv]") {
+  // Regression: an unterminated quote swallowed every following line into one bad record.
+  SECTION("never closed") {
+    CsvReader r("u,i\nu1,\"i1\nu2,i2\r\nu3,i3\n", CsvFormat{}, "mem");
+    CsvRecord rec;
+    REQUIRE(r.next(rec));
+    REQUIRE(r.next(rec));
+    CHECK(rec.error == std::string("unterminated quoted field"));
+    CHECK(rec.line == 2);
+    CHECK(rec.lastLine == 2);
+    CHECK(rec.errorLine == 2);
+    CHECK(rec.errorField == 2);
+    CHECK_THAT(rec.errorDetail, Catch::Contains("line 2, character 4"));
+    CHECK_THAT(rec.errorDetail, Catch::Contains("never closed"));
+    REQUIRE(r.next(rec));
+    CHECK(rec.error == nullptr);
+    CHECK(rec.line == 3);
+    CHECK(std::vector<std::string>(rec.fields.begin(), rec.fields.end()) ==
+          std::vector<std::string>{"u2", "i2"});
+    REQUIRE(r.next(rec));
+    CHECK(rec.line == 4);
+    CHECK_FALSE(r.next(rec));
+  }
+  SECTION("paired with the opening quote of a later field") {
+    const auto p = parse("u,i\nu1,\"i1\nu2,i2\nu3,\"i3\"\nu4,i4\n");
+    CHECK(p.rows == Rows{{"u", "i"}, {"u1", "i1"}, {"u2", "i2"}, {"u3", "i3"}, {"u4", "i4"}});
+    CHECK(p.lines == std::vector<std::uint64_t>{1, 2, 3, 4, 5});
+    CHECK(p.errors == std::vector<std::string>{"", "unterminated quoted field", "", "", ""});
+  }
+  SECTION("paired with a later quote into a record of the wrong width") {
+    CsvReader r("u,i\nu1,\"i1\nu2,i2\",x\nu3,i3\n", CsvFormat{}, "mem");
+    r.setExpectedFields(2);
+    CsvRecord rec;
+    std::vector<std::uint64_t> lines;
+    std::vector<std::string> errors;
+    while (r.next(rec)) {
+      lines.push_back(rec.line);
+      errors.emplace_back(rec.error ? rec.error : "");
+    }
+    CHECK(lines == std::vector<std::uint64_t>{1, 2, 3, 4});  // one record per line
+    CHECK(errors[1] == "unterminated quoted field");
+    CHECK(errors[3].empty());
+  }
+  SECTION("legitimate multi-line fields are still one record") {
+    CsvReader r("id,title\n1,\"two\nlines\"\n2,\"a \"\"b\"\"\r\nc\"\n3,x\n", CsvFormat{}, "mem");
+    r.setExpectedFields(2);
+    CsvRecord rec;
+    Rows rows;
+    while (r.next(rec)) {
+      REQUIRE(rec.error == nullptr);
+      rows.emplace_back(rec.fields.begin(), rec.fields.end());
+    }
+    CHECK(rows == Rows{{"id", "title"}, {"1", "two\nlines"}, {"2", "a \"b\"\r\nc"}, {"3", "x"}});
+  }
+  SECTION("one-line malformed record, then a good line") {
+    const auto p = parse("a,\"b\"x,c\n\"open,1\n2,2\n");
+    CHECK(p.errors == std::vector<std::string>{"unexpected text after a closing quote",
+                                               "unterminated quoted field", ""});
+    CHECK(p.lines == std::vector<std::uint64_t>{1, 2, 3});
+  }
+}
+
+TEST_CASE("CsvReader: a stray quote over more than the record limit still costs one line",
+          "[data][csv][.slow]") {
+  test::TempDir dir;
+  std::string text = "u,i\nu1,\"i1\n";
+  std::size_t lines = 0;
+  while (text.size() < CsvReader::kMaxRecordBytes + 1000) {
+    text += "u" + std::to_string(lines) + ",i\n";
+    ++lines;
+  }
+  test::writeFile(dir / "stray.csv", text);
+  CsvReader r((dir / "stray.csv").string(), CsvFormat{});
+  CsvRecord rec;
+  std::size_t good = 0, bad = 0;
+  while (r.next(rec)) (rec.error ? bad : good)++;
+  CHECK(bad == 1);
+  CHECK(good == lines + 1);
 }

@@ -281,3 +281,22 @@ TEST_CASE("loadDataset with a base: a source without events does not take the ba
   CHECK(noted);
   CHECK(later.dataset.users.names() == std::vector<std::string>{"u1", "u2", "u3"});
 }
+
+TEST_CASE("Attribute files: a stray quote skips one line, multi-line titles stay (issue 13)",
+          "[data][attributes]") {
+  test::TempDir dir;
+  test::writeFile(dir / "interactions.csv", "user_id,item_id\nu1,p1\n");
+  test::writeFile(dir / "items.csv",
+                  "item_id,title\np1,\"Bad\np2,Good\np3,\"Multi\nline\"\np4,Last\n");
+  DatasetOptions o;
+  o.interactions.strict = false;
+  TaskContext ctx;
+  const auto r = loadDataset(dir.path().string(), o, ctx);
+  CHECK(r.rowsSkipped() == 1);
+  REQUIRE(r.issues.size() == 1);
+  CHECK(r.issues[0].line == 2);
+  CHECK(r.dataset.numItems() == 4);  // p1 (interactions), p2, p3, p4
+  CHECK(itemAttr(r.dataset, "p3", "title") == "Multi\nline");
+  CHECK(itemAttr(r.dataset, "p4", "title") == "Last");
+  checkAccount(r);
+}
