@@ -201,12 +201,17 @@ RawTable readAttributeFile(const std::string& path, const AttributeOptions& opti
       }
       if (idCol < 0) idCol = 0;
     }
+    // Two columns of one name would silently become one attribute (the last wins): refuse.
+    std::vector<std::string> finalNames(fieldCount);
+    for (std::size_t i = 0; i < fieldCount; ++i) {
+      finalNames[i] =
+          i < names.size() && !names[i].empty() ? names[i] : "column" + std::to_string(i + 1);
+    }
+    refuseDuplicateColumns(finalNames, path, 1);
     columnOf.assign(fieldCount, static_cast<std::size_t>(-1));
     for (std::size_t i = 0; i < fieldCount; ++i) {
       if (static_cast<int>(i) == idCol) continue;
-      std::string name =
-          i < names.size() && !names[i].empty() ? names[i] : "column" + std::to_string(i + 1);
-      columnOf[i] = raw.addColumn(std::move(name));
+      columnOf[i] = raw.addColumn(std::move(finalNames[i]));
     }
     planned = true;
   };

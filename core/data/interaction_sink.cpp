@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <unordered_map>
 
 #include "core/data/text_parse.h"
 #include "core/util/error.h"
@@ -62,11 +63,44 @@ bool looksLikeInteractionHeader(std::span<const std::string_view> fields,
   return false;
 }
 
+void refuseDuplicateColumns(const std::vector<std::string>& names, const std::string& where,
+                            std::uint64_t line) {
+  std::unordered_map<std::string_view, std::size_t> first;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const auto name = trimSpaces(names[i]);
+    if (name.empty()) continue;
+    const auto [it, fresh] = first.try_emplace(name, i);
+    if (!fresh) {
+      throw ParseError(where, line, i + 1,
+                       "duplicate column name " + quoteForMessage(name) + " (columns " +
+                           std::to_string(it->second + 1) + " and " + std::to_string(i + 1) +
+                           "); rename one of them");
+    }
+  }
+}
+
 ColumnPlan resolveColumns(const std::vector<std::string>& names, std::size_t fieldCount,
                           const DelimitedOptions& options, const std::string& where,
                           std::uint64_t line) {
   auto fail = [&](const std::string& reason) -> ParseError {
     return ParseError(where, line, 0, reason);
+  };
+  refuseDuplicateColumns(names, where, line);
+  // The one column whose normalised name is `want`, or -1; two such columns are ambiguous.
+  auto findNormalized = [&](std::string_view want, const char* role) -> int {
+    int found = -1;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (normalizeColumnName(names[i]) != want) continue;
+      if (found >= 0) {
+        throw ParseError(where, line, i + 1,
+                         std::string("columns ") + std::to_string(found + 1) + " (" +
+                             quoteForMessage(names[static_cast<std::size_t>(found)]) + ") and " +
+                             std::to_string(i + 1) + " (" + quoteForMessage(names[i]) +
+                             ") both look like the " + role + " column; name it explicitly");
+      }
+      found = static_cast<int>(i);
+    }
+    return found;
   };
   auto resolve = [&](const ColumnRef& ref, const std::vector<std::string_view>& known, int fallback,
                      const char* role) -> int {
@@ -86,18 +120,13 @@ ColumnPlan resolveColumns(const std::vector<std::string>& names, std::size_t fie
       for (std::size_t i = 0; i < names.size(); ++i) {
         if (names[i] == ref.name) return static_cast<int>(i);
       }
-      const auto want = normalizeColumnName(ref.name);
-      for (std::size_t i = 0; i < names.size(); ++i) {
-        if (normalizeColumnName(names[i]) == want) return static_cast<int>(i);
-      }
+      if (const int i = findNormalized(normalizeColumnName(ref.name), role); i >= 0) return i;
       throw fail(std::string("no column named '") + ref.name + "' for the " + role +
                  " (columns: " + joinNames(names) + ")");
     }
     if (!names.empty()) {
       for (auto k : known) {
-        for (std::size_t i = 0; i < names.size(); ++i) {
-          if (normalizeColumnName(names[i]) == k) return static_cast<int>(i);
-        }
+        if (const int i = findNormalized(k, role); i >= 0) return i;
       }
       return -1;
     }

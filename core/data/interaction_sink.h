@@ -28,9 +28,17 @@ std::string normalizeColumnName(std::string_view name);
 bool looksLikeInteractionHeader(std::span<const std::string_view> fields,
                                 const DelimitedOptions& options);
 
+/// Refuses a header in which two columns have the same name (after trimming; empty names are
+/// not compared): throws ParseError(where, line, second column, ...) naming both 1-based column
+/// numbers. A duplicate name would otherwise be resolved silently to one of the two columns.
+void refuseDuplicateColumns(const std::vector<std::string>& names, const std::string& where,
+                            std::uint64_t line);
+
 /// Resolves the column mapping. `names` is the header (empty when there is none); `fieldCount`
 /// the number of fields per row. Throws ParseError(where, line, 0, ...) when a requested
-/// column does not exist or the user or item column cannot be found.
+/// column does not exist or the user or item column cannot be found, and ParseError(where,
+/// line, column, ...) when two header names are equal (refuseDuplicateColumns) or when a role
+/// looked up by normalised name matches two columns (e.g. "userId" and "user_id").
 ColumnPlan resolveColumns(const std::vector<std::string>& names, std::size_t fieldCount,
                           const DelimitedOptions& options, const std::string& where,
                           std::uint64_t line);

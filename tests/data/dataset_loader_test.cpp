@@ -300,3 +300,23 @@ TEST_CASE("Attribute files: a stray quote skips one line, multi-line titles stay
   CHECK(itemAttr(r.dataset, "p4", "title") == "Last");
   checkAccount(r);
 }
+
+TEST_CASE("Attribute files: duplicate column names are refused (issue 13)", "[data][attributes]") {
+  test::TempDir dir;
+  test::writeFile(dir / "interactions.csv", "user_id,item_id\nu1,p1\n");
+  test::writeFile(dir / "items.csv", "item_id,color,size,color\np1,red,L,blue\n");
+  for (bool strict : {true, false}) {
+    DatasetOptions o;
+    o.interactions.strict = strict;
+    TaskContext ctx;
+    try {
+      loadDataset(dir.path().string(), o, ctx);
+      FAIL("expected a ParseError");
+    } catch (const ParseError& e) {
+      CHECK(e.file().find("items.csv") != std::string::npos);
+      CHECK(e.line() == 1);
+      CHECK(e.column() == 4);
+      CHECK_THAT(e.reason(), Catch::Contains("'color' (columns 2 and 4)"));
+    }
+  }
+}

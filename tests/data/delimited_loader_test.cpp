@@ -334,3 +334,31 @@ TEST_CASE("Delimited: an unterminated quote skips its own line only (issue 13)",
   CHECK(w.skippedByReason.at("wrong number of fields") == 1);
   checkAccount(w);
 }
+
+TEST_CASE("Delimited: duplicate header names are refused naming both columns (issue 13)",
+          "[data][delimited]") {
+  // Regression: user_id,user_id,... was resolved silently to the first column.
+  for (bool strict : {true, false}) {
+    DelimitedOptions o;
+    o.strict = strict;
+    const auto e = strictError("user_id,user_id,item_id,rating\nu1,u2,i1,5\n", o);
+    CHECK(e.file().find("data.csv") != std::string::npos);
+    CHECK(e.line() == 1);
+    CHECK(e.column() == 2);
+    CHECK_THAT(e.reason(), Catch::Contains("duplicate column name 'user_id' (columns 1 and 2)"));
+  }
+  // Also when the duplicate is not a mapped column: the header is ambiguous either way.
+  CHECK_THAT(strictError("user,item,note,note\nu,i,a,b\n").reason(),
+             Catch::Contains("columns 3 and 4"));
+  // Two spellings of one well-known name: ambiguous unless named exactly.
+  const auto a = strictError("userId,user_id,item\nu1,u2,i1\n");
+  CHECK(a.line() == 1);
+  CHECK_THAT(a.reason(), Catch::Contains("columns 1 ('userId') and 2 ('user_id')"));
+  DelimitedOptions exact;
+  exact.user.name = "user_id";
+  const auto ok = loadText("userId,user_id,item\nu1,u2,i1\n", exact);
+  CHECK(ok.dataset.users.external(0) == "u2");
+  // Empty header cells are not names: they may repeat.
+  const auto blanks = loadText("user,item,,\nu,i,x,y\n");
+  CHECK(blanks.dataset.numInteractions() == 1);
+}

@@ -188,3 +188,20 @@ TEST_CASE("SQLite: a base dataset gives the same indices as the delimited reader
   CHECK(genre->display(2) == "rock");
   CHECK(genre->display(0).empty());
 }
+
+TEST_CASE("SQLite: duplicate result column names are refused (issue 13)", "[data][sqlite]") {
+  test::TempDir dir;
+  const auto path = makeDb(dir);
+  DatasetOptions o;
+  o.query = "SELECT uid AS user_id, iid AS user_id, iid AS item_id FROM ratings";
+  TaskContext ctx;
+  CHECK_THROWS_WITH(loadDataset(path, o, ctx),
+                    Catch::Contains("duplicate column name 'user_id' (columns 1 and 2)"));
+  DatasetOptions a;
+  a.table = "ratings";
+  a.interactions.user.name = "uid";
+  a.interactions.item.name = "iid";
+  a.interactions.strict = false;
+  a.itemsQuery = "SELECT iid, genre, price AS genre FROM items";
+  CHECK_THROWS_WITH(loadDataset(path, a, ctx), Catch::Contains("columns 2 and 3"));
+}
