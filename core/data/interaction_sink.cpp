@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "core/data/text_parse.h"
+#include "core/data/timestamps.h"
 #include "core/util/error.h"
 
 namespace rwb {
@@ -237,6 +238,17 @@ void InteractionSink::row(std::span<const std::string_view> fields, std::uint64_
     }
     event = static_cast<std::uint8_t>(it - names.begin());
   }
+  if (time != kNoTimestamp && !timestampPlausible(time)) {
+    // Loaded as it is (the value is well-formed), but counted and located for a warning.
+    auto& w = result_.implausibleTimestamps;
+    if (w.count++ == 0) {
+      w.file = where_;
+      w.line = line;
+      w.user = std::string(user);
+      w.item = std::string(item);
+      w.value = time;
+    }
+  }
   // Validate before mutating: interning comes last, so a rejected row adds no ids.
   ++counts_.rowsRead;
   log.user.push_back(userIndex(user));
@@ -271,6 +283,9 @@ void InteractionSink::finish() {
   if (deferUsers_) ds_.users.internDirect(ds_.interactions.user);
   if (deferItems_) ds_.items.internDirect(ds_.interactions.item);
   deferUsers_ = deferItems_ = false;
+  if (result_.implausibleTimestamps.count > 0) {
+    result_.notes.push_back(result_.implausibleTimestamps.toString());
+  }
 }
 
 std::uint64_t countDuplicatePairs(const Dataset& d) {

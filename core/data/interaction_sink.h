@@ -58,7 +58,8 @@ class InteractionSink {
               const std::string& detail = {});
 
   /// Completes the interning of ids deferred by row(); call once after the last row (before
-  /// reading the dataset). Row-by-row results equal those of immediate interning.
+  /// reading the dataset). Row-by-row results equal those of immediate interning. Adds the
+  /// implausible-timestamp warning (LoadResult::implausibleTimestamps) to the notes.
   void finish();
 
  private:

@@ -6,6 +6,7 @@
 #endif
 #include "core/data/delimited_loader.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
 
@@ -361,4 +362,31 @@ TEST_CASE("Delimited: duplicate header names are refused naming both columns (is
   // Empty header cells are not names: they may repeat.
   const auto blanks = loadText("user,item,,\nu,i,x,y\n");
   CHECK(blanks.dataset.numInteractions() == 1);
+}
+
+TEST_CASE("Delimited: implausible timestamps are loaded, counted and located (issue 13)",
+          "[data][delimited]") {
+  // Regression: one timestamp in year 3000 (or in milliseconds) was accepted without a word and
+  // zeroed SAR's time decay for everyone.
+  const auto r = loadText(
+      "user,item,rating,timestamp\nu1,i1,1,1700000000\nu2,i2,1,32503680000\n"
+      "u3,i3,1,1700000000000\nu4,i4,1,-5\nu5,i5,1,4102444799\n");
+  CHECK(r.rowsLoaded() == 5);  // nothing is dropped
+  const auto& w = r.implausibleTimestamps;
+  CHECK(w.count == 3);
+  CHECK(w.line == 3);
+  CHECK(w.user == "u2");
+  CHECK(w.item == "i2");
+  CHECK(w.value == 32503680000);
+  CHECK(w.file.find("data.csv") != std::string::npos);
+  const auto note = std::find_if(r.notes.begin(), r.notes.end(),
+                                 [](const std::string& n) { return n.rfind("warning: ", 0) == 0; });
+  REQUIRE(note != r.notes.end());
+  CHECK_THAT(*note, Catch::Contains("3 interaction(s)"));
+  CHECK_THAT(*note, Catch::Contains("data.csv:3 (user 'u2', item 'i2')"));
+  CHECK_THAT(*note, Catch::Contains("3000-01-01T00:00:00Z"));
+  const auto clean = loadText("user,item,timestamp\nu1,i1,0\nu2,i2,2024-01-01\n");
+  CHECK(clean.implausibleTimestamps.count == 0);
+  CHECK(std::none_of(clean.notes.begin(), clean.notes.end(),
+                     [](const std::string& n) { return n.rfind("warning: ", 0) == 0; }));
 }
