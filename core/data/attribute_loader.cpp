@@ -89,6 +89,7 @@ void scanDelimited(
     result.notes.push_back(path + ": the file is empty");
     return;
   }
+  refuseUnsupportedText(sample, path);
   if (format.delimiter.empty()) format.delimiter = detectDelimiter(sample, format.quote);
   reader.setFormat(format);
   CsvRecord rec;

@@ -48,6 +48,7 @@ LoadResult loadDelimited(const std::string& path, const DelimitedOptions& option
     result.notes.push_back(path + ": the file is empty");
     return result;
   }
+  refuseUnsupportedText(sample, path);
   if (!options.delimiterText.empty()) {
     format.delimiter = options.delimiterText;
   } else if (options.delimiter != 0) {

@@ -64,6 +64,23 @@ bool looksLikeInteractionHeader(std::span<const std::string_view> fields,
   return false;
 }
 
+void refuseUnsupportedText(std::string_view sample, const std::string& path) {
+  const auto starts = [&](std::string_view bom) { return sample.substr(0, bom.size()) == bom; };
+  if (starts("\xFF\xFE") || starts("\xFE\xFF") || starts(std::string_view("\0\0\xFE\xFF", 4))) {
+    throw ParseError(path, 1, 0,
+                     "the file is UTF-16 or UTF-32 (it starts with that byte order mark); save "
+                     "it as UTF-8 (or Latin-1)");
+  }
+  // A CR followed by something other than LF, and no LF at all in the sample: CR line ends.
+  const auto cr = sample.find('\r');
+  if (cr != std::string_view::npos && cr + 1 < sample.size() &&
+      sample.find('\n') == std::string_view::npos) {
+    throw ParseError(path, 1, 0,
+                     "the lines end with a lone CR (classic Mac OS line ends), which would read "
+                     "as one single row; convert the line ends to LF or CRLF");
+  }
+}
+
 void refuseDuplicateColumns(const std::vector<std::string>& names, const std::string& where,
                             std::uint64_t line) {
   std::unordered_map<std::string_view, std::size_t> first;

@@ -28,6 +28,12 @@ std::string normalizeColumnName(std::string_view name);
 bool looksLikeInteractionHeader(std::span<const std::string_view> fields,
                                 const DelimitedOptions& options);
 
+/// Refuses text that would be misread as a whole rather than row by row: a UTF-16 or UTF-32
+/// byte order mark (every field would hold NUL bytes), or lines that end with a lone CR (classic
+/// Mac OS: every row would merge into the first). `sample` is the start of the file. Throws
+/// ParseError(path, 1, 0, ...) saying how to convert the file.
+void refuseUnsupportedText(std::string_view sample, const std::string& path);
+
 /// Refuses a header in which two columns have the same name (after trimming; empty names are
 /// not compared): throws ParseError(where, line, second column, ...) naming both 1-based column
 /// numbers. A duplicate name would otherwise be resolved silently to one of the two columns.

@@ -390,3 +390,22 @@ TEST_CASE("Delimited: implausible timestamps are loaded, counted and located (is
   CHECK(std::none_of(clean.notes.begin(), clean.notes.end(),
                      [](const std::string& n) { return n.rfind("warning: ", 0) == 0; }));
 }
+
+TEST_CASE("Delimited: CR-only line ends and UTF-16 are refused, not read as one row",
+          "[data][delimited]") {
+  // Before: "user,item\ru1,i1\ru2,i2" was one header row with garbled column names (or, without
+  // a header, one row); UTF-16 was "contains a NUL byte (binary data?)".
+  for (bool strict : {true, false}) {
+    DelimitedOptions o;
+    o.strict = strict;
+    auto e = strictError("user,item\ru1,i1\ru2,i2\r", o);
+    CHECK(e.line() == 1);
+    CHECK_THAT(e.reason(), Catch::Contains("lone CR"));
+    e = strictError(std::string("\xFF\xFEu\0,\0i\0\n\0", 10), o);
+    CHECK_THAT(e.reason(), Catch::Contains("UTF-16"));
+  }
+  // CRLF, a final CR, and a CR inside a quoted field of an LF file are fine.
+  CHECK(loadText("user,item\r\nu1,i1\r\nu2,i2\r").rowsLoaded() == 2);
+  CHECK(loadText("user,item\nu1,\"a\rb\"\n").dataset.items.external(0) == "a\rb");
+  CHECK(loadText("u1,i1\r").rowsLoaded() == 1);
+}
