@@ -135,7 +135,11 @@ void scanDelimited(
         reader.setExpectedFields(expected);
       }
       const RowVerdict v = fn(rec.fields, rec.line);
-      if (v.reason != nullptr) {
+      if (v.reason != nullptr && reader.splitAtStrayQuote(rec)) {
+        // An invalid record that crossed a line break inside quotes: only the stray quote's
+        // line is rejected, and reading resumes on the next line.
+        reject(rec.errorLine, rec.errorField, rec.error, rec.errorDetail);
+      } else if (v.reason != nullptr) {
         reject(rec.line, v.column, v.reason, v.detail);
       } else {
         auto& counts = result.tables[tableIndex];

@@ -279,7 +279,26 @@ CsvReader::Step CsvReader::tokenize(CsvRecord& rec) {
                           std::to_string(rec.lastLine) + " with " + std::to_string(spans_.size()) +
                           " fields instead of " + std::to_string(expectedFields_));
   }
+  // Remember where the record's first quoted line break is, for splitAtStrayQuote().
+  lastBegin_ = pos_;
+  lastLine_ = rec.line;
+  lastMultiPos_ = multiPos;
+  lastMultiLine_ = multiLine;
+  lastMultiField_ = multiField;
   return finishRecord(rec, p, line);
+}
+
+bool CsvReader::splitAtStrayQuote(CsvRecord& rec) {
+  if (lastMultiPos_ == static_cast<std::size_t>(-1) || rec.lastLine <= rec.line) return false;
+  // The record's bytes are still in the window: next() has not read since it returned them.
+  const std::uint64_t first = rec.line, last = rec.lastLine;
+  pos_ = lastBegin_;
+  line_ = lastLine_;
+  strayQuote(rec, lastMultiPos_, lastMultiLine_, lastMultiField_,
+             "makes a record of lines " + std::to_string(first) + "-" + std::to_string(last) +
+                 " that is not valid");
+  lastMultiPos_ = static_cast<std::size_t>(-1);
+  return true;
 }
 
 CsvReader::Step CsvReader::strayQuote(CsvRecord& rec, std::size_t openPos, std::uint64_t openLine,
@@ -303,6 +322,7 @@ CsvReader::Step CsvReader::strayQuote(CsvRecord& rec, std::size_t openPos, std::
   rec.errorDetail = "the quote at line " + std::to_string(openLine) + ", character " +
                     std::to_string(openPos - lineStart + 1) + " " + why;
   rec.lastLine = openLine;
+  lastMultiPos_ = static_cast<std::size_t>(-1);
   return finishRecord(rec, nl == nullptr ? eol : eol + 1, nl == nullptr ? openLine : openLine + 1);
 }
 

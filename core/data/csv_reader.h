@@ -21,7 +21,8 @@
 /// at the end of that quote's line and comes back with error "unterminated quoted field"
 /// (errorLine, errorField: the quote's line and field; errorDetail names the character), and
 /// reading resumes on the next line. So a malformed record never spans more than one line: a
-/// stray quote costs its own line, not the rest of the file.
+/// stray quote costs its own line, not the rest of the file. A caller that rejects a record for
+/// its content can apply the same rule with splitAtStrayQuote().
 
 #include <cstdint>
 #include <cstdio>
@@ -79,6 +80,13 @@ class CsvReader {
   /// quote (see above). Records without a quoted line break are returned as they are.
   void setExpectedFields(std::size_t n) noexcept { expectedFields_ = n; }
 
+  /// For a record just returned by next() that crossed a line break inside quotes and that the
+  /// caller finds invalid (e.g. a value that is not a number): re-reads it as a stray quote
+  /// (see above), so that rec becomes the quote's line only, with error "unterminated quoted
+  /// field", and the next call to next() resumes on the following line. Returns false (rec
+  /// untouched) when the record has no quoted line break. Call before the next next().
+  bool splitAtStrayQuote(CsvRecord& rec);
+
   /// Changes the format (after head(), before the first next()).
   void setFormat(CsvFormat format);
 
@@ -114,6 +122,12 @@ class CsvReader {
   bool started_ = false;
   bool atLimit_ = false;  // the window is full at kMaxRecordBytes: it cannot grow
   std::size_t expectedFields_ = 0;
+  // The last record returned: where it began, and its first quoted line break (npos = none).
+  std::size_t lastBegin_ = 0;
+  std::uint64_t lastLine_ = 0;
+  std::size_t lastMultiPos_ = static_cast<std::size_t>(-1);
+  std::uint64_t lastMultiLine_ = 0;
+  std::size_t lastMultiField_ = 0;
   unsigned char cls_[256] = {};
 
   // Per-record field layout (offset into window or into scratch_) and unescape scratch.

@@ -116,6 +116,8 @@ LoadResult loadDelimited(const std::string& path, const DelimitedOptions& option
   InteractionSink sink(result, result.tables.back(), plan, options, path);
   if (!header) sink.row(rec.fields, rec.line);
   std::uint64_t rows = 0;
+  std::uint64_t multiLineRows = 0;  // loaded rows that span lines (quoted line breaks)
+  std::pair<std::uint64_t, std::uint64_t> firstMultiLine{0, 0};
   const double total = static_cast<double>(std::max<std::uint64_t>(1, reader.totalBytes()));
   const std::string stage = "reading " + std::filesystem::path(path).filename().string();
   while (reader.next(rec)) {
@@ -123,11 +125,18 @@ LoadResult loadDelimited(const std::string& path, const DelimitedOptions& option
       ++blankLines;
       continue;
     }
+    const bool multiLine = rec.lastLine > rec.line;
+    if (rec.error == nullptr && !sink.row(rec.fields, rec.line, multiLine)) {
+      // A record that crossed a line break inside quotes and is not valid: a stray quote most
+      // likely swallowed the line break. Only that quote's line is rejected (as the reader does
+      // for a malformed record) and reading resumes on the next line.
+      if (!reader.splitAtStrayQuote(rec)) sink.row(rec.fields, rec.line);
+    } else if (rec.error == nullptr && multiLine && multiLineRows++ == 0) {
+      firstMultiLine = {rec.line, rec.lastLine};
+    }
     if (rec.error != nullptr) {
       sink.reject(rec.errorLine ? rec.errorLine : rec.line, rec.errorField, rec.error,
                   rec.errorDetail);
-    } else {
-      sink.row(rec.fields, rec.line);
     }
     if ((++rows & 0x3FFF) == 0) {
       ctx.throwIfStopped();
@@ -136,6 +145,15 @@ LoadResult loadDelimited(const std::string& path, const DelimitedOptions& option
   }
   ctx.throwIfStopped();
   sink.finish();
+  if (multiLineRows > 0) {
+    // Legitimate in RFC 4180, but in an interactions file more often a stray quote that paired
+    // with a later one: say so, so that merged lines are never silent.
+    result.notes.push_back(path + ": " + std::to_string(multiLineRows) +
+                           " row(s) hold quoted line breaks and span several lines (first: lines " +
+                           std::to_string(firstMultiLine.first) + "-" +
+                           std::to_string(firstMultiLine.second) +
+                           "); if that is not intended, look for a stray quote there");
+  }
   if (blankLines > 0) {
     result.notes.push_back(path + ": " + std::to_string(blankLines) + " blank line(s) ignored");
   }

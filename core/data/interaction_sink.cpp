@@ -197,6 +197,10 @@ InteractionSink::InteractionSink(LoadResult& result, LoadCounts& counts, const C
 
 void InteractionSink::reject(std::uint64_t line, std::uint64_t column, const std::string& reason,
                              const std::string& detail) {
+  if (retryable_) {
+    retried_ = true;
+    return;
+  }
   ++counts_.rowsRead;
   if (options_.strict) {
     throw ParseError(where_, line, column, detail.empty() ? reason : reason + ": " + detail);
@@ -205,7 +209,19 @@ void InteractionSink::reject(std::uint64_t line, std::uint64_t column, const std
   result_.addIssue(where_, line, column, reason, detail);
 }
 
-void InteractionSink::row(std::span<const std::string_view> fields, std::uint64_t line) {
+bool InteractionSink::row(std::span<const std::string_view> fields, std::uint64_t line,
+                          bool retryable) {
+  retryable_ = retryable;
+  retried_ = false;
+  struct Reset {
+    bool& flag;
+    ~Reset() { flag = false; }
+  } reset{retryable_};
+  addRow(fields, line);
+  return !retried_;
+}
+
+void InteractionSink::addRow(std::span<const std::string_view> fields, std::uint64_t line) {
   auto bad = [&](int col, const char* reason, std::string detail = {}) {
     // reject() counts the row as read.
     reject(line, static_cast<std::uint64_t>(col + 1), reason, detail);

@@ -55,8 +55,11 @@ class InteractionSink {
   InteractionSink(LoadResult& result, LoadCounts& counts, const ColumnPlan& plan,
                   const DelimitedOptions& options, std::string where);
 
-  /// One data row. `line` is used in messages (line number or row number).
-  void row(std::span<const std::string_view> fields, std::uint64_t line);
+  /// One data row. `line` is used in messages (line number or row number). Returns true when
+  /// the row is loaded or rejected as usual. With `retryable`, a bad row is neither counted nor
+  /// thrown: row() returns false and the caller decides (the delimited loader re-reads a record
+  /// that spans lines as a stray quote, see CsvReader::splitAtStrayQuote).
+  bool row(std::span<const std::string_view> fields, std::uint64_t line, bool retryable = false);
 
   /// Rejects a row for a reason found before field parsing (encoding, quoting).
   /// `reason` is the counting key, `detail` extra text for the issue list and the exception.
@@ -72,6 +75,9 @@ class InteractionSink {
   /// Ids that are canonical integers are first stored as their numeric value and interned in
   /// bulk by finish() (IdMap::internDirect); the first other id of a column resolves what is
   /// pending and switches that column to immediate interning, so first-appearance order holds.
+  void addRow(std::span<const std::string_view> fields, std::uint64_t line);
+  bool retryable_ = false;  // set during row(..., true): reject() records instead of counting
+  bool retried_ = false;
   Index userIndex(std::string_view id);
   Index itemIndex(std::string_view id);
   bool deferUsers_ = true;

@@ -258,3 +258,30 @@ TEST_CASE("CsvReader: a stray quote over more than the record limit still costs 
   CHECK(bad == 1);
   CHECK(good == lines + 1);
 }
+
+TEST_CASE("CsvReader::splitAtStrayQuote re-reads a rejected multi-line record as its first line",
+          "[data][csv]") {
+  CsvReader r("u,i,r\nu1,\"i1\nu2,i2\",x\nu3,i3,3\n", CsvFormat{}, "mem");
+  r.setExpectedFields(3);
+  CsvRecord rec;
+  REQUIRE(r.next(rec));
+  CHECK_FALSE(r.splitAtStrayQuote(rec));  // one line: nothing to split
+  CHECK(rec.error == nullptr);
+  REQUIRE(r.next(rec));
+  REQUIRE(rec.error == nullptr);  // a well-formed record of the right width, lines 2-3
+  CHECK(rec.lastLine == 3);
+  REQUIRE(r.splitAtStrayQuote(rec));
+  CHECK(rec.error == std::string("unterminated quoted field"));
+  CHECK(rec.line == 2);
+  CHECK(rec.lastLine == 2);
+  CHECK(rec.errorField == 2);
+  CHECK(std::vector<std::string>(rec.fields.begin(), rec.fields.end()) ==
+        std::vector<std::string>{"u1", "i1"});
+  REQUIRE(r.next(rec));
+  CHECK(rec.line == 3);
+  CHECK(std::vector<std::string>(rec.fields.begin(), rec.fields.end()) ==
+        std::vector<std::string>{"u2", "i2\"", "x"});
+  REQUIRE(r.next(rec));
+  CHECK(rec.line == 4);
+  CHECK_FALSE(r.next(rec));
+}

@@ -409,3 +409,27 @@ TEST_CASE("Delimited: CR-only line ends and UTF-16 are refused, not read as one 
   CHECK(loadText("user,item\nu1,\"a\rb\"\n").dataset.items.external(0) == "a\rb");
   CHECK(loadText("u1,i1\r").rowsLoaded() == 1);
 }
+
+TEST_CASE("Delimited: a stray quote that pairs into an invalid row still costs one line",
+          "[data][delimited]") {
+  // The quote on line 3 pairs with the literal quote of line 5 ("3\"" followed by ','): a record
+  // of the right width whose value is not a number. Before: one skipped row for lines 3-5.
+  const std::string text = "user,item,rating\nu1,i1,1\nu2,\"i2,2\nu3,i3,3\nu4,i4,3\",x\nu5,i5,5\n";
+  const auto r = loadText(text, lenient());
+  CHECK(r.rowsRead() == 5);  // one row per line
+  CHECK(r.rowsLoaded() == 3);
+  CHECK(r.skippedByReason.at("unterminated quoted field") == 1);
+  CHECK(r.skippedByReason.at("wrong number of fields") == 1);  // line 5 read on its own
+  REQUIRE(r.issues.size() == 2);
+  CHECK(r.issues[0].line == 3);
+  CHECK(r.dataset.users.names() == std::vector<std::string>{"u1", "u3", "u5"});
+  checkAccount(r);
+  CHECK(strictError(text).line() == 3);
+  // A row that spans lines and is valid is loaded, with a note naming its lines.
+  const auto m = loadText("user,item,rating\nu1,\"i1\nu2,i2\",5\nu3,i3,3\n");
+  CHECK(m.rowsLoaded() == 2);
+  CHECK(std::any_of(m.notes.begin(), m.notes.end(), [](const std::string& n) {
+    return n.find("1 row(s) hold quoted line breaks and span several lines (first: lines 2-3)") !=
+           std::string::npos;
+  }));
+}
