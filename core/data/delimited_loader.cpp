@@ -114,10 +114,24 @@ LoadResult loadDelimited(const std::string& path, const DelimitedOptions& option
   }
 
   InteractionSink sink(result, result.tables.back(), plan, options, path);
-  if (!header) sink.row(rec.fields, rec.line);
   std::uint64_t rows = 0;
   std::uint64_t multiLineRows = 0;  // loaded rows that span lines (quoted line breaks)
   std::pair<std::uint64_t, std::uint64_t> firstMultiLine{0, 0};
+  auto take = [&](CsvRecord& r) {
+    const bool multiLine = r.lastLine > r.line;
+    if (r.error == nullptr && !sink.row(r.fields, r.line, multiLine)) {
+      // A record that crossed a line break inside quotes and is not valid: a stray quote most
+      // likely swallowed the line break. Only that quote's line is rejected (as the reader does
+      // for a malformed record) and reading resumes on the next line.
+      if (!reader.splitAtStrayQuote(r)) sink.row(r.fields, r.line);
+    } else if (r.error == nullptr && multiLine && multiLineRows++ == 0) {
+      firstMultiLine = {r.line, r.lastLine};
+    }
+    if (r.error != nullptr) {
+      sink.reject(r.errorLine ? r.errorLine : r.line, r.errorField, r.error, r.errorDetail);
+    }
+  };
+  if (!header) take(rec);
   const double total = static_cast<double>(std::max<std::uint64_t>(1, reader.totalBytes()));
   const std::string stage = "reading " + std::filesystem::path(path).filename().string();
   while (reader.next(rec)) {
@@ -125,19 +139,7 @@ LoadResult loadDelimited(const std::string& path, const DelimitedOptions& option
       ++blankLines;
       continue;
     }
-    const bool multiLine = rec.lastLine > rec.line;
-    if (rec.error == nullptr && !sink.row(rec.fields, rec.line, multiLine)) {
-      // A record that crossed a line break inside quotes and is not valid: a stray quote most
-      // likely swallowed the line break. Only that quote's line is rejected (as the reader does
-      // for a malformed record) and reading resumes on the next line.
-      if (!reader.splitAtStrayQuote(rec)) sink.row(rec.fields, rec.line);
-    } else if (rec.error == nullptr && multiLine && multiLineRows++ == 0) {
-      firstMultiLine = {rec.line, rec.lastLine};
-    }
-    if (rec.error != nullptr) {
-      sink.reject(rec.errorLine ? rec.errorLine : rec.line, rec.errorField, rec.error,
-                  rec.errorDetail);
-    }
+    take(rec);
     if ((++rows & 0x3FFF) == 0) {
       ctx.throwIfStopped();
       ctx.progress(static_cast<double>(reader.consumedBytes()) / total, stage);

@@ -433,3 +433,16 @@ TEST_CASE("Delimited: a stray quote that pairs into an invalid row still costs o
            std::string::npos;
   }));
 }
+
+TEST_CASE("Delimited: without a header, an invalid first row that spans lines costs one line",
+          "[data][delimited]") {
+  DelimitedOptions o = lenient();
+  o.header = HeaderMode::kNo;
+  const auto r = loadText("u1,\"i1,1\nu2,i2,2\nu3,i3\",x\nu4,i4,4\n", o);
+  CHECK(r.rowsRead() == 4);
+  CHECK(r.rowsLoaded() == 2);
+  REQUIRE_FALSE(r.issues.empty());
+  CHECK(r.issues[0].line == 1);
+  CHECK(r.skippedByReason.at("unterminated quoted field") == 1);
+  checkAccount(r);
+}
