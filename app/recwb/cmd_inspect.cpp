@@ -7,6 +7,7 @@
 #include "core/data/dataset_loader.h"
 #include "core/data/dataset_summary.h"
 #include "core/data/text_parse.h"
+#include "core/data/timestamps.h"
 #include "data_options.h"
 
 namespace rwb::cli {
@@ -158,6 +159,27 @@ Action registerInspect(CLI::App& sub, Common& common) {
     if (common.json) {
       nlohmann::json j = summaryJson(r.dataset, s);
       j["load"] = loadAccountJson(r);
+      // Warnings: the data loaded, but something in it will mislead (e.g. a timestamp in
+      // milliseconds stretches the time span and the decay of time-aware models).
+      nlohmann::json warnings = nlohmann::json::array();
+      for (const auto& n : r.notes) {
+        if (n.rfind("warning: ", 0) == 0) warnings.push_back(n.substr(9));
+      }
+      j["warnings"] = warnings;
+      const auto& w = r.implausibleTimestamps;
+      if (w.count > 0) {
+        j["implausible_timestamps"] = {{"count", w.count},
+                                       {"file", w.file},
+                                       {"line", w.line},
+                                       {"user", w.user},
+                                       {"item", w.item},
+                                       {"value", w.value},
+                                       {"description", describeImplausibleTimestamp(w.value)},
+                                       {"valid_from", "1970-01-01T00:00:00Z"},
+                                       {"valid_until", "2100-01-01T00:00:00Z"}};
+      } else {
+        j["implausible_timestamps"] = nullptr;
+      }
       printJson(j);
     } else {
       printSummary(r.dataset, s);

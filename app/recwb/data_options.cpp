@@ -189,7 +189,9 @@ std::string loadAccountText(const LoadResult& r) {
     out << "  first " << r.issues.size() << " skipped row(s):\n";
     for (const auto& i : r.issues) out << "    " << i.toString() << "\n";
   }
-  for (const auto& n : r.notes) out << "  note: " << n << "\n";
+  // Warnings are notes too (the GUI lists notes); they keep their own prefix here.
+  for (const auto& n : r.notes)
+    out << (n.rfind("warning: ", 0) == 0 ? "  " : "  note: ") << n << "\n";
   return out.str();
 }
 

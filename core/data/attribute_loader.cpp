@@ -83,12 +83,13 @@ void scanDelimited(
   result.tables.back().file = path;
   const std::size_t tableIndex = result.tables.size() - 1;
   CsvReader reader(path, format);
-  const auto sample = reader.head(64 * 1024);
+  const std::string sample = reader.head(64 * 1024);
   if (sample.empty()) {
     if (strict) throw ParseError(path, 0, 0, "the file is empty");
     result.notes.push_back(path + ": the file is empty");
     return;
   }
+  refuseUnsupportedText(sample, path);
   if (format.delimiter.empty()) format.delimiter = detectDelimiter(sample, format.quote);
   reader.setFormat(format);
   CsvRecord rec;
@@ -118,6 +119,7 @@ void scanDelimited(
       header->clear();
       for (auto f : rec.fields) header->emplace_back(trimSpaces(f));
       expected = header->size();
+      reader.setExpectedFields(expected);
       wantHeader = false;
       continue;
     }
@@ -128,9 +130,16 @@ void scanDelimited(
           rec.line, 0, "wrong number of fields",
           "expected " + std::to_string(expected) + ", found " + std::to_string(rec.fields.size()));
     } else {
-      if (expected == 0) expected = rec.fields.size();
+      if (expected == 0) {
+        expected = rec.fields.size();
+        reader.setExpectedFields(expected);
+      }
       const RowVerdict v = fn(rec.fields, rec.line);
-      if (v.reason != nullptr) {
+      if (v.reason != nullptr && reader.splitAtStrayQuote(rec)) {
+        // An invalid record that crossed a line break inside quotes: only the stray quote's
+        // line is rejected, and reading resumes on the next line.
+        reject(rec.errorLine, rec.errorField, rec.error, rec.errorDetail);
+      } else if (v.reason != nullptr) {
         reject(rec.line, v.column, v.reason, v.detail);
       } else {
         auto& counts = result.tables[tableIndex];
@@ -197,12 +206,17 @@ RawTable readAttributeFile(const std::string& path, const AttributeOptions& opti
       }
       if (idCol < 0) idCol = 0;
     }
+    // Two columns of one name would silently become one attribute (the last wins): refuse.
+    std::vector<std::string> finalNames(fieldCount);
+    for (std::size_t i = 0; i < fieldCount; ++i) {
+      finalNames[i] =
+          i < names.size() && !names[i].empty() ? names[i] : "column" + std::to_string(i + 1);
+    }
+    refuseDuplicateColumns(finalNames, path, 1);
     columnOf.assign(fieldCount, static_cast<std::size_t>(-1));
     for (std::size_t i = 0; i < fieldCount; ++i) {
       if (static_cast<int>(i) == idCol) continue;
-      std::string name =
-          i < names.size() && !names[i].empty() ? names[i] : "column" + std::to_string(i + 1);
-      columnOf[i] = raw.addColumn(std::move(name));
+      columnOf[i] = raw.addColumn(std::move(finalNames[i]));
     }
     planned = true;
   };

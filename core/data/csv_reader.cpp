@@ -87,7 +87,7 @@ bool CsvReader::fill() {
   return true;
 }
 
-std::string_view CsvReader::head(std::size_t n) {
+std::string CsvReader::head(std::size_t n) {
   if (file_ != nullptr && end_ == 0 && !eof_) fill();
   return {buf_, std::min(n, end_)};
 }
@@ -117,10 +117,28 @@ CsvReader::Step CsvReader::tokenize(CsvRecord& rec) {
     return std::memcmp(b + i + 1, drest, dlen - 1) == 0 ? 1 : 0;
   };
 
+  // The first quoted field of this record that crossed a line break: when the record turns out
+  // malformed, that quote is taken as a stray one (see strayQuote()).
+  constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  std::size_t multiPos = kNone;
+  std::uint64_t multiLine = 0;
+  std::size_t multiField = 0;
+  // More bytes are needed: ask for them, unless the window is at its limit and a quoted line
+  // break explains why the record is that long.
+  auto needMore = [&]() -> Step {
+    if (atLimit_ && multiPos != kNone) {
+      return strayQuote(rec, multiPos, multiLine, multiField,
+                        "is not closed within " + std::to_string(kMaxRecordBytes >> 20) + " MiB");
+    }
+    return Step::kNeedMore;
+  };
+
   while (true) {
     // At the start of a field.
     if (q != 0 && p < e && b[p] == q) {
       const std::uint64_t openLine = line;
+      const std::size_t openPos = p;
+      const std::size_t field = spans_.size() + 1;
       ++p;
       std::size_t seg = p;
       bool usedScratch = false;
@@ -131,18 +149,20 @@ CsvReader::Step CsvReader::tokenize(CsvRecord& rec) {
           if (b[p] == '\n') ++line;
           ++p;
         }
-        if (p >= e) {
-          if (!eof_) return Step::kNeedMore;
-          rec.error = "unterminated quoted field";
-          rec.errorLine = openLine;
-          rec.errorField = spans_.size() + 1;
-          rec.errorDetail = "the quote opened on line ";
-          rec.errorDetail += std::to_string(openLine);
-          rec.errorDetail += " is never closed";
-          contentEnd = e;
-          break;
+        if (line > openLine && multiPos == kNone) {
+          multiPos = openPos;
+          multiLine = openLine;
+          multiField = field;
         }
-        if (p + 1 >= e && !eof_) return Step::kNeedMore;
+        if (p >= e) {
+          if (!eof_) return needMore();
+          // Never closed: the first quote that crossed a line break is the stray one.
+          if (multiPos != kNone) {
+            return strayQuote(rec, multiPos, multiLine, multiField, "is never closed");
+          }
+          return strayQuote(rec, openPos, openLine, field, "is never closed");
+        }
+        if (p + 1 >= e && !eof_) return needMore();
         if (p + 1 < e && b[p + 1] == q) {
           scratch_.append(b + seg, p + 1 - seg);
           usedScratch = true;
@@ -161,12 +181,12 @@ CsvReader::Step CsvReader::tokenize(CsvRecord& rec) {
         spans_.push_back({seg, contentEnd - seg, false});
       }
       if (p >= e) {
-        if (!eof_) return Step::kNeedMore;
+        if (!eof_) return needMore();
         rec.lastLine = line;
         break;
       }
       if (const int dm = delimAt(p); dm != 0) {
-        if (dm < 0) return Step::kNeedMore;
+        if (dm < 0) return needMore();
         p += dlen;
         continue;
       }
@@ -176,7 +196,7 @@ CsvReader::Step CsvReader::tokenize(CsvRecord& rec) {
         break;
       }
       if (b[p] == '\r') {
-        if (p + 1 >= e && !eof_) return Step::kNeedMore;
+        if (p + 1 >= e && !eof_) return needMore();
         if (p + 1 >= e) {
           rec.lastLine = line;
           ++p;
@@ -188,16 +208,23 @@ CsvReader::Step CsvReader::tokenize(CsvRecord& rec) {
           break;
         }
       }
-      // Text after a closing quote: the record is malformed; skip to the end of its line.
-      if (rec.error == nullptr) {
-        rec.error = "unexpected text after a closing quote";
-        rec.errorLine = line;
-        rec.errorField = spans_.size();
-        rec.errorDetail =
-            quoteForMessage(std::string_view(b + p, std::min<std::size_t>(e - p, 20)));
+      // Text after a closing quote. If a quote of this record crossed a line break, it most
+      // likely paired with a quote meant for a later line: skip only the line it opened on.
+      if (multiPos != kNone) {
+        std::size_t tail = p;
+        while (tail < e && tail - p < 20 && b[tail] != '\n' && b[tail] != '\r') ++tail;
+        std::string why = "pairs with a quote on line " + std::to_string(line) +
+                          " that is followed by " +
+                          quoteForMessage(std::string_view(b + p, tail - p));
+        return strayQuote(rec, multiPos, multiLine, multiField, why);
       }
+      // A one-line record: it is malformed; skip to the end of its line.
+      rec.error = "unexpected text after a closing quote";
+      rec.errorLine = line;
+      rec.errorField = spans_.size();
+      rec.errorDetail = quoteForMessage(std::string_view(b + p, std::min<std::size_t>(e - p, 20)));
       while (p < e && b[p] != '\n') ++p;
-      if (p >= e && !eof_) return Step::kNeedMore;
+      if (p >= e && !eof_) return needMore();
       rec.lastLine = line;
       if (p < e) {
         ++line;
@@ -225,7 +252,7 @@ CsvReader::Step CsvReader::tokenize(CsvRecord& rec) {
         break;
       }
       const int dm = delimAt(p);
-      if (dm < 0) return Step::kNeedMore;
+      if (dm < 0) return needMore();
       if (dm > 0) {
         spans_.push_back({start, p - start, false});
         p += dlen;
@@ -236,7 +263,7 @@ CsvReader::Step CsvReader::tokenize(CsvRecord& rec) {
     }
     if (recordEnd) break;
     if (fieldEnd) continue;
-    if (!eof_) return Step::kNeedMore;
+    if (!eof_) return needMore();
     // Last line without a final newline.
     std::size_t end = p;
     if (end > start && b[end - 1] == '\r') --end;
@@ -244,7 +271,63 @@ CsvReader::Step CsvReader::tokenize(CsvRecord& rec) {
     rec.lastLine = line;
     break;
   }
+  // A record that crossed a line break inside quotes but has the wrong number of fields most
+  // likely holds a stray quote that swallowed the line break.
+  if (multiPos != kNone && expectedFields_ != 0 && spans_.size() != expectedFields_) {
+    return strayQuote(rec, multiPos, multiLine, multiField,
+                      "makes the record span lines " + std::to_string(rec.line) + "-" +
+                          std::to_string(rec.lastLine) + " with " + std::to_string(spans_.size()) +
+                          " fields instead of " + std::to_string(expectedFields_));
+  }
+  // Remember where the record's first quoted line break is, for splitAtStrayQuote().
+  lastBegin_ = pos_;
+  lastLine_ = rec.line;
+  lastMultiPos_ = multiPos;
+  lastMultiLine_ = multiLine;
+  lastMultiField_ = multiField;
+  return finishRecord(rec, p, line);
+}
 
+bool CsvReader::splitAtStrayQuote(CsvRecord& rec) {
+  if (lastMultiPos_ == static_cast<std::size_t>(-1) || rec.lastLine <= rec.line) return false;
+  // The record's bytes are still in the window: next() has not read since it returned them.
+  const std::uint64_t first = rec.line, last = rec.lastLine;
+  pos_ = lastBegin_;
+  line_ = lastLine_;
+  strayQuote(rec, lastMultiPos_, lastMultiLine_, lastMultiField_,
+             "makes a record of lines " + std::to_string(first) + "-" + std::to_string(last) +
+                 " that is not valid");
+  lastMultiPos_ = static_cast<std::size_t>(-1);
+  return true;
+}
+
+CsvReader::Step CsvReader::strayQuote(CsvRecord& rec, std::size_t openPos, std::uint64_t openLine,
+                                      std::size_t field, const std::string& why) {
+  const char* b = buf_;
+  const void* nl = std::memchr(b + openPos, '\n', end_ - openPos);
+  if (nl == nullptr && !eof_) return Step::kNeedMore;
+  const std::size_t eol =
+      nl == nullptr ? end_ : static_cast<std::size_t>(static_cast<const char*>(nl) - b);
+  // Character position of the quote within its line (the record starts at a line start).
+  std::size_t lineStart = openPos;
+  while (lineStart > pos_ && b[lineStart - 1] != '\n') --lineStart;
+  // The fields before the stray quote's field stay as read; that field runs to the line end.
+  spans_.resize(field - 1);
+  std::size_t contentEnd = eol;
+  if (contentEnd > openPos + 1 && b[contentEnd - 1] == '\r') --contentEnd;
+  spans_.push_back({openPos + 1, contentEnd - (openPos + 1), false});
+  rec.error = "unterminated quoted field";
+  rec.errorLine = openLine;
+  rec.errorField = field;
+  rec.errorDetail = "the quote at line " + std::to_string(openLine) + ", character " +
+                    std::to_string(openPos - lineStart + 1) + " " + why;
+  rec.lastLine = openLine;
+  lastMultiPos_ = static_cast<std::size_t>(-1);
+  return finishRecord(rec, nl == nullptr ? eol : eol + 1, nl == nullptr ? openLine : openLine + 1);
+}
+
+CsvReader::Step CsvReader::finishRecord(CsvRecord& rec, std::size_t p, std::uint64_t line) {
+  const char* b = buf_;
   const std::size_t recordBegin = pos_;
   pos_ = p;
   line_ = line;
@@ -323,6 +406,17 @@ bool CsvReader::next(CsvRecord& rec) {
       if (eof_ || !fill()) return false;
     }
     if (tokenize(rec) == Step::kDone) return true;
+    if (file_ != nullptr && pos_ == 0 && end_ == capacity_ && capacity_ >= kMaxRecordBytes) {
+      // The window cannot grow: a record that crossed a line break inside quotes ends at its
+      // stray quote's line; any other record is too long to resynchronise.
+      atLimit_ = true;
+      const Step step = tokenize(rec);
+      atLimit_ = false;
+      if (step == Step::kDone) return true;
+      throw ParseError(name_, line_, 0,
+                       "a record is longer than " + std::to_string(kMaxRecordBytes >> 20) +
+                           " MiB (a line without a line break?)");
+    }
     fill();  // at EOF this sets eof_, and the retry completes the record
   }
 }

@@ -11,8 +11,18 @@
 ///
 /// Errors inside one record (bad quoting, invalid encoding) do not throw: the record comes back
 /// with `error` set so that the caller applies its strict / lenient policy. Only I/O failures
-/// (IoError) and a record longer than kMaxRecordBytes (ParseError: the stream cannot be
+/// (IoError) and a single line longer than kMaxRecordBytes (ParseError: the stream cannot be
 /// resynchronised) throw. Not thread-safe; one reader per thread.
+///
+/// Stray quotes: a quoted field may cross line breaks, but when the record it belongs to turns
+/// out malformed (a quote never closes, a closing quote is followed by other text, the record
+/// reaches kMaxRecordBytes, or it has a field count other than setExpectedFields()), the first
+/// quote of the record that crossed a line break is taken as a stray quote. The record then ends
+/// at the end of that quote's line and comes back with error "unterminated quoted field"
+/// (errorLine, errorField: the quote's line and field; errorDetail names the character), and
+/// reading resumes on the next line. So a malformed record never spans more than one line: a
+/// stray quote costs its own line, not the rest of the file. A caller that rejects a record for
+/// its content can apply the same rule with splitAtStrayQuote().
 
 #include <cstdint>
 #include <cstdio>
@@ -65,17 +75,36 @@ class CsvReader {
   /// The name used in messages (the path).
   const std::string& name() const noexcept { return name_; }
 
+  /// The number of fields a record should have (0 = unknown, the default). When set, a record
+  /// that crossed a line break inside quotes and has another field count is treated as a stray
+  /// quote (see above). Records without a quoted line break are returned as they are.
+  void setExpectedFields(std::size_t n) noexcept { expectedFields_ = n; }
+
+  /// For a record just returned by next() that crossed a line break inside quotes and that the
+  /// caller finds invalid (e.g. a value that is not a number): re-reads it as a stray quote
+  /// (see above), so that rec becomes the quote's line only, with error "unterminated quoted
+  /// field", and the next call to next() resumes on the following line. Returns false (rec
+  /// untouched) when the record has no quoted line break. Call before the next next().
+  bool splitAtStrayQuote(CsvRecord& rec);
+
   /// Changes the format (after head(), before the first next()).
   void setFormat(CsvFormat format);
 
-  /// Up to n bytes from the start of the input, without consuming (for format detection).
-  /// Only valid before the first next().
-  std::string_view head(std::size_t n);
+  /// A copy of up to n bytes from the start of the input, without consuming (for format
+  /// detection). Only valid before the first next(). A copy, not a view: next() may move or
+  /// reallocate the window (a record longer than a block grows it), and a view kept across it
+  /// would dangle.
+  std::string head(std::size_t n);
 
  private:
   bool fill();  // reads more bytes after end_; false at EOF
   enum class Step { kDone, kNeedMore };
   Step tokenize(CsvRecord& rec);
+  // Ends the record at the end of the line of the stray quote at openPos (see the class note).
+  Step strayQuote(CsvRecord& rec, std::size_t openPos, std::uint64_t openLine, std::size_t field,
+                  const std::string& why);
+  // Consumes the record up to p (next line number `line`) and fills rec.fields from spans_.
+  Step finishRecord(CsvRecord& rec, std::size_t p, std::uint64_t line);
   void finishFields(CsvRecord& rec);
 
   std::string name_;
@@ -91,6 +120,14 @@ class CsvReader {
   std::uint64_t total_ = 0;
   std::uint64_t line_ = 1;
   bool started_ = false;
+  bool atLimit_ = false;  // the window is full at kMaxRecordBytes: it cannot grow
+  std::size_t expectedFields_ = 0;
+  // The last record returned: where it began, and its first quoted line break (npos = none).
+  std::size_t lastBegin_ = 0;
+  std::uint64_t lastLine_ = 0;
+  std::size_t lastMultiPos_ = static_cast<std::size_t>(-1);
+  std::uint64_t lastMultiLine_ = 0;
+  std::size_t lastMultiField_ = 0;
   unsigned char cls_[256] = {};
 
   // Per-record field layout (offset into window or into scratch_) and unescape scratch.

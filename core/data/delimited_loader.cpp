@@ -42,12 +42,13 @@ LoadResult loadDelimited(const std::string& path, const DelimitedOptions& option
   format.quote = options.quote;
   format.latin1 = options.encoding == TextEncoding::kLatin1;
   CsvReader reader(path, format);
-  const std::string_view sample = reader.head(kSampleBytes);
+  const std::string sample = reader.head(kSampleBytes);
   if (sample.empty()) {
     if (options.strict) throw ParseError(path, 0, 0, "the file is empty");
     result.notes.push_back(path + ": the file is empty");
     return result;
   }
+  refuseUnsupportedText(sample, path);
   if (!options.delimiterText.empty()) {
     format.delimiter = options.delimiterText;
   } else if (options.delimiter != 0) {
@@ -98,6 +99,7 @@ LoadResult loadDelimited(const std::string& path, const DelimitedOptions& option
     for (auto f : rec.fields) names.emplace_back(trimSpaces(f));
   }
   const ColumnPlan plan = resolveColumns(names, rec.fields.size(), options, path, rec.line);
+  reader.setExpectedFields(plan.expectedFields);
 
   auto& log = result.dataset.interactions;
   {
@@ -112,8 +114,24 @@ LoadResult loadDelimited(const std::string& path, const DelimitedOptions& option
   }
 
   InteractionSink sink(result, result.tables.back(), plan, options, path);
-  if (!header) sink.row(rec.fields, rec.line);
   std::uint64_t rows = 0;
+  std::uint64_t multiLineRows = 0;  // loaded rows that span lines (quoted line breaks)
+  std::pair<std::uint64_t, std::uint64_t> firstMultiLine{0, 0};
+  auto take = [&](CsvRecord& r) {
+    const bool multiLine = r.lastLine > r.line;
+    if (r.error == nullptr && !sink.row(r.fields, r.line, multiLine)) {
+      // A record that crossed a line break inside quotes and is not valid: a stray quote most
+      // likely swallowed the line break. Only that quote's line is rejected (as the reader does
+      // for a malformed record) and reading resumes on the next line.
+      if (!reader.splitAtStrayQuote(r)) sink.row(r.fields, r.line);
+    } else if (r.error == nullptr && multiLine && multiLineRows++ == 0) {
+      firstMultiLine = {r.line, r.lastLine};
+    }
+    if (r.error != nullptr) {
+      sink.reject(r.errorLine ? r.errorLine : r.line, r.errorField, r.error, r.errorDetail);
+    }
+  };
+  if (!header) take(rec);
   const double total = static_cast<double>(std::max<std::uint64_t>(1, reader.totalBytes()));
   const std::string stage = "reading " + std::filesystem::path(path).filename().string();
   while (reader.next(rec)) {
@@ -121,12 +139,7 @@ LoadResult loadDelimited(const std::string& path, const DelimitedOptions& option
       ++blankLines;
       continue;
     }
-    if (rec.error != nullptr) {
-      sink.reject(rec.errorLine ? rec.errorLine : rec.line, rec.errorField, rec.error,
-                  rec.errorDetail);
-    } else {
-      sink.row(rec.fields, rec.line);
-    }
+    take(rec);
     if ((++rows & 0x3FFF) == 0) {
       ctx.throwIfStopped();
       ctx.progress(static_cast<double>(reader.consumedBytes()) / total, stage);
@@ -134,6 +147,15 @@ LoadResult loadDelimited(const std::string& path, const DelimitedOptions& option
   }
   ctx.throwIfStopped();
   sink.finish();
+  if (multiLineRows > 0) {
+    // Legitimate in RFC 4180, but in an interactions file more often a stray quote that paired
+    // with a later one: say so, so that merged lines are never silent.
+    result.notes.push_back(path + ": " + std::to_string(multiLineRows) +
+                           " row(s) hold quoted line breaks and span several lines (first: lines " +
+                           std::to_string(firstMultiLine.first) + "-" +
+                           std::to_string(firstMultiLine.second) +
+                           "); if that is not intended, look for a stray quote there");
+  }
   if (blankLines > 0) {
     result.notes.push_back(path + ": " + std::to_string(blankLines) + " blank line(s) ignored");
   }

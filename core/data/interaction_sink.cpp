@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <unordered_map>
 
 #include "core/data/text_parse.h"
+#include "core/data/timestamps.h"
 #include "core/util/error.h"
 
 namespace rwb {
@@ -62,11 +64,61 @@ bool looksLikeInteractionHeader(std::span<const std::string_view> fields,
   return false;
 }
 
+void refuseUnsupportedText(std::string_view sample, const std::string& path) {
+  const auto starts = [&](std::string_view bom) { return sample.substr(0, bom.size()) == bom; };
+  if (starts("\xFF\xFE") || starts("\xFE\xFF") || starts(std::string_view("\0\0\xFE\xFF", 4))) {
+    throw ParseError(path, 1, 0,
+                     "the file is UTF-16 or UTF-32 (it starts with that byte order mark); save "
+                     "it as UTF-8 (or Latin-1)");
+  }
+  // A CR followed by something other than LF, and no LF at all in the sample: CR line ends.
+  const auto cr = sample.find('\r');
+  if (cr != std::string_view::npos && cr + 1 < sample.size() &&
+      sample.find('\n') == std::string_view::npos) {
+    throw ParseError(path, 1, 0,
+                     "the lines end with a lone CR (classic Mac OS line ends), which would read "
+                     "as one single row; convert the line ends to LF or CRLF");
+  }
+}
+
+void refuseDuplicateColumns(const std::vector<std::string>& names, const std::string& where,
+                            std::uint64_t line) {
+  std::unordered_map<std::string_view, std::size_t> first;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const auto name = trimSpaces(names[i]);
+    if (name.empty()) continue;
+    const auto [it, fresh] = first.try_emplace(name, i);
+    if (!fresh) {
+      throw ParseError(where, line, i + 1,
+                       "duplicate column name " + quoteForMessage(name) + " (columns " +
+                           std::to_string(it->second + 1) + " and " + std::to_string(i + 1) +
+                           "); rename one of them");
+    }
+  }
+}
+
 ColumnPlan resolveColumns(const std::vector<std::string>& names, std::size_t fieldCount,
                           const DelimitedOptions& options, const std::string& where,
                           std::uint64_t line) {
   auto fail = [&](const std::string& reason) -> ParseError {
     return ParseError(where, line, 0, reason);
+  };
+  refuseDuplicateColumns(names, where, line);
+  // The one column whose normalised name is `want`, or -1; two such columns are ambiguous.
+  auto findNormalized = [&](std::string_view want, const char* role) -> int {
+    int found = -1;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (normalizeColumnName(names[i]) != want) continue;
+      if (found >= 0) {
+        throw ParseError(where, line, i + 1,
+                         std::string("columns ") + std::to_string(found + 1) + " (" +
+                             quoteForMessage(names[static_cast<std::size_t>(found)]) + ") and " +
+                             std::to_string(i + 1) + " (" + quoteForMessage(names[i]) +
+                             ") both look like the " + role + " column; name it explicitly");
+      }
+      found = static_cast<int>(i);
+    }
+    return found;
   };
   auto resolve = [&](const ColumnRef& ref, const std::vector<std::string_view>& known, int fallback,
                      const char* role) -> int {
@@ -86,18 +138,13 @@ ColumnPlan resolveColumns(const std::vector<std::string>& names, std::size_t fie
       for (std::size_t i = 0; i < names.size(); ++i) {
         if (names[i] == ref.name) return static_cast<int>(i);
       }
-      const auto want = normalizeColumnName(ref.name);
-      for (std::size_t i = 0; i < names.size(); ++i) {
-        if (normalizeColumnName(names[i]) == want) return static_cast<int>(i);
-      }
+      if (const int i = findNormalized(normalizeColumnName(ref.name), role); i >= 0) return i;
       throw fail(std::string("no column named '") + ref.name + "' for the " + role +
                  " (columns: " + joinNames(names) + ")");
     }
     if (!names.empty()) {
       for (auto k : known) {
-        for (std::size_t i = 0; i < names.size(); ++i) {
-          if (normalizeColumnName(names[i]) == k) return static_cast<int>(i);
-        }
+        if (const int i = findNormalized(k, role); i >= 0) return i;
       }
       return -1;
     }
@@ -150,6 +197,10 @@ InteractionSink::InteractionSink(LoadResult& result, LoadCounts& counts, const C
 
 void InteractionSink::reject(std::uint64_t line, std::uint64_t column, const std::string& reason,
                              const std::string& detail) {
+  if (retryable_) {
+    retried_ = true;
+    return;
+  }
   ++counts_.rowsRead;
   if (options_.strict) {
     throw ParseError(where_, line, column, detail.empty() ? reason : reason + ": " + detail);
@@ -158,7 +209,19 @@ void InteractionSink::reject(std::uint64_t line, std::uint64_t column, const std
   result_.addIssue(where_, line, column, reason, detail);
 }
 
-void InteractionSink::row(std::span<const std::string_view> fields, std::uint64_t line) {
+bool InteractionSink::row(std::span<const std::string_view> fields, std::uint64_t line,
+                          bool retryable) {
+  retryable_ = retryable;
+  retried_ = false;
+  struct Reset {
+    bool& flag;
+    ~Reset() { flag = false; }
+  } reset{retryable_};
+  addRow(fields, line);
+  return !retried_;
+}
+
+void InteractionSink::addRow(std::span<const std::string_view> fields, std::uint64_t line) {
   auto bad = [&](int col, const char* reason, std::string detail = {}) {
     // reject() counts the row as read.
     reject(line, static_cast<std::uint64_t>(col + 1), reason, detail);
@@ -208,6 +271,17 @@ void InteractionSink::row(std::span<const std::string_view> fields, std::uint64_
     }
     event = static_cast<std::uint8_t>(it - names.begin());
   }
+  if (time != kNoTimestamp && !timestampPlausible(time)) {
+    // Loaded as it is (the value is well-formed), but counted and located for a warning.
+    auto& w = result_.implausibleTimestamps;
+    if (w.count++ == 0) {
+      w.file = where_;
+      w.line = line;
+      w.user = std::string(user);
+      w.item = std::string(item);
+      w.value = time;
+    }
+  }
   // Validate before mutating: interning comes last, so a rejected row adds no ids.
   ++counts_.rowsRead;
   log.user.push_back(userIndex(user));
@@ -242,6 +316,9 @@ void InteractionSink::finish() {
   if (deferUsers_) ds_.users.internDirect(ds_.interactions.user);
   if (deferItems_) ds_.items.internDirect(ds_.interactions.item);
   deferUsers_ = deferItems_ = false;
+  if (result_.implausibleTimestamps.count > 0) {
+    result_.notes.push_back(result_.implausibleTimestamps.toString());
+  }
 }
 
 std::uint64_t countDuplicatePairs(const Dataset& d) {

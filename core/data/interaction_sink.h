@@ -28,9 +28,23 @@ std::string normalizeColumnName(std::string_view name);
 bool looksLikeInteractionHeader(std::span<const std::string_view> fields,
                                 const DelimitedOptions& options);
 
+/// Refuses text that would be misread as a whole rather than row by row: a UTF-16 or UTF-32
+/// byte order mark (every field would hold NUL bytes), or lines that end with a lone CR (classic
+/// Mac OS: every row would merge into the first). `sample` is the start of the file. Throws
+/// ParseError(path, 1, 0, ...) saying how to convert the file.
+void refuseUnsupportedText(std::string_view sample, const std::string& path);
+
+/// Refuses a header in which two columns have the same name (after trimming; empty names are
+/// not compared): throws ParseError(where, line, second column, ...) naming both 1-based column
+/// numbers. A duplicate name would otherwise be resolved silently to one of the two columns.
+void refuseDuplicateColumns(const std::vector<std::string>& names, const std::string& where,
+                            std::uint64_t line);
+
 /// Resolves the column mapping. `names` is the header (empty when there is none); `fieldCount`
 /// the number of fields per row. Throws ParseError(where, line, 0, ...) when a requested
-/// column does not exist or the user or item column cannot be found.
+/// column does not exist or the user or item column cannot be found, and ParseError(where,
+/// line, column, ...) when two header names are equal (refuseDuplicateColumns) or when a role
+/// looked up by normalised name matches two columns (e.g. "userId" and "user_id").
 ColumnPlan resolveColumns(const std::vector<std::string>& names, std::size_t fieldCount,
                           const DelimitedOptions& options, const std::string& where,
                           std::uint64_t line);
@@ -41,8 +55,11 @@ class InteractionSink {
   InteractionSink(LoadResult& result, LoadCounts& counts, const ColumnPlan& plan,
                   const DelimitedOptions& options, std::string where);
 
-  /// One data row. `line` is used in messages (line number or row number).
-  void row(std::span<const std::string_view> fields, std::uint64_t line);
+  /// One data row. `line` is used in messages (line number or row number). Returns true when
+  /// the row is loaded or rejected as usual. With `retryable`, a bad row is neither counted nor
+  /// thrown: row() returns false and the caller decides (the delimited loader re-reads a record
+  /// that spans lines as a stray quote, see CsvReader::splitAtStrayQuote).
+  bool row(std::span<const std::string_view> fields, std::uint64_t line, bool retryable = false);
 
   /// Rejects a row for a reason found before field parsing (encoding, quoting).
   /// `reason` is the counting key, `detail` extra text for the issue list and the exception.
@@ -50,13 +67,17 @@ class InteractionSink {
               const std::string& detail = {});
 
   /// Completes the interning of ids deferred by row(); call once after the last row (before
-  /// reading the dataset). Row-by-row results equal those of immediate interning.
+  /// reading the dataset). Row-by-row results equal those of immediate interning. Adds the
+  /// implausible-timestamp warning (LoadResult::implausibleTimestamps) to the notes.
   void finish();
 
  private:
   /// Ids that are canonical integers are first stored as their numeric value and interned in
   /// bulk by finish() (IdMap::internDirect); the first other id of a column resolves what is
   /// pending and switches that column to immediate interning, so first-appearance order holds.
+  void addRow(std::span<const std::string_view> fields, std::uint64_t line);
+  bool retryable_ = false;  // set during row(..., true): reject() records instead of counting
+  bool retried_ = false;
   Index userIndex(std::string_view id);
   Index itemIndex(std::string_view id);
   bool deferUsers_ = true;

@@ -1,5 +1,8 @@
 #include "core/data/load_result.h"
 
+#include "core/data/text_parse.h"
+#include "core/data/timestamps.h"
+
 namespace rwb {
 
 std::string LoadIssue::toString() const {
@@ -9,6 +12,18 @@ std::string LoadIssue::toString() const {
     if (column > 0) s += ':' + std::to_string(column);
   }
   return s + ": " + reason;
+}
+
+std::string TimestampWarning::toString() const {
+  if (count == 0) return {};
+  std::string where = file.empty() ? std::string("<input>") : file;
+  if (line > 0) where += ':' + std::to_string(line);
+  return "warning: " + std::to_string(count) +
+         " interaction(s) have a timestamp outside 1970-01-01 .. 2099-12-31 (Unix seconds); "
+         "first at " +
+         where + " (user " + quoteForMessage(user) + ", item " + quoteForMessage(item) +
+         "): " + describeImplausibleTimestamp(value) +
+         ". They are loaded as they are; models that use time refuse them";
 }
 
 std::uint64_t LoadResult::rowsRead() const {

@@ -29,6 +29,21 @@ struct LoadCounts {
   std::uint64_t rowsSkipped = 0;
 };
 
+/// Interactions loaded with a timestamp outside the plausible range of core/data/timestamps.h
+/// (timestampPlausible): how many, and where the first one is. They are loaded as they are
+/// (the data is not changed); models that use time refuse them.
+struct TimestampWarning {
+  std::uint64_t count = 0;
+  std::string file;        ///< source of the first one
+  std::uint64_t line = 0;  ///< its line (row number for SQLite)
+  std::string user, item;  ///< its external ids
+  std::int64_t value = 0;  ///< its timestamp, Unix seconds
+  /// "warning: N interaction(s) have a timestamp outside 1970-01-01 .. 2099-12-31 (Unix
+  /// seconds); first at file:line (user 'u', item 'i'): <describeImplausibleTimestamp> ...".
+  /// Empty when count is 0.
+  std::string toString() const;
+};
+
 /// The outcome of a load. In strict mode a bad row throws ParseError instead (nothing returned);
 /// in lenient mode it is skipped and counted, and the first kMaxIssues are listed.
 struct LoadResult {
@@ -41,6 +56,8 @@ struct LoadResult {
   /// (user, item) pairs seen again after their first occurrence. They are loaded as they are
   /// (the prep module's duplicate policy decides what to do with them).
   std::uint64_t duplicatePairs = 0;
+  /// Implausible timestamps among the loaded interactions (also listed in notes as a warning).
+  TimestampWarning implausibleTimestamps;
 
   std::uint64_t rowsRead() const;
   std::uint64_t rowsLoaded() const;

@@ -117,6 +117,7 @@ void loadSqliteAttributes(SqliteDb& db, const std::string& table, const std::str
       stmt, where, ctx, names,
       [&](std::span<const std::string_view> f, std::uint64_t row, const std::vector<bool>& blob) {
         if (idCol < 0) {
+          refuseDuplicateColumns(names, where, 0);
           if (options.id.position >= 0) {
             idCol = options.id.position;
           } else {

@@ -119,6 +119,16 @@ RecommendationFile loadRecommendations(const std::string& path, const Dataset& b
       if (header) {
         std::vector<std::string> names;
         for (auto f : fields) names.push_back(lower(f));
+        // A repeated name would be resolved silently to its first column: refuse it.
+        for (std::size_t i = 0; i < names.size(); ++i) {
+          const auto dup = std::find(names.begin(), names.begin() + static_cast<long>(i), names[i]);
+          if (!names[i].empty() && dup != names.begin() + static_cast<long>(i)) {
+            throw ParseError(path, lineNo, i + 1,
+                             "duplicate column name '" + std::string(fields[i]) + "' (columns " +
+                                 std::to_string(dup - names.begin() + 1) + " and " +
+                                 std::to_string(i + 1) + "); rename one of them");
+          }
+        }
         cUser = findColumn(names, {"user", "userid", "user_id", "customer_id"});
         cItem = findColumn(names, {"item", "itemid", "item_id", "movieid", "product_id"});
         cScore = findColumn(names, {"score", "prediction", "rating", "value", "weight"});

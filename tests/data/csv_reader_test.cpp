@@ -67,8 +67,9 @@ TEST_CASE("CsvReader handles RFC 4180 quoting", "[data][csv]") {
 
 TEST_CASE("CsvReader reports malformed records without throwing", "[data][csv]") {
   auto p = parse("a,b\n1,\"open\n2,3\n");
-  REQUIRE(p.rows.size() == 2);
+  REQUIRE(p.rows.size() == 3);  // the stray quote costs its own line only (issue 13)
   CHECK(p.errors[1] == "unterminated quoted field");
+  CHECK(p.rows[2] == std::vector<std::string>{"2", "3"});
   auto q = parse("a,\"b\"x,c\n1,2,3\n");
   CHECK(q.errors[0] == "unexpected text after a closing quote");
   CHECK(q.errors[1].empty());
@@ -142,4 +143,145 @@ TEST_CASE("CsvReader refuses a record longer than its limit instead of buffering
   CsvReader r((dir / "huge.csv").string(), CsvFormat{});
   CsvRecord rec;
   CHECK_THROWS_AS(r.next(rec), ParseError);
+}
+
+TEST_CASE("CsvReader returns records far larger than its block, first and mid-file (issue 13)",
+          "[data][csv]") {
+  // Regression: a first record of 1 MiB or more crashed (the sample returned by head() pointed
+  // into the window that next() reallocated). 3 MiB fields, quoted and unquoted.
+  test::TempDir dir;
+  const std::string big(3 * CsvReader::kBlockBytes, 'a');
+  std::string quotedBig = big;
+  quotedBig[12345] = ',';
+  quotedBig[2 * CsvReader::kBlockBytes] = '\n';
+  const std::string text = big + ",b\nu1,i1\n\"" + quotedBig + "\",q\r\nu2," + big + "\nu3,i3";
+  test::writeFile(dir / "big.csv", text);
+  CsvReader r((dir / "big.csv").string(), CsvFormat{});
+  const std::string sample = r.head(64 * 1024);
+  CHECK(sample == big.substr(0, 64 * 1024));
+  CsvRecord rec;
+  Rows rows;
+  std::vector<std::uint64_t> lines;
+  while (r.next(rec)) {
+    REQUIRE(rec.error == nullptr);
+    rows.emplace_back(rec.fields.begin(), rec.fields.end());
+    lines.push_back(rec.line);
+  }
+  CHECK(sample == big.substr(0, 64 * 1024));  // the copy survives the window's growth
+  REQUIRE(rows.size() == 5);
+  CHECK(rows[0] == std::vector<std::string>{big, "b"});
+  CHECK(rows[1] == std::vector<std::string>{"u1", "i1"});
+  CHECK(rows[2] == std::vector<std::string>{quotedBig, "q"});
+  CHECK(rows[3] == std::vector<std::string>{"u2", big});
+  CHECK(rows[4] == std::vector<std::string>{"u3", "i3"});
+  CHECK(lines == std::vector<std::uint64_t>{1, 2, 3, 5, 6});
+  CHECK(r.consumedBytes() == text.size());
+}
+
+TEST_CASE("CsvReader: a stray quote costs its own line, not the rest of the file (issue 13)",
+          "[data][csv]") {
+  // Regression: an unterminated quote swallowed every following line into one bad record.
+  SECTION("never closed") {
+    CsvReader r("u,i\nu1,\"i1\nu2,i2\r\nu3,i3\n", CsvFormat{}, "mem");
+    CsvRecord rec;
+    REQUIRE(r.next(rec));
+    REQUIRE(r.next(rec));
+    CHECK(rec.error == std::string("unterminated quoted field"));
+    CHECK(rec.line == 2);
+    CHECK(rec.lastLine == 2);
+    CHECK(rec.errorLine == 2);
+    CHECK(rec.errorField == 2);
+    CHECK_THAT(rec.errorDetail, Catch::Contains("line 2, character 4"));
+    CHECK_THAT(rec.errorDetail, Catch::Contains("never closed"));
+    REQUIRE(r.next(rec));
+    CHECK(rec.error == nullptr);
+    CHECK(rec.line == 3);
+    CHECK(std::vector<std::string>(rec.fields.begin(), rec.fields.end()) ==
+          std::vector<std::string>{"u2", "i2"});
+    REQUIRE(r.next(rec));
+    CHECK(rec.line == 4);
+    CHECK_FALSE(r.next(rec));
+  }
+  SECTION("paired with the opening quote of a later field") {
+    const auto p = parse("u,i\nu1,\"i1\nu2,i2\nu3,\"i3\"\nu4,i4\n");
+    CHECK(p.rows == Rows{{"u", "i"}, {"u1", "i1"}, {"u2", "i2"}, {"u3", "i3"}, {"u4", "i4"}});
+    CHECK(p.lines == std::vector<std::uint64_t>{1, 2, 3, 4, 5});
+    CHECK(p.errors == std::vector<std::string>{"", "unterminated quoted field", "", "", ""});
+  }
+  SECTION("paired with a later quote into a record of the wrong width") {
+    CsvReader r("u,i\nu1,\"i1\nu2,i2\",x\nu3,i3\n", CsvFormat{}, "mem");
+    r.setExpectedFields(2);
+    CsvRecord rec;
+    std::vector<std::uint64_t> lines;
+    std::vector<std::string> errors;
+    while (r.next(rec)) {
+      lines.push_back(rec.line);
+      errors.emplace_back(rec.error ? rec.error : "");
+    }
+    CHECK(lines == std::vector<std::uint64_t>{1, 2, 3, 4});  // one record per line
+    CHECK(errors[1] == "unterminated quoted field");
+    CHECK(errors[3].empty());
+  }
+  SECTION("legitimate multi-line fields are still one record") {
+    CsvReader r("id,title\n1,\"two\nlines\"\n2,\"a \"\"b\"\"\r\nc\"\n3,x\n", CsvFormat{}, "mem");
+    r.setExpectedFields(2);
+    CsvRecord rec;
+    Rows rows;
+    while (r.next(rec)) {
+      REQUIRE(rec.error == nullptr);
+      rows.emplace_back(rec.fields.begin(), rec.fields.end());
+    }
+    CHECK(rows == Rows{{"id", "title"}, {"1", "two\nlines"}, {"2", "a \"b\"\r\nc"}, {"3", "x"}});
+  }
+  SECTION("one-line malformed record, then a good line") {
+    const auto p = parse("a,\"b\"x,c\n\"open,1\n2,2\n");
+    CHECK(p.errors == std::vector<std::string>{"unexpected text after a closing quote",
+                                               "unterminated quoted field", ""});
+    CHECK(p.lines == std::vector<std::uint64_t>{1, 2, 3});
+  }
+}
+
+TEST_CASE("CsvReader: a stray quote over more than the record limit still costs one line",
+          "[data][csv][.slow]") {
+  test::TempDir dir;
+  std::string text = "u,i\nu1,\"i1\n";
+  std::size_t lines = 0;
+  while (text.size() < CsvReader::kMaxRecordBytes + 1000) {
+    text += "u" + std::to_string(lines) + ",i\n";
+    ++lines;
+  }
+  test::writeFile(dir / "stray.csv", text);
+  CsvReader r((dir / "stray.csv").string(), CsvFormat{});
+  CsvRecord rec;
+  std::size_t good = 0, bad = 0;
+  while (r.next(rec)) (rec.error ? bad : good)++;
+  CHECK(bad == 1);
+  CHECK(good == lines + 1);
+}
+
+TEST_CASE("CsvReader::splitAtStrayQuote re-reads a rejected multi-line record as its first line",
+          "[data][csv]") {
+  CsvReader r("u,i,r\nu1,\"i1\nu2,i2\",x\nu3,i3,3\n", CsvFormat{}, "mem");
+  r.setExpectedFields(3);
+  CsvRecord rec;
+  REQUIRE(r.next(rec));
+  CHECK_FALSE(r.splitAtStrayQuote(rec));  // one line: nothing to split
+  CHECK(rec.error == nullptr);
+  REQUIRE(r.next(rec));
+  REQUIRE(rec.error == nullptr);  // a well-formed record of the right width, lines 2-3
+  CHECK(rec.lastLine == 3);
+  REQUIRE(r.splitAtStrayQuote(rec));
+  CHECK(rec.error == std::string("unterminated quoted field"));
+  CHECK(rec.line == 2);
+  CHECK(rec.lastLine == 2);
+  CHECK(rec.errorField == 2);
+  CHECK(std::vector<std::string>(rec.fields.begin(), rec.fields.end()) ==
+        std::vector<std::string>{"u1", "i1"});
+  REQUIRE(r.next(rec));
+  CHECK(rec.line == 3);
+  CHECK(std::vector<std::string>(rec.fields.begin(), rec.fields.end()) ==
+        std::vector<std::string>{"u2", "i2\"", "x"});
+  REQUIRE(r.next(rec));
+  CHECK(rec.line == 4);
+  CHECK_FALSE(r.next(rec));
 }

@@ -297,3 +297,42 @@ TEST_CASE("Summary: share of interactions on the top 20% of items", "[data][summ
   CHECK(s.perItem.max == Approx(6));  // the quantiles still see every active item
   CHECK(summarizeDataset(Dataset{}).top20ItemShare == 0.0);
 }
+
+TEST_CASE("Attribute files: a stray quote skips one line, multi-line titles stay (issue 13)",
+          "[data][attributes]") {
+  test::TempDir dir;
+  test::writeFile(dir / "interactions.csv", "user_id,item_id\nu1,p1\n");
+  test::writeFile(dir / "items.csv",
+                  "item_id,title\np1,\"Bad\np2,Good\np3,\"Multi\nline\"\np4,Last\n");
+  DatasetOptions o;
+  o.interactions.strict = false;
+  TaskContext ctx;
+  const auto r = loadDataset(dir.path().string(), o, ctx);
+  CHECK(r.rowsSkipped() == 1);
+  REQUIRE(r.issues.size() == 1);
+  CHECK(r.issues[0].line == 2);
+  CHECK(r.dataset.numItems() == 4);  // p1 (interactions), p2, p3, p4
+  CHECK(itemAttr(r.dataset, "p3", "title") == "Multi\nline");
+  CHECK(itemAttr(r.dataset, "p4", "title") == "Last");
+  checkAccount(r);
+}
+
+TEST_CASE("Attribute files: duplicate column names are refused (issue 13)", "[data][attributes]") {
+  test::TempDir dir;
+  test::writeFile(dir / "interactions.csv", "user_id,item_id\nu1,p1\n");
+  test::writeFile(dir / "items.csv", "item_id,color,size,color\np1,red,L,blue\n");
+  for (bool strict : {true, false}) {
+    DatasetOptions o;
+    o.interactions.strict = strict;
+    TaskContext ctx;
+    try {
+      loadDataset(dir.path().string(), o, ctx);
+      FAIL("expected a ParseError");
+    } catch (const ParseError& e) {
+      CHECK(e.file().find("items.csv") != std::string::npos);
+      CHECK(e.line() == 1);
+      CHECK(e.column() == 4);
+      CHECK_THAT(e.reason(), Catch::Contains("'color' (columns 2 and 4)"));
+    }
+  }
+}

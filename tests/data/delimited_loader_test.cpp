@@ -6,6 +6,7 @@
 #endif
 #include "core/data/delimited_loader.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
 
@@ -287,4 +288,161 @@ TEST_CASE("Delimited: progress reaches 1 and stays within [0, 1]", "[data][delim
   CHECK(last == Approx(1.0));
   CHECK(lo >= 0.0);
   CHECK(hi <= 1.0);
+}
+
+TEST_CASE("Delimited: a first record of 1 MiB or more loads (issue 13: crashed in next())",
+          "[data][delimited]") {
+  // The exact file of the report, then a 3 MiB id in the middle of a headed file.
+  const std::string first(std::size_t{1} << 20, 'a');
+  const auto r = loadText(first + ",b\nu1,i1\n");
+  REQUIRE(r.dataset.numInteractions() == 2);
+  CHECK(r.dataset.users.external(0) == first);
+  CHECK(r.dataset.items.external(1) == "i1");
+  checkAccount(r);
+  const std::string huge(std::size_t{3} << 20, 'x');
+  const auto m = loadText("user,item,rating\nu1,i1,1\nu2," + huge + ",2\nu3,i3,3\n");
+  REQUIRE(m.dataset.numInteractions() == 3);
+  CHECK(m.dataset.items.external(1) == huge);
+  CHECK(m.rowsRead() == 3);
+  checkAccount(m);
+}
+
+TEST_CASE("Delimited: an unterminated quote skips its own line only (issue 13)",
+          "[data][delimited]") {
+  // Regression: in lenient mode the report said "skipped 1" while every later line was lost.
+  const std::string text = "user,item,rating\nu1,i1,1\nu2,\"i2,2\nu3,i3,3\nu4,\"i4\",4\nu5,i5,5\n";
+  const auto r = loadText(text, lenient());
+  CHECK(r.rowsRead() == 5);
+  CHECK(r.rowsLoaded() == 4);
+  CHECK(r.rowsSkipped() == 1);
+  REQUIRE(r.issues.size() == 1);
+  CHECK(r.issues[0].line == 3);
+  CHECK(r.issues[0].column == 2);
+  CHECK_THAT(r.issues[0].reason, Catch::Contains("unterminated quoted field"));
+  CHECK_THAT(r.issues[0].reason, Catch::Contains("character 4"));
+  CHECK(r.dataset.users.names() == std::vector<std::string>{"u1", "u3", "u4", "u5"});
+  CHECK(r.dataset.items.external(2) == "i4");
+  checkAccount(r);
+  const auto e = strictError(text);
+  CHECK(e.line() == 3);
+  CHECK(e.column() == 2);
+  // A stray quote that pairs into a record of the right width of a quoted line break would be
+  // loaded; one of the wrong width is split back into its lines.
+  const auto w = loadText("user,item\nu1,\"i1\nu2,i2\",x\nu3,i3\n", lenient());
+  CHECK(w.rowsRead() == 3);
+  CHECK(w.rowsLoaded() == 1);
+  CHECK(w.skippedByReason.at("unterminated quoted field") == 1);
+  CHECK(w.skippedByReason.at("wrong number of fields") == 1);
+  checkAccount(w);
+}
+
+TEST_CASE("Delimited: duplicate header names are refused naming both columns (issue 13)",
+          "[data][delimited]") {
+  // Regression: user_id,user_id,... was resolved silently to the first column.
+  for (bool strict : {true, false}) {
+    DelimitedOptions o;
+    o.strict = strict;
+    const auto e = strictError("user_id,user_id,item_id,rating\nu1,u2,i1,5\n", o);
+    CHECK(e.file().find("data.csv") != std::string::npos);
+    CHECK(e.line() == 1);
+    CHECK(e.column() == 2);
+    CHECK_THAT(e.reason(), Catch::Contains("duplicate column name 'user_id' (columns 1 and 2)"));
+  }
+  // Also when the duplicate is not a mapped column: the header is ambiguous either way.
+  CHECK_THAT(strictError("user,item,note,note\nu,i,a,b\n").reason(),
+             Catch::Contains("columns 3 and 4"));
+  // Two spellings of one well-known name: ambiguous unless named exactly.
+  const auto a = strictError("userId,user_id,item\nu1,u2,i1\n");
+  CHECK(a.line() == 1);
+  CHECK_THAT(a.reason(), Catch::Contains("columns 1 ('userId') and 2 ('user_id')"));
+  DelimitedOptions exact;
+  exact.user.name = "user_id";
+  const auto ok = loadText("userId,user_id,item\nu1,u2,i1\n", exact);
+  CHECK(ok.dataset.users.external(0) == "u2");
+  // Empty header cells are not names: they may repeat.
+  const auto blanks = loadText("user,item,,\nu,i,x,y\n");
+  CHECK(blanks.dataset.numInteractions() == 1);
+}
+
+TEST_CASE("Delimited: implausible timestamps are loaded, counted and located (issue 13)",
+          "[data][delimited]") {
+  // Regression: one timestamp in year 3000 (or in milliseconds) was accepted without a word and
+  // zeroed SAR's time decay for everyone.
+  const auto r = loadText(
+      "user,item,rating,timestamp\nu1,i1,1,1700000000\nu2,i2,1,32503680000\n"
+      "u3,i3,1,1700000000000\nu4,i4,1,-5\nu5,i5,1,4102444799\n");
+  CHECK(r.rowsLoaded() == 5);  // nothing is dropped
+  const auto& w = r.implausibleTimestamps;
+  CHECK(w.count == 3);
+  CHECK(w.line == 3);
+  CHECK(w.user == "u2");
+  CHECK(w.item == "i2");
+  CHECK(w.value == 32503680000);
+  CHECK(w.file.find("data.csv") != std::string::npos);
+  const auto note = std::find_if(r.notes.begin(), r.notes.end(),
+                                 [](const std::string& n) { return n.rfind("warning: ", 0) == 0; });
+  REQUIRE(note != r.notes.end());
+  CHECK_THAT(*note, Catch::Contains("3 interaction(s)"));
+  CHECK_THAT(*note, Catch::Contains("data.csv:3 (user 'u2', item 'i2')"));
+  CHECK_THAT(*note, Catch::Contains("3000-01-01T00:00:00Z"));
+  const auto clean = loadText("user,item,timestamp\nu1,i1,0\nu2,i2,2024-01-01\n");
+  CHECK(clean.implausibleTimestamps.count == 0);
+  CHECK(std::none_of(clean.notes.begin(), clean.notes.end(),
+                     [](const std::string& n) { return n.rfind("warning: ", 0) == 0; }));
+}
+
+TEST_CASE("Delimited: CR-only line ends and UTF-16 are refused, not read as one row",
+          "[data][delimited]") {
+  // Before: "user,item\ru1,i1\ru2,i2" was one header row with garbled column names (or, without
+  // a header, one row); UTF-16 was "contains a NUL byte (binary data?)".
+  for (bool strict : {true, false}) {
+    DelimitedOptions o;
+    o.strict = strict;
+    auto e = strictError("user,item\ru1,i1\ru2,i2\r", o);
+    CHECK(e.line() == 1);
+    CHECK_THAT(e.reason(), Catch::Contains("lone CR"));
+    e = strictError(std::string("\xFF\xFEu\0,\0i\0\n\0", 10), o);
+    CHECK_THAT(e.reason(), Catch::Contains("UTF-16"));
+  }
+  // CRLF, a final CR, and a CR inside a quoted field of an LF file are fine.
+  CHECK(loadText("user,item\r\nu1,i1\r\nu2,i2\r").rowsLoaded() == 2);
+  CHECK(loadText("user,item\nu1,\"a\rb\"\n").dataset.items.external(0) == "a\rb");
+  CHECK(loadText("u1,i1\r").rowsLoaded() == 1);
+}
+
+TEST_CASE("Delimited: a stray quote that pairs into an invalid row still costs one line",
+          "[data][delimited]") {
+  // The quote on line 3 pairs with the literal quote of line 5 ("3\"" followed by ','): a record
+  // of the right width whose value is not a number. Before: one skipped row for lines 3-5.
+  const std::string text = "user,item,rating\nu1,i1,1\nu2,\"i2,2\nu3,i3,3\nu4,i4,3\",x\nu5,i5,5\n";
+  const auto r = loadText(text, lenient());
+  CHECK(r.rowsRead() == 5);  // one row per line
+  CHECK(r.rowsLoaded() == 3);
+  CHECK(r.skippedByReason.at("unterminated quoted field") == 1);
+  CHECK(r.skippedByReason.at("wrong number of fields") == 1);  // line 5 read on its own
+  REQUIRE(r.issues.size() == 2);
+  CHECK(r.issues[0].line == 3);
+  CHECK(r.dataset.users.names() == std::vector<std::string>{"u1", "u3", "u5"});
+  checkAccount(r);
+  CHECK(strictError(text).line() == 3);
+  // A row that spans lines and is valid is loaded, with a note naming its lines.
+  const auto m = loadText("user,item,rating\nu1,\"i1\nu2,i2\",5\nu3,i3,3\n");
+  CHECK(m.rowsLoaded() == 2);
+  CHECK(std::any_of(m.notes.begin(), m.notes.end(), [](const std::string& n) {
+    return n.find("1 row(s) hold quoted line breaks and span several lines (first: lines 2-3)") !=
+           std::string::npos;
+  }));
+}
+
+TEST_CASE("Delimited: without a header, an invalid first row that spans lines costs one line",
+          "[data][delimited]") {
+  DelimitedOptions o = lenient();
+  o.header = HeaderMode::kNo;
+  const auto r = loadText("u1,\"i1,1\nu2,i2,2\nu3,i3\",x\nu4,i4,4\n", o);
+  CHECK(r.rowsRead() == 4);
+  CHECK(r.rowsLoaded() == 2);
+  REQUIRE_FALSE(r.issues.empty());
+  CHECK(r.issues[0].line == 1);
+  CHECK(r.skippedByReason.at("unterminated quoted field") == 1);
+  checkAccount(r);
 }

@@ -121,3 +121,39 @@ TEST_CASE("Robustness: the record reader on random input with every format", "[d
     REQUIRE(r.consumedBytes() <= bytes.size());
   }
 }
+
+TEST_CASE("Robustness: in lenient mode every line of a file with stray quotes is one row",
+          "[data][fuzz]") {
+  // Issue 13: stray quotes (a field opening with '"') and literal quotes inside values; no
+  // legitimate quoted line break. Each line must be read as one row, loaded or skipped.
+  test::TempDir dir;
+  std::mt19937 rng(2024);
+  for (int trial = 0; trial < 60; ++trial) {
+    std::string text = "user,item,rating,timestamp\n";
+    const int n = 5 + static_cast<int>(rng() % 200);
+    for (int i = 0; i < n; ++i) {
+      std::string f[4] = {"u" + std::to_string(rng() % 20), "i" + std::to_string(rng() % 50),
+                          std::to_string(1 + rng() % 5), std::to_string(1600000000 + i)};
+      const auto roll = rng() % 100;
+      if (roll < 6) {
+        f[rng() % 4].insert(0, "\"");  // stray opening quote
+      } else if (roll < 9) {
+        f[1] = "\"" + f[1] + "\"";  // properly quoted
+      } else if (roll < 12) {
+        f[2] += "\"";  // literal quote at a value's end
+      }
+      text += f[0] + "," + f[1] + "," + f[2] + "," + f[3];
+      if (i + 1 < n || rng() % 2) text += "\n";
+    }
+    const auto path = (dir / "stray.csv").string();
+    test::writeFile(path, text);
+    DatasetOptions o;
+    o.format = DataFormat::kDelimited;
+    o.interactions.strict = false;
+    TaskContext ctx;
+    const auto r = loadDataset(path, o, ctx);
+    INFO("trial " << trial);
+    CHECK(r.rowsRead() == static_cast<std::uint64_t>(n));
+    for (const auto& t : r.tables) REQUIRE(t.rowsLoaded + t.rowsSkipped == t.rowsRead);
+  }
+}

@@ -1,5 +1,6 @@
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "core/data/dataset_loader.h"
@@ -187,4 +188,41 @@ TEST_CASE("SQLite: a base dataset gives the same indices as the delimited reader
   REQUIRE(genre != nullptr);
   CHECK(genre->display(2) == "rock");
   CHECK(genre->display(0).empty());
+}
+
+TEST_CASE("SQLite: duplicate result column names are refused (issue 13)", "[data][sqlite]") {
+  test::TempDir dir;
+  const auto path = makeDb(dir);
+  DatasetOptions o;
+  o.query = "SELECT uid AS user_id, iid AS user_id, iid AS item_id FROM ratings";
+  TaskContext ctx;
+  CHECK_THROWS_WITH(loadDataset(path, o, ctx),
+                    Catch::Contains("duplicate column name 'user_id' (columns 1 and 2)"));
+  DatasetOptions a;
+  a.table = "ratings";
+  a.interactions.user.name = "uid";
+  a.interactions.item.name = "iid";
+  a.interactions.strict = false;
+  a.itemsQuery = "SELECT iid, genre, price AS genre FROM items";
+  CHECK_THROWS_WITH(loadDataset(path, a, ctx), Catch::Contains("columns 2 and 3"));
+}
+
+TEST_CASE("SQLite: implausible timestamps are counted and located by row (issue 13)",
+          "[data][sqlite]") {
+  test::TempDir dir;
+  const auto path = (dir / "ms.db").string();
+  exec(path,
+       "CREATE TABLE interactions(user_id TEXT, item_id TEXT, timestamp INTEGER);"
+       "INSERT INTO interactions VALUES ('u1','a',1700000000),('u2','b',1700000000123),"
+       "('u3','c',1700000000456);");
+  TaskContext ctx;
+  const auto r = loadDataset(path, {}, ctx);
+  CHECK(r.rowsLoaded() == 3);
+  CHECK(r.implausibleTimestamps.count == 2);
+  CHECK(r.implausibleTimestamps.line == 2);
+  CHECK(r.implausibleTimestamps.user == "u2");
+  CHECK(r.implausibleTimestamps.file.find("ms.db#interactions") != std::string::npos);
+  CHECK(std::any_of(r.notes.begin(), r.notes.end(), [](const std::string& n) {
+    return n.find("looks like milliseconds") != std::string::npos;
+  }));
 }
