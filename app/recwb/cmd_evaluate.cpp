@@ -61,9 +61,13 @@ Action registerEvaluate(CLI::App& sub, Common& common) {
       ->required();
   // CLI::PositiveNumber rejected 0 as "not in range 0.000000 to 1.797693e+308": give the range.
   sub.add_option("-k", a->k, "Cut-off for metrics named without @n")->check(CLI::Range(1, 100000));
+  std::string known;
+  for (const auto& n : knownMetricNames()) known += (known.empty() ? "" : ", ") + n;
   sub.add_option("--metrics", a->metrics,
-                 "Metrics (comma separated), e.g. precision@k,ndcg@5,map,auc,novelty; "
-                 "default: the ranking set plus coverage, entropy, novelty and Gini")
+                 "Metrics (comma separated): " + known +
+                     ". @k is -k, @n another cut-off (ndcg@5); the library's names "
+                     "(precision_at_k, r_precision_at_k, ...) also work. Default: the ranking "
+                     "set plus coverage, entropy, novelty and Gini")
       ->delimiter(',');
   sub.add_option("--per-user", a->perUser, "Write the per-user values (TSV) to this file");
   sub.add_flag("--slices", a->slices,

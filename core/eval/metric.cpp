@@ -18,7 +18,8 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 using ListFn = double (*)(std::span<const Index>, std::span<const Index>, std::size_t);
 
-// precision@k, recall@k, hit_rate@k, mrr, map, map@k: a function of list, relevant set and k.
+// precision@k, recall@k, r_precision@k, hit_rate@k, mrr, map, map@k: a function of list,
+// relevant set and k.
 class ListMetric final : public Metric {
  public:
   ListMetric(std::string name, ListFn fn, std::size_t k) : name_(std::move(name)), fn_(fn), k_(k) {}
@@ -146,6 +147,7 @@ const std::map<std::string, std::string, std::less<>>& aliases() {
   static const std::map<std::string, std::string, std::less<>> m = {
       {"precision_at_k", "precision"},
       {"recall_at_k", "recall"},
+      {"r_precision_at_k", "r_precision"},
       {"ndcg_at_k", "ndcg"},
       {"ndcg_at_k_raw", "ndcg_raw"},
       {"ndcg_at_k_exp", "ndcg_exp"},
@@ -205,6 +207,9 @@ std::unique_ptr<Metric> createMetric(std::string_view requested, std::size_t def
   const std::string at = "@" + std::to_string(k);
   if (base == "precision") return std::make_unique<ListMetric>("precision" + at, precisionAtK, k);
   if (base == "recall") return std::make_unique<ListMetric>("recall" + at, recallAtK, k);
+  if (base == "r_precision") {
+    return std::make_unique<ListMetric>("r_precision" + at, rPrecisionAtK, k);
+  }
   if (base == "hit_rate") return std::make_unique<ListMetric>("hit_rate" + at, hitRateAtK, k);
   if (base == "mrr") return std::make_unique<ListMetric>("mrr" + at, reciprocalRankAtK, k);
   if (base == "map") {
@@ -272,13 +277,33 @@ std::unique_ptr<Metric> createMetric(std::string_view requested, std::size_t def
 }
 
 const std::vector<std::string>& knownMetricNames() {
-  static const std::vector<std::string> names = {
-      "precision@k",   "recall@k", "ndcg@k",    "ndcg_raw@k",         "ndcg_exp@k",
-      "map",           "map@k",    "mrr",       "hit_rate@k",         "auc",
-      "rmse",          "mae",      "r2",        "explained_variance", "roc_auc",
-      "logloss",       "pr_auc",   "brier",     "catalog_coverage",   "distributional_coverage",
-      "gini",          "novelty",  "diversity", "serendipity",        "serendipity_relevant",
-      "avg_popularity"};
+  static const std::vector<std::string> names = {"precision@k",
+                                                 "recall@k",
+                                                 "r_precision@k",
+                                                 "ndcg@k",
+                                                 "ndcg_raw@k",
+                                                 "ndcg_exp@k",
+                                                 "map",
+                                                 "map@k",
+                                                 "mrr",
+                                                 "hit_rate@k",
+                                                 "auc",
+                                                 "rmse",
+                                                 "mae",
+                                                 "r2",
+                                                 "explained_variance",
+                                                 "roc_auc",
+                                                 "logloss",
+                                                 "pr_auc",
+                                                 "brier",
+                                                 "catalog_coverage",
+                                                 "distributional_coverage",
+                                                 "gini",
+                                                 "novelty",
+                                                 "diversity",
+                                                 "serendipity",
+                                                 "serendipity_relevant",
+                                                 "avg_popularity"};
   return names;
 }
 

@@ -75,16 +75,16 @@ class Metric {
 };
 
 /// Creates a metric by name. Accepted forms (case-insensitive):
-///   ranking:  precision@k, recall@k, ndcg@k (binary gains), ndcg_raw@k, ndcg_exp@k, map,
-///             map@k, mrr, mrr@k, hit_rate@k, auc (per-user AUC, whole list)
+///   ranking:  precision@k, recall@k, r_precision@k, ndcg@k (binary gains), ndcg_raw@k,
+///             ndcg_exp@k, map, map@k, mrr, mrr@k, hit_rate@k, auc (per-user AUC, whole list)
 ///   rating:   rmse, mae, r2, explained_variance
 ///   classification: roc_auc, logloss, pr_auc, brier
 ///   beyond accuracy: catalog_coverage, distributional_coverage, gini, novelty, diversity,
 ///             serendipity, serendipity_relevant, avg_popularity
 /// "@k" may be a number ("ndcg@5") or the letter k, which (like no suffix) means defaultK.
 /// Microsoft Recommenders' function names are accepted as aliases (precision_at_k, ndcg_at_k,
-/// map_at_k, rsquared, exp_var, ...). Throws SpecError (path "metrics") for unknown names or
-/// a cut-off of 0.
+/// r_precision_at_k, map_at_k, rsquared, exp_var, ...). Throws SpecError (path "metrics") for
+/// unknown names or a cut-off of 0.
 std::unique_ptr<Metric> createMetric(std::string_view name, std::size_t defaultK);
 
 /// Every metric name createMetric() knows, in display order (with "@k" where it applies).

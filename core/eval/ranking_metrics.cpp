@@ -94,6 +94,13 @@ double recallAtK(std::span<const Index> ranked, std::span<const Index> relevant,
   return static_cast<double>(hitsAtK(ranked, relevant, k)) / static_cast<double>(relevant.size());
 }
 
+double rPrecisionAtK(std::span<const Index> ranked, std::span<const Index> relevant,
+                     std::size_t k) {
+  if (relevant.empty() || k == 0) return kNaN;
+  const std::size_t r = relevant.size();
+  return static_cast<double>(hitsAtK(ranked, relevant, std::min(k, r))) / static_cast<double>(r);
+}
+
 double hitRateAtK(std::span<const Index> ranked, std::span<const Index> relevant, std::size_t k) {
   if (relevant.empty() || k == 0) return kNaN;
   return hitsAtK(ranked, relevant, k) > 0 ? 1.0 : 0.0;

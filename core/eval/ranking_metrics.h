@@ -34,6 +34,13 @@ double precisionAtK(std::span<const Index> ranked, std::span<const Index> releva
 /// hits@k / |relevant|.
 double recallAtK(std::span<const Index> ranked, std::span<const Index> relevant, std::size_t k);
 
+/// R-precision capped at k (the library's `r_precision_at_k`): with R = |relevant|, the number
+/// of relevant items among the first min(k, R) of ranked, divided by R. When R <= k this is
+/// precision@R; when R > k it is hits@k / R (recall@k, not precision@k). A user with relevant
+/// items always has a value, 0 without a hit in the first min(k, R); the library leaves such
+/// users out of its mean instead (docs/metrics.md).
+double rPrecisionAtK(std::span<const Index> ranked, std::span<const Index> relevant, std::size_t k);
+
 /// 1 if any of the first k items is relevant, else 0.
 double hitRateAtK(std::span<const Index> ranked, std::span<const Index> relevant, std::size_t k);
 

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "cli_fixtures.h"
+#include "core/eval/metric.h"
 #include "core/util/sqlite_db.h"
 
 using namespace rwb::test;
@@ -41,6 +42,21 @@ TEST_CASE("recwb --help lists every subcommand, each has its own help, --version
   const CliResult version = runRecwb({"--version"});
   RWB_REQUIRE_SUCCESS(version);
   CHECK(version.out.rfind("recwb ", 0) == 0);
+}
+
+TEST_CASE("evaluate --help lists every metric name the evaluator knows", "[cli]") {
+  const CliResult help = runRecwb({"evaluate", "--help"});
+  RWB_REQUIRE_SUCCESS(help);
+  REQUIRE_FALSE(rwb::knownMetricNames().empty());
+  for (const auto& name : rwb::knownMetricNames()) {
+    INFO(name);
+    // A whole entry of the list: "map" must not pass on "map@k" alone.
+    const bool listed = help.out.find(" " + name + ",") != std::string::npos ||
+                        help.out.find(" " + name + ".") != std::string::npos;
+    CHECK(listed);
+  }
+  CHECK(help.out.find("r_precision@k") != std::string::npos);
+  CHECK(help.out.find("r_precision_at_k") != std::string::npos);
 }
 
 TEST_CASE("models lists the registry with each model's parameters", "[cli]") {

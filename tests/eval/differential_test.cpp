@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -179,6 +180,26 @@ std::vector<Index> testUsers(const Case& c) {
   return users;
 }
 
+/// Our per-user r_precision values averaged as the library's r_precision_at_k averages them:
+/// over the users with at least one hit among their first min(k, R) items (value > 0) only;
+/// 0 when no user has a hit among the first k (precision > 0), NaN when some do but every such
+/// hit lies beyond the user's R. docs/metrics.md explains why the workbench's own mean counts
+/// every evaluated user.
+double libraryStyleRPrecision(const MetricValue& rPrecision, const MetricValue& precision) {
+  double sum = 0.0;
+  std::size_t n = 0;
+  for (const double v : rPrecision.perUserValues) {
+    if (v > 0.0) {
+      sum += v;
+      ++n;
+    }
+  }
+  if (n > 0) return sum / static_cast<double>(n);
+  const auto& p = precision.perUserValues;
+  const bool anyHit = std::any_of(p.begin(), p.end(), [](double v) { return v > 0.0; });
+  return anyHit ? std::numeric_limits<double>::quiet_NaN() : 0.0;
+}
+
 std::vector<RecList> fitAndRecommend(const Case& c, const Params& params,
                                      std::span<const Index> users) {
   TaskContext ctx;
@@ -290,7 +311,7 @@ TEST_CASE(
 
 TEST_CASE(
     "differential: every ranking metric equals the library's to 1e-9 on its SAR lists and "
-    "on hand-made lists with ties and tiny scores",
+    "on hand-made lists with ties and tiny scores (r_precision averaged as the library does)",
     "[eval][differential]") {
   // Library names -> ours.
   const std::vector<std::pair<std::string, std::string>> names = {
@@ -302,7 +323,12 @@ TEST_CASE(
       {"precision_at_k", "precision@10"},
       {"recall_at_k", "recall@10"}};
   std::size_t files = 0;
+  // Users on which r_precision's per-user definition is put to the test: a hit only beyond
+  // rank R (the library drops them), R > k (divided by R, not k), and, for R < k, a tie
+  // straddling rank R (the file's order decides).
+  std::size_t hitOnlyBeyondR = 0, rAboveK = 0, tieAtR = 0;
   for (const auto& c : cases()) {
+    const GroundTruth truth = GroundTruth::fromDataset(c.test);
     for (const auto& [file, want] : c.expected.at("metrics").items()) {
       INFO("dataset " << c.name << ", list " << file);
       ++files;
@@ -311,18 +337,39 @@ TEST_CASE(
       opt.k = kK;
       opt.oracle = false;
       for (const auto& [lib, ours] : names) opt.metrics.push_back(lib);
+      opt.metrics.push_back("r_precision_at_k");
       EvalResult r;
+      RecommendationFile recs;
       REQUIRE_NOTHROW([&] {
-        const RecommendationFile recs =
-            loadRecommendations((c.dir / file).string(), c.test, {}, ctx);
+        recs = loadRecommendations((c.dir / file).string(), c.test, {}, ctx);
         r = evaluate(c.train, c.test, recs.listUsers, recs.lists, opt, ctx);
       }());
-      REQUIRE(want.size() == names.size());
+      REQUIRE(want.size() == names.size() + 1);
       for (const auto& [lib, ours] : names) {
         INFO(lib << " -> " << ours);
         CHECK(r.value(ours) == Approx(want.at(lib).get<double>()).epsilon(1e-9).margin(0));
       }
+      // r_precision_at_k: the same per-user values, averaged over the library's user set.
+      const MetricValue* rp = r.find("r_precision@10");
+      const MetricValue* p = r.find("precision@10");
+      REQUIRE(rp);
+      REQUIRE(p);
+      CHECK(rp->definedUsers == r.users.size());
+      CHECK(libraryStyleRPrecision(*rp, *p) ==
+            Approx(want.at("r_precision_at_k").get<double>()).epsilon(1e-9).margin(0));
+      for (std::size_t e = 0; e < r.users.size(); ++e) {
+        hitOnlyBeyondR += p->perUserValues[e] > 0.0 && rp->perUserValues[e] == 0.0;
+        const std::size_t rel = truth.itemsOf(r.users[e]).size();
+        rAboveK += rel > kK;
+        const auto it = std::find(recs.listUsers.begin(), recs.listUsers.end(), r.users[e]);
+        REQUIRE(it != recs.listUsers.end());
+        const auto& l = recs.lists[static_cast<std::size_t>(it - recs.listUsers.begin())].items;
+        tieAtR += rel < kK && rel < l.size() && l[rel - 1].score == l[rel].score;
+      }
     }
   }
   CHECK(files >= 60);
+  CHECK(hitOnlyBeyondR >= 50);
+  CHECK(rAboveK >= 50);
+  CHECK(tieAtR >= 50);
 }

@@ -71,6 +71,43 @@ TEST_CASE("evaluate averages over users in both test and recommendations", "[eva
   CHECK_THROWS_AS(r.value("rmse"), Error);
 }
 
+TEST_CASE(
+    "r_precision averages over every evaluated user, zeros included, and a file's tie order "
+    "decides at rank R",
+    "[eval]") {
+  Fixture f;
+  rwb::test::TempDir dir;
+  TaskContext ctx;
+  // a (R = 2: i3, i4): i2, then i5 and i4 tied in file order: the first two hold no hit.
+  // b (R = 1: i1): i1 and i2 tied, i1 first in the file: 1/1.
+  // d (R = 2: i1, i5): i5, i2, i1: one hit in the first two: 1/2.
+  rwb::test::writeFile(dir / "r.tsv",
+                       "a\ti2\t0.9\na\ti5\t0.5\na\ti4\t0.5\nb\ti1\t0.3\nb\ti2\t0.3\n"
+                       "d\ti5\t1\nd\ti2\t0.8\nd\ti1\t0.7\n");
+  const auto recs = loadRecommendations((dir / "r.tsv").string(), f.test, {}, ctx);
+  EvalOptions opt;
+  opt.k = 3;
+  opt.metrics = {"r_precision_at_k", "r_precision@1", "precision@3"};
+  const EvalResult r = evaluate(f.train, f.test, recs.listUsers, recs.lists, opt, ctx);
+  REQUIRE(r.users == std::vector<Index>{f.u("a"), f.u("b"), f.u("d")});
+  const MetricValue* rp = r.find("r_precision@3");
+  REQUIRE(rp);
+  // a scores 0 although i4 is listed (rank 3 > R): by item index i4 would come before i5.
+  REQUIRE(f.i("i4") < f.i("i5"));
+  CHECK(rp->perUserValues == std::vector<double>{0.0, 1.0, 0.5});
+  CHECK(rp->definedUsers == 3);
+  // The library would average only b and d (the users with a hit in their first min(k, R)):
+  // 0.75. The workbench counts a's 0 like precision and recall do.
+  CHECK(r.value("r_precision@3") == Approx((0.0 + 1.0 + 0.5) / 3));
+  CHECK(r.find("precision@3")->definedUsers == 3);
+  // k = 1 < R for a and d: one item, divided by R: a 0/2, b 1/1, d 1/2.
+  CHECK(r.value("r_precision@1") == Approx((0.0 + 1.0 + 0.5) / 3));
+  CHECK(r.find("r_precision@1")->perUserValues == std::vector<double>{0.0, 1.0, 0.5});
+  // The ideal lists hold every test item first: 1 for each user at k = 3, min(1, R)/R at k = 1.
+  CHECK(rp->oracle == Approx(1.0));
+  CHECK(r.find("r_precision@1")->oracle == Approx((0.5 + 1.0 + 0.5) / 3));
+}
+
 TEST_CASE("evaluate rejects duplicate items, duplicate users and mismatched inputs", "[eval]") {
   Fixture f;
   TaskContext ctx;

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <vector>
 
+#include "core/data/rec_list.h"
 #include "core/eval/metric.h"
 #include "core/util/error.h"
 #include "test_support.h"
@@ -37,6 +38,58 @@ TEST_CASE("MAP divides by all relevant items, MAP@k by min(k, relevant)", "[eval
   const double sum3 = 1.0 + 2.0 / 3.0;
   CHECK(averagePrecision(kRanked, kRelevant, 3) == Approx(sum3 / 4.0));
   CHECK(averagePrecisionAtK(kRanked, kRelevant, 3) == Approx(sum3 / 3.0));
+}
+
+TEST_CASE("R-precision counts hits in the first min(k, R) items and divides by R", "[eval]") {
+  // R = 4. k = 10 looks at the first 4 items {3, 2, 7, 9}: hits 3 and 7.
+  CHECK(rPrecisionAtK(kRanked, kRelevant, 10) == Approx(2.0 / 4.0));
+  CHECK(rPrecisionAtK(kRanked, kRelevant, 4) == Approx(2.0 / 4.0));
+  // R > k: the first k items, still divided by R (recall@k, not precision@k as the library's
+  // docstring says): k = 2 sees {3, 2}, one hit; k = 3 sees {3, 2, 7}, two hits.
+  CHECK(rPrecisionAtK(kRanked, kRelevant, 2) == Approx(1.0 / 4.0));
+  CHECK(precisionAtK(kRanked, kRelevant, 2) == Approx(1.0 / 2.0));
+  CHECK(rPrecisionAtK(kRanked, kRelevant, 3) == Approx(2.0 / 4.0));
+  // With R > k even a perfect list stays below 1: k / R.
+  CHECK(rPrecisionAtK(std::vector<Index>{1, 3}, kRelevant, 2) == Approx(2.0 / 4.0));
+  CHECK(rPrecisionAtK(std::vector<Index>{7, 5, 3, 1, 2}, kRelevant, 10) == 1.0);
+  // The hit at rank 5 lies beyond R = 4: it does not count, although k = 10 reaches it.
+  CHECK(rPrecisionAtK(std::vector<Index>{2, 4, 6, 8, 1}, kRelevant, 10) == 0.0);
+  CHECK(recallAtK(std::vector<Index>{2, 4, 6, 8, 1}, kRelevant, 10) == Approx(0.25));
+  // One relevant item: only rank 1 counts.
+  const std::vector<Index> single = {5};
+  CHECK(rPrecisionAtK(std::vector<Index>{5, 1}, single, 10) == 1.0);
+  CHECK(rPrecisionAtK(std::vector<Index>{1, 5}, single, 10) == 0.0);
+  // No hits, an empty list, a list shorter than R: 0 (defined; the list is not padded).
+  CHECK(rPrecisionAtK(std::vector<Index>{2, 4, 6}, kRelevant, 10) == 0.0);
+  CHECK(rPrecisionAtK({}, kRelevant, 10) == 0.0);
+  CHECK(rPrecisionAtK(std::vector<Index>{3, 5}, kRelevant, 10) == Approx(2.0 / 4.0));
+  // No relevant items: undefined.
+  CHECK(std::isnan(rPrecisionAtK(kRanked, {}, 10)));
+}
+
+TEST_CASE("R-precision follows the list order at a tie that straddles rank R", "[eval]") {
+  // Relevant {4, 8} (R = 2); item 9 scores highest, items 6 and 4 tie for rank 2.
+  const std::vector<Index> relevant = {4, 8};
+  const auto items = [](std::vector<ScoredItem> l) {
+    std::vector<Index> out;
+    for (const auto& s : l) out.push_back(s.item);
+    return out;
+  };
+  const std::vector<ScoredItem> given = {{9, 3.0}, {6, 1.0}, {4, 1.0}, {8, 0.5}};
+  // A file keeps its order within the tie (the library's stable sort): 9, 6 | 4, 8.
+  std::vector<ScoredItem> file = given;
+  orderByScoreStable(file);
+  CHECK(rPrecisionAtK(items(file), relevant, 10) == 0.0);
+  // The same tie listed the other way round in the file: 9, 4 | 6, 8.
+  std::vector<ScoredItem> swapped = {{9, 3.0}, {4, 1.0}, {6, 1.0}, {8, 0.5}};
+  orderByScoreStable(swapped);
+  CHECK(rPrecisionAtK(items(swapped), relevant, 10) == Approx(0.5));
+  // Models break the tie by item index: 9, 4 | 6, 8 whatever the scoring order.
+  std::vector<ScoredItem> model = given;
+  orderByScoreThenItem(model);
+  CHECK(rPrecisionAtK(items(model), relevant, 10) == Approx(0.5));
+  // Precision@2 sees the same two items; the k cut and the R cut coincide here.
+  CHECK(precisionAtK(items(file), relevant, 2) == 0.0);
 }
 
 TEST_CASE("nDCG with binary, raw and exp gains", "[eval]") {
@@ -86,6 +139,9 @@ TEST_CASE("the metric factory parses names, cut-offs and library aliases", "[eva
   CHECK(createMetric("ndcg_at_k_exp", 10)->name() == "ndcg_exp@10");
   CHECK(createMetric("map", 10)->name() == "map");
   CHECK(createMetric("map_at_k", 10)->name() == "map@10");
+  CHECK(createMetric("r_precision_at_k", 10)->name() == "r_precision@10");
+  CHECK(createMetric("R_Precision@3", 10)->name() == "r_precision@3");
+  CHECK(createMetric("r_precision", 5)->name() == "r_precision@5");
   CHECK(createMetric("mrr", 20)->name() == "mrr@20");
   CHECK(createMetric("rsquared", 10)->name() == "r2");
   CHECK(createMetric("rmse", 10)->higherIsBetter() == false);
@@ -107,4 +163,7 @@ TEST_CASE("metric classes evaluate one user through the interface", "[eval]") {
   CHECK(createMetric("map", 5)->userValue(c) == Approx((1.0 + 2.0 / 3.0 + 0.6) / 4.0));
   CHECK(createMetric("ndcg_raw@5", 10)->userValue(c) == Approx(0.574787038957865));
   CHECK(createMetric("auc", 10)->userValue(c) == Approx(17.0 / 24.0));
+  CHECK(createMetric("r_precision@k", 10)->userValue(c) == Approx(0.5));
+  CHECK(createMetric("r_precision@2", 10)->userValue(c) == Approx(0.25));
+  CHECK(createMetric("r_precision@2", 10)->family() == MetricFamily::kRanking);
 }

@@ -21,7 +21,8 @@ For each dataset <name>/ratings.tsv it writes:
       on the first train split (userID, itemID, prediction = repr of the float64 score);
   expected.json  split sizes, the SAR variants (our `sar` parameters, or why the library refused
       the data), and for every list file (SAR's and the hand-made lists_*.tsv) every ranking
-      metric of python_evaluation at k = 10, as float64 (JSON keeps the shortest round trip).
+      metric of python_evaluation at k = 10, as float64 (JSON keeps the shortest round trip);
+      r_precision_at_k as the library averages it, over its own user set (docs/metrics.md).
 
 Evaluation inputs: the truth is the library's test split with duplicate (user, item) rows
 collapsed to one (largest rating) and restricted to the users of the list file. The library
@@ -136,6 +137,7 @@ def ranking_metrics(ev, truth, recs):
         "ndcg_at_k_exp": ev.ndcg_at_k(truth, recs, score_type="exp", **args),
         "precision_at_k": ev.precision_at_k(truth, recs, **args),
         "recall_at_k": ev.recall_at_k(truth, recs, **args),
+        "r_precision_at_k": ev.r_precision_at_k(truth, recs, **args),
     }
     return {name: float(v) for name, v in out.items()}
 
