@@ -22,7 +22,7 @@ struct ScoredItem {
 };
 
 /// A user's top-k list, best first. fallback is true when the model knew nothing about the user
-/// and the list came from the popularity fallback (docs/models.md).
+/// and the list came from the popularity fallback (Model in core/models/model.h).
 struct RecList {
   std::vector<ScoredItem> items;
   bool fallback = false;

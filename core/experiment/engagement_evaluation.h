@@ -22,7 +22,7 @@ struct EngagementEvalOptions {
   std::uint64_t seed = 1;      ///< negative sampling seed
 };
 
-/// P(engage) quality on held-out labelled pairs (issue 6's evaluation of engagement models).
+/// P(engage) quality of an engagement model on held-out labelled pairs.
 struct EngagementEvalResult {
   std::size_t positives = 0, negatives = 0;
   double auc = 0.0;                         ///< ROC AUC of the probabilities

@@ -1,9 +1,8 @@
 #pragma once
 /// \file
 /// The stages an experiment runs before and after the models: load -> prep -> split, and top-k
-/// evaluation. These are the integration points with core/data (loadDataset), core/prep
-/// (splitters, filters) and core/eval (metrics): each is one function here, so that when those
-/// modules land the body changes and the runner does not.
+/// evaluation. Each is one function over core/data (loadDataset), core/prep (filters,
+/// splitters) or core/eval (metrics), so that the runner and the GUI call the same code.
 
 #include <cstdint>
 #include <map>
