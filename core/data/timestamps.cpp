@@ -33,4 +33,26 @@ std::string describeImplausibleTimestamp(std::int64_t t) {
   return s + "; timestamps are Unix seconds (not milliseconds or microseconds)";
 }
 
+std::string implausibleTimestampRefusal(const Dataset& data, std::string_view who,
+                                        std::string_view remedy) {
+  const auto& log = data.interactions;
+  std::size_t first = log.size(), count = 0;
+  for (std::size_t r = 0; r < log.size(); ++r) {
+    const std::int64_t t = log.timestamp[r];
+    if (t == kNoTimestamp || timestampPlausible(t)) continue;
+    if (count++ == 0) first = r;
+  }
+  if (count == 0) return {};
+  const auto name = [](const IdMap& ids, Index i) {
+    return i < ids.size() ? "'" + ids.external(i) + "'" : "#" + std::to_string(i);
+  };
+  return std::string(who) + " uses time, and " + std::to_string(count) + " of " +
+         std::to_string(log.size()) +
+         " training rows have a timestamp outside 1970..2099 (first: user " +
+         name(data.users, log.user[first]) + ", item " + name(data.items, log.item[first]) + ", " +
+         describeImplausibleTimestamp(log.timestamp[first]) +
+         "); one such value shifts the time reference of every user. Fix the timestamps" +
+         (remedy.empty() ? std::string() : ", " + std::string(remedy));
+}
+
 }  // namespace rwb

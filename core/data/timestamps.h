@@ -10,8 +10,12 @@
 /// for every user, so loaders count them and name the first (LoadResult::implausibleTimestamps)
 /// and models that use time refuse them.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
+
+#include "core/data/dataset.h"
 
 namespace rwb {
 
@@ -31,5 +35,13 @@ constexpr bool timestampPlausible(std::int64_t t) noexcept {
 /// looks like, e.g. "1700000000000 = beyond the year 9999, after 2099; looks like milliseconds
 /// (as milliseconds: 2023-11-14T22:13:20Z); convert to seconds". Empty for a plausible t.
 std::string describeImplausibleTimestamp(std::int64_t t);
+
+/// The refusal of a model that uses time (SAR's decay, popularity decay, recency features):
+/// empty when every set timestamp of `data` is plausible (rows without a timestamp are fine),
+/// else a message naming `who`, the first offending row's user, item and value (as
+/// describeImplausibleTimestamp), how many rows are affected, and `remedy` (e.g. "or set
+/// time_decay to false"). The caller throws it (ModelError).
+std::string implausibleTimestampRefusal(const Dataset& data, std::string_view who,
+                                        std::string_view remedy);
 
 }  // namespace rwb

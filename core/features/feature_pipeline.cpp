@@ -1,5 +1,6 @@
 #include "core/features/feature_pipeline.h"
 
+
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
@@ -10,6 +11,7 @@
 #include <numeric>
 #include <unordered_set>
 
+#include "core/data/timestamps.h"
 #include "core/util/error.h"
 #include "core/util/random.h"
 
@@ -291,8 +293,22 @@ bool FeaturePipeline::isPositive(const Interactions& log, std::size_t r) const {
          config_.labels.events.end();
 }
 
+void FeaturePipeline::checkTimestamps(const Dataset& data) const {
+  // Recency and profile decay measure time from the newest training event: one implausible
+  // value would make every item look equally old (docs/data.md, timestamps).
+  const bool usesTime = config_.behaviour.itemRecency || config_.behaviour.halfLifeDays > 0;
+  if (!usesTime) return;
+  if (const auto why = implausibleTimestampRefusal(
+          data, "the feature pipeline (behaviour.item_recency or behaviour.half_life_days)",
+          "or set behaviour.item_recency to false and behaviour.half_life_days to 0");
+      !why.empty()) {
+    throw ModelError(why);
+  }
+}
+
 void FeaturePipeline::fit(const Dataset& train, TaskContext& ctx) {
   if (train.numInteractions() == 0) throw ModelError("feature pipeline: the training set is empty");
+  checkTimestamps(train);
   FeaturePipeline next(config_);
   next.numUsers_ = train.numUsers();
   next.numItems_ = train.numItems();
@@ -485,6 +501,7 @@ void FeaturePipeline::refitBehaviour(const Dataset& data, TaskContext& ctx) {
         "feature pipeline: refitBehaviour data has other id maps than the fitted data");
   }
   if (data.numInteractions() == 0) throw ModelError("feature pipeline: the data set is empty");
+  checkTimestamps(data);
   std::int64_t tMax = 0;
   for (auto t : data.interactions.timestamp)
     if (t != kNoTimestamp) tMax = std::max(tMax, t);

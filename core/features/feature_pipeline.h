@@ -278,6 +278,8 @@ class FeaturePipeline {
  private:
   struct Behaviour;
   void buildNames();
+  /// ModelError when the config uses time and `data` has an implausible timestamp.
+  void checkTimestamps(const Dataset& data) const;
   void behaviourFeatures(Index user, Index item, bool leaveOneOut, float looWeight, float looValue,
                          SparseVector& out) const;
   void computeContentVectors(const Dataset& data);

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/data/timestamps.h"
+#include "core/util/error.h"
+
 namespace rwb {
 
 ModelInfo MostPopular::info() {
@@ -36,6 +39,13 @@ void MostPopular::fitModel(const TrainingData& data, TaskContext& ctx) {
   const auto& log = data.train.interactions;
   const bool weighted = paramBool("weighted");
   const double halfLife = paramDouble("half_life_days") * 86400.0;
+  if (halfLife > 0) {
+    if (const auto why = implausibleTimestampRefusal(data.train, "most_popular with half_life_days",
+                                                     "or set half_life_days to 0");
+        !why.empty()) {
+      throw ModelError(why);
+    }
+  }
   std::int64_t tMax = kNoTimestamp;
   for (auto t : log.timestamp) tMax = std::max(tMax, t);
   std::vector<double> acc(numItems(), 0.0);

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/data/timestamps.h"
 #include "core/util/error.h"
 
 namespace rwb {
@@ -297,6 +298,17 @@ void Sar::fitModel(const TrainingData& data, TaskContext& ctx) {
   const double halfLife = paramDouble("half_life_days") * 86400.0;
   const long long threshold = paramInt("threshold");
   std::int64_t tNow = paramInt("time_now");
+  if (decay) {
+    // One implausible timestamp would become everybody's t_now (docs/data.md, timestamps).
+    if (const auto why = implausibleTimestampRefusal(train, "sar with time_decay",
+                                                     "or set time_decay to false");
+        !why.empty()) {
+      throw ModelError(why);
+    }
+    if (tNow != 0 && !timestampPlausible(tNow)) {
+      throw ModelError("sar: time_now " + describeImplausibleTimestamp(tNow));
+    }
+  }
   if (decay && tNow == 0) {
     tNow = kNoTimestamp;
     for (auto t : log.timestamp) tNow = std::max(tNow, t);

@@ -421,3 +421,19 @@ TEST_CASE("userPairMatrix: one path for known and new users; known scores give t
     CHECK(p.userPairMatrix(PairUser::known(0), {}).rows() == 0);
   }
 }
+
+TEST_CASE("fit refuses implausible timestamps when the features use time", "[features][timestamps]") {
+  Dataset d = plantedData().data;
+  d.interactions.timestamp[5] = 1700000000000;  // milliseconds
+  TaskContext ctx;
+  FeaturePipeline withRecency(FeatureConfig::parse(kConfig));  // item_recency defaults to on
+  CHECK_THROWS_WITH(withRecency.fit(d, ctx), Catch::Contains("item_recency") &&
+                                                 Catch::Contains("looks like milliseconds"));
+  CHECK_FALSE(withRecency.isFitted());
+  FeaturePipeline timeless(FeatureConfig::parse(R"({
+    "item": [{"column": "genres", "kind": "multihot"}],
+    "behaviour": {"item_recency": false, "half_life_days": 0}
+  })"));
+  timeless.fit(d, ctx);
+  CHECK(timeless.isFitted());
+}

@@ -350,3 +350,42 @@ TEST_CASE("sar: a user decades older than time_now ranks as if time_now were the
     CHECK(back->recommend(u, 10).items == a.items);
   }
 }
+
+TEST_CASE("models that use time refuse implausible timestamps, naming the row",
+          "[models][sar][timestamps]") {
+  // Regression: one year-3000 (or millisecond) timestamp became every user's t_now and
+  // silently rescaled the whole decay.
+  for (const std::int64_t bad : {std::int64_t{32503680000}, std::int64_t{1700000000000},
+                                 std::int64_t{-5}}) {
+    DYNAMIC_SECTION("timestamp " << bad) {
+      Dataset d = handData();
+      d.interactions.timestamp[3] = bad;  // user b, item x
+      TaskContext ctx;
+      auto sar = createModel("sar");
+      CHECK_THROWS_WITH(sar->fit({d}, ctx),
+                        Catch::Contains("sar with time_decay uses time") &&
+                            Catch::Contains("1 of 7 training rows") &&
+                            Catch::Contains("user 'b', item 'x'") &&
+                            Catch::Contains(std::to_string(bad)) &&
+                            Catch::Contains("or set time_decay to false"));
+      CHECK_FALSE(sar->isFitted());
+      if (bad == 1700000000000) {
+        CHECK_THROWS_WITH(createModel("sar")->fit({d}, ctx), Catch::Contains("milliseconds"));
+      }
+      // Without decay the timestamps are not used: accepted.
+      auto plain = createModel("sar", {{"time_decay", false}});
+      plain->fit({d}, ctx);
+      CHECK(plain->isFitted());
+      // Popularity decay refuses too; plain popularity does not use time.
+      CHECK_THROWS_WITH(createModel("most_popular", {{"half_life_days", 30.0}})->fit({d}, ctx),
+                        Catch::Contains("half_life_days"));
+      auto pop = createModel("most_popular");
+      pop->fit({d}, ctx);
+      CHECK(pop->isFitted());
+    }
+  }
+  Dataset d = handData();
+  TaskContext ctx;
+  CHECK_THROWS_WITH(createModel("sar", {{"time_now", 32503680000LL}})->fit({d}, ctx),
+                    Catch::Contains("time_now 32503680000"));
+}
