@@ -2,6 +2,7 @@
 // ../shared/data resolves; tests that need it skip when it is absent.
 #include <sqlite3.h>
 
+#include <QAbstractItemModelTester>
 #include <QApplication>
 #include <QComboBox>
 #include <QDir>
@@ -30,6 +31,7 @@
 #include "core/store/project_store.h"
 #include "ui/chart_view.h"
 #include "ui/compare_view.h"
+#include "ui/runs_model.h"
 #include "ui/data_view.h"
 #include "ui/experiment_view.h"
 #include "ui/import_dialog.h"
@@ -668,6 +670,35 @@ class GuiTest : public QObject {
     QVERIFY(cv->significanceRuns().isEmpty());
     QCOMPARE(cv->charts()[3]->plottableCount(), 0);
     QVERIFY(cv->splitNote().contains("itemknn (hash a1a1a1a1a1a1a1a1)"));
+  }
+
+  /// Issue 19 (rooms): the runs table model in its own file passes Qt's model tester through
+  /// refreshes, transposition, a change of the compared split and clearing.
+  void runsModelPassesModelTester() {
+    Session session;
+    RunsModel model(&session);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    session.addRun(finishedRun("a", "h1", {0.1, 0.2, 0.3}, "d"));
+    session.addRun(finishedRun("b", "h2", {0.3, 0.2}, "d"));
+    model.refresh();
+    QCOMPARE(model.rowCount(), 2);
+    QVERIFY(model.columnCount() > 10);
+    model.setSplitGroup("h1");
+    QCOMPARE(model.runId(model.bestRun("ndcg@10")), session.runs()[0].id);
+    model.setTransposed(true);
+    QCOMPARE(model.columnCount(), 2);
+    for (int r = 0; r < model.rowCount(); ++r) {
+      for (int c = 0; c < model.columnCount(); ++c) {
+        for (int role : {Qt::DisplayRole, Qt::ToolTipRole, Qt::BackgroundRole, Qt::FontRole,
+                         Qt::ForegroundRole, Qt::TextAlignmentRole}) {
+          model.data(model.index(r, c), role);
+        }
+      }
+    }
+    model.setTransposed(false);
+    session.clearRuns();
+    model.refresh();
+    QCOMPARE(model.rowCount(), 0);
   }
 
   /// Issue 19: the Data view shows core's DatasetSummary (the figures and the value histogram
