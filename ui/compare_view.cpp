@@ -130,10 +130,10 @@ CompareView::CompareView(Session* session, TaskRunner* runner, QWidget* parent)
     if (!exportRun(path)) emit errorMessage(tr("Select a finished run first."));
   });
   connect(metric_, &QComboBox::activated, this, [this] { userPickedMetric_ = true; });
-  connect(split_, &QComboBox::activated, this, [this] {
-    userPickedSplit_ = true;
-    refresh();
-  });
+  // The split picked here is the session's: the Users view shows runs on it too.
+  connect(split_, &QComboBox::activated, this,
+          [this] { session_->setPickedSplit(split_->currentData().toString().toStdString()); });
+  connect(session_, &Session::comparedSplitChanged, this, &CompareView::refresh);
   // A metric redraws the pages that show it; a selection, the one that shows the selected run.
   connect(metric_, &QComboBox::currentTextChanged, this, [this] {
     draw({bars_, atK_, perUser_, significance_, slices_});
@@ -231,11 +231,9 @@ void CompareView::refreshSplitGroups() {
     int runs = 0;
   };
   std::vector<Group> groups;
-  std::string champion;
   for (auto it = session_->runs().rbegin(); it != session_->runs().rend(); ++it) {
     if (!it->done()) continue;
     const std::string& hash = it->record.splitHash;
-    if (it->champion) champion = hash;
     auto g =
         std::find_if(groups.begin(), groups.end(), [&](const Group& x) { return x.hash == hash; });
     if (g == groups.end()) {
@@ -247,14 +245,8 @@ void CompareView::refreshSplitGroups() {
     }
     ++g->runs;
   }
-  std::string chosen = userPickedSplit_ ? split_->currentData().toString().toStdString() : "";
-  const bool known =
-      std::any_of(groups.begin(), groups.end(), [&](const Group& g) { return g.hash == chosen; });
-  // Default: the champion's split, else the newest run's.
-  if (!userPickedSplit_ || !known) {
-    userPickedSplit_ = false;
-    chosen = !champion.empty() ? champion : groups.empty() ? std::string() : groups.front().hash;
-  }
+  // The split picked, else the champion's, else the newest run's (Session::comparedSplit).
+  const std::string chosen = session_->comparedSplit();
   split_->blockSignals(true);
   split_->clear();
   for (const Group& g : groups) {

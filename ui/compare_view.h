@@ -91,7 +91,6 @@ class CompareView : public QWidget {
   bool dirty_ = true;
   bool userPickedMetric_ = false;
   bool scheduled_ = false;
-  bool userPickedSplit_ = false;
   Session* session_;
   TaskRunner* runner_;
   RunsModel* model_ = nullptr;

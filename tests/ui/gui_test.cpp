@@ -31,7 +31,6 @@
 #include "core/store/project_store.h"
 #include "ui/chart_view.h"
 #include "ui/compare_view.h"
-#include "ui/runs_model.h"
 #include "ui/data_view.h"
 #include "ui/experiment_view.h"
 #include "ui/import_dialog.h"
@@ -40,6 +39,7 @@
 #include "ui/metric_info.h"
 #include "ui/param_form.h"
 #include "ui/run_engine.h"
+#include "ui/runs_model.h"
 #include "ui/session.h"
 #include "ui/table_view.h"
 #include "ui/task_runner.h"
@@ -699,6 +699,73 @@ class GuiTest : public QObject {
     session.clearRuns();
     model.refresh();
     QCOMPARE(model.rowCount(), 0);
+  }
+
+  /// Issue 19 (rooms), gap a: the Users view showed runs of different splits side by side as
+  /// if comparable. Empty panels take runs on the split compared in Compare only; a run on
+  /// another split is listed as such and, when chosen, a line says its hits are not comparable.
+  void usersViewSaysWhenPanelsAreOnDifferentSplits() {
+    MainWindow w;
+    w.setQuiet(true);
+    w.show();
+    LoadResult report;
+    w.session()->setDataset(smallDataset(), std::move(report), "small");
+    ExperimentView* ev = w.experimentView();
+    nlohmann::json doc = {{"version", 1},
+                          {"split", {{"method", "random"}, {"ratio", 0.8}, {"seed", 42}}},
+                          {"seeds", {42}},
+                          {"models", nlohmann::json::array({{{"name", "most_popular"}}})}};
+    QCOMPARE(ev->setSpec(doc), QString());
+    QSignalSpy finished(ev, &ExperimentView::runFinished);
+    ev->runAll();
+    QVERIFY(waitFor([&] { return finished.count() >= 1; }, 60000));
+    doc["split"]["seed"] = 7;
+    doc["seeds"] = {7};
+    QCOMPARE(ev->setSpec(doc), QString());
+    ev->runAll();
+    QVERIFY(waitFor([&] { return finished.count() >= 2; }, 60000));
+    const auto& runs = w.session()->runs();
+    QCOMPARE(static_cast<int>(runs.size()), 2);
+    QVERIFY(runs[0].done() && runs[1].done());
+    QVERIFY(runs[0].record.splitHash != runs[1].record.splitHash);
+    const int older = runs[0].id, newer = runs[1].id;
+
+    UsersView* uv = w.usersView();
+    w.tabs()->setCurrentWidget(uv);
+    uv->refreshRuns();
+    // The newest run's split is compared: only its run fills a panel.
+    QCOMPARE(uv->panelRun(0), newer);
+    QCOMPARE(uv->panelRun(1), 0);
+    QCOMPARE(uv->splitNote(), QString());
+    auto* box = uv->findChild<QComboBox*>("panelRun1");
+    QVERIFY(box != nullptr);
+    const int olderItem = box->findData(older);
+    QVERIFY(box->itemText(olderItem).contains("other split"));
+    QVERIFY(uv->showUser("u1"));
+    // Chosen by hand, the other split's run is shown, and the view says so.
+    uv->setPanelRun(1, older);
+    QCOMPARE(uv->panelRun(1), older);
+    QVERIFY(uv->listRows(1) > 0);
+    const QString note = uv->splitNote();
+    QVERIFY2(note.contains("Different splits") &&
+                 note.contains(QString::fromStdString(runs[0].record.splitHash)) &&
+                 note.contains(QString::fromStdString(runs[1].record.splitHash)) &&
+                 note.contains(runs[0].displayName),
+             qPrintable(note));
+    // Picking the older run's split in Compare makes it the compared one for Users too.
+    CompareView* cv = w.compareView();
+    w.tabs()->setCurrentWidget(cv);
+    cv->refresh();
+    QComboBox* splits = cv->splitSelector();
+    const int i = splits->findData(QString::fromStdString(runs[0].record.splitHash));
+    splits->setCurrentIndex(i);
+    emit splits->activated(i);
+    w.tabs()->setCurrentWidget(uv);
+    uv->refreshRuns();
+    QVERIFY2(uv->splitNote().contains("panel 1: " + runs[1].displayName),
+             qPrintable(uv->splitNote()));
+    uv->setPanelRun(0, 0);
+    QCOMPARE(uv->splitNote(), QString());
   }
 
   /// Issue 19: the Data view shows core's DatasetSummary (the figures and the value histogram
