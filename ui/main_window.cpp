@@ -78,6 +78,8 @@ void MainWindow::wireControllers() {
   connect(tasks_, &TaskIndicators::logMessage, log_, &LogPane::info);
   connect(tasks_, &TaskIndicators::logError, log_, &LogPane::error);
   connect(experiment_, &ExperimentView::logMessage, log_, &LogPane::info);
+  connect(experiment_, &ExperimentView::loadDataRequested, dataController_,
+          &DataController::loadSource);
   connect(experiment_, &ExperimentView::errorMessage, this,
           [this](const QString& m) { showError(tr("Run failed"), m); });
   connect(compare_, &CompareView::logMessage, log_, &LogPane::info);

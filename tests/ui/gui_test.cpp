@@ -8,8 +8,10 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QLabel>
 #include <QProcess>
 #include <QProgressBar>
+#include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -766,6 +768,94 @@ class GuiTest : public QObject {
              qPrintable(uv->splitNote()));
     uv->setPanelRun(0, 0);
     QCOMPARE(uv->splitNote(), QString());
+  }
+
+  /// Issue 19 (rooms), gap b: loading a spec ignored its dataset (the GUI ran it on whatever
+  /// data was loaded) and its output. Now the view says when the spec's data is not the loaded
+  /// data, refuses to run until the spec's data is loaded or the loaded data is chosen, and
+  /// says that the output block is written by `recwb run` only.
+  void specNamingOtherDataIsNotRunSilently() {
+    QTemporaryDir dir;
+    auto writeData = [&](const QString& name, unsigned seed) {
+      QFile f(dir.filePath(name));
+      if (!f.open(QIODevice::WriteOnly)) return false;
+      std::mt19937 rng(seed);
+      f.write("user,item,rating,timestamp\n");
+      for (int k = 0; k < 3000; ++k) {
+        f.write(QStringLiteral("u%1,i%2,1,%3\n")
+                    .arg(rng() % 200)
+                    .arg(rng() % 80)
+                    .arg(1000000000 + k * 60)
+                    .toUtf8());
+      }
+      return true;
+    };
+    QVERIFY(writeData("a.csv", 1));
+    QVERIFY(writeData("b.csv", 2));
+    MainWindow w;
+    w.setQuiet(true);
+    w.show();
+    QSignalSpy loaded(&w, &MainWindow::datasetLoaded);
+    DelimitedOptions opt;
+    opt.strict = false;
+    w.loadData(dir.filePath("b.csv"), opt);
+    QVERIFY(loaded.wait(30000));
+    ExperimentView* ev = w.experimentView();
+    w.tabs()->setCurrentWidget(ev);
+    QFile specFile(dir.filePath("spec.json"));
+    QVERIFY(specFile.open(QIODevice::WriteOnly));
+    specFile.write(R"({"version": 1, "dataset": {"path": "a.csv"},
+      "split": {"method": "random", "ratio": 0.8, "seed": 42},
+      "models": [{"name": "most_popular"}], "output": {"dir": "results"}})");
+    specFile.close();
+    QCOMPARE(ev->loadSpec(specFile.fileName()), QString());
+    // Said visibly, before running.
+    const QString warning = ev->specDataWarning();
+    QVERIFY2(warning.contains(dir.filePath("a.csv")) && warning.contains("b.csv"),
+             qPrintable(warning));
+    auto* label = ev->findChild<QLabel*>("specDataWarning");
+    QVERIFY(label != nullptr && label->isVisible());
+    QCOMPARE(label->text(), warning);
+    QVERIFY(ev->specOutputNote().contains("recwb run"));
+    // Never run on the other data.
+    QSignalSpy errors(ev, &ExperimentView::errorMessage);
+    ev->runAll();
+    QCOMPARE(errors.count(), 1);
+    QCOMPARE(errors.first().first().toString(), warning);
+    QVERIFY(w.session()->runs().empty());
+    // Saving keeps the spec's own data and output.
+    QCOMPARE(QFileInfo(QString::fromStdString(ev->spec()["dataset"]["path"])).fileName(),
+             QStringLiteral("a.csv"));
+    QCOMPARE(ev->spec()["output"]["dir"].get<std::string>(), std::string("results"));
+    // Loading the spec's data (as `recwb run` reads it) clears the warning; then it runs there.
+    auto* loadButton = ev->findChild<QPushButton*>("loadSpecData");
+    QVERIFY(loadButton != nullptr);
+    QTest::mouseClick(loadButton, Qt::LeftButton);
+    QVERIFY(loaded.wait(30000));
+    QCOMPARE(QFileInfo(w.session()->datasetPath()).fileName(), QStringLiteral("a.csv"));
+    QCOMPARE(ev->specDataWarning(), QString());
+    QVERIFY(!label->isVisible());
+    QSignalSpy finished(ev, &ExperimentView::runFinished);
+    ev->runAll();
+    QVERIFY(waitFor([&] { return finished.count() >= 1; }, 60000));
+    QCOMPARE(static_cast<int>(w.session()->runs().size()), 1);
+    QVERIFY(w.session()->runs()[0].done());
+    QCOMPARE(
+        QFileInfo(QString::fromStdString(w.session()->runs()[0].record.datasetSource)).fileName(),
+        QStringLiteral("a.csv"));
+    // A spec naming other data, run on the loaded data by the user's explicit choice.
+    QFile other(dir.filePath("other.json"));
+    QVERIFY(other.open(QIODevice::WriteOnly));
+    other.write(
+        R"({"version": 1, "dataset": {"path": "b.csv"}, "models": [{"name": "most_popular"}]})");
+    other.close();
+    QCOMPARE(ev->loadSpec(other.fileName()), QString());
+    QVERIFY(ev->specDataWarning().contains("b.csv"));
+    QTest::mouseClick(ev->findChild<QPushButton*>("useLoadedData"), Qt::LeftButton);
+    QCOMPARE(ev->specDataWarning(), QString());
+    QCOMPARE(QFileInfo(QString::fromStdString(ev->spec()["dataset"]["path"])).fileName(),
+             QStringLiteral("a.csv"));
+    QVERIFY(!ev->spec().contains("output"));
   }
 
   /// Issue 19: the Data view shows core's DatasetSummary (the figures and the value histogram
