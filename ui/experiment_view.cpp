@@ -130,6 +130,35 @@ ExperimentView::ExperimentView(Session* session, TaskRunner* runner, QWidget* pa
   dataLabel_ = new QLabel(tr("No dataset loaded."), editor);
   dataLabel_->setWordWrap(true);
   left->addWidget(dataLabel_);
+  // A loaded spec names its data: while that is not the loaded data, say so and offer both
+  // ways out; a run never uses other data than the spec names unseen.
+  specDataBox_ = new QWidget(editor);
+  auto* specDataLayout = new QVBoxLayout(specDataBox_);
+  specDataLayout->setContentsMargins(0, 0, 0, 0);
+  specDataWarning_ = new QLabel(specDataBox_);
+  specDataWarning_->setObjectName("specDataWarning");
+  specDataWarning_->setWordWrap(true);
+  specDataWarning_->setStyleSheet(QStringLiteral("color:#b00000"));
+  auto* specDataButtons = new QHBoxLayout;
+  auto* loadSpecData = new QPushButton(tr("Load the spec's data"), specDataBox_);
+  loadSpecData->setObjectName("loadSpecData");
+  auto* useLoaded = new QPushButton(tr("Run on the loaded data instead"), specDataBox_);
+  useLoaded->setObjectName("useLoadedData");
+  specDataButtons->addWidget(loadSpecData);
+  specDataButtons->addWidget(useLoaded);
+  specDataButtons->addStretch();
+  specDataLayout->addWidget(specDataWarning_);
+  specDataLayout->addLayout(specDataButtons);
+  specDataBox_->hide();
+  left->addWidget(specDataBox_);
+  specOutput_ = new QLabel(editor);
+  specOutput_->setObjectName("specOutput");
+  specOutput_->setWordWrap(true);
+  specOutput_->setStyleSheet(QStringLiteral("color:#a05000"));
+  specOutput_->hide();
+  left->addWidget(specOutput_);
+  connect(loadSpecData, &QPushButton::clicked, this, &ExperimentView::loadSpecData);
+  connect(useLoaded, &QPushButton::clicked, this, &ExperimentView::useLoadedData);
 
   auto* splitBox = new QGroupBox(tr("Split"), editor);
   auto* splitForm = new QFormLayout(splitBox);
@@ -359,7 +388,97 @@ void ExperimentView::onDataChanged() {
   }
   const bool hasTest = session_->testSet() != nullptr;
   if (hasTest) setSplitMethod("files");
+  refreshSpecData();
   refreshTimeline();
+}
+
+namespace {
+/// A dataset entry as compared: canonical path, format, columns and options (defaults filled).
+nlohmann::json normalSource(const nlohmann::json& src) {
+  const QString path = QString::fromStdString(src.value("path", std::string()));
+  const QString canonical = QFileInfo(path).canonicalFilePath();
+  return {{"path",
+           (canonical.isEmpty() ? QFileInfo(path).absoluteFilePath() : canonical).toStdString()},
+          {"format", src.value("format", std::string("auto"))},
+          {"columns", src.value("columns", nlohmann::json::object())},
+          {"options", src.value("options", nlohmann::json::object())}};
+}
+
+QString samePathKey(const QString& path) {
+  const QString canonical = QFileInfo(path).canonicalFilePath();
+  return canonical.isEmpty() ? QFileInfo(path).absoluteFilePath() : canonical;
+}
+}  // namespace
+
+QString ExperimentView::specDataWarning() const {
+  if (specData_.is_null()) return {};
+  const nlohmann::json& named = specData_["dataset"];
+  const QString namedPath = QString::fromStdString(named.value("path", std::string()));
+  const QString namedTest = QString::fromStdString(specData_.value("test", std::string()));
+  const QString ways =
+      tr(" Load the spec's data, or run on the loaded data instead (the spec then names it).");
+  if (!session_->dataset()) {
+    return tr("The spec names the data %1, which is not loaded.").arg(namedPath) + ways;
+  }
+  const nlohmann::json& loaded = session_->sourceSpec();
+  if (!loaded.contains("path")) {
+    return tr("The spec names the data %1, but the loaded data (%2) was not read from a file: a "
+              "run would use the loaded data.")
+               .arg(namedPath, QString::fromStdString(session_->dataset()->name)) +
+           ways;
+  }
+  const nlohmann::json a = normalSource(named), b = normalSource(loaded);
+  if (a["path"] != b["path"]) {
+    return tr("The spec names the data %1, but the loaded data is %2: a run would use the "
+              "loaded data.")
+               .arg(namedPath, session_->datasetPath()) +
+           ways;
+  }
+  if (a != b) {
+    return tr("The spec reads %1 with other settings (format, columns, options: %2) than the "
+              "loaded data was read with (%3): a run would use the loaded rows.")
+               .arg(namedPath, QString::fromStdString(named.dump()),
+                    QString::fromStdString(loaded.dump())) +
+           ways;
+  }
+  if (!namedTest.isEmpty() && samePathKey(namedTest) != samePathKey(session_->testPath())) {
+    return tr("The spec's test file is %1, but %2: a run would use the loaded test set.")
+               .arg(namedTest, session_->testPath().isEmpty()
+                                   ? tr("no test file is loaded")
+                                   : tr("the loaded test file is %1").arg(session_->testPath())) +
+           ways;
+  }
+  return {};
+}
+
+void ExperimentView::refreshSpecData() {
+  const QString warning = specDataWarning();
+  if (!specData_.is_null() && warning.isEmpty()) {
+    // The spec's data is the loaded data: from here on the editor follows the loaded data.
+    specData_ = nullptr;
+  }
+  specDataWarning_->setText(warning);
+  specDataBox_->setVisible(!warning.isEmpty());
+}
+
+void ExperimentView::useLoadedData() {
+  if (specData_.is_null()) return;
+  emit logMessage(
+      tr("The spec's data %1 is replaced by the loaded data %2.")
+          .arg(QString::fromStdString(specData_["dataset"].value("path", std::string())),
+               session_->datasetPath()));
+  specData_ = nullptr;
+  refreshSpecData();
+}
+
+void ExperimentView::loadSpecData() {
+  if (specData_.is_null()) return;
+  emit loadDataRequested(specData_["dataset"],
+                         QString::fromStdString(specData_.value("test", std::string())));
+}
+
+QString ExperimentView::specOutputNote() const {
+  return specOutput_->isHidden() ? QString() : specOutput_->text();
 }
 
 void ExperimentView::setSplitMethod(const QString& method) {
@@ -496,14 +615,19 @@ nlohmann::json ExperimentView::spec() const {
   nlohmann::json doc;
   doc["version"] = 1;
   doc["name"] = data ? data->name : std::string("experiment");
-  doc["dataset"] = session_->sourceSpec();
+  // While the loaded spec's data is not the loaded data, the spec still names its own data
+  // (saving it never swaps the data silently; runAll() refuses to run it).
+  const bool pending = !specData_.is_null();
+  doc["dataset"] = pending ? specData_["dataset"] : session_->sourceSpec();
   nlohmann::json split;
   const std::string method = splitMethod_->currentData().toString().toStdString();
   // Given files are written as core/experiment reads them: {"train", "test"}, no method.
   if (method != "files") split["method"] = method;
   if (method == "files") {
-    split["train"] = session_->datasetPath().toStdString();
-    split["test"] = session_->testPath().toStdString();
+    split["train"] = pending ? specData_["dataset"].value("path", std::string())
+                             : session_->datasetPath().toStdString();
+    split["test"] =
+        pending ? specData_.value("test", std::string()) : session_->testPath().toStdString();
   } else {
     // Only the options the visible method shows: a hidden control never reaches the split.
     const SplitControls used = splitControls(QString::fromStdString(method));
@@ -523,10 +647,11 @@ nlohmann::json ExperimentView::spec() const {
       {"k", k_->value()}, {"names", names}, {"primary", primary_->currentText().toStdString()}};
   doc["seeds"] = nlohmann::json::array({seed_->value()});
   doc["threads"] = threads_->value();
+  if (!specOutputs_.is_null()) doc["output"] = specOutputs_;
   return doc;
 }
 
-QString ExperimentView::setSpec(const nlohmann::json& doc) {
+QString ExperimentView::setSpec(const nlohmann::json& doc, const QString& baseDir) {
   try {
     if (!doc.is_object()) throw SpecError("$", "a spec is a JSON object");
     // The engine's own parser validates the document (as `recwb run` would). The editor's
@@ -544,7 +669,8 @@ QString ExperimentView::setSpec(const nlohmann::json& doc) {
     if (noModels) {
       check["models"] = nlohmann::json::array({{{"name", modelRegistry().front().name}}});
     }
-    const ExperimentSpec parsed = parseExperimentSpec(check, ".");
+    const ExperimentSpec parsed =
+        parseExperimentSpec(check, baseDir.isEmpty() ? std::string(".") : baseDir.toStdString());
 
     // Everything the spec asks for must be shown by the editor, or the spec is refused: a
     // setting the view does not show would be dropped (or applied) unseen.
@@ -599,6 +725,18 @@ QString ExperimentView::setSpec(const nlohmann::json& doc) {
       }
     }
 
+    // The data the spec names, as `recwb run` would read it (paths resolved); a spec that
+    // names none runs on the loaded data.
+    nlohmann::json named;
+    if (doc.contains("dataset") && doc["dataset"].is_object() && doc["dataset"].contains("path")) {
+      named["dataset"] = doc["dataset"];
+      named["dataset"]["path"] = parsed.dataset.path;
+      if (parsed.split.method == "files") {
+        named["dataset"]["path"] = parsed.split.trainPath;
+        named["test"] = parsed.split.testPath;
+      }
+    }
+
     loadingSpec_ = true;
     if (doc.contains("split")) {
       setSplitMethod(method);
@@ -627,6 +765,18 @@ QString ExperimentView::setSpec(const nlohmann::json& doc) {
     models_->clear();
     for (const auto& e : entries_) models_->addItem(entryLabel(e));
     if (!entries_.empty()) models_->setCurrentRow(0);
+    specData_ = named;
+    specOutputs_ = doc.contains("output") ? doc["output"] : nlohmann::json();
+    if (specOutputs_.is_null()) {
+      specOutput_->hide();
+    } else {
+      specOutput_->setText(
+          tr("The spec's output (%1) is written by `recwb run` only: runs made here are recorded "
+             "in the project, and saving the spec keeps the output block.")
+              .arg(QString::fromStdString(specOutputs_.dump())));
+      specOutput_->show();
+    }
+    refreshSpecData();
     return {};
   } catch (const std::exception& e) {
     loadingSpec_ = false;
@@ -646,7 +796,8 @@ QString ExperimentView::loadSpec(const QString& path) {
   QFile f(path);
   if (!f.open(QIODevice::ReadOnly)) return tr("cannot read '%1': %2").arg(path, f.errorString());
   try {
-    return setSpec(nlohmann::json::parse(f.readAll().toStdString()));
+    return setSpec(nlohmann::json::parse(f.readAll().toStdString()),
+                   QFileInfo(path).absolutePath());
   } catch (const nlohmann::json::parse_error& e) {
     return tr("%1: not valid JSON (%2)").arg(path, QString::fromUtf8(e.what()));
   }
@@ -675,6 +826,10 @@ void ExperimentView::loadSpecInteractive() {
 }
 
 void ExperimentView::runAll() {
+  if (const QString warning = specDataWarning(); !warning.isEmpty()) {
+    emit errorMessage(warning);
+    return;
+  }
   if (!session_->dataset()) {
     emit errorMessage(tr("Load a dataset first (File > Import Data...)."));
     return;

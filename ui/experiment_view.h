@@ -33,14 +33,31 @@ class ExperimentView : public QWidget {
 
   /// The spec as currently edited (JSON, the format of core/experiment's ExperimentSpec).
   nlohmann::json spec() const;
-  /// Replaces the editor's content with a spec document. Returns an error message or "".
-  QString setSpec(const nlohmann::json& doc);
+  /// Replaces the editor's content with a spec document (relative paths resolve against
+  /// baseDir, else the working directory). Returns an error message or "". The data the spec
+  /// names is kept: while it is not the loaded data, specDataWarning() says so and runAll()
+  /// refuses to run, until the spec's data is loaded (Load the spec's data) or the user chooses
+  /// to run on the loaded data instead (the spec then names it).
+  QString setSpec(const nlohmann::json& doc, const QString& baseDir = {});
   QString saveSpec(const QString& path) const;
   QString loadSpec(const QString& path);
   /// Adds a model entry with its defaults (registry name). Returns false for unknown names.
   bool addModel(const QString& name);
   int modelCount() const;
   void setSplitMethod(const QString& method);
+  /// Why the spec loaded last cannot run as is: its dataset (or test file, or the way it reads
+  /// them) is not the loaded data. "" when it can (or when it names no data).
+  QString specDataWarning() const;
+  /// The spec's own data entry awaiting loading ({"dataset": {...}, "test": path}); null when
+  /// none is pending.
+  const nlohmann::json& pendingSpecData() const { return specData_; }
+  /// Runs on the loaded data instead of the data the spec names (the spec then names the
+  /// loaded data).
+  void useLoadedData();
+  /// Asks for the spec's data to be loaded (loadDataRequested).
+  void loadSpecData();
+  /// The note about the spec's output folders, which only `recwb run` writes ("" when none).
+  QString specOutputNote() const;
   /// The leakage warning currently shown ("" when none).
   QString leakageWarning() const;
   /// Run ids of the queue, in order.
@@ -61,9 +78,13 @@ class ExperimentView : public QWidget {
   void logMessage(const QString& text);
   void errorMessage(const QString& text);
   void runFinished(int runId);
+  /// The spec's data should be loaded (a dataset entry as `recwb run` reads it, and the test
+  /// file of a given-files split or "").
+  void loadDataRequested(const nlohmann::json& source, const QString& testPath);
 
  private:
   void onDataChanged();
+  void refreshSpecData();
   void refreshTimeline();
   void selectModel(int row);
   void storeForm();
@@ -77,6 +98,11 @@ class ExperimentView : public QWidget {
   Session* session_;
   TaskRunner* runner_;
   QLabel* dataLabel_ = nullptr;
+  QWidget* specDataBox_ = nullptr;
+  QLabel* specDataWarning_ = nullptr;
+  QLabel* specOutput_ = nullptr;
+  nlohmann::json specData_;     ///< the loaded spec's data while it is not the loaded data
+  nlohmann::json specOutputs_;  ///< the loaded spec's "output" block (kept when saving)
   QFormLayout* splitForm_ = nullptr;
   bool loadingSpec_ = false;  ///< setSpec() sets the group itself: no reset on method change
   QComboBox* splitMethod_ = nullptr;

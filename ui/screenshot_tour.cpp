@@ -7,14 +7,16 @@
 #include <QTimer>
 
 #include "core/models/registry.h"
-#include "ui/chart_view.h"
+#include "ui/calibration_page.h"
 #include "ui/compare_view.h"
 #include "ui/data_view.h"
 #include "ui/experiment_view.h"
 #include "ui/import_dialog.h"
+#include "ui/importance_page.h"
 #include "ui/log_pane.h"
 #include "ui/main_window.h"
 #include "ui/session.h"
+#include "ui/slices_page.h"
 #include "ui/task_runner.h"
 #include "ui/users_view.h"
 
@@ -94,15 +96,15 @@ void ScreenshotTour::compareStep() {
   if (!runs.empty()) cv->selectRun(runs.back().id);
   QTimer::singleShot(300, this, [this, w, cv] {
     save(w, "5-compare.png");
-    cv->chartTabs()->setCurrentWidget(cv->slicesChart());
+    cv->chartTabs()->setCurrentWidget(cv->slicesPage());
     waitThen([cv, w] { return cv->sliceValues().size() == w->session()->runs().size(); },
              [this, w, cv] {
                save(w, "6-compare-slices.png");
-               cv->chartTabs()->setCurrentWidget(cv->calibrationChart());
+               cv->chartTabs()->setCurrentWidget(cv->calibrationPage());
                waitThen([cv] { return cv->calibrationRuns() > 0; },
                         [this, w, cv] {
                           save(w, "7-compare-calibration.png");
-                          cv->chartTabs()->setCurrentWidget(cv->importanceChart());
+                          cv->chartTabs()->setCurrentWidget(cv->importancePage());
                           QTimer::singleShot(300, this, [this, w] {
                             save(w, "8-compare-importance.png");
                             usersStep();

@@ -89,6 +89,7 @@ int Session::addRun(SessionRun run) {
 
 void Session::clearRuns() {
   runs_.clear();
+  pickedSplit_.clear();
   emit runsCleared();
 }
 
@@ -102,6 +103,25 @@ SessionRun* Session::run(int id) {
     if (r.id == id) return &r;
   }
   return nullptr;
+}
+
+std::string Session::comparedSplit() const {
+  std::string champion, newest;
+  bool anyDone = false, picked = false;
+  for (auto it = runs_.rbegin(); it != runs_.rend(); ++it) {
+    if (!it->done()) continue;
+    if (!anyDone) newest = it->record.splitHash;
+    anyDone = true;
+    if (it->champion) champion = it->record.splitHash;
+    if (it->record.splitHash == pickedSplit_) picked = true;
+  }
+  if (picked && !pickedSplit_.empty()) return pickedSplit_;
+  return !champion.empty() ? champion : newest;
+}
+
+void Session::setPickedSplit(const std::string& splitHash) {
+  pickedSplit_ = splitHash;
+  emit comparedSplitChanged();
 }
 
 void Session::setChampion(int id) {

@@ -107,6 +107,12 @@ class Session : public QObject {
   /// The open project file ("" = none). Runs made while one is open are recorded in it.
   QString projectPath() const { return projectPath_; }
   void setProjectPath(const QString& path);
+  /// The split hash runs are compared on (Compare, Users): the one picked in Compare when a
+  /// finished run still has it, else the champion's, else the newest finished run's ("" when
+  /// no run is finished).
+  std::string comparedSplit() const;
+  /// Picks the compared split ("" = back to the default). Emits comparedSplitChanged().
+  void setPickedSplit(const std::string& splitHash);
   /// Marks one run as champion (clears the others).
   void setChampion(int id);
   void notifyRunChanged(int id) { emit runChanged(id); }
@@ -118,6 +124,7 @@ class Session : public QObject {
   void runChanged(int id);
   void runsCleared();
   void projectChanged();
+  void comparedSplitChanged();
 
  private:
   std::shared_ptr<const Dataset> dataset_;
@@ -129,6 +136,7 @@ class Session : public QObject {
   nlohmann::json source_ = nlohmann::json::object();
   std::vector<SessionRun> runs_;
   int nextRun_ = 1;
+  std::string pickedSplit_;
 };
 
 }  // namespace rwb::ui

@@ -21,6 +21,7 @@
 
 #include "core/models/explanation.h"
 #include "ui/entity_table_model.h"
+#include "ui/runs_model.h"
 #include "ui/session.h"
 #include "ui/table_view.h"
 
@@ -93,6 +94,12 @@ UsersView::UsersView(Session* session, QWidget* parent) : QWidget(parent), sessi
   top->addWidget(new QLabel(tr("k"), right));
   top->addWidget(k_);
   rightLayout->addLayout(top);
+  splitNote_ = new QLabel(right);
+  splitNote_->setObjectName("usersSplitNote");
+  splitNote_->setWordWrap(true);
+  splitNote_->setStyleSheet(QStringLiteral("color:#a05000"));
+  splitNote_->hide();
+  rightLayout->addWidget(splitNote_);
   auto* vsplit = new QSplitter(Qt::Vertical, right);
   history_ = new QStandardItemModel(this);
   historyTable_ = new TableView(tr("history"), vsplit);
@@ -123,7 +130,10 @@ UsersView::UsersView(Session* session, QWidget* parent) : QWidget(parent), sessi
       }
     });
     grid->addWidget(box);
-    connect(runBox_[p], &QComboBox::currentIndexChanged, this, [this, p] { refreshPanel(p); });
+    connect(runBox_[p], &QComboBox::currentIndexChanged, this, [this, p] {
+      refreshPanel(p);
+      refreshSplitNote();
+    });
   }
   auto* bottom = new QSplitter(Qt::Horizontal, vsplit);
   auto* explainBox = new QWidget(bottom);
@@ -197,6 +207,7 @@ UsersView::UsersView(Session* session, QWidget* parent) : QWidget(parent), sessi
   connect(session_, &Session::runAdded, this, &UsersView::scheduleRefresh);
   connect(session_, &Session::runChanged, this, &UsersView::scheduleRefresh);
   connect(session_, &Session::runsCleared, this, &UsersView::scheduleRefresh);
+  connect(session_, &Session::comparedSplitChanged, this, &UsersView::scheduleRefresh);
   refreshRuns();
 }
 
@@ -217,19 +228,24 @@ void UsersView::showEvent(QShowEvent* event) {
 
 void UsersView::refreshRuns() {
   dirty_ = false;
-  // Keep each panel's choice; fill empty panels with the first finished runs not yet shown.
+  // Keep each panel's choice; fill empty panels with the first finished runs not yet shown
+  // that are on the split compared in Compare (runs on other splits were evaluated on other
+  // test users and items: they are listed, marked, and shown only when chosen).
+  const std::string split = session_->comparedSplit();
   std::vector<int> chosen(kPanels, 0);
   for (int p = 0; p < kPanels; ++p)
     chosen[static_cast<std::size_t>(p)] = runBox_[p]->currentData().toInt();
-  std::vector<int> done;
+  std::vector<int> done, onSplit;
   for (const auto& r : session_->runs()) {
-    if (r.done() && r.record.fitted) done.push_back(r.id);
+    if (!r.done() || !r.record.fitted) continue;
+    done.push_back(r.id);
+    if (r.record.splitHash == split) onSplit.push_back(r.id);
   }
   for (int p = 0; p < kPanels; ++p) {
     int& c = chosen[static_cast<std::size_t>(p)];
     if (c != 0 && std::find(done.begin(), done.end(), c) == done.end()) c = 0;
     if (c == 0) {
-      for (int id : done) {
+      for (int id : onSplit) {
         if (std::find(chosen.begin(), chosen.end(), id) == chosen.end()) {
           c = id;
           break;
@@ -242,12 +258,60 @@ void UsersView::refreshRuns() {
     box->blockSignals(true);
     box->clear();
     box->addItem(tr("(no run)"), 0);
-    for (int id : done) box->addItem(session_->run(id)->displayName, id);
+    for (int id : done) {
+      const SessionRun* r = session_->run(id);
+      const bool other = r->record.splitHash != split;
+      box->addItem(
+          other ? tr("%1 [other split %2]").arg(r->displayName, splitHashLabel(r->record.splitHash))
+                : r->displayName,
+          id);
+      if (other) {
+        box->setItemData(box->count() - 1,
+                         tr("Evaluated on another train/test split (hash %1) than the one "
+                            "compared (hash %2): its test hits count against other test items.")
+                             .arg(splitHashLabel(r->record.splitHash), splitHashLabel(split)),
+                         Qt::ToolTipRole);
+      }
+    }
     box->setCurrentIndex(std::max(0, box->findData(chosen[static_cast<std::size_t>(p)])));
     box->blockSignals(false);
     refreshPanel(p);
   }
+  refreshSplitNote();
   refreshHistory();
+}
+
+int UsersView::panelRun(int panel) const {
+  return panel >= 0 && panel < kPanels ? runBox_[panel]->currentData().toInt() : 0;
+}
+
+QString UsersView::splitNote() const {
+  return splitNote_->isHidden() ? QString() : splitNote_->text();
+}
+
+void UsersView::refreshSplitNote() {
+  const std::string split = session_->comparedSplit();
+  QStringList others;
+  for (int p = 0; p < kPanels; ++p) {
+    const int id = panelRun(p);
+    const SessionRun* r = id ? session_->run(id) : nullptr;
+    if (r == nullptr || r->record.splitHash == split) continue;
+    others << tr("panel %1: %2 (hash %3)")
+                  .arg(p + 1)
+                  .arg(r->displayName, splitHashLabel(r->record.splitHash));
+  }
+  if (others.isEmpty()) {
+    splitNote_->clear();
+    splitNote_->hide();
+    return;
+  }
+  splitNote_->setText(
+      tr("Different splits side by side: %1 is on another train/test split than the one compared "
+         "(hash %2, chosen in Compare). Its top-k list and test hits come from other training "
+         "and test data, so its hits are not comparable with the other panels'; the history's "
+         "test rows are those of split %2.")
+          .arg(others.join(QStringLiteral(", ")), splitHashLabel(split)));
+  splitNote_->show();
 }
 
 void UsersView::setPanelRun(int panel, int runId) {
@@ -445,15 +509,20 @@ void UsersView::refreshHistory() {
     return;
   }
   const std::string uid = user_.toStdString();
-  // The train/test of the first finished run when there is one (its split), else the loaded
-  // dataset and test file.
+  // The train/test of the first finished run on the compared split (else of the first
+  // finished run) when there is one, else the loaded dataset and test file.
   std::shared_ptr<const Dataset> train = data, test = session_->testSet();
+  const std::string split = session_->comparedSplit();
+  const SessionRun* first = nullptr;
   for (const auto& r : session_->runs()) {
-    if (r.done() && r.train) {
-      train = r.train;
-      test = r.test;
-      break;
+    if (!r.done() || !r.train) continue;
+    if (first == nullptr || (r.record.splitHash == split && first->record.splitHash != split)) {
+      first = &r;
     }
+  }
+  if (first != nullptr) {
+    train = first->train;
+    test = first->test;
   }
   std::size_t nTrain = 0, nTest = 0;
   auto add = [&](const Dataset& d, bool isTest) {

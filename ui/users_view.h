@@ -36,6 +36,12 @@ class UsersView : public QWidget {
   int listHits(int panel) const;
   /// Chooses the run shown in a panel (0 = none).
   void setPanelRun(int panel, int runId);
+  /// The run shown in a panel (0 = none).
+  int panelRun(int panel) const;
+  /// The line saying that the panels show runs on different train/test splits ("" when they
+  /// all share the compared split). Empty panels are filled with runs on the split compared in
+  /// Compare only; a run on another split is shown only when chosen, and then said so.
+  QString splitNote() const;
   /// Shows the items most similar to an item (external id) according to the run of the panel
   /// last explained (the first panel by default; Model::similarItems). Returns the number of
   /// similar items listed.
@@ -66,11 +72,13 @@ class UsersView : public QWidget {
   bool scheduled_ = false;
   void refreshHistory();
   void refreshPanel(int panel);
+  void refreshSplitNote();
   QString itemTitle(const Dataset& d, Index item) const;
   Session* session_;
   QString user_;
   QLineEdit* find_ = nullptr;
   QLabel* header_ = nullptr;
+  QLabel* splitNote_ = nullptr;
   QSpinBox* k_ = nullptr;
   EntityTableModel* usersModel_ = nullptr;
   TableView* users_ = nullptr;

@@ -2,13 +2,16 @@
 // ../shared/data resolves; tests that need it skip when it is absent.
 #include <sqlite3.h>
 
+#include <QAbstractItemModelTester>
 #include <QApplication>
 #include <QComboBox>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QLabel>
 #include <QProcess>
 #include <QProgressBar>
+#include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -38,6 +41,7 @@
 #include "ui/metric_info.h"
 #include "ui/param_form.h"
 #include "ui/run_engine.h"
+#include "ui/runs_model.h"
 #include "ui/session.h"
 #include "ui/table_view.h"
 #include "ui/task_runner.h"
@@ -668,6 +672,190 @@ class GuiTest : public QObject {
     QVERIFY(cv->significanceRuns().isEmpty());
     QCOMPARE(cv->charts()[3]->plottableCount(), 0);
     QVERIFY(cv->splitNote().contains("itemknn (hash a1a1a1a1a1a1a1a1)"));
+  }
+
+  /// Issue 19 (rooms): the runs table model in its own file passes Qt's model tester through
+  /// refreshes, transposition, a change of the compared split and clearing.
+  void runsModelPassesModelTester() {
+    Session session;
+    RunsModel model(&session);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    session.addRun(finishedRun("a", "h1", {0.1, 0.2, 0.3}, "d"));
+    session.addRun(finishedRun("b", "h2", {0.3, 0.2}, "d"));
+    model.refresh();
+    QCOMPARE(model.rowCount(), 2);
+    QVERIFY(model.columnCount() > 10);
+    model.setSplitGroup("h1");
+    QCOMPARE(model.runId(model.bestRun("ndcg@10")), session.runs()[0].id);
+    model.setTransposed(true);
+    QCOMPARE(model.columnCount(), 2);
+    for (int r = 0; r < model.rowCount(); ++r) {
+      for (int c = 0; c < model.columnCount(); ++c) {
+        for (int role : {Qt::DisplayRole, Qt::ToolTipRole, Qt::BackgroundRole, Qt::FontRole,
+                         Qt::ForegroundRole, Qt::TextAlignmentRole}) {
+          model.data(model.index(r, c), role);
+        }
+      }
+    }
+    model.setTransposed(false);
+    session.clearRuns();
+    model.refresh();
+    QCOMPARE(model.rowCount(), 0);
+  }
+
+  /// Issue 19 (rooms), gap a: the Users view showed runs of different splits side by side as
+  /// if comparable. Empty panels take runs on the split compared in Compare only; a run on
+  /// another split is listed as such and, when chosen, a line says its hits are not comparable.
+  void usersViewSaysWhenPanelsAreOnDifferentSplits() {
+    MainWindow w;
+    w.setQuiet(true);
+    w.show();
+    LoadResult report;
+    w.session()->setDataset(smallDataset(), std::move(report), "small");
+    ExperimentView* ev = w.experimentView();
+    nlohmann::json doc = {{"version", 1},
+                          {"split", {{"method", "random"}, {"ratio", 0.8}, {"seed", 42}}},
+                          {"seeds", {42}},
+                          {"models", nlohmann::json::array({{{"name", "most_popular"}}})}};
+    QCOMPARE(ev->setSpec(doc), QString());
+    QSignalSpy finished(ev, &ExperimentView::runFinished);
+    ev->runAll();
+    QVERIFY(waitFor([&] { return finished.count() >= 1; }, 60000));
+    doc["split"]["seed"] = 7;
+    doc["seeds"] = {7};
+    QCOMPARE(ev->setSpec(doc), QString());
+    ev->runAll();
+    QVERIFY(waitFor([&] { return finished.count() >= 2; }, 60000));
+    const auto& runs = w.session()->runs();
+    QCOMPARE(static_cast<int>(runs.size()), 2);
+    QVERIFY(runs[0].done() && runs[1].done());
+    QVERIFY(runs[0].record.splitHash != runs[1].record.splitHash);
+    const int older = runs[0].id, newer = runs[1].id;
+
+    UsersView* uv = w.usersView();
+    w.tabs()->setCurrentWidget(uv);
+    uv->refreshRuns();
+    // The newest run's split is compared: only its run fills a panel.
+    QCOMPARE(uv->panelRun(0), newer);
+    QCOMPARE(uv->panelRun(1), 0);
+    QCOMPARE(uv->splitNote(), QString());
+    auto* box = uv->findChild<QComboBox*>("panelRun1");
+    QVERIFY(box != nullptr);
+    const int olderItem = box->findData(older);
+    QVERIFY(box->itemText(olderItem).contains("other split"));
+    QVERIFY(uv->showUser("u1"));
+    // Chosen by hand, the other split's run is shown, and the view says so.
+    uv->setPanelRun(1, older);
+    QCOMPARE(uv->panelRun(1), older);
+    QVERIFY(uv->listRows(1) > 0);
+    const QString note = uv->splitNote();
+    QVERIFY2(note.contains("Different splits") &&
+                 note.contains(QString::fromStdString(runs[0].record.splitHash)) &&
+                 note.contains(QString::fromStdString(runs[1].record.splitHash)) &&
+                 note.contains(runs[0].displayName),
+             qPrintable(note));
+    // Picking the older run's split in Compare makes it the compared one for Users too.
+    CompareView* cv = w.compareView();
+    w.tabs()->setCurrentWidget(cv);
+    cv->refresh();
+    QComboBox* splits = cv->splitSelector();
+    const int i = splits->findData(QString::fromStdString(runs[0].record.splitHash));
+    splits->setCurrentIndex(i);
+    emit splits->activated(i);
+    w.tabs()->setCurrentWidget(uv);
+    uv->refreshRuns();
+    QVERIFY2(uv->splitNote().contains("panel 1: " + runs[1].displayName),
+             qPrintable(uv->splitNote()));
+    uv->setPanelRun(0, 0);
+    QCOMPARE(uv->splitNote(), QString());
+  }
+
+  /// Issue 19 (rooms), gap b: loading a spec ignored its dataset (the GUI ran it on whatever
+  /// data was loaded) and its output. Now the view says when the spec's data is not the loaded
+  /// data, refuses to run until the spec's data is loaded or the loaded data is chosen, and
+  /// says that the output block is written by `recwb run` only.
+  void specNamingOtherDataIsNotRunSilently() {
+    QTemporaryDir dir;
+    auto writeData = [&](const QString& name, unsigned seed) {
+      QFile f(dir.filePath(name));
+      if (!f.open(QIODevice::WriteOnly)) return false;
+      std::mt19937 rng(seed);
+      f.write("user,item,rating,timestamp\n");
+      for (int k = 0; k < 3000; ++k) {
+        f.write(QStringLiteral("u%1,i%2,1,%3\n")
+                    .arg(rng() % 200)
+                    .arg(rng() % 80)
+                    .arg(1000000000 + k * 60)
+                    .toUtf8());
+      }
+      return true;
+    };
+    QVERIFY(writeData("a.csv", 1));
+    QVERIFY(writeData("b.csv", 2));
+    MainWindow w;
+    w.setQuiet(true);
+    w.show();
+    QSignalSpy loaded(&w, &MainWindow::datasetLoaded);
+    DelimitedOptions opt;
+    opt.strict = false;
+    w.loadData(dir.filePath("b.csv"), opt);
+    QVERIFY(loaded.wait(30000));
+    ExperimentView* ev = w.experimentView();
+    w.tabs()->setCurrentWidget(ev);
+    QFile specFile(dir.filePath("spec.json"));
+    QVERIFY(specFile.open(QIODevice::WriteOnly));
+    specFile.write(R"({"version": 1, "dataset": {"path": "a.csv"},
+      "split": {"method": "random", "ratio": 0.8, "seed": 42},
+      "models": [{"name": "most_popular"}], "output": {"dir": "results"}})");
+    specFile.close();
+    QCOMPARE(ev->loadSpec(specFile.fileName()), QString());
+    // Said visibly, before running.
+    const QString warning = ev->specDataWarning();
+    QVERIFY2(warning.contains(dir.filePath("a.csv")) && warning.contains("b.csv"),
+             qPrintable(warning));
+    auto* label = ev->findChild<QLabel*>("specDataWarning");
+    QVERIFY(label != nullptr && label->isVisible());
+    QCOMPARE(label->text(), warning);
+    QVERIFY(ev->specOutputNote().contains("recwb run"));
+    // Never run on the other data.
+    QSignalSpy errors(ev, &ExperimentView::errorMessage);
+    ev->runAll();
+    QCOMPARE(errors.count(), 1);
+    QCOMPARE(errors.first().first().toString(), warning);
+    QVERIFY(w.session()->runs().empty());
+    // Saving keeps the spec's own data and output.
+    QCOMPARE(QFileInfo(QString::fromStdString(ev->spec()["dataset"]["path"])).fileName(),
+             QStringLiteral("a.csv"));
+    QCOMPARE(ev->spec()["output"]["dir"].get<std::string>(), std::string("results"));
+    // Loading the spec's data (as `recwb run` reads it) clears the warning; then it runs there.
+    auto* loadButton = ev->findChild<QPushButton*>("loadSpecData");
+    QVERIFY(loadButton != nullptr);
+    QTest::mouseClick(loadButton, Qt::LeftButton);
+    QVERIFY(loaded.wait(30000));
+    QCOMPARE(QFileInfo(w.session()->datasetPath()).fileName(), QStringLiteral("a.csv"));
+    QCOMPARE(ev->specDataWarning(), QString());
+    QVERIFY(!label->isVisible());
+    QSignalSpy finished(ev, &ExperimentView::runFinished);
+    ev->runAll();
+    QVERIFY(waitFor([&] { return finished.count() >= 1; }, 60000));
+    QCOMPARE(static_cast<int>(w.session()->runs().size()), 1);
+    QVERIFY(w.session()->runs()[0].done());
+    QCOMPARE(
+        QFileInfo(QString::fromStdString(w.session()->runs()[0].record.datasetSource)).fileName(),
+        QStringLiteral("a.csv"));
+    // A spec naming other data, run on the loaded data by the user's explicit choice.
+    QFile other(dir.filePath("other.json"));
+    QVERIFY(other.open(QIODevice::WriteOnly));
+    other.write(
+        R"({"version": 1, "dataset": {"path": "b.csv"}, "models": [{"name": "most_popular"}]})");
+    other.close();
+    QCOMPARE(ev->loadSpec(other.fileName()), QString());
+    QVERIFY(ev->specDataWarning().contains("b.csv"));
+    QTest::mouseClick(ev->findChild<QPushButton*>("useLoadedData"), Qt::LeftButton);
+    QCOMPARE(ev->specDataWarning(), QString());
+    QCOMPARE(QFileInfo(QString::fromStdString(ev->spec()["dataset"]["path"])).fileName(),
+             QStringLiteral("a.csv"));
+    QVERIFY(!ev->spec().contains("output"));
   }
 
   /// Issue 19: the Data view shows core's DatasetSummary (the figures and the value histogram

@@ -1,0 +1,46 @@
+#pragma once
+/// \file
+/// ComparePage: one results tab of the Compare view (a chart of the runs on the compared
+/// split). Each page draws from a CompareContext; pages whose figures take time compute them
+/// off the GUI thread on the session's TaskRunner and replace their last request.
+
+#include <QColor>
+#include <QList>
+#include <QWidget>
+
+namespace rwb::ui {
+
+class ChartView;
+class RunsModel;
+class Session;
+struct SessionRun;
+class TaskRunner;
+
+/// What a page draws from.
+struct CompareContext {
+  Session* session = nullptr;
+  TaskRunner* runner = nullptr;
+  const RunsModel* model = nullptr;  ///< values, and the split group compared
+  QString metric;                    ///< the metric chosen above the charts
+  int selectedRun = 0;               ///< run id selected in the runs table (0 = none)
+  /// True when the run is finished and on the compared split.
+  bool compared(const SessionRun& run) const;
+};
+
+class ComparePage : public QWidget {
+  Q_OBJECT
+ public:
+  /// `title` is the chart's title.
+  explicit ComparePage(const QString& title, QWidget* parent = nullptr);
+  ChartView* chart() const { return chart_; }
+  /// Redraws from the context (asynchronous pages start their computation).
+  virtual void draw(const CompareContext& context) = 0;
+
+ protected:
+  ChartView* chart_ = nullptr;
+};
+
+/// The colours of runs in the Compare charts, in order.
+const QList<QColor>& comparePalette();
+
+}  // namespace rwb::ui

@@ -1,0 +1,210 @@
+#include "ui/data_controller.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QSettings>
+
+#include "core/data/dataset_loader.h"
+#include "core/experiment/pipeline_stages.h"
+#include "ui/import_dialog.h"
+#include "ui/session.h"
+#include "ui/task_runner.h"
+
+namespace rwb::ui {
+
+namespace {
+constexpr int kMaxRecent = 8;
+
+/// The result of a load task: the dataset plus its report.
+struct Loaded {
+  std::shared_ptr<Dataset> data;
+  LoadResult report;
+};
+
+DatasetSource toSource(const nlohmann::json& j) {
+  DatasetSource src;
+  src.path = j.value("path", std::string());
+  src.format = j.value("format", std::string("auto"));
+  src.columns = j.value("columns", nlohmann::json::object());
+  src.options = j.value("options", nlohmann::json::object());
+  return src;
+}
+
+QString absolute(const QString& path) { return QFileInfo(path).absoluteFilePath(); }
+}  // namespace
+
+DataController::DataController(Session* session, TaskRunner* runner, QObject* parent)
+    : QObject(parent), session_(session), runner_(runner) {
+  connect(runner_, &TaskRunner::taskProgress, this,
+          [this](int id, double fraction, const QString& stage) {
+            if (id == task_) emit loadProgress(fraction, stage);
+          });
+}
+
+void DataController::track(int task) { task_ = task; }
+
+QStringList DataController::recentFiles() const {
+  return QSettings().value(QStringLiteral("recent/files")).toStringList();
+}
+
+void DataController::clearRecentFiles() {
+  QSettings().remove(QStringLiteral("recent/files"));
+  emit recentFilesChanged();
+}
+
+void DataController::addRecent(const QString& path) {
+  QStringList list = recentFiles();
+  list.removeAll(path);
+  list.prepend(path);
+  while (list.size() > kMaxRecent) list.removeLast();
+  QSettings().setValue(QStringLiteral("recent/files"), list);
+  emit recentFilesChanged();
+}
+
+QString DataController::defaultDataFile(const QString& path) {
+  QFileInfo fi(path);
+  if (!fi.isDir()) return path;
+  QDir dir(path);
+  for (const QString& name :
+       {QStringLiteral("interactions.csv"), QStringLiteral("u.data"), QStringLiteral("ratings.csv"),
+        QStringLiteral("train.tsv"), QStringLiteral("train.csv")}) {
+    if (dir.exists(name)) return dir.filePath(name);
+  }
+  const QStringList any = dir.entryList({"*.csv", "*.tsv"}, QDir::Files, QDir::Name);
+  return any.isEmpty() ? path : dir.filePath(any.first());
+}
+
+bool DataController::openSampleData() {
+  const QString dir = QStringLiteral(RWB_SAMPLE_DATA_DIR);
+  if (!QFileInfo(dir).isDir()) return false;
+  if (defaultDataFile(dir) == dir) return false;
+  DelimitedOptions o;
+  o.strict = false;
+  loadData(dir, o);
+  return true;
+}
+
+void DataController::loadData(const QString& path, const DelimitedOptions& options) {
+  // A folder with a known layout (RecWorkbench folder with items.csv / users.csv, MovieLens) is
+  // loaded as a whole so that its attribute tables come with the interactions.
+  QString target = path;
+  std::string format = "delimited";
+  if (QFileInfo(path).isDir()) {
+    DataFormat f = DataFormat::kDelimited;
+    try {
+      f = detectDataFormat(path.toStdString());
+    } catch (const std::exception&) {
+      f = DataFormat::kDelimited;
+    }
+    if (f == DataFormat::kRecWorkbench || f == DataFormat::kMovieLens100K ||
+        f == DataFormat::kMovieLens1M || f == DataFormat::kMovieLensLatest) {
+      format = "auto";
+    } else {
+      target = defaultDataFile(path);
+    }
+  }
+  nlohmann::json src = datasetSourceJson(absolute(target), options);
+  src["format"] = format;
+  // A recsplit-style file holds its own held-out test file: offer it as the test set.
+  QString test;
+  QFileInfo fi(target);
+  if (format == "delimited" && fi.fileName().startsWith(QStringLiteral("train"))) {
+    const QString candidate =
+        fi.dir().filePath(fi.fileName().replace(0, 5, QStringLiteral("test")));
+    if (QFileInfo::exists(candidate)) test = absolute(candidate);
+  }
+  loadSource(src, test);
+}
+
+void DataController::loadSource(const nlohmann::json& source, const QString& testPath) {
+  const DatasetSource src = toSource(source);
+  const QString file = QString::fromStdString(src.path);
+  QFileInfo fi(file);
+  const std::string name = (fi.isDir() || fi.fileName() == QStringLiteral("u.data") ||
+                                    fi.fileName().startsWith(QStringLiteral("train"))
+                                ? (fi.isDir() ? fi.fileName() : fi.dir().dirName())
+                                : fi.completeBaseName())
+                               .toStdString();
+  emit logMessage(tr("Loading %1 ...").arg(file));
+  emit status(tr("Loading %1 ...").arg(fi.fileName()));
+  emit loadStarted(file);
+  track(runner_->start<Loaded>(
+      tr("Loading %1").arg(fi.fileName()),
+      [src, name](TaskContext& ctx) {
+        Loaded out;
+        out.report = loadDatasetSource(src, ctx);
+        out.data = std::make_shared<Dataset>(std::move(out.report.dataset));
+        out.data->name = name;
+        return out;
+      },
+      this,
+      [this, file, source, testPath](Loaded l) {
+        const auto data = l.data;
+        emit logMessage(tr("Loaded %1: %L2 users, %L3 items, %L4 interactions (%L5 rows skipped); "
+                           "%L6 item and %L7 user attribute columns.")
+                            .arg(file)
+                            .arg(data->numUsers())
+                            .arg(data->numItems())
+                            .arg(data->numInteractions())
+                            .arg(l.report.rowsSkipped())
+                            .arg(data->itemAttributes.columns.size())
+                            .arg(data->userAttributes.columns.size()));
+        emit status(tr("%1: %L2 interactions")
+                        .arg(QString::fromStdString(data->name))
+                        .arg(data->numInteractions()));
+        session_->setSourceSpec(source);
+        session_->setDataset(std::const_pointer_cast<const Dataset>(data), std::move(l.report),
+                             file);
+        addRecent(file);
+        if (!testPath.isEmpty()) {
+          loadTestSet(testPath, DelimitedOptions{});
+        } else {
+          emit dataReady();
+        }
+        emit datasetLoaded();
+      },
+      [this, file](const QString& e) {
+        emit status(tr("Loading failed"));
+        emit errorMessage(tr("Cannot load %1").arg(QFileInfo(file).fileName()), e);
+        emit loadFailed(e);
+      }));
+}
+
+void DataController::loadTestSet(const QString& path, const DelimitedOptions& options) {
+  auto base = session_->dataset();
+  if (!base) return;
+  const std::string p = absolute(path).toStdString();
+  // Read with the dataset entry's options, as `recwb run` reads a split's test file.
+  const nlohmann::json source = session_->sourceSpec();
+  const bool fromSpec = source.contains("path");
+  track(runner_->start<Loaded>(
+      tr("Loading test set %1").arg(QFileInfo(path).fileName()),
+      [p, options, base, source, fromSpec](TaskContext& ctx) {
+        Loaded out;
+        out.report = fromSpec ? loadTestSource(toSource(source), p, *base, ctx)
+                              : loadDelimited(p, options, ctx, base.get());
+        out.data = std::make_shared<Dataset>(std::move(out.report.dataset));
+        out.data->name = base->name + "-test";
+        return out;
+      },
+      this,
+      [this, path, base](Loaded l) {
+        if (base != session_->dataset()) return;  // the dataset changed meanwhile
+        const std::size_t newUsers = l.data->numUsers() - base->numUsers();
+        const std::size_t newItems = l.data->numItems() - base->numItems();
+        emit logMessage(
+            tr("Test set %1: %L2 interactions; %L3 users and %L4 items not in the training "
+               "data.")
+                .arg(path)
+                .arg(l.data->numInteractions())
+                .arg(newUsers)
+                .arg(newItems));
+        session_->setTestSet(std::const_pointer_cast<const Dataset>(l.data), absolute(path));
+        emit dataReady();
+      },
+      [this, path](const QString& e) {
+        emit errorMessage(tr("Cannot load test set %1").arg(path), e);
+      }));
+}
+
+}  // namespace rwb::ui

@@ -1,0 +1,196 @@
+#include "ui/runs_model.h"
+
+#include <QColor>
+#include <QFont>
+#include <cmath>
+#include <set>
+
+#include "core/models/registry.h"
+#include "ui/metric_info.h"
+#include "ui/session.h"
+
+namespace rwb::ui {
+
+namespace {
+const QStringList kFixedFields{"run",        "model",  "status",      "dataset",  "split",
+                               "split hash", "params", "fit seconds", "model MB", "champion"};
+constexpr int kFirstNumericFixed = 7;  // "fit seconds"
+}  // namespace
+
+QString splitHashLabel(const std::string& h) {
+  return h.empty() ? QObject::tr("unknown") : QString::fromStdString(h);
+}
+
+RunsModel::RunsModel(Session* session, QObject* parent)
+    : QAbstractTableModel(parent), session_(session) {
+  refresh();
+}
+
+void RunsModel::refresh() {
+  beginResetModel();
+  std::set<std::string> metricNames;
+  for (const auto& r : session_->runs()) {
+    for (const auto& k : r.metricNames()) metricNames.insert(k);
+  }
+  fields_ = kFixedFields;
+  firstMetric_ = static_cast<int>(fields_.size());
+  for (const auto& m : metricNames) fields_ << QString::fromStdString(m);
+  // Directions once per refresh: bestRun() runs for every painted cell.
+  higher_.clear();
+  for (const QString& f : numericFields()) higher_[f] = higherIsBetter(f);
+  endResetModel();
+}
+
+void RunsModel::setTransposed(bool t) {
+  beginResetModel();
+  transposed_ = t;
+  endResetModel();
+}
+
+int RunsModel::rowCount(const QModelIndex& parent) const {
+  if (parent.isValid()) return 0;
+  return transposed_ ? static_cast<int>(fields_.size()) : static_cast<int>(session_->runs().size());
+}
+
+int RunsModel::columnCount(const QModelIndex& parent) const {
+  if (parent.isValid()) return 0;
+  return transposed_ ? static_cast<int>(session_->runs().size()) : static_cast<int>(fields_.size());
+}
+
+QStringList RunsModel::numericFields() const {
+  QStringList out;
+  for (int i = firstMetric_; i < fields_.size(); ++i) out << fields_[i];
+  out << "fit seconds"
+      << "model MB";
+  return out;
+}
+
+int RunsModel::runId(int runIndex) const {
+  const auto& runs = session_->runs();
+  return runIndex >= 0 && runIndex < static_cast<int>(runs.size())
+             ? runs[static_cast<std::size_t>(runIndex)].id
+             : 0;
+}
+
+double RunsModel::value(int runIndex, const QString& field) const {
+  const auto& runs = session_->runs();
+  if (runIndex < 0 || runIndex >= static_cast<int>(runs.size())) return std::nan("");
+  const SessionRun& r = runs[static_cast<std::size_t>(runIndex)];
+  if (!r.done()) return std::nan("");
+  if (field == "fit seconds") return r.record.fitSeconds;
+  if (field == "model MB") return static_cast<double>(r.record.modelBytes) / 1e6;
+  const auto m = r.metric(field.toStdString());
+  return m ? m->value : std::nan("");
+}
+
+void RunsModel::setSplitGroup(const std::string& splitHash) {
+  beginResetModel();
+  group_ = splitHash;
+  endResetModel();
+}
+
+bool RunsModel::compared(int runIndex) const {
+  const auto& runs = session_->runs();
+  if (runIndex < 0 || runIndex >= static_cast<int>(runs.size())) return false;
+  const SessionRun& r = runs[static_cast<std::size_t>(runIndex)];
+  return r.done() && r.record.splitHash == group_;
+}
+
+int RunsModel::bestRun(const QString& field) const {
+  int best = -1;
+  double bestValue = 0.0;
+  auto dir = higher_.find(field);
+  const bool up = dir != higher_.end() ? dir->second : higherIsBetter(field);
+  for (int i = 0; i < static_cast<int>(session_->runs().size()); ++i) {
+    if (!compared(i)) continue;
+    const double v = value(i, field);
+    if (std::isnan(v)) continue;
+    if (best < 0 || (up ? v > bestValue : v < bestValue)) {
+      best = i;
+      bestValue = v;
+    }
+  }
+  return best;
+}
+
+QVariant RunsModel::cell(int run, int field, int role) const {
+  const auto& runs = session_->runs();
+  if (run < 0 || run >= static_cast<int>(runs.size()) || field < 0 || field >= fields_.size())
+    return {};
+  const SessionRun& r = runs[static_cast<std::size_t>(run)];
+  const QString& name = fields_[field];
+  const bool numeric = field >= kFirstNumericFixed && name != "champion";
+  if (role == Qt::DisplayRole) {
+    if (name == "run") return r.displayName;
+    if (name == "model") {
+      const ModelInfo* info = findModel(r.record.model);
+      return QString::fromStdString(info ? info->displayName : r.record.model);
+    }
+    if (name == "status") return r.stateName();
+    if (name == "dataset") return r.dataset;
+    if (name == "split") return r.split;
+    if (name == "split hash") return QString::fromStdString(r.record.splitHash);
+    if (name == "params") return QString::fromStdString(r.record.params.dump());
+    if (name == "champion") return r.champion ? QStringLiteral("\u2605") : QString();
+    const double v = value(run, name);
+    if (std::isnan(v)) return {};
+    return name == "model MB" || name == "fit seconds" ? QVariant(std::round(v * 1000.0) / 1000.0)
+                                                       : QVariant(std::round(v * 1e6) / 1e6);
+  }
+  const bool otherSplit = r.done() && !compared(run);
+  if (role == Qt::ToolTipRole) {
+    if (otherSplit) {
+      return tr("not compared: different splits (hash %1 vs %2)")
+          .arg(splitHashLabel(r.record.splitHash), splitHashLabel(group_));
+    }
+    if (name == "params") return QString::fromStdString(r.record.params.dump(2));
+    if (name == "status" && !r.record.error.empty()) return QString::fromStdString(r.record.error);
+    if (numeric) {
+      const auto m = r.metric(name.toStdString());
+      if (m && m->hasCi) {
+        return tr("%1 (95% CI %2 .. %3)").arg(m->value).arg(m->lo).arg(m->hi);
+      }
+    }
+    return {};
+  }
+  if (role == Qt::TextAlignmentRole && numeric) return QVariant(Qt::AlignRight | Qt::AlignVCenter);
+  if ((role == Qt::BackgroundRole || role == Qt::FontRole) && numeric && runs.size() > 1 &&
+      bestRun(name) == run) {
+    if (role == Qt::BackgroundRole) return QColor(200, 240, 200);
+    QFont f;
+    f.setBold(true);
+    return f;
+  }
+  if (role == Qt::ForegroundRole && r.state == RunState::kFailed) return QColor(180, 0, 0);
+  if (role == Qt::ForegroundRole && otherSplit) return QColor(150, 150, 150);
+  return {};
+}
+
+QVariant RunsModel::data(const QModelIndex& index, int role) const {
+  if (!index.isValid()) return {};
+  return transposed_ ? cell(index.column(), index.row(), role)
+                     : cell(index.row(), index.column(), role);
+}
+
+QVariant RunsModel::headerData(int section, Qt::Orientation o, int role) const {
+  const bool fieldHeader = (o == Qt::Horizontal) != transposed_;
+  if (fieldHeader) {
+    if (section < 0 || section >= fields_.size()) return {};
+    if (role == Qt::DisplayRole) return fields_[section];
+    if (role == Qt::ToolTipRole && section >= kFirstNumericFixed &&
+        fields_[section] != "champion") {
+      return metricTooltip(fields_[section]) + (higherIsBetter(fields_[section])
+                                                    ? tr("<br>higher is better")
+                                                    : tr("<br>lower is better"));
+    }
+    return {};
+  }
+  if (role == Qt::DisplayRole) {
+    const auto& runs = session_->runs();
+    if (section >= 0 && section < static_cast<int>(runs.size()))
+      return runs[static_cast<std::size_t>(section)].displayName;
+  }
+  return QAbstractTableModel::headerData(section, o, role);
+}
+
+}  // namespace rwb::ui
