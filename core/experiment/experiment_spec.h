@@ -127,7 +127,8 @@ ExperimentSpec parseExperimentSpec(const nlohmann::json& doc, const std::filesys
                                    const ModelLookup& lookup = {});
 
 /// Reads and parses a spec file (paths relative to its folder). Throws IoError when it cannot
-/// be read, ParseError (file:line:column) for malformed JSON, SpecError for invalid content.
+/// be read, ParseError (file:line:column) for malformed JSON, SpecError for invalid content
+/// (including a duplicate key or a number out of the range of a double).
 ExperimentSpec loadExperimentSpec(const std::filesystem::path& file,
                                   const ModelLookup& lookup = {});
 

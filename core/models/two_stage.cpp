@@ -9,6 +9,7 @@
 #include "core/models/gbdt.h"
 #include "core/models/logistic_regression.h"
 #include "core/util/error.h"
+#include "core/util/json.h"
 #include "core/util/random.h"
 
 namespace rwb {
@@ -185,13 +186,7 @@ std::unique_ptr<Model> TwoStage::makeCandidateModel() const {
     throw SpecError("$.params.candidate_model", "two_stage cannot nest itself");
   Params p = Params::object();
   const std::string text = paramString("candidate_params");
-  if (!text.empty()) {
-    try {
-      p = Params::parse(text);
-    } catch (const nlohmann::json::exception& e) {
-      throw SpecError("$.params.candidate_params", std::string("not valid JSON: ") + e.what());
-    }
-  }
+  if (!text.empty()) p = parseJsonField(text, "$.params.candidate_params");
   return createModel(name, p, "$.params.candidate");
 }
 

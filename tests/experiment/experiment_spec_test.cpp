@@ -211,3 +211,28 @@ TEST_CASE("grid and random candidates follow the search space", "[experiment][se
   // A space with two points yields two candidates however many trials are asked for.
   CHECK(randomCandidates(info, base, {space[1]}, 10, 1).size() == 2);
 }
+
+TEST_CASE("a duplicate key or a number overflow in a spec file is a located SpecError",
+          "[experiment][spec]") {
+  // Issue 13 section 2: two "models" silently dropped one; 1e400 was an internal error.
+  test::TempDir dir;
+  test::writeFile(dir / "dup.json", R"({"version": 1, "dataset": {"path": "d"},
+    "split": {"method": "random"}, "models": [{"name": "most_popular"}],
+    "models": [{"name": "ease"}]})");
+  try {
+    loadExperimentSpec(dir / "dup.json");
+    FAIL("no SpecError");
+  } catch (const SpecError& e) {
+    CHECK(e.path() == "$.models");
+    CHECK_THAT(e.what(), Catch::Contains("duplicate key") && Catch::Contains("dup.json"));
+  }
+  test::writeFile(dir / "big.json", R"({"version": 1, "dataset": {"path": "d"},
+    "split": {"method": "random"}, "models": [{"name": "most_popular"}], "seed": 1e400})");
+  try {
+    loadExperimentSpec(dir / "big.json");
+    FAIL("no SpecError");
+  } catch (const SpecError& e) {
+    CHECK(e.path() == "$.seed");
+    CHECK_THAT(e.what(), Catch::Contains("out of range") && Catch::Contains("big.json:2:"));
+  }
+}
