@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <set>
 
+#include "core/features/feature_pipeline.h"
 #include "core/models/registry.h"
 #include "core/prep/prep_spec.h"
 #include "core/util/error.h"
@@ -292,6 +293,7 @@ ExperimentSpec parseExperimentSpec(const json& doc, const std::filesystem::path&
 
   if (doc.contains("features")) {
     requireObject(doc["features"], "$.features");
+    FeatureConfig::fromJson(doc["features"], "$.features");  // validates now, with its path
     spec.features = doc["features"];
   }
 
@@ -386,8 +388,22 @@ ExperimentSpec parseExperimentSpec(const json& doc, const std::filesystem::path&
       throw SpecError(mp + ".name",
                       "unknown model '" + printableText(m.name) + "' (known: " + known + ")");
     }
-    m.params = info->schema.resolve(models[i].contains("params") ? models[i]["params"] : json(),
-                                    mp + ".params");
+    json given = models[i].contains("params") ? models[i]["params"] : json();
+    // The spec's "features" is the default of every model that takes a feature configuration.
+    const ParamSpec* features = info->schema.find("features");
+    if (features != nullptr && features->jsonText) {
+      if (given.is_object() && given.contains("features")) {
+        m.featuresPath = mp + ".params.features";
+      } else if (!spec.features.is_null() && (given.is_null() || given.is_object())) {
+        if (given.is_null()) given = json::object();
+        given["features"] = spec.features;
+        m.featuresPath = "$.features";
+      }
+    }
+    m.params = info->schema.resolve(given, mp + ".params");
+    if (m.featuresPath == mp + ".params.features") {
+      FeatureConfig::parse(m.params.at("features").get<std::string>(), m.featuresPath);
+    }
     m.runName = m.name;
     if (models[i].contains("run_name")) {
       m.runName = asNonEmptyString(models[i]["run_name"], mp + ".run_name");

@@ -84,6 +84,9 @@ struct ModelSpec {
   std::string name;     ///< registry name
   std::string runName;  ///< display / output name; defaults to name (unique within the spec)
   Params params;        ///< resolved against the schema (defaults filled in)
+  /// JSON path of the model's feature configuration: "$.models[i].params.features" when the
+  /// model sets its own, "$.features" when it inherits the spec's, empty when it has none.
+  std::string featuresPath;
   std::optional<SearchSpec> search;
 };
 
@@ -108,7 +111,9 @@ struct ExperimentSpec {
   DatasetSource dataset;
   nlohmann::json prep = nlohmann::json::array();  ///< preparation steps, in order
   SplitSpec split;
-  nlohmann::json features;  ///< opaque; null when absent
+  /// The default feature configuration (null when absent): validated at parse time and given
+  /// to every model with a "features" parameter that does not set its own.
+  nlohmann::json features;
   std::vector<ModelSpec> models;
   MetricsSpec metrics;
   std::vector<std::uint64_t> seeds = {42};  ///< every model runs once per seed
@@ -122,7 +127,7 @@ using ModelLookup = std::function<const ModelInfo*(std::string_view)>;
 
 /// Parses and validates a spec document. Relative paths are resolved against baseDir. Throws
 /// SpecError with the JSON path of the first offending field (unknown keys, wrong types,
-/// out-of-range values, unknown models or parameters). lookup defaults to the model registry.
+/// out-of-range values, unknown models or parameters, an invalid feature configuration). lookup defaults to the model registry.
 ExperimentSpec parseExperimentSpec(const nlohmann::json& doc, const std::filesystem::path& baseDir,
                                    const ModelLookup& lookup = {});
 

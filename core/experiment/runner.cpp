@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "core/experiment/search.h"
+#include "core/features/feature_pipeline.h"
 #include "core/models/registry.h"
 #include "core/util/error.h"
 #include "rwb_version.h"
@@ -173,6 +174,14 @@ ExperimentResult runPrepared(const ExperimentSpec& spec, const RunnerOptions& op
   tbb::task_arena arena(threads);
   TaskContext dataCtx(ctx, 0.0, 0.1);
   arena.execute([&] { result.data = prepare(dataCtx); });
+
+  // Feature configurations name attribute columns: check them against the data before any fit,
+  // so that a misspelt column fails at once with its place in the spec.
+  for (const ModelSpec& ms : spec.models) {
+    if (ms.featuresPath.empty()) continue;
+    FeatureConfig::parse(ms.params.at("features").get<std::string>(), ms.featuresPath)
+        .checkColumns(*result.data.train, ms.featuresPath);
+  }
 
   // Progress of the runs, aggregated: each run reports its own fraction.
   std::vector<std::atomic<double>> fractions(plans.size());

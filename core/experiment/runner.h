@@ -48,6 +48,8 @@ std::uint64_t peakRssBytes();
 /// run, a stop ends every unfinished run as RunStatus::kCancelled (runs already finished keep
 /// their results) and returns with cancelled = true, within 200 ms for models that honour
 /// TaskContext. A failing model gives a kFailed record with its message; other runs continue.
+/// Throws SpecError, after loading and before any fit, when a model's feature configuration
+/// names an attribute column the training data lacks (ModelSpec::featuresPath locates it).
 ExperimentResult runExperiment(const ExperimentSpec& spec, const RunnerOptions& options,
                                TaskContext& ctx);
 

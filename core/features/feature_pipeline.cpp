@@ -120,6 +120,36 @@ FeatureConfig FeatureConfig::parse(const std::string& text, const std::string& p
   return fromJson(parseJsonField(text, path), path);
 }
 
+void FeatureConfig::checkColumns(const Dataset& data, const std::string& path) const {
+  const auto check = [&](const AttributeTable& table, const std::string& name,
+                         const std::string& where, const char* entity) {
+    if (table.find(name) == nullptr) {
+      std::string known;
+      for (const auto& col : table.columns) known += (known.empty() ? "" : ", ") + col.name;
+      throw SpecError(where, std::string("no ") + entity + " attribute column '" +
+                                 printableText(name) + "' in the data (available: " +
+                                 (known.empty() ? "none" : printableText(known, 400)) + ")");
+    }
+  };
+  for (std::size_t k = 0; k < user.size(); ++k) {
+    check(data.userAttributes, user[k].column, jsonPath(jsonPath(path + ".user", k), "column"),
+          "user");
+  }
+  for (std::size_t k = 0; k < item.size(); ++k) {
+    check(data.itemAttributes, item[k].column, jsonPath(jsonPath(path + ".item", k), "column"),
+          "item");
+  }
+  for (std::size_t k = 0; k < crosses.size(); ++k) {
+    const std::string p = jsonPath(path + ".crosses", k);
+    check(data.userAttributes, crosses[k].userColumn, p + ".user", "user");
+    check(data.itemAttributes, crosses[k].itemColumn, p + ".item", "item");
+  }
+  for (std::size_t k = 0; k < behaviour.affinityColumns.size(); ++k) {
+    check(data.itemAttributes, behaviour.affinityColumns[k],
+          jsonPath(path + ".behaviour.affinity", k), "item");
+  }
+}
+
 nlohmann::json FeatureConfig::toJson() const {
   nlohmann::json j;
   j["user"] = nlohmann::json::array();

@@ -92,7 +92,16 @@ Params ParamSchema::resolve(const Params& given, const std::string& pathPrefix) 
         break;
       }
       case ParamType::kString:
-        out[p->name] = asString(v, path);
+        if (p->jsonText && v.is_object()) {
+          out[p->name] = v.dump();
+        } else if (p->jsonText) {
+          const std::string text = asString(v, path);
+          // Empty text means "not set"; anything else must be a JSON object.
+          if (!text.empty()) requireObject(parseJsonField(text, path), path);
+          out[p->name] = text;
+        } else {
+          out[p->name] = asString(v, path);
+        }
         break;
     }
   }

@@ -128,7 +128,8 @@ ModelInfo TwoStage::info() {
        {},
        false,
        {},
-       "Parameters of the candidate generator (JSON object text; empty = defaults)"},
+       "Parameters of the candidate generator (a JSON object, or its text; empty = defaults)",
+       true},
       {"candidates", ParamType::kInt, 200, 1.0, 100000.0, false, {}, "Candidates per user (N)"},
       {"reranker",
        ParamType::kChoice,
@@ -162,7 +163,8 @@ ModelInfo TwoStage::info() {
        {},
        false,
        {},
-       "Feature pipeline configuration (JSON text, see docs/features.md)"},
+       "Feature pipeline configuration (a JSON object, or its text, see docs/features.md)",
+       true},
       {"l2", ParamType::kFloat, 1e-4, 0.0, 100.0, true, {}, "Logistic re-ranker: L2 penalty"},
   };
   for (auto& s : xgbParamSpecs()) {

@@ -36,3 +36,37 @@ TEST_CASE(
       "$.models[0].params.alpha", "out of range");
   CHECK_FALSE(fs::exists(dir / "o"));
 }
+
+TEST_CASE(
+    "regression: the spec's features reach the feature models and a wrong column fails "
+    "before any fit (was: ignored, exit 0)",
+    "[cli]") {
+  TempDir dir;
+  generateSmall(dir);
+  writeFile(dir / "spec.json",
+            specWith(R"("features": {"item": [{"column": "categroy", "kind": "onehot"}]},
+                        "models": [{"name": "most_popular"}, {"name": "content_similarity"}])"));
+  const auto bad = runRecwb({"run", (dir / "spec.json").string(), "--out", (dir / "o").string()});
+  RWB_REQUIRE_FAILURE(bad, 2, "$.features.item[0].column", "'categroy'", "category");
+  CHECK_FALSE(fs::exists(dir / "o" / "metrics.json"));
+
+  // The same column given in the model's own parameters, as an object: its own path.
+  writeFile(dir / "spec.json", specWith(R"("models": [{"name": "content_similarity", "params":
+      {"features": {"item": [{"column": "categroy", "kind": "onehot"}]}}}])"));
+  RWB_REQUIRE_FAILURE(
+      runRecwb({"run", (dir / "spec.json").string(), "--out", (dir / "o").string()}), 2,
+      "$.models[0].params.features.item[0].column", "'categroy'");
+
+  // Spelt right: the spec's features are what the model was fitted with.
+  writeFile(dir / "spec.json",
+            specWith(R"("features": {"item": [{"column": "category", "kind": "onehot"}]},
+                        "models": [{"name": "content_similarity"}])"));
+  const auto ok = runRecwb(
+      {"run", (dir / "spec.json").string(), "--out", (dir / "o").string(), "--json", "-q"});
+  RWB_REQUIRE_SUCCESS(ok);
+  const auto doc = stdoutJson(ok);
+  const auto features =
+      nlohmann::json::parse(doc["runs"][0]["params"]["features"].get<std::string>());
+  CHECK(features["item"][0]["column"] == "category");
+  CHECK(doc["runs"][0]["status"] == "ok");
+}

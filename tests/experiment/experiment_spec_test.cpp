@@ -236,3 +236,46 @@ TEST_CASE("a duplicate key or a number overflow in a spec file is a located Spec
     CHECK_THAT(e.what(), Catch::Contains("out of range") && Catch::Contains("big.json:2:"));
   }
 }
+
+TEST_CASE("the spec's features reach every feature model that does not set its own",
+          "[experiment][spec][features]") {
+  json d = minimal();
+  d["features"] = json::parse(R"({"item": [{"column": "category", "kind": "onehot"}]})");
+  d["models"] = json::parse(R"([
+    {"name": "content_similarity"},
+    {"name": "content_similarity", "run_name": "own",
+     "params": {"features": {"item": [{"column": "brand", "kind": "onehot"}]}}},
+    {"name": "content_similarity", "run_name": "text",
+     "params": {"features": "{\"item\": [{\"column\": \"price\", \"kind\": \"numeric\"}]}"}},
+    {"name": "most_popular"}])");
+  const ExperimentSpec s = parseExperimentSpec(d, "/base");
+  REQUIRE(s.models.size() == 4);
+  // Inherited: the object arrives as the model's JSON text.
+  CHECK(s.models[0].featuresPath == "$.features");
+  CHECK(json::parse(s.models[0].params.at("features").get<std::string>()) == d["features"]);
+  // Its own, given as an object or as text.
+  CHECK(s.models[1].featuresPath == "$.models[1].params.features");
+  CHECK(json::parse(s.models[1].params.at("features").get<std::string>())["item"][0]["column"] ==
+        "brand");
+  CHECK(s.models[2].featuresPath == "$.models[2].params.features");
+  CHECK(json::parse(s.models[2].params.at("features").get<std::string>())["item"][0]["column"] ==
+        "price");
+  // A model without a feature configuration gets none.
+  CHECK(s.models[3].featuresPath.empty());
+  CHECK_FALSE(s.models[3].params.contains("features"));
+
+  SECTION("a bad top-level features object is refused with its path") {
+    d["features"]["item"][0]["kind"] = "onehat";
+    CHECK(errorPath(d) == "$.features.item[0].kind");
+  }
+  SECTION("a bad per-model features object is refused with its path") {
+    d["models"][1]["params"]["features"]["item"][0]["bins"] = "many";
+    CHECK(errorPath(d) == "$.models[1].params.features.item[0].bins");
+  }
+  SECTION("features text that is not a JSON object is refused") {
+    d["models"][2]["params"]["features"] = "[1, 2]";
+    CHECK(errorPath(d) == "$.models[2].params.features");
+    d["models"][2]["params"]["features"] = "{\"item\": ";
+    CHECK(errorPath(d) == "$.models[2].params.features");
+  }
+}
