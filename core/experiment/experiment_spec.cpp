@@ -1,8 +1,10 @@
 #include "core/experiment/experiment_spec.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <initializer_list>
+#include <map>
 #include <set>
 
 #include "core/features/feature_pipeline.h"
@@ -234,7 +236,63 @@ SearchSpec parseSearch(const json& j, const std::string& path, const ModelInfo& 
   return s;
 }
 
+// Two runs writing one file would overwrite each other: refuse names that are equal, also
+// after ASCII case folding (case-insensitive file systems), before anything runs.
+void checkOutputNames(const ExperimentSpec& spec, const json& models) {
+  std::map<std::string, std::pair<std::string, std::size_t>> taken;  // folded -> (name, model)
+  for (std::size_t i = 0; i < spec.models.size(); ++i) {
+    const std::string mp = "$.models[" + std::to_string(i) + "]";
+    const std::string where = mp + (models[i].contains("run_name") ? ".run_name" : ".name");
+    for (const auto seed : spec.seeds) {
+      const std::string name = runNameFor(spec.models[i], seed, spec.seeds.size());
+      std::string folded = name;
+      for (auto& c : folded) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      const auto [it, fresh] = taken.emplace(folded, std::make_pair(name, i));
+      if (fresh) continue;
+      const auto& [other, j] = it->second;
+      if (other == name) {
+        throw SpecError(where, "run name '" + printableText(name) + "' is used twice (also by " +
+                                   "$.models[" + std::to_string(j) + "]); set \"run_name\"");
+      }
+      throw SpecError(where, "run name '" + printableText(name) + "' and '" + printableText(other) +
+                                 "' of $.models[" + std::to_string(j) +
+                                 "] differ only in letter case: on a case-insensitive file "
+                                 "system their output files would be the same; set \"run_name\"");
+    }
+  }
+}
+
 }  // namespace
+
+std::string runNameFor(const ModelSpec& m, std::uint64_t seed, std::size_t seedCount) {
+  return seedCount == 1 ? m.runName : m.runName + "-seed" + std::to_string(seed);
+}
+
+std::string unsafeFileNameReason(std::string_view name) {
+  if (name.empty()) return "it is empty";
+  // Room for "-seed<20 digits>.tsv" within the usual 255-byte limit of a file name.
+  if (name.size() > 200) return "it is longer than 200 bytes";
+  for (const char ch : name) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == 0) return "it contains a NUL byte";
+    if (c < 0x20 || c == 0x7F) return "it contains a control character";
+    if (c == '/' || c == '\\') return "it contains a path separator";
+    if (std::string_view(":*?\"<>|").find(ch) != std::string_view::npos) {
+      return std::string("it contains '") + ch + "', which some file systems refuse";
+    }
+  }
+  if (name == "." || name == "..") return "it names a folder";
+  if (name.front() == '.' || name.front() == ' ' || name.back() == '.' || name.back() == ' ') {
+    return "it begins or ends with a dot or a space";
+  }
+  std::string stem(name.substr(0, name.find('.')));
+  for (auto& c : stem) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  static const std::set<std::string> reserved = {
+      "CON",  "PRN",  "AUX",  "NUL",  "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7",
+      "COM8", "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9"};
+  if (reserved.count(stem) > 0) return "it is a reserved device name on Windows";
+  return {};
+}
 
 const std::vector<std::string>& specMetricNames() {
   static const std::vector<std::string> names = {"precision", "recall",   "ndcg",
@@ -374,7 +432,6 @@ ExperimentSpec parseExperimentSpec(const json& doc, const std::filesystem::path&
   if (!models.is_array() || models.empty()) {
     throw SpecError("$.models", "must be a non-empty array of models");
   }
-  std::set<std::string> runNames;
   for (std::size_t i = 0; i < models.size(); ++i) {
     const std::string mp = "$.models[" + std::to_string(i) + "]";
     checkKeys(models[i], mp, {"name", "run_name", "params", "search"});
@@ -407,14 +464,10 @@ ExperimentSpec parseExperimentSpec(const json& doc, const std::filesystem::path&
     m.runName = m.name;
     if (models[i].contains("run_name")) {
       m.runName = asNonEmptyString(models[i]["run_name"], mp + ".run_name");
-      if (m.runName.find_first_of("/\\\n\t") != std::string::npos || m.runName == "." ||
-          m.runName == "..") {
-        throw SpecError(mp + ".run_name", "must be usable as a file name (no slashes or tabs)");
+      if (const std::string why = unsafeFileNameReason(m.runName); !why.empty()) {
+        throw SpecError(mp + ".run_name",
+                        "'" + printableText(m.runName) + "' cannot be used as a file name: " + why);
       }
-    }
-    if (!runNames.insert(m.runName).second) {
-      throw SpecError(mp + (models[i].contains("run_name") ? ".run_name" : ".name"),
-                      "run name '" + m.runName + "' is used twice; set \"run_name\"");
     }
     if (models[i].contains("search")) {
       m.search = parseSearch(models[i]["search"], mp + ".search", *info, m.params);
@@ -431,6 +484,7 @@ ExperimentSpec parseExperimentSpec(const json& doc, const std::filesystem::path&
     }
     spec.models.push_back(std::move(m));
   }
+  checkOutputNames(spec, models);
   return spec;
 }
 

@@ -165,9 +165,7 @@ ExperimentResult runPrepared(const ExperimentSpec& spec, const RunnerOptions& op
                       "unknown model '" + ms.name + "'");
     }
     for (auto seed : spec.seeds) {
-      plans.push_back(
-          {&ms, info, seed,
-           spec.seeds.size() == 1 ? ms.runName : ms.runName + "-seed" + std::to_string(seed)});
+      plans.push_back({&ms, info, seed, runNameFor(ms, seed, spec.seeds.size())});
     }
   }
 

@@ -70,3 +70,27 @@ TEST_CASE(
   CHECK(features["item"][0]["column"] == "category");
   CHECK(doc["runs"][0]["status"] == "ok");
 }
+
+TEST_CASE(
+    "regression: unsafe run names are refused (was: 'a.tsv\\u0000zz' overwrote run a's "
+    "list)",
+    "[cli]") {
+  TempDir dir;
+  generateSmall(dir);
+  for (const std::string name : {"a.tsv\\u0000zz", "../escaped", "sub/dir", ".."}) {
+    INFO(name);
+    writeFile(dir / "spec.json", specWith(R"("models": [{"name": "most_popular", "run_name": "a"},
+                  {"name": "ease", "run_name": ")" +
+                                          name + R"("}], "output": {"recommendations": "recs"})"));
+    RWB_REQUIRE_FAILURE(
+        runRecwb({"run", (dir / "spec.json").string(), "--out", (dir / "o").string()}), 2,
+        "$.models[1].run_name", "cannot be used as a file name");
+    CHECK_FALSE(fs::exists(dir / "o"));
+    CHECK_FALSE(fs::exists(dir / "escaped.tsv"));
+  }
+  writeFile(dir / "spec.json", specWith(R"("models": [{"name": "most_popular", "run_name": "Run"},
+      {"name": "ease", "run_name": "run"}], "output": {"recommendations": "recs"})"));
+  RWB_REQUIRE_FAILURE(
+      runRecwb({"run", (dir / "spec.json").string(), "--out", (dir / "o").string()}), 2,
+      "$.models[1].run_name", "letter case");
+}

@@ -279,3 +279,53 @@ TEST_CASE("the spec's features reach every feature model that does not set its o
     CHECK(errorPath(d) == "$.models[2].params.features");
   }
 }
+
+TEST_CASE("run names must be safe file names", "[experiment][spec]") {
+  // Issue 13 section 2: "a.tsv\u0000zz" overwrote run a's list; "../x" wrote outside the folder.
+  for (const std::string& bad :
+       {std::string("a.tsv\0zz", 8), std::string("../x"), std::string(".."), std::string("a/b"),
+        std::string("a\\b"), std::string("tab\there"), std::string("line\nbreak"),
+        std::string("what?"), std::string("a:b"), std::string(".hidden"), std::string("dot."),
+        std::string(" lead"), std::string("NUL"), std::string("con.txt"), std::string(300, 'x')}) {
+    INFO(bad);
+    json d = minimal();
+    d["models"][0]["run_name"] = bad;
+    CHECK(errorPath(d) == "$.models[0].run_name");
+    CHECK(!unsafeFileNameReason(bad).empty());
+  }
+  for (const std::string good : {"pop", "ease-λ=0.5", "sar (cosine)", "a.b", "Über_2"}) {
+    INFO(good);
+    CHECK(unsafeFileNameReason(good).empty());
+  }
+}
+
+TEST_CASE("two runs that would write the same output file are refused before any run",
+          "[experiment][spec]") {
+  json d = minimal();
+  SECTION("the same name") {
+    d["models"] = json::parse(R"([{"name": "most_popular"}, {"name": "most_popular"}])");
+    CHECK(errorPath(d) == "$.models[1].name");
+  }
+  SECTION("names that differ only in case (case-insensitive file systems)") {
+    d["models"] = json::parse(
+        R"([{"name": "most_popular", "run_name": "Pop"}, {"name": "ease", "run_name": "pop"}])");
+    CHECK(errorPath(d) == "$.models[1].run_name");
+    try {
+      parseExperimentSpec(d, "/base");
+    } catch (const SpecError& e) {
+      CHECK_THAT(e.what(), Catch::Contains("letter case"));
+    }
+  }
+  SECTION("per-seed names are compared too") {
+    d["seeds"] = {1, 2};
+    d["models"] = json::parse(
+        R"([{"name": "most_popular", "run_name": "A"}, {"name": "ease", "run_name": "a"}])");
+    CHECK(errorPath(d) == "$.models[1].run_name");
+  }
+  SECTION("distinct names pass") {
+    d["seeds"] = {1, 2};
+    d["models"] = json::parse(
+        R"([{"name": "most_popular", "run_name": "a"}, {"name": "ease", "run_name": "b"}])");
+    CHECK(errorPath(d).empty());
+  }
+}
