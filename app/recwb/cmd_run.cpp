@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "core/experiment/runner.h"
 #include "core/store/project_store.h"
+#include "core/util/delimited_text.h"
 #include "core/util/error.h"
 
 namespace rwb::cli {
@@ -34,7 +35,8 @@ void writeText(const fs::path& file, const std::string& text) {
   if (!f) throw IoError("cannot write '" + file.string() + "'");
 }
 
-// <folder>/<run name>.tsv: user, item, score, rank (1-based), external ids.
+// <folder>/<run name>.tsv: user, item, score, rank (1-based), external ids quoted per RFC 4180
+// where they hold a tab, a quote or a line break.
 void writeRecommendations(const fs::path& folder, const RunRecord& run, const Dataset& ids) {
   std::string text;
   text.reserve(run.recUsers.size() * 10 * 24);
@@ -44,9 +46,9 @@ void writeRecommendations(const fs::path& folder, const RunRecord& run, const Da
     const auto& items = run.recommendations[i].items;
     for (std::size_t r = 0; r < items.size(); ++r) {
       std::snprintf(score, sizeof score, "%.17g", items[r].score);
-      text += user;
+      appendDelimitedField(text, user, '\t');
       text += '\t';
-      text += ids.items.external(items[r].item);
+      appendDelimitedField(text, ids.items.external(items[r].item), '\t');
       text += '\t';
       text += score;
       text += '\t';

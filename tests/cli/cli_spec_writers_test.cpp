@@ -1,5 +1,7 @@
 // Regression tests for issue 13 section 2 (specs and writers).
 #include "cli_fixtures.h"
+#include "core/data/csv_reader.h"
+#include "core/util/delimited_text.h"
 
 using namespace rwb::test;
 namespace fs = std::filesystem;
@@ -69,6 +71,52 @@ TEST_CASE(
       nlohmann::json::parse(doc["runs"][0]["params"]["features"].get<std::string>());
   CHECK(features["item"][0]["column"] == "category");
   CHECK(doc["runs"][0]["status"] == "ok");
+}
+
+TEST_CASE(
+    "regression: ids with tabs, quotes and line breaks are quoted in run's lists (was: "
+    "written raw, wrong field counts)",
+    "[cli]") {
+  TempDir dir;
+  const std::vector<std::string> users = {"tab\tuser", "comma,user", "quote\"user", "new\nline",
+                                          "\xc3\xbcnic\xc3\xb6"
+                                          "de"};
+  const std::vector<std::string> items = {"i\t1", "i,2", "i\"3", "i\n4", "i5", "\xe2\x9c\x93"};
+  std::string train = "user_id,item_id,value\n", test = train;
+  const auto row = [](const std::string& u, const std::string& i) {
+    return rwb::delimitedField(u, ',') + "," + rwb::delimitedField(i, ',') + ",1\n";
+  };
+  for (std::size_t k = 0; k < users.size(); ++k) {
+    train += row(users[k], items[k]) + row(users[k], items[(k + 1) % items.size()]);
+    test += row(users[k], items[(k + 2) % items.size()]);
+  }
+  writeFile(dir / "train.csv", train);
+  writeFile(dir / "test.csv", test);
+  writeFile(dir / "spec.json", R"({"version": 1, "split": {"train": "train.csv", "test":
+      "test.csv"}, "models": [{"name": "most_popular"}], "metrics": {"k": 3},
+      "output": {"recommendations": "recs"}})");
+  RWB_REQUIRE_SUCCESS(
+      runRecwb({"run", (dir / "spec.json").string(), "--out", (dir / "o").string(), "-q"}));
+
+  // Read back with the project's own reader: every row has four fields and the ids as given.
+  rwb::CsvFormat format;
+  format.delimiter = "\t";
+  rwb::CsvReader reader((dir / "o" / "recs" / "most_popular.tsv").string(), format);
+  rwb::CsvRecord rec;
+  std::set<std::string> seenUsers;
+  std::size_t rows = 0;
+  while (reader.next(rec)) {
+    INFO("line " << rec.line);
+    REQUIRE(rec.error == nullptr);
+    REQUIRE(rec.fields.size() == 4);
+    const std::string user(rec.fields[0]), item(rec.fields[1]);
+    CHECK(std::find(users.begin(), users.end(), user) != users.end());
+    CHECK(std::find(items.begin(), items.end(), item) != items.end());
+    seenUsers.insert(user);
+    ++rows;
+  }
+  CHECK(rows == users.size() * 3);
+  CHECK(seenUsers == std::set<std::string>(users.begin(), users.end()));
 }
 
 TEST_CASE(
