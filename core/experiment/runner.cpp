@@ -33,6 +33,19 @@ struct RunPlan {
   std::string name;
 };
 
+// A failed run keeps its identity and timings but no results.
+void markFailed(RunRecord& r, const std::string& error) {
+  r.status = RunStatus::kFailed;
+  r.error = error;
+  r.metrics.clear();
+  r.perUser.clear();
+  r.evaluatedUsers.clear();
+  r.modelBlob.clear();
+  r.fitted.reset();
+  r.recUsers.clear();
+  r.recommendations.clear();
+}
+
 RunRecord runOne(const RunPlan& plan, const ExperimentSpec& spec, const PreparedData& data,
                  const RunnerOptions& options, int threads, TaskContext& ctx) {
   RunRecord r;
@@ -108,15 +121,7 @@ RunRecord runOne(const RunPlan& plan, const ExperimentSpec& spec, const Prepared
     c.status = RunStatus::kCancelled;
     r = std::move(c);
   } catch (const std::exception& e) {
-    r.status = RunStatus::kFailed;
-    r.error = e.what();
-    r.metrics.clear();
-    r.perUser.clear();
-    r.evaluatedUsers.clear();
-    r.modelBlob.clear();
-    r.fitted.reset();
-    r.recUsers.clear();
-    r.recommendations.clear();
+    markFailed(r, e.what());
   }
   r.peakRssBytes = peakRssBytes();
   return r;
@@ -206,10 +211,15 @@ ExperimentResult runPrepared(const ExperimentSpec& spec, const RunnerOptions& op
       group.run([&, i] {
         result.runs[i] = runOne(plans[i], spec, result.data, options, threads, *runCtx[i]);
         fractions[i].store(1.0);
-        if (options.onRunFinished) {
-          std::lock_guard lock(callbackMutex);
-          options.onRunFinished(result.runs[i]);
+        std::lock_guard lock(callbackMutex);
+        if (options.writeOutputs && result.runs[i].status == RunStatus::kOk) {
+          try {
+            options.writeOutputs(result.runs[i], result.data);
+          } catch (const std::exception& e) {
+            markFailed(result.runs[i], std::string("its outputs were not written: ") + e.what());
+          }
         }
+        if (options.onRunFinished) options.onRunFinished(result.runs[i]);
       });
     }
     group.wait();

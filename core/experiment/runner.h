@@ -22,7 +22,13 @@ struct RunnerOptions {
   bool keepRecommendations = false;  ///< fill RunRecord::recUsers / recommendations
   bool keepModels = false;           ///< fill RunRecord::modelBlob (saveModelToBytes)
   bool keepFitted = false;           ///< fill RunRecord::fitted (the fitted model in memory)
-  /// Called as each run ends (any status), from a worker thread, one call at a time.
+  /// Writes a successful run's outputs (e.g. its top-k list file), from a worker thread, one
+  /// call at a time, before onRunFinished; may release what it wrote from the record. If it
+  /// throws, the run is recorded as failed with the reason: a run whose outputs were not written
+  /// is never "ok".
+  std::function<void(RunRecord&, const PreparedData&)> writeOutputs;
+  /// Called as each run ends (any status, after writeOutputs), from a worker thread, one call
+  /// at a time.
   std::function<void(const RunRecord&)> onRunFinished;
 };
 

@@ -1,4 +1,6 @@
-// Regression tests for issue 13 section 2 (specs and writers).
+// Regression tests for issue 13 section 2 (specs and writers): located spec errors for duplicate
+// keys and number overflow, the spec's features reaching the models, ids that survive the
+// written lists, safe run names, and write failures found before the fits or failing the run.
 #include "cli_fixtures.h"
 #include "core/data/csv_reader.h"
 #include "core/util/delimited_text.h"
@@ -141,4 +143,61 @@ TEST_CASE(
   RWB_REQUIRE_FAILURE(
       runRecwb({"run", (dir / "spec.json").string(), "--out", (dir / "o").string()}), 2,
       "$.models[1].run_name", "letter case");
+}
+
+TEST_CASE(
+    "regression: an output that cannot be written fails before any fit, with the reason "
+    "(was: found after every fit)",
+    "[cli]") {
+  TempDir dir;
+  generateSmall(dir);
+  writeFile(dir / "spec.json", specWith(R"("models": [{"name": "most_popular"}],
+      "output": {"recommendations": "recs"})"));
+  fs::create_directories(dir / "o" / "recs" / "most_popular.tsv");
+  const auto r = runRecwb({"run", (dir / "spec.json").string(), "--out", (dir / "o").string()});
+  RWB_REQUIRE_FAILURE(r, 1, "most_popular.tsv", "Is a directory");
+  CHECK(r.err.find("failed") == std::string::npos);  // not a run failure: nothing ran
+  CHECK_FALSE(fs::exists(dir / "o" / "metrics.json"));
+
+  fs::remove_all(dir / "o");
+  fs::create_directories(dir / "o" / "metrics.json");
+  RWB_REQUIRE_FAILURE(
+      runRecwb({"run", (dir / "spec.json").string(), "--out", (dir / "o").string()}), 1,
+      "metrics.json", "Is a directory");
+  CHECK_FALSE(fs::exists(dir / "o" / "recs"));
+}
+
+TEST_CASE(
+    "regression: a run whose list could not be written is recorded as failed (was: 'ok' "
+    "in metrics.json and the project)",
+    "[cli]") {
+  if (!fs::exists("/dev/full")) {
+    WARN("skipped: needs /dev/full");
+    return;
+  }
+  TempDir dir;
+  generateSmall(dir);
+  writeFile(dir / "spec.json", specWith(R"("models": [{"name": "most_popular"},
+      {"name": "ease"}], "output": {"recommendations": "recs"})"));
+  // Opening succeeds, writing fails with ENOSPC: a failure only the write itself can find.
+  fs::create_directories(dir / "o" / "recs");
+  fs::create_symlink("/dev/full", dir / "o" / "recs" / "ease.tsv");
+  const auto project = (dir / "p.rwbp").string();
+  const auto r = runRecwb(
+      {"run", (dir / "spec.json").string(), "--out", (dir / "o").string(), "--project", project});
+  RWB_REQUIRE_FAILURE(r, 1, "run 'ease' failed", "ease.tsv", "No space left on device");
+  const auto metrics = nlohmann::json::parse(readFile(dir / "o" / "metrics.json"));
+  REQUIRE(metrics["runs"].size() == 2);
+  CHECK(metrics["runs"][0]["status"] == "ok");
+  CHECK(metrics["runs"][1]["status"] == "failed");
+  CHECK(metrics["runs"][1]["metrics"].empty());
+  CHECK(fs::file_size(dir / "o" / "recs" / "most_popular.tsv") > 0);
+  const auto list = runRecwb({"runs", "list", "--project", project, "--json"});
+  RWB_REQUIRE_SUCCESS(list);
+  const auto runs = stdoutJson(list);
+  REQUIRE(runs.size() == 2);
+  for (const auto& run : runs) {
+    INFO(run.dump());
+    CHECK(run["status"] == (run["name"] == "ease" ? "failed" : "ok"));
+  }
 }
