@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "core/eval/slices.h"
+#include "core/util/delimited_text.h"
 #include "core/util/error.h"
 #include "data_options.h"
 #include "eval_common.h"
@@ -34,7 +35,7 @@ void writePerUser(const std::string& path, const EvalResult& r, const Dataset& n
   out << '\n';
   char buf[64];
   for (std::size_t i = 0; i < r.users.size(); ++i) {
-    out << names.users.external(r.users[i]);
+    out << delimitedField(names.users.external(r.users[i]), '\t');
     for (const auto* m : cols) {
       const double v = m->perUserValues[i];
       if (std::isnan(v)) {

@@ -10,6 +10,7 @@
 #include "core/models/explanation.h"
 #include "core/models/registry.h"
 #include "core/util/error.h"
+#include "core/util/json.h"
 #include "data_options.h"
 
 namespace rwb::cli {
@@ -106,11 +107,7 @@ Action registerExplain(CLI::App& sub, Common& common) {
       model = &package->model();
     } else {
       Params params;
-      try {
-        params = Params::parse(o->params);
-      } catch (const nlohmann::json::exception& e) {
-        throw SpecError("--params", std::string("not valid JSON: ") + e.what());
-      }
+      params = parseJsonField(o->params, "--params");
       fitted = createModel(o->model, params, "--model");
       fitted->fit({d, nullptr, o->seed, o->threads}, task.ctx());
       model = fitted.get();

@@ -6,6 +6,7 @@
 #include "core/export/run_export.h"
 #include "core/models/registry.h"
 #include "core/util/error.h"
+#include "core/util/json.h"
 
 namespace rwb::cli {
 
@@ -20,11 +21,7 @@ struct ExportArgs {
 /// Fits a model on a data source and packages it.
 PackageInfo exportFitted(const ExportArgs& a, TaskContext& ctx) {
   nlohmann::json params;
-  try {
-    params = nlohmann::json::parse(a.params);
-  } catch (const nlohmann::json::exception& e) {
-    throw SpecError("--params", std::string("not valid JSON: ") + e.what());
-  }
+  params = parseJsonField(a.params, "--params");
   auto model = createModel(a.model, params, "--model");
   TaskContext loadCtx(ctx, 0.0, 0.2);
   const LoadResult data = loadDataset(a.data, DatasetOptions{}, loadCtx);

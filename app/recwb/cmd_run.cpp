@@ -1,5 +1,9 @@
 // recwb run SPEC.json: runs an experiment, prints a comparison table, writes metrics.json and
 // the top-k lists, and records the runs in a project file when asked.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -12,6 +16,7 @@
 #include "cli.h"
 #include "core/experiment/runner.h"
 #include "core/store/project_store.h"
+#include "core/util/delimited_text.h"
 #include "core/util/error.h"
 
 namespace rwb::cli {
@@ -27,14 +32,24 @@ struct RunArgs {
   int threads = -1;
 };
 
+std::string systemReason(int err) { return std::generic_category().message(err); }
+
+// Writes a whole file; any failure (including one found only when the data is flushed, such as
+// a full disk) is an IoError with the system's reason.
 void writeText(const fs::path& file, const std::string& text) {
-  std::ofstream f(file, std::ios::binary | std::ios::trunc);
-  f << text;
-  f.close();
-  if (!f) throw IoError("cannot write '" + file.string() + "'");
+  std::FILE* f = std::fopen(file.c_str(), "wb");
+  if (f == nullptr) throw IoError("cannot write '" + file.string() + "': " + systemReason(errno));
+  const bool written =
+      std::fwrite(text.data(), 1, text.size(), f) == text.size() && std::fflush(f) == 0;
+  const int err = errno;
+  const bool closed = std::fclose(f) == 0;
+  if (!written || !closed) {
+    throw IoError("cannot write '" + file.string() + "': " + systemReason(written ? errno : err));
+  }
 }
 
-// <folder>/<run name>.tsv: user, item, score, rank (1-based), external ids.
+// <folder>/<run name>.tsv: user, item, score, rank (1-based), external ids quoted per RFC 4180
+// where they hold a tab, a quote or a line break.
 void writeRecommendations(const fs::path& folder, const RunRecord& run, const Dataset& ids) {
   std::string text;
   text.reserve(run.recUsers.size() * 10 * 24);
@@ -44,9 +59,9 @@ void writeRecommendations(const fs::path& folder, const RunRecord& run, const Da
     const auto& items = run.recommendations[i].items;
     for (std::size_t r = 0; r < items.size(); ++r) {
       std::snprintf(score, sizeof score, "%.17g", items[r].score);
-      text += user;
+      appendDelimitedField(text, user, '\t');
       text += '\t';
-      text += ids.items.external(items[r].item);
+      appendDelimitedField(text, ids.items.external(items[r].item), '\t');
       text += '\t';
       text += score;
       text += '\t';
@@ -55,6 +70,29 @@ void writeRecommendations(const fs::path& folder, const RunRecord& run, const Da
     }
   }
   writeText(folder / (run.name + ".tsv"), text);
+}
+
+// Checks, before any model is fitted, that `file` can be written: an existing file is opened for
+// writing without truncating it; otherwise the nearest existing folder must be writable.
+void checkWritable(const fs::path& file) {
+  std::error_code ec;
+  const auto st = fs::status(file, ec);
+  if (fs::exists(st)) {
+    if (fs::is_directory(st)) {
+      throw IoError("cannot write '" + file.string() + "': " + systemReason(EISDIR));
+    }
+    // Non-blocking: a FIFO without a reader fails instead of hanging.
+    const int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) throw IoError("cannot write '" + file.string() + "': " + systemReason(errno));
+    ::close(fd);
+    return;
+  }
+  fs::path dir = fs::absolute(file).parent_path();
+  while (!fs::exists(dir) && dir.has_relative_path()) dir = dir.parent_path();
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    throw IoError("cannot write '" + file.string() + "': folder '" + dir.string() +
+                  "': " + systemReason(errno));
+  }
 }
 
 // An output folder that cannot be created (a file in its place or its parent chain) is found
@@ -137,8 +175,18 @@ Action registerRun(CLI::App& sub, Common& common) {
       recDir = fs::path(spec.output.recommendations);
       if (recDir.is_relative()) recDir = outDir / recDir;
     }
+    // Every output file is checked before anything runs: a write failure found after the fits
+    // would waste them.
     checkFolderCreatable(outDir);
-    if (!recDir.empty()) checkFolderCreatable(recDir);
+    checkWritable(outDir / "metrics.json");
+    if (!recDir.empty()) {
+      checkFolderCreatable(recDir);
+      for (const auto& m : spec.models) {
+        for (const auto seed : spec.seeds) {
+          checkWritable(recDir / (runNameFor(m, seed, spec.seeds.size()) + ".tsv"));
+        }
+      }
+    }
     // Open the project first: a bad file fails before any work is done.
     std::optional<ProjectStore> store;
     std::int64_t specId = 0;
@@ -161,6 +209,16 @@ Action registerRun(CLI::App& sub, Common& common) {
     RunnerOptions opt;
     opt.threads = args->threads;
     opt.keepRecommendations = !recDir.empty();
+    if (!recDir.empty()) {
+      // Written as each run ends, before it is recorded: a list that cannot be written fails
+      // its run. The list is released once written.
+      opt.writeOutputs = [&](RunRecord& r, const PreparedData& data) {
+        createFolder(recDir);
+        writeRecommendations(recDir, r, *data.test);
+        r.recUsers.clear();
+        r.recommendations.clear();
+      };
+    }
     opt.keepModels = store.has_value();
     // Each run is recorded as soon as it ends, so Ctrl-C keeps the finished ones.
     std::vector<std::int64_t> runIds;
@@ -204,12 +262,6 @@ Action registerRun(CLI::App& sub, Common& common) {
     if (store) doc["project"] = {{"file", args->project}, {"run_ids", runIds}};
     for (const auto& r : result.runs) doc["runs"].push_back(toJson(r));
     writeText(outDir / "metrics.json", doc.dump(2) + "\n");
-    if (!recDir.empty()) {
-      createFolder(recDir);
-      for (const auto& r : result.runs) {
-        if (r.status == RunStatus::kOk) writeRecommendations(recDir, r, *result.data.test);
-      }
-    }
 
     if (common.json) {
       printJson(doc);

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/util/delimited_text.h"
 #include "core/util/error.h"
 
 namespace rwb {
@@ -64,15 +65,15 @@ void writeAttributes(const IdMap& ids, const AttributeTable& table, const std::s
   b += idName;
   for (const auto& c : table.columns) {
     b += ',';
-    b += csvField(c.name);
+    b += delimitedField(c.name, ',');
   }
   b += '\n';
   for (std::size_t r = 0; r < ids.size(); ++r) {
     if ((r & 0xFFFF) == 0) ctx.throwIfStopped();
-    b += csvField(ids.external(static_cast<Index>(r)));
+    b += delimitedField(ids.external(static_cast<Index>(r)), ',');
     for (const auto& c : table.columns) {
       b += ',';
-      b += csvField(c.display(r));
+      b += delimitedField(c.display(r), ',');
     }
     b += '\n';
     f.flushIfFull();
@@ -81,22 +82,6 @@ void writeAttributes(const IdMap& ids, const AttributeTable& table, const std::s
 }
 
 }  // namespace
-
-std::string csvField(std::string_view text, char delimiter) {
-  const bool quote =
-      text.find_first_of(std::string{delimiter, '"', '\r', '\n'}) != std::string_view::npos ||
-      (!text.empty() && (text.front() == ' ' || text.back() == ' '));
-  if (!quote) return std::string(text);
-  std::string out;
-  out.reserve(text.size() + 2);
-  out += '"';
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
 
 std::string formatValue(float value) {
   char buf[32];
@@ -135,12 +120,12 @@ WriteResult writeDatasetFolder(const Dataset& data, const std::string& dir,
         ctx.progress(0.9 * static_cast<double>(k) / static_cast<double>(log.size()),
                      "writing interactions");
       }
-      b += csvField(data.users.external(log.user[k]));
+      b += delimitedField(data.users.external(log.user[k]), ',');
       b += ',';
-      b += csvField(data.items.external(log.item[k]));
+      b += delimitedField(data.items.external(log.item[k]), ',');
       b += ',';
       if (events) {
-        b += csvField(log.eventNames[log.event[k]]);
+        b += delimitedField(log.eventNames[log.event[k]], ',');
         b += ',';
       }
       b += formatValue(log.value[k]);
@@ -172,19 +157,8 @@ WriteResult writeDatasetFolder(const Dataset& data, const std::string& dir,
 }
 
 WriteResult writeInteractionsTsv(const Dataset& data, const std::string& path, TaskContext& ctx) {
-  auto checkId = [&](const std::string& id, const char* what) {
-    if (id.find_first_of("\t\r\n") != std::string::npos) {
-      throw IoError("cannot write '" + path + "': " + what + " id '" + id +
-                    "' contains a tab or line break, which TSV cannot represent");
-    }
-  };
-  for (const auto& id : data.users.names()) checkId(id, "user");
-  for (const auto& id : data.items.names()) checkId(id, "item");
   const auto& log = data.interactions;
   const bool events = log.hasEvents();
-  if (events) {
-    for (const auto& name : log.eventNames) checkId(name, "event");
-  }
   OutFile f(path);
   auto& b = f.buffer();
   // Event types have no place in the u.data layout: with events the file gets a header, which
@@ -194,12 +168,12 @@ WriteResult writeInteractionsTsv(const Dataset& data, const std::string& path, T
     b += times ? "user_id\titem_id\tevent\tvalue\ttimestamp\n" : "user_id\titem_id\tevent\tvalue\n";
   for (std::size_t k = 0; k < log.size(); ++k) {
     if ((k & 0xFFFF) == 0) ctx.throwIfStopped();
-    b += data.users.external(log.user[k]);
+    appendDelimitedField(b, data.users.external(log.user[k]), '\t');
     b += '\t';
-    b += data.items.external(log.item[k]);
+    appendDelimitedField(b, data.items.external(log.item[k]), '\t');
     b += '\t';
     if (events) {
-      b += log.eventNames[log.event[k]];
+      appendDelimitedField(b, log.eventNames[log.event[k]], '\t');
       b += '\t';
     }
     b += formatValue(log.value[k]);

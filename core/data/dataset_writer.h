@@ -1,7 +1,8 @@
 #pragma once
 /// \file
 /// Writers for interaction logs and attribute tables: the RecWorkbench folder layout (CSV) and
-/// plain split files (TSV). External ids are written exactly as they were read.
+/// plain split files (TSV). External ids are written exactly as they were read, quoted per
+/// RFC 4180 where needed (core/util/delimited_text.h), so every loader reads them back equal.
 
 #include <string>
 #include <string_view>
@@ -10,10 +11,6 @@
 #include "core/util/task_context.h"
 
 namespace rwb {
-
-/// One CSV field, quoted per RFC 4180 when it holds the delimiter, a quote, CR or LF, or begins
-/// or ends with a space (quotes inside are doubled).
-std::string csvField(std::string_view text, char delimiter = ',');
 
 /// A value in its shortest round-trip decimal form ("4", "2.5", "0.1").
 std::string formatValue(float value);
@@ -51,9 +48,9 @@ WriteResult writeDatasetFolder(const Dataset& data, const std::string& dir,
 /// the file starts with the header "user_id item_id event value timestamp" (tab-separated) and
 /// each row carries its event after the item, so that the types survive a split. A log without
 /// any timestamp gets no timestamp column (user, item, value: what the loaders read back); a
-/// missing timestamp among others is written as an empty field. Throws IoError when the file cannot
-/// be written or an id or event name contains a tab or a line break (TSV cannot quote), Cancelled
-/// when ctx is stopped (the file is removed).
+/// missing timestamp among others is written as an empty field. An id or event name holding a tab,
+/// a quote or a line break is quoted per RFC 4180 (the loaders read it back). Throws IoError when
+/// the file cannot be written, Cancelled when ctx is stopped (the file is removed).
 WriteResult writeInteractionsTsv(const Dataset& data, const std::string& path, TaskContext& ctx);
 
 }  // namespace rwb

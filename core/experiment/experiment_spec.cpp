@@ -1,106 +1,23 @@
 #include "core/experiment/experiment_spec.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
-#include <fstream>
 #include <initializer_list>
+#include <map>
 #include <set>
-#include <sstream>
 
+#include "core/features/feature_pipeline.h"
 #include "core/models/registry.h"
 #include "core/prep/prep_spec.h"
 #include "core/util/error.h"
+#include "core/util/json.h"
 
 namespace rwb {
 
 namespace {
 
 using json = nlohmann::json;
-
-std::string typeName(const json& j) {
-  if (j.is_null()) return "null";
-  if (j.is_boolean()) return "a boolean";
-  if (j.is_number()) return "a number";
-  if (j.is_string()) return "a string";
-  if (j.is_array()) return "an array";
-  return "an object";
-}
-
-void requireObject(const json& j, const std::string& path) {
-  if (!j.is_object()) throw SpecError(path, "must be an object, not " + typeName(j));
-}
-
-// Rejects keys outside `allowed`, naming the allowed ones so that typos are easy to fix.
-void checkKeys(const json& j, const std::string& path, std::initializer_list<const char*> allowed) {
-  requireObject(j, path);
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    bool ok = false;
-    for (const char* a : allowed) ok = ok || it.key() == a;
-    if (!ok) {
-      std::string known;
-      for (const char* a : allowed) known += (known.empty() ? "" : ", ") + std::string(a);
-      throw SpecError(path + "." + it.key(), "unknown key (allowed: " + known + ")");
-    }
-  }
-}
-
-std::string getString(const json& j, const std::string& path) {
-  if (!j.is_string()) throw SpecError(path, "must be a string, not " + typeName(j));
-  return j.get<std::string>();
-}
-
-std::string getNonEmptyString(const json& j, const std::string& path) {
-  std::string s = getString(j, path);
-  if (s.empty()) throw SpecError(path, "must not be empty");
-  return s;
-}
-
-std::string getChoice(const json& j, const std::string& path,
-                      std::initializer_list<const char*> choices) {
-  const std::string s = getString(j, path);
-  std::string known;
-  for (const char* c : choices) {
-    if (s == c) return s;
-    known += (known.empty() ? "" : ", ") + std::string(c);
-  }
-  throw SpecError(path, "unknown value '" + s + "' (one of: " + known + ")");
-}
-
-double getNumber(const json& j, const std::string& path) {
-  if (!j.is_number()) throw SpecError(path, "must be a number, not " + typeName(j));
-  const double d = j.get<double>();
-  if (!std::isfinite(d)) throw SpecError(path, "must be finite");
-  return d;
-}
-
-long long getInt(const json& j, const std::string& path, long long lo, long long hi) {
-  if (!j.is_number_integer() &&
-      !(j.is_number_float() && std::floor(j.get<double>()) == j.get<double>())) {
-    throw SpecError(path, "must be an integer, not " + typeName(j));
-  }
-  if (j.is_number_unsigned() && j.get<unsigned long long>() > static_cast<unsigned long long>(hi)) {
-    throw SpecError(path, "must be at most " + std::to_string(hi));
-  }
-  const long long v =
-      j.is_number_float() ? static_cast<long long>(j.get<double>()) : j.get<long long>();
-  if (v < lo || v > hi) {
-    throw SpecError(path, "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-  }
-  return v;
-}
-
-std::uint64_t getSeed(const json& j, const std::string& path) {
-  if (!j.is_number_integer()) throw SpecError(path, "must be a non-negative integer seed");
-  if (j.is_number_unsigned()) return j.get<std::uint64_t>();
-  const long long v = j.get<long long>();
-  if (v < 0) throw SpecError(path, "must be a non-negative integer seed");
-  return static_cast<std::uint64_t>(v);
-}
-
-bool getBool(const json& j, const std::string& path) {
-  if (!j.is_boolean()) throw SpecError(path, "must be true or false, not " + typeName(j));
-  return j.get<bool>();
-}
 
 std::string resolvePath(const std::string& p, const std::filesystem::path& baseDir) {
   std::filesystem::path fp(p);
@@ -114,10 +31,10 @@ DatasetSource parseDataset(const json& j, const std::string& path,
   checkKeys(j, path, {"path", "format", "columns", "options"});
   DatasetSource d;
   if (!j.contains("path")) throw SpecError(path + ".path", "is required");
-  d.path = resolvePath(getNonEmptyString(j["path"], path + ".path"), baseDir);
+  d.path = resolvePath(asNonEmptyString(j["path"], path + ".path"), baseDir);
   if (j.contains("format")) {
     d.format =
-        getChoice(j["format"], path + ".format", {"auto", "delimited", "movielens", "sqlite"});
+        asChoice(j["format"], path + ".format", {"auto", "delimited", "movielens", "sqlite"});
   }
   if (j.contains("columns")) {
     const std::string cp = path + ".columns";
@@ -127,7 +44,7 @@ DatasetSource parseDataset(const json& j, const std::string& path,
       if (it->is_string()) {
         if (it->get<std::string>().empty()) throw SpecError(p, "column name must not be empty");
       } else if (it->is_number_integer()) {
-        getInt(*it, p, 0, 10000);
+        asInt(*it, p, 0, 10000);
       } else {
         throw SpecError(p, "must be a column name (string) or a 0-based position (integer)");
       }
@@ -139,15 +56,15 @@ DatasetSource parseDataset(const json& j, const std::string& path,
     checkKeys(j["options"], op, {"delimiter", "header", "encoding", "strict", "implicit_value"});
     const json& o = j["options"];
     if (o.contains("delimiter")) {
-      const std::string s = getString(o["delimiter"], op + ".delimiter");
+      const std::string s = asString(o["delimiter"], op + ".delimiter");
       if (s.size() != 1 && s != "\\t") {
         throw SpecError(op + ".delimiter", "must be a single character (or \"\\t\")");
       }
     }
-    if (o.contains("header")) getChoice(o["header"], op + ".header", {"auto", "yes", "no"});
-    if (o.contains("encoding")) getChoice(o["encoding"], op + ".encoding", {"utf8", "latin1"});
-    if (o.contains("strict")) getBool(o["strict"], op + ".strict");
-    if (o.contains("implicit_value")) getNumber(o["implicit_value"], op + ".implicit_value");
+    if (o.contains("header")) asChoice(o["header"], op + ".header", {"auto", "yes", "no"});
+    if (o.contains("encoding")) asChoice(o["encoding"], op + ".encoding", {"utf8", "latin1"});
+    if (o.contains("strict")) asBool(o["strict"], op + ".strict");
+    if (o.contains("implicit_value")) asNumber(o["implicit_value"], op + ".implicit_value");
     d.options = o;
   }
   return d;
@@ -161,10 +78,10 @@ SplitSpec parseSplit(const json& j, const std::string& path, const std::filesyst
     if (!j.contains("train")) throw SpecError(path + ".train", "is required with given files");
     if (!j.contains("test")) throw SpecError(path + ".test", "is required with given files");
     s.method = "files";
-    s.trainPath = resolvePath(getNonEmptyString(j["train"], path + ".train"), baseDir);
-    s.testPath = resolvePath(getNonEmptyString(j["test"], path + ".test"), baseDir);
+    s.trainPath = resolvePath(asNonEmptyString(j["train"], path + ".train"), baseDir);
+    s.testPath = resolvePath(asNonEmptyString(j["test"], path + ".test"), baseDir);
     if (j.contains("valid")) {
-      s.validPath = resolvePath(getNonEmptyString(j["valid"], path + ".valid"), baseDir);
+      s.validPath = resolvePath(asNonEmptyString(j["valid"], path + ".valid"), baseDir);
     }
     return s;
   }
@@ -172,10 +89,10 @@ SplitSpec parseSplit(const json& j, const std::string& path, const std::filesyst
     throw SpecError(path + ".method", "is required (or give \"train\" and \"test\" files)");
   }
   if (j.contains("ratio")) {
-    const double ratio = getNumber(j["ratio"], path + ".ratio");
+    const double ratio = asNumber(j["ratio"], path + ".ratio");
     if (!(ratio > 0.0 && ratio < 1.0)) throw SpecError(path + ".ratio", "must be in (0, 1)");
   }
-  if (j.contains("by")) getChoice(j["by"], path + ".by", {"user", "item"});
+  if (j.contains("by")) asChoice(j["by"], path + ".by", {"user", "item"});
   // core/prep reads the split; min_rating is accepted as Microsoft Recommenders' name for
   // min_count.
   json options = j;
@@ -202,9 +119,9 @@ std::optional<ParamRange> parseRange(const json& j, const std::string& path, con
     return ParamRange{};
   }
   ParamRange r;
-  if (j.contains("min")) r.min = getNumber(j["min"], path + ".min");
-  if (j.contains("max")) r.max = getNumber(j["max"], path + ".max");
-  if (j.contains("log")) r.logScale = getBool(j["log"], path + ".log");
+  if (j.contains("min")) r.min = asNumber(j["min"], path + ".min");
+  if (j.contains("max")) r.max = asNumber(j["max"], path + ".max");
+  if (j.contains("log")) r.logScale = asBool(j["log"], path + ".log");
   const auto lo = r.min ? r.min : p.min;
   const auto hi = r.max ? r.max : p.max;
   if (!lo || !hi) {
@@ -227,7 +144,7 @@ SearchSpec parseSearch(const json& j, const std::string& path, const ModelInfo& 
       {"method", "space", "trials", "metric", "validation_ratio", "seed", "eta", "min_budget"});
   SearchSpec s;
   if (j.contains("method")) {
-    s.method = getChoice(j["method"], path + ".method", {"grid", "random", "halving"});
+    s.method = asChoice(j["method"], path + ".method", {"grid", "random", "halving"});
   }
   if (!j.contains("space")) throw SpecError(path + ".space", "is required");
   const std::string sp = path + ".space";
@@ -271,18 +188,18 @@ SearchSpec parseSearch(const json& j, const std::string& path, const ModelInfo& 
     s.space.push_back(std::move(ps));
   }
   if (j.contains("trials"))
-    s.trials = static_cast<int>(getInt(j["trials"], path + ".trials", 1, 100000));
-  if (j.contains("metric")) s.metric = getNonEmptyString(j["metric"], path + ".metric");
+    s.trials = static_cast<int>(asInt(j["trials"], path + ".trials", 1, 100000));
+  if (j.contains("metric")) s.metric = asNonEmptyString(j["metric"], path + ".metric");
   if (j.contains("validation_ratio")) {
-    s.validationRatio = getNumber(j["validation_ratio"], path + ".validation_ratio");
+    s.validationRatio = asNumber(j["validation_ratio"], path + ".validation_ratio");
     if (!(s.validationRatio > 0.0 && s.validationRatio < 1.0)) {
       throw SpecError(path + ".validation_ratio", "must be in (0, 1)");
     }
   }
-  if (j.contains("seed")) s.seed = getSeed(j["seed"], path + ".seed");
-  if (j.contains("eta")) s.eta = static_cast<int>(getInt(j["eta"], path + ".eta", 2, 100));
+  if (j.contains("seed")) s.seed = asUnsigned(j["seed"], path + ".seed");
+  if (j.contains("eta")) s.eta = static_cast<int>(asInt(j["eta"], path + ".eta", 2, 100));
   if (j.contains("min_budget")) {
-    s.minBudget = static_cast<int>(getInt(j["min_budget"], path + ".min_budget", 1, 1000000));
+    s.minBudget = static_cast<int>(asInt(j["min_budget"], path + ".min_budget", 1, 1000000));
   }
   if (s.method == "grid") {
     for (const auto& ps : s.space) {
@@ -319,7 +236,63 @@ SearchSpec parseSearch(const json& j, const std::string& path, const ModelInfo& 
   return s;
 }
 
+// Two runs writing one file would overwrite each other: refuse names that are equal, also
+// after ASCII case folding (case-insensitive file systems), before anything runs.
+void checkOutputNames(const ExperimentSpec& spec, const json& models) {
+  std::map<std::string, std::pair<std::string, std::size_t>> taken;  // folded -> (name, model)
+  for (std::size_t i = 0; i < spec.models.size(); ++i) {
+    const std::string mp = "$.models[" + std::to_string(i) + "]";
+    const std::string where = mp + (models[i].contains("run_name") ? ".run_name" : ".name");
+    for (const auto seed : spec.seeds) {
+      const std::string name = runNameFor(spec.models[i], seed, spec.seeds.size());
+      std::string folded = name;
+      for (auto& c : folded) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      const auto [it, fresh] = taken.emplace(folded, std::make_pair(name, i));
+      if (fresh) continue;
+      const auto& [other, j] = it->second;
+      if (other == name) {
+        throw SpecError(where, "run name '" + printableText(name) + "' is used twice (also by " +
+                                   "$.models[" + std::to_string(j) + "]); set \"run_name\"");
+      }
+      throw SpecError(where, "run name '" + printableText(name) + "' and '" + printableText(other) +
+                                 "' of $.models[" + std::to_string(j) +
+                                 "] differ only in letter case: on a case-insensitive file "
+                                 "system their output files would be the same; set \"run_name\"");
+    }
+  }
+}
+
 }  // namespace
+
+std::string runNameFor(const ModelSpec& m, std::uint64_t seed, std::size_t seedCount) {
+  return seedCount == 1 ? m.runName : m.runName + "-seed" + std::to_string(seed);
+}
+
+std::string unsafeFileNameReason(std::string_view name) {
+  if (name.empty()) return "it is empty";
+  // Room for "-seed<20 digits>.tsv" within the usual 255-byte limit of a file name.
+  if (name.size() > 200) return "it is longer than 200 bytes";
+  for (const char ch : name) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == 0) return "it contains a NUL byte";
+    if (c < 0x20 || c == 0x7F) return "it contains a control character";
+    if (c == '/' || c == '\\') return "it contains a path separator";
+    if (std::string_view(":*?\"<>|").find(ch) != std::string_view::npos) {
+      return std::string("it contains '") + ch + "', which some file systems refuse";
+    }
+  }
+  if (name == "." || name == "..") return "it names a folder";
+  if (name.front() == '.' || name.front() == ' ' || name.back() == '.' || name.back() == ' ') {
+    return "it begins or ends with a dot or a space";
+  }
+  std::string stem(name.substr(0, name.find('.')));
+  for (auto& c : stem) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  static const std::set<std::string> reserved = {
+      "CON",  "PRN",  "AUX",  "NUL",  "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7",
+      "COM8", "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9"};
+  if (reserved.count(stem) > 0) return "it is a reserved device name on Windows";
+  return {};
+}
 
 const std::vector<std::string>& specMetricNames() {
   static const std::vector<std::string> names = {"precision", "recall",   "ndcg",
@@ -343,13 +316,13 @@ ExperimentSpec parseExperimentSpec(const json& doc, const std::filesystem::path&
   ExperimentSpec spec;
   spec.source = doc;
   if (!doc.contains("version")) throw SpecError("$.version", "is required (this build reads 1)");
-  const long long version = getInt(doc["version"], "$.version", 0, 1000000);
+  const long long version = asInt(doc["version"], "$.version", 0, 1000000);
   if (version != kSpecVersion) {
     throw SpecError("$.version", "unsupported spec version " + std::to_string(version) +
                                      " (this build reads version " + std::to_string(kSpecVersion) +
                                      ")");
   }
-  if (doc.contains("name")) spec.name = getString(doc["name"], "$.name");
+  if (doc.contains("name")) spec.name = asString(doc["name"], "$.name");
 
   if (!doc.contains("split")) throw SpecError("$.split", "is required");
   spec.split = parseSplit(doc["split"], "$.split", baseDir);
@@ -370,7 +343,7 @@ ExperimentSpec parseExperimentSpec(const json& doc, const std::filesystem::path&
       const std::string sp = "$.prep[" + std::to_string(i) + "]";
       requireObject(p[i], sp);
       if (!p[i].contains("step")) throw SpecError(sp + ".step", "is required");
-      getNonEmptyString(p[i]["step"], sp + ".step");
+      asNonEmptyString(p[i]["step"], sp + ".step");
     }
     prepStepsFromJson(p, "$.prep");  // validates every step and option now, with its path
     spec.prep = p;
@@ -378,15 +351,16 @@ ExperimentSpec parseExperimentSpec(const json& doc, const std::filesystem::path&
 
   if (doc.contains("features")) {
     requireObject(doc["features"], "$.features");
+    FeatureConfig::fromJson(doc["features"], "$.features");  // validates now, with its path
     spec.features = doc["features"];
   }
 
   if (doc.contains("metrics")) {
     const json& m = doc["metrics"];
     checkKeys(m, "$.metrics", {"k", "names", "primary"});
-    if (m.contains("k")) spec.metrics.k = static_cast<int>(getInt(m["k"], "$.metrics.k", 1, 10000));
+    if (m.contains("k")) spec.metrics.k = static_cast<int>(asInt(m["k"], "$.metrics.k", 1, 10000));
     const auto checkName = [](const json& v, const std::string& p) {
-      const std::string s = getString(v, p);
+      const std::string s = asString(v, p);
       const auto& known = specMetricNames();
       if (std::find(known.begin(), known.end(), s) == known.end()) {
         std::string list;
@@ -425,13 +399,13 @@ ExperimentSpec parseExperimentSpec(const json& doc, const std::filesystem::path&
   if (doc.contains("seed") && doc.contains("seeds")) {
     throw SpecError("$.seeds", "give either \"seed\" or \"seeds\", not both");
   }
-  if (doc.contains("seed")) spec.seeds = {getSeed(doc["seed"], "$.seed")};
+  if (doc.contains("seed")) spec.seeds = {asUnsigned(doc["seed"], "$.seed")};
   if (doc.contains("seeds")) {
     const json& s = doc["seeds"];
     if (!s.is_array() || s.empty()) throw SpecError("$.seeds", "must be a non-empty array");
     spec.seeds.clear();
     for (std::size_t i = 0; i < s.size(); ++i) {
-      const auto v = getSeed(s[i], "$.seeds[" + std::to_string(i) + "]");
+      const auto v = asUnsigned(s[i], "$.seeds[" + std::to_string(i) + "]");
       if (std::find(spec.seeds.begin(), spec.seeds.end(), v) != spec.seeds.end()) {
         throw SpecError("$.seeds[" + std::to_string(i) + "]", "is listed twice");
       }
@@ -439,17 +413,17 @@ ExperimentSpec parseExperimentSpec(const json& doc, const std::filesystem::path&
     }
   }
   if (doc.contains("threads")) {
-    spec.threads = static_cast<int>(getInt(doc["threads"], "$.threads", 0, 1024));
+    spec.threads = static_cast<int>(asInt(doc["threads"], "$.threads", 0, 1024));
   }
 
   if (doc.contains("output")) {
     checkKeys(doc["output"], "$.output", {"recommendations", "dir"});
     if (doc["output"].contains("recommendations")) {
       spec.output.recommendations =
-          getNonEmptyString(doc["output"]["recommendations"], "$.output.recommendations");
+          asNonEmptyString(doc["output"]["recommendations"], "$.output.recommendations");
     }
     if (doc["output"].contains("dir")) {
-      spec.output.dir = getNonEmptyString(doc["output"]["dir"], "$.output.dir");
+      spec.output.dir = asNonEmptyString(doc["output"]["dir"], "$.output.dir");
     }
   }
 
@@ -458,32 +432,42 @@ ExperimentSpec parseExperimentSpec(const json& doc, const std::filesystem::path&
   if (!models.is_array() || models.empty()) {
     throw SpecError("$.models", "must be a non-empty array of models");
   }
-  std::set<std::string> runNames;
   for (std::size_t i = 0; i < models.size(); ++i) {
     const std::string mp = "$.models[" + std::to_string(i) + "]";
     checkKeys(models[i], mp, {"name", "run_name", "params", "search"});
     if (!models[i].contains("name")) throw SpecError(mp + ".name", "is required");
     ModelSpec m;
-    m.name = getNonEmptyString(models[i]["name"], mp + ".name");
+    m.name = asNonEmptyString(models[i]["name"], mp + ".name");
     const ModelInfo* info = lookup(m.name);
     if (info == nullptr) {
       std::string known;
       for (const auto& r : modelRegistry()) known += (known.empty() ? "" : ", ") + r.name;
-      throw SpecError(mp + ".name", "unknown model '" + m.name + "' (known: " + known + ")");
+      throw SpecError(mp + ".name",
+                      "unknown model '" + printableText(m.name) + "' (known: " + known + ")");
     }
-    m.params = info->schema.resolve(models[i].contains("params") ? models[i]["params"] : json(),
-                                    mp + ".params");
-    m.runName = m.name;
-    if (models[i].contains("run_name")) {
-      m.runName = getNonEmptyString(models[i]["run_name"], mp + ".run_name");
-      if (m.runName.find_first_of("/\\\n\t") != std::string::npos || m.runName == "." ||
-          m.runName == "..") {
-        throw SpecError(mp + ".run_name", "must be usable as a file name (no slashes or tabs)");
+    json given = models[i].contains("params") ? models[i]["params"] : json();
+    // The spec's "features" is the default of every model that takes a feature configuration.
+    const ParamSpec* features = info->schema.find("features");
+    if (features != nullptr && features->jsonText) {
+      if (given.is_object() && given.contains("features")) {
+        m.featuresPath = mp + ".params.features";
+      } else if (!spec.features.is_null() && (given.is_null() || given.is_object())) {
+        if (given.is_null()) given = json::object();
+        given["features"] = spec.features;
+        m.featuresPath = "$.features";
       }
     }
-    if (!runNames.insert(m.runName).second) {
-      throw SpecError(mp + (models[i].contains("run_name") ? ".run_name" : ".name"),
-                      "run name '" + m.runName + "' is used twice; set \"run_name\"");
+    m.params = info->schema.resolve(given, mp + ".params");
+    if (m.featuresPath == mp + ".params.features") {
+      FeatureConfig::parse(m.params.at("features").get<std::string>(), m.featuresPath);
+    }
+    m.runName = m.name;
+    if (models[i].contains("run_name")) {
+      m.runName = asNonEmptyString(models[i]["run_name"], mp + ".run_name");
+      if (const std::string why = unsafeFileNameReason(m.runName); !why.empty()) {
+        throw SpecError(mp + ".run_name",
+                        "'" + printableText(m.runName) + "' cannot be used as a file name: " + why);
+      }
     }
     if (models[i].contains("search")) {
       m.search = parseSearch(models[i]["search"], mp + ".search", *info, m.params);
@@ -500,35 +484,12 @@ ExperimentSpec parseExperimentSpec(const json& doc, const std::filesystem::path&
     }
     spec.models.push_back(std::move(m));
   }
+  checkOutputNames(spec, models);
   return spec;
 }
 
 ExperimentSpec loadExperimentSpec(const std::filesystem::path& file, const ModelLookup& lookup) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw IoError("cannot open experiment spec " + file.string());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string text = ss.str();
-  json doc;
-  try {
-    doc = json::parse(text);
-  } catch (const json::parse_error& e) {
-    // Translate the byte offset into line and column for the message.
-    std::uint64_t line = 1, col = 1;
-    const std::size_t end = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
-    for (std::size_t i = 0; i < end; ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        col = 1;
-      } else {
-        ++col;
-      }
-    }
-    std::string reason = e.what();
-    const auto pos = reason.find("parse error");
-    if (pos != std::string::npos) reason = reason.substr(pos);
-    throw ParseError(file.string(), line, col, "malformed JSON: " + reason);
-  }
+  const json doc = loadJsonFile(file);
   const auto base = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
   return parseExperimentSpec(doc, base, lookup);
 }

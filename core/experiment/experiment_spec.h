@@ -82,8 +82,11 @@ struct SearchSpec {
 /// One model entry of the spec.
 struct ModelSpec {
   std::string name;     ///< registry name
-  std::string runName;  ///< display / output name; defaults to name (unique within the spec)
+  std::string runName;  ///< display / output name; defaults to name (a safe file name)
   Params params;        ///< resolved against the schema (defaults filled in)
+  /// JSON path of the model's feature configuration: "$.models[i].params.features" when the
+  /// model sets its own, "$.features" when it inherits the spec's, empty when it has none.
+  std::string featuresPath;
   std::optional<SearchSpec> search;
 };
 
@@ -108,7 +111,9 @@ struct ExperimentSpec {
   DatasetSource dataset;
   nlohmann::json prep = nlohmann::json::array();  ///< preparation steps, in order
   SplitSpec split;
-  nlohmann::json features;  ///< opaque; null when absent
+  /// The default feature configuration (null when absent): validated at parse time and given
+  /// to every model with a "features" parameter that does not set its own.
+  nlohmann::json features;
   std::vector<ModelSpec> models;
   MetricsSpec metrics;
   std::vector<std::uint64_t> seeds = {42};  ///< every model runs once per seed
@@ -122,12 +127,24 @@ using ModelLookup = std::function<const ModelInfo*(std::string_view)>;
 
 /// Parses and validates a spec document. Relative paths are resolved against baseDir. Throws
 /// SpecError with the JSON path of the first offending field (unknown keys, wrong types,
-/// out-of-range values, unknown models or parameters). lookup defaults to the model registry.
+/// out-of-range values, unknown models or parameters, an invalid feature configuration, a run
+/// name that is not a safe file name, two runs that would write the same output file, also when
+/// their names differ only in letter case). lookup defaults to the model registry.
 ExperimentSpec parseExperimentSpec(const nlohmann::json& doc, const std::filesystem::path& baseDir,
                                    const ModelLookup& lookup = {});
 
+/// The name of model m's run for one seed: its run name, with "-seed<N>" appended when the
+/// spec lists several seeds. Output files (e.g. <name>.tsv) are named after it.
+std::string runNameFor(const ModelSpec& m, std::uint64_t seed, std::size_t seedCount);
+
+/// Why `name` cannot be used as a file name on common file systems (empty, too long, a NUL or
+/// other control character, a path separator, one of : * ? " < > |, "." or "..", a leading or
+/// trailing dot or space, a reserved Windows device name), or an empty string when it can.
+std::string unsafeFileNameReason(std::string_view name);
+
 /// Reads and parses a spec file (paths relative to its folder). Throws IoError when it cannot
-/// be read, ParseError (file:line:column) for malformed JSON, SpecError for invalid content.
+/// be read, ParseError (file:line:column) for malformed JSON, SpecError for invalid content
+/// (including a duplicate key or a number out of the range of a double).
 ExperimentSpec loadExperimentSpec(const std::filesystem::path& file,
                                   const ModelLookup& lookup = {});
 

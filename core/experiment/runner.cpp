@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "core/experiment/search.h"
+#include "core/features/feature_pipeline.h"
 #include "core/models/registry.h"
 #include "core/util/error.h"
 #include "rwb_version.h"
@@ -31,6 +32,19 @@ struct RunPlan {
   std::uint64_t seed;
   std::string name;
 };
+
+// A failed run keeps its identity and timings but no results.
+void markFailed(RunRecord& r, const std::string& error) {
+  r.status = RunStatus::kFailed;
+  r.error = error;
+  r.metrics.clear();
+  r.perUser.clear();
+  r.evaluatedUsers.clear();
+  r.modelBlob.clear();
+  r.fitted.reset();
+  r.recUsers.clear();
+  r.recommendations.clear();
+}
 
 RunRecord runOne(const RunPlan& plan, const ExperimentSpec& spec, const PreparedData& data,
                  const RunnerOptions& options, int threads, TaskContext& ctx) {
@@ -107,15 +121,7 @@ RunRecord runOne(const RunPlan& plan, const ExperimentSpec& spec, const Prepared
     c.status = RunStatus::kCancelled;
     r = std::move(c);
   } catch (const std::exception& e) {
-    r.status = RunStatus::kFailed;
-    r.error = e.what();
-    r.metrics.clear();
-    r.perUser.clear();
-    r.evaluatedUsers.clear();
-    r.modelBlob.clear();
-    r.fitted.reset();
-    r.recUsers.clear();
-    r.recommendations.clear();
+    markFailed(r, e.what());
   }
   r.peakRssBytes = peakRssBytes();
   return r;
@@ -164,15 +170,21 @@ ExperimentResult runPrepared(const ExperimentSpec& spec, const RunnerOptions& op
                       "unknown model '" + ms.name + "'");
     }
     for (auto seed : spec.seeds) {
-      plans.push_back(
-          {&ms, info, seed,
-           spec.seeds.size() == 1 ? ms.runName : ms.runName + "-seed" + std::to_string(seed)});
+      plans.push_back({&ms, info, seed, runNameFor(ms, seed, spec.seeds.size())});
     }
   }
 
   tbb::task_arena arena(threads);
   TaskContext dataCtx(ctx, 0.0, 0.1);
   arena.execute([&] { result.data = prepare(dataCtx); });
+
+  // Feature configurations name attribute columns: check them against the data before any fit,
+  // so that a misspelt column fails at once with its place in the spec.
+  for (const ModelSpec& ms : spec.models) {
+    if (ms.featuresPath.empty()) continue;
+    FeatureConfig::parse(ms.params.at("features").get<std::string>(), ms.featuresPath)
+        .checkColumns(*result.data.train, ms.featuresPath);
+  }
 
   // Progress of the runs, aggregated: each run reports its own fraction.
   std::vector<std::atomic<double>> fractions(plans.size());
@@ -199,10 +211,15 @@ ExperimentResult runPrepared(const ExperimentSpec& spec, const RunnerOptions& op
       group.run([&, i] {
         result.runs[i] = runOne(plans[i], spec, result.data, options, threads, *runCtx[i]);
         fractions[i].store(1.0);
-        if (options.onRunFinished) {
-          std::lock_guard lock(callbackMutex);
-          options.onRunFinished(result.runs[i]);
+        std::lock_guard lock(callbackMutex);
+        if (options.writeOutputs && result.runs[i].status == RunStatus::kOk) {
+          try {
+            options.writeOutputs(result.runs[i], result.data);
+          } catch (const std::exception& e) {
+            markFailed(result.runs[i], std::string("its outputs were not written: ") + e.what());
+          }
         }
+        if (options.onRunFinished) options.onRunFinished(result.runs[i]);
       });
     }
     group.wait();

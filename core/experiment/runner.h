@@ -22,7 +22,13 @@ struct RunnerOptions {
   bool keepRecommendations = false;  ///< fill RunRecord::recUsers / recommendations
   bool keepModels = false;           ///< fill RunRecord::modelBlob (saveModelToBytes)
   bool keepFitted = false;           ///< fill RunRecord::fitted (the fitted model in memory)
-  /// Called as each run ends (any status), from a worker thread, one call at a time.
+  /// Writes a successful run's outputs (e.g. its top-k list file), from a worker thread, one
+  /// call at a time, before onRunFinished; may release what it wrote from the record. If it
+  /// throws, the run is recorded as failed with the reason: a run whose outputs were not written
+  /// is never "ok".
+  std::function<void(RunRecord&, const PreparedData&)> writeOutputs;
+  /// Called as each run ends (any status, after writeOutputs), from a worker thread, one call
+  /// at a time.
   std::function<void(const RunRecord&)> onRunFinished;
 };
 
@@ -48,6 +54,8 @@ std::uint64_t peakRssBytes();
 /// run, a stop ends every unfinished run as RunStatus::kCancelled (runs already finished keep
 /// their results) and returns with cancelled = true, within 200 ms for models that honour
 /// TaskContext. A failing model gives a kFailed record with its message; other runs continue.
+/// Throws SpecError, after loading and before any fit, when a model's feature configuration
+/// names an attribute column the training data lacks (ModelSpec::featuresPath locates it).
 ExperimentResult runExperiment(const ExperimentSpec& spec, const RunnerOptions& options,
                                TaskContext& ctx);
 

@@ -15,6 +15,7 @@
 #include <system_error>
 
 #include "core/features/feature_pipeline.h"
+#include "core/util/delimited_text.h"
 #include "core/util/error.h"
 #include "core/util/sqlite_db.h"
 
@@ -89,20 +90,6 @@ std::string tempNameFor(const std::string& path) {
       .string();
 }
 
-void appendField(std::string& out, std::string_view s, char delim) {
-  // RFC 4180 quoting when needed so ids with delimiters or quotes survive.
-  if (s.find_first_of(std::string{delim, '"', '\n', '\r'}) == std::string_view::npos) {
-    out.append(s);
-    return;
-  }
-  out += '"';
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-}
-
 class DelimitedSink final : public RecSink {
  public:
   DelimitedSink(std::string path, char delim)
@@ -123,9 +110,9 @@ class DelimitedSink final : public RecSink {
   }
   void write(std::string_view user, std::string_view item, double score, int rank,
              RecSource source) override {
-    appendField(buf_, user, delim_);
+    appendDelimitedField(buf_, user, delim_);
     buf_ += delim_;
-    appendField(buf_, item, delim_);
+    appendDelimitedField(buf_, item, delim_);
     buf_ += delim_;
     char num[32];
     auto r = std::to_chars(num, num + sizeof num, score);

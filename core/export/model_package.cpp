@@ -14,6 +14,7 @@
 
 #include "core/models/registry.h"
 #include "core/util/error.h"
+#include "core/util/json.h"
 #include "core/util/sqlite_db.h"
 #include "rwb_version.h"
 
@@ -255,8 +256,8 @@ std::shared_ptr<const ModelPackage> ModelPackage::load(const std::string& path) 
     auto& info = pkg->info_;
     info.formatVersion = PackageInfo::kFormatVersion;
     info.modelType = need(meta, "model_type", "field");
-    info.params = nlohmann::json::parse(need(meta, "params", "field"));
-    info.metrics = nlohmann::json::parse(need(meta, "metrics", "field"));
+    info.params = parseJson(need(meta, "params", "field"), "params");
+    info.metrics = parseJson(need(meta, "metrics", "field"), "metrics");
     info.trainFingerprint = std::stoull(need(meta, "train_fingerprint", "field"));
     info.numUsers = std::stoull(need(meta, "num_users", "field"));
     info.numItems = std::stoull(need(meta, "num_items", "field"));

@@ -10,6 +10,7 @@
 #include "core/export/batch_scorer.h"
 #include "core/features/feature_pipeline.h"
 #include "core/util/error.h"
+#include "core/util/json.h"
 
 namespace rwb {
 
@@ -342,7 +343,7 @@ void ModelServer::installRoutes() {
 
   s.Post("/score", guarded(served_, [this](const httplib::Request& req, httplib::Response& res) {
            checkNoQuery(req);
-           const json body = json::parse(req.body);
+           const json body = parseJson(req.body, "request body");
            const auto pkg = package();
            ScoreRequest r;
            parseScoreRequestInto(body, *pkg, r);

@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "core/util/error.h"
+#include "core/util/json.h"
 
 namespace rwb {
 
@@ -60,34 +61,6 @@ void meanStd(const std::vector<double>& v, double& mean, double& sd) {
   if (!(sd > 1e-12)) sd = 1.0;
 }
 
-bool getBool(const nlohmann::json& j, const char* key, bool def, const std::string& path) {
-  if (!j.contains(key)) return def;
-  if (!j[key].is_boolean()) throw SpecError(path + "." + key, "must be true or false");
-  return j[key].get<bool>();
-}
-int getInt(const nlohmann::json& j, const char* key, int def, int lo, int hi,
-           const std::string& path) {
-  if (!j.contains(key)) return def;
-  if (!j[key].is_number_integer()) throw SpecError(path + "." + key, "must be an integer");
-  const auto v = j[key].get<long long>();
-  if (v < lo || v > hi) {
-    throw SpecError(path + "." + key,
-                    "out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-  }
-  return static_cast<int>(v);
-}
-double getDouble(const nlohmann::json& j, const char* key, double def, double lo, double hi,
-                 const std::string& path) {
-  if (!j.contains(key)) return def;
-  if (!j[key].is_number()) throw SpecError(path + "." + key, "must be a number");
-  const double v = j[key].get<double>();
-  if (!(v >= lo && v <= hi)) {
-    throw SpecError(path + "." + key,
-                    "out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-  }
-  return v;
-}
-
 }  // namespace
 
 bool isStopWord(std::string_view word) { return stopWordSet().count(word) > 0; }
@@ -110,45 +83,32 @@ std::vector<std::string> tokenize(std::string_view text, bool lowercase) {
 }
 
 EncoderConfig EncoderConfig::fromJson(const nlohmann::json& j, const std::string& path) {
-  if (!j.is_object()) throw SpecError(path, "must be an object");
-  static const std::unordered_set<std::string> known = {
-      "column",    "kind",         "min_frequency", "hash_buckets",
-      "log",       "standardize",  "bins",          "missing_indicator",
-      "lowercase", "stop_words",   "ngram_max",     "min_df",
-      "max_df",    "max_features", "l2_norm",       "year",
-      "age"};
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    if (!known.count(it.key())) throw SpecError(path + "." + it.key(), "unknown encoder option");
-  }
+  checkKeys(j, path,
+            {"column", "kind", "min_frequency", "hash_buckets", "log", "standardize", "bins",
+             "missing_indicator", "lowercase", "stop_words", "ngram_max", "min_df", "max_df",
+             "max_features", "l2_norm", "year", "age"});
   EncoderConfig c;
-  if (!j.contains("column") || !j["column"].is_string() || j["column"].get<std::string>().empty()) {
-    throw SpecError(path + ".column", "required: the attribute column name");
-  }
-  c.column = j["column"].get<std::string>();
-  if (!j.contains("kind") || !j["kind"].is_string()) {
-    throw SpecError(path + ".kind", "required: one of onehot, multihot, numeric, tfidf, date");
-  }
-  c.kind = j["kind"].get<std::string>();
-  if (c.kind != "onehot" && c.kind != "multihot" && c.kind != "numeric" && c.kind != "tfidf" &&
-      c.kind != "date") {
-    throw SpecError(path + ".kind", "unknown kind '" + c.kind +
-                                        "' (one of: onehot, multihot, numeric, tfidf, date)");
-  }
-  c.minFrequency = getInt(j, "min_frequency", c.minFrequency, 1, 1 << 30, path);
-  c.hashBuckets = getInt(j, "hash_buckets", c.hashBuckets, 0, 1 << 24, path);
-  c.log = getBool(j, "log", c.log, path);
-  c.standardize = getBool(j, "standardize", c.standardize, path);
-  c.bins = getInt(j, "bins", c.bins, 0, 1000, path);
-  c.missingIndicator = getBool(j, "missing_indicator", c.missingIndicator, path);
-  c.lowercase = getBool(j, "lowercase", c.lowercase, path);
-  c.stopWords = getBool(j, "stop_words", c.stopWords, path);
-  c.ngramMax = getInt(j, "ngram_max", c.ngramMax, 1, 2, path);
-  c.minDf = getInt(j, "min_df", c.minDf, 1, 1 << 30, path);
-  c.maxDf = getDouble(j, "max_df", c.maxDf, 0.0, 1.0, path);
-  c.maxFeatures = getInt(j, "max_features", c.maxFeatures, 1, 1 << 24, path);
-  c.l2Norm = getBool(j, "l2_norm", c.l2Norm, path);
-  c.year = getBool(j, "year", c.year, path);
-  c.age = getBool(j, "age", c.age, path);
+  c.column = asNonEmptyString(requireKey(j, "column", path), path + ".column");
+  c.kind = asChoice(requireKey(j, "kind", path), path + ".kind",
+                    {"onehot", "multihot", "numeric", "tfidf", "date"});
+  const auto optIntIn = [&](const char* key, int def, int lo, int hi) {
+    return static_cast<int>(optInt(j, key, path, def, lo, hi));
+  };
+  c.minFrequency = optIntIn("min_frequency", c.minFrequency, 1, 1 << 30);
+  c.hashBuckets = optIntIn("hash_buckets", c.hashBuckets, 0, 1 << 24);
+  c.log = optBool(j, "log", path, c.log);
+  c.standardize = optBool(j, "standardize", path, c.standardize);
+  c.bins = optIntIn("bins", c.bins, 0, 1000);
+  c.missingIndicator = optBool(j, "missing_indicator", path, c.missingIndicator);
+  c.lowercase = optBool(j, "lowercase", path, c.lowercase);
+  c.stopWords = optBool(j, "stop_words", path, c.stopWords);
+  c.ngramMax = optIntIn("ngram_max", c.ngramMax, 1, 2);
+  c.minDf = optIntIn("min_df", c.minDf, 1, 1 << 30);
+  c.maxDf = optNumber(j, "max_df", path, c.maxDf, 0.0, 1.0);
+  c.maxFeatures = optIntIn("max_features", c.maxFeatures, 1, 1 << 24);
+  c.l2Norm = optBool(j, "l2_norm", path, c.l2Norm);
+  c.year = optBool(j, "year", path, c.year);
+  c.age = optBool(j, "age", path, c.age);
   if (c.kind == "date" && !c.year && !c.age) {
     throw SpecError(path, "a date encoder needs year or age (or both)");
   }
@@ -455,9 +415,7 @@ void ColumnEncoder::save(BinaryWriter& out) const {
 ColumnEncoder ColumnEncoder::load(BinaryReader& in) {
   ColumnEncoder e;
   try {
-    e.config_ = EncoderConfig::fromJson(nlohmann::json::parse(in.getString()), "encoder");
-  } catch (const nlohmann::json::exception& ex) {
-    in.fail(std::string("encoder config is not valid JSON: ") + ex.what());
+    e.config_ = EncoderConfig::fromJson(parseJsonField(in.getString(), "encoder"), "encoder");
   } catch (const SpecError& ex) {
     in.fail(std::string("invalid encoder config: ") + ex.what());
   }

@@ -13,6 +13,7 @@
 
 #include "core/data/timestamps.h"
 #include "core/util/error.h"
+#include "core/util/json.h"
 #include "core/util/random.h"
 
 namespace rwb {
@@ -43,25 +44,6 @@ const AttributeColumn& requireColumn(const AttributeTable& table, const std::str
   return *c;
 }
 
-template <typename T>
-T jget(const nlohmann::json& j, const char* key, T def, const std::string& path) {
-  if (!j.contains(key)) return def;
-  try {
-    return j[key].get<T>();
-  } catch (const nlohmann::json::exception&) {
-    throw SpecError(path + "." + key, "has the wrong type");
-  }
-}
-
-void checkKeys(const nlohmann::json& j, std::initializer_list<const char*> keys,
-               const std::string& path) {
-  if (!j.is_object()) throw SpecError(path, "must be an object");
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    bool ok = false;
-    for (const char* k : keys) ok = ok || it.key() == k;
-    if (!ok) throw SpecError(path + "." + it.key(), "unknown option");
-  }
-}
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -70,88 +52,104 @@ void checkKeys(const nlohmann::json& j, std::initializer_list<const char*> keys,
 FeatureConfig FeatureConfig::fromJson(const nlohmann::json& j, const std::string& path) {
   FeatureConfig c;
   if (j.is_null()) return c;
-  checkKeys(j, {"user", "item", "crosses", "behaviour", "labels", "negatives", "auto"}, path);
+  checkKeys(j, path, {"user", "item", "crosses", "behaviour", "labels", "negatives", "auto"});
   for (const char* side : {"user", "item"}) {
-    if (!j.contains(side)) continue;
-    if (!j[side].is_array()) throw SpecError(path + "." + side, "must be an array of encoders");
-    auto& list = std::string(side) == "user" ? c.user : c.item;
-    for (std::size_t k = 0; k < j[side].size(); ++k) {
-      list.push_back(
-          EncoderConfig::fromJson(j[side][k], path + "." + side + "[" + std::to_string(k) + "]"));
+    const nlohmann::json* list = findKey(j, side);
+    if (list == nullptr) continue;
+    const std::string p = jsonPath(path, side);
+    if (!list->is_array()) throw SpecError(p, "must be an array of encoders");
+    auto& out = std::string(side) == "user" ? c.user : c.item;
+    for (std::size_t k = 0; k < list->size(); ++k) {
+      out.push_back(EncoderConfig::fromJson((*list)[k], jsonPath(p, k)));
     }
   }
-  c.autoEncoders = jget<bool>(j, "auto", !j.contains("user") && !j.contains("item"), path);
-  if (j.contains("crosses")) {
-    if (!j["crosses"].is_array()) throw SpecError(path + ".crosses", "must be an array");
-    for (std::size_t k = 0; k < j["crosses"].size(); ++k) {
-      const std::string p = path + ".crosses[" + std::to_string(k) + "]";
-      const auto& x = j["crosses"][k];
-      checkKeys(x, {"user", "item"}, p);
-      CrossConfig cc{jget<std::string>(x, "user", "", p), jget<std::string>(x, "item", "", p)};
+  c.autoEncoders = optBool(j, "auto", path, !j.contains("user") && !j.contains("item"));
+  if (const nlohmann::json* crosses = findKey(j, "crosses")) {
+    const std::string cp = jsonPath(path, "crosses");
+    if (!crosses->is_array()) throw SpecError(cp, "must be an array");
+    for (std::size_t k = 0; k < crosses->size(); ++k) {
+      const std::string p = jsonPath(cp, k);
+      const auto& x = (*crosses)[k];
+      checkKeys(x, p, {"user", "item"});
+      CrossConfig cc{optString(x, "user", p, ""), optString(x, "item", p, "")};
       if (cc.userColumn.empty() || cc.itemColumn.empty()) {
         throw SpecError(p, "needs both \"user\" and \"item\" column names");
       }
       c.crosses.push_back(cc);
     }
   }
-  if (j.contains("behaviour")) {
-    const auto& b = j["behaviour"];
-    const std::string p = path + ".behaviour";
-    checkKeys(b,
+  if (const nlohmann::json* b = findKey(j, "behaviour")) {
+    const std::string p = jsonPath(path, "behaviour");
+    checkKeys(*b, p,
               {"profile_cosine", "half_life_days", "value_weighted", "affinity", "item_popularity",
-               "item_recency", "user_activity", "cold_user_dropout"},
-              p);
-    c.behaviour.profileCosine = jget<bool>(b, "profile_cosine", true, p);
-    c.behaviour.halfLifeDays = jget<double>(b, "half_life_days", 0.0, p);
-    if (c.behaviour.halfLifeDays < 0) throw SpecError(p + ".half_life_days", "must be >= 0");
-    c.behaviour.valueWeighted = jget<bool>(b, "value_weighted", true, p);
-    c.behaviour.affinityColumns = jget<std::vector<std::string>>(b, "affinity", {}, p);
-    c.behaviour.itemPopularity = jget<bool>(b, "item_popularity", true, p);
-    c.behaviour.itemRecency = jget<bool>(b, "item_recency", true, p);
-    c.behaviour.userActivity = jget<bool>(b, "user_activity", true, p);
-    c.behaviour.coldUserDropout = jget<double>(b, "cold_user_dropout", 0.0, p);
+               "item_recency", "user_activity", "cold_user_dropout"});
+    c.behaviour.profileCosine = optBool(*b, "profile_cosine", p, true);
+    c.behaviour.halfLifeDays = optNumber(*b, "half_life_days", p, 0.0, 0.0);
+    c.behaviour.valueWeighted = optBool(*b, "value_weighted", p, true);
+    c.behaviour.affinityColumns = optStringList(*b, "affinity", p, {});
+    c.behaviour.itemPopularity = optBool(*b, "item_popularity", p, true);
+    c.behaviour.itemRecency = optBool(*b, "item_recency", p, true);
+    c.behaviour.userActivity = optBool(*b, "user_activity", p, true);
+    c.behaviour.coldUserDropout = optNumber(*b, "cold_user_dropout", p, 0.0);
     if (!(c.behaviour.coldUserDropout >= 0.0 && c.behaviour.coldUserDropout < 1.0)) {
       throw SpecError(p + ".cold_user_dropout", "must be in [0, 1)");
     }
   }
-  if (j.contains("labels")) {
-    const auto& l = j["labels"];
-    const std::string p = path + ".labels";
-    checkKeys(l, {"mode", "threshold", "events", "explicit_negatives"}, p);
-    c.labels.mode = jget<std::string>(l, "mode", "implicit", p);
-    if (c.labels.mode != "implicit" && c.labels.mode != "threshold") {
-      throw SpecError(p + ".mode", "must be \"implicit\" or \"threshold\"");
+  if (const nlohmann::json* l = findKey(j, "labels")) {
+    const std::string p = jsonPath(path, "labels");
+    checkKeys(*l, p, {"mode", "threshold", "events", "explicit_negatives"});
+    if (const nlohmann::json* mode = findKey(*l, "mode")) {
+      c.labels.mode = asChoice(*mode, p + ".mode", {"implicit", "threshold"});
     }
-    c.labels.threshold = jget<double>(l, "threshold", 4.0, p);
-    c.labels.events = jget<std::vector<std::string>>(l, "events", {}, p);
-    c.labels.explicitNegatives = jget<bool>(l, "explicit_negatives", false, p);
+    c.labels.threshold = optNumber(*l, "threshold", p, 4.0);
+    c.labels.events = optStringList(*l, "events", p, {});
+    c.labels.explicitNegatives = optBool(*l, "explicit_negatives", p, false);
   }
-  if (j.contains("negatives")) {
-    const auto& n = j["negatives"];
-    const std::string p = path + ".negatives";
-    checkKeys(n, {"ratio", "sampling", "popularity_exponent"}, p);
-    c.negatives.ratio = jget<double>(n, "ratio", 4.0, p);
-    if (!(c.negatives.ratio >= 0 && c.negatives.ratio <= 1000)) {
-      throw SpecError(p + ".ratio", "out of range [0, 1000]");
+  if (const nlohmann::json* n = findKey(j, "negatives")) {
+    const std::string p = jsonPath(path, "negatives");
+    checkKeys(*n, p, {"ratio", "sampling", "popularity_exponent"});
+    c.negatives.ratio = optNumber(*n, "ratio", p, 4.0, 0.0, 1000.0);
+    if (const nlohmann::json* sampling = findKey(*n, "sampling")) {
+      c.negatives.sampling = asChoice(*sampling, p + ".sampling", {"uniform", "popularity"});
     }
-    c.negatives.sampling = jget<std::string>(n, "sampling", "uniform", p);
-    if (c.negatives.sampling != "uniform" && c.negatives.sampling != "popularity") {
-      throw SpecError(p + ".sampling", "must be \"uniform\" or \"popularity\"");
-    }
-    c.negatives.popularityExponent = jget<double>(n, "popularity_exponent", 0.75, p);
+    c.negatives.popularityExponent = optNumber(*n, "popularity_exponent", p, 0.75);
   }
   return c;
 }
 
 FeatureConfig FeatureConfig::parse(const std::string& text, const std::string& path) {
   if (text.empty()) return FeatureConfig{};
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw SpecError(path, std::string("not valid JSON: ") + e.what());
+  return fromJson(parseJsonField(text, path), path);
+}
+
+void FeatureConfig::checkColumns(const Dataset& data, const std::string& path) const {
+  const auto check = [&](const AttributeTable& table, const std::string& name,
+                         const std::string& where, const char* entity) {
+    if (table.find(name) == nullptr) {
+      std::string known;
+      for (const auto& col : table.columns) known += (known.empty() ? "" : ", ") + col.name;
+      throw SpecError(where, std::string("no ") + entity + " attribute column '" +
+                                 printableText(name) + "' in the data (available: " +
+                                 (known.empty() ? "none" : printableText(known, 400)) + ")");
+    }
+  };
+  for (std::size_t k = 0; k < user.size(); ++k) {
+    check(data.userAttributes, user[k].column, jsonPath(jsonPath(path + ".user", k), "column"),
+          "user");
   }
-  return fromJson(j, path);
+  for (std::size_t k = 0; k < item.size(); ++k) {
+    check(data.itemAttributes, item[k].column, jsonPath(jsonPath(path + ".item", k), "column"),
+          "item");
+  }
+  for (std::size_t k = 0; k < crosses.size(); ++k) {
+    const std::string p = jsonPath(path + ".crosses", k);
+    check(data.userAttributes, crosses[k].userColumn, p + ".user", "user");
+    check(data.itemAttributes, crosses[k].itemColumn, p + ".item", "item");
+  }
+  for (std::size_t k = 0; k < behaviour.affinityColumns.size(); ++k) {
+    check(data.itemAttributes, behaviour.affinityColumns[k],
+          jsonPath(path + ".behaviour.affinity", k), "item");
+  }
 }
 
 nlohmann::json FeatureConfig::toJson() const {

@@ -97,6 +97,10 @@ struct FeatureConfig {
   static FeatureConfig fromJson(const nlohmann::json& j, const std::string& path = "$.features");
   /// Parses JSON text ("" = the default config). Throws SpecError on bad JSON.
   static FeatureConfig parse(const std::string& text, const std::string& path = "$.features");
+  /// Checks that every attribute column the configuration names (encoders, crosses, affinity)
+  /// exists in data's user or item attribute table, so a misspelt column fails before any fit.
+  /// Throws SpecError at the JSON path (under `path`) of the first unknown column.
+  void checkColumns(const Dataset& data, const std::string& path = "$.features") const;
   nlohmann::json toJson() const;
 };
 

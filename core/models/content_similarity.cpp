@@ -24,7 +24,9 @@ ModelInfo ContentSimilarity::info() {
        {},
        false,
        {},
-       "Feature pipeline configuration (JSON text); its item encoders define the content space"},
+       "Feature pipeline configuration (a JSON object, or its text); its item encoders define the "
+       "content space",
+       true},
       {"half_life_days",
        ParamType::kFloat,
        0.0,

@@ -39,7 +39,9 @@ ModelInfo FactorizationMachine::info() {
        {},
        false,
        {},
-       "Feature pipeline configuration (JSON text); its user and item encoders are the fields"},
+       "Feature pipeline configuration (a JSON object, or its text); its user and item encoders "
+       "are the fields",
+       true},
       {"factors", ParamType::kInt, 64, 1.0, 1024.0, false, {}, "Embedding dimension"},
       {"loss",
        ParamType::kChoice,

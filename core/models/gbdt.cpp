@@ -370,14 +370,16 @@ ModelInfo Gbdt::info() {
   m.description =
       "XGBoost over user, item, cross, behavioural and collaborative-score features; P(engage) "
       "or learning to rank, explained with SHAP contributions.";
-  m.schema.params = {{"features",
-                      ParamType::kString,
-                      "",
-                      {},
-                      {},
-                      false,
-                      {},
-                      "Feature pipeline configuration (JSON text, see docs/features.md)"}};
+  m.schema.params = {
+      {"features",
+       ParamType::kString,
+       "",
+       {},
+       {},
+       false,
+       {},
+       "Feature pipeline configuration (a JSON object, or its text, see docs/features.md)",
+       true}};
   for (auto& s : xgbParamSpecs()) m.schema.params.push_back(std::move(s));
   return m;
 }

@@ -275,7 +275,9 @@ ModelInfo LogisticRegression::info() {
        {},
        false,
        {},
-       "Feature pipeline configuration (JSON text, see docs/features.md); empty = automatic"},
+       "Feature pipeline configuration (a JSON object, or its text, see docs/features.md); empty = "
+       "automatic",
+       true},
       {"l2", ParamType::kFloat, 1e-4, 0.0, 100.0, true, {}, "L2 penalty on the (scaled) weights"},
       {"l1", ParamType::kFloat, 0.0, 0.0, 100.0, false, {}, "L1 penalty (needs solver cd or auto)"},
       {"solver",

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/util/error.h"
+#include "core/util/json.h"
 
 namespace rwb {
 
@@ -45,7 +46,7 @@ Params ParamSchema::resolve(const Params& given, const std::string& pathPrefix) 
   if (given.is_null()) return out;
   if (!given.is_object()) throw SpecError(pathPrefix, "must be an object of parameter values");
   for (auto it = given.begin(); it != given.end(); ++it) {
-    const std::string path = pathPrefix + "." + it.key();
+    const std::string path = jsonPath(pathPrefix, it.key());
     const ParamSpec* p = find(it.key());
     if (p == nullptr) {
       std::string known;
@@ -55,21 +56,17 @@ Params ParamSchema::resolve(const Params& given, const std::string& pathPrefix) 
     const auto& v = it.value();
     switch (p->type) {
       case ParamType::kInt: {
-        if (!v.is_number_integer() &&
-            !(v.is_number_float() && std::floor(v.get<double>()) == v.get<double>())) {
-          throw SpecError(path, "must be an integer");
-        }
-        const double d = v.get<double>();
+        // Bounds are checked as doubles (the schema's), so the message shows the schema's range.
+        const auto n = asInt(v, path);
+        const auto d = static_cast<double>(n);
         if ((p->min && d < *p->min) || (p->max && d > *p->max)) {
           throw SpecError(path, "out of range " + rangeText(*p));
         }
-        out[p->name] = static_cast<long long>(d);
+        out[p->name] = n;
         break;
       }
       case ParamType::kFloat: {
-        if (!v.is_number()) throw SpecError(path, "must be a number");
-        const double d = v.get<double>();
-        if (!std::isfinite(d)) throw SpecError(path, "must be finite");
+        const double d = asNumber(v, path);
         if ((p->min && d < *p->min) || (p->max && d > *p->max)) {
           throw SpecError(path, "out of range " + rangeText(*p));
         }
@@ -77,25 +74,34 @@ Params ParamSchema::resolve(const Params& given, const std::string& pathPrefix) 
         break;
       }
       case ParamType::kBool:
-        if (!v.is_boolean()) throw SpecError(path, "must be true or false");
-        out[p->name] = v;
+        out[p->name] = asBool(v, path);
         break;
       case ParamType::kChoice: {
-        if (!v.is_string()) throw SpecError(path, "must be a string");
-        const auto s = v.get<std::string>();
+        const auto s = asString(v, path);
         bool ok = false;
         std::string known;
         for (const auto& c : p->choices) {
           ok = ok || c == s;
           known += (known.empty() ? "" : ", ") + c;
         }
-        if (!ok) throw SpecError(path, "unknown choice '" + s + "' (one of: " + known + ")");
+        if (!ok) {
+          throw SpecError(path,
+                          "unknown choice '" + printableText(s) + "' (one of: " + known + ")");
+        }
         out[p->name] = s;
         break;
       }
       case ParamType::kString:
-        if (!v.is_string()) throw SpecError(path, "must be a string");
-        out[p->name] = v;
+        if (p->jsonText && v.is_object()) {
+          out[p->name] = v.dump();
+        } else if (p->jsonText) {
+          const std::string text = asString(v, path);
+          // Empty text means "not set"; anything else must be a JSON object.
+          if (!text.empty()) requireObject(parseJsonField(text, path), path);
+          out[p->name] = text;
+        } else {
+          out[p->name] = asString(v, path);
+        }
         break;
     }
   }

@@ -22,6 +22,9 @@ struct ParamSpec {
   bool logScale = false;             ///< search samples this range log-uniformly
   std::vector<std::string> choices;  ///< for kChoice
   std::string description;
+  /// kString only: the value is JSON text (e.g. a feature configuration). A JSON object is
+  /// accepted as well and stored as its text, so that specs can write the object directly.
+  bool jsonText = false;
 };
 
 /// A model's parameters as a JSON object {name: value}.
@@ -33,7 +36,8 @@ struct ParamSchema {
 
   const ParamSpec* find(const std::string& name) const;
   /// Defaults overlaid with `given`. Throws SpecError (path = pathPrefix + ".name") for unknown
-  /// names, wrong types, out-of-range values or unknown choices.
+  /// names, wrong types, out-of-range values, unknown choices or (jsonText parameters) text
+  /// that is not a JSON object.
   Params resolve(const Params& given, const std::string& pathPrefix = "$.params") const;
   /// JSON description of the schema (for `recwb models --json` and GUI forms).
   nlohmann::json toJson() const;

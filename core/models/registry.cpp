@@ -14,6 +14,7 @@
 #include "core/models/sar.h"
 #include "core/models/two_stage.h"
 #include "core/util/error.h"
+#include "core/util/json.h"
 
 namespace rwb {
 
@@ -73,9 +74,7 @@ std::unique_ptr<Model> loadModel(BinaryReader& in) {
   if (info == nullptr) in.fail("unknown model type '" + type + "'");
   Params params;
   try {
-    params = info->schema.resolve(nlohmann::json::parse(in.getString()), "$.params");
-  } catch (const nlohmann::json::exception& e) {
-    in.fail(std::string("parameters are not valid JSON: ") + e.what());
+    params = info->schema.resolve(parseJsonField(in.getString(), "$.params"), "$.params");
   } catch (const SpecError& e) {
     in.fail(std::string("invalid parameters: ") + e.what());
   }

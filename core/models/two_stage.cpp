@@ -9,6 +9,7 @@
 #include "core/models/gbdt.h"
 #include "core/models/logistic_regression.h"
 #include "core/util/error.h"
+#include "core/util/json.h"
 #include "core/util/random.h"
 
 namespace rwb {
@@ -127,7 +128,8 @@ ModelInfo TwoStage::info() {
        {},
        false,
        {},
-       "Parameters of the candidate generator (JSON object text; empty = defaults)"},
+       "Parameters of the candidate generator (a JSON object, or its text; empty = defaults)",
+       true},
       {"candidates", ParamType::kInt, 200, 1.0, 100000.0, false, {}, "Candidates per user (N)"},
       {"reranker",
        ParamType::kChoice,
@@ -161,7 +163,8 @@ ModelInfo TwoStage::info() {
        {},
        false,
        {},
-       "Feature pipeline configuration (JSON text, see docs/features.md)"},
+       "Feature pipeline configuration (a JSON object, or its text, see docs/features.md)",
+       true},
       {"l2", ParamType::kFloat, 1e-4, 0.0, 100.0, true, {}, "Logistic re-ranker: L2 penalty"},
   };
   for (auto& s : xgbParamSpecs()) {
@@ -185,13 +188,7 @@ std::unique_ptr<Model> TwoStage::makeCandidateModel() const {
     throw SpecError("$.params.candidate_model", "two_stage cannot nest itself");
   Params p = Params::object();
   const std::string text = paramString("candidate_params");
-  if (!text.empty()) {
-    try {
-      p = Params::parse(text);
-    } catch (const nlohmann::json::exception& e) {
-      throw SpecError("$.params.candidate_params", std::string("not valid JSON: ") + e.what());
-    }
-  }
+  if (!text.empty()) p = parseJsonField(text, "$.params.candidate_params");
   return createModel(name, p, "$.params.candidate");
 }
 

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "core/util/error.h"
+#include "core/util/json.h"
 
 namespace rwb {
 
@@ -11,51 +12,33 @@ namespace {
 
 using nlohmann::json;
 
-void requireObject(const json& j, const std::string& path,
-                   std::initializer_list<const char*> allowed) {
-  if (!j.is_object()) throw SpecError(path, "must be an object");
-  for (const auto& [key, value] : j.items()) {
-    bool known = false;
-    for (const char* a : allowed) known = known || key == a;
-    if (!known) throw SpecError(path + "." + key, "unknown field");
-  }
-}
-
+// Reads the optional member `key` of j into out, leaving the default when it is absent.
 template <typename T>
 void read(const json& j, const std::string& path, const char* key, T& out) {
-  const auto it = j.find(key);
-  if (it == j.end()) return;
-  const std::string where = path + "." + key;
+  const json* v = findKey(j, key);
+  if (v == nullptr) return;
+  const std::string where = jsonPath(path, key);
   if constexpr (std::is_same_v<T, bool>) {
-    if (!it->is_boolean()) throw SpecError(where, "must be true or false");
-    out = it->template get<bool>();
+    out = asBool(*v, where);
   } else if constexpr (std::is_same_v<T, std::string>) {
-    if (!it->is_string()) throw SpecError(where, "must be a string");
-    out = it->template get<std::string>();
+    out = asString(*v, where);
+  } else if constexpr (std::is_integral_v<T> && std::is_unsigned_v<T>) {
+    out = static_cast<T>(asUnsigned(*v, where, std::numeric_limits<T>::max()));
   } else if constexpr (std::is_integral_v<T>) {
-    if (!it->is_number_integer()) throw SpecError(where, "must be an integer");
-    if (std::is_unsigned_v<T> && !it->is_number_unsigned() &&
-        it->template get<std::int64_t>() < 0) {
-      throw SpecError(where, "must not be negative");
-    }
-    if constexpr (std::is_unsigned_v<T> && sizeof(T) < 8) {
-      if (it->template get<std::uint64_t>() > std::numeric_limits<T>::max()) {
-        throw SpecError(where, "is too large");
-      }
-    }
-    out = it->template get<T>();
+    out = static_cast<T>(
+        asInt(*v, where, std::numeric_limits<T>::min(), std::numeric_limits<T>::max()));
   } else {
-    if (!it->is_number()) throw SpecError(where, "must be a number");
-    out = it->template get<T>();
+    out = static_cast<T>(
+        asNumber(*v, where, -std::numeric_limits<T>::max(), std::numeric_limits<T>::max()));
   }
 }
 
 void readTime(const json& j, const std::string& path, const char* key,
               std::optional<std::int64_t>& out) {
-  const auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return;
-  if (!it->is_number_integer()) throw SpecError(path + "." + key, "must be Unix seconds");
-  out = it->get<std::int64_t>();
+  const json* v = findKey(j, key);
+  if (v == nullptr || v->is_null()) return;
+  if (!v->is_number()) throw SpecError(jsonPath(path, key), "must be Unix seconds (an integer)");
+  out = asInt(*v, jsonPath(path, key));
 }
 
 }  // namespace
@@ -103,13 +86,11 @@ std::vector<PrepStep> prepStepsFromJson(const json& j, const std::string& path) 
   for (std::size_t k = 0; k < j.size(); ++k) {
     const std::string p = path + "[" + std::to_string(k) + "]";
     const json& s = j[k];
-    if (!s.is_object() || !s.contains("step") || !s["step"].is_string()) {
-      throw SpecError(p + ".step", "each step needs a \"step\" name");
-    }
-    const auto name = s["step"].get<std::string>();
+    requireObject(s, p);
+    const auto name = requireString(s, "step", p);
     PrepStep step;
     if (name == "duplicates") {
-      requireObject(s, p, {"step", "policy"});
+      checkKeys(s, p, {"step", "policy"});
       step.kind = PrepStep::Kind::kDuplicates;
       std::string policy(duplicatePolicyName(step.duplicates.policy));
       read(s, p, "policy", policy);
@@ -120,19 +101,19 @@ std::vector<PrepStep> prepStepsFromJson(const json& j, const std::string& path) 
       }
       step.duplicates.policy = *parsed;
     } else if (name == "binarize") {
-      requireObject(s, p, {"step", "threshold", "keep_negatives", "positive_value"});
+      checkKeys(s, p, {"step", "threshold", "keep_negatives", "positive_value"});
       step.kind = PrepStep::Kind::kBinarize;
       read(s, p, "threshold", step.binarize.threshold);
       read(s, p, "keep_negatives", step.binarize.keepNegatives);
       read(s, p, "positive_value", step.binarize.positiveValue);
     } else if (name == "k_core") {
-      requireObject(s, p, {"step", "min_user_rows", "min_item_rows", "max_iterations"});
+      checkKeys(s, p, {"step", "min_user_rows", "min_item_rows", "max_iterations"});
       step.kind = PrepStep::Kind::kKCore;
       read(s, p, "min_user_rows", step.kCore.minUserRows);
       read(s, p, "min_item_rows", step.kCore.minItemRows);
       read(s, p, "max_iterations", step.kCore.maxIterations);
     } else if (name == "time_window") {
-      requireObject(s, p, {"step", "from", "to"});
+      checkKeys(s, p, {"step", "from", "to"});
       step.kind = PrepStep::Kind::kTimeWindow;
       readTime(s, p, "from", step.timeWindow.from);
       readTime(s, p, "to", step.timeWindow.to);
@@ -178,8 +159,7 @@ json prepStepsToJson(const std::vector<PrepStep>& steps) {
 }
 
 SplitOptions splitOptionsFromJson(const json& j, const std::string& path) {
-  requireObject(j, path,
-                {"method", "ratio", "by", "seed", "n", "cutoff", "min_count", "valid_ratio"});
+  checkKeys(j, path, {"method", "ratio", "by", "seed", "n", "cutoff", "min_count", "valid_ratio"});
   SplitOptions o;
   std::string method(splitMethodName(o.method));
   read(j, path, "method", method);

@@ -8,6 +8,7 @@
 #include <span>
 
 #include "core/util/error.h"
+#include "core/util/json.h"
 #include "core/util/sqlite_db.h"
 
 namespace rwb {
@@ -144,8 +145,8 @@ std::vector<T> fromBlob(const std::string& b, const char* what) {
 nlohmann::json parseStored(const std::string& text, const char* what) {
   if (text.empty()) return nlohmann::json();
   try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
+    return parseJson(text, what);
+  } catch (const Error& e) {
     throw StoreError(std::string("project file: corrupt ") + what + ": " + e.what());
   }
 }

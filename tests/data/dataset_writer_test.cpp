@@ -18,17 +18,6 @@ std::string readAll(const std::filesystem::path& p) {
 }
 }  // namespace
 
-TEST_CASE("csvField quotes per RFC 4180 only where needed", "[data][writer]") {
-  CHECK(csvField("plain") == "plain");
-  CHECK(csvField("") == "");
-  CHECK(csvField("a,b") == "\"a,b\"");
-  CHECK(csvField("say \"hi\"") == "\"say \"\"hi\"\"\"");
-  CHECK(csvField("two\nlines") == "\"two\nlines\"");
-  CHECK(csvField(" padded") == "\" padded\"");
-  CHECK(csvField("a\tb") == "a\tb");
-  CHECK(csvField("a\tb", '\t') == "\"a\tb\"");
-}
-
 TEST_CASE("formatValue writes the shortest round-trip form", "[data][writer]") {
   CHECK(formatValue(4.0f) == "4");
   CHECK(formatValue(2.5f) == "2.5");
@@ -72,7 +61,7 @@ TEST_CASE("writeDatasetFolder writes the RecWorkbench layout with ids as read", 
   CHECK_FALSE(std::filesystem::exists(tmp / "out" / "users.csv"));
 }
 
-TEST_CASE("writeInteractionsTsv writes u.data style rows and refuses unrepresentable ids",
+TEST_CASE("writeInteractionsTsv writes u.data style rows, quoting ids that need it",
           "[data][writer]") {
   Dataset d;
   d.interactions.push(d.users.intern("196"), d.items.intern("242"), 3.0f, 881250949);
@@ -81,10 +70,51 @@ TEST_CASE("writeInteractionsTsv writes u.data style rows and refuses unrepresent
   TaskContext ctx;
   writeInteractionsTsv(d, (tmp / "a.tsv").string(), ctx);
   CHECK(readAll(tmp / "a.tsv") == "196\t242\t3\t881250949\n22\t377\t1.5\t\n");
-  d.items.intern("bad\tid");
-  CHECK_THROWS_AS(writeInteractionsTsv(d, (tmp / "b.tsv").string(), ctx), IoError);
-  CHECK_FALSE(std::filesystem::exists(tmp / "b.tsv"));
+  // Issue 13: a tab inside an id is quoted (RFC 4180), never written raw.
+  d.interactions.push(d.users.intern("22"), d.items.intern("bad\tid"), 1.0f, 5);
+  writeInteractionsTsv(d, (tmp / "b.tsv").string(), ctx);
+  CHECK(readAll(tmp / "b.tsv") ==
+        "196\t242\t3\t881250949\n22\t377\t1.5\t\n22\t\"bad\tid\"\t1\t5\n");
   CHECK_THROWS_AS(writeInteractionsTsv(d, (tmp / "no-such-dir" / "c.tsv").string(), ctx), IoError);
+}
+
+TEST_CASE("ids with tabs, commas, quotes, line breaks and unicode survive write and load",
+          "[data][writer]") {
+  // Regression for issue 13 section 2: every writer quotes the same way and the loaders read
+  // the quoted form back, so ids come back equal whatever they hold. (Not edge spaces: the
+  // loaders trim ids, quoted or not, so no loaded dataset holds such an id.)
+  const std::vector<std::string> users = {"tab\there",
+                                          "comma,here",
+                                          "say \"hi\"",
+                                          "two\nlines",
+                                          "cr\rlf",
+                                          "in ner",
+                                          "caf\xc3\xa9 \xe2\x9c\x93"};
+  const std::vector<std::string> items = {
+      "i\t1", "i,2", "\"i3\"", "i\n4", "i5", "i6", "\xe6\x97\xa5\xe6\x9c\xac"};
+  Dataset d;
+  d.interactions.eventNames = {"view", "add\tto cart"};
+  for (std::size_t k = 0; k < users.size(); ++k) {
+    d.interactions.push(d.users.intern(users[k]), d.items.intern(items[k]),
+                        static_cast<float>(k + 1), 100 + static_cast<std::int64_t>(k),
+                        static_cast<std::uint8_t>(k % 2));
+  }
+  test::TempDir tmp;
+  TaskContext ctx;
+  writeInteractionsTsv(d, (tmp / "t.tsv").string(), ctx);
+  writeDatasetFolder(d, (tmp / "f").string(), {}, ctx);
+  for (const auto& path : {tmp / "t.tsv", tmp / "f"}) {
+    INFO(path.string());
+    const auto back = loadDataset(path.string(), {}, ctx);
+    const auto& log = back.dataset.interactions;
+    REQUIRE(log.size() == users.size());
+    for (std::size_t k = 0; k < users.size(); ++k) {
+      CHECK(back.dataset.users.external(log.user[k]) == users[k]);
+      CHECK(back.dataset.items.external(log.item[k]) == items[k]);
+      CHECK(log.eventNames[log.event[k]] == d.interactions.eventNames[k % 2]);
+      CHECK(log.value[k] == d.interactions.value[k]);
+    }
+  }
 }
 
 TEST_CASE("writeInteractionsTsv keeps event types behind a header, and they load back",
@@ -107,8 +137,6 @@ TEST_CASE("writeInteractionsTsv keeps event types behind a header, and they load
   CHECK(log.eventNames[log.event[0]] == "purchase");
   CHECK(log.eventNames[log.event[1]] == "view");
   CHECK(log.value == d.interactions.value);
-  d.interactions.eventNames[0] = "two\twords";
-  CHECK_THROWS_AS(writeInteractionsTsv(d, (tmp / "bad.tsv").string(), ctx), IoError);
 }
 
 TEST_CASE("logs without timestamps or events are written without those columns and load back",

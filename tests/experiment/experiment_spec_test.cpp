@@ -211,3 +211,121 @@ TEST_CASE("grid and random candidates follow the search space", "[experiment][se
   // A space with two points yields two candidates however many trials are asked for.
   CHECK(randomCandidates(info, base, {space[1]}, 10, 1).size() == 2);
 }
+
+TEST_CASE("a duplicate key or a number overflow in a spec file is a located SpecError",
+          "[experiment][spec]") {
+  // Issue 13 section 2: two "models" silently dropped one; 1e400 was an internal error.
+  test::TempDir dir;
+  test::writeFile(dir / "dup.json", R"({"version": 1, "dataset": {"path": "d"},
+    "split": {"method": "random"}, "models": [{"name": "most_popular"}],
+    "models": [{"name": "ease"}]})");
+  try {
+    loadExperimentSpec(dir / "dup.json");
+    FAIL("no SpecError");
+  } catch (const SpecError& e) {
+    CHECK(e.path() == "$.models");
+    CHECK_THAT(e.what(), Catch::Contains("duplicate key") && Catch::Contains("dup.json"));
+  }
+  test::writeFile(dir / "big.json", R"({"version": 1, "dataset": {"path": "d"},
+    "split": {"method": "random"}, "models": [{"name": "most_popular"}], "seed": 1e400})");
+  try {
+    loadExperimentSpec(dir / "big.json");
+    FAIL("no SpecError");
+  } catch (const SpecError& e) {
+    CHECK(e.path() == "$.seed");
+    CHECK_THAT(e.what(), Catch::Contains("out of range") && Catch::Contains("big.json:2:"));
+  }
+}
+
+TEST_CASE("the spec's features reach every feature model that does not set its own",
+          "[experiment][spec][features]") {
+  json d = minimal();
+  d["features"] = json::parse(R"({"item": [{"column": "category", "kind": "onehot"}]})");
+  d["models"] = json::parse(R"([
+    {"name": "content_similarity"},
+    {"name": "content_similarity", "run_name": "own",
+     "params": {"features": {"item": [{"column": "brand", "kind": "onehot"}]}}},
+    {"name": "content_similarity", "run_name": "text",
+     "params": {"features": "{\"item\": [{\"column\": \"price\", \"kind\": \"numeric\"}]}"}},
+    {"name": "most_popular"}])");
+  const ExperimentSpec s = parseExperimentSpec(d, "/base");
+  REQUIRE(s.models.size() == 4);
+  // Inherited: the object arrives as the model's JSON text.
+  CHECK(s.models[0].featuresPath == "$.features");
+  CHECK(json::parse(s.models[0].params.at("features").get<std::string>()) == d["features"]);
+  // Its own, given as an object or as text.
+  CHECK(s.models[1].featuresPath == "$.models[1].params.features");
+  CHECK(json::parse(s.models[1].params.at("features").get<std::string>())["item"][0]["column"] ==
+        "brand");
+  CHECK(s.models[2].featuresPath == "$.models[2].params.features");
+  CHECK(json::parse(s.models[2].params.at("features").get<std::string>())["item"][0]["column"] ==
+        "price");
+  // A model without a feature configuration gets none.
+  CHECK(s.models[3].featuresPath.empty());
+  CHECK_FALSE(s.models[3].params.contains("features"));
+
+  SECTION("a bad top-level features object is refused with its path") {
+    d["features"]["item"][0]["kind"] = "onehat";
+    CHECK(errorPath(d) == "$.features.item[0].kind");
+  }
+  SECTION("a bad per-model features object is refused with its path") {
+    d["models"][1]["params"]["features"]["item"][0]["bins"] = "many";
+    CHECK(errorPath(d) == "$.models[1].params.features.item[0].bins");
+  }
+  SECTION("features text that is not a JSON object is refused") {
+    d["models"][2]["params"]["features"] = "[1, 2]";
+    CHECK(errorPath(d) == "$.models[2].params.features");
+    d["models"][2]["params"]["features"] = "{\"item\": ";
+    CHECK(errorPath(d) == "$.models[2].params.features");
+  }
+}
+
+TEST_CASE("run names must be safe file names", "[experiment][spec]") {
+  // Issue 13 section 2: "a.tsv\u0000zz" overwrote run a's list; "../x" wrote outside the folder.
+  for (const std::string& bad :
+       {std::string("a.tsv\0zz", 8), std::string("../x"), std::string(".."), std::string("a/b"),
+        std::string("a\\b"), std::string("tab\there"), std::string("line\nbreak"),
+        std::string("what?"), std::string("a:b"), std::string(".hidden"), std::string("dot."),
+        std::string(" lead"), std::string("NUL"), std::string("con.txt"), std::string(300, 'x')}) {
+    INFO(bad);
+    json d = minimal();
+    d["models"][0]["run_name"] = bad;
+    CHECK(errorPath(d) == "$.models[0].run_name");
+    CHECK(!unsafeFileNameReason(bad).empty());
+  }
+  for (const std::string good : {"pop", "ease-λ=0.5", "sar (cosine)", "a.b", "Über_2"}) {
+    INFO(good);
+    CHECK(unsafeFileNameReason(good).empty());
+  }
+}
+
+TEST_CASE("two runs that would write the same output file are refused before any run",
+          "[experiment][spec]") {
+  json d = minimal();
+  SECTION("the same name") {
+    d["models"] = json::parse(R"([{"name": "most_popular"}, {"name": "most_popular"}])");
+    CHECK(errorPath(d) == "$.models[1].name");
+  }
+  SECTION("names that differ only in case (case-insensitive file systems)") {
+    d["models"] = json::parse(
+        R"([{"name": "most_popular", "run_name": "Pop"}, {"name": "ease", "run_name": "pop"}])");
+    CHECK(errorPath(d) == "$.models[1].run_name");
+    try {
+      parseExperimentSpec(d, "/base");
+    } catch (const SpecError& e) {
+      CHECK_THAT(e.what(), Catch::Contains("letter case"));
+    }
+  }
+  SECTION("per-seed names are compared too") {
+    d["seeds"] = {1, 2};
+    d["models"] = json::parse(
+        R"([{"name": "most_popular", "run_name": "A"}, {"name": "ease", "run_name": "a"}])");
+    CHECK(errorPath(d) == "$.models[1].run_name");
+  }
+  SECTION("distinct names pass") {
+    d["seeds"] = {1, 2};
+    d["models"] = json::parse(
+        R"([{"name": "most_popular", "run_name": "a"}, {"name": "ease", "run_name": "b"}])");
+    CHECK(errorPath(d).empty());
+  }
+}
