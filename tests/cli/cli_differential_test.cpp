@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "cli_fixtures.h"
+#include "eval/differential_names.h"
 
 using namespace rwb::test;
 namespace fs = std::filesystem;
@@ -51,14 +52,7 @@ TEST_CASE("recwb split --method recommenders and recwb evaluate reproduce the li
     std::ifstream in(suiteDir() / "string_ids" / "expected.json");
     return nlohmann::json::parse(in).at("metrics");
   }();
-  const std::vector<std::pair<std::string, std::string>> names = {
-      {"map", "map"},
-      {"map_at_k", "map@10"},
-      {"ndcg_at_k", "ndcg@10"},
-      {"ndcg_at_k_raw", "ndcg_raw@10"},
-      {"ndcg_at_k_exp", "ndcg_exp@10"},
-      {"precision_at_k", "precision@10"},
-      {"recall_at_k", "recall@10"}};
+  const auto& names = libraryMetricNames();
   for (const std::string file : {"sar_default.tsv", "lists_ties.tsv"}) {
     INFO("list " << file);
     const CliResult r =

@@ -20,6 +20,7 @@
 #include "core/eval/recommendation_file.h"
 #include "core/models/registry.h"
 #include "core/prep/splitter.h"
+#include "eval/differential_names.h"
 #include "test_support.h"
 
 using namespace rwb;
@@ -314,14 +315,7 @@ TEST_CASE(
     "on hand-made lists with ties and tiny scores (r_precision averaged as the library does)",
     "[eval][differential]") {
   // Library names -> ours.
-  const std::vector<std::pair<std::string, std::string>> names = {
-      {"map", "map"},
-      {"map_at_k", "map@10"},
-      {"ndcg_at_k", "ndcg@10"},
-      {"ndcg_at_k_raw", "ndcg_raw@10"},
-      {"ndcg_at_k_exp", "ndcg_exp@10"},
-      {"precision_at_k", "precision@10"},
-      {"recall_at_k", "recall@10"}};
+  const auto& names = test::libraryMetricNames();
   std::size_t files = 0;
   // Users on which r_precision's per-user definition is put to the test: a hit only beyond
   // rank R (the library drops them), R > k (divided by R, not k), and, for R < k, a tie

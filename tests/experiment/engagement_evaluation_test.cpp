@@ -10,17 +10,6 @@
 using namespace rwb;
 using rwb::test::plantedData;
 
-namespace {
-const char* kLrFeatures = R"({
-  "user": [{"column": "group", "kind": "onehot"}, {"column": "age", "kind": "numeric"}],
-  "item": [{"column": "genres", "kind": "multihot"}, {"column": "title", "kind": "tfidf"},
-           {"column": "year", "kind": "numeric"}],
-  "crosses": [{"user": "group", "item": "genres"}],
-  "behaviour": {"affinity": ["genres"]},
-  "labels": {"mode": "threshold", "threshold": 4}
-})";
-}  // namespace
-
 TEST_CASE("evaluateEngagement: AUC, log loss, Brier and calibration on held-out pairs",
           "[experiment]") {
   // Planted data split 70/30 by interaction; LR learns the genre x group structure, so held-out
@@ -31,7 +20,7 @@ TEST_CASE("evaluateEngagement: AUC, log loss, Brier and calibration on held-out 
   for (std::uint32_t r = 0; r < p.data.numInteractions(); ++r)
     (std::uniform_real_distribution<double>(0, 1)(rng) < 0.7 ? trainRows : testRows).push_back(r);
   const Dataset train = p.data.withRows(trainRows), test = p.data.withRows(testRows);
-  auto m = createModel("logistic_regression", {{"features", kLrFeatures}});
+  auto m = createModel("logistic_regression", {{"features", test::kPlantedLrFeatures}});
   TaskContext ctx;
   m->fit({train}, ctx);
   const auto& em = dynamic_cast<const EngagementModel&>(*m);

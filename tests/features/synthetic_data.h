@@ -105,4 +105,15 @@ inline AttributeTable coldUserAttributes() {
   return t;
 }
 
+/// A logistic-regression feature set for plantedData(): group and age, genres, title words and
+/// year, the group x genre cross that plants the tastes, genre affinity, threshold labels.
+inline const char* kPlantedLrFeatures = R"({
+  "user": [{"column": "group", "kind": "onehot"}, {"column": "age", "kind": "numeric"}],
+  "item": [{"column": "genres", "kind": "multihot"}, {"column": "title", "kind": "tfidf"},
+           {"column": "year", "kind": "numeric"}],
+  "crosses": [{"user": "group", "item": "genres"}],
+  "behaviour": {"affinity": ["genres"]},
+  "labels": {"mode": "threshold", "threshold": 4}
+})";
+
 }  // namespace rwb::test

@@ -12,15 +12,6 @@ using namespace rwb;
 using rwb::test::plantedData;
 
 namespace {
-const char* kLrFeatures = R"({
-  "user": [{"column": "group", "kind": "onehot"}, {"column": "age", "kind": "numeric"}],
-  "item": [{"column": "genres", "kind": "multihot"}, {"column": "title", "kind": "tfidf"},
-           {"column": "year", "kind": "numeric"}],
-  "crosses": [{"user": "group", "item": "genres"}],
-  "behaviour": {"affinity": ["genres"]},
-  "labels": {"mode": "threshold", "threshold": 4}
-})";
-
 // Mean over users of (share of matching-genre items among the top-5 of the cold items).
 double coldMatchRate(const Model& m, const test::Planted& p) {
   const std::size_t first = p.data.numItems() - p.numCold;
@@ -62,7 +53,7 @@ void checkContributionsSum(const Model& m, const Dataset& d) {
 
 TEST_CASE("content_similarity recovers planted tastes and ranks brand-new items", "[models]") {
   const auto p = plantedData();
-  auto m = createModel("content_similarity", {{"features", kLrFeatures}});
+  auto m = createModel("content_similarity", {{"features", test::kPlantedLrFeatures}});
   TaskContext ctx;
   m->fit({p.data}, ctx);
   CHECK(coldMatchRate(*m, p) > 0.95);
@@ -72,7 +63,7 @@ TEST_CASE("content_similarity recovers planted tastes and ranks brand-new items"
 
 TEST_CASE("content_similarity explanations decompose the cosine over history items", "[models]") {
   const auto p = plantedData();
-  auto m = createModel("content_similarity", {{"features", kLrFeatures}});
+  auto m = createModel("content_similarity", {{"features", test::kPlantedLrFeatures}});
   TaskContext ctx;
   m->fit({p.data}, ctx);
   const auto& cs = dynamic_cast<const ContentSimilarity&>(*m);
@@ -97,7 +88,7 @@ TEST_CASE("logistic_regression recovers planted structure and scores cold users"
   const auto p = plantedData();
   for (const char* solver : {"lbfgs", "cd"}) {
     DYNAMIC_SECTION(solver) {
-      auto m = createModel("logistic_regression", {{"features", kLrFeatures}, {"solver", solver}});
+      auto m = createModel("logistic_regression", {{"features", test::kPlantedLrFeatures}, {"solver", solver}});
       TaskContext ctx;
       m->fit({p.data}, ctx);
       CHECK(coldMatchRate(*m, p) > 0.95);
@@ -120,7 +111,7 @@ TEST_CASE("logistic_regression recovers planted structure and scores cold users"
   auto* group = p2.data.userAttributes.find("group");
   p2.data.userAttributes.ensureRows(p2.data.numUsers());
   group->codes[fresh] = group->internCategory("A");
-  auto m = createModel("logistic_regression", {{"features", kLrFeatures}});
+  auto m = createModel("logistic_regression", {{"features", test::kPlantedLrFeatures}});
   TaskContext ctx;
   m->fit({p2.data}, ctx);
   CHECK(m->canScoreUser(fresh));
@@ -131,9 +122,9 @@ TEST_CASE("logistic_regression recovers planted structure and scores cold users"
 
 TEST_CASE("logistic_regression L1 gives sparse weights", "[models]") {
   const auto p = plantedData();
-  auto dense = createModel("logistic_regression", {{"features", kLrFeatures}, {"solver", "cd"}});
+  auto dense = createModel("logistic_regression", {{"features", test::kPlantedLrFeatures}, {"solver", "cd"}});
   auto sparse = createModel("logistic_regression",
-                            {{"features", kLrFeatures}, {"l1", 0.01}, {"solver", "cd"}});
+                            {{"features", test::kPlantedLrFeatures}, {"l1", 0.01}, {"solver", "cd"}});
   TaskContext ctx;
   dense->fit({p.data}, ctx);
   sparse->fit({p.data}, ctx);
@@ -218,7 +209,7 @@ TEST_CASE("content models save and load with identical scores (pipeline included
   const auto p = plantedData();
   for (const char* name : {"content_similarity", "logistic_regression"}) {
     DYNAMIC_SECTION(name) {
-      auto m = createModel(name, {{"features", kLrFeatures}});
+      auto m = createModel(name, {{"features", test::kPlantedLrFeatures}});
       TaskContext ctx;
       m->fit({p.data}, ctx);
       const std::string blob = saveModelToBytes(*m);
