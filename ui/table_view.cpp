@@ -12,16 +12,14 @@
 #include <QTextStream>
 #include <QVBoxLayout>
 
+#include "core/util/delimited_text.h"
+
 namespace rwb::ui {
 
+// The project's one quoting rule (core/util/delimited_text.h), so an exported table reads back
+// with every loader.
 QString csvField(const QString& text) {
-  if (!text.contains(QLatin1Char(',')) && !text.contains(QLatin1Char('"')) &&
-      !text.contains(QLatin1Char('\n')) && !text.contains(QLatin1Char('\r'))) {
-    return text;
-  }
-  QString q = text;
-  q.replace(QStringLiteral("\""), QStringLiteral("\"\""));
-  return QLatin1Char('"') + q + QLatin1Char('"');
+  return QString::fromStdString(rwb::delimitedField(text.toStdString(), ','));
 }
 
 QString exportCsv(const QAbstractItemModel& model, const QString& path) {

@@ -4,28 +4,23 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <fstream>
 #include <numeric>
 #include <string_view>
 
+#include "core/data/csv_reader.h"
+#include "core/data/text_parse.h"
 #include "core/util/error.h"
 
 namespace rwb {
 
 namespace {
 
-std::vector<std::string_view> split(std::string_view line, char delim) {
+// Ids and numbers as the data loaders read them: the reader unquotes (RFC 4180), surrounding
+// spaces are trimmed.
+std::vector<std::string_view> trimmedFields(const CsvRecord& rec) {
   std::vector<std::string_view> out;
-  std::size_t start = 0;
-  while (true) {
-    const auto p = line.find(delim, start);
-    std::string_view f = line.substr(start, p == std::string_view::npos ? p : p - start);
-    while (!f.empty() && (f.front() == ' ' || f.front() == '"')) f.remove_prefix(1);
-    while (!f.empty() && (f.back() == ' ' || f.back() == '"')) f.remove_suffix(1);
-    out.push_back(f);
-    if (p == std::string_view::npos) break;
-    start = p + 1;
-  }
+  out.reserve(rec.fields.size());
+  for (const auto f : rec.fields) out.push_back(trimSpaces(f));
   return out;
 }
 
@@ -79,11 +74,9 @@ struct Row {
 
 RecommendationFile loadRecommendations(const std::string& path, const Dataset& base,
                                        const RecFileOptions& options, TaskContext& ctx) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError("cannot open '" + path + "' for reading");
-  in.seekg(0, std::ios::end);
-  const auto fileSize = static_cast<double>(std::max<std::streamoff>(1, in.tellg()));
-  in.seekg(0);
+  // One reader for every delimited file: quoted ids (as every writer of ours quotes an id
+  // holding the delimiter, a quote or a line break) read back exactly.
+  CsvReader reader(path, CsvFormat{});
 
   RecommendationFile out;
   out.users = base.users;
@@ -94,23 +87,42 @@ RecommendationFile loadRecommendations(const std::string& path, const Dataset& b
   std::vector<std::vector<Row>> rowsByList;
   std::vector<std::size_t> listOfUser;  // user index -> list position + 1 (0 = none)
   char delim = options.delimiter;
+  if (delim == 0) {
+    // The first non-empty line decides, as before the reader existed.
+    const std::string head = reader.head(64 * 1024);
+    std::string_view rest = head;
+    while (!rest.empty()) {
+      const auto eol = rest.find('\n');
+      const std::string_view line = rest.substr(0, eol);
+      if (!line.empty() && line != "\r") {
+        delim = detect(line);
+        break;
+      }
+      if (eol == std::string_view::npos) break;
+      rest.remove_prefix(eol + 1);
+    }
+  }
+  if (delim != 0) reader.setFormat(CsvFormat{std::string(1, delim)});
   int cUser = 0, cItem = 1, cScore = 2, cRank = -1;
   bool first = true;
-  std::string line;
+  CsvRecord rec;
   std::uint64_t lineNo = 0;
-  while (std::getline(in, line)) {
-    ++lineNo;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
+  while (reader.next(rec)) {
+    lineNo = rec.line;
+    if (rec.error) {
+      throw ParseError(path, rec.errorLine, rec.errorField,
+                       std::string(rec.error) +
+                           (rec.errorDetail.empty() ? "" : " (" + rec.errorDetail + ")"));
+    }
+    if (rec.blank()) continue;
     if (first) {
       first = false;
-      if (delim == 0) delim = detect(line);
       if (delim == 0) {
         throw ParseError(path, lineNo, 0,
                          "no delimiter found (expected user, item, score separated by tab, "
                          "',', ';' or '|')");
       }
-      const auto fields = split(line, delim);
+      const auto fields = trimmedFields(rec);
       double probe = 0.0;
       bool header = options.header == HeaderMode::kYes;
       if (options.header == HeaderMode::kAuto) {
@@ -162,7 +174,7 @@ RecommendationFile loadRecommendations(const std::string& path, const Dataset& b
       cRank = fields.size() >= 4 ? 3 : -1;
     }
     ++out.counts.rowsRead;
-    const auto fields = split(line, delim);
+    const auto fields = trimmedFields(rec);
     const int need = std::max({cUser, cItem, cScore, cRank});
     if (static_cast<int>(fields.size()) <= need) {
       throw ParseError(path, lineNo, 0,
@@ -202,12 +214,13 @@ RecommendationFile loadRecommendations(const std::string& path, const Dataset& b
     }
     rowsByList[listOfUser[u] - 1].push_back({i, score, rank, lineNo});
     ++out.counts.rowsLoaded;
-    if ((lineNo & 0xFFFF) == 0) {
+    if ((out.counts.rowsRead & 0xFFFF) == 0) {
       ctx.throwIfStopped();
-      ctx.progress(static_cast<double>(in.tellg()) / fileSize, "reading " + path);
+      ctx.progress(static_cast<double>(reader.consumedBytes()) /
+                       static_cast<double>(std::max<std::uint64_t>(1, reader.totalBytes())),
+                   "reading " + path);
     }
   }
-  if (in.bad()) throw IoError("error while reading '" + path + "'");
   // An empty list file would evaluate to "every metric undefined" with exit 0: refuse it.
   if (out.counts.rowsRead == 0) {
     throw ParseError(path, 0, 0,

@@ -1,6 +1,9 @@
 // Regression tests for issue 13 section 2 (specs and writers): located spec errors for duplicate
 // keys and number overflow, the spec's features reaching the models, ids that survive the
 // written lists, safe run names, and write failures found before the fits or failing the run.
+#include <fstream>
+#include <nlohmann/json.hpp>
+
 #include "cli_fixtures.h"
 #include "core/data/csv_reader.h"
 #include "core/util/delimited_text.h"
@@ -119,6 +122,21 @@ TEST_CASE(
   }
   CHECK(rows == users.size() * 3);
   CHECK(seenUsers == std::set<std::string>(users.begin(), users.end()));
+
+  // recwb evaluate reads the quoted list back: the metric equals the run's own figure.
+  const CliResult ev = runRecwb({"evaluate", "--train", (dir / "train.csv").string(), "--test",
+                                 (dir / "test.csv").string(), "--recs",
+                                 (dir / "o" / "recs" / "most_popular.tsv").string(), "-k", "3",
+                                 "--json"});
+  RWB_REQUIRE_SUCCESS(ev);
+  const auto evaluated = nlohmann::json::parse(ev.out);
+  std::ifstream mj(dir / "o" / "metrics.json");
+  const auto run = nlohmann::json::parse(mj);
+  INFO(ev.out);
+  CHECK(evaluated["test_users_without_recommendations"] == 0);
+  CHECK(evaluated["recommended_users"] == users.size());
+  const double fromRun = run["runs"][0]["metrics"]["ndcg@3"].get<double>();
+  CHECK(evaluated["metrics"]["ndcg@3"]["value"].get<double>() == Approx(fromRun).epsilon(1e-12));
 }
 
 TEST_CASE(

@@ -221,6 +221,20 @@ TEST_CASE("recommendation files: header, rank column, ordering and errors", "[ev
     CHECK(l[2].score == 3e-300);
     CHECK(l[3].item == f.i("i3"));
   }
+  SECTION("quoted ids (as every writer quotes them) read back exactly") {
+    // RFC 4180: an id holding the delimiter, a quote or a line break is quoted on writing.
+    rwb::test::writeFile(dir / "q.tsv",
+                         "\"a\"\t\"x\ty\"\t0.5\na\t\"say \"\"hi\"\"\"\t0.4\n"
+                         "a\t\"two\nlines\"\t0.3\n");
+    const auto r = loadRecommendations((dir / "q.tsv").string(), f.test, {}, ctx);
+    REQUIRE(r.lists.size() == 1);
+    CHECK(r.listUsers[0] == f.u("a"));
+    const auto& l = r.lists[0].items;
+    REQUIRE(l.size() == 3);
+    CHECK(r.items.external(l[0].item) == "x\ty");
+    CHECK(r.items.external(l[1].item) == "say \"hi\"");
+    CHECK(r.items.external(l[2].item) == "two\nlines");
+  }
   SECTION("header with a rank column: rank decides") {
     rwb::test::writeFile(dir / "r.csv", "userID,itemID,prediction,rank\na,i3,0.1,2\na,i4,0.2,1\n");
     const auto r = loadRecommendations((dir / "r.csv").string(), f.test, {}, ctx);
