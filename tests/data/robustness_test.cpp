@@ -71,6 +71,7 @@ TEST_CASE("Robustness: random bytes never crash the loader", "[data][fuzz]") {
 
 TEST_CASE("Robustness: mutated valid files never crash the loader", "[data][fuzz]") {
   test::TempDir dir;
+  int loaded = 0;
   std::mt19937 rng(777);
   const std::string base = kValid;
   REQUIRE(loadBoth(dir, base, -1) == 2);
@@ -96,9 +97,13 @@ TEST_CASE("Robustness: mutated valid files never crash the loader", "[data][fuzz
           bytes.insert(at, bytes.substr(rng() % bytes.size(), 12));  // duplicate
       }
     }
-    loadBoth(dir, bytes, n);
+    loaded += loadBoth(dir, bytes, n);
   }
-  SUCCEED("400 mutated files loaded or rejected cleanly");
+  // Both outcomes occur (a fuzzer that only ever loads, or only ever refuses, tests nothing),
+  // and lenient mode loads more of the mutants than strict mode can.
+  INFO(loaded << " of 800 loads succeeded");
+  CHECK(loaded > 0);
+  CHECK(loaded < 800);
 }
 
 TEST_CASE("Robustness: the record reader on random input with every format", "[data][fuzz]") {
