@@ -19,8 +19,16 @@ Action registerServe(CLI::App& sub, Common&) {
   sub.add_option("--host", o->server.host, "Address to bind (default loopback only)");
   sub.add_option("--port", o->server.port, "TCP port (0 = any free port)")
       ->check(CLI::Range(0, 65535));
-  sub.add_option("--threads", o->server.threads, "Worker threads")->check(CLI::Range(1, 256));
-  sub.add_option("--max-body", o->server.maxBodyBytes, "Largest request body in bytes (else 413)");
+  sub.add_option("--threads", o->server.threads, "Route handlers computing at once")
+      ->check(CLI::Range(1, 256));
+  sub.add_option("--max-body", o->server.maxBodyBytes,
+                 "Largest request body in bytes, however framed (else 413)");
+  sub.add_option("--max-connections", o->server.maxConnections,
+                 "Connections served at once (as many more queue; beyond that 503)")
+      ->check(CLI::Range(1, 4096));
+  sub.add_option("--request-timeout", o->server.requestTimeoutSeconds,
+                 "Seconds a client has to send a whole request (else 408, disconnected)")
+      ->check(CLI::Range(1, 3600));
   return [o]() {
     // Signals are taken by one watcher thread (sigwait), so block them before any thread starts.
     sigset_t set;

@@ -1,10 +1,20 @@
 #include "core/export/model_server.h"
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <semaphore>
 #include <set>
+#include <thread>
 #include <unordered_set>
 
 #include "core/export/batch_scorer.h"
@@ -17,6 +27,316 @@ namespace rwb {
 namespace {
 
 using json = nlohmann::json;
+
+using Clock = std::chrono::steady_clock;
+
+/// Longest request line plus headers; a longer head is cut off (431).
+constexpr std::size_t kMaxHeadBytes = 64 * 1024;
+/// Blocking waits wake at least this often to notice stop().
+constexpr int kWaitSliceMs = 100;
+
+/// Why a connection's request was cut off by the server (kNone: it was not).
+enum class Cut { kNone, kTimeout, kHeadTooLarge, kBodyTooLarge };
+
+/// The limits every connection is held to (from ServerOptions).
+struct ConnectionLimits {
+  std::chrono::milliseconds request;    ///< whole request (head and body), from its first byte
+  std::chrono::milliseconds read;       ///< longest silence within a request
+  std::chrono::milliseconds write;      ///< longest wait for the client to take response bytes
+  std::chrono::milliseconds keepAlive;  ///< longest idle wait for the next request
+  std::size_t maxBody = 0;              ///< raw bytes after the head (chunk framing included)
+};
+
+/// One client connection as cpp-httplib's Stream. Unlike httplib's own socket stream it lives as
+/// long as the connection, so bytes read ahead (pipelined requests) are kept for the next
+/// request; and every read is held to the request's deadline and byte budgets, whatever the
+/// framing, so neither a slow client nor a long body can hold a thread or memory for long.
+class ConnectionStream final : public httplib::Stream {
+ public:
+  ConnectionStream(int sock, const std::atomic<socket_t>& listener, const ConnectionLimits& limits)
+      : sock_(sock), listener_(listener), limits_(limits) {}
+
+  /// Starts the accounting for the next request, which must be complete by `deadline`.
+  void beginRequest(Clock::time_point deadline) {
+    deadline_ = deadline;
+    cut_ = Cut::kNone;
+    headDone_ = false;
+    headBytes_ = bodyBytes_ = lineBytes_ = 0;
+    lastByte_ = 0;
+  }
+  /// Waits up to the keep-alive time for the next request's first byte (true) or for the client
+  /// to close, an error or stop() (false).
+  bool waitForNextRequest() {
+    if (pos_ < len_) return true;  // pipelined: already here
+    deadline_ = Clock::now() + limits_.keepAlive;
+    const bool more = fill(limits_.keepAlive);
+    cut_ = Cut::kNone;  // an idle connection closing is no cut
+    return more;
+  }
+  Cut cut() const noexcept { return cut_; }
+
+  /// Ends the connection. If the client may still be sending (a cut body, or pipelined
+  /// requests past the last one served), what it sends after our FIN is read and dropped
+  /// (bounded: 1 s, 16 MiB) so that the answers reach it instead of a connection reset.
+  void close() {
+    ::shutdown(sock_, SHUT_WR);
+    pollfd unread{sock_, POLLIN, 0};
+    if (cut_ == Cut::kBodyTooLarge || cut_ == Cut::kHeadTooLarge || pos_ < len_ ||
+        ::poll(&unread, 1, 0) > 0) {
+      const auto until = Clock::now() + std::chrono::seconds(1);
+      std::size_t drained = 0;
+      char buf[16384];
+      while (drained < (std::size_t{16} << 20) && Clock::now() < until) {
+        pollfd p{sock_, POLLIN, 0};
+        if (::poll(&p, 1, kWaitSliceMs) <= 0) continue;
+        const ssize_t n = ::recv(sock_, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        drained += static_cast<std::size_t>(n);
+      }
+    }
+    ::close(sock_);
+  }
+
+  bool is_readable() const override {
+    if (pos_ < len_) return true;
+    pollfd p{sock_, POLLIN, 0};
+    return ::poll(&p, 1, static_cast<int>(remaining(limits_.read).count())) > 0;
+  }
+  bool is_writable() const override {
+    pollfd p{sock_, POLLOUT, 0};
+    return ::poll(&p, 1, static_cast<int>(limits_.write.count())) > 0 && !(p.revents & POLLERR);
+  }
+
+  ssize_t read(char* ptr, size_t size) override {
+    if (cut_ != Cut::kNone) return -1;
+    if (pos_ == len_) {
+      if (!fill(limits_.read)) return eof_ ? 0 : -1;
+    }
+    std::size_t n = std::min(size, len_ - pos_);
+    std::size_t i = 0;
+    // Request line and headers: find the blank line that ends them (httplib reads them a byte
+    // at a time, so what is served here is exactly what it has parsed).
+    for (; i < n && !headDone_; ++i) {
+      const char c = buf_[pos_ + i];
+      if (++headBytes_ > kMaxHeadBytes) {
+        cut_ = Cut::kHeadTooLarge;
+        return -1;
+      }
+      if (c == '\n') {
+        headDone_ = lineBytes_ == 1 && lastByte_ == '\r';
+        lineBytes_ = 0;
+      } else {
+        ++lineBytes_;
+      }
+      lastByte_ = c;
+    }
+    if (n > i) {  // body bytes, however framed
+      if (bodyBytes_ + (n - i) > limits_.maxBody) {
+        cut_ = Cut::kBodyTooLarge;
+        return -1;
+      }
+      bodyBytes_ += n - i;
+    }
+    std::copy_n(buf_ + pos_, n, ptr);
+    pos_ += n;
+    return static_cast<ssize_t>(n);
+  }
+
+  ssize_t write(const char* ptr, size_t size) override {
+    if (!is_writable()) return -1;
+    ssize_t n;
+    do {
+      n = ::send(sock_, ptr, size, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    return n;
+  }
+
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    address(true, ip, port);
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    address(false, ip, port);
+  }
+  socket_t socket() const override { return sock_; }
+
+ private:
+  /// Time left until the request's deadline, at most `cap`, at least 0.
+  std::chrono::milliseconds remaining(std::chrono::milliseconds cap) const {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
+    return std::clamp(left, std::chrono::milliseconds(0), cap);
+  }
+
+  /// Reads what has arrived into the (empty) buffer, waiting at most `silence` for it and never
+  /// past the deadline. False on timeout (cut_ = kTimeout), end of stream (eof_), error or stop.
+  bool fill(std::chrono::milliseconds silence) {
+    pos_ = len_ = 0;
+    const auto quietUntil = Clock::now() + silence;
+    while (true) {
+      if (listener_.load() == INVALID_SOCKET) return false;  // stop()
+      const auto now = Clock::now();
+      if (now >= deadline_ || now >= quietUntil) {
+        cut_ = Cut::kTimeout;
+        return false;
+      }
+      const auto wait = std::min(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::min(deadline_, quietUntil) - now) +
+                                     std::chrono::milliseconds(1),
+                                 std::chrono::milliseconds(kWaitSliceMs));
+      pollfd p{sock_, POLLIN, 0};
+      const int r = ::poll(&p, 1, static_cast<int>(wait.count()));
+      if (r < 0 && errno != EINTR) return false;
+      if (r <= 0) continue;
+      const ssize_t n = ::recv(sock_, buf_, sizeof buf_, 0);
+      if (n > 0) {
+        len_ = static_cast<std::size_t>(n);
+        return true;
+      }
+      if (n == 0) {
+        eof_ = true;
+        return false;
+      }
+      if (errno != EINTR && errno != EAGAIN) return false;
+    }
+  }
+
+  void address(bool remote, std::string& ip, int& port) const {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    auto* sa = reinterpret_cast<sockaddr*>(&addr);
+    if ((remote ? ::getpeername(sock_, sa, &len) : ::getsockname(sock_, sa, &len)) != 0) return;
+    char text[INET6_ADDRSTRLEN] = {};
+    if (addr.ss_family == AF_INET) {
+      const auto* a = reinterpret_cast<sockaddr_in*>(&addr);
+      ::inet_ntop(AF_INET, &a->sin_addr, text, sizeof text);
+      port = ntohs(a->sin_port);
+    } else if (addr.ss_family == AF_INET6) {
+      const auto* a = reinterpret_cast<sockaddr_in6*>(&addr);
+      ::inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
+      port = ntohs(a->sin6_port);
+    }
+    ip = text;
+  }
+
+  int sock_;
+  const std::atomic<socket_t>& listener_;
+  const ConnectionLimits& limits_;
+  char buf_[4096];
+  std::size_t pos_ = 0, len_ = 0;
+  bool eof_ = false;
+  Clock::time_point deadline_ = Clock::now();
+  Cut cut_ = Cut::kNone;
+  bool headDone_ = false;
+  std::size_t headBytes_ = 0, bodyBytes_ = 0, lineBytes_ = 0;
+  char lastByte_ = 0;
+};
+
+/// The connection being served on this thread (for the error handler), or null.
+thread_local const ConnectionStream* tConnection = nullptr;
+/// Set while a connection that found the queue full is turned away on the accepting thread.
+thread_local bool tRejectConnection = false;
+
+/// Connection threads with a bounded queue: at most `threads` connections are served at once
+/// and at most `maxQueued` wait; any further connection is answered 503 at once and closed.
+class ConnectionQueue final : public httplib::TaskQueue {
+ public:
+  ConnectionQueue(std::size_t threads, std::size_t maxQueued) : maxQueued_(maxQueued) {
+    for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
+  }
+  void enqueue(std::function<void()> fn) override {
+    {
+      std::lock_guard lock(mutex_);
+      if (!shutdown_ && jobs_.size() < maxQueued_) {
+        jobs_.push_back(std::move(fn));
+        cond_.notify_one();
+        return;
+      }
+    }
+    // httplib's task owns the socket: run it, in reject mode, so that it is answered and closed.
+    tRejectConnection = true;
+    fn();
+    tRejectConnection = false;
+  }
+  void shutdown() override {
+    {
+      std::lock_guard lock(mutex_);
+      shutdown_ = true;
+    }
+    cond_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+
+ private:
+  void work() {
+    while (true) {
+      std::function<void()> fn;
+      {
+        std::unique_lock lock(mutex_);
+        cond_.wait(lock, [&] { return shutdown_ || !jobs_.empty(); });
+        if (jobs_.empty()) return;  // shut down and drained
+        fn = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      fn();
+    }
+  }
+  std::size_t maxQueued_;
+  std::mutex mutex_;
+  std::condition_variable cond_;
+  std::deque<std::function<void()>> jobs_;
+  std::vector<std::thread> threads_;
+  bool shutdown_ = false;
+};
+
+}  // namespace
+
+/// cpp-httplib's server with its connection loop replaced by one that keeps read-ahead bytes
+/// (pipelining), holds each request to a deadline and a body budget, and turns away
+/// connections beyond the queue; request parsing, routing and responses stay httplib's.
+class HardenedServer final : public httplib::Server {
+ public:
+  HardenedServer(ConnectionLimits limits, int handlerThreads)
+      : handlerSlots(std::clamp(handlerThreads, 1, 4096)), limits_(limits) {}
+
+  /// At most ServerOptions::threads route handlers compute at once; connection threads wait
+  /// here, never while a client is sending.
+  std::counting_semaphore<4096> handlerSlots;
+
+ private:
+  bool process_and_close_socket(socket_t sock) override {
+    if (tRejectConnection) {
+      static constexpr char kBusy[] =
+          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+          "Content-Length: 44\r\nConnection: close\r\nRetry-After: 1\r\n\r\n"
+          "{\"error\": \"server busy: too many connections\"}";
+      (void)::send(sock, kBusy, sizeof kBusy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+      ::shutdown(sock, SHUT_RDWR);
+      ::close(sock);
+      return false;
+    }
+    ConnectionStream strm(sock, svr_sock_, limits_);
+    tConnection = &strm;
+    bool ret = false;
+    Clock::time_point deadline = Clock::now() + limits_.request;
+    for (std::size_t left = std::max<std::size_t>(1, keep_alive_max_count_); left > 0; --left) {
+      if (left != std::max<std::size_t>(1, keep_alive_max_count_)) {
+        if (!strm.waitForNextRequest()) break;
+        deadline = Clock::now() + limits_.request;
+      }
+      strm.beginRequest(deadline);
+      bool closed = false;
+      ret = process_request(strm, left == 1, closed, nullptr);
+      if (!ret || closed || strm.cut() != Cut::kNone) break;
+    }
+    tConnection = nullptr;
+    strm.close();
+    return ret;
+  }
+
+  ConnectionLimits limits_;
+};
+
+namespace {
 
 /// A request-level error: turned into {"error": message} with this HTTP status.
 struct HttpError {
@@ -215,8 +535,14 @@ json itemsJson(const ModelPackage& pkg, const std::vector<ScoredItem>& items) {
 /// Wraps a handler: HttpError -> its status; engine errors -> 400 with the engine's text;
 /// anything else -> 500 (a bug, reported with its message).
 template <typename F>
-httplib::Server::Handler guarded(std::atomic<std::uint64_t>& served, F f) {
-  return [&served, f](const httplib::Request& req, httplib::Response& res) {
+httplib::Server::Handler guarded(std::atomic<std::uint64_t>& served, HardenedServer& server, F f) {
+  return [&served, &server, f](const httplib::Request& req, httplib::Response& res) {
+    // A slot is held for the handler only: a guard, so that no exception can leak one.
+    struct Slot {
+      std::counting_semaphore<4096>& slots;
+      explicit Slot(std::counting_semaphore<4096>& s) : slots(s) { slots.acquire(); }
+      ~Slot() { slots.release(); }
+    } slot(server.handlerSlots);
     try {
       f(req, res);
     } catch (const HttpError& e) {
@@ -237,12 +563,19 @@ httplib::Server::Handler guarded(std::atomic<std::uint64_t>& served, F f) {
 ModelServer::ModelServer(std::string packagePath, ServerOptions options)
     : path_(std::move(packagePath)), options_(std::move(options)) {
   package_ = ModelPackage::load(path_);
-  server_ = std::make_unique<httplib::Server>();
-  const int threads = std::max(1, options_.threads);
+  ConnectionLimits limits;
+  using std::chrono::milliseconds;
+  limits.request = milliseconds(std::max(1, options_.requestTimeoutSeconds) * 1000);
+  limits.read = milliseconds(std::max(1, options_.readTimeoutSeconds) * 1000);
+  limits.write = milliseconds(std::max(1, options_.writeTimeoutSeconds) * 1000);
+  limits.keepAlive = milliseconds(std::max(1, options_.keepAliveTimeoutSeconds) * 1000);
+  limits.maxBody = options_.maxBodyBytes;
+  auto hardened = std::make_unique<HardenedServer>(limits, options_.threads);
+  HardenedServer& srv = *hardened;
+  server_ = std::move(hardened);
+  const auto connections = static_cast<std::size_t>(std::max(1, options_.maxConnections));
   // cpp-httplib owns the queue it is given and deletes it: its API requires a raw pointer.
-  server_->new_task_queue = [threads] {
-    return new httplib::ThreadPool(static_cast<size_t>(threads));
-  };
+  server_->new_task_queue = [connections] { return new ConnectionQueue(connections, connections); };
   server_->set_payload_max_length(options_.maxBodyBytes);
   // Headers and body go out as separate writes: without TCP_NODELAY, Nagle's algorithm and the
   // client's delayed ACK add ~40 ms to every keep-alive response.
@@ -256,7 +589,7 @@ ModelServer::ModelServer(std::string packagePath, ServerOptions options)
   server_->set_read_timeout(options_.readTimeoutSeconds, 0);
   server_->set_write_timeout(options_.writeTimeoutSeconds, 0);
   server_->set_keep_alive_timeout(options_.keepAliveTimeoutSeconds);
-  installRoutes();
+  installRoutes(srv);
   if (options_.port == 0) {
     port_ = server_->bind_to_any_port(options_.host);
     // Binding fails for a host that is not an address of this machine far more often than
@@ -296,11 +629,12 @@ void ModelServer::reload() {
   reloads_.fetch_add(1);
 }
 
-void ModelServer::installRoutes() {
-  auto& s = *server_;
+void ModelServer::installRoutes(HardenedServer& srv) {
+  auto& s = srv;
   const std::size_t maxK = options_.maxK;
 
-  s.Get("/health", guarded(served_, [this](const httplib::Request& req, httplib::Response& res) {
+  s.Get("/health",
+        guarded(served_, srv, [this](const httplib::Request& req, httplib::Response& res) {
           checkParams(req, {});
           const auto pkg = package();
           sendJson(res, 200,
@@ -310,13 +644,14 @@ void ModelServer::installRoutes() {
                     {"reloads", reloads_.load()}});
         }));
 
-  s.Get("/metadata", guarded(served_, [this](const httplib::Request& req, httplib::Response& res) {
+  s.Get("/metadata",
+        guarded(served_, srv, [this](const httplib::Request& req, httplib::Response& res) {
           checkParams(req, {});
           sendJson(res, 200, package()->info().toJson());
         }));
 
   s.Get("/recommend",
-        guarded(served_, [this, maxK](const httplib::Request& req, httplib::Response& res) {
+        guarded(served_, srv, [this, maxK](const httplib::Request& req, httplib::Response& res) {
           checkParams(req, {"user", "k", "exclude", "exclude_seen"});
           const std::string user = requiredParam(req, "user");
           const std::size_t k = parseK(req, maxK);
@@ -341,7 +676,8 @@ void ModelServer::installRoutes() {
                     {"items", itemsJson(*pkg, l.list.items)}});
         }));
 
-  s.Post("/score", guarded(served_, [this](const httplib::Request& req, httplib::Response& res) {
+  s.Post("/score",
+         guarded(served_, srv, [this](const httplib::Request& req, httplib::Response& res) {
            checkNoQuery(req);
            const json body = parseJson(req.body, "request body");
            const auto pkg = package();
@@ -379,7 +715,7 @@ void ModelServer::installRoutes() {
          }));
 
   s.Get("/similar",
-        guarded(served_, [this, maxK](const httplib::Request& req, httplib::Response& res) {
+        guarded(served_, srv, [this, maxK](const httplib::Request& req, httplib::Response& res) {
           checkParams(req, {"item", "k"});
           const std::string item = requiredParam(req, "item");
           const std::size_t k = parseK(req, maxK);
@@ -392,7 +728,7 @@ void ModelServer::installRoutes() {
         }));
 
   s.Post("/admin/reload",
-         guarded(served_, [this](const httplib::Request& req, httplib::Response& res) {
+         guarded(served_, srv, [this](const httplib::Request& req, httplib::Response& res) {
            checkNoQuery(req);
            try {
              reload();
@@ -414,13 +750,29 @@ void ModelServer::installRoutes() {
   }
   for (const char* p : {"/score", "/admin/reload"}) s.Get(p, methodNotAllowed("POST"));
 
-  s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return;
-    std::string msg = res.status == 404   ? "no such route: " + req.path
-                      : res.status == 413 ? std::string("request body too large")
-                                          : "HTTP " + std::to_string(res.status);
-    sendJson(res, res.status, {{"error", msg}});
-  });
+  const std::size_t maxBody = options_.maxBodyBytes;
+  const int requestTimeout = std::max(1, options_.requestTimeoutSeconds);
+  s.set_error_handler(
+      [maxBody, requestTimeout](const httplib::Request& req, httplib::Response& res) {
+        // httplib reports a read that the connection cut off as a bad request: say what happened.
+        if (tConnection != nullptr && tConnection->cut() != Cut::kNone) {
+          res.body.clear();
+          res.status = tConnection->cut() == Cut::kBodyTooLarge   ? 413
+                       : tConnection->cut() == Cut::kHeadTooLarge ? 431
+                                                                  : 408;
+        }
+        if (!res.body.empty()) return;
+        std::string msg =
+            res.status == 404   ? "no such route: " + req.path
+            : res.status == 413 ? "request body too large (limit " + std::to_string(maxBody) +
+                                      " bytes, chunk framing included)"
+            : res.status == 431 ? "request line and headers too large (limit " +
+                                      std::to_string(kMaxHeadBytes) + " bytes)"
+            : res.status == 408 ? "request not received in time (" +
+                                      std::to_string(requestTimeout) + " s for the whole request)"
+                                : "HTTP " + std::to_string(res.status);
+        sendJson(res, res.status, {{"error", msg}});
+      });
 }
 
 }  // namespace rwb

@@ -9,9 +9,11 @@
 ///   POST /score  {"user": "U", "items": ["i1", ...]}       scores for candidate items
 ///   GET  /similar?item=I&k=10
 ///   POST /admin/reload                 re-reads the package file (atomic swap)
-/// 400: bad or unknown parameters, malformed JSON; 404: unknown route or unknown item in
-/// /similar; 405: wrong method; 413: body over the size limit. Unknown users are answered
-/// with the popularity fallback and "fallback": true, never an error.
+/// 400: bad or unknown parameters, malformed JSON; 404:
+/// unknown route or unknown item in /similar; 405: wrong method; 408: request not complete by
+/// its deadline; 413: body over the size limit, however framed; 431: head over 64 KiB; 503: too
+/// many connections. Unknown users are answered with the popularity fallback and
+/// "fallback": true, never an error. Pipelined requests are answered in order.
 
 #include <atomic>
 #include <cstdint>
@@ -27,15 +29,25 @@ class Server;
 
 namespace rwb {
 
+class HardenedServer;  // model_server.cpp: httplib::Server with a hardened connection loop
+
 struct ServerOptions {
-  std::string host = "127.0.0.1";      ///< loopback unless told otherwise
-  int port = 8080;                     ///< 0 = any free port (see ModelServer::port())
-  int threads = 4;                     ///< worker threads answering requests
-  std::size_t maxBodyBytes = 1 << 20;  ///< larger bodies get 413
-  int readTimeoutSeconds = 5;
-  int writeTimeoutSeconds = 5;
-  /// How long an idle keep-alive connection (or one whose request has not started) keeps a
-  /// worker thread waiting before it is closed.
+  std::string host = "127.0.0.1";  ///< loopback unless told otherwise
+  int port = 8080;                 ///< 0 = any free port (see ModelServer::port())
+  int threads = 4;  ///< route handlers computing at once (connections wait for a slot)
+  /// Connections served at once, each on its own (mostly waiting) thread; as many more wait in
+  /// a queue, and any beyond that are answered 503 and closed at once.
+  int maxConnections = 64;
+  /// Largest request body in bytes, however framed (Content-Length or chunked; chunk framing
+  /// counts): larger bodies get 413 and the connection is closed.
+  std::size_t maxBodyBytes = 1 << 20;
+  /// Deadline for a whole request (line, headers and body) from its first byte, or from the
+  /// start of a new connection: a client that has not sent it all by then gets 408 and is
+  /// disconnected, however steadily it trickles bytes.
+  int requestTimeoutSeconds = 10;
+  int readTimeoutSeconds = 5;   ///< longest silence within a request (408, disconnected)
+  int writeTimeoutSeconds = 5;  ///< longest wait for the client to take response bytes
+  /// How long an idle keep-alive connection waits for its next request before it is closed.
   int keepAliveTimeoutSeconds = 5;
   std::size_t maxK = 1000;  ///< largest k accepted
 };
@@ -64,7 +76,7 @@ class ModelServer {
   std::uint64_t reloads() const noexcept { return reloads_.load(); }
 
  private:
-  void installRoutes();
+  void installRoutes(HardenedServer& server);
 
   std::string path_;
   ServerOptions options_;

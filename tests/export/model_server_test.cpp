@@ -9,6 +9,9 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
 #include <thread>
 
 #include "core/models/registry.h"
@@ -61,6 +64,82 @@ std::string makePackage(const test::TempDir& dir, const char* name, const char* 
   return path;
 }
 
+/// A raw loopback connection for what httplib's client cannot send (partial, pipelined or
+/// chunked requests). Every receive and send waits at most `bound` seconds.
+struct RawConnection {
+  explicit RawConnection(int port, int bound = 10) {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    timeval tv{bound, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  }
+  ~RawConnection() { ::close(fd); }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+  /// True if all of `data` was sent.
+  bool send(const std::string& data) const {
+    std::size_t done = 0;
+    while (done < data.size()) {
+      const ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      done += static_cast<std::size_t>(n);
+    }
+    return true;
+  }
+  /// Everything received until the server closes (or the bound passes, or a reset).
+  std::string receiveAll() const {
+    std::string got;
+    char buf[4096];
+    ssize_t n = 0;
+    while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) got.append(buf, static_cast<std::size_t>(n));
+    return got;
+  }
+  int fd = -1;
+};
+
+double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::size_t countOf(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
+  return n;
+}
+
+/// Slow clients: each sends the start of a request, then one more header byte every `pace`
+/// until `stop` is set or `maxBytes` bytes were trickled (bounded), like a slowloris attack.
+struct Slowloris {
+  Slowloris(int port, int connections, std::chrono::milliseconds pace, int maxBytes = 100) {
+    for (int i = 0; i < connections; ++i) {
+      conns.push_back(std::make_unique<RawConnection>(port));
+      conns.back()->send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
+    }
+    thread = std::thread([this, pace, maxBytes] {
+      for (int b = 0; b < maxBytes && !stop.load(); ++b) {
+        std::unique_lock lock(mutex);
+        if (cv.wait_for(lock, pace, [&] { return stop.load(); })) break;
+        for (auto& c : conns) (void)::send(c->fd, "x", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+      }
+    });
+  }
+  ~Slowloris() {
+    stop = true;
+    cv.notify_all();
+    thread.join();
+  }
+  std::vector<std::unique_ptr<RawConnection>> conns;
+  std::atomic<bool> stop{false};
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::thread thread;
+};
 }  // namespace
 
 TEST_CASE("endpoint: every route answers over a real loopback socket", "[export][server]") {
@@ -360,4 +439,148 @@ TEST_CASE("a client that stalls mid-request is cut off by the read timeout", "[e
   auto ok = rs.client().Get("/health");
   REQUIRE(ok);
   CHECK(ok->status == 200);
+}
+
+TEST_CASE("regression: slowloris clients do not hold the workers (issue 17)", "[export][server]") {
+  test::TempDir dir;
+  const auto path = makePackage(dir, "m.rwbm", "most_popular");
+  SECTION("four trickling clients: others are answered at once, long before any deadline") {
+    ServerOptions o = RunningServer::options();
+    o.threads = 2;
+    o.requestTimeoutSeconds = 60;  // the answer below cannot come from cutting the slow ones
+    RunningServer rs(path, o);
+    Slowloris slow(rs.server.port(), 4, std::chrono::milliseconds(200));
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 8; ++i) {  // more requests than handler threads
+      auto res = rs.client().Get("/recommend?user=u1&k=3");
+      REQUIRE(res);
+      CHECK(res->status == 200);
+    }
+    CHECK(secondsSince(start) < 5.0);  // typically milliseconds; was: no answer at all
+  }
+  SECTION("a client trickling a byte every 200 ms is cut off by the whole-request deadline") {
+    ServerOptions o = RunningServer::options();
+    o.requestTimeoutSeconds = 2;  // per-read timeout stays 5 s: only the deadline can cut it
+    RunningServer rs(path, o);
+    Slowloris slow(rs.server.port(), 1, std::chrono::milliseconds(200));
+    const auto start = std::chrono::steady_clock::now();
+    const std::string got = slow.conns[0]->receiveAll();
+    const double waited = secondsSince(start);
+    INFO("received: " << got);
+    CHECK(got.find("408") != std::string::npos);
+    CHECK(waited >= 1.0);
+    CHECK(waited < 8.0);  // 100 bytes at 5/s would take 20 s
+  }
+  SECTION("more slow clients than connections: the excess is turned away, service resumes") {
+    ServerOptions o = RunningServer::options();
+    o.maxConnections = 2;  // 2 served + 2 queued; the rest are answered 503 at once
+    o.requestTimeoutSeconds = 2;
+    RunningServer rs(path, o);
+    Slowloris slow(rs.server.port(), 8, std::chrono::milliseconds(200));
+    int busy = 0;
+    for (int i = 4; i < 8; ++i) {
+      busy +=
+          slow.conns[static_cast<std::size_t>(i)]->receiveAll().find("503") != std::string::npos;
+    }
+    CHECK(busy >= 2);  // at most 4 of the 8 can be held
+    // A normal client is answered within a bound: slow clients lose their slot at the deadline.
+    const auto start = std::chrono::steady_clock::now();
+    bool ok = false;
+    for (int attempt = 0; attempt < 100 && !ok && secondsSince(start) < 15.0; ++attempt) {
+      auto res = rs.client().Get("/health");
+      ok = res && res->status == 200;
+      if (!ok) std::this_thread::sleep_for(std::chrono::milliseconds(100));  // retry pacing
+    }
+    CHECK(ok);
+    CHECK(secondsSince(start) < 10.0);
+  }
+}
+
+TEST_CASE("regression: --max-body bounds chunked bodies too (issue 17)", "[export][server]") {
+  test::TempDir dir;
+  RunningServer rs(makePackage(dir, "m.rwbm", "most_popular"));  // max body 4096
+  auto chunked = [](const std::string& route, const std::string& body, std::size_t chunk) {
+    std::string r = "POST " + route +
+                    " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+    for (std::size_t i = 0; i < body.size(); i += chunk) {
+      const std::string part = body.substr(i, chunk);
+      char size[32];
+      std::snprintf(size, sizeof size, "%zx\r\n", part.size());
+      r += size + part + "\r\n";
+    }
+    return r + "0\r\n\r\n";
+  };
+  SECTION("a chunked body within the limit is served") {
+    RawConnection c(rs.server.port());
+    REQUIRE(c.send(chunked("/score", R"({"user":"u1","items":["item-1","item-2"]})", 7)));
+    const std::string got = c.receiveAll();
+    INFO(got);
+    CHECK(got.rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(got.find("\"scores\"") != std::string::npos);
+  }
+  SECTION("a chunked body over the limit gets 413 on every route, and the connection closes") {
+    for (const char* route : {"/score", "/health", "/no/such/route"}) {
+      RawConnection c(rs.server.port());
+      REQUIRE(c.send(chunked(route, std::string(64 * 1024, ' '), 1000)));
+      const std::string got = c.receiveAll();
+      INFO(route << ": " << got.substr(0, 300));
+      CHECK(got.rfind("HTTP/1.1 413", 0) == 0);
+      CHECK(got.find("too large") != std::string::npos);
+    }
+  }
+  SECTION("an endless chunked body is refused, not buffered") {
+    RawConnection c(rs.server.port(), 5);
+    REQUIRE(c.send(chunked("/score", "", 1).substr(0, 200)));  // the head only
+    const std::string chunk = "10000\r\n" + std::string(0x10000, 'x') + "\r\n";
+    std::size_t sent = 0;
+    const auto start = std::chrono::steady_clock::now();
+    while (sent < (std::size_t{1} << 30) && secondsSince(start) < 20.0 && c.send(chunk)) {
+      sent += chunk.size();
+    }
+    INFO("sent " << sent << " bytes");
+    CHECK(sent < (std::size_t{256} << 20));  // was: 1000 MB accepted
+    // And the server is fine.
+    auto res = rs.client().Get("/health");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+  }
+}
+
+TEST_CASE("regression: pipelined requests are answered in order (issue 17)", "[export][server]") {
+  test::TempDir dir;
+  RunningServer rs(makePackage(dir, "m.rwbm", "most_popular"));
+  RawConnection c(rs.server.port());
+  const std::string head = " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  REQUIRE(c.send("GET /health" + head + "\r\nGET /recommend?user=u1&k=2" + head +
+                 "\r\nGET /similar?item=item-1&k=2" + head + "Connection: close\r\n\r\n"));
+  const std::string got = c.receiveAll();
+  INFO(got);
+  CHECK(countOf(got, "HTTP/1.1 200 OK") == 3);
+  const auto health = got.find("\"status\":\"ok\"");
+  const auto recommend = got.find("\"user\":\"u1\"");
+  const auto similar = got.find("\"item\":\"item-1\",\"items\"");
+  REQUIRE(health != std::string::npos);
+  REQUIRE(recommend != std::string::npos);
+  REQUIRE(similar != std::string::npos);
+  CHECK(health < recommend);
+  CHECK(recommend < similar);
+}
+
+TEST_CASE("a long pipeline is answered up to the per-connection limit, then closed cleanly",
+          "[export][server]") {
+  test::TempDir dir;
+  RunningServer rs(makePackage(dir, "m.rwbm", "most_popular"));
+  RawConnection c(rs.server.port());
+  std::string pipeline;
+  for (int i = 0; i < 8; ++i) pipeline += "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  REQUIRE(c.send(pipeline));
+  std::string got;
+  char buf[4096];
+  ssize_t n = 0;
+  while ((n = ::recv(c.fd, buf, sizeof buf, 0)) > 0) got.append(buf, static_cast<std::size_t>(n));
+  INFO(got);
+  CHECK(n == 0);  // an orderly close (FIN), not a reset that could swallow answers
+  CHECK(countOf(got, "HTTP/1.1 200 OK") == 5);    // httplib's 5 requests per connection ...
+  CHECK(countOf(got, "Connection: close") == 1);  // ... the last of them says so
 }
