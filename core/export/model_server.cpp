@@ -338,6 +338,40 @@ class HardenedServer final : public httplib::Server {
 
 namespace {
 
+/// True if `s` is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
+bool isValidUtf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = 0;
+    std::uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      n = 1, cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = 2, cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 3, cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size()) return false;  // truncated sequence
+    for (std::size_t j = 1; j <= n; ++j) {
+      const auto d = static_cast<unsigned char>(s[i + j]);
+      if ((d & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3F);
+    }
+    if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
 /// A request-level error: turned into {"error": message} with this HTTP status.
 struct HttpError {
   int status;
@@ -346,17 +380,27 @@ struct HttpError {
 
 void sendJson(httplib::Response& res, int status, const json& body) {
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  // Input is checked for UTF-8 before it is echoed; replacing is the safety net, so that an
+  // answer can never fail to serialize.
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
 }
 
 void checkParams(const httplib::Request& req, std::initializer_list<const char*> allowed) {
   for (const auto& [key, value] : req.params) {
+    if (!isValidUtf8(key)) {
+      throw HttpError{400, "a parameter name is not valid UTF-8 ('" + printableText(key) + "')"};
+    }
+    if (!isValidUtf8(value)) {
+      throw HttpError{400, "parameter '" + printableText(key) +
+                               "' is not valid UTF-8 (ids are UTF-8 text, percent-encoded)"};
+    }
     bool ok = false;
     for (const char* a : allowed) ok = ok || key == a;
     if (!ok) {
       std::string list;
       for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      throw HttpError{400, "unknown parameter '" + key + "' (allowed: " + list + ")"};
+      throw HttpError{400,
+                      "unknown parameter '" + printableText(key) + "' (allowed: " + list + ")"};
     }
     if (req.get_param_value_count(key) > 1) {
       throw HttpError{400, "parameter '" + key + "' given more than once"};
@@ -763,7 +807,7 @@ void ModelServer::installRoutes(HardenedServer& srv) {
         }
         if (!res.body.empty()) return;
         std::string msg =
-            res.status == 404   ? "no such route: " + req.path
+            res.status == 404   ? "no such route: " + printableText(req.path)
             : res.status == 413 ? "request body too large (limit " + std::to_string(maxBody) +
                                       " bytes, chunk framing included)"
             : res.status == 431 ? "request line and headers too large (limit " +

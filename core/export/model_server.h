@@ -9,7 +9,7 @@
 ///   POST /score  {"user": "U", "items": ["i1", ...]}       scores for candidate items
 ///   GET  /similar?item=I&k=10
 ///   POST /admin/reload                 re-reads the package file (atomic swap)
-/// 400: bad or unknown parameters, malformed JSON; 404:
+/// 400: bad or unknown parameters, a parameter that is not valid UTF-8, malformed JSON; 404:
 /// unknown route or unknown item in /similar; 405: wrong method; 408: request not complete by
 /// its deadline; 413: body over the size limit, however framed; 431: head over 64 KiB; 503: too
 /// many connections. Unknown users are answered with the popularity fallback and

@@ -584,3 +584,30 @@ TEST_CASE("a long pipeline is answered up to the per-connection limit, then clos
   CHECK(countOf(got, "HTTP/1.1 200 OK") == 5);    // httplib's 5 requests per connection ...
   CHECK(countOf(got, "Connection: close") == 1);  // ... the last of them says so
 }
+
+TEST_CASE("regression: invalid UTF-8 in an id is a 400 naming the parameter (issue 17)",
+          "[export][server]") {
+  test::TempDir dir;
+  RunningServer rs(makePackage(dir, "m.rwbm", "most_popular"));
+  auto c = rs.client();
+  auto expect = [&](const char* target, int status, const char* fragment) {
+    auto res = c.Get(target);
+    REQUIRE(res);
+    INFO(target << " -> " << res->body);
+    CHECK(res->status == status);
+    const auto body = json::parse(res->body);  // always valid JSON
+    CHECK_THAT(body["error"].get<std::string>(), Catch::Contains(fragment));
+    CHECK_THAT(body["error"].get<std::string>(), !Catch::Contains("JSON"));
+  };
+  expect("/recommend?user=%FF", 400, "parameter 'user' is not valid UTF-8");
+  expect("/recommend?user=u%C3%28", 400, "parameter 'user' is not valid UTF-8");
+  expect("/recommend?user=u1&exclude=a,%ED%A0%80", 400, "parameter 'exclude' is not valid UTF-8");
+  expect("/similar?item=%C0%AF", 400, "parameter 'item' is not valid UTF-8");
+  expect("/recommend?user=u1&%FF=1", 400, "parameter name is not valid UTF-8");
+  expect("/no/such/%FF", 404, "no such route");
+  // Valid UTF-8 ids are fine: an unknown user gets the fallback.
+  auto ok = c.Get("/recommend?user=%C3%A9l%C3%A8ve&k=2");
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
+  CHECK(json::parse(ok->body)["user"] == "\u00e9l\u00e8ve");
+}
