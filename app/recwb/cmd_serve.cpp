@@ -13,6 +13,7 @@ Action registerServe(CLI::App& sub, Common&) {
   struct Opts {
     std::string model;
     ServerOptions server;
+    bool accessLog = false;
   };
   auto o = std::make_shared<Opts>();
   sub.add_option("--model", o->model, "Model package (.rwbm) to serve")->required();
@@ -29,7 +30,12 @@ Action registerServe(CLI::App& sub, Common&) {
   sub.add_option("--request-timeout", o->server.requestTimeoutSeconds,
                  "Seconds a client has to send a whole request (else 408, disconnected)")
       ->check(CLI::Range(1, 3600));
+  sub.add_flag("--access-log", o->accessLog,
+               "One line per request on stderr: UTC time, client, method, path, status, latency");
   return [o]() {
+    if (o->accessLog) {
+      o->server.accessLog = [](const std::string& line) { std::cerr << line << '\n'; };
+    }
     // Signals are taken by one watcher thread (sigwait), so block them before any thread starts.
     sigset_t set;
     sigemptyset(&set);

@@ -11,7 +11,10 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <ctime>
 #include <deque>
+#include <iterator>
+#include <map>
 #include <semaphore>
 #include <set>
 #include <thread>
@@ -74,6 +77,8 @@ class ConnectionStream final : public httplib::Stream {
     return more;
   }
   Cut cut() const noexcept { return cut_; }
+  /// When the current request's first byte was read (for its latency).
+  Clock::time_point firstByte() const noexcept { return firstByte_; }
 
   /// Ends the connection. If the client may still be sending (a cut body, or pipelined
   /// requests past the last one served), what it sends after our FIN is read and dropped
@@ -118,7 +123,8 @@ class ConnectionStream final : public httplib::Stream {
     // at a time, so what is served here is exactly what it has parsed).
     for (; i < n && !headDone_; ++i) {
       const char c = buf_[pos_ + i];
-      if (++headBytes_ > kMaxHeadBytes) {
+      if (++headBytes_ == 1) firstByte_ = Clock::now();
+      if (headBytes_ > kMaxHeadBytes) {
         cut_ = Cut::kHeadTooLarge;
         return -1;
       }
@@ -225,11 +231,116 @@ class ConnectionStream final : public httplib::Stream {
   std::size_t pos_ = 0, len_ = 0;
   bool eof_ = false;
   Clock::time_point deadline_ = Clock::now();
+  Clock::time_point firstByte_ = Clock::now();
   Cut cut_ = Cut::kNone;
   bool headDone_ = false;
   std::size_t headBytes_ = 0, bodyBytes_ = 0, lineBytes_ = 0;
   char lastByte_ = 0;
 };
+
+/// Upper bounds (seconds) of the latency histogram's buckets (Prometheus `le`), +Inf implied.
+constexpr double kLatencyBuckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                      0.1,    0.25,  0.5,    1.0,   2.5,  5.0,   10.0};
+constexpr std::size_t kNumBuckets = std::size(kLatencyBuckets);
+/// The routes counted by name; every other path is counted as "other", so that clients cannot
+/// grow the metrics without bound.
+constexpr const char* kRoutes[] = {"/health",  "/metadata",     "/recommend", "/score",
+                                   "/similar", "/admin/reload", "/metrics"};
+
+std::string routeLabel(const std::string& path) {
+  for (const char* r : kRoutes) {
+    if (path == r) return r;
+  }
+  return "other";
+}
+
+/// Request counts by route and status and latency histograms by route (thread-safe).
+class RequestMetrics {
+ public:
+  void record(const std::string& route, int status, double seconds) {
+    std::lock_guard lock(mutex_);
+    ++counts_[{route, status}];
+    Histogram& h = latency_[route];
+    for (std::size_t b = 0; b < kNumBuckets; ++b) h.buckets[b] += seconds <= kLatencyBuckets[b];
+    h.sum += seconds;
+    ++h.count;
+  }
+  void rejected() { rejected_.fetch_add(1, std::memory_order_relaxed); }
+
+  /// The Prometheus text exposition (format 0.0.4) of everything recorded.
+  void write(std::string& out) const {
+    std::lock_guard lock(mutex_);
+    out += "# HELP rwb_http_requests_total HTTP requests answered, by route and status.\n";
+    out += "# TYPE rwb_http_requests_total counter\n";
+    for (const auto& [key, n] : counts_) {
+      out += "rwb_http_requests_total{route=\"" + key.first + "\",status=\"" +
+             std::to_string(key.second) + "\"} " + std::to_string(n) + "\n";
+    }
+    out += "# HELP rwb_http_request_duration_seconds From a request's first byte to its answer.\n";
+    out += "# TYPE rwb_http_request_duration_seconds histogram\n";
+    for (const auto& [route, h] : latency_) {
+      const std::string name = "rwb_http_request_duration_seconds";
+      const std::string label = "route=\"" + route + "\"";
+      for (std::size_t b = 0; b < kNumBuckets; ++b) {
+        char le[32];
+        std::snprintf(le, sizeof le, "%g", kLatencyBuckets[b]);
+        out += name + "_bucket{" + label + ",le=\"" + le + "\"} " + std::to_string(h.buckets[b]) +
+               "\n";
+      }
+      out += name + "_bucket{" + label + ",le=\"+Inf\"} " + std::to_string(h.count) + "\n";
+      char sum[64];
+      std::snprintf(sum, sizeof sum, "%.9g", h.sum);
+      out += name + "_sum{" + label + "} " + sum + "\n";
+      out += name + "_count{" + label + "} " + std::to_string(h.count) + "\n";
+    }
+    out += "# HELP rwb_http_connections_rejected_total Connections answered 503 (queue full).\n";
+    out += "# TYPE rwb_http_connections_rejected_total counter\n";
+    out += "rwb_http_connections_rejected_total " + std::to_string(rejected_.load()) + "\n";
+  }
+
+ private:
+  struct Histogram {
+    std::uint64_t buckets[kNumBuckets] = {};
+    double sum = 0;
+    std::uint64_t count = 0;
+  };
+  mutable std::mutex mutex_;
+  std::map<std::pair<std::string, int>, std::uint64_t> counts_;
+  std::map<std::string, Histogram> latency_;
+  std::atomic<std::uint64_t> rejected_{0};
+};
+
+/// A Prometheus label value: backslash, double quote and line feed escaped.
+std::string promLabel(const std::string& v) {
+  std::string out;
+  for (const char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+/// One access-log line: UTC time, client, method, path, status, latency in ms.
+std::string accessLogLine(const httplib::Request& req, int status, double seconds) {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char stamp[40];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+  char tail[64];
+  std::snprintf(tail, sizeof tail, " %d %.3f ms", status, seconds * 1000.0);
+  char msText[8];
+  std::snprintf(msText, sizeof msText, ".%03dZ ", static_cast<int>(ms.count()));
+  return std::string(stamp) + msText + req.remote_addr + " " + printableText(req.method, 16) + " " +
+         printableText(req.path, 200) + tail;
+}
 
 /// The connection being served on this thread (for the error handler), or null.
 thread_local const ConnectionStream* tConnection = nullptr;
@@ -298,9 +409,8 @@ class HardenedServer final : public httplib::Server {
   HardenedServer(ConnectionLimits limits, int handlerThreads)
       : handlerSlots(std::clamp(handlerThreads, 1, 4096)), limits_(limits) {}
 
-  /// At most ServerOptions::threads route handlers compute at once; connection threads wait
-  /// here, never while a client is sending.
   std::counting_semaphore<4096> handlerSlots;
+  RequestMetrics metrics;
 
  private:
   bool process_and_close_socket(socket_t sock) override {
@@ -309,6 +419,7 @@ class HardenedServer final : public httplib::Server {
           "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
           "Content-Length: 44\r\nConnection: close\r\nRetry-After: 1\r\n\r\n"
           "{\"error\": \"server busy: too many connections\"}";
+      metrics.rejected();
       (void)::send(sock, kBusy, sizeof kBusy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
       ::shutdown(sock, SHUT_RDWR);
       ::close(sock);
@@ -634,6 +745,19 @@ ModelServer::ModelServer(std::string packagePath, ServerOptions options)
   server_->set_write_timeout(options_.writeTimeoutSeconds, 0);
   server_->set_keep_alive_timeout(options_.keepAliveTimeoutSeconds);
   installRoutes(srv);
+  // Called by httplib after every answer it writes (routes, errors, 408/413/431 alike).
+  srv.set_logger([this, &srv](const httplib::Request& req, const httplib::Response& res) {
+    const double seconds =
+        tConnection != nullptr
+            ? std::chrono::duration<double>(Clock::now() - tConnection->firstByte()).count()
+            : 0.0;
+    srv.metrics.record(routeLabel(req.path), res.status, seconds);
+    if (options_.accessLog) {
+      const std::string line = accessLogLine(req, res.status, seconds);
+      std::lock_guard lock(logMutex_);
+      options_.accessLog(line);
+    }
+  });
   if (options_.port == 0) {
     port_ = server_->bind_to_any_port(options_.host);
     // Binding fails for a host that is not an address of this machine far more often than
@@ -782,6 +906,27 @@ void ModelServer::installRoutes(HardenedServer& srv) {
            sendJson(res, 200, {{"status", "reloaded"}, {"checksum", package()->info().checksum}});
          }));
 
+  s.Get("/metrics",
+        guarded(served_, srv, [this, &srv](const httplib::Request& req, httplib::Response& res) {
+          checkParams(req, {});
+          const auto pkg = package();
+          std::string out;
+          srv.metrics.write(out);
+          out += "# HELP rwb_model_info The package in service (value 1).\n";
+          out += "# TYPE rwb_model_info gauge\n";
+          out += "rwb_model_info{model_type=\"" + promLabel(pkg->info().modelType) +
+                 "\",checksum=\"" + promLabel(pkg->info().checksum) + "\",created_at=\"" +
+                 promLabel(pkg->info().createdAt) + "\"} 1\n";
+          out += "# HELP rwb_model_reloads_total Successful reloads of the package.\n";
+          out += "# TYPE rwb_model_reloads_total counter\n";
+          out += "rwb_model_reloads_total " + std::to_string(reloads_.load()) + "\n";
+          out += "# HELP rwb_requests_served_total Requests answered by a route handler.\n";
+          out += "# TYPE rwb_requests_served_total counter\n";
+          out += "rwb_requests_served_total " + std::to_string(served_.load()) + "\n";
+          res.status = 200;
+          res.set_content(out, "text/plain; version=0.0.4; charset=utf-8");
+        }));
+
   // Known routes with the wrong method: 405 rather than a bare 404.
   auto methodNotAllowed = [](const char* allowed) {
     return [allowed](const httplib::Request&, httplib::Response& res) {
@@ -789,7 +934,7 @@ void ModelServer::installRoutes(HardenedServer& srv) {
       sendJson(res, 405, {{"error", std::string("method not allowed; use ") + allowed}});
     };
   };
-  for (const char* p : {"/health", "/metadata", "/recommend", "/similar"}) {
+  for (const char* p : {"/health", "/metadata", "/recommend", "/similar", "/metrics"}) {
     s.Post(p, methodNotAllowed("GET"));
   }
   for (const char* p : {"/score", "/admin/reload"}) s.Get(p, methodNotAllowed("POST"));

@@ -2,13 +2,15 @@
 /// \file
 /// The near-real-time endpoint: a model package served over HTTP/JSON (cpp-httplib).
 ///
-/// Routes (all answers are JSON; errors are {"error": "..."} with the status below):
+/// Routes (answers are JSON, /metrics aside; errors are {"error": "..."} with the status below):
 ///   GET  /health                      200 {"status":"ok", ...}
 ///   GET  /metadata                    200 package info
 ///   GET  /recommend?user=U&k=10[&exclude=i1,i2][&exclude_seen=true|false]
 ///   POST /score  {"user": "U", "items": ["i1", ...]}       scores for candidate items
 ///   GET  /similar?item=I&k=10
 ///   POST /admin/reload                 re-reads the package file (atomic swap)
+///   GET  /metrics                      Prometheus text format: requests by route and status,
+///                                      latency histograms by route, model info, reloads
 /// 400: bad or unknown parameters, a parameter that is not valid UTF-8, malformed JSON; 404:
 /// unknown route or unknown item in /similar; 405: wrong method; 408: request not complete by
 /// its deadline; 413: body over the size limit, however framed; 431: head over 64 KiB; 503: too
@@ -17,6 +19,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -50,6 +53,10 @@ struct ServerOptions {
   /// How long an idle keep-alive connection waits for its next request before it is closed.
   int keepAliveTimeoutSeconds = 5;
   std::size_t maxK = 1000;  ///< largest k accepted
+  /// Access log: called with one line per answered request ("<UTC time> <client> <method>
+  /// <path> <status> <latency> ms", latency from the request's first byte; no query string, so
+  /// ids stay out of logs). Calls are serialized by the server; empty = no access log.
+  std::function<void(const std::string& line)> accessLog;
 };
 
 /// Serves one package; reload() swaps in a new one atomically: requests in flight finish with
@@ -85,6 +92,7 @@ class ModelServer {
   std::shared_ptr<const ModelPackage> package_;
   std::atomic<std::uint64_t> served_{0};
   std::atomic<std::uint64_t> reloads_{0};
+  std::mutex logMutex_;  ///< serializes options_.accessLog
   int port_ = 0;
 };
 

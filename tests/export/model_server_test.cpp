@@ -6,12 +6,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
+#include <regex>
 #include <thread>
 
 #include "core/models/registry.h"
@@ -610,4 +612,86 @@ TEST_CASE("regression: invalid UTF-8 in an id is a 400 naming the parameter (iss
   REQUIRE(ok);
   CHECK(ok->status == 200);
   CHECK(json::parse(ok->body)["user"] == "\u00e9l\u00e8ve");
+}
+
+TEST_CASE("access log and /metrics: one line and one count per answered request",
+          "[export][server]") {
+  test::TempDir dir;
+  std::mutex mutex;
+  std::condition_variable logged;
+  std::vector<std::string> lines;
+  ServerOptions o = RunningServer::options();
+  o.accessLog = [&](const std::string& line) {
+    std::lock_guard lock(mutex);
+    lines.push_back(line);
+    logged.notify_all();
+  };
+  RunningServer rs(makePackage(dir, "m.rwbm", "most_popular"), o);
+  // Lines containing `what` (call with the mutex held).
+  auto count = [&](const char* what) {
+    return std::count_if(lines.begin(), lines.end(),
+                         [&](const std::string& l) { return l.find(what) != std::string::npos; });
+  };
+  auto c = rs.client();
+  REQUIRE(c.Get("/recommend?user=u1&k=2")->status == 200);
+  REQUIRE(c.Get("/recommend?user=secret-id&k=2")->status == 200);
+  REQUIRE(c.Get("/recommend?k=2")->status == 400);
+  REQUIRE(c.Get("/no/such/route")->status == 404);
+  REQUIRE(c.Get("/another/unknown")->status == 404);
+  REQUIRE(c.Post("/score", std::string(10000, ' '), "application/json")->status == 413);
+  REQUIRE(c.Post("/admin/reload", "", "application/json")->status == 200);
+  {
+    // The logger runs after each answer is sent, on the server's threads, and the client opens
+    // a connection per request: wait (bounded) for all seven lines, in whatever order.
+    std::unique_lock lock(mutex);
+    REQUIRE(logged.wait_for(lock, std::chrono::seconds(10), [&] {
+      return lines.size() - static_cast<std::size_t>(count(" GET /health ")) >= 7;
+    }));
+    const std::regex format(
+        R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z 127\.0\.0\.1 (GET|POST) /[a-z/]* \d{3} \d+\.\d{3} ms)");
+    for (const auto& line : lines) {
+      INFO(line);
+      CHECK(std::regex_match(line, format));
+      CHECK(line.find("secret-id") == std::string::npos);  // no query strings in the log
+    }
+    CHECK(count(" GET /recommend 200 ") == 2);
+    CHECK(count(" GET /recommend 400 ") == 1);
+    CHECK(count(" GET /no/such/route 404 ") == 1);
+    CHECK(count(" POST /score 413 ") == 1);
+    CHECK(count(" POST /admin/reload 200 ") == 1);
+  }
+
+  auto res = c.Get("/metrics");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK_THAT(res->get_header_value("Content-Type"), Catch::StartsWith("text/plain; version=0.0.4"));
+  const std::string& m = res->body;
+  INFO(m);
+  CHECK_THAT(m,
+             Catch::Contains("rwb_http_requests_total{route=\"/recommend\",status=\"200\"} 2\n"));
+  CHECK_THAT(m,
+             Catch::Contains("rwb_http_requests_total{route=\"/recommend\",status=\"400\"} 1\n"));
+  CHECK_THAT(m, Catch::Contains("rwb_http_requests_total{route=\"other\",status=\"404\"} 2\n"));
+  CHECK_THAT(m, Catch::Contains("rwb_http_requests_total{route=\"/score\",status=\"413\"} 1\n"));
+  CHECK(m.find("/no/such/route") == std::string::npos);  // unknown paths add no labels
+  CHECK_THAT(m,
+             Catch::Contains(
+                 "rwb_http_request_duration_seconds_bucket{route=\"/recommend\",le=\"+Inf\"} 3\n"));
+  CHECK_THAT(m,
+             Catch::Contains("rwb_http_request_duration_seconds_count{route=\"/recommend\"} 3\n"));
+  CHECK_THAT(m, Catch::Contains("# TYPE rwb_http_request_duration_seconds histogram\n"));
+  CHECK_THAT(m, Catch::Contains("rwb_model_info{model_type=\"most_popular\",checksum=\"" +
+                                rs.server.package()->info().checksum + "\""));
+  CHECK_THAT(m, Catch::Contains("rwb_model_reloads_total 1\n"));
+  // Buckets are cumulative: every bucket count is at most the next one's.
+  std::regex bucket(
+      R"(rwb_http_request_duration_seconds_bucket\{route="/recommend",le="[^"]+"\} (\d+))");
+  long previous = 0;
+  int buckets = 0;
+  for (std::sregex_iterator it(m.begin(), m.end(), bucket), end; it != end; ++it, ++buckets) {
+    const long n = std::stol((*it)[1]);
+    CHECK(n >= previous);
+    previous = n;
+  }
+  CHECK(buckets == 15);
 }
