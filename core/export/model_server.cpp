@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -63,7 +64,8 @@ class ConnectionStream final : public httplib::Stream {
   void beginRequest(Clock::time_point deadline) {
     deadline_ = deadline;
     cut_ = Cut::kNone;
-    headDone_ = false;
+    headDone_ = bodyFramed_ = false;
+    linePrefix_.clear();
     headBytes_ = bodyBytes_ = lineBytes_ = 0;
     lastByte_ = 0;
   }
@@ -114,6 +116,9 @@ class ConnectionStream final : public httplib::Stream {
 
   ssize_t read(char* ptr, size_t size) override {
     if (cut_ != Cut::kNone) return -1;
+    // A request without Content-Length or Transfer-Encoding has no body (RFC 9112 6.3): httplib
+    // would read one until the client closes, so a bodiless POST waited for the read timeout.
+    if (headDone_ && !bodyFramed_) return 0;
     if (pos_ == len_) {
       if (!fill(limits_.read)) return eof_ ? 0 : -1;
     }
@@ -130,13 +135,20 @@ class ConnectionStream final : public httplib::Stream {
       }
       if (c == '\n') {
         headDone_ = lineBytes_ == 1 && lastByte_ == '\r';
+        bodyFramed_ = bodyFramed_ || linePrefix_.starts_with("content-length:") ||
+                      linePrefix_.starts_with("transfer-encoding:");
         lineBytes_ = 0;
+        linePrefix_.clear();
       } else {
+        if (linePrefix_.size() < 20) {
+          linePrefix_ += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
         ++lineBytes_;
       }
       lastByte_ = c;
     }
-    if (n > i) {  // body bytes, however framed
+    if (headDone_ && !bodyFramed_) n = i;  // the rest belongs to the next request
+    if (n > i) {                           // body bytes, however framed
       if (bodyBytes_ + (n - i) > limits_.maxBody) {
         cut_ = Cut::kBodyTooLarge;
         return -1;
@@ -234,6 +246,8 @@ class ConnectionStream final : public httplib::Stream {
   Clock::time_point firstByte_ = Clock::now();
   Cut cut_ = Cut::kNone;
   bool headDone_ = false;
+  bool bodyFramed_ = false;  ///< the head has Content-Length or Transfer-Encoding
+  std::string linePrefix_;   ///< the current head line's start, lower case
   std::size_t headBytes_ = 0, bodyBytes_ = 0, lineBytes_ = 0;
   char lastByte_ = 0;
 };

@@ -569,6 +569,24 @@ TEST_CASE("regression: pipelined requests are answered in order (issue 17)", "[e
   CHECK(recommend < similar);
 }
 
+TEST_CASE("regression: a POST without a body is answered at once", "[export][server]") {
+  // No Content-Length and no Transfer-Encoding means no body (curl -X POST sends this);
+  // httplib waited for one until the read timeout (5 s) and answered 400.
+  test::TempDir dir;
+  RunningServer rs(makePackage(dir, "m.rwbm", "most_popular"));
+  RawConnection c(rs.server.port());
+  const auto start = std::chrono::steady_clock::now();
+  REQUIRE(
+      c.send("POST /admin/reload HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+             "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
+  const std::string got = c.receiveAll();
+  INFO(got);
+  CHECK(secondsSince(start) < 3.0);
+  CHECK(got.rfind("HTTP/1.1 200", 0) == 0);
+  CHECK_THAT(got, Catch::Contains("\"status\":\"reloaded\""));
+  CHECK(countOf(got, "HTTP/1.1 200 OK") == 2);  // the next request was not taken as a body
+}
+
 TEST_CASE("a long pipeline is answered up to the per-connection limit, then closed cleanly",
           "[export][server]") {
   test::TempDir dir;
