@@ -429,12 +429,15 @@ class HardenedServer final : public httplib::Server {
  private:
   bool process_and_close_socket(socket_t sock) override {
     if (tRejectConnection) {
-      static constexpr char kBusy[] =
-          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-          "Content-Length: 44\r\nConnection: close\r\nRetry-After: 1\r\n\r\n"
-          "{\"error\": \"server busy: too many connections\"}";
+      static const std::string kBusy = [] {
+        const std::string body = R"({"error":"server busy: too many connections"})";
+        return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+               "Content-Length: " +
+               std::to_string(body.size()) + "\r\nConnection: close\r\nRetry-After: 1\r\n\r\n" +
+               body;
+      }();
       metrics.rejected();
-      (void)::send(sock, kBusy, sizeof kBusy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+      (void)::send(sock, kBusy.data(), kBusy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
       ::shutdown(sock, SHUT_RDWR);
       ::close(sock);
       return false;

@@ -481,8 +481,17 @@ TEST_CASE("regression: slowloris clients do not hold the workers (issue 17)", "[
     Slowloris slow(rs.server.port(), 8, std::chrono::milliseconds(200));
     int busy = 0;
     for (int i = 4; i < 8; ++i) {
-      busy +=
-          slow.conns[static_cast<std::size_t>(i)]->receiveAll().find("503") != std::string::npos;
+      const std::string got = slow.conns[static_cast<std::size_t>(i)]->receiveAll();
+      if (got.find(" 503 ") == std::string::npos) continue;
+      ++busy;
+      // A well-formed answer: the body is exactly Content-Length bytes of JSON.
+      const auto head = got.find("\r\n\r\n");
+      const auto length = got.find("Content-Length: ");
+      REQUIRE(head != std::string::npos);
+      REQUIRE(length != std::string::npos);
+      const std::string body = got.substr(head + 4);
+      CHECK(std::stoul(got.substr(length + 16)) == body.size());
+      CHECK_THAT(json::parse(body)["error"].get<std::string>(), Catch::Contains("busy"));
     }
     CHECK(busy >= 2);  // at most 4 of the 8 can be held
     // A normal client is answered within a bound: slow clients lose their slot at the deadline.
