@@ -1,6 +1,5 @@
 #include "core/features/feature_pipeline.h"
 
-
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
@@ -32,153 +31,7 @@ std::vector<std::uint32_t> encoderStarts(const std::vector<ColumnEncoder>& encs)
   return s;
 }
 
-const AttributeColumn& requireColumn(const AttributeTable& table, const std::string& name,
-                                     const std::string& path, const char* entity) {
-  const AttributeColumn* c = table.find(name);
-  if (c == nullptr) {
-    std::string known;
-    for (const auto& col : table.columns) known += (known.empty() ? "" : ", ") + col.name;
-    throw SpecError(path, std::string("no ") + entity + " attribute column '" + name +
-                              "' (available: " + (known.empty() ? "none" : known) + ")");
-  }
-  return *c;
-}
-
 }  // namespace
-
-// ---------------------------------------------------------------------------------------------
-// FeatureConfig
-
-FeatureConfig FeatureConfig::fromJson(const nlohmann::json& j, const std::string& path) {
-  FeatureConfig c;
-  if (j.is_null()) return c;
-  checkKeys(j, path, {"user", "item", "crosses", "behaviour", "labels", "negatives", "auto"});
-  for (const char* side : {"user", "item"}) {
-    const nlohmann::json* list = findKey(j, side);
-    if (list == nullptr) continue;
-    const std::string p = jsonPath(path, side);
-    if (!list->is_array()) throw SpecError(p, "must be an array of encoders");
-    auto& out = std::string(side) == "user" ? c.user : c.item;
-    for (std::size_t k = 0; k < list->size(); ++k) {
-      out.push_back(EncoderConfig::fromJson((*list)[k], jsonPath(p, k)));
-    }
-  }
-  c.autoEncoders = optBool(j, "auto", path, !j.contains("user") && !j.contains("item"));
-  if (const nlohmann::json* crosses = findKey(j, "crosses")) {
-    const std::string cp = jsonPath(path, "crosses");
-    if (!crosses->is_array()) throw SpecError(cp, "must be an array");
-    for (std::size_t k = 0; k < crosses->size(); ++k) {
-      const std::string p = jsonPath(cp, k);
-      const auto& x = (*crosses)[k];
-      checkKeys(x, p, {"user", "item"});
-      CrossConfig cc{optString(x, "user", p, ""), optString(x, "item", p, "")};
-      if (cc.userColumn.empty() || cc.itemColumn.empty()) {
-        throw SpecError(p, "needs both \"user\" and \"item\" column names");
-      }
-      c.crosses.push_back(cc);
-    }
-  }
-  if (const nlohmann::json* b = findKey(j, "behaviour")) {
-    const std::string p = jsonPath(path, "behaviour");
-    checkKeys(*b, p,
-              {"profile_cosine", "half_life_days", "value_weighted", "affinity", "item_popularity",
-               "item_recency", "user_activity", "cold_user_dropout"});
-    c.behaviour.profileCosine = optBool(*b, "profile_cosine", p, true);
-    c.behaviour.halfLifeDays = optNumber(*b, "half_life_days", p, 0.0, 0.0);
-    c.behaviour.valueWeighted = optBool(*b, "value_weighted", p, true);
-    c.behaviour.affinityColumns = optStringList(*b, "affinity", p, {});
-    c.behaviour.itemPopularity = optBool(*b, "item_popularity", p, true);
-    c.behaviour.itemRecency = optBool(*b, "item_recency", p, true);
-    c.behaviour.userActivity = optBool(*b, "user_activity", p, true);
-    c.behaviour.coldUserDropout = optNumber(*b, "cold_user_dropout", p, 0.0);
-    if (!(c.behaviour.coldUserDropout >= 0.0 && c.behaviour.coldUserDropout < 1.0)) {
-      throw SpecError(p + ".cold_user_dropout", "must be in [0, 1)");
-    }
-  }
-  if (const nlohmann::json* l = findKey(j, "labels")) {
-    const std::string p = jsonPath(path, "labels");
-    checkKeys(*l, p, {"mode", "threshold", "events", "explicit_negatives"});
-    if (const nlohmann::json* mode = findKey(*l, "mode")) {
-      c.labels.mode = asChoice(*mode, p + ".mode", {"implicit", "threshold"});
-    }
-    c.labels.threshold = optNumber(*l, "threshold", p, 4.0);
-    c.labels.events = optStringList(*l, "events", p, {});
-    c.labels.explicitNegatives = optBool(*l, "explicit_negatives", p, false);
-  }
-  if (const nlohmann::json* n = findKey(j, "negatives")) {
-    const std::string p = jsonPath(path, "negatives");
-    checkKeys(*n, p, {"ratio", "sampling", "popularity_exponent"});
-    c.negatives.ratio = optNumber(*n, "ratio", p, 4.0, 0.0, 1000.0);
-    if (const nlohmann::json* sampling = findKey(*n, "sampling")) {
-      c.negatives.sampling = asChoice(*sampling, p + ".sampling", {"uniform", "popularity"});
-    }
-    c.negatives.popularityExponent = optNumber(*n, "popularity_exponent", p, 0.75);
-  }
-  return c;
-}
-
-FeatureConfig FeatureConfig::parse(const std::string& text, const std::string& path) {
-  if (text.empty()) return FeatureConfig{};
-  return fromJson(parseJsonField(text, path), path);
-}
-
-void FeatureConfig::checkColumns(const Dataset& data, const std::string& path) const {
-  const auto check = [&](const AttributeTable& table, const std::string& name,
-                         const std::string& where, const char* entity) {
-    if (table.find(name) == nullptr) {
-      std::string known;
-      for (const auto& col : table.columns) known += (known.empty() ? "" : ", ") + col.name;
-      throw SpecError(where, std::string("no ") + entity + " attribute column '" +
-                                 printableText(name) + "' in the data (available: " +
-                                 (known.empty() ? "none" : printableText(known, 400)) + ")");
-    }
-  };
-  for (std::size_t k = 0; k < user.size(); ++k) {
-    check(data.userAttributes, user[k].column, jsonPath(jsonPath(path + ".user", k), "column"),
-          "user");
-  }
-  for (std::size_t k = 0; k < item.size(); ++k) {
-    check(data.itemAttributes, item[k].column, jsonPath(jsonPath(path + ".item", k), "column"),
-          "item");
-  }
-  for (std::size_t k = 0; k < crosses.size(); ++k) {
-    const std::string p = jsonPath(path + ".crosses", k);
-    check(data.userAttributes, crosses[k].userColumn, p + ".user", "user");
-    check(data.itemAttributes, crosses[k].itemColumn, p + ".item", "item");
-  }
-  for (std::size_t k = 0; k < behaviour.affinityColumns.size(); ++k) {
-    check(data.itemAttributes, behaviour.affinityColumns[k],
-          jsonPath(path + ".behaviour.affinity", k), "item");
-  }
-}
-
-nlohmann::json FeatureConfig::toJson() const {
-  nlohmann::json j;
-  j["user"] = nlohmann::json::array();
-  j["item"] = nlohmann::json::array();
-  for (const auto& e : user) j["user"].push_back(e.toJson());
-  for (const auto& e : item) j["item"].push_back(e.toJson());
-  j["auto"] = autoEncoders;
-  j["crosses"] = nlohmann::json::array();
-  for (const auto& c : crosses)
-    j["crosses"].push_back({{"user", c.userColumn}, {"item", c.itemColumn}});
-  j["behaviour"] = {{"profile_cosine", behaviour.profileCosine},
-                    {"half_life_days", behaviour.halfLifeDays},
-                    {"value_weighted", behaviour.valueWeighted},
-                    {"affinity", behaviour.affinityColumns},
-                    {"item_popularity", behaviour.itemPopularity},
-                    {"item_recency", behaviour.itemRecency},
-                    {"user_activity", behaviour.userActivity},
-                    {"cold_user_dropout", behaviour.coldUserDropout}};
-  j["labels"] = {{"mode", labels.mode},
-                 {"threshold", labels.threshold},
-                 {"events", labels.events},
-                 {"explicit_negatives", labels.explicitNegatives}};
-  j["negatives"] = {{"ratio", negatives.ratio},
-                    {"sampling", negatives.sampling},
-                    {"popularity_exponent", negatives.popularityExponent}};
-  return j;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Behavioural statistics
@@ -284,11 +137,7 @@ FeaturePipeline::FeaturePipeline(FeaturePipeline&&) noexcept = default;
 FeaturePipeline& FeaturePipeline::operator=(FeaturePipeline&&) noexcept = default;
 
 bool FeaturePipeline::isPositive(const Interactions& log, std::size_t r) const {
-  if (config_.labels.mode == "threshold") return log.value[r] >= config_.labels.threshold;
-  if (config_.labels.events.empty() || !log.hasEvents()) return true;
-  const std::string& name = log.eventNames.at(log.event[r]);
-  return std::find(config_.labels.events.begin(), config_.labels.events.end(), name) !=
-         config_.labels.events.end();
+  return config_.labels.isPositive(log, r);
 }
 
 void FeaturePipeline::checkTimestamps(const Dataset& data) const {
@@ -879,8 +728,8 @@ SparseMatrix FeaturePipeline::newUserPairMatrix(const NewUser& user,
 }
 
 void FeaturePipeline::scoreSourceValues(const PairUser& user, std::span<const Index> items,
-                                       std::span<const KnownScores> known,
-                                       std::span<float> scores) const {
+                                        std::span<const KnownScores> known,
+                                        std::span<float> scores) const {
   const std::size_t ns = scoreSources_.size();
   std::vector<float> buf;
   for (std::size_t m = 0; m < ns; ++m) {
@@ -931,9 +780,9 @@ SparseMatrix FeaturePipeline::userPairMatrix(const PairUser& user, std::span<con
   }
   for (const auto& k : known) {
     if (k.model >= scoreSources_.size() || k.values.size() != items.size()) {
-      throw ModelError("feature pipeline: known scores for score source " + std::to_string(k.model) +
-                       " (" + std::to_string(scoreSources_.size()) + " sources) have " +
-                       std::to_string(k.values.size()) + " values for " +
+      throw ModelError("feature pipeline: known scores for score source " +
+                       std::to_string(k.model) + " (" + std::to_string(scoreSources_.size()) +
+                       " sources) have " + std::to_string(k.values.size()) + " values for " +
                        std::to_string(items.size()) + " items");
     }
   }
@@ -1075,7 +924,9 @@ TrainingMatrix FeaturePipeline::buildTrainingMatrix(const Dataset& train, std::u
           const double dropout = config_.behaviour.coldUserDropout;
           const bool asNew =
               dropout > 0.0 &&
-              static_cast<double>(splitmix64(seed ^ 0xC01DC01DULL ^ splitmix64(u)) >> 11) * 0x1.0p-53 < dropout;
+              static_cast<double>(splitmix64(seed ^ 0xC01DC01DULL ^ splitmix64(u)) >> 11) *
+                      0x1.0p-53 <
+                  dropout;
           const NewUser unknown{&train.userAttributes, u, {}};
           auto addRow = [&](Index i, float label, bool loo) {
             loo = loo && !asNew;  // a history-less row has no own engagement to leave out
@@ -1094,7 +945,7 @@ TrainingMatrix FeaturePipeline::buildTrainingMatrix(const Dataset& train, std::u
             }
             sc.assign(scoreSources_.size(), 0.0f);
             scoreSourceValues(asNew ? PairUser::fresh(unknown) : PairUser::known(u),
-                             std::span<const Index>(&i, 1), {}, sc);
+                              std::span<const Index>(&i, 1), {}, sc);
             rowInto(asNew ? kNoIndex : u, userAttr_[u], i, loo, looW, looC, sc.data(), row);
             part.appendRow(row);
             labels[u].push_back(label);
