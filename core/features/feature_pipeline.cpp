@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "core/data/timestamps.h"
+#include "core/features/behaviour_stats.h"
 #include "core/util/error.h"
 #include "core/util/json.h"
 #include "core/util/random.h"
@@ -18,8 +19,6 @@
 namespace rwb {
 
 namespace {
-constexpr double kDay = 86400.0;
-
 // Start of each encoder's slice inside its block.
 std::vector<std::uint32_t> encoderStarts(const std::vector<ColumnEncoder>& encs) {
   std::vector<std::uint32_t> s;
@@ -31,107 +30,20 @@ std::vector<std::uint32_t> encoderStarts(const std::vector<ColumnEncoder>& encs)
   return s;
 }
 
-}  // namespace
-
-// ---------------------------------------------------------------------------------------------
-// Behavioural statistics
-
-struct FeaturePipeline::Behaviour {
+// The newest timestamp of the log (0 without timestamps): "now" for recency and decay.
+std::int64_t newestTimestamp(const Interactions& log) {
   std::int64_t tMax = 0;
-  double totalInteractions = 0;
-  std::vector<float> itemCount;        ///< training interactions per item
-  std::vector<std::int64_t> itemLast;  ///< last training timestamp per item (kNoTimestamp)
-  std::vector<float> userCount;        ///< training interactions per user
-  // Engagements per user: (item, weight), sorted by item; CSR.
-  std::vector<std::uint64_t> engOffsets{0};
-  std::vector<Index> engItems;
-  std::vector<float> engWeights;
-  std::vector<float> engCounts;  ///< training interactions of (user, item), for LOO
-  // Profiles: numUsers x itemDim dense sums, and squared norms.
-  std::vector<float> profile;
-  std::vector<double> profileNorm2;
-  std::vector<double> itemNorm2;
-  // Affinity per configured column: item category lists (CSR) and user x category weights.
-  struct Affinity {
-    std::size_t numCats = 0;
-    std::vector<std::uint64_t> itemOffsets{0};
-    std::vector<std::uint32_t> itemCats;
-    std::vector<float> userCat;    ///< numUsers x numCats
-    std::vector<float> userTotal;  ///< numUsers
-  };
-  std::vector<Affinity> affinity;
-
-  void save(BinaryWriter& w) const {
-    w.put(tMax);
-    w.put(totalInteractions);
-    w.putVector(itemCount);
-    w.putVector(itemLast);
-    w.putVector(userCount);
-    w.putVector(engOffsets);
-    w.putVector(engItems);
-    w.putVector(engWeights);
-    w.putVector(engCounts);
-    w.putVector(profile);
-    w.putVector(profileNorm2);
-    w.putVector(itemNorm2);
-    w.put<std::uint64_t>(affinity.size());
-    for (const auto& a : affinity) {
-      w.put<std::uint64_t>(a.numCats);
-      w.putVector(a.itemOffsets);
-      w.putVector(a.itemCats);
-      w.putVector(a.userCat);
-      w.putVector(a.userTotal);
-    }
-  }
-  void load(BinaryReader& r, std::size_t nu, std::size_t ni, std::size_t dim) {
-    tMax = r.get<std::int64_t>();
-    totalInteractions = r.get<double>();
-    itemCount = r.getVector<float>();
-    itemLast = r.getVector<std::int64_t>();
-    userCount = r.getVector<float>();
-    engOffsets = r.getVector<std::uint64_t>();
-    engItems = r.getVector<Index>();
-    engWeights = r.getVector<float>();
-    engCounts = r.getVector<float>();
-    profile = r.getVector<float>();
-    profileNorm2 = r.getVector<double>();
-    itemNorm2 = r.getVector<double>();
-    r.check(itemCount.size() == ni && itemLast.size() == ni && userCount.size() == nu &&
-                itemNorm2.size() == ni,
-            "behaviour statistics have the wrong length");
-    r.check(engOffsets.size() == nu + 1 && engOffsets.front() == 0 &&
-                engOffsets.back() == engItems.size() && engWeights.size() == engItems.size() &&
-                engCounts.size() == engItems.size(),
-            "engagement lists are inconsistent");
-    for (std::size_t u = 0; u < nu; ++u)
-      r.check(engOffsets[u] <= engOffsets[u + 1], "engagement offsets not monotone");
-    for (auto i : engItems) r.check(i < ni, "engaged item out of range");
-    r.check(profile.empty() || (profile.size() == nu * dim && profileNorm2.size() == nu),
-            "profile matrix has the wrong size");
-    const auto na = r.get<std::uint64_t>();
-    r.check(na < 1000, "too many affinity columns");
-    affinity.assign(na, {});
-    for (auto& a : affinity) {
-      a.numCats = r.get<std::uint64_t>();
-      a.itemOffsets = r.getVector<std::uint64_t>();
-      a.itemCats = r.getVector<std::uint32_t>();
-      a.userCat = r.getVector<float>();
-      a.userTotal = r.getVector<float>();
-      r.check(a.itemOffsets.size() == ni + 1 && a.itemOffsets.back() == a.itemCats.size() &&
-                  a.userCat.size() == nu * a.numCats && a.userTotal.size() == nu,
-              "affinity table has the wrong size");
-      for (std::size_t i = 0; i < ni; ++i)
-        r.check(a.itemOffsets[i] <= a.itemOffsets[i + 1], "affinity offsets not monotone");
-      for (auto c : a.itemCats) r.check(c < a.numCats, "affinity category out of range");
-    }
-  }
-};
+  for (auto t : log.timestamp)
+    if (t != kNoTimestamp) tMax = std::max(tMax, t);
+  return tMax;
+}
+}  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // FeaturePipeline
 
 FeaturePipeline::FeaturePipeline(FeatureConfig config)
-    : config_(std::move(config)), beh_(std::make_unique<Behaviour>()) {}
+    : config_(std::move(config)), beh_(std::make_unique<BehaviourStats>()) {}
 FeaturePipeline::~FeaturePipeline() = default;
 FeaturePipeline::FeaturePipeline(FeaturePipeline&&) noexcept = default;
 FeaturePipeline& FeaturePipeline::operator=(FeaturePipeline&&) noexcept = default;
@@ -140,22 +52,9 @@ bool FeaturePipeline::isPositive(const Interactions& log, std::size_t r) const {
   return config_.labels.isPositive(log, r);
 }
 
-void FeaturePipeline::checkTimestamps(const Dataset& data) const {
-  // Recency and profile decay measure time from the newest training event: one implausible
-  // value would make every item look equally old (docs/data.md, timestamps).
-  const bool usesTime = config_.behaviour.itemRecency || config_.behaviour.halfLifeDays > 0;
-  if (!usesTime) return;
-  if (const auto why = implausibleTimestampRefusal(
-          data, "the feature pipeline (behaviour.item_recency or behaviour.half_life_days)",
-          "or set behaviour.item_recency to false and behaviour.half_life_days to 0");
-      !why.empty()) {
-    throw ModelError(why);
-  }
-}
-
 void FeaturePipeline::fit(const Dataset& train, TaskContext& ctx) {
   if (train.numInteractions() == 0) throw ModelError("feature pipeline: the training set is empty");
-  checkTimestamps(train);
+  BehaviourStats::checkTimestamps(config_.behaviour, train);
   FeaturePipeline next(config_);
   next.numUsers_ = train.numUsers();
   next.numItems_ = train.numItems();
@@ -173,9 +72,7 @@ void FeaturePipeline::fit(const Dataset& train, TaskContext& ctx) {
   for (Index i = 0; i < next.numItems_; ++i)
     if (itemIn[i]) trainItems.push_back(i);
 
-  std::int64_t tMax = 0;
-  for (auto t : log.timestamp)
-    if (t != kNoTimestamp) tMax = std::max(tMax, t);
+  const std::int64_t tMax = newestTimestamp(log);
 
   auto encoderList = [&](const std::vector<EncoderConfig>& given, const AttributeTable& table,
                          const char* side) {
@@ -218,127 +115,14 @@ void FeaturePipeline::fit(const Dataset& train, TaskContext& ctx) {
                                      findEnc(next.itemEncoders_, cc.itemColumn, "item"));
   }
 
-  next.computeBehaviour(train, tMax, ctx);
+  *next.beh_ = BehaviourStats::compute(train, config_.labels, config_.behaviour, next.itemContent_,
+                                       next.itemDim_, tMax, ctx);
   next.buildNames();
   next.fitted_ = true;
   ctx.throwIfStopped();
   // Score models are tied to the previous fit's data; they are not carried over.
   *this = std::move(next);
   ctx.progress(1.0, "features fitted");
-}
-
-void FeaturePipeline::computeBehaviour(const Dataset& train, std::int64_t tMax, TaskContext& ctx) {
-  const auto& log = train.interactions;
-  // Behaviour statistics from training interactions only.
-  Behaviour& b = *beh_;
-  b = Behaviour{};
-  b.tMax = tMax;
-  b.totalInteractions = static_cast<double>(log.size());
-  b.itemCount.assign(numItems_, 0.0f);
-  b.itemLast.assign(numItems_, kNoTimestamp);
-  b.userCount.assign(numUsers_, 0.0f);
-  const double halfLife = config_.behaviour.halfLifeDays * kDay;
-  std::vector<std::vector<std::pair<Index, std::pair<float, float>>>> eng(numUsers_);
-  for (std::size_t r = 0; r < log.size(); ++r) {
-    const Index u = log.user[r], i = log.item[r];
-    b.itemCount[i] += 1.0f;
-    b.userCount[u] += 1.0f;
-    if (log.timestamp[r] != kNoTimestamp) b.itemLast[i] = std::max(b.itemLast[i], log.timestamp[r]);
-    if (!isPositive(log, r)) continue;
-    double w = config_.behaviour.valueWeighted ? std::max(0.0f, log.value[r]) : 1.0;
-    if (halfLife > 0 && log.timestamp[r] != kNoTimestamp) {
-      w *= std::exp2(-static_cast<double>(tMax - log.timestamp[r]) / halfLife);
-    }
-    eng[u].push_back({i, {static_cast<float>(w), 1.0f}});
-  }
-  // Interaction counts per (user, item) for LOO of popularity: count all interactions of the pair.
-  {
-    const Csr ui = train.userItemMatrix(true);  // duplicates summed: values = counts
-    b.engOffsets.assign(1, 0);
-    for (Index u = 0; u < numUsers_; ++u) {
-      auto& list = eng[u];
-      std::sort(list.begin(), list.end(),
-                [](const auto& x, const auto& y) { return x.first < y.first; });
-      for (std::size_t k = 0; k < list.size();) {
-        Index item = list[k].first;
-        float w = 0.0f;
-        std::size_t m = k;
-        for (; m < list.size() && list[m].first == item; ++m) w += list[m].second.first;
-        const auto idx = ui.rowIndices(u);
-        const auto pos = std::lower_bound(idx.begin(), idx.end(), item) - idx.begin();
-        b.engItems.push_back(item);
-        b.engWeights.push_back(w);
-        b.engCounts.push_back(ui.rowValues(u)[static_cast<std::size_t>(pos)]);
-        k = m;
-      }
-      b.engOffsets.push_back(b.engItems.size());
-    }
-  }
-  ctx.throwIfStopped();
-  ctx.progress(0.5, "profiles");
-
-  const std::size_t dimI = itemDim_;
-  b.itemNorm2.assign(numItems_, 0.0);
-  for (Index i = 0; i < numItems_; ++i) b.itemNorm2[i] = squaredNorm(itemContent_[i]);
-  if (config_.behaviour.profileCosine) {
-    if (static_cast<double>(numUsers_) * static_cast<double>(dimI) > 4e8) {
-      throw ModelError("feature pipeline: user profiles would need " + std::to_string(numUsers_) +
-                       " x " + std::to_string(dimI) +
-                       " floats; reduce the item vocabulary (max_features, min_df, hashing)");
-    }
-    b.profile.assign(numUsers_ * dimI, 0.0f);
-    b.profileNorm2.assign(numUsers_, 0.0);
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, numUsers_, 64),
-                      [&](const tbb::blocked_range<std::size_t>& range) {
-                        for (std::size_t u = range.begin(); u != range.end(); ++u) {
-                          float* p = b.profile.data() + u * dimI;
-                          for (auto k = b.engOffsets[u]; k < b.engOffsets[u + 1]; ++k) {
-                            for (const auto& f : itemContent_[b.engItems[k]]) {
-                              p[f.index] += b.engWeights[k] * f.value;
-                            }
-                          }
-                          double n2 = 0.0;
-                          for (std::size_t d = 0; d < dimI; ++d)
-                            n2 += static_cast<double>(p[d]) * p[d];
-                          b.profileNorm2[u] = n2;
-                        }
-                      });
-  }
-  for (std::size_t a = 0; a < config_.behaviour.affinityColumns.size(); ++a) {
-    const std::string path = "$.features.behaviour.affinity[" + std::to_string(a) + "]";
-    const auto& col =
-        requireColumn(train.itemAttributes, config_.behaviour.affinityColumns[a], path, "item");
-    if (col.type != ColumnType::kCategorical && col.type != ColumnType::kMultiCategorical) {
-      throw SpecError(path, "affinity needs a categorical or multi-valued item column, '" +
-                                col.name + "' is " + std::string(columnTypeName(col.type)));
-    }
-    Behaviour::Affinity af;
-    af.numCats = col.categories.size();
-    for (Index i = 0; i < numItems_; ++i) {
-      if (i < col.rows()) {
-        if (col.type == ColumnType::kCategorical) {
-          if (col.codes[i] >= 0) af.itemCats.push_back(static_cast<std::uint32_t>(col.codes[i]));
-        } else {
-          for (auto k = col.offsets[i]; k < col.offsets[i + 1]; ++k) {
-            af.itemCats.push_back(static_cast<std::uint32_t>(col.codes[k]));
-          }
-        }
-      }
-      af.itemOffsets.push_back(af.itemCats.size());
-    }
-    af.userCat.assign(numUsers_ * af.numCats, 0.0f);
-    af.userTotal.assign(numUsers_, 0.0f);
-    for (Index u = 0; u < numUsers_; ++u) {
-      for (auto k = b.engOffsets[u]; k < b.engOffsets[u + 1]; ++k) {
-        const Index i = b.engItems[k];
-        af.userTotal[u] += b.engWeights[k];
-        for (auto c = af.itemOffsets[i]; c < af.itemOffsets[i + 1]; ++c) {
-          af.userCat[u * af.numCats + af.itemCats[c]] += b.engWeights[k];
-        }
-      }
-    }
-    b.affinity.push_back(std::move(af));
-  }
 }
 
 void FeaturePipeline::refitBehaviour(const Dataset& data, TaskContext& ctx) {
@@ -348,19 +132,13 @@ void FeaturePipeline::refitBehaviour(const Dataset& data, TaskContext& ctx) {
         "feature pipeline: refitBehaviour data has other id maps than the fitted data");
   }
   if (data.numInteractions() == 0) throw ModelError("feature pipeline: the data set is empty");
-  checkTimestamps(data);
-  std::int64_t tMax = 0;
-  for (auto t : data.interactions.timestamp)
-    if (t != kNoTimestamp) tMax = std::max(tMax, t);
-  auto fresh = std::make_unique<Behaviour>();
-  std::swap(fresh, beh_);
-  try {
-    computeBehaviour(data, tMax, ctx);
-    ctx.throwIfStopped();
-  } catch (...) {
-    std::swap(fresh, beh_);  // validate-before-mutate: the old statistics stay on failure
-    throw;
-  }
+  BehaviourStats::checkTimestamps(config_.behaviour, data);
+  const std::int64_t tMax = newestTimestamp(data.interactions);
+  auto fresh = std::make_unique<BehaviourStats>(BehaviourStats::compute(
+      data, config_.labels, config_.behaviour, itemContent_, itemDim_, tMax, ctx));
+  // Validate before mutate: the old statistics stay on failure or Cancelled.
+  ctx.throwIfStopped();
+  beh_ = std::move(fresh);
   scoreSources_.clear();
   savedSources_.clear();
   scoreNames_.clear();
@@ -406,15 +184,8 @@ void FeaturePipeline::buildNames() {
     crossDim_ += userEncoders_[ue].dim() * itemEncoders_[ie].dim();
   }
   const std::size_t before = names_.size();
-  const auto& bc = config_.behaviour;
-  if (bc.profileCosine) names_.push_back("behaviour.profile_cosine");
-  for (const auto& a : bc.affinityColumns) names_.push_back("behaviour.affinity:" + a);
-  if (bc.itemPopularity) {
-    names_.push_back("behaviour.item_popularity");
-    names_.push_back("behaviour.item_is_new");
-  }
-  if (bc.itemRecency) names_.push_back("behaviour.item_recency");
-  if (bc.userActivity) names_.push_back("behaviour.user_activity");
+  const auto behaviourNames = BehaviourStats::featureNames(config_.behaviour);
+  names_.insert(names_.end(), behaviourNames.begin(), behaviourNames.end());
   behaviourDim_ = names_.size() - before;
 }
 
@@ -480,97 +251,18 @@ void FeaturePipeline::bindScoreSource(std::size_t i, std::shared_ptr<const Score
 }
 
 std::span<const float> FeaturePipeline::userProfile(Index user) const {
-  if (beh_->profile.empty() || user >= numUsers_ || !hasProfile(user)) return {};
-  return {beh_->profile.data() + static_cast<std::size_t>(user) * itemDim_, itemDim_};
+  return beh_->userProfile(user);
 }
 
-bool FeaturePipeline::hasProfile(Index user) const {
-  return user < numUsers_ && beh_->engOffsets[user + 1] > beh_->engOffsets[user];
-}
+bool FeaturePipeline::hasProfile(Index user) const { return beh_->hasProfile(user); }
 
 std::vector<std::pair<Index, float>> FeaturePipeline::profileItems(Index user) const {
-  std::vector<std::pair<Index, float>> out;
-  if (user >= numUsers_) return out;
-  for (auto k = beh_->engOffsets[user]; k < beh_->engOffsets[user + 1]; ++k) {
-    out.emplace_back(beh_->engItems[k], beh_->engWeights[k]);
-  }
-  return out;
+  return beh_->profileItems(user);
 }
 
 double FeaturePipeline::profileCosine(Index user, Index item) const {
-  const auto p = userProfile(user);
-  if (p.empty() || item >= numItems_) return 0.0;
-  const double n2 = beh_->profileNorm2[user] * beh_->itemNorm2[item];
-  return n2 > 0 ? dot(itemContent_[item], p) / std::sqrt(n2) : 0.0;
-}
-
-void FeaturePipeline::behaviourFeatures(Index u, Index i, bool loo, float looWeight, float looCount,
-                                        SparseVector& out) const {
-  const Behaviour& b = *beh_;
-  const auto& bc = config_.behaviour;
-  auto idx = static_cast<std::uint32_t>(userDim_ + itemDim_ + crossDim_);
-  auto push = [&](double v) {
-    if (v != 0.0 && std::isfinite(v)) out.push_back({idx, static_cast<float>(v)});
-    ++idx;
-  };
-  // Count-like features are stored even when 0: tree learners (XGBoost) read an absent entry as
-  // "missing", not as 0, and send it down the branch learned for missing values. Training rows
-  // always have counts >= 1, so a never-seen item (popularity 0) was routed like a popular one
-  // and ranked first (gbdt defaults scored nDCG 0.008 on the sample data that way).
-  auto pushExplicit = [&](double v) {
-    out.push_back({idx, std::isfinite(v) ? static_cast<float>(v) : 0.0f});
-    ++idx;
-  };
-  if (bc.profileCosine) {
-    double cosv = 0.0;
-    const auto p = userProfile(u);
-    if (!p.empty() && b.itemNorm2[i] > 0) {
-      double pd = dot(itemContent_[i], p);
-      double pn2 = b.profileNorm2[u];
-      if (loo) {
-        // Remove the row's own engagement: P' = P - w x_i.
-        const double w = looWeight;
-        pn2 = pn2 - 2.0 * w * pd + w * w * b.itemNorm2[i];
-        pd = pd - w * b.itemNorm2[i];
-      }
-      if (pn2 > 1e-12) cosv = pd / std::sqrt(pn2 * b.itemNorm2[i]);
-    }
-    push(cosv);
-  }
-  const bool newUser = u >= numUsers_;  // kNoIndex: no training interactions
-  for (const auto& af : b.affinity) {
-    if (newUser) {
-      push(0.0);
-      continue;
-    }
-    double total = af.userTotal[u] - (loo ? looWeight : 0.0f);
-    double s = 0.0;
-    const auto n = af.itemOffsets[i + 1] - af.itemOffsets[i];
-    if (total > 1e-12 && n > 0) {
-      for (auto c = af.itemOffsets[i]; c < af.itemOffsets[i + 1]; ++c) {
-        s += af.userCat[static_cast<std::size_t>(u) * af.numCats + af.itemCats[c]] -
-             (loo ? looWeight : 0.0f);
-      }
-      s /= static_cast<double>(n) * total;
-    }
-    push(s);
-  }
-  if (bc.itemPopularity) {
-    // Not leave-one-out: negatives are drawn from items with training interactions (count >= 1),
-    // so a positive whose only interaction is its own would be the only "new" (count 0) rows
-    // in training, and the model would learn "new item => engaged" and rank never-seen items
-    // first at serving (gbdt scored nDCG 0 on the sample data that way).
-    (void)looCount;
-    const double count = b.itemCount[i];
-    pushExplicit(std::log1p(1e5 * count / std::max(1.0, b.totalInteractions)));
-    pushExplicit(count == 0.0 ? 1.0 : 0.0);
-  }
-  if (bc.itemRecency) {
-    const double days =
-        b.itemLast[i] == kNoTimestamp ? 0.0 : static_cast<double>(b.tMax - b.itemLast[i]) / kDay;
-    pushExplicit(b.itemLast[i] == kNoTimestamp ? 0.0 : std::log1p(std::max(0.0, days)) + 1.0);
-  }
-  if (bc.userActivity) pushExplicit(newUser ? 0.0 : std::log1p(b.userCount[u]));
+  if (item >= numItems_) return 0.0;
+  return beh_->profileCosine(user, item, itemContent_[item]);
 }
 
 namespace {
@@ -589,8 +281,7 @@ void appendCross(const SparseVector& userAttr, const SparseVector& item, std::ui
 }  // namespace
 
 void FeaturePipeline::rowInto(Index u, const SparseVector& userAttr, Index i, bool loo,
-                              float looWeight, float looCount, const float* scores,
-                              SparseVector& out) const {
+                              float looWeight, const float* scores, SparseVector& out) const {
   out.clear();
   for (const auto& f : userAttr) out.push_back(f);
   const auto io = static_cast<std::uint32_t>(userDim_);
@@ -606,7 +297,8 @@ void FeaturePipeline::rowInto(Index u, const SparseVector& userAttr, Index i, bo
                   static_cast<std::uint32_t>(crossOffsets_[c]), out);
     }
   }
-  behaviourFeatures(u, i, loo, looWeight, looCount, out);
+  beh_->appendFeatures(u, i, itemContent_[i], loo, looWeight,
+                       static_cast<std::uint32_t>(userDim_ + itemDim_ + crossDim_), out);
   const auto so = static_cast<std::uint32_t>(names_.size());
   for (std::size_t m = 0; m < scoreSources_.size(); ++m) {
     const float s = scores[m];
@@ -763,7 +455,7 @@ void FeaturePipeline::appendRows(Index u, const SparseVector& attr, std::span<co
   const std::size_t ns = scoreSources_.size();
   SparseVector row;
   for (std::size_t k = 0; k < items.size(); ++k) {
-    rowInto(u, attr, items[k], false, 0.0f, 0.0f, scores.data() + k * ns, row);
+    rowInto(u, attr, items[k], false, 0.0f, scores.data() + k * ns, row);
     m.appendRow(row);
   }
 }
@@ -804,23 +496,15 @@ SparseMatrix FeaturePipeline::userPairMatrix(const PairUser& user, std::span<con
 std::vector<float> FeaturePipeline::historyCosine(std::span<const Index> history,
                                                   std::span<const Index> items) const {
   if (!fitted_) throw ModelError("feature pipeline: not fitted");
-  std::vector<float> profile(itemDim_, 0.0f);
   for (auto h : history) {
     if (h >= numItems_)
       throw ModelError("feature pipeline: item " + std::to_string(h) + " out of range");
-    for (const auto& f : itemContent_[h]) profile[f.index] += f.value;
   }
-  double pn2 = 0.0;
-  for (float v : profile) pn2 += static_cast<double>(v) * v;
-  std::vector<float> out(items.size(), 0.0f);
-  for (std::size_t k = 0; k < items.size(); ++k) {
-    const Index i = items[k];
+  for (auto i : items) {
     if (i >= numItems_)
       throw ModelError("feature pipeline: item " + std::to_string(i) + " out of range");
-    const double n2 = i < beh_->itemNorm2.size() ? pn2 * beh_->itemNorm2[i] : 0.0;
-    if (n2 > 0) out[k] = static_cast<float>(dot(itemContent_[i], profile) / std::sqrt(n2));
   }
-  return out;
+  return beh_->historyCosine(history, items, itemContent_);
 }
 
 void FeaturePipeline::checkPair(Index user, Index item) const {
@@ -837,7 +521,7 @@ void FeaturePipeline::pairFeatures(Index user, Index item, SparseVector& out) co
   // training rows built by buildTrainingMatrix).
   std::vector<float> scores(scoreSources_.size(), 0.0f);
   scoreSourceValues(PairUser::known(user), std::span<const Index>(&item, 1), {}, scores);
-  rowInto(user, userAttr_[user], item, false, 0.0f, 0.0f, scores.data(), out);
+  rowInto(user, userAttr_[user], item, false, 0.0f, scores.data(), out);
 }
 
 SparseMatrix FeaturePipeline::pairMatrix(std::span<const Index> users,
@@ -895,10 +579,10 @@ TrainingMatrix FeaturePipeline::buildTrainingMatrix(const Dataset& train, std::u
   std::vector<Index> pool;
   std::vector<double> cdf;
   for (Index i = 0; i < numItems_; ++i) {
-    if (beh_->itemCount[i] > 0) {
+    if (beh_->itemCount(i) > 0) {
       pool.push_back(i);
       const double w = config_.negatives.sampling == "popularity"
-                           ? std::pow(beh_->itemCount[i], config_.negatives.popularityExponent)
+                           ? std::pow(beh_->itemCount(i), config_.negatives.popularityExponent)
                            : 1.0;
       cdf.push_back((cdf.empty() ? 0.0 : cdf.back()) + w);
     }
@@ -930,23 +614,11 @@ TrainingMatrix FeaturePipeline::buildTrainingMatrix(const Dataset& train, std::u
           const NewUser unknown{&train.userAttributes, u, {}};
           auto addRow = [&](Index i, float label, bool loo) {
             loo = loo && !asNew;  // a history-less row has no own engagement to leave out
-            float looW = 0.0f, looC = 0.0f;
-            if (loo) {
-              const auto b0 =
-                  beh_->engItems.begin() + static_cast<std::ptrdiff_t>(beh_->engOffsets[u]);
-              const auto b1 =
-                  beh_->engItems.begin() + static_cast<std::ptrdiff_t>(beh_->engOffsets[u + 1]);
-              const auto it = std::lower_bound(b0, b1, i);
-              if (it != b1 && *it == i) {
-                const auto k = static_cast<std::size_t>(it - beh_->engItems.begin());
-                looW = beh_->engWeights[k];
-                looC = beh_->engCounts[k];
-              }
-            }
+            const float looW = loo ? beh_->engagement(u, i).first : 0.0f;
             sc.assign(scoreSources_.size(), 0.0f);
             scoreSourceValues(asNew ? PairUser::fresh(unknown) : PairUser::known(u),
                               std::span<const Index>(&i, 1), {}, sc);
-            rowInto(asNew ? kNoIndex : u, userAttr_[u], i, loo, looW, looC, sc.data(), row);
+            rowInto(asNew ? kNoIndex : u, userAttr_[u], i, loo, looW, sc.data(), row);
             part.appendRow(row);
             labels[u].push_back(label);
             items[u].push_back(i);
@@ -1083,9 +755,7 @@ FeaturePipeline FeaturePipeline::load(BinaryReader& in) {
   };
   getRows(p.userAttr_, p.numUsers_, p.userDim_);
   getRows(p.itemContent_, p.numItems_, p.itemDim_);
-  p.beh_->load(in, p.numUsers_, p.numItems_, p.itemDim_);
-  in.check(p.beh_->affinity.size() == p.config_.behaviour.affinityColumns.size(),
-           "affinity columns do not match the config");
+  *p.beh_ = BehaviourStats::load(in, p.config_.behaviour, p.numUsers_, p.numItems_, p.itemDim_);
   p.buildNames();
   p.fitted_ = true;
   const auto ns = in.get<std::uint64_t>();

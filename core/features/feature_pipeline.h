@@ -33,6 +33,7 @@
 
 namespace rwb {
 
+class BehaviourStats;
 
 /// A labelled training matrix: one sparse feature row per (user, item, label) example.
 struct TrainingMatrix {
@@ -170,8 +171,8 @@ class FeaturePipeline {
   /// of a new user is that of a user without training interactions. Block 5: score source m's
   /// values come from `known` when an entry names m, otherwise from one call of the source's
   /// scoreKnown() (known user) or scoreNew() (new user) over `items`. Throws ModelError for an
-  /// index out of range, an unbound source, or a `known` entry with a bad index or length, SpecError for a
-  /// new user's attribute column the pipeline cannot encode.
+  /// index out of range, an unbound source, or a `known` entry with a bad index or length,
+  /// SpecError for a new user's attribute column the pipeline cannot encode.
   SparseMatrix userPairMatrix(const PairUser& user, std::span<const Index> items,
                               std::span<const KnownScores> known = {}) const;
 
@@ -210,29 +211,23 @@ class FeaturePipeline {
   static FeaturePipeline load(BinaryReader& in);
 
  private:
-  struct Behaviour;
   void buildNames();
-  /// ModelError when the config uses time and `data` has an implausible timestamp.
-  void checkTimestamps(const Dataset& data) const;
-  void behaviourFeatures(Index user, Index item, bool leaveOneOut, float looWeight, float looValue,
-                         SparseVector& out) const;
   void computeContentVectors(const Dataset& data);
-  /// Behaviour statistics of `train` into *beh_ (encoders and content vectors must be set).
-  void computeBehaviour(const Dataset& train, std::int64_t tMax, TaskContext& ctx);
   void checkPair(Index user, Index item) const;
   /// Score-source values (block 5) of (user, items[k]) into scores[k * numScoreSources() + m]:
   /// from `known` where given, else one scoreKnown()/scoreNew() call per source. The only
   /// place the pipeline calls its score sources.
   void scoreSourceValues(const PairUser& user, std::span<const Index> items,
-                        std::span<const KnownScores> known, std::span<float> scores) const;
+                         std::span<const KnownScores> known, std::span<float> scores) const;
   /// Appends the rows of (user, items[k]) to m: u as in rowInto, attr its block 1, scores as
   /// from scoreSourceValues.
   void appendRows(Index u, const SparseVector& attr, std::span<const Index> items,
                   std::span<const float> scores, SparseMatrix& m) const;
   /// Blocks 1-5 of (u, i) into out; scores has one value per score source.
-  /// u == kNoIndex: a new user (no training interactions) whose block 1 is userAttr.
+  /// u == kNoIndex: a new user (no training interactions) whose block 1 is userAttr. loo: a
+  /// training positive whose own engagement (weight looWeight) leaves profile and affinities.
   void rowInto(Index u, const SparseVector& userAttr, Index i, bool loo, float looWeight,
-               float looCount, const float* scores, SparseVector& out) const;
+               const float* scores, SparseVector& out) const;
 
   FeatureConfig config_;
   bool fitted_ = false;
@@ -244,9 +239,9 @@ class FeaturePipeline {
   std::vector<std::pair<std::size_t, std::size_t>> crossEncoders_;
   std::vector<std::size_t> crossOffsets_;
   std::vector<std::uint32_t> userStarts_, itemStarts_;  ///< encoder slice starts per block
-  std::unique_ptr<Behaviour> beh_;
-  std::vector<std::string> names_;  ///< blocks 1-4
-  std::vector<std::string> scoreNames_;  ///< "score:<name>" per source slot
+  std::unique_ptr<BehaviourStats> beh_;                 ///< never null (unless moved from)
+  std::vector<std::string> names_;                      ///< blocks 1-4
+  std::vector<std::string> scoreNames_;                 ///< "score:<name>" per source slot
   std::vector<std::shared_ptr<const ScoreSource>> scoreSources_;  ///< nullptr = not yet bound
   std::vector<std::string> savedSources_;  ///< bytes read by load(), per slot (else empty)
 };
