@@ -16,8 +16,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <nlohmann/json.hpp>
-#include <random>
 #include <span>
 #include <string>
 #include <vector>
@@ -49,9 +47,9 @@ class FeaturePipeline {
 
   /// Fits every encoder and behavioural statistic on `train` (its interactions, and the
   /// attributes of the users and items that appear in those interactions). Throws SpecError for
-  /// a configured column that does not exist or has the wrong type; Cancelled on stop.
+  /// a configured column that does not exist or has the wrong type; Cancelled on stop. On any
+  /// error the pipeline is unchanged; until a fit succeeds, rows and save() throw ModelError.
   void fit(const Dataset& train, TaskContext& ctx);
-  bool isFitted() const noexcept { return fitted_; }
 
   /// Recomputes only the behavioural statistics (profiles, affinities, popularity, recency,
   /// activity) from `data`, keeping every encoder, content vector and feature index, and drops
@@ -66,8 +64,6 @@ class FeaturePipeline {
   /// saves the source's bytes with its own. Call after fit(); it changes dim().
   void addScoreSource(std::string name, std::shared_ptr<const ScoreSource> source);
   std::size_t numScoreSources() const noexcept { return scoreNames_.size(); }
-  /// The i-th source (e.g. a two-stage candidate generator); ModelError while unbound.
-  const ScoreSource& scoreSource(std::size_t i) const;
   /// After load(): the saved bytes of source i, for its owner to rebuild the source and
   /// bindScoreSource() it. The pipeline scores nothing until every source is bound.
   const std::string& savedScoreSource(std::size_t i) const;
@@ -172,6 +168,8 @@ class FeaturePipeline {
   static FeaturePipeline load(BinaryReader& in);
 
  private:
+  /// The i-th source; ModelError while unbound (after load(), before bindScoreSource()).
+  const ScoreSource& scoreSource(std::size_t i) const;
   void buildNames();
   void computeContentVectors(const Dataset& data);
   void checkPair(Index user, Index item) const;
