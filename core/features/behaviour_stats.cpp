@@ -204,13 +204,12 @@ std::vector<float> BehaviourStats::historyCosine(std::span<const Index> history,
   return out;
 }
 
-std::pair<float, float> BehaviourStats::engagement(Index user, Index item) const {
+float BehaviourStats::engagementWeight(Index user, Index item) const {
   const auto b0 = engItems_.begin() + static_cast<std::ptrdiff_t>(engOffsets_[user]);
   const auto b1 = engItems_.begin() + static_cast<std::ptrdiff_t>(engOffsets_[user + 1]);
   const auto it = std::lower_bound(b0, b1, item);
-  if (it == b1 || *it != item) return {0.0f, 0.0f};
-  const auto k = static_cast<std::size_t>(it - engItems_.begin());
-  return {engWeights_[k], engCounts_[k]};
+  if (it == b1 || *it != item) return 0.0f;
+  return engWeights_[static_cast<std::size_t>(it - engItems_.begin())];
 }
 
 void BehaviourStats::appendFeatures(Index u, Index i, const SparseVector& content, bool loo,

@@ -60,9 +60,9 @@ class BehaviourStats {
   /// be in range (the caller checks).
   std::vector<float> historyCosine(std::span<const Index> history, std::span<const Index> items,
                                    std::span<const SparseVector> itemContent) const;
-  /// The user's engagement weight with the item and its training interaction count, (0, 0)
-  /// when the user did not engage with it: what a leave-one-out row removes.
-  std::pair<float, float> engagement(Index user, Index item) const;
+  /// The user's engagement weight with the item (0 when the user did not engage with it): what
+  /// a leave-one-out row removes. user must be in range.
+  float engagementWeight(Index user, Index item) const;
   /// Training interactions of the item.
   float itemCount(Index item) const { return itemCount_[item]; }
 
@@ -101,7 +101,7 @@ class BehaviourStats {
   std::vector<std::uint64_t> engOffsets_{0};
   std::vector<Index> engItems_;
   std::vector<float> engWeights_;
-  std::vector<float> engCounts_;  ///< training interactions of (user, item)
+  std::vector<float> engCounts_;  ///< training interactions of (user, item); saved, not read
   // Profiles: numUsers x itemDim dense sums, and squared norms.
   std::vector<float> profile_;
   std::vector<double> profileNorm2_;
