@@ -16,8 +16,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <nlohmann/json.hpp>
-#include <random>
 #include <span>
 #include <string>
 #include <vector>
@@ -25,125 +23,17 @@
 #include "core/data/dataset.h"
 #include "core/data/new_user.h"
 #include "core/features/column_encoder.h"
+#include "core/features/feature_config.h"
+#include "core/features/pair_rows.h"
 #include "core/features/score_source.h"
 #include "core/features/sparse.h"
+#include "core/features/training_matrix.h"
 #include "core/util/binary_io.h"
 #include "core/util/task_context.h"
 
 namespace rwb {
 
-
-/// How engagement labels are derived from the training interactions.
-struct LabelConfig {
-  /// "threshold": value >= threshold is a positive; "implicit": every interaction (optionally
-  /// only those of the listed event types) is a positive.
-  std::string mode = "implicit";
-  double threshold = 4.0;
-  std::vector<std::string> events;  ///< implicit mode: event names that count (empty = all)
-  /// threshold mode: interactions below the threshold become explicit negatives (label 0).
-  bool explicitNegatives = false;
-};
-
-/// Negative sampling for the training matrix.
-struct NegativeConfig {
-  double ratio = 4.0;                ///< sampled negatives per positive (0 = none)
-  std::string sampling = "uniform";  ///< "uniform" or "popularity"
-  double popularityExponent = 0.75;  ///< popularity sampling: P(i) ~ count_i ^ exponent
-};
-
-/// Behavioural (pair-level) features.
-struct BehaviourConfig {
-  bool profileCosine = true;  ///< cosine(user content profile, item content vector)
-  double halfLifeDays = 0.0;  ///< profile time decay (0 = none)
-  bool valueWeighted = true;  ///< profile weights multiplied by the interaction value
-  std::vector<std::string> affinityColumns;  ///< item categorical/multi columns: user affinity
-  bool itemPopularity = true;  ///< log(1 + 1e5 * count_i / N_train) and item-is-new indicator
-  bool itemRecency = true;     ///< log(1 + days since the item's last training interaction)
-  bool userActivity = true;    ///< log(1 + user's training interaction count)
-  /// Share of training users (chosen by a seeded hash) whose training rows are built as for a
-  /// user without history: no profile, affinity or activity, score sources asked as for a new
-  /// user. Trains the model for the rows new users get (otherwise every training row has a
-  /// history and a new user's rows fall where trees never needed the user's attributes).
-  double coldUserDropout = 0.0;
-};
-
-/// One cross: every encoded value of a user categorical column x every value of an item
-/// categorical/multi column gets its own feature (e.g. gender=F x genre=Drama).
-struct CrossConfig {
-  std::string userColumn;
-  std::string itemColumn;
-};
-
-/// The whole declarative configuration. JSON form (every key optional):
-/// { "user": [EncoderConfig...], "item": [EncoderConfig...], "crosses": [{"user": "gender",
-///   "item": "genres"}], "behaviour": {"profile_cosine": true, "half_life_days": 0,
-///   "value_weighted": true, "affinity": ["genres"], "item_popularity": true,
-///   "item_recency": true, "user_activity": true, "cold_user_dropout": 0}, "labels": {"mode":
-///   "threshold", "threshold": 4, "events": [], "explicit_negatives": false}, "negatives":
-///   {"ratio": 4, "sampling": "uniform", "popularity_exponent": 0.75}, "auto": true }
-/// With "auto": true (the default when "user" and "item" are both absent), every attribute
-/// column gets its natural encoder (categorical -> onehot, multi -> multihot, numeric ->
-/// standardise + missing indicator, text -> tfidf).
-struct FeatureConfig {
-  std::vector<EncoderConfig> user;
-  std::vector<EncoderConfig> item;
-  std::vector<CrossConfig> crosses;
-  BehaviourConfig behaviour;
-  LabelConfig labels;
-  NegativeConfig negatives;
-  bool autoEncoders = true;
-
-  /// Parses the JSON form. Throws SpecError naming the JSON path (under `path`) of a bad field.
-  static FeatureConfig fromJson(const nlohmann::json& j, const std::string& path = "$.features");
-  /// Parses JSON text ("" = the default config). Throws SpecError on bad JSON.
-  static FeatureConfig parse(const std::string& text, const std::string& path = "$.features");
-  /// Checks that every attribute column the configuration names (encoders, crosses, affinity)
-  /// exists in data's user or item attribute table, so a misspelt column fails before any fit.
-  /// Throws SpecError at the JSON path (under `path`) of the first unknown column.
-  void checkColumns(const Dataset& data, const std::string& path = "$.features") const;
-  nlohmann::json toJson() const;
-};
-
-/// A labelled training matrix: one sparse feature row per (user, item, label) example.
-struct TrainingMatrix {
-  SparseMatrix x;
-  std::vector<float> label;  ///< 1 = engaged, 0 = not (sampled or explicit negative)
-  std::vector<Index> user;
-  std::vector<Index> item;
-  std::size_t positives = 0;
-  std::size_t negatives = 0;
-};
-
-/// The user of a block of pair rows: a user of the fitted id maps (with or without training
-/// interactions), or a new user outside them, described by a NewUser. Refers to the NewUser,
-/// never owns it: the NewUser (and its attribute table) must outlive the PairUser.
-class PairUser {
- public:
-  /// A user of the fitted id maps.
-  static PairUser known(Index user) noexcept { return PairUser(user, nullptr); }
-  /// A user outside the id maps.
-  static PairUser fresh(const NewUser& user) noexcept { return PairUser(kNoIndex, &user); }
-  bool isNew() const noexcept { return newUser_ != nullptr; }
-  /// The dense user index (kNoIndex for a new user).
-  Index index() const noexcept { return index_; }
-  /// The new user (nullptr for a known user).
-  const NewUser* newUser() const noexcept { return newUser_; }
-
- private:
-  PairUser(Index index, const NewUser* user) noexcept : index_(index), newUser_(user) {}
-  Index index_;
-  const NewUser* newUser_;
-};
-
-/// Values of score source `model` that the caller already computed for the requested items, so
-/// that the pipeline does not call the model again (e.g. a two-stage generator that scored the
-/// whole catalogue to rank it). values[k] must be exactly what the model's score() (for a known
-/// user) or scoreNewUser() (for a new user) returns for the k-th requested item; the pipeline
-/// copies them into block 5 unchecked.
-struct KnownScores {
-  std::size_t model = 0;          ///< score source index, < numScoreSources()
-  std::span<const float> values;  ///< one value per requested item
-};
+class BehaviourStats;
 
 /// Fitted feature pipeline. After fit(), all const members are thread-safe.
 class FeaturePipeline {
@@ -157,9 +47,9 @@ class FeaturePipeline {
 
   /// Fits every encoder and behavioural statistic on `train` (its interactions, and the
   /// attributes of the users and items that appear in those interactions). Throws SpecError for
-  /// a configured column that does not exist or has the wrong type; Cancelled on stop.
+  /// a configured column that does not exist or has the wrong type; Cancelled on stop. On any
+  /// error the pipeline is unchanged; until a fit succeeds, rows and save() throw ModelError.
   void fit(const Dataset& train, TaskContext& ctx);
-  bool isFitted() const noexcept { return fitted_; }
 
   /// Recomputes only the behavioural statistics (profiles, affinities, popularity, recency,
   /// activity) from `data`, keeping every encoder, content vector and feature index, and drops
@@ -174,8 +64,6 @@ class FeaturePipeline {
   /// saves the source's bytes with its own. Call after fit(); it changes dim().
   void addScoreSource(std::string name, std::shared_ptr<const ScoreSource> source);
   std::size_t numScoreSources() const noexcept { return scoreNames_.size(); }
-  /// The i-th source (e.g. a two-stage candidate generator); ModelError while unbound.
-  const ScoreSource& scoreSource(std::size_t i) const;
   /// After load(): the saved bytes of source i, for its owner to rebuild the source and
   /// bindScoreSource() it. The pipeline scores nothing until every source is bound.
   const std::string& savedScoreSource(std::size_t i) const;
@@ -240,8 +128,8 @@ class FeaturePipeline {
   /// of a new user is that of a user without training interactions. Block 5: score source m's
   /// values come from `known` when an entry names m, otherwise from one call of the source's
   /// scoreKnown() (known user) or scoreNew() (new user) over `items`. Throws ModelError for an
-  /// index out of range, an unbound source, or a `known` entry with a bad index or length, SpecError for a
-  /// new user's attribute column the pipeline cannot encode.
+  /// index out of range, an unbound source, or a `known` entry with a bad index or length,
+  /// SpecError for a new user's attribute column the pipeline cannot encode.
   SparseMatrix userPairMatrix(const PairUser& user, std::span<const Index> items,
                               std::span<const KnownScores> known = {}) const;
 
@@ -280,29 +168,25 @@ class FeaturePipeline {
   static FeaturePipeline load(BinaryReader& in);
 
  private:
-  struct Behaviour;
+  /// The i-th source; ModelError while unbound (after load(), before bindScoreSource()).
+  const ScoreSource& scoreSource(std::size_t i) const;
   void buildNames();
-  /// ModelError when the config uses time and `data` has an implausible timestamp.
-  void checkTimestamps(const Dataset& data) const;
-  void behaviourFeatures(Index user, Index item, bool leaveOneOut, float looWeight, float looValue,
-                         SparseVector& out) const;
   void computeContentVectors(const Dataset& data);
-  /// Behaviour statistics of `train` into *beh_ (encoders and content vectors must be set).
-  void computeBehaviour(const Dataset& train, std::int64_t tMax, TaskContext& ctx);
   void checkPair(Index user, Index item) const;
   /// Score-source values (block 5) of (user, items[k]) into scores[k * numScoreSources() + m]:
   /// from `known` where given, else one scoreKnown()/scoreNew() call per source. The only
   /// place the pipeline calls its score sources.
   void scoreSourceValues(const PairUser& user, std::span<const Index> items,
-                        std::span<const KnownScores> known, std::span<float> scores) const;
+                         std::span<const KnownScores> known, std::span<float> scores) const;
   /// Appends the rows of (user, items[k]) to m: u as in rowInto, attr its block 1, scores as
   /// from scoreSourceValues.
   void appendRows(Index u, const SparseVector& attr, std::span<const Index> items,
                   std::span<const float> scores, SparseMatrix& m) const;
   /// Blocks 1-5 of (u, i) into out; scores has one value per score source.
-  /// u == kNoIndex: a new user (no training interactions) whose block 1 is userAttr.
+  /// u == kNoIndex: a new user (no training interactions) whose block 1 is userAttr. loo: a
+  /// training positive whose own engagement (weight looWeight) leaves profile and affinities.
   void rowInto(Index u, const SparseVector& userAttr, Index i, bool loo, float looWeight,
-               float looCount, const float* scores, SparseVector& out) const;
+               const float* scores, SparseVector& out) const;
 
   FeatureConfig config_;
   bool fitted_ = false;
@@ -314,9 +198,9 @@ class FeaturePipeline {
   std::vector<std::pair<std::size_t, std::size_t>> crossEncoders_;
   std::vector<std::size_t> crossOffsets_;
   std::vector<std::uint32_t> userStarts_, itemStarts_;  ///< encoder slice starts per block
-  std::unique_ptr<Behaviour> beh_;
-  std::vector<std::string> names_;  ///< blocks 1-4
-  std::vector<std::string> scoreNames_;  ///< "score:<name>" per source slot
+  std::unique_ptr<BehaviourStats> beh_;                 ///< never null (unless moved from)
+  std::vector<std::string> names_;                      ///< blocks 1-4
+  std::vector<std::string> scoreNames_;                 ///< "score:<name>" per source slot
   std::vector<std::shared_ptr<const ScoreSource>> scoreSources_;  ///< nullptr = not yet bound
   std::vector<std::string> savedSources_;  ///< bytes read by load(), per slot (else empty)
 };

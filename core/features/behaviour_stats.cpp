@@ -1,0 +1,358 @@
+#include "core/features/behaviour_stats.h"
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/data/timestamps.h"
+#include "core/util/error.h"
+
+namespace rwb {
+
+namespace {
+constexpr double kDay = 86400.0;
+}  // namespace
+
+void BehaviourStats::checkTimestamps(const BehaviourConfig& config, const Dataset& data) {
+  // Recency and profile decay measure time from the newest training event: one implausible
+  // value would make every item look equally old (docs/data.md, timestamps).
+  const bool usesTime = config.itemRecency || config.halfLifeDays > 0;
+  if (!usesTime) return;
+  if (const auto why = implausibleTimestampRefusal(
+          data, "the feature pipeline (behaviour.item_recency or behaviour.half_life_days)",
+          "or set behaviour.item_recency to false and behaviour.half_life_days to 0");
+      !why.empty()) {
+    throw ModelError(why);
+  }
+}
+
+BehaviourStats BehaviourStats::compute(const Dataset& train, const LabelConfig& labels,
+                                       const BehaviourConfig& config,
+                                       std::span<const SparseVector> itemContent,
+                                       std::size_t itemDim, std::int64_t tMax, TaskContext& ctx) {
+  const auto& log = train.interactions;
+  const std::size_t numUsers = train.numUsers(), numItems = train.numItems();
+  BehaviourStats b;
+  b.config_ = config;
+  b.numUsers_ = numUsers;
+  b.itemDim_ = itemDim;
+  b.tMax_ = tMax;
+  b.totalInteractions_ = static_cast<double>(log.size());
+  b.itemCount_.assign(numItems, 0.0f);
+  b.itemLast_.assign(numItems, kNoTimestamp);
+  b.userCount_.assign(numUsers, 0.0f);
+  const double halfLife = config.halfLifeDays * kDay;
+  std::vector<std::vector<std::pair<Index, std::pair<float, float>>>> eng(numUsers);
+  for (std::size_t r = 0; r < log.size(); ++r) {
+    const Index u = log.user[r], i = log.item[r];
+    b.itemCount_[i] += 1.0f;
+    b.userCount_[u] += 1.0f;
+    if (log.timestamp[r] != kNoTimestamp) {
+      b.itemLast_[i] = std::max(b.itemLast_[i], log.timestamp[r]);
+    }
+    if (!labels.isPositive(log, r)) continue;
+    double w = config.valueWeighted ? std::max(0.0f, log.value[r]) : 1.0;
+    if (halfLife > 0 && log.timestamp[r] != kNoTimestamp) {
+      w *= std::exp2(-static_cast<double>(tMax - log.timestamp[r]) / halfLife);
+    }
+    eng[u].push_back({i, {static_cast<float>(w), 1.0f}});
+  }
+  // Engagements merged per (user, item), with the pair's count of all its interactions.
+  {
+    const Csr ui = train.userItemMatrix(true);  // duplicates summed: values = counts
+    b.engOffsets_.assign(1, 0);
+    for (Index u = 0; u < numUsers; ++u) {
+      auto& list = eng[u];
+      std::sort(list.begin(), list.end(),
+                [](const auto& x, const auto& y) { return x.first < y.first; });
+      for (std::size_t k = 0; k < list.size();) {
+        Index item = list[k].first;
+        float w = 0.0f;
+        std::size_t m = k;
+        for (; m < list.size() && list[m].first == item; ++m) w += list[m].second.first;
+        const auto idx = ui.rowIndices(u);
+        const auto pos = std::lower_bound(idx.begin(), idx.end(), item) - idx.begin();
+        b.engItems_.push_back(item);
+        b.engWeights_.push_back(w);
+        b.engCounts_.push_back(ui.rowValues(u)[static_cast<std::size_t>(pos)]);
+        k = m;
+      }
+      b.engOffsets_.push_back(b.engItems_.size());
+    }
+  }
+  ctx.throwIfStopped();
+  ctx.progress(0.5, "profiles");
+
+  b.itemNorm2_.assign(numItems, 0.0);
+  for (Index i = 0; i < numItems; ++i) b.itemNorm2_[i] = squaredNorm(itemContent[i]);
+  if (config.profileCosine) {
+    if (static_cast<double>(numUsers) * static_cast<double>(itemDim) > 4e8) {
+      throw ModelError("feature pipeline: user profiles would need " + std::to_string(numUsers) +
+                       " x " + std::to_string(itemDim) +
+                       " floats; reduce the item vocabulary (max_features, min_df, hashing)");
+    }
+    b.profile_.assign(numUsers * itemDim, 0.0f);
+    b.profileNorm2_.assign(numUsers, 0.0);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, numUsers, 64),
+                      [&](const tbb::blocked_range<std::size_t>& range) {
+                        for (std::size_t u = range.begin(); u != range.end(); ++u) {
+                          float* p = b.profile_.data() + u * itemDim;
+                          for (auto k = b.engOffsets_[u]; k < b.engOffsets_[u + 1]; ++k) {
+                            for (const auto& f : itemContent[b.engItems_[k]]) {
+                              p[f.index] += b.engWeights_[k] * f.value;
+                            }
+                          }
+                          double n2 = 0.0;
+                          for (std::size_t d = 0; d < itemDim; ++d)
+                            n2 += static_cast<double>(p[d]) * p[d];
+                          b.profileNorm2_[u] = n2;
+                        }
+                      });
+  }
+  for (std::size_t a = 0; a < config.affinityColumns.size(); ++a) {
+    const std::string path = "$.features.behaviour.affinity[" + std::to_string(a) + "]";
+    const auto& col = requireColumn(train.itemAttributes, config.affinityColumns[a], path, "item");
+    if (col.type != ColumnType::kCategorical && col.type != ColumnType::kMultiCategorical) {
+      throw SpecError(path, "affinity needs a categorical or multi-valued item column, '" +
+                                col.name + "' is " + std::string(columnTypeName(col.type)));
+    }
+    Affinity af;
+    af.numCats = col.categories.size();
+    for (Index i = 0; i < numItems; ++i) {
+      if (i < col.rows()) {
+        if (col.type == ColumnType::kCategorical) {
+          if (col.codes[i] >= 0) af.itemCats.push_back(static_cast<std::uint32_t>(col.codes[i]));
+        } else {
+          for (auto k = col.offsets[i]; k < col.offsets[i + 1]; ++k) {
+            af.itemCats.push_back(static_cast<std::uint32_t>(col.codes[k]));
+          }
+        }
+      }
+      af.itemOffsets.push_back(af.itemCats.size());
+    }
+    af.userCat.assign(numUsers * af.numCats, 0.0f);
+    af.userTotal.assign(numUsers, 0.0f);
+    for (Index u = 0; u < numUsers; ++u) {
+      for (auto k = b.engOffsets_[u]; k < b.engOffsets_[u + 1]; ++k) {
+        const Index i = b.engItems_[k];
+        af.userTotal[u] += b.engWeights_[k];
+        for (auto c = af.itemOffsets[i]; c < af.itemOffsets[i + 1]; ++c) {
+          af.userCat[u * af.numCats + af.itemCats[c]] += b.engWeights_[k];
+        }
+      }
+    }
+    b.affinity_.push_back(std::move(af));
+  }
+  return b;
+}
+
+std::vector<std::string> BehaviourStats::featureNames(const BehaviourConfig& config) {
+  std::vector<std::string> names;
+  if (config.profileCosine) names.push_back("behaviour.profile_cosine");
+  for (const auto& a : config.affinityColumns) names.push_back("behaviour.affinity:" + a);
+  if (config.itemPopularity) {
+    names.push_back("behaviour.item_popularity");
+    names.push_back("behaviour.item_is_new");
+  }
+  if (config.itemRecency) names.push_back("behaviour.item_recency");
+  if (config.userActivity) names.push_back("behaviour.user_activity");
+  return names;
+}
+
+bool BehaviourStats::hasProfile(Index user) const {
+  return user < numUsers_ && engOffsets_[user + 1] > engOffsets_[user];
+}
+
+std::span<const float> BehaviourStats::userProfile(Index user) const {
+  if (profile_.empty() || user >= numUsers_ || !hasProfile(user)) return {};
+  return {profile_.data() + static_cast<std::size_t>(user) * itemDim_, itemDim_};
+}
+
+std::vector<std::pair<Index, float>> BehaviourStats::profileItems(Index user) const {
+  std::vector<std::pair<Index, float>> out;
+  if (user >= numUsers_) return out;
+  for (auto k = engOffsets_[user]; k < engOffsets_[user + 1]; ++k) {
+    out.emplace_back(engItems_[k], engWeights_[k]);
+  }
+  return out;
+}
+
+double BehaviourStats::profileCosine(Index user, Index item, const SparseVector& content) const {
+  const auto p = userProfile(user);
+  if (p.empty() || item >= itemNorm2_.size()) return 0.0;
+  const double n2 = profileNorm2_[user] * itemNorm2_[item];
+  return n2 > 0 ? dot(content, p) / std::sqrt(n2) : 0.0;
+}
+
+std::vector<float> BehaviourStats::historyCosine(std::span<const Index> history,
+                                                 std::span<const Index> items,
+                                                 std::span<const SparseVector> itemContent) const {
+  std::vector<float> profile(itemDim_, 0.0f);
+  for (auto h : history) {
+    for (const auto& f : itemContent[h]) profile[f.index] += f.value;
+  }
+  double pn2 = 0.0;
+  for (float v : profile) pn2 += static_cast<double>(v) * v;
+  std::vector<float> out(items.size(), 0.0f);
+  for (std::size_t k = 0; k < items.size(); ++k) {
+    const Index i = items[k];
+    const double n2 = i < itemNorm2_.size() ? pn2 * itemNorm2_[i] : 0.0;
+    if (n2 > 0) out[k] = static_cast<float>(dot(itemContent[i], profile) / std::sqrt(n2));
+  }
+  return out;
+}
+
+float BehaviourStats::engagementWeight(Index user, Index item) const {
+  const auto b0 = engItems_.begin() + static_cast<std::ptrdiff_t>(engOffsets_[user]);
+  const auto b1 = engItems_.begin() + static_cast<std::ptrdiff_t>(engOffsets_[user + 1]);
+  const auto it = std::lower_bound(b0, b1, item);
+  if (it == b1 || *it != item) return 0.0f;
+  return engWeights_[static_cast<std::size_t>(it - engItems_.begin())];
+}
+
+void BehaviourStats::appendFeatures(Index u, Index i, const SparseVector& content, bool loo,
+                                    float looWeight, std::uint32_t offset,
+                                    SparseVector& out) const {
+  const auto& bc = config_;
+  auto idx = offset;
+  auto push = [&](double v) {
+    if (v != 0.0 && std::isfinite(v)) out.push_back({idx, static_cast<float>(v)});
+    ++idx;
+  };
+  // Count-like features are stored even when 0: tree learners (XGBoost) read an absent entry as
+  // "missing", not as 0, and send it down the branch learned for missing values. Training rows
+  // always have counts >= 1, so a never-seen item (popularity 0) was routed like a popular one
+  // and ranked first (gbdt defaults scored nDCG 0.008 on the sample data that way).
+  auto pushExplicit = [&](double v) {
+    out.push_back({idx, std::isfinite(v) ? static_cast<float>(v) : 0.0f});
+    ++idx;
+  };
+  if (bc.profileCosine) {
+    double cosv = 0.0;
+    const auto p = userProfile(u);
+    if (!p.empty() && itemNorm2_[i] > 0) {
+      double pd = dot(content, p);
+      double pn2 = profileNorm2_[u];
+      if (loo) {
+        // Remove the row's own engagement: P' = P - w x_i.
+        const double w = looWeight;
+        pn2 = pn2 - 2.0 * w * pd + w * w * itemNorm2_[i];
+        pd = pd - w * itemNorm2_[i];
+      }
+      if (pn2 > 1e-12) cosv = pd / std::sqrt(pn2 * itemNorm2_[i]);
+    }
+    push(cosv);
+  }
+  const bool newUser = u >= numUsers_;  // kNoIndex: no training interactions
+  for (const auto& af : affinity_) {
+    if (newUser) {
+      push(0.0);
+      continue;
+    }
+    double total = af.userTotal[u] - (loo ? looWeight : 0.0f);
+    double s = 0.0;
+    const auto n = af.itemOffsets[i + 1] - af.itemOffsets[i];
+    if (total > 1e-12 && n > 0) {
+      for (auto c = af.itemOffsets[i]; c < af.itemOffsets[i + 1]; ++c) {
+        s += af.userCat[static_cast<std::size_t>(u) * af.numCats + af.itemCats[c]] -
+             (loo ? looWeight : 0.0f);
+      }
+      s /= static_cast<double>(n) * total;
+    }
+    push(s);
+  }
+  if (bc.itemPopularity) {
+    // Not leave-one-out: negatives are drawn from items with training interactions (count >= 1),
+    // so a positive whose only interaction is its own would be the only "new" (count 0) rows
+    // in training, and the model would learn "new item => engaged" and rank never-seen items
+    // first at serving (gbdt scored nDCG 0 on the sample data that way).
+    const double count = itemCount_[i];
+    pushExplicit(std::log1p(1e5 * count / std::max(1.0, totalInteractions_)));
+    pushExplicit(count == 0.0 ? 1.0 : 0.0);
+  }
+  if (bc.itemRecency) {
+    const double days =
+        itemLast_[i] == kNoTimestamp ? 0.0 : static_cast<double>(tMax_ - itemLast_[i]) / kDay;
+    pushExplicit(itemLast_[i] == kNoTimestamp ? 0.0 : std::log1p(std::max(0.0, days)) + 1.0);
+  }
+  if (bc.userActivity) pushExplicit(newUser ? 0.0 : std::log1p(userCount_[u]));
+}
+
+void BehaviourStats::save(BinaryWriter& w) const {
+  w.put(tMax_);
+  w.put(totalInteractions_);
+  w.putVector(itemCount_);
+  w.putVector(itemLast_);
+  w.putVector(userCount_);
+  w.putVector(engOffsets_);
+  w.putVector(engItems_);
+  w.putVector(engWeights_);
+  w.putVector(engCounts_);
+  w.putVector(profile_);
+  w.putVector(profileNorm2_);
+  w.putVector(itemNorm2_);
+  w.put<std::uint64_t>(affinity_.size());
+  for (const auto& a : affinity_) {
+    w.put<std::uint64_t>(a.numCats);
+    w.putVector(a.itemOffsets);
+    w.putVector(a.itemCats);
+    w.putVector(a.userCat);
+    w.putVector(a.userTotal);
+  }
+}
+
+BehaviourStats BehaviourStats::load(BinaryReader& r, const BehaviourConfig& config, std::size_t nu,
+                                    std::size_t ni, std::size_t dim) {
+  BehaviourStats b;
+  b.config_ = config;
+  b.numUsers_ = nu;
+  b.itemDim_ = dim;
+  b.tMax_ = r.get<std::int64_t>();
+  b.totalInteractions_ = r.get<double>();
+  b.itemCount_ = r.getVector<float>();
+  b.itemLast_ = r.getVector<std::int64_t>();
+  b.userCount_ = r.getVector<float>();
+  b.engOffsets_ = r.getVector<std::uint64_t>();
+  b.engItems_ = r.getVector<Index>();
+  b.engWeights_ = r.getVector<float>();
+  b.engCounts_ = r.getVector<float>();
+  b.profile_ = r.getVector<float>();
+  b.profileNorm2_ = r.getVector<double>();
+  b.itemNorm2_ = r.getVector<double>();
+  r.check(b.itemCount_.size() == ni && b.itemLast_.size() == ni && b.userCount_.size() == nu &&
+              b.itemNorm2_.size() == ni,
+          "behaviour statistics have the wrong length");
+  r.check(b.engOffsets_.size() == nu + 1 && b.engOffsets_.front() == 0 &&
+              b.engOffsets_.back() == b.engItems_.size() &&
+              b.engWeights_.size() == b.engItems_.size() &&
+              b.engCounts_.size() == b.engItems_.size(),
+          "engagement lists are inconsistent");
+  for (std::size_t u = 0; u < nu; ++u)
+    r.check(b.engOffsets_[u] <= b.engOffsets_[u + 1], "engagement offsets not monotone");
+  for (auto i : b.engItems_) r.check(i < ni, "engaged item out of range");
+  r.check(b.profile_.empty() || (b.profile_.size() == nu * dim && b.profileNorm2_.size() == nu),
+          "profile matrix has the wrong size");
+  const auto na = r.get<std::uint64_t>();
+  r.check(na < 1000, "too many affinity columns");
+  b.affinity_.assign(na, {});
+  for (auto& a : b.affinity_) {
+    a.numCats = r.get<std::uint64_t>();
+    a.itemOffsets = r.getVector<std::uint64_t>();
+    a.itemCats = r.getVector<std::uint32_t>();
+    a.userCat = r.getVector<float>();
+    a.userTotal = r.getVector<float>();
+    r.check(a.itemOffsets.size() == ni + 1 && a.itemOffsets.back() == a.itemCats.size() &&
+                a.userCat.size() == nu * a.numCats && a.userTotal.size() == nu,
+            "affinity table has the wrong size");
+    for (std::size_t i = 0; i < ni; ++i)
+      r.check(a.itemOffsets[i] <= a.itemOffsets[i + 1], "affinity offsets not monotone");
+    for (auto c : a.itemCats) r.check(c < a.numCats, "affinity category out of range");
+  }
+  r.check(b.affinity_.size() == config.affinityColumns.size(),
+          "affinity columns do not match the config");
+  return b;
+}
+
+}  // namespace rwb
