@@ -510,7 +510,7 @@ class GuiTest : public QObject {
     QVERIFY(header);
     header->setCurrentIndex(2);
     QCOMPARE(dialog.rejectedRows().size(), 2);
-    QCOMPARE(dialog.options().header, HeaderMode::kNo);
+    QCOMPARE(dialog.options().interactions.header, HeaderMode::kNo);
   }
 
   void paramFormFollowsTheSchema() {
@@ -796,8 +796,8 @@ class GuiTest : public QObject {
     w.setQuiet(true);
     w.show();
     QSignalSpy loaded(&w, &MainWindow::datasetLoaded);
-    DelimitedOptions opt;
-    opt.strict = false;
+    DatasetOptions opt;
+    opt.interactions.strict = false;
     w.loadData(dir.filePath("b.csv"), opt);
     QVERIFY(loaded.wait(30000));
     ExperimentView* ev = w.experimentView();
@@ -974,8 +974,8 @@ class GuiTest : public QObject {
     QTemporaryDir projectDir;
     QCOMPARE(w.newProject(projectDir.filePath("e2e.rwbproj")), QString());
     QSignalSpy loaded(&w, &MainWindow::datasetLoaded);
-    DelimitedOptions opt;
-    opt.strict = false;
+    DatasetOptions opt;
+    opt.interactions.strict = false;
     w.loadData(shared + "/ml-100k-recsplit/train.tsv", opt);
     QVERIFY(loaded.wait(30000));
     auto data = w.session()->dataset();
@@ -1064,7 +1064,7 @@ class GuiTest : public QObject {
     MainWindow w;
     w.setQuiet(true);
     QSignalSpy failed(&w, &MainWindow::loadFailed);
-    DelimitedOptions opt;
+    DatasetOptions opt;
     w.loadData("/nonexistent/ratings.csv", opt);
     QVERIFY(failed.wait(10000));
     // The text of core/experiment's loader (the one `recwb run` reads specs' data with).
@@ -1078,8 +1078,8 @@ class GuiTest : public QObject {
     QVERIFY(bad.open(QIODevice::WriteOnly));
     bad.write("user,item,rating\nu1,i1,notanumber\n");
     bad.close();
-    DelimitedOptions strict;
-    strict.strict = true;
+    DatasetOptions strict;
+    strict.interactions.strict = true;
     w.loadData(bad.fileName(), strict);
     QVERIFY(failed.wait(10000));
     const QString parse = failed.last().first().toString();
