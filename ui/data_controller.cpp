@@ -3,10 +3,10 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QSettings>
+#include <filesystem>
 
 #include "core/data/dataset_loader.h"
 #include "core/experiment/pipeline_stages.h"
-#include "ui/import_dialog.h"
 #include "ui/session.h"
 #include "ui/task_runner.h"
 
@@ -22,12 +22,7 @@ struct Loaded {
 };
 
 DatasetSource toSource(const nlohmann::json& j) {
-  DatasetSource src;
-  src.path = j.value("path", std::string());
-  src.format = j.value("format", std::string("auto"));
-  src.columns = j.value("columns", nlohmann::json::object());
-  src.options = j.value("options", nlohmann::json::object());
-  return src;
+  return datasetSourceFromJson(j, "$.dataset", std::filesystem::current_path());
 }
 
 QString absolute(const QString& path) { return QFileInfo(path).absoluteFilePath(); }
@@ -78,17 +73,26 @@ bool DataController::openSampleData() {
   const QString dir = QStringLiteral(RWB_SAMPLE_DATA_DIR);
   if (!QFileInfo(dir).isDir()) return false;
   if (defaultDataFile(dir) == dir) return false;
-  DelimitedOptions o;
-  o.strict = false;
+  DatasetOptions o;
+  o.interactions.strict = false;
   loadData(dir, o);
   return true;
 }
 
-void DataController::loadData(const QString& path, const DelimitedOptions& options) {
+nlohmann::json DataController::canonicalSource(const nlohmann::json& source) {
+  try {
+    return datasetSourceToJson(toSource(source));
+  } catch (const std::exception&) {
+    return source;
+  }
+}
+
+void DataController::loadData(const QString& path, const DatasetOptions& options) {
   // A folder with a known layout (RecWorkbench folder with items.csv / users.csv, MovieLens) is
   // loaded as a whole so that its attribute tables come with the interactions.
   QString target = path;
-  std::string format = "delimited";
+  DatasetOptions o = options;
+  o.format = DataFormat::kDelimited;
   if (QFileInfo(path).isDir()) {
     DataFormat f = DataFormat::kDelimited;
     try {
@@ -98,17 +102,16 @@ void DataController::loadData(const QString& path, const DelimitedOptions& optio
     }
     if (f == DataFormat::kRecWorkbench || f == DataFormat::kMovieLens100K ||
         f == DataFormat::kMovieLens1M || f == DataFormat::kMovieLensLatest) {
-      format = "auto";
+      o.format = DataFormat::kAuto;
     } else {
       target = defaultDataFile(path);
     }
   }
-  nlohmann::json src = datasetSourceJson(absolute(target), options);
-  src["format"] = format;
+  const nlohmann::json src = datasetSourceToJson({absolute(target).toStdString(), o});
   // A recsplit-style file holds its own held-out test file: offer it as the test set.
   QString test;
   QFileInfo fi(target);
-  if (format == "delimited" && fi.fileName().startsWith(QStringLiteral("train"))) {
+  if (o.format == DataFormat::kDelimited && fi.fileName().startsWith(QStringLiteral("train"))) {
     const QString candidate =
         fi.dir().filePath(fi.fileName().replace(0, 5, QStringLiteral("test")));
     if (QFileInfo::exists(candidate)) test = absolute(candidate);
@@ -116,8 +119,20 @@ void DataController::loadData(const QString& path, const DelimitedOptions& optio
   loadSource(src, test);
 }
 
-void DataController::loadSource(const nlohmann::json& source, const QString& testPath) {
-  const DatasetSource src = toSource(source);
+void DataController::loadSource(const nlohmann::json& given, const QString& testPath) {
+  DatasetSource src;
+  try {
+    src = toSource(given);
+  } catch (const std::exception& e) {
+    const QString message = QString::fromUtf8(e.what());
+    emit status(tr("Loading failed"));
+    emit errorMessage(tr("Cannot load the dataset entry"), message);
+    emit loadFailed(message);
+    return;
+  }
+  // Kept in canonical form: a spec saved from the GUI names the data as datasetSourceToJson
+  // writes it, whatever spelling the entry came with.
+  const nlohmann::json source = datasetSourceToJson(src);
   const QString file = QString::fromStdString(src.path);
   QFileInfo fi(file);
   const std::string name = (fi.isDir() || fi.fileName() == QStringLiteral("u.data") ||

@@ -8,7 +8,7 @@
 #include <QStringList>
 #include <nlohmann/json.hpp>
 
-#include "core/data/delimited_loader.h"
+#include "core/data/dataset_loader.h"
 
 namespace rwb::ui {
 
@@ -21,13 +21,19 @@ class DataController : public QObject {
   DataController(Session* session, TaskRunner* runner, QObject* parent = nullptr);
 
   /// Loads an interactions file (or a folder: as a whole when its layout is known, else its
-  /// default file) in the background with the given options.
-  void loadData(const QString& path, const DelimitedOptions& options);
+  /// default file) in the background with the given options (the format is set from the path:
+  /// "auto" for a known folder layout). The session's source spec is the dataset entry written
+  /// by datasetSourceToJson, so a saved spec reads the data as `recwb run` does.
+  void loadData(const QString& path, const DatasetOptions& options);
   /// Loads a held-out test file sharing the current dataset's id maps.
   void loadTestSet(const QString& path, const DelimitedOptions& options);
   /// Loads a spec's dataset entry (and, with split "files", its test file) exactly as
-  /// `recwb run` reads it (folders bring their attributes).
+  /// `recwb run` reads it (folders bring their attributes). An entry that does not parse
+  /// (core/experiment datasetSourceFromJson) fails the load with the located message.
   void loadSource(const nlohmann::json& source, const QString& testPath = {});
+  /// A dataset entry in its canonical form (resolved path, canonical words, defaults left
+  /// out), for comparing two entries; the entry itself when it does not parse.
+  static nlohmann::json canonicalSource(const nlohmann::json& source);
   /// Opens the bundled sample data (RWB_SAMPLE_DATA_DIR) if present. Returns false otherwise.
   bool openSampleData();
   /// The file a folder is opened with by default (u.data, ratings*, train*...), or the path itself.

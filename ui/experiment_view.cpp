@@ -30,6 +30,7 @@
 #include "core/models/registry.h"
 #include "core/util/error.h"
 #include "ui/chart_view.h"
+#include "ui/data_controller.h"
 #include "ui/param_form.h"
 #include "ui/run_engine.h"
 #include "ui/session.h"
@@ -393,15 +394,15 @@ void ExperimentView::onDataChanged() {
 }
 
 namespace {
-/// A dataset entry as compared: canonical path, format, columns and options (defaults filled).
+/// A dataset entry as compared: canonical path, and the options as core/data reads them
+/// (canonical words, defaults left out), so that two spellings of one setting compare equal.
 nlohmann::json normalSource(const nlohmann::json& src) {
+  nlohmann::json out = DataController::canonicalSource(src);
   const QString path = QString::fromStdString(src.value("path", std::string()));
   const QString canonical = QFileInfo(path).canonicalFilePath();
-  return {{"path",
-           (canonical.isEmpty() ? QFileInfo(path).absoluteFilePath() : canonical).toStdString()},
-          {"format", src.value("format", std::string("auto"))},
-          {"columns", src.value("columns", nlohmann::json::object())},
-          {"options", src.value("options", nlohmann::json::object())}};
+  out["path"] =
+      (canonical.isEmpty() ? QFileInfo(path).absoluteFilePath() : canonical).toStdString();
+  return out;
 }
 
 QString samePathKey(const QString& path) {
@@ -729,10 +730,12 @@ QString ExperimentView::setSpec(const nlohmann::json& doc, const QString& baseDi
     // names none runs on the loaded data.
     nlohmann::json named;
     if (doc.contains("dataset") && doc["dataset"].is_object() && doc["dataset"].contains("path")) {
-      named["dataset"] = doc["dataset"];
-      named["dataset"]["path"] = parsed.dataset.path;
+      // Canonical words and resolved paths (attribute files too), as datasetSourceToJson
+      // writes them: the entry a spec saved from here carries.
+      DatasetSource source = parsed.dataset;
+      if (parsed.split.method == "files") source.path = parsed.split.trainPath;
+      named["dataset"] = datasetSourceToJson(source);
       if (parsed.split.method == "files") {
-        named["dataset"]["path"] = parsed.split.trainPath;
         named["test"] = parsed.split.testPath;
       }
     }

@@ -15,6 +15,7 @@
 #include <QTemporaryFile>
 #include <QVBoxLayout>
 
+#include "core/data/dataset_options_json.h"
 #include "core/util/error.h"
 
 namespace rwb::ui {
@@ -58,34 +59,6 @@ QStringList candidateFiles(const QString& folder) {
 }
 }  // namespace
 
-nlohmann::json datasetSourceJson(const QString& path, const DelimitedOptions& o) {
-  nlohmann::json src;
-  src["path"] = path.toStdString();
-  src["format"] = "delimited";
-  nlohmann::json cols = nlohmann::json::object();
-  auto col = [&](const char* key, const ColumnRef& ref) {
-    if (!ref.name.empty())
-      cols[key] = ref.name;
-    else if (ref.position >= 0)
-      cols[key] = ref.position;
-  };
-  col("user", o.user);
-  col("item", o.item);
-  col("value", o.value);
-  col("timestamp", o.timestamp);
-  col("event", o.event);
-  src["columns"] = cols;
-  nlohmann::json opt = nlohmann::json::object();
-  if (o.delimiter != 0) opt["delimiter"] = std::string(1, o.delimiter);
-  opt["header"] = o.header == HeaderMode::kYes  ? "yes"
-                  : o.header == HeaderMode::kNo ? "no"
-                                                : "auto";
-  opt["encoding"] = o.encoding == TextEncoding::kLatin1 ? "latin1" : "utf8";
-  opt["strict"] = o.strict;
-  src["options"] = opt;
-  return src;
-}
-
 ImportDialog::ImportDialog(const QString& path, QWidget* parent) : QDialog(parent) {
   setWindowTitle(tr("Import interactions"));
   setObjectName("ImportDialog");
@@ -103,28 +76,37 @@ ImportDialog::ImportDialog(const QString& path, QWidget* parent) : QDialog(paren
   }
   form->addRow(tr("File"), file_);
   auto* format = new QComboBox(this);
-  format->addItem(tr("Delimited text (CSV, TSV, ...)"));
+  for (const auto& w : dataFormatWords()) {
+    if (w.word != dataFormatName(DataFormat::kDelimited)) continue;
+    format->addItem(QString::fromUtf8(w.word.data(), static_cast<qsizetype>(w.word.size())));
+    format->setItemData(
+        0, QString::fromUtf8(w.meaning.data(), static_cast<qsizetype>(w.meaning.size())),
+        Qt::ToolTipRole);
+  }
   format->setToolTip(
       tr("Other formats (MovieLens folders, SQLite) arrive with the data module's "
          "format detection"));
   form->addRow(tr("Format"), format);
 
   auto* options = new QHBoxLayout;
-  delimiter_ = new QComboBox(this);
-  delimiter_->setObjectName("delimiter");
-  delimiter_->addItem(tr("Detect"), 0);
-  delimiter_->addItem(tr("Comma ,"), int(','));
-  delimiter_->addItem(tr("Tab"), int('\t'));
-  delimiter_->addItem(tr("Semicolon ;"), int(';'));
-  delimiter_->addItem(tr("Pipe |"), int('|'));
-  header_ = new QComboBox(this);
-  header_->setObjectName("header");
-  header_->addItem(tr("Detect"), int(HeaderMode::kAuto));
-  header_->addItem(tr("First row is a header"), int(HeaderMode::kYes));
-  header_->addItem(tr("No header"), int(HeaderMode::kNo));
-  encoding_ = new QComboBox(this);
-  encoding_->addItem("UTF-8", int(TextEncoding::kUtf8));
-  encoding_->addItem("Latin-1", int(TextEncoding::kLatin1));
+  // Every choice is a word of core/data's vocabulary (the spec's and recwb's words); the
+  // meaning is the tooltip.
+  const auto wordBox = [this](const char* name, const std::vector<OptionWord>& words) {
+    auto* box = new QComboBox(this);
+    box->setObjectName(QString::fromLatin1(name));
+    for (const auto& w : words) {
+      const QString word = QString::fromUtf8(w.word.data(), static_cast<qsizetype>(w.word.size()));
+      box->addItem(word, word);
+      box->setItemData(
+          box->count() - 1,
+          QString::fromUtf8(w.meaning.data(), static_cast<qsizetype>(w.meaning.size())),
+          Qt::ToolTipRole);
+    }
+    return box;
+  };
+  delimiter_ = wordBox("delimiter", delimiterWords());
+  header_ = wordBox("header", headerModeWords());
+  encoding_ = wordBox("encoding", textEncodingWords());
   options->addWidget(new QLabel(tr("Delimiter"), this));
   options->addWidget(delimiter_);
   options->addWidget(new QLabel(tr("Header"), this));
@@ -213,10 +195,10 @@ void ImportDialog::readHead() {
 
 void ImportDialog::fillColumnChoices() {
   updating_ = true;
-  const auto enc = static_cast<TextEncoding>(encoding_->currentData().toInt());
-  const QString text = decode(head_, enc);
+  const DelimitedOptions o = options().interactions;
+  const QString text = decode(head_, o.encoding);
   const QString first = text.section(QLatin1Char('\n'), 0, 0).trimmed();
-  const QChar delim = displayDelimiter(first, static_cast<char>(delimiter_->currentData().toInt()));
+  const QChar delim = displayDelimiter(first, o.delimiter);
   const QStringList fields = first.split(delim);
   for (QComboBox* b : {user_, item_, value_, time_}) {
     const QVariant keep = b->currentData();
@@ -231,17 +213,25 @@ void ImportDialog::fillColumnChoices() {
   updating_ = false;
 }
 
-DelimitedOptions ImportDialog::options() const {
-  DelimitedOptions o;
-  o.delimiter = static_cast<char>(delimiter_->currentData().toInt());
-  o.header = static_cast<HeaderMode>(header_->currentData().toInt());
-  o.encoding = static_cast<TextEncoding>(encoding_->currentData().toInt());
-  o.user.position = user_->currentData().toInt();
-  o.item.position = item_->currentData().toInt();
-  o.value.position = value_->currentData().toInt();
-  o.timestamp.position = time_->currentData().toInt();
-  o.strict = !lenient_->isChecked();
-  return o;
+nlohmann::json ImportDialog::optionsJson() const {
+  nlohmann::json j;
+  j["format"] = std::string(dataFormatName(DataFormat::kDelimited));
+  nlohmann::json columns = nlohmann::json::object();
+  for (auto [key, box] : {std::pair{"user", user_}, std::pair{"item", item_},
+                          std::pair{"value", value_}, std::pair{"timestamp", time_}}) {
+    const QVariant position = box->currentData();  // invalid while the box is being filled
+    if (position.isValid() && position.toInt() >= 0) columns[key] = position.toInt();
+  }
+  if (!columns.empty()) j["columns"] = columns;
+  j["options"] = {{"delimiter", delimiter_->currentData().toString().toStdString()},
+                  {"header", header_->currentData().toString().toStdString()},
+                  {"encoding", encoding_->currentData().toString().toStdString()},
+                  {"strict", !lenient_->isChecked()}};
+  return j;
+}
+
+DatasetOptions ImportDialog::options() const {
+  return datasetOptionsFromJson(optionsJson(), "import dialog");
 }
 
 QString ImportDialog::previewStatus() const { return status_->text(); }
@@ -267,7 +257,7 @@ void ImportDialog::refreshPreview() {
   if (nl > kPreviewLines) lines.truncate(static_cast<qsizetype>(lines.lastIndexOf('\n')));
   tmp.write(lines);
   tmp.flush();
-  DelimitedOptions opt = options();
+  DelimitedOptions opt = options().interactions;
   opt.strict = false;
   std::map<std::uint64_t, QString> issueByLine;
   QString error;

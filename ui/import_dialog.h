@@ -1,14 +1,15 @@
 #pragma once
 /// \file
 /// ImportDialog: choose how a delimited interactions file is read (delimiter, header, encoding,
-/// column mapping, strict or lenient) with a live preview of the first rows parsed by the
-/// engine's own loader with the current settings. Rejected rows are highlighted with the reason.
+/// column mapping, strict or lenient; the words are core/data's, dataset_options_json.h) with a
+/// live preview of the first rows parsed by the engine's own loader with the current settings.
+/// Rejected rows are highlighted with the reason.
 
 #include <QDialog>
 #include <QStandardItemModel>
 #include <nlohmann/json.hpp>
 
-#include "core/data/delimited_loader.h"
+#include "core/data/dataset_loader.h"
 
 class QComboBox;
 class QLabel;
@@ -18,9 +19,6 @@ class QTableView;
 
 namespace rwb::ui {
 
-/// The experiment spec's "dataset" object for a delimited file read with these options.
-nlohmann::json datasetSourceJson(const QString& path, const DelimitedOptions& options);
-
 class ImportDialog : public QDialog {
   Q_OBJECT
  public:
@@ -28,8 +26,11 @@ class ImportDialog : public QDialog {
   explicit ImportDialog(const QString& path, QWidget* parent = nullptr);
 
   QString filePath() const;
-  /// The options as currently set in the dialog.
-  DelimitedOptions options() const;
+  /// The options as currently set in the dialog (format "delimited"), read from the dialog's
+  /// words by core/data's datasetOptionsFromJson, as a spec's dataset entry is read.
+  DatasetOptions options() const;
+  /// The dialog's settings in the JSON form of DatasetOptions (datasetOptionsToJson's keys).
+  nlohmann::json optionsJson() const;
 
   /// Number of preview rows (first lines of the file) parsed on every settings change.
   static constexpr int kPreviewLines = 200;

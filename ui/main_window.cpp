@@ -254,7 +254,7 @@ void MainWindow::importData(const QString& path) {
   loadData(QFileInfo(path).isDir() ? path : dialog.filePath(), dialog.options());
 }
 
-void MainWindow::loadData(const QString& path, const DelimitedOptions& options) {
+void MainWindow::loadData(const QString& path, const DatasetOptions& options) {
   dataController_->loadData(path, options);
 }
 void MainWindow::loadTestSet(const QString& path, const DelimitedOptions& options) {

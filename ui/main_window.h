@@ -10,7 +10,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
-#include "core/data/delimited_loader.h"
+#include "core/data/dataset_loader.h"
 
 class QLabel;
 class QTabWidget;
@@ -36,7 +36,7 @@ class MainWindow : public QMainWindow {
 
   /// Loads data in the background (DataController::loadData). Errors go to a message box (or
   /// the log when quiet) with the engine's text.
-  void loadData(const QString& path, const DelimitedOptions& options);
+  void loadData(const QString& path, const DatasetOptions& options);
   /// Loads a held-out test file sharing the current dataset's id maps.
   void loadTestSet(const QString& path, const DelimitedOptions& options);
   /// Opens the import dialog for a file or folder; loads on accept.

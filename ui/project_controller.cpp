@@ -266,7 +266,8 @@ void ProjectController::openProject(const QString& pathIn) {
             if (!err.isEmpty()) emit logError(tr("Project spec: %1").arg(err));
           }
           if (!dataPath.isEmpty() && !gone &&
-              (session_->datasetPath() != dataPath || session_->sourceSpec() != dataSrc)) {
+              (session_->datasetPath() != dataPath ||
+               session_->sourceSpec() != DataController::canonicalSource(dataSrc))) {
             data_->loadSource(dataSrc, testPath);
           } else {
             if (gone)

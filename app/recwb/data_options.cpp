@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "cli.h"
+#include "core/data/dataset_options_json.h"
 #include "core/data/text_parse.h"
 #include "core/util/error.h"
 
@@ -11,11 +12,12 @@ namespace rwb::cli {
 
 void addDataOptions(CLI::App& app, DataCliOptions& o) {
   const char* group = "Data source";
-  app.add_option("--format", o.format,
-                 "auto, delimited, ml-100k, ml-1m, ml-latest, recworkbench, sqlite")
+  // The words are core/data's (dataset_options_json.h), the same as the spec's dataset entry.
+  app.add_option("--format", o.format, "Source format: " + joinWords(dataFormatWords()))
       ->group(group);
   app.add_option("--delimiter", o.delimiter,
-                 "Field delimiter: a character, 'tab', 'space' or '::' (default: detected)")
+                 "Field delimiter: " + joinWords(delimiterWords()) +
+                     ", or the delimiter itself (1 to 4 characters, e.g. '::'); default: auto")
       ->group(group);
   auto* h = app.add_flag("--header", o.header, "The first row is a header")->group(group);
   auto* nh = app.add_flag("--no-header", o.noHeader, "There is no header row")->group(group);
@@ -30,7 +32,9 @@ void addDataOptions(CLI::App& app, DataCliOptions& o) {
                  "Timestamp column (Unix seconds or ISO 8601): name or position")
       ->group(group);
   app.add_option("--event-col", o.eventCol, "Event type column: name or position")->group(group);
-  app.add_option("--encoding", o.encoding, "Text encoding: utf8 (default) or latin1")->group(group);
+  app.add_option("--encoding", o.encoding,
+                 "Text encoding: " + joinWords(textEncodingWords()) + " (default: utf-8)")
+      ->group(group);
   app.add_flag("--lenient", o.lenient,
                "Skip bad rows (counted, first 20 listed) instead of stopping at the first")
       ->group(group);
@@ -63,33 +67,13 @@ ColumnRef parseColumnArg(const std::string& text) {
 DatasetOptions toDatasetOptions(const DataCliOptions& o) {
   DatasetOptions d;
   if (!parseDataFormat(o.format, d.format)) {
-    throw SpecError("--format", "unknown format '" + o.format +
-                                    "' (auto, delimited, ml-100k, ml-1m, ml-latest, "
-                                    "recworkbench, sqlite)");
+    throw SpecError("--format",
+                    "unknown format '" + o.format + "' (" + joinWords(dataFormatWords()) + ")");
   }
   auto& in = d.interactions;
   if (!o.delimiter.empty()) {
-    const auto lower = toLowerAscii(o.delimiter);
-    if (lower == "tab" || o.delimiter == "\\t") {
-      in.delimiter = '\t';
-    } else if (lower == "space") {
-      in.delimiter = ' ';
-    } else if (lower == "comma") {
-      in.delimiter = ',';
-    } else if (lower == "semicolon") {
-      in.delimiter = ';';
-    } else if (lower == "pipe") {
-      in.delimiter = '|';
-    } else if (o.delimiter.size() == 1) {
-      in.delimiter = o.delimiter[0];
-    } else if (o.delimiter.size() <= 4) {
-      in.delimiterText = o.delimiter;
-    } else {
-      throw SpecError("--delimiter", "'" + o.delimiter + "' is not a delimiter");
-    }
-    if (in.delimiter == '\n' || in.delimiter == '"' || in.delimiter == '\r') {
-      throw SpecError("--delimiter", "a delimiter cannot be a quote or a line break");
-    }
+    const std::string why = parseDelimiter(o.delimiter, in.delimiter, in.delimiterText);
+    if (!why.empty()) throw SpecError("--delimiter", why);
   }
   if (o.header) in.header = HeaderMode::kYes;
   if (o.noHeader) in.header = HeaderMode::kNo;
@@ -98,17 +82,16 @@ DatasetOptions toDatasetOptions(const DataCliOptions& o) {
   in.value = parseColumnArg(o.valueCol);
   in.timestamp = parseColumnArg(o.timeCol);
   in.event = parseColumnArg(o.eventCol);
-  const auto enc = toLowerAscii(o.encoding);
-  if (enc == "utf8" || enc == "utf-8") {
-    in.encoding = TextEncoding::kUtf8;
-  } else if (enc == "latin1" || enc == "latin-1" || enc == "iso-8859-1") {
-    in.encoding = TextEncoding::kLatin1;
-  } else {
-    throw SpecError("--encoding", "unknown encoding '" + o.encoding + "' (utf8 or latin1)");
+  if (!parseTextEncoding(o.encoding, in.encoding)) {
+    throw SpecError("--encoding", "unknown encoding '" + o.encoding + "' (" +
+                                      joinWords(textEncodingWords()) + ")");
   }
   in.strict = !o.lenient;
-  d.itemAttributes.encoding = in.encoding;
-  d.userAttributes.encoding = in.encoding;
+  // Attribute files and tables are read like the interactions (as the spec's entry reads them).
+  for (AttributeOptions* a : {&d.itemAttributes, &d.userAttributes}) {
+    a->encoding = in.encoding;
+    a->strict = in.strict;
+  }
   d.table = o.table;
   d.query = o.query;
   d.itemsTable = o.itemsTable;

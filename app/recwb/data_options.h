@@ -17,7 +17,7 @@ struct DataCliOptions {
   bool noHeader = false;
   bool header = false;
   std::string userCol, itemCol, valueCol, timeCol, eventCol;
-  std::string encoding = "utf8";
+  std::string encoding = "utf-8";
   bool lenient = false;
   std::string table, query;
   std::string itemsTable, itemsQuery, usersTable, usersQuery;
@@ -29,7 +29,8 @@ struct DataCliOptions {
 /// --items-query, --users-table, --users-query, --items, --users to `app`.
 void addDataOptions(CLI::App& app, DataCliOptions& options);
 
-/// Converts to core options. Throws rwb::SpecError ("--option: reason") for invalid values.
+/// Converts to core options with core/data's word parsers (the spec's dataset entry's words).
+/// Throws rwb::SpecError ("--option: reason") for invalid values.
 DatasetOptions toDatasetOptions(const DataCliOptions& options);
 
 /// Refuses options that would be ignored for the source at path: the SQLite table and query

@@ -27,8 +27,8 @@ int main(int argc, char** argv) {
   rwb::ui::MainWindow window;
   if (parser.isSet(shots)) window.resize(1600, 1000);
   window.show();
-  rwb::DelimitedOptions options;
-  options.strict = false;
+  rwb::DatasetOptions options;
+  options.interactions.strict = false;
   const QStringList args = parser.positionalArguments();
   bool loading = true;
   if (parser.isSet(project)) {

@@ -35,6 +35,7 @@ struct AttributeOptions {
   /// Explicit column types by column name; other columns are typed by inferColumnType().
   std::map<std::string, ColumnType> types;
   char multiSeparator = '|';  ///< separator of multi-valued cells
+  bool operator==(const AttributeOptions&) const = default;
 };
 
 /// A table of text cells before typing: one id and one cell per attribute column per row;

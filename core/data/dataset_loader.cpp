@@ -23,6 +23,7 @@ constexpr FormatName kFormatNames[] = {{DataFormat::kAuto, "auto"},
                                        {DataFormat::kMovieLens100K, "ml-100k"},
                                        {DataFormat::kMovieLens1M, "ml-1m"},
                                        {DataFormat::kMovieLensLatest, "ml-latest"},
+                                       {DataFormat::kMovieLens, "movielens"},
                                        {DataFormat::kRecWorkbench, "recworkbench"},
                                        {DataFormat::kSqlite, "sqlite"}};
 
@@ -75,6 +76,17 @@ DataFormat detectDataFormat(const std::string& path) {
     return DataFormat::kSqlite;
   }
   return DataFormat::kDelimited;
+}
+
+DataFormat detectMovieLensLayout(const std::string& folder) {
+  std::error_code ec;
+  const fs::path p(folder);
+  if (fs::exists(p / "u.data", ec)) return DataFormat::kMovieLens100K;
+  if (fs::exists(p / "ratings.dat", ec)) return DataFormat::kMovieLens1M;
+  if (fs::exists(p / "ratings.csv", ec)) return DataFormat::kMovieLensLatest;
+  throw IoError("'" + folder +
+                "' is not a MovieLens folder: expected u.data (100K), ratings.dat (1M) or "
+                "ratings.csv (latest / 25M)");
 }
 
 LoadResult loadRecWorkbenchFolder(const std::string& folder, const DatasetOptions& options,
@@ -262,6 +274,7 @@ LoadResult loadDatasetOwn(const std::string& path, const DatasetOptions& options
   const DataFormat format =
       options.format == DataFormat::kAuto ? detectDataFormat(path) : options.format;
   switch (format) {
+    case DataFormat::kMovieLens:
     case DataFormat::kMovieLens100K:
     case DataFormat::kMovieLens1M:
     case DataFormat::kMovieLensLatest:

@@ -20,13 +20,16 @@ enum class DataFormat {
   kMovieLens100K,    ///< folder with u.data, u.item, u.user
   kMovieLens1M,      ///< folder with ratings.dat, movies.dat, users.dat ("::")
   kMovieLensLatest,  ///< folder with ratings.csv, movies.csv, tags.csv (latest-small, 25M)
+  kMovieLens,        ///< a MovieLens folder of any of the three layouts above (detected)
   kRecWorkbench,     ///< folder with interactions.csv, items.csv, users.csv
   kSqlite,           ///< SQLite database file
 };
 
-/// Text name ("auto", "delimited", "ml-100k", "ml-1m", "ml-latest", "recworkbench", "sqlite").
+/// Text name ("auto", "delimited", "ml-100k", "ml-1m", "ml-latest", "movielens",
+/// "recworkbench", "sqlite"): the words of docs/data.md's vocabulary table.
 std::string_view dataFormatName(DataFormat format);
-/// Parses a name of dataFormatName(); nullopt-like false when unknown.
+/// Parses a name of dataFormatName() (case-insensitive) or an alias ("csv", "tsv" =
+/// "delimited"); false when unknown.
 bool parseDataFormat(std::string_view name, DataFormat& out);
 
 /// Everything a load can be told. `interactions.strict` applies to every file and table read.
@@ -57,6 +60,9 @@ struct DatasetOptions {
   /// values keep the base's), added when new, and ignored with a note when the name exists with
   /// another type. Works for every format.
   const Dataset* base = nullptr;
+
+  /// Field by field (base compared by address).
+  bool operator==(const DatasetOptions&) const = default;
 };
 
 /// Loads a dataset. See the file comment for detection. Every row read is accounted for in
@@ -65,9 +71,14 @@ struct DatasetOptions {
 /// strict mode, bad column mapping), Cancelled (ctx stopped; nothing is returned).
 LoadResult loadDataset(const std::string& path, const DatasetOptions& options, TaskContext& ctx);
 
-/// The format loadDataset would pick for a path (never kAuto; kDelimited for unknown files).
-/// Throws IoError when a folder matches no known layout.
+/// The format loadDataset would pick for a path (never kAuto or kMovieLens; kDelimited for
+/// unknown files). Throws IoError when a folder matches no known layout.
 DataFormat detectDataFormat(const std::string& path);
+
+/// The MovieLens layout of a folder (kMovieLens100K: u.data, kMovieLens1M: ratings.dat,
+/// kMovieLensLatest: ratings.csv), what DataFormat::kMovieLens reads. Throws IoError when the
+/// folder has none of them.
+DataFormat detectMovieLensLayout(const std::string& folder);
 
 /// Loaders behind loadDataset, callable directly.
 LoadResult loadMovieLens(const std::string& folder, DataFormat layout,

@@ -15,6 +15,7 @@ struct ColumnRef {
   std::string name;
   int position = -1;
   bool isSet() const noexcept { return !name.empty() || position >= 0; }
+  bool operator==(const ColumnRef&) const = default;
 };
 
 enum class HeaderMode { kAuto, kYes, kNo };
@@ -34,6 +35,7 @@ struct DelimitedOptions {
   float implicitValue = 1.0f;  ///< value used when the file has no value column
   std::string delimiterText;   ///< a multi-byte delimiter such as "::" (overrides `delimiter`)
   char quote = '"';            ///< quote character for RFC 4180 quoting; 0 = no quoting
+  bool operator==(const DelimitedOptions&) const = default;
 };
 
 /// Loads interactions from a delimited text file, streaming it in blocks.

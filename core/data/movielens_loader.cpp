@@ -291,6 +291,7 @@ void loadLatest(const fs::path& dir, bool strict, LoadResult& result, TaskContex
 
 LoadResult loadMovieLens(const std::string& folder, DataFormat layout,
                          const DatasetOptions& options, TaskContext& ctx) {
+  if (layout == DataFormat::kMovieLens) layout = detectMovieLensLayout(folder);
   const fs::path dir(folder);
   const bool strict = options.interactions.strict;
   DelimitedOptions ratings;

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "core/data/dataset_options_json.h"
 #include "core/features/feature_pipeline.h"
 #include "core/models/registry.h"
 #include "core/prep/prep_spec.h"
@@ -24,50 +25,6 @@ std::string resolvePath(const std::string& p, const std::filesystem::path& baseD
   if (fp.is_relative()) fp = baseDir / fp;
   // Absolute, so that records say where the data was whatever the working directory.
   return std::filesystem::absolute(fp).lexically_normal().string();
-}
-
-DatasetSource parseDataset(const json& j, const std::string& path,
-                           const std::filesystem::path& baseDir) {
-  checkKeys(j, path, {"path", "format", "columns", "options"});
-  DatasetSource d;
-  if (!j.contains("path")) throw SpecError(path + ".path", "is required");
-  d.path = resolvePath(asNonEmptyString(j["path"], path + ".path"), baseDir);
-  if (j.contains("format")) {
-    d.format =
-        asChoice(j["format"], path + ".format", {"auto", "delimited", "movielens", "sqlite"});
-  }
-  if (j.contains("columns")) {
-    const std::string cp = path + ".columns";
-    checkKeys(j["columns"], cp, {"user", "item", "value", "timestamp", "event"});
-    for (auto it = j["columns"].begin(); it != j["columns"].end(); ++it) {
-      const std::string p = cp + "." + it.key();
-      if (it->is_string()) {
-        if (it->get<std::string>().empty()) throw SpecError(p, "column name must not be empty");
-      } else if (it->is_number_integer()) {
-        asInt(*it, p, 0, 10000);
-      } else {
-        throw SpecError(p, "must be a column name (string) or a 0-based position (integer)");
-      }
-    }
-    d.columns = j["columns"];
-  }
-  if (j.contains("options")) {
-    const std::string op = path + ".options";
-    checkKeys(j["options"], op, {"delimiter", "header", "encoding", "strict", "implicit_value"});
-    const json& o = j["options"];
-    if (o.contains("delimiter")) {
-      const std::string s = asString(o["delimiter"], op + ".delimiter");
-      if (s.size() != 1 && s != "\\t") {
-        throw SpecError(op + ".delimiter", "must be a single character (or \"\\t\")");
-      }
-    }
-    if (o.contains("header")) asChoice(o["header"], op + ".header", {"auto", "yes", "no"});
-    if (o.contains("encoding")) asChoice(o["encoding"], op + ".encoding", {"utf8", "latin1"});
-    if (o.contains("strict")) asBool(o["strict"], op + ".strict");
-    if (o.contains("implicit_value")) asNumber(o["implicit_value"], op + ".implicit_value");
-    d.options = o;
-  }
-  return d;
 }
 
 SplitSpec parseSplit(const json& j, const std::string& path, const std::filesystem::path& baseDir) {
@@ -264,6 +221,26 @@ void checkOutputNames(const ExperimentSpec& spec, const json& models) {
 
 }  // namespace
 
+json datasetSourceToJson(const DatasetSource& source) {
+  json j = {{"path", source.path}};
+  j.update(datasetOptionsToJson(source.options));
+  return j;
+}
+
+DatasetSource datasetSourceFromJson(const json& j, const std::string& path,
+                                    const std::filesystem::path& baseDir) {
+  requireObject(j, path);
+  DatasetSource d;
+  d.path = resolvePath(asNonEmptyString(requireKey(j, "path", path), path + ".path"), baseDir);
+  json rest = j;
+  rest.erase("path");
+  d.options = datasetOptionsFromJson(rest, path);
+  for (std::string* file : {&d.options.itemsPath, &d.options.usersPath}) {
+    if (!file->empty()) *file = resolvePath(*file, baseDir);
+  }
+  return d;
+}
+
 std::string runNameFor(const ModelSpec& m, std::uint64_t seed, std::size_t seedCount) {
   return seedCount == 1 ? m.runName : m.runName + "-seed" + std::to_string(seed);
 }
@@ -329,7 +306,7 @@ ExperimentSpec parseExperimentSpec(const json& doc, const std::filesystem::path&
 
   // With given split files the dataset entry is optional: it then only carries loader options.
   if (doc.contains("dataset")) {
-    spec.dataset = parseDataset(doc["dataset"], "$.dataset", baseDir);
+    spec.dataset = datasetSourceFromJson(doc["dataset"], "$.dataset", baseDir);
   } else if (spec.split.method == "files") {
     spec.dataset.path = spec.split.trainPath;
   } else {

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/data/dataset_loader.h"
 #include "core/models/param_schema.h"
 #include "core/prep/splitter.h"
 
@@ -24,18 +25,24 @@ struct ModelInfo;
 /// The only spec version this build reads (and writes).
 inline constexpr int kSpecVersion = 1;
 
-/// Where the interactions come from. Input paths are resolved against the spec file's folder
-/// at parse time.
+/// Where the interactions come from and how they are read. Input paths (`path`, and the
+/// attribute files options.itemsPath / usersPath) are resolved against the spec file's folder
+/// at parse time. In JSON: {"path": ...} plus the keys of datasetOptionsToJson (core/data
+/// dataset_options_json.h; words and aliases in docs/data.md).
 struct DatasetSource {
   std::string path;
-  std::string format = "auto";  ///< "auto", "delimited", "movielens", "sqlite"
-  /// Column mapping {"user": "userId" | 0, "item": ..., "value": ..., "timestamp": ..., "event":
-  /// ...}: a header name (string) or a 0-based position (integer).
-  nlohmann::json columns = nlohmann::json::object();
-  /// Loader options: "delimiter" (one character), "header" ("auto" | "yes" | "no"),
-  /// "encoding" ("utf8" | "latin1"), "strict" (bool), "implicit_value" (number).
-  nlohmann::json options = nlohmann::json::object();
+  DatasetOptions options;  ///< handed to loadDataset as is (options.base stays null)
+  bool operator==(const DatasetSource&) const = default;
 };
+
+/// The spec's dataset entry as JSON: {"path"} + datasetOptionsToJson(options).
+nlohmann::json datasetSourceToJson(const DatasetSource& source);
+
+/// Reads a dataset entry: "path" (required, non-empty) plus the options of
+/// datasetOptionsFromJson; relative paths are resolved against baseDir. Throws SpecError at
+/// `path` + the offending key.
+DatasetSource datasetSourceFromJson(const nlohmann::json& json, const std::string& path,
+                                    const std::filesystem::path& baseDir);
 
 /// How train/test (and optionally validation) are formed.
 struct SplitSpec {

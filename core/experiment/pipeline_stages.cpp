@@ -27,42 +27,6 @@ double secondsSince(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-ColumnRef columnRef(const nlohmann::json& columns, const char* key) {
-  ColumnRef c;
-  if (!columns.contains(key)) return c;
-  const auto& v = columns[key];
-  if (v.is_string()) {
-    c.name = v.get<std::string>();
-  } else {
-    c.position = v.get<int>();
-  }
-  return c;
-}
-
-DelimitedOptions delimitedOptions(const DatasetSource& src) {
-  DelimitedOptions o;
-  const auto& opt = src.options;
-  if (opt.contains("delimiter")) {
-    const auto d = opt["delimiter"].get<std::string>();
-    o.delimiter = d == "\\t" ? '\t' : d[0];
-  }
-  if (opt.contains("header")) {
-    const auto h = opt["header"].get<std::string>();
-    o.header = h == "yes" ? HeaderMode::kYes : h == "no" ? HeaderMode::kNo : HeaderMode::kAuto;
-  }
-  if (opt.contains("encoding")) {
-    o.encoding = opt["encoding"] == "latin1" ? TextEncoding::kLatin1 : TextEncoding::kUtf8;
-  }
-  if (opt.contains("strict")) o.strict = opt["strict"].get<bool>();
-  if (opt.contains("implicit_value")) o.implicitValue = opt["implicit_value"].get<float>();
-  o.user = columnRef(src.columns, "user");
-  o.item = columnRef(src.columns, "item");
-  o.value = columnRef(src.columns, "value");
-  o.timestamp = columnRef(src.columns, "timestamp");
-  o.event = columnRef(src.columns, "event");
-  return o;
-}
-
 nlohmann::json countsJson(const Dataset& d) {
   std::size_t users = 0, items = 0;
   for (auto c : d.userCounts()) users += c > 0;
@@ -77,24 +41,12 @@ void addLoadNotes(const LoadResult& r, std::vector<std::string>& notes) {
   }
 }
 
-// Reads the spec's data source with core/data's loader (format detection, MovieLens layouts,
-// RecWorkbench folders with attributes, SQLite, delimited files).
+// Reads the spec's data source with core/data's loader and the spec's options as they are.
 LoadResult loadSource(const DatasetSource& src, TaskContext& ctx) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::exists(src.path, ec)) throw IoError("dataset path '" + src.path + "' does not exist");
-  DatasetOptions o;
-  o.interactions = delimitedOptions(src);
-  if (src.format == "delimited") {
-    o.format = DataFormat::kDelimited;
-  } else if (src.format == "sqlite") {
-    o.format = DataFormat::kSqlite;
-  } else if (src.format == "movielens") {
-    o.format = fs::exists(fs::path(src.path) / "u.data", ec)        ? DataFormat::kMovieLens100K
-               : fs::exists(fs::path(src.path) / "ratings.dat", ec) ? DataFormat::kMovieLens1M
-                                                                    : DataFormat::kMovieLensLatest;
-  }
-  LoadResult r = loadDataset(src.path, o, ctx);
+  LoadResult r = loadDataset(src.path, src.options, ctx);
   if (r.dataset.name.empty()) r.dataset.name = fs::path(src.path).filename().string();
   r.dataset.source = src.path;
   return r;
@@ -214,8 +166,7 @@ LoadResult loadDatasetSource(const DatasetSource& source, TaskContext& ctx) {
 
 LoadResult loadTestSource(const DatasetSource& source, const std::string& path, const Dataset& base,
                           TaskContext& ctx) {
-  const DelimitedOptions o = delimitedOptions(source);
-  return loadDelimited(path, o, ctx, &base);
+  return loadDelimited(path, source.options.interactions, ctx, &base);
 }
 
 PreparedData prepareData(const ExperimentSpec& spec, TaskContext& ctx) {

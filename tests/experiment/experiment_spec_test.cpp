@@ -39,7 +39,7 @@ TEST_CASE("issue 4's spec parses with every field as written", "[experiment][spe
   const ExperimentSpec s = parseExperimentSpec(json::parse(kIssueSpec), "/repo");
   CHECK(s.version == 1);
   CHECK(s.dataset.path == "/shared/data/ml-100k");
-  CHECK(s.dataset.format == "auto");
+  CHECK(s.dataset.options.format == DataFormat::kAuto);
   CHECK(s.split.method == "recommenders");
   CHECK(s.split.ratio == Approx(0.75));
   CHECK(s.split.by == "item");
@@ -80,7 +80,7 @@ TEST_CASE("given train/test files resolve against the spec file's folder", "[exp
                       "models": [{"name": "most_popular"}]})"),
       dir / "exp");
   CHECK(bare.dataset.path == (dir / "exp" / "a" / "train.tsv").lexically_normal().string());
-  CHECK(bare.dataset.format == "auto");
+  CHECK(bare.dataset.options.format == DataFormat::kAuto);
 }
 
 TEST_CASE("invalid specs are rejected with the JSON path of the offending field",
@@ -327,5 +327,51 @@ TEST_CASE("two runs that would write the same output file are refused before any
     d["models"] = json::parse(
         R"([{"name": "most_popular", "run_name": "a"}, {"name": "ease", "run_name": "b"}])");
     CHECK(errorPath(d).empty());
+  }
+}
+
+TEST_CASE("the dataset entry is read by core/data's DatasetOptions JSON, old words included",
+          "[experiment][spec]") {
+  // A spec as written before issue 19: the spec's own words.
+  json d = minimal();
+  d["dataset"] = json::parse(R"({"path": "ml", "format": "movielens",
+      "columns": {"user": "u", "item": 1},
+      "options": {"delimiter": "\\t", "header": "no", "encoding": "latin1", "strict": false,
+                  "implicit_value": 2}})");
+  const ExperimentSpec s = parseExperimentSpec(d, "/base");
+  const DatasetOptions& o = s.dataset.options;
+  CHECK(o.format == DataFormat::kMovieLens);
+  CHECK(o.interactions.delimiter == '\t');
+  CHECK(o.interactions.header == HeaderMode::kNo);
+  CHECK(o.interactions.encoding == TextEncoding::kLatin1);
+  CHECK_FALSE(o.interactions.strict);
+  CHECK(o.interactions.implicitValue == 2.0f);
+  CHECK(o.interactions.user.name == "u");
+  CHECK(o.interactions.item.position == 1);
+  // Written back with the one vocabulary, read back to the same source.
+  const json back = datasetSourceToJson(s.dataset);
+  CHECK(back["options"]["encoding"] == "latin-1");
+  CHECK(back["options"]["delimiter"] == "tab");
+  CHECK(datasetSourceFromJson(back, "$.dataset", "/elsewhere") == s.dataset);
+
+  // Attribute files resolve against the spec's folder like the path.
+  d["dataset"] = {{"path", "r.csv"}, {"items", "meta/items.csv"}, {"users", "/abs/users.csv"}};
+  const ExperimentSpec a = parseExperimentSpec(d, "/base");
+  CHECK(a.dataset.options.itemsPath ==
+        std::filesystem::path("/base/meta/items.csv").lexically_normal().string());
+  CHECK(a.dataset.options.usersPath == "/abs/users.csv");
+
+  d["dataset"] = {{"path", "r.csv"}, {"options", {{"encoding", "ebcdic"}}}};
+  CHECK(errorPath(d) == "$.dataset.options.encoding");
+  d["dataset"] = {{"path", "r.csv"}, {"format", "excel"}};
+  CHECK(errorPath(d) == "$.dataset.format");
+}
+
+TEST_CASE("the bundled specs still parse", "[experiment][spec]") {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(test::sourceDir() / "resources" / "specs")) {
+    if (entry.path().extension() != ".json") continue;
+    INFO(entry.path().string());
+    CHECK_NOTHROW(loadExperimentSpec(entry.path()));
   }
 }

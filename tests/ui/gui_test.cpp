@@ -25,6 +25,7 @@
 #include <numeric>
 #include <random>
 
+#include "core/data/dataset_options_json.h"
 #include "core/data/dataset_summary.h"
 #include "core/eval/metric.h"
 #include "core/experiment/experiment_spec.h"
@@ -510,7 +511,57 @@ class GuiTest : public QObject {
     QVERIFY(header);
     header->setCurrentIndex(2);
     QCOMPARE(dialog.rejectedRows().size(), 2);
-    QCOMPARE(dialog.options().header, HeaderMode::kNo);
+    QCOMPARE(dialog.options().interactions.header, HeaderMode::kNo);
+  }
+
+  /// Issue 19: the import dialog offers core/data's words and gives the options a spec's
+  /// dataset entry with the same settings gives; the dataset entry the GUI keeps (and saves in
+  /// specs) is datasetSourceToJson of those options, so recwb run reads the data the same way.
+  void importDialogMatchesSpec() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("ratings.csv");
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("u1,i1,4,1000\nu1,i2,5,1001\nu2,i1,3,1002\n");
+    f.close();
+    ImportDialog dialog(path);
+    const auto choose = [&](const char* box, const QVariant& data) {
+      auto* b = dialog.findChild<QComboBox*>(box);
+      QVERIFY(b);
+      const int i = b->findData(data);
+      QVERIFY2(i >= 0, box);
+      b->setCurrentIndex(i);
+    };
+    // The boxes list exactly core's words.
+    auto* enc = dialog.findChild<QComboBox*>("encoding");
+    QVERIFY(enc);
+    QCOMPARE(enc->count(), static_cast<int>(textEncodingWords().size()));
+    choose("delimiter", QStringLiteral("comma"));
+    choose("header", QStringLiteral("no"));
+    choose("encoding", QStringLiteral("latin-1"));
+    choose("user", 0);
+    choose("item", 1);
+    choose("value", 2);
+    choose("timestamp", 3);
+    const DatasetOptions spec = datasetOptionsFromJson(nlohmann::json::parse(R"({
+        "format": "delimited", "columns": {"user": 0, "item": 1, "value": 2, "timestamp": 3},
+        "options": {"delimiter": ",", "header": "no", "encoding": "latin1", "strict": false}})"),
+                                                       "$.dataset");
+    QVERIFY(dialog.options() == spec);
+
+    MainWindow w;
+    w.setQuiet(true);
+    QSignalSpy loaded(&w, &MainWindow::datasetLoaded);
+    w.loadData(dialog.filePath(), dialog.options());
+    QVERIFY(loaded.wait(30000));
+    const nlohmann::json entry = w.session()->sourceSpec();
+    QCOMPARE(
+        QString::fromStdString(entry.dump()),
+        QString::fromStdString(
+            datasetSourceToJson({QFileInfo(path).absoluteFilePath().toStdString(), spec}).dump()));
+    QCOMPARE(QString::fromStdString(entry["options"]["encoding"].get<std::string>()),
+             QStringLiteral("latin-1"));
+    QCOMPARE(w.session()->dataset()->numInteractions(), std::size_t{3});
   }
 
   void paramFormFollowsTheSchema() {
@@ -796,8 +847,8 @@ class GuiTest : public QObject {
     w.setQuiet(true);
     w.show();
     QSignalSpy loaded(&w, &MainWindow::datasetLoaded);
-    DelimitedOptions opt;
-    opt.strict = false;
+    DatasetOptions opt;
+    opt.interactions.strict = false;
     w.loadData(dir.filePath("b.csv"), opt);
     QVERIFY(loaded.wait(30000));
     ExperimentView* ev = w.experimentView();
@@ -974,8 +1025,8 @@ class GuiTest : public QObject {
     QTemporaryDir projectDir;
     QCOMPARE(w.newProject(projectDir.filePath("e2e.rwbproj")), QString());
     QSignalSpy loaded(&w, &MainWindow::datasetLoaded);
-    DelimitedOptions opt;
-    opt.strict = false;
+    DatasetOptions opt;
+    opt.interactions.strict = false;
     w.loadData(shared + "/ml-100k-recsplit/train.tsv", opt);
     QVERIFY(loaded.wait(30000));
     auto data = w.session()->dataset();
@@ -1064,7 +1115,7 @@ class GuiTest : public QObject {
     MainWindow w;
     w.setQuiet(true);
     QSignalSpy failed(&w, &MainWindow::loadFailed);
-    DelimitedOptions opt;
+    DatasetOptions opt;
     w.loadData("/nonexistent/ratings.csv", opt);
     QVERIFY(failed.wait(10000));
     // The text of core/experiment's loader (the one `recwb run` reads specs' data with).
@@ -1078,8 +1129,8 @@ class GuiTest : public QObject {
     QVERIFY(bad.open(QIODevice::WriteOnly));
     bad.write("user,item,rating\nu1,i1,notanumber\n");
     bad.close();
-    DelimitedOptions strict;
-    strict.strict = true;
+    DatasetOptions strict;
+    strict.interactions.strict = true;
     w.loadData(bad.fileName(), strict);
     QVERIFY(failed.wait(10000));
     const QString parse = failed.last().first().toString();
