@@ -9,6 +9,7 @@
 
 #include "core/models/bpr.h"
 #include "core/models/early_stopping.h"
+#include "core/models/param_blocks.h"
 #include "core/util/error.h"
 
 namespace rwb {
@@ -20,59 +21,11 @@ ModelInfo BiasedMf::info() {
   m.family = "collaborative";
   m.description =
       "Funk-style SVD: rating prediction with global mean, user and item biases, trained by SGD.";
-  m.schema.params = {
-      {"factors", ParamType::kInt, 64, 1.0, 1024.0, true, {}, "Number of latent factors"},
-      {"epochs", ParamType::kInt, 120, 1.0, 10000.0, false, {}, "Passes over the training ratings"},
-      {"learning_rate", ParamType::kFloat, 0.01, 1e-6, 1.0, true, {}, "Initial SGD step size"},
-      {"lr_schedule",
-       ParamType::kChoice,
-       "linear",
-       {},
-       {},
-       false,
-       {"constant", "exponential", "linear"},
-       "Learning-rate schedule over epochs"},
-      {"lr_decay",
-       ParamType::kFloat,
-       0.1,
-       0.0,
-       1.0,
-       false,
-       {},
-       "exponential: factor per epoch; linear: final rate as a fraction of the initial one"},
-      {"regularization",
-       ParamType::kFloat,
-       0.15,
-       0.0,
-       10.0,
-       false,
-       {},
-       "L2 penalty on user and item factors"},
-      {"bias_regularization",
-       ParamType::kFloat,
-       0.02,
-       0.0,
-       10.0,
-       false,
-       {},
-       "L2 penalty on user and item biases"},
-      {"init_scale",
-       ParamType::kFloat,
-       0.1,
-       1e-6,
-       1.0,
-       true,
-       {},
-       "Standard deviation of the random initial factors"},
-      {"patience",
-       ParamType::kInt,
-       0,
-       0.0,
-       1000.0,
-       false,
-       {},
-       "Early stopping: epochs without validation RMSE gain before stopping (0 = off)"},
-  };
+  m.schema.params =
+      paramList(factorsParam(64), epochsParam(120, "Passes over the training ratings"),
+                sgdLearningRateParams(0.01, 1.0), factorRegularizationParam(0.15),
+                biasRegularizationParam(0.02, "L2 penalty on user and item biases"),
+                initScaleParam(0.1), patienceParam("RMSE"));
   return m;
 }
 
@@ -164,8 +117,8 @@ void BiasedMf::fitModel(const TrainingData& data, TaskContext& ctx) {
             const auto cellSpan = strata.cell(t, (t + sub) % threads);
             std::vector<std::uint64_t> order(cellSpan.begin(), cellSpan.end());
             factor::Rng rng(deriveSeed(data.seed, static_cast<std::uint64_t>(epoch),
-                                            static_cast<std::uint64_t>(sub),
-                                            static_cast<std::uint64_t>(t)));
+                                       static_cast<std::uint64_t>(sub),
+                                       static_cast<std::uint64_t>(t)));
             for (std::size_t j = order.size(); j > 1; --j) {
               std::swap(order[j - 1], order[rng.below(j)]);
             }

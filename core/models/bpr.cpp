@@ -9,6 +9,7 @@
 
 #include "core/models/early_stopping.h"
 #include "core/models/factor_kernels.h"
+#include "core/models/param_blocks.h"
 #include "core/util/error.h"
 
 namespace rwb {
@@ -30,91 +31,18 @@ ModelInfo Bpr::info() {
   m.family = "collaborative";
   m.description =
       "Matrix factorisation trained by pairwise SGD on sampled positive/negative pairs.";
-  m.schema.params = {
-      {"factors", ParamType::kInt, 64, 1.0, 1024.0, true, {}, "Number of latent factors"},
-      {"epochs",
-       ParamType::kInt,
-       200,
-       1.0,
-       10000.0,
-       false,
-       {},
-       "Epochs (each draws as many triples as there are training pairs)"},
-      {"learning_rate", ParamType::kFloat, 0.05, 1e-6, 10.0, true, {}, "Initial SGD step size"},
-      {"lr_schedule",
-       ParamType::kChoice,
-       "linear",
-       {},
-       {},
-       false,
-       {"constant", "exponential", "linear"},
-       "Learning-rate schedule over epochs"},
-      {"lr_decay",
-       ParamType::kFloat,
-       0.1,
-       0.0,
-       1.0,
-       false,
-       {},
-       "exponential: factor per epoch; linear: final rate as a fraction of the initial one"},
-      {"regularization",
-       ParamType::kFloat,
-       0.03,
-       0.0,
-       10.0,
-       false,
-       {},
-       "L2 penalty on user and item factors"},
-      {"bias_regularization",
-       ParamType::kFloat,
-       0.005,
-       0.0,
-       10.0,
-       false,
-       {},
-       "L2 penalty on item biases"},
-      {"item_bias", ParamType::kBool, true, {}, {}, false, {}, "Learn an item bias"},
-      {"negative_sampling",
-       ParamType::kChoice,
-       "uniform",
-       {},
-       {},
-       false,
-       {"uniform", "popularity"},
-       "How negatives are drawn"},
-      {"popularity_exponent",
-       ParamType::kFloat,
-       0.5,
-       0.0,
-       2.0,
-       false,
-       {},
-       "popularity sampling: P(j) proportional to count(j)^exponent"},
-      {"init_scale",
-       ParamType::kFloat,
-       0.1,
-       1e-6,
-       1.0,
-       true,
-       {},
-       "Standard deviation of the random initial factors"},
-      {"patience",
-       ParamType::kInt,
-       0,
-       0.0,
-       1000.0,
-       false,
-       {},
-       "Early stopping: epochs without validation nDCG gain before stopping (0 = off)"},
-      {"validation_k",
-       ParamType::kInt,
-       10,
-       1.0,
-       1000.0,
-       false,
-       {},
-       "k of the validation nDCG reported each epoch"},
-  };
+  m.schema.params =
+      paramList(factorsParam(64),
+                epochsParam(200, "Epochs (each draws as many triples as there are training pairs)"),
+                sgdLearningRateParams(0.05, 10.0), factorRegularizationParam(0.03),
+                biasRegularizationParam(0.005, "L2 penalty on item biases"),
+                boolParam("item_bias", true).describe("Learn an item bias"),
+                choiceParam("negative_sampling", "uniform", {"uniform", "popularity"})
+                    .describe("How negatives are drawn"),
+                floatParam("popularity_exponent", 0.5)
+                    .range(0, 2)
+                    .describe("popularity sampling: P(j) proportional to count(j)^exponent"),
+                initScaleParam(0.1), ndcgEarlyStoppingParams());
   return m;
 }
 
@@ -368,8 +296,8 @@ void Bpr::fitModel(const TrainingData& data, TaskContext& ctx) {
             c.regB = regB;
             c.ctx = &ctx;
             factor::Rng rng(deriveSeed(data.seed, static_cast<std::uint64_t>(epoch),
-                                            static_cast<std::uint64_t>(sub),
-                                            static_cast<std::uint64_t>(t)));
+                                       static_cast<std::uint64_t>(sub),
+                                       static_cast<std::uint64_t>(t)));
             bprCell(level, c, rng, stats[static_cast<std::size_t>(sub) * threads + t],
                     scratch[t].first, scratch[t].second);
           });

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/models/engagement_model.h"
+#include "core/models/param_blocks.h"
 #include "core/util/error.h"
 
 namespace rwb {
@@ -16,34 +17,16 @@ ModelInfo ContentSimilarity::info() {
   m.description =
       "Cosine between the user's content profile and each item's attribute/TF-IDF vector; "
       "scores brand-new items.";
-  m.schema.params = {
-      {"features",
-       ParamType::kString,
-       "",
-       {},
-       {},
-       false,
-       {},
-       "Feature pipeline configuration (a JSON object, or its text); its item encoders define the "
-       "content space",
-       true},
-      {"half_life_days",
-       ParamType::kFloat,
-       0.0,
-       0.0,
-       3650.0,
-       false,
-       {},
-       "Time decay of the profile in days (0 = none); overrides behaviour.half_life_days"},
-      {"value_weighted",
-       ParamType::kBool,
-       true,
-       {},
-       {},
-       false,
-       {},
-       "Weight history items by their interaction value"},
-  };
+  m.schema.params = paramList(
+      featuresParam().describe(
+          "Feature pipeline configuration (a JSON object, or its text); its item encoders define "
+          "the content space"),
+      floatParam("half_life_days", 0.0)
+          .range(0, 3650)
+          .describe(
+              "Time decay of the profile in days (0 = none); overrides behaviour.half_life_days"),
+      boolParam("value_weighted", true)
+          .describe("Weight history items by their interaction value"));
   return m;
 }
 

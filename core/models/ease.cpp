@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "core/models/item_similarity.h"
+#include "core/models/param_blocks.h"
 #include "core/util/error.h"
 
 namespace rwb {
@@ -40,32 +41,14 @@ ModelInfo Ease::info() {
   m.displayName = "EASE";
   m.family = "collaborative";
   m.description = "Closed-form item-item autoencoder with L2 regularisation (Steck 2019)";
-  m.schema.params = {
-      {"lambda",
-       ParamType::kFloat,
-       600.0,
-       1e-6,
-       1e7,
-       true,
-       {},
-       "L2 regularisation added to the Gram matrix diagonal"},
-      {"precision",
-       ParamType::kChoice,
-       "float",
-       {},
-       {},
-       false,
-       {"float", "double"},
-       "Floating point type of the Gram matrix and its inverse"},
-      {"binary",
-       ParamType::kBool,
-       true,
-       {},
-       {},
-       false,
-       {},
-       "Treat every interaction as 1 (else use the interaction values)"},
-  };
+  m.schema.params =
+      paramList(floatParam("lambda", 600.0)
+                    .range(1e-6, 1e7)
+                    .logScale()
+                    .describe("L2 regularisation added to the Gram matrix diagonal"),
+                choiceParam("precision", "float", {"float", "double"})
+                    .describe("Floating point type of the Gram matrix and its inverse"),
+                binaryParam());
   return m;
 }
 

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "core/models/engagement_model.h"
+#include "core/models/param_blocks.h"
 #include "core/util/error.h"
 
 namespace rwb {
@@ -31,46 +32,21 @@ ModelInfo FactorizationMachine::info() {
   m.description =
       "LightFM-style hybrid: users and items as sums of id and attribute embeddings; logistic, "
       "BPR or WARP loss; scores new users and items through their features.";
-  m.schema.params = {
-      {"features",
-       ParamType::kString,
-       "",
-       {},
-       {},
-       false,
-       {},
-       "Feature pipeline configuration (a JSON object, or its text); its user and item encoders "
-       "are the fields",
-       true},
-      {"factors", ParamType::kInt, 64, 1.0, 1024.0, false, {}, "Embedding dimension"},
-      {"loss",
-       ParamType::kChoice,
-       "warp",
-       {},
-       {},
-       false,
-       {"logistic", "bpr", "warp"},
-       "Training loss"},
-      {"epochs", ParamType::kInt, 20, 1.0, 10000.0, false, {}, "Passes over the positives"},
-      {"learning_rate", ParamType::kFloat, 0.05, 1e-5, 10.0, true, {}, "Adagrad learning rate"},
-      {"l2", ParamType::kFloat, 1e-6, 0.0, 1.0, true, {}, "L2 penalty per update"},
-      {"max_sampled",
-       ParamType::kInt,
-       10,
-       1.0,
-       10000.0,
-       false,
-       {},
-       "WARP: negatives tried per positive"},
-      {"use_ids",
-       ParamType::kBool,
-       true,
-       {},
-       {},
-       false,
-       {},
-       "Add an id feature for users and items with training data"},
-  };
+  m.schema.params = paramList(
+      featuresParam().describe(
+          "Feature pipeline configuration (a JSON object, or its text); its user and item "
+          "encoders are the fields"),
+      intParam("factors", 64).range(1, 1024).describe("Embedding dimension"),
+      choiceParam("loss", "warp", {"logistic", "bpr", "warp"}).describe("Training loss"),
+      epochsParam(20, "Passes over the positives"),
+      floatParam("learning_rate", 0.05)
+          .range(1e-5, 10)
+          .logScale()
+          .describe("Adagrad learning rate"),
+      floatParam("l2", 1e-6).range(0, 1).logScale().describe("L2 penalty per update"),
+      intParam("max_sampled", 10).range(1, 10000).describe("WARP: negatives tried per positive"),
+      boolParam("use_ids", true)
+          .describe("Add an id feature for users and items with training data"));
   return m;
 }
 

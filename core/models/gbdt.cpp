@@ -8,6 +8,7 @@
 #include <string>
 #include <thread>
 
+#include "core/models/param_blocks.h"
 #include "core/util/error.h"
 
 namespace rwb {
@@ -313,39 +314,20 @@ std::size_t XgbScorer::memoryBytes() const {
          (compiled_ ? compiled_->memoryBytes() : 0);
 }
 
-std::vector<ParamSpec> xgbParamSpecs() {
-  return {
-      {"objective",
-       ParamType::kChoice,
-       "binary:logistic",
-       {},
-       {},
-       false,
-       {"binary:logistic", "rank:ndcg", "rank:pairwise"},
-       "binary:logistic predicts P(engage); rank:* learn to rank each user's items"},
-      {"rounds", ParamType::kInt, 200, 1.0, 100000.0, false, {}, "Boosting rounds (trees)"},
-      {"eta", ParamType::kFloat, 0.1, 1e-4, 1.0, true, {}, "Learning rate"},
-      {"max_depth", ParamType::kInt, 6, 1.0, 20.0, false, {}, "Maximum tree depth"},
-      {"min_child_weight",
-       ParamType::kFloat,
-       1.0,
-       0.0,
-       1000.0,
-       false,
-       {},
-       "Minimum hessian per leaf"},
-      {"subsample", ParamType::kFloat, 1.0, 0.05, 1.0, false, {}, "Row subsampling per tree"},
-      {"colsample", ParamType::kFloat, 1.0, 0.05, 1.0, false, {}, "Feature subsampling per tree"},
-      {"lambda", ParamType::kFloat, 1.0, 0.0, 1000.0, false, {}, "L2 penalty on leaf weights"},
-      {"early_stopping",
-       ParamType::kInt,
-       20,
-       0.0,
-       10000.0,
-       false,
-       {},
-       "Stop after this many rounds without validation improvement (0 = off)"},
-  };
+std::vector<ParamSpec> xgbParams(const std::string& objective) {
+  return paramList(
+      choiceParam("objective", objective, {"binary:logistic", "rank:ndcg", "rank:pairwise"})
+          .describe("binary:logistic predicts P(engage); rank:* learn to rank each user's items"),
+      intParam("rounds", 200).range(1, 100000).describe("Boosting rounds (trees)"),
+      floatParam("eta", 0.1).range(1e-4, 1).logScale().describe("Learning rate"),
+      intParam("max_depth", 6).range(1, 20).describe("Maximum tree depth"),
+      floatParam("min_child_weight", 1.0).range(0, 1000).describe("Minimum hessian per leaf"),
+      floatParam("subsample", 1.0).range(0.05, 1).describe("Row subsampling per tree"),
+      floatParam("colsample", 1.0).range(0.05, 1).describe("Feature subsampling per tree"),
+      floatParam("lambda", 1.0).range(0, 1000).describe("L2 penalty on leaf weights"),
+      intParam("early_stopping", 20)
+          .range(0, 10000)
+          .describe("Stop after this many rounds without validation improvement (0 = off)"));
 }
 
 XgbOptions xgbOptionsFromParams(const Params& p) {
@@ -370,17 +352,7 @@ ModelInfo Gbdt::info() {
   m.description =
       "XGBoost over user, item, cross, behavioural and collaborative-score features; P(engage) "
       "or learning to rank, explained with SHAP contributions.";
-  m.schema.params = {
-      {"features",
-       ParamType::kString,
-       "",
-       {},
-       {},
-       false,
-       {},
-       "Feature pipeline configuration (a JSON object, or its text, see docs/features.md)",
-       true}};
-  for (auto& s : xgbParamSpecs()) m.schema.params.push_back(std::move(s));
+  m.schema.params = paramList(featuresParam(), xgbParams("binary:logistic"));
   return m;
 }
 

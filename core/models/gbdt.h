@@ -86,7 +86,8 @@ class Gbdt final : public EngagementModel {
 
 /// XgbOptions from the "gbdt" parameter names (shared with two_stage).
 XgbOptions xgbOptionsFromParams(const Params& p);
-/// The "gbdt" parameter specs (shared with two_stage).
-std::vector<ParamSpec> xgbParamSpecs();
+/// The XGBoost parameters read by xgbOptionsFromParams (gbdt; two_stage's GBDT re-ranker), with
+/// the model's default `objective` ("binary:logistic", "rank:ndcg" or "rank:pairwise").
+std::vector<ParamSpec> xgbParams(const std::string& objective);
 
 }  // namespace rwb

@@ -12,6 +12,7 @@
 
 #include "core/models/early_stopping.h"
 #include "core/models/factor_kernels.h"
+#include "core/models/param_blocks.h"
 #include "core/util/error.h"
 
 namespace rwb {
@@ -363,89 +364,29 @@ ModelInfo Ials::info() {
   m.description =
       "Implicit alternating least squares with confidence weights (conjugate gradient or "
       "Cholesky).";
-  m.schema.params = {
-      {"factors", ParamType::kInt, 64, 1.0, 1024.0, true, {}, "Number of latent factors"},
-      {"iterations",
-       ParamType::kInt,
-       15,
-       1.0,
-       1000.0,
-       false,
-       {},
-       "Alternating epochs (users then items)"},
-      {"regularization",
-       ParamType::kFloat,
-       30.0,
-       0.0,
-       1e6,
-       true,
-       {},
-       "L2 penalty lambda on the factors"},
-      {"reg_exponent",
-       ParamType::kFloat,
-       0.0,
-       0.0,
-       2.0,
-       false,
-       {},
-       "Frequency-scaled regularisation: lambda * n^exponent per row (0 = off, 1 = ALS-WR)"},
-      {"alpha",
-       ParamType::kFloat,
-       3.0,
-       0.0,
-       1e6,
-       true,
-       {},
-       "Confidence slope: c = 1 + alpha * t(value)"},
-      {"value_transform",
-       ParamType::kChoice,
-       "binary",
-       {},
-       {},
-       false,
-       {"binary", "raw", "log"},
-       "t(value): 1 for every interaction, the value, or log(1 + value)"},
-      {"solver",
-       ParamType::kChoice,
-       "cg",
-       {},
-       {},
-       false,
-       {"cg", "cholesky"},
-       "Conjugate gradient (fast, approximate) or exact Cholesky"},
-      {"cg_steps",
-       ParamType::kInt,
-       3,
-       1.0,
-       64.0,
-       false,
-       {},
-       "Conjugate-gradient steps per row and half-epoch"},
-      {"init_scale",
-       ParamType::kFloat,
-       0.01,
-       1e-6,
-       1.0,
-       true,
-       {},
-       "Standard deviation of the random initial factors"},
-      {"patience",
-       ParamType::kInt,
-       0,
-       0.0,
-       1000.0,
-       false,
-       {},
-       "Early stopping: epochs without validation nDCG gain before stopping (0 = off)"},
-      {"validation_k",
-       ParamType::kInt,
-       10,
-       1.0,
-       1000.0,
-       false,
-       {},
-       "k of the validation nDCG reported each epoch"},
-  };
+  m.schema.params = paramList(
+      factorsParam(64),
+      intParam("iterations", 15).range(1, 1000).describe("Alternating epochs (users then items)"),
+      floatParam("regularization", 30.0)
+          .range(0, 1e6)
+          .logScale()
+          .describe("L2 penalty lambda on the factors"),
+      floatParam("reg_exponent", 0.0)
+          .range(0, 2)
+          .describe(
+              "Frequency-scaled regularisation: lambda * n^exponent per row (0 = off, 1 = ALS-WR)"),
+      floatParam("alpha", 3.0)
+          .range(0, 1e6)
+          .logScale()
+          .describe("Confidence slope: c = 1 + alpha * t(value)"),
+      choiceParam("value_transform", "binary", {"binary", "raw", "log"})
+          .describe("t(value): 1 for every interaction, the value, or log(1 + value)"),
+      choiceParam("solver", "cg", {"cg", "cholesky"})
+          .describe("Conjugate gradient (fast, approximate) or exact Cholesky"),
+      intParam("cg_steps", 3)
+          .range(1, 64)
+          .describe("Conjugate-gradient steps per row and half-epoch"),
+      initScaleParam(0.01), ndcgEarlyStoppingParams());
   return m;
 }
 

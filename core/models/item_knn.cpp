@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "core/models/param_blocks.h"
 #include "core/util/error.h"
 
 namespace rwb {
@@ -12,49 +13,18 @@ ModelInfo ItemKnn::info() {
   m.displayName = "ItemKNN";
   m.family = "collaborative";
   m.description = "Item-based nearest neighbours (cosine / asymmetric cosine with shrinkage)";
-  m.schema.params = {
-      {"similarity",
-       ParamType::kChoice,
-       "asymmetric_cosine",
-       {},
-       {},
-       false,
-       {"cosine", "asymmetric_cosine"},
-       "Item-item similarity"},
-      {"alpha",
-       ParamType::kFloat,
-       0.2,
-       0.0,
-       1.0,
-       false,
-       {},
-       "Asymmetric cosine exponent (0.5 = cosine); weight of the target item's norm"},
-      {"shrink",
-       ParamType::kFloat,
-       0.0,
-       0.0,
-       1e6,
-       false,
-       {},
-       "Shrinkage added to the similarity denominator"},
-      {"k", ParamType::kInt, 400, 1.0, 1e6, true, {}, "Neighbours kept per item"},
-      {"normalize",
-       ParamType::kBool,
-       false,
-       {},
-       {},
-       false,
-       {},
-       "Divide each item's neighbour weights by their sum"},
-      {"binary",
-       ParamType::kBool,
-       true,
-       {},
-       {},
-       false,
-       {},
-       "Treat every interaction as 1 (else use the interaction values)"},
-  };
+  m.schema.params = paramList(
+      choiceParam("similarity", "asymmetric_cosine", {"cosine", "asymmetric_cosine"})
+          .describe("Item-item similarity"),
+      floatParam("alpha", 0.2)
+          .range(0, 1)
+          .describe("Asymmetric cosine exponent (0.5 = cosine); weight of the target item's norm"),
+      floatParam("shrink", 0.0)
+          .range(0, 1e6)
+          .describe("Shrinkage added to the similarity denominator"),
+      neighboursParam(400),
+      boolParam("normalize", false).describe("Divide each item's neighbour weights by their sum"),
+      binaryParam());
   return m;
 }
 

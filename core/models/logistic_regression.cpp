@@ -5,6 +5,7 @@
 #include <cmath>
 #include <deque>
 
+#include "core/models/param_blocks.h"
 #include "core/util/error.h"
 
 namespace rwb {
@@ -267,30 +268,16 @@ ModelInfo LogisticRegression::info() {
   m.description =
       "P(engage) from user, item, cross and behavioural features; L2/L1, L-BFGS or coordinate "
       "descent.";
-  m.schema.params = {
-      {"features",
-       ParamType::kString,
-       "",
-       {},
-       {},
-       false,
-       {},
-       "Feature pipeline configuration (a JSON object, or its text, see docs/features.md); empty = "
-       "automatic",
-       true},
-      {"l2", ParamType::kFloat, 1e-4, 0.0, 100.0, true, {}, "L2 penalty on the (scaled) weights"},
-      {"l1", ParamType::kFloat, 0.0, 0.0, 100.0, false, {}, "L1 penalty (needs solver cd or auto)"},
-      {"solver",
-       ParamType::kChoice,
-       "auto",
-       {},
-       {},
-       false,
-       {"auto", "lbfgs", "cd"},
-       "Optimiser: L-BFGS (L2) or coordinate descent (L1 + L2); auto picks by l1"},
-      {"max_iter", ParamType::kInt, 200, 1.0, 100000.0, false, {}, "Maximum iterations / sweeps"},
-      {"tol", ParamType::kFloat, 1e-7, 0.0, 1.0, false, {}, "Relative objective decrease to stop"},
-  };
+  m.schema.params = paramList(
+      featuresParam().describe(
+          "Feature pipeline configuration (a JSON object, or its text, see docs/features.md); "
+          "empty = automatic"),
+      logisticL2Param("L2 penalty on the (scaled) weights"),
+      floatParam("l1", 0.0).range(0, 100).describe("L1 penalty (needs solver cd or auto)"),
+      choiceParam("solver", "auto", {"auto", "lbfgs", "cd"})
+          .describe("Optimiser: L-BFGS (L2) or coordinate descent (L1 + L2); auto picks by l1"),
+      intParam("max_iter", 200).range(1, 100000).describe("Maximum iterations / sweeps"),
+      floatParam("tol", 1e-7).range(0, 1).describe("Relative objective decrease to stop"));
   return m;
 }
 

@@ -14,24 +14,12 @@ ModelInfo MostPopular::info() {
   m.displayName = "Most popular";
   m.family = "baseline";
   m.description = "Ranks items by their number of training interactions; the same list for all.";
-  m.schema.params = {
-      {"weighted",
-       ParamType::kBool,
-       false,
-       {},
-       {},
-       false,
-       {},
-       "Sum interaction values instead of counting interactions"},
-      {"half_life_days",
-       ParamType::kFloat,
-       0.0,
-       0.0,
-       3650.0,
-       false,
-       {},
-       "Exponential time decay of old interactions in days (0 = no decay)"},
-  };
+  m.schema.params =
+      paramList(boolParam("weighted", false)
+                    .describe("Sum interaction values instead of counting interactions"),
+                floatParam("half_life_days", 0.0)
+                    .range(0, 3650)
+                    .describe("Exponential time decay of old interactions in days (0 = no decay)"));
   return m;
 }
 

@@ -1,6 +1,7 @@
 #include "core/models/param_schema.h"
 
 #include <cmath>
+#include <set>
 
 #include "core/util/error.h"
 #include "core/util/json.h"
@@ -106,6 +107,109 @@ Params ParamSchema::resolve(const Params& given, const std::string& pathPrefix) 
     }
   }
   return out;
+}
+
+std::vector<std::string> ParamSchema::declarationProblems() const {
+  std::vector<std::string> problems;
+  std::set<std::string> seen;
+  for (const auto& p : params) {
+    const std::string who = (p.name.empty() ? std::string("(unnamed)") : p.name) + ": ";
+    const auto problem = [&](const std::string& what) { problems.push_back(who + what); };
+    const bool numeric = p.type == ParamType::kInt || p.type == ParamType::kFloat;
+    if (p.name.empty()) problem("empty name");
+    if (!seen.insert(p.name).second) problem("declared more than once");
+    if (p.description.empty()) problem("empty description");
+
+    const auto& d = p.defaultValue;
+    bool typeOk = false;
+    switch (p.type) {
+      case ParamType::kInt:
+        typeOk = d.is_number_integer();
+        break;
+      case ParamType::kFloat:
+        typeOk = d.is_number_float();
+        break;
+      case ParamType::kBool:
+        typeOk = d.is_boolean();
+        break;
+      case ParamType::kChoice:
+      case ParamType::kString:
+        typeOk = d.is_string();
+        break;
+    }
+    if (!typeOk) {
+      problem(std::string("default ") + d.dump() + " is not of type " + paramTypeName(p.type));
+    }
+
+    if (!numeric && (p.min || p.max)) problem("a range on a non-numeric parameter");
+    if (!numeric && p.logScale) problem("log scale on a non-numeric parameter");
+    if (p.min && p.max && *p.min > *p.max) problem("min exceeds max " + rangeText(p));
+    if (p.type == ParamType::kInt) {
+      for (const auto& bound : {p.min, p.max}) {
+        if (bound && std::floor(*bound) != *bound) problem("non-integral bound " + rangeText(p));
+      }
+    }
+    if (p.type == ParamType::kChoice && p.choices.empty()) problem("a choice without choices");
+    if (p.type != ParamType::kChoice && !p.choices.empty()) problem("choices on a non-choice");
+    if (std::set<std::string>(p.choices.begin(), p.choices.end()).size() != p.choices.size()) {
+      problem("a choice listed more than once");
+    }
+    if (p.jsonText && p.type != ParamType::kString) problem("jsonText on a non-string");
+
+    // The default must pass the same check as a value given in a spec.
+    if (typeOk && !p.name.empty()) {
+      try {
+        ParamSchema single{{p}};
+        single.resolve(Params{{p.name, d}}, "default");
+      } catch (const SpecError& e) {
+        problem(std::string("invalid default: ") + e.what());
+      }
+    }
+  }
+  return problems;
+}
+
+NumberParam floatParam(std::string name, double defaultValue) {
+  ParamSpec p;
+  p.name = std::move(name);
+  p.type = ParamType::kFloat;
+  p.defaultValue = defaultValue;
+  return NumberParam(std::move(p));
+}
+
+PlainParam boolParam(std::string name, bool defaultValue) {
+  ParamSpec p;
+  p.name = std::move(name);
+  p.type = ParamType::kBool;
+  p.defaultValue = defaultValue;
+  return PlainParam(std::move(p));
+}
+
+PlainParam choiceParam(std::string name, std::string defaultValue,
+                       std::vector<std::string> choices) {
+  ParamSpec p;
+  p.name = std::move(name);
+  p.type = ParamType::kChoice;
+  p.defaultValue = std::move(defaultValue);
+  p.choices = std::move(choices);
+  return PlainParam(std::move(p));
+}
+
+PlainParam stringParam(std::string name, std::string defaultValue) {
+  ParamSpec p;
+  p.name = std::move(name);
+  p.type = ParamType::kString;
+  p.defaultValue = std::move(defaultValue);
+  return PlainParam(std::move(p));
+}
+
+PlainParam jsonTextParam(std::string name, std::string defaultText) {
+  ParamSpec p;
+  p.name = std::move(name);
+  p.type = ParamType::kString;
+  p.defaultValue = std::move(defaultText);
+  p.jsonText = true;
+  return PlainParam(std::move(p));
 }
 
 nlohmann::json ParamSchema::toJson() const {

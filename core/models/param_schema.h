@@ -3,9 +3,12 @@
 /// Parameter schemas: what every model declares about its hyperparameters. The CLI, the GUI's
 /// generated forms and the hyperparameter search all read these; none hard-codes a parameter.
 
+#include <concepts>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace rwb {
@@ -13,6 +16,8 @@ namespace rwb {
 enum class ParamType { kInt, kFloat, kBool, kChoice, kString };
 
 /// One hyperparameter: name, type, default, valid range or choices, one-line description.
+/// Models declare their parameters with the named builders below (intParam, floatParam, ...),
+/// which allow a range only on numbers; ParamSchema::declarationProblems() checks the rest.
 struct ParamSpec {
   std::string name;
   ParamType type = ParamType::kFloat;
@@ -41,9 +46,104 @@ struct ParamSchema {
   Params resolve(const Params& given, const std::string& pathPrefix = "$.params") const;
   /// JSON description of the schema (for `recwb models --json` and GUI forms).
   nlohmann::json toJson() const;
+  /// What is wrong with the declarations themselves, one message per problem ("name: ...");
+  /// empty when the schema is sound. Checked: names non-empty and unique, descriptions
+  /// non-empty, the default's JSON type matches the parameter type, a range only on int/float
+  /// (integral bounds on int, min <= max), log scale only on int/float, choices only on (and
+  /// required by) kChoice and unique, jsonText only on kString, and every default accepted by
+  /// resolve() (inside its range, among its choices, a JSON object or empty for jsonText).
+  std::vector<std::string> declarationProblems() const;
 };
 
 /// "int", "float", "bool", "choice", "string".
 const char* paramTypeName(ParamType type);
+
+/// The part every parameter builder shares: a description and the conversion to ParamSpec.
+/// Builders are values: each call returns the builder with one more field set, so that a
+/// declaration reads `intParam("k", 400).range(1, 1e6).logScale().describe("...")`.
+template <typename Self>
+class ParamBuilder {
+ public:
+  /// The one-line description shown by `recwb models` and as the GUI form's tooltip.
+  Self describe(std::string text) && {
+    spec_.description = std::move(text);
+    return std::move(static_cast<Self&>(*this));
+  }
+  /// The declared parameter.
+  const ParamSpec& spec() const& noexcept { return spec_; }
+  operator ParamSpec() const& { return spec_; }
+  operator ParamSpec() && { return std::move(spec_); }
+
+ protected:
+  explicit ParamBuilder(ParamSpec spec) : spec_(std::move(spec)) {}
+  ParamSpec spec_;
+};
+
+/// An int or float parameter: the only kind that takes a range and a log scale.
+class NumberParam : public ParamBuilder<NumberParam> {
+ public:
+  explicit NumberParam(ParamSpec spec) : ParamBuilder(std::move(spec)) {}
+  /// Valid values, both bounds inclusive (integral for int parameters).
+  NumberParam range(double min, double max) && {
+    spec_.min = min;
+    spec_.max = max;
+    return std::move(*this);
+  }
+  /// Hyperparameter search samples the range log-uniformly by default.
+  NumberParam logScale() && {
+    spec_.logScale = true;
+    return std::move(*this);
+  }
+};
+
+/// A bool, choice or string parameter: default, (choices,) description; no range.
+class PlainParam : public ParamBuilder<PlainParam> {
+ public:
+  explicit PlainParam(ParamSpec spec) : ParamBuilder(std::move(spec)) {}
+};
+
+/// An int parameter. The default must be an integer (a floating default does not compile).
+template <std::integral T>
+requires(!std::same_as<T, bool>) NumberParam intParam(std::string name, T defaultValue) {
+  ParamSpec p;
+  p.name = std::move(name);
+  p.type = ParamType::kInt;
+  p.defaultValue = static_cast<long long>(defaultValue);
+  return NumberParam(std::move(p));
+}
+
+/// A float parameter (the default is stored as a double, printed as such, e.g. `0.0`).
+NumberParam floatParam(std::string name, double defaultValue);
+
+/// A bool parameter.
+PlainParam boolParam(std::string name, bool defaultValue);
+
+/// A choice among fixed strings, listed in the order forms and `recwb models` show them;
+/// the default must be one of them.
+PlainParam choiceParam(std::string name, std::string defaultValue,
+                       std::vector<std::string> choices);
+
+/// A free string parameter.
+PlainParam stringParam(std::string name, std::string defaultValue);
+
+/// A string parameter holding JSON text (ParamSpec::jsonText): empty (not set) by default, or
+/// the text of a JSON object.
+PlainParam jsonTextParam(std::string name, std::string defaultText = "");
+
+namespace detail {
+inline void appendParams(std::vector<ParamSpec>& out, ParamSpec p) { out.push_back(std::move(p)); }
+inline void appendParams(std::vector<ParamSpec>& out, std::vector<ParamSpec> block) {
+  for (auto& p : block) out.push_back(std::move(p));
+}
+}  // namespace detail
+
+/// The ordered parameter list of a schema from single parameters (builders or ParamSpecs) and
+/// blocks (vectors of ParamSpec), in the order given.
+template <typename... Parts>
+std::vector<ParamSpec> paramList(Parts&&... parts) {
+  std::vector<ParamSpec> out;
+  (detail::appendParams(out, std::forward<Parts>(parts)), ...);
+  return out;
+}
 
 }  // namespace rwb

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "core/models/param_blocks.h"
 #include "core/util/error.h"
 
 namespace rwb {
@@ -12,33 +13,15 @@ ModelInfo Rp3beta::info() {
   m.displayName = "RP3beta";
   m.family = "collaborative";
   m.description = "Three-step random walk on the user-item graph with a popularity penalty";
-  m.schema.params = {
-      {"alpha",
-       ParamType::kFloat,
-       0.8,
-       0.0,
-       3.0,
-       false,
-       {},
-       "Exponent applied to the transition probabilities"},
-      {"beta",
-       ParamType::kFloat,
-       0.5,
-       0.0,
-       2.0,
-       false,
-       {},
-       "Popularity penalty: target items are divided by popularity^beta"},
-      {"k", ParamType::kInt, 200, 1.0, 1e6, true, {}, "Neighbours kept per item"},
-      {"normalize",
-       ParamType::kBool,
-       true,
-       {},
-       {},
-       false,
-       {},
-       "Divide each item's kept weights by their sum"},
-  };
+  m.schema.params = paramList(
+      floatParam("alpha", 0.8)
+          .range(0, 3)
+          .describe("Exponent applied to the transition probabilities"),
+      floatParam("beta", 0.5)
+          .range(0, 2)
+          .describe("Popularity penalty: target items are divided by popularity^beta"),
+      neighboursParam(200),
+      boolParam("normalize", true).describe("Divide each item's kept weights by their sum"));
   return m;
 }
 

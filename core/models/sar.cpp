@@ -238,49 +238,22 @@ ModelInfo Sar::info() {
   m.description =
       "Microsoft's Simple Algorithm for Recommendation: time-decayed affinity x item "
       "co-occurrence similarity";
-  m.schema.params = {
-      {"similarity",
-       ParamType::kChoice,
-       "jaccard",
-       {},
-       {},
-       false,
-       {"cooccurrence", "jaccard", "lift", "cosine", "inclusion_index", "mutual_information",
-        "lexicographers_mi"},
-       "Item-item similarity computed from co-occurrence counts"},
-      {"time_decay",
-       ParamType::kBool,
-       true,
-       {},
-       {},
-       false,
-       {},
-       "Decay each event's weight by 0.5^(age / half-life)"},
-      {"half_life_days",
-       ParamType::kFloat,
-       30.0,
-       1e-6,
-       36500.0,
-       true,
-       {},
-       "Half-life of the time decay in days"},
-      {"time_now",
-       ParamType::kInt,
-       0,
-       0.0,
-       1e13,
-       false,
-       {},
-       "Reference time of the decay in Unix seconds (0 = latest training timestamp)"},
-      {"threshold",
-       ParamType::kInt,
-       1,
-       1.0,
-       1e9,
-       false,
-       {},
-       "Co-occurrence counts below this are dropped"},
-  };
+  m.schema.params = paramList(
+      choiceParam("similarity", "jaccard",
+                  {"cooccurrence", "jaccard", "lift", "cosine", "inclusion_index",
+                   "mutual_information", "lexicographers_mi"})
+          .describe("Item-item similarity computed from co-occurrence counts"),
+      boolParam("time_decay", true).describe("Decay each event's weight by 0.5^(age / half-life)"),
+      floatParam("half_life_days", 30.0)
+          .range(1e-6, 36500)
+          .logScale()
+          .describe("Half-life of the time decay in days"),
+      intParam("time_now", 0)
+          .range(0, 1e13)
+          .describe("Reference time of the decay in Unix seconds (0 = latest training timestamp)"),
+      intParam("threshold", 1)
+          .range(1, 1e9)
+          .describe("Co-occurrence counts below this are dropped"));
   return m;
 }
 
@@ -300,8 +273,8 @@ void Sar::fitModel(const TrainingData& data, TaskContext& ctx) {
   std::int64_t tNow = paramInt("time_now");
   if (decay) {
     // One implausible timestamp would become everybody's t_now (docs/data.md, timestamps).
-    if (const auto why = implausibleTimestampRefusal(train, "sar with time_decay",
-                                                     "or set time_decay to false");
+    if (const auto why =
+            implausibleTimestampRefusal(train, "sar with time_decay", "or set time_decay to false");
         !why.empty()) {
       throw ModelError(why);
     }

@@ -8,6 +8,7 @@
 
 #include "core/models/gbdt.h"
 #include "core/models/logistic_regression.h"
+#include "core/models/param_blocks.h"
 #include "core/util/error.h"
 #include "core/util/json.h"
 #include "core/util/random.h"
@@ -112,65 +113,23 @@ ModelInfo TwoStage::info() {
   m.description =
       "Top-N candidates from any model, re-ranked by GBDT or logistic regression over features "
       "and the candidate score.";
-  m.schema.params = {
-      {"candidate_model",
-       ParamType::kString,
-       "most_popular",
-       {},
-       {},
-       false,
-       {},
-       "Registry name of the candidate generator"},
-      {"candidate_params",
-       ParamType::kString,
-       "",
-       {},
-       {},
-       false,
-       {},
-       "Parameters of the candidate generator (a JSON object, or its text; empty = defaults)",
-       true},
-      {"candidates", ParamType::kInt, 200, 1.0, 100000.0, false, {}, "Candidates per user (N)"},
-      {"reranker",
-       ParamType::kChoice,
-       "gbdt",
-       {},
-       {},
-       false,
-       {"gbdt", "logistic_regression"},
-       "Re-ranking model"},
-      {"label_fraction",
-       ParamType::kFloat,
-       0.2,
-       0.05,
-       0.5,
-       false,
-       {},
-       "Share of each user's latest training interactions used as re-ranker labels"},
-      {"label_split",
-       ParamType::kChoice,
-       "random",
-       {},
-       {},
-       false,
-       {"random", "temporal"},
-       "How each user's label part is held out: a seeded random share (matches random test "
-       "splits) or the latest share by timestamp (matches chronological test splits)"},
-      {"features",
-       ParamType::kString,
-       "",
-       {},
-       {},
-       false,
-       {},
-       "Feature pipeline configuration (a JSON object, or its text, see docs/features.md)",
-       true},
-      {"l2", ParamType::kFloat, 1e-4, 0.0, 100.0, true, {}, "Logistic re-ranker: L2 penalty"},
-  };
-  for (auto& s : xgbParamSpecs()) {
-    if (s.name == "objective") s.defaultValue = "rank:pairwise";
-    m.schema.params.push_back(std::move(s));
-  }
+  m.schema.params = paramList(
+      stringParam("candidate_model", "most_popular")
+          .describe("Registry name of the candidate generator"),
+      jsonTextParam("candidate_params")
+          .describe("Parameters of the candidate generator (a JSON object, or its text; empty = "
+                    "defaults)"),
+      intParam("candidates", 200).range(1, 100000).describe("Candidates per user (N)"),
+      choiceParam("reranker", "gbdt", {"gbdt", "logistic_regression"}).describe("Re-ranking model"),
+      floatParam("label_fraction", 0.2)
+          .range(0.05, 0.5)
+          .describe("Share of each user's latest training interactions used as re-ranker labels"),
+      choiceParam("label_split", "random", {"random", "temporal"})
+          .describe(
+              "How each user's label part is held out: a seeded random share (matches random test "
+              "splits) or the latest share by timestamp (matches chronological test splits)"),
+      featuresParam(), logisticL2Param("Logistic re-ranker: L2 penalty"),
+      xgbParams("rank:pairwise"));
   return m;
 }
 
