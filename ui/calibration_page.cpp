@@ -101,11 +101,7 @@ void CalibrationPage::draw(const CompareContext& c) {
         chart_->yAxis->setRange(0.0, 1.0);
         chart_->replot();
       },
-      [this](const QString& e) {
-        task_ = 0;
-        chart_->reset();
-        chart_->setMessage(e);
-      });
+      [this](const QString& e) { showFailure(e); });
 }
 
 }  // namespace rwb::ui

@@ -18,7 +18,6 @@ class CalibrationPage : public ComparePage {
 
  private:
   int runs_ = 0;
-  int task_ = 0;
 };
 
 }  // namespace rwb::ui

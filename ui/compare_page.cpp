@@ -26,4 +26,10 @@ const QList<QColor>& comparePalette() {
   return palette;
 }
 
+void ComparePage::showFailure(const QString& message) {
+  task_ = 0;
+  chart_->reset();
+  chart_->setMessage(message);
+}
+
 }  // namespace rwb::ui

@@ -37,7 +37,12 @@ class ComparePage : public QWidget {
   virtual void draw(const CompareContext& context) = 0;
 
  protected:
+  /// What an asynchronous page does when its computation fails: forget the request and show
+  /// the message in the chart.
+  void showFailure(const QString& message);
+
   ChartView* chart_ = nullptr;
+  int task_ = 0;  ///< the asynchronous page's last request (0 = none)
 };
 
 /// The colours of runs in the Compare charts, in order.

@@ -114,11 +114,7 @@ void SignificancePage::draw(const CompareContext& c) {
         chart_->yAxis->setRange(-0.5, n - 0.5);
         chart_->replot();
       },
-      [this](const QString& e) {
-        task_ = 0;
-        chart_->reset();
-        chart_->setMessage(e);
-      });
+      [this](const QString& e) { showFailure(e); });
 }
 
 }  // namespace rwb::ui

@@ -20,7 +20,6 @@ class SignificancePage : public ComparePage {
 
  private:
   QStringList runs_;
-  int task_ = 0;
 };
 
 }  // namespace rwb::ui

@@ -127,11 +127,7 @@ void SlicesPage::draw(const CompareContext& c) {
         chart_->yAxis->setRangeLower(0.0);
         chart_->replot();
       },
-      [this](const QString& e) {
-        task_ = 0;
-        chart_->reset();
-        chart_->setMessage(e);
-      });
+      [this](const QString& e) { showFailure(e); });
 }
 
 }  // namespace rwb::ui

@@ -21,7 +21,6 @@ class SlicesPage : public ComparePage {
 
  private:
   std::map<QString, std::map<QString, double>> values_;
-  int task_ = 0;
 };
 
 }  // namespace rwb::ui

@@ -169,45 +169,37 @@ std::vector<std::string> ParamSchema::declarationProblems() const {
   return problems;
 }
 
-NumberParam floatParam(std::string name, double defaultValue) {
+namespace {
+ParamSpec declared(std::string name, ParamType type, nlohmann::json defaultValue) {
   ParamSpec p;
   p.name = std::move(name);
-  p.type = ParamType::kFloat;
-  p.defaultValue = defaultValue;
-  return NumberParam(std::move(p));
+  p.type = type;
+  p.defaultValue = std::move(defaultValue);
+  return p;
+}
+}  // namespace
+
+NumberParam floatParam(std::string name, double defaultValue) {
+  return NumberParam(declared(std::move(name), ParamType::kFloat, defaultValue));
 }
 
 PlainParam boolParam(std::string name, bool defaultValue) {
-  ParamSpec p;
-  p.name = std::move(name);
-  p.type = ParamType::kBool;
-  p.defaultValue = defaultValue;
-  return PlainParam(std::move(p));
+  return PlainParam(declared(std::move(name), ParamType::kBool, defaultValue));
 }
 
 PlainParam choiceParam(std::string name, std::string defaultValue,
                        std::vector<std::string> choices) {
-  ParamSpec p;
-  p.name = std::move(name);
-  p.type = ParamType::kChoice;
-  p.defaultValue = std::move(defaultValue);
+  ParamSpec p = declared(std::move(name), ParamType::kChoice, std::move(defaultValue));
   p.choices = std::move(choices);
   return PlainParam(std::move(p));
 }
 
 PlainParam stringParam(std::string name, std::string defaultValue) {
-  ParamSpec p;
-  p.name = std::move(name);
-  p.type = ParamType::kString;
-  p.defaultValue = std::move(defaultValue);
-  return PlainParam(std::move(p));
+  return PlainParam(declared(std::move(name), ParamType::kString, std::move(defaultValue)));
 }
 
 PlainParam jsonTextParam(std::string name, std::string defaultText) {
-  ParamSpec p;
-  p.name = std::move(name);
-  p.type = ParamType::kString;
-  p.defaultValue = std::move(defaultText);
+  ParamSpec p = declared(std::move(name), ParamType::kString, std::move(defaultText));
   p.jsonText = true;
   return PlainParam(std::move(p));
 }
