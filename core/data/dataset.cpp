@@ -94,6 +94,13 @@ Dataset Dataset::withRows(std::span<const std::uint32_t> rows) const {
   return d;
 }
 
+void Dataset::adoptIdMapsOf(const Dataset& superset) {
+  users = superset.users;
+  items = superset.items;
+  userAttributes = superset.userAttributes;
+  itemAttributes = superset.itemAttributes;
+}
+
 Dataset Dataset::emptyLike() const {
   Dataset d;
   d.name = name;

@@ -68,6 +68,11 @@ struct Dataset {
   /// Same id maps and attributes, no interactions.
   Dataset emptyLike() const;
 
+  /// Takes the id maps and attribute tables of `superset`, a dataset loaded on top of this one
+  /// (LoadOptions::base: its maps extend ours, earlier indices unchanged), so that both index
+  /// users and items alike. Interactions are kept: their indices stay valid.
+  void adoptIdMapsOf(const Dataset& superset);
+
   /// A 64-bit fingerprint (xxHash3) over ids, interactions and attributes, stable across runs
   /// and platforms of the same endianness. Equal data => equal fingerprint.
   std::uint64_t fingerprint() const;

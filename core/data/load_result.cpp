@@ -50,4 +50,12 @@ void LoadResult::addIssue(const std::string& file, std::uint64_t line, std::uint
   }
 }
 
+std::vector<std::string> LoadResult::accountNotes() const {
+  std::vector<std::string> out = notes;
+  for (const auto& [reason, count] : skippedByReason) {
+    out.push_back("skipped " + std::to_string(count) + " rows: " + reason);
+  }
+  return out;
+}
+
 }  // namespace rwb

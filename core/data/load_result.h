@@ -59,6 +59,10 @@ struct LoadResult {
   /// Implausible timestamps among the loaded interactions (also listed in notes as a warning).
   TimestampWarning implausibleTimestamps;
 
+  /// The notes, then one "skipped N rows: reason" line per skip reason: what a run records of
+  /// its load.
+  std::vector<std::string> accountNotes() const;
+
   std::uint64_t rowsRead() const;
   std::uint64_t rowsLoaded() const;
   std::uint64_t rowsSkipped() const;

@@ -35,10 +35,8 @@ nlohmann::json countsJson(const Dataset& d) {
 }
 
 void addLoadNotes(const LoadResult& r, std::vector<std::string>& notes) {
-  for (const auto& n : r.notes) notes.push_back(n);
-  for (const auto& [reason, count] : r.skippedByReason) {
-    notes.push_back("skipped " + std::to_string(count) + " rows: " + reason);
-  }
+  const auto lines = r.accountNotes();
+  notes.insert(notes.end(), lines.begin(), lines.end());
 }
 
 // Reads the spec's data source with core/data's loader and the spec's options as they are.
@@ -66,11 +64,7 @@ Dataset applyPreparation(Dataset data, const nlohmann::json& steps, std::vector<
 void shareIdMaps(std::vector<Dataset*> sets) {
   const Dataset* last = sets.back();
   for (Dataset* d : sets) {
-    if (d == last) continue;
-    d->users = last->users;
-    d->items = last->items;
-    d->userAttributes = last->userAttributes;
-    d->itemAttributes = last->itemAttributes;
+    if (d != last) d->adoptIdMapsOf(*last);
   }
 }
 

@@ -336,3 +336,28 @@ TEST_CASE("Attribute files: duplicate column names are refused (issue 13)", "[da
     }
   }
 }
+
+TEST_CASE("adoptIdMapsOf and accountNotes: what a run shares and records of its loads",
+          "[data][loader]") {
+  test::TempDir dir;
+  test::writeFile(dir / "train.csv", "user,item,rating\nu1,i1,5\nu2,i2,4\n");
+  test::writeFile(dir / "test.csv", "user,item,rating\nu3,i1,5\nu1,i9,x\n");
+  TaskContext ctx;
+  DatasetOptions o;
+  const auto train = loadDataset((dir / "train.csv").string(), o, ctx);
+  DatasetOptions onTop;
+  onTop.base = &train.dataset;
+  onTop.interactions.strict = false;
+  const auto test = loadDataset((dir / "test.csv").string(), onTop, ctx);
+  Dataset t = train.dataset;
+  REQUIRE(t.numUsers() == 2);
+  t.adoptIdMapsOf(test.dataset);
+  CHECK(t.numUsers() == 3);  // u3 from the test file
+  CHECK(t.users.external(0) == "u1");
+  CHECK(t.numInteractions() == 2);  // the training rows stay, their indices still valid
+  CHECK(t.items.external(t.interactions.item[1]) == "i2");
+  // The skipped row is recorded with its reason, after the loader's notes.
+  const auto notes = test.accountNotes();
+  REQUIRE(notes.size() >= 1);
+  CHECK(notes.back().rfind("skipped 1 rows: ", 0) == 0);
+}
