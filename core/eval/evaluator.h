@@ -22,8 +22,8 @@
 #include <vector>
 
 #include "core/data/dataset.h"
-#include "core/eval/metric.h"
 #include "core/data/rec_list.h"
+#include "core/eval/metric.h"
 #include "core/util/task_context.h"
 
 namespace rwb {

@@ -110,9 +110,9 @@ RecommendationFile loadRecommendations(const std::string& path, const Dataset& b
   while (reader.next(rec)) {
     lineNo = rec.line;
     if (rec.error) {
-      throw ParseError(path, rec.errorLine, rec.errorField,
-                       std::string(rec.error) +
-                           (rec.errorDetail.empty() ? "" : " (" + rec.errorDetail + ")"));
+      throw ParseError(
+          path, rec.errorLine, rec.errorField,
+          std::string(rec.error) + (rec.errorDetail.empty() ? "" : " (" + rec.errorDetail + ")"));
     }
     if (rec.blank()) continue;
     if (first) {

@@ -16,7 +16,6 @@
 #include "core/data/load_result.h"
 #include "core/data/rec_list.h"
 #include "core/eval/evaluator.h"
-#include "core/data/rec_list.h"
 #include "core/util/task_context.h"
 
 namespace rwb {

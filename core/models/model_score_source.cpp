@@ -7,7 +7,8 @@ namespace rwb {
 
 ModelScoreSource::ModelScoreSource(std::unique_ptr<Model> model) : model_(std::move(model)) {
   if (!model_) throw ModelError("score source: no model");
-  if (!model_->isFitted()) throw ModelError("score source: model '" + model_->type() + "' is not fitted");
+  if (!model_->isFitted())
+    throw ModelError("score source: model '" + model_->type() + "' is not fitted");
 }
 
 std::shared_ptr<const ModelScoreSource> ModelScoreSource::fromBytes(const std::string& bytes) {

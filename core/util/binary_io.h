@@ -20,25 +20,21 @@ namespace rwb {
 class BinaryWriter {
  public:
   template <typename T>
-    requires std::is_trivially_copyable_v<T>
-  void put(const T& v) {
-    buf_.append(reinterpret_cast<const char*>(&v), sizeof(T));
-  }
+  requires std::is_trivially_copyable_v<T>
+  void put(const T& v) { buf_.append(reinterpret_cast<const char*>(&v), sizeof(T)); }
   void putString(std::string_view s) {
     put<std::uint64_t>(s.size());
     buf_.append(s.data(), s.size());
   }
   template <typename T>
-    requires std::is_trivially_copyable_v<T>
+  requires std::is_trivially_copyable_v<T>
   void putVector(std::span<const T> v) {
     put<std::uint64_t>(v.size());
     if (!v.empty()) buf_.append(reinterpret_cast<const char*>(v.data()), v.size_bytes());
   }
   template <typename T>
-    requires std::is_trivially_copyable_v<T>
-  void putVector(const std::vector<T>& v) {
-    putVector(std::span<const T>(v));
-  }
+  requires std::is_trivially_copyable_v<T>
+  void putVector(const std::vector<T>& v) { putVector(std::span<const T>(v)); }
   void putStrings(const std::vector<std::string>& v) {
     put<std::uint64_t>(v.size());
     for (const auto& s : v) putString(s);
@@ -57,8 +53,7 @@ class BinaryReader {
       : data_(bytes), what_(std::move(what)) {}
 
   template <typename T>
-    requires std::is_trivially_copyable_v<T>
-  T get() {
+  requires std::is_trivially_copyable_v<T> T get() {
     need(sizeof(T));
     T v;
     std::memcpy(&v, data_.data() + pos_, sizeof(T));
@@ -67,8 +62,8 @@ class BinaryReader {
   }
   /// The next value without consuming it.
   template <typename T>
-    requires std::is_trivially_copyable_v<T>
-  T peek() const {
+  requires std::is_trivially_copyable_v<T> T peek()
+  const {
     need(sizeof(T));
     T v;
     std::memcpy(&v, data_.data() + pos_, sizeof(T));
@@ -82,8 +77,7 @@ class BinaryReader {
     return s;
   }
   template <typename T>
-    requires std::is_trivially_copyable_v<T>
-  std::vector<T> getVector() {
+  requires std::is_trivially_copyable_v<T> std::vector<T> getVector() {
     const auto n = get<std::uint64_t>();
     if (n > remaining() / (sizeof(T) == 0 ? 1 : sizeof(T))) fail("vector length out of range");
     std::vector<T> v(n);

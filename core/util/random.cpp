@@ -71,7 +71,7 @@ double FastRng::normal() noexcept {
 }
 
 std::uint64_t deriveSeed(std::uint64_t seed, std::uint64_t a, std::uint64_t b,
-                        std::uint64_t c) noexcept {
+                         std::uint64_t c) noexcept {
   std::uint64_t x = seed;
   std::uint64_t h = splitmixNext(x);
   x = h ^ a;

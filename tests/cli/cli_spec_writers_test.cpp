@@ -124,10 +124,9 @@ TEST_CASE(
   CHECK(seenUsers == std::set<std::string>(users.begin(), users.end()));
 
   // recwb evaluate reads the quoted list back: the metric equals the run's own figure.
-  const CliResult ev = runRecwb({"evaluate", "--train", (dir / "train.csv").string(), "--test",
-                                 (dir / "test.csv").string(), "--recs",
-                                 (dir / "o" / "recs" / "most_popular.tsv").string(), "-k", "3",
-                                 "--json"});
+  const CliResult ev = runRecwb(
+      {"evaluate", "--train", (dir / "train.csv").string(), "--test", (dir / "test.csv").string(),
+       "--recs", (dir / "o" / "recs" / "most_popular.tsv").string(), "-k", "3", "--json"});
   RWB_REQUIRE_SUCCESS(ev);
   const auto evaluated = nlohmann::json::parse(ev.out);
   std::ifstream mj(dir / "o" / "metrics.json");

@@ -169,8 +169,7 @@ TEST_CASE("rating and classification metrics use the listed test pairs", "[eval]
   CHECK(b.find("brier")->oracle == 0.0);
 }
 
-TEST_CASE("list ordering rules: models break ties by item index, files keep file order",
-          "[eval]") {
+TEST_CASE("list ordering rules: models break ties by item index, files keep file order", "[eval]") {
   const std::vector<ScoredItem> given = {{5, 1.0}, {2, 3.0}, {9, 1.0}, {1, 1.0}};
   std::vector<ScoredItem> byItem = given;
   orderByScoreThenItem(byItem);
@@ -179,11 +178,11 @@ TEST_CASE("list ordering rules: models break ties by item index, files keep file
   orderByScoreStable(stable);
   CHECK(stable == std::vector<ScoredItem>{{2, 3.0}, {5, 1.0}, {9, 1.0}, {1, 1.0}});
   // Scores that differ beyond float precision stay distinct (float would tie them).
-  std::vector<ScoredItem> tiny = {{1, 1e-300}, {2, 3e-300}, {3, 0.1234567890123},
-                                  {4, 0.1234567890124}};
+  std::vector<ScoredItem> tiny = {
+      {1, 1e-300}, {2, 3e-300}, {3, 0.1234567890123}, {4, 0.1234567890124}};
   orderByScoreStable(tiny);
-  CHECK(tiny == std::vector<ScoredItem>{{4, 0.1234567890124}, {3, 0.1234567890123},
-                                        {2, 3e-300}, {1, 1e-300}});
+  CHECK(tiny == std::vector<ScoredItem>{
+                    {4, 0.1234567890124}, {3, 0.1234567890123}, {2, 3e-300}, {1, 1e-300}});
 }
 
 TEST_CASE("recommendation files: header, rank column, ordering and errors", "[eval]") {

@@ -9,7 +9,8 @@
 
 using namespace rwb;
 
-TEST_CASE("sar_top10 reproduces every value of expected_metrics.json to 1e-9", "[eval][parity][shared]") {
+TEST_CASE("sar_top10 reproduces every value of expected_metrics.json to 1e-9",
+          "[eval][parity][shared]") {
   RWB_REQUIRE_SHARED_DATA(data);
   const auto dir = data / "ml-100k-recsplit";
   TaskContext ctx;

@@ -1,7 +1,8 @@
+#include "core/experiment/engagement_evaluation.h"
+
 #include <cmath>
 #include <random>
 
-#include "core/experiment/engagement_evaluation.h"
 #include "core/models/registry.h"
 #include "core/util/error.h"
 #include "features/synthetic_data.h"

@@ -88,7 +88,8 @@ TEST_CASE("logistic_regression recovers planted structure and scores cold users"
   const auto p = plantedData();
   for (const char* solver : {"lbfgs", "cd"}) {
     DYNAMIC_SECTION(solver) {
-      auto m = createModel("logistic_regression", {{"features", test::kPlantedLrFeatures}, {"solver", solver}});
+      auto m = createModel("logistic_regression",
+                           {{"features", test::kPlantedLrFeatures}, {"solver", solver}});
       TaskContext ctx;
       m->fit({p.data}, ctx);
       CHECK(coldMatchRate(*m, p) > 0.95);
@@ -122,9 +123,11 @@ TEST_CASE("logistic_regression recovers planted structure and scores cold users"
 
 TEST_CASE("logistic_regression L1 gives sparse weights", "[models]") {
   const auto p = plantedData();
-  auto dense = createModel("logistic_regression", {{"features", test::kPlantedLrFeatures}, {"solver", "cd"}});
-  auto sparse = createModel("logistic_regression",
-                            {{"features", test::kPlantedLrFeatures}, {"l1", 0.01}, {"solver", "cd"}});
+  auto dense = createModel("logistic_regression",
+                           {{"features", test::kPlantedLrFeatures}, {"solver", "cd"}});
+  auto sparse =
+      createModel("logistic_regression",
+                  {{"features", test::kPlantedLrFeatures}, {"l1", 0.01}, {"solver", "cd"}});
   TaskContext ctx;
   dense->fit({p.data}, ctx);
   sparse->fit({p.data}, ctx);

@@ -55,7 +55,8 @@ std::unique_ptr<Model> fitDefault(const std::string& name, const Dataset& train)
 
 }  // namespace
 
-TEST_CASE("recsplit: iALS, BPR-MF and biased MF reach the issue-5 table", "[models][.slow][shared]") {
+TEST_CASE("recsplit: iALS, BPR-MF and biased MF reach the issue-5 table",
+          "[models][.slow][shared]") {
   RWB_REQUIRE_SHARED_DATA(dir);
   const Recsplit r = loadRecsplit(dir);
   REQUIRE(r.train.numInteractions() == 75066);

@@ -305,8 +305,8 @@ TEST_CASE("sar: moving time_now multiplies every score by one factor and keeps e
       base->fit({d}, ctx);
       moved->fit({d}, ctx);
       // 2^-(20 years / 30 days): every reference score shrinks by this factor.
-      const double factor = std::exp2(-static_cast<double>(later - newestTimestamp(d)) /
-                                      (30.0 * 86400.0));
+      const double factor =
+          std::exp2(-static_cast<double>(later - newestTimestamp(d)) / (30.0 * 86400.0));
       std::size_t compared = 0;
       for (Index u = 1; u < d.numUsers(); ++u) {
         const auto a = base->recommend(u, 10), b = moved->recommend(u, 10);
@@ -343,7 +343,8 @@ TEST_CASE("sar: a user decades older than time_now ranks as if time_now were the
     REQUIRE(a.items.size() == 10);
     for (std::size_t k = 0; k < 10; ++k) {
       CHECK(a.items[k].item == b.items[k].item);
-      CHECK(a.items[k].score == Approx(b.items[k].score * std::exp2(sar.logScale(u))).epsilon(1e-12));
+      CHECK(a.items[k].score ==
+            Approx(b.items[k].score * std::exp2(sar.logScale(u))).epsilon(1e-12));
     }
     // Save and load keep the scale.
     const auto back = loadModelFromBytes(saveModelToBytes(*model));
@@ -355,19 +356,18 @@ TEST_CASE("models that use time refuse implausible timestamps, naming the row",
           "[models][sar][timestamps]") {
   // Regression: one year-3000 (or millisecond) timestamp became every user's t_now and
   // silently rescaled the whole decay.
-  for (const std::int64_t bad : {std::int64_t{32503680000}, std::int64_t{1700000000000},
-                                 std::int64_t{-5}}) {
+  for (const std::int64_t bad :
+       {std::int64_t{32503680000}, std::int64_t{1700000000000}, std::int64_t{-5}}) {
     DYNAMIC_SECTION("timestamp " << bad) {
       Dataset d = handData();
       d.interactions.timestamp[3] = bad;  // user b, item x
       TaskContext ctx;
       auto sar = createModel("sar");
-      CHECK_THROWS_WITH(sar->fit({d}, ctx),
-                        Catch::Contains("sar with time_decay uses time") &&
-                            Catch::Contains("1 of 7 training rows") &&
-                            Catch::Contains("user 'b', item 'x'") &&
-                            Catch::Contains(std::to_string(bad)) &&
-                            Catch::Contains("or set time_decay to false"));
+      CHECK_THROWS_WITH(sar->fit({d}, ctx), Catch::Contains("sar with time_decay uses time") &&
+                                                Catch::Contains("1 of 7 training rows") &&
+                                                Catch::Contains("user 'b', item 'x'") &&
+                                                Catch::Contains(std::to_string(bad)) &&
+                                                Catch::Contains("or set time_decay to false"));
       CHECK_FALSE(sar->isFitted());
       if (bad == 1700000000000) {
         CHECK_THROWS_WITH(createModel("sar")->fit({d}, ctx), Catch::Contains("milliseconds"));

@@ -131,7 +131,8 @@ TEST_CASE("time window keeps [from, to) and reports the rest", "[prep]") {
   CHECK(timeWindow(d, {}, ctx).dataset.numInteractions() == 5);
 }
 
-TEST_CASE("preparation on ml-100k: 10-core and binarisation account for every row", "[prep][shared]") {
+TEST_CASE("preparation on ml-100k: 10-core and binarisation account for every row",
+          "[prep][shared]") {
   RWB_REQUIRE_SHARED_DATA(shared);
   // Reads u.data directly (tab separated) to stay independent of the loader's options.
   std::ifstream in(shared / "ml-100k" / "u.data");

@@ -299,7 +299,8 @@ TEST_CASE("materializeSplit shares id maps and keeps row order", "[prep]") {
   CHECK(parts.test.interactions.item[0] == d.interactions.item[s.test[0]]);
 }
 
-TEST_CASE("recommenders mode reproduces python_stratified_split on ml-100k row for row", "[prep][shared]") {
+TEST_CASE("recommenders mode reproduces python_stratified_split on ml-100k row for row",
+          "[prep][shared]") {
   RWB_REQUIRE_SHARED_DATA(shared);
   TaskContext ctx;
   DelimitedOptions lo;

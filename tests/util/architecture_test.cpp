@@ -2,7 +2,6 @@
 // `#include "core/<module>/..."` in core/ must be an allowed edge, and core never includes Qt,
 // ui/ or app/.
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <functional>

@@ -1,7 +1,6 @@
 #include "core/util/random.h"
 
 #include <catch2/catch.hpp>
-
 #include <set>
 #include <vector>
 
