@@ -1,12 +1,16 @@
-// recwb runs list|show|delete --project FILE: browse the runs recorded in a project file.
+// recwb runs list|show|delete|rename|tag|untag|note|archive|unarchive|champion|diff
+// --project FILE: browse and annotate the runs recorded in a project file.
 #include <algorithm>
 #include <cmath>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "cli.h"
+#include "core/experiment/run_diff.h"
 #include "core/store/project_store.h"
+#include "core/store/run_annotations.h"
 #include "core/util/error.h"
 
 namespace rwb::cli {
@@ -16,6 +20,8 @@ namespace {
 struct RunsArgs {
   std::string project;
   std::int64_t id = 0;
+  std::vector<std::int64_t> ids;  ///< diff
+  std::string text;               ///< rename: the name; tag/untag: the tag; note: the note
 };
 
 std::string metricText(double v) {
@@ -28,6 +34,7 @@ std::string metricText(double v) {
 int list(const RunsArgs& a, const Common& common) {
   ProjectStore store(a.project, false);
   const auto runs = store.listRuns();
+  const auto labels = RunAnnotations(store).allLabels();
   if (common.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& r : runs) {
@@ -44,6 +51,12 @@ int list(const RunsArgs& a, const Common& common) {
                      {"fit_seconds", r.fitSeconds},
                      {"recommend_seconds", r.recommendSeconds},
                      {"metrics", m}});
+      const auto l = labels.find(r.id);
+      const RunLabels none;
+      const RunLabels& lab = l == labels.end() ? none : l->second;
+      out.back()["tags"] = lab.tags;
+      out.back()["note"] = lab.note;
+      out.back()["archived"] = lab.archived;
     }
     printJson(out);
     return 0;
@@ -62,6 +75,12 @@ int list(const RunsArgs& a, const Common& common) {
             << std::setw(ew) << "experiment" << std::setw(rw) << "run" << std::setw(11) << "status"
             << "metrics\n";
   for (const auto& r : runs) {
+    const auto l = labels.find(r.id);
+    std::string tags;
+    if (l != labels.end()) {
+      for (const auto& t : l->second.tags) tags += (tags.empty() ? "" : ",") + t;
+      if (l->second.archived) tags += tags.empty() ? "archived" : ",archived";
+    }
     std::cout << std::left << std::setw(6) << r.id << std::setw(21) << r.createdAt << std::setw(ew)
               << r.experiment << std::setw(rw) << r.name << std::setw(11)
               << runStatusName(r.status);
@@ -70,6 +89,7 @@ int list(const RunsArgs& a, const Common& common) {
       std::cout << (first ? "" : "  ") << k << "=" << metricText(v);
       first = false;
     }
+    if (!tags.empty()) std::cout << "  [" << tags << "]";
     std::cout << "\n";
   }
   return 0;
@@ -83,6 +103,12 @@ int show(const RunsArgs& a, const Common& common) {
   j["experiment"] = s.experiment;
   j["created_at"] = s.createdAt;
   if (s.specId) j["spec"] = store.loadSpec(s.specId);
+  {
+    const RunLabels lab = RunAnnotations(store).labels(s.id);
+    j["tags"] = lab.tags;
+    j["note"] = lab.note;
+    j["archived"] = lab.archived;
+  }
   j["per_user_metrics"] = nlohmann::json::array();
   for (const auto& [k, v] : s.record.perUser) j["per_user_metrics"].push_back(k);
   if (common.json) {
@@ -104,6 +130,13 @@ int show(const RunsArgs& a, const Common& common) {
             << "memory        peak RSS " << withCommas(r.peakRssBytes) << " bytes, model "
             << withCommas(r.modelBytes) << " bytes\n";
   if (!r.error.empty()) std::cout << "error         " << r.error << "\n";
+  const RunLabels lab = RunAnnotations(store).labels(s.id);
+  if (!lab.tags.empty() || lab.archived) {
+    std::cout << "tags          ";
+    for (const auto& t : lab.tags) std::cout << t << " ";
+    std::cout << (lab.archived ? "(archived)" : "") << "\n";
+  }
+  if (!lab.note.empty()) std::cout << "note          " << lab.note << "\n";
   for (const auto& [k, v] : r.metrics) {
     std::cout << "  " << std::left << std::setw(16) << k << metricText(v) << "\n";
   }
@@ -133,6 +166,147 @@ int remove(const RunsArgs& a, const Common& common) {
   return deleted ? 0 : 1;
 }
 
+// rename, tag, untag, note, archive, unarchive: one change to one run's annotations.
+int annotate(const std::string& what, const RunsArgs& a, const Common& common) {
+  ProjectStore store(a.project, false);
+  RunAnnotations notes(store);
+  std::string done;
+  if (what == "rename") {
+    notes.rename(a.id, a.text);
+    done = "renamed run " + std::to_string(a.id) + " to '" + a.text + "'";
+  } else if (what == "tag") {
+    notes.addTag(a.id, a.text);
+    done = "tagged run " + std::to_string(a.id) + " '" + a.text + "'";
+  } else if (what == "untag") {
+    if (!notes.removeTag(a.id, a.text))
+      throw StoreError("run " + std::to_string(a.id) + " has no tag '" + a.text + "'");
+    done = "removed tag '" + a.text + "' from run " + std::to_string(a.id);
+  } else if (what == "note") {
+    notes.setNote(a.id, a.text);
+    done = "note of run " + std::to_string(a.id) + (a.text.empty() ? " cleared" : " set");
+  } else {
+    notes.setArchived(a.id, what == "archive");
+    done = (what == "archive" ? "archived run " : "restored run ") + std::to_string(a.id);
+  }
+  if (common.json) {
+    const RunLabels l = notes.labels(a.id);
+    printJson({{"id", a.id},
+               {"name", store.loadRun(a.id).record.name},
+               {"tags", l.tags},
+               {"note", l.note},
+               {"archived", l.archived}});
+  } else {
+    std::cout << done << "\n";
+  }
+  return 0;
+}
+
+// champion ID: make it the champion of its dataset and split; champion (no id): the history.
+int champion(const RunsArgs& a, const Common& common) {
+  ProjectStore store(a.project, false);
+  RunAnnotations notes(store);
+  if (a.id != 0) {
+    const ChampionEntry e = notes.setChampion(a.id);
+    if (common.json) {
+      printJson({{"id", e.runId},
+                 {"name", e.runName},
+                 {"dataset_fingerprint", e.datasetFingerprint},
+                 {"split_hash", e.splitHash},
+                 {"since", e.since}});
+    } else {
+      std::cout << "run " << e.runId << " (" << e.runName << ") is the champion of dataset "
+                << e.datasetFingerprint << ", split " << e.splitHash << " since " << e.since
+                << " UTC\n";
+    }
+    return 0;
+  }
+  const auto history = notes.championHistory();
+  // The current champion of a dataset and split is its newest entry, unless that run is gone.
+  std::map<std::pair<std::string, std::string>, std::size_t> newest;
+  for (std::size_t i = 0; i < history.size(); ++i)
+    newest[{history[i].datasetFingerprint, history[i].splitHash}] = i;
+  std::vector<bool> current(history.size(), false);
+  for (const auto& [key, i] : newest) current[i] = !history[i].runDeleted;
+  if (common.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (std::size_t i = 0; i < history.size(); ++i) {
+      const ChampionEntry& e = history[i];
+      out.push_back({{"id", e.runId},
+                     {"name", e.runName},
+                     {"dataset_fingerprint", e.datasetFingerprint},
+                     {"split_hash", e.splitHash},
+                     {"since", e.since},
+                     {"deleted", e.runDeleted},
+                     {"current", static_cast<bool>(current[i])}});
+    }
+    printJson(out);
+    return 0;
+  }
+  if (history.empty()) {
+    std::cout << "no champion in " << a.project << "\n";
+    return 0;
+  }
+  std::cout << std::left << std::setw(21) << "since (UTC)" << std::setw(18) << "dataset"
+            << std::setw(18) << "split"
+            << "run\n";
+  for (std::size_t i = 0; i < history.size(); ++i) {
+    const ChampionEntry& e = history[i];
+    std::cout << std::left << std::setw(21) << e.since << std::setw(18) << e.datasetFingerprint
+              << std::setw(18) << e.splitHash << e.runId << " " << e.runName
+              << (e.runDeleted ? "  (deleted)"
+                  : current[i] ? "  (current)"
+                               : "")
+              << "\n";
+  }
+  return 0;
+}
+
+// diff ID ID...: the configuration keys on which the runs differ (core/experiment run_diff).
+int diff(const RunsArgs& a, const Common& common) {
+  if (a.ids.size() < 2) throw SpecError("recwb runs diff", "give two or more run ids");
+  ProjectStore store(a.project, false);
+  std::vector<RunConfig> configs;
+  for (const auto id : a.ids) {
+    const StoredRun s = store.loadRun(id);
+    configs.push_back(runConfig(s.record, s.specId ? store.loadSpec(s.specId) : nlohmann::json(),
+                                "#" + std::to_string(id) + " " + s.record.name));
+  }
+  const auto rows = diffConfigs(configs);
+  if (common.json) {
+    nlohmann::json out = {{"runs", a.ids}, {"differences", nlohmann::json::array()}};
+    for (const auto& r : rows) {
+      nlohmann::json values = nlohmann::json::array();
+      for (const auto& v : r.values) values.push_back(v ? *v : nlohmann::json());
+      out["differences"].push_back({{"key", r.key}, {"values", values}});
+    }
+    printJson(out);
+    return 0;
+  }
+  if (rows.empty()) {
+    std::cout << "the configurations are identical\n";
+    return 0;
+  }
+  std::size_t keyW = 3;
+  for (const auto& r : rows) keyW = std::max(keyW, r.key.size());
+  std::vector<std::size_t> colW;
+  for (std::size_t i = 0; i < configs.size(); ++i) {
+    std::size_t w = configs[i].label.size();
+    for (const auto& r : rows) w = std::max(w, configValueText(r.values[i]).size());
+    colW.push_back(std::min<std::size_t>(w, 40));
+  }
+  std::cout << std::left << std::setw(static_cast<int>(keyW) + 2) << "key";
+  for (std::size_t i = 0; i < configs.size(); ++i)
+    std::cout << std::setw(static_cast<int>(colW[i]) + 2) << configs[i].label;
+  std::cout << "\n";
+  for (const auto& r : rows) {
+    std::cout << std::left << std::setw(static_cast<int>(keyW) + 2) << r.key;
+    for (std::size_t i = 0; i < configs.size(); ++i)
+      std::cout << std::setw(static_cast<int>(colW[i]) + 2) << configValueText(r.values[i]);
+    std::cout << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 Action registerRuns(CLI::App& sub, Common& common) {
@@ -151,9 +325,40 @@ Action registerRuns(CLI::App& sub, Common& common) {
   deleteCmd->fallthrough();
   deleteCmd->callback([which] { *which = "delete"; });
   sub.get_subcommand("list")->fallthrough();
+  struct Edit {
+    const char* name;
+    const char* help;
+    const char* text;  ///< the second argument, nullptr when none
+  };
+  const Edit edits[] = {
+      {"rename", "Rename a run", "New name"},
+      {"tag", "Add a tag to a run", "Tag (no commas)"},
+      {"untag", "Remove a tag from a run", "Tag"},
+      {"note", "Set a run's note (\"\" clears it)", "Note text"},
+      {"archive", "Archive a run (kept, hidden from the workbench's list)", nullptr},
+      {"unarchive", "Restore an archived run", nullptr}};
+  for (const Edit& e : edits) {
+    auto* cmd = sub.add_subcommand(e.name, e.help);
+    cmd->add_option("id", args->id, "Run id (from `runs list`)")->required();
+    if (e.text) cmd->add_option("text", args->text, e.text)->required();
+    cmd->fallthrough();
+    cmd->callback([which, name = std::string(e.name)] { *which = name; });
+  }
+  auto* champ = sub.add_subcommand(
+      "champion", "Make a run the champion of its dataset and split; without id: the history");
+  champ->add_option("id", args->id, "Run id (from `runs list`)");
+  champ->fallthrough();
+  champ->callback([which] { *which = "champion"; });
+  auto* diffCmd = sub.add_subcommand("diff", "Show only what differs between runs' configurations");
+  diffCmd->add_option("ids", args->ids, "Two or more run ids")->required();
+  diffCmd->fallthrough();
+  diffCmd->callback([which] { *which = "diff"; });
   return [args, which, &common]() {
     if (*which == "show") return show(*args, common);
     if (*which == "delete") return remove(*args, common);
+    if (*which == "champion") return champion(*args, common);
+    if (*which == "diff") return diff(*args, common);
+    if (*which != "list" && !which->empty()) return annotate(*which, *args, common);
     return list(*args, common);
   };
 }
