@@ -5,7 +5,7 @@
 #include <filesystem>
 
 #include "core/eval/evaluator.h"
-#include "core/eval/statistics.h"
+#include "core/experiment/run_statistics.h"
 #include "core/experiment/runner.h"
 #include "core/store/project_store.h"
 #include "core/util/error.h"
@@ -22,7 +22,9 @@ std::string absolutePath(const std::string& p, const std::string& baseDir) {
   return fs::absolute(path).lexically_normal().string();
 }
 
-std::string describeSplit(const ExperimentSpec& spec) {
+}  // namespace
+
+std::string splitDescription(const ExperimentSpec& spec) {
   const std::string& m = spec.split.method;
   if (m == "files") return "given test file";
   char ratio[32];
@@ -35,7 +37,19 @@ std::string describeSplit(const ExperimentSpec& spec) {
   return out;
 }
 
-}  // namespace
+std::map<std::string, double> beyondAccuracy(const Dataset& train, const Dataset& test,
+                                             const std::vector<Index>& users,
+                                             const std::vector<RecList>& lists, int k,
+                                             TaskContext& ctx) {
+  EvalOptions eo;
+  eo.k = static_cast<std::size_t>(k);
+  eo.oracle = false;
+  eo.metrics = {"catalog_coverage", "novelty"};
+  std::map<std::string, double> out;
+  for (const auto& mv : evaluate(train, test, users, lists, eo, ctx).metrics)
+    out[mv.name] = mv.value;
+  return out;
+}
 
 nlohmann::json storedSpec(const nlohmann::json& spec, const std::string& baseDir) {
   nlohmann::json out = spec;
@@ -48,49 +62,6 @@ nlohmann::json storedSpec(const nlohmann::json& spec, const std::string& baseDir
         out["split"][key] = absolutePath(out["split"][key].get<std::string>(), baseDir);
       }
     }
-  }
-  return out;
-}
-
-std::shared_ptr<const EvalResult> evaluationOf(const rwb::RunRecord& record) {
-  auto ev = std::make_shared<EvalResult>();
-  ev->k = static_cast<std::size_t>(record.k);
-  ev->users = record.evaluatedUsers;
-  for (const auto& [name, values] : record.perUser) {
-    MetricValue mv;
-    mv.name = name;
-    mv.perUser = true;
-    mv.perUserValues = values;
-    auto it = record.metrics.find(name);
-    double sum = 0.0;
-    for (double v : values) {
-      if (std::isnan(v)) continue;
-      sum += v;
-      ++mv.definedUsers;
-    }
-    mv.value = it != record.metrics.end()
-                   ? it->second
-                   : (mv.definedUsers ? sum / static_cast<double>(mv.definedUsers) : std::nan(""));
-    ev->metrics.push_back(std::move(mv));
-  }
-  ev->testUsers = ev->listedUsers = ev->users.size();
-  return ev;
-}
-
-std::map<std::string, std::pair<double, double>> bootstrapIntervals(const rwb::RunRecord& record,
-                                                                    TaskContext& ctx) {
-  std::map<std::string, std::pair<double, double>> out;
-  BootstrapOptions bo;
-  bo.resamples = 1000;
-  for (const auto& [name, values] : record.perUser) {
-    std::vector<double> defined;
-    defined.reserve(values.size());
-    for (double v : values) {
-      if (!std::isnan(v)) defined.push_back(v);
-    }
-    if (defined.size() < 2) continue;
-    const ConfidenceInterval ci = bootstrapMean(defined, bo, ctx);
-    out[name] = {ci.lower, ci.upper};
   }
   return out;
 }
@@ -121,6 +92,7 @@ RunOutcome executeRun(const RunRequest& request, TaskContext& ctx) {
   // Recorded as the CLI records it: the runner's record, failed runs included.
   const std::string experiment = spec.name.empty() ? std::string("gui") : spec.name;
   if (store) out.storeId = store->saveRun(rec, experiment, specId);
+  out.specId = specId;
   if (rec.status == RunStatus::kFailed) throw Error(rec.error);
 
   ctx.progress(0.9, "confidence intervals");
@@ -129,17 +101,12 @@ RunOutcome executeRun(const RunRequest& request, TaskContext& ctx) {
   out.evaluation = evaluationOf(rec);
   out.train = result.data.train;
   out.test = result.data.test;
-  out.split = describeSplit(spec);
+  out.split = splitDescription(spec);
 
   // Beyond-accuracy figures for the trade-off chart, from the same lists.
-  EvalOptions eo;
-  eo.k = static_cast<std::size_t>(rec.k);
-  eo.oracle = false;
-  eo.metrics = {"catalog_coverage", "novelty"};
   TaskContext evCtx(ctx, 0.97, 1.0);
-  const EvalResult extra =
-      evaluate(*out.train, *out.test, rec.recUsers, rec.recommendations, eo, evCtx);
-  for (const auto& mv : extra.metrics) out.beyondAccuracy[mv.name] = mv.value;
+  out.beyondAccuracy =
+      beyondAccuracy(*out.train, *out.test, rec.recUsers, rec.recommendations, rec.k, evCtx);
   out.record = std::move(rec);
   ctx.progress(1.0, "done");
   return out;

@@ -13,8 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "core/experiment/experiment_spec.h"
 #include "core/experiment/pipeline_stages.h"
 #include "core/experiment/run_record.h"
+#include "core/experiment/run_statistics.h"
 #include "core/util/task_context.h"
 
 namespace rwb {
@@ -45,21 +47,24 @@ struct RunOutcome {
   /// The per-user vectors as an EvalResult, for the paired tests of the Compare view.
   std::shared_ptr<const EvalResult> evaluation;
   std::int64_t storeId = 0;  ///< id of the run in the project file (0 when not recorded)
+  std::int64_t specId = 0;   ///< the spec stored with it (0 when not recorded)
 };
 
 /// Executes one run. Throws rwb::Error subclasses with the engine's message (a failed run is
 /// still recorded in the project, as the CLI records it), Cancelled on stop (nothing recorded).
 RunOutcome executeRun(const RunRequest& request, TaskContext& ctx);
 
+/// How a spec's train/test were formed, as the runs table's split column shows it.
+std::string splitDescription(const ExperimentSpec& spec);
+
+/// Catalogue coverage and novelty of top-k lists (core/eval evaluate): the display-only
+/// figures of the trade-off chart, for new runs and for stored runs reconnected to their data.
+std::map<std::string, double> beyondAccuracy(const Dataset& train, const Dataset& test,
+                                             const std::vector<Index>& users,
+                                             const std::vector<RecList>& lists, int k,
+                                             TaskContext& ctx);
+
 /// The spec as a project stores it: dataset and split file paths made absolute.
 nlohmann::json storedSpec(const nlohmann::json& spec, const std::string& baseDir);
-
-/// The per-user vectors of a record as an EvalResult (users, per-user values and means), which
-/// core/eval's compareRuns() takes.
-std::shared_ptr<const EvalResult> evaluationOf(const rwb::RunRecord& record);
-
-/// Bootstrap 95% CIs (1,000 resamples, seed 42) of the mean of every per-user metric.
-std::map<std::string, std::pair<double, double>> bootstrapIntervals(const rwb::RunRecord& record,
-                                                                    TaskContext& ctx);
 
 }  // namespace rwb::ui

@@ -15,6 +15,7 @@ Action registerEvaluate(CLI::App&, Common&);
 Action registerCompare(CLI::App&, Common&);
 Action registerRun(CLI::App&, Common&);
 Action registerRuns(CLI::App&, Common&);
+Action registerReport(CLI::App&, Common&);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
@@ -36,6 +37,8 @@ const std::vector<Command>& commands() {
        "Browse and annotate a project's runs (list, show, delete, rename, tag, note, archive, "
        "champion, diff)",
        registerRuns},
+      {"report", "Write a comparison of stored runs as one self-contained HTML file",
+       registerReport},
       {"explain", "Explain a model's recommendations for a user (feature contributions)",
        registerExplain},
   };

@@ -22,8 +22,8 @@ std::string twoRunProject(const TempDir& dir, std::int64_t& pop, std::int64_t& k
   "threads": 1
 })");
   const auto project = (dir / "p.rwbp").string();
-  RWB_REQUIRE_SUCCESS(
-      runRecwb({"run", (dir / "spec.json").string(), "--project", project, "-q", "--json"}));
+  RWB_REQUIRE_SUCCESS(runRecwb({"run", (dir / "spec.json").string(), "--project", project, "--out",
+                                (dir / "out").string(), "-q", "--json"}));
   const auto listed = stdoutJson(runRecwb({"runs", "list", "--project", project, "--json"}));
   REQUIRE(listed.size() == 2);
   for (const auto& r : listed) (r.at("model") == "most_popular" ? pop : knn) = r.at("id");
@@ -98,3 +98,27 @@ TEST_CASE("runs diff shows only the configuration keys that differ", "[cli]") {
   RWB_REQUIRE_FAILURE(runRecwb({"runs", "diff", std::to_string(pop), "--project", project}), 2);
 }
 
+TEST_CASE("report writes one self-contained HTML file with the chosen runs' numbers", "[cli]") {
+  TempDir dir;
+  std::int64_t pop = 0, knn = 0;
+  const auto project = twoRunProject(dir, pop, knn);
+  const auto out = dir / "report.html";
+  RWB_REQUIRE_SUCCESS(
+      runRecwb({"report", "--project", project, "--runs",
+                std::to_string(pop) + "," + std::to_string(knn), "--out", out.string(), "-q"}));
+  const std::string html = readFile(out);
+  CHECK(html.find("http://") == std::string::npos);
+  CHECK(html.find("https://") == std::string::npos);
+  CHECK(html.find("src=") == std::string::npos);
+  CHECK(html.find("<script") == std::string::npos);
+  const auto listed = stdoutJson(runRecwb({"runs", "list", "--project", project, "--json"}));
+  for (const auto& r : listed) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.6f", r.at("metrics").at("ndcg@5").get<double>());
+    INFO(r.at("name"));
+    CHECK(html.find(buf) != std::string::npos);
+  }
+  RWB_REQUIRE_FAILURE(
+      runRecwb({"report", "--project", project, "--runs", "999", "--out", out.string()}), 1,
+      "no run");
+}

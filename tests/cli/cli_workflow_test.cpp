@@ -19,9 +19,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kSubcommands = {"inspect", "models", "split", "generate",
-                                               "export",  "score",  "serve", "evaluate",
-                                               "compare", "run",    "runs",  "explain"};
+const std::vector<std::string> kSubcommands = {
+    "inspect",  "models",  "split", "generate", "export", "score",  "serve",
+    "evaluate", "compare", "run",   "runs",     "report", "explain"};
 
 std::size_t countLines(const fs::path& p) { return lines(readFile(p)).size(); }
 
