@@ -23,7 +23,7 @@ struct CompareContext {
   const RunsModel* model = nullptr;  ///< values, and the split group compared
   QString metric;                    ///< the metric chosen above the charts
   int selectedRun = 0;               ///< run id selected in the runs table (0 = none)
-  /// True when the run is finished and on the compared split.
+  /// True when the run is finished, on the compared split and passes the runs filter.
   bool compared(const SessionRun& run) const;
 };
 

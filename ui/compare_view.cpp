@@ -6,7 +6,11 @@
 #include <QFont>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSaveFile>
 #include <QSplitter>
@@ -22,15 +26,18 @@
 #include "core/export/run_export.h"
 #include "ui/calibration_page.h"
 #include "ui/chart_view.h"
+#include "ui/curves_page.h"
 #include "ui/importance_page.h"
 #include "ui/metric_at_k_page.h"
 #include "ui/metric_bars_page.h"
 #include "ui/metric_info.h"
 #include "ui/per_user_page.h"
+#include "ui/run_actions.h"
 #include "ui/runs_model.h"
 #include "ui/session.h"
 #include "ui/significance_page.h"
 #include "ui/slices_page.h"
+#include "ui/table_dialog.h"
 #include "ui/table_view.h"
 #include "ui/task_runner.h"
 #include "ui/tradeoff_page.h"
@@ -55,6 +62,12 @@ CompareView::CompareView(Session* session, TaskRunner* runner, QWidget* parent)
       tr("<b>Runs</b> (best value per column among the runs on the split compared)"), top));
   actions->addStretch();
   actions->addWidget(transpose);
+  auto* diff = new QPushButton(tr("Diff"), top);
+  diff->setObjectName("diff");
+  diff->setToolTip(
+      tr("Compare the configurations of the selected runs (only what differs); "
+         "right-click a run to rename, tag, note, archive or delete it"));
+  actions->addWidget(diff);
   actions->addWidget(champion);
   actions->addWidget(exportButton);
   topLayout->addLayout(actions);
@@ -64,6 +77,17 @@ CompareView::CompareView(Session* session, TaskRunner* runner, QWidget* parent)
   split_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
   splitRow->addWidget(new QLabel(tr("Compare runs on split"), top));
   splitRow->addWidget(split_);
+  splitRow->addSpacing(12);
+  // Group and filter: the table and every chart show only the runs that pass.
+  filter_ = new QComboBox(top);
+  filter_->setObjectName("runFilter");
+  filter_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+  archived_ = new QCheckBox(tr("Archived"), top);
+  archived_->setObjectName("showArchived");
+  archived_->setToolTip(tr("Show archived runs too"));
+  splitRow->addWidget(new QLabel(tr("Show"), top));
+  splitRow->addWidget(filter_);
+  splitRow->addWidget(archived_);
   splitRow->addStretch();
   topLayout->addLayout(splitRow);
   splitNote_ = new QLabel(top);
@@ -105,6 +129,9 @@ CompareView::CompareView(Session* session, TaskRunner* runner, QWidget* parent)
   tabs_->addTab(slices_, tr("Slices"));
   tabs_->addTab(calibration_, tr("Calibration"));
   tabs_->addTab(importance_, tr("Importance"));
+  curves_ = new CurvesPage(tabs_);
+  pages_ << curves_;
+  tabs_->addTab(curves_, tr("Learning curves"));
   bottomLayout->addWidget(tabs_);
   split->addWidget(top);
   split->addWidget(bottom);
@@ -112,7 +139,30 @@ CompareView::CompareView(Session* session, TaskRunner* runner, QWidget* parent)
   split->setStretchFactor(1, 3);
   layout->addWidget(split);
 
+  actions_ = new RunActions(session_, runner_, this);
+  connect(actions_, &RunActions::logMessage, this, &CompareView::logMessage);
+  connect(actions_, &RunActions::deleted, this, [this](int, const QString& e) {
+    if (!e.isEmpty()) emit errorMessage(e);
+  });
+  auto applyFilter = [this] {
+    RunFilter f;
+    const QStringList v = filter_->currentData().toStringList();
+    if (v.size() == 2) {
+      f.by = static_cast<RunFilter::By>(v[0].toInt());
+      f.value = v[1].toStdString();
+    }
+    f.showArchived = archived_->isChecked();
+    session_->setRunFilter(f);
+  };
+  connect(filter_, &QComboBox::activated, this, applyFilter);
+  connect(archived_, &QCheckBox::toggled, this, applyFilter);
+  connect(session_, &Session::runFilterChanged, this, &CompareView::refresh);
+  connect(session_, &Session::runRemoved, this, &CompareView::scheduleRefresh);
+  table_->setMenuHook([this](QMenu& menu, const QModelIndex& index) { runMenu(menu, index); });
+  table_->view()->setSelectionMode(QAbstractItemView::ExtendedSelection);
+  connect(diff, &QPushButton::clicked, this, [this] { showDiff(); });
   connect(transpose, &QCheckBox::toggled, model_, &RunsModel::setTransposed);
+  connect(transpose, &QCheckBox::toggled, this, &CompareView::applyRowFilter);
   connect(champion, &QPushButton::clicked, this, [this] {
     if (!markChampion()) emit errorMessage(tr("Select a finished run first."));
   });
@@ -168,6 +218,8 @@ void CompareView::refresh() {
   const int keep = selectedRun();
   model_->refresh();
   refreshSplitGroups();
+  refreshFilter();
+  applyRowFilter();
   table_->view()->resizeColumnsToContents();
   const QString current = metric_->currentText();
   metric_->blockSignals(true);
@@ -307,13 +359,180 @@ bool CompareView::markChampion() {
   const int id = selectedRun();
   const SessionRun* r = id ? session_->run(id) : nullptr;
   if (r == nullptr || !r->done()) return false;
-  session_->setChampion(id);
-  emit logMessage(tr("%1 marked as champion.").arg(r->displayName));
-  return true;
+  const QString err = actions_->setChampion(id);
+  if (!err.isEmpty()) emit errorMessage(err);
+  return err.isEmpty();
 }
 
-bool CompareView::exportRun(const QString& path) {
-  const int id = selectedRun();
+void CompareView::refreshFilter() {
+  // One entry per dataset, split, model and tag of the runs, with how many runs each holds.
+  std::map<std::pair<int, std::string>, int> groups;
+  for (const SessionRun& r : session_->runs()) {
+    if (r.archived && !archived_->isChecked()) continue;
+    if (!r.dataset.isEmpty()) ++groups[{int(RunFilter::By::kDataset), r.dataset.toStdString()}];
+    if (r.done()) ++groups[{int(RunFilter::By::kSplit), r.record.splitHash}];
+    ++groups[{int(RunFilter::By::kModel), r.record.model}];
+    for (const auto& t : r.tags) ++groups[{int(RunFilter::By::kTag), t}];
+  }
+  const RunFilter& f = session_->runFilter();
+  const QStringList current =
+      f.by == RunFilter::By::kAll
+          ? QStringList()
+          : QStringList{QString::number(int(f.by)), QString::fromStdString(f.value)};
+  filter_->blockSignals(true);
+  filter_->clear();
+  filter_->addItem(tr("all runs"), QStringList());
+  const QStringList kinds{QString(), tr("dataset"), tr("split"), tr("model"), tr("tag")};
+  for (const auto& [key, n] : groups) {
+    const QString value = key.first == int(RunFilter::By::kSplit)
+                              ? splitHashLabel(key.second)
+                              : QString::fromStdString(key.second);
+    filter_->addItem(tr("%1: %2 (%3)").arg(kinds[key.first], value).arg(n),
+                     QStringList{QString::number(key.first), QString::fromStdString(key.second)});
+  }
+  int idx = current.isEmpty() ? 0 : filter_->findData(current);
+  if (idx < 0) {
+    // The group is gone (its last run deleted or retagged): the filter shows what it still
+    // selects, which is nothing, until another entry is picked.
+    filter_->addItem(tr("%1: %2 (0)").arg(kinds[int(f.by)], QString::fromStdString(f.value)),
+                     current);
+    idx = filter_->count() - 1;
+  }
+  filter_->setCurrentIndex(idx);
+  filter_->blockSignals(false);
+  archived_->blockSignals(true);
+  archived_->setChecked(f.showArchived);
+  archived_->blockSignals(false);
+}
+
+void CompareView::applyRowFilter() {
+  // Runs are rows (columns when transposed) of the source model; hide those the filter drops.
+  const auto& runs = session_->runs();
+  QTableView* v = table_->view();
+  for (int i = 0; i < static_cast<int>(runs.size()); ++i) {
+    const bool hide = !session_->shown(runs[static_cast<std::size_t>(i)]);
+    const QModelIndex src = model_->transposed() ? model_->index(0, i) : model_->index(i, 0);
+    const QModelIndex view = table_->proxy()->mapFromSource(src);
+    if (!view.isValid()) continue;
+    if (model_->transposed()) {
+      v->setColumnHidden(view.column(), hide);
+    } else {
+      v->setRowHidden(view.row(), hide);
+    }
+  }
+  table_->updateCount();
+}
+
+QList<int> CompareView::shownRuns() const {
+  QList<int> out;
+  for (const SessionRun& r : session_->runs()) {
+    if (session_->shown(r)) out << r.id;
+  }
+  return out;
+}
+
+QList<int> CompareView::selectedRuns() const {
+  std::set<int> ids;
+  for (const QModelIndex& idx : table_->view()->selectionModel()->selectedIndexes()) {
+    const QModelIndex src = table_->proxy()->mapToSource(idx);
+    ids.insert(model_->runId(model_->transposed() ? src.column() : src.row()));
+  }
+  QList<int> out;
+  for (const SessionRun& r : session_->runs()) {
+    if (ids.count(r.id) && session_->shown(r)) out << r.id;
+  }
+  return out;
+}
+
+QDialog* CompareView::showDiff(bool modal) {
+  QList<int> ids = selectedRuns();
+  if (ids.size() < 2) ids = shownRuns();
+  if (ids.size() < 2) {
+    emit errorMessage(tr("Select two or more runs to compare their configurations."));
+    return nullptr;
+  }
+  QStringList labels;
+  const auto rows = actions_->diff(ids, &labels);
+  std::vector<QStringList> cells;
+  for (const auto& row : rows) {
+    QStringList line{QString::fromStdString(row.key)};
+    for (const auto& v : row.values) line << QString::fromStdString(configValueText(v));
+    cells.push_back(line);
+  }
+  auto* dialog = new TableDialog(
+      tr("Configuration diff"),
+      rows.empty() ? tr("The configurations of %n run(s) are identical.", nullptr, ids.size())
+                   : tr("Only what differs between %n run(s) (model, parameters, seeds, data, "
+                        "split and the spec they ran with).",
+                        nullptr, ids.size()),
+      QStringList{tr("key")} + labels, cells, this);
+  dialog->setObjectName("configDiff");
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  if (modal) {
+    dialog->open();
+  } else {
+    dialog->show();
+  }
+  return dialog;
+}
+
+void CompareView::runMenu(QMenu& menu, const QModelIndex& idx) {
+  if (!idx.isValid()) return;
+  const QModelIndex src = table_->proxy()->mapToSource(idx);
+  const int id = model_->runId(model_->transposed() ? src.column() : src.row());
+  const SessionRun* r = session_->run(id);
+  if (r == nullptr) return;
+  auto report = [this](const QString& e) {
+    if (!e.isEmpty()) emit errorMessage(e);
+  };
+  menu.addAction(tr("Rename..."), this, [this, id, report] {
+    bool ok = false;
+    const QString name =
+        QInputDialog::getText(this, tr("Rename run"), tr("Name"), QLineEdit::Normal,
+                              QString::fromStdString(session_->run(id)->record.name), &ok);
+    if (ok && !name.trimmed().isEmpty()) report(actions_->rename(id, name));
+  });
+  menu.addAction(tr("Add Tag..."), this, [this, id, report] {
+    bool ok = false;
+    const QString tag =
+        QInputDialog::getText(this, tr("Tag run"), tr("Tag"), QLineEdit::Normal, QString(), &ok);
+    if (ok && !tag.trimmed().isEmpty()) report(actions_->addTag(id, tag));
+  });
+  if (!r->tags.empty()) {
+    QMenu* untag = menu.addMenu(tr("Remove Tag"));
+    for (const auto& t : r->tags) {
+      const QString tag = QString::fromStdString(t);
+      untag->addAction(tag, this,
+                       [this, id, tag, report] { report(actions_->removeTag(id, tag)); });
+    }
+  }
+  menu.addAction(tr("Note..."), this, [this, id, report] {
+    bool ok = false;
+    const QString note = QInputDialog::getMultiLineText(this, tr("Run note"), tr("Note"),
+                                                        session_->run(id)->note, &ok);
+    if (ok) report(actions_->setNote(id, note));
+  });
+  menu.addAction(
+      r->archived ? tr("Restore from Archive") : tr("Archive"), this,
+      [this, id, archived = r->archived, report] { report(actions_->setArchived(id, !archived)); });
+  menu.addAction(tr("Mark as Champion"), this,
+                 [this, id, report] { report(actions_->setChampion(id)); });
+  menu.addSeparator();
+  menu.addAction(tr("Compare Configurations"), this, [this] { showDiff(); });
+  menu.addSeparator();
+  menu.addAction(tr("Delete..."), this, [this, id] {
+    const SessionRun* run = session_->run(id);
+    if (run == nullptr) return;
+    if (QMessageBox::question(this, tr("Delete run"),
+                              tr("Delete %1 and everything recorded with it from the project?")
+                                  .arg(run->displayName)) == QMessageBox::Yes) {
+      actions_->deleteRun(id);
+    }
+  });
+}
+
+bool CompareView::exportRun(const QString& path, int runId) {
+  const int id = runId != 0 ? runId : selectedRun();
   const SessionRun* r = id ? session_->run(id) : nullptr;
   if (r == nullptr || !r->done()) return false;
   const QString name = r->displayName;

@@ -11,14 +11,19 @@
 #include <QWidget>
 #include <map>
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
+class QMenu;
+class QModelIndex;
 class QTabWidget;
 
 namespace rwb::ui {
 
 class CalibrationPage;
 class ChartView;
+class CurvesPage;
+class RunActions;
 struct CompareContext;
 class ComparePage;
 class ImportancePage;
@@ -44,13 +49,29 @@ class CompareView : public QWidget {
   /// Run id of the selected row (0 when none).
   int selectedRun() const;
   void selectRun(int runId);
-  /// Marks the selected run as champion. Returns false when nothing is selected.
+  /// Marks the selected run as champion (in the project, per dataset and split: RunActions).
+  /// Returns false when no finished run is selected.
   bool markChampion();
+  /// The run management of the view (rename, tag, note, archive, delete, diff, report).
+  RunActions* actions() const { return actions_; }
+  /// The runs filter selector (all, or one dataset, split, model or tag: Session::RunFilter)
+  /// and whether archived runs are shown.
+  QComboBox* runFilterSelector() const { return filter_; }
+  QCheckBox* archivedToggle() const { return archived_; }
+  /// Ids of the runs the table shows (in session order).
+  QList<int> shownRuns() const;
+  /// Ids of the selected runs (table rows), in session order.
+  QList<int> selectedRuns() const;
+  /// Shows the configuration diff of the selected runs (of every shown run when fewer than
+  /// two are selected). Returns the dialog (deleted on close), null when there is nothing to
+  /// compare.
+  QDialog* showDiff(bool modal = true);
+  CurvesPage* curvesPage() const { return curves_; }
   /// Exports the selected run as a model package through the project store (core/export
   /// exportProjectRun: the same file `recwb export --project P --run R` writes) in the
   /// background; exported() reports the outcome. Returns false when no finished run is
   /// selected; a run not recorded in a project fails with a message saying so.
-  bool exportRun(const QString& path);
+  bool exportRun(const QString& path, int runId = 0);
   /// Slice results shown (run display name -> slice "dimension/name" -> metric value).
   const std::map<QString, std::map<QString, double>>& sliceValues() const;
   /// Runs drawn in the calibration chart, and features in the importance chart.
@@ -86,6 +107,9 @@ class CompareView : public QWidget {
  private:
   void scheduleRefresh();
   void refreshSplitGroups();
+  void refreshFilter();
+  void applyRowFilter();
+  void runMenu(QMenu& menu, const QModelIndex& index);
   CompareContext context() const;
   void draw(const QList<ComparePage*>& pages);
   bool dirty_ = true;
@@ -107,7 +131,11 @@ class CompareView : public QWidget {
   SlicesPage* slices_ = nullptr;
   CalibrationPage* calibration_ = nullptr;
   ImportancePage* importance_ = nullptr;
+  CurvesPage* curves_ = nullptr;
   QList<ComparePage*> pages_;
+  RunActions* actions_ = nullptr;
+  QComboBox* filter_ = nullptr;
+  QCheckBox* archived_ = nullptr;
 };
 
 }  // namespace rwb::ui

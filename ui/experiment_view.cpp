@@ -310,6 +310,14 @@ ExperimentView::ExperimentView(Session* session, TaskRunner* runner, QWidget* pa
   });
   connect(session_, &Session::datasetChanged, this, &ExperimentView::onDataChanged);
   connect(session_, &Session::testSetChanged, this, &ExperimentView::onDataChanged);
+  connect(session_, &Session::runRemoved, this, [this](int runId) {
+    if (const int row = queueRow(runId); row >= 0) queue_->removeRow(row);
+    if (curvesRun_ == runId) {
+      curvesRun_ = 0;
+      curves_->reset();
+      curves_->replot();
+    }
+  });
   connect(session_, &Session::runsCleared, this, [this] {
     queue_->setRowCount(0);
     curves_->reset();
@@ -867,16 +875,9 @@ void ExperimentView::startRun(const nlohmann::json& entry) {
   rec.state = RunState::kQueued;
   rec.dataset = QString::fromStdString(req.data.data->name);
   rec.started = QDateTime::currentDateTime();
-  if (entry.contains("run_name")) {
-    // Labelled by its run_name in the queue and in Compare (the id tells reruns apart).
-    rec.displayName = QString::fromStdString(entry["run_name"].get<std::string>());
-    for (const auto& other : session_->runs()) {
-      if (other.displayName == rec.displayName) {
-        rec.displayName += QStringLiteral(" #%1").arg(session_->nextRunId());
-        break;
-      }
-    }
-  }
+  // Labelled by its run_name (else the model) and, once recorded, the project's run id: the
+  // id `recwb runs` and `recwb export --run` take (Session runLabel).
+  if (entry.contains("run_name")) rec.record.name = entry["run_name"].get<std::string>();
   const int runId = session_->addRun(std::move(rec));
   const QString label = session_->run(runId)->displayName;
 
@@ -919,7 +920,12 @@ void ExperimentView::startRun(const nlohmann::json& entry) {
         r->test = out.test;
         r->split = QString::fromStdString(out.split);
         r->evaluation = out.evaluation;
-        r->storeId = out.storeId;
+        r->specId = out.specId;
+        if (out.storeId != 0) {
+          session_->setRecorded(runId, out.storeId);
+          if (const int row = queueRow(runId); row >= 0)
+            queue_->item(row, kColRun)->setText(r->displayName);
+        }
         if (r->record.search) {
           emit logMessage(tr("%1: %2").arg(r->displayName, searchSummary(*r->record.search)));
         }

@@ -21,7 +21,9 @@
 #include "ui/import_dialog.h"
 #include "ui/log_pane.h"
 #include "ui/project_controller.h"
+#include "ui/run_actions.h"
 #include "ui/session.h"
+#include "ui/table_dialog.h"
 #include "ui/task_indicators.h"
 #include "ui/task_runner.h"
 #include "ui/users_view.h"
@@ -84,7 +86,14 @@ void MainWindow::wireControllers() {
           [this](const QString& m) { showError(tr("Run failed"), m); });
   connect(compare_, &CompareView::logMessage, log_, &LogPane::info);
   connect(compare_, &CompareView::errorMessage, this,
-          [this](const QString& m) { showError(tr("Export failed"), m); });
+          [this](const QString& m) { showError(tr("Compare"), m); });
+  connect(compare_->actions(), &RunActions::reportWritten, this,
+          [this](const QString& path, const QString& e) {
+            if (!e.isEmpty())
+              showError(tr("Report failed"), e);
+            else
+              statusText_->setText(tr("Report written to %1").arg(path));
+          });
 
   connect(dataController_, &DataController::logMessage, log_, &LogPane::info);
   connect(dataController_, &DataController::status, statusText_, &QLabel::setText);
@@ -107,6 +116,9 @@ void MainWindow::wireControllers() {
   connect(projects_, &ProjectController::failed, this, &MainWindow::projectFailed);
   connect(projects_, &ProjectController::runsRestored, this, &MainWindow::projectRunsRestored);
   connect(projects_, &ProjectController::externalRunsAdded, this, &MainWindow::externalRunsAdded);
+  connect(projects_, &ProjectController::ownProjectCreated, this, [this](const QString& path) {
+    statusText_->setText(tr("The new data has its own project: %1").arg(path));
+  });
   connect(session_, &Session::projectChanged, this, &MainWindow::updateTitle);
 }
 
@@ -136,6 +148,11 @@ void MainWindow::buildMenus() {
         this, tr("Open project"), QString(), tr("RecWorkbench project (*.rwbproj);;All files (*)"));
     if (!path.isEmpty()) openProject(path);
   });
+  auto* save = file->addAction(tr("&Save Project"), QKeySequence::Save, this, [this] {
+    const QString err = saveProject();
+    if (!err.isEmpty()) showError(tr("Cannot save the project"), err);
+  });
+  save->setObjectName("saveProject");
   file->addAction(tr("Save Project &As..."), QKeySequence(tr("Ctrl+Shift+S")), this, [this] {
     if (session_->projectPath().isEmpty()) {
       showError(tr("No project"), tr("Create or open a project first."));
@@ -152,6 +169,27 @@ void MainWindow::buildMenus() {
     if (!session_->projectPath().isEmpty()) openProject(session_->projectPath());
   });
   recentProjectsMenu_ = file->addMenu(tr("Recent Pro&jects"));
+  file->addSeparator();
+  file->addAction(tr("Export &Champion..."), this, [this] {
+    const int id = compare_->actions()->currentChampion();
+    const SessionRun* r = id ? session_->run(id) : nullptr;
+    if (r == nullptr) {
+      showError(tr("No champion"), tr("Mark a run as champion in Compare first."));
+      return;
+    }
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Export the champion"), QString::fromStdString(r->record.model) + ".rwbm",
+        tr("RecWorkbench model package (*.rwbm)"));
+    if (path.isEmpty()) return;
+    const QString err = exportChampion(path);
+    if (!err.isEmpty()) showError(tr("Export failed"), err);
+  });
+  file->addAction(tr("Export &Report..."), this, [this] {
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Write the comparison report"),
+                                     QStringLiteral("report.html"), tr("HTML (*.html)"));
+    if (!path.isEmpty()) exportReport(path);
+  });
   file->addSeparator();
   file->addAction(tr("&Import Data..."), QKeySequence::Open, this, [this] {
     const QString path = QFileDialog::getOpenFileName(
@@ -194,6 +232,28 @@ void MainWindow::buildMenus() {
   run->addAction(tr("&Run Experiment"), QKeySequence(tr("Ctrl+R")), experiment_,
                  &ExperimentView::runAll);
   run->addAction(tr("&Cancel All"), QKeySequence(tr("Ctrl+.")), runner_, &TaskRunner::cancelAll);
+  run->addSeparator();
+  run->addAction(tr("Compare Run &Configurations"), this, [this] {
+    tabs_->setCurrentWidget(compare_);
+    compare_->showDiff();
+  });
+  run->addAction(tr("Champion &History..."), this, [this] {
+    std::vector<QStringList> rows;
+    for (const auto& e : compare_->actions()->championHistory()) {
+      rows.push_back({QString::fromStdString(e.since),
+                      QStringLiteral("%1 #%2").arg(QString::fromStdString(e.runName)).arg(e.runId),
+                      QString::fromStdString(e.datasetFingerprint),
+                      QString::fromStdString(e.splitHash)});
+    }
+    auto* d = new TableDialog(tr("Champion history"),
+                              rows.empty() ? tr("No champion was marked in this project yet.")
+                                           : tr("Who was champion when, per dataset and split "
+                                                "(newest last)."),
+                              {tr("since (UTC)"), tr("run"), tr("dataset"), tr("split hash")}, rows,
+                              this);
+    d->setAttribute(Qt::WA_DeleteOnClose);
+    d->open();
+  });
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   const QStringList names{tr("Data"), tr("Experiment"), tr("Compare"), tr("Users")};
@@ -272,6 +332,26 @@ QString MainWindow::newProject(const QString& path) { return projects_->newProje
 void MainWindow::openProject(const QString& path) { projects_->openProject(path); }
 QString MainWindow::saveProjectAs(const QString& path) { return projects_->saveProjectAs(path); }
 bool MainWindow::openStartupProject() { return projects_->openStartupProject(); }
+
+QString MainWindow::saveProject() {
+  if (session_->projectPath().isEmpty()) {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save project"), "project.rwbproj",
+                                                      tr("RecWorkbench project (*.rwbproj)"));
+    return path.isEmpty() ? QString() : newProject(path);
+  }
+  return projects_->saveProject();
+}
+
+QString MainWindow::exportChampion(const QString& path) {
+  const int id = compare_->actions()->currentChampion();
+  if (id == 0) return tr("no champion on the compared split: mark one in Compare first");
+  if (!compare_->exportRun(path, id)) return tr("the champion has not finished");
+  return {};
+}
+
+void MainWindow::exportReport(const QString& path) {
+  compare_->actions()->writeReport(compare_->shownRuns(), path);
+}
 QString MainWindow::defaultProjectPath() { return ProjectController::defaultProjectPath(); }
 QStringList MainWindow::recentProjects() const { return projects_->recentProjects(); }
 void MainWindow::setProjectWatchInterval(int ms) { projects_->setWatchInterval(ms); }

@@ -52,6 +52,14 @@ class MainWindow : public QMainWindow {
   QString newProject(const QString& path);
   void openProject(const QString& path);
   QString saveProjectAs(const QString& path);
+  /// File > Save (Ctrl+S): ProjectController::saveProject, or Save As when no project is open.
+  QString saveProject();
+  /// File > Export Champion: exports the champion of the compared split through the project
+  /// (CompareView::exportRun). Returns an error, or "" when the export started.
+  QString exportChampion(const QString& path);
+  /// File > Export Report: the HTML comparison report of the runs Compare shows (RunActions).
+  /// The outcome arrives as CompareView's actions()->reportWritten().
+  void exportReport(const QString& path);
   bool openStartupProject();
   static QString defaultProjectPath();
   QStringList recentProjects() const;

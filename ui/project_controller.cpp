@@ -36,6 +36,7 @@ struct RestoredRun {
   std::shared_ptr<const Dataset> train, test;
   std::vector<Index> users;
   std::vector<RecList> lists;
+  std::map<std::string, double> beyond;  ///< coverage and novelty of the lists
 };
 
 QString absolute(const QString& path) { return QFileInfo(path).absoluteFilePath(); }
@@ -57,10 +58,7 @@ ProjectController::ProjectController(Session* session, TaskRunner* runner, DataC
           });
   // The project remembers its data: whenever data (and its test file) arrive, the project
   // records them and reconnects its stored runs to them.
-  connect(data_, &DataController::dataReady, this, [this] {
-    rememberData();
-    restoreRuns();
-  });
+  connect(data_, &DataController::dataReady, this, &ProjectController::onDataReady);
   // Runs that `recwb run --project` (or another window) records in the open project appear
   // without a reload: a cheap id listing off the GUI thread every few seconds.
   watch_ = new QTimer(this);
@@ -147,6 +145,51 @@ void ProjectController::readNewRuns(const QString& project, const std::vector<st
         emit logError(tr("Reading new runs of %1: %2").arg(QFileInfo(project).fileName(), e));
       });
   readTasks_.insert(readTask);
+}
+
+void ProjectController::onDataReady() {
+  // The sample project holds the sample data only: other data gets a project of its own
+  // (beside the sample project, named after the data), so nothing else is written into it.
+  if (isSampleProject(session_->projectPath()) && !session_->datasetPath().isEmpty() &&
+      !isSampleData(session_->datasetPath())) {
+    const QDir dir = QFileInfo(defaultProjectPath()).absoluteDir();
+    QString base = QFileInfo(session_->datasetPath()).completeBaseName();
+    if (base.isEmpty() || base == QStringLiteral("sample")) base = QStringLiteral("project");
+    QString path = dir.filePath(base + QStringLiteral(".rwbproj"));
+    for (int n = 2; QFileInfo::exists(path); ++n)
+      path = dir.filePath(QStringLiteral("%1-%2.rwbproj").arg(base).arg(n));
+    const QString err = newProject(path);
+    if (err.isEmpty()) {
+      emit logMessage(tr("%1 is not the sample data: it gets its own project %2 (the sample "
+                         "project keeps the sample data). File > Save Project As moves it.")
+                          .arg(QFileInfo(session_->datasetPath()).fileName(), path));
+      emit ownProjectCreated(path);
+      return;
+    }
+    emit logError(tr("Cannot create a project for the new data: %1").arg(err));
+  }
+  rememberData();
+  restoreRuns();
+}
+
+bool ProjectController::isSampleProject(const QString& path) {
+  return !path.isEmpty() &&
+         QFileInfo(path).absoluteFilePath() == QFileInfo(defaultProjectPath()).absoluteFilePath();
+}
+
+bool ProjectController::isSampleData(const QString& path) {
+  const QString sample = QFileInfo(QStringLiteral(RWB_SAMPLE_DATA_DIR)).canonicalFilePath();
+  const QString data = QFileInfo(path).canonicalFilePath();
+  return !sample.isEmpty() && (data == sample || data.startsWith(sample + QLatin1Char('/')));
+}
+
+QString ProjectController::saveProject() {
+  const QString project = session_->projectPath();
+  if (project.isEmpty()) return tr("no project is open");
+  if (!QFileInfo::exists(project)) return tr("the project file %1 is gone").arg(project);
+  rememberData();
+  emit logMessage(tr("Project %1 saved (runs are recorded as they end).").arg(project));
+  return {};
 }
 
 QString ProjectController::defaultProjectPath() {
@@ -345,6 +388,8 @@ void ProjectController::restoreRuns() {
             TaskContext sub(ctx, 0.5, 1.0);
             r.lists =
                 model->recommendBatch(users, static_cast<std::size_t>(kOf.at(storeId)), true, sub);
+            // The same display-only figures as a run made in the window (Trade-off chart).
+            r.beyond = beyondAccuracy(*r.train, *r.test, r.users, r.lists, kOf.at(storeId), sub);
             out.push_back(std::move(r));
           }
         }
@@ -362,6 +407,7 @@ void ProjectController::restoreRuns() {
             run->test = rr.test;
             run->record.recUsers = std::move(rr.users);
             run->record.recommendations = std::move(rr.lists);
+            for (auto& [name, value] : rr.beyond) run->displayMetrics[name] = value;
             ++n;
             session_->notifyRunChanged(run->id);
             break;

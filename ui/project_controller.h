@@ -40,6 +40,12 @@ class ProjectController : public QObject {
   void openProject(const QString& path);
   /// Writes a copy of the current project to `path` and switches to it. Returns an error or "".
   QString saveProjectAs(const QString& path);
+  /// Saves the open project: its runs are recorded as they end, so this records the current
+  /// data and spec with it (what reopening it reloads). Returns an error or "".
+  QString saveProject();
+  /// True for the bundled sample project (defaultProjectPath()) and the bundled sample data.
+  static bool isSampleProject(const QString& path);
+  static bool isSampleData(const QString& path);
   /// Opens the last project, else creates the default project over the bundled sample data.
   /// Returns false when there is nothing to open.
   bool openStartupProject();
@@ -64,6 +70,9 @@ class ProjectController : public QObject {
   void runsRestored(int count);
   /// Runs another process recorded in the open project were added to the session.
   void externalRunsAdded(int count);
+  /// Data other than the sample data was loaded while the sample project was open: it got a
+  /// project of its own (the sample project keeps only the sample data and its runs).
+  void ownProjectCreated(const QString& path);
   void recentProjectsChanged();
   void logMessage(const QString& text);
   void logError(const QString& text);
@@ -72,6 +81,7 @@ class ProjectController : public QObject {
 
  private:
   void addRecent(const QString& path);
+  void onDataReady();
   void checkForNewRuns();
   void readNewRuns(const QString& project, const std::vector<std::int64_t>& ids);
   Session* session_;

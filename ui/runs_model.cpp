@@ -17,6 +17,17 @@ const QStringList kFixedFields{"run",        "model",  "status",      "dataset",
 constexpr int kFirstNumericFixed = 7;  // "fit seconds"
 }  // namespace
 
+QString runCellText(const SessionRun& r) {
+  QString text = r.displayName;
+  if (!r.tags.empty()) {
+    QStringList tags;
+    for (const auto& t : r.tags) tags << QString::fromStdString(t);
+    text += QStringLiteral(" [%1]").arg(tags.join(QStringLiteral(", ")));
+  }
+  if (r.archived) text += QObject::tr(" (archived)");
+  return text;
+}
+
 QString splitHashLabel(const std::string& h) {
   return h.empty() ? QObject::tr("unknown") : QString::fromStdString(h);
 }
@@ -93,7 +104,7 @@ bool RunsModel::compared(int runIndex) const {
   const auto& runs = session_->runs();
   if (runIndex < 0 || runIndex >= static_cast<int>(runs.size())) return false;
   const SessionRun& r = runs[static_cast<std::size_t>(runIndex)];
-  return r.done() && r.record.splitHash == group_;
+  return r.done() && r.record.splitHash == group_ && session_->shown(r);
 }
 
 int RunsModel::bestRun(const QString& field) const {
@@ -121,7 +132,7 @@ QVariant RunsModel::cell(int run, int field, int role) const {
   const QString& name = fields_[field];
   const bool numeric = field >= kFirstNumericFixed && name != "champion";
   if (role == Qt::DisplayRole) {
-    if (name == "run") return r.displayName;
+    if (name == "run") return runCellText(r);
     if (name == "model") {
       const ModelInfo* info = findModel(r.record.model);
       return QString::fromStdString(info ? info->displayName : r.record.model);
@@ -144,6 +155,7 @@ QVariant RunsModel::cell(int run, int field, int role) const {
           .arg(splitHashLabel(r.record.splitHash), splitHashLabel(group_));
     }
     if (name == "params") return QString::fromStdString(r.record.params.dump(2));
+    if (name == "run" && !r.note.isEmpty()) return r.note;
     if (name == "status" && !r.record.error.empty()) return QString::fromStdString(r.record.error);
     if (numeric) {
       const auto m = r.metric(name.toStdString());

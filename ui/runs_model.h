@@ -12,6 +12,10 @@
 namespace rwb::ui {
 
 class Session;
+struct SessionRun;
+
+/// The run column's text: the label, then the tags in brackets and "(archived)".
+QString runCellText(const SessionRun& run);
 
 /// A split hash as shown ("unknown" when a run recorded none).
 QString splitHashLabel(const std::string& hash);
@@ -43,7 +47,8 @@ class RunsModel : public QAbstractTableModel {
   /// hash recorded with them (core/experiment RunRecord::splitHash).
   void setSplitGroup(const std::string& splitHash);
   const std::string& splitGroup() const { return group_; }
-  /// True when a run index is a finished run on the selected split.
+  /// True when a run index is a finished run on the selected split that passes the session's
+  /// runs filter (Session::shown).
   bool compared(int runIndex) const;
 
  private:

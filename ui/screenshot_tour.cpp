@@ -5,16 +5,19 @@
 #include <QElapsedTimer>
 #include <QTabWidget>
 #include <QTimer>
+#include <map>
 
 #include "core/models/registry.h"
 #include "ui/calibration_page.h"
 #include "ui/compare_view.h"
+#include "ui/curves_page.h"
 #include "ui/data_view.h"
 #include "ui/experiment_view.h"
 #include "ui/import_dialog.h"
 #include "ui/importance_page.h"
 #include "ui/log_pane.h"
 #include "ui/main_window.h"
+#include "ui/run_actions.h"
 #include "ui/session.h"
 #include "ui/slices_page.h"
 #include "ui/task_runner.h"
@@ -144,7 +147,72 @@ void ScreenshotTour::usersStep() {
   }
   QTimer::singleShot(300, this, [this, w] {
     save(w, "9-users.png");
-    QApplication::exit(failures_ == 0 ? 0 : 1);
+    workflowStep();
+  });
+}
+
+void ScreenshotTour::workflowStep() {
+  MainWindow* w = window_;
+  // Two iterative models for overlaid learning curves.
+  ExperimentView* ev = w->experimentView();
+  w->tabs()->setCurrentWidget(ev);
+  for (const char* m : {"bpr", "ials"}) ev->addModel(QString::fromLatin1(m));
+  ev->runAll();
+  waitThen([w] { return !w->runner()->busy(); }, [this] { workflowShots(); });
+}
+
+void ScreenshotTour::workflowShots() {
+  MainWindow* w = window_;
+  CompareView* cv = w->compareView();
+  RunActions* a = cv->actions();
+  // The editor still holds the first three models, so they ran again: archive the repeats,
+  // tag the factor models, name one, note the baseline and crown the item-based model.
+  std::map<std::string, std::vector<int>> byModel;
+  for (const auto& r : w->session()->runs()) byModel[r.record.model].push_back(r.id);
+  if (!w->session()->projectPath().isEmpty()) {
+    for (auto& [model, ids] : byModel) {
+      for (std::size_t i = 1; i < ids.size(); ++i) a->setArchived(ids[i], true);
+      if (model == "bpr" || model == "ials") a->addTag(ids[0], QStringLiteral("factor model"));
+    }
+    if (!byModel["most_popular"].empty()) {
+      a->addTag(byModel["most_popular"][0], QStringLiteral("baseline"));
+      a->setNote(byModel["most_popular"][0], QStringLiteral("popularity: the bar to beat"));
+    }
+    if (!byModel["ials"].empty()) a->rename(byModel["ials"][0], QStringLiteral("ials-default"));
+    if (!byModel["itemknn"].empty()) a->setChampion(byModel["itemknn"][0]);
+  }
+  w->tabs()->setCurrentWidget(cv);
+  const auto shots = [this, w, cv](const QString& suffix) {
+    RunFilter all;
+    w->session()->setRunFilter(all);
+    cv->chartTabs()->setCurrentIndex(0);
+    cv->refresh();
+    save(w, QStringLiteral("10-runs-managed-%1.png").arg(suffix));
+    RunFilter tag;
+    tag.by = RunFilter::By::kTag;
+    tag.value = "factor model";
+    w->session()->setRunFilter(tag);
+    cv->chartTabs()->setCurrentWidget(cv->curvesPage());
+    cv->refresh();
+    save(w, QStringLiteral("11-filter-tag-curves-%1.png").arg(suffix));
+    // The diff of the runs shown (the two factor models).
+    if (QDialog* d = cv->showDiff(false)) {
+      QApplication::processEvents();
+      save(d, QStringLiteral("12-config-diff-%1.png").arg(suffix));
+      d->close();
+    }
+    w->session()->setRunFilter(all);
+    cv->refresh();
+  };
+  w->showNormal();
+  w->resize(1024, 700);
+  QTimer::singleShot(400, this, [this, w, shots] {
+    shots(QStringLiteral("1024"));
+    w->resize(1700, 1100);
+    QTimer::singleShot(400, this, [this, shots] {
+      shots(QStringLiteral("1700"));
+      QApplication::exit(failures_ == 0 ? 0 : 1);
+    });
   });
 }
 

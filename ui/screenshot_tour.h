@@ -23,6 +23,10 @@ class ScreenshotTour : public QObject {
   void step();
   void compareStep();
   void usersStep();
+  /// Issue 18's workflow: tags, a note, an archived run, the champion, the runs filter, the
+  /// configuration diff and the overlaid learning curves, each at 1024x700 and 1700x1100.
+  void workflowStep();
+  void workflowShots();
   void save(QWidget* widget, const QString& name);
   void waitThen(std::function<bool()> ready, std::function<void()> next, int timeoutMs = 120000);
   MainWindow* window_;

@@ -35,6 +35,29 @@ RunState stateOf(const rwb::RunRecord& record) {
   return RunState::kFailed;
 }
 
+QString runLabel(const std::string& name, std::int64_t storeId, int sessionId) {
+  const QString n = QString::fromStdString(name);
+  return storeId != 0 ? QStringLiteral("%1 #%2").arg(n).arg(storeId)
+                      : QObject::tr("%1 (unsaved %2)").arg(n).arg(sessionId);
+}
+
+bool RunFilter::accepts(const SessionRun& run) const {
+  if (run.archived && !showArchived) return false;
+  switch (by) {
+    case By::kAll:
+      return true;
+    case By::kDataset:
+      return run.dataset.toStdString() == value;
+    case By::kSplit:
+      return run.record.splitHash == value;
+    case By::kModel:
+      return run.record.model == value;
+    case By::kTag:
+      return run.tags.count(value) > 0;
+  }
+  return true;
+}
+
 std::optional<MetricFigure> SessionRun::metric(const std::string& name) const {
   double v = 0.0;
   if (auto it = record.metrics.find(name); it != record.metrics.end()) {
@@ -79,9 +102,10 @@ void Session::setTestSet(std::shared_ptr<const Dataset> test, const QString& pat
 
 int Session::addRun(SessionRun run) {
   run.id = nextRun_++;
-  if (run.displayName.isEmpty())
+  if (run.displayName.isEmpty()) {
     run.displayName =
-        QStringLiteral("%1 #%2").arg(QString::fromStdString(run.record.model)).arg(run.id);
+        runLabel(run.record.name.empty() ? run.record.model : run.record.name, run.storeId, run.id);
+  }
   runs_.push_back(std::move(run));
   emit runAdded(runs_.back().id);
   return runs_.back().id;
@@ -125,11 +149,35 @@ void Session::setPickedSplit(const std::string& splitHash) {
 }
 
 void Session::setChampion(int id) {
+  const SessionRun* c = run(id);
+  if (c == nullptr) return;
+  const std::string fp = c->record.datasetFingerprint, split = c->record.splitHash;
   for (auto& r : runs_) {
+    if (r.record.datasetFingerprint != fp || r.record.splitHash != split) continue;
     const bool was = r.champion;
     r.champion = r.id == id;
     if (was != r.champion) emit runChanged(r.id);
   }
+}
+
+void Session::setRecorded(int id, std::int64_t storeId) {
+  SessionRun* r = run(id);
+  if (r == nullptr) return;
+  r->storeId = storeId;
+  r->displayName = runLabel(r->record.name.empty() ? r->record.model : r->record.name, storeId, id);
+  emit runChanged(id);
+}
+
+void Session::removeRun(int id) {
+  const auto before = runs_.size();
+  std::erase_if(runs_, [id](const SessionRun& r) { return r.id == id; });
+  if (runs_.size() != before) emit runRemoved(id);
+}
+
+void Session::setRunFilter(const RunFilter& filter) {
+  if (filter == filter_) return;
+  filter_ = filter;
+  emit runFilterChanged();
 }
 
 }  // namespace rwb::ui

@@ -12,6 +12,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -60,7 +61,10 @@ struct SessionRun {
   std::shared_ptr<const Dataset> test;   ///< held-out interactions (may be null)
   /// The record's per-user vectors as an EvalResult (null when not evaluated), for paired tests.
   std::shared_ptr<const EvalResult> evaluation;
-  bool champion = false;
+  bool champion = false;       ///< champion of its dataset and split (kept in the project)
+  std::set<std::string> tags;  ///< the project's tags of the run (core/store RunAnnotations)
+  QString note;
+  bool archived = false;
   QDateTime started;
   std::int64_t storeId = 0;  ///< id of the run in the project file (0 when not recorded there)
   std::int64_t specId = 0;   ///< the stored spec it ran with (0 when unknown)
@@ -72,6 +76,22 @@ struct SessionRun {
   std::optional<MetricFigure> metric(const std::string& name) const;
   /// Names of the record's metrics and the display-only figures, sorted.
   std::vector<std::string> metricNames() const;
+};
+
+/// How a run is labelled everywhere (queue, Compare, Users, log): "<name> #<store id>" once
+/// the project holds it (the id `recwb runs` and `recwb export --run` take), else
+/// "<name> (unsaved <session id>)".
+QString runLabel(const std::string& name, std::int64_t storeId, int sessionId);
+
+/// Which runs Compare shows and compares (its charts follow): all, or those of one dataset,
+/// split, model or tag; archived runs only when asked for.
+struct RunFilter {
+  enum class By { kAll, kDataset, kSplit, kModel, kTag };
+  By by = By::kAll;
+  std::string value;  ///< dataset name, split hash, model name or tag
+  bool showArchived = false;
+  bool accepts(const SessionRun& run) const;
+  bool operator==(const RunFilter&) const = default;
 };
 
 /// The GUI state a finished record maps to (ok -> done, failed, cancelled).
@@ -113,8 +133,17 @@ class Session : public QObject {
   std::string comparedSplit() const;
   /// Picks the compared split ("" = back to the default). Emits comparedSplitChanged().
   void setPickedSplit(const std::string& splitHash);
-  /// Marks one run as champion (clears the others).
+  /// Marks one run as champion of its dataset and split (clears the others of that pair).
   void setChampion(int id);
+  /// The run was recorded in the project as `storeId`: its label becomes runLabel(...).
+  void setRecorded(int id, std::int64_t storeId);
+  /// Removes one run (deleted from the project). Emits runRemoved().
+  void removeRun(int id);
+  /// The filter of Compare (emits runFilterChanged()).
+  void setRunFilter(const RunFilter& filter);
+  const RunFilter& runFilter() const { return filter_; }
+  /// True when the run passes the filter.
+  bool shown(const SessionRun& run) const { return filter_.accepts(run); }
   void notifyRunChanged(int id) { emit runChanged(id); }
 
  signals:
@@ -123,6 +152,8 @@ class Session : public QObject {
   void runAdded(int id);
   void runChanged(int id);
   void runsCleared();
+  void runRemoved(int id);
+  void runFilterChanged();
   void projectChanged();
   void comparedSplitChanged();
 
@@ -137,6 +168,7 @@ class Session : public QObject {
   std::vector<SessionRun> runs_;
   int nextRun_ = 1;
   std::string pickedSplit_;
+  RunFilter filter_;
 };
 
 }  // namespace rwb::ui

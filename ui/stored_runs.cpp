@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "core/experiment/experiment_spec.h"
 #include "core/models/registry.h"
+#include "core/util/error.h"
 #include "ui/run_engine.h"
 #include "ui/session.h"
 
@@ -20,6 +22,15 @@ std::vector<std::int64_t> storedRunIds(const ProjectStore& store) {
 std::vector<StoredRunView> readStoredRuns(const ProjectStore& store,
                                           const std::vector<std::int64_t>& ids, TaskContext& ctx) {
   std::vector<StoredRunView> out;
+  std::map<std::int64_t, RunLabels> labels;
+  std::map<std::pair<std::string, std::string>, std::int64_t> champions;
+  try {
+    const RunAnnotations notes(store);
+    labels = notes.allLabels();
+    champions = notes.champions();
+  } catch (const StoreError&) {
+    // A read-only project file cannot get the annotation tables: its runs read without them.
+  }
   for (std::size_t i = 0; i < ids.size(); ++i) {
     ctx.throwIfStopped();
     ctx.progress(static_cast<double>(i) / static_cast<double>(ids.size() + 1), "reading runs");
@@ -47,6 +58,16 @@ std::vector<StoredRunView> readStoredRuns(const ProjectStore& store,
     TaskContext sub(ctx, f, f);
     v.ci = bootstrapIntervals(v.stored.record, sub);
     v.evaluation = evaluationOf(v.stored.record);
+    if (auto l = labels.find(ids[i]); l != labels.end()) v.labels = l->second;
+    const auto c = champions.find({v.stored.record.datasetFingerprint, v.stored.record.splitHash});
+    v.champion = c != champions.end() && c->second == ids[i];
+    if (v.stored.specId != 0) {
+      try {
+        v.split = splitDescription(parseExperimentSpec(store.loadSpec(v.stored.specId), "/"));
+      } catch (const Error&) {
+        // A spec this build cannot read: the split column stays empty, the hash says it.
+      }
+    }
     out.push_back(std::move(v));
   }
   return out;
@@ -60,9 +81,12 @@ void addStoredRuns(Session& session, std::vector<StoredRunView>& runs,
     r.record.fitted = v.fitted;
     r.state = stateOf(r.record);
     r.ci = std::move(v.ci);
-    r.displayName =
-        QStringLiteral("%1 #%2").arg(QString::fromStdString(r.record.name)).arg(v.stored.id);
     r.storeId = v.stored.id;
+    r.split = QString::fromStdString(v.split);
+    r.tags = v.labels.tags;
+    r.note = QString::fromStdString(v.labels.note);
+    r.archived = v.labels.archived;
+    r.champion = v.champion;
     r.specId = v.stored.specId;
     r.experiment = QString::fromStdString(v.stored.experiment);
     r.dataset =

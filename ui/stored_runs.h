@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/store/project_store.h"
+#include "core/store/run_annotations.h"
 #include "core/util/task_context.h"
 
 namespace rwb {
@@ -30,6 +31,9 @@ struct StoredRunView {
   std::map<std::string, std::pair<double, double>> ci;
   std::shared_ptr<const EvalResult> evaluation;
   std::string modelError;  ///< why the stored model could not be read ("" when it could)
+  std::string split;       ///< how train/test were formed (from its stored spec; "" unknown)
+  RunLabels labels;        ///< tags, note, archived (core/store RunAnnotations)
+  bool champion = false;   ///< the current champion of its dataset and split
 };
 
 /// Ids of the stored runs, oldest first.
@@ -40,8 +44,8 @@ std::vector<std::int64_t> storedRunIds(const ProjectStore& store);
 std::vector<StoredRunView> readStoredRuns(const ProjectStore& store,
                                           const std::vector<std::int64_t>& ids, TaskContext& ctx);
 
-/// Adds stored runs to the session, in order, as "<name> #<id>" (GUI thread). Unreadable models
-/// are reported through `error`.
+/// Adds stored runs to the session, in order, labelled runLabel(name, store id) (GUI thread).
+/// Unreadable models are reported through `error`.
 void addStoredRuns(Session& session, std::vector<StoredRunView>& runs,
                    const std::function<void(const QString&)>& error);
 

@@ -107,7 +107,8 @@ void TableView::updateCount() {
     count_->clear();
     return;
   }
-  const int shown = proxy_->rowCount();
+  // Rows the owner hid (view_->setRowHidden) are not shown either.
+  const int shown = proxy_->rowCount() - view_->verticalHeader()->hiddenSectionCount();
   const int total = proxy_->sourceModel()->rowCount();
   count_->setText(shown == total ? tr("%L1 rows").arg(total)
                                  : tr("%L1 of %L2 rows").arg(shown).arg(total));
@@ -121,6 +122,10 @@ bool TableView::exportTo(const QString& path, QString* error) const {
 
 void TableView::showMenu(const QPoint& pos) {
   QMenu menu(this);
+  if (menuHook_) {
+    menuHook_(menu, view_->indexAt(pos));
+    if (!menu.isEmpty()) menu.addSeparator();
+  }
   menu.addAction(tr("Export CSV..."), this, [this] {
     const QString path =
         QFileDialog::getSaveFileName(this, tr("Export table"), name_ + ".csv", tr("CSV (*.csv)"));

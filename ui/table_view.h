@@ -7,8 +7,10 @@
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QWidget>
+#include <functional>
 
 class QLineEdit;
+class QMenu;
 class QLabel;
 
 namespace rwb::ui {
@@ -32,10 +34,17 @@ class TableView : public QWidget {
   int sourceRow(int viewRow) const;
   void setFilterVisible(bool visible);
   bool exportTo(const QString& path, QString* error = nullptr) const;
+  /// Adds an owner's entries at the top of the context menu, for the row under the cursor
+  /// (`index` of the proxy, maybe invalid).
+  void setMenuHook(std::function<void(QMenu& menu, const QModelIndex& index)> hook) {
+    menuHook_ = std::move(hook);
+  }
+  /// Recounts the rows shown (after rows were hidden or shown by the owner).
+  void updateCount();
 
  private:
   void showMenu(const QPoint& pos);
-  void updateCount();
+  std::function<void(QMenu&, const QModelIndex&)> menuHook_;
   QString name_;
   QLineEdit* filter_ = nullptr;
   QLabel* count_ = nullptr;

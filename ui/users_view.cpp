@@ -207,6 +207,7 @@ UsersView::UsersView(Session* session, QWidget* parent) : QWidget(parent), sessi
   connect(session_, &Session::runAdded, this, &UsersView::scheduleRefresh);
   connect(session_, &Session::runChanged, this, &UsersView::scheduleRefresh);
   connect(session_, &Session::runsCleared, this, &UsersView::scheduleRefresh);
+  connect(session_, &Session::runRemoved, this, &UsersView::scheduleRefresh);
   connect(session_, &Session::comparedSplitChanged, this, &UsersView::scheduleRefresh);
   refreshRuns();
 }

@@ -34,6 +34,7 @@
 #include "core/store/project_store.h"
 #include "ui/chart_view.h"
 #include "ui/compare_view.h"
+#include "ui/curves_page.h"
 #include "ui/data_view.h"
 #include "ui/experiment_view.h"
 #include "ui/import_dialog.h"
@@ -41,6 +42,7 @@
 #include "ui/main_window.h"
 #include "ui/metric_info.h"
 #include "ui/param_form.h"
+#include "ui/run_actions.h"
 #include "ui/run_engine.h"
 #include "ui/runs_model.h"
 #include "ui/session.h"
@@ -126,6 +128,20 @@ std::map<std::string, std::string> packageContent(const QString& file) {
   return out;
 }
 
+/// The first column of the first row of a query on a project file (-1 on error).
+int sqlCount(const QString& file, const char* sql) {
+  sqlite3* db = nullptr;
+  int n = -1;
+  if (sqlite3_open_v2(file.toUtf8().constData(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+      n = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+  }
+  sqlite3_close(db);
+  return n;
+}
+
 /// Loads the bundled sample folder into w and waits for it.
 bool loadSample(MainWindow& w) {
   QSignalSpy loaded(&w, &MainWindow::datasetLoaded);
@@ -133,7 +149,8 @@ bool loadSample(MainWindow& w) {
   return loaded.wait(60000);
 }
 
-/// Runs the models of the experiment view and waits until they end; true when all are done.
+/// Adds models to the experiment view, runs all of its models and waits until they end; true
+/// when all are done.
 bool runModels(MainWindow& w, const QStringList& models, int timeoutMs = 180000) {
   ExperimentView* ev = w.experimentView();
   for (const QString& m : models) {
@@ -142,7 +159,9 @@ bool runModels(MainWindow& w, const QStringList& models, int timeoutMs = 180000)
   QSignalSpy finished(ev, &ExperimentView::runFinished);
   const int before = static_cast<int>(w.session()->runs().size());
   ev->runAll();
-  if (!waitFor([&] { return finished.count() >= models.size(); }, timeoutMs)) return false;
+  // Every model of the editor runs (those added by earlier calls too).
+  const int started = static_cast<int>(w.session()->runs().size()) - before;
+  if (!waitFor([&] { return finished.count() >= started; }, timeoutMs)) return false;
   for (std::size_t i = static_cast<std::size_t>(before); i < w.session()->runs().size(); ++i) {
     const auto& r = w.session()->runs()[i];
     if (!r.done()) {
@@ -671,7 +690,9 @@ class GuiTest : public QObject {
     QCOMPARE(static_cast<int>(w.session()->runs().size()), 1);
     const auto& run = w.session()->runs().front();
     QVERIFY2(run.done(), qPrintable(run.stateName() + " " + run.record.error.c_str()));
-    QCOMPARE(run.displayName, QStringLiteral("most_popular_decayed"));
+    // No project: labelled by its run_name and the session's number (issue 18: "#<id>" is
+    // only ever the project's run id).
+    QCOMPARE(run.displayName, QStringLiteral("most_popular_decayed (unsaved %1)").arg(run.id));
     QVERIFY(run.record.search.has_value());
     QCOMPARE(run.record.search->trials.size(), std::size_t{3});
     const double best = run.record.params["half_life_days"].get<double>();
@@ -1205,6 +1226,289 @@ class GuiTest : public QObject {
     for (const auto& r : w.session()->runs()) QCOMPARE(r.state, RunState::kCancelled);
     for (int id : runs) QCOMPARE(ev->taskOfRun(id), 0);
     QVERIFY(w.session()->runs()[0].record.fitted == nullptr);
+  }
+
+  /// Issue 18, defect 1: reopening a project restores everything the window showed: the
+  /// store's run ids in the labels (the id `recwb export --run` takes), the champion, the split
+  /// column, coverage and novelty, and the Trade-off chart.
+  void reopenedProjectRestoresEverything() {
+    if (!hasSampleData()) QSKIP("sample-data/ not generated yet");
+    QSettings().clear();
+    QTemporaryDir dir;
+    const QString project = dir.filePath("p.rwbproj");
+    struct Seen {
+      QString label, split;
+      std::int64_t storeId = 0;
+      bool champion = false;
+      std::map<std::string, double> display;
+    };
+    std::vector<Seen> before;
+    int tradeoffPoints = 0;
+    {
+      MainWindow w;
+      w.setQuiet(true);
+      w.show();
+      QCOMPARE(w.newProject(project), QString());
+      QVERIFY(loadSample(w));
+      // A run deleted first: the labels carry the store's ids, whatever the session counted.
+      QVERIFY(runModels(w, {"most_popular"}));
+      const int gone = w.session()->runs().front().id;
+      QSignalSpy deleted(w.compareView()->actions(), &RunActions::deleted);
+      w.compareView()->actions()->deleteRun(gone);
+      QVERIFY(deleted.wait(10000));
+      QCOMPARE(deleted.first().at(1).toString(), QString());
+      QVERIFY(w.session()->run(gone) == nullptr);
+      QVERIFY(runModels(w, {"itemknn"}));  // most_popular again, and itemknn
+      CompareView* cv = w.compareView();
+      w.tabs()->setCurrentWidget(cv);
+      const auto& runs = w.session()->runs();
+      QCOMPARE(static_cast<int>(runs.size()), 2);
+      cv->selectRun(runs[1].id);
+      QVERIFY(cv->markChampion());
+      cv->refresh();
+      tradeoffPoints = cv->charts()[4]->graphCount();
+      QCOMPARE(tradeoffPoints, 2);
+      for (const auto& r : runs) {
+        QVERIFY(r.storeId > 0);
+        QCOMPARE(
+            r.displayName,
+            QStringLiteral("%1 #%2").arg(QString::fromStdString(r.record.name)).arg(r.storeId));
+        QVERIFY(!r.split.isEmpty());
+        QVERIFY(r.displayMetrics.count("catalog_coverage"));
+        before.push_back({r.displayName, r.split, r.storeId, r.champion, r.displayMetrics});
+      }
+      QVERIFY(before[1].champion);
+      QCOMPARE(w.saveProject(), QString());
+    }
+    MainWindow w;
+    w.setQuiet(true);
+    w.show();
+    QSignalSpy opened(&w, &MainWindow::projectOpened);
+    QSignalSpy restored(&w, &MainWindow::projectRunsRestored);
+    w.openProject(project);
+    QVERIFY(opened.wait(60000));
+    QVERIFY(restored.wait(120000) || restored.count() > 0);
+    const auto& runs = w.session()->runs();
+    QCOMPARE(runs.size(), before.size());
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      QCOMPARE(runs[i].displayName, before[i].label);
+      QCOMPARE(runs[i].storeId, before[i].storeId);
+      QCOMPARE(runs[i].split, before[i].split);
+      QCOMPARE(runs[i].champion, before[i].champion);
+      for (const auto& [k, v] : before[i].display) {
+        QVERIFY2(runs[i].displayMetrics.count(k), k.c_str());
+        QVERIFY(std::abs(runs[i].displayMetrics.at(k) - v) < 1e-12);
+      }
+    }
+    CompareView* cv = w.compareView();
+    w.tabs()->setCurrentWidget(cv);
+    cv->refresh();
+    QCOMPARE(cv->charts()[4]->graphCount(), tradeoffPoints);
+    // The label's id is the CLI's: `recwb runs show` names the same run.
+    QString out;
+    QCOMPARE(
+        recwb({"runs", "--project", project, "show", QString::number(before[1].storeId), "--json"},
+              &out),
+        0);
+    const auto shown = nlohmann::json::parse(out.toStdString());
+    QCOMPARE(QString::fromStdString(shown.at("name").get<std::string>()),
+             before[1].label.section(QStringLiteral(" #"), 0, 0));
+  }
+
+  /// Issue 18, defect 2: data imported while the bundled sample project is open gets its own
+  /// project; the sample project is not written to. File > Save (Ctrl+S) saves the project.
+  void newDataGetsItsOwnProject() {
+    if (!hasSampleData()) QSKIP("sample-data/ not generated yet");
+    QSettings().clear();
+    QFile::remove(MainWindow::defaultProjectPath());
+    const QDir appData = QFileInfo(MainWindow::defaultProjectPath()).absoluteDir();
+    for (const QString& f : appData.entryList({QStringLiteral("shop*.rwbproj")}))
+      QFile::remove(appData.filePath(f));
+    QTemporaryDir dir;
+    const QString csv = dir.filePath("shop.csv");
+    {
+      std::ofstream f(csv.toStdString());
+      f << "user,item,rating\n";
+      for (int u = 0; u < 40; ++u) {
+        for (int i = 0; i < 12; ++i) f << "u" << u << ",i" << (u * 7 + i * 3) % 30 << ",1\n";
+      }
+    }
+    MainWindow w;
+    w.setQuiet(true);
+    QSignalSpy loaded(&w, &MainWindow::datasetLoaded);
+    QVERIFY(w.openStartupProject());
+    QVERIFY(loaded.wait(60000));
+    const QString sample = MainWindow::defaultProjectPath();
+    QCOMPARE(w.session()->projectPath(), sample);
+    QVERIFY(runModels(w, {"most_popular"}));
+    QCOMPARE(ProjectStore(sample.toStdString(), false).countRuns(), std::int64_t{1});
+    const std::int64_t specsBefore = ProjectStore(sample.toStdString(), false).latestSpecId();
+
+    DatasetOptions opt;
+    opt.interactions.strict = false;
+    w.loadData(csv, opt);
+    QVERIFY(loaded.wait(30000));
+    const QString own = w.session()->projectPath();
+    QVERIFY(own != sample);
+    QVERIFY(QFileInfo::exists(own));
+    QCOMPARE(QFileInfo(own).completeBaseName(), QStringLiteral("shop"));
+    QVERIFY(w.session()->runs().empty());  // the sample project's runs stay with it
+    QVERIFY(runModels(w, {}));             // the editor's most_popular, on the new data
+    QCOMPARE(ProjectStore(own.toStdString(), false).countRuns(), std::int64_t{1});
+    // Nothing of the new data went into the sample project.
+    QCOMPARE(ProjectStore(sample.toStdString(), false).countRuns(), std::int64_t{1});
+    QCOMPARE(ProjectStore(sample.toStdString(), false).latestSpecId(), specsBefore);
+    QCOMPARE(sqlCount(sample, "SELECT count(*) FROM specs WHERE json LIKE '%shop.csv%'"), 0);
+    QCOMPARE(sqlCount(own, "SELECT count(*) FROM specs WHERE json LIKE '%shop.csv%'") > 0, true);
+    QVERIFY(w.windowTitle().contains(QStringLiteral("shop")));
+
+    // A plain Save with Ctrl+S beside Save As.
+    QAction* save = w.findChild<QAction*>(QStringLiteral("saveProject"));
+    QVERIFY(save != nullptr);
+    QCOMPARE(save->shortcut(), QKeySequence(QKeySequence::Save));
+    QCOMPARE(w.saveProject(), QString());
+    const ProjectStore store(own.toStdString(), false);
+    const auto spec = store.loadSpec(store.latestSpecId());
+    QVERIFY(QString::fromStdString(spec.dump()).contains(QStringLiteral("shop.csv")));
+    QFile::remove(sample);
+    QFile::remove(own);
+  }
+
+  /// Issue 18, workflow: runs are renamed, tagged, noted, archived and deleted in the project
+  /// (the CLI sees it), filtered by tag with the charts following, their configurations diffed,
+  /// their learning curves overlaid, the champion kept with its history and exported from the
+  /// menu, and the comparison written as a self-contained HTML report.
+  void runWorkflowInProject() {
+    MainWindow w;
+    w.setQuiet(true);
+    w.show();
+    QTemporaryDir dir;
+    const QString project = dir.filePath("wf.rwbproj");
+    QCOMPARE(w.newProject(project), QString());
+    // Data from a file, so that runs are recorded and export can rebuild the training data.
+    const QString csv = dir.filePath("log.csv");
+    {
+      std::ofstream f(csv.toStdString());
+      f << "user,item,rating,timestamp\n";
+      std::mt19937 rng(5);
+      for (int u = 0; u < 150; ++u) {
+        for (int k = 0; k < 25; ++k)
+          f << "u" << u << ",i" << (rng() % 80) << ",1," << 1000000 + u * 100 + k << "\n";
+      }
+    }
+    QSignalSpy loaded(&w, &MainWindow::datasetLoaded);
+    DatasetOptions opt;
+    opt.interactions.strict = false;
+    w.loadData(csv, opt);
+    QVERIFY(loaded.wait(30000));
+    QVERIFY(runModels(w, {"most_popular", "bpr", "bpr"}));
+    const auto& runs = w.session()->runs();
+    const int pop = runs[0].id, bpr1 = runs[1].id, bpr2 = runs[2].id;
+    CompareView* cv = w.compareView();
+    RunActions* a = cv->actions();
+    w.tabs()->setCurrentWidget(cv);
+
+    QCOMPARE(a->rename(pop, "baseline"), QString());
+    QCOMPARE(w.session()->run(pop)->displayName,
+             QStringLiteral("baseline #%1").arg(w.session()->run(pop)->storeId));
+    QCOMPARE(a->addTag(bpr1, "mf"), QString());
+    QCOMPARE(a->addTag(bpr2, "mf"), QString());
+    QCOMPARE(a->setNote(pop, "the bar to beat"), QString());
+    QVERIFY(!a->addTag(bpr1, "a,b").isEmpty());  // the store's refusal comes back as text
+    QString out;
+    QCOMPARE(recwb({"runs", "--project", project, "list", "--json"}, &out), 0);
+    const auto listed = nlohmann::json::parse(out.toStdString());
+    for (const auto& r : listed) {
+      if (r.at("id") == w.session()->run(pop)->storeId) {
+        QCOMPARE(QString::fromStdString(r.at("name").get<std::string>()),
+                 QStringLiteral("baseline"));
+        QCOMPARE(QString::fromStdString(r.at("note").get<std::string>()),
+                 QStringLiteral("the bar to beat"));
+      } else {
+        QCOMPARE(r.at("tags"), nlohmann::json::array({"mf"}));
+      }
+    }
+
+    // Filter by tag: the table hides the others, the charts draw only the tagged runs.
+    cv->refresh();
+    const int tagEntry = cv->runFilterSelector()->findText(QStringLiteral("tag: mf (2)"));
+    QVERIFY2(tagEntry >= 0, qPrintable(cv->runFilterSelector()->itemText(1)));
+    cv->runFilterSelector()->setCurrentIndex(tagEntry);
+    emit cv->runFilterSelector()->activated(tagEntry);
+    QCOMPARE(cv->shownRuns(), (QList<int>{bpr1, bpr2}));
+    const QModelIndex popRow = cv->table()->proxy()->mapFromSource(cv->model()->index(0, 0));
+    QVERIFY(cv->table()->view()->isRowHidden(popRow.row()));
+    QVERIFY(!cv->table()->view()->isRowHidden(
+        cv->table()->proxy()->mapFromSource(cv->model()->index(1, 0)).row()));
+    cv->chartTabs()->setCurrentWidget(cv->curvesPage());
+    cv->refresh();
+    // Learning curves of both tagged runs on the same axes.
+    QCOMPARE(cv->curvesPage()->runs().size(), 2);
+    QCOMPARE(cv->curvesPage()->chart()->graphCount(), 2);
+    QCOMPARE(cv->charts()[4]->graphCount(), 2);  // trade-off: the filter's runs only
+
+    // The configuration diff: the two bpr runs ran the same configuration (nothing differs);
+    // the baseline differs from them in model and parameters.
+    QStringList labels;
+    const auto same = a->diff({bpr1, bpr2}, &labels);
+    QCOMPARE(labels.size(), 2);
+    QVERIFY2(same.empty(), same.empty() ? "" : same.front().key.c_str());
+    const auto rows = a->diff({pop, bpr1}, &labels);
+    bool model = false, factors = false;
+    for (const auto& row : rows) {
+      model = model || row.key == "model";
+      factors = factors || row.key.rfind("params.", 0) == 0;
+    }
+    QVERIFY(model);
+    QVERIFY(factors);
+    QDialog* d = cv->showDiff(false);
+    QVERIFY(d != nullptr);
+    d->close();
+
+    // Archive hides a run unless archived runs are shown.
+    cv->runFilterSelector()->setCurrentIndex(0);
+    emit cv->runFilterSelector()->activated(0);
+    QCOMPARE(a->setArchived(bpr2, true), QString());
+    QCOMPARE(cv->shownRuns(), (QList<int>{pop, bpr1}));
+    cv->archivedToggle()->setChecked(true);
+    QCOMPARE(cv->shownRuns().size(), 3);
+
+    // The champion and its history persist; Export Champion exports it.
+    QCOMPARE(a->setChampion(pop), QString());
+    QCOMPARE(a->setChampion(bpr1), QString());
+    const auto history = a->championHistory();
+    QCOMPARE(history.size(), std::size_t{2});
+    QCOMPARE(history[1].runId, w.session()->run(bpr1)->storeId);
+    QCOMPARE(a->currentChampion(), bpr1);
+    QSignalSpy exported(cv, &CompareView::exported);
+    const QString pkg = dir.filePath("champion.rwbm");
+    QCOMPARE(w.exportChampion(pkg), QString());
+    QVERIFY(exported.wait(60000));
+    QCOMPARE(exported.first().at(1).toString(), QString());
+    QVERIFY(QFileInfo(pkg).size() > 0);
+
+    // The HTML report of the shown runs: one self-contained file with their numbers.
+    QSignalSpy written(a, &RunActions::reportWritten);
+    const QString html = dir.filePath("report.html");
+    w.exportReport(html);
+    QVERIFY(written.wait(60000));
+    QCOMPARE(written.first().at(1).toString(), QString());
+    QFile f(html);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QString text = QString::fromUtf8(f.readAll());
+    QVERIFY(!text.contains("http://") && !text.contains("https://") && !text.contains("src="));
+    for (int id : {pop, bpr1, bpr2}) {
+      const double ndcg = w.session()->run(id)->record.metrics.at("ndcg@10");
+      QVERIFY(text.contains(QString::number(ndcg, 'f', 6)));
+    }
+
+    // Delete: gone from the session and the project.
+    QSignalSpy deleted(a, &RunActions::deleted);
+    const std::int64_t storeId = w.session()->run(bpr2)->storeId;
+    a->deleteRun(bpr2);
+    QVERIFY(deleted.wait(10000));
+    QVERIFY(w.session()->run(bpr2) == nullptr);
+    QCOMPARE(recwb({"runs", "--project", project, "show", QString::number(storeId)}, &out), 1);
   }
 
   /// Closing with work in flight asks, and cancels cleanly on yes.

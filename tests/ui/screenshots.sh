@@ -20,5 +20,7 @@ mkdir -p "$out"
 # A private settings folder, so the tour neither reads nor changes the user's recent files.
 export XDG_CONFIG_HOME="$(mktemp -d)"
 trap 'rm -rf "$XDG_CONFIG_HOME"' EXIT
-xvfb-run -a -s "-screen 0 1700x1100x24" "$app" --screenshots "$out" "$data"
+# Runs are recorded in a throw-away project, so the tour can tag, archive and diff them.
+xvfb-run -a -s "-screen 0 1700x1100x24" "$app" --screenshots "$out" \
+  --project "$XDG_CONFIG_HOME/tour.rwbproj" "$data"
 ls -l "$out"
