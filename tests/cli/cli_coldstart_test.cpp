@@ -1,6 +1,7 @@
 // resources/specs/ml100k-coldstart.json, reduced to its baselines, through `recwb run`: the
 // held-out candidate set gives the baselines honest numbers (random at its expectation).
 #include <cmath>
+#include <set>
 
 #include "cli_fixtures.h"
 #include "core/data/dataset_loader.h"
@@ -78,4 +79,37 @@ TEST_CASE("ml100k-coldstart baselines through recwb run rank the held-out items"
   CHECK(runs[0].at("evaluated_users") == users);
   CHECK(std::abs(rnd - expected) < 0.02);
   CHECK(attr > 2.0 * rnd);  // over the catalogue it would be 0: warm items fill every list
+}
+
+TEST_CASE("recwb score --items ranks only the listed items; an unknown id names its line",
+          "[cli][candidates]") {
+  TempDir dir;
+  const auto gen = generateSmall(dir);
+  const auto pkg = (dir / "m.rwbm").string();
+  RWB_REQUIRE_SUCCESS(runRecwb({"export", "--data", (gen / "interactions.csv").string(), "--model",
+                                "most_popular", "--out", pkg, "-q"}));
+  // Three item ids of the catalogue (items.csv: header, then one item per line).
+  const auto itemLines = lines(readFile(gen / "items.csv"));
+  REQUIRE(itemLines.size() > 10);
+  std::set<std::string> chosen;
+  for (const std::size_t at : {3u, 5u, 9u}) chosen.insert(fields(itemLines[at], ',')[0]);
+  std::string list;
+  for (const auto& id : chosen) list += id + "\n";
+  writeFile(dir / "items.txt", list);
+
+  RWB_REQUIRE_SUCCESS(runRecwb({"score", "--model", pkg, "--items", (dir / "items.txt").string(),
+                                "-k", "5", "--out", (dir / "r.tsv").string(), "-q"}));
+  const auto recs = readRecs(dir / "r.tsv", '\t', true);
+  REQUIRE(recs.size() == 60);
+  for (const auto& [user, rows] : recs) {
+    INFO(user);
+    CHECK(rows.size() <= 3);
+    for (const auto& r : rows) CHECK(chosen.count(r.item) == 1);
+  }
+
+  writeFile(dir / "bad.txt", *chosen.begin() + "\nno-such-item\n");
+  RWB_REQUIRE_FAILURE(runRecwb({"score", "--model", pkg, "--items", (dir / "bad.txt").string(),
+                                "--out", (dir / "r2.tsv").string()}),
+                      2, "bad.txt:2:1", "no-such-item");
+  CHECK_FALSE(std::filesystem::exists(dir / "r2.tsv"));
 }
