@@ -106,6 +106,7 @@ RunRecord runOne(const RunPlan& plan, const ExperimentSpec& spec, const Prepared
       req.metrics = spec.metrics;
       req.seed = plan.seed;
       req.threads = threads;
+      req.validation = validationKindFor(spec.split.method);
       r.search = searchHyperparameters(req, *data.train, searchCtx);
       r.params = r.search->best;
     }
