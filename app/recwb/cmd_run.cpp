@@ -152,8 +152,15 @@ void printTable(const ExperimentResult& result, const ExperimentSpec& spec) {
   }
   // Under a candidate set the numbers mean something else than over the catalogue: say so.
   for (const auto& r : result.runs) {
-    if (r.status != RunStatus::kOk || r.candidates == "catalogue") continue;
-    const std::string what = r.candidates == "held_out" ? "held-out" : "listed";
+    if (r.status != RunStatus::kOk || (r.candidates == "catalogue" && !r.newUsers)) continue;
+    if (r.newUsers) {
+      std::cout << "test users scored as new users from their attributes";
+      if (r.newUserHistory > 0) std::cout << " and first " << r.newUserHistory << " events";
+      std::cout << "\n";
+    }
+    const std::string what = r.candidates == "held_out" ? "held-out"
+                             : r.candidates == "file"   ? "listed"
+                                                        : "catalogue";
     std::cout << "candidates " << r.candidates << ": ranked over ";
     if (r.candidatesMin == r.candidatesMax) {
       std::cout << r.candidatesMin << " " << what << " items per user";

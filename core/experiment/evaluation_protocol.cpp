@@ -69,6 +69,96 @@ CandidateLists recommendAmong(const Model& model, std::span<const Index> users,
   return out;
 }
 
+CandidateLists recommendForNewUsers(const Model& model, std::span<const Index> users,
+                                    const NewUserCohort& cohort, std::span<const Index> items,
+                                    std::size_t k, TaskContext& ctx) {
+  if (!model.isFitted()) throw ModelError("recommendForNewUsers: the model is not fitted");
+  for (const Index i : items) {
+    if (i >= model.numItems()) {
+      throw ModelError("candidate item index " + std::to_string(i) + " is outside the model's " +
+                       std::to_string(model.numItems()) + " items");
+    }
+  }
+  const auto newUser = [&](Index u) {
+    NewUser nu;
+    nu.attributes = cohort.attributes;
+    nu.row = u;
+    if (u < cohort.history.size()) nu.history = cohort.history[u];
+    return nu;
+  };
+  for (const Index u : users) {
+    if (!model.canScoreNewUser(newUser(u))) {
+      throw ModelError("model '" + model.type() +
+                       "' cannot score new users (it has no path from user attributes" +
+                       (cohort.history.empty() ? std::string() : " or history") +
+                       "); a cold_users evaluation needs one, e.g. random, "
+                       "demographic_popularity or a feature model");
+    }
+  }
+  CandidateLists out;
+  out.lists.resize(users.size());
+  out.candidates.assign(users.size(), 0);
+  tbb::parallel_for(std::size_t{0}, users.size(), [&](std::size_t x) {
+    if (ctx.stopRequested()) return;
+    const NewUser nu = newUser(users[x]);
+    std::vector<Index> seen = nu.history;
+    std::sort(seen.begin(), seen.end());
+    RecList& l = out.lists[x];
+    if (items.empty()) {
+      l = model.recommendNewUser(nu, k);
+      out.candidates[x] = model.numItems() - seen.size();
+      return;
+    }
+    std::vector<Index> cands;
+    for (const Index i : items) {
+      if (!std::binary_search(seen.begin(), seen.end(), i)) cands.push_back(i);
+    }
+    std::vector<float> scores(cands.size());
+    model.scoreNewUser(nu, cands, scores);
+    for (std::size_t j = 0; j < cands.size(); ++j) {
+      if (scores[j] != -std::numeric_limits<float>::infinity()) {
+        l.items.push_back({cands[j], scores[j]});
+      }
+    }
+    orderByScoreThenItem(l.items);
+    if (l.items.size() > k) l.items.resize(k);
+    out.candidates[x] = cands.size();
+  });
+  ctx.throwIfStopped();
+  return out;
+}
+
+HistorySplit takeFirstEvents(const Dataset& test, std::size_t n) {
+  HistorySplit out;
+  out.history.resize(test.numUsers());
+  const auto& log = test.interactions;
+  std::vector<std::vector<std::uint32_t>> rowsOf(test.numUsers());
+  for (std::size_t r = 0; r < log.size(); ++r) {
+    rowsOf[log.user[r]].push_back(static_cast<std::uint32_t>(r));
+  }
+  std::vector<char> isHistory(log.size(), 0);
+  for (std::size_t u = 0; u < rowsOf.size(); ++u) {
+    auto& rows = rowsOf[u];
+    std::stable_sort(rows.begin(), rows.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return log.timestamp[a] < log.timestamp[b];
+    });
+    for (std::size_t j = 0; j < std::min(n, rows.size()); ++j) {
+      isHistory[rows[j]] = 1;
+      out.history[u].push_back(log.item[rows[j]]);
+    }
+  }
+  // A repeated (user, item) row after the history is not relevant either: the item was given.
+  std::vector<std::uint32_t> keep;
+  for (std::size_t r = 0; r < log.size(); ++r) {
+    const auto& h = out.history[log.user[r]];
+    if (!isHistory[r] && std::find(h.begin(), h.end(), log.item[r]) == h.end()) {
+      keep.push_back(static_cast<std::uint32_t>(r));
+    }
+  }
+  out.truth = test.withRows(keep);
+  return out;
+}
+
 Dataset restrictToItems(const Dataset& test, std::span<const Index> items) {
   std::vector<std::uint32_t> rows;
   const auto& col = test.interactions.item;

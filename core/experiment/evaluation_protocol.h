@@ -61,6 +61,35 @@ struct CandidateLists {
 CandidateLists recommendAmong(const Model& model, std::span<const Index> users,
                               std::span<const Index> items, std::size_t k, TaskContext& ctx);
 
+/// Users unknown to the model (a cold_users split) as the batch scorer sees new users: by their
+/// attributes, and optionally a short history.
+struct NewUserCohort {
+  /// The user attribute table, one row per user index (a split's Dataset::userAttributes: the
+  /// columns the model was trained with). nullptr = no attributes.
+  const AttributeTable* attributes = nullptr;
+  /// Per user index: items given to the model as the user's history (may be empty; users past
+  /// the end have none). Never recommended back, never relevant.
+  std::vector<std::vector<Index>> history;
+};
+
+/// Top-k lists of users scored as new users, exactly as the batch scorer scores new-user rows:
+/// user u is NewUser{cohort.attributes, row u, cohort.history[u]}, ranked by
+/// Model::recommendNewUser (over the catalogue) or Model::scoreNewUser over `items` (when
+/// non-empty) minus the history. Throws ModelError naming the model when it cannot score a
+/// new user (Model::canScoreNewUser is false): a cold-user evaluation never falls back to
+/// popularity silently. Cancelled when ctx stops.
+CandidateLists recommendForNewUsers(const Model& model, std::span<const Index> users,
+                                    const NewUserCohort& cohort, std::span<const Index> items,
+                                    std::size_t k, TaskContext& ctx);
+
+/// Each test user's first n rows by timestamp (ties by row order) move from the truth to the
+/// user's history (evaluation.cold_user_history): the model sees them, the metrics do not.
+struct HistorySplit {
+  Dataset truth;                            ///< test without the history rows
+  std::vector<std::vector<Index>> history;  ///< per user index, in time order
+};
+HistorySplit takeFirstEvents(const Dataset& test, std::size_t n);
+
 /// The rows of `test` whose item is in `items` (ascending): the relevant interactions when the
 /// ranking is restricted to that candidate set. Same id maps and attributes as test.
 Dataset restrictToItems(const Dataset& test, std::span<const Index> items);

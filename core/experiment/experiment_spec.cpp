@@ -76,7 +76,14 @@ EvaluationSpec parseEvaluation(const json& doc, const SplitSpec& split,
   if (!doc.contains("evaluation")) return e;
   const json& j = doc["evaluation"];
   requireObject(j, "$.evaluation");
-  checkKeys(j, "$.evaluation", {"candidates"});
+  checkKeys(j, "$.evaluation", {"candidates", "cold_user_history"});
+  if (j.contains("cold_user_history")) {
+    e.coldUserHistory = static_cast<std::size_t>(
+        asInt(j["cold_user_history"], "$.evaluation.cold_user_history", 0, 1000000));
+    if (split.method != "cold_users" && e.coldUserHistory > 0) {
+      throw SpecError("$.evaluation.cold_user_history", "needs a cold_users split");
+    }
+  }
   if (!j.contains("candidates")) return e;
   const json& c = j["candidates"];
   const std::string path = "$.evaluation.candidates";

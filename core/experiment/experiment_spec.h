@@ -112,6 +112,9 @@ struct EvaluationSpec {
   /// Default: "held_out" for cold_items splits, "catalogue" otherwise.
   std::string candidates = "catalogue";
   std::string candidatesFile;  ///< "file" only; absolute after parsing
+  /// cold_users splits only: each test user's first n events (by time) are given to the model
+  /// as history and removed from the truth; 0 = attributes only.
+  std::size_t coldUserHistory = 0;
 };
 
 /// Outputs written by `recwb run`. Unlike inputs, these stay as written: relative paths are

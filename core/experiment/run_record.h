@@ -78,6 +78,10 @@ struct RunRecord {
   double candidatesMean = 0.0;
   /// Test users without a test item in the set: not evaluated (like users without test items).
   std::size_t usersWithoutRelevantCandidate = 0;
+  /// cold_users splits: test users were scored as new users (attributes, plus their first
+  /// newUserHistory events as history).
+  bool newUsers = false;
+  std::size_t newUserHistory = 0;
 
   std::map<std::string, double> metrics;  ///< on the test split
   std::vector<Index> evaluatedUsers;      ///< ascending; per-user vectors follow this order

@@ -40,14 +40,32 @@ struct RunPlan {
 struct CandidatePlan {
   std::string kind = "catalogue";
   std::vector<Index> items;              ///< ascending; empty for the catalogue
-  std::shared_ptr<const Dataset> truth;  ///< test rows of candidate items; null for catalogue
+  std::shared_ptr<const Dataset> truth;  ///< the relevant rows; null = the test split as is
   std::size_t usersWithoutRelevant = 0;
+  bool newUsers = false;  ///< cold_users: test users are scored as new users
+  std::size_t history = 0;
+  NewUserCohort cohort;
 };
 
-CandidatePlan planCandidates(const EvaluationSpec& ev, const PreparedData& data) {
+CandidatePlan planCandidates(const ExperimentSpec& spec, const PreparedData& data) {
+  const EvaluationSpec& ev = spec.evaluation;
   CandidatePlan plan;
   plan.kind = ev.candidates;
+  if (spec.split.method == "cold_users") {
+    plan.newUsers = true;
+    plan.history = ev.coldUserHistory;
+    plan.cohort.attributes = &data.train->userAttributes;
+    HistorySplit h = takeFirstEvents(*data.test, ev.coldUserHistory);
+    plan.cohort.history = std::move(h.history);
+    plan.truth = std::make_shared<const Dataset>(std::move(h.truth));
+    if (ev.candidates == "catalogue") {
+      plan.usersWithoutRelevant =
+          usersWithInteractions(*data.test).size() - usersWithInteractions(*plan.truth).size();
+      return plan;
+    }
+  }
   if (ev.candidates == "catalogue") return plan;
+  const Dataset& relevant = plan.truth ? *plan.truth : *data.test;
   if (ev.candidates == "held_out") {
     plan.items = heldOutItems(*data.train, *data.test);
     if (plan.items.empty()) {
@@ -58,7 +76,7 @@ CandidatePlan planCandidates(const EvaluationSpec& ev, const PreparedData& data)
   } else {
     plan.items = readItemSetFile(ev.candidatesFile, data.test->items);
   }
-  plan.truth = std::make_shared<const Dataset>(restrictToItems(*data.test, plan.items));
+  plan.truth = std::make_shared<const Dataset>(restrictToItems(relevant, plan.items));
   plan.usersWithoutRelevant =
       usersWithInteractions(*data.test).size() - usersWithInteractions(*plan.truth).size();
   if (plan.truth->numInteractions() == 0) {
@@ -125,8 +143,12 @@ RunRecord runOne(const RunPlan& plan, const ExperimentSpec& spec, const Prepared
     std::vector<RecList> lists;
     std::vector<std::size_t> counts;
     if (cands.truth) {
-      CandidateLists c = recommendAmong(*model, users, cands.items,
-                                        static_cast<std::size_t>(spec.metrics.k), recCtx);
+      const auto k = static_cast<std::size_t>(spec.metrics.k);
+      CandidateLists c =
+          cands.newUsers ? recommendForNewUsers(*model, users, cands.cohort, cands.items, k, recCtx)
+                         : recommendAmong(*model, users, cands.items, k, recCtx);
+      r.newUsers = cands.newUsers;
+      r.newUserHistory = cands.history;
       lists = std::move(c.lists);
       counts = std::move(c.candidates);
       r.candidates = cands.kind;
@@ -242,7 +264,7 @@ ExperimentResult runPrepared(const ExperimentSpec& spec, const RunnerOptions& op
         .checkColumns(*result.data.train, ms.featuresPath);
   }
 
-  const CandidatePlan cands = planCandidates(spec.evaluation, result.data);
+  const CandidatePlan cands = planCandidates(spec, result.data);
 
   // Progress of the runs, aggregated: each run reports its own fraction.
   std::vector<std::atomic<double>> fractions(plans.size());

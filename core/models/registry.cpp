@@ -4,6 +4,7 @@
 #include "core/models/biased_mf.h"
 #include "core/models/bpr.h"
 #include "core/models/content_similarity.h"
+#include "core/models/demographic_popularity.h"
 #include "core/models/ease.h"
 #include "core/models/factorization_machine.h"
 #include "core/models/gbdt.h"
@@ -45,6 +46,7 @@ std::vector<ModelInfo> buildRegistry() {
   r.push_back(entry<TwoStage>());
   r.push_back(entry<RandomModel>());
   r.push_back(entry<AttributePopularity>());
+  r.push_back(entry<DemographicPopularity>());
   return r;
 }
 }  // namespace

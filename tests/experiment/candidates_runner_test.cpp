@@ -132,3 +132,45 @@ TEST_CASE("with given split files, held_out means the test items absent from tra
   CHECK_THROWS_WITH(runExperiment(parseExperimentSpec(doc, dir.path()), {}, c2),
                     Catch::Contains("finds no test item without training rows"));
 }
+
+TEST_CASE("cold_users runs score test users as new users, optionally with their first events",
+          "[experiment][candidates]") {
+  test::TempDir dir;
+  test::writeSyntheticLog(dir / "log.tsv", 120, 60, 15);
+  std::string users = "user_id,group\n";
+  for (int u = 0; u < 120; ++u) users += "u" + std::to_string(u) + (u % 2 ? ",a\n" : ",b\n");
+  test::writeFile(dir / "users.csv", users);
+  json doc = {{"version", 1},
+              {"dataset", {{"path", "log.tsv"}, {"users", "users.csv"}}},
+              {"split", {{"method", "cold_users"}, {"ratio", 0.75}, {"seed", 2}}},
+              {"evaluation", {{"cold_user_history", 2}}},
+              {"models",
+               {{{"name", "random"}},
+                {{"name", "demographic_popularity"}, {"params", {{"columns", "group"}}}},
+                {{"name", "most_popular"}}}},
+              {"metrics", {{"k", 5}, {"names", {"ndcg", "recall"}}}},
+              {"threads", 2}};
+  TaskContext ctx;
+  const ExperimentResult res = runExperiment(parseExperimentSpec(doc, dir.path()), {}, ctx);
+  REQUIRE(res.runs.size() == 3);
+  for (int i = 0; i < 2; ++i) {
+    const RunRecord& r = res.runs[static_cast<std::size_t>(i)];
+    INFO(r.name << " " << r.error);
+    REQUIRE(r.status == RunStatus::kOk);
+    CHECK(r.newUsers);
+    CHECK(r.newUserHistory == 2);
+    CHECK(r.candidatesMax == res.data.train->numItems() - 2);  // minus the two given as history
+    CHECK(toJson(r).at("evaluation").at("new_users").at("history_events") == 2);
+  }
+  // The two history events left the truth: 13 of each user's 15 rows remain relevant.
+  const HistorySplit h = takeFirstEvents(*res.data.test, 2);
+  CHECK(h.truth.numInteractions() == res.data.test->numInteractions() - 2 * 30);
+  for (const auto& hist : h.history) CHECK((hist.empty() || hist.size() == 2));
+  // A model without a new-user path fails its run with a clear message, not zeros.
+  CHECK(res.runs[2].status == RunStatus::kFailed);
+  CHECK_THAT(res.runs[2].error, Catch::Contains("'most_popular' cannot score new users"));
+
+  doc["split"]["method"] = "cold_items";
+  CHECK_THROWS_WITH(parseExperimentSpec(doc, dir.path()),
+                    Catch::Contains("$.evaluation.cold_user_history"));
+}

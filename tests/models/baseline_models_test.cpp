@@ -165,3 +165,52 @@ TEST_CASE("random ranks uniformly: each item is first about equally often", "[mo
     CHECK(first[static_cast<std::size_t>(i)] < 1100);
   }
 }
+
+TEST_CASE("demographic_popularity ranks by the user's cell, shrunk to global popularity",
+          "[models][baseline]") {
+  Dataset d = makeDataset({{"u1", "a"}, {"u2", "a"}, {"u2", "b"}, {"u3", "b"}, {"u4", "b"}});
+  AttributeColumn gender{"gender", ColumnType::kCategorical};
+  AttributeColumn age{"age", ColumnType::kNumeric};
+  for (const char* g : {"M", "M", "F", "F"}) gender.codes.push_back(gender.internCategory(g));
+  age.numeric = {25, 28, 30, 35};
+  d.userAttributes.columns = {gender, age};
+  TaskContext ctx;
+  // Cells (gender, age decade): M2 = {u1, u2}: a 2, b 1 of 3; F3 = {u3, u4}: b 2 of 2.
+  // Global shares: a 2/5, b 3/5. With m = 2: M2 a = (2 + 0.8) / 5, b = (1 + 1.2) / 5.
+  auto m = createModel("demographic_popularity", {{"columns", "gender, age"}, {"smoothing", 2.0}});
+  m->fit({d}, ctx);
+  std::vector<float> s(2);
+  const std::vector<Index> ab = {0, 1};
+  m->score(0, ab, s);
+  CHECK(s[0] == Approx(0.56));
+  CHECK(s[1] == Approx(0.44));
+  m->score(3, ab, s);
+  CHECK(s[0] == Approx((0 + 0.8) / 4));
+  CHECK(s[1] == Approx((2 + 1.2) / 4));
+  // New users, by their own attribute table (its category codes differ from training's).
+  AttributeTable fresh;
+  AttributeColumn g2{"gender", ColumnType::kCategorical};
+  AttributeColumn a2{"age", ColumnType::kNumeric};
+  g2.internCategory("F");  // code 0 here, 1 in training
+  g2.codes = {g2.internCategory("M"), g2.internCategory("F")};
+  a2.numeric = {21, 55};
+  fresh.columns = {g2, a2};
+  NewUser young;
+  young.attributes = &fresh;
+  young.row = 0;
+  REQUIRE(m->canScoreNewUser(young));
+  m->scoreNewUser(young, ab, s);
+  CHECK(s[0] == Approx(0.56));  // the M2 cell
+  NewUser old = young;
+  old.row = 1;
+  m->scoreNewUser(old, ab, s);
+  CHECK(s[0] == Approx(0.4));  // F5 was never seen: global shares
+  CHECK(s[1] == Approx(0.6));
+  CHECK_FALSE(m->recommendNewUser(young, 1).fallback);
+  // Saved and loaded, it scores new users the same.
+  auto back = loadModelFromBytes(saveModelToBytes(*m));
+  back->scoreNewUser(young, ab, s);
+  CHECK(s[0] == Approx(0.56));
+  auto bad = createModel("demographic_popularity", {{"columns", "gender,income"}});
+  CHECK_THROWS_WITH(bad->fit({d}, ctx), Catch::Contains("no attribute 'income'"));
+}
