@@ -86,11 +86,13 @@ CandidateLists recommendForNewUsers(const Model& model, std::span<const Index> u
     if (u < cohort.history.size()) nu.history = cohort.history[u];
     return nu;
   };
+  const bool anyHistory = std::any_of(cohort.history.begin(), cohort.history.end(),
+                                      [](const auto& h) { return !h.empty(); });
   for (const Index u : users) {
     if (!model.canScoreNewUser(newUser(u))) {
       throw ModelError("model '" + model.type() +
                        "' cannot score new users (it has no path from user attributes" +
-                       (cohort.history.empty() ? std::string() : " or history") +
+                       (anyHistory ? " or history" : "") +
                        "); a cold_users evaluation needs one, e.g. random, "
                        "demographic_popularity or a feature model");
     }
