@@ -150,6 +150,32 @@ void printTable(const ExperimentResult& result, const ExperimentSpec& spec) {
                 << fixed(r.search->bestScore, 6) << " with " << r.search->best.dump() << "\n";
     }
   }
+  // Under a candidate set the numbers mean something else than over the catalogue: say so.
+  for (const auto& r : result.runs) {
+    if (r.status != RunStatus::kOk || (r.candidates == "catalogue" && !r.newUsers)) continue;
+    if (r.newUsers) {
+      std::cout << "test users scored as new users from their attributes";
+      if (r.newUserHistory > 0) std::cout << " and first " << r.newUserHistory << " events";
+      std::cout << "\n";
+    }
+    const std::string what = r.candidates == "held_out" ? "held-out"
+                             : r.candidates == "file"   ? "listed"
+                                                        : "catalogue";
+    std::cout << "candidates " << r.candidates << ": ranked over ";
+    if (r.candidatesMin == r.candidatesMax) {
+      std::cout << r.candidatesMin << " " << what << " items per user";
+    } else {
+      std::cout << r.candidatesMin << ".." << r.candidatesMax << " (mean "
+                << fixed(r.candidatesMean, 1) << ") of " << r.candidateItems << " " << what
+                << " items per user";
+    }
+    if (r.usersWithoutRelevantCandidate > 0) {
+      std::cout << "; " << r.usersWithoutRelevantCandidate
+                << " test users without a relevant candidate not evaluated";
+    }
+    std::cout << "\n";
+    break;
+  }
   std::cout << "split " << result.data.splitHash << "  dataset " << result.data.datasetFingerprint
             << "  threads " << result.threads << "  " << fixed(result.seconds, 2) << " s\n";
 }

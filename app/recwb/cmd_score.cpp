@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "core/data/attribute_loader.h"
 #include "core/data/dataset_loader.h"
+#include "core/data/item_set.h"
 #include "core/export/batch_scorer.h"
 #include "core/util/error.h"
 
@@ -36,7 +37,7 @@ std::vector<std::string> readUserIds(const std::string& path, TaskContext& ctx) 
 
 Action registerScore(CLI::App& sub, Common& common) {
   struct Opts {
-    std::string model, users = "all", history, out, shard = "0/1", userAttributes;
+    std::string model, users = "all", history, out, shard = "0/1", userAttributes, items;
     std::size_t k = 10;
     bool keepSeen = false;
   };
@@ -54,6 +55,9 @@ Action registerScore(CLI::App& sub, Common& common) {
                  "Interactions (any source the loader reads: TSV/CSV, SQLite, dataset folder) "
                  "whose items are excluded per user, in addition to the training items");
   sub.add_flag("--keep-seen", o->keepSeen, "Do not exclude the users' training items");
+  sub.add_option("--items", o->items,
+                 "Candidate items: a file of item ids, one per line; every list is ranked among "
+                 "them only (an id the model does not know is an error naming its line)");
   sub.add_option("--shard", o->shard, "Score only shard i of n (i/n), by stable user-id hash");
   sub.add_option("--out", o->out, "Output: .tsv, .csv, .sqlite or .db")->required();
   return [o, &common]() {
@@ -72,6 +76,11 @@ Action registerScore(CLI::App& sub, Common& common) {
       newUsers =
           loadNewUserAttributes(o->userAttributes, AttributeOptions{}, pkg->model(), loadCtx);
       opt.newUsers = &newUsers;
+    }
+    std::vector<Index> candidates;
+    if (!o->items.empty()) {
+      candidates = readItemSetFile(o->items, pkg->items());
+      opt.candidates = &candidates;
     }
     ExclusionHistory history;
     if (!o->history.empty()) {

@@ -2,8 +2,10 @@
 // Field layouts follow each release's README.
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "core/data/attribute_loader.h"
@@ -71,6 +73,29 @@ std::string yearFromDate(std::string_view date) {
   return std::string(y);
 }
 
+/// "01-Jan-1995" (or "4-Feb-1971") -> "788918400" (Unix seconds at midnight UTC), "" -> ""
+/// (missing); nullopt when the text is not a d[d]-Mon-yyyy date.
+std::optional<std::string> unixSecondsFromDate(std::string_view date) {
+  static constexpr std::array<std::string_view, 12> kMonths = {
+      "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  date = trimSpaces(date);
+  if (date.empty()) return std::string();
+  const std::size_t d = date.size() == 11 ? 2 : 1;  // day digits
+  if (date.size() != 9 + d || date[d] != '-' || date[d + 4] != '-') return std::nullopt;
+  std::int64_t dd = 0, yy = 0;
+  if (!parseInt64(date.substr(0, d), dd) || !parseInt64(date.substr(d + 5, 4), yy)) {
+    return std::nullopt;
+  }
+  const auto m = std::find(kMonths.begin(), kMonths.end(), date.substr(d + 1, 3));
+  if (m == kMonths.end()) return std::nullopt;
+  using namespace std::chrono;
+  const year_month_day ymd{year(static_cast<int>(yy)),
+                           month(static_cast<unsigned>(m - kMonths.begin() + 1)),
+                           day(static_cast<unsigned>(dd))};
+  if (!ymd.ok()) return std::nullopt;
+  return std::to_string(duration_cast<seconds>(sys_days(ymd).time_since_epoch()).count());
+}
+
 CsvFormat plainFormat(const char* delimiter, bool latin1) {
   CsvFormat f;
   f.delimiter = delimiter;
@@ -121,6 +146,9 @@ void load100K(const fs::path& dir, bool strict, LoadResult& result, TaskContext&
     const auto title = raw.addColumn("title");
     const auto year = raw.addColumn("year");
     const auto genreCol = raw.addColumn("genres");
+    const auto release = raw.addColumn("release_date");
+    const auto video = raw.addColumn("video_release_date");
+    const auto url = raw.addColumn("url");
     scanDelimited(raw.source, plainFormat("|", true), nullptr, strict, result, ctx,
                   [&](std::span<const std::string_view> f, std::uint64_t) -> RowVerdict {
                     if (auto v = needFields(f, 5 + genres.size()); v.reason) return v;
@@ -135,8 +163,19 @@ void load100K(const fs::path& dir, bool strict, LoadResult& result, TaskContext&
                         g += genres[k];
                       }
                     }
+                    auto released = unixSecondsFromDate(f[2]);
+                    if (!released) {
+                      return {"release date is not dd-Mon-yyyy", 3, quoteForMessage(f[2])};
+                    }
+                    auto videoReleased = unixSecondsFromDate(f[3]);
+                    if (!videoReleased) {
+                      return {"video release date is not dd-Mon-yyyy", 4, quoteForMessage(f[3])};
+                    }
                     const auto r = raw.addRow(std::string(trimSpaces(f[0])));
                     raw.cells[title][r] = std::string(trimSpaces(f[1]));
+                    raw.cells[release][r] = std::move(*released);
+                    raw.cells[video][r] = std::move(*videoReleased);
+                    raw.cells[url][r] = std::string(trimSpaces(f[4]));
                     auto y = yearFromDate(f[2]);
                     raw.cells[year][r] = y.empty() ? yearFromTitle(f[1]) : y;
                     raw.cells[genreCol][r] = std::move(g);
@@ -145,7 +184,10 @@ void load100K(const fs::path& dir, bool strict, LoadResult& result, TaskContext&
     mergeAttributes(raw,
                     typed({{"title", ColumnType::kText},
                            {"year", ColumnType::kNumeric},
-                           {"genres", ColumnType::kMultiCategorical}}),
+                           {"genres", ColumnType::kMultiCategorical},
+                           {"release_date", ColumnType::kNumeric},
+                           {"video_release_date", ColumnType::kNumeric},
+                           {"url", ColumnType::kText}}),
                     ds.items, ds.itemAttributes, result);
   }
   if (fs::exists(dir / "u.user")) {

@@ -69,6 +69,38 @@ SplitSpec parseSplit(const json& j, const std::string& path, const std::filesyst
   return s;
 }
 
+EvaluationSpec parseEvaluation(const json& doc, const SplitSpec& split,
+                               const std::filesystem::path& baseDir) {
+  EvaluationSpec e;
+  e.candidates = split.method == "cold_items" ? "held_out" : "catalogue";
+  if (!doc.contains("evaluation")) return e;
+  const json& j = doc["evaluation"];
+  requireObject(j, "$.evaluation");
+  checkKeys(j, "$.evaluation", {"candidates", "cold_user_history"});
+  if (j.contains("cold_user_history")) {
+    e.coldUserHistory = static_cast<std::size_t>(
+        asInt(j["cold_user_history"], "$.evaluation.cold_user_history", 0, 1000000));
+    if (split.method != "cold_users" && e.coldUserHistory > 0) {
+      throw SpecError("$.evaluation.cold_user_history", "needs a cold_users split");
+    }
+  }
+  if (!j.contains("candidates")) return e;
+  const json& c = j["candidates"];
+  const std::string path = "$.evaluation.candidates";
+  if (c.is_object()) {
+    checkKeys(c, path, {"file"});
+    if (!c.contains("file")) throw SpecError(path + ".file", "is required");
+    e.candidates = "file";
+    e.candidatesFile = resolvePath(asNonEmptyString(c["file"], path + ".file"), baseDir);
+    return e;
+  }
+  if (!c.is_string()) {
+    throw SpecError(path, "must be \"catalogue\", \"held_out\" or {\"file\": path}");
+  }
+  e.candidates = asChoice(c, path, {"catalogue", "held_out"});
+  return e;
+}
+
 std::optional<ParamRange> parseRange(const json& j, const std::string& path, const ParamSpec& p) {
   checkKeys(j, path, {"min", "max", "log"});
   if (p.type != ParamType::kInt && p.type != ParamType::kFloat) {
@@ -288,8 +320,8 @@ ExperimentSpec parseExperimentSpec(const json& doc, const std::filesystem::path&
   const ModelLookup lookup =
       lookupIn ? lookupIn : ModelLookup([](std::string_view n) { return findModel(n); });
   checkKeys(doc, "$",
-            {"version", "name", "dataset", "prep", "split", "features", "models", "metrics", "seed",
-             "seeds", "threads", "output"});
+            {"version", "name", "dataset", "prep", "split", "features", "models", "metrics",
+             "evaluation", "seed", "seeds", "threads", "output"});
   ExperimentSpec spec;
   spec.source = doc;
   if (!doc.contains("version")) throw SpecError("$.version", "is required (this build reads 1)");
@@ -372,6 +404,8 @@ ExperimentSpec parseExperimentSpec(const json& doc, const std::filesystem::path&
       throw SpecError("$.metrics.primary", "must be one of $.metrics.names");
     }
   }
+
+  spec.evaluation = parseEvaluation(doc, spec.split, baseDir);
 
   if (doc.contains("seed") && doc.contains("seeds")) {
     throw SpecError("$.seeds", "give either \"seed\" or \"seeds\", not both");

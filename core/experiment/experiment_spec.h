@@ -104,6 +104,19 @@ struct MetricsSpec {
   std::string primary = "ndcg";  ///< the metric tables are sorted by and searches select on
 };
 
+/// How the test users' lists are formed (spec key "evaluation"; docs/experiments.md).
+struct EvaluationSpec {
+  /// The items each user is ranked over: "catalogue" (every item the user has no training row
+  /// with), "held_out" (the test items without training rows: the new items of a cold_items
+  /// split) or "file" (the items listed in candidatesFile, minus each user's training items).
+  /// Default: "held_out" for cold_items splits, "catalogue" otherwise.
+  std::string candidates = "catalogue";
+  std::string candidatesFile;  ///< "file" only; absolute after parsing
+  /// cold_users splits only: each test user's first n events (by time) are given to the model
+  /// as history and removed from the truth; 0 = attributes only.
+  std::size_t coldUserHistory = 0;
+};
+
 /// Outputs written by `recwb run`. Unlike inputs, these stay as written: relative paths are
 /// taken relative to the run's output folder (`--out`) or, without one, the working directory.
 struct OutputSpec {
@@ -123,6 +136,7 @@ struct ExperimentSpec {
   nlohmann::json features;
   std::vector<ModelSpec> models;
   MetricsSpec metrics;
+  EvaluationSpec evaluation;
   std::vector<std::uint64_t> seeds = {42};  ///< every model runs once per seed
   int threads = 0;                          ///< 0 = all hardware threads
   OutputSpec output;

@@ -222,8 +222,9 @@ std::vector<Index> usersWithInteractions(const Dataset& data) {
 
 TopKEvaluation evaluateTopK(std::span<const Index> users, std::span<const RecList> lists,
                             const Dataset& train, const Dataset& truth, const MetricsSpec& metrics,
-                            TaskContext& ctx) {
+                            TaskContext& ctx, std::span<const std::size_t> candidates) {
   EvalOptions options;
+  options.candidates.assign(candidates.begin(), candidates.end());
   options.k = static_cast<std::size_t>(metrics.k);
   options.oracle = false;
   for (const auto& name : metrics.names) options.metrics.push_back(metricKey(name, metrics.k));

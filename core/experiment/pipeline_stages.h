@@ -81,10 +81,12 @@ struct TopKEvaluation {
 
 /// The spec's ranking metrics computed by core/eval (definitions and sources in
 /// docs/metrics.md; Microsoft Recommenders' conventions). users[i] owns lists[i]; truth holds
-/// the relevant items and shares train's id maps. Keys are metricKey(name, k).
+/// the relevant items and shares train's id maps. Keys are metricKey(name, k). candidates[i]
+/// is the number of items users[i] was ranked over (EvalOptions::candidates); empty = the
+/// catalogue minus the user's training items.
 TopKEvaluation evaluateTopK(std::span<const Index> users, std::span<const RecList> lists,
                             const Dataset& train, const Dataset& truth, const MetricsSpec& metrics,
-                            TaskContext& ctx);
+                            TaskContext& ctx, std::span<const std::size_t> candidates = {});
 
 /// The users with at least one interaction in data, ascending (who gets recommendations).
 std::vector<Index> usersWithInteractions(const Dataset& data);

@@ -80,6 +80,16 @@ nlohmann::json toJson(const RunRecord& r) {
                       {"learning_curve", std::move(curve)}};
   if (!r.error.empty()) j["error"] = r.error;
   if (r.search) j["search"] = toJson(*r.search);
+  // Catalogue runs keep the record they always had.
+  if (r.candidates != "catalogue" || r.newUsers) {
+    j["evaluation"] = {
+        {"candidates", r.candidates},
+        {"candidate_items", r.candidateItems},
+        {"candidates_per_user",
+         {{"min", r.candidatesMin}, {"max", r.candidatesMax}, {"mean", number(r.candidatesMean)}}},
+        {"users_without_relevant_candidate", r.usersWithoutRelevantCandidate}};
+    if (r.newUsers) j["evaluation"]["new_users"] = {{"history_events", r.newUserHistory}};
+  }
   return j;
 }
 

@@ -69,6 +69,20 @@ struct RunRecord {
   std::uint64_t peakRssBytes = 0;  ///< process VmHWM after the run (Linux; 0 if unknown)
   std::uint64_t modelBytes = 0;    ///< Model::memoryBytes() of the fitted model
 
+  /// The evaluation's candidate set (ExperimentSpec::evaluation): "catalogue", "held_out" or
+  /// "file". Under a candidate set the fields below say how large it was.
+  std::string candidates = "catalogue";
+  std::size_t candidateItems = 0;  ///< items in the set (0 for catalogue)
+  /// Candidates per evaluated user (the set minus the user's training items): min, max, mean.
+  std::size_t candidatesMin = 0, candidatesMax = 0;
+  double candidatesMean = 0.0;
+  /// Test users without a test item in the set: not evaluated (like users without test items).
+  std::size_t usersWithoutRelevantCandidate = 0;
+  /// cold_users splits: test users were scored as new users (attributes, plus their first
+  /// newUserHistory events as history).
+  bool newUsers = false;
+  std::size_t newUserHistory = 0;
+
   std::map<std::string, double> metrics;  ///< on the test split
   std::vector<Index> evaluatedUsers;      ///< ascending; per-user vectors follow this order
   std::map<std::string, std::vector<double>> perUser;

@@ -4,12 +4,15 @@
 #include <tbb/task_arena.h>
 #include <tbb/task_group.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <fstream>
 #include <mutex>
 #include <sstream>
 
+#include "core/data/item_set.h"
+#include "core/experiment/evaluation_protocol.h"
 #include "core/experiment/search.h"
 #include "core/features/feature_pipeline.h"
 #include "core/models/registry.h"
@@ -33,6 +36,55 @@ struct RunPlan {
   std::string name;
 };
 
+// The candidate set of the evaluation, prepared once for every run.
+struct CandidatePlan {
+  std::string kind = "catalogue";
+  std::vector<Index> items;              ///< ascending; empty for the catalogue
+  std::shared_ptr<const Dataset> truth;  ///< the relevant rows; null = the test split as is
+  std::size_t usersWithoutRelevant = 0;
+  bool newUsers = false;  ///< cold_users: test users are scored as new users
+  std::size_t history = 0;
+  NewUserCohort cohort;
+};
+
+CandidatePlan planCandidates(const ExperimentSpec& spec, const PreparedData& data) {
+  const EvaluationSpec& ev = spec.evaluation;
+  CandidatePlan plan;
+  plan.kind = ev.candidates;
+  if (spec.split.method == "cold_users") {
+    plan.newUsers = true;
+    plan.history = ev.coldUserHistory;
+    plan.cohort.attributes = &data.train->userAttributes;
+    HistorySplit h = takeFirstEvents(*data.test, ev.coldUserHistory);
+    plan.cohort.history = std::move(h.history);
+    plan.truth = std::make_shared<const Dataset>(std::move(h.truth));
+    if (ev.candidates == "catalogue") {
+      plan.usersWithoutRelevant =
+          usersWithInteractions(*data.test).size() - usersWithInteractions(*plan.truth).size();
+      return plan;
+    }
+  }
+  if (ev.candidates == "catalogue") return plan;
+  const Dataset& relevant = plan.truth ? *plan.truth : *data.test;
+  if (ev.candidates == "held_out") {
+    plan.items = heldOutItems(*data.train, *data.test);
+    if (plan.items.empty()) {
+      throw SpecError("$.evaluation.candidates",
+                      "\"held_out\" finds no test item without training rows on this split; use "
+                      "\"catalogue\" or a cold_items split");
+    }
+  } else {
+    plan.items = readItemSetFile(ev.candidatesFile, data.test->items);
+  }
+  plan.truth = std::make_shared<const Dataset>(restrictToItems(relevant, plan.items));
+  plan.usersWithoutRelevant =
+      usersWithInteractions(*data.test).size() - usersWithInteractions(*plan.truth).size();
+  if (plan.truth->numInteractions() == 0) {
+    throw SpecError("$.evaluation.candidates", "no test interaction has a candidate item");
+  }
+  return plan;
+}
+
 // A failed run keeps its identity and timings but no results.
 void markFailed(RunRecord& r, const std::string& error) {
   r.status = RunStatus::kFailed;
@@ -47,7 +99,8 @@ void markFailed(RunRecord& r, const std::string& error) {
 }
 
 RunRecord runOne(const RunPlan& plan, const ExperimentSpec& spec, const PreparedData& data,
-                 const RunnerOptions& options, int threads, TaskContext& ctx) {
+                 const CandidatePlan& cands, const RunnerOptions& options, int threads,
+                 TaskContext& ctx) {
   RunRecord r;
   r.name = plan.name;
   r.model = plan.model->name;
@@ -71,6 +124,7 @@ RunRecord runOne(const RunPlan& plan, const ExperimentSpec& spec, const Prepared
       req.metrics = spec.metrics;
       req.seed = plan.seed;
       req.threads = threads;
+      req.validation = validationKindFor(spec.split.method);
       r.search = searchHyperparameters(req, *data.train, searchCtx);
       r.params = r.search->best;
     }
@@ -83,15 +137,39 @@ RunRecord runOne(const RunPlan& plan, const ExperimentSpec& spec, const Prepared
     r.learningCurve = fitCtx.history();
 
     TaskContext recCtx(ctx, base + (1.0 - base) * 0.6, base + (1.0 - base) * 0.95);
-    const std::vector<Index> users = usersWithInteractions(*data.test);
+    const Dataset& truth = cands.truth ? *cands.truth : *data.test;
+    const std::vector<Index> users = usersWithInteractions(truth);
     const auto t1 = Clock::now();
-    std::vector<RecList> lists =
-        model->recommendBatch(users, static_cast<std::size_t>(spec.metrics.k), true, recCtx);
+    std::vector<RecList> lists;
+    std::vector<std::size_t> counts;
+    if (cands.truth) {
+      const auto k = static_cast<std::size_t>(spec.metrics.k);
+      CandidateLists c =
+          cands.newUsers ? recommendForNewUsers(*model, users, cands.cohort, cands.items, k, recCtx)
+                         : recommendAmong(*model, users, cands.items, k, recCtx);
+      r.newUsers = cands.newUsers;
+      r.newUserHistory = cands.history;
+      lists = std::move(c.lists);
+      counts = std::move(c.candidates);
+      r.candidates = cands.kind;
+      r.candidateItems = cands.items.size();
+      r.usersWithoutRelevantCandidate = cands.usersWithoutRelevant;
+      if (!counts.empty()) {
+        r.candidatesMin = *std::min_element(counts.begin(), counts.end());
+        r.candidatesMax = *std::max_element(counts.begin(), counts.end());
+        double sum = 0.0;
+        for (const auto c : counts) sum += static_cast<double>(c);
+        r.candidatesMean = sum / static_cast<double>(counts.size());
+      }
+    } else {
+      lists = model->recommendBatch(users, static_cast<std::size_t>(spec.metrics.k), true, recCtx);
+    }
     r.recommendSeconds = secondsSince(t1);
 
     TaskContext evalCtx(ctx, base + (1.0 - base) * 0.95, 1.0);
     const auto t2 = Clock::now();
-    TopKEvaluation ev = evaluateTopK(users, lists, *data.train, *data.test, spec.metrics, evalCtx);
+    TopKEvaluation ev =
+        evaluateTopK(users, lists, *data.train, truth, spec.metrics, evalCtx, counts);
     r.evaluateSeconds = secondsSince(t2);
     r.metrics = std::move(ev.metrics);
     r.evaluatedUsers = std::move(ev.users);
@@ -186,6 +264,8 @@ ExperimentResult runPrepared(const ExperimentSpec& spec, const RunnerOptions& op
         .checkColumns(*result.data.train, ms.featuresPath);
   }
 
+  const CandidatePlan cands = planCandidates(spec, result.data);
+
   // Progress of the runs, aggregated: each run reports its own fraction.
   std::vector<std::atomic<double>> fractions(plans.size());
   for (auto& f : fractions) f.store(0.0);
@@ -209,7 +289,7 @@ ExperimentResult runPrepared(const ExperimentSpec& spec, const RunnerOptions& op
     tbb::task_group group;
     for (std::size_t i = 0; i < plans.size(); ++i) {
       group.run([&, i] {
-        result.runs[i] = runOne(plans[i], spec, result.data, options, threads, *runCtx[i]);
+        result.runs[i] = runOne(plans[i], spec, result.data, cands, options, threads, *runCtx[i]);
         fractions[i].store(1.0);
         std::lock_guard lock(callbackMutex);
         if (options.writeOutputs && result.runs[i].status == RunStatus::kOk) {

@@ -107,24 +107,14 @@ SearchHistory searchHyperparameters(const SearchRequest& req, const Dataset& tra
   h.method = s.method;
   h.metric = s.metric.empty() ? metricKey(req.metrics.primary, req.metrics.k) : s.metric;
 
-  // The validation split is carved from train only: per user, validationRatio of their rows
-  // stay for fitting, the rest is held out for selection.
+  // The validation split is carved from train only, shaped like the experiment's split.
   TaskContext splitCtx(ctx, 0.0, 0.02);
-  SplitOptions carve;
-  carve.method = SplitMethod::kStratified;
-  carve.by = SplitBy::kUser;
-  carve.ratio = s.validationRatio;
-  carve.seed = s.seed;
-  const SplitResult vs = splitDataset(train, carve, splitCtx);
-  if (vs.train.empty() || vs.test.empty()) {
-    throw ModelError(
-        "the validation split of the training data is empty; lower validation_ratio "
-        "or use more data");
-  }
-  h.validationSplitHash = hex64(vs.hash());
-  const Dataset fitSet = train.withRows(vs.train);
-  const Dataset validSet = train.withRows(vs.test);
-  const std::vector<Index> validUsers = usersWithInteractions(validSet);
+  const ValidationSplit vs =
+      carveValidation(train, req.validation, s.validationRatio, s.seed, splitCtx);
+  h.validationSplitHash = hex64(vs.hash);
+  const Dataset& fitSet = vs.fit;
+  const Dataset& validSet = vs.valid;
+  const std::vector<Index>& validUsers = vs.users;
   MetricsSpec selMetrics = req.metrics;
   if (std::find_if(specMetricNames().begin(), specMetricNames().end(), [&](const auto& n) {
         return metricKey(n, selMetrics.k) == h.metric;
@@ -179,7 +169,7 @@ SearchHistory searchHyperparameters(const SearchRequest& req, const Dataset& tra
       TrainingData td{fitSet, &validSet, req.seed, req.threads};
       model->fit(td, trialCtx);
       const auto lists =
-          model->recommendBatch(validUsers, static_cast<std::size_t>(selMetrics.k), true, trialCtx);
+          validationLists(*model, vs, static_cast<std::size_t>(selMetrics.k), trialCtx);
       const auto ev = evaluateTopK(validUsers, lists, fitSet, validSet, selMetrics, trialCtx);
       t.score = ev.metrics.at(h.metric);
     } catch (const Cancelled&) {

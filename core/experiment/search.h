@@ -13,6 +13,7 @@
 #include "core/data/dataset.h"
 #include "core/experiment/experiment_spec.h"
 #include "core/experiment/run_record.h"
+#include "core/experiment/validation_split.h"
 #include "core/models/registry.h"
 #include "core/util/task_context.h"
 
@@ -26,6 +27,9 @@ struct SearchRequest {
   MetricsSpec metrics;      ///< k and the metric names computed on validation
   std::uint64_t seed = 42;  ///< the model's training seed
   int threads = 0;
+  /// The validation split's shape (validation_split.h): the experiment split's kind, so that a
+  /// cold-start experiment selects on held-out items (or users) carved from train.
+  ValidationKind validation = ValidationKind::kUserRows;
 };
 
 /// Every combination of the space's value lists (first parameter varies slowest), each applied
@@ -40,9 +44,11 @@ std::vector<Params> randomCandidates(const ModelInfo& model, const Params& baseP
                                      const std::vector<ParamSpace>& space, int trials,
                                      std::uint64_t seed);
 
-/// Runs the search on `train` only. Validation = for each user, the share 1 - validationRatio of
-/// their training rows (stratified split seeded by search.seed); candidates are fitted on the
-/// rest and ranked by the selection metric (higher is better; ties keep the earlier candidate).
+/// Runs the search on `train` only. Validation = carveValidation(train, request.validation,
+/// validationRatio, search.seed): by default, for each user, the share 1 - validationRatio of
+/// their training rows; for cold_items experiments that share of the training items (ranked
+/// over those items only), for cold_users of the users. Candidates are fitted on the rest and
+/// ranked by the selection metric (higher is better; ties keep the earlier candidate).
 /// Failed candidates are kept in the history with their error and never selected; if all fail,
 /// throws ModelError. Throws Cancelled when ctx is stopped.
 SearchHistory searchHyperparameters(const SearchRequest& request, const Dataset& train,

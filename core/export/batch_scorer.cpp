@@ -4,6 +4,7 @@
 #include <tbb/parallel_for.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -219,9 +220,65 @@ std::unique_ptr<RecSink> openRecSink(const std::string& path) {
                   "unknown output type for '" + path + "' (use .tsv, .csv, .sqlite or .db)");
 }
 
+namespace {
+
+// recommendExternal() over a candidate set: score the candidates the user may get, rank them.
+ExternalRecList recommendAmongCandidates(const ModelPackage& package, std::string_view user,
+                                         std::size_t k, bool excludeSeen,
+                                         const std::unordered_set<std::string>* exclude,
+                                         const NewUser* newUser,
+                                         std::span<const Index> candidates) {
+  const Model& model = package.model();
+  const IdMap& items = package.items();
+  const auto known = package.users().find(user);
+  std::span<const Index> seen;
+  if (known && excludeSeen) seen = model.seenItems(*known);
+  std::vector<Index> cands;
+  cands.reserve(candidates.size());
+  for (const Index i : candidates) {
+    if (i >= model.numItems()) {
+      throw ModelError("candidate item index " + std::to_string(i) + " is outside the model's " +
+                       std::to_string(model.numItems()) + " items");
+    }
+    if (std::binary_search(seen.begin(), seen.end(), i)) continue;
+    if (exclude != nullptr && exclude->count(items.external(i)) > 0) continue;
+    if (!known && newUser != nullptr &&
+        std::find(newUser->history.begin(), newUser->history.end(), i) != newUser->history.end()) {
+      continue;
+    }
+    cands.push_back(i);
+  }
+  ExternalRecList out;
+  std::vector<float> scores(cands.size());
+  if (known) {
+    model.score(*known, cands, scores);
+    out.source = model.canScoreUser(*known) ? RecSource::kModel : RecSource::kPopularity;
+  } else if (newUser != nullptr && model.canScoreNewUser(*newUser)) {
+    model.scoreNewUser(*newUser, cands, scores);
+    out.source = RecSource::kContent;
+  } else {
+    for (std::size_t j = 0; j < cands.size(); ++j) scores[j] = model.itemPopularity()[cands[j]];
+    out.source = RecSource::kPopularity;
+  }
+  out.list.fallback = out.source == RecSource::kPopularity;
+  for (std::size_t j = 0; j < cands.size(); ++j) {
+    if (scores[j] != -std::numeric_limits<float>::infinity()) {
+      out.list.items.push_back({cands[j], scores[j]});
+    }
+  }
+  orderByScoreThenItem(out.list.items);
+  if (out.list.items.size() > k) out.list.items.resize(k);
+  return out;
+}
+
+}  // namespace
+
 ExternalRecList recommendExternal(const ModelPackage& package, std::string_view user, std::size_t k,
                                   bool excludeSeen, const std::unordered_set<std::string>* exclude,
-                                  const NewUser* newUser) {
+                                  const NewUser* newUser, std::span<const Index> candidates) {
+  if (!candidates.empty()) {
+    return recommendAmongCandidates(package, user, k, excludeSeen, exclude, newUser, candidates);
+  }
   const Model& model = package.model();
   const IdMap& items = package.items();
   // Over-fetch by the number of extra exclusions so k items remain after filtering them.
@@ -250,6 +307,9 @@ BatchScoreResult batchScore(const ModelPackage& package, const BatchScoreOptions
                             RecSink& sink, TaskContext& ctx) {
   const auto start = std::chrono::steady_clock::now();
   if (options.k == 0) throw SpecError("-k", "must be at least 1");
+  if (options.candidates != nullptr && options.candidates->empty()) {
+    throw SpecError("--items", "the candidate item list is empty");
+  }
   // The user list: given external ids, or every user of the model.
   std::vector<std::string_view> users;
   if (options.users.empty()) {
@@ -283,7 +343,8 @@ BatchScoreResult batchScore(const ModelPackage& package, const BatchScoreOptions
           extra = std::max(extra, it->second.size());
         }
       }
-      if (auto u = package.users().find(users[j])) {
+      // With candidates every user goes through recommendExternal()'s candidate path.
+      if (auto u = package.users().find(users[j]); u && options.candidates == nullptr) {
         known.push_back(*u);
         knownAt.push_back(j - begin);
       } else {
@@ -291,24 +352,27 @@ BatchScoreResult batchScore(const ModelPackage& package, const BatchScoreOptions
       }
     }
     // Unknown users: scored in parallel too (feature models build rows per user).
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, unknownAt.size(), 16),
-                      [&](const tbb::blocked_range<std::size_t>& r) {
-                        if (ctx.stopRequested()) return;
-                        for (std::size_t n = r.begin(); n != r.end(); ++n) {
-                          const std::size_t at = unknownAt[n];
-                          NewUser nu;
-                          const NewUser* nuPtr = nullptr;
-                          if (options.newUsers != nullptr) {
-                            if (auto row = options.newUsers->ids.find(users[begin + at])) {
-                              nu.attributes = &options.newUsers->table;
-                              nu.row = *row;
-                              nuPtr = &nu;
-                            }
-                          }
-                          lists[at] = recommendExternal(package, users[begin + at], options.k,
-                                                        options.excludeSeen, excludes[at], nuPtr);
-                        }
-                      });
+    tbb::parallel_for(
+        tbb::blocked_range<std::size_t>(0, unknownAt.size(), 16),
+        [&](const tbb::blocked_range<std::size_t>& r) {
+          if (ctx.stopRequested()) return;
+          for (std::size_t n = r.begin(); n != r.end(); ++n) {
+            const std::size_t at = unknownAt[n];
+            NewUser nu;
+            const NewUser* nuPtr = nullptr;
+            if (options.newUsers != nullptr) {
+              if (auto row = options.newUsers->ids.find(users[begin + at])) {
+                nu.attributes = &options.newUsers->table;
+                nu.row = *row;
+                nuPtr = &nu;
+              }
+            }
+            lists[at] = recommendExternal(
+                package, users[begin + at], options.k, options.excludeSeen, excludes[at], nuPtr,
+                options.candidates != nullptr ? std::span<const Index>(*options.candidates)
+                                              : std::span<const Index>());
+          }
+        });
     ctx.throwIfStopped();
     TaskContext blockCtx(ctx, static_cast<double>(begin) / static_cast<double>(users.size()),
                          static_cast<double>(end) / static_cast<double>(users.size()));

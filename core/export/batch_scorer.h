@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -65,6 +66,10 @@ struct BatchScoreOptions {
   const NewUserTable* newUsers = nullptr;
   Shard shard;
   std::size_t blockSize = 4096;  ///< users per parallel block (memory vs. parallelism)
+  /// Candidate items (dense indices of the package's items, ascending, unique; e.g. from
+  /// readItemSetFile): every list is ranked among them only (recommendExternal). nullptr = the
+  /// whole catalogue.
+  const std::vector<Index>* candidates = nullptr;
 };
 
 /// Where rows go. Implementations: delimited text (.tsv/.csv) and SQLite (.sqlite/.db).
@@ -108,8 +113,15 @@ struct ExternalRecList {
 /// applied); for unknown users, the model's new-user list when `newUser` is given and the model
 /// can score it (Model::canScoreNewUser), else the popularity fallback. Shared by the batch
 /// scorer and the HTTP endpoint so both answer identically.
+///
+/// With `candidates` (ascending, unique item indices < the package's item count), the list is
+/// ranked among those items only, with the same scores (Model::score, Model::scoreNewUser or
+/// item popularity), ranking rule and exclusions (training items when excludeSeen, `exclude`,
+/// a new user's history); it may hold fewer than k items. Throws ModelError for an index out
+/// of range.
 ExternalRecList recommendExternal(const ModelPackage& package, std::string_view user, std::size_t k,
                                   bool excludeSeen, const std::unordered_set<std::string>* exclude,
-                                  const NewUser* newUser = nullptr);
+                                  const NewUser* newUser = nullptr,
+                                  std::span<const Index> candidates = {});
 
 }  // namespace rwb

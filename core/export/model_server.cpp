@@ -21,6 +21,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "core/data/item_set.h"
 #include "core/export/batch_scorer.h"
 #include "core/features/feature_pipeline.h"
 #include "core/util/error.h"
@@ -837,7 +838,7 @@ void ModelServer::installRoutes(HardenedServer& srv) {
 
   s.Get("/recommend",
         guarded(served_, srv, [this, maxK](const httplib::Request& req, httplib::Response& res) {
-          checkParams(req, {"user", "k", "exclude", "exclude_seen"});
+          checkParams(req, {"user", "k", "exclude", "exclude_seen", "items"});
           const std::string user = requiredParam(req, "user");
           const std::size_t k = parseK(req, maxK);
           const bool excludeSeen = parseBool(req, "exclude_seen", true);
@@ -852,8 +853,18 @@ void ModelServer::installRoutes(HardenedServer& srv) {
             }
           }
           const auto pkg = package();
+          // Candidate items: the list is ranked among them only; a bad id is a 400 naming it.
+          std::vector<Index> candidates;
+          if (req.has_param("items")) {
+            try {
+              candidates = parseItemSetList(req.get_param_value("items"), pkg->items());
+            } catch (const Error& e) {
+              throw HttpError{400, std::string("parameter 'items': ") + e.what()};
+            }
+          }
           const ExternalRecList l =
-              recommendExternal(*pkg, user, k, excludeSeen, exclude.empty() ? nullptr : &exclude);
+              recommendExternal(*pkg, user, k, excludeSeen, exclude.empty() ? nullptr : &exclude,
+                                nullptr, candidates);
           sendJson(res, 200,
                    {{"user", user},
                     {"fallback", l.source == RecSource::kPopularity},

@@ -1,8 +1,10 @@
 #include "core/models/registry.h"
 
+#include "core/models/attribute_popularity.h"
 #include "core/models/biased_mf.h"
 #include "core/models/bpr.h"
 #include "core/models/content_similarity.h"
+#include "core/models/demographic_popularity.h"
 #include "core/models/ease.h"
 #include "core/models/factorization_machine.h"
 #include "core/models/gbdt.h"
@@ -10,6 +12,7 @@
 #include "core/models/item_knn.h"
 #include "core/models/logistic_regression.h"
 #include "core/models/most_popular.h"
+#include "core/models/random_model.h"
 #include "core/models/rp3beta.h"
 #include "core/models/sar.h"
 #include "core/models/two_stage.h"
@@ -41,6 +44,9 @@ std::vector<ModelInfo> buildRegistry() {
   r.push_back(entry<Gbdt>());
   r.push_back(entry<FactorizationMachine>());
   r.push_back(entry<TwoStage>());
+  r.push_back(entry<RandomModel>());
+  r.push_back(entry<AttributePopularity>());
+  r.push_back(entry<DemographicPopularity>());
   return r;
 }
 }  // namespace

@@ -101,6 +101,12 @@ TEST_CASE("MovieLens 100K from the reference data", "[data][loader][movielens][s
   CHECK(itemAttr(d, "1", "title") == "Toy Story (1995)");
   CHECK(itemAttr(d, "1", "year") == "1995");
   CHECK(itemAttr(d, "1", "genres") == "Animation|Children's|Comedy");
+  // Every field of u.item is an attribute: the release date as Unix seconds (01-Jan-1995 UTC),
+  // the (always empty) video release date and the IMDb URL.
+  CHECK(itemAttr(d, "1", "release_date") == "788918400");
+  CHECK(itemAttr(d, "1", "video_release_date").empty());
+  CHECK(itemAttr(d, "1", "url").find("imdb.com") != std::string::npos);
+  CHECK(itemAttr(d, "267", "release_date").empty());  // "unknown": no date given
   CHECK(column(d.userAttributes, "occupation").display(*d.users.find("1")) == "technician");
   CHECK(column(d.userAttributes, "zip").display(*d.users.find("1")) == "85711");
   // u.item is Latin-1: every title must now be valid UTF-8 with the accents kept.
@@ -360,4 +366,23 @@ TEST_CASE("adoptIdMapsOf and accountNotes: what a run shares and records of its 
   const auto notes = test.accountNotes();
   REQUIRE(notes.size() >= 1);
   CHECK(notes.back().rfind("skipped 1 rows: ", 0) == 0);
+}
+
+TEST_CASE("MovieLens 100K: release dates become seconds; a malformed one is a located error",
+          "[data][loader][movielens]") {
+  test::TempDir dir;
+  const std::string flags = "|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|1";
+  test::writeFile(dir / "u.data", "1\t1\t5\t874965758\n1\t2\t3\t876893171\n");
+  test::writeFile(dir / "u.item", "1|Good (1995)|02-Mar-1995|5-Apr-1996|http://x/1" + flags +
+                                      "\n2|Old (1971)|4-Feb-1971||http://x/2" + flags + "\n");
+  TaskContext ctx;
+  const auto r = loadDataset(dir.path().string(), {}, ctx);
+  const auto& d = r.dataset;
+  CHECK(itemAttr(d, "1", "release_date") == "794102400");
+  CHECK(itemAttr(d, "1", "video_release_date") == "828662400");
+  CHECK(itemAttr(d, "1", "url") == "http://x/1");
+  CHECK(itemAttr(d, "2", "release_date") == "34473600");
+  test::writeFile(dir / "u.item", "1|Bad (1996)|1996-03-02||http://x/1" + flags + "\n");
+  CHECK_THROWS_WITH(loadDataset(dir.path().string(), {}, ctx),
+                    Catch::Contains("u.item:1:3: release date is not dd-Mon-yyyy"));
 }

@@ -147,3 +147,66 @@ TEST_CASE("file sinks: TSV, CSV with quoting, SQLite; cancel leaves no file", "[
   }
   CHECK(files == 0);
 }
+
+TEST_CASE("candidate items restrict every list; seen and excluded items stay out",
+          "[export][candidates]") {
+  test::TempDir dir;
+  const auto pkg = fixturePackage(dir);
+  const Model& model = pkg->model();
+  // u0's training items, and three items it has not seen.
+  const Index u0 = *pkg->users().find("u0");
+  const auto seen = model.seenItems(u0);
+  REQUIRE_FALSE(seen.empty());
+  std::vector<Index> unseen;
+  for (Index i = 0; i < model.numItems() && unseen.size() < 3; ++i) {
+    if (!std::binary_search(seen.begin(), seen.end(), i)) unseen.push_back(i);
+  }
+  std::vector<Index> cands = {seen[0]};
+  cands.insert(cands.end(), unseen.begin(), unseen.end());
+  std::sort(cands.begin(), cands.end());
+
+  const auto l = recommendExternal(*pkg, "u0", 10, true, nullptr, nullptr, cands);
+  CHECK(l.source == RecSource::kModel);
+  REQUIRE(l.list.items.size() == 3);  // the seen candidate is left out; fewer than k remain
+  // The order is the model's scores, ties by item index.
+  std::vector<float> scores(unseen.size());
+  model.score(u0, unseen, scores);
+  for (std::size_t r = 0; r + 1 < l.list.items.size(); ++r) {
+    const auto& a = l.list.items[r];
+    const auto& b = l.list.items[r + 1];
+    CHECK((a.score > b.score || (a.score == b.score && a.item < b.item)));
+  }
+  for (const auto& s : l.list.items) {
+    CHECK(std::find(unseen.begin(), unseen.end(), s.item) != unseen.end());
+  }
+  // keep-seen lets the seen candidate in; an exclusion removes one.
+  CHECK(recommendExternal(*pkg, "u0", 10, false, nullptr, nullptr, cands).list.items.size() == 4);
+  const std::unordered_set<std::string> ex = {pkg->items().external(unseen[0])};
+  CHECK(recommendExternal(*pkg, "u0", 10, true, &ex, nullptr, cands).list.items.size() == 2);
+  // An unknown user gets the candidates by popularity, flagged.
+  const auto stranger = recommendExternal(*pkg, "stranger", 2, true, nullptr, nullptr, cands);
+  CHECK(stranger.source == RecSource::kPopularity);
+  CHECK(stranger.list.items.size() == 2);
+
+  // The batch scorer gives every user the same lists as recommendExternal.
+  BatchScoreOptions opt;
+  opt.k = 2;
+  opt.users = {"u0", "stranger", "u5"};
+  opt.candidates = &cands;
+  MemorySink sink;
+  TaskContext ctx;
+  batchScore(*pkg, opt, sink, ctx);
+  REQUIRE(sink.rows.size() == 6);
+  CHECK(sink.rows[0].rfind("u0\t" + pkg->items().external(l.list.items[0].item) + "\t", 0) == 0);
+  for (const auto& row : sink.rows) {
+    bool inSet = false;
+    for (const Index i : cands)
+      inSet |= row.find("\t" + pkg->items().external(i) + "\t") != std::string::npos;
+    CHECK(inSet);
+  }
+  const std::vector<Index> none;
+  opt.candidates = &none;
+  CHECK_THROWS_AS(batchScore(*pkg, opt, sink, ctx), SpecError);
+  const std::vector<Index> outside = {9999};
+  CHECK_THROWS_AS(recommendExternal(*pkg, "u0", 2, true, nullptr, nullptr, outside), ModelError);
+}

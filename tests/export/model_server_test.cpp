@@ -192,6 +192,35 @@ TEST_CASE("endpoint: every route answers over a real loopback socket", "[export]
   CHECK(json::parse(sim->body)["items"].size() == 2);
 }
 
+TEST_CASE("endpoint: /recommend items= ranks only the listed items; bad ids are 400s",
+          "[export][server][candidates]") {
+  test::TempDir dir;
+  RunningServer rs(makePackage(dir, "m.rwbm", "most_popular"));
+  auto c = rs.client();
+  // u3's catalogue list, then the same user restricted to three items outside its top two.
+  const auto full = json::parse(c.Get("/recommend?user=u3&k=5")->body);
+  REQUIRE(full["items"].size() == 5);
+  const std::string a = full["items"][2]["item"], b = full["items"][3]["item"],
+                    d = full["items"][4]["item"];
+  auto res = c.Get(("/recommend?user=u3&k=2&items=" + d + "," + a + "," + b).c_str());
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  const auto r = json::parse(res->body);
+  REQUIRE(r["items"].size() == 2);
+  CHECK(r["items"][0]["item"] == a);  // same order as the catalogue ranking
+  CHECK(r["items"][1]["item"] == b);
+  CHECK(r["items"][0]["rank"] == 1);
+  auto expect = [&](const std::string& target, const char* fragment) {
+    auto e = c.Get(target.c_str());
+    REQUIRE(e);
+    CHECK(e->status == 400);
+    CHECK_THAT(json::parse(e->body)["error"].get<std::string>(), Catch::Contains(fragment));
+  };
+  expect("/recommend?user=u3&items=" + a + ",no-such-item", "item 'no-such-item'");
+  expect("/recommend?user=u3&items=" + a + "," + a, "listed twice");
+  expect("/recommend?user=u3&items=", "empty id");
+}
+
 TEST_CASE("endpoint: every error code with a JSON message", "[export][server]") {
   test::TempDir dir;
   RunningServer rs(makePackage(dir, "m.rwbm", "most_popular"));

@@ -1,0 +1,115 @@
+// resources/specs/ml100k-coldstart.json, reduced to its baselines, through `recwb run`: the
+// held-out candidate set gives the baselines honest numbers (random at its expectation).
+#include <cmath>
+#include <set>
+
+#include "cli_fixtures.h"
+#include "core/data/dataset_loader.h"
+#include "core/eval/evaluator.h"
+#include "core/experiment/evaluation_protocol.h"
+#include "core/prep/splitter.h"
+
+using namespace rwb;
+using namespace rwb::test;
+
+namespace {
+
+// E[nDCG@k] of a uniformly random ranking of n candidates holding r relevant items:
+// E[DCG] = (r / n) * sum_{p=1..k} 1/log2(p+1), divided by the ideal DCG of min(r, k) hits.
+double randomNdcg(std::size_t r, std::size_t n, std::size_t k) {
+  double dcg = 0.0, ideal = 0.0;
+  for (std::size_t p = 1; p <= std::min(k, n); ++p) dcg += 1.0 / std::log2(p + 1.0);
+  for (std::size_t p = 1; p <= std::min(k, r); ++p) ideal += 1.0 / std::log2(p + 1.0);
+  return static_cast<double>(r) / static_cast<double>(n) * dcg / ideal;
+}
+
+}  // namespace
+
+TEST_CASE("ml100k-coldstart baselines through recwb run rank the held-out items",
+          "[cli][shared][candidates]") {
+  RWB_REQUIRE_SHARED_DATA(shared);
+  TempDir dir;
+  auto spec =
+      nlohmann::json::parse(readFile(sourceDir() / "resources/specs/ml100k-coldstart.json"));
+  spec["dataset"]["path"] = (shared / "ml-100k").string();
+  spec["output"].erase("recommendations");
+  // Reduced: the two baselines (the hybrid takes minutes; bench and acceptance tests cover it).
+  nlohmann::json models = nlohmann::json::array();
+  for (const auto& m : spec.at("models")) {
+    if (m.at("name") != "gbdt") models.push_back(m);
+  }
+  REQUIRE(models.size() == 2);
+  spec["models"] = models;
+  writeFile(dir / "spec.json", spec.dump(2));
+
+  const CliResult run =
+      runRecwb({"run", (dir / "spec.json").string(), "--out", dir.path().string()});
+  RWB_REQUIRE_SUCCESS(run);
+
+  // The same split in-process: the held-out items and each test user's relevant count.
+  TaskContext ctx;
+  const Dataset d = loadDataset((shared / "ml-100k").string(), {}, ctx).dataset;
+  SplitOptions so;
+  so.method = SplitMethod::kColdItems;
+  so.ratio = 0.8;
+  so.seed = 1;
+  const SplitDatasets parts = materializeSplit(d, splitDataset(d, so, ctx));
+  const auto held = heldOutItems(parts.train, parts.test);
+  CHECK(run.out.find("ranked over " + std::to_string(held.size()) + " held-out items per user") !=
+        std::string::npos);
+  const GroundTruth truth = GroundTruth::fromDataset(parts.test);
+  double expected = 0.0;
+  std::size_t users = 0;
+  for (std::size_t u = 0; u < truth.numUsers(); ++u) {
+    const std::size_t r = truth.itemsOf(static_cast<Index>(u)).size();
+    if (r == 0) continue;
+    expected += randomNdcg(r, held.size(), 10);
+    ++users;
+  }
+  expected /= static_cast<double>(users);
+
+  const auto doc = nlohmann::json::parse(readFile(dir / "metrics.json"));
+  const auto& runs = doc.at("runs");
+  REQUIRE(runs.size() == 2);
+  const double rnd = runs[0].at("metrics").at("ndcg@10").get<double>();
+  const double attr = runs[1].at("metrics").at("ndcg@10").get<double>();
+  INFO("random " << rnd << " (expected " << expected << "), attribute_popularity " << attr);
+  CHECK(runs[0].at("evaluation").at("candidates") == "held_out");
+  CHECK(runs[0].at("evaluation").at("candidate_items") == held.size());
+  CHECK(runs[0].at("evaluated_users") == users);
+  CHECK(std::abs(rnd - expected) < 0.02);
+  CHECK(attr > 2.0 * rnd);  // over the catalogue it would be 0: warm items fill every list
+}
+
+TEST_CASE("recwb score --items ranks only the listed items; an unknown id names its line",
+          "[cli][candidates]") {
+  TempDir dir;
+  const auto gen = generateSmall(dir);
+  const auto pkg = (dir / "m.rwbm").string();
+  RWB_REQUIRE_SUCCESS(runRecwb({"export", "--data", (gen / "interactions.csv").string(), "--model",
+                                "most_popular", "--out", pkg, "-q"}));
+  // Three item ids of the catalogue (items.csv: header, then one item per line).
+  const auto itemLines = lines(readFile(gen / "items.csv"));
+  REQUIRE(itemLines.size() > 10);
+  std::set<std::string> chosen;
+  for (const std::size_t at : {3u, 5u, 9u}) chosen.insert(fields(itemLines[at], ',')[0]);
+  std::string list;
+  for (const auto& id : chosen) list += id + "\n";
+  writeFile(dir / "items.txt", list);
+
+  RWB_REQUIRE_SUCCESS(runRecwb({"score", "--model", pkg, "--items", (dir / "items.txt").string(),
+                                "-k", "5", "--out", (dir / "r.tsv").string(), "-q"}));
+  const auto recs = readRecs(dir / "r.tsv", '\t', true);
+  REQUIRE(recs.size() == 60);
+  for (const auto& [user, rows] : recs) {
+    INFO(user);
+    CHECK(rows.size() <= 3);
+    for (const auto& r : rows) CHECK(chosen.count(r.item) == 1);
+  }
+
+  writeFile(dir / "bad.txt", *chosen.begin() + "\nno-such-item\n");
+  RWB_REQUIRE_FAILURE(runRecwb({"score", "--model", pkg, "--items", (dir / "bad.txt").string(),
+                                "--out", (dir / "r2.tsv").string()}),
+                      2, "bad.txt:2:1", "no-such-item");
+  CHECK_FALSE(std::filesystem::exists(dir / "r2.tsv"));
+}
