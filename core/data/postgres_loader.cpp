@@ -37,8 +37,15 @@ class PgRows final : public SqlRowStream {
     estimate_ = estimateRows(db_, sql);
     db_.exec("BEGIN READ ONLY", "starting a transaction");
     open_ = true;
-    db_.exec("DECLARE rwb_rows NO SCROLL CURSOR FOR " + sql, "in " + where_, &ctx_);
-    fetch();
+    try {
+      db_.exec("DECLARE rwb_rows NO SCROLL CURSOR FOR " + sql, "in " + where_, &ctx_);
+      fetch();
+    } catch (...) {
+      // The destructor does not run for a throwing constructor: end the transaction here, so
+      // the connection stays usable.
+      PgResult(PQexec(db_.handle(), "ROLLBACK"));
+      throw;
+    }
     const int n = PQnfields(batch_.get());
     for (int c = 0; c < n; ++c) {
       names_.emplace_back(PQfname(batch_.get(), c));
