@@ -20,20 +20,38 @@ function(rwb_add_test)
   # Test cases that need ../shared/data are tagged [shared] and run as their own CTest entry,
   # which CTest reports as skipped (not passed) when the data is absent. Hidden ([.]) tests run
   # only by hand.
+  # Test cases that need the test database server (scripts/test-databases.sh) are tagged
+  # [database] and likewise run as their own entry, skipped when no server was started.
   set(needs_shared FALSE)
+  set(needs_database FALSE)
   foreach(src ${ARG_SOURCES})
     file(STRINGS ${src} hits REGEX "^[ \t]*RWB_REQUIRE_SHARED_DATA\\(")
     if(hits)
       set(needs_shared TRUE)
     endif()
+    file(STRINGS ${src} hits REGEX "^[ \t]*RWB_REQUIRE_TEST_DATABASE\\(")
+    if(hits)
+      set(needs_database TRUE)
+    endif()
   endforeach()
+  set(main_filter "")
   if(needs_shared)
-    add_test(NAME ${ARG_NAME} COMMAND ${ARG_NAME} --use-colour no "~[shared]~[.]"
-             WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+    string(APPEND main_filter "~[shared]")
     add_test(NAME ${ARG_NAME}_shared COMMAND ${ARG_NAME} --use-colour no "[shared]~[.]"
              WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
     set_tests_properties(${ARG_NAME}_shared PROPERTIES TIMEOUT 900
                          SKIP_REGULAR_EXPRESSION "skipped: reference data absent")
+  endif()
+  if(needs_database)
+    string(APPEND main_filter "~[database]")
+    add_test(NAME ${ARG_NAME}_database COMMAND ${ARG_NAME} --use-colour no "[database]~[.]"
+             WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+    set_tests_properties(${ARG_NAME}_database PROPERTIES TIMEOUT 900
+                         SKIP_REGULAR_EXPRESSION "skipped: no test database")
+  endif()
+  if(main_filter)
+    add_test(NAME ${ARG_NAME} COMMAND ${ARG_NAME} --use-colour no "${main_filter}~[.]"
+             WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
   else()
     add_test(NAME ${ARG_NAME} COMMAND ${ARG_NAME} --use-colour no
              WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})

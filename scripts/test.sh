@@ -9,6 +9,12 @@ jobs=$(nproc)
 # shellcheck disable=SC2086
 cmake -S . -B "$build_dir" -G Ninja ${RWB_CMAKE_ARGS:-}
 cmake --build "$build_dir" -j "$jobs"
+# Database tests run against a throwaway PostgreSQL (and psqlODBC) started here and stopped on
+# exit, also on failure; without the server they report SKIPPED.
+# shellcheck source=scripts/test-databases.sh
+source scripts/test-databases.sh
+trap rwb_stop_test_databases EXIT
+rwb_start_test_databases
 # The GUI tests use Qt's offscreen platform: no display needed.
 export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
 ctest --test-dir "$build_dir" --output-on-failure -j "$jobs"

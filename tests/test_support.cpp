@@ -37,4 +37,21 @@ void writeFile(const std::filesystem::path& path, const std::string& text) {
   out << text;
 }
 
+std::optional<std::string> testPostgresUri() {
+  const char* env = std::getenv("RWB_TEST_PG_URI");
+  if (env == nullptr || *env == '\0') return std::nullopt;
+  return std::string(env);
+}
+
+std::optional<std::string> testOdbcSource() {
+  const char* env = std::getenv("RWB_TEST_ODBC");
+  if (env == nullptr || *env == '\0') return std::nullopt;
+  return std::string(env);
+}
+
+std::string uniqueName(const std::string& prefix) {
+  std::random_device rd;
+  return prefix + "_" + std::to_string(rd()) + "_" + std::to_string(rd() % 100000);
+}
+
 }  // namespace rwb::test

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "core/experiment/runner.h"
 #include "core/store/project_store.h"
+#include "core/util/connection_string.h"
 #include "core/util/delimited_text.h"
 #include "core/util/error.h"
 
@@ -221,7 +222,9 @@ Action registerRun(CLI::App& sub, Common& common) {
       // Stored with absolute data paths, so `recwb export --project` can rebuild the exact
       // training data (and its id maps) from any working directory.
       nlohmann::json stored = spec.source;
-      if (stored.contains("dataset")) stored["dataset"]["path"] = spec.dataset.path;
+      if (stored.contains("dataset")) {
+        stored["dataset"]["path"] = redactConnectionString(spec.dataset.path);
+      }
       if (spec.split.method == "files") {
         stored["split"]["train"] = spec.split.trainPath;
         stored["split"]["test"] = spec.split.testPath;

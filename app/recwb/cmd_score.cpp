@@ -6,6 +6,8 @@
 #include "core/data/dataset_loader.h"
 #include "core/data/item_set.h"
 #include "core/export/batch_scorer.h"
+#include "core/export/database_rec_sink.h"
+#include "core/util/connection_string.h"
 #include "core/util/error.h"
 
 namespace rwb::cli {
@@ -37,8 +39,8 @@ std::vector<std::string> readUserIds(const std::string& path, TaskContext& ctx) 
 
 Action registerScore(CLI::App& sub, Common& common) {
   struct Opts {
-    std::string model, users = "all", history, out, shard = "0/1", userAttributes, items;
-    std::size_t k = 10;
+    std::string model, users = "all", history, out, shard = "0/1", userAttributes, items, table;
+    std::size_t k = 10, batchUsers = 1000;
     bool keepSeen = false;
   };
   auto o = std::make_shared<Opts>();
@@ -59,11 +61,25 @@ Action registerScore(CLI::App& sub, Common& common) {
                  "Candidate items: a file of item ids, one per line; every list is ranked among "
                  "them only (an id the model does not know is an error naming its line)");
   sub.add_option("--shard", o->shard, "Score only shard i of n (i/n), by stable user-id hash");
-  sub.add_option("--out", o->out, "Output: .tsv, .csv, .sqlite or .db")->required();
+  sub.add_option("--out", o->out,
+                 "Output: .tsv, .csv, .sqlite or .db, or a database: postgresql://... (libpq URI) "
+                 "or odbc:DSN (with --table)")
+      ->required();
+  sub.add_option("--table", o->table,
+                 "Database output: the table (created when missing; a user's rows are replaced)");
+  sub.add_option("--batch-users", o->batchUsers,
+                 "Database output: users per transaction (default 1000)")
+      ->check(CLI::Range(1, 10000000));
   return [o, &common]() {
     const Shard shard = Shard::parse(o->shard);
-    auto sink = openRecSink(o->out);
+    const bool database = databaseKind(o->out) != DatabaseKind::kNone;
+    if (!database && !o->table.empty()) {
+      throw SpecError("--table", "applies to a database --out (postgresql://... or odbc:...)");
+    }
     const auto pkg = ModelPackage::load(o->model);
+    auto sink = database
+                    ? openDatabaseRecSink(o->out, {o->table, pkg->info().checksum, o->batchUsers})
+                    : openRecSink(o->out);
     BatchScoreOptions opt;
     opt.k = o->k;
     opt.shard = shard;
@@ -103,13 +119,14 @@ Action registerScore(CLI::App& sub, Common& common) {
                  {"rows", r.rowsWritten},
                  {"seconds", r.seconds},
                  {"users_per_second", rate},
-                 {"out", o->out}});
+                 {"out", redactConnectionString(o->out)}});
     } else {
       std::cout << "scored " << withCommas(r.usersScored) << " users ("
                 << withCommas(r.fallbackUsers) << " by popularity fallback, "
                 << withCommas(r.contentUsers) << " new users from attributes), "
-                << withCommas(r.rowsWritten) << " rows to " << o->out << " in " << r.seconds
-                << " s (" << withCommas(static_cast<std::uint64_t>(rate)) << " users/s)\n";
+                << withCommas(r.rowsWritten) << " rows to " << redactConnectionString(o->out)
+                << (database ? "#" + o->table : std::string()) << " in " << r.seconds << " s ("
+                << withCommas(static_cast<std::uint64_t>(rate)) << " users/s)\n";
     }
     return 0;
   };

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "core/data/dataset_options_json.h"
 #include "core/data/text_parse.h"
+#include "core/util/connection_string.h"
 #include "core/util/error.h"
 
 namespace rwb::cli {
@@ -38,13 +39,14 @@ void addDataOptions(CLI::App& app, DataCliOptions& o) {
   app.add_flag("--lenient", o.lenient,
                "Skip bad rows (counted, first 20 listed) instead of stopping at the first")
       ->group(group);
-  app.add_option("--table", o.table, "SQLite: interactions table")->group(group);
-  app.add_option("--query", o.query, "SQLite: interactions query (instead of --table)")
+  // Database sources: an SQLite file, postgresql://... (libpq URI) or odbc:DSN.
+  app.add_option("--table", o.table, "Database: interactions table")->group(group);
+  app.add_option("--query", o.query, "Database: interactions query (instead of --table)")
       ->group(group);
-  app.add_option("--items-table", o.itemsTable, "SQLite: item attributes table")->group(group);
-  app.add_option("--items-query", o.itemsQuery, "SQLite: item attributes query")->group(group);
-  app.add_option("--users-table", o.usersTable, "SQLite: user attributes table")->group(group);
-  app.add_option("--users-query", o.usersQuery, "SQLite: user attributes query")->group(group);
+  app.add_option("--items-table", o.itemsTable, "Database: item attributes table")->group(group);
+  app.add_option("--items-query", o.itemsQuery, "Database: item attributes query")->group(group);
+  app.add_option("--users-table", o.usersTable, "Database: user attributes table")->group(group);
+  app.add_option("--users-query", o.usersQuery, "Database: user attributes query")->group(group);
   app.add_option("--items", o.itemsPath, "Item attributes file (delimited; id column first)")
       ->group(group);
   app.add_option("--users", o.usersPath, "User attributes file (delimited; id column first)")
@@ -108,11 +110,14 @@ void checkDataOptionsApply(const DataCliOptions& o, const std::string& path) {
   if (!parseDataFormat(o.format, format) || format == DataFormat::kAuto) {
     format = detectDataFormat(path);
   }
-  const bool sqlite = format == DataFormat::kSqlite;
+  // Every database source takes tables and queries, as SQLite does.
+  const bool sqlite = format == DataFormat::kSqlite || format == DataFormat::kPostgreSql ||
+                      format == DataFormat::kOdbc;
   const bool delimited = format == DataFormat::kDelimited;
-  const std::string what = sqlite      ? "an SQLite database"
+  const std::string what = sqlite      ? "a database"
                            : delimited ? "a delimited file"
                                        : "a dataset folder";
+  const std::string shown = redactConnectionString(path);
   const std::pair<const char*, const std::string*> sqliteOnly[] = {
       {"--table", &o.table},
       {"--query", &o.query},
@@ -122,14 +127,14 @@ void checkDataOptionsApply(const DataCliOptions& o, const std::string& path) {
       {"--users-query", &o.usersQuery}};
   for (const auto& [flag, value] : sqliteOnly) {
     if (!sqlite && !value->empty()) {
-      throw SpecError(flag, "applies to SQLite sources only; '" + path + "' is " + what);
+      throw SpecError(flag, "applies to database sources only; '" + shown + "' is " + what);
     }
   }
   const std::pair<const char*, const std::string*> fileOnly[] = {{"--items", &o.itemsPath},
                                                                  {"--users", &o.usersPath}};
   for (const auto& [flag, value] : fileOnly) {
     if (!delimited && !value->empty()) {
-      throw SpecError(flag, "applies to a delimited interactions file only; '" + path + "' is " +
+      throw SpecError(flag, "applies to a delimited interactions file only; '" + shown + "' is " +
                                 what + ", which brings its own attribute tables");
     }
   }

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "core/data/text_parse.h"
+#include "core/util/connection_string.h"
 #include "core/util/error.h"
 
 namespace rwb {
@@ -25,7 +26,9 @@ constexpr FormatName kFormatNames[] = {{DataFormat::kAuto, "auto"},
                                        {DataFormat::kMovieLensLatest, "ml-latest"},
                                        {DataFormat::kMovieLens, "movielens"},
                                        {DataFormat::kRecWorkbench, "recworkbench"},
-                                       {DataFormat::kSqlite, "sqlite"}};
+                                       {DataFormat::kSqlite, "sqlite"},
+                                       {DataFormat::kPostgreSql, "postgresql"},
+                                       {DataFormat::kOdbc, "odbc"}};
 
 bool hasSqliteMagic(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -58,6 +61,14 @@ bool parseDataFormat(std::string_view name, DataFormat& out) {
 }
 
 DataFormat detectDataFormat(const std::string& path) {
+  switch (databaseKind(path)) {
+    case DatabaseKind::kPostgreSql:
+      return DataFormat::kPostgreSql;
+    case DatabaseKind::kOdbc:
+      return DataFormat::kOdbc;
+    case DatabaseKind::kNone:
+      break;
+  }
   std::error_code ec;
   const fs::path p(path);
   if (!fs::exists(p, ec)) throw IoError("cannot open '" + path + "': no such file or folder");
@@ -283,6 +294,10 @@ LoadResult loadDatasetOwn(const std::string& path, const DatasetOptions& options
       return loadRecWorkbenchFolder(path, options, ctx);
     case DataFormat::kSqlite:
       return loadSqlite(path, options, ctx);
+    case DataFormat::kPostgreSql:
+      return loadPostgreSql(path, options, ctx);
+    case DataFormat::kOdbc:
+      return loadOdbc(path, options, ctx);
     case DataFormat::kAuto:
     case DataFormat::kDelimited:
       break;

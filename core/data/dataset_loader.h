@@ -1,8 +1,11 @@
 #pragma once
 /// \file
 /// loadDataset(): the one entry point for reading data. Detects the source kind from the path:
-/// a folder (MovieLens 100K / 1M / latest layouts, or the RecWorkbench layout), an SQLite file
-/// (.sqlite, .sqlite3, .db, or the SQLite magic header), or a delimited text file.
+/// a database server (`postgresql://...` libpq URI, `odbc:DSN` or `odbc:` + a connection string;
+/// core/util/connection_string.h), a folder (MovieLens 100K / 1M / latest layouts, or the
+/// RecWorkbench layout), an SQLite file (.sqlite, .sqlite3, .db, or the SQLite magic header), or
+/// a delimited text file. Database sources are recorded (Dataset::source, messages) without
+/// their credentials.
 
 #include <string>
 
@@ -23,10 +26,12 @@ enum class DataFormat {
   kMovieLens,        ///< a MovieLens folder of any of the three layouts above (detected)
   kRecWorkbench,     ///< folder with interactions.csv, items.csv, users.csv
   kSqlite,           ///< SQLite database file
+  kPostgreSql,       ///< PostgreSQL server: a libpq URI, postgresql://...
+  kOdbc,             ///< any ODBC data source: odbc:DSN or odbc:<connection string>
 };
 
 /// Text name ("auto", "delimited", "ml-100k", "ml-1m", "ml-latest", "movielens",
-/// "recworkbench", "sqlite"): the words of docs/data.md's vocabulary table.
+/// "recworkbench", "sqlite", "postgresql", "odbc"): the words of docs/data.md's vocabulary table.
 std::string_view dataFormatName(DataFormat format);
 /// Parses a name of dataFormatName() (case-insensitive) or an alias ("csv", "tsv" =
 /// "delimited"); false when unknown.
@@ -39,8 +44,9 @@ struct DatasetOptions {
   /// also applies to SQLite result columns. Ignored by the MovieLens readers except `strict`.
   DelimitedOptions interactions;
 
-  // SQLite sources. Without table or query, a table named interactions, ratings or events is
-  // used; items/users tables named "items"/"users" are read when present.
+  // Database sources (SQLite, PostgreSQL, ODBC). Without table or query, a table named
+  // interactions, ratings or events is used; items/users tables named "items"/"users" are read when
+  // present.
   std::string table;  ///< interactions table
   std::string query;  ///< interactions query (overrides table)
   std::string itemsTable, itemsQuery;
@@ -86,5 +92,16 @@ LoadResult loadMovieLens(const std::string& folder, DataFormat layout,
 LoadResult loadRecWorkbenchFolder(const std::string& folder, const DatasetOptions& options,
                                   TaskContext& ctx);
 LoadResult loadSqlite(const std::string& path, const DatasetOptions& options, TaskContext& ctx);
+/// PostgreSQL through libpq: rows stream through a server-side cursor (FETCH in batches) in a
+/// read-only transaction; cancel also cancels the running statement on the server. bytea values
+/// are rejected like BLOBs; timestamps come as ISO text. Throws IoError (connection, SQL error;
+/// the URI redacted), ParseError, Cancelled.
+LoadResult loadPostgreSql(const std::string& uri, const DatasetOptions& options, TaskContext& ctx);
+/// Any ODBC data source through unixODBC: rows are fetched in row arrays (column-wise binding,
+/// UTF-16 text converted to UTF-8). How many rows the driver keeps in memory is the driver's
+/// setting (psqlODBC: UseDeclareFetch=1, Fetch=N). A value wider than its column's declared width
+/// (at most 32,768 characters) is a ParseError at its row and column. Throws IoError (the
+/// source redacted), ParseError, Cancelled (checked between rows).
+LoadResult loadOdbc(const std::string& source, const DatasetOptions& options, TaskContext& ctx);
 
 }  // namespace rwb

@@ -32,7 +32,9 @@ const std::vector<OptionWord>& dataFormatWords() {
       {"ml-latest", "MovieLens latest / 25M folder (ratings.csv, movies.csv, tags.csv)"},
       {"movielens", "a MovieLens folder of any of the three layouts (detected)"},
       {"recworkbench", "RecWorkbench folder (interactions.csv, items.csv, users.csv)"},
-      {"sqlite", "SQLite database file"}};
+      {"sqlite", "SQLite database file"},
+      {"postgresql", "PostgreSQL server (postgresql://... libpq URI)"},
+      {"odbc", "ODBC data source (odbc:DSN or odbc:<connection string>)"}};
   return words;
 }
 

@@ -11,6 +11,7 @@
 #include "core/features/feature_pipeline.h"
 #include "core/models/registry.h"
 #include "core/prep/prep_spec.h"
+#include "core/util/connection_string.h"
 #include "core/util/error.h"
 #include "core/util/json.h"
 
@@ -21,6 +22,8 @@ namespace {
 using json = nlohmann::json;
 
 std::string resolvePath(const std::string& p, const std::filesystem::path& baseDir) {
+  // A database source (postgresql://..., odbc:...) is not a file path.
+  if (databaseKind(p) != DatabaseKind::kNone) return p;
   std::filesystem::path fp(p);
   if (fp.is_relative()) fp = baseDir / fp;
   // Absolute, so that records say where the data was whatever the working directory.
@@ -339,6 +342,10 @@ ExperimentSpec parseExperimentSpec(const json& doc, const std::filesystem::path&
   // With given split files the dataset entry is optional: it then only carries loader options.
   if (doc.contains("dataset")) {
     spec.dataset = datasetSourceFromJson(doc["dataset"], "$.dataset", baseDir);
+    // The spec's stored copy never holds a credential; the load uses the path as given.
+    if (spec.source["dataset"].contains("path") && spec.source["dataset"]["path"].is_string()) {
+      spec.source["dataset"]["path"] = redactConnectionString(spec.dataset.path);
+    }
   } else if (spec.split.method == "files") {
     spec.dataset.path = spec.split.trainPath;
   } else {

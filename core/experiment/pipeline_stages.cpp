@@ -15,6 +15,7 @@
 #include "core/data/delimited_loader.h"
 #include "core/eval/evaluator.h"
 #include "core/prep/prep_spec.h"
+#include "core/util/connection_string.h"
 #include "core/util/error.h"
 
 namespace rwb {
@@ -43,10 +44,14 @@ void addLoadNotes(const LoadResult& r, std::vector<std::string>& notes) {
 LoadResult loadSource(const DatasetSource& src, TaskContext& ctx) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  if (!fs::exists(src.path, ec)) throw IoError("dataset path '" + src.path + "' does not exist");
+  const bool database = databaseKind(src.path) != DatabaseKind::kNone;
+  if (!database && !fs::exists(src.path, ec)) {
+    throw IoError("dataset path '" + src.path + "' does not exist");
+  }
   LoadResult r = loadDataset(src.path, src.options, ctx);
   if (r.dataset.name.empty()) r.dataset.name = fs::path(src.path).filename().string();
-  r.dataset.source = src.path;
+  // Recorded with runs: a database source without its credentials.
+  r.dataset.source = redactConnectionString(src.path);
   return r;
 }
 
@@ -188,8 +193,8 @@ PreparedData prepareData(const ExperimentSpec& spec, TaskContext& ctx) {
   TaskContext loadCtx(ctx, 0.0, 0.8);
   LoadResult loaded = loadSource(spec.dataset, loadCtx);
   addLoadNotes(loaded, notes);
-  return prepareAndSplit(spec, std::move(loaded.dataset), std::move(notes), spec.dataset.path, t0,
-                         ctx);
+  return prepareAndSplit(spec, std::move(loaded.dataset), std::move(notes),
+                         redactConnectionString(spec.dataset.path), t0, ctx);
 }
 
 PreparedData prepareData(const ExperimentSpec& spec, const InMemoryData& data, TaskContext& ctx) {
@@ -206,8 +211,9 @@ PreparedData prepareData(const ExperimentSpec& spec, const InMemoryData& data, T
     return prepareGivenFiles(spec, *data.data, *data.test, std::move(valid), {},
                              data.source.empty() ? filesSource(spec.split) : data.source, t0, ctx);
   }
-  return prepareAndSplit(spec, *data.data, {},
-                         data.source.empty() ? spec.dataset.path : data.source, t0, ctx);
+  return prepareAndSplit(
+      spec, *data.data, {},
+      data.source.empty() ? redactConnectionString(spec.dataset.path) : data.source, t0, ctx);
 }
 
 std::vector<Index> usersWithInteractions(const Dataset& data) {
