@@ -112,18 +112,20 @@ int cold(const std::vector<std::string>& models, std::uint64_t seeds, bool sampl
 
 // Cold users: 20% of the users held out with all their rows, scored from attributes alone over
 // the whole catalogue; baseline = popularity within the user's age band x gender.
-int coldUsers(const std::vector<std::string>& models, std::uint64_t seeds) {
+int coldUsers(const std::vector<std::string>& models, std::uint64_t seeds, bool validation) {
   const Dataset d = test::loadMovieLens100k(dataDir() / "ml-100k");
   std::map<std::string, std::vector<double>> means;
   for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
-    const test::ColdUserSplit s = test::coldUserSplit(d, 0.2, seed);
+    const test::ColdUserSplit outer = test::coldUserSplit(d, 0.2, seed);
+    const test::ColdUserSplit s =
+        validation ? test::coldUserValidationSplit(outer, 0.2, seed) : outer;
     const test::DemographicPopularity base(s.train, {"age_band", "gender"});
     const auto baseN = test::coldUserNdcgFn([&](Index u, Index i) { return base.score(u, i); }, s);
     const test::DemographicPopularity pop(s.train, {});
     const auto popN = test::coldUserNdcgFn([&](Index u, Index i) { return pop.score(u, i); }, s);
-    std::printf("seed %llu: %zu held-out users; popularity %.4f, demographic popularity %.4f\n",
-                static_cast<unsigned long long>(seed), s.testUsers.size(), test::mean(popN),
-                test::mean(baseN));
+    std::printf("seed %llu%s: %zu held-out users; popularity %.4f, demographic popularity %.4f\n",
+                static_cast<unsigned long long>(seed), validation ? " (validation)" : "",
+                s.testUsers.size(), test::mean(popN), test::mean(baseN));
     means["demographic_popularity"].push_back(test::mean(baseN));
     means["popularity"].push_back(test::mean(popN));
     for (const auto& spec : models) {
@@ -464,7 +466,7 @@ int main(int argc, char** argv) {
           models.push_back(argv[k]);
         }
       }
-      if (mode == "cold-users") return coldUsers(models, seeds);
+      if (mode == "cold-users") return coldUsers(models, seeds, validation);
       if (models.empty()) models = {"content_similarity", "logistic_regression", "gbdt"};
       return cold(models, seeds, mode == "cold-sample", validation);
     }

@@ -93,16 +93,16 @@ struct ColdUserSplit {
   std::vector<std::vector<Index>> relevant;  ///< per test user, sorted
 };
 
-inline ColdUserSplit coldUserSplit(const Dataset& d, double fraction, std::uint64_t seed) {
+/// Holds out a seeded `fraction` of `pool` (user indices of d) with all their interactions.
+inline ColdUserSplit coldUserSplitOf(const Dataset& d, std::vector<Index> pool, double fraction,
+                                     std::uint64_t seed) {
   ColdUserSplit s;
-  std::vector<Index> users(d.numUsers());
-  std::iota(users.begin(), users.end(), Index{0});
+  const std::size_t n = pool.size();
   std::mt19937_64 rng(seed);
-  std::shuffle(users.begin(), users.end(), rng);
-  users.resize(
-      static_cast<std::size_t>(std::llround(fraction * static_cast<double>(d.numUsers()))));
+  std::shuffle(pool.begin(), pool.end(), rng);
+  pool.resize(static_cast<std::size_t>(std::llround(fraction * static_cast<double>(n))));
   std::vector<char> held(d.numUsers(), 0);
-  for (Index u : users) held[u] = 1;
+  for (Index u : pool) held[u] = 1;
   std::vector<std::uint32_t> trainRows;
   std::vector<std::vector<Index>> rel(d.numUsers());
   for (std::uint32_t r = 0; r < d.numInteractions(); ++r) {
@@ -122,6 +122,24 @@ inline ColdUserSplit coldUserSplit(const Dataset& d, double fraction, std::uint6
     s.relevant.push_back(std::move(rel[u]));
   }
   return s;
+}
+
+/// The cold-user split of all users (the acceptance protocol).
+inline ColdUserSplit coldUserSplit(const Dataset& d, double fraction, std::uint64_t seed) {
+  std::vector<Index> users(d.numUsers());
+  std::iota(users.begin(), users.end(), Index{0});
+  return coldUserSplitOf(d, std::move(users), fraction, seed);
+}
+
+/// The validation split of a cold-user split: a seeded `fraction` of the users with training
+/// interactions held out the same way (for choosing a model without test).
+inline ColdUserSplit coldUserValidationSplit(const ColdUserSplit& s, double fraction,
+                                             std::uint64_t seed) {
+  const auto counts = s.train.userCounts();
+  std::vector<Index> pool;
+  for (Index u = 0; u < s.train.numUsers(); ++u)
+    if (counts[u] > 0) pool.push_back(u);
+  return coldUserSplitOf(s.train, std::move(pool), fraction, seed ^ 0x9e3779b97f4a7c15ULL);
 }
 
 /// nDCG@k of a ranking (item indices, best first) against a sorted relevant set: core/eval's

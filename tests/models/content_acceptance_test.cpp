@@ -126,3 +126,53 @@ TEST_CASE("gbdt with default parameters beats popularity on a chronological spli
   // Measured: most_popular 0.0719, gbdt 0.1026 (19.5 s CPU, hence [.slow]).
   CHECK(test::mean(b) > test::mean(a));
 }
+
+TEST_CASE("cold-start splits: validation is carved from training items only; cold users",
+          "[models][content]") {
+  TaskContext ctx;
+  GeneratorOptions g;
+  g.users = 200;
+  g.items = 300;
+  g.interactions = 6000;
+  const Dataset d = generateRetailDataset(g, ctx).dataset;
+  const auto s = test::coldItemSplit(d, 0.2, 3);
+  const auto v = test::coldValidationSplit(s, 0.2, 3);
+  const auto trainCounts = s.train.itemCounts();
+  std::size_t trainItems = 0;
+  for (auto c : trainCounts) trainItems += c > 0;
+  // 20% of the items with training rows; none of them a test item; the validation train part
+  // has no row of a test or validation item.
+  CHECK(v.heldItems.size() ==
+        static_cast<std::size_t>(std::llround(0.2 * static_cast<double>(trainItems))));
+  for (Index i : v.heldItems) {
+    CHECK(trainCounts[i] > 0);
+    CHECK_FALSE(std::binary_search(s.heldItems.begin(), s.heldItems.end(), i));
+  }
+  const auto vCounts = v.train.itemCounts();
+  for (Index i : v.heldItems) CHECK(vCounts[i] == 0);
+  for (Index i : s.heldItems) CHECK(vCounts[i] == 0);
+  CHECK(v.train.numInteractions() + [&] {
+    std::size_t n = 0;
+    for (Index i : v.heldItems) n += trainCounts[i];
+    return n;
+  }() == s.train.numInteractions());
+  // Cold users: every interaction of a held-out user is in its relevant set, none in train.
+  const auto u = test::coldUserSplit(d, 0.2, 3);
+  const auto userCounts = u.train.userCounts();
+  std::size_t heldRows = 0;
+  for (std::size_t t = 0; t < u.testUsers.size(); ++t) {
+    CHECK(userCounts[u.testUsers[t]] == 0);
+    CHECK_FALSE(u.relevant[t].empty());
+  }
+  for (std::uint32_t r = 0; r < d.numInteractions(); ++r)
+    heldRows += userCounts[d.interactions.user[r]] == 0;
+  CHECK(heldRows + u.train.numInteractions() == d.numInteractions());
+  const auto uv = test::coldUserValidationSplit(u, 0.2, 3);
+  for (Index x : uv.testUsers) CHECK(userCounts[x] > 0);
+  // The demographic baseline ranks by the group's counts: a user's group favourite first.
+  const test::DemographicPopularity pop(u.train, {});
+  const auto counts = u.train.itemCounts();
+  const auto best = std::max_element(counts.begin(), counts.end()) - counts.begin();
+  CHECK(pop.score(0, static_cast<Index>(best)) >=
+        pop.score(0, static_cast<Index>((best + 1) % counts.size())));
+}
