@@ -414,6 +414,27 @@ inline const char* kMovieLensColdFeatures = R"({
   "negatives": {"ratio": 4, "sampling": "uniform"}
 })";
 
+/// kMovieLensColdFeatures plus the generic history-vs-content features chosen on validation
+/// splits (docs/features.md, "Cold start on MovieLens-100K"): per-genre affinities, the user's
+/// mean/spread of year and release date against the item's, and the release date against the
+/// user's activity window.
+inline const char* kMovieLensColdHybridFeatures = R"({
+  "user": [{"column": "age", "kind": "numeric", "bins": 6},
+           {"column": "gender", "kind": "onehot"},
+           {"column": "occupation", "kind": "onehot"}],
+  "item": [{"column": "genres", "kind": "multihot"},
+           {"column": "title", "kind": "tfidf", "min_df": 2},
+           {"column": "year", "kind": "numeric", "bins": 12},
+           {"column": "release_date", "kind": "date", "year": false}],
+  "crosses": [{"user": "gender", "item": "genres"}, {"user": "occupation", "item": "genres"}],
+  "behaviour": {"profile_cosine": true, "affinity": ["genres"], "affinity_values": ["genres"],
+                "numeric_profile": ["year", "release_date"],
+                "date_vs_activity": ["release_date"], "item_popularity": false,
+                "item_recency": false, "user_activity": true},
+  "labels": {"mode": "implicit"},
+  "negatives": {"ratio": 4, "sampling": "uniform"}
+})";
+
 /// The MovieLens cold-user feature set: users by age, age band, gender and occupation; items by
 /// genres and release year/date; every demographic crossed with genres and gender and age band
 /// with the year bins; item popularity (new users are scored over warm items). No profile,

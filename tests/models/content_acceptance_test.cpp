@@ -10,9 +10,10 @@
 using namespace rwb;
 
 namespace {
-// The best cold-start configuration found (bench_features cold).
+// The cold-start hybrid: features chosen on validation splits carved from the training items
+// (docs/features.md, "Cold start on MovieLens-100K"); the tree parameters are the earlier ones.
 Params coldGbdt() {
-  return {{"features", test::kMovieLensColdFeatures},
+  return {{"features", test::kMovieLensColdHybridFeatures},
           {"objective", "rank:pairwise"},
           {"rounds", 150},
           {"eta", 0.1},
@@ -22,7 +23,7 @@ Params coldGbdt() {
 }  // namespace
 
 TEST_CASE(
-    "cold-start items on MovieLens-100K: gbdt >= 0.30 nDCG@10 and beats genre+year popularity",
+    "cold-start items on MovieLens-100K: gbdt >= 0.31 nDCG@10 and beats genre+year popularity",
     "[models][.slow][shared]") {
   RWB_REQUIRE_SHARED_DATA(dir);
   const Dataset d = test::loadMovieLens100k(dir / "ml-100k");
@@ -42,7 +43,9 @@ TEST_CASE(
     CHECK(pt.p < 0.01);
     means.push_back(test::mean(n));
   }
-  CHECK(test::mean(means) >= 0.30);
+  // Measured: 0.2785 / 0.3003 / 0.3658 / 0.3188 / 0.3140, mean 0.3155 (0.3027 with
+  // kMovieLensColdFeatures); p < 1e-38 on every seed (docs/features.md).
+  CHECK(test::mean(means) >= 0.31);
 }
 
 TEST_CASE("warm ml-100k-recsplit: two_stage improves nDCG@10 over its own generator",
