@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/data/timestamps.h"
 #include "core/util/error.h"
@@ -18,11 +19,15 @@ constexpr double kDay = 86400.0;
 void BehaviourStats::checkTimestamps(const BehaviourConfig& config, const Dataset& data) {
   // Recency and profile decay measure time from the newest training event: one implausible
   // value would make every item look equally old (docs/data.md, timestamps).
-  const bool usesTime = config.itemRecency || config.halfLifeDays > 0;
+  const bool usesTime =
+      config.itemRecency || config.halfLifeDays > 0 || !config.dateVsActivity.empty();
   if (!usesTime) return;
   if (const auto why = implausibleTimestampRefusal(
-          data, "the feature pipeline (behaviour.item_recency or behaviour.half_life_days)",
-          "or set behaviour.item_recency to false and behaviour.half_life_days to 0");
+          data,
+          "the feature pipeline (behaviour.item_recency, behaviour.half_life_days or "
+          "behaviour.date_vs_activity)",
+          "or set behaviour.item_recency to false, behaviour.half_life_days to 0 and "
+          "behaviour.date_vs_activity to []");
       !why.empty()) {
     throw ModelError(why);
   }
@@ -111,47 +116,139 @@ BehaviourStats BehaviourStats::compute(const Dataset& train, const LabelConfig& 
                         }
                       });
   }
-  for (std::size_t a = 0; a < config.affinityColumns.size(); ++a) {
-    const std::string path = "$.features.behaviour.affinity[" + std::to_string(a) + "]";
-    const auto& col = requireColumn(train.itemAttributes, config.affinityColumns[a], path, "item");
+  auto categorical = [&](const std::string& name, const std::string& path) -> const auto& {
+    const auto& col = requireColumn(train.itemAttributes, name, path, "item");
     if (col.type != ColumnType::kCategorical && col.type != ColumnType::kMultiCategorical) {
       throw SpecError(path, "affinity needs a categorical or multi-valued item column, '" +
                                 col.name + "' is " + std::string(columnTypeName(col.type)));
     }
-    Affinity af;
-    af.numCats = col.categories.size();
-    for (Index i = 0; i < numItems; ++i) {
-      if (i < col.rows()) {
-        if (col.type == ColumnType::kCategorical) {
-          if (col.codes[i] >= 0) af.itemCats.push_back(static_cast<std::uint32_t>(col.codes[i]));
-        } else {
-          for (auto k = col.offsets[i]; k < col.offsets[i + 1]; ++k) {
-            af.itemCats.push_back(static_cast<std::uint32_t>(col.codes[k]));
-          }
-        }
-      }
-      af.itemOffsets.push_back(af.itemCats.size());
+    return col;
+  };
+  for (std::size_t a = 0; a < config.affinityColumns.size(); ++a) {
+    const std::string path = "$.features.behaviour.affinity[" + std::to_string(a) + "]";
+    b.affinity_.push_back(
+        buildAffinity(categorical(config.affinityColumns[a], path), numItems, numUsers, b));
+  }
+  for (std::size_t a = 0; a < config.affinityValues.size(); ++a) {
+    const std::string path = "$.features.behaviour.affinity_values[" + std::to_string(a) + "]";
+    const auto& col = categorical(config.affinityValues[a], path);
+    b.affinityValues_.push_back({buildAffinity(col, numItems, numUsers, b), col.categories});
+  }
+  for (std::size_t a = 0; a < config.numericProfile.size(); ++a) {
+    const std::string path = "$.features.behaviour.numeric_profile[" + std::to_string(a) + "]";
+    const auto& col = requireColumn(train.itemAttributes, config.numericProfile[a], path, "item");
+    if (col.type != ColumnType::kNumeric) {
+      throw SpecError(path, "numeric_profile needs a numeric item column, '" + col.name + "' is " +
+                                std::string(columnTypeName(col.type)));
     }
-    af.userCat.assign(numUsers * af.numCats, 0.0f);
-    af.userTotal.assign(numUsers, 0.0f);
+    NumericProfile np;
+    np.itemValue.assign(numItems, std::numeric_limits<float>::quiet_NaN());
+    for (Index i = 0; i < numItems && i < col.rows(); ++i) {
+      if (std::isfinite(col.numeric[i])) np.itemValue[i] = static_cast<float>(col.numeric[i]);
+    }
+    // Spread of the column over the items with training interactions: the prior of every
+    // user's spread (one pseudo-observation), so a short history does not give a zero spread.
+    double n = 0, m1 = 0, m2 = 0;
+    for (Index i = 0; i < numItems; ++i) {
+      if (b.itemCount_[i] == 0 || std::isnan(np.itemValue[i])) continue;
+      n += 1;
+      m1 += np.itemValue[i];
+      m2 += static_cast<double>(np.itemValue[i]) * np.itemValue[i];
+    }
+    np.globalVar = n > 1 ? std::max(0.0, (m2 - m1 * m1 / n) / (n - 1)) : 0.0;
+    np.w.assign(numUsers, 0.0);
+    np.s1.assign(numUsers, 0.0);
+    np.s2.assign(numUsers, 0.0);
     for (Index u = 0; u < numUsers; ++u) {
       for (auto k = b.engOffsets_[u]; k < b.engOffsets_[u + 1]; ++k) {
-        const Index i = b.engItems_[k];
-        af.userTotal[u] += b.engWeights_[k];
-        for (auto c = af.itemOffsets[i]; c < af.itemOffsets[i + 1]; ++c) {
-          af.userCat[u * af.numCats + af.itemCats[c]] += b.engWeights_[k];
-        }
+        const double x = np.itemValue[b.engItems_[k]];
+        if (std::isnan(x)) continue;
+        const double w = b.engWeights_[k];
+        np.w[u] += w;
+        np.s1[u] += w * x;
+        np.s2[u] += w * x * x;
       }
     }
-    b.affinity_.push_back(std::move(af));
+    b.numericProfile_.push_back(std::move(np));
+  }
+  for (std::size_t a = 0; a < config.dateVsActivity.size(); ++a) {
+    const std::string path = "$.features.behaviour.date_vs_activity[" + std::to_string(a) + "]";
+    const auto& col = requireColumn(train.itemAttributes, config.dateVsActivity[a], path, "item");
+    if (col.type != ColumnType::kNumeric) {
+      throw SpecError(path, "date_vs_activity needs a numeric item column of Unix seconds, '" +
+                                col.name + "' is " + std::string(columnTypeName(col.type)));
+    }
+    DateColumn dc;
+    dc.itemDate.assign(numItems, std::numeric_limits<double>::quiet_NaN());
+    for (Index i = 0; i < numItems && i < col.rows(); ++i) dc.itemDate[i] = col.numeric[i];
+    b.dateVsActivity_.push_back(std::move(dc));
+  }
+  if (!config.dateVsActivity.empty()) {
+    b.userFirst_.assign(numUsers, kNoTimestamp);
+    b.userLast_.assign(numUsers, kNoTimestamp);
+    for (std::size_t r = 0; r < log.size(); ++r) {
+      const auto t = log.timestamp[r];
+      if (t == kNoTimestamp) continue;
+      auto& f = b.userFirst_[log.user[r]];
+      auto& l = b.userLast_[log.user[r]];
+      f = f == kNoTimestamp ? t : std::min(f, t);
+      l = l == kNoTimestamp ? t : std::max(l, t);
+    }
   }
   return b;
 }
 
-std::vector<std::string> BehaviourStats::featureNames(const BehaviourConfig& config) {
+BehaviourStats::Affinity BehaviourStats::buildAffinity(const AttributeColumn& col,
+                                                       std::size_t numItems, std::size_t numUsers,
+                                                       const BehaviourStats& b) {
+  Affinity af;
+  af.numCats = col.categories.size();
+  for (Index i = 0; i < numItems; ++i) {
+    const auto first = af.itemCats.size();
+    if (i < col.rows()) {
+      if (col.type == ColumnType::kCategorical) {
+        if (col.codes[i] >= 0) af.itemCats.push_back(static_cast<std::uint32_t>(col.codes[i]));
+      } else {
+        for (auto k = col.offsets[i]; k < col.offsets[i + 1]; ++k) {
+          af.itemCats.push_back(static_cast<std::uint32_t>(col.codes[k]));
+        }
+      }
+    }
+    // Sorted, so per-value features of a row come in index order.
+    std::sort(af.itemCats.begin() + static_cast<std::ptrdiff_t>(first), af.itemCats.end());
+    af.itemOffsets.push_back(af.itemCats.size());
+  }
+  af.userCat.assign(numUsers * af.numCats, 0.0f);
+  af.userTotal.assign(numUsers, 0.0f);
+  for (Index u = 0; u < numUsers; ++u) {
+    for (auto k = b.engOffsets_[u]; k < b.engOffsets_[u + 1]; ++k) {
+      const Index i = b.engItems_[k];
+      af.userTotal[u] += b.engWeights_[k];
+      for (auto c = af.itemOffsets[i]; c < af.itemOffsets[i + 1]; ++c) {
+        af.userCat[u * af.numCats + af.itemCats[c]] += b.engWeights_[k];
+      }
+    }
+  }
+  return af;
+}
+
+std::vector<std::string> BehaviourStats::featureNames() const {
+  const auto& config = config_;
   std::vector<std::string> names;
   if (config.profileCosine) names.push_back("behaviour.profile_cosine");
   for (const auto& a : config.affinityColumns) names.push_back("behaviour.affinity:" + a);
+  for (std::size_t a = 0; a < affinityValues_.size(); ++a) {
+    for (const auto& v : affinityValues_[a].names)
+      names.push_back("behaviour.affinity:" + config.affinityValues[a] + "=" + v);
+  }
+  for (const auto& c : config.numericProfile) {
+    for (const char* f : {".user_mean", ".user_spread", ".difference", ".z"})
+      names.push_back("behaviour.numeric:" + c + f);
+  }
+  for (const auto& c : config.dateVsActivity) {
+    names.push_back("behaviour.date_vs_activity:" + c + ".days_after_first");
+    names.push_back("behaviour.date_vs_activity:" + c + ".days_after_last");
+  }
   if (config.itemPopularity) {
     names.push_back("behaviour.item_popularity");
     names.push_back("behaviour.item_is_new");
@@ -263,6 +360,62 @@ void BehaviourStats::appendFeatures(Index u, Index i, const SparseVector& conten
     }
     push(s);
   }
+  // Per-value affinities: one feature per category, present for the item's own categories.
+  for (const auto& av : affinityValues_) {
+    const auto& af = av.table;
+    if (!newUser) {
+      const double total = af.userTotal[u] - (loo ? looWeight : 0.0f);
+      if (total > 1e-12) {
+        for (auto c = af.itemOffsets[i]; c < af.itemOffsets[i + 1]; ++c) {
+          const double s = af.userCat[static_cast<std::size_t>(u) * af.numCats + af.itemCats[c]] -
+                           (loo ? looWeight : 0.0f);
+          // Stored even when 0: "never engaged with c" differs from "no history" (absent).
+          out.push_back({idx + af.itemCats[c], static_cast<float>(std::max(0.0, s) / total)});
+        }
+      }
+    }
+    idx += static_cast<std::uint32_t>(af.numCats);
+  }
+  // Numeric profiles: weighted mean m and spread s of the column over the user's engaged items
+  // (s^2 = (W var + var_global) / (W + 1): the catalogue's spread as one pseudo-observation),
+  // the item's difference x - m and z = (x - m) / s. Absent without history or item value.
+  for (const auto& np : numericProfile_) {
+    const double x = np.itemValue[i];
+    double w = 0, s1 = 0, s2 = 0;
+    if (!newUser) {
+      w = np.w[u];
+      s1 = np.s1[u];
+      s2 = np.s2[u];
+      if (loo && !std::isnan(x)) {
+        w -= looWeight;
+        s1 -= looWeight * x;
+        s2 -= looWeight * x * x;
+      }
+    }
+    if (w > 1e-9) {
+      const double m = s1 / w;
+      const double var = std::max(0.0, s2 / w - m * m);
+      const double spread = std::sqrt((w * var + np.globalVar) / (w + 1.0));
+      out.push_back({idx, static_cast<float>(m)});
+      out.push_back({idx + 1, static_cast<float>(spread)});
+      if (!std::isnan(x)) {
+        out.push_back({idx + 2, static_cast<float>(x - m)});
+        if (spread > 0) out.push_back({idx + 3, static_cast<float>((x - m) / spread)});
+      }
+    }
+    idx += 4;
+  }
+  // Item date against the user's training activity, in days; absent without a timestamped
+  // history or an item date.
+  for (const auto& dc : dateVsActivity_) {
+    const double date = dc.itemDate[i];
+    if (!newUser && userFirst_[u] != kNoTimestamp && std::isfinite(date)) {
+      out.push_back({idx, static_cast<float>((date - static_cast<double>(userFirst_[u])) / kDay)});
+      out.push_back(
+          {idx + 1, static_cast<float>((date - static_cast<double>(userLast_[u])) / kDay)});
+    }
+    idx += 2;
+  }
   if (bc.itemPopularity) {
     // Not leave-one-out: negatives are drawn from items with training interactions (count >= 1),
     // so a positive whose only interaction is its own would be the only "new" (count 0) rows
@@ -300,6 +453,28 @@ void BehaviourStats::save(BinaryWriter& w) const {
     w.putVector(a.itemCats);
     w.putVector(a.userCat);
     w.putVector(a.userTotal);
+  }
+  // Written only when configured, so files of configurations without them read as before.
+  for (const auto& av : affinityValues_) {
+    w.put<std::uint64_t>(av.table.numCats);
+    w.putVector(av.table.itemOffsets);
+    w.putVector(av.table.itemCats);
+    w.putVector(av.table.userCat);
+    w.putVector(av.table.userTotal);
+    w.put<std::uint64_t>(av.names.size());
+    for (const auto& n : av.names) w.putString(n);
+  }
+  for (const auto& np : numericProfile_) {
+    w.putVector(np.itemValue);
+    w.putVector(np.w);
+    w.putVector(np.s1);
+    w.putVector(np.s2);
+    w.put(np.globalVar);
+  }
+  for (const auto& dc : dateVsActivity_) w.putVector(dc.itemDate);
+  if (!dateVsActivity_.empty()) {
+    w.putVector(userFirst_);
+    w.putVector(userLast_);
   }
 }
 
@@ -352,6 +527,46 @@ BehaviourStats BehaviourStats::load(BinaryReader& r, const BehaviourConfig& conf
   }
   r.check(b.affinity_.size() == config.affinityColumns.size(),
           "affinity columns do not match the config");
+  b.affinityValues_.assign(config.affinityValues.size(), {});
+  for (auto& av : b.affinityValues_) {
+    auto& a = av.table;
+    a.numCats = r.get<std::uint64_t>();
+    a.itemOffsets = r.getVector<std::uint64_t>();
+    a.itemCats = r.getVector<std::uint32_t>();
+    a.userCat = r.getVector<float>();
+    a.userTotal = r.getVector<float>();
+    r.check(a.itemOffsets.size() == ni + 1 && a.itemOffsets.back() == a.itemCats.size() &&
+                a.userCat.size() == nu * a.numCats && a.userTotal.size() == nu,
+            "per-value affinity table has the wrong size");
+    for (std::size_t i = 0; i < ni; ++i)
+      r.check(a.itemOffsets[i] <= a.itemOffsets[i + 1], "affinity offsets not monotone");
+    for (auto c : a.itemCats) r.check(c < a.numCats, "affinity category out of range");
+    const auto nn = r.get<std::uint64_t>();
+    r.check(nn == a.numCats, "per-value affinity names do not match its categories");
+    for (std::uint64_t k = 0; k < nn; ++k) av.names.push_back(r.getString());
+  }
+  b.numericProfile_.assign(config.numericProfile.size(), {});
+  for (auto& np : b.numericProfile_) {
+    np.itemValue = r.getVector<float>();
+    np.w = r.getVector<double>();
+    np.s1 = r.getVector<double>();
+    np.s2 = r.getVector<double>();
+    np.globalVar = r.get<double>();
+    r.check(
+        np.itemValue.size() == ni && np.w.size() == nu && np.s1.size() == nu && np.s2.size() == nu,
+        "numeric profile has the wrong size");
+  }
+  b.dateVsActivity_.assign(config.dateVsActivity.size(), {});
+  for (auto& dc : b.dateVsActivity_) {
+    dc.itemDate = r.getVector<double>();
+    r.check(dc.itemDate.size() == ni, "date column has the wrong size");
+  }
+  if (!b.dateVsActivity_.empty()) {
+    b.userFirst_ = r.getVector<std::int64_t>();
+    b.userLast_ = r.getVector<std::int64_t>();
+    r.check(b.userFirst_.size() == nu && b.userLast_.size() == nu,
+            "user activity window has the wrong size");
+  }
   return b;
 }
 

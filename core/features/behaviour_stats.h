@@ -42,9 +42,10 @@ class BehaviourStats {
                                 std::span<const SparseVector> itemContent, std::size_t itemDim,
                                 std::int64_t tMax, TaskContext& ctx);
 
-  /// Names of the block-4 features this config produces, in row order
-  /// ("behaviour.profile_cosine", "behaviour.affinity:<col>", ...).
-  static std::vector<std::string> featureNames(const BehaviourConfig& config);
+  /// Names of the block-4 features, in row order ("behaviour.profile_cosine",
+  /// "behaviour.affinity:<col>", "behaviour.affinity:<col>=<value>",
+  /// "behaviour.numeric:<col>.user_mean", ...); per-value names need the fitted categories.
+  std::vector<std::string> featureNames() const;
 
   /// True if the user has at least one training engagement (false for users out of range).
   bool hasProfile(Index user) const;
@@ -89,6 +90,25 @@ class BehaviourStats {
     std::vector<float> userTotal;  ///< numUsers
   };
 
+  /// Per-value affinity of one column: the Affinity table plus the category names.
+  struct AffinityValues {
+    Affinity table;
+    std::vector<std::string> names;  ///< numCats category names
+  };
+  /// Numeric profile of one column: the item values and per-user weighted sums over the
+  /// engaged items whose value is present (W, sum w x, sum w x^2).
+  struct NumericProfile {
+    std::vector<float> itemValue;   ///< per item, NaN = missing
+    std::vector<double> w, s1, s2;  ///< per user
+    double globalVar = 0;           ///< variance of the column over training items with data
+  };
+  /// Item dates of one date_vs_activity column (Unix seconds; NaN = missing).
+  struct DateColumn {
+    std::vector<double> itemDate;
+  };
+  static Affinity buildAffinity(const AttributeColumn& col, std::size_t numItems,
+                                std::size_t numUsers, const BehaviourStats& b);
+
   BehaviourConfig config_;
   std::size_t numUsers_ = 0;
   std::size_t itemDim_ = 0;
@@ -107,6 +127,12 @@ class BehaviourStats {
   std::vector<double> profileNorm2_;
   std::vector<double> itemNorm2_;
   std::vector<Affinity> affinity_;
+  std::vector<AffinityValues> affinityValues_;
+  std::vector<NumericProfile> numericProfile_;
+  std::vector<DateColumn> dateVsActivity_;
+  /// First and last training timestamp per user (kNoTimestamp without); kept only when
+  /// date_vs_activity is configured.
+  std::vector<std::int64_t> userFirst_, userLast_;
 };
 
 }  // namespace rwb

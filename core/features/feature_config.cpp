@@ -58,12 +58,16 @@ FeatureConfig FeatureConfig::fromJson(const nlohmann::json& j, const std::string
   if (const nlohmann::json* b = findKey(j, "behaviour")) {
     const std::string p = jsonPath(path, "behaviour");
     checkKeys(*b, p,
-              {"profile_cosine", "half_life_days", "value_weighted", "affinity", "item_popularity",
-               "item_recency", "user_activity", "cold_user_dropout"});
+              {"profile_cosine", "half_life_days", "value_weighted", "affinity", "affinity_values",
+               "numeric_profile", "date_vs_activity", "item_popularity", "item_recency",
+               "user_activity", "cold_user_dropout"});
     c.behaviour.profileCosine = optBool(*b, "profile_cosine", p, true);
     c.behaviour.halfLifeDays = optNumber(*b, "half_life_days", p, 0.0, 0.0);
     c.behaviour.valueWeighted = optBool(*b, "value_weighted", p, true);
     c.behaviour.affinityColumns = optStringList(*b, "affinity", p, {});
+    c.behaviour.affinityValues = optStringList(*b, "affinity_values", p, {});
+    c.behaviour.numericProfile = optStringList(*b, "numeric_profile", p, {});
+    c.behaviour.dateVsActivity = optStringList(*b, "date_vs_activity", p, {});
     c.behaviour.itemPopularity = optBool(*b, "item_popularity", p, true);
     c.behaviour.itemRecency = optBool(*b, "item_recency", p, true);
     c.behaviour.userActivity = optBool(*b, "user_activity", p, true);
@@ -127,6 +131,18 @@ void FeatureConfig::checkColumns(const Dataset& data, const std::string& path) c
     check(data.itemAttributes, behaviour.affinityColumns[k],
           jsonPath(path + ".behaviour.affinity", k), "item");
   }
+  for (std::size_t k = 0; k < behaviour.affinityValues.size(); ++k) {
+    check(data.itemAttributes, behaviour.affinityValues[k],
+          jsonPath(path + ".behaviour.affinity_values", k), "item");
+  }
+  for (std::size_t k = 0; k < behaviour.numericProfile.size(); ++k) {
+    check(data.itemAttributes, behaviour.numericProfile[k],
+          jsonPath(path + ".behaviour.numeric_profile", k), "item");
+  }
+  for (std::size_t k = 0; k < behaviour.dateVsActivity.size(); ++k) {
+    check(data.itemAttributes, behaviour.dateVsActivity[k],
+          jsonPath(path + ".behaviour.date_vs_activity", k), "item");
+  }
 }
 
 nlohmann::json FeatureConfig::toJson() const {
@@ -143,6 +159,9 @@ nlohmann::json FeatureConfig::toJson() const {
                     {"half_life_days", behaviour.halfLifeDays},
                     {"value_weighted", behaviour.valueWeighted},
                     {"affinity", behaviour.affinityColumns},
+                    {"affinity_values", behaviour.affinityValues},
+                    {"numeric_profile", behaviour.numericProfile},
+                    {"date_vs_activity", behaviour.dateVsActivity},
                     {"item_popularity", behaviour.itemPopularity},
                     {"item_recency", behaviour.itemRecency},
                     {"user_activity", behaviour.userActivity},

@@ -40,6 +40,17 @@ struct BehaviourConfig {
   double halfLifeDays = 0.0;  ///< profile time decay (0 = none)
   bool valueWeighted = true;  ///< profile weights multiplied by the interaction value
   std::vector<std::string> affinityColumns;  ///< item categorical/multi columns: user affinity
+  /// Item categorical/multi columns whose values each get their own affinity feature: for an
+  /// item with value c, `affinity:<col>=c` = the user's engagement weight on c / total weight.
+  std::vector<std::string> affinityValues;
+  /// Item numeric columns described by the user's engaged items: the weighted mean and spread
+  /// of the column over the user's history and the item's distance from them.
+  std::vector<std::string> numericProfile;
+  /// Item date columns (numeric Unix seconds, e.g. a release date) compared with the user's
+  /// training activity: days from the user's first and from their last training interaction
+  /// to the item's date (an item dated after a user's activity ended was never available to
+  /// them).
+  std::vector<std::string> dateVsActivity;
   bool itemPopularity = true;  ///< log(1 + 1e5 * count_i / N_train) and item-is-new indicator
   bool itemRecency = true;     ///< log(1 + days since the item's last training interaction)
   bool userActivity = true;    ///< log(1 + user's training interaction count)
@@ -60,7 +71,8 @@ struct CrossConfig {
 /// The whole declarative configuration. JSON form (every key optional):
 /// { "user": [EncoderConfig...], "item": [EncoderConfig...], "crosses": [{"user": "gender",
 ///   "item": "genres"}], "behaviour": {"profile_cosine": true, "half_life_days": 0,
-///   "value_weighted": true, "affinity": ["genres"], "item_popularity": true,
+///   "value_weighted": true, "affinity": ["genres"], "affinity_values": ["genres"],
+///   "numeric_profile": ["year"], "date_vs_activity": ["release_date"], "item_popularity": true,
 ///   "item_recency": true, "user_activity": true, "cold_user_dropout": 0}, "labels": {"mode":
 ///   "threshold", "threshold": 4, "events": [], "explicit_negatives": false}, "negatives":
 ///   {"ratio": 4, "sampling": "uniform", "popularity_exponent": 0.75}, "auto": true }

@@ -174,7 +174,7 @@ void FeaturePipeline::buildNames() {
     crossDim_ += userEncoders_[ue].dim() * itemEncoders_[ie].dim();
   }
   const std::size_t before = names_.size();
-  const auto behaviourNames = BehaviourStats::featureNames(config_.behaviour);
+  const auto behaviourNames = beh_->featureNames();
   names_.insert(names_.end(), behaviourNames.begin(), behaviourNames.end());
   behaviourDim_ = names_.size() - before;
 }

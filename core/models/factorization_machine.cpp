@@ -46,7 +46,15 @@ ModelInfo FactorizationMachine::info() {
       floatParam("l2", 1e-6).range(0, 1).logScale().describe("L2 penalty per update"),
       intParam("max_sampled", 10).range(1, 10000).describe("WARP: negatives tried per positive"),
       boolParam("use_ids", true)
-          .describe("Add an id feature for users and items with training data"));
+          .describe("Add an id feature for users and items with training data"),
+      boolParam("user_ids", true)
+          .describe(
+              "With use_ids: users with training data get an id feature (false: every user is "
+              "their attribute features alone, exactly as a new user is scored)"),
+      boolParam("item_ids", true)
+          .describe(
+              "With use_ids: items with training data get an id feature (false: every item is "
+              "its content features alone, exactly as a brand-new item is scored)"));
   return m;
 }
 
@@ -103,14 +111,14 @@ void FactorizationMachine::fitModel(const TrainingData& data, TaskContext& ctx) 
   k_ = static_cast<std::size_t>(paramInt("factors"));
   const std::size_t k = k_;
   const bool useIds = paramBool("use_ids");
+  const bool userIds = useIds && paramBool("user_ids");
+  const bool itemIds = useIds && paramBool("item_ids");
   userHasId_.assign(nu, 0);
   itemHasId_.assign(ni, 0);
   std::vector<std::pair<Index, Index>> positives;
   for (std::size_t r = 0; r < log.size(); ++r) {
-    if (useIds) {
-      userHasId_[log.user[r]] = 1;
-      itemHasId_[log.item[r]] = 1;
-    }
+    if (userIds) userHasId_[log.user[r]] = 1;
+    if (itemIds) itemHasId_[log.item[r]] = 1;
     if (pipeline_.isPositive(log, r)) positives.emplace_back(log.user[r], log.item[r]);
   }
   std::sort(positives.begin(), positives.end());

@@ -2,7 +2,10 @@
 // models (issue 6). Run from the repository root (reads ../shared/data):
 //   ./build/tests/bench/bench_features speed      training matrix, 200 GBDT rounds, re-rank 1,000
 //   ./build/tests/bench/bench_features cold [model...]   cold-start item splits, 5 seeds
+//       --validation: measured on validation splits carved from the training items instead
+//       --seeds N: split seeds 1..N (default 5)
 //   ./build/tests/bench/bench_features cold-sample [model...]   the same on the sample data
+//   ./build/tests/bench/bench_features cold-users [model...]   cold-user splits of ml-100k
 //   ./build/tests/bench/bench_features warm ['{two_stage params}']   two-stage vs its generator
 //   ./build/tests/bench/bench_features twostage ['{two_stage params}'] [--model FILE]
 //       scoring speed of a fitted two_stage on ml-100k-recsplit: one user's candidates,
@@ -53,7 +56,10 @@ std::pair<std::string, Params> modelSpec(const std::string& spec, const char* fe
 
 // Cold-start item splits of MovieLens-100K (baseline genre+year popularity) or of the sample
 // data (`recwb generate` defaults; baseline category+brand popularity).
-int cold(const std::vector<std::string>& models, std::uint64_t seeds, bool sample) {
+// With `validation`, every figure is measured on the validation split carved from each seed's
+// training items (test::coldValidationSplit, 20%): the numbers hyperparameters are chosen on.
+int cold(const std::vector<std::string>& models, std::uint64_t seeds, bool sample,
+         bool validation) {
   Dataset d;
   if (sample) {
     TaskContext gctx;
@@ -64,7 +70,8 @@ int cold(const std::vector<std::string>& models, std::uint64_t seeds, bool sampl
   const char* features = sample ? test::kSampleColdFeatures : test::kMovieLensColdFeatures;
   std::map<std::string, std::vector<double>> means;
   for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
-    const test::ColdSplit s = test::coldItemSplit(d, 0.2, seed);
+    const test::ColdSplit outer = test::coldItemSplit(d, 0.2, seed);
+    const test::ColdSplit s = validation ? test::coldValidationSplit(outer, 0.2, seed) : outer;
     const std::vector<float> base =
         sample ? test::CategoryPopularity(s.train, {"category", "brand"}).score
                : test::AttributePopularity(s.train).score;
@@ -73,9 +80,10 @@ int cold(const std::vector<std::string>& models, std::uint64_t seeds, bool sampl
     const auto randN = test::coldNdcgFn(
         [&](Index, Index) { return std::uniform_real_distribution<float>(0, 1)(rng); }, s);
     std::printf(
-        "seed %llu: %zu held-out items, %zu test users; random %.4f, attribute popularity %.4f\n",
-        static_cast<unsigned long long>(seed), s.heldItems.size(), s.testUsers.size(),
-        test::mean(randN), test::mean(baseN));
+        "seed %llu%s: %zu held-out items, %zu test users; random %.4f, attribute popularity "
+        "%.4f\n",
+        static_cast<unsigned long long>(seed), validation ? " (validation)" : "",
+        s.heldItems.size(), s.testUsers.size(), test::mean(randN), test::mean(baseN));
     means["random"].push_back(test::mean(randN));
     means["attribute_popularity"].push_back(test::mean(baseN));
     for (const auto& spec : models) {
@@ -83,19 +91,64 @@ int cold(const std::vector<std::string>& models, std::uint64_t seeds, bool sampl
       auto m = createModel(name, params);
       TaskContext ctx;
       const auto t0 = Clock::now();
+      const auto c0 = std::clock();
       m->fit({s.train, nullptr, seed, 0}, ctx);
-      const double fitS = secondsSince(t0);
       const auto n = test::coldNdcg(*m, s);
+      const double wallS = secondsSince(t0);
+      const double cpuS = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
       const auto pt = test::pairedTTest(n, baseN);
       std::printf(
-          "  %-22.22s nDCG@10 %.4f  (vs baseline %+.4f, paired t %.2f, p %.2e)  fit %.1fs\n",
-          name.c_str(), test::mean(n), pt.meanDiff, pt.t, pt.p, fitS);
-      means[name].push_back(test::mean(n));
+          "  %-22.22s nDCG@10 %.4f  (vs baseline %+.4f, paired t %.2f, p %.2e)  fit+eval %.1f s "
+          "wall, %.1f s CPU\n",
+          spec.c_str(), test::mean(n), pt.meanDiff, pt.t, pt.p, wallS, cpuS);
+      means[spec].push_back(test::mean(n));
     }
     std::fflush(stdout);
   }
   std::printf("mean over %llu seeds:\n", static_cast<unsigned long long>(seeds));
-  for (const auto& [name, v] : means) std::printf("  %-22s %.4f\n", name.c_str(), test::mean(v));
+  for (const auto& [name, v] : means) std::printf("  %.4f  %s\n", test::mean(v), name.c_str());
+  return 0;
+}
+
+// Cold users: 20% of the users held out with all their rows, scored from attributes alone over
+// the whole catalogue; baseline = popularity within the user's age band x gender.
+int coldUsers(const std::vector<std::string>& models, std::uint64_t seeds, bool validation) {
+  const Dataset d = test::loadMovieLens100k(dataDir() / "ml-100k");
+  std::map<std::string, std::vector<double>> means;
+  for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
+    const test::ColdUserSplit outer = test::coldUserSplit(d, 0.2, seed);
+    const test::ColdUserSplit s =
+        validation ? test::coldUserValidationSplit(outer, 0.2, seed) : outer;
+    const test::DemographicPopularity base(s.train, {"age_band", "gender"});
+    const auto baseN = test::coldUserNdcgFn([&](Index u, Index i) { return base.score(u, i); }, s);
+    const test::DemographicPopularity pop(s.train, {});
+    const auto popN = test::coldUserNdcgFn([&](Index u, Index i) { return pop.score(u, i); }, s);
+    std::printf("seed %llu%s: %zu held-out users; popularity %.4f, demographic popularity %.4f\n",
+                static_cast<unsigned long long>(seed), validation ? " (validation)" : "",
+                s.testUsers.size(), test::mean(popN), test::mean(baseN));
+    means["demographic_popularity"].push_back(test::mean(baseN));
+    means["popularity"].push_back(test::mean(popN));
+    for (const auto& spec : models) {
+      const auto [name, params] = modelSpec(spec, test::kMovieLensColdUserFeatures);
+      auto m = createModel(name, params);
+      TaskContext ctx;
+      const auto t0 = Clock::now();
+      const auto c0 = std::clock();
+      m->fit({s.train, nullptr, seed, 0}, ctx);
+      const auto n = test::coldUserNdcg(*m, s, d.userAttributes);
+      const double wallS = secondsSince(t0);
+      const double cpuS = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
+      const auto pt = test::pairedTTest(n, baseN);
+      std::printf(
+          "  %-22.22s nDCG@10 %.4f  (vs baseline %+.4f, paired t %.2f, p %.2e)  fit+eval %.1f s "
+          "wall, %.1f s CPU\n",
+          spec.c_str(), test::mean(n), pt.meanDiff, pt.t, pt.p, wallS, cpuS);
+      means[spec].push_back(test::mean(n));
+    }
+    std::fflush(stdout);
+  }
+  std::printf("mean over %llu seeds:\n", static_cast<unsigned long long>(seeds));
+  for (const auto& [name, v] : means) std::printf("  %.4f  %s\n", test::mean(v), name.c_str());
   return 0;
 }
 
@@ -400,18 +453,22 @@ int speed(int argc, char** argv) {
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "speed";
   try {
-    if (mode == "cold" || mode == "cold-sample") {
+    if (mode == "cold" || mode == "cold-sample" || mode == "cold-users") {
       std::vector<std::string> models;
       std::uint64_t seeds = 5;
+      bool validation = false;
       for (int k = 2; k < argc; ++k) {
         if (std::string(argv[k]) == "--seeds" && k + 1 < argc) {
           seeds = std::stoull(argv[++k]);
+        } else if (std::string(argv[k]) == "--validation") {
+          validation = true;
         } else {
           models.push_back(argv[k]);
         }
       }
+      if (mode == "cold-users") return coldUsers(models, seeds, validation);
       if (models.empty()) models = {"content_similarity", "logistic_regression", "gbdt"};
-      return cold(models, seeds, mode == "cold-sample");
+      return cold(models, seeds, mode == "cold-sample", validation);
     }
     if (mode == "speed") return speed(argc, argv);
     if (mode == "warm") return warm(argc > 2 ? argv[2] : "");

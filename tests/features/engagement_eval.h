@@ -31,18 +31,19 @@ struct ColdSplit {
   std::vector<std::vector<Index>> relevant;  ///< per test user, sorted
 };
 
-inline ColdSplit coldItemSplit(const Dataset& d, double fraction, std::uint64_t seed) {
+/// Holds out a seeded `fraction` of `pool` (item indices of d) with all their interactions:
+/// the cold-item protocol above over the given items (items outside the pool stay in train).
+inline ColdSplit coldItemSplitOf(const Dataset& d, std::vector<Index> pool, double fraction,
+                                 std::uint64_t seed) {
   ColdSplit s;
-  std::vector<Index> items(d.numItems());
-  std::iota(items.begin(), items.end(), Index{0});
+  const std::size_t n = pool.size();
   std::mt19937_64 rng(seed);
-  std::shuffle(items.begin(), items.end(), rng);
-  items.resize(
-      static_cast<std::size_t>(std::llround(fraction * static_cast<double>(d.numItems()))));
-  std::sort(items.begin(), items.end());
-  s.heldItems = items;
+  std::shuffle(pool.begin(), pool.end(), rng);
+  pool.resize(static_cast<std::size_t>(std::llround(fraction * static_cast<double>(n))));
+  std::sort(pool.begin(), pool.end());
+  s.heldItems = pool;
   std::vector<char> held(d.numItems(), 0);
-  for (Index i : items) held[i] = 1;
+  for (Index i : pool) held[i] = 1;
   std::vector<std::uint32_t> trainRows;
   std::vector<std::vector<Index>> rel(d.numUsers());
   for (std::uint32_t r = 0; r < d.numInteractions(); ++r) {
@@ -61,6 +62,84 @@ inline ColdSplit coldItemSplit(const Dataset& d, double fraction, std::uint64_t 
     s.relevant.push_back(std::move(rel[u]));
   }
   return s;
+}
+
+/// The cold-item split of the whole catalogue (the acceptance protocol).
+inline ColdSplit coldItemSplit(const Dataset& d, double fraction, std::uint64_t seed) {
+  std::vector<Index> items(d.numItems());
+  std::iota(items.begin(), items.end(), Index{0});
+  return coldItemSplitOf(d, std::move(items), fraction, seed);
+}
+
+/// The validation split of a cold-item split, for choosing hyperparameters without test: a
+/// seeded `fraction` of the items that have training interactions in s.train is held out the
+/// same way; its train part is the fit data, its held-out items the candidates.
+inline ColdSplit coldValidationSplit(const ColdSplit& s, double fraction, std::uint64_t seed) {
+  const auto counts = s.train.itemCounts();
+  std::vector<Index> pool;
+  for (Index i = 0; i < s.train.numItems(); ++i)
+    if (counts[i] > 0) pool.push_back(i);
+  // A different stream from the test split's seed, so the two draws are unrelated.
+  return coldItemSplitOf(s.train, std::move(pool), fraction, seed ^ 0x9e3779b97f4a7c15ULL);
+}
+
+/// Cold users: a seeded `fraction` of the users is held out with all their interactions; train
+/// = the other users' interactions. Test users = the held-out users with an interaction;
+/// relevant = every item they interacted with. They are scored from their attributes alone
+/// (NewUser without history) over the whole catalogue.
+struct ColdUserSplit {
+  Dataset train;
+  std::vector<Index> testUsers;              ///< sorted
+  std::vector<std::vector<Index>> relevant;  ///< per test user, sorted
+};
+
+/// Holds out a seeded `fraction` of `pool` (user indices of d) with all their interactions.
+inline ColdUserSplit coldUserSplitOf(const Dataset& d, std::vector<Index> pool, double fraction,
+                                     std::uint64_t seed) {
+  ColdUserSplit s;
+  const std::size_t n = pool.size();
+  std::mt19937_64 rng(seed);
+  std::shuffle(pool.begin(), pool.end(), rng);
+  pool.resize(static_cast<std::size_t>(std::llround(fraction * static_cast<double>(n))));
+  std::vector<char> held(d.numUsers(), 0);
+  for (Index u : pool) held[u] = 1;
+  std::vector<std::uint32_t> trainRows;
+  std::vector<std::vector<Index>> rel(d.numUsers());
+  for (std::uint32_t r = 0; r < d.numInteractions(); ++r) {
+    const Index u = d.interactions.user[r];
+    if (held[u]) {
+      rel[u].push_back(d.interactions.item[r]);
+    } else {
+      trainRows.push_back(r);
+    }
+  }
+  s.train = d.withRows(trainRows);
+  for (Index u = 0; u < d.numUsers(); ++u) {
+    if (rel[u].empty()) continue;
+    std::sort(rel[u].begin(), rel[u].end());
+    rel[u].erase(std::unique(rel[u].begin(), rel[u].end()), rel[u].end());
+    s.testUsers.push_back(u);
+    s.relevant.push_back(std::move(rel[u]));
+  }
+  return s;
+}
+
+/// The cold-user split of all users (the acceptance protocol).
+inline ColdUserSplit coldUserSplit(const Dataset& d, double fraction, std::uint64_t seed) {
+  std::vector<Index> users(d.numUsers());
+  std::iota(users.begin(), users.end(), Index{0});
+  return coldUserSplitOf(d, std::move(users), fraction, seed);
+}
+
+/// The validation split of a cold-user split: a seeded `fraction` of the users with training
+/// interactions held out the same way (for choosing a model without test).
+inline ColdUserSplit coldUserValidationSplit(const ColdUserSplit& s, double fraction,
+                                             std::uint64_t seed) {
+  const auto counts = s.train.userCounts();
+  std::vector<Index> pool;
+  for (Index u = 0; u < s.train.numUsers(); ++u)
+    if (counts[u] > 0) pool.push_back(u);
+  return coldUserSplitOf(s.train, std::move(pool), fraction, seed ^ 0x9e3779b97f4a7c15ULL);
 }
 
 /// nDCG@k of a ranking (item indices, best first) against a sorted relevant set: core/eval's
@@ -125,6 +204,72 @@ std::vector<double> coldNdcgFn(F scoreFn, const ColdSplit& s, std::size_t k = 10
   }
   return out;
 }
+
+/// Per-test-user nDCG@k of a model scoring each held-out user as a NewUser (attributes = row u
+/// of `attributes`, no history), ranking the whole catalogue.
+inline std::vector<double> coldUserNdcg(const Model& m, const ColdUserSplit& s,
+                                        const AttributeTable& attributes, std::size_t k = 10) {
+  std::vector<Index> all(s.train.numItems());
+  std::iota(all.begin(), all.end(), Index{0});
+  std::vector<float> scores(all.size());
+  std::vector<double> out;
+  for (std::size_t t = 0; t < s.testUsers.size(); ++t) {
+    m.scoreNewUser(NewUser{&attributes, s.testUsers[t], {}}, all, scores);
+    out.push_back(ndcgAt(rankBy(all, scores, k), s.relevant[t], k));
+  }
+  return out;
+}
+
+/// Per-test-user nDCG@k over the whole catalogue of a per-(user, item) scorer.
+template <typename F>
+std::vector<double> coldUserNdcgFn(F scoreFn, const ColdUserSplit& s, std::size_t k = 10) {
+  std::vector<Index> all(s.train.numItems());
+  std::iota(all.begin(), all.end(), Index{0});
+  std::vector<float> scores(all.size());
+  std::vector<double> out;
+  for (std::size_t t = 0; t < s.testUsers.size(); ++t) {
+    for (std::size_t j = 0; j < all.size(); ++j) scores[j] = scoreFn(s.testUsers[t], all[j]);
+    out.push_back(ndcgAt(rankBy(all, scores, k), s.relevant[t], k));
+  }
+  return out;
+}
+
+/// Demographic popularity baseline: an item's score for user u = its training interactions by
+/// users of u's group (same values of every listed categorical user column, e.g. age band x
+/// gender), ties broken by overall training interactions (a user of an empty group gets the
+/// overall popularity).
+struct DemographicPopularity {
+  std::vector<std::int64_t> groupOf;                    ///< per user
+  std::map<std::int64_t, std::vector<double>> byGroup;  ///< group -> per-item score
+  std::vector<double> overall;
+  DemographicPopularity(const Dataset& train, const std::vector<std::string>& columns) {
+    groupOf.assign(train.numUsers(), 0);
+    for (const auto& name : columns) {
+      const auto* c = train.userAttributes.find(name);
+      if (c == nullptr || c->type != ColumnType::kCategorical) continue;
+      const auto width = static_cast<std::int64_t>(c->categories.size()) + 1;
+      for (Index u = 0; u < train.numUsers(); ++u)
+        groupOf[u] = groupOf[u] * width + (u < c->rows() ? c->codes[u] + 1 : 0);
+    }
+    overall.assign(train.numItems(), 0.0);
+    for (std::uint32_t r = 0; r < train.numInteractions(); ++r)
+      overall[train.interactions.item[r]] += 1.0;
+    for (double c : overall) maxOverall = std::max(maxOverall, c);
+    for (std::uint32_t r = 0; r < train.numInteractions(); ++r) {
+      auto& v = byGroup[groupOf[train.interactions.user[r]]];
+      if (v.empty()) v.assign(train.numItems(), 0.0);
+      v[train.interactions.item[r]] += 1.0;
+    }
+  }
+  double maxOverall = 0;
+  /// Group count + overall count / (1 + the largest overall count), in [0, 1): the group
+  /// decides, overall popularity breaks ties.
+  float score(Index user, Index item) const {
+    const double tie = overall[item] / (1.0 + maxOverall);
+    const auto it = byGroup.find(groupOf[user]);
+    return static_cast<float>((it == byGroup.end() ? 0.0 : it->second[item]) + tie);
+  }
+};
 
 /// Genre + year popularity baseline fitted on the training split: for an item with year y and
 /// genres G, score = popYear(y) * mean_{g in G} popGenre(g), where pop*(v) = mean training
@@ -265,6 +410,48 @@ inline const char* kMovieLensColdFeatures = R"({
   "crosses": [{"user": "gender", "item": "genres"}, {"user": "occupation", "item": "genres"}],
   "behaviour": {"profile_cosine": true, "affinity": ["genres"], "item_popularity": false,
                 "item_recency": false, "user_activity": true},
+  "labels": {"mode": "implicit"},
+  "negatives": {"ratio": 4, "sampling": "uniform"}
+})";
+
+/// kMovieLensColdFeatures plus the generic history-vs-content features chosen on validation
+/// splits (docs/features.md, "Cold start on MovieLens-100K"): per-genre affinities, the user's
+/// mean/spread of year and release date against the item's, and the release date against the
+/// user's activity window.
+inline const char* kMovieLensColdHybridFeatures = R"({
+  "user": [{"column": "age", "kind": "numeric", "bins": 6},
+           {"column": "gender", "kind": "onehot"},
+           {"column": "occupation", "kind": "onehot"}],
+  "item": [{"column": "genres", "kind": "multihot"},
+           {"column": "title", "kind": "tfidf", "min_df": 2},
+           {"column": "year", "kind": "numeric", "bins": 12},
+           {"column": "release_date", "kind": "date", "year": false}],
+  "crosses": [{"user": "gender", "item": "genres"}, {"user": "occupation", "item": "genres"}],
+  "behaviour": {"profile_cosine": true, "affinity": ["genres"], "affinity_values": ["genres"],
+                "numeric_profile": ["year", "release_date"],
+                "date_vs_activity": ["release_date"], "item_popularity": false,
+                "item_recency": false, "user_activity": true},
+  "labels": {"mode": "implicit"},
+  "negatives": {"ratio": 4, "sampling": "uniform"}
+})";
+
+/// The MovieLens cold-user feature set: users by age, age band, gender and occupation; items by
+/// genres and release year/date; every demographic crossed with genres and gender and age band
+/// with the year bins; item popularity (new users are scored over warm items). No profile,
+/// affinity or activity: a new user has none, so training rows do without them too.
+inline const char* kMovieLensColdUserFeatures = R"({
+  "user": [{"column": "age", "kind": "numeric", "bins": 6},
+           {"column": "age_band", "kind": "onehot"},
+           {"column": "gender", "kind": "onehot"},
+           {"column": "occupation", "kind": "onehot"}],
+  "item": [{"column": "genres", "kind": "multihot"},
+           {"column": "year", "kind": "numeric", "bins": 12},
+           {"column": "release_date", "kind": "date", "year": false}],
+  "crosses": [{"user": "gender", "item": "genres"}, {"user": "occupation", "item": "genres"},
+              {"user": "age_band", "item": "genres"}, {"user": "gender", "item": "year"},
+              {"user": "age_band", "item": "year"}],
+  "behaviour": {"profile_cosine": false, "item_popularity": true, "item_recency": false,
+                "user_activity": false},
   "labels": {"mode": "implicit"},
   "negatives": {"ratio": 4, "sampling": "uniform"}
 })";

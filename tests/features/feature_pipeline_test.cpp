@@ -442,3 +442,122 @@ TEST_CASE("fit refuses implausible timestamps when the features use time",
   timeless.fit(d, ctx);
   CHECK_NOTHROW(timeless.pairFeatures(0, 0, row));
 }
+
+namespace {
+constexpr double kT0 = 1e9, kDay = 86400.0;
+// Three users (u2 without interactions), four items (i3 without interactions); genres
+// i0 {a}, i1 {a, b}, i2 {b}, i3 {c}; years 1990, 2000, 1980, 1995. u0 engaged with i0 and i1,
+// u1 with i2 (implicit labels, unweighted).
+Dataset tinyProfileData() {
+  Dataset d;
+  d.itemAttributes.columns.reserve(3);
+  for (const char* u : {"u0", "u1", "u2"}) d.users.intern(u);
+  for (const char* i : {"i0", "i1", "i2", "i3"}) d.items.intern(i);
+  auto& genres = test::addColumn(d.itemAttributes, "genres", ColumnType::kMultiCategorical);
+  genres.offsets = {0};
+  for (const auto& list : std::vector<std::vector<const char*>>{{"a"}, {"a", "b"}, {"b"}, {"c"}}) {
+    for (const char* g : list) genres.codes.push_back(genres.internCategory(g));
+    genres.offsets.push_back(genres.codes.size());
+  }
+  test::addColumn(d.itemAttributes, "year", ColumnType::kNumeric).numeric = {1990, 2000, 1980,
+                                                                             1995};
+  // Release dates (Unix seconds): days 0, 5, 20 after kT0, i3 unknown.
+  test::addColumn(d.itemAttributes, "released", ColumnType::kNumeric).numeric = {
+      kT0, kT0 + 5 * kDay, kT0 + 20 * kDay, std::nan("")};
+  d.interactions.push(0, 0, 1.0f, static_cast<std::int64_t>(kT0 + 1 * kDay));
+  d.interactions.push(0, 1, 1.0f, static_cast<std::int64_t>(kT0 + 11 * kDay));
+  d.interactions.push(1, 2, 1.0f, static_cast<std::int64_t>(kT0 + 30 * kDay));
+  return d;
+}
+const char* kProfileConfig = R"({
+  "item": [{"column": "genres", "kind": "multihot"}],
+  "behaviour": {"profile_cosine": false, "value_weighted": false, "affinity_values": ["genres"],
+                "numeric_profile": ["year"], "date_vs_activity": ["released"],
+                "item_popularity": false, "item_recency": false, "user_activity": false},
+  "labels": {"mode": "implicit"},
+  "negatives": {"ratio": 1}
+})";
+// Value of feature `name` in the row, or NaN when absent.
+double valueOf(const FeaturePipeline& p, const SparseVector& row, const std::string& name) {
+  const auto idx = indexOf(p, name);
+  for (const auto& f : row)
+    if (f.index == idx) return f.value;
+  return std::nan("");
+}
+}  // namespace
+
+TEST_CASE("per-value affinities and numeric profiles: hand-computed rows, leave-one-out",
+          "[features]") {
+  const Dataset d = tinyProfileData();
+  FeaturePipeline p(FeatureConfig::parse(kProfileConfig));
+  TaskContext ctx;
+  p.fit(d, ctx);
+  const auto names = p.featureNames();
+  CHECK(std::count(names.begin(), names.end(), "behaviour.affinity:genres=b") == 1);
+  CHECK(std::count(names.begin(), names.end(), "behaviour.numeric:year.z") == 1);
+  SparseVector row;
+  // u0: affinities a = 2/2, b = 1/2; c present with 0 (history, never engaged).
+  p.pairFeatures(0, 1, row);
+  CHECK(valueOf(p, row, "behaviour.affinity:genres=a") == Approx(1.0));
+  CHECK(valueOf(p, row, "behaviour.affinity:genres=b") == Approx(0.5));
+  CHECK(std::isnan(valueOf(p, row, "behaviour.affinity:genres=c")));  // i1 has no c
+  p.pairFeatures(0, 3, row);
+  CHECK(valueOf(p, row, "behaviour.affinity:genres=c") == 0.0);
+  // Years of u0: mean 1995, variance 25 (W = 2); catalogue variance over trained items
+  // {1990, 2000, 1980} = 100; spread = sqrt((2 * 25 + 100) / 3) = sqrt(50).
+  p.pairFeatures(0, 2, row);
+  CHECK(valueOf(p, row, "behaviour.numeric:year.user_mean") == Approx(1995.0));
+  CHECK(valueOf(p, row, "behaviour.numeric:year.user_spread") == Approx(std::sqrt(50.0)));
+  CHECK(valueOf(p, row, "behaviour.numeric:year.difference") == Approx(-15.0));
+  CHECK(valueOf(p, row, "behaviour.numeric:year.z") == Approx(-15.0 / std::sqrt(50.0)));
+  // u0 was active from day 1 to day 11; i2 is dated day 20; i3 has no date.
+  CHECK(valueOf(p, row, "behaviour.date_vs_activity:released.days_after_first") == Approx(19.0));
+  CHECK(valueOf(p, row, "behaviour.date_vs_activity:released.days_after_last") == Approx(9.0));
+  p.pairFeatures(0, 3, row);
+  CHECK(std::isnan(valueOf(p, row, "behaviour.date_vs_activity:released.days_after_last")));
+  // A user without history gets none of these features (absent, not 0).
+  p.pairFeatures(2, 0, row);
+  CHECK(std::isnan(valueOf(p, row, "behaviour.affinity:genres=a")));
+  CHECK(std::isnan(valueOf(p, row, "behaviour.numeric:year.user_mean")));
+  CHECK(std::isnan(valueOf(p, row, "behaviour.date_vs_activity:released.days_after_first")));
+  // Training positive (u0, i0) is leave-one-out: history = {i1} only.
+  const TrainingMatrix tm = p.buildTrainingMatrix(d, 1, ctx);
+  bool found = false;
+  for (std::size_t r = 0; r < tm.label.size(); ++r) {
+    if (tm.user[r] != 0 || tm.item[r] != 0 || tm.label[r] < 0.5f) continue;
+    found = true;
+    const SparseVector x(tm.x.row(r).begin(), tm.x.row(r).end());
+    CHECK(valueOf(p, x, "behaviour.affinity:genres=a") == Approx(1.0));  // (2 - 1) / (2 - 1)
+    CHECK(valueOf(p, x, "behaviour.numeric:year.user_mean") == Approx(2000.0));
+    // spread = sqrt((1 * 0 + 100) / 2); difference 1990 - 2000.
+    CHECK(valueOf(p, x, "behaviour.numeric:year.user_spread") == Approx(std::sqrt(50.0)));
+    CHECK(valueOf(p, x, "behaviour.numeric:year.difference") == Approx(-10.0));
+  }
+  CHECK(found);
+  // Save/load gives the same names and rows.
+  BinaryWriter w;
+  p.save(w);
+  BinaryReader r(w.bytes());
+  const FeaturePipeline q = FeaturePipeline::load(r);
+  CHECK(q.featureNames() == names);
+  SparseVector a, b;
+  for (Index u = 0; u < 3; ++u) {
+    for (Index i = 0; i < 4; ++i) {
+      p.pairFeatures(u, i, a);
+      q.pairFeatures(u, i, b);
+      CHECK(a == b);
+    }
+  }
+  // The configuration round-trips; a non-numeric column is refused with its path.
+  const auto c = FeatureConfig::parse(kProfileConfig);
+  CHECK(FeatureConfig::fromJson(c.toJson()).toJson() == c.toJson());
+  FeaturePipeline bad(FeatureConfig::parse(
+      R"({"item": [{"column": "genres", "kind": "multihot"}],
+          "behaviour": {"numeric_profile": ["genres"], "item_recency": false}})"));
+  try {
+    bad.fit(d, ctx);
+    FAIL("expected SpecError");
+  } catch (const SpecError& e) {
+    CHECK(e.path() == "$.features.behaviour.numeric_profile[0]");
+  }
+}

@@ -10,9 +10,10 @@
 using namespace rwb;
 
 namespace {
-// The best cold-start configuration found (bench_features cold).
+// The cold-start hybrid: features chosen on validation splits carved from the training items
+// (docs/features.md, "Cold start on MovieLens-100K"); the tree parameters are the earlier ones.
 Params coldGbdt() {
-  return {{"features", test::kMovieLensColdFeatures},
+  return {{"features", test::kMovieLensColdHybridFeatures},
           {"objective", "rank:pairwise"},
           {"rounds", 150},
           {"eta", 0.1},
@@ -22,7 +23,7 @@ Params coldGbdt() {
 }  // namespace
 
 TEST_CASE(
-    "cold-start items on MovieLens-100K: gbdt >= 0.30 nDCG@10 and beats genre+year popularity",
+    "cold-start items on MovieLens-100K: gbdt >= 0.31 nDCG@10 and beats genre+year popularity",
     "[models][.slow][shared]") {
   RWB_REQUIRE_SHARED_DATA(dir);
   const Dataset d = test::loadMovieLens100k(dir / "ml-100k");
@@ -42,7 +43,28 @@ TEST_CASE(
     CHECK(pt.p < 0.01);
     means.push_back(test::mean(n));
   }
-  CHECK(test::mean(means) >= 0.30);
+  // Measured: 0.2785 / 0.3003 / 0.3658 / 0.3188 / 0.3140, mean 0.3155 (0.3027 with
+  // kMovieLensColdFeatures); p < 1e-38 on every seed (docs/features.md).
+  CHECK(test::mean(means) >= 0.31);
+}
+
+TEST_CASE("cold-start items on MovieLens-100K: factorization_machine (WARP, 50 epochs) >= 0.24",
+          "[models][.slow][shared]") {
+  // 50 epochs was chosen on validation splits (docs/features.md). Measured: 0.2446 / 0.2389 /
+  // 0.2608 / 0.2701 / 0.2256, mean 0.2480 (20 epochs: 0.2377); LightFM's 0.29 is not reached.
+  RWB_REQUIRE_SHARED_DATA(dir);
+  const Dataset d = test::loadMovieLens100k(dir / "ml-100k");
+  std::vector<double> means;
+  for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+    const auto s = test::coldItemSplit(d, 0.2, seed);
+    auto m = createModel("factorization_machine",
+                         {{"features", test::kMovieLensColdFeatures}, {"epochs", 50}});
+    TaskContext ctx;
+    m->fit({s.train, nullptr, seed, 0}, ctx);
+    means.push_back(test::mean(test::coldNdcg(*m, s)));
+    INFO("seed " << seed << ": " << means.back());
+  }
+  CHECK(test::mean(means) >= 0.24);
 }
 
 TEST_CASE("warm ml-100k-recsplit: two_stage improves nDCG@10 over its own generator",
@@ -125,4 +147,54 @@ TEST_CASE("gbdt with default parameters beats popularity on a chronological spli
   INFO("most_popular " << test::mean(a) << ", gbdt " << test::mean(b));
   // Measured: most_popular 0.0719, gbdt 0.1026 (19.5 s CPU, hence [.slow]).
   CHECK(test::mean(b) > test::mean(a));
+}
+
+TEST_CASE("cold-start splits: validation is carved from training items only; cold users",
+          "[models][content]") {
+  TaskContext ctx;
+  GeneratorOptions g;
+  g.users = 200;
+  g.items = 300;
+  g.interactions = 6000;
+  const Dataset d = generateRetailDataset(g, ctx).dataset;
+  const auto s = test::coldItemSplit(d, 0.2, 3);
+  const auto v = test::coldValidationSplit(s, 0.2, 3);
+  const auto trainCounts = s.train.itemCounts();
+  std::size_t trainItems = 0;
+  for (auto c : trainCounts) trainItems += c > 0;
+  // 20% of the items with training rows; none of them a test item; the validation train part
+  // has no row of a test or validation item.
+  CHECK(v.heldItems.size() ==
+        static_cast<std::size_t>(std::llround(0.2 * static_cast<double>(trainItems))));
+  for (Index i : v.heldItems) {
+    CHECK(trainCounts[i] > 0);
+    CHECK_FALSE(std::binary_search(s.heldItems.begin(), s.heldItems.end(), i));
+  }
+  const auto vCounts = v.train.itemCounts();
+  for (Index i : v.heldItems) CHECK(vCounts[i] == 0);
+  for (Index i : s.heldItems) CHECK(vCounts[i] == 0);
+  CHECK(v.train.numInteractions() + [&] {
+    std::size_t n = 0;
+    for (Index i : v.heldItems) n += trainCounts[i];
+    return n;
+  }() == s.train.numInteractions());
+  // Cold users: every interaction of a held-out user is in its relevant set, none in train.
+  const auto u = test::coldUserSplit(d, 0.2, 3);
+  const auto userCounts = u.train.userCounts();
+  std::size_t heldRows = 0;
+  for (std::size_t t = 0; t < u.testUsers.size(); ++t) {
+    CHECK(userCounts[u.testUsers[t]] == 0);
+    CHECK_FALSE(u.relevant[t].empty());
+  }
+  for (std::uint32_t r = 0; r < d.numInteractions(); ++r)
+    heldRows += userCounts[d.interactions.user[r]] == 0;
+  CHECK(heldRows + u.train.numInteractions() == d.numInteractions());
+  const auto uv = test::coldUserValidationSplit(u, 0.2, 3);
+  for (Index x : uv.testUsers) CHECK(userCounts[x] > 0);
+  // The demographic baseline ranks by the group's counts: a user's group favourite first.
+  const test::DemographicPopularity pop(u.train, {});
+  const auto counts = u.train.itemCounts();
+  const auto best = std::max_element(counts.begin(), counts.end()) - counts.begin();
+  CHECK(pop.score(0, static_cast<Index>(best)) >=
+        pop.score(0, static_cast<Index>((best + 1) % counts.size())));
 }

@@ -106,3 +106,37 @@ TEST_CASE("factorization_machine save/load gives identical scores", "[models][fm
   again->fit({p.data, nullptr, 2, 1}, ctx);
   CHECK(saveModelToBytes(*again) == blob);
 }
+
+TEST_CASE("factorization_machine without item or user ids scores by features alone",
+          "[models][fm]") {
+  // Genres only: with item_ids false a warm item is scored exactly as a brand-new item with
+  // the same genres (what cold items get at serving); with ids the warm item differs.
+  const auto p = plantedData();
+  const char* genresOnly = R"({"user": [{"column": "group", "kind": "onehot"}],
+    "item": [{"column": "genres", "kind": "multihot"}], "labels": {"mode": "implicit"}})";
+  const auto* genres = p.data.itemAttributes.find("genres");
+  auto genreSet = [&](Index i) {
+    return std::vector<std::int32_t>(genres->codes.begin() + genres->offsets[i],
+                                     genres->codes.begin() + genres->offsets[i + 1]);
+  };
+  const Index cold = static_cast<Index>(p.data.numItems() - 1);
+  Index twin = 0;
+  while (genreSet(twin) != genreSet(cold)) ++twin;
+  const Index items[2] = {twin, cold};
+  TaskContext ctx;
+  for (const bool itemIds : {false, true}) {
+    auto m = createModel("factorization_machine", {{"features", genresOnly},
+                                                   {"factors", 6},
+                                                   {"epochs", 3},
+                                                   {"item_ids", itemIds},
+                                                   {"user_ids", false}});
+    m->fit({p.data, nullptr, 2, 1}, ctx);
+    float s[2], t[2];
+    m->score(0, items, s);
+    CHECK((s[0] == s[1]) == !itemIds);
+    // user_ids false: users 0 and 2 (both group A) are the same user to the model.
+    m->score(2, items, t);
+    CHECK(s[0] == t[0]);
+    CHECK(s[1] == t[1]);
+  }
+}
