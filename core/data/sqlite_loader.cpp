@@ -110,6 +110,7 @@ void loadSqliteAttributes(SqliteDb& db, const std::string& table, const std::str
   raw.source = where;
   result.tables.emplace_back();
   result.tables.back().file = where;
+  result.tables.back().attributes = true;
   const std::size_t t = result.tables.size() - 1;
   std::vector<std::string> names;
   int idCol = -1;
