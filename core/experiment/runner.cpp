@@ -38,6 +38,7 @@ void markFailed(RunRecord& r, const std::string& error) {
   r.status = RunStatus::kFailed;
   r.error = error;
   r.metrics.clear();
+  r.metricsAtK.clear();
   r.perUser.clear();
   r.evaluatedUsers.clear();
   r.modelBlob.clear();
@@ -85,13 +86,36 @@ RunRecord runOne(const RunPlan& plan, const ExperimentSpec& spec, const Prepared
     TaskContext recCtx(ctx, base + (1.0 - base) * 0.6, base + (1.0 - base) * 0.95);
     const std::vector<Index> users = usersWithInteractions(*data.test);
     const auto t1 = Clock::now();
-    std::vector<RecList> lists =
-        model->recommendBatch(users, static_cast<std::size_t>(spec.metrics.k), true, recCtx);
+    // One list per user, as long as the largest cut-off: the metrics at k read its first k
+    // items, the metric@k curves the rest.
+    int length = spec.metrics.k;
+    for (const int c : options.curveCutoffs) length = std::max(length, c);
+    std::vector<RecList> longLists =
+        model->recommendBatch(users, static_cast<std::size_t>(length), true, recCtx);
+    std::vector<RecList> lists;
+    if (length == spec.metrics.k) {
+      lists = std::move(longLists);
+    } else {
+      lists.reserve(longLists.size());
+      for (const RecList& l : longLists) {
+        RecList top = l;
+        if (top.items.size() > static_cast<std::size_t>(spec.metrics.k))
+          top.items.resize(static_cast<std::size_t>(spec.metrics.k));
+        lists.push_back(std::move(top));
+      }
+    }
     r.recommendSeconds = secondsSince(t1);
 
-    TaskContext evalCtx(ctx, base + (1.0 - base) * 0.95, 1.0);
+    const double evalEnd = options.curveCutoffs.empty() ? 1.0 : base + (1.0 - base) * 0.975;
+    TaskContext evalCtx(ctx, base + (1.0 - base) * 0.95, evalEnd);
     const auto t2 = Clock::now();
     TopKEvaluation ev = evaluateTopK(users, lists, *data.train, *data.test, spec.metrics, evalCtx);
+    if (!options.curveCutoffs.empty()) {
+      TaskContext curveCtx(ctx, evalEnd, 1.0);
+      const std::vector<RecList>& curveLists = length == spec.metrics.k ? lists : longLists;
+      r.metricsAtK = evaluateAtCutoffs(users, curveLists, *data.train, *data.test, spec.metrics,
+                                       options.curveCutoffs, curveCtx);
+    }
     r.evaluateSeconds = secondsSince(t2);
     r.metrics = std::move(ev.metrics);
     r.evaluatedUsers = std::move(ev.users);
