@@ -9,6 +9,7 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QSaveFile>
+#include <QScrollBar>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTimer>
@@ -112,7 +113,13 @@ CompareView::CompareView(Session* session, TaskRunner* runner, QWidget* parent)
   split->setStretchFactor(1, 3);
   layout->addWidget(split);
 
-  connect(transpose, &QCheckBox::toggled, model_, &RunsModel::setTransposed);
+  connect(transpose, &QCheckBox::toggled, this, [this](bool t) {
+    model_->setTransposed(t);
+    // Transposed, the fields are rows: their names are the row labels (and the CSV's first
+    // column).
+    table_->view()->verticalHeader()->setVisible(t);
+    table_->view()->resizeColumnsToContents();
+  });
   connect(champion, &QPushButton::clicked, this, [this] {
     if (!markChampion()) emit errorMessage(tr("Select a finished run first."));
   });
@@ -166,6 +173,11 @@ void CompareView::showEvent(QShowEvent* event) {
 void CompareView::refresh() {
   dirty_ = false;
   const int keep = selectedRun();
+  // A new run resets the model and reselects a row, which would scroll the table back to its
+  // first column: the reader keeps their place.
+  QScrollBar* hbar = table_->view()->horizontalScrollBar();
+  QScrollBar* vbar = table_->view()->verticalScrollBar();
+  const int hpos = hbar->value(), vpos = vbar->value();
   model_->refresh();
   refreshSplitGroups();
   table_->view()->resizeColumnsToContents();
@@ -189,6 +201,8 @@ void CompareView::refresh() {
   metric_->setCurrentIndex(idx >= 0 ? idx : 0);
   metric_->blockSignals(false);
   if (keep) selectRun(keep);
+  hbar->setValue(hpos);
+  vbar->setValue(vpos);
   draw(pages_);
 }
 
