@@ -22,6 +22,7 @@ class ScreenshotTour : public QObject {
  private:
   void step();
   void compareStep();
+  void slicesStep();
   void usersStep();
   void save(QWidget* widget, const QString& name);
   void waitThen(std::function<bool()> ready, std::function<void()> next, int timeoutMs = 120000);

@@ -2,6 +2,7 @@
 # Starts the workbench under Xvfb, walks the views (import dialog, Data, Experiment running and
 # done, Compare, Users) on a dataset and saves PNG screenshots.
 # Usage: tests/ui/screenshots.sh [OUT_DIR] [DATA]   (from the source root, after building)
+# RWB_SHOT_SIZE=1024x700 sets the window size (default 1600x1000; the screen is 1700x1100).
 # Defaults: OUT_DIR=build/screenshots, DATA=the bundled sample data, else
 # ../shared/data/ml-100k-recsplit/train.tsv (its test.tsv is picked up as the test set).
 set -eu
@@ -20,5 +21,5 @@ mkdir -p "$out"
 # A private settings folder, so the tour neither reads nor changes the user's recent files.
 export XDG_CONFIG_HOME="$(mktemp -d)"
 trap 'rm -rf "$XDG_CONFIG_HOME"' EXIT
-xvfb-run -a -s "-screen 0 1700x1100x24" "$app" --screenshots "$out" "$data"
+xvfb-run -a -s "-screen 0 1700x1100x24" "$app" --screenshots "$out" --size "${RWB_SHOT_SIZE:-1600x1000}" "$data"
 ls -l "$out"
