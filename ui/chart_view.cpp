@@ -9,7 +9,8 @@ namespace rwb::ui {
 
 ChartView::ChartView(const QString& title, QWidget* parent) : QCustomPlot(parent), title_(title) {
   setObjectName(title);
-  setMinimumSize(260, 200);
+  // Small enough that four charts and a table fit a 1024x700 window (the Data view).
+  setMinimumSize(180, 140);
   setInteractions(QCP::iRangeDrag | QCP::iRangeZoom | QCP::iSelectPlottables | QCP::iSelectLegend);
   plotLayout()->insertRow(0);
   titleElement_ = new QCPTextElement(this, title, QFont(font().family(), 10, QFont::Bold));
@@ -24,6 +25,14 @@ ChartView::ChartView(const QString& title, QWidget* parent) : QCustomPlot(parent
 void ChartView::reset() {
   clearPlottables();
   clearItems();
+  cellTips_.clear();
+  // Extra layout elements beside the axis rect (a colour scale) belong to the last drawing.
+  for (int c = plotLayout()->columnCount() - 1; c >= 1; --c) {
+    for (int r = 0; r < plotLayout()->rowCount(); ++r) {
+      if (QCPLayoutElement* e = plotLayout()->element(r, c)) plotLayout()->remove(e);
+    }
+  }
+  plotLayout()->simplify();
   message_ = nullptr;
   xAxis->setScaleType(QCPAxis::stLinear);
   yAxis->setScaleType(QCPAxis::stLinear);
@@ -31,6 +40,10 @@ void ChartView::reset() {
   yAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
   xAxis->setLabel(QString());
   yAxis->setLabel(QString());
+  yAxis2->setLabel(QString());
+  yAxis2->setVisible(false);
+  // A chart that draws nothing next must not keep the previous drawing's scales.
+  for (QCPAxis* a : {xAxis, yAxis, yAxis2}) a->setRange(0.0, 1.0);
   legend->setVisible(true);
 }
 
@@ -64,10 +77,20 @@ bool ChartView::exportTo(const QString& path) {
   return savePng(path, 0, 0, 2.0);
 }
 
+void ChartView::setCellTooltip(int x, int y, const QString& text) { cellTips_[{x, y}] = text; }
+
 void ChartView::mouseMoveEvent(QMouseEvent* event) {
   QCustomPlot::mouseMoveEvent(event);
   if (event->buttons() != Qt::NoButton) return;
-  const QPointF pos = event->position();
+  const QString text = tooltipAt(event->position());
+  if (text.isEmpty()) {
+    QToolTip::hideText();
+  } else {
+    QToolTip::showText(event->globalPosition().toPoint(), text, this);
+  }
+}
+
+QString ChartView::tooltipAt(const QPointF& pos) {
   double best = 10.0;  // pixels
   QString text;
   for (int i = 0; i < plottableCount(); ++i) {
@@ -96,11 +119,12 @@ void ChartView::mouseMoveEvent(QMouseEvent* event) {
                     key, p->valueAxis()->label().isEmpty() ? tr("y") : p->valueAxis()->label(),
                     QString::number(iface->dataMainValue(idx), 'g', 6));
   }
-  if (text.isEmpty()) {
-    QToolTip::hideText();
-  } else {
-    QToolTip::showText(event->globalPosition().toPoint(), text, this);
+  if (text.isEmpty() && !cellTips_.isEmpty() && axisRect()->rect().contains(pos.toPoint())) {
+    const int x = static_cast<int>(std::lround(xAxis->pixelToCoord(pos.x())));
+    const int y = static_cast<int>(std::lround(yAxis->pixelToCoord(pos.y())));
+    text = cellTips_.value({x, y});
   }
+  return text;
 }
 
 void ChartView::contextMenuEvent(QContextMenuEvent* event) {

@@ -20,6 +20,12 @@ class ChartView : public QCustomPlot {
   /// Shows a centred grey message (e.g. "no timestamps in this dataset") instead of data.
   void setMessage(const QString& text);
   QString title() const { return title_; }
+  /// The tooltip of the cell around integer plot coordinates (x, y) of a matrix chart (shown
+  /// when the mouse is within half a unit of it and no point is closer). Cleared by reset().
+  void setCellTooltip(int x, int y, const QString& text);
+  /// The tooltip shown for the mouse at `pos` (widget pixels): the nearest point's name and
+  /// coordinates, else the cell's tooltip, else empty.
+  QString tooltipAt(const QPointF& pos);
 
  protected:
   void mouseMoveEvent(QMouseEvent* event) override;
@@ -29,6 +35,7 @@ class ChartView : public QCustomPlot {
   QString title_;
   QCPTextElement* titleElement_ = nullptr;
   QCPItemText* message_ = nullptr;
+  QMap<QPair<int, int>, QString> cellTips_;
 };
 
 }  // namespace rwb::ui

@@ -13,6 +13,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSaveFile>
+#include <QScrollBar>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTimer>
@@ -161,7 +162,13 @@ CompareView::CompareView(Session* session, TaskRunner* runner, QWidget* parent)
   table_->setMenuHook([this](QMenu& menu, const QModelIndex& index) { runMenu(menu, index); });
   table_->view()->setSelectionMode(QAbstractItemView::ExtendedSelection);
   connect(diff, &QPushButton::clicked, this, [this] { showDiff(); });
-  connect(transpose, &QCheckBox::toggled, model_, &RunsModel::setTransposed);
+  connect(transpose, &QCheckBox::toggled, this, [this](bool t) {
+    model_->setTransposed(t);
+    // Transposed, the fields are rows: their names are the row labels (and the CSV's first
+    // column).
+    table_->view()->verticalHeader()->setVisible(t);
+    table_->view()->resizeColumnsToContents();
+  });
   connect(transpose, &QCheckBox::toggled, this, &CompareView::applyRowFilter);
   connect(champion, &QPushButton::clicked, this, [this] {
     if (!markChampion()) emit errorMessage(tr("Select a finished run first."));
@@ -216,6 +223,11 @@ void CompareView::showEvent(QShowEvent* event) {
 void CompareView::refresh() {
   dirty_ = false;
   const int keep = selectedRun();
+  // A new run resets the model and reselects a row, which would scroll the table back to its
+  // first column: the reader keeps their place.
+  QScrollBar* hbar = table_->view()->horizontalScrollBar();
+  QScrollBar* vbar = table_->view()->verticalScrollBar();
+  const int hpos = hbar->value(), vpos = vbar->value();
   model_->refresh();
   refreshSplitGroups();
   refreshFilter();
@@ -241,6 +253,8 @@ void CompareView::refresh() {
   metric_->setCurrentIndex(idx >= 0 ? idx : 0);
   metric_->blockSignals(false);
   if (keep) selectRun(keep);
+  hbar->setValue(hpos);
+  vbar->setValue(vpos);
   draw(pages_);
 }
 

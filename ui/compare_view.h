@@ -83,6 +83,8 @@ class CompareView : public QWidget {
   SlicesPage* slicesPage() const { return slices_; }
   CalibrationPage* calibrationPage() const { return calibration_; }
   ImportancePage* importancePage() const { return importance_; }
+  MetricAtKPage* metricAtKPage() const { return atK_; }
+  SignificancePage* significancePage() const { return significance_; }
   QTabWidget* chartTabs() const { return tabs_; }
   /// The split selector (one entry per split hash of the finished runs) and the line saying
   /// which runs are not compared and why.

@@ -74,6 +74,8 @@ DataView::DataView(Session* session, TaskRunner* runner, QWidget* parent)
   connect(session_, &Session::datasetChanged, this, &DataView::onDatasetChanged);
 }
 
+QString DataView::reportText() const { return report_->text(); }
+
 QString DataView::summaryText() const { return summary_->text(); }
 
 void DataView::onDatasetChanged() {
@@ -94,10 +96,20 @@ void DataView::onDatasetChanged() {
   summary_->setText(
       tr("<b>%1</b><br>computing profile...").arg(QString::fromStdString(data->name)));
   const LoadResult& r = session_->loadReport();
-  QString rep = tr("Rows read %L1, loaded %L2, skipped %L3.")
-                    .arg(r.rowsRead())
-                    .arg(r.rowsLoaded())
-                    .arg(r.rowsSkipped());
+  // Interaction rows and attribute rows (items, users, tags) are told apart: ml-100k reads
+  // 100,000 ratings, not 102,625 "rows".
+  const LoadCounts interactions = r.interactionRows();
+  const LoadCounts attributes = r.attributeRows();
+  QString rep = tr("Interaction rows read %L1, loaded %L2, skipped %L3.")
+                    .arg(interactions.rowsRead)
+                    .arg(interactions.rowsLoaded)
+                    .arg(interactions.rowsSkipped);
+  if (attributes.rowsRead > 0) {
+    rep += tr("<br>Attribute rows (items, users) read %L1, loaded %L2, skipped %L3.")
+               .arg(attributes.rowsRead)
+               .arg(attributes.rowsLoaded)
+               .arg(attributes.rowsSkipped);
+  }
   for (const auto& [reason, n] : r.skippedByReason) {
     rep += tr("<br><span style='color:#b00'>%L1 x %2</span>")
                .arg(n)

@@ -26,6 +26,8 @@ class DataView : public QWidget {
   TableView* usersTable() const { return usersTable_; }
   TableView* itemsTable() const { return itemsTable_; }
   QString summaryText() const;
+  /// The load report as shown (interaction rows and attribute rows counted apart).
+  QString reportText() const;
   /// True once the profile of the current dataset has been drawn.
   bool profileReady() const { return profileReady_; }
 

@@ -16,6 +16,7 @@
 #include <QPushButton>
 #include <QSaveFile>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTableWidget>
@@ -31,6 +32,7 @@
 #include "core/util/error.h"
 #include "ui/chart_view.h"
 #include "ui/data_controller.h"
+#include "ui/model_text.h"
 #include "ui/param_form.h"
 #include "ui/run_engine.h"
 #include "ui/session.h"
@@ -222,6 +224,12 @@ ExperimentView::ExperimentView(Session* session, TaskRunner* runner, QWidget* pa
   models_->setObjectName("models");
   models_->setMaximumHeight(110);
   modelLayout->addWidget(models_);
+  modelMessage_ = new QLabel(modelBox);
+  modelMessage_->setObjectName("modelMessage");
+  modelMessage_->setWordWrap(true);
+  modelMessage_->setStyleSheet(QStringLiteral("color:#a05000"));
+  modelMessage_->hide();
+  modelLayout->addWidget(modelMessage_);
   modelInfo_ = new QLabel(modelBox);
   modelInfo_->setWordWrap(true);
   modelLayout->addWidget(modelInfo_);
@@ -261,6 +269,13 @@ ExperimentView::ExperimentView(Session* session, TaskRunner* runner, QWidget* pa
   left->addLayout(buttons);
   left->addStretch();
   scroll->setWidget(editor);
+  // The editor scrolls vertically only: the splitter never squeezes it below its own width,
+  // which would clip its buttons ("Load spec...") behind a horizontal scroll bar.
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  editor_ = editor;
+  editorScroll_ = scroll;
+  editor->installEventFilter(this);
+  fitEditorWidth();
   split->addWidget(scroll);
 
   // Right: the run queue and learning curves.
@@ -280,9 +295,11 @@ ExperimentView::ExperimentView(Session* session, TaskRunner* runner, QWidget* pa
   split->setStretchFactor(0, 2);
   split->setStretchFactor(1, 3);
   split->setSizes({520, 780});
+  split->setCollapsible(0, false);
 
-  connect(add, &QPushButton::clicked, this,
-          [this] { addModel(modelChoice_->currentData().toString()); });
+  add->setObjectName("addModel");
+  connect(add, &QPushButton::clicked, this, &ExperimentView::addPickedModel);
+  connect(modelChoice_, &QComboBox::currentIndexChanged, modelMessage_, &QLabel::hide);
   connect(remove, &QPushButton::clicked, this, [this] {
     const int row = models_->currentRow();
     if (row < 0) return;
@@ -570,6 +587,46 @@ bool ExperimentView::addModel(const QString& name) {
   models_->addItem(entryLabel(entry));
   models_->setCurrentRow(models_->count() - 1);
   return true;
+}
+
+void ExperimentView::fitEditorWidth() {
+  editorScroll_->setMinimumWidth(editor_->minimumSizeHint().width() +
+                                 editorScroll_->verticalScrollBar()->sizeHint().width() +
+                                 2 * editorScroll_->frameWidth());
+}
+
+bool ExperimentView::eventFilter(QObject* watched, QEvent* event) {
+  // A parameter form or a warning line changes the editor's minimum width.
+  if (watched == editor_ && event->type() == QEvent::LayoutRequest) fitEditorWidth();
+  return QWidget::eventFilter(watched, event);
+}
+
+bool ExperimentView::addPickedModel() {
+  const QString name = modelChoice_->currentData().toString();
+  const ModelInfo* info = findModel(name.toStdString());
+  if (info == nullptr) return false;
+  storeForm();
+  const Params defaults = info->schema.resolve(Params::object());
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    const nlohmann::json& e = entries_[i];
+    if (e["name"] == info->name && e["params"] == defaults && !e.contains("search")) {
+      modelMessage_->setText(
+          tr("%1 is already in the list (entry %2) with its default parameters: not added "
+             "again. Select that entry to change its parameters, then Add to run another "
+             "configuration.")
+              .arg(QString::fromStdString(info->displayName))
+              .arg(i + 1));
+      modelMessage_->show();
+      models_->setCurrentRow(static_cast<int>(i));
+      return false;
+    }
+  }
+  modelMessage_->hide();
+  return addModel(name);
+}
+
+QString ExperimentView::modelMessage() const {
+  return modelMessage_->isHidden() ? QString() : modelMessage_->text();
 }
 
 QString ExperimentView::entryLabel(const nlohmann::json& entry) {
@@ -886,11 +943,16 @@ void ExperimentView::startRun(const nlohmann::json& entry) {
   auto* runItem = new QTableWidgetItem(label);
   runItem->setData(Qt::UserRole, runId);
   queue_->setItem(row, kColRun, runItem);
-  QString what = QString::fromStdString(entry["params"].dump());
+  const std::string modelName = entry["name"].get<std::string>();
+  QString what = modelWithParams(modelName, entry["params"]);
   if (entry.contains("search")) {
-    what = tr("%1 search over %2, then refit on train")
-               .arg(QString::fromStdString(entry["search"].value("method", std::string("grid"))),
-                    QString::fromStdString(entry["search"]["space"].dump()));
+    QStringList space;
+    for (auto it = entry["search"]["space"].begin(); it != entry["search"]["space"].end(); ++it)
+      space << QString::fromStdString(it.key());
+    what = tr("%1: %2 search over %3, then refit on train")
+               .arg(modelDisplayName(modelName),
+                    QString::fromStdString(entry["search"].value("method", std::string("grid"))),
+                    space.join(QStringLiteral(", ")));
   }
   queue_->setItem(row, kColModel, new QTableWidgetItem(what));
   queue_->item(row, kColModel)->setToolTip(QString::fromStdString(entry.dump(2)));
@@ -1017,6 +1079,7 @@ void ExperimentView::showCurves(int runId) {
     }
   }
   if (series.empty()) {
+    // reset() put the axes back to their blank state: nothing of the previous run's curves.
     curves_->setMessage(tr("%1: no epochs reported (not an iterative model)").arg(r->displayName));
     return;
   }

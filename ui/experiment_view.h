@@ -14,6 +14,7 @@ class QComboBox;
 class QDoubleSpinBox;
 class QFormLayout;
 class QLabel;
+class QScrollArea;
 class QListWidget;
 class QPushButton;
 class QSpinBox;
@@ -43,6 +44,12 @@ class ExperimentView : public QWidget {
   QString loadSpec(const QString& path);
   /// Adds a model entry with its defaults (registry name). Returns false for unknown names.
   bool addModel(const QString& name);
+  /// The Add button: adds the model chosen in the picker, unless the list already holds that
+  /// model with its default parameters (a repeated click), which is refused with a message
+  /// below the list naming the entry to edit instead. Returns true when added.
+  bool addPickedModel();
+  /// The line below the model list (why an Add was refused); empty when none.
+  QString modelMessage() const;
   int modelCount() const;
   void setSplitMethod(const QString& method);
   /// Why the spec loaded last cannot run as is: its dataset (or test file, or the way it reads
@@ -73,6 +80,9 @@ class ExperimentView : public QWidget {
   void runAll();
   void saveSpecInteractive();
   void loadSpecInteractive();
+
+ protected:
+  bool eventFilter(QObject* watched, QEvent* event) override;
 
  signals:
   void logMessage(const QString& text);
@@ -116,6 +126,10 @@ class ExperimentView : public QWidget {
   QListWidget* models_ = nullptr;
   ParamForm* form_ = nullptr;
   QLabel* modelInfo_ = nullptr;
+  QLabel* modelMessage_ = nullptr;
+  QWidget* editor_ = nullptr;
+  QScrollArea* editorScroll_ = nullptr;
+  void fitEditorWidth();
   QListWidget* metrics_ = nullptr;
   QSpinBox* k_ = nullptr;
   QComboBox* primary_ = nullptr;

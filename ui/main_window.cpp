@@ -2,6 +2,8 @@
 
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDesktopServices>
+#include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QKeySequence>
@@ -13,6 +15,7 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QUrl>
+#include <QVBoxLayout>
 
 #include "ui/compare_view.h"
 #include "ui/data_controller.h"
@@ -24,6 +27,7 @@
 #include "ui/run_actions.h"
 #include "ui/session.h"
 #include "ui/table_dialog.h"
+#include "ui/start_guide.h"
 #include "ui/task_indicators.h"
 #include "ui/task_runner.h"
 #include "ui/users_view.h"
@@ -51,7 +55,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   tabs_->addTab(experiment_, tr("&Experiment"));
   tabs_->addTab(compare_, tr("&Compare"));
   tabs_->addTab(users_, tr("&Users"));
-  setCentralWidget(tabs_);
+  auto* central = new QWidget(this);
+  auto* centralLayout = new QVBoxLayout(central);
+  centralLayout->setContentsMargins(0, 0, 0, 0);
+  centralLayout->setSpacing(2);
+  guide_ = new StartGuide(central);
+  centralLayout->addWidget(guide_);
+  centralLayout->addWidget(tabs_, 1);
+  setCentralWidget(central);
+  openUrl_ = [](const QUrl& url) { return QDesktopServices::openUrl(url); };
 
   statusText_ = new QLabel(tr("Ready"), this);
   statusBar()->addWidget(statusText_, 1);
@@ -76,7 +88,83 @@ MainWindow::~MainWindow() {
   runner_->waitForAll();
 }
 
+QString MainWindow::helpDocument(const QString& relativePath) {
+  const QString path = QDir(QStringLiteral(RWB_DOCS_ROOT)).filePath(relativePath);
+  return QFileInfo::exists(path) ? path : QString();
+}
+
+void MainWindow::openHelp(const QString& relativePath) {
+  const QString path = helpDocument(relativePath);
+  if (path.isEmpty()) {
+    showError(tr("Help"), tr("%1 is not installed with this build (it is in the source "
+                             "repository).")
+                              .arg(relativePath));
+    return;
+  }
+  if (!openUrl_(QUrl::fromLocalFile(path))) {
+    showError(tr("Help"), tr("No application could open %1.").arg(path));
+  }
+}
+
+void MainWindow::updateGuide() {
+  int done = 0;
+  for (const auto& r : session_->runs()) done += r.done() ? 1 : 0;
+  const bool data = session_->dataset() != nullptr;
+  if (tabs_->currentWidget() == experiment_ && data) splitSeen_ = true;
+  if (tabs_->currentWidget() == compare_ && done >= StartGuide::guideModels().size()) {
+    compareSeen_ = true;
+  }
+  guide_->setProgress(data, splitSeen_, done, compareSeen_);
+}
+
+void MainWindow::doGuideStep(int step) {
+  switch (static_cast<StartGuide::Step>(step)) {
+    case StartGuide::kLoad:
+      if (!openSampleData()) {
+        showError(tr("Sample data"), tr("The bundled sample data (sample-data/) is missing: "
+                                        "import a data file instead (File > Import Data)."));
+      }
+      break;
+    case StartGuide::kSplit:
+      tabs_->setCurrentWidget(experiment_);
+      break;
+    case StartGuide::kRun: {
+      // The editor's spec (split, metrics) with the guide's three models.
+      nlohmann::json spec = experiment_->spec();
+      spec["models"] = nlohmann::json::array();
+      for (const QString& m : StartGuide::guideModels()) {
+        spec["models"].push_back({{"name", m.toStdString()}});
+      }
+      const QString err = experiment_->setSpec(spec);
+      if (!err.isEmpty()) {
+        showError(tr("Start here"), err);
+        break;
+      }
+      tabs_->setCurrentWidget(experiment_);
+      experiment_->runAll();
+      break;
+    }
+    case StartGuide::kCompare:
+      tabs_->setCurrentWidget(compare_);
+      break;
+    case StartGuide::kDone:
+      break;
+  }
+  updateGuide();
+}
+
 void MainWindow::wireControllers() {
+  guide_->setVisible(!QSettings().value(QStringLiteral("startGuide/hidden"), false).toBool());
+  connect(guide_, &StartGuide::dismissed, this,
+          [] { QSettings().setValue(QStringLiteral("startGuide/hidden"), true); });
+  connect(guide_, &StartGuide::stepRequested, this,
+          [this](StartGuide::Step step) { doGuideStep(step); });
+  connect(tabs_, &QTabWidget::currentChanged, this, &MainWindow::updateGuide);
+  connect(session_, &Session::runChanged, this, &MainWindow::updateGuide);
+  connect(session_, &Session::runAdded, this, &MainWindow::updateGuide);
+  connect(session_, &Session::runsCleared, this, &MainWindow::updateGuide);
+  connect(session_, &Session::datasetChanged, this, &MainWindow::updateGuide);
+
   connect(tasks_, &TaskIndicators::logMessage, log_, &LogPane::info);
   connect(tasks_, &TaskIndicators::logError, log_, &LogPane::error);
   connect(experiment_, &ExperimentView::logMessage, log_, &LogPane::info);
@@ -266,6 +354,19 @@ void MainWindow::buildMenus() {
   log_->toggleViewAction()->setShortcut(QKeySequence(tr("Ctrl+L")));
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&Start Here"), this, [this] {
+    QSettings().setValue(QStringLiteral("startGuide/hidden"), false);
+    guide_->show();
+    updateGuide();
+  });
+  help->addAction(tr("&Workbench Guide (docs/gui.md)"), QKeySequence::HelpContents, this,
+                  [this] { openHelp(QStringLiteral("docs/gui.md")); });
+  help->addAction(tr("&README"), this, [this] { openHelp(QStringLiteral("README.md")); });
+  help->addAction(tr("&Metrics (docs/metrics.md)"), this,
+                  [this] { openHelp(QStringLiteral("docs/metrics.md")); });
+  help->addAction(tr("&Command Line (docs/cli.md)"), this,
+                  [this] { openHelp(QStringLiteral("docs/cli.md")); });
+  help->addSeparator();
   help->addAction(tr("&About RecWorkbench"), this, [this] {
     QMessageBox::about(this, tr("About RecWorkbench"),
                        tr("<b>RecWorkbench</b><br>A workbench for building, comparing and "

@@ -14,6 +14,7 @@
 
 class QLabel;
 class QTabWidget;
+class QUrl;
 
 namespace rwb::ui {
 
@@ -24,6 +25,7 @@ class ExperimentView;
 class LogPane;
 class ProjectController;
 class Session;
+class StartGuide;
 class TaskIndicators;
 class TaskRunner;
 class UsersView;
@@ -80,6 +82,13 @@ class MainWindow : public QMainWindow {
   /// Decides whether to close while tasks run (argument: running task count). Default: asks.
   void setCloseConfirmer(std::function<bool(int)> fn) { confirmClose_ = std::move(fn); }
   QStringList recentFiles() const;
+  /// The "start here" strip (hidden once dismissed; Help > Start Here shows it again).
+  StartGuide* startGuide() const { return guide_; }
+  /// The documents Help opens: "README.md", "docs/gui.md" under the source folder; empty when
+  /// the file is not there.
+  static QString helpDocument(const QString& relativePath);
+  /// Opens URLs for Help (default QDesktopServices::openUrl; tests record them instead).
+  void setUrlOpener(std::function<bool(const QUrl&)> fn) { openUrl_ = std::move(fn); }
 
  signals:
   void datasetLoaded();
@@ -103,6 +112,9 @@ class MainWindow : public QMainWindow {
   void updateRecentProjectsMenu();
   void updateTitle();
   void showError(const QString& title, const QString& message);
+  void updateGuide();
+  void doGuideStep(int step);
+  void openHelp(const QString& relativePath);
 
   Session* session_ = nullptr;
   TaskRunner* runner_ = nullptr;
@@ -120,6 +132,10 @@ class MainWindow : public QMainWindow {
   TaskIndicators* tasks_ = nullptr;
   bool quiet_ = false;
   std::function<bool(int)> confirmClose_;
+  std::function<bool(const QUrl&)> openUrl_;
+  StartGuide* guide_ = nullptr;
+  bool splitSeen_ = false;
+  bool compareSeen_ = false;
 };
 
 }  // namespace rwb::ui

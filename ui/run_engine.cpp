@@ -82,6 +82,7 @@ RunOutcome executeRun(const RunRequest& request, TaskContext& ctx) {
   options.keepFitted = true;
   options.keepRecommendations = true;
   options.keepModels = store.has_value();
+  options.curveCutoffs.assign(std::begin(kCurveCutoffs), std::end(kCurveCutoffs));
   TaskContext runCtx(ctx, 0.0, 0.9);
   ExperimentResult result = runExperiment(spec, request.data, options, runCtx);
   if (result.runs.size() != 1) throw Error("the runner returned no run");

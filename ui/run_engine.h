@@ -25,6 +25,10 @@ struct EvalResult;
 
 namespace rwb::ui {
 
+/// The cut-offs of the Compare view's metric@k curves: every GUI run evaluates its metrics
+/// at each of them in the same pass (core/experiment RunnerOptions::curveCutoffs).
+inline constexpr int kCurveCutoffs[] = {1, 5, 10, 20, 50, 100};
+
 struct RunRequest {
   nlohmann::json spec;  ///< a complete experiment spec (the editor's), with exactly one model
   std::string baseDir;  ///< folder relative spec paths resolve against

@@ -5,16 +5,28 @@
 #include <cmath>
 #include <set>
 
-#include "core/models/registry.h"
 #include "ui/metric_info.h"
+#include "ui/model_text.h"
 #include "ui/session.h"
+#include "ui/table_view.h"
 
 namespace rwb::ui {
 
 namespace {
-const QStringList kFixedFields{"run",        "model",  "status",      "dataset",  "split",
-                               "split hash", "params", "fit seconds", "model MB", "champion"};
-constexpr int kFirstNumericFixed = 7;  // "fit seconds"
+// Metrics come right after what names the run, so they are on screen without scrolling; the
+// long descriptive fields (parameters, split) come last.
+const QStringList kLeadingFields{"run", "champion", "status"};
+const QStringList kTrailingFields{"fit seconds", "model MB", "model",     "params",
+                                  "dataset",     "split",    "split hash"};
+constexpr int kTrailingNumeric = 2;  // "fit seconds", "model MB"
+
+/// A metric value as shown: 4 decimals, the 95% CI beside it when there is one.
+QString metricText(const MetricFigure& m) {
+  const QString v = QString::number(m.value, 'f', 4);
+  if (!m.hasCi) return v;
+  return QStringLiteral("%1 [%2, %3]")
+      .arg(v, QString::number(m.lo, 'f', 4), QString::number(m.hi, 'f', 4));
+}
 }  // namespace
 
 QString runCellText(const SessionRun& r) {
@@ -43,9 +55,11 @@ void RunsModel::refresh() {
   for (const auto& r : session_->runs()) {
     for (const auto& k : r.metricNames()) metricNames.insert(k);
   }
-  fields_ = kFixedFields;
+  fields_ = kLeadingFields;
   firstMetric_ = static_cast<int>(fields_.size());
   for (const auto& m : metricNames) fields_ << QString::fromStdString(m);
+  endNumeric_ = static_cast<int>(fields_.size()) + kTrailingNumeric;
+  fields_ << kTrailingFields;
   // Directions once per refresh: bestRun() runs for every painted cell.
   higher_.clear();
   for (const QString& f : numericFields()) higher_[f] = higherIsBetter(f);
@@ -70,11 +84,11 @@ int RunsModel::columnCount(const QModelIndex& parent) const {
 
 QStringList RunsModel::numericFields() const {
   QStringList out;
-  for (int i = firstMetric_; i < fields_.size(); ++i) out << fields_[i];
-  out << "fit seconds"
-      << "model MB";
+  for (int i = firstMetric_; i < endNumeric_; ++i) out << fields_[i];
   return out;
 }
+
+bool RunsModel::isNumeric(int field) const { return field >= firstMetric_ && field < endNumeric_; }
 
 int RunsModel::runId(int runIndex) const {
   const auto& runs = session_->runs();
@@ -130,23 +144,27 @@ QVariant RunsModel::cell(int run, int field, int role) const {
     return {};
   const SessionRun& r = runs[static_cast<std::size_t>(run)];
   const QString& name = fields_[field];
-  const bool numeric = field >= kFirstNumericFixed && name != "champion";
+  const bool numeric = isNumeric(field);
   if (role == Qt::DisplayRole) {
     if (name == "run") return runCellText(r);
-    if (name == "model") {
-      const ModelInfo* info = findModel(r.record.model);
-      return QString::fromStdString(info ? info->displayName : r.record.model);
-    }
+    if (name == "model") return modelDisplayName(r.record.model);
     if (name == "status") return r.stateName();
     if (name == "dataset") return r.dataset;
     if (name == "split") return r.split;
     if (name == "split hash") return QString::fromStdString(r.record.splitHash);
-    if (name == "params") return QString::fromStdString(r.record.params.dump());
+    if (name == "params") return paramSummary(r.record.model, r.record.params);
     if (name == "champion") return r.champion ? QStringLiteral("\u2605") : QString();
     const double v = value(run, name);
     if (std::isnan(v)) return {};
-    return name == "model MB" || name == "fit seconds" ? QVariant(std::round(v * 1000.0) / 1000.0)
-                                                       : QVariant(std::round(v * 1e6) / 1e6);
+    if (name == "model MB" || name == "fit seconds") return QString::number(v, 'f', 3);
+    const auto m = r.metric(name.toStdString());
+    return m ? metricText(*m) : QString::number(v, 'f', 4);
+  }
+  // Sorting (TableView sorts by kSortRole when a model gives it): numbers as numbers.
+  if (role == kSortRole) {
+    if (!numeric) return cell(run, field, Qt::DisplayRole);
+    const double v = value(run, name);
+    return std::isnan(v) ? QVariant() : QVariant(v);
   }
   const bool otherSplit = r.done() && !compared(run);
   if (role == Qt::ToolTipRole) {
@@ -154,13 +172,20 @@ QVariant RunsModel::cell(int run, int field, int role) const {
       return tr("not compared: different splits (hash %1 vs %2)")
           .arg(splitHashLabel(r.record.splitHash), splitHashLabel(group_));
     }
-    if (name == "params") return QString::fromStdString(r.record.params.dump(2));
+    if (name == "params") {
+      return tr("All parameters (the cell shows those that differ from the defaults):\n%1")
+          .arg(QString::fromStdString(r.record.params.dump(2)));
+    }
     if (name == "run" && !r.note.isEmpty()) return r.note;
     if (name == "status" && !r.record.error.empty()) return QString::fromStdString(r.record.error);
     if (numeric) {
       const auto m = r.metric(name.toStdString());
       if (m && m->hasCi) {
-        return tr("%1 (95% CI %2 .. %3)").arg(m->value).arg(m->lo).arg(m->hi);
+        return tr("%1: %2 (95% CI %3 .. %4, bootstrap over users)")
+            .arg(name)
+            .arg(m->value, 0, 'f', 6)
+            .arg(m->lo, 0, 'f', 6)
+            .arg(m->hi, 0, 'f', 6);
       }
     }
     return {};
@@ -189,8 +214,7 @@ QVariant RunsModel::headerData(int section, Qt::Orientation o, int role) const {
   if (fieldHeader) {
     if (section < 0 || section >= fields_.size()) return {};
     if (role == Qt::DisplayRole) return fields_[section];
-    if (role == Qt::ToolTipRole && section >= kFirstNumericFixed &&
-        fields_[section] != "champion") {
+    if (role == Qt::ToolTipRole && isNumeric(section)) {
       return metricTooltip(fields_[section]) + (higherIsBetter(fields_[section])
                                                     ? tr("<br>higher is better")
                                                     : tr("<br>lower is better"));

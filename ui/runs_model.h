@@ -20,7 +20,11 @@ QString runCellText(const SessionRun& run);
 /// A split hash as shown ("unknown" when a run recorded none).
 QString splitHashLabel(const std::string& hash);
 
-/// The runs as a table: one row per run (or one column per run when transposed).
+/// The runs as a table: one row per run (or one column per run when transposed). Fields: run,
+/// champion, status, every metric (value and its 95% CI "0.4123 [0.4010, 0.4240]"), fit
+/// seconds, model MB, model, the parameters that differ from the model's defaults (all of
+/// them in the tooltip), dataset, split, split hash. Numeric cells give their number under
+/// kSortRole.
 class RunsModel : public QAbstractTableModel {
   Q_OBJECT
  public:
@@ -40,6 +44,8 @@ class RunsModel : public QAbstractTableModel {
   int runId(int runIndex) const;
   /// Value of a numeric field for a run, NaN when absent.
   double value(int runIndex, const QString& field) const;
+  /// True for the metric, fit seconds and model MB fields.
+  bool isNumeric(int field) const;
   /// Index of the run with the best value of a field among the compared runs (those on the
   /// selected split), -1 when none.
   int bestRun(const QString& field) const;
@@ -56,6 +62,7 @@ class RunsModel : public QAbstractTableModel {
   Session* session_;
   QStringList fields_;
   int firstMetric_ = 0;
+  int endNumeric_ = 0;  ///< one past "model MB"
   bool transposed_ = false;
   std::string group_;
   std::map<QString, bool> higher_;  ///< higherIsBetter() of each numeric field

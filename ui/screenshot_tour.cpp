@@ -9,6 +9,7 @@
 
 #include "core/models/registry.h"
 #include "ui/calibration_page.h"
+#include "ui/chart_view.h"
 #include "ui/compare_view.h"
 #include "ui/curves_page.h"
 #include "ui/data_view.h"
@@ -18,7 +19,9 @@
 #include "ui/log_pane.h"
 #include "ui/main_window.h"
 #include "ui/run_actions.h"
+#include "ui/metric_at_k_page.h"
 #include "ui/session.h"
+#include "ui/significance_page.h"
 #include "ui/slices_page.h"
 #include "ui/task_runner.h"
 #include "ui/users_view.h"
@@ -99,6 +102,23 @@ void ScreenshotTour::compareStep() {
   if (!runs.empty()) cv->selectRun(runs.back().id);
   QTimer::singleShot(300, this, [this, w, cv] {
     save(w, "5-compare.png");
+    cv->chartTabs()->setCurrentWidget(cv->metricAtKPage());
+    QTimer::singleShot(300, this, [this, w, cv] {
+      save(w, "5a-compare-metric-at-k.png");
+      cv->chartTabs()->setCurrentWidget(cv->significancePage());
+      waitThen([cv] { return cv->significancePage()->chart()->plottableCount() > 0; },
+               [this, w, cv] {
+                 save(w, "5b-compare-significance.png");
+                 slicesStep();
+               });
+    });
+  });
+}
+
+void ScreenshotTour::slicesStep() {
+  MainWindow* w = window_;
+  CompareView* cv = w->compareView();
+  {
     cv->chartTabs()->setCurrentWidget(cv->slicesPage());
     waitThen([cv, w] { return cv->sliceValues().size() == w->session()->runs().size(); },
              [this, w, cv] {
@@ -114,7 +134,7 @@ void ScreenshotTour::compareStep() {
                           });
                         });
              });
-  });
+  }
 }
 
 void ScreenshotTour::usersStep() {

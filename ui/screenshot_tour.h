@@ -22,6 +22,7 @@ class ScreenshotTour : public QObject {
  private:
   void step();
   void compareStep();
+  void slicesStep();
   void usersStep();
   /// Issue 18's workflow: tags, a note, an archived run, the champion, the runs filter, the
   /// configuration diff and the overlaid learning curves, each at 1024x700 and 1700x1100.

@@ -22,19 +22,38 @@ QString csvField(const QString& text) {
   return QString::fromStdString(rwb::delimitedField(text.toStdString(), ','));
 }
 
-QString exportCsv(const QAbstractItemModel& model, const QString& path) {
+namespace {
+/// Sorts by kSortRole where the model gives it, else by the display text.
+class SortProxy : public QSortFilterProxyModel {
+ public:
+  using QSortFilterProxyModel::QSortFilterProxyModel;
+
+ protected:
+  bool lessThan(const QModelIndex& a, const QModelIndex& b) const override {
+    const QVariant x = a.data(kSortRole), y = b.data(kSortRole);
+    if (x.isValid() && y.isValid()) return QVariant::compare(x, y) == QPartialOrdering::Less;
+    // A cell without a number (a run not evaluated) sorts before every number.
+    if (x.isValid() != y.isValid()) return !x.isValid();
+    return QSortFilterProxyModel::lessThan(a, b);
+  }
+};
+}  // namespace
+
+QString exportCsv(const QAbstractItemModel& model, const QString& path, bool rowHeaders) {
   QSaveFile file(path);
   if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) {
     return QObject::tr("cannot write '%1': %2").arg(path, file.errorString());
   }
   QTextStream out(&file);
   const int cols = model.columnCount();
+  if (rowHeaders) out << ',';
   for (int c = 0; c < cols; ++c) {
     if (c > 0) out << ',';
     out << csvField(model.headerData(c, Qt::Horizontal).toString());
   }
   out << '\n';
   for (int r = 0; r < model.rowCount(); ++r) {
+    if (rowHeaders) out << csvField(model.headerData(r, Qt::Vertical).toString()) << ',';
     for (int c = 0; c < cols; ++c) {
       if (c > 0) out << ',';
       out << csvField(model.data(model.index(r, c)).toString());
@@ -59,7 +78,7 @@ TableView::TableView(const QString& name, QWidget* parent) : QWidget(parent), na
   top->addWidget(count_);
   layout->addLayout(top);
   view_ = new QTableView(this);
-  proxy_ = new QSortFilterProxyModel(this);
+  proxy_ = new SortProxy(this);
   proxy_->setFilterKeyColumn(-1);
   proxy_->setFilterCaseSensitivity(Qt::CaseInsensitive);
   view_->setModel(proxy_);
@@ -115,7 +134,7 @@ void TableView::updateCount() {
 }
 
 bool TableView::exportTo(const QString& path, QString* error) const {
-  const QString e = exportCsv(*proxy_, path);
+  const QString e = exportCsv(*proxy_, path, !view_->verticalHeader()->isHidden());
   if (error != nullptr) *error = e;
   return e.isEmpty();
 }

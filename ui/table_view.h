@@ -15,9 +15,14 @@ class QLabel;
 
 namespace rwb::ui {
 
+/// A model role a table sorts by when the model gives it (numbers behind formatted text, e.g.
+/// "0.4123 [0.4010, 0.4240]"); cells without it sort by their display text.
+inline constexpr int kSortRole = Qt::UserRole + 100;
+
 /// Writes the model (as displayed: headers, then DisplayRole of every row) as RFC 4180 CSV.
-/// Returns an error message, empty on success.
-QString exportCsv(const QAbstractItemModel& model, const QString& path);
+/// With rowHeaders, each line starts with the row's vertical header (e.g. the field names of
+/// a transposed table). Returns an error message, empty on success.
+QString exportCsv(const QAbstractItemModel& model, const QString& path, bool rowHeaders = false);
 
 /// Quotes a CSV field when it contains a delimiter, quote or line break.
 QString csvField(const QString& text);

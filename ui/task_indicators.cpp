@@ -43,6 +43,7 @@ void TaskIndicators::onStarted(int id, const QString& label) {
   w->setToolTip(label);
   layout_->addWidget(w);
   indicators_[id] = w;
+  labels_[id] = label;
 }
 
 void TaskIndicators::onProgress(int id, double fraction, const QString& stage) {
@@ -65,10 +66,15 @@ void TaskIndicators::onFinished(int id, int status, const QString& message) {
     it->second->deleteLater();
     indicators_.erase(it);
   }
+  // The log names the task as the user knows it (the run's name), not by its internal id.
+  const auto label = labels_.find(id);
+  const QString what =
+      label != labels_.end() && !label->second.isEmpty() ? label->second : tr("Task %1").arg(id);
+  if (label != labels_.end()) labels_.erase(label);
   if (static_cast<TaskStatus>(status) == TaskStatus::kCancelled) {
-    emit logMessage(tr("Task %1 cancelled.").arg(id));
+    emit logMessage(tr("%1 cancelled.").arg(what));
   } else if (static_cast<TaskStatus>(status) == TaskStatus::kFailed) {
-    emit logError(tr("Task %1 failed: %2").arg(id).arg(message));
+    emit logError(tr("%1 failed: %2").arg(what, message));
   }
 }
 

@@ -30,6 +30,7 @@ class TaskIndicators : public QWidget {
   TaskRunner* runner_;
   QHBoxLayout* layout_ = nullptr;
   std::map<int, QWidget*> indicators_;
+  std::map<int, QString> labels_;  ///< what each task is, for the log line when it ends
 };
 
 }  // namespace rwb::ui

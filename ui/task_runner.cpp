@@ -1,6 +1,7 @@
 #include "ui/task_runner.h"
 
 #include <QThread>
+#include <cmath>
 
 #ifdef __linux__
 #include <sys/resource.h>
@@ -22,11 +23,24 @@ void lowerWorkerPriority() {
 #endif
 }
 
-double TaskInfo::etaSeconds() const {
-  if (fraction <= 0.01 || !clock.isValid()) return -1.0;
-  const double elapsed = static_cast<double>(clock.elapsed()) / 1000.0;
-  return elapsed * (1.0 - fraction) / fraction;
+void EtaEstimator::observe(double fraction, double seconds) {
+  // Reports arrive in bursts: rates over a few milliseconds are noise.
+  if (seconds - samples_.back().first < 0.2) return;
+  samples_.emplace_back(seconds, fraction);
+  // Keep one sample at or before the window's start as the anchor of the rate.
+  while (samples_.size() > 2 && samples_[1].first <= seconds - kWindowSeconds) {
+    samples_.pop_front();
+  }
 }
+
+double EtaEstimator::etaSeconds() const {
+  const auto& [t0, f0] = samples_.front();
+  const auto& [t1, f1] = samples_.back();
+  if (f1 <= 0.01 || t1 <= t0 || f1 <= f0) return -1.0;
+  return (1.0 - f1) * (t1 - t0) / (f1 - f0);
+}
+
+double TaskInfo::etaSeconds() const { return eta.etaSeconds(); }
 
 TaskRunner::TaskRunner(QObject* parent, int threads) : QObject(parent) {
   qRegisterMetaType<rwb::ui::TaskStatus>();
@@ -63,6 +77,10 @@ void TaskRunner::progressFromWorker(int id, double fraction, const QString& stag
   auto it = tasks_.find(id);
   if (it == tasks_.end()) return;
   it->second.info.fraction = std::clamp(fraction, 0.0, 1.0);
+  if (it->second.info.clock.isValid()) {
+    it->second.info.eta.observe(it->second.info.fraction,
+                                static_cast<double>(it->second.info.clock.elapsed()) / 1000.0);
+  }
   if (!stage.isEmpty()) it->second.info.stage = stage;
   emit taskProgress(id, it->second.info.fraction, it->second.info.stage);
 }

@@ -13,11 +13,13 @@
 #include <QPromise>
 #include <QThreadPool>
 #include <QtConcurrent/QtConcurrent>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <utility>
 
 #include "core/util/error.h"
 #include "core/util/task_context.h"
@@ -27,6 +29,24 @@ namespace rwb::ui {
 /// How a task ended.
 enum class TaskStatus { kRunning, kSucceeded, kFailed, kCancelled };
 
+/// Time left from the measured progress rate. Stages of a run progress at very different
+/// speeds (preparation is fast, a fit slow), so elapsed / fraction misleads: the rate is the
+/// progress made over the last kWindowSeconds (a moving average), and the time left is what
+/// remains at that rate.
+class EtaEstimator {
+ public:
+  static constexpr double kWindowSeconds = 5.0;
+  /// Progress `fraction` (0..1) seen `seconds` after the task started (non-decreasing).
+  void observe(double fraction, double seconds);
+  /// Seconds left; < 0 while unknown (no progress yet).
+  double etaSeconds() const;
+
+ private:
+  /// (seconds, fraction), at least 0.2 s apart; the first one is the anchor at or before the
+  /// window's start. Starts at the task's start.
+  std::deque<std::pair<double, double>> samples_{{0.0, 0.0}};
+};
+
 /// What the GUI knows about one running task (read on the GUI thread only).
 struct TaskInfo {
   int id = 0;
@@ -34,7 +54,8 @@ struct TaskInfo {
   double fraction = 0.0;
   QString stage;
   QElapsedTimer clock;
-  /// Seconds left, extrapolated from elapsed time and progress; < 0 when unknown.
+  EtaEstimator eta;
+  /// Seconds left at the measured progress rate (EtaEstimator); < 0 when unknown.
   double etaSeconds() const;
 };
 

@@ -73,6 +73,9 @@ UsersView::UsersView(Session* session, QWidget* parent) : QWidget(parent), sessi
   auto* top = new QHBoxLayout;
   header_ = new QLabel(tr("Choose a user."), right);
   header_->setObjectName("userHeader");
+  // A long header (user id, history counts) wraps instead of widening the window.
+  header_->setWordWrap(true);
+  header_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
   k_ = new QSpinBox(right);
   k_->setRange(1, 100);
   k_->setValue(10);
@@ -105,20 +108,25 @@ UsersView::UsersView(Session* session, QWidget* parent) : QWidget(parent), sessi
   historyTable_ = new TableView(tr("history"), vsplit);
   historyTable_->setSourceModel(history_);
   auto* panels = new QWidget(vsplit);
-  auto* grid = new QHBoxLayout(panels);
-  grid->setContentsMargins(0, 0, 0, 0);
+  panelGrid_ = new QGridLayout(panels);
+  panelGrid_->setContentsMargins(0, 0, 0, 0);
   for (int p = 0; p < kPanels; ++p) {
-    auto* box = new QWidget(panels);
+    auto* box = panelBoxes_[static_cast<std::size_t>(p)] = new QWidget(panels);
     auto* v = new QVBoxLayout(box);
     v->setContentsMargins(0, 0, 0, 0);
     runBox_[p] = new QComboBox(box);
     runBox_[p]->setObjectName(QStringLiteral("panelRun%1").arg(p));
     lists_[p] = new QStandardItemModel(this);
-    auto* view = new QTableView(box);
+    auto* view = panelViews_[static_cast<std::size_t>(p)] = new QTableView(box);
     view->setModel(lists_[p]);
     view->verticalHeader()->hide();
     view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 4);
+    // Rank, item id and score as narrow as their contents; the title takes the rest (its full
+    // text is in the tooltip).
     view->horizontalHeader()->setStretchLastSection(true);
+    view->horizontalHeader()->setMinimumSectionSize(24);
+    view->setWordWrap(false);
+    view->setTextElideMode(Qt::ElideRight);
     view->setEditTriggers(QAbstractItemView::NoEditTriggers);
     view->setSelectionBehavior(QAbstractItemView::SelectRows);
     v->addWidget(runBox_[p]);
@@ -129,7 +137,6 @@ UsersView::UsersView(Session* session, QWidget* parent) : QWidget(parent), sessi
         showSimilar(it->text());
       }
     });
-    grid->addWidget(box);
     connect(runBox_[p], &QComboBox::currentIndexChanged, this, [this, p] {
       refreshPanel(p);
       refreshSplitNote();
@@ -209,6 +216,7 @@ UsersView::UsersView(Session* session, QWidget* parent) : QWidget(parent), sessi
   connect(session_, &Session::runsCleared, this, &UsersView::scheduleRefresh);
   connect(session_, &Session::runRemoved, this, &UsersView::scheduleRefresh);
   connect(session_, &Session::comparedSplitChanged, this, &UsersView::scheduleRefresh);
+  arrangePanels();
   refreshRuns();
 }
 
@@ -224,7 +232,25 @@ void UsersView::scheduleRefresh() {
 
 void UsersView::showEvent(QShowEvent* event) {
   QWidget::showEvent(event);
+  arrangePanels();
   if (dirty_) refreshRuns();
+}
+
+void UsersView::resizeEvent(QResizeEvent* event) {
+  QWidget::resizeEvent(event);
+  arrangePanels();
+}
+
+void UsersView::arrangePanels() {
+  // Four panels side by side need about 330 px each to show rank, item, score and a readable
+  // title; narrower windows (1024 px) put them two by two.
+  const int columns = width() >= 4 * 330 + 250 ? 4 : 2;
+  if (columns == panelColumns_) return;
+  panelColumns_ = columns;
+  for (QWidget* box : panelBoxes_) panelGrid_->removeWidget(box);
+  for (int p = 0; p < kPanels; ++p) {
+    panelGrid_->addWidget(panelBoxes_[static_cast<std::size_t>(p)], p / columns, p % columns);
+  }
 }
 
 void UsersView::refreshRuns() {
@@ -604,9 +630,12 @@ void UsersView::refreshPanel(int panel) {
              : tr("Score %1 from %2. Click to see why (explanation below).")
                    .arg(s.score)
                    .arg(r->displayName));
-    for (auto* it : row) it->setToolTip(tip);
+    const QString title = row.back()->text();
+    for (auto* it : row) it->setToolTip(title.isEmpty() ? tip : title + QStringLiteral("\n") + tip);
     list->appendRow(row);
   }
+  QTableView* view = panelViews_[static_cast<std::size_t>(panel)];
+  for (int c = 0; c < 3; ++c) view->resizeColumnToContents(c);
   runBox_[panel]->setToolTip(tr("%1 hits in the top %2").arg(hits_[panel]).arg(k_->value()));
 }
 

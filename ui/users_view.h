@@ -10,6 +10,7 @@
 #include "core/data/dataset.h"
 
 class QComboBox;
+class QGridLayout;
 class QLabel;
 class QLineEdit;
 class QSpinBox;
@@ -26,6 +27,8 @@ class UsersView : public QWidget {
   Q_OBJECT
  public:
   static constexpr int kPanels = 4;
+  /// The top-k table of a panel (for tests: column widths at a given window size).
+  QTableView* panelView(int panel) const { return panelViews_[static_cast<std::size_t>(panel)]; }
   explicit UsersView(Session* session, QWidget* parent = nullptr);
   /// Shows the user with this external id. Returns false when no dataset knows it.
   bool showUser(const QString& externalId);
@@ -65,6 +68,7 @@ class UsersView : public QWidget {
 
  protected:
   void showEvent(QShowEvent* event) override;
+  void resizeEvent(QResizeEvent* event) override;
 
  private:
   void scheduleRefresh();
@@ -86,6 +90,11 @@ class UsersView : public QWidget {
   TableView* historyTable_ = nullptr;
   std::array<QComboBox*, kPanels> runBox_{};
   std::array<QStandardItemModel*, kPanels> lists_{};
+  std::array<QWidget*, kPanels> panelBoxes_{};
+  std::array<QTableView*, kPanels> panelViews_{};
+  QGridLayout* panelGrid_ = nullptr;
+  int panelColumns_ = 0;  ///< panels per row (4 when wide, 2 when narrow)
+  void arrangePanels();
   std::array<int, kPanels> hits_{};
   QLabel* similarLabel_ = nullptr;
   QLabel* explainLabel_ = nullptr;

@@ -1,7 +1,7 @@
 // recworkbench: the RecWorkbench desktop application.
-// Usage: recworkbench [--screenshots DIR] [--project FILE] [data file or folder]. Without
-// arguments it reopens the last project; on first start it creates a project in the application
-// data folder over the bundled sample data.
+// Usage: recworkbench [--screenshots DIR [--size WxH]] [--project FILE] [data file or folder].
+// Without arguments it reopens the last project; on first start it creates a project in the
+// application data folder over the bundled sample data.
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFileInfo>
@@ -19,13 +19,25 @@ int main(int argc, char** argv) {
   QCommandLineOption shots("screenshots", "Walk the views, save PNG screenshots to DIR, quit.",
                            "DIR");
   parser.addOption(shots);
+  QCommandLineOption size("size", "Window size for --screenshots (default 1600x1000).", "WxH",
+                          "1600x1000");
+  parser.addOption(size);
   QCommandLineOption project("project", "Open (or create) this project file.", "FILE");
   parser.addOption(project);
   parser.addPositionalArgument("data", "Interactions file or folder to open.");
   parser.process(app);
 
   rwb::ui::MainWindow window;
-  if (parser.isSet(shots)) window.resize(1600, 1000);
+  if (parser.isSet(shots)) {
+    const QStringList wh = parser.value(size).split(QLatin1Char('x'));
+    const int w = wh.size() == 2 ? wh[0].toInt() : 0;
+    const int h = wh.size() == 2 ? wh[1].toInt() : 0;
+    if (w <= 0 || h <= 0) {
+      qWarning("--size wants WxH, e.g. 1024x700");
+      return 1;
+    }
+    window.resize(w, h);
+  }
   window.show();
   rwb::DatasetOptions options;
   options.interactions.strict = false;

@@ -81,6 +81,7 @@ void scanDelimited(
     const std::function<RowVerdict(std::span<const std::string_view>, std::uint64_t line)>& fn) {
   result.tables.emplace_back();
   result.tables.back().file = path;
+  result.tables.back().attributes = true;
   const std::size_t tableIndex = result.tables.size() - 1;
   CsvReader reader(path, format);
   const std::string sample = reader.head(64 * 1024);

@@ -42,6 +42,23 @@ std::uint64_t LoadResult::rowsSkipped() const {
   return n;
 }
 
+namespace {
+LoadCounts sumOf(const std::vector<LoadCounts>& tables, bool attributes) {
+  LoadCounts sum;
+  sum.attributes = attributes;
+  for (const auto& t : tables) {
+    if (t.attributes != attributes) continue;
+    sum.rowsRead += t.rowsRead;
+    sum.rowsLoaded += t.rowsLoaded;
+    sum.rowsSkipped += t.rowsSkipped;
+  }
+  return sum;
+}
+}  // namespace
+
+LoadCounts LoadResult::interactionRows() const { return sumOf(tables, false); }
+LoadCounts LoadResult::attributeRows() const { return sumOf(tables, true); }
+
 void LoadResult::addIssue(const std::string& file, std::uint64_t line, std::uint64_t column,
                           const std::string& reason, const std::string& detail) {
   ++skippedByReason[reason];

@@ -63,6 +63,7 @@ void readAttributeRows(SqlRowStream& rows, AttributeOptions options, EntityKind 
   raw.source = where;
   result.tables.emplace_back();
   result.tables.back().file = where;
+  result.tables.back().attributes = true;
   const std::size_t t = result.tables.size() - 1;
   const auto& names = rows.names();
   refuseDuplicateColumns(names, where, 0);

@@ -10,6 +10,7 @@
 #include <numeric>
 #include <optional>
 #include <random>
+#include <set>
 
 #include "core/data/dataset_loader.h"
 #include "core/data/delimited_loader.h"
@@ -242,6 +243,31 @@ TopKEvaluation evaluateTopK(std::span<const Index> users, std::span<const RecLis
     out.perUser[m.name] = m.perUserValues;
   }
   ctx.progress(1.0, "evaluated");
+  return out;
+}
+
+std::map<std::string, double> evaluateAtCutoffs(std::span<const Index> users,
+                                                std::span<const RecList> lists,
+                                                const Dataset& train, const Dataset& truth,
+                                                const MetricsSpec& metrics,
+                                                std::span<const int> cutoffs, TaskContext& ctx) {
+  EvalOptions options;
+  options.k = static_cast<std::size_t>(metrics.k);
+  options.oracle = false;
+  std::set<std::string> keys;
+  for (const int k : cutoffs) {
+    if (k < 1) throw Error("metric cut-off must be at least 1, got " + std::to_string(k));
+    if (k == metrics.k) continue;
+    for (const auto& name : metrics.names) {
+      const std::string key = metricKey(name, k);
+      if (key != metricKey(name, metrics.k)) keys.insert(key);  // "map" has no cut-off
+    }
+  }
+  std::map<std::string, double> out;
+  if (keys.empty()) return out;
+  options.metrics.assign(keys.begin(), keys.end());
+  const EvalResult r = evaluate(train, truth, users, lists, options, ctx);
+  for (const auto& m : r.metrics) out[m.name] = m.value;
   return out;
 }
 

@@ -88,6 +88,15 @@ TopKEvaluation evaluateTopK(std::span<const Index> users, std::span<const RecLis
                             const Dataset& train, const Dataset& truth, const MetricsSpec& metrics,
                             TaskContext& ctx, std::span<const std::size_t> candidates = {});
 
+/// The spec's metrics that have a cut-off (all but "map") at each of `cutoffs` other than
+/// metrics.k, in one evaluation over the lists (each at least max(cutoffs) long where the model
+/// had that many items): metricKey(name, cutoff) -> mean over users. Cut-offs must be >= 1.
+std::map<std::string, double> evaluateAtCutoffs(std::span<const Index> users,
+                                                std::span<const RecList> lists,
+                                                const Dataset& train, const Dataset& truth,
+                                                const MetricsSpec& metrics,
+                                                std::span<const int> cutoffs, TaskContext& ctx);
+
 /// The users with at least one interaction in data, ascending (who gets recommendations).
 std::vector<Index> usersWithInteractions(const Dataset& data);
 

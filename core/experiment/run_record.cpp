@@ -78,6 +78,13 @@ nlohmann::json toJson(const RunRecord& r) {
                       {"metrics", std::move(metrics)},
                       {"evaluated_users", r.evaluatedUsers.size()},
                       {"learning_curve", std::move(curve)}};
+  if (!r.metricsAtK.empty()) {
+    // Only runs that asked for metric@k curves carry them (metrics.json of `recwb run` is
+    // unchanged).
+    nlohmann::json atK = nlohmann::json::object();
+    for (const auto& [k, v] : r.metricsAtK) atK[k] = number(v);
+    j["metrics_at_k"] = std::move(atK);
+  }
   if (!r.error.empty()) j["error"] = r.error;
   if (r.search) j["search"] = toJson(*r.search);
   // Catalogue runs keep the record they always had.

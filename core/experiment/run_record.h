@@ -84,7 +84,10 @@ struct RunRecord {
   std::size_t newUserHistory = 0;
 
   std::map<std::string, double> metrics;  ///< on the test split
-  std::vector<Index> evaluatedUsers;      ///< ascending; per-user vectors follow this order
+  /// The spec's metrics at further cut-offs (RunnerOptions::curveCutoffs), e.g. "ndcg@5",
+  /// means only; never a key of `metrics`. Empty unless requested.
+  std::map<std::string, double> metricsAtK;
+  std::vector<Index> evaluatedUsers;  ///< ascending; per-user vectors follow this order
   std::map<std::string, std::vector<double>> perUser;
   std::vector<std::pair<int, EpochMetrics>> learningCurve;  ///< from the final fit
   std::optional<SearchHistory> search;

@@ -90,6 +90,7 @@ void markFailed(RunRecord& r, const std::string& error) {
   r.status = RunStatus::kFailed;
   r.error = error;
   r.metrics.clear();
+  r.metricsAtK.clear();
   r.perUser.clear();
   r.evaluatedUsers.clear();
   r.modelBlob.clear();
@@ -140,16 +141,21 @@ RunRecord runOne(const RunPlan& plan, const ExperimentSpec& spec, const Prepared
     const Dataset& truth = cands.truth ? *cands.truth : *data.test;
     const std::vector<Index> users = usersWithInteractions(truth);
     const auto t1 = Clock::now();
-    std::vector<RecList> lists;
+    // One list per user, as long as the largest cut-off: the metrics at k read its first k
+    // items, the metric@k curves the rest.
+    int length = spec.metrics.k;
+    for (const int c : options.curveCutoffs) length = std::max(length, c);
+    std::vector<RecList> longLists;
     std::vector<std::size_t> counts;
     if (cands.truth) {
-      const auto k = static_cast<std::size_t>(spec.metrics.k);
-      CandidateLists c =
-          cands.newUsers ? recommendForNewUsers(*model, users, cands.cohort, cands.items, k, recCtx)
-                         : recommendAmong(*model, users, cands.items, k, recCtx);
+      CandidateLists c = cands.newUsers
+                             ? recommendForNewUsers(*model, users, cands.cohort, cands.items,
+                                                    static_cast<std::size_t>(length), recCtx)
+                             : recommendAmong(*model, users, cands.items,
+                                              static_cast<std::size_t>(length), recCtx);
       r.newUsers = cands.newUsers;
       r.newUserHistory = cands.history;
-      lists = std::move(c.lists);
+      longLists = std::move(c.lists);
       counts = std::move(c.candidates);
       r.candidates = cands.kind;
       r.candidateItems = cands.items.size();
@@ -158,18 +164,37 @@ RunRecord runOne(const RunPlan& plan, const ExperimentSpec& spec, const Prepared
         r.candidatesMin = *std::min_element(counts.begin(), counts.end());
         r.candidatesMax = *std::max_element(counts.begin(), counts.end());
         double sum = 0.0;
-        for (const auto c : counts) sum += static_cast<double>(c);
+        for (const auto n : counts) sum += static_cast<double>(n);
         r.candidatesMean = sum / static_cast<double>(counts.size());
       }
     } else {
-      lists = model->recommendBatch(users, static_cast<std::size_t>(spec.metrics.k), true, recCtx);
+      longLists = model->recommendBatch(users, static_cast<std::size_t>(length), true, recCtx);
+    }
+    std::vector<RecList> lists;
+    if (length == spec.metrics.k) {
+      lists = std::move(longLists);
+    } else {
+      lists.reserve(longLists.size());
+      for (const RecList& l : longLists) {
+        RecList top = l;
+        if (top.items.size() > static_cast<std::size_t>(spec.metrics.k))
+          top.items.resize(static_cast<std::size_t>(spec.metrics.k));
+        lists.push_back(std::move(top));
+      }
     }
     r.recommendSeconds = secondsSince(t1);
 
-    TaskContext evalCtx(ctx, base + (1.0 - base) * 0.95, 1.0);
+    const double evalEnd = options.curveCutoffs.empty() ? 1.0 : base + (1.0 - base) * 0.975;
+    TaskContext evalCtx(ctx, base + (1.0 - base) * 0.95, evalEnd);
     const auto t2 = Clock::now();
     TopKEvaluation ev =
         evaluateTopK(users, lists, *data.train, truth, spec.metrics, evalCtx, counts);
+    if (!options.curveCutoffs.empty()) {
+      TaskContext curveCtx(ctx, evalEnd, 1.0);
+      const std::vector<RecList>& curveLists = length == spec.metrics.k ? lists : longLists;
+      r.metricsAtK = evaluateAtCutoffs(users, curveLists, *data.train, truth, spec.metrics,
+                                       options.curveCutoffs, curveCtx);
+    }
     r.evaluateSeconds = secondsSince(t2);
     r.metrics = std::move(ev.metrics);
     r.evaluatedUsers = std::move(ev.users);

@@ -22,6 +22,11 @@ struct RunnerOptions {
   bool keepRecommendations = false;  ///< fill RunRecord::recUsers / recommendations
   bool keepModels = false;           ///< fill RunRecord::modelBlob (saveModelToBytes)
   bool keepFitted = false;           ///< fill RunRecord::fitted (the fitted model in memory)
+  /// Further cut-offs for metric@k curves (e.g. 1, 5, 10, 20, 50, 100), evaluated in the same
+  /// pass: each run recommends max(k, cutoffs) items once, the spec's metrics at its own k are
+  /// computed on the first k of them (numbers identical to a run without cutoffs), and each
+  /// metric with a cut-off at every other cut-off lands in RunRecord::metricsAtK. Empty = none.
+  std::vector<int> curveCutoffs;
   /// Writes a successful run's outputs (e.g. its top-k list file), from a worker thread, one
   /// call at a time, before onRunFinished; may release what it wrote from the record. If it
   /// throws, the run is recorded as failed with the reason: a run whose outputs were not written

@@ -27,7 +27,7 @@ void l1Normalise(SparseVector& v) {
 ModelInfo FactorizationMachine::info() {
   ModelInfo m;
   m.name = "factorization_machine";
-  m.displayName = "Factorization machine (hybrid)";
+  m.displayName = "Factorization machine";
   m.family = "hybrid";
   m.description =
       "LightFM-style hybrid: users and items as sums of id and attribute embeddings; logistic, "

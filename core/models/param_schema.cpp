@@ -31,6 +31,19 @@ const ParamSpec* ParamSchema::find(const std::string& name) const {
   return nullptr;
 }
 
+Params ParamSchema::nonDefault(const Params& given) const {
+  Params out = Params::object();
+  if (!given.is_object()) return out;
+  for (const auto& p : params) {
+    const auto it = given.find(p.name);
+    if (it != given.end() && *it != p.defaultValue) out[p.name] = *it;
+  }
+  for (auto it = given.begin(); it != given.end(); ++it) {
+    if (find(it.key()) == nullptr) out[it.key()] = it.value();
+  }
+  return out;
+}
+
 namespace {
 std::string rangeText(const ParamSpec& p) {
   std::string s = "[";

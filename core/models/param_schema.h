@@ -44,6 +44,10 @@ struct ParamSchema {
   /// names, wrong types, out-of-range values, unknown choices or (jsonText parameters) text
   /// that is not a JSON object.
   Params resolve(const Params& given, const std::string& pathPrefix = "$.params") const;
+  /// The entries of `params` whose value is not the declared default (numbers compared as
+  /// numbers: 10 equals 10.0) and the names the schema does not declare, as an object.
+  /// Resolved parameters give exactly what a spec had to set. Never throws.
+  Params nonDefault(const Params& params) const;
   /// JSON description of the schema (for `recwb models --json` and GUI forms).
   nlohmann::json toJson() const;
   /// What is wrong with the declarations themselves, one message per problem ("name: ...");

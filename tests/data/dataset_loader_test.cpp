@@ -98,6 +98,11 @@ TEST_CASE("MovieLens 100K from the reference data", "[data][loader][movielens][s
   CHECK(d.numItems() == 1682);
   CHECK(r.rowsSkipped() == 0);
   CHECK(r.duplicatePairs == 0);
+  // Issue 18: attribute rows are not interaction rows (the GUI said "rows read 102,625").
+  CHECK(r.interactionRows().rowsRead == 100000);
+  CHECK(r.interactionRows().rowsLoaded == 100000);
+  CHECK(r.attributeRows().rowsRead == 1682 + 943);
+  CHECK(r.rowsRead() == r.interactionRows().rowsRead + r.attributeRows().rowsRead);
   CHECK(itemAttr(d, "1", "title") == "Toy Story (1995)");
   CHECK(itemAttr(d, "1", "year") == "1995");
   CHECK(itemAttr(d, "1", "genres") == "Animation|Children's|Comedy");
@@ -130,6 +135,9 @@ TEST_CASE("RecWorkbench folder: interactions with events plus typed attributes",
   CHECK(d.interactions.eventNames == std::vector<std::string>{"view", "click", "purchase"});
   CHECK(d.numItems() == 4);  // p4 only in items.csv: cold-start item
   CHECK(d.numUsers() == 4);  // u4 only in users.csv
+  CHECK(r.interactionRows().rowsRead == 4);
+  CHECK(r.attributeRows().rowsRead == r.rowsRead() - 4);
+  CHECK(r.attributeRows().rowsRead == 7);  // 4 items, 3 users
   CHECK(column(d.itemAttributes, "category").type == ColumnType::kCategorical);
   CHECK(column(d.itemAttributes, "price").type == ColumnType::kNumeric);
   CHECK(column(d.itemAttributes, "tags").type == ColumnType::kMultiCategorical);

@@ -222,6 +222,57 @@ TEST_CASE("a failing model is recorded as failed and the others still run",
   CHECK(r.runs[1].metrics.empty());
 }
 
+TEST_CASE("metric@k curves come from the same pass and leave the metrics at k unchanged",
+          "[experiment][runner]") {
+  test::TempDir dir;
+  json doc = syntheticSpec(dir);
+  doc["metrics"]["names"] = {"precision", "recall", "ndcg", "map", "map_at_k", "hit_rate"};
+  // Issue 18: models whose top-k could depend on the list length (neighbourhoods, candidate
+  // stages) as well as the simple ones.
+  doc["models"] = {{{"name", "most_popular"}},
+                   {{"name", "itemknn"}},
+                   {{"name", "ease"}},
+                   {{"name", "two_stage"}}};
+  const ExperimentSpec spec = parseExperimentSpec(doc, dir.path());
+  TaskContext c1, c2;
+  RunnerOptions plain;
+  plain.keepRecommendations = true;
+  RunnerOptions curves = plain;
+  curves.curveCutoffs = {1, 5, 10, 20, 50, 100};
+  const ExperimentResult a = runExperiment(spec, plain, c1);
+  const ExperimentResult b = runExperiment(spec, curves, c2);
+  REQUIRE(a.runs.size() == b.runs.size());
+  for (std::size_t i = 0; i < a.runs.size(); ++i) {
+    const RunRecord& x = a.runs[i];
+    const RunRecord& y = b.runs[i];
+    INFO(x.name << " " << x.error << " " << y.error);
+    REQUIRE(x.status == RunStatus::kOk);
+    REQUIRE(y.status == RunStatus::kOk);
+    // The numbers at the spec's k are those of a run without curves, to the last digit.
+    CHECK(x.metrics == y.metrics);
+    CHECK(x.perUser == y.perUser);
+    CHECK(x.metricsAtK.empty());
+    // The kept lists are still k long.
+    for (const RecList& l : y.recommendations) CHECK(l.items.size() <= 5);
+    // Every metric with a cut-off at every other cut-off; "map" has none, k = 5 is in metrics.
+    CHECK(y.metricsAtK.size() == 5 * 5);
+    CHECK(y.metricsAtK.count("ndcg@5") == 0);
+    CHECK(y.metricsAtK.count("map") == 0);
+    for (const char* m : {"precision", "recall", "ndcg", "map", "hit_rate"}) {
+      for (const int k : {1, 10, 20, 50, 100}) {
+        CHECK(y.metricsAtK.count(std::string(m) + "@" + std::to_string(k)) == 1);
+      }
+    }
+    // Recall and hit rate can only grow with k; 100 items cover the 60-item catalogue.
+    CHECK(y.metricsAtK.at("recall@1") <= y.metrics.at("recall@5"));
+    CHECK(y.metrics.at("recall@5") <= y.metricsAtK.at("recall@10"));
+    CHECK(y.metricsAtK.at("recall@10") <= y.metricsAtK.at("recall@100"));
+    CHECK(y.metricsAtK.at("hit_rate@20") <= y.metricsAtK.at("hit_rate@50"));
+    CHECK(toJson(y).contains("metrics_at_k"));
+    CHECK_FALSE(toJson(x).contains("metrics_at_k"));
+  }
+}
+
 TEST_CASE("in-memory data gives the same runs as reading the spec's files",
           "[experiment][runner]") {
   test::TempDir dir;

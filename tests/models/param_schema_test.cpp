@@ -54,6 +54,22 @@ TEST_CASE("every registered model declares a sound parameter schema", "[models][
   }
 }
 
+TEST_CASE("nonDefault keeps only the values a spec had to set", "[models][params]") {
+  ParamSchema s;
+  s.params = {intParam("k", 50).range(1, 1000).describe("Neighbours"),
+              floatParam("shrink", 10.0).describe("Shrinkage"),
+              boolParam("normalize", true).describe("Normalise")};
+  CHECK(s.nonDefault(s.resolve({})).empty());
+  // 10 and 10.0 are the same number; a changed value and an undeclared name are kept.
+  const Params p = s.nonDefault({{"k", 20}, {"shrink", 10}, {"normalize", true}, {"x", 1}});
+  CHECK(p == Params({{"k", 20}, {"x", 1}}));
+  CHECK(s.nonDefault(Params::array()).empty());
+  for (const auto& m : modelRegistry()) {
+    INFO("model " << m.name);
+    CHECK(m.schema.nonDefault(m.schema.resolve({})).empty());
+  }
+}
+
 TEST_CASE("builders fill every ParamSpec field", "[models][params]") {
   const ParamSpec i = intParam("factors", 64).range(1, 1024).logScale().describe("Factors");
   CHECK(i.name == "factors");

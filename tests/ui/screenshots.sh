@@ -2,6 +2,7 @@
 # Starts the workbench under Xvfb, walks the views (import dialog, Data, Experiment running and
 # done, Compare, Users) on a dataset and saves PNG screenshots.
 # Usage: tests/ui/screenshots.sh [OUT_DIR] [DATA]   (from the source root, after building)
+# RWB_SHOT_SIZE=1024x700 sets the window size (default 1600x1000; the screen is 1700x1100).
 # Defaults: OUT_DIR=build/screenshots, DATA=the bundled sample data, else
 # ../shared/data/ml-100k-recsplit/train.tsv (its test.tsv is picked up as the test set).
 set -eu
@@ -22,5 +23,5 @@ export XDG_CONFIG_HOME="$(mktemp -d)"
 trap 'rm -rf "$XDG_CONFIG_HOME"' EXIT
 # Runs are recorded in a throw-away project, so the tour can tag, archive and diff them.
 xvfb-run -a -s "-screen 0 1700x1100x24" "$app" --screenshots "$out" \
-  --project "$XDG_CONFIG_HOME/tour.rwbproj" "$data"
+  --size "${RWB_SHOT_SIZE:-1600x1000}" --project "$XDG_CONFIG_HOME/tour.rwbproj" "$data"
 ls -l "$out"
