@@ -2,6 +2,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <string_view>
 
 #include "core/models/registry.h"
 #include "core/util/error.h"
@@ -162,4 +164,20 @@ TEST_CASE("corrupt, truncated, tampered and foreign packages get clear errors", 
     }
     CHECK_THROWS_WITH(ModelPackage::load(p.string()), Catch::Contains("not a RecWorkbench"));
   }
+}
+
+TEST_CASE("regression: a feature-row offset past the data is refused, not followed (fuzz)",
+          "[export]") {
+  // Found by tests/fuzz (package target): a content_similarity blob whose feature-row offsets
+  // run past the stored values and come back (0, huge, ..., n) passed the first/last check,
+  // and the row copy read far out of bounds. The input is the fuzz regression file (its first
+  // byte is the target's mode byte: 1 = a model blob).
+  const auto path = std::filesystem::path(RWB_SOURCE_DIR) /
+                    "tests/fuzz/regressions/package/feature_rows_runaway_offset";
+  std::ifstream in(path, std::ios::binary);
+  const std::string bytes{std::istreambuf_iterator<char>(in), {}};
+  REQUIRE(bytes.size() > 1);
+  CHECK_THROWS_AS(loadModelFromBytes(std::string_view(bytes).substr(1)), ModelError);
+  CHECK_THROWS_WITH(loadModelFromBytes(std::string_view(bytes).substr(1)),
+                    Catch::Contains("feature row offsets"));
 }
