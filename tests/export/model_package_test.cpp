@@ -166,18 +166,27 @@ TEST_CASE("corrupt, truncated, tampered and foreign packages get clear errors", 
   }
 }
 
-TEST_CASE("regression: a feature-row offset past the data is refused, not followed (fuzz)",
-          "[export]") {
-  // Found by tests/fuzz (package target): a content_similarity blob whose feature-row offsets
-  // run past the stored values and come back (0, huge, ..., n) passed the first/last check,
-  // and the row copy read far out of bounds. The input is the fuzz regression file (its first
-  // byte is the target's mode byte: 1 = a model blob).
-  const auto path = std::filesystem::path(RWB_SOURCE_DIR) /
-                    "tests/fuzz/regressions/package/feature_rows_runaway_offset";
-  std::ifstream in(path, std::ios::binary);
-  const std::string bytes{std::istreambuf_iterator<char>(in), {}};
-  REQUIRE(bytes.size() > 1);
-  CHECK_THROWS_AS(loadModelFromBytes(std::string_view(bytes).substr(1)), ModelError);
-  CHECK_THROWS_WITH(loadModelFromBytes(std::string_view(bytes).substr(1)),
-                    Catch::Contains("feature row offsets"));
+TEST_CASE("regression: row offsets past the data are refused, not followed (fuzz)", "[export]") {
+  // Found by tests/fuzz (package target): offsets that run past the stored entries and come
+  // back (0, huge, ..., n) passed the first/last check, and the row was read far out of
+  // bounds. The inputs are the fuzz regression files (first byte: the target's mode byte,
+  // 1 = a model blob).
+  auto blob = [](const char* name) {
+    const auto path =
+        std::filesystem::path(RWB_SOURCE_DIR) / "tests/fuzz/regressions/package" / name;
+    std::ifstream in(path, std::ios::binary);
+    std::string bytes{std::istreambuf_iterator<char>(in), {}};
+    REQUIRE(bytes.size() > 1);
+    return bytes.substr(1);
+  };
+  SECTION("feature rows of a content_similarity pipeline") {
+    const std::string bytes = blob("feature_rows_runaway_offset");
+    CHECK_THROWS_AS(loadModelFromBytes(bytes), ModelError);
+    CHECK_THROWS_WITH(loadModelFromBytes(bytes), Catch::Contains("feature row offsets"));
+  }
+  SECTION("the item-item matrix of rp3beta") {
+    const std::string bytes = blob("item_matrix_runaway_offset");
+    CHECK_THROWS_AS(loadModelFromBytes(bytes), ModelError);
+    CHECK_THROWS_WITH(loadModelFromBytes(bytes), Catch::Contains("item matrix offsets"));
+  }
 }
