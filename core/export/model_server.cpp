@@ -427,6 +427,16 @@ class HardenedServer final : public httplib::Server {
   std::counting_semaphore<4096> handlerSlots;
   RequestMetrics metrics;
 
+  /// One connection, as the accept loop's task would serve it.
+  void serve(socket_t sock) { process_and_close_socket(sock); }
+
+  /// Deepens the bound socket's accept queue. httplib listens with a backlog of 5
+  /// (CPPHTTPLIB_LISTEN_BACKLOG, fixed in Debian's build): a burst of connects, such as clients
+  /// reconnecting after the per-connection request limit, overflowed it, and the kernel dropped
+  /// the handshakes, so those clients stalled for its SYN retransmits (1 s, 3 s, ...). listen()
+  /// on a listening socket only changes the backlog.
+  void deepenAcceptQueue() { ::listen(svr_sock_, SOMAXCONN); }
+
  private:
   bool process_and_close_socket(socket_t sock) override {
     if (tRejectConnection) {
@@ -791,11 +801,16 @@ ModelServer::ModelServer(std::string packagePath, ServerOptions options)
     }
     port_ = options_.port;
   }
+  srv.deepenAcceptQueue();
 }
 
 ModelServer::~ModelServer() { stop(); }
 
 void ModelServer::run() { server_->listen_after_bind(); }
+
+void ModelServer::serveConnection(int socket) {
+  static_cast<HardenedServer&>(*server_).serve(socket);
+}
 
 void ModelServer::stop() {
   if (server_) server_->stop();

@@ -73,6 +73,11 @@ class ModelServer {
   void run();
   /// Stops run() from any thread; safe to call more than once.
   void stop();
+  /// Serves one connected stream socket on the calling thread, as run() serves an accepted
+  /// connection (every request on it answered, under the same limits), then closes it. The
+  /// server must be bound (it is once constructed); run() need not be running. For tests and
+  /// the HTTP fuzz target, which feed raw bytes through a socketpair.
+  void serveConnection(int socket);
   /// Re-reads the package file. On failure the current package stays in service and the error is
   /// rethrown. Safe to call from any thread while serving.
   void reload();

@@ -77,7 +77,10 @@ FeaturePipeline FeaturePipeline::load(BinaryReader& in) {
              "feature rows are inconsistent");
     rows.assign(n, {});
     for (std::size_t r = 0; r < n; ++r) {
-      in.check(off[r] <= off[r + 1], "feature row offsets not monotone");
+      // Each end checked before it is used: a runaway offset followed by a smaller one passes
+      // the front/back test above (found by tests/fuzz, package target).
+      in.check(off[r] <= off[r + 1] && off[r + 1] <= all.size(),
+               "feature row offsets not monotone");
       rows[r].assign(all.begin() + static_cast<std::ptrdiff_t>(off[r]),
                      all.begin() + static_cast<std::ptrdiff_t>(off[r + 1]));
       for (const auto& f : rows[r]) in.check(f.index < dim, "feature index out of range");

@@ -198,7 +198,10 @@ void FactorizationMachine::fitModel(const TrainingData& data, TaskContext& ctx) 
     double lossSum = 0;
     for (std::size_t n = 0; n < order.size(); ++n) {
       if ((n & 1023) == 0) ctx.throwIfStopped();
-      const auto [u, i] = positives[order[n]];
+      // Plain variables, not a structured binding: the lambda below captures u, which clang
+      // accepts only from version 16 (the fuzz and TSan builds use Debian's clang 14).
+      const Index u = positives[order[n]].first;
+      const Index i = positives[order[n]].second;
       const double bu = repr(uf[u], V_, p_, eu);
       const double bi = repr(itf[i], W_, q_, ei);
       if (loss == "logistic") {

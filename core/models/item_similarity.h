@@ -61,7 +61,10 @@ struct ItemMatrix {
              "item matrix offsets do not match the entry count");
     in.check(m.values.size() == m.indices.size(), "item matrix values have the wrong length");
     for (std::size_t r = 0; r < m.n; ++r) {
-      in.check(m.offsets[r] <= m.offsets[r + 1], "item matrix offsets are not monotone");
+      // The row's end is checked against the entries before the row is read: a runaway
+      // offset followed by a smaller one passes the first/last test (found by tests/fuzz).
+      in.check(m.offsets[r] <= m.offsets[r + 1] && m.offsets[r + 1] <= m.indices.size(),
+               "item matrix offsets are not monotone");
       for (auto p = m.offsets[r]; p < m.offsets[r + 1]; ++p) {
         in.check(m.indices[p] < m.n, "item matrix column out of range");
         in.check(p == m.offsets[r] || m.indices[p - 1] < m.indices[p],

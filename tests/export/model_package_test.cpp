@@ -2,6 +2,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <string_view>
 
 #include "core/models/registry.h"
 #include "core/util/error.h"
@@ -161,5 +163,30 @@ TEST_CASE("corrupt, truncated, tampered and foreign packages get clear errors", 
       db.exec("CREATE TABLE t(x)");
     }
     CHECK_THROWS_WITH(ModelPackage::load(p.string()), Catch::Contains("not a RecWorkbench"));
+  }
+}
+
+TEST_CASE("regression: row offsets past the data are refused, not followed (fuzz)", "[export]") {
+  // Found by tests/fuzz (package target): offsets that run past the stored entries and come
+  // back (0, huge, ..., n) passed the first/last check, and the row was read far out of
+  // bounds. The inputs are the fuzz regression files (first byte: the target's mode byte,
+  // 1 = a model blob).
+  auto blob = [](const char* name) {
+    const auto path =
+        std::filesystem::path(RWB_SOURCE_DIR) / "tests/fuzz/regressions/package" / name;
+    std::ifstream in(path, std::ios::binary);
+    std::string bytes{std::istreambuf_iterator<char>(in), {}};
+    REQUIRE(bytes.size() > 1);
+    return bytes.substr(1);
+  };
+  SECTION("feature rows of a content_similarity pipeline") {
+    const std::string bytes = blob("feature_rows_runaway_offset");
+    CHECK_THROWS_AS(loadModelFromBytes(bytes), ModelError);
+    CHECK_THROWS_WITH(loadModelFromBytes(bytes), Catch::Contains("feature row offsets"));
+  }
+  SECTION("the item-item matrix of rp3beta") {
+    const std::string bytes = blob("item_matrix_runaway_offset");
+    CHECK_THROWS_AS(loadModelFromBytes(bytes), ModelError);
+    CHECK_THROWS_WITH(loadModelFromBytes(bytes), Catch::Contains("item matrix offsets"));
   }
 }
