@@ -13,6 +13,7 @@
 #include <random>
 
 #include "core/models/registry.h"
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/json.h"
 #include "core/util/sqlite_db.h"
@@ -84,13 +85,6 @@ IdMap idMapFromBlob(const std::string& bytes, const char* what) {
   return map;
 }
 
-void fsyncPath(const std::string& path, bool directory) {
-  const int fd = ::open(path.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
-}
-
 }  // namespace
 
 nlohmann::json PackageInfo::toJson() const {
@@ -144,43 +138,29 @@ PackageInfo writePackage(const std::string& path, const Model& model, const IdMa
   info.checksum = contentChecksum(meta, blobs);
   meta["checksum"] = info.checksum;
 
-  namespace fs = std::filesystem;
-  const fs::path dest = fs::absolute(path);
-  const fs::path dir = dest.parent_path();
-  if (!fs::is_directory(dir)) throw IoError("cannot write '" + path + "': no such folder");
-  std::random_device rd;
-  const fs::path tmp = dir / ("." + dest.filename().string() + ".tmp" + std::to_string(rd()));
+  AtomicFile file(path);
   try {
-    {
-      SqliteDb db(tmp.string(), SqliteDb::Mode::kCreate);
-      db.exec("PRAGMA journal_mode=OFF; PRAGMA application_id=" + std::to_string(kApplicationId) +
-              "; CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-              " CREATE TABLE blobs(name TEXT PRIMARY KEY, data BLOB NOT NULL);");
-      SqliteTransaction tx(db);
-      auto m = db.prepare("INSERT INTO meta(key, value) VALUES (?, ?)");
-      for (const auto& [k, v] : meta) {
-        m.bind(1, std::string_view(k)).bind(2, std::string_view(v)).run();
-        m.reset();
-      }
-      auto b = db.prepare("INSERT INTO blobs(name, data) VALUES (?, ?)");
-      for (const auto& [k, v] : blobs) {
-        b.bind(1, std::string_view(k)).bindBlob(2, v).run();
-        b.reset();
-      }
-      tx.commit();
+    SqliteDb db(file.tempPath().string(), SqliteDb::Mode::kCreate);
+    db.exec("PRAGMA journal_mode=OFF; PRAGMA application_id=" + std::to_string(kApplicationId) +
+            "; CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+            " CREATE TABLE blobs(name TEXT PRIMARY KEY, data BLOB NOT NULL);");
+    SqliteTransaction tx(db);
+    auto m = db.prepare("INSERT INTO meta(key, value) VALUES (?, ?)");
+    for (const auto& [k, v] : meta) {
+      m.bind(1, std::string_view(k)).bind(2, std::string_view(v)).run();
+      m.reset();
     }
-    fsyncPath(tmp.string(), false);
-    fs::rename(tmp, dest);
-    fsyncPath(dir.string(), true);
-  } catch (const fs::filesystem_error& e) {
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    throw IoError("cannot write '" + path + "': " + e.code().message());
-  } catch (...) {
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    throw;
+    auto b = db.prepare("INSERT INTO blobs(name, data) VALUES (?, ?)");
+    for (const auto& [k, v] : blobs) {
+      b.bind(1, std::string_view(k)).bindBlob(2, v).run();
+      b.reset();
+    }
+    tx.commit();
+  } catch (const IoError& e) {
+    // SQLite names the temporary file; the user knows the destination.
+    throw IoError("cannot write '" + path + "': " + e.what());
   }
+  file.commit();
   return info;
 }
 

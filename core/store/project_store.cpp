@@ -5,8 +5,10 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <span>
 
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/json.h"
 #include "core/util/sqlite_db.h"
@@ -555,12 +557,24 @@ void ProjectStore::copyTo(const std::filesystem::path& file) const {
   if (std::filesystem::exists(file, ec)) {
     throw StoreError("cannot save the project as '" + file.string() + "': the file exists");
   }
-  guarded([&] {
-    SqliteStmt s(*db_, "VACUUM INTO ?");
-    s.bind(1, std::string_view(file.string()));
-    s.step();
-    return 0;
-  });
+  // Through a temporary file: a full disk or a cancel leaves no partial copy under `file`.
+  std::optional<AtomicFile> out;
+  try {
+    out.emplace(file);
+  } catch (const IoError& e) {
+    throw StoreError("cannot save the project as '" + file.string() + "': " + e.what());
+  }
+  try {
+    guarded([&] {
+      SqliteStmt s(*db_, "VACUUM INTO ?");
+      s.bind(1, std::string_view(out->tempPath().string()));
+      s.step();
+      return 0;
+    });
+    out->commit();
+  } catch (const Error& e) {
+    throw StoreError("cannot save the project as '" + file.string() + "': " + e.what());
+  }
 }
 
 }  // namespace rwb
