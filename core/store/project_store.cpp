@@ -92,6 +92,16 @@ CREATE INDEX runs_by_dataset ON runs(dataset_id);
     R"sql(
 ALTER TABLE models ADD COLUMN checksum TEXT NOT NULL DEFAULT '';
 )sql",
+    // 3 -> 4: run ids are never reused. The highest id ever given is kept (rows deleted later do
+    // not lower it); runs are inserted with the next id explicitly. An existing project starts
+    // from its current largest id (ids deleted before this migration cannot be known).
+    R"sql(
+CREATE TABLE run_id_high_water (value INTEGER NOT NULL);
+INSERT INTO run_id_high_water SELECT COALESCE(max(id), 0) FROM runs;
+CREATE TRIGGER runs_raise_high_water AFTER INSERT ON runs BEGIN
+  UPDATE run_id_high_water SET value = max(value, NEW.id);
+END;
+)sql",
 };
 static_assert(std::size(kMigrations) == kStoreSchemaVersion);
 
@@ -304,8 +314,9 @@ std::int64_t ProjectStore::saveRun(const RunRecord& r, const std::string& experi
       SqliteStmt s(*db_,
                    "INSERT INTO runs(experiment, name, model, status, error, dataset_id, spec_id, "
                    "split_hash, code_version, params, seed, threads, k, fit_seconds, "
-                   "recommend_seconds, evaluate_seconds, peak_rss_bytes, model_bytes, search) "
-                   "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id");
+                   "recommend_seconds, evaluate_seconds, peak_rss_bytes, model_bytes, search, id) "
+                   "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+                   "(SELECT value + 1 FROM run_id_high_water)) RETURNING id");
       s.bind(1, experiment).bind(2, r.name).bind(3, r.model);
       s.bind(4, std::string_view(runStatusName(r.status))).bind(5, r.error);
       if (datasetId) {

@@ -194,6 +194,7 @@ TEST_CASE("a version 1 file is migrated to the current schema", "[store]") {
   { ProjectStore store(file); }
   // Turn the file back into schema 1 (what the first release wrote).
   sqlExec(file,
+          "DROP TRIGGER runs_raise_high_water; DROP TABLE run_id_high_water; "
           "DROP TABLE learning_curves; DROP INDEX runs_by_dataset; "
           "ALTER TABLE runs DROP COLUMN search; ALTER TABLE models DROP COLUMN checksum; "
           "PRAGMA user_version=1;");
@@ -203,6 +204,49 @@ TEST_CASE("a version 1 file is migrated to the current schema", "[store]") {
   const auto r = store.loadRun(id).record;
   CHECK(r.learningCurve.size() == 2);
   CHECK(r.search.has_value());
+}
+
+TEST_CASE("regression: run ids are never reused after runs are deleted (issue 17)", "[store]") {
+  test::TempDir dir;
+  const auto file = dir / "p.rwbproj";
+  std::int64_t first = 0, last = 0;
+  {
+    ProjectStore store(file);
+    first = store.saveRun(sampleRun(1));
+    last = store.saveRun(sampleRun(2));
+    REQUIRE(last > first);
+    REQUIRE(store.deleteRun(last));
+    REQUIRE(store.deleteRun(first));
+  }
+  // Reopened (the high-water mark lives in the file), with every run deleted.
+  ProjectStore store(file);
+  CHECK(store.countRuns() == 0);
+  const auto next = store.saveRun(sampleRun(3));
+  CHECK(next == last + 1);
+  CHECK(store.loadRun(next).record.name == "run3");
+}
+
+TEST_CASE("a version 3 file keeps its run ids and never reuses them after the migration",
+          "[store]") {
+  test::TempDir dir;
+  const auto file = dir / "p.rwbproj";
+  std::int64_t a = 0, b = 0;
+  {
+    ProjectStore store(file);
+    a = store.saveRun(sampleRun(1));
+    b = store.saveRun(sampleRun(2));
+  }
+  sqlExec(file,
+          "DROP TRIGGER runs_raise_high_water; DROP TABLE run_id_high_water; "
+          "PRAGMA user_version=3;");
+  {
+    ProjectStore store(file);
+    CHECK(store.schemaVersion() == kStoreSchemaVersion);
+    CHECK(store.loadRun(a).record.name == "run1");
+    REQUIRE(store.deleteRun(b));
+  }
+  ProjectStore store(file);
+  CHECK(store.saveRun(sampleRun(3)) == b + 1);
 }
 
 TEST_CASE("a damaged stored model is refused by its checksum, the run's metrics still load",
@@ -241,7 +285,9 @@ TEST_CASE("a version 2 file gets checksums for the models it holds", "[store]") 
     ProjectStore store(file);
     id = store.saveRun(r);
   }
-  sqlExec(file, "ALTER TABLE models DROP COLUMN checksum; PRAGMA user_version=2;");
+  sqlExec(file,
+          "DROP TRIGGER runs_raise_high_water; DROP TABLE run_id_high_water; "
+          "ALTER TABLE models DROP COLUMN checksum; PRAGMA user_version=2;");
   {
     ProjectStore store(file);
     CHECK(store.schemaVersion() == kStoreSchemaVersion);
