@@ -283,10 +283,25 @@ TEST_CASE(
   return;
 #endif
   TempDir dir;
-  const CliResult r = runRecwb({"generate", "--out", (dir / "huge").string(), "--users", "10",
-                                "--items", "2000000000", "--interactions", "10", "-q"});
+  // --max-memory lifts the estimate's guard so that the allocation itself fails.
+  const CliResult r =
+      runRecwb({"generate", "--out", (dir / "huge").string(), "--users", "10", "--items",
+                "2000000000", "--interactions", "10", "--max-memory", "100T", "-q"});
   RWB_REQUIRE_FAILURE(r, 1, "recwb: error: out of memory");
   CHECK_FALSE(fs::exists(dir / "huge" / "items.csv"));
+}
+
+TEST_CASE(
+    "regression: generate with huge sizes is refused before allocating, naming the estimate and "
+    "the limit (was: allocated until the machine ran out of memory; issue 17)",
+    "[cli]") {
+  TempDir dir;
+  const CliResult r =
+      runRecwb({"generate", "--out", (dir / "huge").string(), "--users", "100000000", "--items",
+                "2000000000", "--interactions", "500000000", "-q"});
+  RWB_REQUIRE_FAILURE(r, 2, "recwb: error: generate: ", "need about", "available", "--max-memory");
+  CHECK(r.seconds < 10.0);
+  CHECK_FALSE(fs::exists(dir / "huge"));
 }
 
 TEST_CASE(
