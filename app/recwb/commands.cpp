@@ -32,7 +32,8 @@ const std::vector<Command>& commands() {
       {"evaluate", "Score a recommendations file against a test set", registerEvaluate},
       {"compare", "Compare recommendation files: CIs, paired tests, effect sizes", registerCompare},
       {"run", "Run an experiment spec: fit, recommend, evaluate, compare", registerRun},
-      {"runs", "Browse the runs recorded in a project file (list, show, delete)", registerRuns},
+      {"runs", "Browse the runs recorded in a project file (list, show, delete, drop-model, info)",
+       registerRuns},
       {"explain", "Explain a model's recommendations for a user (feature contributions)",
        registerExplain},
   };
