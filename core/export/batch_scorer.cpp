@@ -139,17 +139,17 @@ class SqliteSink final : public RecSink {
     if (ec) throw IoError("cannot write '" + path_ + "': " + ec.message());
     try {
       db_ = std::make_unique<SqliteDb>(file_.tempPath().string(), SqliteDb::Mode::kCreate);
+      db_->exec(
+          "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+          "DROP TABLE IF EXISTS recommendations;"
+          "CREATE TABLE recommendations(user TEXT NOT NULL, item TEXT NOT NULL, score REAL NOT "
+          "NULL, rank INTEGER NOT NULL, fallback TEXT NOT NULL, PRIMARY KEY(user, rank));"
+          "BEGIN");
+      insert_ = std::make_unique<SqliteStmt>(db_->prepare(
+          "INSERT INTO recommendations(user, item, score, rank, fallback) VALUES (?,?,?,?,?)"));
     } catch (const IoError& e) {
-      throw IoError("cannot write '" + path_ + "': " + e.what());
+      throw IoError("cannot write '" + path_ + "': " + file_.withoutTempName(e.what()));
     }
-    db_->exec(
-        "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
-        "DROP TABLE IF EXISTS recommendations;"
-        "CREATE TABLE recommendations(user TEXT NOT NULL, item TEXT NOT NULL, score REAL NOT "
-        "NULL, rank INTEGER NOT NULL, fallback TEXT NOT NULL, PRIMARY KEY(user, rank));"
-        "BEGIN");
-    insert_ = std::make_unique<SqliteStmt>(db_->prepare(
-        "INSERT INTO recommendations(user, item, score, rank, fallback) VALUES (?,?,?,?,?)"));
   }
   ~SqliteSink() override {
     // The statement and connection close before file_ removes the temporary file.
@@ -165,14 +165,14 @@ class SqliteSink final : public RecSink {
       insert_->reset();
     } catch (const IoError& e) {
       // SQLite names the temporary file; the user knows the destination.
-      throw IoError("cannot write '" + path_ + "': " + e.what());
+      throw IoError("cannot write '" + path_ + "': " + file_.withoutTempName(e.what()));
     }
   }
   void finish() override {
     try {
       db_->exec("COMMIT");
     } catch (const IoError& e) {
-      throw IoError("cannot write '" + path_ + "': " + e.what());
+      throw IoError("cannot write '" + path_ + "': " + file_.withoutTempName(e.what()));
     }
     insert_.reset();
     db_.reset();

@@ -158,7 +158,7 @@ PackageInfo writePackage(const std::string& path, const Model& model, const IdMa
     tx.commit();
   } catch (const IoError& e) {
     // SQLite names the temporary file; the user knows the destination.
-    throw IoError("cannot write '" + path + "': " + e.what());
+    throw IoError("cannot write '" + path + "': " + file.withoutTempName(e.what()));
   }
   file.commit();
   return info;

@@ -753,12 +753,14 @@ void ProjectStore::copyTo(const std::filesystem::path& file) const {
     throw StoreError("cannot save the project as '" + file.string() + "': " + e.what());
   }
   try {
-    guarded([&] {
-      SqliteStmt s(*db_, "VACUUM INTO ?");
-      s.bind(1, std::string_view(out->tempPath().string()));
-      s.step();
-      return 0;
-    });
+    SqliteStmt s(*db_, "VACUUM INTO ?");
+    s.bind(1, std::string_view(out->tempPath().string()));
+    s.step();
+  } catch (const Error& e) {
+    throw StoreError("cannot save the project as '" + file.string() +
+                     "': " + out->withoutTempName(e.what()));
+  }
+  try {
     out->commit();
   } catch (const Error& e) {
     throw StoreError("cannot save the project as '" + file.string() + "': " + e.what());

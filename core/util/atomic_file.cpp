@@ -156,6 +156,13 @@ AtomicFile::~AtomicFile() {
   if (!committed_ && !temp_.empty()) removeWithSideFiles(temp_);
 }
 
+std::string AtomicFile::withoutTempName(std::string_view message) const {
+  for (const std::string& name : {temp_.string(), temp_.filename().string()}) {
+    if (message.starts_with(name + ": ")) return std::string(message.substr(name.size() + 2));
+  }
+  return std::string(message);
+}
+
 void AtomicFile::commit() {
   // A file system may report a full disk or an I/O error only when the data is flushed.
   const int fd = ::open(temp_.c_str(), O_RDONLY | O_CLOEXEC);

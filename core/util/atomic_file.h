@@ -39,6 +39,11 @@ class AtomicFile {
   /// The file being replaced, as given.
   const std::filesystem::path& destination() const noexcept { return dest_; }
 
+  /// `message` (e.g. an SQLite error about the temporary file) without the temporary file's
+  /// name, so that errors name only the destination: "/d/.x.tmp-1-ab: disk is full" ->
+  /// "disk is full".
+  std::string withoutTempName(std::string_view message) const;
+
   /// Flushes the temporary file to disk, renames it over the destination and flushes the
   /// folder. Throws IoError naming the destination; the previous file then stays as it was.
   void commit();
