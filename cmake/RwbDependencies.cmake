@@ -10,6 +10,7 @@ find_package(Boost 1.74 REQUIRED)  # header-only parts: Boost.Math distributions
 find_package(xgboost REQUIRED)
 find_package(PostgreSQL REQUIRED)  # libpq (libpq-dev)
 find_package(ODBC REQUIRED)        # unixODBC (unixodbc-dev)
+find_package(ZLIB REQUIRED)  # project store: models compressed (zlib1g-dev, already a dependency)
 
 # xxHash ships no CMake package on Debian 12: a header and libxxhash.so.
 find_path(XXHASH_INCLUDE_DIR xxhash.h REQUIRED)

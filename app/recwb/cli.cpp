@@ -1,27 +1,132 @@
 #include "cli.h"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
+#include <mutex>
+#include <optional>
 
 namespace rwb::cli {
 
 namespace {
-std::atomic<TaskContext*> gCurrent{nullptr};  // the context Ctrl-C stops (signal handler only)
 std::chrono::steady_clock::time_point gStart;
 
-extern "C" void onSigint(int) {
-  if (TaskContext* c = gCurrent.load()) c->requestStop();
+/// What the watcher thread shares with the rest of the process.
+struct SignalState {
+  std::mutex mutex;  // guards the hooks; held while one runs, so ~SignalHooks waits for it
+  std::function<void()> onStop, onHangup;
+  std::atomic<int> signal{0};
+  std::atomic<bool> shuttingDown{false};
+};
+
+SignalState& signalState() {
+  static SignalState state;
+  return state;
+}
+
+sigset_t handledSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  return set;
+}
+
+[[noreturn]] void exitNow(int sig, const char* why) {
+  // Only async-signal-safe calls: other threads may hold any lock.
+  char line[160];
+  const int n = std::snprintf(line, sizeof line, "recwb: %s (%s); exiting\n", why, strsignal(sig));
+  if (n > 0) [[maybe_unused]]
+    auto w = ::write(STDERR_FILENO, line, static_cast<std::size_t>(n));
+  ::_exit(128 + sig);
+}
+
+void watch(sigset_t set) {
+  SignalState& st = signalState();
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  while (true) {
+    int sig = 0;
+    if (deadline) {
+      const auto left = *deadline - std::chrono::steady_clock::now();
+      const auto ns = std::max<std::int64_t>(
+          0, std::chrono::duration_cast<std::chrono::nanoseconds>(left).count());
+      const timespec ts{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+      sig = sigtimedwait(&set, nullptr, &ts);
+      if (sig < 0) {
+        if (st.shuttingDown.load()) return;
+        if (errno == EAGAIN && std::chrono::steady_clock::now() >= *deadline) {
+          exitNow(st.signal.load(), "the command did not stop in time after the signal");
+        }
+        continue;
+      }
+    } else if (sigwait(&set, &sig) != 0) {
+      continue;
+    }
+    if (st.shuttingDown.load()) return;
+    if (sig == SIGHUP) {
+      std::lock_guard lock(st.mutex);
+      if (st.onHangup) {
+        st.onHangup();
+        continue;
+      }
+    }
+    if (st.signal.load() != 0) exitNow(sig, "second signal");
+    st.signal.store(sig);
+    processContext().requestStop();
+    {
+      std::lock_guard lock(st.mutex);
+      if (st.onStop) st.onStop();
+    }
+    deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(SignalWatcher::kGraceSeconds);
+  }
 }
 }  // namespace
 
-TerminalTask::TerminalTask(const Common& common) {
-  gCurrent.store(&ctx_);
-  std::signal(SIGINT, onSigint);
+TaskContext& processContext() {
+  static TaskContext root;
+  return root;
+}
+
+int receivedSignal() { return signalState().signal.load(); }
+
+SignalWatcher::SignalWatcher() {
+  const sigset_t set = handledSignals();
+  // Blocked here, before any other thread exists, so every thread inherits the mask and the
+  // signals reach only the watcher.
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  thread_ = std::thread(watch, set);
+}
+
+SignalWatcher::~SignalWatcher() {
+  signalState().shuttingDown.store(true);
+  // Wakes sigwait: the signal is blocked, so it stays pending for the watcher thread.
+  pthread_kill(thread_.native_handle(), SIGHUP);
+  thread_.join();
+}
+
+SignalHooks::SignalHooks(std::function<void()> onStop, std::function<void()> onHangup) {
+  SignalState& st = signalState();
+  std::lock_guard lock(st.mutex);
+  st.onStop = std::move(onStop);
+  st.onHangup = std::move(onHangup);
+}
+
+SignalHooks::~SignalHooks() {
+  SignalState& st = signalState();
+  std::lock_guard lock(st.mutex);
+  st.onStop = nullptr;
+  st.onHangup = nullptr;
+}
+
+TerminalTask::TerminalTask(const Common& common) : ctx_(processContext(), 0.0, 1.0) {
   active_ = !common.quiet && !common.json && isatty(STDERR_FILENO);
   gStart = std::chrono::steady_clock::now();
   if (active_) {
@@ -47,11 +152,7 @@ TerminalTask::TerminalTask(const Common& common) {
   }
 }
 
-TerminalTask::~TerminalTask() {
-  finish();
-  gCurrent.store(nullptr);
-  std::signal(SIGINT, SIG_DFL);
-}
+TerminalTask::~TerminalTask() { finish(); }
 
 void TerminalTask::finish() {
   if (drawn_) {

@@ -1,9 +1,11 @@
 // recwb evaluate: scores a recommendations file against a test set (any tool's output).
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "cli.h"
 #include "core/eval/slices.h"
+#include "core/util/atomic_file.h"
 #include "core/util/delimited_text.h"
 #include "core/util/error.h"
 #include "data_options.h"
@@ -22,8 +24,7 @@ struct EvaluateArgs {
 };
 
 void writePerUser(const std::string& path, const EvalResult& r, const Dataset& names) {
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw IoError("cannot open '" + path + "' for writing");
+  std::ostringstream out;
   out << "user";
   std::vector<const MetricValue*> cols;
   for (const auto& m : r.metrics) {
@@ -47,7 +48,7 @@ void writePerUser(const std::string& path, const EvalResult& r, const Dataset& n
     }
     out << '\n';
   }
-  if (!out) throw IoError("error while writing '" + path + "'");
+  writeFileAtomically(path, out.str());
 }
 }  // namespace
 

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "core/data/dataset_writer.h"
 #include "core/prep/generator.h"
+#include "core/util/memory.h"
 
 namespace rwb::cli {
 
@@ -23,7 +24,12 @@ Action registerGenerate(CLI::App& sub, Common& common) {
   sub.add_option("--new-item-share", o->newItemShare,
                  "Share of items launched after the period (never interacted with)")
       ->capture_default_str();
-  return [out, o, &common]() {
+  auto maxMemory = std::make_shared<std::string>();
+  sub.add_option("--max-memory", *maxMemory,
+                 "Refuse when the estimated memory exceeds this size (e.g. 8G; default 80% of "
+                 "the available memory)");
+  return [out, o, maxMemory, &common]() {
+    if (!maxMemory->empty()) o->memoryLimitBytes = parseByteSize(*maxMemory, "--max-memory");
     TerminalTask task(common);
     TaskContext gen(task.ctx(), 0.0, 0.7);
     const GeneratorResult g = generateRetailDataset(*o, gen);

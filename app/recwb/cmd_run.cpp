@@ -17,6 +17,7 @@
 #include "core/experiment/runner.h"
 #include "core/store/project_store.h"
 #include "core/util/connection_string.h"
+#include "core/util/atomic_file.h"
 #include "core/util/delimited_text.h"
 #include "core/util/error.h"
 
@@ -34,20 +35,6 @@ struct RunArgs {
 };
 
 std::string systemReason(int err) { return std::generic_category().message(err); }
-
-// Writes a whole file; any failure (including one found only when the data is flushed, such as
-// a full disk) is an IoError with the system's reason.
-void writeText(const fs::path& file, const std::string& text) {
-  std::FILE* f = std::fopen(file.c_str(), "wb");
-  if (f == nullptr) throw IoError("cannot write '" + file.string() + "': " + systemReason(errno));
-  const bool written =
-      std::fwrite(text.data(), 1, text.size(), f) == text.size() && std::fflush(f) == 0;
-  const int err = errno;
-  const bool closed = std::fclose(f) == 0;
-  if (!written || !closed) {
-    throw IoError("cannot write '" + file.string() + "': " + systemReason(written ? errno : err));
-  }
-}
 
 // <folder>/<run name>.tsv: user, item, score, rank (1-based), external ids quoted per RFC 4180
 // where they hold a tab, a quote or a line break.
@@ -70,7 +57,7 @@ void writeRecommendations(const fs::path& folder, const RunRecord& run, const Da
       text += '\n';
     }
   }
-  writeText(folder / (run.name + ".tsv"), text);
+  writeFileAtomically(folder / (run.name + ".tsv"), text);
 }
 
 // Checks, before any model is fitted, that `file` can be written: an existing file is opened for
@@ -290,7 +277,7 @@ Action registerRun(CLI::App& sub, Common& common) {
                           {"runs", nlohmann::json::array()}};
     if (store) doc["project"] = {{"file", args->project}, {"run_ids", runIds}};
     for (const auto& r : result.runs) doc["runs"].push_back(toJson(r));
-    writeText(outDir / "metrics.json", doc.dump(2) + "\n");
+    writeFileAtomically(outDir / "metrics.json", doc.dump(2) + "\n");
 
     if (common.json) {
       printJson(doc);

@@ -1,5 +1,5 @@
-// recwb runs list|show|delete|rename|tag|untag|note|archive|unarchive|champion|diff
-// --project FILE: browse and annotate the runs recorded in a project file.
+// recwb runs list|show|delete|drop-model|info|rename|tag|untag|note|archive|unarchive|champion|
+// diff --project FILE: browse and annotate the runs recorded in a project file.
 #include <algorithm>
 #include <cmath>
 #include <iomanip>
@@ -22,7 +22,36 @@ struct RunsArgs {
   std::int64_t id = 0;
   std::vector<std::int64_t> ids;  ///< diff
   std::string text;               ///< rename: the name; tag/untag: the tag; note: the note
+  bool noCompact = false;
 };
+
+std::string sizeText(std::int64_t bytes) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(bytes < 1024 * 1024 ? 0 : 1);
+  if (bytes < 1024) {
+    s << bytes << " B";
+  } else if (bytes < 1024 * 1024) {
+    s << static_cast<double>(bytes) / 1024.0 << " KiB";
+  } else {
+    s << static_cast<double>(bytes) / (1024.0 * 1024.0) << " MiB";
+  }
+  return s.str();
+}
+
+nlohmann::json sizesJson(const ProjectSizes& z) {
+  return {{"file_bytes", z.fileBytes},
+          {"model_stored_bytes", z.modelStoredBytes},
+          {"model_raw_bytes", z.modelRawBytes},
+          {"runs_with_model", z.modelsReferenced},
+          {"distinct_models", z.modelsDistinct}};
+}
+
+std::string sizesLine(const ProjectSizes& z) {
+  return "file " + sizeText(z.fileBytes) + "; models " + sizeText(z.modelStoredBytes) +
+         " stored (" + sizeText(z.modelRawBytes) + " uncompressed), " +
+         std::to_string(z.modelsDistinct) + " distinct for " + std::to_string(z.modelsReferenced) +
+         " runs with a model";
+}
 
 std::string metricText(double v) {
   if (!std::isfinite(v)) return "-";
@@ -50,6 +79,8 @@ int list(const RunsArgs& a, const Common& common) {
                      {"dataset_fingerprint", r.datasetFingerprint},
                      {"fit_seconds", r.fitSeconds},
                      {"recommend_seconds", r.recommendSeconds},
+                     {"model_stored_bytes", r.modelStoredBytes},
+                     {"model_dropped", r.modelDropped},
                      {"metrics", m}});
       const auto l = labels.find(r.id);
       const RunLabels none;
@@ -73,6 +104,7 @@ int list(const RunsArgs& a, const Common& common) {
   const int ew = static_cast<int>(expW) + 2, rw = static_cast<int>(runW) + 2;
   std::cout << std::left << std::setw(6) << "id" << std::setw(21) << "created (UTC)"
             << std::setw(ew) << "experiment" << std::setw(rw) << "run" << std::setw(11) << "status"
+            << std::setw(11) << "model"
             << "metrics\n";
   for (const auto& r : runs) {
     const auto l = labels.find(r.id);
@@ -82,8 +114,10 @@ int list(const RunsArgs& a, const Common& common) {
       if (l->second.archived) tags += tags.empty() ? "archived" : ",archived";
     }
     std::cout << std::left << std::setw(6) << r.id << std::setw(21) << r.createdAt << std::setw(ew)
-              << r.experiment << std::setw(rw) << r.name << std::setw(11)
-              << runStatusName(r.status);
+              << r.experiment << std::setw(rw) << r.name << std::setw(11) << runStatusName(r.status)
+              << std::setw(11)
+              << (r.modelDropped ? "dropped"
+                                 : (r.modelStoredBytes > 0 ? sizeText(r.modelStoredBytes) : "-"));
     bool first = true;
     for (const auto& [k, v] : r.metrics) {
       std::cout << (first ? "" : "  ") << k << "=" << metricText(v);
@@ -91,6 +125,43 @@ int list(const RunsArgs& a, const Common& common) {
     }
     if (!tags.empty()) std::cout << "  [" << tags << "]";
     std::cout << "\n";
+  }
+  std::cout << "project " << a.project << ": " << runs.size() << " runs; "
+            << sizesLine(store.sizes()) << "\n";
+  return 0;
+}
+
+int info(const RunsArgs& a, const Common& common) {
+  ProjectStore store(a.project, false);
+  const ProjectSizes z = store.sizes();
+  if (common.json) {
+    nlohmann::json j = sizesJson(z);
+    j["project"] = a.project;
+    j["runs"] = store.countRuns();
+    printJson(j);
+  } else {
+    std::cout << "project " << a.project << ": " << store.countRuns() << " runs; " << sizesLine(z)
+              << "\n";
+  }
+  return 0;
+}
+
+int dropModel(const RunsArgs& a, const Common& common) {
+  ProjectStore store(a.project, false);
+  const std::int64_t before = store.sizes().fileBytes;
+  const std::int64_t freed = store.dropModel(a.id);
+  if (!a.noCompact) store.compact();
+  const ProjectSizes z = store.sizes();
+  if (common.json) {
+    nlohmann::json j = sizesJson(z);
+    j["id"] = a.id;
+    j["model_bytes_released"] = freed;
+    j["file_bytes_before"] = before;
+    printJson(j);
+  } else {
+    std::cout << "dropped the model of run " << a.id << " (" << sizeText(freed)
+              << " stored; its metrics are kept); project file " << sizeText(before) << " -> "
+              << sizeText(z.fileBytes) << "\n";
   }
   return 0;
 }
@@ -128,7 +199,8 @@ int show(const RunsArgs& a, const Common& common) {
             << "timings       fit " << r.fitSeconds << " s, recommend " << r.recommendSeconds
             << " s, evaluate " << r.evaluateSeconds << " s\n"
             << "memory        peak RSS " << withCommas(r.peakRssBytes) << " bytes, model "
-            << withCommas(r.modelBytes) << " bytes\n";
+            << withCommas(r.modelBytes) << " bytes"
+            << (s.modelDropped ? " (dropped from the project: metrics only)" : "") << "\n";
   if (!r.error.empty()) std::cout << "error         " << r.error << "\n";
   const RunLabels lab = RunAnnotations(store).labels(s.id);
   if (!lab.tags.empty() || lab.archived) {
@@ -324,7 +396,19 @@ Action registerRuns(CLI::App& sub, Common& common) {
   deleteCmd->add_option("id", args->id, "Run id (from `runs list`)")->required();
   deleteCmd->fallthrough();
   deleteCmd->callback([which] { *which = "delete"; });
+  auto* dropCmd = sub.add_subcommand(
+      "drop-model",
+      "Remove a run's stored model, keeping its metrics and figures (it can no longer be "
+      "exported); the file is compacted");
+  dropCmd->add_option("id", args->id, "Run id (from `runs list`)")->required();
+  dropCmd->add_flag("--no-compact", args->noCompact,
+                    "Do not rewrite the file (the space is reused by later runs)");
+  dropCmd->fallthrough();
+  dropCmd->callback([which] { *which = "drop-model"; });
+  sub.add_subcommand("info", "The project's size: file, stored models, distinct models")
+      ->callback([which] { *which = "info"; });
   sub.get_subcommand("list")->fallthrough();
+  sub.get_subcommand("info")->fallthrough();
   struct Edit {
     const char* name;
     const char* help;
@@ -356,6 +440,8 @@ Action registerRuns(CLI::App& sub, Common& common) {
   return [args, which, &common]() {
     if (*which == "show") return show(*args, common);
     if (*which == "delete") return remove(*args, common);
+    if (*which == "drop-model") return dropModel(*args, common);
+    if (*which == "info") return info(*args, common);
     if (*which == "champion") return champion(*args, common);
     if (*which == "diff") return diff(*args, common);
     if (*which != "list" && !which->empty()) return annotate(*which, *args, common);

@@ -1,8 +1,4 @@
-#include <pthread.h>
-
-#include <csignal>
 #include <iostream>
-#include <thread>
 
 #include "cli.h"
 #include "core/export/model_server.h"
@@ -36,42 +32,26 @@ Action registerServe(CLI::App& sub, Common&) {
     if (o->accessLog) {
       o->server.accessLog = [](const std::string& line) { std::cerr << line << '\n'; };
     }
-    // Signals are taken by one watcher thread (sigwait), so block them before any thread starts.
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
-
     ModelServer server(o->model, o->server);
     const auto pkg = server.package();
     std::cerr << "recwb serve: " << pkg->info().modelType << " model (" << pkg->users().size()
               << " users, " << pkg->items().size() << " items) on http://" << o->server.host << ":"
               << server.port() << "  [SIGHUP or POST /admin/reload reloads, Ctrl-C stops]"
               << std::endl;
-    std::thread watcher([&] {
-      while (true) {
-        int sig = 0;
-        if (sigwait(&set, &sig) != 0) continue;
-        if (sig == SIGHUP) {
-          try {
-            server.reload();
-            std::cerr << "recwb serve: reloaded " << o->model << std::endl;
-          } catch (const std::exception& e) {
-            std::cerr << "recwb serve: reload failed, previous model kept: " << e.what()
-                      << std::endl;
-          }
-          continue;
-        }
-        server.stop();
-        return;
-      }
-    });
-    server.run();
-    // run() can also end on its own (socket error): wake the watcher so it exits.
-    pthread_kill(watcher.native_handle(), SIGTERM);
-    watcher.join();
+    // The process's signal watcher (main) calls these: SIGINT/SIGTERM end run(), SIGHUP reloads.
+    SignalHooks hooks([&server] { server.stop(); },
+                      [&server, &o] {
+                        try {
+                          server.reload();
+                          std::cerr << "recwb serve: reloaded " << o->model << std::endl;
+                        } catch (const std::exception& e) {
+                          std::cerr
+                              << "recwb serve: reload failed, previous model kept: " << e.what()
+                              << std::endl;
+                        }
+                      });
+    // A signal that arrived before the hooks were set has already stopped processContext().
+    if (!processContext().stopRequested()) server.run();
     std::cerr << "recwb serve: stopped after " << server.requestsServed() << " requests"
               << std::endl;
     return 0;

@@ -34,8 +34,8 @@ const std::vector<Command>& commands() {
       {"compare", "Compare recommendation files: CIs, paired tests, effect sizes", registerCompare},
       {"run", "Run an experiment spec: fit, recommend, evaluate, compare", registerRun},
       {"runs",
-       "Browse and annotate a project's runs (list, show, delete, rename, tag, note, archive, "
-       "champion, diff)",
+       "Browse and annotate a project's runs (list, show, delete, drop-model, info, rename, tag, "
+       "note, archive, champion, diff)",
        registerRuns},
       {"report", "Write a comparison of stored runs as one self-contained HTML file",
        registerReport},

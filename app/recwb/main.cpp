@@ -1,5 +1,7 @@
 // recwb: the RecWorkbench command line. Thin: parses arguments, runs one subcommand, maps
-// engine errors to exit codes (1 = error, 2 = bad input data or usage, 130 = cancelled).
+// engine errors to exit codes (1 = error, 2 = bad input data or usage, 128 + signal when stopped
+// by a signal: 130 for SIGINT, 143 for SIGTERM).
+#include <csignal>
 #include <iostream>
 #include <new>
 
@@ -7,7 +9,40 @@
 #include "core/util/error.h"
 #include "rwb_version.h"
 
+namespace {
+
+int runAction(const rwb::cli::Action& action) {
+  try {
+    return action ? action() : 2;
+  } catch (const rwb::Cancelled&) {
+    if (rwb::cli::receivedSignal() == 0) std::cerr << "recwb: cancelled" << std::endl;
+    return 130;
+  } catch (const rwb::ParseError& e) {
+    std::cerr << "recwb: error: " << e.what() << std::endl;
+    return 2;
+  } catch (const rwb::SpecError& e) {
+    std::cerr << "recwb: error: " << e.what() << std::endl;
+    return 2;
+  } catch (const rwb::Error& e) {
+    std::cerr << "recwb: error: " << e.what() << std::endl;
+    return 1;
+  } catch (const std::bad_alloc&) {
+    // Sizes come from the input and the options (e.g. generate --items 1000000000).
+    std::cerr << "recwb: error: out of memory: the input or the options need more memory than "
+                 "this machine can give"
+              << std::endl;
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "recwb: internal error: " << e.what() << std::endl;
+    return 1;
+  }
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  // First, before any thread starts: one watcher thread takes SIGINT, SIGTERM and SIGHUP.
+  rwb::cli::SignalWatcher signals;
   CLI::App app{"recwb: build, evaluate and export recommendation models"};
   app.set_version_flag("--version",
                        std::string("recwb ") + RWB_VERSION + " (" + RWB_GIT_DESCRIBE + ")");
@@ -44,28 +79,12 @@ int main(int argc, char** argv) {
     }
     return app.exit(e) == 0 ? 0 : 2;
   }
-  try {
-    return action ? action() : 2;
-  } catch (const rwb::Cancelled&) {
-    std::cerr << "recwb: cancelled" << std::endl;
-    return 130;
-  } catch (const rwb::ParseError& e) {
-    std::cerr << "recwb: error: " << e.what() << std::endl;
-    return 2;
-  } catch (const rwb::SpecError& e) {
-    std::cerr << "recwb: error: " << e.what() << std::endl;
-    return 2;
-  } catch (const rwb::Error& e) {
-    std::cerr << "recwb: error: " << e.what() << std::endl;
-    return 1;
-  } catch (const std::bad_alloc&) {
-    // Sizes come from the input and the options (e.g. generate --items 1000000000).
-    std::cerr << "recwb: error: out of memory: the input or the options need more memory than "
-                 "this machine can give"
-              << std::endl;
-    return 1;
-  } catch (const std::exception& e) {
-    std::cerr << "recwb: internal error: " << e.what() << std::endl;
-    return 1;
+  const int code = runAction(action);
+  // A command stopped by a signal exits 128 + signal, whatever it was doing when it stopped.
+  if (const int sig = rwb::cli::receivedSignal(); sig != 0) {
+    const char* name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP";
+    std::cerr << "recwb: cancelled (" << name << ")" << std::endl;
+    return 128 + sig;
   }
+  return code;
 }

@@ -1,10 +1,13 @@
 #include "core/data/dataset_writer.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
+#include <system_error>
 
+#include "core/util/atomic_file.h"
 #include "core/util/delimited_text.h"
 #include "core/util/error.h"
 
@@ -12,21 +15,14 @@ namespace rwb {
 
 namespace {
 
-/// An output file that is removed unless commit() succeeds, so failures and cancels leave no
-/// half-written file behind.
+/// An output file written through an AtomicFile: failures and cancels leave the previous file
+/// as it was and no temporary file behind.
 class OutFile {
  public:
-  explicit OutFile(std::string path) : path_(std::move(path)) {
-    out_.open(path_, std::ios::binary | std::ios::trunc);
-    if (!out_) throw IoError("cannot open '" + path_ + "' for writing");
+  explicit OutFile(std::string path) : path_(std::move(path)), file_(path_) {
+    out_.open(file_.tempPath(), std::ios::binary | std::ios::trunc);
+    if (!out_) fail();
     buffer_.reserve(1 << 16);
-  }
-  ~OutFile() {
-    if (!committed_) {
-      out_.close();
-      std::error_code ec;
-      std::filesystem::remove(path_, ec);
-    }
   }
   std::string& buffer() { return buffer_; }
   void flushIfFull() {
@@ -35,20 +31,23 @@ class OutFile {
   void commit() {
     flush();
     out_.close();
-    if (!out_) throw IoError("error while writing '" + path_ + "' (disk full?)");
-    committed_ = true;
+    if (!out_) fail();
+    file_.commit();
   }
 
  private:
+  [[noreturn]] void fail() const {
+    throw IoError("cannot write '" + path_ + "': " + std::generic_category().message(errno));
+  }
   void flush() {
     out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
-    if (!out_) throw IoError("error while writing '" + path_ + "' (disk full?)");
+    if (!out_) fail();
     buffer_.clear();
   }
   std::string path_;
+  AtomicFile file_;
   std::ofstream out_;
   std::string buffer_;
-  bool committed_ = false;
 };
 
 void appendTimestamp(std::string& out, std::int64_t t) {

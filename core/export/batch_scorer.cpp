@@ -9,6 +9,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -16,6 +17,7 @@
 #include <system_error>
 
 #include "core/features/feature_pipeline.h"
+#include "core/util/atomic_file.h"
 #include "core/util/delimited_text.h"
 #include "core/util/error.h"
 #include "core/util/sqlite_db.h"
@@ -78,36 +80,16 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string tempNameFor(const std::string& path) {
-  const fs::path dest = fs::absolute(path);
-  // The output is first written under this name: say which folder is missing, not the
-  // temporary file that could not be created in it.
-  if (!fs::is_directory(dest.parent_path())) {
-    throw IoError("cannot write '" + path + "': no such folder '" + dest.parent_path().string() +
-                  "'");
-  }
-  std::random_device rd;
-  return (dest.parent_path() / ("." + dest.filename().string() + ".tmp" + std::to_string(rd())))
-      .string();
-}
-
 class DelimitedSink final : public RecSink {
  public:
   DelimitedSink(std::string path, char delim)
-      : path_(std::move(path)), tmp_(tempNameFor(path_)), delim_(delim) {
-    out_.open(tmp_, std::ios::binary | std::ios::trunc);
+      : path_(std::move(path)), file_(path_), delim_(delim) {
+    out_.open(file_.tempPath(), std::ios::binary | std::ios::trunc);
     if (!out_) {
       throw IoError("cannot write '" + path_ + "': " + std::generic_category().message(errno));
     }
     buf_ = std::string("user") + delim_ + "item" + delim_ + "score" + delim_ + "rank" + delim_ +
            "fallback\n";
-  }
-  ~DelimitedSink() override {
-    if (!finished_) {
-      out_.close();
-      std::error_code ec;
-      fs::remove(tmp_, ec);
-    }
   }
   void write(std::string_view user, std::string_view item, double score, int rank,
              RecSource source) override {
@@ -129,77 +111,80 @@ class DelimitedSink final : public RecSink {
   void finish() override {
     flush();
     out_.flush();
-    if (!out_) throw IoError("error while writing '" + path_ + "'");
     out_.close();
-    std::error_code ec;
-    fs::rename(tmp_, path_, ec);
-    if (ec) throw IoError("cannot move output into place at '" + path_ + "': " + ec.message());
-    finished_ = true;
+    if (!out_) throw IoError("cannot write '" + path_ + "': " + std::strerror(errno));
+    file_.commit();
   }
 
  private:
   void flush() {
     out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+    if (!out_) throw IoError("cannot write '" + path_ + "': " + std::strerror(errno));
     buf_.clear();
   }
-  std::string path_, tmp_;
+  std::string path_;
+  AtomicFile file_;  // removes the temporary file unless finish() committed it
   char delim_;
   std::ofstream out_;
   std::string buf_;
-  bool finished_ = false;
 };
 
 class SqliteSink final : public RecSink {
  public:
-  explicit SqliteSink(std::string path) : path_(std::move(path)), tmp_(tempNameFor(path_)) {
+  explicit SqliteSink(std::string path) : path_(std::move(path)), file_(path_) {
     // Copy an existing database so other tables in it survive; the table is replaced.
     std::error_code ec;
-    if (fs::exists(path_)) fs::copy_file(path_, tmp_, fs::copy_options::overwrite_existing, ec);
-    if (ec) throw IoError("cannot prepare '" + path_ + "': " + ec.message());
-    try {
-      db_ = std::make_unique<SqliteDb>(tmp_, SqliteDb::Mode::kCreate);
-    } catch (const IoError& e) {
-      throw IoError("cannot write '" + path_ + "': " + e.what());
+    if (fs::exists(path_)) {
+      fs::copy_file(path_, file_.tempPath(), fs::copy_options::overwrite_existing, ec);
     }
-    db_->exec(
-        "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
-        "DROP TABLE IF EXISTS recommendations;"
-        "CREATE TABLE recommendations(user TEXT NOT NULL, item TEXT NOT NULL, score REAL NOT "
-        "NULL, rank INTEGER NOT NULL, fallback TEXT NOT NULL, PRIMARY KEY(user, rank));"
-        "BEGIN");
-    insert_ = std::make_unique<SqliteStmt>(db_->prepare(
-        "INSERT INTO recommendations(user, item, score, rank, fallback) VALUES (?,?,?,?,?)"));
+    if (ec) throw IoError("cannot write '" + path_ + "': " + ec.message());
+    try {
+      db_ = std::make_unique<SqliteDb>(file_.tempPath().string(), SqliteDb::Mode::kCreate);
+      db_->exec(
+          "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+          "DROP TABLE IF EXISTS recommendations;"
+          "CREATE TABLE recommendations(user TEXT NOT NULL, item TEXT NOT NULL, score REAL NOT "
+          "NULL, rank INTEGER NOT NULL, fallback TEXT NOT NULL, PRIMARY KEY(user, rank));"
+          "BEGIN");
+      insert_ = std::make_unique<SqliteStmt>(db_->prepare(
+          "INSERT INTO recommendations(user, item, score, rank, fallback) VALUES (?,?,?,?,?)"));
+    } catch (const IoError& e) {
+      throw IoError("cannot write '" + path_ + "': " + file_.withoutTempName(e.what()));
+    }
   }
   ~SqliteSink() override {
-    if (!finished_) {
-      insert_.reset();
-      db_.reset();
-      std::error_code ec;
-      fs::remove(tmp_, ec);
-    }
+    // The statement and connection close before file_ removes the temporary file.
+    insert_.reset();
+    db_.reset();
   }
   void write(std::string_view user, std::string_view item, double score, int rank,
              RecSource source) override {
-    insert_->bind(1, user).bind(2, item).bind(3, score);
-    insert_->bind(4, static_cast<std::int64_t>(rank)).bind(5, fallbackName(source));
-    insert_->run();
-    insert_->reset();
+    try {
+      insert_->bind(1, user).bind(2, item).bind(3, score);
+      insert_->bind(4, static_cast<std::int64_t>(rank)).bind(5, fallbackName(source));
+      insert_->run();
+      insert_->reset();
+    } catch (const IoError& e) {
+      // SQLite names the temporary file; the user knows the destination.
+      throw IoError("cannot write '" + path_ + "': " + file_.withoutTempName(e.what()));
+    }
   }
   void finish() override {
-    db_->exec("COMMIT");
+    try {
+      db_->exec("COMMIT");
+    } catch (const IoError& e) {
+      throw IoError("cannot write '" + path_ + "': " + file_.withoutTempName(e.what()));
+    }
     insert_.reset();
     db_.reset();
-    std::error_code ec;
-    fs::rename(tmp_, path_, ec);
-    if (ec) throw IoError("cannot move output into place at '" + path_ + "': " + ec.message());
-    finished_ = true;
+    file_.commit();
   }
 
  private:
-  std::string path_, tmp_;
+  std::string path_;
+  AtomicFile file_;
   std::unique_ptr<SqliteDb> db_;
   std::unique_ptr<SqliteStmt> insert_;
-  bool finished_ = false;
 };
 
 bool endsWith(const std::string& s, std::string_view suffix) {

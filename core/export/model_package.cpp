@@ -13,6 +13,7 @@
 #include <random>
 
 #include "core/models/registry.h"
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/json.h"
 #include "core/util/sqlite_db.h"
@@ -30,31 +31,6 @@ std::string hex128(XXH128_hash_t h) {
   std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(h.high64),
                 static_cast<unsigned long long>(h.low64));
   return buf;
-}
-
-/// Checksum over meta (without "checksum") and blobs, both in key order, as (len, bytes).
-std::string contentChecksum(const std::map<std::string, std::string>& meta,
-                            const std::map<std::string, std::string>& blobs) {
-  XXH3_state_t* st = XXH3_createState();
-  XXH3_128bits_reset(st);
-  auto feed = [&](std::string_view s) {
-    const std::uint64_t n = s.size();
-    XXH3_128bits_update(st, &n, sizeof n);
-    XXH3_128bits_update(st, s.data(), s.size());
-  };
-  for (const auto& [k, v] : meta) {
-    if (k == "checksum") continue;
-    feed(k);
-    feed(v);
-  }
-  feed("--blobs--");
-  for (const auto& [k, v] : blobs) {
-    feed(k);
-    feed(v);
-  }
-  const auto h = XXH3_128bits_digest(st);
-  XXH3_freeState(st);
-  return hex128(h);
 }
 
 std::string isoNowUtc() {
@@ -84,14 +60,31 @@ IdMap idMapFromBlob(const std::string& bytes, const char* what) {
   return map;
 }
 
-void fsyncPath(const std::string& path, bool directory) {
-  const int fd = ::open(path.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
-}
-
 }  // namespace
+
+std::string packageChecksum(const std::map<std::string, std::string>& meta,
+                            const std::map<std::string, std::string>& blobs) {
+  XXH3_state_t* st = XXH3_createState();
+  XXH3_128bits_reset(st);
+  auto feed = [&](std::string_view s) {
+    const std::uint64_t n = s.size();
+    XXH3_128bits_update(st, &n, sizeof n);
+    XXH3_128bits_update(st, s.data(), s.size());
+  };
+  for (const auto& [k, v] : meta) {
+    if (k == "checksum") continue;
+    feed(k);
+    feed(v);
+  }
+  feed("--blobs--");
+  for (const auto& [k, v] : blobs) {
+    feed(k);
+    feed(v);
+  }
+  const auto h = XXH3_128bits_digest(st);
+  XXH3_freeState(st);
+  return hex128(h);
+}
 
 nlohmann::json PackageInfo::toJson() const {
   return {{"format", kFormatName},
@@ -141,46 +134,32 @@ PackageInfo writePackage(const std::string& path, const Model& model, const IdMa
       {"code_version", info.codeVersion},
       {"run_name", info.runName},
   };
-  info.checksum = contentChecksum(meta, blobs);
+  info.checksum = packageChecksum(meta, blobs);
   meta["checksum"] = info.checksum;
 
-  namespace fs = std::filesystem;
-  const fs::path dest = fs::absolute(path);
-  const fs::path dir = dest.parent_path();
-  if (!fs::is_directory(dir)) throw IoError("cannot write '" + path + "': no such folder");
-  std::random_device rd;
-  const fs::path tmp = dir / ("." + dest.filename().string() + ".tmp" + std::to_string(rd()));
+  AtomicFile file(path);
   try {
-    {
-      SqliteDb db(tmp.string(), SqliteDb::Mode::kCreate);
-      db.exec("PRAGMA journal_mode=OFF; PRAGMA application_id=" + std::to_string(kApplicationId) +
-              "; CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-              " CREATE TABLE blobs(name TEXT PRIMARY KEY, data BLOB NOT NULL);");
-      SqliteTransaction tx(db);
-      auto m = db.prepare("INSERT INTO meta(key, value) VALUES (?, ?)");
-      for (const auto& [k, v] : meta) {
-        m.bind(1, std::string_view(k)).bind(2, std::string_view(v)).run();
-        m.reset();
-      }
-      auto b = db.prepare("INSERT INTO blobs(name, data) VALUES (?, ?)");
-      for (const auto& [k, v] : blobs) {
-        b.bind(1, std::string_view(k)).bindBlob(2, v).run();
-        b.reset();
-      }
-      tx.commit();
+    SqliteDb db(file.tempPath().string(), SqliteDb::Mode::kCreate);
+    db.exec("PRAGMA journal_mode=OFF; PRAGMA application_id=" + std::to_string(kApplicationId) +
+            "; CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+            " CREATE TABLE blobs(name TEXT PRIMARY KEY, data BLOB NOT NULL);");
+    SqliteTransaction tx(db);
+    auto m = db.prepare("INSERT INTO meta(key, value) VALUES (?, ?)");
+    for (const auto& [k, v] : meta) {
+      m.bind(1, std::string_view(k)).bind(2, std::string_view(v)).run();
+      m.reset();
     }
-    fsyncPath(tmp.string(), false);
-    fs::rename(tmp, dest);
-    fsyncPath(dir.string(), true);
-  } catch (const fs::filesystem_error& e) {
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    throw IoError("cannot write '" + path + "': " + e.code().message());
-  } catch (...) {
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    throw;
+    auto b = db.prepare("INSERT INTO blobs(name, data) VALUES (?, ?)");
+    for (const auto& [k, v] : blobs) {
+      b.bind(1, std::string_view(k)).bindBlob(2, v).run();
+      b.reset();
+    }
+    tx.commit();
+  } catch (const IoError& e) {
+    // SQLite names the temporary file; the user knows the destination.
+    throw IoError("cannot write '" + path + "': " + file.withoutTempName(e.what()));
   }
+  file.commit();
   return info;
 }
 
@@ -218,7 +197,7 @@ std::shared_ptr<const ModelPackage> ModelPackage::load(const std::string& path) 
     }
     throw IoError("cannot read model package '" + path + "': " + msg);
   }
-  auto need = [&](const std::map<std::string, std::string>& m, const char* key,
+  auto need = [&](std::map<std::string, std::string>& m, const char* key,
                   const char* kind) -> const std::string& {
     auto it = m.find(key);
     if (it == m.end()) {
@@ -227,60 +206,97 @@ std::shared_ptr<const ModelPackage> ModelPackage::load(const std::string& path) 
     }
     return it->second;
   };
+  const std::string where = "model package '" + path + "'";
+  auto bad = [&](const char* kind, const char* key, const std::string& reason) {
+    return ModelError(where + ": " + kind + " '" + key + "': " + reason);
+  };
   if (need(meta, "format", "field") != kFormatName) {
-    throw ModelError("'" + path + "' is not a RecWorkbench model package");
+    throw ModelError("'" + path + "' is not a RecWorkbench model package (field 'format' is '" +
+                     meta["format"] + "')");
   }
   const std::string& version = need(meta, "format_version", "field");
   int versionNumber = 0;
   const auto parsed =
       std::from_chars(version.data(), version.data() + version.size(), versionNumber);
   if (parsed.ec != std::errc() || parsed.ptr != version.data() + version.size()) {
-    throw ModelError("model package '" + path + "' has an invalid format version '" + version +
-                     "'");
+    throw bad("field", "format_version", "'" + version + "' is not a version number");
   }
   if (versionNumber != PackageInfo::kFormatVersion) {
-    throw ModelError("model package '" + path + "' has format version " + version +
-                     "; this build reads version " + std::to_string(PackageInfo::kFormatVersion) +
+    throw ModelError(where + " has format version " + version +
+                     " (field 'format_version'); this build reads version " +
+                     std::to_string(PackageInfo::kFormatVersion) +
                      (versionNumber > PackageInfo::kFormatVersion
                           ? " (it was written by a newer RecWorkbench: upgrade to read it)"
                           : ""));
   }
   const std::string& stored = need(meta, "checksum", "field");
-  if (contentChecksum(meta, blobs) != stored) {
-    throw ModelError("model package '" + path +
-                     "' failed its checksum: the file is corrupt or was modified");
+  if (packageChecksum(meta, blobs) != stored) {
+    throw ModelError(where +
+                     " failed its checksum (field 'checksum'): the file is corrupt or was "
+                     "modified");
   }
+  // A whole number field, e.g. num_users: digits only, within 64 bits.
+  auto count = [&](const char* key) {
+    const std::string& text = need(meta, key, "field");
+    std::uint64_t v = 0;
+    const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || r.ec != std::errc() || r.ptr != text.data() + text.size()) {
+      throw bad("field", key, "'" + text + "' is not a whole number in [0, 2^64)");
+    }
+    return v;
+  };
+  auto json = [&](const char* key) {
+    try {
+      return parseJson(need(meta, key, "field"), key);
+    } catch (const ModelError&) {
+      throw;
+    } catch (const Error& e) {
+      throw bad("field", key, e.what());
+    }
+  };
   auto pkg = std::make_shared<ModelPackage>();
   pkg->path_ = path;
-  try {
-    auto& info = pkg->info_;
-    info.formatVersion = PackageInfo::kFormatVersion;
-    info.modelType = need(meta, "model_type", "field");
-    info.params = parseJson(need(meta, "params", "field"), "params");
-    info.metrics = parseJson(need(meta, "metrics", "field"), "metrics");
-    info.trainFingerprint = std::stoull(need(meta, "train_fingerprint", "field"));
-    info.numUsers = std::stoull(need(meta, "num_users", "field"));
-    info.numItems = std::stoull(need(meta, "num_items", "field"));
-    info.createdAt = need(meta, "created_at", "field");
-    info.codeVersion = need(meta, "code_version", "field");
-    info.runName = need(meta, "run_name", "field");
-    info.checksum = stored;
-  } catch (const std::exception& e) {
-    if (dynamic_cast<const ModelError*>(&e)) throw;
-    throw ModelError("model package '" + path + "' has an invalid field: " + e.what());
+  auto& info = pkg->info_;
+  info.formatVersion = PackageInfo::kFormatVersion;
+  info.modelType = need(meta, "model_type", "field");
+  info.params = json("params");
+  info.metrics = json("metrics");
+  info.trainFingerprint = count("train_fingerprint");
+  info.numUsers = count("num_users");
+  info.numItems = count("num_items");
+  info.createdAt = need(meta, "created_at", "field");
+  info.codeVersion = need(meta, "code_version", "field");
+  info.runName = need(meta, "run_name", "field");
+  info.checksum = stored;
+  auto blob = [&](const char* key, const auto& read) {
+    try {
+      return read(need(blobs, key, "blob"));
+    } catch (const ModelError& e) {
+      if (std::string_view(e.what()).starts_with(where)) throw;
+      throw bad("blob", key, e.what());
+    } catch (const std::exception& e) {
+      // A loader must never let a library's exception (XGBoost, allocation) escape unnamed.
+      throw bad("blob", key, std::string("cannot be read: ") + e.what());
+    }
+  };
+  pkg->users_ = blob("users", [](const std::string& b) { return idMapFromBlob(b, "user"); });
+  pkg->items_ = blob("items", [](const std::string& b) { return idMapFromBlob(b, "item"); });
+  pkg->model_ = blob("model", [](const std::string& b) { return loadModelFromBytes(b); });
+  if (pkg->model_->type() != info.modelType) {
+    throw bad("field", "model_type",
+              "'" + info.modelType + "' but the model blob holds a '" + pkg->model_->type() + "'");
   }
-  pkg->users_ = idMapFromBlob(need(blobs, "users", "blob"), "user");
-  pkg->items_ = idMapFromBlob(need(blobs, "items", "blob"), "item");
-  try {
-    pkg->model_ = loadModelFromBytes(need(blobs, "model", "blob"));
-  } catch (const ModelError& e) {
-    throw ModelError("model package '" + path + "': " + e.what());
+  if (info.numUsers != pkg->users_.size() || pkg->model_->numUsers() != pkg->users_.size()) {
+    throw bad("field", "num_users",
+              std::to_string(info.numUsers) + ", but blob 'users' holds " +
+                  std::to_string(pkg->users_.size()) + " ids and the model " +
+                  std::to_string(pkg->model_->numUsers()) + " users");
   }
-  const Model& model = *pkg->model_;
-  if (model.type() != pkg->info_.modelType || model.numUsers() != pkg->users_.size() ||
-      model.numItems() != pkg->items_.size() || pkg->info_.numUsers != pkg->users_.size() ||
-      pkg->info_.numItems != pkg->items_.size()) {
-    throw ModelError("model package '" + path + "' is inconsistent: model and id maps disagree");
+  if (info.numItems != pkg->items_.size() || pkg->model_->numItems() != pkg->items_.size()) {
+    throw bad("field", "num_items",
+              std::to_string(info.numItems) + ", but blob 'items' holds " +
+                  std::to_string(pkg->items_.size()) + " ids and the model " +
+                  std::to_string(pkg->model_->numItems()) + " items");
   }
   return pkg;
 }

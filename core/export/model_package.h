@@ -12,6 +12,7 @@
 /// content is detected. See docs/export.md.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -61,6 +62,12 @@ class ModelPackage {
   PackageInfo info_;
   std::string path_;
 };
+
+/// The checksum a package records in its meta field "checksum": XXH3-128 over the meta fields
+/// (without "checksum") and then the blobs, each in key order as (64-bit length, bytes); 32 hex
+/// digits. load() refuses a package whose content does not match it.
+std::string packageChecksum(const std::map<std::string, std::string>& meta,
+                            const std::map<std::string, std::string>& blobs);
 
 /// Writes a package for a fitted model atomically: a temporary file in the destination folder,
 /// fsync, rename over `path`, fsync of the folder. users/items are the training dataset's id

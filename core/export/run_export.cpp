@@ -21,6 +21,11 @@ PackageInfo exportProjectRun(const std::string& projectPath, std::int64_t runId,
     throw Error(which + " did not finish successfully (" + runStatusName(rec.status) +
                 "); only successful runs can be exported");
   }
+  if (run.modelDropped) {
+    throw Error(which + "'s model was dropped from " + projectPath +
+                " (recwb runs drop-model); its metrics are kept, but it cannot be exported: "
+                "rerun the experiment to get the model again");
+  }
   if (rec.modelBlob.empty()) throw Error(which + " has no stored model");
   if (run.specId == 0) throw Error(which + " has no stored spec");
   const ExperimentSpec spec =

@@ -201,20 +201,6 @@ void runWithThreads(int threads, const std::function<void()>& fn) {
   arena.execute(fn);
 }
 
-std::uint64_t availableMemoryBytes() {
-  std::ifstream in("/proc/meminfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("MemAvailable:", 0) == 0) {
-      std::istringstream fields(line.substr(13));
-      std::uint64_t kb = 0;
-      if (fields >> kb) return kb * 1024;
-      return 0;
-    }
-  }
-  return 0;
-}
-
 template ItemMatrix<float> buildItemRows<float>(const Csr&, const Csr&, bool,
                                                 std::span<const double>, const RowTransform<float>&,
                                                 TaskContext&, const char*);

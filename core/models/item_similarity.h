@@ -16,6 +16,7 @@
 
 #include "core/data/csr.h"
 #include "core/util/binary_io.h"
+#include "core/util/memory.h"
 #include "core/util/task_context.h"
 
 namespace rwb {
@@ -127,9 +128,5 @@ void checkItemQuery(const std::string& model, bool fitted, Index item, std::size
 /// Runs fn inside a TBB arena of `threads` threads when threads > 0, otherwise in the caller's
 /// arena (so a caller that limits concurrency is respected).
 void runWithThreads(int threads, const std::function<void()>& fn);
-
-/// Bytes of memory the system reports as available (MemAvailable of /proc/meminfo), or 0 when
-/// it cannot be read.
-std::uint64_t availableMemoryBytes();
 
 }  // namespace rwb

@@ -4,6 +4,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -21,17 +22,26 @@ constexpr std::size_t kBlockRows = 32;
 /// Below this many rows the work stays on the calling thread.
 constexpr std::size_t kParallelRows = 4 * kBlockRows;
 
-/// XGBoost writes some scalars as JSON strings ("num_nodes": "127").
+/// XGBoost writes some scalars as JSON strings ("num_nodes": "127"). A missing or malformed
+/// field is a ModelError naming it (never std::stoll's bare "stoll").
+template <typename T>
+T numberField(const nlohmann::json& j, const char* key) {
+  const auto it = j.find(key);
+  if (it == j.end()) throw ModelError(std::string("tree model: missing field '") + key + "'");
+  if (it->is_number()) return it->get<T>();
+  if (it->is_string()) {
+    const std::string& text = it->get_ref<const std::string&>();
+    T v{};
+    const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (!text.empty() && r.ec == std::errc() && r.ptr == text.data() + text.size()) return v;
+  }
+  throw ModelError(std::string("tree model: field '") + key +
+                   "' is not a number: " + it->dump().substr(0, 40));
+}
 long long integerField(const nlohmann::json& j, const char* key) {
-  const auto& v = j.at(key);
-  if (v.is_string()) return std::stoll(v.get<std::string>());
-  return v.get<long long>();
+  return numberField<long long>(j, key);
 }
-float floatField(const nlohmann::json& j, const char* key) {
-  const auto& v = j.at(key);
-  if (v.is_string()) return std::stof(v.get<std::string>());
-  return v.get<float>();
-}
+float floatField(const nlohmann::json& j, const char* key) { return numberField<float>(j, key); }
 
 /// Base margin from base_score as XGBoost 1.7's objectives transform it (ProbToMargin).
 std::optional<float> baseMarginOf(const std::string& objective, float baseScore) {

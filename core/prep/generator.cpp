@@ -7,8 +7,10 @@
 #include <set>
 #include <string_view>
 
+#include "core/data/timestamps.h"
 #include "core/prep/random.h"
 #include "core/util/error.h"
+#include "core/util/memory.h"
 
 namespace rwb {
 
@@ -231,6 +233,36 @@ void validate(const GeneratorOptions& o) {
   if (!(o.newItemShare >= 0.0 && o.newItemShare <= 0.5)) {
     throw SpecError("generate.new_item_share", "must be in [0, 0.5]");
   }
+  // Every timestamp written (events in [start, end), launches of new items up to 30 days after
+  // end) must be plausible: no silent wrap-around, no dates the loaders would warn about.
+  if (o.start < kPlausibleTimestampBegin || o.start >= kPlausibleTimestampEnd) {
+    throw SpecError("generate.start", std::to_string(o.start) + " is not a plausible Unix time (" +
+                                          describeImplausibleTimestamp(o.start) + ")");
+  }
+  const std::int64_t lastDay = (kPlausibleTimestampEnd - o.start) / kDay - 30;
+  if (static_cast<std::int64_t>(o.days) > lastDay) {
+    throw SpecError("generate.days",
+                    std::to_string(o.days) + " days from " + std::to_string(o.start) +
+                        " run past 2100-01-01 (at most " +
+                        std::to_string(std::max<std::int64_t>(lastDay, 0)) +
+                        " days from this start, counting 30 days of launches after the period)");
+  }
+  const std::uint64_t need = estimateGeneratorBytes(o);
+  std::uint64_t limit = o.memoryLimitBytes;
+  std::string limitWhy = "the limit given";
+  if (limit == 0) {
+    const std::uint64_t avail = availableMemoryBytes();
+    limit = avail / 10 * 8;
+    limitWhy = "80% of the " + formatBytes(avail) + " available";
+    if (avail == 0) return;
+  }
+  if (need > limit) {
+    throw SpecError("generate", std::to_string(o.users) + " users, " + std::to_string(o.items) +
+                                    " items and " + std::to_string(o.interactions) +
+                                    " interactions need about " + formatBytes(need) +
+                                    " of memory, more than " + formatBytes(limit) + " (" +
+                                    limitWhy + "); reduce the sizes or raise --max-memory");
+  }
 }
 
 std::string padded(char prefix, std::size_t n, int width) {
@@ -244,6 +276,10 @@ std::string padded(char prefix, std::size_t n, int width) {
 }
 
 }  // namespace
+
+std::uint64_t estimateGeneratorBytes(const GeneratorOptions& o) {
+  return (64ull << 20) + 60ull * o.interactions + 640ull * o.users + 640ull * o.items;
+}
 
 GeneratorResult generateRetailDataset(const GeneratorOptions& o, TaskContext& ctx) {
   validate(o);

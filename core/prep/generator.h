@@ -25,7 +25,14 @@ struct GeneratorOptions {
   /// Share of items launched after the period ends: in the catalogue, never interacted with
   /// (cold-start items). In [0, 0.5].
   double newItemShare = 0.04;
+  /// Refuse (SpecError "generate") when the estimated memory exceeds this many bytes;
+  /// 0 = 80% of the memory the system reports as available (no check when it cannot be read).
+  std::uint64_t memoryLimitBytes = 0;
 };
+
+/// Bytes generateRetailDataset needs at its peak for these sizes, measured on glibc/x86-64 and
+/// rounded up: a fixed 64 MiB, 60 B per interaction, 640 B per user and per item.
+std::uint64_t estimateGeneratorBytes(const GeneratorOptions& options);
 
 /// The planted structure, for tests and documentation (not part of the written data).
 /// Codes index the categories of the dataset's attribute columns.
@@ -53,7 +60,9 @@ inline constexpr float kPurchaseValue = 5.0f;
 /// Generates the dataset. Same options => identical result, bit for bit (the random stream is
 /// portable; exp/log come from the C library, so a different libm could in principle change a
 /// last digit: the committed sample-data/ was produced with glibc on x86-64). Throws SpecError
-/// for out-of-range options (path "generate.<field>"), Cancelled when ctx is stopped.
+/// for out-of-range options (path "generate.<field>"; every timestamp must lie in the plausible
+/// range of core/data/timestamps.h) and, before allocating anything, when the memory estimate
+/// exceeds the limit (path "generate", naming both); Cancelled when ctx is stopped.
 GeneratorResult generateRetailDataset(const GeneratorOptions& options, TaskContext& ctx);
 
 }  // namespace rwb

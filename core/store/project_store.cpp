@@ -1,12 +1,15 @@
 #include "core/store/project_store.h"
 
 #include <xxhash.h>
+#include <zlib.h>
 
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <span>
 
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/json.h"
 #include "core/util/sqlite_db.h"
@@ -90,6 +93,30 @@ CREATE INDEX runs_by_dataset ON runs(dataset_id);
     R"sql(
 ALTER TABLE models ADD COLUMN checksum TEXT NOT NULL DEFAULT '';
 )sql",
+    // 3 -> 4: run ids are never reused. The highest id ever given is kept (rows deleted later do
+    // not lower it); runs are inserted with the next id explicitly. An existing project starts
+    // from its current largest id (ids deleted before this migration cannot be known).
+    R"sql(
+CREATE TABLE run_id_high_water (value INTEGER NOT NULL);
+INSERT INTO run_id_high_water SELECT COALESCE(max(id), 0) FROM runs;
+CREATE TRIGGER runs_raise_high_water AFTER INSERT ON runs BEGIN
+  UPDATE run_id_high_water SET value = max(value, NEW.id);
+END;
+)sql",
+    // 4 -> 5: models are stored once per distinct content (XXH3-128 of the bytes, 32 hex digits)
+    // and compressed with zlib when that makes them smaller; models.bytes stays empty (kept for
+    // older readers' schema), blob_hash NULL with a checksum means the model was dropped.
+    // ProjectStore::migrate moves existing models.
+    R"sql(
+CREATE TABLE model_blobs (
+  hash TEXT PRIMARY KEY,
+  codec TEXT NOT NULL CHECK (codec IN ('raw', 'zlib')),
+  raw_bytes INTEGER NOT NULL,
+  data BLOB NOT NULL
+);
+ALTER TABLE models ADD COLUMN blob_hash TEXT;
+CREATE INDEX models_by_blob ON models(blob_hash);
+)sql",
 };
 static_assert(std::size(kMigrations) == kStoreSchemaVersion);
 
@@ -110,6 +137,65 @@ std::string blobChecksum(const std::string& bytes) {
   return hex;
 }
 
+// A zero-length blob must still be a blob, not NULL: never pass a null data pointer.
+std::string_view blobView(const std::string& b) { return b.empty() ? std::string_view("", 0) : b; }
+
+std::string contentHash(const std::string& bytes) {
+  const XXH128_hash_t h = XXH3_128bits(bytes.data(), bytes.size());
+  char hex[33];
+  std::snprintf(hex, sizeof hex, "%016llx%016llx", static_cast<unsigned long long>(h.high64),
+                static_cast<unsigned long long>(h.low64));
+  return hex;
+}
+
+/// Stores `bytes` in model_blobs unless the same content is there already; returns its hash.
+/// zlib level 6 is used when it saves space (float factors compress little, trees and sparse
+/// similarity lists much more); otherwise the bytes are kept raw.
+std::string putModelBlob(SqliteDb& db, const std::string& bytes) {
+  const std::string hash = contentHash(bytes);
+  {
+    SqliteStmt q(db, "SELECT 1 FROM model_blobs WHERE hash = ?");
+    q.bind(1, hash);
+    if (q.step()) return hash;
+  }
+  std::string packed(compressBound(static_cast<uLong>(bytes.size())), '\0');
+  uLongf packedSize = static_cast<uLongf>(packed.size());
+  const bool zipped = compress2(reinterpret_cast<Bytef*>(packed.data()), &packedSize,
+                                reinterpret_cast<const Bytef*>(bytes.data()),
+                                static_cast<uLong>(bytes.size()), 6) == Z_OK &&
+                      packedSize < bytes.size();
+  packed.resize(zipped ? packedSize : 0);
+  SqliteStmt ins(db, "INSERT INTO model_blobs(hash, codec, raw_bytes, data) VALUES(?,?,?,?)");
+  ins.bind(1, hash).bind(2, std::string_view(zipped ? "zlib" : "raw"));
+  ins.bind(3, static_cast<std::int64_t>(bytes.size()));
+  ins.bindBlob(4, blobView(zipped ? packed : bytes));
+  ins.run();
+  return hash;
+}
+
+/// The original bytes of a stored blob; nullopt when they cannot be decoded (a damaged file).
+std::optional<std::string> unpackModelBlob(const std::string& codec, std::int64_t rawBytes,
+                                           const std::string& data) {
+  if (codec == "raw") return data;
+  if (codec != "zlib" || rawBytes < 0) return std::nullopt;
+  std::string out(static_cast<std::size_t>(rawBytes), '\0');
+  uLongf size = static_cast<uLongf>(out.size());
+  if (uncompress(reinterpret_cast<Bytef*>(out.data()), &size,
+                 reinterpret_cast<const Bytef*>(data.data()),
+                 static_cast<uLong>(data.size())) != Z_OK ||
+      size != out.size()) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+/// Removes stored models no run refers to any more.
+void collectModelBlobs(SqliteDb& db) {
+  db.exec(
+      "DELETE FROM model_blobs WHERE hash NOT IN "
+      "(SELECT blob_hash FROM models WHERE blob_hash IS NOT NULL)");
+}
+
 double columnNumber(const SqliteStmt& s, int c) {
   return s.columnIsNull(c) ? std::nan("") : s.columnDouble(c);
 }
@@ -122,9 +208,6 @@ void bindNumber(SqliteStmt& s, int i, double v) {
     s.bindNull(i);
   }
 }
-
-// A zero-length blob must still be a blob, not NULL: never pass a null data pointer.
-std::string_view blobView(const std::string& b) { return b.empty() ? std::string_view("", 0) : b; }
 
 template <typename T>
 std::string toBlob(const std::vector<T>& v) {
@@ -250,8 +333,29 @@ void ProjectStore::migrate() {
         u.reset();
       }
     }
+    if (v == 4) {
+      // Models stored in place: once per content, compressed. One at a time (they can be large).
+      std::vector<std::int64_t> runs;
+      {
+        SqliteStmt s(*db_, "SELECT run_id FROM models WHERE length(bytes) > 0");
+        while (s.step()) runs.push_back(s.columnInt(0));
+      }
+      SqliteStmt get(*db_, "SELECT bytes FROM models WHERE run_id = ?");
+      SqliteStmt u(*db_, "UPDATE models SET blob_hash = ?, bytes = X'' WHERE run_id = ?");
+      for (const auto run : runs) {
+        get.bind(1, run);
+        get.step();
+        const std::string bytes = get.columnBlob(0);
+        get.reset();
+        u.bind(1, putModelBlob(*db_, bytes)).bind(2, run);
+        u.run();
+        u.reset();
+      }
+    }
   }
   tx.commit();
+  // Models moved out of the models table (schema 5) leave their pages free: give them back.
+  if (version < 5 && version > 0) db_->exec("VACUUM");
 }
 
 std::int64_t ProjectStore::putDatasetRow(const std::string& fingerprint, const std::string& source,
@@ -302,8 +406,9 @@ std::int64_t ProjectStore::saveRun(const RunRecord& r, const std::string& experi
       SqliteStmt s(*db_,
                    "INSERT INTO runs(experiment, name, model, status, error, dataset_id, spec_id, "
                    "split_hash, code_version, params, seed, threads, k, fit_seconds, "
-                   "recommend_seconds, evaluate_seconds, peak_rss_bytes, model_bytes, search) "
-                   "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id");
+                   "recommend_seconds, evaluate_seconds, peak_rss_bytes, model_bytes, search, id) "
+                   "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+                   "(SELECT value + 1 FROM run_id_high_water)) RETURNING id");
       s.bind(1, experiment).bind(2, r.name).bind(3, r.model);
       s.bind(4, std::string_view(runStatusName(r.status))).bind(5, r.error);
       if (datasetId) {
@@ -359,8 +464,11 @@ std::int64_t ProjectStore::saveRun(const RunRecord& r, const std::string& experi
       }
     }
     if (!r.modelBlob.empty()) {
-      SqliteStmt s(*db_, "INSERT INTO models(run_id, type, bytes, checksum) VALUES(?,?,?,?)");
-      s.bind(1, runId).bind(2, r.model).bindBlob(3, r.modelBlob).bind(4, blobChecksum(r.modelBlob));
+      const std::string hash = putModelBlob(*db_, r.modelBlob);
+      SqliteStmt s(*db_,
+                   "INSERT INTO models(run_id, type, bytes, checksum, blob_hash) "
+                   "VALUES(?,?,X'',?,?)");
+      s.bind(1, runId).bind(2, r.model).bind(3, blobChecksum(r.modelBlob)).bind(4, hash);
       s.run();
     }
     tx.commit();
@@ -373,8 +481,12 @@ std::vector<RunSummary> ProjectStore::listRuns() const {
     std::vector<RunSummary> out;
     SqliteStmt s(*db_,
                  "SELECT r.id, r.experiment, r.name, r.model, r.status, r.created_at, "
-                 "coalesce(d.fingerprint, ''), r.fit_seconds, r.recommend_seconds "
-                 "FROM runs r LEFT JOIN datasets d ON d.id = r.dataset_id ORDER BY r.id DESC");
+                 "coalesce(d.fingerprint, ''), r.fit_seconds, r.recommend_seconds, "
+                 "coalesce(length(b.data), 0) + coalesce(length(m.bytes), 0), "
+                 "m.run_id IS NOT NULL AND m.blob_hash IS NULL AND length(m.bytes) = 0 "
+                 "FROM runs r LEFT JOIN datasets d ON d.id = r.dataset_id "
+                 "LEFT JOIN models m ON m.run_id = r.id "
+                 "LEFT JOIN model_blobs b ON b.hash = m.blob_hash ORDER BY r.id DESC");
     SqliteStmt m(*db_, "SELECT name, value FROM metrics WHERE run_id = ? ORDER BY name");
     while (s.step()) {
       RunSummary r;
@@ -387,6 +499,8 @@ std::vector<RunSummary> ProjectStore::listRuns() const {
       r.datasetFingerprint = s.columnText(6);
       r.fitSeconds = columnNumber(s, 7);
       r.recommendSeconds = columnNumber(s, 8);
+      r.modelStoredBytes = s.columnInt(9);
+      r.modelDropped = s.columnInt(10) != 0;
       m.bind(1, r.id);
       while (m.step()) r.metrics[m.columnText(0)] = columnNumber(m, 1);
       m.reset();
@@ -469,16 +583,29 @@ StoredRun ProjectStore::loadRun(std::int64_t id, bool withModel) const {
         r.learningCurve.back().second.emplace_back(s.columnText(1), columnNumber(s, 2));
       }
     }
-    if (withModel) {
-      SqliteStmt s(*db_, "SELECT bytes, checksum FROM models WHERE run_id = ?");
+    {
+      SqliteStmt s(*db_,
+                   "SELECT m.bytes, m.checksum, m.blob_hash IS NULL, b.hash IS NULL, b.codec, "
+                   "b.raw_bytes, b.data FROM models m LEFT JOIN model_blobs b "
+                   "ON b.hash = m.blob_hash WHERE m.run_id = ?");
       s.bind(1, id);
-      if (s.step()) {
-        r.modelBlob = s.columnBlob(0);
+      const bool has = s.step();
+      const bool inPlace = has && s.columnInt(2) != 0;  // no blob_hash
+      out.modelDropped = inPlace && s.columnBlob(0).empty();
+      if (has && withModel && !out.modelDropped) {
+        std::optional<std::string> bytes;
+        if (inPlace) {
+          bytes = s.columnBlob(0);
+        } else if (s.columnInt(3) == 0) {
+          bytes = unpackModelBlob(s.columnText(4), s.columnInt(5), s.columnBlob(6));
+        }
         const std::string recorded = s.columnText(1);
-        if (!recorded.empty() && recorded != blobChecksum(r.modelBlob)) {
+        if (bytes) r.modelBlob = std::move(*bytes);
+        if (!bytes || (!recorded.empty() && recorded != blobChecksum(r.modelBlob))) {
           throw StoreError("run " + std::to_string(id) +
-                           ": the stored model does not match its checksum (the project file is "
-                           "damaged); the run's metrics are intact, its model cannot be used");
+                           ": the stored model is missing, cannot be decompressed or does not "
+                           "match its checksum (the project file is damaged); the run's metrics "
+                           "are intact, its model cannot be used");
         }
       }
     }
@@ -515,8 +642,71 @@ bool ProjectStore::deleteRun(std::int64_t id) {
     s.bind(1, id);
     s.run();
     const bool deleted = sqlite3_changes(db_->handle()) > 0;
+    collectModelBlobs(*db_);
     tx.commit();
     return deleted;
+  });
+}
+
+std::int64_t ProjectStore::dropModel(std::int64_t id) {
+  return guarded([&] {
+    SqliteTransaction tx(*db_);
+    {
+      SqliteStmt q(*db_, "SELECT 1 FROM runs WHERE id = ?");
+      q.bind(1, id);
+      if (!q.step()) {
+        throw StoreError("no run with id " + std::to_string(id) + " in " + path_.string());
+      }
+    }
+    std::int64_t freed = 0;
+    {
+      SqliteStmt q(*db_,
+                   "SELECT coalesce((SELECT length(data) FROM model_blobs WHERE hash = "
+                   "m.blob_hash), 0) + length(m.bytes) FROM models m WHERE m.run_id = ?");
+      q.bind(1, id);
+      if (q.step()) freed = q.columnInt(0);
+    }
+    SqliteStmt u(*db_, "UPDATE models SET blob_hash = NULL, bytes = X'' WHERE run_id = ?");
+    u.bind(1, id);
+    u.run();
+    collectModelBlobs(*db_);
+    tx.commit();
+    return freed;
+  });
+}
+
+void ProjectStore::compact() {
+  guarded([&] {
+    db_->exec("VACUUM");
+    return 0;
+  });
+}
+
+ProjectSizes ProjectStore::sizes() const {
+  return guarded([&] {
+    ProjectSizes z;
+    {
+      SqliteStmt s(*db_,
+                   "SELECT (SELECT page_count FROM pragma_page_count()) * "
+                   "(SELECT page_size FROM pragma_page_size())");
+      s.step();
+      z.fileBytes = s.columnInt(0);
+    }
+    {
+      SqliteStmt s(*db_,
+                   "SELECT coalesce(sum(length(data)), 0), coalesce(sum(raw_bytes), 0), count(*) "
+                   "FROM model_blobs");
+      s.step();
+      z.modelStoredBytes = s.columnInt(0);
+      z.modelRawBytes = s.columnInt(1);
+      z.modelsDistinct = s.columnInt(2);
+    }
+    {
+      SqliteStmt s(*db_, "SELECT count(*) FROM models WHERE blob_hash IS NOT NULL");
+      s.step();
+      z.modelsReferenced = s.columnInt(0);
+    }
+    return z;
   });
 }
 
@@ -555,12 +745,26 @@ void ProjectStore::copyTo(const std::filesystem::path& file) const {
   if (std::filesystem::exists(file, ec)) {
     throw StoreError("cannot save the project as '" + file.string() + "': the file exists");
   }
-  guarded([&] {
+  // Through a temporary file: a full disk or a cancel leaves no partial copy under `file`.
+  std::optional<AtomicFile> out;
+  try {
+    out.emplace(file);
+  } catch (const IoError& e) {
+    throw StoreError("cannot save the project as '" + file.string() + "': " + e.what());
+  }
+  try {
     SqliteStmt s(*db_, "VACUUM INTO ?");
-    s.bind(1, std::string_view(file.string()));
+    s.bind(1, std::string_view(out->tempPath().string()));
     s.step();
-    return 0;
-  });
+  } catch (const Error& e) {
+    throw StoreError("cannot save the project as '" + file.string() +
+                     "': " + out->withoutTempName(e.what()));
+  }
+  try {
+    out->commit();
+  } catch (const Error& e) {
+    throw StoreError("cannot save the project as '" + file.string() + "': " + e.what());
+  }
 }
 
 }  // namespace rwb

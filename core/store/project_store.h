@@ -25,7 +25,7 @@ namespace rwb {
 class SqliteDb;
 
 /// The schema version this build writes (and the newest it can read).
-inline constexpr int kStoreSchemaVersion = 3;
+inline constexpr int kStoreSchemaVersion = 5;
 
 /// What the store records about a dataset.
 struct StoredDataset {
@@ -47,6 +47,19 @@ struct RunSummary {
   std::map<std::string, double> metrics;
   double fitSeconds = 0.0;
   double recommendSeconds = 0.0;
+  /// Bytes the run's model takes in the file (compressed; a model identical to another run's is
+  /// stored once and counted for each run that uses it); 0 without a model or once dropped.
+  std::int64_t modelStoredBytes = 0;
+  bool modelDropped = false;  ///< the model was dropped with dropModel (metrics kept)
+};
+
+/// Sizes of a project file.
+struct ProjectSizes {
+  std::int64_t fileBytes = 0;         ///< the database file (without its WAL)
+  std::int64_t modelStoredBytes = 0;  ///< all distinct stored models, compressed
+  std::int64_t modelRawBytes = 0;     ///< the same models uncompressed
+  std::int64_t modelsReferenced = 0;  ///< runs with a stored model
+  std::int64_t modelsDistinct = 0;    ///< distinct model contents stored
 };
 
 /// A run read back: the record (without recommendations) plus its ids.
@@ -54,8 +67,9 @@ struct StoredRun {
   std::int64_t id = 0;
   std::string experiment;
   std::string createdAt;
-  std::int64_t specId = 0;  ///< 0 when no spec was stored with it
-  RunRecord record;         ///< modelBlob is filled only by loadRun(id, true)
+  std::int64_t specId = 0;    ///< 0 when no spec was stored with it
+  RunRecord record;           ///< modelBlob is filled only by loadRun(id, true)
+  bool modelDropped = false;  ///< the run had a model, dropped with dropModel (metrics kept)
 };
 
 /// An open project file. Not thread-safe: use one ProjectStore per thread (SQLite's WAL lets
@@ -99,6 +113,15 @@ class ProjectStore {
   std::optional<StoredDataset> findDataset(const std::string& fingerprint) const;
   /// Deletes a run and everything attached to it; returns false if there was no such run.
   bool deleteRun(std::int64_t id);
+  /// Removes the model of a run kept only for its figures: metrics, vectors and curves stay,
+  /// loadRun reports modelDropped, and the bytes are freed once no other run shares them.
+  /// Returns the run's stored model bytes released (0 when it had none or was already dropped);
+  /// throws StoreError when there is no such run. Call compact() to shrink the file.
+  std::int64_t dropModel(std::int64_t id);
+  /// Rewrites the file without its free pages (SQLite VACUUM); needs no other writer.
+  void compact();
+  /// File and model storage sizes.
+  ProjectSizes sizes() const;
   /// Number of runs stored.
   std::int64_t countRuns() const;
   /// The spec the project was last worked with: that of the newest run recorded with a spec,

@@ -95,9 +95,11 @@ class BinaryReader {
   }
   std::size_t remaining() const noexcept { return data_.size() - pos_; }
   bool atEnd() const noexcept { return pos_ == data_.size(); }
-  /// Throws ModelError("<what>: <reason>").
+  /// Throws ModelError("<what> (byte <offset> of <size>): <reason>"): where in the bytes it
+  /// stopped, for state whose fields have no names in the bytes.
   [[noreturn]] void fail(const std::string& reason) const {
-    throw ModelError(what_ + ": " + reason);
+    throw ModelError(what_ + " (byte " + std::to_string(pos_) + " of " +
+                     std::to_string(data_.size()) + "): " + reason);
   }
   /// Fails unless cond holds; use to validate sizes and indices after reading them.
   void check(bool cond, const char* reason) const {

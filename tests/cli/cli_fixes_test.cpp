@@ -283,10 +283,25 @@ TEST_CASE(
   return;
 #endif
   TempDir dir;
-  const CliResult r = runRecwb({"generate", "--out", (dir / "huge").string(), "--users", "10",
-                                "--items", "2000000000", "--interactions", "10", "-q"});
+  // --max-memory lifts the estimate's guard so that the allocation itself fails.
+  const CliResult r =
+      runRecwb({"generate", "--out", (dir / "huge").string(), "--users", "10", "--items",
+                "2000000000", "--interactions", "10", "--max-memory", "100T", "-q"});
   RWB_REQUIRE_FAILURE(r, 1, "recwb: error: out of memory");
   CHECK_FALSE(fs::exists(dir / "huge" / "items.csv"));
+}
+
+TEST_CASE(
+    "regression: generate with huge sizes is refused before allocating, naming the estimate and "
+    "the limit (was: allocated until the machine ran out of memory; issue 17)",
+    "[cli]") {
+  TempDir dir;
+  const CliResult r =
+      runRecwb({"generate", "--out", (dir / "huge").string(), "--users", "100000000", "--items",
+                "2000000000", "--interactions", "500000000", "-q"});
+  RWB_REQUIRE_FAILURE(r, 2, "recwb: error: generate: ", "need about", "available", "--max-memory");
+  CHECK(r.seconds < 10.0);
+  CHECK_FALSE(fs::exists(dir / "huge"));
 }
 
 TEST_CASE(
@@ -319,4 +334,44 @@ TEST_CASE(
   const CliResult ok = runRecwb({"inspect", file, "--items", items, "--json"});
   RWB_REQUIRE_SUCCESS(ok);
   CHECK(ok.out.find("\"colour\"") != std::string::npos);
+}
+
+TEST_CASE(
+    "regression: runs list shows each run's model size and the project's; drop-model keeps the "
+    "metrics, shrinks the file, and export of that run then says why it cannot (issue 17)",
+    "[cli]") {
+  TempDir dir;
+  const auto project = projectWithOneRun(dir);
+  const CliResult listed = runRecwb({"runs", "list", "--project", project});
+  RWB_REQUIRE_SUCCESS(listed);
+  CHECK(listed.out.find("model") != std::string::npos);
+  CHECK(listed.out.find("models ") != std::string::npos);  // the project's total line
+  const auto before = stdoutJson(runRecwb({"runs", "list", "--project", project, "--json"}));
+  REQUIRE(before.size() == 1);
+  const std::int64_t id = before[0].at("id");
+  CHECK(before[0].at("model_stored_bytes").get<std::int64_t>() > 0);
+  CHECK(before[0].at("model_dropped") == false);
+
+  const CliResult dropped =
+      runRecwb({"runs", "drop-model", std::to_string(id), "--project", project, "--json"});
+  RWB_REQUIRE_SUCCESS(dropped);
+  const auto d = stdoutJson(dropped);
+  CHECK(d.at("model_bytes_released").get<std::int64_t>() > 0);
+  CHECK(d.at("model_stored_bytes") == 0);
+
+  const auto after = stdoutJson(runRecwb({"runs", "list", "--project", project, "--json"}));
+  REQUIRE(after.size() == 1);
+  CHECK(after[0].at("model_dropped") == true);
+  CHECK(after[0].at("metrics") == before[0].at("metrics"));
+  const auto info = stdoutJson(runRecwb({"runs", "info", "--project", project, "--json"}));
+  CHECK(info.at("runs") == 1);
+  CHECK(info.at("runs_with_model") == 0);
+
+  RWB_REQUIRE_FAILURE(runRecwb({"export", "--project", project, "--run", std::to_string(id),
+                                "--out", (dir / "m.rwbm").string()},
+                               dir.path()),
+                      1, "run " + std::to_string(id), "model was dropped", "drop-model");
+  CHECK_FALSE(fs::exists(dir / "m.rwbm"));
+  RWB_REQUIRE_FAILURE(runRecwb({"runs", "drop-model", "99", "--project", project}), 1,
+                      "no run with id 99");
 }

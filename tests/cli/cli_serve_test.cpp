@@ -55,8 +55,9 @@ struct TakenPort {
 
 }  // namespace
 
-TEST_CASE("serve answers /health and /recommend like score, and stops cleanly on SIGTERM",
-          "[cli]") {
+TEST_CASE(
+    "serve answers /health and /recommend like score, and stops cleanly on SIGTERM (exit 143)",
+    "[cli]") {
   TempDir dir;
   const auto pkg = makePackage(dir);
   const auto recs = dir / "recs.tsv";
@@ -97,7 +98,7 @@ TEST_CASE("serve answers /health and /recommend like score, and stops cleanly on
   client.stop();
 
   const CliResult stopped = server.stop(SIGTERM, 10.0);
-  RWB_REQUIRE_SUCCESS(stopped);
+  RWB_REQUIRE_FAILURE(stopped, 143);
   CHECK(stopped.err.find("stopped after 3 requests") != std::string::npos);
 }
 
@@ -193,5 +194,5 @@ TEST_CASE(
   client.stop();
 
   const CliResult stopped = server.stop(SIGTERM, 10.0);
-  RWB_REQUIRE_SUCCESS(stopped);
+  RWB_REQUIRE_FAILURE(stopped, 143);
 }

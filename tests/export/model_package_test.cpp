@@ -4,6 +4,8 @@
 #include <fstream>
 #include <iterator>
 #include <string_view>
+#include <map>
+#include <optional>
 
 #include "core/models/registry.h"
 #include "core/util/error.h"
@@ -188,5 +190,123 @@ TEST_CASE("regression: row offsets past the data are refused, not followed (fuzz
     const std::string bytes = blob("item_matrix_runaway_offset");
     CHECK_THROWS_AS(loadModelFromBytes(bytes), ModelError);
     CHECK_THROWS_WITH(loadModelFromBytes(bytes), Catch::Contains("item matrix offsets"));
+  }
+}
+
+namespace {
+
+/// Rewrites a package with one meta field or blob replaced (nullopt: removed) and a checksum
+/// that matches the new content, as a buggy or hostile writer would: the loader's own checks,
+/// not the checksum, must then name what is wrong.
+void rewritePackage(const fs::path& p, const std::string& table, const std::string& key,
+                    const std::optional<std::string>& value) {
+  SqliteDb db(p.string(), SqliteDb::Mode::kReadWrite);
+  std::map<std::string, std::string> meta, blobs;
+  {
+    auto m = db.prepare("SELECT key, value FROM meta");
+    while (m.step()) meta[m.columnText(0)] = m.columnText(1);
+    auto b = db.prepare("SELECT name, data FROM blobs");
+    while (b.step()) blobs[b.columnText(0)] = b.columnBlob(1);
+  }
+  auto& target = table == "meta" ? meta : blobs;
+  if (value) {
+    target[key] = *value;
+  } else {
+    target.erase(key);
+  }
+  if (key != "checksum") meta["checksum"] = packageChecksum(meta, blobs);
+  db.exec("DELETE FROM meta; DELETE FROM blobs");
+  auto m = db.prepare("INSERT INTO meta(key, value) VALUES (?, ?)");
+  for (const auto& [k, v] : meta) {
+    m.bind(1, std::string_view(k)).bind(2, std::string_view(v)).run();
+    m.reset();
+  }
+  auto b = db.prepare("INSERT INTO blobs(name, data) VALUES (?, ?)");
+  for (const auto& [k, v] : blobs) {
+    b.bind(1, std::string_view(k)).bindBlob(2, v).run();
+    b.reset();
+  }
+}
+
+}  // namespace
+
+TEST_CASE(
+    "regression: every corrupted field of a package gets an error naming the file and the field "
+    "(was: 'invalid field: stoull'; issue 17)",
+    "[export]") {
+  const Dataset d = test::exportFixture();
+  test::TempDir dir;
+  auto model = createModel("most_popular");
+  TaskContext ctx;
+  model->fit({d, nullptr, 42, 1}, ctx);
+  const auto good = dir / "good.rwbm";
+  writePackage(good.string(), *model, d.users, d.items);
+  std::map<std::string, std::string> blobs;
+  {
+    SqliteDb db(good.string(), SqliteDb::Mode::kReadOnly);
+    auto b = db.prepare("SELECT name, data FROM blobs");
+    while (b.step()) blobs[b.columnText(0)] = b.columnBlob(1);
+  }
+
+  struct Case {
+    std::string table, key;
+    std::optional<std::string> value;
+  };
+  std::vector<Case> cases;
+  for (const char* key : {"num_users", "num_items", "train_fingerprint"}) {
+    for (const char* v : {"", "abc", "-1", "12x", "99999999999999999999999", "1e3", " 5"}) {
+      cases.push_back({"meta", key, std::string(v)});
+    }
+    cases.push_back({"meta", key, std::nullopt});
+  }
+  for (const char* v : {"61", "0"}) cases.push_back({"meta", "num_users", std::string(v)});
+  for (const char* v : {"41", "0"}) cases.push_back({"meta", "num_items", std::string(v)});
+  for (const char* key : {"params", "metrics"}) {
+    for (const char* v : {"", "{", "{\"a\": }", "nul", "[1,"}) {
+      cases.push_back({"meta", key, std::string(v)});
+    }
+  }
+  for (const char* v : {"", "x", "2.5", "999"}) {
+    cases.push_back({"meta", "format_version", std::string(v)});
+  }
+  cases.push_back({"meta", "format", std::string("something-else")});
+  cases.push_back({"meta", "model_type", std::string("sar")});
+  cases.push_back({"meta", "checksum", std::string("0123")});
+  for (const char* key :
+       {"model_type", "created_at", "code_version", "run_name", "format", "checksum"}) {
+    cases.push_back({"meta", key, std::nullopt});
+  }
+  for (const auto& [name, bytes] : blobs) {
+    for (std::size_t cut :
+         {std::size_t{0}, std::size_t{1}, std::size_t{8}, bytes.size() / 2, bytes.size() - 1}) {
+      cases.push_back({"blob", name, bytes.substr(0, cut)});
+    }
+    cases.push_back({"blob", name, bytes + "tail"});
+    std::string huge = bytes;  // a length prefix that claims far more than there is
+    for (std::size_t i = 0; i < 8 && i < huge.size(); ++i) huge[i] = '\xff';
+    cases.push_back({"blob", name, huge});
+    cases.push_back({"blob", name, std::nullopt});
+  }
+
+  for (std::size_t c = 0; c < cases.size(); ++c) {
+    const Case& k = cases[c];
+    const auto p = dir / ("case" + std::to_string(c) + ".rwbm");
+    fs::copy_file(good, p);
+    rewritePackage(p, k.table == "meta" ? "meta" : "blobs", k.key, k.value);
+    INFO(k.table << " '" << k.key << "' = "
+                 << (k.value ? "'" + k.value->substr(0, 40) + "'" : std::string("(missing)")));
+    std::string what;
+    try {
+      ModelPackage::load(p.string());
+    } catch (const Error& e) {
+      what = e.what();
+    } catch (const std::exception& e) {
+      FAIL("an exception outside rwb::Error escaped: " << e.what());
+    }
+    INFO("message: " << what);
+    REQUIRE_FALSE(what.empty());
+    CHECK(what.find(p.string()) != std::string::npos);
+    CHECK(what.find("'" + k.key + "'") != std::string::npos);
+    CHECK(what.find("stoull") == std::string::npos);
   }
 }

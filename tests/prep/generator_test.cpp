@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "core/data/dataset_writer.h"
@@ -191,6 +192,52 @@ TEST_CASE("generator: invalid options are rejected", "[prep][generator]") {
   o = {};
   ctx.requestStop();
   CHECK_THROWS_AS(generateRetailDataset(o, ctx), Cancelled);
+}
+
+TEST_CASE("regression: generator timestamps never wrap or leave the plausible range (issue 17)",
+          "[prep][generator]") {
+  TaskContext ctx;
+  GeneratorOptions o;
+  o.start = std::numeric_limits<std::int64_t>::max() - 100;  // start + days * 86400 would wrap
+  CHECK_THROWS_WITH(generateRetailDataset(o, ctx), Catch::Contains("generate.start"));
+  o = {};
+  o.start = -1;
+  CHECK_THROWS_WITH(generateRetailDataset(o, ctx), Catch::Contains("generate.start"));
+  o = {};
+  o.days = 4'000'000'000u;  // 11 million years
+  CHECK_THROWS_WITH(generateRetailDataset(o, ctx),
+                    Catch::Contains("generate.days") && Catch::Contains("2100-01-01"));
+  o = {};
+  o.start = 4102444800 - 40 * 86400;  // 40 days before 2100: a 7-day period plus launches fits
+  o.days = 11;
+  CHECK_THROWS_WITH(generateRetailDataset(o, ctx),
+                    Catch::Contains("generate.days") && Catch::Contains("at most 10 days"));
+}
+
+TEST_CASE(
+    "regression: generate refuses sizes beyond the memory limit before allocating, with "
+    "the estimate and the limit (issue 17)",
+    "[prep][generator]") {
+  TaskContext ctx;
+  GeneratorOptions o;
+  o.users = 400'000'000u;
+  o.items = 4'000'000'000u;
+  o.interactions = 500'000'000ull;
+  // 4e9 items alone are 2.3 TiB: refused by the default limit on any machine this runs on.
+  CHECK(estimateGeneratorBytes(o) > (2ull << 40));
+  CHECK_THROWS_WITH(generateRetailDataset(o, ctx),
+                    Catch::Contains("need about") && Catch::Contains("TiB") &&
+                        Catch::Contains("available") && Catch::Contains("--max-memory"));
+  // An explicit limit is named as such, and a small dataset under it runs.
+  o = {};
+  o.memoryLimitBytes = 1ull << 20;
+  CHECK_THROWS_WITH(generateRetailDataset(o, ctx),
+                    Catch::Contains("1.00 MiB") && Catch::Contains("the limit given"));
+  o.users = 20;
+  o.items = 60;
+  o.interactions = 100;
+  o.memoryLimitBytes = 1ull << 30;
+  CHECK(generateRetailDataset(o, ctx).dataset.numInteractions() == 100);
 }
 
 TEST_CASE("committed sample-data/ is exactly what recwb generate writes by default",

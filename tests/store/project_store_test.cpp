@@ -61,6 +61,16 @@ void sqlExec(const std::filesystem::path& file, const char* sql) {
   REQUIRE(rc == SQLITE_OK);
 }
 
+/// Turns a current file back into schema 4: models in place (the test models are small enough
+/// to be stored raw), no model_blobs table.
+constexpr const char* kUndoSchema5 =
+    "DROP INDEX models_by_blob; "
+    "UPDATE models SET bytes = (SELECT data FROM model_blobs WHERE hash = models.blob_hash) "
+    "WHERE blob_hash IS NOT NULL; "
+    "ALTER TABLE models DROP COLUMN blob_hash; DROP TABLE model_blobs; ";
+
+std::string undoTo(const char* rest) { return std::string(kUndoSchema5) + rest; }
+
 }  // namespace
 
 TEST_CASE("a run round-trips through the project file", "[store]") {
@@ -194,15 +204,146 @@ TEST_CASE("a version 1 file is migrated to the current schema", "[store]") {
   { ProjectStore store(file); }
   // Turn the file back into schema 1 (what the first release wrote).
   sqlExec(file,
-          "DROP TABLE learning_curves; DROP INDEX runs_by_dataset; "
-          "ALTER TABLE runs DROP COLUMN search; ALTER TABLE models DROP COLUMN checksum; "
-          "PRAGMA user_version=1;");
+          undoTo("DROP TRIGGER runs_raise_high_water; DROP TABLE run_id_high_water; "
+                 "DROP TABLE learning_curves; DROP INDEX runs_by_dataset; "
+                 "ALTER TABLE runs DROP COLUMN search; ALTER TABLE models DROP COLUMN checksum; "
+                 "PRAGMA user_version=1;")
+              .c_str());
   ProjectStore store(file);
   CHECK(store.schemaVersion() == kStoreSchemaVersion);
   const auto id = store.saveRun(sampleRun(3));
   const auto r = store.loadRun(id).record;
   CHECK(r.learningCurve.size() == 2);
   CHECK(r.search.has_value());
+}
+
+TEST_CASE("regression: run ids are never reused after runs are deleted (issue 17)", "[store]") {
+  test::TempDir dir;
+  const auto file = dir / "p.rwbproj";
+  std::int64_t first = 0, last = 0;
+  {
+    ProjectStore store(file);
+    first = store.saveRun(sampleRun(1));
+    last = store.saveRun(sampleRun(2));
+    REQUIRE(last > first);
+    REQUIRE(store.deleteRun(last));
+    REQUIRE(store.deleteRun(first));
+  }
+  // Reopened (the high-water mark lives in the file), with every run deleted.
+  ProjectStore store(file);
+  CHECK(store.countRuns() == 0);
+  const auto next = store.saveRun(sampleRun(3));
+  CHECK(next == last + 1);
+  CHECK(store.loadRun(next).record.name == "run3");
+}
+
+TEST_CASE("a version 3 file keeps its run ids and never reuses them after the migration",
+          "[store]") {
+  test::TempDir dir;
+  const auto file = dir / "p.rwbproj";
+  std::int64_t a = 0, b = 0;
+  {
+    ProjectStore store(file);
+    a = store.saveRun(sampleRun(1));
+    b = store.saveRun(sampleRun(2));
+  }
+  sqlExec(file, undoTo("DROP TRIGGER runs_raise_high_water; DROP TABLE run_id_high_water; "
+                       "PRAGMA user_version=3;")
+                    .c_str());
+  {
+    ProjectStore store(file);
+    CHECK(store.schemaVersion() == kStoreSchemaVersion);
+    CHECK(store.loadRun(a).record.name == "run1");
+    REQUIRE(store.deleteRun(b));
+  }
+  ProjectStore store(file);
+  CHECK(store.saveRun(sampleRun(3)) == b + 1);
+}
+
+TEST_CASE("identical models are stored once, compressed; deleting runs frees them last (issue 17)",
+          "[store][models]") {
+  test::TempDir dir;
+  ProjectStore store(dir / "p.rwbproj");
+  RunRecord r = sampleRun(1);
+  // A compressible model (trees and similarity lists are; float factors much less).
+  for (int i = 0; i < 20000; ++i) r.modelBlob += "item" + std::to_string(i % 500) + ";";
+  const auto a = store.saveRun(r);
+  const auto b = store.saveRun(r);
+  RunRecord other = sampleRun(2);
+  other.modelBlob = std::string("\x01\x02\x03 a different model", 21);
+  const auto c = store.saveRun(other);
+  ProjectSizes z = store.sizes();
+  CHECK(z.modelsReferenced == 3);
+  CHECK(z.modelsDistinct == 2);
+  CHECK(z.modelRawBytes == static_cast<std::int64_t>(r.modelBlob.size() + other.modelBlob.size()));
+  CHECK(z.modelStoredBytes * 4 < z.modelRawBytes);  // zlib: at least 4x smaller here
+  CHECK(store.loadRun(a, true).record.modelBlob == r.modelBlob);
+  CHECK(store.loadRun(b, true).record.modelBlob == r.modelBlob);
+  CHECK(store.loadRun(c, true).record.modelBlob == other.modelBlob);
+  const auto runs = store.listRuns();
+  REQUIRE(runs.size() == 3);
+  CHECK(runs[2].modelStoredBytes > 0);
+  CHECK(runs[2].modelStoredBytes == runs[1].modelStoredBytes);
+
+  REQUIRE(store.deleteRun(a));
+  CHECK(store.sizes().modelsDistinct == 2);  // b still uses it
+  CHECK(store.loadRun(b, true).record.modelBlob == r.modelBlob);
+  REQUIRE(store.deleteRun(b));
+  z = store.sizes();
+  CHECK(z.modelsDistinct == 1);
+  CHECK(z.modelRawBytes == static_cast<std::int64_t>(other.modelBlob.size()));
+}
+
+TEST_CASE("dropping a run's model keeps its metrics and says it was dropped (issue 17)",
+          "[store][models]") {
+  test::TempDir dir;
+  const auto file = dir / "p.rwbproj";
+  std::int64_t id = 0, kept = 0;
+  {
+    ProjectStore store(file);
+    RunRecord r = sampleRun(1);
+    r.modelBlob = std::string(1 << 20, 'x');
+    id = store.saveRun(r);
+    kept = store.saveRun(sampleRun(2));
+    CHECK(store.dropModel(id) > 0);
+    CHECK(store.dropModel(id) == 0);  // already dropped
+    CHECK_THROWS_AS(store.dropModel(9999), StoreError);
+    store.compact();
+  }
+  ProjectStore store(file);
+  const StoredRun run = store.loadRun(id, true);
+  CHECK(run.modelDropped);
+  CHECK(run.record.modelBlob.empty());
+  CHECK(run.record.metrics == sampleRun(1).metrics);
+  CHECK(run.record.perUser == sampleRun(1).perUser);
+  CHECK_FALSE(store.loadRun(kept, true).modelDropped);
+  CHECK(store.loadRun(kept, true).record.modelBlob == sampleRun(2).modelBlob);
+  const auto runs = store.listRuns();
+  REQUIRE(runs.size() == 2);
+  CHECK(runs[1].modelDropped);
+  CHECK(runs[1].modelStoredBytes == 0);
+  CHECK(store.sizes().fileBytes < (1 << 20) / 4);  // the 1 MiB model's pages were given back
+}
+
+TEST_CASE("a version 4 file's models move into the deduplicated, compressed store",
+          "[store][models]") {
+  test::TempDir dir;
+  const auto file = dir / "p.rwbproj";
+  RunRecord r = sampleRun(1);
+  r.modelBlob = "small raw model";
+  std::int64_t a = 0, b = 0;
+  {
+    ProjectStore store(file);
+    a = store.saveRun(r);
+    b = store.saveRun(r);
+  }
+  sqlExec(file, undoTo("PRAGMA user_version=4;").c_str());
+  ProjectStore store(file);
+  CHECK(store.schemaVersion() == kStoreSchemaVersion);
+  CHECK(store.loadRun(a, true).record.modelBlob == r.modelBlob);
+  CHECK(store.loadRun(b, true).record.modelBlob == r.modelBlob);
+  CHECK(store.sizes().modelsDistinct == 1);
+  CHECK(store.sizes().modelsReferenced == 2);
 }
 
 TEST_CASE("a damaged stored model is refused by its checksum, the run's metrics still load",
@@ -218,7 +359,7 @@ TEST_CASE("a damaged stored model is refused by its checksum, the run's metrics 
     CHECK(store.loadRun(id, true).record.modelBlob == r.modelBlob);
   }
   // One byte changed inside the blob, as a disk or a copy might.
-  sqlExec(file, "UPDATE models SET bytes = substr(bytes, 1, 100) || X'00' || substr(bytes, 102)");
+  sqlExec(file, "UPDATE model_blobs SET data = substr(data, 1, 10) || X'00' || substr(data, 12)");
   ProjectStore store(file);
   try {
     store.loadRun(id, true);
@@ -241,14 +382,16 @@ TEST_CASE("a version 2 file gets checksums for the models it holds", "[store]") 
     ProjectStore store(file);
     id = store.saveRun(r);
   }
-  sqlExec(file, "ALTER TABLE models DROP COLUMN checksum; PRAGMA user_version=2;");
+  sqlExec(file, undoTo("DROP TRIGGER runs_raise_high_water; DROP TABLE run_id_high_water; "
+                       "ALTER TABLE models DROP COLUMN checksum; PRAGMA user_version=2;")
+                    .c_str());
   {
     ProjectStore store(file);
     CHECK(store.schemaVersion() == kStoreSchemaVersion);
     CHECK(store.loadRun(id, true).record.modelBlob == r.modelBlob);
   }
   // Damage after the migration is caught like in a new file.
-  sqlExec(file, "UPDATE models SET bytes = X'00' || substr(bytes, 2)");
+  sqlExec(file, "UPDATE model_blobs SET data = X'00' || substr(data, 2)");
   CHECK_THROWS_AS(ProjectStore(file).loadRun(id, true), StoreError);
 }
 
