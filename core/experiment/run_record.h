@@ -30,6 +30,7 @@ RunStatus parseRunStatus(const std::string& name);
 struct SearchTrial {
   Params params;         ///< full resolved parameters of the candidate
   int rung = 0;          ///< successive halving rung (0 for grid / random)
+  int config = 0;        ///< auto: index of the configuration (a trial per rung it reached)
   long long budget = 0;  ///< epochs / iterations used (0 = the candidate's own value)
   double score = 0.0;    ///< the selection metric on validation (NaN if the fit failed)
   double fitSeconds = 0.0;
@@ -45,6 +46,10 @@ struct SearchHistory {
   Params best;
   double bestScore = 0.0;
   double seconds = 0.0;
+  double budgetSeconds = 0.0;  ///< auto: the time share this search had (0 = none)
+  /// auto: why it stopped sampling: "trials" (the trial bound), "budget" (the time share ran
+  /// out; a run with more time would have sampled more) or "space" (no new point found).
+  std::string stoppedBy;
 };
 
 /// Everything about one run. Timings are wall-clock seconds.
