@@ -64,6 +64,32 @@ SearchRequest searchRequest(const RunPlan& plan, const ExperimentSpec& spec, int
   return req;
 }
 
+// A blend's members given as "auto" take the best parameters of the auto search of the same
+// model and seed in this experiment (chosen on validation, so the blend stays honest).
+Params withTunedMembers(Params params, const std::vector<RunPlan>& plans,
+                        const std::vector<Tuned>& tuned, std::uint64_t seed) {
+  const std::string text = params.at("members").get<std::string>();
+  if (text.empty()) return params;
+  nlohmann::json members = nlohmann::json::parse(text);
+  for (auto it = members.begin(); it != members.end(); ++it) {
+    if (!it.value().is_string() || it.value() != "auto") continue;
+    bool found = false;
+    for (std::size_t i = 0; i < plans.size() && !found; ++i) {
+      if (plans[i].model->name == it.key() && plans[i].seed == seed && tuned[i].history) {
+        it.value() = tuned[i].history->best;
+        found = true;
+      }
+    }
+    if (!found) {
+      throw SpecError(
+          "$.params.members." + it.key(),
+          "\"auto\" needs a successful auto search of '" + it.key() + "' in the same experiment");
+    }
+  }
+  params["members"] = members.dump();
+  return params;
+}
+
 bool isAuto(const RunPlan& plan) {
   return plan.model->search && plan.model->search->method == "auto";
 }
@@ -208,9 +234,14 @@ ExperimentResult runPrepared(const ExperimentSpec& spec, const RunnerOptions& op
 
   // Auto searches first, one after another with every thread, so that each one's trials do not
   // depend on what runs beside it; the shared budget is split as TuningSpec says.
+  // Blends come last: their members may take the parameters the other searches chose.
   std::vector<std::size_t> autoPlans;
-  for (std::size_t i = 0; i < plans.size(); ++i) {
-    if (isAuto(plans[i])) autoPlans.push_back(i);
+  for (int pass = 0; pass < 2; ++pass) {
+    for (std::size_t i = 0; i < plans.size(); ++i) {
+      if (isAuto(plans[i]) && (plans[i].model->name == "blend") == (pass == 1)) {
+        autoPlans.push_back(i);
+      }
+    }
   }
   std::vector<Tuned> tuned(plans.size());
   const double runsBegin = autoPlans.empty() ? 0.1 : 0.8;
@@ -228,7 +259,17 @@ ExperimentResult runPrepared(const ExperimentSpec& spec, const RunnerOptions& op
           },
           std::chrono::milliseconds(0));
       SearchRequest req = searchRequest(plan, spec, threads);
-      req.search.budgetSeconds = std::max(left, 0.0) / static_cast<double>(autoPlans.size() - a);
+      if (plan.model->name == "blend") {
+        try {
+          req.baseParams = withTunedMembers(req.baseParams, plans, tuned, plan.seed);
+        } catch (const std::exception& e) {
+          tuned[autoPlans[a]].error = e.what();
+          continue;
+        }
+      }
+      // A spent budget still runs one trial (the first one, the defaults): a share of 0 would
+      // read as "no time limit".
+      req.search.budgetSeconds = std::max(left / static_cast<double>(autoPlans.size() - a), 1e-9);
       const auto s0 = Clock::now();
       try {
         arena.execute([&] {

@@ -1,6 +1,7 @@
 #include "core/models/registry.h"
 
 #include "core/models/biased_mf.h"
+#include "core/models/blend.h"
 #include "core/models/bpr.h"
 #include "core/models/content_similarity.h"
 #include "core/models/ease.h"
@@ -41,6 +42,7 @@ std::vector<ModelInfo> buildRegistry() {
   r.push_back(entry<Gbdt>());
   r.push_back(entry<FactorizationMachine>());
   r.push_back(entry<TwoStage>());
+  r.push_back(entry<Blend>());
   return r;
 }
 }  // namespace

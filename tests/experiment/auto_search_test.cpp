@@ -173,3 +173,37 @@ TEST_CASE("auto: spec and --tune errors are located", "[experiment][search][auto
   CHECK(spec.models[1].search->method == "grid");
   CHECK_THROWS_WITH(applyAutoTuning(spec, 0.0), Catch::Contains("--tune"));
 }
+
+TEST_CASE("auto: a blend's \"auto\" members take the parameters their own searches chose",
+          "[experiment][search][auto][blend]") {
+  test::TempDir dir;
+  json doc = syntheticSpec(dir);
+  doc["tuning"] = {{"budget_seconds", 600}, {"trials", 3}};
+  doc["models"] = {{{"name", "blend"},
+                    {"params", {{"members", {{"rp3beta", "auto"}, {"most_popular", "auto"}}}}},
+                    {"search", "auto"}},
+                   {{"name", "rp3beta"}, {"search", "auto"}},
+                   {{"name", "most_popular"}, {"search", "auto"}}};
+  const ExperimentSpec spec = parseExperimentSpec(doc, dir.path());
+  TaskContext ctx;
+  const ExperimentResult r = runExperiment(spec, {}, ctx);
+  REQUIRE(r.runs.size() == 3);
+  for (const auto& run : r.runs) {
+    INFO(run.name << " " << run.error);
+    REQUIRE(run.status == RunStatus::kOk);
+  }
+  const json members = json::parse(r.runs[0].params["members"].get<std::string>());
+  CHECK(members["rp3beta"] == r.runs[1].params);
+  CHECK(members["most_popular"] == r.runs[2].params);
+
+  // Without the member's search the blend fails, saying why; the others still run.
+  doc["models"] = {
+      {{"name", "blend"}, {"params", {{"members", {{"ease", "auto"}}}}}, {"search", "auto"}},
+      {{"name", "most_popular"}}};
+  const ExperimentSpec lone = parseExperimentSpec(doc, dir.path());
+  TaskContext ctx2;
+  const ExperimentResult f = runExperiment(lone, {}, ctx2);
+  CHECK(f.runs[0].status == RunStatus::kFailed);
+  CHECK_THAT(f.runs[0].error, Catch::Contains("auto search of 'ease'"));
+  CHECK(f.runs[1].status == RunStatus::kOk);
+}
