@@ -148,6 +148,9 @@ void Blend::fitModel(const TrainingData& data, TaskContext& ctx) {
       const double step = (end - begin) / static_cast<double>(specs.size());
       TaskContext sub(ctx, begin + step * static_cast<double>(m),
                       begin + step * static_cast<double>(m + 1));
+      // Members' epochs stay out of the blend's learning curve: a member fitted twice (for the
+      // weights, then on all of train) would report each epoch twice.
+      sub.setEpochCallback([](int, const EpochMetrics&) { return false; });
       auto model = findModel(specs[m].first)->create(specs[m].second);
       model->fit(TrainingData{train, nullptr, data.seed, data.threads}, sub);
       fitted.push_back(std::move(model));

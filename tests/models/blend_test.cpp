@@ -29,6 +29,13 @@ TEST_CASE("blend: tuned weights favour the member that ranks held-out rows well"
   CHECK(std::accumulate(b.weights().begin(), b.weights().end(), 0.0) == Approx(1.0));
   // ItemKNN sees the two communities, popularity does not.
   CHECK(b.weights()[0] > b.weights()[1]);
+  // Regression: members' epochs (iALS here, fitted twice) are not reported as the blend's.
+  auto withIals = blendOf({{"members",
+                            {{"ials", {{"factors", 4}, {"iterations", 2}}},
+                             {"most_popular", nlohmann::json::object()}}}});
+  TaskContext curve;
+  withIals->fit({p.data, nullptr, 3, 2}, curve);
+  CHECK(curve.history().empty());
   // Its lists stay within the user's community.
   const RecList r = m->recommend(0, 5);
   REQUIRE(r.items.size() == 5);
