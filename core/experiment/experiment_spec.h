@@ -84,7 +84,9 @@ struct SearchSpec {
   /// searchHyperparameters).
   std::string method = "grid";
   std::vector<ParamSpace> space;
-  int trials = 10;               ///< candidates for "random" and (with ranges) "halving"
+  /// Candidates for "random" and (with ranges) "halving"; "auto": at most this many
+  /// configurations (0 = only the time budget bounds it).
+  int trials = 10;
   std::string metric;            ///< e.g. "ndcg@10"; empty = the experiment's primary metric
   double validationRatio = 0.8;  ///< per-user share of train kept for fitting candidates
   std::uint64_t seed = 7;        ///< sampling and validation-split seed
