@@ -30,11 +30,11 @@ RunStatus parseRunStatus(const std::string& name);
 struct SearchTrial {
   Params params;         ///< full resolved parameters of the candidate
   int rung = 0;          ///< successive halving rung (0 for grid / random)
-  int config = 0;        ///< auto: index of the configuration (a trial per rung it reached)
   long long budget = 0;  ///< epochs / iterations used (0 = the candidate's own value)
   double score = 0.0;    ///< the selection metric on validation (NaN if the fit failed)
   double fitSeconds = 0.0;
   std::string error;  ///< why the candidate failed, empty if it did not
+  int config = 0;     ///< auto: index of the configuration (a trial per rung it reached)
 };
 
 /// The history of a search: every trial in the order run, and the winner.
