@@ -99,9 +99,9 @@ ModelInfo Blend::info() {
       "Weighted sum of member models' per-user normalised scores, weights tuned on held-out "
       "training rows.";
   m.schema.params = paramList(
-      jsonTextParam("members").describe(
-          "Member models as a JSON object {model name: parameters}, e.g. "
-          "{\"ease\": {}, \"ials\": {\"factors\": 128}}"),
+      jsonTextParam("members", R"({"ease": {}, "ials": {}, "rp3beta": {}})")
+          .describe("Member models as a JSON object {model name: parameters}; default EASE, "
+                    "iALS and RP3beta with their defaults"),
       jsonTextParam("weights").describe(
           "Fixed weights {model name: weight} (empty = tune them on held-out training rows)"),
       choiceParam("normalization", "zscore", {"zscore", "minmax"})

@@ -7,6 +7,7 @@
 /// 0) or "minmax" (s - min) / (max - min) (0 when max = min). A member's non-finite score (an
 /// item it never recommends) takes the normalised value of its lowest finite score.
 ///
+/// Members: {model name: parameters} (default: EASE, iALS and RP3beta with their defaults).
 /// Weights: given ("weights", {member: w}) or tuned on a held-out share of each user's training
 /// rows: members are fitted on the rest, and the weight vector with the best nDCG@validation_k
 /// on the held-out rows of up to validation_users users wins, among all vectors of the simplex
