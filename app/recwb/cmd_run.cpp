@@ -32,6 +32,7 @@ struct RunArgs {
   std::string project;
   std::string out;
   int threads = -1;
+  double tune = 0.0;
 };
 
 std::string systemReason(int err) { return std::generic_category().message(err); }
@@ -135,7 +136,12 @@ void printTable(const ExperimentResult& result, const ExperimentSpec& spec) {
     if (r.search) {
       std::cout << r.name << ": " << r.search->method << " search, " << r.search->trials.size()
                 << " trials, best " << r.search->metric << " on validation "
-                << fixed(r.search->bestScore, 6) << " with " << r.search->best.dump() << "\n";
+                << fixed(r.search->bestScore, 6) << " with " << r.search->best.dump();
+      if (!r.search->stoppedBy.empty()) {
+        std::cout << " (" << fixed(r.search->seconds, 1) << " s, stopped by " << r.search->stoppedBy
+                  << ")";
+      }
+      std::cout << "\n";
     }
   }
   // Under a candidate set the numbers mean something else than over the catalogue: say so.
@@ -179,8 +185,13 @@ Action registerRun(CLI::App& sub, Common& common) {
                  "output.dir, else the working directory");
   sub.add_option("--threads", args->threads, "Thread budget (default: the spec's threads)")
       ->check(CLI::Range(0, 1024));
+  sub.add_option("--tune", args->tune,
+                 "Tune every model without a search on \"auto\" within this many seconds in "
+                 "all (the spec's tuning budget is replaced)")
+      ->check(CLI::Range(1e-3, 1e7));
   return [args, &common]() {
-    const ExperimentSpec spec = loadExperimentSpec(args->spec);
+    ExperimentSpec spec = loadExperimentSpec(args->spec);
+    if (args->tune > 0) applyAutoTuning(spec, args->tune);
     const fs::path outDir = !args->out.empty()         ? fs::path(args->out)
                             : !spec.output.dir.empty() ? fs::path(spec.output.dir)
                                                        : fs::path(".");

@@ -1,5 +1,5 @@
-// recwb runs list|show|delete|drop-model|info|rename|tag|untag|note|archive|unarchive|champion|
-// diff --project FILE: browse and annotate the runs recorded in a project file.
+// recwb runs list|show|trials|delete|drop-model|info|rename|tag|untag|note|archive|unarchive|
+// champion|diff --project FILE: browse and annotate the runs recorded in a project file.
 #include <algorithm>
 #include <cmath>
 #include <iomanip>
@@ -223,6 +223,41 @@ int show(const RunsArgs& a, const Common& common) {
   return 0;
 }
 
+// The trials of a run's search: one line each in the order run (a configuration appears once
+// per rung it reached), the winner marked with '*'.
+int trials(const RunsArgs& a, const Common& common) {
+  ProjectStore store(a.project, false);
+  const StoredRun s = store.loadRun(a.id);
+  if (!s.record.search) {
+    throw SpecError("id", "run " + std::to_string(a.id) + " has no search");
+  }
+  const SearchHistory& h = *s.record.search;
+  if (common.json) {
+    printJson(toJson(h));
+    return 0;
+  }
+  std::cout << "run " << s.id << "  " << s.record.name << "  " << h.method << " search on "
+            << h.metric << " (validation), " << h.trials.size() << " trials in "
+            << metricText(h.seconds) << " s";
+  if (!h.stoppedBy.empty()) std::cout << ", stopped by " << h.stoppedBy;
+  std::cout << "\n"
+            << std::left << std::setw(6) << "trial" << std::setw(8) << "config" << std::setw(6)
+            << "rung" << std::setw(8) << "budget" << std::setw(12) << h.metric << std::setw(10)
+            << "fit s"
+            << "parameters\n";
+  for (std::size_t i = 0; i < h.trials.size(); ++i) {
+    const SearchTrial& t = h.trials[i];
+    const bool winner = std::isfinite(t.score) && t.score == h.bestScore && t.params == h.best;
+    std::cout << std::left << std::setw(6) << i << std::setw(8) << t.config << std::setw(6)
+              << t.rung << std::setw(8) << t.budget << std::setw(12)
+              << (metricText(t.score) + (winner ? "*" : "")) << std::setw(10)
+              << metricText(t.fitSeconds) << t.params.dump();
+    if (!t.error.empty()) std::cout << "  error: " << t.error;
+    std::cout << "\n";
+  }
+  return 0;
+}
+
 int remove(const RunsArgs& a, const Common& common) {
   ProjectStore store(a.project, false);
   const bool deleted = store.deleteRun(a.id);
@@ -392,6 +427,10 @@ Action registerRuns(CLI::App& sub, Common& common) {
   showCmd->add_option("id", args->id, "Run id (from `runs list`)")->required();
   showCmd->fallthrough();
   showCmd->callback([which] { *which = "show"; });
+  auto* trialsCmd = sub.add_subcommand("trials", "List the trials of a run's search");
+  trialsCmd->add_option("id", args->id, "Run id (from `runs list`)")->required();
+  trialsCmd->fallthrough();
+  trialsCmd->callback([which] { *which = "trials"; });
   auto* deleteCmd = sub.add_subcommand("delete", "Delete a run and everything recorded with it");
   deleteCmd->add_option("id", args->id, "Run id (from `runs list`)")->required();
   deleteCmd->fallthrough();
@@ -440,6 +479,7 @@ Action registerRuns(CLI::App& sub, Common& common) {
   return [args, which, &common]() {
     if (*which == "show") return show(*args, common);
     if (*which == "delete") return remove(*args, common);
+    if (*which == "trials") return trials(*args, common);
     if (*which == "drop-model") return dropModel(*args, common);
     if (*which == "info") return info(*args, common);
     if (*which == "champion") return champion(*args, common);

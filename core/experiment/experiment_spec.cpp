@@ -228,6 +228,45 @@ SearchSpec parseSearch(const json& j, const std::string& path, const ModelInfo& 
   return s;
 }
 
+TuningSpec parseTuning(const json& j, const MetricsSpec& metrics) {
+  const std::string path = "$.tuning";
+  requireObject(j, path);
+  checkKeys(j, path, {"budget_seconds", "trials", "validation", "metric"});
+  TuningSpec t;
+  if (j.contains("budget_seconds")) {
+    t.budgetSeconds = asNumber(j["budget_seconds"], path + ".budget_seconds");
+    if (!(t.budgetSeconds > 0.0 && t.budgetSeconds <= 1e7)) {
+      throw SpecError(path + ".budget_seconds", "must be in (0, 1e7]");
+    }
+  }
+  if (j.contains("trials")) {
+    t.trials = static_cast<int>(asInt(j["trials"], path + ".trials", 1, 100000));
+  }
+  if (j.contains("validation")) {
+    const std::string vp = path + ".validation";
+    requireObject(j["validation"], vp);
+    checkKeys(j["validation"], vp, {"ratio", "seed"});
+    if (j["validation"].contains("ratio")) {
+      t.validationRatio = asNumber(j["validation"]["ratio"], vp + ".ratio");
+      if (!(t.validationRatio > 0.0 && t.validationRatio < 1.0)) {
+        throw SpecError(vp + ".ratio", "must be in (0, 1)");
+      }
+    }
+    if (j["validation"].contains("seed"))
+      t.seed = asUnsigned(j["validation"]["seed"], vp + ".seed");
+  }
+  if (j.contains("metric")) {
+    t.metric = asNonEmptyString(j["metric"], path + ".metric");
+    bool ok = false;
+    for (const auto& n : specMetricNames()) ok = ok || t.metric == metricKey(n, metrics.k);
+    if (!ok) {
+      throw SpecError(path + ".metric", "unknown metric '" + t.metric + "' (e.g. " +
+                                            metricKey(metrics.primary, metrics.k) + ")");
+    }
+  }
+  return t;
+}
+
 // Two runs writing one file would overwrite each other: refuse names that are equal, also
 // after ASCII case folding (case-insensitive file systems), before anything runs.
 void checkOutputNames(const ExperimentSpec& spec, const json& models) {
@@ -324,7 +363,7 @@ ExperimentSpec parseExperimentSpec(const json& doc, const std::filesystem::path&
       lookupIn ? lookupIn : ModelLookup([](std::string_view n) { return findModel(n); });
   checkKeys(doc, "$",
             {"version", "name", "dataset", "prep", "split", "features", "models", "metrics",
-             "evaluation", "seed", "seeds", "threads", "output"});
+             "evaluation", "seed", "seeds", "threads", "output", "tuning"});
   ExperimentSpec spec;
   spec.source = doc;
   if (!doc.contains("version")) throw SpecError("$.version", "is required (this build reads 1)");
@@ -445,6 +484,8 @@ ExperimentSpec parseExperimentSpec(const json& doc, const std::filesystem::path&
     }
   }
 
+  if (doc.contains("tuning")) spec.tuning = parseTuning(doc["tuning"], spec.metrics);
+
   if (!doc.contains("models")) throw SpecError("$.models", "is required");
   const json& models = doc["models"];
   if (!models.is_array() || models.empty()) {
@@ -487,7 +528,12 @@ ExperimentSpec parseExperimentSpec(const json& doc, const std::filesystem::path&
                         "'" + printableText(m.runName) + "' cannot be used as a file name: " + why);
       }
     }
-    if (models[i].contains("search")) {
+    if (models[i].contains("search") && models[i]["search"].is_string()) {
+      if (models[i]["search"] != "auto") {
+        throw SpecError(mp + ".search", "must be \"auto\" or a search object");
+      }
+      m.search = autoSearchSpec(*info, spec.tuning, mp + ".search");
+    } else if (models[i].contains("search")) {
       m.search = parseSearch(models[i]["search"], mp + ".search", *info, m.params);
       if (!m.search->metric.empty()) {
         const std::string& mk = m.search->metric;
@@ -504,6 +550,60 @@ ExperimentSpec parseExperimentSpec(const json& doc, const std::filesystem::path&
   }
   checkOutputNames(spec, models);
   return spec;
+}
+
+SearchSpec autoSearchSpec(const ModelInfo& info, const TuningSpec& tuning,
+                          const std::string& path) {
+  SearchSpec s;
+  s.method = "auto";
+  for (const ParamSpec& p : info.schema.params) {
+    if (!p.search) continue;
+    ParamSpace ps;
+    ps.name = p.name;
+    if (p.search->min && p.search->max) {
+      ps.range = ParamRange{p.search->min, p.search->max, p.search->logScale};
+    } else {
+      ps.values = p.search->values;
+    }
+    ps.whenParam = p.search->whenParam;
+    ps.whenValues = p.search->whenValues;
+    s.space.push_back(std::move(ps));
+  }
+  if (s.space.empty()) {
+    throw SpecError(path, "model '" + info.name + "' declares no default search space");
+  }
+  s.trials = tuning.trials;
+  s.metric = tuning.metric;
+  s.validationRatio = tuning.validationRatio;
+  s.seed = tuning.seed;
+  s.budgetSeconds = tuning.budgetSeconds;
+  for (const char* b : {"epochs", "iterations"}) {
+    const ParamSpec* p = info.schema.find(b);
+    if (p != nullptr && p->type == ParamType::kInt) {
+      s.budgetParam = b;
+      break;
+    }
+  }
+  return s;
+}
+
+void applyAutoTuning(ExperimentSpec& spec, double budgetSeconds, const ModelLookup& lookupIn) {
+  const ModelLookup lookup =
+      lookupIn ? lookupIn : ModelLookup([](std::string_view n) { return findModel(n); });
+  if (!(budgetSeconds > 0.0 && budgetSeconds <= 1e7)) {
+    throw SpecError("--tune", "the budget must be in (0, 1e7] seconds");
+  }
+  spec.tuning.budgetSeconds = budgetSeconds;
+  for (std::size_t i = 0; i < spec.models.size(); ++i) {
+    ModelSpec& m = spec.models[i];
+    if (m.search && m.search->method == "auto") m.search->budgetSeconds = budgetSeconds;
+    if (m.search) continue;
+    const ModelInfo* info = lookup(m.name);
+    if (info == nullptr) {
+      throw SpecError("$.models[" + std::to_string(i) + "].name", "unknown model '" + m.name + "'");
+    }
+    m.search = autoSearchSpec(*info, spec.tuning, "$.models[" + std::to_string(i) + "]");
+  }
 }
 
 ExperimentSpec loadExperimentSpec(const std::filesystem::path& file, const ModelLookup& lookup) {

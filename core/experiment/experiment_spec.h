@@ -70,20 +70,47 @@ struct ParamSpace {
   std::string name;
   std::vector<nlohmann::json> values;  ///< non-empty for a list
   std::optional<ParamRange> range;     ///< set for a range (random / halving only)
+  /// Conditional parameter (default spaces): sampled only when parameter `whenParam` of the
+  /// same candidate takes one of `whenValues`; otherwise it keeps its base value.
+  std::string whenParam;
+  std::vector<nlohmann::json> whenValues;
 };
 
 /// Hyperparameter search for one model. Selection uses a validation split carved from the
 /// training split only; the test split is used once, for the final refit.
 struct SearchSpec {
-  std::string method = "grid";  ///< "grid", "random" or "halving" (successive halving)
+  /// "grid", "random", "halving" (successive halving) or "auto" (the model's default space,
+  /// Hyperband brackets over epochs for iterative models, TPE after a random start; see
+  /// searchHyperparameters).
+  std::string method = "grid";
   std::vector<ParamSpace> space;
-  int trials = 10;               ///< candidates for "random" and (with ranges) "halving"
+  /// Candidates for "random" and (with ranges) "halving"; "auto": at most this many
+  /// configurations (0 = only the time budget bounds it).
+  int trials = 10;
   std::string metric;            ///< e.g. "ndcg@10"; empty = the experiment's primary metric
   double validationRatio = 0.8;  ///< per-user share of train kept for fitting candidates
   std::uint64_t seed = 7;        ///< sampling and validation-split seed
   int eta = 3;                   ///< halving: keep the best 1/eta at each rung
   int minBudget = 1;             ///< halving: epochs of the first rung
-  std::string budgetParam;       ///< halving: "epochs" or "iterations" (resolved at parse time)
+  std::string budgetParam;  ///< halving / auto: "epochs" or "iterations" (empty: not iterative)
+  /// auto: wall-clock seconds this search may start fits in (0 = no time limit). Set by the
+  /// runner from the experiment's tuning budget (see TuningSpec).
+  double budgetSeconds = 0.0;
+};
+
+/// The experiment's tuning settings ("tuning" in the spec), used by every "search": "auto".
+struct TuningSpec {
+  /// Wall-clock seconds shared by the experiment's auto searches. The searches run one after
+  /// another before the final fits, each with all threads; search i of n gets
+  /// (budget - time used by searches before it) / (n - i), so time one search leaves unused
+  /// passes to the next ones.
+  double budgetSeconds = 600.0;
+  /// Upper bound on the configurations each auto search samples (0 = only the budget bounds
+  /// it). With a bound that the budget does not cut, the trials are fully reproducible.
+  int trials = 0;
+  double validationRatio = 0.8;  ///< per-user share of train kept for fitting candidates
+  std::uint64_t seed = 7;        ///< sampling and validation-split seed
+  std::string metric;            ///< selection metric, e.g. "ndcg@10"; empty = the primary one
 };
 
 /// One model entry of the spec.
@@ -137,6 +164,7 @@ struct ExperimentSpec {
   std::vector<ModelSpec> models;
   MetricsSpec metrics;
   EvaluationSpec evaluation;
+  TuningSpec tuning;                        ///< used by models whose search is "auto"
   std::vector<std::uint64_t> seeds = {42};  ///< every model runs once per seed
   int threads = 0;                          ///< 0 = all hardware threads
   OutputSpec output;
@@ -162,6 +190,16 @@ std::string runNameFor(const ModelSpec& m, std::uint64_t seed, std::size_t seedC
 /// other control character, a path separator, one of : * ? " < > |, "." or "..", a leading or
 /// trailing dot or space, a reserved Windows device name), or an empty string when it can.
 std::string unsafeFileNameReason(std::string_view name);
+
+/// The search of `"search": "auto"` for a model: method "auto" over the model's default space
+/// (ParamSchema search domains), validation settings from `tuning`, budgetParam = the model's
+/// integer "epochs" or "iterations" parameter if it has one. Throws SpecError at `path` when
+/// the model declares no default search space.
+SearchSpec autoSearchSpec(const ModelInfo& info, const TuningSpec& tuning, const std::string& path);
+
+/// `recwb run --tune SECONDS`: sets the tuning budget and gives every model without a search
+/// the auto search. Throws SpecError (at $.models[i]) for a model without a default space.
+void applyAutoTuning(ExperimentSpec& spec, double budgetSeconds, const ModelLookup& lookup = {});
 
 /// Reads and parses a spec file (paths relative to its folder). Throws IoError when it cannot
 /// be read, ParseError (file:line:column) for malformed JSON, SpecError for invalid content

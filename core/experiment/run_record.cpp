@@ -32,11 +32,9 @@ nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : 
 nlohmann::json toJson(const SearchHistory& h) {
   nlohmann::json trials = nlohmann::json::array();
   for (const auto& t : h.trials) {
-    nlohmann::json j = {{"params", t.params},
-                        {"rung", t.rung},
-                        {"budget", t.budget},
-                        {"score", number(t.score)},
-                        {"fit_seconds", t.fitSeconds}};
+    nlohmann::json j = {{"params", t.params},          {"rung", t.rung},
+                        {"budget", t.budget},          {"score", number(t.score)},
+                        {"fit_seconds", t.fitSeconds}, {"config", t.config}};
     if (!t.error.empty()) j["error"] = t.error;
     trials.push_back(std::move(j));
   }
@@ -46,6 +44,8 @@ nlohmann::json toJson(const SearchHistory& h) {
           {"best", h.best},
           {"best_score", number(h.bestScore)},
           {"seconds", h.seconds},
+          {"budget_seconds", h.budgetSeconds},
+          {"stopped_by", h.stoppedBy},
           {"trials", std::move(trials)}};
 }
 

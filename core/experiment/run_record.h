@@ -34,6 +34,7 @@ struct SearchTrial {
   double score = 0.0;    ///< the selection metric on validation (NaN if the fit failed)
   double fitSeconds = 0.0;
   std::string error;  ///< why the candidate failed, empty if it did not
+  int config = 0;     ///< auto: index of the configuration (a trial per rung it reached)
 };
 
 /// The history of a search: every trial in the order run, and the winner.
@@ -45,6 +46,10 @@ struct SearchHistory {
   Params best;
   double bestScore = 0.0;
   double seconds = 0.0;
+  double budgetSeconds = 0.0;  ///< auto: the time share this search had (0 = none)
+  /// auto: why it stopped sampling: "trials" (the trial bound), "budget" (the time share ran
+  /// out; a run with more time would have sampled more) or "space" (no new point found).
+  std::string stoppedBy;
 };
 
 /// Everything about one run. Timings are wall-clock seconds.

@@ -99,9 +99,58 @@ void markFailed(RunRecord& r, const std::string& error) {
   r.recommendations.clear();
 }
 
+// An auto search's outcome, computed before the runs (see TuningSpec): the history, or why the
+// search failed.
+struct Tuned {
+  std::optional<SearchHistory> history;
+  std::string error;
+};
+
+SearchRequest searchRequest(const RunPlan& plan, const ExperimentSpec& spec, int threads) {
+  SearchRequest req;
+  req.model = plan.info;
+  req.baseParams = plan.model->params;
+  req.search = *plan.model->search;
+  req.metrics = spec.metrics;
+  req.seed = plan.seed;
+  req.threads = threads;
+  req.validation = validationKindFor(spec.split.method);
+  return req;
+}
+
+// A blend's members given as "auto" take the best parameters of the auto search of the same
+// model and seed in this experiment (chosen on validation, so the blend stays honest).
+Params withTunedMembers(Params params, const std::vector<RunPlan>& plans,
+                        const std::vector<Tuned>& tuned, std::uint64_t seed) {
+  const std::string text = params.at("members").get<std::string>();
+  if (text.empty()) return params;
+  nlohmann::json members = nlohmann::json::parse(text);
+  for (auto it = members.begin(); it != members.end(); ++it) {
+    if (!it.value().is_string() || it.value() != "auto") continue;
+    bool found = false;
+    for (std::size_t i = 0; i < plans.size() && !found; ++i) {
+      if (plans[i].model->name == it.key() && plans[i].seed == seed && tuned[i].history) {
+        it.value() = tuned[i].history->best;
+        found = true;
+      }
+    }
+    if (!found) {
+      throw SpecError(
+          "$.params.members." + it.key(),
+          "\"auto\" needs a successful auto search of '" + it.key() + "' in the same experiment");
+    }
+  }
+  params["members"] = members.dump();
+  return params;
+}
+
+bool isAuto(const RunPlan& plan) {
+  return plan.model->search && plan.model->search->method == "auto";
+}
+
 RunRecord runOne(const RunPlan& plan, const ExperimentSpec& spec, const PreparedData& data,
                  const CandidatePlan& cands, const RunnerOptions& options, int threads,
-                 TaskContext& ctx) {
+                 const Tuned* tuned, TaskContext& ctx) {
   RunRecord r;
   r.name = plan.name;
   r.model = plan.model->name;
@@ -116,20 +165,17 @@ RunRecord runOne(const RunPlan& plan, const ExperimentSpec& spec, const Prepared
   try {
     ctx.throwIfStopped();
     // Search first, on train only: the test split is not passed (see search.h).
-    TaskContext searchCtx(ctx, 0.0, plan.model->search ? 0.7 : 0.0);
-    if (plan.model->search) {
-      SearchRequest req;
-      req.model = plan.info;
-      req.baseParams = plan.model->params;
-      req.search = *plan.model->search;
-      req.metrics = spec.metrics;
-      req.seed = plan.seed;
-      req.threads = threads;
-      req.validation = validationKindFor(spec.split.method);
-      r.search = searchHyperparameters(req, *data.train, searchCtx);
+    const bool searchHere = plan.model->search && tuned == nullptr;
+    TaskContext searchCtx(ctx, 0.0, searchHere ? 0.7 : 0.0);
+    if (tuned != nullptr) {
+      if (!tuned->history) throw ModelError(tuned->error);
+      r.search = tuned->history;
+      r.params = r.search->best;
+    } else if (plan.model->search) {
+      r.search = searchHyperparameters(searchRequest(plan, spec, threads), *data.train, searchCtx);
       r.params = r.search->best;
     }
-    const double base = plan.model->search ? 0.7 : 0.0;
+    const double base = searchHere ? 0.7 : 0.0;
     TaskContext fitCtx(ctx, base, base + (1.0 - base) * 0.6);
     auto model = plan.info->create(r.params);
     const auto t0 = Clock::now();
@@ -291,18 +337,70 @@ ExperimentResult runPrepared(const ExperimentSpec& spec, const RunnerOptions& op
 
   const CandidatePlan cands = planCandidates(spec, result.data);
 
+  // Auto searches first, one after another with every thread, so that each one's trials do not
+  // depend on what runs beside it; the shared budget is split as TuningSpec says.
+  // Blends come last: their members may take the parameters the other searches chose.
+  std::vector<std::size_t> autoPlans;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (std::size_t i = 0; i < plans.size(); ++i) {
+      if (isAuto(plans[i]) && (plans[i].model->name == "blend") == (pass == 1)) {
+        autoPlans.push_back(i);
+      }
+    }
+  }
+  std::vector<Tuned> tuned(plans.size());
+  const double runsBegin = autoPlans.empty() ? 0.1 : 0.8;
+  if (!autoPlans.empty()) {
+    TaskContext tuneCtx(ctx, 0.1, runsBegin);
+    double left = spec.tuning.budgetSeconds;
+    for (std::size_t a = 0; a < autoPlans.size() && !ctx.stopRequested(); ++a) {
+      const RunPlan& plan = plans[autoPlans[a]];
+      const double n = static_cast<double>(autoPlans.size());
+      TaskContext one(tuneCtx, static_cast<double>(a) / n, static_cast<double>(a + 1) / n);
+      one.setProgressCallback(
+          [&](double f, std::string_view stage) {
+            // f is already mapped into tuneCtx's range; only the run's name is added.
+            tuneCtx.progress(f, plan.name + ": " + std::string(stage));
+          },
+          std::chrono::milliseconds(0));
+      SearchRequest req = searchRequest(plan, spec, threads);
+      if (plan.model->name == "blend") {
+        try {
+          req.baseParams = withTunedMembers(req.baseParams, plans, tuned, plan.seed);
+        } catch (const std::exception& e) {
+          tuned[autoPlans[a]].error = e.what();
+          continue;
+        }
+      }
+      // A spent budget still runs one trial (the first one, the defaults): a share of 0 would
+      // read as "no time limit".
+      req.search.budgetSeconds = std::max(left / static_cast<double>(autoPlans.size() - a), 1e-9);
+      const auto s0 = Clock::now();
+      try {
+        arena.execute([&] {
+          tuned[autoPlans[a]].history = searchHyperparameters(req, *result.data.train, one);
+        });
+      } catch (const Cancelled&) {
+        break;  // every run sees the stop and ends as cancelled
+      } catch (const std::exception& e) {
+        tuned[autoPlans[a]].error = e.what();
+      }
+      left -= secondsSince(s0);
+    }
+  }
+
   // Progress of the runs, aggregated: each run reports its own fraction.
   std::vector<std::atomic<double>> fractions(plans.size());
   for (auto& f : fractions) f.store(0.0);
   std::vector<std::unique_ptr<TaskContext>> runCtx;
   for (std::size_t i = 0; i < plans.size(); ++i) {
-    runCtx.push_back(std::make_unique<TaskContext>(ctx, 0.1, 1.0));
+    runCtx.push_back(std::make_unique<TaskContext>(ctx, runsBegin, 1.0));
     runCtx.back()->setProgressCallback(
         [&, i](double f, std::string_view stage) {
           fractions[i].store(f);
           double sum = 0.0;
           for (const auto& x : fractions) sum += x.load();
-          ctx.progress(0.1 + 0.9 * sum / static_cast<double>(plans.size()),
+          ctx.progress(runsBegin + (1.0 - runsBegin) * sum / static_cast<double>(plans.size()),
                        plans[i].name + ": " + std::string(stage));
         },
         std::chrono::milliseconds(0));
@@ -314,7 +412,8 @@ ExperimentResult runPrepared(const ExperimentSpec& spec, const RunnerOptions& op
     tbb::task_group group;
     for (std::size_t i = 0; i < plans.size(); ++i) {
       group.run([&, i] {
-        result.runs[i] = runOne(plans[i], spec, result.data, cands, options, threads, *runCtx[i]);
+        result.runs[i] = runOne(plans[i], spec, result.data, cands, options, threads,
+                                isAuto(plans[i]) ? &tuned[i] : nullptr, *runCtx[i]);
         fractions[i].store(1.0);
         std::lock_guard lock(callbackMutex);
         if (options.writeOutputs && result.runs[i].status == RunStatus::kOk) {

@@ -6,13 +6,17 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <limits>
+#include <map>
 #include <random>
 #include <set>
 
 #include "core/experiment/pipeline_stages.h"
+#include "core/experiment/tpe.h"
 #include "core/prep/splitter.h"
 #include "core/util/error.h"
+#include "core/util/random.h"
 
 namespace rwb {
 
@@ -53,6 +57,221 @@ struct Scored {
   std::size_t index;
   double score;
 };
+
+// The TPE coordinates of a space: ranges are numbers (log / int as declared), lists are
+// categories (their index).
+std::vector<TpeDimension> tpeDimensions(const ModelInfo& model,
+                                        const std::vector<ParamSpace>& space) {
+  std::vector<TpeDimension> dims;
+  for (const auto& ps : space) {
+    TpeDimension d;
+    if (!ps.values.empty()) {
+      d.kind = TpeDimension::Kind::kCategorical;
+      d.categories = static_cast<int>(ps.values.size());
+    } else {
+      const ParamSpec* p = model.schema.find(ps.name);
+      d.kind = p->type == ParamType::kInt ? TpeDimension::Kind::kInt : TpeDimension::Kind::kReal;
+      d.min = ps.range->min ? *ps.range->min : *p->min;
+      d.max = ps.range->max ? *ps.range->max : *p->max;
+      d.logScale = ps.range->logScale.value_or(p->logScale);
+    }
+    dims.push_back(d);
+  }
+  return dims;
+}
+
+// Parameter overrides of a TPE point. Conditional parameters whose condition fails keep the
+// base value, and their coordinate becomes NaN (left out of the densities).
+Params pointToOverrides(const ModelInfo& model, const std::vector<ParamSpace>& space,
+                        std::vector<double>& point) {
+  Params o = Params::object();
+  for (std::size_t d = 0; d < space.size(); ++d) {
+    const ParamSpace& ps = space[d];
+    if (!ps.whenParam.empty()) {
+      const bool active = o.contains(ps.whenParam) &&
+                          std::find(ps.whenValues.begin(), ps.whenValues.end(), o[ps.whenParam]) !=
+                              ps.whenValues.end();
+      if (!active) {
+        point[d] = std::numeric_limits<double>::quiet_NaN();
+        continue;
+      }
+    }
+    if (!ps.values.empty()) {
+      o[ps.name] = ps.values[static_cast<std::size_t>(point[d])];
+    } else if (model.schema.find(ps.name)->type == ParamType::kInt) {
+      o[ps.name] = static_cast<long long>(point[d]);
+    } else {
+      o[ps.name] = point[d];
+    }
+  }
+  return o;
+}
+
+// The TPE point of resolved parameters (the model's defaults as the first configuration):
+// numbers clamped into the searched range, values not in a list are NaN.
+std::vector<double> paramsToPoint(const std::vector<ParamSpace>& space,
+                                  const std::vector<TpeDimension>& dims, const Params& params) {
+  std::vector<double> x(space.size(), std::numeric_limits<double>::quiet_NaN());
+  for (std::size_t d = 0; d < space.size(); ++d) {
+    const auto& v = params.at(space[d].name);
+    if (!space[d].values.empty()) {
+      const auto it = std::find(space[d].values.begin(), space[d].values.end(), v);
+      if (it != space[d].values.end()) {
+        x[d] = static_cast<double>(it - space[d].values.begin());
+      }
+    } else if (v.is_number()) {
+      x[d] = std::clamp(v.get<double>(), dims[d].min, dims[d].max);
+    }
+  }
+  return x;
+}
+
+using EvaluateFn = std::function<SearchTrial(const Params&, int rung, long long budget)>;
+
+// The "auto" method: Hyperband (Li et al., JMLR 2018) over the budget parameter's epochs for
+// iterative models, one configuration per bracket otherwise; new configurations come from TPE
+// once the budget level it models has enough results, uniformly before. Sequential: each fit
+// uses all of the search's threads, and the order of trials never depends on timing.
+void autoSearch(const SearchRequest& req, long long maxBudget, Clock::time_point t0,
+                const EvaluateFn& evaluate, SearchHistory& h) {
+  const SearchSpec& s = req.search;
+  const ModelInfo& model = *req.model;
+  const std::vector<TpeDimension> dims = tpeDimensions(model, s.space);
+  const TpeSampler tpe(dims);
+  Rng rng(deriveSeed(s.seed, 0x7e5));
+  const long long eta = std::max(2, s.eta);
+  // At most three rungs: deeper brackets spend most fits on budgets too small to rank well.
+  int maxS = 0;
+  for (long long p = eta; maxBudget > 0 && maxS < 2 && p <= maxBudget; p *= eta) ++maxS;
+  const int trialCap = s.trials > 0 ? s.trials : (s.budgetSeconds > 0 ? 0 : 30);
+  const std::size_t startup = std::max<std::size_t>(5, dims.size() + 1);
+  h.budgetSeconds = s.budgetSeconds;
+
+  std::vector<std::vector<double>> configPoints;  // TPE point of each configuration
+  std::vector<Params> configParams;               // resolved parameters of each configuration
+  std::set<std::string> seen;
+  const auto outOfTime = [&] {
+    return s.budgetSeconds > 0 && !h.trials.empty() &&
+           std::chrono::duration<double>(Clock::now() - t0).count() >= s.budgetSeconds;
+  };
+  const auto budgetAt = [&](int bracket, int rung) -> long long {
+    if (maxBudget <= 0) return 0;
+    long long div = 1;
+    for (int i = rung; i < bracket; ++i) div *= eta;
+    return std::max<long long>(1, (maxBudget + div / 2) / div);
+  };
+  // TPE models the largest budget level with at least `startup` results.
+  const auto proposePoint = [&]() {
+    std::map<long long, std::vector<std::size_t>> byBudget;
+    for (std::size_t i = 0; i < h.trials.size(); ++i) {
+      if (std::isfinite(h.trials[i].score)) byBudget[h.trials[i].budget].push_back(i);
+    }
+    for (auto it = byBudget.rbegin(); it != byBudget.rend(); ++it) {
+      if (it->second.size() < startup) continue;
+      std::vector<std::vector<double>> pts;
+      std::vector<double> scores;
+      for (std::size_t i : it->second) {
+        pts.push_back(configPoints[static_cast<std::size_t>(h.trials[i].config)]);
+        scores.push_back(h.trials[i].score);
+      }
+      return tpe.propose(pts, scores, rng);
+    }
+    return tpe.sampleUniform(rng);
+  };
+  // A new configuration: the model's defaults first, then proposals; false when none is new.
+  const auto newConfig = [&]() {
+    if (configParams.empty()) {
+      Params p = applyAndResolve(model, req.baseParams, Params::object());
+      seen.insert(p.dump());
+      configPoints.push_back(paramsToPoint(s.space, dims, p));
+      configParams.push_back(std::move(p));
+      return true;
+    }
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      std::vector<double> x = attempt < 5 ? proposePoint() : tpe.sampleUniform(rng);
+      Params p = applyAndResolve(model, req.baseParams, pointToOverrides(model, s.space, x));
+      if (!seen.insert(p.dump()).second) continue;
+      configPoints.push_back(std::move(x));
+      configParams.push_back(std::move(p));
+      return true;
+    }
+    return false;
+  };
+  const auto run = [&](int config, int rung, long long b) {
+    SearchTrial t = evaluate(configParams[static_cast<std::size_t>(config)], rung, b);
+    t.config = config;
+    h.trials.push_back(std::move(t));
+    return h.trials.back().score;
+  };
+
+  bool stop = false;
+  for (int bracket = maxS; !stop; bracket = bracket == 0 ? maxS : bracket - 1) {
+    // Hyperband's bracket size: ceil((maxS + 1) / (bracket + 1) * eta^bracket).
+    long long pow = 1;
+    for (int i = 0; i < bracket; ++i) pow *= eta;
+    const auto n = static_cast<std::size_t>((pow * (maxS + 1) + bracket) / (bracket + 1));
+    std::vector<std::pair<int, double>> field;  // (config, score at the current rung)
+    for (std::size_t i = 0; i < n; ++i) {
+      if (outOfTime()) {
+        h.stoppedBy = "budget";
+        stop = true;
+        break;
+      }
+      if (trialCap > 0 && static_cast<int>(configParams.size()) >= trialCap) {
+        h.stoppedBy = "trials";
+        stop = true;
+        break;
+      }
+      if (!newConfig()) {
+        h.stoppedBy = "space";
+        stop = true;
+        break;
+      }
+      const int c = static_cast<int>(configParams.size()) - 1;
+      field.emplace_back(c, run(c, 0, budgetAt(bracket, 0)));
+    }
+    // Successive halving: the best 1/eta go on to eta times the epochs. Promotions of a
+    // bracket cut by the trial bound still run (they add no configuration).
+    for (int rung = 1; rung <= bracket && !field.empty(); ++rung) {
+      std::stable_sort(field.begin(), field.end(), [](const auto& a, const auto& b) {
+        const bool fa = std::isfinite(a.second), fb = std::isfinite(b.second);
+        return fa != fb ? fa : (fa && a.second > b.second);
+      });
+      const auto keep = std::max<std::size_t>(1, field.size() / static_cast<std::size_t>(eta));
+      field.resize(keep);
+      if (!std::isfinite(field.front().second)) break;
+      for (auto& [c, score] : field) {
+        if (outOfTime()) {
+          h.stoppedBy = "budget";
+          stop = true;
+          break;
+        }
+        score = std::isfinite(score) ? run(c, rung, budgetAt(bracket, rung)) : score;
+      }
+      if (h.stoppedBy == "budget") break;
+    }
+  }
+
+  // The winner: the best result at the largest budget any configuration reached.
+  long long topBudget = -1;
+  for (const auto& t : h.trials) {
+    if (std::isfinite(t.score)) topBudget = std::max(topBudget, t.budget);
+  }
+  const SearchTrial* best = nullptr;
+  for (const auto& t : h.trials) {
+    if (std::isfinite(t.score) && t.budget == topBudget &&
+        (best == nullptr || t.score > best->score)) {
+      best = &t;
+    }
+  }
+  if (best == nullptr) {
+    throw ModelError("every search candidate failed; first error: " +
+                     (h.trials.empty() ? std::string("none ran") : h.trials.front().error));
+  }
+  h.best = configParams[static_cast<std::size_t>(best->config)];
+  if (maxBudget > 0) h.best[s.budgetParam] = maxBudget;
+  h.bestScore = best->score;
+}
 
 }  // namespace
 
@@ -126,22 +345,26 @@ SearchHistory searchHyperparameters(const SearchRequest& req, const Dataset& tra
   }
 
   std::vector<Params> candidates;
-  const bool allLists = std::all_of(s.space.begin(), s.space.end(),
-                                    [](const ParamSpace& p) { return !p.values.empty(); });
-  if (s.method == "grid" || (s.method == "halving" && allLists)) {
-    candidates = gridCandidates(*req.model, req.baseParams, s.space);
+  if (s.method == "auto") {
+    if (s.space.empty()) throw SpecError("$.search", "the auto search space is empty");
   } else {
-    candidates = randomCandidates(*req.model, req.baseParams, s.space, s.trials, s.seed);
+    const bool allLists = std::all_of(s.space.begin(), s.space.end(),
+                                      [](const ParamSpace& p) { return !p.values.empty(); });
+    if (s.method == "grid" || (s.method == "halving" && allLists)) {
+      candidates = gridCandidates(*req.model, req.baseParams, s.space);
+    } else {
+      candidates = randomCandidates(*req.model, req.baseParams, s.space, s.trials, s.seed);
+    }
   }
 
   long long maxBudget = 0;
   long long budget = 0;
-  if (s.method == "halving") {
+  if (s.method == "halving" || (s.method == "auto" && !s.budgetParam.empty())) {
     maxBudget = req.baseParams.at(s.budgetParam).get<long long>();
     budget = std::min<long long>(s.minBudget, maxBudget);
   }
   // Total fits, for progress: halving shrinks the field by eta at each rung.
-  std::size_t plannedFits = candidates.size();
+  std::size_t plannedFits = std::max<std::size_t>(1, candidates.size());
   if (s.method == "halving") {
     plannedFits = 0;
     std::size_t n = candidates.size();
@@ -180,8 +403,17 @@ SearchHistory searchHyperparameters(const SearchRequest& req, const Dataset& tra
     }
     t.fitSeconds = std::chrono::duration<double>(Clock::now() - f0).count();
     const auto done = fitsDone.fetch_add(1) + 1;
-    ctx.progress(0.02 + 0.98 * static_cast<double>(done) / static_cast<double>(plannedFits),
-                 "search " + std::to_string(done) + "/" + std::to_string(plannedFits));
+    if (s.method == "auto") {
+      const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+      const double byTime = s.budgetSeconds > 0 ? elapsed / s.budgetSeconds : 0.0;
+      const double byTrials =
+          s.trials > 0 ? static_cast<double>(done) / (3.0 * static_cast<double>(s.trials)) : 0.0;
+      ctx.progress(0.02 + 0.98 * std::min(1.0, std::max(byTime, byTrials)),
+                   "auto search: fit " + std::to_string(done));
+    } else {
+      ctx.progress(0.02 + 0.98 * static_cast<double>(done) / static_cast<double>(plannedFits),
+                   "search " + std::to_string(done) + "/" + std::to_string(plannedFits));
+    }
     return t;
   };
 
@@ -202,6 +434,12 @@ SearchHistory searchHyperparameters(const SearchRequest& req, const Dataset& tra
                      [](const Scored& a, const Scored& b) { return a.score > b.score; });
     return r;
   };
+
+  if (s.method == "auto") {
+    autoSearch(req, maxBudget, t0, evaluate, h);
+    h.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    return h;
+  }
 
   std::vector<Params> field = candidates;
   int rung = 0;

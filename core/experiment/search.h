@@ -1,7 +1,8 @@
 #pragma once
 /// \file
-/// Hyperparameter search: grid, random and successive halving over a model's ParamSchema,
-/// selecting on a validation split carved from the training split.
+/// Hyperparameter search: grid, random, successive halving and "auto" (the schema's default
+/// space, Hyperband over epochs, TPE after a random start; docs/experiments.md) over a model's
+/// ParamSchema, selecting on a validation split carved from the training split.
 ///
 /// Honesty by construction: searchHyperparameters() receives the training split and nothing
 /// else. It cannot see the test split, so selection cannot leak test information; the runner
@@ -51,6 +52,10 @@ std::vector<Params> randomCandidates(const ModelInfo& model, const Params& baseP
 /// ranked by the selection metric (higher is better; ties keep the earlier candidate).
 /// Failed candidates are kept in the history with their error and never selected; if all fail,
 /// throws ModelError. Throws Cancelled when ctx is stopped.
+/// "auto" fits one candidate at a time (each with request.threads) and starts no fit once
+/// search.budgetSeconds (> 0) have passed, after at least one; it samples at most search.trials
+/// configurations (> 0; with neither bound, 30). Trial i depends only on the request and trials
+/// 0..i-1, never on timing: the budget decides how many trials run, not what they are.
 SearchHistory searchHyperparameters(const SearchRequest& request, const Dataset& train,
                                     TaskContext& ctx);
 

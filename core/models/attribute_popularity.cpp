@@ -83,6 +83,7 @@ ModelInfo AttributePopularity::info() {
           .range(1e-9, 1e12)
           .describe("Numeric columns are bucketed as floor(value / bucket_width)"),
       choiceParam("combine", "mean", {"mean", "product"})
+          .searched()
           .describe("How the columns' popularities combine: their mean or their product"));
   return m;
 }

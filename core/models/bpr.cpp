@@ -36,11 +36,14 @@ ModelInfo Bpr::info() {
                 epochsParam(200, "Epochs (each draws as many triples as there are training pairs)"),
                 sgdLearningRateParams(0.05, 10.0), factorRegularizationParam(0.03),
                 biasRegularizationParam(0.005, "L2 penalty on item biases"),
-                boolParam("item_bias", true).describe("Learn an item bias"),
+                boolParam("item_bias", true).searched().describe("Learn an item bias"),
                 choiceParam("negative_sampling", "uniform", {"uniform", "popularity"})
+                    .searched()
                     .describe("How negatives are drawn"),
                 floatParam("popularity_exponent", 0.5)
                     .range(0, 2)
+                    .searchRange(0, 1)
+                    .searchedWhen("negative_sampling", {"popularity"})
                     .describe("popularity sampling: P(j) proportional to count(j)^exponent"),
                 initScaleParam(0.1), ndcgEarlyStoppingParams());
   return m;

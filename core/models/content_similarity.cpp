@@ -23,9 +23,11 @@ ModelInfo ContentSimilarity::info() {
           "the content space"),
       floatParam("half_life_days", 0.0)
           .range(0, 3650)
+          .searchRange(0, 365)
           .describe(
               "Time decay of the profile in days (0 = none); overrides behaviour.half_life_days"),
       boolParam("value_weighted", true)
+          .searched()
           .describe("Weight history items by their interaction value"));
   return m;
 }

@@ -23,6 +23,7 @@ ModelInfo DemographicPopularity::info() {
           .describe("Numeric columns are bucketed as floor(value / bucket_width)"),
       floatParam("smoothing", 10.0)
           .range(0, 1e12)
+          .searchLogRange(0.1, 1000)
           .describe("Pseudo-interactions shrinking each cell towards global popularity"));
   return m;
 }

@@ -45,6 +45,7 @@ ModelInfo Ease::info() {
       paramList(floatParam("lambda", 600.0)
                     .range(1e-6, 1e7)
                     .logScale()
+                    .searchLogRange(1, 1e5)
                     .describe("L2 regularisation added to the Gram matrix diagonal"),
                 choiceParam("precision", "float", {"float", "double"})
                     .describe("Floating point type of the Gram matrix and its inverse"),

@@ -36,15 +36,24 @@ ModelInfo FactorizationMachine::info() {
       featuresParam().describe(
           "Feature pipeline configuration (a JSON object, or its text); its user and item "
           "encoders are the fields"),
-      intParam("factors", 64).range(1, 1024).describe("Embedding dimension"),
-      choiceParam("loss", "warp", {"logistic", "bpr", "warp"}).describe("Training loss"),
+      intParam("factors", 64).range(1, 1024).searchLogRange(8, 128).describe("Embedding dimension"),
+      choiceParam("loss", "warp", {"logistic", "bpr", "warp"}).searched().describe("Training loss"),
       epochsParam(20, "Passes over the positives"),
       floatParam("learning_rate", 0.05)
           .range(1e-5, 10)
           .logScale()
+          .searchLogRange(1e-3, 0.3)
           .describe("Adagrad learning rate"),
-      floatParam("l2", 1e-6).range(0, 1).logScale().describe("L2 penalty per update"),
-      intParam("max_sampled", 10).range(1, 10000).describe("WARP: negatives tried per positive"),
+      floatParam("l2", 1e-6)
+          .range(0, 1)
+          .logScale()
+          .searchLogRange(1e-8, 1e-2)
+          .describe("L2 penalty per update"),
+      intParam("max_sampled", 10)
+          .range(1, 10000)
+          .searchRange(5, 50)
+          .searchedWhen("loss", {"warp"})
+          .describe("WARP: negatives tried per positive"),
       boolParam("use_ids", true)
           .describe("Add an id feature for users and items with training data"),
       boolParam("user_ids", true)

@@ -319,12 +319,28 @@ std::vector<ParamSpec> xgbParams(const std::string& objective) {
       choiceParam("objective", objective, {"binary:logistic", "rank:ndcg", "rank:pairwise"})
           .describe("binary:logistic predicts P(engage); rank:* learn to rank each user's items"),
       intParam("rounds", 200).range(1, 100000).describe("Boosting rounds (trees)"),
-      floatParam("eta", 0.1).range(1e-4, 1).logScale().describe("Learning rate"),
-      intParam("max_depth", 6).range(1, 20).describe("Maximum tree depth"),
-      floatParam("min_child_weight", 1.0).range(0, 1000).describe("Minimum hessian per leaf"),
-      floatParam("subsample", 1.0).range(0.05, 1).describe("Row subsampling per tree"),
-      floatParam("colsample", 1.0).range(0.05, 1).describe("Feature subsampling per tree"),
-      floatParam("lambda", 1.0).range(0, 1000).describe("L2 penalty on leaf weights"),
+      floatParam("eta", 0.1)
+          .range(1e-4, 1)
+          .logScale()
+          .searchLogRange(0.01, 0.3)
+          .describe("Learning rate"),
+      intParam("max_depth", 6).range(1, 20).searchRange(2, 10).describe("Maximum tree depth"),
+      floatParam("min_child_weight", 1.0)
+          .range(0, 1000)
+          .searchLogRange(0.1, 100)
+          .describe("Minimum hessian per leaf"),
+      floatParam("subsample", 1.0)
+          .range(0.05, 1)
+          .searchRange(0.5, 1)
+          .describe("Row subsampling per tree"),
+      floatParam("colsample", 1.0)
+          .range(0.05, 1)
+          .searchRange(0.5, 1)
+          .describe("Feature subsampling per tree"),
+      floatParam("lambda", 1.0)
+          .range(0, 1000)
+          .searchLogRange(0.01, 100)
+          .describe("L2 penalty on leaf weights"),
       intParam("early_stopping", 20)
           .range(0, 10000)
           .describe("Stop after this many rounds without validation improvement (0 = off)"));

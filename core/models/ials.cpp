@@ -370,16 +370,20 @@ ModelInfo Ials::info() {
       floatParam("regularization", 30.0)
           .range(0, 1e6)
           .logScale()
+          .searchLogRange(1e-3, 1e3)
           .describe("L2 penalty lambda on the factors"),
       floatParam("reg_exponent", 0.0)
           .range(0, 2)
+          .searchRange(0, 1)
           .describe(
               "Frequency-scaled regularisation: lambda * n^exponent per row (0 = off, 1 = ALS-WR)"),
       floatParam("alpha", 3.0)
           .range(0, 1e6)
           .logScale()
+          .searchLogRange(0.1, 100)
           .describe("Confidence slope: c = 1 + alpha * t(value)"),
       choiceParam("value_transform", "binary", {"binary", "raw", "log"})
+          .searched()
           .describe("t(value): 1 for every interaction, the value, or log(1 + value)"),
       choiceParam("solver", "cg", {"cg", "cholesky"})
           .describe("Conjugate gradient (fast, approximate) or exact Cholesky"),

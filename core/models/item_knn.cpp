@@ -15,15 +15,21 @@ ModelInfo ItemKnn::info() {
   m.description = "Item-based nearest neighbours (cosine / asymmetric cosine with shrinkage)";
   m.schema.params = paramList(
       choiceParam("similarity", "asymmetric_cosine", {"cosine", "asymmetric_cosine"})
+          .searched()
           .describe("Item-item similarity"),
       floatParam("alpha", 0.2)
           .range(0, 1)
+          .searchRange(0, 1)
+          .searchedWhen("similarity", {"asymmetric_cosine"})
           .describe("Asymmetric cosine exponent (0.5 = cosine); weight of the target item's norm"),
       floatParam("shrink", 0.0)
           .range(0, 1e6)
+          .searchRange(0, 100)
           .describe("Shrinkage added to the similarity denominator"),
       neighboursParam(400),
-      boolParam("normalize", false).describe("Divide each item's neighbour weights by their sum"),
+      boolParam("normalize", false)
+          .searched()
+          .describe("Divide each item's neighbour weights by their sum"),
       binaryParam());
   return m;
 }

@@ -16,9 +16,11 @@ ModelInfo MostPopular::info() {
   m.description = "Ranks items by their number of training interactions; the same list for all.";
   m.schema.params =
       paramList(boolParam("weighted", false)
+                    .searched()
                     .describe("Sum interaction values instead of counting interactions"),
                 floatParam("half_life_days", 0.0)
                     .range(0, 3650)
+                    .searchRange(0, 365)
                     .describe("Exponential time decay of old interactions in days (0 = no decay)"));
   return m;
 }

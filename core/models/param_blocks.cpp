@@ -1,11 +1,14 @@
 #include "core/models/param_blocks.h"
 
+#include <algorithm>
+
 namespace rwb {
 
 NumberParam factorsParam(long long factors) {
   return intParam("factors", factors)
       .range(1, 1024)
       .logScale()
+      .searchLogRange(16, 256)
       .describe("Number of latent factors");
 }
 
@@ -17,6 +20,7 @@ std::vector<ParamSpec> sgdLearningRateParams(double rate, double maxRate) {
   return paramList(floatParam("learning_rate", rate)
                        .range(1e-6, maxRate)
                        .logScale()
+                       .searchLogRange(1e-3, std::min(0.3, maxRate))
                        .describe("Initial SGD step size"),
                    choiceParam("lr_schedule", "linear", {"constant", "exponential", "linear"})
                        .describe("Learning-rate schedule over epochs"),
@@ -29,12 +33,14 @@ std::vector<ParamSpec> sgdLearningRateParams(double rate, double maxRate) {
 NumberParam factorRegularizationParam(double regularization) {
   return floatParam("regularization", regularization)
       .range(0, 10)
+      .searchLogRange(1e-4, 1)
       .describe("L2 penalty on user and item factors");
 }
 
 NumberParam biasRegularizationParam(double regularization, std::string description) {
   return floatParam("bias_regularization", regularization)
       .range(0, 10)
+      .searchLogRange(1e-4, 1)
       .describe(std::move(description));
 }
 
@@ -60,11 +66,13 @@ std::vector<ParamSpec> ndcgEarlyStoppingParams() {
 }
 
 NumberParam neighboursParam(long long k) {
-  return intParam("k", k).range(1, 1e6).logScale().describe("Neighbours kept per item");
+  return intParam("k", k).range(1, 1e6).logScale().searchLogRange(10, 1000).describe(
+      "Neighbours kept per item");
 }
 
 PlainParam binaryParam() {
   return boolParam("binary", true)
+      .searched()
       .describe("Treat every interaction as 1 (else use the interaction values)");
 }
 
@@ -75,7 +83,11 @@ PlainParam featuresParam() {
 }
 
 NumberParam logisticL2Param(std::string description) {
-  return floatParam("l2", 1e-4).range(0, 100).logScale().describe(std::move(description));
+  return floatParam("l2", 1e-4)
+      .range(0, 100)
+      .logScale()
+      .searchLogRange(1e-6, 10)
+      .describe(std::move(description));
 }
 
 }  // namespace rwb

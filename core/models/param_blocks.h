@@ -14,7 +14,7 @@ namespace rwb {
 
 // --- latent-factor models (iALS, BPR-MF, biased MF) ------------------------------------------
 
-/// `factors`: number of latent factors, int in [1, 1024], log-scale search.
+/// `factors`: number of latent factors, int in [1, 1024]; searched log-uniformly in [16, 256].
 NumberParam factorsParam(long long factors);
 
 /// `epochs`: passes of an iterative trainer, int in [1, 10000]; `description` says what one
@@ -22,14 +22,17 @@ NumberParam factorsParam(long long factors);
 NumberParam epochsParam(long long epochs, std::string description);
 
 /// The SGD learning rate and its schedule (read by scheduledLearningRate, bpr.h):
-/// `learning_rate` (float in [1e-6, maxRate], log scale), `lr_schedule` (constant, exponential,
+/// `learning_rate` (float in [1e-6, maxRate], log scale; searched log-uniformly in
+/// [1e-3, min(0.3, maxRate)]), `lr_schedule` (constant, exponential,
 /// linear; default linear) and `lr_decay` (float in [0, 1], default 0.1).
 std::vector<ParamSpec> sgdLearningRateParams(double rate, double maxRate);
 
-/// `regularization`: L2 penalty on user and item factors, float in [0, 10].
+/// `regularization`: L2 penalty on user and item factors, float in [0, 10]; searched
+/// log-uniformly in [1e-4, 1].
 NumberParam factorRegularizationParam(double regularization);
 
-/// `bias_regularization`: L2 penalty on the biases, float in [0, 10]; `description` names which
+/// `bias_regularization`: L2 penalty on the biases, float in [0, 10] (searched log-uniformly
+/// in [1e-4, 1]); `description` names which
 /// biases the model has.
 NumberParam biasRegularizationParam(double regularization, std::string description);
 
@@ -46,10 +49,11 @@ std::vector<ParamSpec> ndcgEarlyStoppingParams();
 
 // --- neighbourhood models (ItemKNN, RP3beta, EASE) -------------------------------------------
 
-/// `k`: neighbours kept per item, int in [1, 1e6], log scale.
+/// `k`: neighbours kept per item, int in [1, 1e6]; searched log-uniformly in [10, 1000].
 NumberParam neighboursParam(long long k);
 
-/// `binary`: treat every interaction as 1 (else use the interaction values); default true.
+/// `binary`: treat every interaction as 1 (else use the interaction values); default true;
+/// searched.
 PlainParam binaryParam();
 
 // --- feature models (content similarity, logistic regression, GBDT, FM, two-stage) ----------
@@ -59,7 +63,7 @@ PlainParam binaryParam();
 PlainParam featuresParam();
 
 /// `l2`: the logistic scorer's L2 penalty on the (scaled) weights, float in [0, 100], default
-/// 1e-4, log scale (logistic regression; the two-stage logistic re-ranker).
+/// 1e-4, log scale; searched in [1e-6, 10] (logistic regression; the two-stage re-ranker).
 NumberParam logisticL2Param(std::string description);
 
 }  // namespace rwb

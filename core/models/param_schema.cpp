@@ -169,6 +169,58 @@ std::vector<std::string> ParamSchema::declarationProblems() const {
     }
     if (p.jsonText && p.type != ParamType::kString) problem("jsonText on a non-string");
 
+    if (p.search) {
+      const SearchDomain& sd = *p.search;
+      if (p.type == ParamType::kString) problem("a search domain on a string parameter");
+      if (numeric) {
+        if (!sd.min || !sd.max) {
+          problem("a numeric search domain needs min and max");
+        } else {
+          if (*sd.min > *sd.max) problem("search min exceeds search max");
+          if ((p.min && *sd.min < *p.min) || (p.max && *sd.max > *p.max)) {
+            problem("search range outside the valid range " + rangeText(p));
+          }
+          if (sd.logScale && *sd.min <= 0.0) problem("a log search range needs min > 0");
+          if (p.type == ParamType::kInt &&
+              (std::floor(*sd.min) != *sd.min || std::floor(*sd.max) != *sd.max)) {
+            problem("non-integral search bound");
+          }
+        }
+        if (!sd.values.empty()) problem("search values on a numeric parameter (give a range)");
+      } else if (p.type != ParamType::kString) {
+        if (sd.values.empty()) problem("a search domain without values");
+        if (sd.min || sd.max) problem("a search range on a non-numeric parameter");
+        for (const auto& v : sd.values) {
+          try {
+            ParamSchema{{p}}.resolve(Params{{p.name, v}}, "search");
+          } catch (const SpecError& e) {
+            problem(std::string("invalid search value: ") + e.what());
+          }
+        }
+      }
+      if (!sd.whenParam.empty()) {
+        const ParamSpec* parent = nullptr;
+        for (const auto& q : params) {
+          if (&q == &p) break;
+          if (q.name == sd.whenParam) parent = &q;
+        }
+        if (parent == nullptr || !parent->search) {
+          problem("search condition on '" + sd.whenParam +
+                  "', which is not a searched parameter declared before it");
+        } else if (sd.whenValues.empty()) {
+          problem("a search condition without values");
+        } else {
+          for (const auto& v : sd.whenValues) {
+            try {
+              ParamSchema{{*parent}}.resolve(Params{{parent->name, v}}, "when");
+            } catch (const SpecError& e) {
+              problem(std::string("invalid search condition value: ") + e.what());
+            }
+          }
+        }
+      }
+    }
+
     // The default must pass the same check as a value given in a spec.
     if (typeOk && !p.name.empty()) {
       try {
@@ -228,6 +280,17 @@ nlohmann::json ParamSchema::toJson() const {
     if (p.max) j["max"] = *p.max;
     if (p.logScale) j["log_scale"] = true;
     if (!p.choices.empty()) j["choices"] = p.choices;
+    if (p.search) {
+      nlohmann::json sj = nlohmann::json::object();
+      if (p.search->min) sj["min"] = *p.search->min;
+      if (p.search->max) sj["max"] = *p.search->max;
+      if (p.search->logScale) sj["log"] = true;
+      if (!p.search->values.empty()) sj["values"] = p.search->values;
+      if (!p.search->whenParam.empty()) {
+        sj["when"] = {{"param", p.search->whenParam}, {"values", p.search->whenValues}};
+      }
+      j["search"] = std::move(sj);
+    }
     arr.push_back(std::move(j));
   }
   return arr;

@@ -15,6 +15,21 @@ namespace rwb {
 
 enum class ParamType { kInt, kFloat, kBool, kChoice, kString };
 
+/// A parameter's place in its model's default ("auto") search space, declared with the
+/// builders' search*() calls. Ranges are those a practitioner would search on any data, never
+/// values fitted to one dataset.
+struct SearchDomain {
+  /// Numbers: the searched range (inside the parameter's valid range; min > 0 when logScale).
+  std::optional<double> min, max;
+  bool logScale = false;
+  /// Bool and choice parameters: the values searched (all of them unless narrowed).
+  std::vector<nlohmann::json> values;
+  /// Conditional parameter: searched only when parameter `whenParam` (declared before it, and
+  /// itself searched) takes one of `whenValues`; otherwise it keeps its base value.
+  std::string whenParam;
+  std::vector<nlohmann::json> whenValues;
+};
+
 /// One hyperparameter: name, type, default, valid range or choices, one-line description.
 /// Models declare their parameters with the named builders below (intParam, floatParam, ...),
 /// which allow a range only on numbers; ParamSchema::declarationProblems() checks the rest.
@@ -30,6 +45,8 @@ struct ParamSpec {
   /// kString only: the value is JSON text (e.g. a feature configuration). A JSON object is
   /// accepted as well and stored as its text, so that specs can write the object directly.
   bool jsonText = false;
+  /// The default search space entry; unset = not searched by "search": "auto".
+  std::optional<SearchDomain> search;
 };
 
 /// A model's parameters as a JSON object {name: value}.
@@ -56,6 +73,10 @@ struct ParamSchema {
   /// (integral bounds on int, min <= max), log scale only on int/float, choices only on (and
   /// required by) kChoice and unique, jsonText only on kString, and every default accepted by
   /// resolve() (inside its range, among its choices, a JSON object or empty for jsonText).
+  /// Also checked: a search domain (SearchDomain) only on int/float/bool/choice, its range
+  /// inside the parameter's (integral on int, min <= max, min > 0 when log), its values accepted
+  /// by resolve(), and its condition naming a searched parameter declared earlier with values
+  /// that parameter accepts.
   std::vector<std::string> declarationProblems() const;
 };
 
@@ -77,6 +98,15 @@ class ParamBuilder {
   const ParamSpec& spec() const& noexcept { return spec_; }
   operator ParamSpec() const& { return spec_; }
   operator ParamSpec() && { return std::move(spec_); }
+  /// Makes the parameter conditional in the default search space: searched only when
+  /// `parent` (a searched parameter declared before this one) takes one of `values`. Call it
+  /// after the search*() call that puts the parameter in the space.
+  Self searchedWhen(std::string parent, std::vector<nlohmann::json> values) && {
+    if (!spec_.search) spec_.search = SearchDomain{};
+    spec_.search->whenParam = std::move(parent);
+    spec_.search->whenValues = std::move(values);
+    return std::move(static_cast<Self&>(*this));
+  }
 
  protected:
   explicit ParamBuilder(ParamSpec spec) : spec_(std::move(spec)) {}
@@ -98,12 +128,43 @@ class NumberParam : public ParamBuilder<NumberParam> {
     spec_.logScale = true;
     return std::move(*this);
   }
+  /// Puts the parameter in the default search space, sampled uniformly over [min, max].
+  NumberParam searchRange(double min, double max) && {
+    spec_.search = SearchDomain{};
+    spec_.search->min = min;
+    spec_.search->max = max;
+    return std::move(*this);
+  }
+  /// Puts the parameter in the default search space, sampled log-uniformly over [min, max].
+  NumberParam searchLogRange(double min, double max) && {
+    spec_.search = SearchDomain{};
+    spec_.search->min = min;
+    spec_.search->max = max;
+    spec_.search->logScale = true;
+    return std::move(*this);
+  }
 };
 
 /// A bool, choice or string parameter: default, (choices,) description; no range.
 class PlainParam : public ParamBuilder<PlainParam> {
  public:
   explicit PlainParam(ParamSpec spec) : ParamBuilder(std::move(spec)) {}
+  /// Puts a bool or choice parameter in the default search space over all its values.
+  PlainParam searched() && {
+    spec_.search = SearchDomain{};
+    if (spec_.type == ParamType::kBool) {
+      spec_.search->values = {false, true};
+    } else {
+      for (const auto& c : spec_.choices) spec_.search->values.emplace_back(c);
+    }
+    return std::move(*this);
+  }
+  /// Puts the parameter in the default search space over the given values only.
+  PlainParam searchValues(std::vector<nlohmann::json> values) && {
+    spec_.search = SearchDomain{};
+    spec_.search->values = std::move(values);
+    return std::move(*this);
+  }
 };
 
 /// An int parameter. The default must be an integer (a floating default does not compile).

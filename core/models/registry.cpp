@@ -2,6 +2,7 @@
 
 #include "core/models/attribute_popularity.h"
 #include "core/models/biased_mf.h"
+#include "core/models/blend.h"
 #include "core/models/bpr.h"
 #include "core/models/content_similarity.h"
 #include "core/models/demographic_popularity.h"
@@ -47,6 +48,7 @@ std::vector<ModelInfo> buildRegistry() {
   r.push_back(entry<RandomModel>());
   r.push_back(entry<AttributePopularity>());
   r.push_back(entry<DemographicPopularity>());
+  r.push_back(entry<Blend>());
   return r;
 }
 }  // namespace

@@ -13,15 +13,19 @@ ModelInfo Rp3beta::info() {
   m.displayName = "RP3beta";
   m.family = "collaborative";
   m.description = "Three-step random walk on the user-item graph with a popularity penalty";
-  m.schema.params = paramList(
-      floatParam("alpha", 0.8)
-          .range(0, 3)
-          .describe("Exponent applied to the transition probabilities"),
-      floatParam("beta", 0.5)
-          .range(0, 2)
-          .describe("Popularity penalty: target items are divided by popularity^beta"),
-      neighboursParam(200),
-      boolParam("normalize", true).describe("Divide each item's kept weights by their sum"));
+  m.schema.params =
+      paramList(floatParam("alpha", 0.8)
+                    .range(0, 3)
+                    .searchRange(0.1, 2)
+                    .describe("Exponent applied to the transition probabilities"),
+                floatParam("beta", 0.5)
+                    .range(0, 2)
+                    .searchRange(0, 1)
+                    .describe("Popularity penalty: target items are divided by popularity^beta"),
+                neighboursParam(200),
+                boolParam("normalize", true)
+                    .searched()
+                    .describe("Divide each item's kept weights by their sum"));
   return m;
 }
 

@@ -242,17 +242,23 @@ ModelInfo Sar::info() {
       choiceParam("similarity", "jaccard",
                   {"cooccurrence", "jaccard", "lift", "cosine", "inclusion_index",
                    "mutual_information", "lexicographers_mi"})
+          .searched()
           .describe("Item-item similarity computed from co-occurrence counts"),
-      boolParam("time_decay", true).describe("Decay each event's weight by 0.5^(age / half-life)"),
+      boolParam("time_decay", true)
+          .searched()
+          .describe("Decay each event's weight by 0.5^(age / half-life)"),
       floatParam("half_life_days", 30.0)
           .range(1e-6, 36500)
           .logScale()
+          .searchLogRange(1, 3650)
+          .searchedWhen("time_decay", {true})
           .describe("Half-life of the time decay in days"),
       intParam("time_now", 0)
           .range(0, 1e13)
           .describe("Reference time of the decay in Unix seconds (0 = latest training timestamp)"),
       intParam("threshold", 1)
           .range(1, 1e9)
+          .searchRange(1, 5)
           .describe("Co-occurrence counts below this are dropped"));
   return m;
 }

@@ -119,16 +119,24 @@ ModelInfo TwoStage::info() {
       jsonTextParam("candidate_params")
           .describe("Parameters of the candidate generator (a JSON object, or its text; empty = "
                     "defaults)"),
-      intParam("candidates", 200).range(1, 100000).describe("Candidates per user (N)"),
-      choiceParam("reranker", "gbdt", {"gbdt", "logistic_regression"}).describe("Re-ranking model"),
+      intParam("candidates", 200)
+          .range(1, 100000)
+          .searchLogRange(50, 1000)
+          .describe("Candidates per user (N)"),
+      choiceParam("reranker", "gbdt", {"gbdt", "logistic_regression"})
+          .searched()
+          .describe("Re-ranking model"),
       floatParam("label_fraction", 0.2)
           .range(0.05, 0.5)
+          .searchRange(0.1, 0.4)
           .describe("Share of each user's latest training interactions used as re-ranker labels"),
       choiceParam("label_split", "random", {"random", "temporal"})
           .describe(
               "How each user's label part is held out: a seeded random share (matches random test "
               "splits) or the latest share by timestamp (matches chronological test splits)"),
-      featuresParam(), logisticL2Param("Logistic re-ranker: L2 penalty"),
+      featuresParam(),
+      logisticL2Param("Logistic re-ranker: L2 penalty")
+          .searchedWhen("reranker", {"logistic_regression"}),
       xgbParams("rank:pairwise"));
   return m;
 }

@@ -242,10 +242,13 @@ SearchHistory searchFromJson(const nlohmann::json& j) {
   h.best = j.value("best", nlohmann::json::object());
   h.bestScore = j["best_score"].is_number() ? j["best_score"].get<double>() : std::nan("");
   h.seconds = j.value("seconds", 0.0);
+  h.budgetSeconds = j.value("budget_seconds", 0.0);
+  h.stoppedBy = j.value("stopped_by", "");
   for (const auto& t : j.value("trials", nlohmann::json::array())) {
     SearchTrial s;
     s.params = t.value("params", nlohmann::json::object());
     s.rung = t.value("rung", 0);
+    s.config = t.value("config", 0);
     s.budget = t.value("budget", 0LL);
     s.score = t["score"].is_number() ? t["score"].get<double>() : std::nan("");
     s.fitSeconds = t.value("fit_seconds", 0.0);

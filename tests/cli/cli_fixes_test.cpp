@@ -12,7 +12,7 @@ TEST_CASE("regression: an unknown command word is named (was: 'A subcommand is r
   RWB_REQUIRE_FAILURE(runRecwb({"inspekt", "data.csv"}), 2, "unknown command 'inspekt' for 'recwb'",
                       "inspect, models");
   RWB_REQUIRE_FAILURE(runRecwb({"runs", "lst", "--project", "p.rwbp"}), 2,
-                      "unknown command 'lst' for 'recwb runs'", "list, show, delete");
+                      "unknown command 'lst' for 'recwb runs'", "list, show, trials, delete");
 }
 
 TEST_CASE(

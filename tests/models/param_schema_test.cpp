@@ -70,6 +70,72 @@ TEST_CASE("nonDefault keeps only the values a spec had to set", "[models][params
   }
 }
 
+TEST_CASE("every registered model declares a default search space inside its schema",
+          "[models][params][auto]") {
+  for (const auto& m : modelRegistry()) {
+    INFO("model " << m.name);
+    int searched = 0;
+    for (const auto& p : m.schema.params) {
+      if (!p.search) continue;
+      INFO("parameter " << p.name);
+      ++searched;
+      if (p.search->min) {
+        // Bounds within the valid range (declarationProblems says so too; here it is explicit).
+        CHECK((!p.min || *p.search->min >= *p.min));
+        CHECK((!p.max || *p.search->max <= *p.max));
+        CHECK(*p.search->min < *p.search->max);
+        // Both ends are valid values of the parameter.
+        for (double v : {*p.search->min, *p.search->max}) {
+          const nlohmann::json value = p.type == ParamType::kInt
+                                           ? nlohmann::json(static_cast<long long>(v))
+                                           : nlohmann::json(v);
+          CHECK_NOTHROW(m.schema.resolve({{p.name, value}}));
+        }
+      } else {
+        REQUIRE_FALSE(p.search->values.empty());
+        for (const auto& v : p.search->values) CHECK_NOTHROW(m.schema.resolve({{p.name, v}}));
+      }
+      // The resource of Hyperband is never searched.
+      CHECK(p.name != "epochs");
+      CHECK(p.name != "iterations");
+    }
+    // A model without parameters (random) has nothing to search.
+    CHECK((searched > 0 || m.schema.params.empty()));
+  }
+}
+
+TEST_CASE("declarationProblems checks search domains", "[models][params][auto]") {
+  const auto problemsOf = [](std::vector<ParamSpec> params) {
+    return ParamSchema{std::move(params)}.declarationProblems();
+  };
+  CHECK(problemsOf(
+            {floatParam("x", 1).range(0, 10).searchLogRange(1e-3, 10).describe("x"),
+             choiceParam("c", "a", {"a", "b"}).searched().describe("c"),
+             intParam("k", 3).range(1, 9).searchRange(1, 9).searchedWhen("c", {"b"}).describe("k")})
+            .empty());
+  CHECK(mentions(problemsOf({floatParam("x", 1).range(0, 10).searchRange(0, 20).describe("x")}),
+                 "x: search range outside the valid range"));
+  CHECK(mentions(problemsOf({floatParam("x", 1).range(0, 10).searchLogRange(0, 1).describe("x")}),
+                 "needs min > 0"));
+  CHECK(mentions(problemsOf({intParam("k", 1).range(0, 10).searchRange(1.5, 5).describe("k")}),
+                 "non-integral search bound"));
+  CHECK(mentions(
+      problemsOf({choiceParam("c", "a", {"a", "b"}).searchValues({"a", "z"}).describe("c")}),
+      "invalid search value"));
+  CHECK(mentions(
+      problemsOf(
+          {intParam("k", 3).range(1, 9).searchRange(1, 9).searchedWhen("c", {"b"}).describe("k"),
+           choiceParam("c", "a", {"a", "b"}).searched().describe("c")}),
+      "k: search condition on 'c'"));
+  CHECK(mentions(
+      problemsOf(
+          {choiceParam("c", "a", {"a", "b"}).searched().describe("c"),
+           intParam("k", 3).range(1, 9).searchRange(1, 9).searchedWhen("c", {"q"}).describe("k")}),
+      "invalid search condition value"));
+  CHECK(mentions(problemsOf({stringParam("s", "a").searchValues({"a"}).describe("s")}),
+                 "a search domain on a string"));
+}
+
 TEST_CASE("builders fill every ParamSpec field", "[models][params]") {
   const ParamSpec i = intParam("factors", 64).range(1, 1024).logScale().describe("Factors");
   CHECK(i.name == "factors");

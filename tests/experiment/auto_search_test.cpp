@@ -1,0 +1,209 @@
+// The "auto" search: default spaces, Hyperband over epochs, TPE, the shared budget, and the
+// reproducibility of its trials.
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "core/experiment/runner.h"
+#include "core/util/error.h"
+#include "experiment_test_support.h"
+
+using namespace rwb;
+using nlohmann::json;
+
+namespace {
+
+json syntheticSpec(const test::TempDir& dir) {
+  test::writeSyntheticLog(dir / "log.tsv", 120, 60, 15);
+  return json{{"version", 1},
+              {"dataset", {{"path", "log.tsv"}}},
+              {"split", {{"method", "recommenders"}, {"ratio", 0.75}, {"by", "user"}, {"seed", 5}}},
+              {"models", json::array()},
+              {"metrics", {{"k", 5}, {"names", {"precision", "recall", "ndcg", "map"}}}},
+              {"threads", 2}};
+}
+
+// The test model with a default space over alpha (>= 0.5 ranks well) and epochs as resource.
+ModelInfo searchableTestInfo() {
+  ModelInfo m = test::testIterativeInfo();
+  SearchDomain d;
+  d.min = 0.0;
+  d.max = 1.0;
+  m.schema.params[1].search = d;
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("auto: the same spec, seed and threads give the same trials",
+          "[experiment][search][auto]") {
+  test::TempDir dir;
+  json doc = syntheticSpec(dir);
+  doc["tuning"] = {{"budget_seconds", 600}, {"trials", 6}};
+  doc["models"] = {{{"name", "ials"}, {"params", {{"factors", 8}}}, {"search", "auto"}},
+                   {{"name", "rp3beta"}, {"search", "auto"}}};
+  const ExperimentSpec spec = parseExperimentSpec(doc, dir.path());
+  TaskContext c1, c2;
+  const ExperimentResult a = runExperiment(spec, {}, c1);
+  const ExperimentResult b = runExperiment(spec, {}, c2);
+  for (std::size_t r = 0; r < 2; ++r) {
+    INFO(a.runs[r].name << " " << a.runs[r].error);
+    REQUIRE(a.runs[r].status == RunStatus::kOk);
+    REQUIRE(b.runs[r].status == RunStatus::kOk);
+    const SearchHistory& ha = *a.runs[r].search;
+    const SearchHistory& hb = *b.runs[r].search;
+    CHECK(ha.method == "auto");
+    CHECK(ha.stoppedBy == "trials");
+    REQUIRE(ha.trials.size() == hb.trials.size());
+    int configs = 0;
+    for (std::size_t t = 0; t < ha.trials.size(); ++t) {
+      CHECK(ha.trials[t].params == hb.trials[t].params);
+      CHECK(ha.trials[t].score == hb.trials[t].score);
+      CHECK(ha.trials[t].rung == hb.trials[t].rung);
+      configs = std::max(configs, ha.trials[t].config + 1);
+    }
+    CHECK(configs == 6);
+    CHECK(ha.best == hb.best);
+    CHECK(a.runs[r].metrics == b.runs[r].metrics);
+  }
+  // The first configuration is the model's defaults (besides what the spec sets).
+  const SearchHistory& ials = *a.runs[0].search;
+  CHECK(ials.trials[0].params["regularization"] == spec.models[0].params["regularization"]);
+  // iALS is iterative: 6 configurations at 2 iterations (15 / 9), the best 2 at 5, the best at 15.
+  REQUIRE(ials.trials.size() == 9);
+  for (std::size_t t = 0; t < 9; ++t) {
+    const long long budget = t < 6 ? 2 : t < 8 ? 5 : 15;
+    CHECK(ials.trials[t].budget == budget);
+    CHECK(ials.trials[t].params["iterations"] == budget);
+  }
+  CHECK(a.runs[0].params["iterations"] == 15);
+  CHECK(a.runs[0].params["factors"] == ials.best["factors"]);
+  // RP3beta is not iterative: every trial is a full fit.
+  for (const auto& t : a.runs[1].search->trials) CHECK(t.budget == 0);
+  CHECK(a.runs[1].search->trials.size() == 6);
+}
+
+TEST_CASE("auto: Hyperband promotes the configurations that rank well and TPE follows them",
+          "[experiment][search][auto]") {
+  test::TempDir dir;
+  json doc = syntheticSpec(dir);
+  doc["tuning"] = {{"budget_seconds", 600}, {"trials", 20}};
+  doc["models"] = {{{"name", "test_iterative"}, {"params", {{"alpha", 0.1}}}, {"search", "auto"}}};
+  const ModelInfo info = searchableTestInfo();
+  RunnerOptions opt;
+  opt.lookup = test::lookupWith(&info);
+  const ExperimentSpec spec = parseExperimentSpec(doc, dir.path(), opt.lookup);
+  TaskContext ctx;
+  const ExperimentResult r = runExperiment(spec, opt, ctx);
+  REQUIRE(r.runs[0].status == RunStatus::kOk);
+  const SearchHistory& h = *r.runs[0].search;
+  // First bracket: 9 configurations at 1 epoch (9 / 9), 3 at 3, 1 at 9.
+  REQUIRE(h.trials.size() >= 13);
+  for (std::size_t t = 0; t < 13; ++t) {
+    CHECK(h.trials[t].budget == (t < 9 ? 1 : t < 12 ? 3 : 9));
+  }
+  for (std::size_t t = 9; t < 13; ++t) CHECK(h.trials[t].params["alpha"].get<double>() >= 0.5);
+  CHECK(h.trials[0].params["alpha"] == 0.1);  // the spec's value comes first
+  CHECK(r.runs[0].params["alpha"].get<double>() >= 0.5);
+  CHECK(r.runs[0].params["epochs"] == 9);
+  // After the random start, TPE proposes mostly from the good region.
+  int good = 0, proposed = 0;
+  for (const auto& t : h.trials) {
+    if (t.rung != 0 || t.config < 10) continue;
+    ++proposed;
+    good += t.params["alpha"].get<double>() >= 0.5;
+  }
+  REQUIRE(proposed >= 5);
+  CHECK(good * 4 >= proposed * 3);
+}
+
+TEST_CASE("auto: the time budget ends the search", "[experiment][search][auto]") {
+  test::TempDir dir;
+  json doc = syntheticSpec(dir);
+  doc["tuning"] = {{"budget_seconds", 0.001}};
+  doc["models"] = {{{"name", "test_iterative"}, {"search", "auto"}},
+                   {{"name", "most_popular"}, {"search", "auto"}}};
+  const ModelInfo info = searchableTestInfo();
+  RunnerOptions opt;
+  opt.lookup = test::lookupWith(&info);
+  const ExperimentSpec spec = parseExperimentSpec(doc, dir.path(), opt.lookup);
+  TaskContext ctx;
+  const ExperimentResult r = runExperiment(spec, opt, ctx);
+  for (const auto& run : r.runs) {
+    INFO(run.name << " " << run.error);
+    REQUIRE(run.status == RunStatus::kOk);
+    CHECK(run.search->stoppedBy == "budget");
+    CHECK(run.search->trials.size() >= 1);
+    CHECK(run.search->seconds < 5.0);
+    CHECK(run.search->budgetSeconds <= 0.001);
+  }
+}
+
+TEST_CASE("auto: spec and --tune errors are located", "[experiment][search][auto]") {
+  test::TempDir dir;
+  json doc = syntheticSpec(dir);
+  doc["models"] = {{{"name", "ease"}, {"search", "autox"}}};
+  CHECK_THROWS_WITH(parseExperimentSpec(doc, dir.path()),
+                    Catch::Contains("$.models[0].search") && Catch::Contains("auto"));
+  doc["models"] = {{{"name", "test_iterative"}, {"search", "auto"}}};
+  const ModelInfo bare = test::testIterativeInfo();  // no default space
+  CHECK_THROWS_WITH(
+      parseExperimentSpec(doc, dir.path(), test::lookupWith(&bare)),
+      Catch::Contains("$.models[0].search") && Catch::Contains("no default search space"));
+  doc["models"] = {{{"name", "ease"}}};
+  doc["tuning"] = {{"budget_seconds", -1}};
+  CHECK_THROWS_WITH(parseExperimentSpec(doc, dir.path()),
+                    Catch::Contains("$.tuning.budget_seconds"));
+  doc["tuning"] = {{"validation", {{"ratio", 1.5}}}};
+  CHECK_THROWS_WITH(parseExperimentSpec(doc, dir.path()),
+                    Catch::Contains("$.tuning.validation.ratio"));
+  doc["tuning"] = {{"budget", 5}};
+  CHECK_THROWS_WITH(parseExperimentSpec(doc, dir.path()), Catch::Contains("$.tuning.budget"));
+
+  // --tune gives every model without a search the auto search and leaves explicit ones alone.
+  doc.erase("tuning");
+  doc["models"] = {{{"name", "ease"}},
+                   {{"name", "most_popular"},
+                    {"search", {{"method", "grid"}, {"space", {{"weighted", {false, true}}}}}}}};
+  ExperimentSpec spec = parseExperimentSpec(doc, dir.path());
+  applyAutoTuning(spec, 42.0);
+  CHECK(spec.tuning.budgetSeconds == 42.0);
+  REQUIRE(spec.models[0].search);
+  CHECK(spec.models[0].search->method == "auto");
+  CHECK(spec.models[0].search->space.front().name == "lambda");
+  CHECK(spec.models[1].search->method == "grid");
+  CHECK_THROWS_WITH(applyAutoTuning(spec, 0.0), Catch::Contains("--tune"));
+}
+
+TEST_CASE("auto: a blend's \"auto\" members take the parameters their own searches chose",
+          "[experiment][search][auto][blend]") {
+  test::TempDir dir;
+  json doc = syntheticSpec(dir);
+  doc["tuning"] = {{"budget_seconds", 600}, {"trials", 3}};
+  doc["models"] = {{{"name", "blend"},
+                    {"params", {{"members", {{"rp3beta", "auto"}, {"most_popular", "auto"}}}}},
+                    {"search", "auto"}},
+                   {{"name", "rp3beta"}, {"search", "auto"}},
+                   {{"name", "most_popular"}, {"search", "auto"}}};
+  const ExperimentSpec spec = parseExperimentSpec(doc, dir.path());
+  TaskContext ctx;
+  const ExperimentResult r = runExperiment(spec, {}, ctx);
+  REQUIRE(r.runs.size() == 3);
+  for (const auto& run : r.runs) {
+    INFO(run.name << " " << run.error);
+    REQUIRE(run.status == RunStatus::kOk);
+  }
+  const json members = json::parse(r.runs[0].params["members"].get<std::string>());
+  CHECK(members["rp3beta"] == r.runs[1].params);
+  CHECK(members["most_popular"] == r.runs[2].params);
+
+  // Without the member's search the blend fails, saying why; the others still run.
+  doc["models"] = {
+      {{"name", "blend"}, {"params", {{"members", {{"ease", "auto"}}}}}, {"search", "auto"}},
+      {{"name", "most_popular"}}};
+  const ExperimentSpec lone = parseExperimentSpec(doc, dir.path());
+  TaskContext ctx2;
+  const ExperimentResult f = runExperiment(lone, {}, ctx2);
+  CHECK(f.runs[0].status == RunStatus::kFailed);
+  CHECK_THAT(f.runs[0].error, Catch::Contains("auto search of 'ease'"));
+  CHECK(f.runs[1].status == RunStatus::kOk);
+}
