@@ -133,12 +133,25 @@ AtomicFile::AtomicFile(fs::path destination) : dest_(std::move(destination)) {
   if (fs::is_directory(dest_, ec)) {
     throw IoError("cannot write '" + dest_.string() + "': it is a folder");
   }
-  removeStaleTemporaries(dest_);
-  const std::string prefix = temporaryPrefix(dest_) + "-" + std::to_string(::getpid()) + "-";
+  // A symbolic link stays a link: its target is replaced. A destination that is not a regular
+  // file (a device such as /dev/full, a FIFO) cannot be replaced atomically: it is written
+  // directly, and nothing is renamed or removed.
+  target_ = dest_;
+  if (fs::is_symlink(dest_, ec)) {
+    const fs::path resolved = fs::canonical(dest_, ec);
+    if (!ec) target_ = resolved;
+  }
+  if (fs::exists(target_, ec) && !fs::is_regular_file(target_, ec)) {
+    direct_ = true;
+    temp_ = target_;
+    return;
+  }
+  removeStaleTemporaries(target_);
+  const std::string prefix = temporaryPrefix(target_) + "-" + std::to_string(::getpid()) + "-";
   for (int attempt = 0;; ++attempt) {
     char hex[17];
     std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(randomTag()));
-    fs::path candidate = folder / (prefix + hex);
+    fs::path candidate = folderOf(target_) / (prefix + hex);
     const int fd = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd >= 0) {
       ::close(fd);
@@ -153,7 +166,7 @@ AtomicFile::AtomicFile(fs::path destination) : dest_(std::move(destination)) {
 }
 
 AtomicFile::~AtomicFile() {
-  if (!committed_ && !temp_.empty()) removeWithSideFiles(temp_);
+  if (!committed_ && !direct_ && !temp_.empty()) removeWithSideFiles(temp_);
 }
 
 std::string AtomicFile::withoutTempName(std::string_view message) const {
@@ -164,6 +177,10 @@ std::string AtomicFile::withoutTempName(std::string_view message) const {
 }
 
 void AtomicFile::commit() {
+  if (direct_) {
+    committed_ = true;
+    return;
+  }
   // A file system may report a full disk or an I/O error only when the data is flushed.
   const int fd = ::open(temp_.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0 || ::fsync(fd) != 0) {
@@ -172,13 +189,13 @@ void AtomicFile::commit() {
     throw IoError("cannot write '" + dest_.string() + "': " + reason(err));
   }
   ::close(fd);
-  if (::rename(temp_.c_str(), dest_.c_str()) != 0) {
+  if (::rename(temp_.c_str(), target_.c_str()) != 0) {
     throw IoError("cannot move the new '" + dest_.string() + "' into place: " + reason(errno));
   }
   committed_ = true;
   std::error_code ec;
   for (const char* side : kSideFiles) fs::remove(fs::path(temp_.string() + side), ec);
-  fsyncFolder(folderOf(dest_));
+  fsyncFolder(folderOf(target_));
 }
 
 void writeFileAtomically(const fs::path& destination, std::string_view bytes) {

@@ -18,7 +18,8 @@
 
 namespace rwb {
 
-/// A pending replacement of one file.
+/// A pending replacement of one file. A symbolic link destination stays a link (its target
+/// is replaced); a destination that is a device or FIFO (e.g. /dev/full) is written directly.
 ///
 /// Thread safety: one object per writer; several writers (threads or processes) may target
 /// the same destination at once, each with its own temporary file; the last commit wins.
@@ -50,8 +51,10 @@ class AtomicFile {
 
  private:
   std::filesystem::path dest_;
+  std::filesystem::path target_;  ///< dest_, or the file a symbolic link dest_ points to
   std::filesystem::path temp_;
   bool committed_ = false;
+  bool direct_ = false;  ///< dest_ is a device or FIFO: written in place, nothing renamed
 };
 
 /// Writes `bytes` to `destination` through an AtomicFile. Throws IoError naming the file with

@@ -485,7 +485,7 @@ TEST_CASE("project files: missing, foreign or damaged; unknown run ids", "[cli]"
   // a model loader (XGBoost's crashed on such bytes), and the run's figures still list.
   std::filesystem::copy_file(project, dir / "bent.rwbp");
   rwb::SqliteDb((dir / "bent.rwbp").string(), rwb::SqliteDb::Mode::kReadWrite)
-      .exec("UPDATE models SET bytes = substr(bytes, 1, 20) || X'5A' || substr(bytes, 22)");
+      .exec("UPDATE model_blobs SET data = substr(data, 1, 20) || X'5A' || substr(data, 22)");
   RWB_REQUIRE_FAILURE(runRecwb({"export", "--project", (dir / "bent.rwbp").string(), "--run", "1",
                                 "--out", (dir / "bent.rwbm").string()}),
                       1, "run 1", "does not match its checksum");
