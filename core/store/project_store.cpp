@@ -90,6 +90,11 @@ CREATE INDEX runs_by_dataset ON runs(dataset_id);
     R"sql(
 ALTER TABLE models ADD COLUMN checksum TEXT NOT NULL DEFAULT '';
 )sql",
+    // 3 -> 4: each run's evaluation protocol (protocolToJson; '' for earlier runs, which were
+    // all evaluated on the catalogue).
+    R"sql(
+ALTER TABLE runs ADD COLUMN protocol TEXT NOT NULL DEFAULT '';
+)sql",
 };
 static_assert(std::size(kMigrations) == kStoreSchemaVersion);
 
@@ -299,11 +304,12 @@ std::int64_t ProjectStore::saveRun(const RunRecord& r, const std::string& experi
     }
     std::int64_t runId = 0;
     {
-      SqliteStmt s(*db_,
-                   "INSERT INTO runs(experiment, name, model, status, error, dataset_id, spec_id, "
-                   "split_hash, code_version, params, seed, threads, k, fit_seconds, "
-                   "recommend_seconds, evaluate_seconds, peak_rss_bytes, model_bytes, search) "
-                   "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id");
+      SqliteStmt s(
+          *db_,
+          "INSERT INTO runs(experiment, name, model, status, error, dataset_id, spec_id, "
+          "split_hash, code_version, params, seed, threads, k, fit_seconds, "
+          "recommend_seconds, evaluate_seconds, peak_rss_bytes, model_bytes, search, protocol) "
+          "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id");
       s.bind(1, experiment).bind(2, r.name).bind(3, r.model);
       s.bind(4, std::string_view(runStatusName(r.status))).bind(5, r.error);
       if (datasetId) {
@@ -325,6 +331,7 @@ std::int64_t ProjectStore::saveRun(const RunRecord& r, const std::string& experi
       s.bind(17, static_cast<std::int64_t>(r.peakRssBytes));
       s.bind(18, static_cast<std::int64_t>(r.modelBytes));
       s.bind(19, r.search ? toJson(*r.search).dump() : std::string());
+      s.bind(20, protocolToJson(r).dump());
       if (!s.step()) throw StoreError("project file: run insert returned no id");
       runId = s.columnInt(0);
     }
@@ -406,7 +413,7 @@ StoredRun ProjectStore::loadRun(std::int64_t id, bool withModel) const {
                    "r.status, r.error, coalesce(d.fingerprint, ''), coalesce(d.source, ''), "
                    "r.split_hash, r.code_version, r.params, r.seed, r.threads, r.k, "
                    "r.fit_seconds, r.recommend_seconds, r.evaluate_seconds, r.peak_rss_bytes, "
-                   "r.model_bytes, r.search "
+                   "r.model_bytes, r.search, r.protocol "
                    "FROM runs r LEFT JOIN datasets d ON d.id = r.dataset_id WHERE r.id = ?");
       s.bind(1, id);
       if (!s.step()) {
@@ -435,6 +442,7 @@ StoredRun ProjectStore::loadRun(std::int64_t id, bool withModel) const {
       r.modelBytes = static_cast<std::uint64_t>(s.columnInt(19));
       const std::string search = s.columnText(20);
       if (!search.empty()) r.search = searchFromJson(parseStored(search, "search history"));
+      protocolFromJson(parseStored(s.columnText(21), "evaluation protocol"), r);
     }
     {
       SqliteStmt s(*db_, "SELECT name, value FROM metrics WHERE run_id = ? ORDER BY name");
