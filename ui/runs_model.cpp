@@ -12,9 +12,10 @@
 namespace rwb::ui {
 
 namespace {
-const QStringList kFixedFields{"run",        "model",  "status",      "dataset",  "split",
-                               "split hash", "params", "fit seconds", "model MB", "champion"};
-constexpr int kFirstNumericFixed = 7;  // "fit seconds"
+const QStringList kFixedFields{"run",         "model",    "status",     "dataset",
+                               "split",       "protocol", "split hash", "params",
+                               "fit seconds", "model MB", "champion"};
+constexpr int kFirstNumericFixed = 8;  // "fit seconds"
 }  // namespace
 
 QString runCellText(const SessionRun& r) {
@@ -104,7 +105,7 @@ bool RunsModel::compared(int runIndex) const {
   const auto& runs = session_->runs();
   if (runIndex < 0 || runIndex >= static_cast<int>(runs.size())) return false;
   const SessionRun& r = runs[static_cast<std::size_t>(runIndex)];
-  return r.done() && r.record.splitHash == group_ && session_->shown(r);
+  return r.done() && comparisonKey(r.record) == group_ && session_->shown(r);
 }
 
 int RunsModel::bestRun(const QString& field) const {
@@ -140,6 +141,7 @@ QVariant RunsModel::cell(int run, int field, int role) const {
     if (name == "status") return r.stateName();
     if (name == "dataset") return r.dataset;
     if (name == "split") return r.split;
+    if (name == "protocol") return QString::fromStdString(protocolLabel(r.record));
     if (name == "split hash") return QString::fromStdString(r.record.splitHash);
     if (name == "params") return QString::fromStdString(r.record.params.dump());
     if (name == "champion") return r.champion ? QStringLiteral("\u2605") : QString();
@@ -151,8 +153,8 @@ QVariant RunsModel::cell(int run, int field, int role) const {
   const bool otherSplit = r.done() && !compared(run);
   if (role == Qt::ToolTipRole) {
     if (otherSplit) {
-      return tr("not compared: different splits (hash %1 vs %2)")
-          .arg(splitHashLabel(r.record.splitHash), splitHashLabel(group_));
+      return tr("not compared: different splits or protocols (hash %1 vs %2)")
+          .arg(splitHashLabel(comparisonKey(r.record)), splitHashLabel(group_));
     }
     if (name == "params") return QString::fromStdString(r.record.params.dump(2));
     if (name == "run" && !r.note.isEmpty()) return r.note;
