@@ -14,6 +14,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -30,6 +31,7 @@
 #include "core/eval/metric.h"
 #include "core/experiment/evaluation_protocol.h"
 #include "core/experiment/experiment_spec.h"
+#include "core/experiment/pipeline_stages.h"
 #include "core/export/model_package.h"
 #include "core/models/registry.h"
 #include "core/prep/prep_spec.h"
@@ -1604,8 +1606,27 @@ class GuiTest : public QObject {
     QVERIFY2(ev->heldOutText().contains(QStringLiteral("%1 of 60 items").arg(held75)),
              qPrintable(ev->heldOutText()));
     QCOMPARE(ev->spec()["evaluation"]["candidates"].get<std::string>(), std::string("held_out"));
+    // Cold users: the users held out (core's splitter), scored as new users, with a history.
+    ev->setSplitMethod(QStringLiteral("cold_users"));
+    QCOMPARE(ev->candidates(), QStringLiteral("catalogue"));
+    QVERIFY(waitFor([&] { return ev->heldOutText().startsWith("Held out"); }, 30000));
+    {
+      TaskContext ctx;
+      const SplitOptions so = splitOptionsFromJson(
+          {{"method", "cold_users"}, {"ratio", 0.75}, {"seed", 42}}, "$.split");
+      const SplitDatasets parts = materializeSplit(*data, splitDataset(*data, so, ctx));
+      const std::size_t users = usersWithInteractions(parts.test).size();
+      QVERIFY(users > 0);
+      QVERIFY2(ev->heldOutText().contains(QStringLiteral("%1 of 80 users").arg(users)),
+               qPrintable(ev->heldOutText()));
+    }
+    auto* history = ev->findChild<QSpinBox*>("coldUserHistory");
+    QVERIFY(history != nullptr && history->isVisible());
+    history->setValue(2);
+    QCOMPARE(ev->spec()["evaluation"]["cold_user_history"].get<int>(), 2);
     // Back to a warm split: the catalogue, no count.
     ev->setSplitMethod(QStringLiteral("random"));
+    QVERIFY(!history->isVisible());
     QCOMPARE(ev->candidates(), QStringLiteral("catalogue"));
     QVERIFY(!ev->spec().contains("evaluation"));
 
