@@ -9,7 +9,7 @@
 namespace rwb::ui {
 
 bool CompareContext::compared(const SessionRun& run) const {
-  return run.done() && run.record.splitHash == model->splitGroup() && session->shown(run);
+  return run.done() && comparisonKey(run.record) == model->splitGroup() && session->shown(run);
 }
 
 ComparePage::ComparePage(const QString& title, QWidget* parent) : QWidget(parent) {

@@ -299,7 +299,7 @@ void CompareView::refreshSplitGroups() {
   std::vector<Group> groups;
   for (auto it = session_->runs().rbegin(); it != session_->runs().rend(); ++it) {
     if (!it->done()) continue;
-    const std::string& hash = it->record.splitHash;
+    const std::string hash = comparisonKey(it->record);
     auto g =
         std::find_if(groups.begin(), groups.end(), [&](const Group& x) { return x.hash == hash; });
     if (g == groups.end()) {
@@ -328,8 +328,8 @@ void CompareView::refreshSplitGroups() {
 
   QStringList others;
   for (const SessionRun& r : session_->runs()) {
-    if (r.done() && r.record.splitHash != chosen) {
-      others << tr("%1 (hash %2)").arg(r.displayName, splitHashLabel(r.record.splitHash));
+    if (r.done() && comparisonKey(r.record) != chosen) {
+      others << tr("%1 (hash %2)").arg(r.displayName, splitHashLabel(comparisonKey(r.record)));
     }
   }
   if (others.isEmpty()) {
@@ -338,8 +338,10 @@ void CompareView::refreshSplitGroups() {
   } else {
     splitNote_->setText(
         tr("Not compared: %1. Best marks, charts and paired tests compare only runs on the same "
-           "train/test split (split hash %2); runs on other splits (another dataset, split "
-           "method, ratio or seed) were evaluated on other test users and items. Pick their "
+           "train/test split and evaluation protocol (split hash %2); runs on other splits "
+           "(another dataset, split method, ratio or seed) were evaluated on other test users "
+           "and items, runs under another protocol (candidate set, new users) on other lists. Pick "
+           "their "
            "split above to compare them with each other.")
             .arg(others.join(QStringLiteral(", ")), splitHashLabel(chosen)));
     splitNote_->show();

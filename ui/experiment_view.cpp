@@ -27,8 +27,11 @@
 #include <fstream>
 #include <set>
 
+#include "core/experiment/evaluation_protocol.h"
 #include "core/experiment/experiment_spec.h"
+#include "core/experiment/pipeline_stages.h"
 #include "core/models/registry.h"
+#include "core/prep/prep_spec.h"
 #include "core/util/error.h"
 #include "ui/chart_view.h"
 #include "ui/data_controller.h"
@@ -82,7 +85,8 @@ struct SplitControls {
 
 SplitControls splitControls(const QString& method) {
   if (method == "files") return {false, false, false};
-  if (method == "random") return {true, false, true};
+  if (method == "random" || method == "cold_items" || method == "cold_users")
+    return {true, false, true};
   if (method == "chronological") return {true, true, false};
   return {};  // recommenders, stratified
 }
@@ -115,6 +119,36 @@ DayCounts dayCounts(const Dataset& train, const Dataset* test, TaskContext& ctx)
     out.test << c.second;
   }
   return out;
+}
+
+/// What a cold split holds out (core's splitter on the loaded data).
+struct HeldOutCount {
+  std::size_t held = 0;   ///< held-out items (cold_items) or users (cold_users)
+  std::size_t total = 0;  ///< items or users of the data
+  std::size_t testRows = 0;
+};
+
+/// The evaluation's default candidate set for a split method (core's parseEvaluation).
+QString defaultCandidates(const QString& method) {
+  return method == "cold_items" ? QStringLiteral("held_out") : QStringLiteral("catalogue");
+}
+
+/// One line per part of a feature configuration: the columns of its entries, else its size.
+QString featuresSummary(const nlohmann::json& features) {
+  QStringList parts;
+  for (auto it = features.begin(); it != features.end(); ++it) {
+    QStringList columns;
+    if (it->is_array()) {
+      for (const auto& e : *it) {
+        if (e.is_object() && e.contains("column") && e["column"].is_string())
+          columns << QString::fromStdString(e["column"].get<std::string>());
+      }
+    }
+    parts << (columns.isEmpty() ? QString::fromStdString(it.key())
+                                : QStringLiteral("%1: %2").arg(QString::fromStdString(it.key()),
+                                                               columns.join(QStringLiteral(", "))));
+  }
+  return parts.join(QStringLiteral("; "));
 }
 }  // namespace
 
@@ -172,6 +206,8 @@ ExperimentView::ExperimentView(Session* session, TaskRunner* runner, QWidget* pa
   splitMethod_->addItem(tr("Stratified random"), "stratified");
   splitMethod_->addItem(tr("Chronological (earliest to train)"), "chronological");
   splitMethod_->addItem(tr("Random rows"), "random");
+  splitMethod_->addItem(tr("Cold items (new items only in test)"), "cold_items");
+  splitMethod_->addItem(tr("Cold users (new users only in test)"), "cold_users");
   splitMethod_->addItem(tr("Given train / test files"), "files");
   ratio_ = new QDoubleSpinBox(splitBox);
   ratio_->setRange(0.05, 0.95);
@@ -193,6 +229,28 @@ ExperimentView::ExperimentView(Session* session, TaskRunner* runner, QWidget* pa
   splitForm->addRow(tr("Seed"), seed_);
   seed_->setToolTip(tr("Seed of the models and, for the random split methods, of the split"));
   splitForm->addRow(tr("Threads"), threads_);
+  candidates_ = new QComboBox(splitBox);
+  candidates_->setObjectName("candidates");
+  candidates_->addItem(tr("Whole catalogue"), "catalogue");
+  candidates_->addItem(tr("Held-out items (no training rows)"), "held_out");
+  candidates_->addItem(tr("Items listed in a file..."), "file");
+  candidates_->setToolTip(
+      tr("The items each test user's list is ranked over (minus the user's training items). "
+         "Cold items: rank the held-out items, or warm items fill every list."));
+  splitForm->addRow(tr("Candidates"), candidates_);
+  coldHistory_ = new QSpinBox(splitBox);
+  coldHistory_->setObjectName("coldUserHistory");
+  coldHistory_->setRange(0, 1000000);
+  coldHistory_->setSpecialValueText(tr("attributes only"));
+  coldHistory_->setSuffix(tr(" first events"));
+  coldHistory_->setToolTip(
+      tr("Each new user's first n events (by time) are given to the model "
+         "as history and removed from the truth"));
+  splitForm->addRow(tr("New users' history"), coldHistory_);
+  heldOut_ = new QLabel(splitBox);
+  heldOut_->setObjectName("heldOut");
+  heldOut_->setWordWrap(true);
+  splitForm->addRow(heldOut_);
   timeline_ = new ChartView(tr("Split timeline"), splitBox);
   timeline_->setMinimumHeight(180);
   splitForm->addRow(timeline_);
@@ -202,6 +260,11 @@ ExperimentView::ExperimentView(Session* session, TaskRunner* runner, QWidget* pa
   warning_->setStyleSheet(QStringLiteral("color:#a05000"));
   splitForm->addRow(warning_);
   left->addWidget(splitBox);
+  featuresNote_ = new QLabel(editor);
+  featuresNote_->setObjectName("featuresNote");
+  featuresNote_->setWordWrap(true);
+  featuresNote_->hide();
+  left->addWidget(featuresNote_);
 
   auto* modelBox = new QGroupBox(tr("Models"), editor);
   auto* modelLayout = new QVBoxLayout(modelBox);
@@ -315,8 +378,25 @@ ExperimentView::ExperimentView(Session* session, TaskRunner* runner, QWidget* pa
   connect(form_, &ParamForm::changed, this, &ExperimentView::storeForm);
   connect(splitMethod_, &QComboBox::currentIndexChanged, this, [this] {
     // A setting of another method never carries over unseen: a method starts per user.
-    if (!loadingSpec_) splitBy_->setCurrentIndex(0);
+    if (!loadingSpec_) {
+      splitBy_->setCurrentIndex(0);
+      // The candidate set and history start at the method's defaults, as in a spec.
+      setCandidates(defaultCandidates(splitMethod_->currentData().toString()));
+      coldHistory_->setValue(0);
+    }
     refreshTimeline();
+  });
+  connect(ratio_, &QDoubleSpinBox::valueChanged, this, &ExperimentView::refreshHeldOut);
+  connect(seed_, &QSpinBox::valueChanged, this, &ExperimentView::refreshHeldOut);
+  connect(candidates_, &QComboBox::activated, this, [this] {
+    if (candidates_->currentData().toString() != "file") return;
+    const QString file = QFileDialog::getOpenFileName(
+        this, tr("Candidate items (one item id per line)"), QFileInfo(candidatesFile_).path());
+    if (!file.isEmpty()) {
+      setCandidates(QStringLiteral("file"), file);
+    } else if (candidatesFile_.isEmpty()) {
+      setCandidates(defaultCandidates(splitMethod_->currentData().toString()));
+    }
   });
   connect(run_, &QPushButton::clicked, this, &ExperimentView::runAll);
   connect(save, &QPushButton::clicked, this, &ExperimentView::saveSpecInteractive);
@@ -512,6 +592,73 @@ void ExperimentView::setSplitMethod(const QString& method) {
   if (i >= 0) splitMethod_->setCurrentIndex(i);
 }
 
+void ExperimentView::setCandidates(const QString& kind, const QString& file) {
+  if (!file.isEmpty()) candidatesFile_ = file;
+  const int fileRow = candidates_->findData(QStringLiteral("file"));
+  candidates_->setItemText(fileRow,
+                           candidatesFile_.isEmpty()
+                               ? tr("Items listed in a file...")
+                               : tr("Items in %1").arg(QFileInfo(candidatesFile_).fileName()));
+  candidates_->setItemData(fileRow, candidatesFile_, Qt::ToolTipRole);
+  const int i = candidates_->findData(kind);
+  if (i >= 0) candidates_->setCurrentIndex(i);
+}
+
+QString ExperimentView::candidates() const { return candidates_->currentData().toString(); }
+
+QString ExperimentView::heldOutText() const { return heldOut_->text(); }
+
+QString ExperimentView::featuresNote() const {
+  return featuresNote_->isHidden() ? QString() : featuresNote_->text();
+}
+
+void ExperimentView::refreshHeldOut() {
+  const QString method = splitMethod_->currentData().toString();
+  const bool cold = method == "cold_items" || method == "cold_users";
+  splitForm_->setRowVisible(heldOut_, cold);
+  heldOut_->clear();
+  const int request = ++heldOutGen_;
+  auto data = session_->dataset();
+  if (!cold || !data) return;
+  const bool users = method == "cold_users";
+  SplitOptions options;
+  try {
+    options = splitOptionsFromJson(spec()["split"]);
+  } catch (const std::exception& e) {
+    heldOut_->setText(QString::fromUtf8(e.what()));
+    return;
+  }
+  heldOut_->setText(users ? tr("Counting the held-out users...")
+                          : tr("Counting the held-out items..."));
+  // Core's splitter, as a run splits (off the GUI thread: it touches every row).
+  runner_->start<HeldOutCount>(
+      tr("Held-out count"),
+      [data, options, users](TaskContext& ctx) {
+        const SplitDatasets parts = materializeSplit(*data, splitDataset(*data, options, ctx));
+        HeldOutCount c;
+        c.held = users ? usersWithInteractions(parts.test).size()
+                       : heldOutItems(parts.train, parts.test).size();
+        c.total = users ? data->numUsers() : data->numItems();
+        c.testRows = parts.test.numInteractions();
+        return c;
+      },
+      this,
+      [this, request, data, users](HeldOutCount c) {
+        if (request != heldOutGen_ || data != session_->dataset()) return;
+        heldOut_->setText(
+            (users ? tr("Held out: %L1 of %L2 users (%L3 test interactions); they are scored as "
+                        "new users.")
+                   : tr("Held out: %L1 of %L2 items (%L3 test interactions); with held-out "
+                        "candidates each test user ranks these items."))
+                .arg(c.held)
+                .arg(c.total)
+                .arg(c.testRows));
+      },
+      [this, request](const QString& error) {
+        if (request == heldOutGen_) heldOut_->setText(error);
+      });
+}
+
 QString ExperimentView::leakageWarning() const { return warning_->text(); }
 
 void ExperimentView::refreshTimeline() {
@@ -519,6 +666,8 @@ void ExperimentView::refreshTimeline() {
   const SplitControls used = splitControls(splitMethod_->currentData().toString());
   splitForm_->setRowVisible(ratio_, used.ratio);
   splitForm_->setRowVisible(splitBy_, used.by);
+  splitForm_->setRowVisible(coldHistory_, splitMethod_->currentData().toString() == "cold_users");
+  refreshHeldOut();
   timeline_->reset();
   warning_->clear();
   auto data = session_->dataset();
@@ -702,6 +851,19 @@ nlohmann::json ExperimentView::spec() const {
     if (used.seed) split["seed"] = seed_->value();
   }
   doc["split"] = split;
+  // The evaluation block when it is not the method's default of ranking the catalogue.
+  nlohmann::json evaluation;
+  const QString cand = candidates_->currentData().toString();
+  if (cand == "file") {
+    evaluation["candidates"] = {{"file", candidatesFile_.toStdString()}};
+  } else if (cand != "catalogue" || method == "cold_items") {
+    evaluation["candidates"] = cand.toStdString();
+  }
+  if (method == "cold_users" && coldHistory_->value() > 0) {
+    evaluation["cold_user_history"] = coldHistory_->value();
+  }
+  if (!evaluation.is_null()) doc["evaluation"] = evaluation;
+  if (!features_.is_null()) doc["features"] = features_;
   doc["models"] = nlohmann::json::array();
   for (const auto& e : entries_) doc["models"].push_back(e);
   nlohmann::json names = nlohmann::json::array();
@@ -746,7 +908,6 @@ QString ExperimentView::setSpec(const nlohmann::json& doc, const QString& baseDi
                                  "`recwb run` instead");
     };
     if (!parsed.prep.empty()) throw notShown("$.prep", "a preparation step");
-    if (!parsed.features.is_null()) throw notShown("$.features", "a feature configuration");
     if (parsed.seeds.size() > 1) throw notShown("$.seeds", "more than one seed");
     const QString method = QString::fromStdString(parsed.split.method);
     if (doc.contains("split") && splitControls(method).ratio &&
@@ -813,6 +974,9 @@ QString ExperimentView::setSpec(const nlohmann::json& doc, const QString& baseDi
           std::max(0, splitBy_->findData(QString::fromStdString(parsed.split.by))));
       if (doc["split"].contains("seed")) seed_->setValue(static_cast<int>(parsed.split.seed));
     }
+    setCandidates(QString::fromStdString(parsed.evaluation.candidates),
+                  QString::fromStdString(parsed.evaluation.candidatesFile));
+    coldHistory_->setValue(static_cast<int>(parsed.evaluation.coldUserHistory));
     loadingSpec_ = false;
     if (doc.contains("seed") || doc.contains("seeds")) {
       seed_->setValue(static_cast<int>(parsed.seeds.front()));
@@ -834,6 +998,14 @@ QString ExperimentView::setSpec(const nlohmann::json& doc, const QString& baseDi
     for (const auto& e : entries_) models_->addItem(entryLabel(e));
     if (!entries_.empty()) models_->setCurrentRow(0);
     specData_ = named;
+    // The feature configuration (validated above) is kept as written and named here; it is
+    // edited in the spec file.
+    features_ = doc.contains("features") ? doc["features"] : nlohmann::json();
+    featuresNote_->setText(
+        tr("<b>Features</b> (the spec's configuration, used by the models with a features "
+           "parameter; edit it in the spec file): %1")
+            .arg(featuresSummary(features_).toHtmlEscaped()));
+    featuresNote_->setVisible(!features_.is_null());
     specOutputs_ = doc.contains("output") ? doc["output"] : nlohmann::json();
     if (specOutputs_.is_null()) {
       specOutput_->hide();

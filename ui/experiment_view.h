@@ -52,6 +52,15 @@ class ExperimentView : public QWidget {
   QString modelMessage() const;
   int modelCount() const;
   void setSplitMethod(const QString& method);
+  /// The evaluation's candidate set (spec key evaluation.candidates): "catalogue", "held_out",
+  /// or "file" with the items file `file`.
+  void setCandidates(const QString& kind, const QString& file = {});
+  QString candidates() const;
+  /// How many items (cold_items) or users (cold_users) the split holds out, as computed by
+  /// core's splitter off the GUI thread ("" for the other methods, or while it is computed).
+  QString heldOutText() const;
+  /// The note on the spec's feature configuration (kept as written; "" when it has none).
+  QString featuresNote() const;
   /// Why the spec loaded last cannot run as is: its dataset (or test file, or the way it reads
   /// them) is not the loaded data. "" when it can (or when it names no data).
   QString specDataWarning() const;
@@ -96,6 +105,7 @@ class ExperimentView : public QWidget {
   void onDataChanged();
   void refreshSpecData();
   void refreshTimeline();
+  void refreshHeldOut();
   void selectModel(int row);
   void storeForm();
   void startRun(const nlohmann::json& modelEntry);
@@ -120,6 +130,13 @@ class ExperimentView : public QWidget {
   QComboBox* splitBy_ = nullptr;
   QSpinBox* seed_ = nullptr;
   QSpinBox* threads_ = nullptr;
+  QComboBox* candidates_ = nullptr;
+  QString candidatesFile_;  ///< the "file" candidate set's items file
+  QSpinBox* coldHistory_ = nullptr;
+  QLabel* heldOut_ = nullptr;
+  int heldOutGen_ = 0;       ///< the latest held-out count request (older results are dropped)
+  nlohmann::json features_;  ///< the loaded spec's feature configuration (kept as written)
+  QLabel* featuresNote_ = nullptr;
   ChartView* timeline_ = nullptr;
   QLabel* warning_ = nullptr;
   QComboBox* modelChoice_ = nullptr;

@@ -189,7 +189,7 @@ std::vector<ChampionEntry> RunActions::championHistory() const {
 int RunActions::currentChampion() const {
   const std::string split = session_->comparedSplit();
   for (const SessionRun& r : session_->runs()) {
-    if (r.champion && r.done() && r.record.splitHash == split) return r.id;
+    if (r.champion && r.done() && comparisonKey(r.record) == split) return r.id;
   }
   return 0;
 }

@@ -17,7 +17,7 @@ namespace {
 // long descriptive fields (parameters, split) come last.
 const QStringList kLeadingFields{"run", "champion", "status"};
 const QStringList kTrailingFields{"fit seconds", "model MB", "model",     "params",
-                                  "dataset",     "split",    "split hash"};
+                                  "dataset",     "split",    "protocol", "split hash"};
 constexpr int kTrailingNumeric = 2;  // "fit seconds", "model MB"
 
 /// A metric value as shown: 4 decimals, the 95% CI beside it when there is one.
@@ -118,7 +118,7 @@ bool RunsModel::compared(int runIndex) const {
   const auto& runs = session_->runs();
   if (runIndex < 0 || runIndex >= static_cast<int>(runs.size())) return false;
   const SessionRun& r = runs[static_cast<std::size_t>(runIndex)];
-  return r.done() && r.record.splitHash == group_ && session_->shown(r);
+  return r.done() && comparisonKey(r.record) == group_ && session_->shown(r);
 }
 
 int RunsModel::bestRun(const QString& field) const {
@@ -151,6 +151,7 @@ QVariant RunsModel::cell(int run, int field, int role) const {
     if (name == "status") return r.stateName();
     if (name == "dataset") return r.dataset;
     if (name == "split") return r.split;
+    if (name == "protocol") return QString::fromStdString(protocolLabel(r.record));
     if (name == "split hash") return QString::fromStdString(r.record.splitHash);
     if (name == "params") return paramSummary(r.record.model, r.record.params);
     if (name == "champion") return r.champion ? QStringLiteral("\u2605") : QString();
@@ -169,8 +170,8 @@ QVariant RunsModel::cell(int run, int field, int role) const {
   const bool otherSplit = r.done() && !compared(run);
   if (role == Qt::ToolTipRole) {
     if (otherSplit) {
-      return tr("not compared: different splits (hash %1 vs %2)")
-          .arg(splitHashLabel(r.record.splitHash), splitHashLabel(group_));
+      return tr("not compared: different splits or protocols (hash %1 vs %2)")
+          .arg(splitHashLabel(comparisonKey(r.record)), splitHashLabel(group_));
     }
     if (name == "params") {
       return tr("All parameters (the cell shows those that differ from the defaults):\n%1")

@@ -49,8 +49,9 @@ class RunsModel : public QAbstractTableModel {
   /// Index of the run with the best value of a field among the compared runs (those on the
   /// selected split), -1 when none.
   int bestRun(const QString& field) const;
-  /// Runs are compared (best marks, charts, paired tests) only within one split: the split
-  /// hash recorded with them (core/experiment RunRecord::splitHash).
+  /// Runs are compared (best marks, charts, paired tests) only within one split and protocol:
+  /// core/experiment comparisonKey of their records (the split hash, plus the protocol of runs
+  /// not ranked over the catalogue).
   void setSplitGroup(const std::string& splitHash);
   const std::string& splitGroup() const { return group_; }
   /// True when a run index is a finished run on the selected split that passes the session's

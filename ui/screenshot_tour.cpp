@@ -231,9 +231,24 @@ void ScreenshotTour::workflowShots() {
     w->resize(1700, 1100);
     QTimer::singleShot(400, this, [this, shots] {
       shots(QStringLiteral("1700"));
-      QApplication::exit(failures_ == 0 ? 0 : 1);
+      coldStep();
     });
   });
+}
+
+void ScreenshotTour::coldStep() {
+  // Issue 14: the split designer with cold items, at 1024x700, once core counted the held-out
+  // items.
+  MainWindow* w = window_;
+  ExperimentView* ev = w->experimentView();
+  w->tabs()->setCurrentWidget(ev);
+  w->resize(1024, 700);
+  ev->setSplitMethod(QStringLiteral("cold_items"));
+  waitThen([ev] { return ev->heldOutText().startsWith(QStringLiteral("Held out")); },
+           [this, w] {
+             save(w, QStringLiteral("13-split-cold-items-1024.png"));
+             QApplication::exit(failures_ == 0 ? 0 : 1);
+           });
 }
 
 }  // namespace rwb::ui

@@ -28,6 +28,8 @@ class ScreenshotTour : public QObject {
   /// configuration diff and the overlaid learning curves, each at 1024x700 and 1700x1100.
   void workflowStep();
   void workflowShots();
+  /// The split designer with a cold_items split and its held-out count (1024x700).
+  void coldStep();
   void save(QWidget* widget, const QString& name);
   void waitThen(std::function<bool()> ready, std::function<void()> next, int timeoutMs = 120000);
   MainWindow* window_;

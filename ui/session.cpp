@@ -134,10 +134,10 @@ std::string Session::comparedSplit() const {
   bool anyDone = false, picked = false;
   for (auto it = runs_.rbegin(); it != runs_.rend(); ++it) {
     if (!it->done()) continue;
-    if (!anyDone) newest = it->record.splitHash;
+    if (!anyDone) newest = comparisonKey(it->record);
     anyDone = true;
-    if (it->champion) champion = it->record.splitHash;
-    if (it->record.splitHash == pickedSplit_) picked = true;
+    if (it->champion) champion = comparisonKey(it->record);
+    if (comparisonKey(it->record) == pickedSplit_) picked = true;
   }
   if (picked && !pickedSplit_.empty()) return pickedSplit_;
   return !champion.empty() ? champion : newest;

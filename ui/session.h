@@ -127,7 +127,8 @@ class Session : public QObject {
   /// The open project file ("" = none). Runs made while one is open are recorded in it.
   QString projectPath() const { return projectPath_; }
   void setProjectPath(const QString& path);
-  /// The split hash runs are compared on (Compare, Users): the one picked in Compare when a
+  /// The split runs are compared on (Compare, Users), as core's comparisonKey (the split hash,
+  /// plus the protocol of runs not ranked over the catalogue): the one picked in Compare when a
   /// finished run still has it, else the champion's, else the newest finished run's ("" when
   /// no run is finished).
   std::string comparedSplit() const;

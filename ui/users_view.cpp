@@ -266,7 +266,7 @@ void UsersView::refreshRuns() {
   for (const auto& r : session_->runs()) {
     if (!r.done() || !r.record.fitted) continue;
     done.push_back(r.id);
-    if (r.record.splitHash == split) onSplit.push_back(r.id);
+    if (comparisonKey(r.record) == split) onSplit.push_back(r.id);
   }
   for (int p = 0; p < kPanels; ++p) {
     int& c = chosen[static_cast<std::size_t>(p)];
@@ -287,16 +287,16 @@ void UsersView::refreshRuns() {
     box->addItem(tr("(no run)"), 0);
     for (int id : done) {
       const SessionRun* r = session_->run(id);
-      const bool other = r->record.splitHash != split;
-      box->addItem(
-          other ? tr("%1 [other split %2]").arg(r->displayName, splitHashLabel(r->record.splitHash))
-                : r->displayName,
-          id);
+      const bool other = comparisonKey(r->record) != split;
+      box->addItem(other ? tr("%1 [other split %2]")
+                               .arg(r->displayName, splitHashLabel(comparisonKey(r->record)))
+                         : r->displayName,
+                   id);
       if (other) {
         box->setItemData(box->count() - 1,
                          tr("Evaluated on another train/test split (hash %1) than the one "
                             "compared (hash %2): its test hits count against other test items.")
-                             .arg(splitHashLabel(r->record.splitHash), splitHashLabel(split)),
+                             .arg(splitHashLabel(comparisonKey(r->record)), splitHashLabel(split)),
                          Qt::ToolTipRole);
       }
     }
@@ -322,10 +322,10 @@ void UsersView::refreshSplitNote() {
   for (int p = 0; p < kPanels; ++p) {
     const int id = panelRun(p);
     const SessionRun* r = id ? session_->run(id) : nullptr;
-    if (r == nullptr || r->record.splitHash == split) continue;
+    if (r == nullptr || comparisonKey(r->record) == split) continue;
     others << tr("panel %1: %2 (hash %3)")
                   .arg(p + 1)
-                  .arg(r->displayName, splitHashLabel(r->record.splitHash));
+                  .arg(r->displayName, splitHashLabel(comparisonKey(r->record)));
   }
   if (others.isEmpty()) {
     splitNote_->clear();
@@ -543,7 +543,8 @@ void UsersView::refreshHistory() {
   const SessionRun* first = nullptr;
   for (const auto& r : session_->runs()) {
     if (!r.done() || !r.train) continue;
-    if (first == nullptr || (r.record.splitHash == split && first->record.splitHash != split)) {
+    if (first == nullptr ||
+        (comparisonKey(r.record) == split && comparisonKey(first->record) != split)) {
       first = &r;
     }
   }

@@ -192,7 +192,9 @@ int show(const RunsArgs& a, const Common& common) {
             << "experiment    " << s.experiment << "\n"
             << "created       " << s.createdAt << " UTC\n"
             << "dataset       " << r.datasetFingerprint << "  " << r.datasetSource << "\n"
-            << "split hash    " << r.splitHash << "\n"
+            << "split hash    " << r.splitHash
+            << (r.splitMethod.empty() ? "" : "  (" + r.splitMethod + ")") << "\n"
+            << "protocol      " << protocolLabel(r) << "\n"
             << "code version  " << r.codeVersion << "\n"
             << "parameters    " << r.params.dump() << "\n"
             << "seed          " << r.seed << "   threads " << r.threads << "   k " << r.k << "\n"
@@ -201,6 +203,11 @@ int show(const RunsArgs& a, const Common& common) {
             << "memory        peak RSS " << withCommas(r.peakRssBytes) << " bytes, model "
             << withCommas(r.modelBytes) << " bytes"
             << (s.modelDropped ? " (dropped from the project: metrics only)" : "") << "\n";
+  if (r.candidates != "catalogue" || r.newUsers) {
+    std::cout << "candidates    per user min " << r.candidatesMin << ", max " << r.candidatesMax
+              << ", mean " << r.candidatesMean << "; " << r.usersWithoutRelevantCandidate
+              << " test users without a relevant candidate (not evaluated)\n";
+  }
   if (!r.error.empty()) std::cout << "error         " << r.error << "\n";
   const RunLabels lab = RunAnnotations(store).labels(s.id);
   if (!lab.tags.empty() || lab.archived) {

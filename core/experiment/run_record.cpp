@@ -96,8 +96,68 @@ nlohmann::json toJson(const RunRecord& r) {
          {{"min", r.candidatesMin}, {"max", r.candidatesMax}, {"mean", number(r.candidatesMean)}}},
         {"users_without_relevant_candidate", r.usersWithoutRelevantCandidate}};
     if (r.newUsers) j["evaluation"]["new_users"] = {{"history_events", r.newUserHistory}};
+    if (!r.candidatesFile.empty()) j["evaluation"]["candidates_file"] = r.candidatesFile;
+    if (!r.splitMethod.empty()) j["evaluation"]["split_method"] = r.splitMethod;
   }
   return j;
+}
+
+nlohmann::json protocolToJson(const RunRecord& r) {
+  nlohmann::json j = {{"split_method", r.splitMethod},
+                      {"candidates", r.candidates},
+                      {"candidate_items", r.candidateItems},
+                      {"candidates_min", r.candidatesMin},
+                      {"candidates_max", r.candidatesMax},
+                      {"candidates_mean", number(r.candidatesMean)},
+                      {"users_without_relevant_candidate", r.usersWithoutRelevantCandidate},
+                      {"new_users", r.newUsers},
+                      {"new_user_history", r.newUserHistory}};
+  if (!r.candidatesFile.empty()) j["candidates_file"] = r.candidatesFile;
+  return j;
+}
+
+void protocolFromJson(const nlohmann::json& j, RunRecord& r) {
+  if (!j.is_object()) return;
+  try {
+    r.splitMethod = j.value("split_method", "");
+    r.candidates = j.value("candidates", "catalogue");
+    r.candidatesFile = j.value("candidates_file", "");
+    r.candidateItems = j.value("candidate_items", std::size_t{0});
+    r.candidatesMin = j.value("candidates_min", std::size_t{0});
+    r.candidatesMax = j.value("candidates_max", std::size_t{0});
+    const auto mean = j.find("candidates_mean");
+    r.candidatesMean = mean != j.end() && mean->is_number() ? mean->get<double>() : 0.0;
+    r.usersWithoutRelevantCandidate = j.value("users_without_relevant_candidate", std::size_t{0});
+    r.newUsers = j.value("new_users", false);
+    r.newUserHistory = j.value("new_user_history", std::size_t{0});
+  } catch (const nlohmann::json::exception& e) {
+    throw StoreError(std::string("project file: corrupt evaluation protocol: ") + e.what());
+  }
+}
+
+std::string protocolLabel(const RunRecord& r) {
+  std::string out;
+  if (r.splitMethod == "cold_items") {
+    out = "cold items, ";
+  } else if (r.splitMethod == "cold_users" || r.newUsers) {
+    out = r.newUserHistory > 0
+              ? "cold users (first " + std::to_string(r.newUserHistory) + " events), "
+              : "cold users (attributes only), ";
+  }
+  if (r.candidates == "held_out") {
+    out += std::to_string(r.candidateItems) + " held-out candidates";
+  } else if (r.candidates == "file") {
+    out += std::to_string(r.candidateItems) + " candidates from " +
+           (r.candidatesFile.empty() ? std::string("a file") : r.candidatesFile);
+  } else {
+    out += "catalogue";
+  }
+  return out;
+}
+
+std::string comparisonKey(const RunRecord& r) {
+  if (r.candidates == "catalogue" && !r.newUsers) return r.splitHash;
+  return r.splitHash + " / " + protocolLabel(r);
 }
 
 }  // namespace rwb

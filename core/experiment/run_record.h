@@ -87,6 +87,11 @@ struct RunRecord {
   /// newUserHistory events as history).
   bool newUsers = false;
   std::size_t newUserHistory = 0;
+  /// The split method (SplitSpec::method, e.g. "cold_items"); empty when not recorded (runs
+  /// stored before the protocol was).
+  std::string splitMethod;
+  /// "file" candidate sets: the file's name (without its folder).
+  std::string candidatesFile;
 
   std::map<std::string, double> metrics;  ///< on the test split
   /// The spec's metrics at further cut-offs (RunnerOptions::curveCutoffs), e.g. "ndcg@5",
@@ -111,5 +116,21 @@ struct RunRecord {
 /// metrics.json and `recwb runs show --json`.
 nlohmann::json toJson(const RunRecord& record);
 nlohmann::json toJson(const SearchHistory& history);
+
+/// The evaluation protocol of a run (split method, candidate set and its sizes, new users and
+/// their history) as stored in the project file; protocolFromJson reads it back into `record`
+/// (a null or empty document leaves the defaults: the catalogue, split method unknown).
+nlohmann::json protocolToJson(const RunRecord& record);
+void protocolFromJson(const nlohmann::json& json, RunRecord& record);
+
+/// A short label of the protocol for tables and reports, e.g. "catalogue", "cold items, 336
+/// held-out candidates", "cold users (attributes only), catalogue", "120 candidates from
+/// items.txt".
+std::string protocolLabel(const RunRecord& record);
+
+/// Runs whose metrics may be compared share this key: the split hash alone for runs ranked over
+/// the catalogue (as before protocols were recorded), else the split hash and protocolLabel (the
+/// same split evaluated on another candidate set, or on new users, is another comparison).
+std::string comparisonKey(const RunRecord& record);
 
 }  // namespace rwb

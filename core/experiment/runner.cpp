@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -157,6 +158,7 @@ RunRecord runOne(const RunPlan& plan, const ExperimentSpec& spec, const Prepared
   r.datasetFingerprint = data.datasetFingerprint;
   r.datasetSource = data.datasetSource;
   r.splitHash = data.splitHash;
+  r.splitMethod = spec.split.method;
   r.codeVersion = codeVersion();
   r.params = plan.model->params;
   r.seed = plan.seed;
@@ -204,6 +206,10 @@ RunRecord runOne(const RunPlan& plan, const ExperimentSpec& spec, const Prepared
       longLists = std::move(c.lists);
       counts = std::move(c.candidates);
       r.candidates = cands.kind;
+      if (cands.kind == "file") {
+        r.candidatesFile =
+            std::filesystem::path(spec.evaluation.candidatesFile).filename().string();
+      }
       r.candidateItems = cands.items.size();
       r.usersWithoutRelevantCandidate = cands.usersWithoutRelevant;
       if (!counts.empty()) {

@@ -117,6 +117,11 @@ CREATE TABLE model_blobs (
 ALTER TABLE models ADD COLUMN blob_hash TEXT;
 CREATE INDEX models_by_blob ON models(blob_hash);
 )sql",
+    // 5 -> 6: each run's evaluation protocol (protocolToJson; '' for earlier runs, which were
+    // all evaluated on the catalogue).
+    R"sql(
+ALTER TABLE runs ADD COLUMN protocol TEXT NOT NULL DEFAULT '';
+)sql",
 };
 static_assert(std::size(kMigrations) == kStoreSchemaVersion);
 
@@ -406,12 +411,13 @@ std::int64_t ProjectStore::saveRun(const RunRecord& r, const std::string& experi
     }
     std::int64_t runId = 0;
     {
-      SqliteStmt s(*db_,
-                   "INSERT INTO runs(experiment, name, model, status, error, dataset_id, spec_id, "
-                   "split_hash, code_version, params, seed, threads, k, fit_seconds, "
-                   "recommend_seconds, evaluate_seconds, peak_rss_bytes, model_bytes, search, id) "
-                   "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-                   "(SELECT value + 1 FROM run_id_high_water)) RETURNING id");
+      SqliteStmt s(
+          *db_,
+          "INSERT INTO runs(experiment, name, model, status, error, dataset_id, spec_id, "
+          "split_hash, code_version, params, seed, threads, k, fit_seconds, "
+          "recommend_seconds, evaluate_seconds, peak_rss_bytes, model_bytes, search, protocol, id) "
+          "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+          "(SELECT value + 1 FROM run_id_high_water)) RETURNING id");
       s.bind(1, experiment).bind(2, r.name).bind(3, r.model);
       s.bind(4, std::string_view(runStatusName(r.status))).bind(5, r.error);
       if (datasetId) {
@@ -433,6 +439,7 @@ std::int64_t ProjectStore::saveRun(const RunRecord& r, const std::string& experi
       s.bind(17, static_cast<std::int64_t>(r.peakRssBytes));
       s.bind(18, static_cast<std::int64_t>(r.modelBytes));
       s.bind(19, r.search ? toJson(*r.search).dump() : std::string());
+      s.bind(20, protocolToJson(r).dump());
       if (!s.step()) throw StoreError("project file: run insert returned no id");
       runId = s.columnInt(0);
     }
@@ -523,7 +530,7 @@ StoredRun ProjectStore::loadRun(std::int64_t id, bool withModel) const {
                    "r.status, r.error, coalesce(d.fingerprint, ''), coalesce(d.source, ''), "
                    "r.split_hash, r.code_version, r.params, r.seed, r.threads, r.k, "
                    "r.fit_seconds, r.recommend_seconds, r.evaluate_seconds, r.peak_rss_bytes, "
-                   "r.model_bytes, r.search "
+                   "r.model_bytes, r.search, r.protocol "
                    "FROM runs r LEFT JOIN datasets d ON d.id = r.dataset_id WHERE r.id = ?");
       s.bind(1, id);
       if (!s.step()) {
@@ -552,6 +559,7 @@ StoredRun ProjectStore::loadRun(std::int64_t id, bool withModel) const {
       r.modelBytes = static_cast<std::uint64_t>(s.columnInt(19));
       const std::string search = s.columnText(20);
       if (!search.empty()) r.search = searchFromJson(parseStored(search, "search history"));
+      protocolFromJson(parseStored(s.columnText(21), "evaluation protocol"), r);
     }
     {
       SqliteStmt s(*db_, "SELECT name, value FROM metrics WHERE run_id = ? ORDER BY name");

@@ -42,8 +42,9 @@ TEST_CASE("ml100k-coldstart baselines through recwb run rank the held-out items"
   spec["models"] = models;
   writeFile(dir / "spec.json", spec.dump(2));
 
-  const CliResult run =
-      runRecwb({"run", (dir / "spec.json").string(), "--out", dir.path().string()});
+  const auto project = (dir / "p.rwbproj").string();
+  const CliResult run = runRecwb(
+      {"run", (dir / "spec.json").string(), "--out", dir.path().string(), "--project", project});
   RWB_REQUIRE_SUCCESS(run);
 
   // The same split in-process: the held-out items and each test user's relevant count.
@@ -79,6 +80,12 @@ TEST_CASE("ml100k-coldstart baselines through recwb run rank the held-out items"
   CHECK(runs[0].at("evaluated_users") == users);
   CHECK(std::abs(rnd - expected) < 0.02);
   CHECK(attr > 2.0 * rnd);  // over the catalogue it would be 0: warm items fill every list
+
+  // The project keeps the protocol: runs show prints it.
+  const CliResult show = runRecwb({"runs", "show", "1", "--project", project});
+  RWB_REQUIRE_SUCCESS(show);
+  CHECK(show.out.find("protocol      cold items, " + std::to_string(held.size()) +
+                      " held-out candidates") != std::string::npos);
 }
 
 TEST_CASE("recwb score --items ranks only the listed items; an unknown id names its line",

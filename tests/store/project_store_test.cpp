@@ -69,7 +69,12 @@ constexpr const char* kUndoSchema5 =
     "WHERE blob_hash IS NOT NULL; "
     "ALTER TABLE models DROP COLUMN blob_hash; DROP TABLE model_blobs; ";
 
-std::string undoTo(const char* rest) { return std::string(kUndoSchema5) + rest; }
+/// Schema 6 -> 5: no protocol column.
+constexpr const char* kUndoSchema6 = "ALTER TABLE runs DROP COLUMN protocol; ";
+
+std::string undoTo(const char* rest) {
+  return std::string(kUndoSchema6) + kUndoSchema5 + rest;
+}
 
 }  // namespace
 
@@ -393,6 +398,67 @@ TEST_CASE("a version 2 file gets checksums for the models it holds", "[store]") 
   // Damage after the migration is caught like in a new file.
   sqlExec(file, "UPDATE model_blobs SET data = X'00' || substr(data, 2)");
   CHECK_THROWS_AS(ProjectStore(file).loadRun(id, true), StoreError);
+}
+
+TEST_CASE("a run's evaluation protocol is stored; runs of a version 5 file read as catalogue",
+          "[store]") {
+  test::TempDir dir;
+  const auto file = dir / "p.rwbproj";
+  RunRecord cold = sampleRun(4);
+  cold.splitMethod = "cold_items";
+  cold.candidates = "held_out";
+  cold.candidateItems = 336;
+  cold.candidatesMin = 330;
+  cold.candidatesMax = 336;
+  cold.candidatesMean = 335.5;
+  cold.usersWithoutRelevantCandidate = 7;
+  RunRecord users = sampleRun(5);
+  users.splitMethod = "cold_users";
+  users.newUsers = true;
+  users.newUserHistory = 5;
+  users.candidates = "file";
+  users.candidatesFile = "in_stock.txt";
+  users.candidateItems = 120;
+  std::int64_t oldId = 0;
+  {
+    ProjectStore store(file);
+    oldId = store.saveRun(sampleRun(3));
+  }
+  // The run above as a version 5 build wrote it: no protocol column.
+  sqlExec(file, "ALTER TABLE runs DROP COLUMN protocol; PRAGMA user_version=5;");
+  ProjectStore store(file);
+  CHECK(store.schemaVersion() == kStoreSchemaVersion);
+  const RunRecord old = store.loadRun(oldId).record;
+  CHECK(old.candidates == "catalogue");
+  CHECK(old.splitMethod.empty());
+  CHECK_FALSE(old.newUsers);
+  CHECK(protocolLabel(old) == "catalogue");
+  CHECK(old.metrics == sampleRun(3).metrics);
+
+  const RunRecord c = store.loadRun(store.saveRun(cold)).record;
+  CHECK(c.splitMethod == "cold_items");
+  CHECK(c.candidates == "held_out");
+  CHECK(c.candidateItems == 336);
+  CHECK(c.candidatesMin == 330);
+  CHECK(c.candidatesMax == 336);
+  CHECK(c.candidatesMean == 335.5);
+  CHECK(c.usersWithoutRelevantCandidate == 7);
+  CHECK(protocolLabel(c) == "cold items, 336 held-out candidates");
+  CHECK(toJson(c)["evaluation"]["candidate_items"] == 336);
+
+  const RunRecord u = store.loadRun(store.saveRun(users)).record;
+  CHECK(u.newUsers);
+  CHECK(u.newUserHistory == 5);
+  CHECK(u.candidatesFile == "in_stock.txt");
+  CHECK(protocolLabel(u) == "cold users (first 5 events), 120 candidates from in_stock.txt");
+
+  // Runs on one split compare only under one protocol.
+  CHECK(comparisonKey(old) == old.splitHash);
+  CHECK(comparisonKey(c) == c.splitHash + " / cold items, 336 held-out candidates");
+  CHECK(comparisonKey(c) != comparisonKey(u));
+  RunRecord fewer = cold;
+  fewer.candidateItems = 300;
+  CHECK(comparisonKey(c) != comparisonKey(fewer));
 }
 
 TEST_CASE("killing a writer mid-write never corrupts the file or loses committed runs",

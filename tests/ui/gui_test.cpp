@@ -17,6 +17,7 @@
 #include <QScrollBar>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableWidget>
@@ -34,9 +35,13 @@
 #include "core/data/dataset_options_json.h"
 #include "core/data/dataset_summary.h"
 #include "core/eval/metric.h"
+#include "core/experiment/evaluation_protocol.h"
 #include "core/experiment/experiment_spec.h"
+#include "core/experiment/pipeline_stages.h"
 #include "core/export/model_package.h"
 #include "core/models/registry.h"
+#include "core/prep/prep_spec.h"
+#include "core/prep/splitter.h"
 #include "core/store/project_store.h"
 #include "ui/chart_view.h"
 #include "ui/compare_view.h"
@@ -66,7 +71,9 @@ using namespace rwb::ui;
 namespace {
 
 QString sharedData() {
-  const QString dir = QDir(QStringLiteral(RWB_SOURCE_DIR)).filePath("../shared/data");
+  // RWB_SHARED_DATA names it where the source tree is not beside it (a worktree).
+  QString dir = qEnvironmentVariable("RWB_SHARED_DATA");
+  if (dir.isEmpty()) dir = QDir(QStringLiteral(RWB_SOURCE_DIR)).filePath("../shared/data");
   return QFileInfo(dir + "/ml-100k/u.data").exists() ? QDir(dir).canonicalPath() : QString();
 }
 
@@ -740,8 +747,8 @@ class GuiTest : public QObject {
     QVERIFY(!cv->model()->data(cv->model()->index(0, col), Qt::BackgroundRole).isValid());
     QVERIFY(cv->model()->data(cv->model()->index(1, col), Qt::BackgroundRole).isValid());
     QCOMPARE(cv->model()->data(cv->model()->index(0, col), Qt::ToolTipRole).toString(),
-             QStringLiteral("not compared: different splits (hash b2b2b2b2b2b2b2b2 vs "
-                            "a1a1a1a1a1a1a1a1)"));
+             QStringLiteral("not compared: different splits or protocols (hash "
+                            "b2b2b2b2b2b2b2b2 vs a1a1a1a1a1a1a1a1)"));
     QVERIFY2(cv->splitNote().contains("toy (hash b2b2b2b2b2b2b2b2)"), qPrintable(cv->splitNote()));
     // Paired tests over the two runs on that split only.
     QVERIFY(waitFor([&] { return cv->charts()[3]->plottableCount() == 1; }, 30000));
@@ -1977,6 +1984,211 @@ class GuiTest : public QObject {
     QVERIFY(w->close());
     QVERIFY(!w->runner()->busy());
     delete w;
+  }
+
+  /// Issue 14: the split designer offers cold items, picks held-out candidates for them and
+  /// shows core's count of the held-out items; a spec with a cold_items split, held-out
+  /// candidates and a feature configuration loads and runs through the runner; Compare labels
+  /// the runs by protocol and compares them only with runs under the same protocol.
+  void coldItemsSplitRunsAndIsLabelled() {
+    QTemporaryDir dir;
+    {
+      // 80 users, 60 items in 4 categories; each user mostly picks one category.
+      QFile items(dir.filePath("items.csv"));
+      QVERIFY(items.open(QIODevice::WriteOnly));
+      items.write("item_id,category\n");
+      for (int i = 0; i < 60; ++i)
+        items.write(QStringLiteral("I%1,c%2\n").arg(i).arg(i % 4).toUtf8());
+      QFile inter(dir.filePath("interactions.csv"));
+      QVERIFY(inter.open(QIODevice::WriteOnly));
+      inter.write("user_id,item_id,value,timestamp\n");
+      std::mt19937 rng(5);
+      for (int u = 0; u < 80; ++u) {
+        for (int k = 0; k < 12; ++k) {
+          const int cat = k < 9 ? u % 4 : static_cast<int>(rng() % 4);
+          const int item = cat + 4 * static_cast<int>(rng() % 15);
+          inter.write(QStringLiteral("U%1,I%2,1,%3\n")
+                          .arg(u)
+                          .arg(item)
+                          .arg(1000000000 + u * 1000 + k)
+                          .toUtf8());
+        }
+      }
+    }
+    MainWindow w;
+    w.setQuiet(true);
+    w.show();
+    QSignalSpy loaded(&w, &MainWindow::datasetLoaded);
+    DatasetOptions opt;
+    opt.interactions.strict = false;
+    w.loadData(dir.path(), opt);
+    QVERIFY(loaded.wait(30000));
+    auto data = w.session()->dataset();
+    QCOMPARE(data->itemAttributes.columns.size(), std::size_t{1});
+    // What core's splitter holds out for a cold_items split.
+    const auto heldOut = [&](double ratio, int seed) {
+      TaskContext ctx;
+      const SplitOptions so = splitOptionsFromJson(
+          {{"method", "cold_items"}, {"ratio", ratio}, {"seed", seed}}, "$.split");
+      const SplitDatasets parts = materializeSplit(*data, splitDataset(*data, so, ctx));
+      return heldOutItems(parts.train, parts.test).size();
+    };
+    ExperimentView* ev = w.experimentView();
+    w.tabs()->setCurrentWidget(ev);
+    QCOMPARE(ev->candidates(), QStringLiteral("catalogue"));
+    QCOMPARE(ev->heldOutText(), QString());
+    ev->setSplitMethod(QStringLiteral("cold_items"));
+    QCOMPARE(ev->candidates(), QStringLiteral("held_out"));
+    const std::size_t held75 = heldOut(0.75, 42);
+    QVERIFY(held75 > 0);
+    QVERIFY(waitFor([&] { return ev->heldOutText().startsWith("Held out"); }, 30000));
+    QVERIFY2(ev->heldOutText().contains(QStringLiteral("%1 of 60 items").arg(held75)),
+             qPrintable(ev->heldOutText()));
+    QCOMPARE(ev->spec()["evaluation"]["candidates"].get<std::string>(), std::string("held_out"));
+    // Cold users: the users held out (core's splitter), scored as new users, with a history.
+    ev->setSplitMethod(QStringLiteral("cold_users"));
+    QCOMPARE(ev->candidates(), QStringLiteral("catalogue"));
+    QVERIFY(waitFor([&] { return ev->heldOutText().startsWith("Held out"); }, 30000));
+    {
+      TaskContext ctx;
+      const SplitOptions so = splitOptionsFromJson(
+          {{"method", "cold_users"}, {"ratio", 0.75}, {"seed", 42}}, "$.split");
+      const SplitDatasets parts = materializeSplit(*data, splitDataset(*data, so, ctx));
+      const std::size_t users = usersWithInteractions(parts.test).size();
+      QVERIFY(users > 0);
+      QVERIFY2(ev->heldOutText().contains(QStringLiteral("%1 of 80 users").arg(users)),
+               qPrintable(ev->heldOutText()));
+    }
+    auto* history = ev->findChild<QSpinBox*>("coldUserHistory");
+    QVERIFY(history != nullptr && history->isVisible());
+    history->setValue(2);
+    QCOMPARE(ev->spec()["evaluation"]["cold_user_history"].get<int>(), 2);
+    // Back to a warm split: the catalogue, no count.
+    ev->setSplitMethod(QStringLiteral("random"));
+    QVERIFY(!history->isVisible());
+    QCOMPARE(ev->candidates(), QStringLiteral("catalogue"));
+    QVERIFY(!ev->spec().contains("evaluation"));
+
+    const nlohmann::json doc = {
+        {"version", 1},
+        {"split", {{"method", "cold_items"}, {"ratio", 0.8}, {"seed", 3}}},
+        {"evaluation", {{"candidates", "held_out"}}},
+        {"features", {{"item", {{{"column", "category"}, {"kind", "onehot"}}}}}},
+        {"models",
+         {{{"name", "random"}},
+          {{"name", "attribute_popularity"}, {"params", {{"columns", "category"}}}}}},
+        {"metrics", {{"k", 5}, {"names", {"ndcg", "precision"}}}},
+        {"seed", 3}};
+    QFile specFile(dir.filePath("cold.json"));
+    QVERIFY(specFile.open(QIODevice::WriteOnly));
+    specFile.write(QByteArray::fromStdString(doc.dump(2)));
+    specFile.close();
+    QCOMPARE(ev->loadSpec(specFile.fileName()), QString());
+    QCOMPARE(ev->candidates(), QStringLiteral("held_out"));
+    QVERIFY2(ev->featuresNote().contains("item: category"), qPrintable(ev->featuresNote()));
+    QVERIFY(ev->spec()["features"] == doc["features"]);
+    const std::size_t held = heldOut(0.8, 3);
+    QVERIFY(waitFor([&] { return ev->heldOutText().startsWith("Held out"); }, 30000));
+    QVERIFY2(ev->heldOutText().contains(QStringLiteral("%1 of 60 items").arg(held)),
+             qPrintable(ev->heldOutText()));
+
+    QSignalSpy finished(ev, &ExperimentView::runFinished);
+    ev->runAll();
+    QVERIFY(waitFor([&] { return finished.count() >= 2; }, 120000));
+    const std::string label = "cold items, " + std::to_string(held) + " held-out candidates";
+    for (const SessionRun& r : w.session()->runs()) {
+      QVERIFY2(r.done(), r.record.error.c_str());
+      QCOMPARE(r.record.splitMethod, std::string("cold_items"));
+      QCOMPARE(r.record.candidates, std::string("held_out"));
+      QCOMPARE(r.record.candidateItems, held);
+      QCOMPARE(protocolLabel(r.record), label);
+    }
+    // The same split ranked over the catalogue: another protocol.
+    ev->setCandidates(QStringLiteral("catalogue"));
+    QCOMPARE(ev->spec()["evaluation"]["candidates"].get<std::string>(), std::string("catalogue"));
+    ev->runAll();
+    QVERIFY(waitFor([&] { return finished.count() >= 4; }, 120000));
+    const auto& runs = w.session()->runs();
+    QCOMPARE(runs.size(), std::size_t{4});
+    QCOMPARE(runs[0].record.splitHash, runs[2].record.splitHash);
+    QCOMPARE(protocolLabel(runs[2].record), std::string("cold items, catalogue"));
+
+    CompareView* cv = w.compareView();
+    w.tabs()->setCurrentWidget(cv);
+    cv->refresh();
+    RunsModel* m = cv->model();
+    const int col = static_cast<int>(m->fields().indexOf("protocol"));
+    QVERIFY(col >= 0);
+    QCOMPARE(m->data(m->index(0, col), Qt::DisplayRole).toString().toStdString(), label);
+    QCOMPARE(m->data(m->index(3, col), Qt::DisplayRole).toString(),
+             QStringLiteral("cold items, catalogue"));
+    // One entry per split and protocol; the newest (catalogue) runs are compared, the held-out
+    // ones are not, and the note says why.
+    QCOMPARE(cv->splitSelector()->count(), 2);
+    QVERIFY(!m->compared(0) && !m->compared(1) && m->compared(2) && m->compared(3));
+    QVERIFY2(cv->splitNote().contains(QString::fromStdString(label)), qPrintable(cv->splitNote()));
+    const int heldGroup =
+        cv->splitSelector()->findData(QString::fromStdString(comparisonKey(runs[0].record)));
+    QVERIFY(heldGroup >= 0);
+    cv->splitSelector()->setCurrentIndex(heldGroup);
+    emit cv->splitSelector()->activated(heldGroup);
+    QVERIFY(m->compared(0) && m->compared(1) && !m->compared(2) && !m->compared(3));
+  }
+
+  /// Issue 14.4: resources/specs/ml100k-coldstart.json (reduced to its baselines) loads with
+  /// "Load spec...", its data loads, and it runs with the held-out candidate set.
+  void coldstartSpecLoadsAndRuns() {
+    const QString shared = sharedData();
+    if (shared.isEmpty()) QSKIP("../shared/data (or RWB_SHARED_DATA) absent");
+    QTemporaryDir dir;
+    QFile in(
+        QDir(QStringLiteral(RWB_SOURCE_DIR)).filePath("resources/specs/ml100k-coldstart.json"));
+    QVERIFY(in.open(QIODevice::ReadOnly));
+    nlohmann::json doc = nlohmann::json::parse(in.readAll().toStdString());
+    doc["dataset"]["path"] = (shared + "/ml-100k").toStdString();
+    nlohmann::json models = nlohmann::json::array();
+    for (const auto& m : doc["models"]) {
+      if (m["name"] != "gbdt") models.push_back(m);  // the hybrid takes minutes
+    }
+    QCOMPARE(models.size(), std::size_t{2});
+    doc["models"] = models;
+    QFile specFile(dir.filePath("coldstart.json"));
+    QVERIFY(specFile.open(QIODevice::WriteOnly));
+    specFile.write(QByteArray::fromStdString(doc.dump(2)));
+    specFile.close();
+
+    MainWindow w;
+    w.setQuiet(true);
+    w.show();
+    ExperimentView* ev = w.experimentView();
+    w.tabs()->setCurrentWidget(ev);
+    QCOMPARE(ev->loadSpec(specFile.fileName()), QString());
+    QCOMPARE(ev->candidates(), QStringLiteral("held_out"));
+    QVERIFY(ev->featuresNote().contains("genres"));
+    QCOMPARE(ev->modelCount(), 2);
+    QVERIFY(!ev->specDataWarning().isEmpty());
+    QSignalSpy loaded(&w, &MainWindow::datasetLoaded);
+    ev->loadSpecData();
+    QVERIFY(loaded.wait(60000));
+    QCOMPARE(ev->specDataWarning(), QString());
+    QVERIFY(w.session()->dataset()->itemAttributes.columns.size() > 0);
+    QVERIFY(waitFor([&] { return ev->heldOutText().startsWith("Held out"); }, 60000));
+    QSignalSpy finished(ev, &ExperimentView::runFinished);
+    ev->runAll();
+    QVERIFY(waitFor([&] { return finished.count() >= 2; }, 300000));
+    for (const SessionRun& r : w.session()->runs()) {
+      QVERIFY2(r.done(), r.record.error.c_str());
+      QCOMPARE(r.record.candidates, std::string("held_out"));
+      QVERIFY(r.record.candidateItems > 0);
+      // The count the split designer showed is the run's candidate count.
+      QVERIFY2(ev->heldOutText().contains(
+                   QStringLiteral("Held out: %L1 of").arg(r.record.candidateItems)),
+               qPrintable(ev->heldOutText()));
+      QVERIFY(r.record.metrics.count("ndcg@10") == 1);
+    }
+    // attribute_popularity ranks the new items better than random (issue 14's bar).
+    QVERIFY(w.session()->runs()[1].record.metrics.at("ndcg@10") >
+            w.session()->runs()[0].record.metrics.at("ndcg@10"));
   }
 };
 
