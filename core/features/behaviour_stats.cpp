@@ -511,8 +511,8 @@ BehaviourStats BehaviourStats::load(BinaryReader& r, const BehaviourConfig& conf
           "profile matrix has the wrong size");
   const auto na = r.get<std::uint64_t>();
   r.check(na < 1000, "too many affinity columns");
-  b.affinity_.assign(na, {});
-  for (auto& a : b.affinity_) {
+  // One affinity table (per column, or per value): read and checked against the sizes.
+  auto readAffinityTable = [&](auto& a, const char* wrongSize) {
     a.numCats = r.get<std::uint64_t>();
     a.itemOffsets = r.getVector<std::uint64_t>();
     a.itemCats = r.getVector<std::uint32_t>();
@@ -520,27 +520,19 @@ BehaviourStats BehaviourStats::load(BinaryReader& r, const BehaviourConfig& conf
     a.userTotal = r.getVector<float>();
     r.check(a.itemOffsets.size() == ni + 1 && a.itemOffsets.back() == a.itemCats.size() &&
                 a.userCat.size() == nu * a.numCats && a.userTotal.size() == nu,
-            "affinity table has the wrong size");
+            wrongSize);
     for (std::size_t i = 0; i < ni; ++i)
       r.check(a.itemOffsets[i] <= a.itemOffsets[i + 1], "affinity offsets not monotone");
     for (auto c : a.itemCats) r.check(c < a.numCats, "affinity category out of range");
-  }
+  };
+  b.affinity_.assign(na, {});
+  for (auto& a : b.affinity_) readAffinityTable(a, "affinity table has the wrong size");
   r.check(b.affinity_.size() == config.affinityColumns.size(),
           "affinity columns do not match the config");
   b.affinityValues_.assign(config.affinityValues.size(), {});
   for (auto& av : b.affinityValues_) {
     auto& a = av.table;
-    a.numCats = r.get<std::uint64_t>();
-    a.itemOffsets = r.getVector<std::uint64_t>();
-    a.itemCats = r.getVector<std::uint32_t>();
-    a.userCat = r.getVector<float>();
-    a.userTotal = r.getVector<float>();
-    r.check(a.itemOffsets.size() == ni + 1 && a.itemOffsets.back() == a.itemCats.size() &&
-                a.userCat.size() == nu * a.numCats && a.userTotal.size() == nu,
-            "per-value affinity table has the wrong size");
-    for (std::size_t i = 0; i < ni; ++i)
-      r.check(a.itemOffsets[i] <= a.itemOffsets[i + 1], "affinity offsets not monotone");
-    for (auto c : a.itemCats) r.check(c < a.numCats, "affinity category out of range");
+    readAffinityTable(a, "per-value affinity table has the wrong size");
     const auto nn = r.get<std::uint64_t>();
     r.check(nn == a.numCats, "per-value affinity names do not match its categories");
     for (std::uint64_t k = 0; k < nn; ++k) av.names.push_back(r.getString());
