@@ -6,11 +6,35 @@
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QSpinBox>
 #include <cmath>
 #include <limits>
 
 namespace rwb::ui {
+
+namespace {
+/// A spin box that keeps every digit of a double: a fixed number of decimals would round small
+/// defaults (logistic regression's tol = 1e-7 became 0, so GUI runs differed from `recwb run`).
+/// Shows and reads the shortest round-trip text, exponent notation included ("1e-07").
+class ExactDoubleSpinBox final : public QDoubleSpinBox {
+ public:
+  explicit ExactDoubleSpinBox(QWidget* parent) : QDoubleSpinBox(parent) {
+    setDecimals(std::numeric_limits<double>::max_exponent10 +
+                std::numeric_limits<double>::max_digits10);  // no rounding by the box
+  }
+  QString textFromValue(double v) const override {
+    return QString::number(v, 'g', QLocale::FloatingPointShortest);
+  }
+  double valueFromText(const QString& text) const override { return text.trimmed().toDouble(); }
+  QValidator::State validate(QString& text, int&) const override {
+    bool ok = false;
+    const double v = text.trimmed().toDouble(&ok);
+    if (!ok) return QValidator::Intermediate;  // "1e-", "-": still being typed
+    return v >= minimum() && v <= maximum() ? QValidator::Acceptable : QValidator::Intermediate;
+  }
+};
+}  // namespace
 
 ParamForm::ParamForm(QWidget* parent) : QWidget(parent) {
   form_ = new QFormLayout(this);
@@ -38,8 +62,7 @@ void ParamForm::setSchema(const ParamSchema& schema, const Params& values) {
         break;
       }
       case ParamType::kFloat: {
-        auto* box = new QDoubleSpinBox(this);
-        box->setDecimals(6);
+        auto* box = new ExactDoubleSpinBox(this);
         box->setRange(p.min ? *p.min : -1e12, p.max ? *p.max : 1e12);
         const double d = v.is_number() ? v.get<double>() : 0.0;
         box->setSingleStep(d != 0.0 ? std::pow(10.0, std::floor(std::log10(std::abs(d)))) : 0.1);
