@@ -114,7 +114,11 @@ TEST_CASE("generate stops on SIGINT promptly and leaves no temporary file", "[cl
 
 TEST_CASE("run stops on SIGTERM promptly while a model trains", "[cli][signals]") {
   TempDir dir;
-  generateSmall(dir);
+  // Big enough that 10,000 BPR epochs take minutes on any machine (generateSmall's 1,500 events
+  // finished within the 1.5 s wait on an idle machine, and the test then found no process).
+  RWB_REQUIRE_SUCCESS(
+      runRecwb({"generate", "--out", (dir / "gen").string(), "--users", "2000", "--items", "1000",
+                "--interactions", "60000", "--seed", "3", "-q"}));
   writeFile(dir / "spec.json",
             R"({"version": 1, "dataset": {"path": "gen"}, "split": {"method": "chronological",
                 "ratio": 0.8}, "models": [{"name": "bpr", "params": {"epochs": 10000, "factors": 512}}]})");
