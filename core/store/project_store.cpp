@@ -122,6 +122,16 @@ CREATE INDEX models_by_blob ON models(blob_hash);
     R"sql(
 ALTER TABLE runs ADD COLUMN protocol TEXT NOT NULL DEFAULT '';
 )sql",
+    // 6 -> 7: metrics at the cut-offs other than the run's k (RunRecord::metricsAtK, the GUI's
+    // metric@k curves), so that a reopened project shows them.
+    R"sql(
+CREATE TABLE metrics_at_k (
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  value REAL,
+  PRIMARY KEY (run_id, name)
+);
+)sql",
 };
 static_assert(std::size(kMigrations) == kStoreSchemaVersion);
 
@@ -453,6 +463,15 @@ std::int64_t ProjectStore::saveRun(const RunRecord& r, const std::string& experi
       }
     }
     {
+      SqliteStmt s(*db_, "INSERT INTO metrics_at_k(run_id, name, value) VALUES(?,?,?)");
+      for (const auto& [name, value] : r.metricsAtK) {
+        s.bind(1, runId).bind(2, name);
+        bindNumber(s, 3, value);
+        s.run();
+        s.reset();
+      }
+    }
+    {
       SqliteStmt s(*db_, "INSERT INTO user_metrics(run_id, name, users, vals) VALUES(?,?,?,?)");
       const std::string users = toBlob(r.evaluatedUsers);
       for (const auto& [name, values] : r.perUser) {
@@ -565,6 +584,11 @@ StoredRun ProjectStore::loadRun(std::int64_t id, bool withModel) const {
       SqliteStmt s(*db_, "SELECT name, value FROM metrics WHERE run_id = ? ORDER BY name");
       s.bind(1, id);
       while (s.step()) r.metrics[s.columnText(0)] = columnNumber(s, 1);
+    }
+    {
+      SqliteStmt s(*db_, "SELECT name, value FROM metrics_at_k WHERE run_id = ? ORDER BY name");
+      s.bind(1, id);
+      while (s.step()) r.metricsAtK[s.columnText(0)] = columnNumber(s, 1);
     }
     {
       SqliteStmt s(*db_,

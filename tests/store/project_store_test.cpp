@@ -34,6 +34,7 @@ RunRecord sampleRun(int n) {
   r.peakRssBytes = 123456789;
   r.modelBytes = 4096;
   r.metrics = {{"ndcg@10", 0.25 + n * 1e-3}, {"precision@10", 0.125}, {"map", 0.0625}};
+  r.metricsAtK = {{"ndcg@1", 0.5}, {"ndcg@100", 0.3125}, {"precision@5", 0.1875}};
   r.evaluatedUsers = {1, 5, 9, 200};
   r.perUser = {{"ndcg@10", {0.0, 0.5, 1.0, 0.25}}, {"precision@10", {0.1, 0.2, 0.3, 0.4}}};
   r.learningCurve = {{1, {{"loss", 0.9}, {"valid_ndcg@10", 0.1}}}, {2, {{"loss", 0.7}}}};
@@ -69,11 +70,12 @@ constexpr const char* kUndoSchema5 =
     "WHERE blob_hash IS NOT NULL; "
     "ALTER TABLE models DROP COLUMN blob_hash; DROP TABLE model_blobs; ";
 
-/// Schema 6 -> 5: no protocol column.
+/// Schema 7 -> 6: no metrics_at_k table; 6 -> 5: no protocol column.
+constexpr const char* kUndoSchema7 = "DROP TABLE metrics_at_k; ";
 constexpr const char* kUndoSchema6 = "ALTER TABLE runs DROP COLUMN protocol; ";
 
 std::string undoTo(const char* rest) {
-  return std::string(kUndoSchema6) + kUndoSchema5 + rest;
+  return std::string(kUndoSchema7) + kUndoSchema6 + kUndoSchema5 + rest;
 }
 
 }  // namespace
@@ -112,6 +114,7 @@ TEST_CASE("a run round-trips through the project file", "[store]") {
   CHECK(r.peakRssBytes == in.peakRssBytes);
   CHECK(r.modelBytes == in.modelBytes);
   CHECK(r.metrics == in.metrics);
+  CHECK(r.metricsAtK == in.metricsAtK);  // the GUI's metric@k curves survive a reopen
   CHECK(r.evaluatedUsers == in.evaluatedUsers);
   CHECK(r.perUser == in.perUser);
   CHECK(r.learningCurve == in.learningCurve);
@@ -425,7 +428,7 @@ TEST_CASE("a run's evaluation protocol is stored; runs of a version 5 file read 
     oldId = store.saveRun(sampleRun(3));
   }
   // The run above as a version 5 build wrote it: no protocol column.
-  sqlExec(file, "ALTER TABLE runs DROP COLUMN protocol; PRAGMA user_version=5;");
+  sqlExec(file, (std::string(kUndoSchema7) + kUndoSchema6 + "PRAGMA user_version=5;").c_str());
   ProjectStore store(file);
   CHECK(store.schemaVersion() == kStoreSchemaVersion);
   const RunRecord old = store.loadRun(oldId).record;

@@ -1697,7 +1697,7 @@ class GuiTest : public QObject {
       QString label, split;
       std::int64_t storeId = 0;
       bool champion = false;
-      std::map<std::string, double> display;
+      std::map<std::string, double> display, atK;
     };
     std::vector<Seen> before;
     int tradeoffPoints = 0;
@@ -1732,7 +1732,9 @@ class GuiTest : public QObject {
             QStringLiteral("%1 #%2").arg(QString::fromStdString(r.record.name)).arg(r.storeId));
         QVERIFY(!r.split.isEmpty());
         QVERIFY(r.displayMetrics.count("catalog_coverage"));
-        before.push_back({r.displayName, r.split, r.storeId, r.champion, r.displayMetrics});
+        QVERIFY(!r.record.metricsAtK.empty());  // the Metric@k curves
+        before.push_back(
+            {r.displayName, r.split, r.storeId, r.champion, r.displayMetrics, r.record.metricsAtK});
       }
       QVERIFY(before[1].champion);
       QCOMPARE(w.saveProject(), QString());
@@ -1752,6 +1754,7 @@ class GuiTest : public QObject {
       QCOMPARE(runs[i].storeId, before[i].storeId);
       QCOMPARE(runs[i].split, before[i].split);
       QCOMPARE(runs[i].champion, before[i].champion);
+      QVERIFY(runs[i].record.metricsAtK == before[i].atK);
       for (const auto& [k, v] : before[i].display) {
         QVERIFY2(runs[i].displayMetrics.count(k), k.c_str());
         QVERIFY(std::abs(runs[i].displayMetrics.at(k) - v) < 1e-12);
