@@ -16,7 +16,7 @@ namespace {
 // Metrics come right after what names the run, so they are on screen without scrolling; the
 // long descriptive fields (parameters, split) come last.
 const QStringList kLeadingFields{"run", "champion", "status"};
-const QStringList kTrailingFields{"fit seconds", "model MB", "model",     "params",
+const QStringList kTrailingFields{"fit seconds", "model MB", "model",    "params",
                                   "dataset",     "split",    "protocol", "split hash"};
 constexpr int kTrailingNumeric = 2;  // "fit seconds", "model MB"
 

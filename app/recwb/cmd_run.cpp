@@ -16,8 +16,8 @@
 #include "cli.h"
 #include "core/experiment/runner.h"
 #include "core/store/project_store.h"
-#include "core/util/connection_string.h"
 #include "core/util/atomic_file.h"
+#include "core/util/connection_string.h"
 #include "core/util/delimited_text.h"
 #include "core/util/error.h"
 

@@ -3,9 +3,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <string_view>
 #include <map>
 #include <optional>
+#include <string_view>
 
 #include "core/models/registry.h"
 #include "core/util/error.h"
