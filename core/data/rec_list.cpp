@@ -1,6 +1,9 @@
 #include "core/data/rec_list.h"
 
 #include <algorithm>
+#include <limits>
+
+#include "core/data/rank_candidates.h"
 
 namespace rwb {
 
@@ -14,6 +17,15 @@ void orderByScoreThenItem(std::vector<ScoredItem>& items) {
 void orderByScoreStable(std::vector<ScoredItem>& items) {
   std::stable_sort(items.begin(), items.end(),
                    [](const ScoredItem& a, const ScoredItem& b) { return a.score > b.score; });
+}
+
+void rankScoredCandidates(std::span<const Index> items, std::span<const float> scores,
+                          std::size_t k, std::vector<ScoredItem>& out) {
+  for (std::size_t j = 0; j < items.size(); ++j) {
+    if (scores[j] != -std::numeric_limits<float>::infinity()) out.push_back({items[j], scores[j]});
+  }
+  orderByScoreThenItem(out);
+  if (out.size() > k) out.resize(k);
 }
 
 }  // namespace rwb

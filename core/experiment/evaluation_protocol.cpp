@@ -8,6 +8,7 @@
 #include <random>
 #include <unordered_set>
 
+#include "core/data/rank_candidates.h"
 #include "core/util/error.h"
 #include "core/util/random.h"
 
@@ -56,13 +57,7 @@ CandidateLists recommendAmong(const Model& model, std::span<const Index> users,
     model.score(u, cands, scores);
     RecList& l = out.lists[x];
     l.items.reserve(cands.size());
-    for (std::size_t j = 0; j < cands.size(); ++j) {
-      if (scores[j] != -std::numeric_limits<float>::infinity()) {
-        l.items.push_back({cands[j], scores[j]});
-      }
-    }
-    orderByScoreThenItem(l.items);
-    if (l.items.size() > k) l.items.resize(k);
+    rankScoredCandidates(cands, scores, k, l.items);
     out.candidates[x] = cands.size();
   });
   ctx.throwIfStopped();
@@ -117,13 +112,7 @@ CandidateLists recommendForNewUsers(const Model& model, std::span<const Index> u
     }
     std::vector<float> scores(cands.size());
     model.scoreNewUser(nu, cands, scores);
-    for (std::size_t j = 0; j < cands.size(); ++j) {
-      if (scores[j] != -std::numeric_limits<float>::infinity()) {
-        l.items.push_back({cands[j], scores[j]});
-      }
-    }
-    orderByScoreThenItem(l.items);
-    if (l.items.size() > k) l.items.resize(k);
+    rankScoredCandidates(cands, scores, k, l.items);
     out.candidates[x] = cands.size();
   });
   ctx.throwIfStopped();

@@ -16,6 +16,7 @@
 #include <random>
 #include <system_error>
 
+#include "core/data/rank_candidates.h"
 #include "core/features/feature_pipeline.h"
 #include "core/util/atomic_file.h"
 #include "core/util/delimited_text.h"
@@ -246,13 +247,7 @@ ExternalRecList recommendAmongCandidates(const ModelPackage& package, std::strin
     out.source = RecSource::kPopularity;
   }
   out.list.fallback = out.source == RecSource::kPopularity;
-  for (std::size_t j = 0; j < cands.size(); ++j) {
-    if (scores[j] != -std::numeric_limits<float>::infinity()) {
-      out.list.items.push_back({cands[j], scores[j]});
-    }
-  }
-  orderByScoreThenItem(out.list.items);
-  if (out.list.items.size() > k) out.list.items.resize(k);
+  rankScoredCandidates(cands, scores, k, out.list.items);
   return out;
 }
 
