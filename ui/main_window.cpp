@@ -325,23 +325,7 @@ void MainWindow::buildMenus() {
     tabs_->setCurrentWidget(compare_);
     compare_->showDiff();
   });
-  run->addAction(tr("Champion &History..."), this, [this] {
-    std::vector<QStringList> rows;
-    for (const auto& e : compare_->actions()->championHistory()) {
-      rows.push_back({QString::fromStdString(e.since),
-                      QStringLiteral("%1 #%2").arg(QString::fromStdString(e.runName)).arg(e.runId),
-                      QString::fromStdString(e.datasetFingerprint),
-                      QString::fromStdString(e.splitHash)});
-    }
-    auto* d = new TableDialog(tr("Champion history"),
-                              rows.empty() ? tr("No champion was marked in this project yet.")
-                                           : tr("Who was champion when, per dataset and split "
-                                                "(newest last)."),
-                              {tr("since (UTC)"), tr("run"), tr("dataset"), tr("split hash")}, rows,
-                              this);
-    d->setAttribute(Qt::WA_DeleteOnClose);
-    d->open();
-  });
+  run->addAction(tr("Champion &History..."), this, [this] { showChampionHistory(); });
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   const QStringList names{tr("Data"), tr("Experiment"), tr("Compare"), tr("Users")};
@@ -441,6 +425,25 @@ QString MainWindow::saveProject() {
     return path.isEmpty() ? QString() : newProject(path);
   }
   return projects_->saveProject();
+}
+
+QDialog* MainWindow::showChampionHistory() {
+  std::vector<QStringList> rows;
+  for (const auto& e : compare_->actions()->championHistory()) {
+    rows.push_back({QString::fromStdString(e.since),
+                    QStringLiteral("%1 #%2").arg(QString::fromStdString(e.runName)).arg(e.runId),
+                    QString::fromStdString(e.datasetFingerprint),
+                    QString::fromStdString(e.splitHash)});
+  }
+  auto* d =
+      new TableDialog(tr("Champion history"),
+                      rows.empty() ? tr("No champion was marked in this project yet.")
+                                   : tr("Who was champion when, per dataset and split "
+                                        "(newest last)."),
+                      {tr("since (UTC)"), tr("run"), tr("dataset"), tr("split hash")}, rows, this);
+  d->setAttribute(Qt::WA_DeleteOnClose);
+  d->open();
+  return d;
 }
 
 QString MainWindow::exportChampion(const QString& path) {

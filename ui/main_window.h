@@ -12,6 +12,7 @@
 
 #include "core/data/dataset_loader.h"
 
+class QDialog;
 class QLabel;
 class QTabWidget;
 class QUrl;
@@ -62,6 +63,9 @@ class MainWindow : public QMainWindow {
   /// File > Export Report: the HTML comparison report of the runs Compare shows (RunActions).
   /// The outcome arrives as CompareView's actions()->reportWritten().
   void exportReport(const QString& path);
+  /// Run > Champion History: who was champion when, per dataset and split (RunActions). The
+  /// dialog deletes itself on close.
+  QDialog* showChampionHistory();
   bool openStartupProject();
   static QString defaultProjectPath();
   QStringList recentProjects() const;

@@ -199,6 +199,8 @@ void ScreenshotTour::workflowShots() {
       a->setNote(byModel["most_popular"][0], QStringLiteral("popularity: the bar to beat"));
     }
     if (!byModel["ials"].empty()) a->rename(byModel["ials"][0], QStringLiteral("ials-default"));
+    // Two crownings, so the champion history has a row per change.
+    if (!byModel["ials"].empty()) a->setChampion(byModel["ials"][0]);
     if (!byModel["itemknn"].empty()) a->setChampion(byModel["itemknn"][0]);
   }
   w->tabs()->setCurrentWidget(cv);
@@ -219,6 +221,14 @@ void ScreenshotTour::workflowShots() {
     if (QDialog* d = cv->showDiff(false)) {
       QApplication::processEvents();
       save(d, QStringLiteral("12-config-diff-%1.png").arg(suffix));
+      d->close();
+    }
+    // The history dialog does not depend on the window size: one shot.
+    QDialog* d = suffix == QLatin1String("1024") ? w->showChampionHistory() : nullptr;
+    if (d != nullptr) {
+      d->resize(d->sizeHint().expandedTo(QSize(640, 220)));
+      QApplication::processEvents();
+      save(d, QStringLiteral("12a-champion-history.png"));
       d->close();
     }
     w->session()->setRunFilter(all);

@@ -60,6 +60,7 @@
 #include "ui/session.h"
 #include "ui/significance_page.h"
 #include "ui/start_guide.h"
+#include "ui/table_dialog.h"
 #include "ui/table_view.h"
 #include "ui/task_indicators.h"
 #include "ui/task_runner.h"
@@ -1940,6 +1941,13 @@ class GuiTest : public QObject {
     QCOMPARE(history.size(), std::size_t{2});
     QCOMPARE(history[1].runId, w.session()->run(bpr1)->storeId);
     QCOMPARE(a->currentChampion(), bpr1);
+    // Run > Champion History shows one row per crowning, newest last.
+    auto* historyDialog = qobject_cast<TableDialog*>(w.showChampionHistory());
+    QVERIFY(historyDialog != nullptr);
+    QCOMPARE(historyDialog->table()->rowCount(), 2);
+    QVERIFY(historyDialog->table()->item(1, 1)->text().endsWith(
+        QStringLiteral("#%1").arg(w.session()->run(bpr1)->storeId)));
+    historyDialog->close();
     QSignalSpy exported(cv, &CompareView::exported);
     const QString pkg = dir.filePath("champion.rwbm");
     QCOMPARE(w.exportChampion(pkg), QString());
