@@ -471,8 +471,8 @@ void DatabaseDialog::showPreview(const DatabasePreview& p) {
   if (p.errorRow > 0) table_->scrollTo(model_->index(static_cast<int>(p.errorRow) - 1, 0));
 
   const QString where = QString::fromStdString(p.where);
-  QString s = tr("%1: the first %n row(s)", "", static_cast<int>(p.rows.size())).arg(where) +
-              (p.more ? tr(" (more follow)") : tr(" (all of them)"));
+  QString s = p.more ? tr("%1: the first %L2 rows (more follow)").arg(where).arg(p.rows.size())
+                     : tr("%1: all %L2 rows").arg(where).arg(p.rows.size());
   if (!p.error.empty()) {
     QString located;
     if (p.errorRow > 0 && p.errorColumn > 0 && p.errorColumn <= p.names.size()) {
@@ -486,15 +486,16 @@ void DatabaseDialog::showPreview(const DatabasePreview& p) {
     error_ = located + QString::fromStdString(p.error);
     s += QStringLiteral(".<br>") + red(tr("Cannot load with these settings: %1").arg(error_));
   } else {
-    s += tr("; the loader accepts %n of them", "", static_cast<int>(p.rowsLoaded));
+    s += tr("; the loader accepts %L1 of them").arg(p.rowsLoaded);
     if (!p.issues.empty()) {
       const PreviewIssue& first = p.issues.front();
       s += QStringLiteral(".<br>") +
-           red(tr("Row %1, column %2: %3 (%n bad row(s) skipped, highlighted)", "",
-                  static_cast<int>(p.issues.size()))
+           red(tr("Row %1, column %2: %3 (%4, highlighted)")
                    .arg(first.row)
                    .arg(first.column)
-                   .arg(QString::fromStdString(first.reason)));
+                   .arg(QString::fromStdString(first.reason),
+                        p.issues.size() == 1 ? tr("1 bad row skipped")
+                                             : tr("%L1 bad rows skipped").arg(p.issues.size())));
     } else {
       s += QLatin1Char('.');
     }
