@@ -7,6 +7,7 @@
 
 #include "core/data/dataset_loader.h"
 #include "core/experiment/pipeline_stages.h"
+#include "core/util/connection_string.h"
 #include "ui/session.h"
 #include "ui/task_runner.h"
 
@@ -119,6 +120,28 @@ void DataController::loadData(const QString& path, const DatasetOptions& options
   loadSource(src, test);
 }
 
+std::string DataController::connectionFor(const std::string& source) const {
+  const auto it = credentials_.find(source);
+  return it == credentials_.end() ? source : it->second;
+}
+
+void DataController::loadDatabase(const QString& sourceIn, const QString& password,
+                                  const DatasetOptions& options) {
+  std::string source = sourceIn.trimmed().toStdString();
+  const bool server = databaseKind(source) != DatabaseKind::kNone;
+  if (!server) source = absolute(QString::fromStdString(source)).toStdString();
+  const std::string shown = redactConnectionString(source);
+  const std::string full = withPassword(source, password.toStdString());
+  if (full != shown) {
+    credentials_[shown] = full;
+  } else {
+    credentials_.erase(shown);
+  }
+  DatasetOptions o = options;
+  o.format = server ? DataFormat::kAuto : DataFormat::kSqlite;
+  loadSource(datasetSourceToJson({shown, o}));
+}
+
 void DataController::loadSource(const nlohmann::json& given, const QString& testPath) {
   DatasetSource src;
   try {
@@ -130,26 +153,38 @@ void DataController::loadSource(const nlohmann::json& given, const QString& test
     emit loadFailed(message);
     return;
   }
+  // A server source with credentials in it is kept without them; they serve this session only.
+  const bool server = databaseKind(src.path) != DatabaseKind::kNone;
+  if (server) {
+    const std::string shown = redactConnectionString(src.path);
+    if (shown != src.path) credentials_[shown] = src.path;
+    src.path = shown;
+  }
   // Kept in canonical form: a spec saved from the GUI names the data as datasetSourceToJson
   // writes it, whatever spelling the entry came with.
   const nlohmann::json source = datasetSourceToJson(src);
   const QString file = QString::fromStdString(src.path);
   QFileInfo fi(file);
-  const std::string name = (fi.isDir() || fi.fileName() == QStringLiteral("u.data") ||
-                                    fi.fileName().startsWith(QStringLiteral("train"))
-                                ? (fi.isDir() ? fi.fileName() : fi.dir().dirName())
-                                : fi.completeBaseName())
-                               .toStdString();
+  // A server source is named by its loader (the database's name).
+  const std::string name = server ? std::string()
+                                  : (fi.isDir() || fi.fileName() == QStringLiteral("u.data") ||
+                                             fi.fileName().startsWith(QStringLiteral("train"))
+                                         ? (fi.isDir() ? fi.fileName() : fi.dir().dirName())
+                                         : fi.completeBaseName())
+                                        .toStdString();
   emit logMessage(tr("Loading %1 ...").arg(file));
-  emit status(tr("Loading %1 ...").arg(fi.fileName()));
+  const QString label = server ? file : fi.fileName();
+  emit status(tr("Loading %1 ...").arg(label));
   emit loadStarted(file);
   track(runner_->start<Loaded>(
-      tr("Loading %1").arg(fi.fileName()),
-      [src, name](TaskContext& ctx) {
+      tr("Loading %1").arg(label),
+      [src, name, connect = connectionFor(src.path)](TaskContext& ctx) {
+        DatasetSource read = src;
+        read.path = connect;
         Loaded out;
-        out.report = loadDatasetSource(src, ctx);
+        out.report = loadDatasetSource(read, ctx);
         out.data = std::make_shared<Dataset>(std::move(out.report.dataset));
-        out.data->name = name;
+        if (!name.empty()) out.data->name = name;
         return out;
       },
       this,
@@ -178,9 +213,9 @@ void DataController::loadSource(const nlohmann::json& given, const QString& test
         }
         emit datasetLoaded();
       },
-      [this, file](const QString& e) {
+      [this, label](const QString& e) {
         emit status(tr("Loading failed"));
-        emit errorMessage(tr("Cannot load %1").arg(QFileInfo(file).fileName()), e);
+        emit errorMessage(tr("Cannot load %1").arg(label), e);
         emit loadFailed(e);
       }));
 }

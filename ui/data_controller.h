@@ -6,7 +6,9 @@
 
 #include <QObject>
 #include <QStringList>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "core/data/dataset_loader.h"
 
@@ -25,6 +27,13 @@ class DataController : public QObject {
   /// "auto" for a known folder layout). The session's source spec is the dataset entry written
   /// by datasetSourceToJson, so a saved spec reads the data as `recwb run` does.
   void loadData(const QString& path, const DatasetOptions& options);
+  /// Loads a database source (postgresql:// URI, odbc: source, SQLite file) through the same
+  /// background load as a file. `password` (may be empty) and any password written in the source
+  /// serve this session's connections only: the session's source entry, the project, the log,
+  /// the load report and the recent list name the source without them (redactConnectionString).
+  /// Reloading the redacted source later in the session (reopening the project) uses them again;
+  /// in a new session the credentials come from the environment, ~/.pgpass or odbc.ini.
+  void loadDatabase(const QString& source, const QString& password, const DatasetOptions& options);
   /// Loads a held-out test file sharing the current dataset's id maps.
   void loadTestSet(const QString& path, const DelimitedOptions& options);
   /// Loads a spec's dataset entry (and, with split "files", its test file) exactly as
@@ -60,10 +69,14 @@ class DataController : public QObject {
 
  private:
   void addRecent(const QString& path);
+  /// The source to connect with for a (redacted) source: with this session's password.
+  std::string connectionFor(const std::string& source) const;
   void track(int task);
   Session* session_;
   TaskRunner* runner_;
   int task_ = 0;  ///< the load in flight (progress is forwarded for it)
+  /// Redacted source -> the source with its credentials, for this session only (never saved).
+  std::map<std::string, std::string> credentials_;
 };
 
 }  // namespace rwb::ui

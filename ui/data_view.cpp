@@ -8,6 +8,7 @@
 #include <QVBoxLayout>
 #include <algorithm>
 
+#include "core/util/connection_string.h"
 #include "ui/chart_view.h"
 #include "ui/entity_table_model.h"
 #include "ui/session.h"
@@ -110,6 +111,12 @@ void DataView::onDatasetChanged() {
                .arg(attributes.rowsLoaded)
                .arg(attributes.rowsSkipped);
   }
+  // Where the rows came from (files, or a database's tables and queries without credentials).
+  QStringList read;
+  for (const auto& t : r.tables) {
+    read << QString::fromStdString(redactConnectionString(t.file)).toHtmlEscaped();
+  }
+  if (!read.isEmpty()) rep += tr("<br>Read from %1.").arg(read.join(QStringLiteral(", ")));
   for (const auto& [reason, n] : r.skippedByReason) {
     rep += tr("<br><span style='color:#b00'>%L1 x %2</span>")
                .arg(n)

@@ -17,9 +17,11 @@
 #include <QUrl>
 #include <QVBoxLayout>
 
+#include "core/util/connection_string.h"
 #include "ui/compare_view.h"
 #include "ui/data_controller.h"
 #include "ui/data_view.h"
+#include "ui/database_dialog.h"
 #include "ui/experiment_view.h"
 #include "ui/import_dialog.h"
 #include "ui/log_pane.h"
@@ -289,6 +291,7 @@ void MainWindow::buildMenus() {
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Import a data folder"));
     if (!dir.isEmpty()) importData(dir);
   });
+  file->addAction(tr("Open from &Database..."), this, [this] { openDatabase(); });
   file->addAction(tr("Open &Test Set..."), this, [this] {
     if (!session_->dataset()) {
       showError(tr("No dataset"), tr("Load the training interactions first."));
@@ -366,8 +369,13 @@ void MainWindow::updateRecentMenu() {
   const QStringList list = recentFiles();
   for (int i = 0; i < list.size(); ++i) {
     const QString path = list[i];
-    recentMenu_->addAction(QStringLiteral("&%1 %2").arg(i + 1).arg(path), this,
-                           [this, path] { importData(path); });
+    recentMenu_->addAction(QStringLiteral("&%1 %2").arg(i + 1).arg(path), this, [this, path] {
+      if (databaseKind(path.toStdString()) != DatabaseKind::kNone) {
+        openDatabase(path);
+      } else {
+        importData(path);
+      }
+    });
   }
   recentMenu_->setEnabled(!list.isEmpty());
   if (!list.isEmpty()) {
@@ -397,6 +405,12 @@ void MainWindow::importData(const QString& path) {
   if (dialog.exec() != QDialog::Accepted) return;
   // A folder stays a folder: its layout brings the attribute files along.
   loadData(QFileInfo(path).isDir() ? path : dialog.filePath(), dialog.options());
+}
+
+void MainWindow::openDatabase(const QString& source) {
+  DatabaseDialog dialog(source, this);
+  if (dialog.exec() != QDialog::Accepted) return;
+  dataController_->loadDatabase(dialog.source(), dialog.password(), dialog.options());
 }
 
 void MainWindow::loadData(const QString& path, const DatasetOptions& options) {

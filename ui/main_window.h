@@ -44,6 +44,10 @@ class MainWindow : public QMainWindow {
   void loadTestSet(const QString& path, const DelimitedOptions& options);
   /// Opens the import dialog for a file or folder; loads on accept.
   void importData(const QString& path);
+  /// Opens the database dialog (File > Open from Database...), starting from `source` (e.g. a
+  /// recent database source, without credentials); loads on accept (DataController::
+  /// loadDatabase).
+  void openDatabase(const QString& source = {});
   /// The file a folder is opened with by default (DataController::defaultDataFile).
   static QString defaultDataFile(const QString& path);
   /// Opens the bundled sample data if present. Returns false otherwise.

@@ -11,6 +11,7 @@
 
 #include "core/experiment/runner.h"
 #include "core/store/project_store.h"
+#include "core/util/connection_string.h"
 #include "core/util/error.h"
 #include "ui/data_controller.h"
 #include "ui/run_engine.h"
@@ -298,7 +299,10 @@ void ProjectController::openProject(const QString& pathIn) {
           const QString dataPath = QString::fromStdString(dataSrc.value("path", std::string()));
           const QString testPath =
               files ? QString::fromStdString(split.value("test", std::string())) : QString();
-          const bool gone = !dataPath.isEmpty() && !QFileInfo::exists(dataPath);
+          // A database server's source is no file: it is only known gone when it fails to load.
+          const bool gone = !dataPath.isEmpty() &&
+                            databaseKind(dataPath.toStdString()) == DatabaseKind::kNone &&
+                            !QFileInfo::exists(dataPath);
           const bool followSample = gone && path == defaultProjectPath();
           nlohmann::json spec = c.spec;
           // The sample project follows the bundled data wherever it is: its spec names that

@@ -8,6 +8,7 @@
 #include "core/experiment/run_statistics.h"
 #include "core/experiment/runner.h"
 #include "core/store/project_store.h"
+#include "core/util/connection_string.h"
 #include "core/util/error.h"
 
 namespace rwb::ui {
@@ -16,7 +17,8 @@ namespace {
 
 std::string absolutePath(const std::string& p, const std::string& baseDir) {
   namespace fs = std::filesystem;
-  if (p.empty()) return p;
+  // A database server's source (postgresql://..., odbc:...) is no file path.
+  if (p.empty() || databaseKind(p) != DatabaseKind::kNone) return p;
   fs::path path(p);
   if (path.is_relative() && !baseDir.empty()) path = fs::path(baseDir) / path;
   return fs::absolute(path).lexically_normal().string();

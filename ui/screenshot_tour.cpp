@@ -1,18 +1,23 @@
 #include "ui/screenshot_tour.h"
 
 #include <QApplication>
+#include <QDateTime>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QTabWidget>
+#include <QTemporaryDir>
 #include <QTimer>
 #include <map>
 
 #include "core/models/registry.h"
+#include "core/util/sqlite_db.h"
 #include "ui/calibration_page.h"
 #include "ui/chart_view.h"
 #include "ui/compare_view.h"
 #include "ui/curves_page.h"
 #include "ui/data_view.h"
+#include "ui/database_dialog.h"
 #include "ui/experiment_view.h"
 #include "ui/import_dialog.h"
 #include "ui/importance_page.h"
@@ -80,6 +85,7 @@ void ScreenshotTour::step() {
   QApplication::processEvents();
   save(&dialog, "2-import.png");
   dialog.close();
+  databaseShot();
 
   ExperimentView* ev = w->experimentView();
   w->tabs()->setCurrentWidget(ev);
@@ -91,6 +97,63 @@ void ScreenshotTour::step() {
   ev->runAll();
   QTimer::singleShot(400, this, [this] { save(window_, "3-experiment-running.png"); });
   waitThen([w] { return !w->runner()->busy(); }, [this] { compareStep(); });
+}
+
+void ScreenshotTour::databaseShot() {
+  QTemporaryDir dir;
+  const QString file = dir.filePath(QStringLiteral("shop.sqlite"));
+  try {
+    SqliteDb db(file.toStdString(), SqliteDb::Mode::kCreate);
+    std::string sql =
+        "CREATE TABLE purchases(customer TEXT, sku TEXT, amount REAL, bought_at TEXT);"
+        "CREATE TABLE items(sku TEXT, category TEXT, price REAL);"
+        "INSERT INTO purchases VALUES ";
+    for (int k = 0; k < 400; ++k) {
+      const QString when =
+          QDateTime::fromSecsSinceEpoch(1714000000 + k * 5417, Qt::UTC).toString(Qt::ISODate);
+      // Row 7 holds a price typed by hand: the preview flags it.
+      const std::string amount = k == 6 ? "'12,50'" : std::to_string(5 + (k * 37) % 90) + ".5";
+      sql += (k ? ",('c" : "('c") + std::to_string(100 + (k * 13) % 57) + "','sku-" +
+             std::to_string(1000 + (k * 29) % 83) + "'," + amount + ",'" + when.toStdString() +
+             "')";
+    }
+    sql += ";INSERT INTO items VALUES ('sku-1000','garden',19.9),('sku-1029','kitchen',4.5);";
+    db.exec(sql);
+  } catch (const std::exception& e) {
+    ++failures_;
+    qWarning("screenshot tour: %s", e.what());
+    return;
+  }
+  DatabaseDialog dialog(QString(), window_);
+  dialog.resize(1024, 700);
+  dialog.show();
+  dialog.setSource(file);
+  dialog.setTable(0, QStringLiteral("purchases"));
+  QEventLoop loop;
+  QTimer guard;
+  guard.setSingleShot(true);
+  connect(&guard, &QTimer::timeout, &loop, &QEventLoop::quit);
+  connect(&dialog, &DatabaseDialog::previewFinished, &loop, &QEventLoop::quit);
+  const auto settle = [&] {
+    // Each choice starts a preview (off the GUI thread); wait for it.
+    guard.start(30000);
+    while (dialog.previewRunning() && guard.isActive()) loop.exec();
+  };
+  settle();
+  dialog.setLenient(true);
+  settle();
+  for (auto [role, column] : {std::pair{"user", "customer"}, std::pair{"item", "sku"},
+                              std::pair{"value", "amount"}, std::pair{"timestamp", "bought_at"}}) {
+    dialog.setColumn(QString::fromLatin1(role), QString::fromLatin1(column));
+    settle();
+  }
+  if (dialog.previewModel()->rowCount() == 0) {
+    ++failures_;
+    qWarning("screenshot tour: the database preview stayed empty: %s",
+             qPrintable(dialog.previewStatus()));
+  }
+  save(&dialog, QStringLiteral("14-database-preview-1024.png"));
+  dialog.close();
 }
 
 void ScreenshotTour::compareStep() {

@@ -21,6 +21,9 @@ class ScreenshotTour : public QObject {
 
  private:
   void step();
+  /// File > Open from Database on a small SQLite file made here (no server needed): the
+  /// preview with its mapping and a skipped bad row, at 1024x700.
+  void databaseShot();
   void compareStep();
   void slicesStep();
   void usersStep();

@@ -106,6 +106,17 @@ class OdbcRows final : public SqlRowStream {
   }
   const std::vector<std::string>& names() const override { return names_; }
   const char* unsupportedReason() const override { return "binary values are not supported"; }
+  std::vector<std::string> columnTypes() override {
+    std::vector<std::string> out(names_.size());
+    for (std::size_t c = 0; c < out.size(); ++c) {
+      SQLCHAR name[256] = {};
+      SQLSMALLINT len = 0;
+      const SQLRETURN rc = SQLColAttribute(stmt_.handle(), static_cast<SQLUSMALLINT>(c + 1),
+                                           SQL_DESC_TYPE_NAME, name, sizeof name, &len, nullptr);
+      if (SQL_SUCCEEDED(rc)) out[c] = reinterpret_cast<const char*>(name);
+    }
+    return out;
+  }
   bool next(std::vector<std::string_view>& fields, std::vector<bool>& unsupported) override {
     if (at_ == fetched_) {
       if (done_) return false;
@@ -189,6 +200,13 @@ LoadResult loadOdbc(const std::string& source, const DatasetOptions& options, Ta
   OdbcConnection db(source);
   OdbcSource database(db);
   return loadFromDatabase(database, options, "odbc", ctx);
+}
+
+DatabasePreview previewOdbc(const std::string& source, const DatasetOptions& options,
+                            PreviewTable part, std::size_t maxRows, TaskContext& ctx) {
+  OdbcConnection db(source);
+  OdbcSource database(db);
+  return previewFromDatabase(database, options, part, maxRows, ctx);
 }
 
 }  // namespace rwb

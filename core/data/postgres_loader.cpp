@@ -61,6 +61,27 @@ class PgRows final : public SqlRowStream {
   const char* unsupportedReason() const override {
     return "binary (bytea) values are not supported";
   }
+  std::vector<std::string> columnTypes() override {
+    // The server's own names (format_type), one round trip for all columns.
+    std::string oids = "{";
+    for (std::size_t c = 0; c < types_.size(); ++c) {
+      oids += (c ? "," : "") + std::to_string(types_[c]);
+    }
+    oids += "}";
+    std::vector<std::string> out(types_.size());
+    try {
+      const PgResult r = db_.execParams(
+          "SELECT format_type(t, NULL) FROM unnest($1::oid[]) WITH ORDINALITY AS u(t, n) "
+          "ORDER BY n",
+          {oids.c_str()}, "naming the column types of " + where_);
+      for (int c = 0; c < PQntuples(r.get()) && c < static_cast<int>(out.size()); ++c) {
+        out[static_cast<std::size_t>(c)] = PQgetvalue(r.get(), c, 0);
+      }
+    } catch (const IoError&) {
+      for (std::size_t c = 0; c < out.size(); ++c) out[c] = "oid " + std::to_string(types_[c]);
+    }
+    return out;
+  }
   double fractionRead() const override {
     return estimate_ > 0 ? static_cast<double>(read_) / estimate_ : -1.0;
   }
@@ -152,6 +173,13 @@ LoadResult loadPostgreSql(const std::string& uri, const DatasetOptions& options,
   // Named after the database (the URI's path), as a file source is named after its file.
   const char* name = PQdb(db.handle());
   return loadFromDatabase(source, options, name != nullptr ? name : "postgresql", ctx);
+}
+
+DatabasePreview previewPostgreSql(const std::string& uri, const DatasetOptions& options,
+                                  PreviewTable part, std::size_t maxRows, TaskContext& ctx) {
+  PgConnection db(uri);
+  PgSource source(db);
+  return previewFromDatabase(source, options, part, maxRows, ctx);
 }
 
 }  // namespace rwb

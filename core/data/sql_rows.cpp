@@ -151,26 +151,125 @@ void loadAttributeSource(SqlDatabase& db, const std::string& table, const std::s
   readAttributeRows(*rows, options, kind, strict, where, result, ctx);
 }
 
+// The interactions table: the options' table, else one named interactions, ratings or events
+// ("" with a query).
+std::string interactionsTable(SqlDatabase& db, const DatasetOptions& options) {
+  if (!options.query.empty() || !options.table.empty()) return options.table;
+  for (const char* t : {"interactions", "ratings", "events"}) {
+    if (db.tableExists(t)) return t;
+  }
+  const std::string tables = db.tableList();
+  throw IoError(
+      db.description() + ": say which table or query holds the interactions (" +
+      (tables.empty() ? std::string("no table named interactions, ratings or events") : tables) +
+      ")");
+}
+
+/// Rows held in memory (a preview's first rows), replayed as a stream.
+class BufferedRows final : public SqlRowStream {
+ public:
+  BufferedRows(std::vector<std::string> names, std::string reason)
+      : names_(std::move(names)), reason_(std::move(reason)) {}
+  const std::vector<std::string>& names() const override { return names_; }
+  const char* unsupportedReason() const override { return reason_.c_str(); }
+  bool next(std::vector<std::string_view>& fields, std::vector<bool>& unsupported) override {
+    if (at_ == rows_.size()) return false;
+    fields.assign(rows_[at_].begin(), rows_[at_].end());
+    unsupported = unsupported_[at_];
+    ++at_;
+    return true;
+  }
+  std::vector<std::vector<std::string>> rows_;
+  std::vector<std::vector<bool>> unsupported_;
+
+ private:
+  std::vector<std::string> names_;
+  std::string reason_;
+  std::size_t at_ = 0;
+};
+
 }  // namespace
+
+DatabasePreview previewFromDatabase(SqlDatabase& db, const DatasetOptions& options,
+                                    PreviewTable part, std::size_t maxRows, TaskContext& ctx) {
+  DatabasePreview p;
+  p.source = db.description();
+  std::string table, query;
+  switch (part) {
+    case PreviewTable::kInteractions:
+      table = interactionsTable(db, options);
+      query = options.query;
+      break;
+    case PreviewTable::kItemAttributes:
+    case PreviewTable::kUserAttributes: {
+      const bool items = part == PreviewTable::kItemAttributes;
+      table = items ? options.itemsTable : options.usersTable;
+      query = items ? options.itemsQuery : options.usersQuery;
+      const char* fallback = items ? "items" : "users";
+      if (table.empty() && query.empty()) {
+        if (!db.tableExists(fallback)) {
+          throw IoError(db.description() + ": no " + (items ? "item" : "user") +
+                        " attribute table: give a table or a query (no table named " + fallback +
+                        ")");
+        }
+        table = fallback;
+      }
+      break;
+    }
+  }
+  const std::string sql = sourceSql(db, table, query, p.where);
+  std::unique_ptr<BufferedRows> buffered;
+  {
+    const auto rows = db.open(sql, p.where, ctx);
+    buffered = std::make_unique<BufferedRows>(rows->names(), rows->unsupportedReason());
+    p.names = rows->names();
+    std::vector<std::string_view> fields;
+    std::vector<bool> unsupported;
+    while (rows->next(fields, unsupported)) {
+      if (p.rows.size() == maxRows) {
+        p.more = true;
+        break;
+      }
+      p.rows.emplace_back(fields.begin(), fields.end());
+      buffered->unsupported_.push_back(unsupported);
+      ctx.throwIfStopped();
+    }
+    p.types = rows->columnTypes();
+  }
+  p.types.resize(p.names.size());
+  buffered->rows_ = p.rows;
+  // The loader's own readers judge the rows; an error is part of the preview, not a failure.
+  LoadResult result;
+  try {
+    if (part == PreviewTable::kInteractions) {
+      const ColumnPlan plan =
+          resolveColumns(p.names, p.names.size(), options.interactions, p.where, 0);
+      p.user = plan.user;
+      p.item = plan.item;
+      p.value = plan.value;
+      p.timestamp = plan.timestamp;
+      p.event = plan.event;
+      readInteractionRows(*buffered, options.interactions, p.where, result, ctx);
+    } else {
+      const bool items = part == PreviewTable::kItemAttributes;
+      readAttributeRows(*buffered, items ? options.itemAttributes : options.userAttributes,
+                        items ? EntityKind::kItem : EntityKind::kUser, options.interactions.strict,
+                        p.where, result, ctx);
+    }
+  } catch (const ParseError& e) {
+    p.error = e.what();
+    p.errorRow = e.line();
+    p.errorColumn = e.column();
+  }
+  for (const auto& issue : result.issues)
+    p.issues.push_back({issue.line, issue.column, issue.reason});
+  if (!result.tables.empty()) p.rowsLoaded = result.tables.back().rowsLoaded;
+  return p;
+}
 
 LoadResult loadFromDatabase(SqlDatabase& db, const DatasetOptions& options, const std::string& name,
                             TaskContext& ctx) {
-  std::string table = options.table;
-  if (options.query.empty() && table.empty()) {
-    for (const char* t : {"interactions", "ratings", "events"}) {
-      if (db.tableExists(t)) {
-        table = t;
-        break;
-      }
-    }
-    if (table.empty()) {
-      const std::string tables = db.tableList();
-      throw IoError(db.description() + ": say which table or query holds the interactions (" +
-                    (tables.empty() ? std::string("no table named interactions, ratings or events")
-                                    : tables) +
-                    ")");
-    }
-  }
+  const std::string table = interactionsTable(db, options);
   std::string where;
   const std::string sql = sourceSql(db, table, options.query, where);
   LoadResult result;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/data/attribute_loader.h"
+#include "core/data/database_preview.h"
 #include "core/data/delimited_loader.h"
 #include "core/data/load_result.h"
 #include "core/util/task_context.h"
@@ -31,6 +32,11 @@ class SqlRowStream {
   virtual const char* unsupportedReason() const = 0;
   /// Estimated fraction of the result read so far, in [0, 1]; negative when unknown.
   virtual double fractionRead() const { return -1.0; }
+  /// The columns' types as the database names them (one per column, "" when unknown); may ask
+  /// the server, so callers ask once (previews), not per row.
+  virtual std::vector<std::string> columnTypes() {
+    return std::vector<std::string>(names().size());
+  }
 };
 
 /// Reads interactions from `rows` into result.dataset with the column mapping and strictness of
@@ -70,5 +76,17 @@ class SqlDatabase {
 /// when present. `name` becomes Dataset::name. Every row read is accounted for.
 LoadResult loadFromDatabase(SqlDatabase& db, const struct DatasetOptions& options,
                             const std::string& name, TaskContext& ctx);
+
+/// The first rows of one table or query of `db` read with the loader (previewDatabase).
+DatabasePreview previewFromDatabase(SqlDatabase& db, const DatasetOptions& options,
+                                    PreviewTable part, std::size_t maxRows, TaskContext& ctx);
+
+/// previewDatabase for each kind of database (beside loadSqlite, loadPostgreSql, loadOdbc).
+DatabasePreview previewSqlite(const std::string& path, const DatasetOptions& options,
+                              PreviewTable part, std::size_t maxRows, TaskContext& ctx);
+DatabasePreview previewPostgreSql(const std::string& uri, const DatasetOptions& options,
+                                  PreviewTable part, std::size_t maxRows, TaskContext& ctx);
+DatabasePreview previewOdbc(const std::string& source, const DatasetOptions& options,
+                            PreviewTable part, std::size_t maxRows, TaskContext& ctx);
 
 }  // namespace rwb

@@ -53,8 +53,12 @@ class SqliteRows final : public SqlRowStream {
  public:
   SqliteRows(SqliteStmt stmt, std::string where)
       : stmt_(std::move(stmt)), where_(std::move(where)) {
-    for (int c = 0; c < stmt_.columnCount(); ++c) names_.push_back(stmt_.columnName(c));
+    for (int c = 0; c < stmt_.columnCount(); ++c) {
+      names_.push_back(stmt_.columnName(c));
+      types_.push_back(stmt_.columnDeclType(c));
+    }
   }
+  std::vector<std::string> columnTypes() override { return types_; }
   const std::vector<std::string>& names() const override { return names_; }
   const char* unsupportedReason() const override { return "BLOB values are not supported"; }
   bool next(std::vector<std::string_view>& fields, std::vector<bool>& unsupported) override {
@@ -72,6 +76,14 @@ class SqliteRows final : public SqlRowStream {
     unsupported.resize(names_.size());
     for (int c = 0; c < n; ++c) {
       const auto kind = stmt_.columnKind(c);
+      auto& type = types_[static_cast<std::size_t>(c)];
+      if (type.empty() && kind != SqliteStmt::ValueKind::kNull) {
+        // An expression has no declared type: name the storage class of its first value.
+        type = kind == SqliteStmt::ValueKind::kInteger ? "integer"
+               : kind == SqliteStmt::ValueKind::kFloat ? "real"
+               : kind == SqliteStmt::ValueKind::kText  ? "text"
+                                                       : "blob";
+      }
       unsupported[static_cast<std::size_t>(c)] = kind == SqliteStmt::ValueKind::kBlob;
       fields[static_cast<std::size_t>(c)] =
           kind == SqliteStmt::ValueKind::kNull || kind == SqliteStmt::ValueKind::kBlob
@@ -85,6 +97,7 @@ class SqliteRows final : public SqlRowStream {
   SqliteStmt stmt_;
   std::string where_;
   std::vector<std::string> names_;
+  std::vector<std::string> types_;
   std::uint64_t row_ = 0;
 };
 
@@ -107,7 +120,10 @@ class SqliteSource final : public SqlDatabase {
 
 }  // namespace
 
-LoadResult loadSqlite(const std::string& path, const DatasetOptions& options, TaskContext& ctx) {
+namespace {
+/// Opens an SQLite file read-only for the loaders, with the located errors of a missing file or
+/// a file that is not a database.
+std::unique_ptr<SqliteDb> openSqlite(const std::string& path) {
   if (!std::filesystem::is_regular_file(path)) {
     throw IoError("cannot open SQLite database '" + path + "': no such file");
   }
@@ -120,8 +136,21 @@ LoadResult loadSqlite(const std::string& path, const DatasetOptions& options, Ta
     throw IoError("cannot open SQLite database '" + path +
                   "': " + (opened ? opened->errorMessage() : std::string(e.what())));
   }
+  return opened;
+}
+}  // namespace
+
+LoadResult loadSqlite(const std::string& path, const DatasetOptions& options, TaskContext& ctx) {
+  const auto opened = openSqlite(path);
   SqliteSource source(*opened);
   return loadFromDatabase(source, options, std::filesystem::path(path).stem().string(), ctx);
+}
+
+DatabasePreview previewSqlite(const std::string& path, const DatasetOptions& options,
+                              PreviewTable part, std::size_t maxRows, TaskContext& ctx) {
+  const auto opened = openSqlite(path);
+  SqliteSource source(*opened);
+  return previewFromDatabase(source, options, part, maxRows, ctx);
 }
 
 }  // namespace rwb

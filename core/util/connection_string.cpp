@@ -164,4 +164,41 @@ std::string odbcConnectionString(std::string_view source) {
   return std::string(rest);
 }
 
+std::string withPassword(std::string_view source, std::string_view password) {
+  if (password.empty()) return std::string(source);
+  switch (databaseKind(source)) {
+    case DatabaseKind::kPostgreSql: {
+      // Redacting first drops a password of the user info or of the parameters: one remains.
+      std::string out = redactUri(source);
+      out += out.find('?') == std::string::npos ? "?password=" : "&password=";
+      static const char* kHex = "0123456789ABCDEF";
+      for (const char ch : password) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+          out += ch;
+        } else {
+          out += '%';
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+        }
+      }
+      return out;
+    }
+    case DatabaseKind::kOdbc: {
+      std::string out = redactOdbc(odbcConnectionString(source));
+      while (!out.empty() && (out.back() == ';' || out.back() == ' ')) out.pop_back();
+      // Braced, with '}' doubled: any character may stand in the value.
+      out += ";PWD={";
+      for (const char ch : password) {
+        out += ch;
+        if (ch == '}') out += '}';
+      }
+      return "odbc:" + out + "}";
+    }
+    case DatabaseKind::kNone:
+      break;
+  }
+  return std::string(source);
+}
+
 }  // namespace rwb

@@ -27,6 +27,14 @@ DatabaseKind databaseKind(std::string_view source) noexcept;
 /// returned unchanged.
 std::string redactConnectionString(std::string_view source);
 
+/// The source with `password` added for one connection (a password typed in a dialog, kept for
+/// the session only): a URI gets a percent-encoded `password=` parameter (replacing any password
+/// it held), an ODBC source a braced `PWD=` attribute (`odbc:NAME` becomes `odbc:DSN=NAME;PWD=
+/// {...}`). An empty password, or a source that is not a database, is returned unchanged.
+/// redactConnectionString() of the result names the same source without the password (for
+/// `odbc:NAME` spelled `odbc:DSN=NAME`).
+std::string withPassword(std::string_view source, std::string_view password);
+
 /// The ODBC connection string of an `odbc:` source: `odbc:NAME` (no '=') becomes `DSN=NAME`,
 /// `odbc:KEY=value;...` is passed on as written. Precondition: databaseKind(source) == kOdbc.
 std::string odbcConnectionString(std::string_view source);

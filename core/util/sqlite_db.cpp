@@ -109,6 +109,11 @@ std::string SqliteStmt::columnName(int col) const {
   return n ? n : "";
 }
 
+std::string SqliteStmt::columnDeclType(int col) const {
+  const char* t = sqlite3_column_decltype(stmt_, col);
+  return t ? t : "";
+}
+
 SqliteStmt::ValueKind SqliteStmt::columnKind(int col) const {
   switch (sqlite3_column_type(stmt_, col)) {
     case SQLITE_INTEGER:

@@ -72,6 +72,9 @@ class SqliteStmt {
   int columnCount() const noexcept;
   /// The name of result column `col` (its AS alias, or SQLite's name for it).
   std::string columnName(int col) const;
+  /// The declared type of result column `col` as written in its table's CREATE TABLE
+  /// ("INTEGER", "TEXT", ...); "" for an expression or a column declared without a type.
+  std::string columnDeclType(int col) const;
   /// The storage class of column `col` in the current row.
   ValueKind columnKind(int col) const;
   /// The current row's value as text without a copy (numbers in SQLite's own text form, NULL as

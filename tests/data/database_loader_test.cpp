@@ -4,6 +4,7 @@
 #include <chrono>
 #include <thread>
 
+#include "core/data/database_preview.h"
 #include "core/data/dataset_loader.h"
 #include "core/util/connection_string.h"
 #include "core/util/error.h"
@@ -282,4 +283,35 @@ TEST_CASE("redactConnectionString removes every credential form", "[data]") {
   CHECK(databaseKind("odbcfile.csv") == DatabaseKind::kNone);
   CHECK(odbcConnectionString("odbc:wh") == "DSN=wh");
   CHECK(odbcConnectionString("odbc:DSN=wh;UID=a") == "DSN=wh;UID=a");
+}
+
+TEST_CASE("Database sources: previews name the server's column types and locate bad values",
+          "[data][database]") {
+  RWB_REQUIRE_TEST_DATABASE(uri, odbc);
+  TestSchema schema(uri, odbc);
+  schema.exec(kShopSql);
+  schema.exec("INSERT INTO interactions VALUES ('u9', NULL, 2, NULL)");
+  TaskContext ctx;
+  for (const std::string& source : {schema.uri(), schema.odbc()}) {
+    INFO(source);
+    DatasetOptions o;
+    const DatabasePreview p = previewDatabase(source, o, PreviewTable::kInteractions, 3, ctx);
+    CHECK(p.names == std::vector<std::string>{"user_id", "item_id", "rating", "ts"});
+    REQUIRE(p.types.size() == 4);
+    CHECK(p.types[0] == "text");
+    CHECK_THAT(p.types[3], Catch::Contains("timestamp"));
+    CHECK(p.rows.size() == 3);
+    CHECK(p.more);
+    CHECK(p.error.empty());
+    CHECK(p.where == redactConnectionString(source) + "#interactions");
+    // All rows: the fifth has no item, located at its row and column.
+    const DatabasePreview all = previewDatabase(source, o, PreviewTable::kInteractions, 50, ctx);
+    CHECK_FALSE(all.more);
+    CHECK(all.errorRow == 5);
+    CHECK(all.errorColumn == 2);
+    const DatabasePreview users =
+        previewDatabase(source, o, PreviewTable::kUserAttributes, 50, ctx);
+    CHECK(users.rows.size() == 2);
+    CHECK_THAT(users.types[1], Catch::Contains("int"));
+  }
 }
