@@ -1263,6 +1263,7 @@ void ExperimentView::startRun(const nlohmann::json& entry, double budgetShare) {
   cancel->setText(tr("Cancel"));
   cancel->setObjectName(QStringLiteral("cancel%1").arg(runId));
   queue_->setCellWidget(row, kColCancel, cancel);
+  queue_->scrollToItem(runItem);  // a long queue shows the run just started
 
   const int task = runner_->start<RunOutcome>(
       label, [req](TaskContext& ctx) { return executeRun(req, ctx); }, this,

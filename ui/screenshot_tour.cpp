@@ -5,6 +5,7 @@
 #include <QElapsedTimer>
 #include <QScrollArea>
 #include <QTabWidget>
+#include <QTableWidget>
 #include <QTimer>
 #include <map>
 
@@ -272,7 +273,12 @@ void ScreenshotTour::searchStep() {
   form->setMode(QString::fromLatin1(SearchForm::kCustom));
   form->setRow(QStringLiteral("alpha"), true, 1, 50, true);
   const auto formShot = [this, w, ev, form](const QString& suffix) {
-    if (auto* scroll = ev->findChild<QScrollArea*>()) scroll->ensureWidgetVisible(form, 0, 0);
+    // The search form and, under it, the tuning block.
+    if (auto* scroll = ev->findChild<QScrollArea*>()) {
+      scroll->ensureWidgetVisible(form, 0, 0);
+      if (auto* tuning = ev->findChild<QWidget*>(QStringLiteral("tuning")))
+        scroll->ensureWidgetVisible(tuning, 0, 0);
+    }
     save(w, QStringLiteral("15-search-form-%1.png").arg(suffix));
   };
   w->resize(1700, 1100);
@@ -288,7 +294,13 @@ void ScreenshotTour::searchStep() {
             const QList<int> runs = ev->queuedRuns();
             return !runs.isEmpty() && ev->queueText(runs.back()).contains(QStringLiteral("best"));
           },
-          [this, w] {
+          [this, w, ev] {
+            // The stage column, where the live progress is, in view.
+            if (auto* queue = ev->findChild<QTableWidget*>(QStringLiteral("queue"))) {
+              const int row = queue->rowCount() - 1;
+              queue->selectRow(row);
+              queue->scrollToItem(queue->item(row, 4));
+            }
             save(w, QStringLiteral("16-search-running-1024.png"));
             waitThen([w] { return !w->runner()->busy(); }, [this] { searchShots(); });
           });

@@ -115,17 +115,18 @@ SearchForm::SearchForm(QWidget* parent) : QWidget(parent) {
   layout->addWidget(note_);
   table_ = new QTableWidget(0, kColumnCount, this);
   table_->setObjectName("searchSpace");
-  table_->setHorizontalHeaderLabels({tr("Parameter"), tr("Low"), tr("High"), tr("Log"),
-                                     tr("Values (a list replaces the range)")});
+  table_->setHorizontalHeaderLabels(
+      {tr("Parameter"), tr("Low"), tr("High"), tr("Log"), tr("Values")});
   table_->horizontalHeaderItem(kColumnValues)
-      ->setToolTip(tr("Comma-separated values to choose from; empty = the range"));
+      ->setToolTip(tr("Comma-separated values to choose from (they replace the range); empty = the "
+                      "range low..high"));
   table_->verticalHeader()->hide();
   table_->horizontalHeader()->setSectionResizeMode(kColumnParam, QHeaderView::ResizeToContents);
   table_->horizontalHeader()->setSectionResizeMode(kColumnValues, QHeaderView::Stretch);
   table_->setColumnWidth(kColumnLow, 76);
   table_->setColumnWidth(kColumnHigh, 76);
   table_->setColumnWidth(kColumnLog, 36);
-  table_->setMinimumHeight(150);
+  table_->setMinimumHeight(190);
   table_->setSelectionMode(QAbstractItemView::NoSelection);
   layout->addWidget(table_);
   problem_ = new QLabel(this);

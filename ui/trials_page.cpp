@@ -167,6 +167,18 @@ TrialsPage::TrialsPage(QWidget* parent)
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);
   table_->verticalHeader()->hide();
   parallel_ = new ChartView(tr("Parallel coordinates"), this);
+  // The tabs name the charts: their height goes to the data (1024x700 leaves little).
+  chart_->setTitleVisible(false);
+  parallel_->setTitleVisible(false);
+  // The scatter's legend (one entry per budget) in a row under the plot, never over points.
+  chart_->axisRect()->insetLayout()->take(chart_->legend);
+  chart_->plotLayout()->addElement(chart_->plotLayout()->rowCount(), 0, chart_->legend);
+  chart_->legend->setFillOrder(QCPLegend::foColumnsFirst);
+  chart_->legend->setBorderPen(Qt::NoPen);
+  chart_->legend->setMargins(QMargins(4, 0, 4, 0));
+  chart_->legend->setRowSpacing(0);
+  chart_->legend->setColumnSpacing(16);
+  chart_->plotLayout()->setRowStretchFactor(chart_->plotLayout()->rowCount() - 1, 0.001);
   views_->addTab(table_, tr("Trials"));
   views_->addTab(chart_, tr("Parameter vs metric"));
   views_->addTab(parallel_, tr("Parallel coordinates"));
@@ -346,7 +358,9 @@ void TrialsPage::drawScatter(const SearchHistory& h, const TrialsLayout& layout)
   }
   chart_->xAxis->setLabel(QString::fromStdString(name) +
                           (layout.logScale[p] ? tr(" (log scale)") : QString()));
-  chart_->yAxis->setLabel(tr("%1 on validation").arg(QString::fromStdString(h.metric)));
+  // Short: at 1024x700 the plot is not much taller than this label (the table says
+  // "(validation)").
+  chart_->yAxis->setLabel(QString::fromStdString(h.metric));
   if (!layout.categories[p].empty()) {
     auto ticker = QSharedPointer<QCPAxisTickerText>(new QCPAxisTickerText);
     for (std::size_t i = 0; i < layout.categories[p].size(); ++i)
@@ -434,6 +448,20 @@ void TrialsPage::drawParallel(const SearchHistory& h, const TrialsLayout& layout
       label->setColor(QColor(60, 60, 60));
     }
   }
+  // A bool or choice axis names each of its values beside the axis.
+  for (std::size_t p = 0; p < dims; ++p) {
+    const auto& cats = layout.categories[p];
+    for (std::size_t i = 1; i + 1 < cats.size(); ++i) {
+      auto* label = new QCPItemText(parallel_);
+      label->position->setCoords(static_cast<double>(p),
+                                 unit(static_cast<double>(i), lo[p], hi[p], false));
+      label->setPositionAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+      label->setPadding(QMargins(3, 0, 0, 0));
+      label->setText(QString::fromStdString(cats[i]));
+      label->setFont(QFont(font().family(), 7));
+      label->setColor(QColor(60, 60, 60));
+    }
+  }
   auto ticker = QSharedPointer<QCPAxisTickerText>(new QCPAxisTickerText);
   for (int p = 0; p < axes_.size(); ++p) {
     const bool log = p < static_cast<int>(dims) && layout.logScale[static_cast<std::size_t>(p)];
@@ -441,14 +469,19 @@ void TrialsPage::drawParallel(const SearchHistory& h, const TrialsLayout& layout
   }
   parallel_->xAxis->setTicker(ticker);
   parallel_->xAxis->setRange(-0.3, static_cast<double>(dims) + 0.3);
-  parallel_->yAxis->setRange(-0.08, 1.08);
+  // Room for the value labels above and below the axes.
+  parallel_->yAxis->setRange(-0.16, 1.16);
   parallel_->yAxis->setTickLabels(false);
   parallel_->yAxis->setTicks(false);
   parallel_->yAxis->grid()->setVisible(false);
   parallel_->xAxis->grid()->setVisible(false);
   parallel_->legend->setVisible(false);
   auto* scale = new QCPColorScale(parallel_);
-  parallel_->plotLayout()->addElement(1, 1, scale);
+  int rectRow = 0;  // beside the axis rect (row 1 when the title is shown)
+  while (rectRow + 1 < parallel_->plotLayout()->rowCount() &&
+         parallel_->plotLayout()->element(rectRow, 0) != parallel_->axisRect())
+    ++rectRow;
+  parallel_->plotLayout()->addElement(rectRow, 1, scale);
   scale->setType(QCPAxis::atRight);
   scale->setGradient(gradient);
   scale->setDataRange(scoreRange);

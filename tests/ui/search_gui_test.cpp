@@ -356,9 +356,9 @@ class SearchGuiTest : public QObject {
     QVERIFY2(h.seconds < 8.0 + 20.0, std::to_string(h.seconds).c_str());
     qInfo(
         "iALS auto search: %zu trials in %.1f s (stopped by %s), best ndcg@10 %.4f on "
-        "validation, test ndcg@10 %.4f; both runs %.1f s",
+        "validation, test ndcg@10 %.4f (most popular %.4f); both runs %.1f s",
         h.trials.size(), h.seconds, h.stoppedBy.c_str(), h.bestScore,
-        ials.record.metrics.at("ndcg@10"), seconds);
+        ials.record.metrics.at("ndcg@10"), pop.record.metrics.at("ndcg@10"), seconds);
     // Live progress: the fits counted, the best so far named.
     const auto live = std::find_if(stages.begin(), stages.end(), [](const QString& s) {
       return s.contains("auto search: fit") && s.contains("best ndcg@10");
