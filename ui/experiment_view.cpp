@@ -895,14 +895,13 @@ void ExperimentView::refreshTuning() {
   int autos = 0;
   for (const auto& e : entries_) autos += e.contains("search") && isAutoSearch(e["search"]);
   tuningNote_->setText(
-      autos == 0 ? tr("No model has an auto search: the spec has no tuning block.")
+      autos == 0 ? tr("No model has an auto search: the block is written only when it differs "
+                      "from the defaults (`recwb run --tune` reads it).")
       : autos == 1
           ? tr("One auto search: it gets the whole budget.")
           : tr("%1 auto searches: each run gets an equal share of the budget (the CLI passes "
                "time one search leaves unused to the next).")
                 .arg(autos));
-  for (QWidget* w : std::initializer_list<QWidget*>{budget_, trials_, validRatio_, validSeed_})
-    w->setEnabled(autos > 0);
 }
 
 void ExperimentView::storeForm() {
@@ -967,7 +966,14 @@ nlohmann::json ExperimentView::spec() const {
   }
   doc["metrics"] = {
       {"k", k_->value()}, {"names", names}, {"primary", primary_->currentText().toStdString()}};
-  if (hasAutoSearch()) {
+  // The tuning block: for the auto searches, and kept without one when it is not the default
+  // (`recwb run --tune` takes its validation and trial cap).
+  const TuningSpec defaults;
+  const bool defaultTuning = budget_->value() == defaults.budgetSeconds &&
+                             trials_->value() == defaults.trials &&
+                             std::abs(validRatio_->value() - defaults.validationRatio) < 1e-9 &&
+                             static_cast<std::uint64_t>(validSeed_->value()) == defaults.seed;
+  if (hasAutoSearch() || !defaultTuning) {
     // Whole seconds are written as integers, as one writes them by hand.
     const double b = budget_->value();
     nlohmann::json tuning{
@@ -1013,12 +1019,15 @@ QString ExperimentView::setSpec(const nlohmann::json& doc, const QString& baseDi
     };
     if (!parsed.prep.empty()) throw notShown("$.prep", "a preparation step");
     if (!parsed.tuning.metric.empty()) throw notShown("$.tuning.metric", "a tuning metric");
-    if (parsed.tuning.validationRatio < validRatio_->minimum() ||
+    if (parsed.tuning.budgetSeconds != std::round(parsed.tuning.budgetSeconds) ||
+        std::abs(std::round(parsed.tuning.validationRatio * 100.0) / 100.0 -
+                 parsed.tuning.validationRatio) > 1e-12 ||
+        parsed.tuning.validationRatio < validRatio_->minimum() ||
         parsed.tuning.validationRatio > validRatio_->maximum() ||
         parsed.tuning.seed > static_cast<std::uint64_t>(validSeed_->maximum())) {
-      throw notShown("$.tuning.validation",
-                     "a validation ratio outside 0.05 .. 0.95 or a seed "
-                     "above " +
+      throw notShown("$.tuning",
+                     "a budget that is not whole seconds, a validation ratio outside 0.05 .. "
+                     "0.95 or with more than two decimals, or a seed above " +
                          std::to_string(validSeed_->maximum()));
     }
     if (parsed.seeds.size() > 1) throw notShown("$.seeds", "more than one seed");

@@ -243,12 +243,23 @@ class SearchGuiTest : public QObject {
     } catch (const SpecError& e) {
       QVERIFY2(QString(e.what()).contains("$.models[2].search.space.similarity[1]"), e.what());
     }
-    // Back to defaults: no search, and no tuning block once no model has an auto search.
+    // Back to defaults: no search; the tuning block stays while it is not the default one
+    // (`recwb run --tune` reads it), and goes with the default settings.
     form->setMode(SearchForm::kDefaults);
     ev->selectEntry(1);
     form->setMode(SearchForm::kDefaults);
-    QVERIFY(!ev->spec().contains("tuning"));
     QVERIFY(!ev->spec()["models"][1].contains("search"));
+    QVERIFY(ev->spec()["tuning"] == handTuning);
+    const TuningSpec standard;
+    ev->tuningBudget()->setValue(standard.budgetSeconds);
+    ev->tuningTrials()->setValue(standard.trials);
+    ev->tuningValidationRatio()->setValue(standard.validationRatio);
+    ev->tuningValidationSeed()->setValue(static_cast<int>(standard.seed));
+    QVERIFY(!ev->spec().contains("tuning"));
+    // A budget the control cannot show is refused by name, not rounded.
+    json fractional = gui;
+    fractional["tuning"]["budget_seconds"] = 7.5;
+    QVERIFY(ev->setSpec(fractional).contains("$.tuning"));
   }
 
   /// The trials views of a run's search: the table lists every trial (winner marked), the
