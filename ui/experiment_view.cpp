@@ -518,6 +518,10 @@ ExperimentView::ExperimentView(Session* session, TaskRunner* runner, QWidget* pa
             EpochMetrics m;
             for (int i = 0; i < names.size() && i < values.size(); ++i)
               m.emplace_back(names[i].toStdString(), values[i]);
+            // A search fits many candidates one after another: an epoch that does not follow
+            // the last one starts another fit, whose curve replaces the previous one.
+            if (!r->record.learningCurve.empty() && epoch <= r->record.learningCurve.back().first)
+              r->record.learningCurve.clear();
             r->record.learningCurve.emplace_back(epoch, std::move(m));
             if (curvesRun_ == r->id || curvesRun_ == 0) showCurves(r->id);
           });

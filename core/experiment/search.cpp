@@ -377,6 +377,9 @@ SearchHistory searchHyperparameters(const SearchRequest& req, const Dataset& tra
     }
   }
   std::atomic<std::size_t> fitsDone{0};
+  // auto: every configuration starts at rung 0, so rung-0 fits count the configurations.
+  std::atomic<std::size_t> configsDone{0};
+  const int configCap = s.trials > 0 ? s.trials : (s.budgetSeconds > 0 ? 0 : 30);
   // The best validation score so far, for the progress line (trials of a rung finish in any
   // order, so it is guarded).
   std::mutex bestMutex;
@@ -419,17 +422,21 @@ SearchHistory searchHyperparameters(const SearchRequest& req, const Dataset& tra
       }
     }
     const auto done = fitsDone.fetch_add(1) + 1;
+    const auto configs = configsDone.load() + (rung == 0 ? 1 : 0);
+    if (rung == 0) configsDone.fetch_add(1);
     if (s.method == "auto") {
       const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
       const double byTime = s.budgetSeconds > 0 ? elapsed / s.budgetSeconds : 0.0;
       const double byTrials =
           s.trials > 0 ? static_cast<double>(done) / (3.0 * static_cast<double>(s.trials)) : 0.0;
-      // Fits, not configurations: a configuration promoted to a higher rung is fitted again.
-      std::string of;
+      // Fits and configurations differ: a configuration promoted to a higher rung is fitted
+      // again.
+      std::string of = ", configuration " + std::to_string(configs);
+      if (configCap > 0) of += " of " + std::to_string(configCap);
       if (s.budgetSeconds > 0) {
         char text[64];
         std::snprintf(text, sizeof text, " (%.0f of %.0f s)", elapsed, s.budgetSeconds);
-        of = text;
+        of += text;
       }
       ctx.progress(0.02 + 0.98 * std::min(1.0, std::max(byTime, byTrials)),
                    "auto search: fit " + std::to_string(done) + of + best);

@@ -372,7 +372,8 @@ class SearchGuiTest : public QObject {
         ials.record.metrics.at("ndcg@10"), pop.record.metrics.at("ndcg@10"), seconds);
     // Live progress: the fits counted, the best so far named.
     const auto live = std::find_if(stages.begin(), stages.end(), [](const QString& s) {
-      return s.contains("auto search: fit") && s.contains("best ndcg@10");
+      return s.contains("auto search: fit") && s.contains(", configuration ") &&
+             s.contains("best ndcg@10");
     });
     QVERIFY2(live != stages.end(), qPrintable(stages.join('\n')));
 
