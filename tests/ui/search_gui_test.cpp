@@ -408,6 +408,58 @@ class SearchGuiTest : public QObject {
     QCOMPARE(page->parallelAxes().back(), QStringLiteral("ndcg@10"));
   }
 
+  /// The GUI's search and `recwb run` on the spec the GUI saves give the same trials (a custom
+  /// space and a trial cap the budget does not reach: the search is reproducible).
+  void guiSearchEqualsCliSearch() {
+    QTemporaryDir dir;
+    const QString data = dir.filePath("data");
+    QVERIFY(generateData(data, 20000));
+    MainWindow w;
+    w.setQuiet(true);
+    QVERIFY(loadFolder(w, data));
+    QCOMPARE(w.newProject(dir.filePath("gui.rwbproj")), QString());
+    ExperimentView* ev = w.experimentView();
+    QVERIFY(ev->addModel("ials"));
+    SearchForm* form = ev->searchForm();
+    form->setMode(SearchForm::kCustom);
+    for (int r = 0; r < form->spaceTable()->rowCount(); ++r)
+      form->spaceTable()->item(r, SearchForm::kColumnParam)->setCheckState(Qt::Unchecked);
+    form->setRow("regularization", true, 0.01, 100, true);
+    form->setRow("value_transform", true, 0, 0, false, "binary, log");
+    ev->tuningBudget()->setValue(600);
+    ev->tuningTrials()->setValue(5);
+    const QString spec = dir.filePath("spec.json");
+    QCOMPARE(ev->saveSpec(spec), QString());
+    QSignalSpy finished(ev, &ExperimentView::runFinished);
+    ev->runAll();
+    QVERIFY(waitFor([&] { return finished.count() >= 1; }, 120000));
+    const SessionRun& gui = w.session()->runs()[0];
+    QVERIFY2(gui.done(), gui.record.error.c_str());
+
+    QProcess cli;
+    cli.setProcessChannelMode(QProcess::MergedChannels);
+    cli.start(QStringLiteral(RWB_RECWB),
+              {"run", spec, "--project", dir.filePath("cli.rwbproj"), "-q"});
+    QVERIFY(cli.waitForFinished(120000));
+    QVERIFY2(cli.exitCode() == 0, cli.readAll().constData());
+    ProjectStore store(dir.filePath("cli.rwbproj").toStdString());
+    const auto runs = store.listRuns();
+    QCOMPARE(runs.size(), std::size_t{1});
+    const rwb::RunRecord cliRun = store.loadRun(runs.front().id).record;
+    QVERIFY(cliRun.search && gui.record.search);
+    const SearchHistory& a = *gui.record.search;
+    const SearchHistory& b = *cliRun.search;
+    QCOMPARE(a.stoppedBy, std::string("trials"));
+    QCOMPARE(a.trials.size(), b.trials.size());
+    for (std::size_t i = 0; i < a.trials.size(); ++i) {
+      QVERIFY2(a.trials[i].params == b.trials[i].params, a.trials[i].params.dump().c_str());
+      QCOMPARE(a.trials[i].score, b.trials[i].score);
+      QCOMPARE(a.trials[i].budget, b.trials[i].budget);
+    }
+    QVERIFY(a.best == b.best);
+    QCOMPARE(gui.record.metrics.at("ndcg@10"), cliRun.metrics.at("ndcg@10"));
+  }
+
   /// Cancel during a search: the run ends as cancelled within seconds, nothing is recorded.
   void cancelStopsARunningSearch() {
     QTemporaryDir dir;
