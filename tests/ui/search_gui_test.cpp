@@ -438,8 +438,8 @@ class SearchGuiTest : public QObject {
 
     QProcess cli;
     cli.setProcessChannelMode(QProcess::MergedChannels);
-    cli.start(QStringLiteral(RWB_RECWB),
-              {"run", spec, "--project", dir.filePath("cli.rwbproj"), "-q"});
+    cli.start(QStringLiteral(RWB_RECWB), {"run", spec, "--project", dir.filePath("cli.rwbproj"),
+                                          "--out", dir.filePath("out"), "-q"});
     QVERIFY(cli.waitForFinished(120000));
     QVERIFY2(cli.exitCode() == 0, cli.readAll().constData());
     ProjectStore store(dir.filePath("cli.rwbproj").toStdString());
