@@ -22,6 +22,18 @@ ChartView::ChartView(const QString& title, QWidget* parent) : QCustomPlot(parent
   setNoAntialiasingOnDrag(true);
 }
 
+void ChartView::setTitleVisible(bool visible) {
+  const bool shown = plotLayout()->hasElement(0, 0) && plotLayout()->element(0, 0) == titleElement_;
+  if (visible == shown) return;
+  if (visible) {
+    plotLayout()->insertRow(0);
+    plotLayout()->addElement(0, 0, titleElement_);
+  } else {
+    plotLayout()->take(titleElement_);
+    plotLayout()->simplify();
+  }
+}
+
 void ChartView::reset() {
   clearPlottables();
   clearItems();

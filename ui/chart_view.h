@@ -20,6 +20,8 @@ class ChartView : public QCustomPlot {
   /// Shows a centred grey message (e.g. "no timestamps in this dataset") instead of data.
   void setMessage(const QString& text);
   QString title() const { return title_; }
+  /// Shows or hides the title row (a chart inside a tab named like it saves the height).
+  void setTitleVisible(bool visible);
   /// The tooltip of the cell around integer plot coordinates (x, y) of a matrix chart (shown
   /// when the mouse is within half a unit of it and no point is closer). Cleared by reset().
   void setCellTooltip(int x, int y, const QString& text);

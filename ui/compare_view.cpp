@@ -42,6 +42,7 @@
 #include "ui/table_view.h"
 #include "ui/task_runner.h"
 #include "ui/tradeoff_page.h"
+#include "ui/trials_page.h"
 
 namespace rwb::ui {
 
@@ -133,6 +134,9 @@ CompareView::CompareView(Session* session, TaskRunner* runner, QWidget* parent)
   curves_ = new CurvesPage(tabs_);
   pages_ << curves_;
   tabs_->addTab(curves_, tr("Learning curves"));
+  trials_ = new TrialsPage(tabs_);
+  pages_ << trials_;
+  tabs_->addTab(trials_, tr("Search trials"));
   bottomLayout->addWidget(tabs_);
   split->addWidget(top);
   split->addWidget(bottom);
@@ -195,8 +199,9 @@ CompareView::CompareView(Session* session, TaskRunner* runner, QWidget* parent)
   connect(metric_, &QComboBox::currentTextChanged, this, [this] {
     draw({bars_, atK_, perUser_, significance_, slices_});
   });
-  connect(table_->view()->selectionModel(), &QItemSelectionModel::currentChanged, this,
-          [this] { draw({importance_}); });
+  connect(table_->view()->selectionModel(), &QItemSelectionModel::currentChanged, this, [this] {
+    draw({importance_, trials_});
+  });
   connect(session_, &Session::runAdded, this, &CompareView::scheduleRefresh);
   connect(session_, &Session::runChanged, this, &CompareView::scheduleRefresh);
   connect(session_, &Session::runsCleared, this, &CompareView::scheduleRefresh);

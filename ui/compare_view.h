@@ -37,6 +37,7 @@ class SlicesPage;
 class TableView;
 class TaskRunner;
 class TradeoffPage;
+class TrialsPage;
 
 class CompareView : public QWidget {
   Q_OBJECT
@@ -67,6 +68,8 @@ class CompareView : public QWidget {
   /// compare.
   QDialog* showDiff(bool modal = true);
   CurvesPage* curvesPage() const { return curves_; }
+  /// The search trials of a tuned run (table, parameter vs metric, parallel coordinates).
+  TrialsPage* trialsPage() const { return trials_; }
   /// Exports the selected run as a model package through the project store (core/export
   /// exportProjectRun: the same file `recwb export --project P --run R` writes) in the
   /// background; exported() reports the outcome. Returns false when no finished run is
@@ -134,6 +137,7 @@ class CompareView : public QWidget {
   CalibrationPage* calibration_ = nullptr;
   ImportancePage* importance_ = nullptr;
   CurvesPage* curves_ = nullptr;
+  TrialsPage* trials_ = nullptr;
   QList<ComparePage*> pages_;
   RunActions* actions_ = nullptr;
   QComboBox* filter_ = nullptr;

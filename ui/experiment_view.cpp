@@ -38,6 +38,7 @@
 #include "ui/model_text.h"
 #include "ui/param_form.h"
 #include "ui/run_engine.h"
+#include "ui/search_form.h"
 #include "ui/session.h"
 #include "ui/task_runner.h"
 
@@ -74,6 +75,26 @@ QString searchSummary(const SearchHistory& h) {
       .arg(QString::fromStdString(h.metric))
       .arg(h.bestScore, 0, 'g', 4)
       .arg(QString::fromStdString(h.best.dump()));
+}
+
+/// The parameters an entry's search varies, as a sentence part: "auto search over the default
+/// space", "auto search over a, b", "grid search over a, b".
+QString searchDescription(const nlohmann::json& search) {
+  if (search.is_string()) return ExperimentView::tr("auto search over the default space");
+  QStringList names;
+  if (search.contains("space") && search["space"].is_object()) {
+    for (auto it = search["space"].begin(); it != search["space"].end(); ++it)
+      names << QString::fromStdString(it.key());
+  }
+  return ExperimentView::tr("%1 search over %2")
+      .arg(QString::fromStdString(search.value("method", std::string("grid"))),
+           names.join(QStringLiteral(", ")));
+}
+
+/// True for "search": "auto" and {"method": "auto", ...}: the searches the tuning block sets.
+bool isAutoSearch(const nlohmann::json& search) {
+  return (search.is_string() && search == "auto") ||
+         (search.is_object() && search.value("method", std::string()) == "auto");
 }
 
 /// Which split controls a method reads; the others are hidden and left out of the spec.
@@ -298,7 +319,49 @@ ExperimentView::ExperimentView(Session* session, TaskRunner* runner, QWidget* pa
   modelLayout->addWidget(modelInfo_);
   form_ = new ParamForm(modelBox);
   modelLayout->addWidget(form_);
+  search_ = new SearchForm(modelBox);
+  modelLayout->addWidget(search_);
   left->addWidget(modelBox);
+
+  // The tuning block of the spec: shared by every auto search (default or custom space).
+  tuningBox_ = new QGroupBox(tr("Tuning (auto and custom searches)"), editor);
+  tuningBox_->setObjectName("tuning");
+  auto* tuningForm = new QFormLayout(tuningBox_);
+  budget_ = new QDoubleSpinBox(tuningBox_);
+  budget_->setObjectName("tuningBudget");
+  budget_->setRange(1, 1e7);
+  budget_->setDecimals(0);
+  budget_->setValue(TuningSpec{}.budgetSeconds);
+  budget_->setSuffix(tr(" s"));
+  budget_->setToolTip(tr("Wall-clock seconds of all the auto searches together"));
+  trials_ = new QSpinBox(tuningBox_);
+  trials_->setObjectName("tuningTrials");
+  trials_->setRange(0, 100000);
+  trials_->setSpecialValueText(tr("no cap (the budget decides)"));
+  trials_->setToolTip(
+      tr("At most this many configurations per search; with a cap the budget "
+         "does not reach, the search is fully reproducible"));
+  validRatio_ = new QDoubleSpinBox(tuningBox_);
+  validRatio_->setObjectName("tuningValidationRatio");
+  validRatio_->setRange(0.05, 0.95);
+  validRatio_->setSingleStep(0.05);
+  validRatio_->setValue(TuningSpec{}.validationRatio);
+  validRatio_->setToolTip(
+      tr("Share of each user's training rows kept for fitting candidates; "
+         "the rest is the validation the search selects on"));
+  validSeed_ = new QSpinBox(tuningBox_);
+  validSeed_->setObjectName("tuningValidationSeed");
+  validSeed_->setRange(0, 1 << 30);
+  validSeed_->setValue(static_cast<int>(TuningSpec{}.seed));
+  tuningForm->addRow(tr("Budget"), budget_);
+  tuningForm->addRow(tr("Trial cap"), trials_);
+  tuningForm->addRow(tr("Validation: fit share"), validRatio_);
+  tuningForm->addRow(tr("Validation seed"), validSeed_);
+  tuningNote_ = new QLabel(tuningBox_);
+  tuningNote_->setObjectName("tuningNote");
+  tuningNote_->setWordWrap(true);
+  tuningForm->addRow(tuningNote_);
+  left->addWidget(tuningBox_);
 
   auto* metricBox = new QGroupBox(tr("Metrics"), editor);
   auto* metricForm = new QFormLayout(metricBox);
@@ -376,6 +439,13 @@ ExperimentView::ExperimentView(Session* session, TaskRunner* runner, QWidget* pa
     selectModel(row);
   });
   connect(form_, &ParamForm::changed, this, &ExperimentView::storeForm);
+  connect(search_, &SearchForm::changed, this, [this] {
+    storeForm();
+    if (formRow_ >= 0 && formRow_ < models_->count()) {
+      models_->item(formRow_)->setText(entryLabel(entries_[static_cast<std::size_t>(formRow_)]));
+    }
+    refreshTuning();
+  });
   connect(splitMethod_, &QComboBox::currentIndexChanged, this, [this] {
     // A setting of another method never carries over unseen: a method starts per user.
     if (!loadingSpec_) {
@@ -448,6 +518,10 @@ ExperimentView::ExperimentView(Session* session, TaskRunner* runner, QWidget* pa
             EpochMetrics m;
             for (int i = 0; i < names.size() && i < values.size(); ++i)
               m.emplace_back(names[i].toStdString(), values[i]);
+            // A search fits many candidates one after another: an epoch that does not follow
+            // the last one starts another fit, whose curve replaces the previous one.
+            if (!r->record.learningCurve.empty() && epoch <= r->record.learningCurve.back().first)
+              r->record.learningCurve.clear();
             r->record.learningCurve.emplace_back(epoch, std::move(m));
             if (curvesRun_ == r->id || curvesRun_ == 0) showCurves(r->id);
           });
@@ -794,6 +868,8 @@ void ExperimentView::selectModel(int row) {
   formRow_ = row;
   if (row < 0 || row >= static_cast<int>(entries_.size())) {
     form_->setSchema(ParamSchema{}, Params::object());
+    search_->setModel(nullptr, nullptr);
+    refreshTuning();
     modelInfo_->clear();
     formRow_ = -1;
     return;
@@ -805,22 +881,43 @@ void ExperimentView::selectModel(int row) {
   QString text = QStringLiteral("<b>%1</b>: %2")
                      .arg(QString::fromStdString(info->displayName),
                           QString::fromStdString(info->description).toHtmlEscaped());
-  if (entry.contains("search")) {
-    QStringList names;
-    for (auto it = entry["search"]["space"].begin(); it != entry["search"]["space"].end(); ++it)
-      names << QString::fromStdString(it.key());
-    text += tr("<br><b>Search</b> (%1, selected on a validation split of train): %2. The form's "
-               "values of these parameters are replaced by the search; the others apply.")
-                .arg(QString::fromStdString(entry["search"].value("method", std::string("grid"))),
-                     names.join(QStringLiteral(", ")).toHtmlEscaped());
-  }
   modelInfo_->setText(text);
   form_->setSchema(info->schema, entries_[static_cast<std::size_t>(row)]["params"]);
+  search_->setModel(info, entry.contains("search") ? entry["search"] : nlohmann::json());
+  refreshTuning();
+}
+
+void ExperimentView::selectEntry(int row) { models_->setCurrentRow(row); }
+
+bool ExperimentView::hasAutoSearch() const {
+  return std::any_of(entries_.begin(), entries_.end(), [](const nlohmann::json& e) {
+    return e.contains("search") && isAutoSearch(e["search"]);
+  });
+}
+
+void ExperimentView::refreshTuning() {
+  int autos = 0;
+  for (const auto& e : entries_) autos += e.contains("search") && isAutoSearch(e["search"]);
+  tuningNote_->setText(
+      autos == 0 ? tr("No model has an auto search: the block is written only when it differs "
+                      "from the defaults (`recwb run --tune` reads it).")
+      : autos == 1
+          ? tr("One auto search: it gets the whole budget.")
+          : tr("%1 auto searches: each run gets an equal share of the budget (the CLI passes "
+               "time one search leaves unused to the next).")
+                .arg(autos));
 }
 
 void ExperimentView::storeForm() {
   if (formRow_ >= 0 && formRow_ < static_cast<int>(entries_.size())) {
-    entries_[static_cast<std::size_t>(formRow_)]["params"] = form_->values();
+    nlohmann::json& entry = entries_[static_cast<std::size_t>(formRow_)];
+    entry["params"] = form_->values();
+    const nlohmann::json search = search_->search();
+    if (search.is_null()) {
+      entry.erase("search");
+    } else {
+      entry["search"] = search;
+    }
   }
 }
 
@@ -873,6 +970,23 @@ nlohmann::json ExperimentView::spec() const {
   }
   doc["metrics"] = {
       {"k", k_->value()}, {"names", names}, {"primary", primary_->currentText().toStdString()}};
+  // The tuning block: for the auto searches, and kept without one when it is not the default
+  // (`recwb run --tune` takes its validation and trial cap).
+  const TuningSpec defaults;
+  const bool defaultTuning = budget_->value() == defaults.budgetSeconds &&
+                             trials_->value() == defaults.trials &&
+                             std::abs(validRatio_->value() - defaults.validationRatio) < 1e-9 &&
+                             static_cast<std::uint64_t>(validSeed_->value()) == defaults.seed;
+  if (hasAutoSearch() || !defaultTuning) {
+    // Whole seconds are written as integers, as one writes them by hand.
+    const double b = budget_->value();
+    nlohmann::json tuning{
+        {"budget_seconds",
+         b == std::round(b) ? nlohmann::json(std::llround(b)) : nlohmann::json(b)},
+        {"validation", {{"ratio", validRatio_->value()}, {"seed", validSeed_->value()}}}};
+    if (trials_->value() > 0) tuning["trials"] = trials_->value();
+    doc["tuning"] = tuning;
+  }
   doc["seeds"] = nlohmann::json::array({seed_->value()});
   doc["threads"] = threads_->value();
   if (!specOutputs_.is_null()) doc["output"] = specOutputs_;
@@ -908,6 +1022,18 @@ QString ExperimentView::setSpec(const nlohmann::json& doc, const QString& baseDi
                                  "`recwb run` instead");
     };
     if (!parsed.prep.empty()) throw notShown("$.prep", "a preparation step");
+    if (!parsed.tuning.metric.empty()) throw notShown("$.tuning.metric", "a tuning metric");
+    if (parsed.tuning.budgetSeconds != std::round(parsed.tuning.budgetSeconds) ||
+        std::abs(std::round(parsed.tuning.validationRatio * 100.0) / 100.0 -
+                 parsed.tuning.validationRatio) > 1e-12 ||
+        parsed.tuning.validationRatio < validRatio_->minimum() ||
+        parsed.tuning.validationRatio > validRatio_->maximum() ||
+        parsed.tuning.seed > static_cast<std::uint64_t>(validSeed_->maximum())) {
+      throw notShown("$.tuning",
+                     "a budget that is not whole seconds, a validation ratio outside 0.05 .. "
+                     "0.95 or with more than two decimals, or a seed above " +
+                         std::to_string(validSeed_->maximum()));
+    }
     if (parsed.seeds.size() > 1) throw notShown("$.seeds", "more than one seed");
     const QString method = QString::fromStdString(parsed.split.method);
     if (doc.contains("split") && splitControls(method).ratio &&
@@ -992,6 +1118,10 @@ QString ExperimentView::setSpec(const nlohmann::json& doc, const QString& baseDi
       primary_->setCurrentText(QString::fromStdString(parsed.metrics.primary));
     }
     threads_->setValue(parsed.threads);
+    budget_->setValue(parsed.tuning.budgetSeconds);
+    trials_->setValue(parsed.tuning.trials);
+    validRatio_->setValue(parsed.tuning.validationRatio);
+    validSeed_->setValue(static_cast<int>(parsed.tuning.seed));
     formRow_ = -1;
     entries_ = std::move(entries);
     models_->clear();
@@ -1076,13 +1206,26 @@ void ExperimentView::runAll() {
   }
   if (entries_.empty()) addModel(modelChoice_->currentData().toString());
   storeForm();
-  for (const auto& e : entries_) startRun(e);
+  if (const QString why = search_->problem(); !why.isEmpty()) {
+    emit errorMessage(tr("Search space of %1: %2").arg(models_->currentItem()->text(), why));
+    return;
+  }
+  // Each model runs as its own task: the auto searches share the budget evenly.
+  int autos = 0;
+  for (const auto& e : entries_) autos += e.contains("search") && isAutoSearch(e["search"]);
+  const double share = autos > 0 ? budget_->value() / autos : 0.0;
+  for (const auto& e : entries_) startRun(e, share);
 }
 
-void ExperimentView::startRun(const nlohmann::json& entry) {
+void ExperimentView::startRun(const nlohmann::json& entry, double budgetShare) {
   RunRequest req;
   req.spec = spec();
   req.spec["models"] = nlohmann::json::array({entry});
+  if (entry.contains("search") && isAutoSearch(entry["search"])) {
+    req.spec["tuning"]["budget_seconds"] = budgetShare;
+  } else {
+    req.spec.erase("tuning");
+  }
   req.baseDir = QFileInfo(session_->datasetPath()).absolutePath().toStdString();
   req.data.data = session_->dataset();
   if (splitMethod_->currentData().toString() == "files") req.data.test = session_->testSet();
@@ -1118,13 +1261,8 @@ void ExperimentView::startRun(const nlohmann::json& entry) {
   const std::string modelName = entry["name"].get<std::string>();
   QString what = modelWithParams(modelName, entry["params"]);
   if (entry.contains("search")) {
-    QStringList space;
-    for (auto it = entry["search"]["space"].begin(); it != entry["search"]["space"].end(); ++it)
-      space << QString::fromStdString(it.key());
-    what = tr("%1: %2 search over %3, then refit on train")
-               .arg(modelDisplayName(modelName),
-                    QString::fromStdString(entry["search"].value("method", std::string("grid"))),
-                    space.join(QStringLiteral(", ")));
+    what = tr("%1: %2, then refit on train")
+               .arg(modelDisplayName(modelName), searchDescription(entry["search"]));
   }
   queue_->setItem(row, kColModel, new QTableWidgetItem(what));
   queue_->item(row, kColModel)->setToolTip(QString::fromStdString(entry.dump(2)));
@@ -1138,6 +1276,7 @@ void ExperimentView::startRun(const nlohmann::json& entry) {
   cancel->setText(tr("Cancel"));
   cancel->setObjectName(QStringLiteral("cancel%1").arg(runId));
   queue_->setCellWidget(row, kColCancel, cancel);
+  queue_->scrollToItem(runItem);  // a long queue shows the run just started
 
   const int task = runner_->start<RunOutcome>(
       label, [req](TaskContext& ctx) { return executeRun(req, ctx); }, this,

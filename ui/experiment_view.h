@@ -13,6 +13,7 @@ class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QFormLayout;
+class QGroupBox;
 class QLabel;
 class QScrollArea;
 class QListWidget;
@@ -24,6 +25,7 @@ namespace rwb::ui {
 
 class ChartView;
 class ParamForm;
+class SearchForm;
 class Session;
 class TaskRunner;
 
@@ -83,6 +85,16 @@ class ExperimentView : public QWidget {
   /// Task id of a run that is still queued or running, 0 otherwise.
   int taskOfRun(int runId) const;
   ChartView* learningCurves() const { return curves_; }
+  /// The selected model's search (Defaults / Auto / Custom space).
+  SearchForm* searchForm() const { return search_; }
+  /// The experiment's tuning block (spec key "tuning", written when a model has an auto or
+  /// custom search): budget in seconds, trial cap (0 = none), validation ratio and seed.
+  QDoubleSpinBox* tuningBudget() const { return budget_; }
+  QSpinBox* tuningTrials() const { return trials_; }
+  QDoubleSpinBox* tuningValidationRatio() const { return validRatio_; }
+  QSpinBox* tuningValidationSeed() const { return validSeed_; }
+  /// Selects a model entry of the list (its parameter and search forms show it).
+  void selectEntry(int row);
   ChartView* timeline() const { return timeline_; }
 
  public slots:
@@ -108,7 +120,12 @@ class ExperimentView : public QWidget {
   void refreshHeldOut();
   void selectModel(int row);
   void storeForm();
-  void startRun(const nlohmann::json& modelEntry);
+  /// Runs one entry; budgetShare: the tuning budget its auto search gets (the experiment's
+  /// budget split evenly over the auto searches of runAll()).
+  void startRun(const nlohmann::json& modelEntry, double budgetShare);
+  /// True when some entry has an auto search (default or custom space).
+  bool hasAutoSearch() const;
+  void refreshTuning();
   int queueRow(int runId) const;
   void updateRow(int runId);
   void showCurves(int runId);
@@ -142,6 +159,13 @@ class ExperimentView : public QWidget {
   QComboBox* modelChoice_ = nullptr;
   QListWidget* models_ = nullptr;
   ParamForm* form_ = nullptr;
+  SearchForm* search_ = nullptr;
+  QGroupBox* tuningBox_ = nullptr;
+  QDoubleSpinBox* budget_ = nullptr;
+  QSpinBox* trials_ = nullptr;
+  QDoubleSpinBox* validRatio_ = nullptr;
+  QSpinBox* validSeed_ = nullptr;
+  QLabel* tuningNote_ = nullptr;
   QLabel* modelInfo_ = nullptr;
   QLabel* modelMessage_ = nullptr;
   QWidget* editor_ = nullptr;

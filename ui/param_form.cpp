@@ -13,28 +13,25 @@
 
 namespace rwb::ui {
 
-namespace {
-/// A spin box that keeps every digit of a double: a fixed number of decimals would round small
-/// defaults (logistic regression's tol = 1e-7 became 0, so GUI runs differed from `recwb run`).
-/// Shows and reads the shortest round-trip text, exponent notation included ("1e-07").
-class ExactDoubleSpinBox final : public QDoubleSpinBox {
- public:
-  explicit ExactDoubleSpinBox(QWidget* parent) : QDoubleSpinBox(parent) {
-    setDecimals(std::numeric_limits<double>::max_exponent10 +
-                std::numeric_limits<double>::max_digits10);  // no rounding by the box
-  }
-  QString textFromValue(double v) const override {
-    return QString::number(v, 'g', QLocale::FloatingPointShortest);
-  }
-  double valueFromText(const QString& text) const override { return text.trimmed().toDouble(); }
-  QValidator::State validate(QString& text, int&) const override {
-    bool ok = false;
-    const double v = text.trimmed().toDouble(&ok);
-    if (!ok) return QValidator::Intermediate;  // "1e-", "-": still being typed
-    return v >= minimum() && v <= maximum() ? QValidator::Acceptable : QValidator::Intermediate;
-  }
-};
-}  // namespace
+ExactDoubleSpinBox::ExactDoubleSpinBox(QWidget* parent) : QDoubleSpinBox(parent) {
+  setDecimals(std::numeric_limits<double>::max_exponent10 +
+              std::numeric_limits<double>::max_digits10);  // no rounding by the box
+}
+
+QString ExactDoubleSpinBox::textFromValue(double v) const {
+  return QString::number(v, 'g', QLocale::FloatingPointShortest);
+}
+
+double ExactDoubleSpinBox::valueFromText(const QString& text) const {
+  return text.trimmed().toDouble();
+}
+
+QValidator::State ExactDoubleSpinBox::validate(QString& text, int&) const {
+  bool ok = false;
+  const double v = text.trimmed().toDouble(&ok);
+  if (!ok) return QValidator::Intermediate;  // "1e-", "-": still being typed
+  return v >= minimum() && v <= maximum() ? QValidator::Acceptable : QValidator::Intermediate;
+}
 
 ParamForm::ParamForm(QWidget* parent) : QWidget(parent) {
   form_ = new QFormLayout(this);

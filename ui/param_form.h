@@ -3,6 +3,7 @@
 /// ParamForm: an editor generated from a model's ParamSchema (spin boxes with the schema's
 /// ranges, check boxes, choice lists, text), never hard-coding a parameter.
 
+#include <QDoubleSpinBox>
 #include <QWidget>
 #include <vector>
 
@@ -11,6 +12,17 @@
 class QFormLayout;
 
 namespace rwb::ui {
+
+/// A spin box that keeps every digit of a double: a fixed number of decimals would round small
+/// defaults (logistic regression's tol = 1e-7 became 0, so GUI runs differed from `recwb run`).
+/// Shows and reads the shortest round-trip text, exponent notation included ("1e-07").
+class ExactDoubleSpinBox final : public QDoubleSpinBox {
+ public:
+  explicit ExactDoubleSpinBox(QWidget* parent);
+  QString textFromValue(double v) const override;
+  double valueFromText(const QString& text) const override;
+  QValidator::State validate(QString& text, int& pos) const override;
+};
 
 class ParamForm : public QWidget {
   Q_OBJECT

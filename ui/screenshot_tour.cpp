@@ -5,7 +5,9 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QEventLoop>
+#include <QScrollArea>
 #include <QTabWidget>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTimer>
 #include <map>
@@ -25,10 +27,12 @@
 #include "ui/main_window.h"
 #include "ui/metric_at_k_page.h"
 #include "ui/run_actions.h"
+#include "ui/search_form.h"
 #include "ui/session.h"
 #include "ui/significance_page.h"
 #include "ui/slices_page.h"
 #include "ui/task_runner.h"
+#include "ui/trials_page.h"
 #include "ui/users_view.h"
 
 namespace rwb::ui {
@@ -320,8 +324,88 @@ void ScreenshotTour::coldStep() {
   waitThen([ev] { return ev->heldOutText().startsWith(QStringLiteral("Held out")); },
            [this, w] {
              save(w, QStringLiteral("13-split-cold-items-1024.png"));
-             QApplication::exit(failures_ == 0 ? 0 : 1);
+             searchStep();
            });
+}
+
+void ScreenshotTour::searchStep() {
+  MainWindow* w = window_;
+  ExperimentView* ev = w->experimentView();
+  // iALS with a custom space started from its default one, a 10 s budget.
+  const QString err = ev->setSpec(
+      {{"version", 1},
+       {"split", {{"method", "recommenders"}}},
+       {"models", {{{"name", "ials"}, {"run_name", "ials-tuned"}}}},
+       {"tuning", {{"budget_seconds", 10}, {"validation", {{"ratio", 0.8}, {"seed", 7}}}}}});
+  if (!err.isEmpty()) {
+    ++failures_;
+    qWarning("screenshot tour: %s", qPrintable(err));
+  }
+  ev->selectEntry(0);
+  SearchForm* form = ev->searchForm();
+  form->setMode(QString::fromLatin1(SearchForm::kCustom));
+  form->setRow(QStringLiteral("alpha"), true, 1, 50, true);
+  const auto formShot = [this, w, ev, form](const QString& suffix) {
+    // The search form and, under it, the tuning block.
+    if (auto* scroll = ev->findChild<QScrollArea*>()) {
+      scroll->ensureWidgetVisible(form, 0, 0);
+      if (auto* tuning = ev->findChild<QWidget*>(QStringLiteral("tuning")))
+        scroll->ensureWidgetVisible(tuning, 0, 0);
+    }
+    save(w, QStringLiteral("15-search-form-%1.png").arg(suffix));
+  };
+  w->resize(1700, 1100);
+  QTimer::singleShot(400, this, [this, w, ev, formShot] {
+    formShot(QStringLiteral("1700"));
+    w->resize(1024, 700);
+    QTimer::singleShot(400, this, [this, w, ev, formShot] {
+      formShot(QStringLiteral("1024"));
+      ev->runAll();
+      // Live progress: a few fits in, with the best score so far.
+      waitThen(
+          [ev] {
+            const QList<int> runs = ev->queuedRuns();
+            return !runs.isEmpty() && ev->queueText(runs.back()).contains(QStringLiteral("best"));
+          },
+          [this, w, ev] {
+            // The stage column, where the live progress is, in view.
+            if (auto* queue = ev->findChild<QTableWidget*>(QStringLiteral("queue"))) {
+              const int row = queue->rowCount() - 1;
+              queue->selectRow(row);
+              queue->scrollToItem(queue->item(row, 4));
+            }
+            save(w, QStringLiteral("16-search-running-1024.png"));
+            waitThen([w] { return !w->runner()->busy(); }, [this] { searchShots(); });
+          });
+    });
+  });
+}
+
+void ScreenshotTour::searchShots() {
+  MainWindow* w = window_;
+  CompareView* cv = w->compareView();
+  w->tabs()->setCurrentWidget(cv);
+  const auto& runs = w->session()->runs();
+  if (!runs.empty()) cv->selectRun(runs.back().id);
+  cv->chartTabs()->setCurrentWidget(cv->trialsPage());
+  TrialsPage* page = cv->trialsPage();
+  const auto shots = [this, w, cv, page](const QString& suffix) {
+    cv->refresh();
+    page->views()->setCurrentIndex(0);
+    save(w, QStringLiteral("17-trials-table-%1.png").arg(suffix));
+    page->views()->setCurrentIndex(1);
+    save(w, QStringLiteral("18-trials-scatter-%1.png").arg(suffix));
+    page->views()->setCurrentIndex(2);
+    save(w, QStringLiteral("19-trials-parallel-%1.png").arg(suffix));
+  };
+  QTimer::singleShot(400, this, [this, w, shots] {
+    shots(QStringLiteral("1024"));
+    w->resize(1700, 1100);
+    QTimer::singleShot(400, this, [this, shots] {
+      shots(QStringLiteral("1700"));
+      QApplication::exit(failures_ == 0 ? 0 : 1);
+    });
+  });
 }
 
 }  // namespace rwb::ui

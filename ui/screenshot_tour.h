@@ -33,6 +33,11 @@ class ScreenshotTour : public QObject {
   void workflowShots();
   /// The split designer with a cold_items split and its held-out count (1024x700).
   void coldStep();
+  /// Issue 15: the search form (custom space) and tuning block, a search running, and the
+  /// trials views of its run (table, parameter vs metric, parallel coordinates), each at
+  /// 1024x700 and 1700x1100.
+  void searchStep();
+  void searchShots();
   void save(QWidget* widget, const QString& name);
   void waitThen(std::function<bool()> ready, std::function<void()> next, int timeoutMs = 120000);
   MainWindow* window_;

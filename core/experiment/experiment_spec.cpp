@@ -129,14 +129,67 @@ std::optional<ParamRange> parseRange(const json& j, const std::string& path, con
   return r;
 }
 
+// The integer parameter an iterative model's searches budget ("epochs" or "iterations"; empty
+// when the model has neither).
+std::string budgetParamOf(const ModelInfo& info) {
+  for (const char* b : {"epochs", "iterations"}) {
+    const ParamSpec* p = info.schema.find(b);
+    if (p != nullptr && p->type == ParamType::kInt) return b;
+  }
+  return {};
+}
+
+// Completes an auto search over a space the spec gives: the parameters in the schema's order,
+// each keeping the condition of the default space when its parent is searched too (the
+// sampler needs a parent before its children), the settings of the experiment's tuning.
+SearchSpec autoSpaceSearch(SearchSpec s, const ModelInfo& info, const TuningSpec& tuning,
+                           const std::string& path) {
+  s.budgetParam = budgetParamOf(info);
+  std::vector<ParamSpace> ordered;
+  for (const ParamSpec& p : info.schema.params) {
+    for (ParamSpace& ps : s.space) {
+      if (ps.name != p.name) continue;
+      if (ps.name == s.budgetParam) {
+        throw SpecError(path + ".space." + ps.name,
+                        "is the auto search's budget (Hyperband rungs); set it in \"params\"");
+      }
+      if (p.search && !p.search->whenParam.empty()) {
+        for (const ParamSpace& parent : ordered) {
+          if (parent.name != p.search->whenParam) continue;
+          ps.whenParam = p.search->whenParam;
+          ps.whenValues = p.search->whenValues;
+        }
+      }
+      ordered.push_back(std::move(ps));
+    }
+  }
+  s.space = std::move(ordered);
+  s.trials = tuning.trials;
+  s.metric = tuning.metric;
+  s.validationRatio = tuning.validationRatio;
+  s.seed = tuning.seed;
+  s.budgetSeconds = tuning.budgetSeconds;
+  return s;
+}
+
 SearchSpec parseSearch(const json& j, const std::string& path, const ModelInfo& info,
-                       const Params& base) {
+                       const Params& base, const TuningSpec& tuning) {
   checkKeys(
       j, path,
       {"method", "space", "trials", "metric", "validation_ratio", "seed", "eta", "min_budget"});
   SearchSpec s;
   if (j.contains("method")) {
-    s.method = asChoice(j["method"], path + ".method", {"grid", "random", "halving"});
+    s.method = asChoice(j["method"], path + ".method", {"grid", "random", "halving", "auto"});
+  }
+  if (s.method == "auto") {
+    // An auto search over a given space shares the experiment's tuning settings, as
+    // "search": "auto" does: one place sets them for every auto search.
+    for (const char* key : {"trials", "metric", "validation_ratio", "seed", "eta", "min_budget"}) {
+      if (j.contains(key)) {
+        throw SpecError(path + "." + key,
+                        "an auto search takes its settings from \"tuning\"; set it there");
+      }
+    }
   }
   if (!j.contains("space")) throw SpecError(path + ".space", "is required");
   const std::string sp = path + ".space";
@@ -200,6 +253,7 @@ SearchSpec parseSearch(const json& j, const std::string& path, const ModelInfo& 
       }
     }
   }
+  if (s.method == "auto") return autoSpaceSearch(std::move(s), info, tuning, path);
   if (s.method == "halving") {
     for (const char* b : {"epochs", "iterations"}) {
       const ParamSpec* p = info.schema.find(b);
@@ -534,7 +588,7 @@ ExperimentSpec parseExperimentSpec(const json& doc, const std::filesystem::path&
       }
       m.search = autoSearchSpec(*info, spec.tuning, mp + ".search");
     } else if (models[i].contains("search")) {
-      m.search = parseSearch(models[i]["search"], mp + ".search", *info, m.params);
+      m.search = parseSearch(models[i]["search"], mp + ".search", *info, m.params, spec.tuning);
       if (!m.search->metric.empty()) {
         const std::string& mk = m.search->metric;
         bool ok = false;
@@ -577,13 +631,7 @@ SearchSpec autoSearchSpec(const ModelInfo& info, const TuningSpec& tuning,
   s.validationRatio = tuning.validationRatio;
   s.seed = tuning.seed;
   s.budgetSeconds = tuning.budgetSeconds;
-  for (const char* b : {"epochs", "iterations"}) {
-    const ParamSpec* p = info.schema.find(b);
-    if (p != nullptr && p->type == ParamType::kInt) {
-      s.budgetParam = b;
-      break;
-    }
-  }
+  s.budgetParam = budgetParamOf(info);
   return s;
 }
 

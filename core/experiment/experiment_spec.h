@@ -79,9 +79,10 @@ struct ParamSpace {
 /// Hyperparameter search for one model. Selection uses a validation split carved from the
 /// training split only; the test split is used once, for the final refit.
 struct SearchSpec {
-  /// "grid", "random", "halving" (successive halving) or "auto" (the model's default space,
-  /// Hyperband brackets over epochs for iterative models, TPE after a random start; see
-  /// searchHyperparameters).
+  /// "grid", "random", "halving" (successive halving) or "auto" (Hyperband brackets over epochs
+  /// for iterative models, TPE after a random start; see searchHyperparameters). "auto" searches
+  /// the model's default space ("search": "auto") or the space a search object gives
+  /// ({"method": "auto", "space": ...}); either way its settings come from the TuningSpec.
   std::string method = "grid";
   std::vector<ParamSpace> space;
   /// Candidates for "random" and (with ranges) "halving"; "auto": at most this many

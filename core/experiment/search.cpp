@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <limits>
 #include <map>
+#include <mutex>
 #include <random>
 #include <set>
 
@@ -375,6 +377,13 @@ SearchHistory searchHyperparameters(const SearchRequest& req, const Dataset& tra
     }
   }
   std::atomic<std::size_t> fitsDone{0};
+  // auto: every configuration starts at rung 0, so rung-0 fits count the configurations.
+  std::atomic<std::size_t> configsDone{0};
+  const int configCap = s.trials > 0 ? s.trials : (s.budgetSeconds > 0 ? 0 : 30);
+  // The best validation score so far, for the progress line (trials of a rung finish in any
+  // order, so it is guarded).
+  std::mutex bestMutex;
+  double bestSoFar = std::numeric_limits<double>::quiet_NaN();
 
   auto evaluate = [&](const Params& params, int rung, long long b) {
     SearchTrial t;
@@ -402,17 +411,38 @@ SearchHistory searchHyperparameters(const SearchRequest& req, const Dataset& tra
       t.error = e.what();
     }
     t.fitSeconds = std::chrono::duration<double>(Clock::now() - f0).count();
+    std::string best;
+    {
+      const std::lock_guard lock(bestMutex);
+      if (std::isfinite(t.score) && !(t.score <= bestSoFar)) bestSoFar = t.score;
+      if (std::isfinite(bestSoFar)) {
+        char text[64];
+        std::snprintf(text, sizeof text, ", best %s %.4f", h.metric.c_str(), bestSoFar);
+        best = text;
+      }
+    }
     const auto done = fitsDone.fetch_add(1) + 1;
+    const auto configs = configsDone.load() + (rung == 0 ? 1 : 0);
+    if (rung == 0) configsDone.fetch_add(1);
     if (s.method == "auto") {
       const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
       const double byTime = s.budgetSeconds > 0 ? elapsed / s.budgetSeconds : 0.0;
       const double byTrials =
           s.trials > 0 ? static_cast<double>(done) / (3.0 * static_cast<double>(s.trials)) : 0.0;
+      // Fits and configurations differ: a configuration promoted to a higher rung is fitted
+      // again.
+      std::string of = ", configuration " + std::to_string(configs);
+      if (configCap > 0) of += " of " + std::to_string(configCap);
+      if (s.budgetSeconds > 0) {
+        char text[64];
+        std::snprintf(text, sizeof text, " (%.0f of %.0f s)", elapsed, s.budgetSeconds);
+        of += text;
+      }
       ctx.progress(0.02 + 0.98 * std::min(1.0, std::max(byTime, byTrials)),
-                   "auto search: fit " + std::to_string(done));
+                   "auto search: fit " + std::to_string(done) + of + best);
     } else {
       ctx.progress(0.02 + 0.98 * static_cast<double>(done) / static_cast<double>(plannedFits),
-                   "search " + std::to_string(done) + "/" + std::to_string(plannedFits));
+                   "search " + std::to_string(done) + "/" + std::to_string(plannedFits) + best);
     }
     return t;
   };

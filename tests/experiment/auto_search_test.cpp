@@ -207,3 +207,56 @@ TEST_CASE("auto: a blend's \"auto\" members take the parameters their own search
   CHECK_THAT(f.runs[0].error, Catch::Contains("auto search of 'ease'"));
   CHECK(f.runs[1].status == RunStatus::kOk);
 }
+
+TEST_CASE("auto over a given space: schema order, conditions, the tuning's settings",
+          "[experiment][search][auto]") {
+  test::TempDir dir;
+  json doc = syntheticSpec(dir);
+  doc["tuning"] = {{"budget_seconds", 30}, {"trials", 4}, {"validation", {{"ratio", 0.7}}}};
+  // Written in another order than the schema's (JSON objects are read sorted by key).
+  doc["models"] = {{{"name", "itemknn"},
+                    {"search",
+                     {{"method", "auto"},
+                      {"space",
+                       {{"shrink", {{"min", 5}, {"max", 20}}},
+                        {"alpha", {{"min", 0.1}, {"max", 0.3}}},
+                        {"similarity", {"cosine", "asymmetric_cosine"}}}}}}}};
+  const ExperimentSpec spec = parseExperimentSpec(doc, dir.path());
+  const SearchSpec& s = *spec.models[0].search;
+  CHECK(s.method == "auto");
+  REQUIRE(s.space.size() == 3);
+  CHECK(s.space[0].name == "similarity");
+  CHECK(s.space[1].name == "alpha");
+  CHECK(s.space[1].whenParam == "similarity");  // the default space's condition is kept
+  CHECK(s.space[2].name == "shrink");
+  CHECK(s.space[2].whenParam.empty());
+  CHECK(s.trials == 4);
+  CHECK(s.budgetSeconds == 30.0);
+  CHECK(s.validationRatio == Approx(0.7));
+  CHECK(s.budgetParam.empty());
+
+  // Without its parent in the space, alpha is searched unconditionally.
+  doc["models"][0]["search"]["space"].erase("similarity");
+  CHECK(parseExperimentSpec(doc, dir.path()).models[0].search->space[0].whenParam.empty());
+
+  // The trials stay inside the given ranges.
+  TaskContext ctx;
+  const ExperimentResult r = runExperiment(spec, {}, ctx);
+  REQUIRE(r.runs[0].status == RunStatus::kOk);
+  REQUIRE(r.runs[0].search);
+  CHECK(r.runs[0].search->trials.size() == 4);
+  for (const SearchTrial& t : r.runs[0].search->trials) {
+    if (&t == &r.runs[0].search->trials.front()) continue;  // the first is the defaults
+    CHECK(t.params["shrink"].get<double>() >= 5.0);
+    CHECK(t.params["shrink"].get<double>() <= 20.0);
+  }
+
+  // Settings of the tuning block belong there; the budget parameter is not searched.
+  doc["models"][0]["search"]["trials"] = 3;
+  CHECK_THROWS_WITH(parseExperimentSpec(doc, dir.path()),
+                    Catch::Contains("$.models[0].search.trials") && Catch::Contains("tuning"));
+  doc["models"] = {
+      {{"name", "ials"}, {"search", {{"method", "auto"}, {"space", {{"iterations", {5, 10}}}}}}}};
+  CHECK_THROWS_WITH(parseExperimentSpec(doc, dir.path()),
+                    Catch::Contains("$.models[0].search.space.iterations"));
+}
