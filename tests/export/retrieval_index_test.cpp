@@ -252,6 +252,18 @@ TEST_CASE("hnsw index build is deterministic with one thread", "[export][retriev
   o.seed = 7;
   const auto c = RetrievalIndex::build(*p.model, o, ctx);
   CHECK(a->bytes() != c->bytes());
+  // Both spaces survive a round trip through their bytes (l2 with its stored max norm).
+  for (const auto space : {RetrievalSpace::kInnerProduct, RetrievalSpace::kL2}) {
+    o.space = space;
+    const auto built = RetrievalIndex::build(*p.model, o, ctx);
+    const auto info = RetrievalInfo::fromJson(built->info().toJson(), "test");
+    const auto loaded = RetrievalIndex::load(built->bytes(), info, *p.model);
+    CHECK(loaded->bytes() == built->bytes());
+    for (Index u = 0; u < p.model->numUsers(); u += 9) {
+      CHECK(loaded->recommend(*p.model, u, 10, true).items ==
+            built->recommend(*p.model, u, 10, true).items);
+    }
+  }
 }
 
 TEST_CASE("a model without an inner-product form has no hnsw retrieval", "[export][retrieval]") {
