@@ -19,6 +19,11 @@ add_library(rwb_xxhash INTERFACE)
 target_include_directories(rwb_xxhash INTERFACE ${XXHASH_INCLUDE_DIR})
 target_link_libraries(rwb_xxhash INTERFACE ${XXHASH_LIBRARY})
 
+# hnswlib (libhnswlib-dev) is header-only and ships no CMake package: /usr/include/hnswlib/.
+find_path(HNSWLIB_INCLUDE_DIR hnswlib/hnswlib.h REQUIRED)
+add_library(rwb_hnswlib INTERFACE)
+target_include_directories(rwb_hnswlib SYSTEM INTERFACE ${HNSWLIB_INCLUDE_DIR})
+
 # cpp-httplib on Debian 12 is built in split mode: /usr/include/httplib.h + libcpp-httplib.so.
 find_path(HTTPLIB_INCLUDE_DIR httplib.h REQUIRED)
 find_library(HTTPLIB_LIBRARY cpp-httplib REQUIRED)

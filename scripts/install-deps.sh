@@ -12,6 +12,7 @@ packages=(
   libxgboost-dev xgboost
   libfast-float-dev nlohmann-json3-dev libcli11-dev libtbb-dev libboost-math-dev libxxhash-dev
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
+  libhnswlib-dev
   libpq-dev unixodbc-dev odbc-postgresql postgresql-15
   xvfb xauth
 )

@@ -40,6 +40,7 @@ std::vector<std::string> readUserIds(const std::string& path, TaskContext& ctx) 
 Action registerScore(CLI::App& sub, Common& common) {
   struct Opts {
     std::string model, users = "all", history, out, shard = "0/1", userAttributes, items, table;
+    std::string retrieval = "auto";
     std::size_t k = 10, batchUsers = 1000;
     bool keepSeen = false;
   };
@@ -60,6 +61,11 @@ Action registerScore(CLI::App& sub, Common& common) {
   sub.add_option("--items", o->items,
                  "Candidate items: a file of item ids, one per line; every list is ranked among "
                  "them only (an id the model does not know is an error naming its line)");
+  sub.add_option("--retrieval", o->retrieval,
+                 "'auto' (default): the package's HNSW index when it has one, else exact; "
+                 "'exact'; 'hnsw': approximate top-k (the package's index, or one built now for "
+                 "a factor model; any other model is an error)")
+      ->check(CLI::IsMember({"auto", "exact", "hnsw"}));
   sub.add_option("--shard", o->shard, "Score only shard i of n (i/n), by stable user-id hash");
   sub.add_option("--out", o->out,
                  "Output: .tsv, .csv, .sqlite or .db, or a database: postgresql://... (libpq URI) "
@@ -77,6 +83,14 @@ Action registerScore(CLI::App& sub, Common& common) {
       throw SpecError("--table", "applies to a database --out (postgresql://... or odbc:...)");
     }
     const auto pkg = ModelPackage::load(o->model);
+    // Refused before any output is opened: approximate retrieval needs an inner-product form.
+    if (o->retrieval == "hnsw" && pkg->model().innerProductDim() == 0) {
+      throw SpecError("--retrieval",
+                      "'" + o->model + "' holds a '" + pkg->info().modelType +
+                          "' model, which has no inner-product form (user and item vectors), so "
+                          "it has no approximate retrieval; use --retrieval exact (factor models "
+                          "iALS, BPR and biased MF have one)");
+    }
     auto sink = database
                     ? openDatabaseRecSink(o->out, {o->table, pkg->info().checksum, o->batchUsers})
                     : openRecSink(o->out);
@@ -108,7 +122,17 @@ Action registerScore(CLI::App& sub, Common& common) {
       }
       opt.history = &history;
     }
-    TaskContext scoreCtx(task.ctx(), 0.1, 1.0);
+    std::unique_ptr<RetrievalIndex> built;
+    if (o->retrieval != "exact") opt.retrieval = pkg->retrievalIndex();
+    if (o->retrieval == "hnsw" && opt.retrieval == nullptr) {
+      TaskContext indexCtx(task.ctx(), 0.1, 0.4);
+      built = RetrievalIndex::build(pkg->model(), RetrievalOptions{}, indexCtx);
+      opt.retrieval = built.get();
+    }
+    if (opt.retrieval != nullptr && !common.json && !common.quiet) {
+      std::cerr << "retrieval: " << opt.retrieval->info().summary() << "\n";
+    }
+    TaskContext scoreCtx(task.ctx(), built ? 0.4 : 0.1, 1.0);
     const BatchScoreResult r = batchScore(*pkg, opt, *sink, scoreCtx);
     task.finish();
     const double rate = r.seconds > 0 ? static_cast<double>(r.usersScored) / r.seconds : 0.0;
@@ -119,6 +143,8 @@ Action registerScore(CLI::App& sub, Common& common) {
                  {"rows", r.rowsWritten},
                  {"seconds", r.seconds},
                  {"users_per_second", rate},
+                 {"retrieval", opt.retrieval != nullptr ? opt.retrieval->info().toJson()
+                                                        : nlohmann::json("exact")},
                  {"out", redactConnectionString(o->out)}});
     } else {
       std::cout << "scored " << withCommas(r.usersScored) << " users ("

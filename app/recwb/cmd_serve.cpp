@@ -2,6 +2,7 @@
 
 #include "cli.h"
 #include "core/export/model_server.h"
+#include "core/util/error.h"
 
 namespace rwb::cli {
 
@@ -10,6 +11,7 @@ Action registerServe(CLI::App& sub, Common&) {
     std::string model;
     ServerOptions server;
     bool accessLog = false;
+    std::string retrieval = "auto";
   };
   auto o = std::make_shared<Opts>();
   sub.add_option("--model", o->model, "Model package (.rwbm) to serve")->required();
@@ -26,14 +28,27 @@ Action registerServe(CLI::App& sub, Common&) {
   sub.add_option("--request-timeout", o->server.requestTimeoutSeconds,
                  "Seconds a client has to send a whole request (else 408, disconnected)")
       ->check(CLI::Range(1, 3600));
+  sub.add_option("--retrieval", o->retrieval,
+                 "'auto' (default): /recommend uses the package's HNSW index when it has one; "
+                 "'exact': never; 'hnsw': require one (else an error)")
+      ->check(CLI::IsMember({"auto", "exact", "hnsw"}));
   sub.add_flag("--access-log", o->accessLog,
                "One line per request on stderr: UTC time, client, method, path, status, latency");
   return [o]() {
     if (o->accessLog) {
       o->server.accessLog = [](const std::string& line) { std::cerr << line << '\n'; };
     }
+    o->server.useRetrievalIndex = o->retrieval != "exact";
     ModelServer server(o->model, o->server);
     const auto pkg = server.package();
+    if (o->retrieval == "hnsw" && pkg->retrievalIndex() == nullptr) {
+      throw SpecError("--retrieval", "'" + o->model + "' has no retrieval index (a '" +
+                                         pkg->info().modelType +
+                                         "' model; export a factor model with --retrieval hnsw)");
+    }
+    if (const RetrievalIndex* index = server.retrievalIndex(*pkg)) {
+      std::cerr << "recwb serve: approximate retrieval " << index->info().summary() << std::endl;
+    }
     std::cerr << "recwb serve: " << pkg->info().modelType << " model (" << pkg->users().size()
               << " users, " << pkg->items().size() << " items) on http://" << o->server.host << ":"
               << server.port() << "  [SIGHUP or POST /admin/reload reloads, Ctrl-C stops]"

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <random>
 #include <system_error>
@@ -255,7 +256,32 @@ ExternalRecList recommendAmongCandidates(const ModelPackage& package, std::strin
 
 ExternalRecList recommendExternal(const ModelPackage& package, std::string_view user, std::size_t k,
                                   bool excludeSeen, const std::unordered_set<std::string>* exclude,
-                                  const NewUser* newUser, std::span<const Index> candidates) {
+                                  const NewUser* newUser, std::span<const Index> candidates,
+                                  const RetrievalIndex* retrieval) {
+  const auto knownUser = package.users().find(user);
+  if (retrieval != nullptr && knownUser) {
+    const Model& model = package.model();
+    // Candidates are ascending (documented), so the last one bounds them all: the check stays
+    // O(1) per user, which a sublinear search needs.
+    if (!candidates.empty() && candidates.back() >= model.numItems()) {
+      throw ModelError("candidate item index " + std::to_string(candidates.back()) +
+                       " is outside the model's " + std::to_string(model.numItems()) + " items");
+    }
+    std::function<bool(Index)> keep;
+    if (!candidates.empty() || exclude != nullptr) {
+      keep = [&](Index i) {
+        if (!candidates.empty() && !std::binary_search(candidates.begin(), candidates.end(), i)) {
+          return false;
+        }
+        return exclude == nullptr || exclude->count(package.items().external(i)) == 0;
+      };
+    }
+    ExternalRecList out;
+    out.list = retrieval->recommend(model, *knownUser, k, excludeSeen, keep);
+    out.source = model.canScoreUser(*knownUser) ? RecSource::kModel : RecSource::kPopularity;
+    out.list.fallback = out.source == RecSource::kPopularity;
+    return out;
+  }
   if (!candidates.empty()) {
     return recommendAmongCandidates(package, user, k, excludeSeen, exclude, newUser, candidates);
   }
@@ -323,15 +349,17 @@ BatchScoreResult batchScore(const ModelPackage& package, const BatchScoreOptions
           extra = std::max(extra, it->second.size());
         }
       }
-      // With candidates every user goes through recommendExternal()'s candidate path.
-      if (auto u = package.users().find(users[j]); u && options.candidates == nullptr) {
+      // With candidates or an index every user goes through recommendExternal().
+      if (auto u = package.users().find(users[j]);
+          u && options.candidates == nullptr && options.retrieval == nullptr) {
         known.push_back(*u);
         knownAt.push_back(j - begin);
       } else {
         unknownAt.push_back(j - begin);
       }
     }
-    // Unknown users: scored in parallel too (feature models build rows per user).
+    // Users of this path (unknown users; every user with candidates or an index) are scored in
+    // parallel too (feature models build rows per user).
     tbb::parallel_for(
         tbb::blocked_range<std::size_t>(0, unknownAt.size(), 16),
         [&](const tbb::blocked_range<std::size_t>& r) {
@@ -350,7 +378,8 @@ BatchScoreResult batchScore(const ModelPackage& package, const BatchScoreOptions
             lists[at] = recommendExternal(
                 package, users[begin + at], options.k, options.excludeSeen, excludes[at], nuPtr,
                 options.candidates != nullptr ? std::span<const Index>(*options.candidates)
-                                              : std::span<const Index>());
+                                              : std::span<const Index>(),
+                options.retrieval);
           }
         });
     ctx.throwIfStopped();

@@ -70,6 +70,9 @@ struct BatchScoreOptions {
   /// readItemSetFile): every list is ranked among them only (recommendExternal). nullptr = the
   /// whole catalogue.
   const std::vector<Index>* candidates = nullptr;
+  /// Approximate top-k for the model's known users through this index (built for the package's
+  /// model: ModelPackage::retrievalIndex() or RetrievalIndex::build); nullptr = exact.
+  const RetrievalIndex* retrieval = nullptr;
 };
 
 /// Where rows go. Implementations: delimited text (.tsv/.csv) and SQLite (.sqlite/.db).
@@ -119,9 +122,14 @@ struct ExternalRecList {
 /// item popularity), ranking rule and exclusions (training items when excludeSeen, `exclude`,
 /// a new user's history); it may hold fewer than k items. Throws ModelError for an index out
 /// of range.
+///
+/// With `retrieval` (an index built for the package's model), a known user's list comes from
+/// RetrievalIndex::recommend with the same exclusions and candidates as filters: approximate
+/// top-k, exact scores.
 ExternalRecList recommendExternal(const ModelPackage& package, std::string_view user, std::size_t k,
                                   bool excludeSeen, const std::unordered_set<std::string>* exclude,
                                   const NewUser* newUser = nullptr,
-                                  std::span<const Index> candidates = {});
+                                  std::span<const Index> candidates = {},
+                                  const RetrievalIndex* retrieval = nullptr);
 
 }  // namespace rwb

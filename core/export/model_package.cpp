@@ -98,11 +98,12 @@ nlohmann::json PackageInfo::toJson() const {
           {"run_name", runName},
           {"checksum", checksum},
           {"num_users", numUsers},
-          {"num_items", numItems}};
+          {"num_items", numItems},
+          {"retrieval", retrieval}};
 }
 
 PackageInfo writePackage(const std::string& path, const Model& model, const IdMap& users,
-                         const IdMap& items, PackageInfo info) {
+                         const IdMap& items, PackageInfo info, const RetrievalIndex* index) {
   if (!model.isFitted()) throw ModelError("cannot export a model that is not fitted");
   if (users.size() != model.numUsers() || items.size() != model.numItems()) {
     throw ModelError("cannot export: id maps (" + std::to_string(users.size()) + " users, " +
@@ -134,6 +135,16 @@ PackageInfo writePackage(const std::string& path, const Model& model, const IdMa
       {"code_version", info.codeVersion},
       {"run_name", info.runName},
   };
+  info.retrieval = nullptr;
+  if (index != nullptr) {
+    if (index->info().numItems != model.numItems() ||
+        index->info().dim != model.innerProductDim()) {
+      throw ModelError("cannot export: the retrieval index was not built for this model");
+    }
+    info.retrieval = index->info().toJson();
+    meta["retrieval"] = info.retrieval.dump();
+    blobs["retrieval_index"] = index->bytes();
+  }
   info.checksum = packageChecksum(meta, blobs);
   meta["checksum"] = info.checksum;
 
@@ -297,6 +308,20 @@ std::shared_ptr<const ModelPackage> ModelPackage::load(const std::string& path) 
               std::to_string(info.numItems) + ", but blob 'items' holds " +
                   std::to_string(pkg->items_.size()) + " ids and the model " +
                   std::to_string(pkg->model_->numItems()) + " items");
+  }
+  // Optional: an approximate-retrieval index (field and blob come together).
+  const bool hasField = meta.count("retrieval") > 0, hasBlob = blobs.count("retrieval_index") > 0;
+  if (hasField != hasBlob) {
+    throw ModelError(where + " is incomplete: " +
+                     (hasField ? "field 'retrieval' without blob 'retrieval_index'"
+                               : "blob 'retrieval_index' without field 'retrieval'"));
+  }
+  if (hasField) {
+    info.retrieval = json("retrieval");
+    const RetrievalInfo ri = RetrievalInfo::fromJson(info.retrieval, where);
+    pkg->index_ = blob("retrieval_index", [&](const std::string& b) {
+      return RetrievalIndex::load(b, ri, *pkg->model_);
+    });
   }
   return pkg;
 }

@@ -7,9 +7,10 @@
 /// feature pipeline, seen items, popularity fallback), "users" and "items" (external ids in
 /// dense-index order). Meta: format, format_version, model_type, params, num_users, num_items,
 /// train_fingerprint, metrics (JSON, at selection time), created_at (ISO 8601 UTC),
-/// code_version, run_name, checksum. The checksum is XXH3-128 over every meta entry except
-/// itself and every blob, in name order, each as (length, bytes) pairs, so any change to the
-/// content is detected. See docs/export.md.
+/// code_version, run_name, checksum; a package with an approximate-retrieval index also has the
+/// blob "retrieval_index" and the meta field "retrieval" (RetrievalInfo as JSON). The checksum is
+/// XXH3-128 over every meta entry except itself and every blob, in name order, each as (length,
+/// bytes) pairs, so any change to the content is detected. See docs/export.md.
 
 #include <cstdint>
 #include <map>
@@ -18,6 +19,7 @@
 #include <string>
 
 #include "core/data/id_map.h"
+#include "core/export/retrieval_index.h"
 #include "core/models/model.h"
 
 namespace rwb {
@@ -36,6 +38,8 @@ struct PackageInfo {
   std::string checksum;  ///< hex XXH3-128, filled in by writePackage
   std::size_t numUsers = 0;
   std::size_t numItems = 0;
+  /// RetrievalInfo::toJson() of the package's HNSW index; null when it has none.
+  nlohmann::json retrieval;
 
   nlohmann::json toJson() const;
 };
@@ -54,9 +58,12 @@ class ModelPackage {
   const IdMap& items() const noexcept { return items_; }
   const PackageInfo& info() const noexcept { return info_; }
   const std::string& path() const noexcept { return path_; }
+  /// The approximate-retrieval index stored in the package, nullptr when it has none.
+  const RetrievalIndex* retrievalIndex() const noexcept { return index_.get(); }
 
  private:
   std::unique_ptr<Model> model_;
+  std::unique_ptr<RetrievalIndex> index_;
   IdMap users_;
   IdMap items_;
   PackageInfo info_;
@@ -73,8 +80,10 @@ std::string packageChecksum(const std::map<std::string, std::string>& meta,
 /// fsync, rename over `path`, fsync of the folder. users/items are the training dataset's id
 /// maps (sizes must equal the model's). Returns the info as written (with checksum, creation
 /// time, code version). Throws ModelError for an unfitted model or mismatched id maps, IoError
-/// when the file cannot be written (the destination is then untouched).
+/// when the file cannot be written (the destination is then untouched). With `index` (built for
+/// this model by RetrievalIndex::build) the package also stores it and its info.
 PackageInfo writePackage(const std::string& path, const Model& model, const IdMap& users,
-                         const IdMap& items, PackageInfo info = {});
+                         const IdMap& items, PackageInfo info = {},
+                         const RetrievalIndex* index = nullptr);
 
 }  // namespace rwb

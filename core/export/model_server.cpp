@@ -842,6 +842,7 @@ void ModelServer::installRoutes(HardenedServer& srv) {
                    {{"status", "ok"},
                     {"model_type", pkg->info().modelType},
                     {"checksum", pkg->info().checksum},
+                    {"retrieval", retrievalIndex(*pkg) != nullptr ? "hnsw" : "exact"},
                     {"reloads", reloads_.load()}});
         }));
 
@@ -879,7 +880,7 @@ void ModelServer::installRoutes(HardenedServer& srv) {
           }
           const ExternalRecList l =
               recommendExternal(*pkg, user, k, excludeSeen, exclude.empty() ? nullptr : &exclude,
-                                nullptr, candidates);
+                                nullptr, candidates, retrievalIndex(*pkg));
           sendJson(res, 200,
                    {{"user", user},
                     {"fallback", l.source == RecSource::kPopularity},

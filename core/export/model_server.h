@@ -57,6 +57,9 @@ struct ServerOptions {
   /// <path> <status> <latency> ms", latency from the request's first byte; no query string, so
   /// ids stay out of logs). Calls are serialized by the server; empty = no access log.
   std::function<void(const std::string& line)> accessLog;
+  /// /recommend uses the package's approximate-retrieval index when it has one (also after a
+  /// reload); false = always exact.
+  bool useRetrievalIndex = true;
 };
 
 /// Serves one package; reload() swaps in a new one atomically: requests in flight finish with
@@ -84,6 +87,11 @@ class ModelServer {
   /// The bound port (useful with port 0).
   int port() const noexcept { return port_; }
   std::shared_ptr<const ModelPackage> package() const;
+  /// The index /recommend uses for this package: its retrieval index when it has one and
+  /// ServerOptions::useRetrievalIndex, else nullptr (exact).
+  const RetrievalIndex* retrievalIndex(const ModelPackage& pkg) const noexcept {
+    return options_.useRetrievalIndex ? pkg.retrievalIndex() : nullptr;
+  }
   std::uint64_t requestsServed() const noexcept { return served_.load(); }
   std::uint64_t reloads() const noexcept { return reloads_.load(); }
 

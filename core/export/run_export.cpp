@@ -12,7 +12,7 @@ namespace rwb {
 
 PackageInfo exportProjectRun(const std::string& projectPath, std::int64_t runId,
                              const std::string& outPath, TaskContext& ctx,
-                             const std::string& runName) {
+                             const std::string& runName, const RetrievalOptions* retrieval) {
   ProjectStore store(projectPath, false);
   const StoredRun run = store.loadRun(runId, true);
   const RunRecord& rec = run.record;
@@ -43,7 +43,12 @@ PackageInfo exportProjectRun(const std::string& projectPath, std::int64_t runId,
   info.trainFingerprint = data.train->fingerprint();
   info.runName = runName.empty() ? rec.name : runName;
   info.metrics = rec.metrics;
-  return writePackage(outPath, *model, data.train->users, data.train->items, info);
+  std::unique_ptr<RetrievalIndex> index;
+  if (retrieval != nullptr) {
+    TaskContext indexCtx(ctx, 0.8, 1.0);
+    index = RetrievalIndex::build(*model, *retrieval, indexCtx);
+  }
+  return writePackage(outPath, *model, data.train->users, data.train->items, info, index.get());
 }
 
 }  // namespace rwb

@@ -17,8 +17,11 @@ namespace rwb {
 /// the data changed since the run and nothing is written. The package carries the run's name
 /// (or `runName` when given) and its test metrics. Throws StoreError (no such project or run),
 /// Error (run not successful, no stored model or spec, data changed), IoError, Cancelled.
+/// With `retrieval`, an HNSW index is built for the model (RetrievalIndex::build) and stored
+/// in the package.
 PackageInfo exportProjectRun(const std::string& projectPath, std::int64_t runId,
                              const std::string& outPath, TaskContext& ctx,
-                             const std::string& runName = {});
+                             const std::string& runName = {},
+                             const RetrievalOptions* retrieval = nullptr);
 
 }  // namespace rwb

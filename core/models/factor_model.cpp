@@ -444,6 +444,28 @@ void FactorModel::loadFactors(BinaryReader& in) {
   setFactors(u, v, std::move(itemBias), std::move(userOffset));
 }
 
+std::size_t FactorModel::innerProductDim() const {
+  return factors_ == 0 ? 0 : factors_ + (itemBias_.empty() ? 0 : 1);
+}
+
+void FactorModel::innerProductQuery(Index user, std::span<float> out) const {
+  if (!isFitted() || !canScoreUser(user) || out.size() != innerProductDim()) {
+    throw ModelError(type() + ": no inner-product query for user " + std::to_string(user));
+  }
+  const float* u = users_.data() + static_cast<std::size_t>(user) * factors_;
+  std::copy(u, u + factors_, out.begin());
+  if (!itemBias_.empty()) out[factors_] = 1.0f;
+}
+
+void FactorModel::innerProductItem(Index item, std::span<float> out) const {
+  if (!isFitted() || item >= numItems() || out.size() != innerProductDim()) {
+    throw ModelError(type() + ": no inner-product vector for item " + std::to_string(item));
+  }
+  const float* v = items_.data() + static_cast<std::size_t>(item) * factors_;
+  std::copy(v, v + factors_, out.begin());
+  if (!itemBias_.empty()) out[factors_] = itemBias_[item];
+}
+
 std::size_t FactorModel::memoryBytes() const {
   return Model::memoryBytes() + (users_.size() + items_.size() + panels_.size() +
                                  panelBias_.size() + itemBias_.size() + userOffset_.size()) *

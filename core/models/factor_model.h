@@ -41,6 +41,11 @@ class FactorModel : public Model {
   /// interactions are neither queried (empty result) nor returned. Ties by item index.
   std::vector<ScoredItem> similarItems(Index item, std::size_t k) const override;
   std::size_t memoryBytes() const override;
+  /// The factors, plus one coordinate (query 1, item bias b_i) when the model has item biases:
+  /// q_u = (x_u[, 1]), v_i = (y_i[, b_i]); the user offset is the per-user constant.
+  std::size_t innerProductDim() const override;
+  void innerProductQuery(Index user, std::span<float> out) const override;
+  void innerProductItem(Index item, std::span<float> out) const override;
 
   /// Number of latent factors (0 before fit).
   std::size_t numFactors() const noexcept { return factors_; }

@@ -68,6 +68,14 @@ void Model::fit(const TrainingData& data, TaskContext& ctx) {
 
 bool Model::canScoreUser(Index user) const { return user < numUsers_ && seen_.rowSize(user) > 0; }
 
+void Model::innerProductQuery(Index, std::span<float>) const {
+  throw ModelError(type() + ": the model has no inner-product form (user and item vectors)");
+}
+
+void Model::innerProductItem(Index, std::span<float>) const {
+  throw ModelError(type() + ": the model has no inner-product form (user and item vectors)");
+}
+
 std::span<const Index> Model::seenItems(Index user) const {
   if (user >= seen_.rows) return {};
   return seen_.rowIndices(user);

@@ -109,6 +109,19 @@ class Model {
   /// The fitted feature pipeline of feature models, nullptr for models without one.
   virtual const FeaturePipeline* featurePipeline() const { return nullptr; }
 
+  /// The inner-product form of the model's ranking, for approximate top-k (docs/export.md):
+  /// when innerProductDim() = d > 0, every user the model can score (canScoreUser) has a query
+  /// q_u and every item a vector v_i, both of d floats, with score(u, i) = q_u . v_i + c_u (c_u
+  /// a per-user constant), so ranking a user's items by q_u . v_i ranks them as score() does.
+  /// 0 (the default) = the model has no such form (item-item, feature and tree models).
+  virtual std::size_t innerProductDim() const { return 0; }
+  /// Writes q_u into out (innerProductDim() floats). Precondition: innerProductDim() > 0 and
+  /// canScoreUser(user); throws ModelError otherwise.
+  virtual void innerProductQuery(Index user, std::span<float> out) const;
+  /// Writes v_i into out (innerProductDim() floats). Precondition: innerProductDim() > 0 and
+  /// item < numItems(); throws ModelError otherwise.
+  virtual void innerProductItem(Index item, std::span<float> out) const;
+
   /// Number of users / items the model was fitted with (the dataset's id map sizes).
   std::size_t numUsers() const noexcept { return numUsers_; }
   std::size_t numItems() const noexcept { return numItems_; }

@@ -93,6 +93,13 @@ class BinaryReader {
     for (std::uint64_t i = 0; i < n; ++i) v.push_back(getString());
     return v;
   }
+  /// Skips n bytes (fails when fewer remain).
+  void skip(std::uint64_t n) {
+    need(n);
+    pos_ += n;
+  }
+  /// The offset of the next byte.
+  std::size_t position() const noexcept { return pos_; }
   std::size_t remaining() const noexcept { return data_.size() - pos_; }
   bool atEnd() const noexcept { return pos_ == data_.size(); }
   /// Throws ModelError("<what> (byte <offset> of <size>): <reason>"): where in the bytes it
