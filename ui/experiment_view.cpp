@@ -1170,6 +1170,9 @@ void ExperimentView::startRun(const nlohmann::json& entry) {
                                                    .arg(out.storeId)
                                                    .arg(session_->projectPath())
                                              : QString()));
+        for (const auto& w : r->record.warnings) {
+          emit logMessage(tr("%1: warning: %2").arg(r->displayName, QString::fromStdString(w)));
+        }
       });
   taskToRun_[task] = runId;
   runToTask_[runId] = task;
