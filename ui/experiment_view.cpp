@@ -1309,6 +1309,9 @@ void ExperimentView::startRun(const nlohmann::json& entry, double budgetShare) {
                                                    .arg(out.storeId)
                                                    .arg(session_->projectPath())
                                              : QString()));
+        for (const auto& w : r->record.warnings) {
+          emit logMessage(tr("%1: warning: %2").arg(r->displayName, QString::fromStdString(w)));
+        }
       });
   taskToRun_[task] = runId;
   runToTask_[runId] = task;

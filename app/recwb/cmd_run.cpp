@@ -170,6 +170,10 @@ void printTable(const ExperimentResult& result, const ExperimentSpec& spec) {
     std::cout << "\n";
     break;
   }
+  // What the evaluation could not vouch for, per run, where scripts and eyes both see it.
+  for (const auto& r : result.runs) {
+    for (const auto& w : r.warnings) std::cerr << "recwb: warning: " << r.name << ": " << w << "\n";
+  }
   std::cout << "split " << result.data.splitHash << "  dataset " << result.data.datasetFingerprint
             << "  threads " << result.threads << "  " << fixed(result.seconds, 2) << " s\n";
 }

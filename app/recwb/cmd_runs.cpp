@@ -209,6 +209,7 @@ int show(const RunsArgs& a, const Common& common) {
               << " test users without a relevant candidate (not evaluated)\n";
   }
   if (!r.error.empty()) std::cout << "error         " << r.error << "\n";
+  for (const auto& w : r.warnings) std::cout << "warning       " << w << "\n";
   const RunLabels lab = RunAnnotations(store).labels(s.id);
   if (!lab.tags.empty() || lab.archived) {
     std::cout << "tags          ";

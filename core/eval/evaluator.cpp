@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <memory>
 #include <numeric>
 #include <unordered_set>
@@ -236,6 +237,46 @@ PassResult runPass(const std::vector<std::unique_ptr<Metric>>& metrics, const Gr
   return out;
 }
 
+// Ties inside the first k entries make rank metrics measure the tie order (item index for
+// models, file order for lists read from files) rather than the scores. Says so when at least
+// 1% of the evaluated users' lists are one tie (every score equal: the model cannot tell these
+// items apart), or when at least a quarter of all listed positions share their score with a
+// neighbour.
+void warnAboutTies(std::span<const RecList> lists, std::span<const std::size_t> evaluated,
+                   std::size_t k, std::vector<std::string>& warnings) {
+  std::size_t allTied = 0, tiedPositions = 0, positions = 0;
+  for (const std::size_t e : evaluated) {
+    const auto& l = lists[e].items;
+    const std::size_t n = std::min(l.size(), k);
+    positions += n;
+    if (n < 2) continue;
+    if (l[0].score == l[n - 1].score) ++allTied;
+    for (std::size_t p = 0; p < n; ++p) {
+      const bool tied =
+          (p > 0 && l[p].score == l[p - 1].score) || (p + 1 < n && l[p].score == l[p + 1].score);
+      tiedPositions += tied ? 1 : 0;
+    }
+  }
+  const auto percent = [](std::size_t a, std::size_t b) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f%%",
+                  100.0 * static_cast<double>(a) / static_cast<double>(b));
+    return std::string(buf);
+  };
+  if (!evaluated.empty() && allTied * 100 >= evaluated.size()) {
+    warnings.push_back(std::to_string(allTied) + " of " + std::to_string(evaluated.size()) +
+                       " evaluated users (" + percent(allTied, evaluated.size()) +
+                       ") got top-k lists whose scores are all equal: their order is the tie "
+                       "order (item index for a model, file order for a file), not a ranking, "
+                       "and their metrics measure that order");
+  } else if (positions > 0 && tiedPositions * 4 >= positions) {
+    warnings.push_back(percent(tiedPositions, positions) +
+                       " of the top-k positions hold a score equal to a neighbour's: the order "
+                       "among tied items is the tie order (item index for a model, file order "
+                       "for a file), so rank metrics partly measure that order");
+  }
+}
+
 }  // namespace
 
 EvalResult evaluate(const Dataset& train, const Dataset& test, std::span<const Index> users,
@@ -337,6 +378,7 @@ EvalResult evaluate(const Dataset& train, const GroundTruth& truth, std::span<co
     result.warnings.push_back(std::to_string(result.testUsersWithoutList) +
                               " test users have no recommendations and are not evaluated");
   }
+  warnAboutTies(lists, evaluated, options.k, result.warnings);
 
   const FlatLists flat = flatten(lists);
   const bool similarity = std::any_of(metrics.begin(), metrics.end(),

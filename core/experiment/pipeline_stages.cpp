@@ -238,6 +238,7 @@ TopKEvaluation evaluateTopK(std::span<const Index> users, std::span<const RecLis
   const EvalResult r = evaluate(train, truth, users, lists, options, ctx);
   TopKEvaluation out;
   out.users = r.users;
+  out.warnings = r.warnings;
   for (const auto& m : r.metrics) {
     out.metrics[m.name] = m.value;
     out.perUser[m.name] = m.perUserValues;

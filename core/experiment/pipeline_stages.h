@@ -77,6 +77,7 @@ struct TopKEvaluation {
   std::map<std::string, double> metrics;               ///< metricKey(name, k) -> mean over users
   std::vector<Index> users;                            ///< the users evaluated, ascending
   std::map<std::string, std::vector<double>> perUser;  ///< metric key -> value per user
+  std::vector<std::string> warnings;                   ///< EvalResult::warnings
 };
 
 /// The spec's ranking metrics computed by core/eval (definitions and sources in

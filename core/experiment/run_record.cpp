@@ -86,6 +86,7 @@ nlohmann::json toJson(const RunRecord& r) {
     j["metrics_at_k"] = std::move(atK);
   }
   if (!r.error.empty()) j["error"] = r.error;
+  if (!r.warnings.empty()) j["warnings"] = r.warnings;
   if (r.search) j["search"] = toJson(*r.search);
   // Catalogue runs keep the record they always had.
   if (r.candidates != "catalogue" || r.newUsers) {
@@ -113,6 +114,7 @@ nlohmann::json protocolToJson(const RunRecord& r) {
                       {"new_users", r.newUsers},
                       {"new_user_history", r.newUserHistory}};
   if (!r.candidatesFile.empty()) j["candidates_file"] = r.candidatesFile;
+  if (!r.warnings.empty()) j["warnings"] = r.warnings;
   return j;
 }
 
@@ -130,6 +132,7 @@ void protocolFromJson(const nlohmann::json& j, RunRecord& r) {
     r.usersWithoutRelevantCandidate = j.value("users_without_relevant_candidate", std::size_t{0});
     r.newUsers = j.value("new_users", false);
     r.newUserHistory = j.value("new_user_history", std::size_t{0});
+    r.warnings = j.value("warnings", std::vector<std::string>{});
   } catch (const nlohmann::json::exception& e) {
     throw StoreError(std::string("project file: corrupt evaluation protocol: ") + e.what());
   }

@@ -92,6 +92,10 @@ struct RunRecord {
   std::string splitMethod;
   /// "file" candidate sets: the file's name (without its folder).
   std::string candidatesFile;
+  /// What the evaluation could not vouch for (EvalResult::warnings: users not evaluated, lists
+  /// ranked by ties, ...). Shown by `recwb run`, `recwb runs show` and the GUI's log; stored
+  /// with the protocol.
+  std::vector<std::string> warnings;
 
   std::map<std::string, double> metrics;  ///< on the test split
   /// The spec's metrics at further cut-offs (RunnerOptions::curveCutoffs), e.g. "ndcg@5",

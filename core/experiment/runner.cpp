@@ -251,6 +251,7 @@ RunRecord runOne(const RunPlan& plan, const ExperimentSpec& spec, const Prepared
     r.metrics = std::move(ev.metrics);
     r.evaluatedUsers = std::move(ev.users);
     r.perUser = std::move(ev.perUser);
+    r.warnings = std::move(ev.warnings);
     r.modelBytes = model->memoryBytes();
     if (options.keepModels) r.modelBlob = saveModelToBytes(*model);
     if (options.keepFitted) r.fitted = std::shared_ptr<const Model>(std::move(model));

@@ -120,3 +120,37 @@ TEST_CASE("recwb score --items ranks only the listed items; an unknown id names 
                       2, "bad.txt:2:1", "no-such-item");
   CHECK_FALSE(std::filesystem::exists(dir / "r2.tsv"));
 }
+
+TEST_CASE("recwb run warns when a model ranks the candidates by ties, and the project keeps it",
+          "[cli][candidates]") {
+  TempDir dir;
+  generateSmall(dir);
+  // most_popular has no training interactions for held-out items: every candidate scores 0, so
+  // its lists are item-index order, which the warning must say; random's hash scores do not tie.
+  writeFile(dir / "spec.json",
+            R"({"version": 1, "dataset": {"path": "gen"},
+                "split": {"method": "cold_items", "ratio": 0.7, "seed": 2},
+                "models": [{"name": "most_popular"}, {"name": "random"}]})");
+  const auto project = (dir / "p.rwbp").string();
+  const CliResult run = runRecwb({"run", (dir / "spec.json").string(), "--project", project,
+                                  "--out", (dir / "o").string(), "-q"});
+  RWB_REQUIRE_SUCCESS(run);
+  INFO(run.err);
+  CHECK(run.err.find("recwb: warning: most_popular: ") != std::string::npos);
+  CHECK(run.err.find("got top-k lists whose scores are all equal") != std::string::npos);
+  CHECK(run.err.find("recwb: warning: random:") == std::string::npos);
+  const auto doc = nlohmann::json::parse(readFile(dir / "o" / "metrics.json"));
+  const auto& runs = doc.at("runs");
+  REQUIRE(runs.size() == 2);
+  REQUIRE(runs[0].contains("warnings"));
+  CHECK(runs[0].at("warnings")[0].get<std::string>().find("all equal") != std::string::npos);
+  CHECK_FALSE(runs[1].contains("warnings"));
+  // Runs are recorded as they finish, in either order: the stored warning follows the run.
+  for (const char* id : {"1", "2"}) {
+    const CliResult show = runRecwb({"runs", "show", id, "--project", project});
+    RWB_REQUIRE_SUCCESS(show);
+    INFO(show.out);
+    const bool popular = show.out.find("(most_popular)") != std::string::npos;
+    CHECK((show.out.find("warning       ") != std::string::npos) == popular);
+  }
+}

@@ -137,6 +137,62 @@ TEST_CASE("evaluate with no common users gives undefined values and a warning", 
   CHECK_FALSE(r.warnings.empty());
 }
 
+TEST_CASE("evaluate warns when ties rather than scores order the top-k lists", "[eval]") {
+  Fixture f;
+  TaskContext ctx;
+  EvalOptions opt;
+  opt.k = 3;
+  const std::vector<Index> users = {f.u("a"), f.u("b"), f.u("d")};
+  const auto withScores = [&](std::initializer_list<const char*> items,
+                              std::initializer_list<double> scores) {
+    RecList l = f.list(items);
+    auto s = scores.begin();
+    for (auto& e : l.items) e.score = *s++;
+    return l;
+  };
+  const auto tieWarnings = [](const EvalResult& r) {
+    std::vector<std::string> out;
+    for (const auto& w : r.warnings) {
+      if (w.find("tie order") != std::string::npos) out.push_back(w);
+    }
+    return out;
+  };
+  SECTION("distinct scores: no warning") {
+    const std::vector<RecList> lists = {f.list({"i3", "i4", "i5"}), f.list({"i1", "i4", "i5"}),
+                                        f.list({"i1", "i2", "i5"})};
+    CHECK(tieWarnings(evaluate(f.train, f.test, users, lists, opt, ctx)).empty());
+  }
+  SECTION("a list whose scores are all equal (a model that cannot tell the items apart)") {
+    const std::vector<RecList> lists = {f.list({"i3", "i4", "i5"}),
+                                        withScores({"i4", "i5", "i1"}, {0, 0, 0}),
+                                        f.list({"i1", "i2", "i5"})};
+    const EvalResult r = evaluate(f.train, f.test, users, lists, opt, ctx);
+    const auto w = tieWarnings(r);
+    REQUIRE(w.size() == 1);
+    CHECK(w[0].rfind("1 of 3 evaluated users (33.3%) got top-k lists whose scores are all equal",
+                     0) == 0);
+    // The metrics themselves are unchanged: b's hit at rank 3 counts as ranked.
+    CHECK(r.find("precision@3")->perUserValues[1] == Approx(1.0 / 3));
+  }
+  SECTION("ties beyond the k-th entry do not count") {
+    const std::vector<RecList> lists = {withScores({"i3", "i4", "i5", "i1"}, {3, 2, 1, 1}),
+                                        f.list({"i1", "i4", "i5"}), f.list({"i1", "i2", "i5"})};
+    CHECK(tieWarnings(evaluate(f.train, f.test, users, lists, opt, ctx)).empty());
+  }
+  SECTION("a quarter of the positions tied with a neighbour") {
+    const std::vector<RecList> lists = {withScores({"i3", "i4", "i5"}, {3, 2, 2}),
+                                        f.list({"i1", "i4", "i5"}), f.list({"i1", "i2", "i5"})};
+    // 2 of 9 positions: below a quarter.
+    CHECK(tieWarnings(evaluate(f.train, f.test, users, lists, opt, ctx)).empty());
+    const std::vector<RecList> more = {withScores({"i3", "i4", "i5"}, {3, 2, 2}),
+                                       withScores({"i1", "i4", "i5"}, {5, 5, 1}),
+                                       f.list({"i1", "i2", "i5"})};
+    const auto w = tieWarnings(evaluate(f.train, f.test, users, more, opt, ctx));
+    REQUIRE(w.size() == 1);
+    CHECK(w[0].rfind("44.4% of the top-k positions hold a score equal to a neighbour's", 0) == 0);
+  }
+}
+
 TEST_CASE("rating and classification metrics use the listed test pairs", "[eval]") {
   Fixture f;
   TaskContext ctx;

@@ -415,6 +415,8 @@ TEST_CASE("a run's evaluation protocol is stored; runs of a version 5 file read 
   cold.candidatesMax = 336;
   cold.candidatesMean = 335.5;
   cold.usersWithoutRelevantCandidate = 7;
+  cold.warnings = {"7 test users have no test item among the candidates",
+                   "1 of 9 evaluated users (11.1%) got top-k lists whose scores are all equal"};
   RunRecord users = sampleRun(5);
   users.splitMethod = "cold_users";
   users.newUsers = true;
@@ -437,6 +439,7 @@ TEST_CASE("a run's evaluation protocol is stored; runs of a version 5 file read 
   CHECK_FALSE(old.newUsers);
   CHECK(protocolLabel(old) == "catalogue");
   CHECK(old.metrics == sampleRun(3).metrics);
+  CHECK(old.warnings.empty());
 
   const RunRecord c = store.loadRun(store.saveRun(cold)).record;
   CHECK(c.splitMethod == "cold_items");
@@ -448,6 +451,8 @@ TEST_CASE("a run's evaluation protocol is stored; runs of a version 5 file read 
   CHECK(c.usersWithoutRelevantCandidate == 7);
   CHECK(protocolLabel(c) == "cold items, 336 held-out candidates");
   CHECK(toJson(c)["evaluation"]["candidate_items"] == 336);
+  CHECK(c.warnings == cold.warnings);
+  CHECK(toJson(c)["warnings"] == nlohmann::json(cold.warnings));
 
   const RunRecord u = store.loadRun(store.saveRun(users)).record;
   CHECK(u.newUsers);
