@@ -12,6 +12,8 @@
 #include <mutex>
 #include <optional>
 
+#include "core/util/atomic_file.h"
+
 namespace rwb::cli {
 
 namespace {
@@ -62,6 +64,9 @@ void watch(sigset_t set) {
       if (sig < 0) {
         if (st.shuttingDown.load()) return;
         if (errno == EAGAIN && std::chrono::steady_clock::now() >= *deadline) {
+          // This is the watcher thread, not a signal handler: it may remove files. What the
+          // stopped command was writing goes, so a forced exit leaves no temporary either.
+          removeLiveTemporaries();
           exitNow(st.signal.load(), "the command did not stop in time after the signal");
         }
         continue;
@@ -77,7 +82,10 @@ void watch(sigset_t set) {
         continue;
       }
     }
-    if (st.signal.load() != 0) exitNow(sig, "second signal");
+    if (st.signal.load() != 0) {
+      removeLiveTemporaries();
+      exitNow(sig, "second signal");
+    }
     st.signal.store(sig);
     processContext().requestStop();
     {

@@ -8,7 +8,9 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <mutex>
 #include <random>
+#include <set>
 #include <system_error>
 
 #include "core/util/error.h"
@@ -88,6 +90,21 @@ void removeWithSideFiles(const fs::path& file) {
   for (const char* side : kSideFiles) fs::remove(fs::path(file.string() + side), ec);
 }
 
+/// The temporaries of this process's AtomicFiles that are neither committed nor destroyed.
+struct LiveTemporaries {
+  std::mutex mutex;
+  std::set<fs::path> paths;
+};
+LiveTemporaries& liveTemporaries() {
+  static LiveTemporaries live;
+  return live;
+}
+void forgetLive(const fs::path& temp) {
+  LiveTemporaries& live = liveTemporaries();
+  std::lock_guard lock(live.mutex);
+  live.paths.erase(temp);
+}
+
 }  // namespace
 
 std::string temporaryPrefix(const fs::path& destination) {
@@ -156,6 +173,9 @@ AtomicFile::AtomicFile(fs::path destination) : dest_(std::move(destination)) {
     if (fd >= 0) {
       ::close(fd);
       temp_ = std::move(candidate);
+      LiveTemporaries& live = liveTemporaries();
+      std::lock_guard lock(live.mutex);
+      live.paths.insert(temp_);
       return;
     }
     const int err = errno;
@@ -166,7 +186,24 @@ AtomicFile::AtomicFile(fs::path destination) : dest_(std::move(destination)) {
 }
 
 AtomicFile::~AtomicFile() {
-  if (!committed_ && !direct_ && !temp_.empty()) removeWithSideFiles(temp_);
+  if (!committed_ && !direct_ && !temp_.empty()) {
+    removeWithSideFiles(temp_);
+    forgetLive(temp_);
+  }
+}
+
+std::size_t removeLiveTemporaries() noexcept {
+  LiveTemporaries& live = liveTemporaries();
+  std::unique_lock lock(live.mutex, std::try_to_lock);
+  if (!lock.owns_lock()) return 0;
+  std::size_t removed = 0;
+  for (const fs::path& temp : live.paths) {
+    std::error_code ec;
+    removed += fs::remove(temp, ec) ? 1 : 0;
+    for (const char* side : kSideFiles) fs::remove(fs::path(temp.string() + side), ec);
+  }
+  live.paths.clear();
+  return removed;
 }
 
 std::string AtomicFile::withoutTempName(std::string_view message) const {
@@ -193,6 +230,7 @@ void AtomicFile::commit() {
     throw IoError("cannot move the new '" + dest_.string() + "' into place: " + reason(errno));
   }
   committed_ = true;
+  forgetLive(temp_);
   std::error_code ec;
   for (const char* side : kSideFiles) fs::remove(fs::path(temp_.string() + side), ec);
   fsyncFolder(folderOf(target_));

@@ -70,6 +70,13 @@ void writeFileAtomically(const std::filesystem::path& destination, std::string_v
 std::size_t removeStaleTemporaries(const std::filesystem::path& destination,
                                    std::chrono::seconds maxAge = std::chrono::hours(24));
 
+/// For a process about to end without unwinding (the CLI's watchdog once a signal's grace
+/// period is over): removes the temporary files, with their SQLite side files, of every
+/// AtomicFile of this process that is neither committed nor destroyed, so a forced exit leaves
+/// no temporary behind. Never blocks (gives up when another thread holds the registry of live
+/// temporaries) and never throws. Returns how many temporaries it removed.
+std::size_t removeLiveTemporaries() noexcept;
+
 /// The prefix every temporary file of `destination` starts with: `.<name>.tmp`.
 std::string temporaryPrefix(const std::filesystem::path& destination);
 

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <memory>
 
 #include "core/util/error.h"
 #include "test_support.h"
@@ -52,6 +53,29 @@ TEST_CASE("AtomicFile replaces a file only on commit and leaves nothing else", "
   writeFileAtomically(dest, "new");
   CHECK(slurp(dest) == "new");
   CHECK(countEntries(dir.path()) == 1);
+}
+
+TEST_CASE("removeLiveTemporaries removes what a forced exit would leave, and only that",
+          "[util][atomic]") {
+  test::TempDir dir;
+  const auto dest = dir / "recs.sqlite";
+  writeFileAtomically(dir / "kept.tsv", "kept");
+  auto pending = std::make_unique<AtomicFile>(dest);
+  test::writeFile(pending->tempPath(), "half");
+  test::writeFile(fs::path(pending->tempPath().string() + "-journal"), "journal");
+  {
+    AtomicFile committed(dir / "done.tsv");
+    test::writeFile(committed.tempPath(), "done");
+    committed.commit();
+  }
+  CHECK(countEntries(dir.path()) == 4);
+  CHECK(removeLiveTemporaries() == 1);
+  // Only the committed files are left; nothing is registered any more.
+  CHECK(countEntries(dir.path()) == 2);
+  CHECK(slurp(dir / "done.tsv") == "done");
+  CHECK(removeLiveTemporaries() == 0);
+  pending.reset();  // the owner's own cleanup finds nothing left and does not fail
+  CHECK(countEntries(dir.path()) == 2);
 }
 
 TEST_CASE("AtomicFile names the destination when its folder is missing or read-only",
