@@ -723,16 +723,16 @@ void Sar::loadModelState(BinaryReader& in) {
   // Models saved before per-user rescaling start with the affinity vector (their affinities
   // are on the reference's scale: log-scale 0 for everyone).
   std::vector<double> logScale(numUsers(), 0.0);
-  if (in.peek<std::uint64_t>() == kRescaledTag) {
-    in.get<std::uint64_t>();
-    logScale = in.getVector<double>();
+  if (in.peek<std::uint64_t>("layout_tag") == kRescaledTag) {
+    in.get<std::uint64_t>("layout_tag");
+    logScale = in.getVector<double>("user_log_scale");
     in.check(logScale.size() == numUsers(), "per-user scale vector does not match the users");
     for (double v : logScale) in.check(std::isfinite(v) && v <= 0.0, "per-user scale out of range");
   }
-  auto affinity = in.getVector<double>();
+  auto affinity = in.getVector<double>("affinity");
   in.check(affinity.size() == offsets.back(), "affinity vector does not match the seen items");
   ItemMatrix<double> sim;
-  sim.load(in, numItems());
+  sim.load(in, "similarity", numItems());
   affinityOffsets_ = std::move(offsets);
   affinity_ = std::move(affinity);
   logScale_ = std::move(logScale);
