@@ -57,14 +57,28 @@ struct TileLists {
 
 using V4d = double __attribute__((vector_size(32), aligned(8)));
 
+// The clones' resolver runs while the dynamic loader relocates the executable; under
+// ThreadSanitizer it is instrumented and crashes there, before the sanitizer's runtime is set
+// up. TSan builds therefore keep the default clone only.
+#if defined(__SANITIZE_THREAD__)
+#define RWB_SAR_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define RWB_SAR_TSAN 1
+#endif
+#endif
+#ifdef RWB_SAR_TSAN
+#define RWB_SAR_CLONES
+#else
+#define RWB_SAR_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+
 // acc[j] = sum over the user's items i of a_i * s(i, t0 + j), j < w: the dense rows first,
 // then the sparse rows, each in ascending i. Dense rows are added 32 columns at a time with the
 // sums in registers. Cloned for AVX2 (chosen at load time by the CPU); no FMA is enabled, so
 // every element rounds exactly as the scalar acc + a * s does.
-__attribute__((target_clones("avx2", "default"))) void tileKernel(const TileMatrix& m,
-                                                                  const TileLists& l,
-                                                                  const TileUser& u, std::size_t t0,
-                                                                  std::size_t w, double* acc) {
+RWB_SAR_CLONES void tileKernel(const TileMatrix& m, const TileLists& l, const TileUser& u,
+                               std::size_t t0, std::size_t w, double* acc) {
   const double* const* rows = l.denseRows + u.denseBegin;
   const double* aff = l.denseAff + u.denseBegin;
   std::size_t c = 0;
