@@ -8,6 +8,14 @@ function(rwb_target_warnings target)
   endif()
 endfunction()
 
+# In a ThreadSanitizer build (RWB_TSAN), an executable runs oneTBB with one thread: see
+# cmake/tsan_one_tbb_thread.cpp. No-op otherwise.
+function(rwb_tsan_setup target)
+  if(RWB_TSAN)
+    target_sources(${target} PRIVATE ${PROJECT_SOURCE_DIR}/cmake/tsan_one_tbb_thread.cpp)
+  endif()
+endfunction()
+
 # rwb_add_test(NAME name SOURCES a.cpp b.cpp [LIBS extra libs])
 # One Catch2 executable per call, registered with CTest. Tests run from the source root so that
 # relative paths such as ../shared/data resolve as they do for a user; RWB_SOURCE_DIR and
@@ -17,6 +25,7 @@ function(rwb_add_test)
   add_executable(${ARG_NAME} ${ARG_SOURCES})
   target_link_libraries(${ARG_NAME} PRIVATE rwb_test_main ${ARG_LIBS})
   rwb_target_warnings(${ARG_NAME})
+  rwb_tsan_setup(${ARG_NAME})
   # Test cases that need ../shared/data are tagged [shared] and run as their own CTest entry,
   # which CTest reports as skipped (not passed) when the data is absent. Hidden ([.]) tests run
   # only by hand.

@@ -50,7 +50,7 @@ std::string idBlob(const IdMap& ids) {
 
 IdMap idMapFromBlob(const std::string& bytes, const char* what) {
   BinaryReader r(bytes, std::string("package ") + what + " ids");
-  const auto names = r.getStrings();
+  const auto names = r.getStrings("ids");
   r.check(r.atEnd(), "trailing bytes");
   IdMap map;
   map.reserve(names.size());

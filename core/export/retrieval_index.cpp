@@ -19,6 +19,7 @@
 #include <fstream>
 #include <iterator>
 #include <numeric>
+#include <optional>
 
 #include "core/data/rank_candidates.h"
 #include "core/models/factor_model.h"
@@ -416,19 +417,19 @@ std::unique_ptr<RetrievalIndex> RetrievalIndex::load(std::string_view bytes,
   const std::size_t n = std::max<std::size_t>(info.numItems, 1);
   // The header, in hnswlib 0.6's saveIndex order; every field must agree with the info and
   // with what the constructor derives from M and the vector size.
-  const auto offsetLevel0 = r.get<std::size_t>();
-  const auto maxElements = r.get<std::size_t>();
-  const auto count = r.get<std::size_t>();
-  const auto sizePerElement = r.get<std::size_t>();
-  const auto labelOffset = r.get<std::size_t>();
-  const auto offsetData = r.get<std::size_t>();
-  const auto maxLevel = r.get<int>();
-  const auto enterPoint = r.get<hnswlib::tableint>();
-  const auto maxM = r.get<std::size_t>();
-  const auto maxM0 = r.get<std::size_t>();
-  const auto m = r.get<std::size_t>();
-  const auto mult = r.get<double>();
-  const auto efConstruction = r.get<std::size_t>();
+  const auto offsetLevel0 = r.get<std::size_t>("offset_level0");
+  const auto maxElements = r.get<std::size_t>("max_elements");
+  const auto count = r.get<std::size_t>("cur_element_count");
+  const auto sizePerElement = r.get<std::size_t>("size_data_per_element");
+  const auto labelOffset = r.get<std::size_t>("label_offset");
+  const auto offsetData = r.get<std::size_t>("offset_data");
+  const auto maxLevel = r.get<int>("maxlevel");
+  const auto enterPoint = r.get<hnswlib::tableint>("enterpoint_node");
+  const auto maxM = r.get<std::size_t>("maxM");
+  const auto maxM0 = r.get<std::size_t>("maxM0");
+  const auto m = r.get<std::size_t>("M");
+  const auto mult = r.get<double>("mult");
+  const auto efConstruction = r.get<std::size_t>("ef_construction");
   const std::size_t linksLevel0 = info.m * 2 * sizeof(hnswlib::tableint) + sizeof(unsigned);
   const std::size_t linksPerLevel = info.m * sizeof(hnswlib::tableint) + sizeof(unsigned);
   const std::size_t dataSize = graphDim * sizeof(float);
@@ -443,6 +444,8 @@ std::unique_ptr<RetrievalIndex> RetrievalIndex::load(std::string_view bytes,
   r.check(count == 0 || (maxLevel >= 0 && maxLevel < 64 && enterPoint < count),
           "entry point or top level out of range");
   // Layer 0: links, vector, label per element.
+  std::optional<BinaryReader::Scope> layer0;
+  layer0.emplace(r, "layer_0");
   r.check(r.remaining() / sizePerElement >= count, "truncated layer 0");
   const char* base = bytes.data() + r.position();
   std::vector<char> labelSeen(count, 0);
@@ -469,11 +472,12 @@ std::unique_ptr<RetrievalIndex> RetrievalIndex::load(std::string_view bytes,
     }
   }
   r.skip(count * sizePerElement);
+  layer0.reset();
   // Upper layers: every element's level from its link list size, then every link.
   std::vector<int> level(count, 0);
   std::vector<std::size_t> at(count, 0);
   for (std::size_t e = 0; e < count; ++e) {
-    const auto size = r.get<unsigned>();
+    const auto size = r.get<unsigned>("upper_layers.link_list_size");
     r.check(size % linksPerLevel == 0 && size / linksPerLevel <= static_cast<unsigned>(maxLevel),
             "upper-layer link list size out of range");
     level[e] = static_cast<int>(size / linksPerLevel);

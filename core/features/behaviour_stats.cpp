@@ -484,80 +484,88 @@ BehaviourStats BehaviourStats::load(BinaryReader& r, const BehaviourConfig& conf
   b.config_ = config;
   b.numUsers_ = nu;
   b.itemDim_ = dim;
-  b.tMax_ = r.get<std::int64_t>();
-  b.totalInteractions_ = r.get<double>();
-  b.itemCount_ = r.getVector<float>();
-  b.itemLast_ = r.getVector<std::int64_t>();
-  b.userCount_ = r.getVector<float>();
-  b.engOffsets_ = r.getVector<std::uint64_t>();
-  b.engItems_ = r.getVector<Index>();
-  b.engWeights_ = r.getVector<float>();
-  b.engCounts_ = r.getVector<float>();
-  b.profile_ = r.getVector<float>();
-  b.profileNorm2_ = r.getVector<double>();
-  b.itemNorm2_ = r.getVector<double>();
-  r.check(b.itemCount_.size() == ni && b.itemLast_.size() == ni && b.userCount_.size() == nu &&
-              b.itemNorm2_.size() == ni,
-          "behaviour statistics have the wrong length");
-  r.check(b.engOffsets_.size() == nu + 1 && b.engOffsets_.front() == 0 &&
-              b.engOffsets_.back() == b.engItems_.size() &&
-              b.engWeights_.size() == b.engItems_.size() &&
-              b.engCounts_.size() == b.engItems_.size(),
+  b.tMax_ = r.get<std::int64_t>("t_max");
+  b.totalInteractions_ = r.get<double>("total_interactions");
+  auto sized = [&](auto& v, const char* field, std::size_t n) {
+    v = r.getVector<typename std::decay_t<decltype(v)>::value_type>(field);
+    r.check(v.size() == n, "behaviour statistics have the wrong length");
+  };
+  sized(b.itemCount_, "item_counts", ni);
+  sized(b.itemLast_, "item_last_times", ni);
+  sized(b.userCount_, "user_counts", nu);
+  b.engOffsets_ = r.getVector<std::uint64_t>("engagement_offsets");
+  r.check(b.engOffsets_.size() == nu + 1 && b.engOffsets_.front() == 0,
           "engagement lists are inconsistent");
   for (std::size_t u = 0; u < nu; ++u)
     r.check(b.engOffsets_[u] <= b.engOffsets_[u + 1], "engagement offsets not monotone");
+  b.engItems_ = r.getVector<Index>("engagement_items");
+  r.check(b.engOffsets_.back() == b.engItems_.size(), "engagement lists are inconsistent");
   for (auto i : b.engItems_) r.check(i < ni, "engaged item out of range");
-  r.check(b.profile_.empty() || (b.profile_.size() == nu * dim && b.profileNorm2_.size() == nu),
-          "profile matrix has the wrong size");
-  const auto na = r.get<std::uint64_t>();
+  sized(b.engWeights_, "engagement_weights", b.engItems_.size());
+  sized(b.engCounts_, "engagement_counts", b.engItems_.size());
+  b.profile_ = r.getVector<float>("profiles");
+  r.check(b.profile_.empty() || b.profile_.size() == nu * dim, "profile matrix has the wrong size");
+  b.profileNorm2_ = r.getVector<double>("profile_norms");
+  r.check(b.profile_.empty() || b.profileNorm2_.size() == nu, "profile matrix has the wrong size");
+  sized(b.itemNorm2_, "item_norms", ni);
+  const auto na = r.get<std::uint64_t>("affinity.size");
   r.check(na < 1000, "too many affinity columns");
+  r.check(na == config.affinityColumns.size(), "affinity columns do not match the config");
   // One affinity table (per column, or per value): read and checked against the sizes.
   auto readAffinityTable = [&](auto& a, const char* wrongSize) {
-    a.numCats = r.get<std::uint64_t>();
-    a.itemOffsets = r.getVector<std::uint64_t>();
-    a.itemCats = r.getVector<std::uint32_t>();
-    a.userCat = r.getVector<float>();
-    a.userTotal = r.getVector<float>();
-    r.check(a.itemOffsets.size() == ni + 1 && a.itemOffsets.back() == a.itemCats.size() &&
-                a.userCat.size() == nu * a.numCats && a.userTotal.size() == nu,
-            wrongSize);
+    a.numCats = r.get<std::uint64_t>("num_categories");
+    a.itemOffsets = r.getVector<std::uint64_t>("item_offsets");
+    r.check(a.itemOffsets.size() == ni + 1, wrongSize);
     for (std::size_t i = 0; i < ni; ++i)
       r.check(a.itemOffsets[i] <= a.itemOffsets[i + 1], "affinity offsets not monotone");
+    a.itemCats = r.getVector<std::uint32_t>("item_categories");
+    r.check(a.itemOffsets.back() == a.itemCats.size(), wrongSize);
     for (auto c : a.itemCats) r.check(c < a.numCats, "affinity category out of range");
+    a.userCat = r.getVector<float>("user_categories");
+    r.check(a.userCat.size() == nu * a.numCats, wrongSize);
+    a.userTotal = r.getVector<float>("user_totals");
+    r.check(a.userTotal.size() == nu, wrongSize);
   };
   b.affinity_.assign(na, {});
-  for (auto& a : b.affinity_) readAffinityTable(a, "affinity table has the wrong size");
-  r.check(b.affinity_.size() == config.affinityColumns.size(),
-          "affinity columns do not match the config");
+  for (std::size_t c = 0; c < na; ++c) {
+    const auto scope = r.scope("affinity[" + std::to_string(c) + "]");
+    readAffinityTable(b.affinity_[c], "affinity table has the wrong size");
+  }
   b.affinityValues_.assign(config.affinityValues.size(), {});
-  for (auto& av : b.affinityValues_) {
+  for (std::size_t c = 0; c < b.affinityValues_.size(); ++c) {
+    const auto scope = r.scope("affinity_values[" + std::to_string(c) + "]");
+    auto& av = b.affinityValues_[c];
     auto& a = av.table;
     readAffinityTable(a, "per-value affinity table has the wrong size");
-    const auto nn = r.get<std::uint64_t>();
+    const auto nn = r.get<std::uint64_t>("names.size");
     r.check(nn == a.numCats, "per-value affinity names do not match its categories");
-    for (std::uint64_t k = 0; k < nn; ++k) av.names.push_back(r.getString());
+    for (std::uint64_t k = 0; k < nn; ++k) av.names.push_back(r.getString("names"));
   }
   b.numericProfile_.assign(config.numericProfile.size(), {});
-  for (auto& np : b.numericProfile_) {
-    np.itemValue = r.getVector<float>();
-    np.w = r.getVector<double>();
-    np.s1 = r.getVector<double>();
-    np.s2 = r.getVector<double>();
-    np.globalVar = r.get<double>();
-    r.check(
-        np.itemValue.size() == ni && np.w.size() == nu && np.s1.size() == nu && np.s2.size() == nu,
-        "numeric profile has the wrong size");
+  for (std::size_t c = 0; c < b.numericProfile_.size(); ++c) {
+    const auto scope = r.scope("numeric_profiles[" + std::to_string(c) + "]");
+    auto& np = b.numericProfile_[c];
+    auto wrong = [&](auto& v, const char* field, std::size_t n) {
+      v = r.getVector<typename std::decay_t<decltype(v)>::value_type>(field);
+      r.check(v.size() == n, "numeric profile has the wrong size");
+    };
+    wrong(np.itemValue, "item_values", ni);
+    wrong(np.w, "user_weights", nu);
+    wrong(np.s1, "user_sums", nu);
+    wrong(np.s2, "user_squares", nu);
+    np.globalVar = r.get<double>("global_variance");
   }
   b.dateVsActivity_.assign(config.dateVsActivity.size(), {});
-  for (auto& dc : b.dateVsActivity_) {
-    dc.itemDate = r.getVector<double>();
+  for (std::size_t c = 0; c < b.dateVsActivity_.size(); ++c) {
+    auto& dc = b.dateVsActivity_[c];
+    dc.itemDate = r.getVector<double>("date_columns[" + std::to_string(c) + "]");
     r.check(dc.itemDate.size() == ni, "date column has the wrong size");
   }
   if (!b.dateVsActivity_.empty()) {
-    b.userFirst_ = r.getVector<std::int64_t>();
-    b.userLast_ = r.getVector<std::int64_t>();
-    r.check(b.userFirst_.size() == nu && b.userLast_.size() == nu,
-            "user activity window has the wrong size");
+    b.userFirst_ = r.getVector<std::int64_t>("user_first_times");
+    r.check(b.userFirst_.size() == nu, "user activity window has the wrong size");
+    b.userLast_ = r.getVector<std::int64_t>("user_last_times");
+    r.check(b.userLast_.size() == nu, "user activity window has the wrong size");
   }
   return b;
 }

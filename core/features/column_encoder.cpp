@@ -415,33 +415,34 @@ void ColumnEncoder::save(BinaryWriter& out) const {
 ColumnEncoder ColumnEncoder::load(BinaryReader& in) {
   ColumnEncoder e;
   try {
-    e.config_ = EncoderConfig::fromJson(parseJsonField(in.getString(), "encoder"), "encoder");
+    e.config_ =
+        EncoderConfig::fromJson(parseJsonField(in.getString("config"), "encoder"), "encoder");
   } catch (const SpecError& ex) {
     in.fail(std::string("invalid encoder config: ") + ex.what());
   }
-  e.prefix_ = in.getString();
-  e.names_ = in.getStrings();
-  const auto keys = in.getStrings();
-  const auto idx = in.getVector<std::uint32_t>();
+  e.prefix_ = in.getString("prefix");
+  e.names_ = in.getStrings("names");
+  const auto keys = in.getStrings("vocabulary_keys");
+  const auto idx = in.getVector<std::uint32_t>("vocabulary_indices");
   in.check(keys.size() == idx.size(), "encoder vocabulary sizes differ");
   for (std::size_t k = 0; k < keys.size(); ++k) {
     in.check(idx[k] < e.names_.size(), "encoder vocabulary index out of range");
     e.vocab_[keys[k]] = idx[k];
   }
-  e.idf_ = in.getVector<float>();
-  e.mean_ = in.get<double>();
-  e.std_ = in.get<double>();
-  e.ageMean_ = in.get<double>();
-  e.ageStd_ = in.get<double>();
-  e.edges_ = in.getVector<double>();
-  e.reference_ = in.get<std::int64_t>();
-  e.otherIndex_ = in.get<std::uint32_t>();
-  e.missingIndex_ = in.get<std::uint32_t>();
-  e.binsStart_ = in.get<std::uint32_t>();
-  e.ageIndex_ = in.get<std::uint32_t>();
-  e.hasOther_ = in.get<std::uint8_t>() != 0;
-  e.hasMissing_ = in.get<std::uint8_t>() != 0;
+  e.idf_ = in.getVector<float>("idf");
   in.check(e.config_.kind != "tfidf" || e.idf_.size() == e.names_.size(), "idf size mismatch");
+  e.mean_ = in.get<double>("mean");
+  e.std_ = in.get<double>("std");
+  e.ageMean_ = in.get<double>("age_mean");
+  e.ageStd_ = in.get<double>("age_std");
+  e.edges_ = in.getVector<double>("bin_edges");
+  e.reference_ = in.get<std::int64_t>("reference_time");
+  e.otherIndex_ = in.get<std::uint32_t>("other_index");
+  e.missingIndex_ = in.get<std::uint32_t>("missing_index");
+  e.binsStart_ = in.get<std::uint32_t>("bins_start");
+  e.ageIndex_ = in.get<std::uint32_t>("age_index");
+  e.hasOther_ = in.get<std::uint8_t>("has_other") != 0;
+  e.hasMissing_ = in.get<std::uint8_t>("has_missing") != 0;
   return e;
 }
 

@@ -158,7 +158,7 @@ void AttributePopularity::scoreNewUserItems(const NewUser&, std::span<const Inde
 void AttributePopularity::saveState(BinaryWriter& out) const { out.putVector(scores_); }
 
 void AttributePopularity::loadModelState(BinaryReader& in) {
-  scores_ = in.getVector<float>();
+  scores_ = in.getVector<float>("scores");
   in.check(scores_.size() == numItems(), "score vector has the wrong length");
 }
 

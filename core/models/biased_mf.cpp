@@ -249,11 +249,11 @@ void BiasedMf::saveState(BinaryWriter& out) const {
 }
 
 void BiasedMf::loadModelState(BinaryReader& in) {
-  mean_ = in.get<float>();
-  minRating_ = in.get<float>();
-  maxRating_ = in.get<float>();
-  in.check(std::isfinite(mean_) && std::isfinite(minRating_) && std::isfinite(maxRating_) &&
-               minRating_ <= maxRating_,
+  mean_ = in.get<float>("mean");
+  in.check(std::isfinite(mean_), "mean rating is not finite");
+  minRating_ = in.get<float>("min_rating");
+  maxRating_ = in.get<float>("max_rating");
+  in.check(std::isfinite(minRating_) && std::isfinite(maxRating_) && minRating_ <= maxRating_,
            "rating range is invalid");
   loadFactors(in);
 }

@@ -317,13 +317,16 @@ void Blend::saveState(BinaryWriter& out) const {
 }
 
 void Blend::loadModelState(BinaryReader& in) {
-  auto weights = in.getVector<double>();
-  const auto n = in.get<std::uint64_t>();
   const auto names = memberNames();
-  in.check(n == names.size() && weights.size() == n, "blend: member count mismatch");
+  auto weights = in.getVector<double>("weights");
+  in.check(weights.size() == names.size(), "blend: member count mismatch");
+  const auto n = in.get<std::uint64_t>("num_members");
+  in.check(n == names.size(), "blend: member count mismatch");
   std::vector<std::unique_ptr<Model>> members;
   for (std::uint64_t m = 0; m < n; ++m) {
-    auto model = loadModelFromBytes(in.getString());
+    auto model = loadModelFromBytes(
+        in.getString("members[" + std::to_string(m) + "]"),
+        "model state of blend member " + std::to_string(m) + " ('" + names[m] + "')");
     in.check(model->type() == names[m], "blend: member type mismatch");
     in.check(model->numItems() == numItems() && model->numUsers() == numUsers(),
              "blend: member fitted on other id maps");

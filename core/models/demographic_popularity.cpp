@@ -143,24 +143,24 @@ void DemographicPopularity::saveState(BinaryWriter& out) const {
 }
 
 void DemographicPopularity::loadModelState(BinaryReader& in) {
-  columns_ = in.getStrings();
-  keys_ = in.getStrings();
-  cellOfUser_ = in.getVector<std::int64_t>();
-  cellTotal_ = in.getVector<double>();
-  cellCounts_ = in.getVector<float>();
-  global_ = in.getVector<double>();
-  in.check(cellOfUser_.size() == numUsers(), "cell vector has the wrong length");
-  in.check(cellTotal_.size() == keys_.size(), "cell totals have the wrong length");
-  in.check(cellCounts_.size() == keys_.size() * numItems(), "cell counts have the wrong length");
-  in.check(global_.size() == numItems(), "popularity vector has the wrong length");
+  columns_ = in.getStrings("columns");
+  keys_ = in.getStrings("cell_keys");
   cellOfKey_.clear();
   for (std::size_t c = 0; c < keys_.size(); ++c) {
     in.check(cellOfKey_.emplace(keys_[c], static_cast<std::int64_t>(c)).second,
              "a cell is listed twice");
   }
+  cellOfUser_ = in.getVector<std::int64_t>("user_cells");
+  in.check(cellOfUser_.size() == numUsers(), "cell vector has the wrong length");
   for (const auto c : cellOfUser_) {
     in.check(c >= 0 && static_cast<std::size_t>(c) < keys_.size(), "a user's cell is invalid");
   }
+  cellTotal_ = in.getVector<double>("cell_totals");
+  in.check(cellTotal_.size() == keys_.size(), "cell totals have the wrong length");
+  cellCounts_ = in.getVector<float>("cell_counts");
+  in.check(cellCounts_.size() == keys_.size() * numItems(), "cell counts have the wrong length");
+  global_ = in.getVector<double>("global_popularity");
+  in.check(global_.size() == numItems(), "popularity vector has the wrong length");
 }
 
 }  // namespace rwb

@@ -264,11 +264,11 @@ void Ease::saveState(BinaryWriter& out) const {
 void Ease::loadModelState(BinaryReader& in) {
   std::vector<std::uint64_t> offsets(numUsers() + 1, 0);
   for (std::size_t u = 0; u < numUsers(); ++u) offsets[u + 1] = offsets[u] + seenItems(u).size();
-  auto values = in.getVector<float>();
+  auto values = in.getVector<float>("user_values");
   in.check(values.empty() == paramBool("binary"), "user values do not match the binary flag");
   in.check(values.empty() || values.size() == offsets.back(),
            "user values do not match the seen items");
-  auto b = in.getVector<float>();
+  auto b = in.getVector<float>("weights");
   in.check(b.size() == numItems() * numItems(), "weight matrix has the wrong size");
   userOffsets_ = std::move(offsets);
   userValues_ = std::move(values);

@@ -88,13 +88,14 @@ void saveImportance(BinaryWriter& out, const std::vector<FeatureImportance>& imp
 }
 
 std::vector<FeatureImportance> loadImportance(BinaryReader& in) {
-  const auto n = in.get<std::uint64_t>();
+  const auto scope = in.scope("importance");
+  const auto n = in.get<std::uint64_t>("size");
   in.check(n <= in.remaining() / 24, "importance list length out of range");
   std::vector<FeatureImportance> imp(n);
   for (auto& f : imp) {
-    f.feature = in.getString();
-    f.meanAbsContribution = in.get<double>();
-    f.gain = in.get<double>();
+    f.feature = in.getString("feature");
+    f.meanAbsContribution = in.get<double>("mean_abs_contribution");
+    f.gain = in.get<double>("gain");
   }
   return imp;
 }
@@ -199,7 +200,10 @@ void EngagementModel::loadModelState(BinaryReader& in) {
   in.check(p.numUsers() == numUsers() && p.numItems() == numItems(),
            "feature pipeline was fitted on other id maps");
   auto s = makeScorer();
-  s->load(in, p.dim());
+  {
+    const auto scope = in.scope("scorer");
+    s->load(in, p.dim());
+  }
   importance_ = loadImportance(in);
   pipeline_ = std::move(p);
   scorer_ = std::move(s);

@@ -420,22 +420,24 @@ void FactorModel::saveFactors(BinaryWriter& out) const {
 }
 
 void FactorModel::loadFactors(BinaryReader& in) {
-  const auto f = in.get<std::uint64_t>();
-  in.check(f >= 1 && f <= 100000, "factor count out of range");
-  auto users = in.getVector<float>();
-  auto items = in.getVector<float>();
-  auto itemBias = in.getVector<float>();
-  auto userOffset = in.getVector<float>();
-  in.check(users.size() == numUsers() * f, "user factor matrix has the wrong size");
-  in.check(items.size() == numItems() * f, "item factor matrix has the wrong size");
-  in.check(itemBias.empty() || itemBias.size() == numItems(), "item bias has the wrong length");
-  in.check(userOffset.empty() || userOffset.size() == numUsers(),
-           "user offsets have the wrong length");
   auto finite = [](const std::vector<float>& v) {
     return std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); });
   };
-  in.check(finite(users) && finite(items) && finite(itemBias) && finite(userOffset),
-           "factor state holds non-finite values");
+  const auto f = in.get<std::uint64_t>("num_factors");
+  in.check(f >= 1 && f <= 100000, "factor count out of range");
+  auto users = in.getVector<float>("user_factors");
+  in.check(users.size() == numUsers() * f, "user factor matrix has the wrong size");
+  in.check(finite(users), "holds non-finite values");
+  auto items = in.getVector<float>("item_factors");
+  in.check(items.size() == numItems() * f, "item factor matrix has the wrong size");
+  in.check(finite(items), "holds non-finite values");
+  auto itemBias = in.getVector<float>("item_bias");
+  in.check(itemBias.empty() || itemBias.size() == numItems(), "item bias has the wrong length");
+  in.check(finite(itemBias), "holds non-finite values");
+  auto userOffset = in.getVector<float>("user_offsets");
+  in.check(userOffset.empty() || userOffset.size() == numUsers(),
+           "user offsets have the wrong length");
+  in.check(finite(userOffset), "holds non-finite values");
   const auto fi = static_cast<Eigen::Index>(f);
   FactorMatrix u =
       Eigen::Map<const FactorMatrix>(users.data(), static_cast<Eigen::Index>(numUsers()), fi);

@@ -410,19 +410,22 @@ void FactorizationMachine::loadModelState(BinaryReader& in) {
   FeaturePipeline p = FeaturePipeline::load(in);
   in.check(p.numUsers() == numUsers() && p.numItems() == numItems(),
            "feature pipeline was fitted on other id maps");
-  const auto k = in.get<std::uint64_t>();
+  const auto k = in.get<std::uint64_t>("num_factors");
   in.check(k >= 1 && k <= 1024, "factor count out of range");
-  auto uh = in.getVector<char>();
-  auto ih = in.getVector<char>();
-  auto V = in.getVector<float>();
-  auto W = in.getVector<float>();
-  auto pv = in.getVector<float>();
-  auto qv = in.getVector<float>();
-  const double w0 = in.get<double>();
   const std::size_t nuf = numUsers() + p.userAttributeDim(), nif = numItems() + p.itemContentDim();
-  in.check(uh.size() == numUsers() && ih.size() == numItems(), "id flags have the wrong length");
-  in.check(V.size() == nuf * k && W.size() == nif * k && pv.size() == nuf && qv.size() == nif,
-           "embedding tables have the wrong size");
+  auto uh = in.getVector<char>("user_has_id");
+  in.check(uh.size() == numUsers(), "id flags have the wrong length");
+  auto ih = in.getVector<char>("item_has_id");
+  in.check(ih.size() == numItems(), "id flags have the wrong length");
+  auto V = in.getVector<float>("user_embeddings");
+  in.check(V.size() == nuf * k, "embedding table has the wrong size");
+  auto W = in.getVector<float>("item_embeddings");
+  in.check(W.size() == nif * k, "embedding table has the wrong size");
+  auto pv = in.getVector<float>("user_weights");
+  in.check(pv.size() == nuf, "weight vector has the wrong size");
+  auto qv = in.getVector<float>("item_weights");
+  in.check(qv.size() == nif, "weight vector has the wrong size");
+  const double w0 = in.get<double>("bias");
   importance_ = loadImportance(in);
   pipeline_ = std::move(p);
   k_ = k;

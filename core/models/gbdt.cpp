@@ -293,15 +293,15 @@ void XgbScorer::save(BinaryWriter& out) const {
 }
 
 void XgbScorer::load(BinaryReader& in, std::size_t dim) {
-  const std::string blob = in.getString();
-  const auto d = in.get<std::uint64_t>();
-  rounds_ = in.get<std::int32_t>();
-  in.check(d == dim, "booster feature count does not match the pipeline");
+  const std::string blob = in.getString("booster");
   auto handle = std::make_unique<Handle>();
   check(XGBoosterCreate(nullptr, 0, &handle->booster), "booster creation");
   if (XGBoosterLoadModelFromBuffer(handle->booster, blob.data(), blob.size()) != 0) {
     in.fail(std::string("XGBoost could not read the booster: ") + XGBGetLastError());
   }
+  const auto d = in.get<std::uint64_t>("num_features");
+  in.check(d == dim, "booster feature count does not match the pipeline");
+  rounds_ = in.get<std::int32_t>("rounds");
   dim_ = d;
   compile(*handle);
   std::lock_guard lock(mutex_);

@@ -125,12 +125,12 @@ void ItemKnn::saveState(BinaryWriter& out) const {
 void ItemKnn::loadModelState(BinaryReader& in) {
   std::vector<std::uint64_t> offsets(numUsers() + 1, 0);
   for (std::size_t u = 0; u < numUsers(); ++u) offsets[u + 1] = offsets[u] + seenItems(u).size();
-  auto values = in.getVector<float>();
+  auto values = in.getVector<float>("user_values");
   in.check(values.empty() == paramBool("binary"), "user values do not match the binary flag");
   in.check(values.empty() || values.size() == offsets.back(),
            "user values do not match the seen items");
   ItemMatrix<float> w;
-  w.load(in, numItems());
+  w.load(in, "weights", numItems());
   userOffsets_ = std::move(offsets);
   userValues_ = std::move(values);
   weights_ = std::move(w);

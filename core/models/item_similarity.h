@@ -12,6 +12,7 @@
 #include <limits>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/data/csr.h"
@@ -50,28 +51,31 @@ struct ItemMatrix {
   }
   /// Reads what save() wrote and validates it against the expected size (every offset
   /// monotone, every column < n, rows sorted); throws ModelError via `in` when corrupt.
-  void load(BinaryReader& in, std::size_t expectedN) {
+  void load(BinaryReader& in, std::string_view field, std::size_t expectedN) {
+    const auto scope = in.scope(field);
     ItemMatrix m;
-    m.n = in.get<std::uint64_t>();
+    m.n = in.get<std::uint64_t>("size");
     in.check(m.n == expectedN, "item matrix size does not match the item count");
-    m.offsets = in.getVector<std::uint64_t>();
-    m.indices = in.getVector<Index>();
-    m.values = in.getVector<T>();
+    m.offsets = in.getVector<std::uint64_t>("offsets");
     in.check(m.offsets.size() == m.n + 1, "item matrix offsets have the wrong length");
-    in.check(m.offsets.front() == 0 && m.offsets.back() == m.indices.size(),
-             "item matrix offsets do not match the entry count");
-    in.check(m.values.size() == m.indices.size(), "item matrix values have the wrong length");
+    in.check(m.offsets.front() == 0, "item matrix offsets do not start at 0");
+    // Every row's end is checked before a row is read: a runaway offset followed by a smaller
+    // one would pass a first/last test (found by tests/fuzz).
     for (std::size_t r = 0; r < m.n; ++r) {
-      // The row's end is checked against the entries before the row is read: a runaway
-      // offset followed by a smaller one passes the first/last test (found by tests/fuzz).
-      in.check(m.offsets[r] <= m.offsets[r + 1] && m.offsets[r + 1] <= m.indices.size(),
-               "item matrix offsets are not monotone");
+      in.check(m.offsets[r] <= m.offsets[r + 1], "item matrix offsets are not monotone");
+    }
+    m.indices = in.getVector<Index>("columns");
+    in.check(m.offsets.back() == m.indices.size(),
+             "item matrix offsets do not match the entry count");
+    for (std::size_t r = 0; r < m.n; ++r) {
       for (auto p = m.offsets[r]; p < m.offsets[r + 1]; ++p) {
         in.check(m.indices[p] < m.n, "item matrix column out of range");
         in.check(p == m.offsets[r] || m.indices[p - 1] < m.indices[p],
                  "item matrix row is not sorted");
       }
     }
+    m.values = in.getVector<T>("values");
+    in.check(m.values.size() == m.indices.size(), "item matrix values have the wrong length");
     *this = std::move(m);
   }
 };

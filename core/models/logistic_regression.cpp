@@ -254,9 +254,9 @@ void LinearScorer::save(BinaryWriter& out) const {
 }
 
 void LinearScorer::load(BinaryReader& in, std::size_t dim) {
-  w_ = in.getVector<double>();
-  b_ = in.get<double>();
+  w_ = in.getVector<double>("weights");
   in.check(w_.size() <= dim, "logistic regression weights longer than the feature space");
+  b_ = in.get<double>("bias");
   w_.resize(dim, 0.0);
 }
 

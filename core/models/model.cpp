@@ -239,15 +239,16 @@ void Model::save(BinaryWriter& out) const {
 
 void Model::loadState(BinaryReader& in) {
   fitted_ = false;
-  numUsers_ = in.get<std::uint64_t>();
-  numItems_ = in.get<std::uint64_t>();
-  in.check(numUsers_ < kNoIndex && numItems_ < kNoIndex, "user or item count out of range");
+  numUsers_ = in.get<std::uint64_t>("num_users");
+  in.check(numUsers_ < kNoIndex, "user count out of range");
+  numItems_ = in.get<std::uint64_t>("num_items");
+  in.check(numItems_ < kNoIndex, "item count out of range");
   Csr seen;
   seen.rows = numUsers_;
   seen.cols = numItems_;
-  seen.offsets = in.getVector<std::uint64_t>();
-  seen.indices = in.getVector<Index>();
+  seen.offsets = in.getVector<std::uint64_t>("seen_offsets");
   in.check(seen.offsets.size() == numUsers_ + 1, "seen-items offsets have the wrong length");
+  seen.indices = in.getVector<Index>("seen_items");
   in.check(seen.offsets.front() == 0 && seen.offsets.back() == seen.indices.size(),
            "seen-items offsets do not match the index count");
   for (std::size_t r = 0; r < numUsers_; ++r) {
@@ -255,7 +256,7 @@ void Model::loadState(BinaryReader& in) {
   }
   for (auto i : seen.indices) in.check(i < numItems_, "seen item index out of range");
   seen.values.assign(seen.indices.size(), 1.0f);
-  popularity_ = in.getVector<float>();
+  popularity_ = in.getVector<float>("popularity");
   in.check(popularity_.size() == numItems_, "popularity vector has the wrong length");
   seen_ = std::move(seen);
   seenByItem_ = seen_.transposed();

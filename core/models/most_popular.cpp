@@ -62,7 +62,7 @@ void MostPopular::scoreAllItems(Index, std::span<float> out) const {
 void MostPopular::saveState(BinaryWriter& out) const { out.putVector(scores_); }
 
 void MostPopular::loadModelState(BinaryReader& in) {
-  scores_ = in.getVector<float>();
+  scores_ = in.getVector<float>("scores");
   in.check(scores_.size() == numItems(), "score vector has the wrong length");
 }
 

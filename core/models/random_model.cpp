@@ -40,6 +40,6 @@ void RandomModel::scoreNewUserItems(const NewUser& user, std::span<const Index> 
 
 void RandomModel::saveState(BinaryWriter& out) const { out.put(seed_); }
 
-void RandomModel::loadModelState(BinaryReader& in) { seed_ = in.get<std::uint64_t>(); }
+void RandomModel::loadModelState(BinaryReader& in) { seed_ = in.get<std::uint64_t>("seed"); }
 
 }  // namespace rwb

@@ -77,12 +77,12 @@ std::unique_ptr<Model> createModel(const std::string& name, const Params& params
 }
 
 std::unique_ptr<Model> loadModel(BinaryReader& in) {
-  const std::string type = in.getString();
+  const std::string type = in.getString("type");
   const ModelInfo* info = findModel(type);
   if (info == nullptr) in.fail("unknown model type '" + type + "'");
   Params params;
   try {
-    params = info->schema.resolve(parseJsonField(in.getString(), "$.params"), "$.params");
+    params = info->schema.resolve(parseJsonField(in.getString("params"), "$.params"), "$.params");
   } catch (const SpecError& e) {
     in.fail(std::string("invalid parameters: ") + e.what());
   }
@@ -97,8 +97,8 @@ std::string saveModelToBytes(const Model& model) {
   return w.take();
 }
 
-std::unique_ptr<Model> loadModelFromBytes(std::string_view bytes) {
-  BinaryReader r(bytes);
+std::unique_ptr<Model> loadModelFromBytes(std::string_view bytes, std::string what) {
+  BinaryReader r(bytes, std::move(what));
   return loadModel(r);
 }
 

@@ -39,8 +39,9 @@ std::unique_ptr<Model> createModel(const std::string& name, const Params& params
 /// blob is corrupt or names an unknown type.
 std::unique_ptr<Model> loadModel(BinaryReader& in);
 
-/// Convenience: save to / load from a byte string.
+/// Convenience: save to / load from a byte string. `what` starts the message of a load failure
+/// (see BinaryReader::fail).
 std::string saveModelToBytes(const Model& model);
-std::unique_ptr<Model> loadModelFromBytes(std::string_view bytes);
+std::unique_ptr<Model> loadModelFromBytes(std::string_view bytes, std::string what = "model state");
 
 }  // namespace rwb

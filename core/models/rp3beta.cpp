@@ -96,7 +96,7 @@ void Rp3beta::saveState(BinaryWriter& out) const { weights_.save(out); }
 
 void Rp3beta::loadModelState(BinaryReader& in) {
   ItemMatrix<float> w;
-  w.load(in, numItems());
+  w.load(in, "weights", numItems());
   weights_ = std::move(w);
 }
 

@@ -55,16 +55,34 @@ struct TileLists {
   const double* sparseAff = nullptr;
 };
 
-using V4d = double __attribute__((vector_size(32), aligned(8)));
+// Rows start at any multiple of 8 bytes. The typedef form makes clang apply aligned(8) to the
+// vector type itself; with `using`, clang kept 32-byte alignment and its SSE2 clone (the one
+// TSan builds and CPUs without AVX2 run) crashed on an aligned load of a row.
+typedef double V4d __attribute__((vector_size(32), aligned(8)));
+static_assert(alignof(V4d) == 8);
+
+// The clones' resolver runs while the dynamic loader relocates the executable; under
+// ThreadSanitizer it is instrumented and crashes there, before the sanitizer's runtime is set
+// up. TSan builds therefore keep the default clone only.
+#if defined(__SANITIZE_THREAD__)
+#define RWB_SAR_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define RWB_SAR_TSAN 1
+#endif
+#endif
+#ifdef RWB_SAR_TSAN
+#define RWB_SAR_CLONES
+#else
+#define RWB_SAR_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
 
 // acc[j] = sum over the user's items i of a_i * s(i, t0 + j), j < w: the dense rows first,
 // then the sparse rows, each in ascending i. Dense rows are added 32 columns at a time with the
 // sums in registers. Cloned for AVX2 (chosen at load time by the CPU); no FMA is enabled, so
 // every element rounds exactly as the scalar acc + a * s does.
-__attribute__((target_clones("avx2", "default"))) void tileKernel(const TileMatrix& m,
-                                                                  const TileLists& l,
-                                                                  const TileUser& u, std::size_t t0,
-                                                                  std::size_t w, double* acc) {
+RWB_SAR_CLONES void tileKernel(const TileMatrix& m, const TileLists& l, const TileUser& u,
+                               std::size_t t0, std::size_t w, double* acc) {
   const double* const* rows = l.denseRows + u.denseBegin;
   const double* aff = l.denseAff + u.denseBegin;
   std::size_t c = 0;
@@ -723,16 +741,16 @@ void Sar::loadModelState(BinaryReader& in) {
   // Models saved before per-user rescaling start with the affinity vector (their affinities
   // are on the reference's scale: log-scale 0 for everyone).
   std::vector<double> logScale(numUsers(), 0.0);
-  if (in.peek<std::uint64_t>() == kRescaledTag) {
-    in.get<std::uint64_t>();
-    logScale = in.getVector<double>();
+  if (in.peek<std::uint64_t>("layout_tag") == kRescaledTag) {
+    in.get<std::uint64_t>("layout_tag");
+    logScale = in.getVector<double>("user_log_scale");
     in.check(logScale.size() == numUsers(), "per-user scale vector does not match the users");
     for (double v : logScale) in.check(std::isfinite(v) && v <= 0.0, "per-user scale out of range");
   }
-  auto affinity = in.getVector<double>();
+  auto affinity = in.getVector<double>("affinity");
   in.check(affinity.size() == offsets.back(), "affinity vector does not match the seen items");
   ItemMatrix<double> sim;
-  sim.load(in, numItems());
+  sim.load(in, "similarity", numItems());
   affinityOffsets_ = std::move(offsets);
   affinity_ = std::move(affinity);
   logScale_ = std::move(logScale);

@@ -396,7 +396,10 @@ void TwoStage::loadModelState(BinaryReader& in) {
   auto generator = ModelScoreSource::fromBytes(p.savedScoreSource(0));
   p.bindScoreSource(0, generator);
   auto s = makeScorer();
-  s->load(in, p.dim() + kContextFeatures);
+  {
+    const auto scope = in.scope("scorer");
+    s->load(in, p.dim() + kContextFeatures);
+  }
   importance_ = loadImportance(in);
   pipeline_ = std::move(p);
   generator_ = std::move(generator);

@@ -95,7 +95,7 @@ class TestIterativeModel final : public Model {
     for (std::size_t j = 0; j < items.size(); ++j) out[j] = scores_[items[j]];
   }
   void saveState(BinaryWriter& out) const override { out.putVector(scores_); }
-  void loadModelState(BinaryReader& in) override { scores_ = in.getVector<float>(); }
+  void loadModelState(BinaryReader& in) override { scores_ = in.getVector<float>("scores"); }
 
  private:
   FitLog* log_;

@@ -1,5 +1,6 @@
 #include "core/export/model_package.h"
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -308,5 +309,116 @@ TEST_CASE(
     CHECK(what.find(p.string()) != std::string::npos);
     CHECK(what.find("'" + k.key + "'") != std::string::npos);
     CHECK(what.find("stoull") == std::string::npos);
+  }
+}
+
+namespace {
+
+/// Byte offsets in a model blob, from Model::save's layout: type, params, user and item counts,
+/// seen-items offsets, seen items, popularity, then the model's own state.
+struct ModelBlobLayout {
+  std::size_t seenItems = 0;  ///< the seen-items vector (its length prefix)
+  std::size_t state = 0;      ///< the model's own state
+};
+ModelBlobLayout modelBlobLayout(const std::string& blob) {
+  std::size_t pos = 0;
+  auto skip = [&](std::size_t elementSize) {
+    std::uint64_t n = 0;
+    std::memcpy(&n, blob.data() + pos, sizeof n);
+    pos += sizeof n + n * elementSize;
+  };
+  ModelBlobLayout l;
+  skip(1);  // type
+  skip(1);  // params
+  pos += 2 * sizeof(std::uint64_t);
+  skip(sizeof(std::uint64_t));
+  l.seenItems = pos;
+  skip(sizeof(Index));
+  skip(sizeof(float));
+  l.state = pos;
+  return l;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "regression: a corrupted model payload gets an error naming the file, the blob and the "
+    "model's field (was: 'model state (byte N of M)'; issue 17)",
+    "[export]") {
+  // Per model: the field a cut just inside the model's own state hits, the one that an
+  // all-ones first word breaks (empty: that still loads) and the one a cut of the last byte
+  // hits. Every registered model must be listed.
+  struct Fields {
+    const char* first;
+    const char* flipped;
+    const char* last;
+  };
+  const std::map<std::string, Fields> expected{
+      {"most_popular", {"scores", "scores", "scores"}},
+      {"sar", {"layout_tag", "affinity", "similarity.values"}},
+      {"itemknn", {"user_values", "user_values", "weights.values"}},
+      {"rp3beta", {"weights.size", "weights.size", "weights.values"}},
+      {"ease", {"user_values", "user_values", "weights"}},
+      {"ials", {"num_factors", "num_factors", "user_offsets"}},
+      {"bpr", {"num_factors", "num_factors", "user_offsets"}},
+      {"biased_mf", {"mean", "mean", "user_offsets"}},
+      {"content_similarity", {"pipeline.tag", "pipeline.tag", "importance"}},
+      {"logistic_regression", {"pipeline.tag", "pipeline.tag", "importance"}},
+      {"gbdt", {"pipeline.tag", "pipeline.tag", "importance"}},
+      {"factorization_machine", {"pipeline.tag", "pipeline.tag", "importance"}},
+      {"two_stage", {"pipeline.tag", "pipeline.tag", "importance"}},
+      {"random", {"seed", "", "seed"}},
+      {"attribute_popularity", {"scores", "scores", "scores"}},
+      {"demographic_popularity", {"columns", "columns", "global_popularity"}},
+      {"blend", {"weights", "weights", "members["}},
+  };
+  const Dataset d = test::exportFixture();
+  test::TempDir dir;
+  for (const auto& info : modelRegistry()) {
+    DYNAMIC_SECTION("model " << info.name) {
+      REQUIRE(expected.count(info.name) == 1);
+      const Fields& f = expected.at(info.name);
+      auto model = createModel(info.name);
+      TaskContext ctx;
+      model->fit({d, nullptr, 42, 1}, ctx);
+      const auto good = dir / (info.name + ".rwbm");
+      writePackage(good.string(), *model, d.users, d.items);
+      const std::string blob = saveModelToBytes(*model);
+      const auto [seenItems, state] = modelBlobLayout(blob);
+      REQUIRE(state + 8 <= blob.size());
+      std::string flipped = blob;
+      for (std::size_t i = 0; i < 8; ++i) flipped[state + i] = '\xff';
+      struct Case {
+        const char* what;
+        std::string bytes;
+        std::string field;
+      };
+      std::vector<Case> cases{
+          {"cut inside the seen items", blob.substr(0, seenItems + 12), "seen_items"},
+          {"cut inside the model's first field", blob.substr(0, state + 2), f.first},
+          {"first word all ones", flipped, f.flipped},
+          {"last byte cut", blob.substr(0, blob.size() - 1), f.last},
+      };
+      for (std::size_t c = 0; c < cases.size(); ++c) {
+        const Case& k = cases[c];
+        const auto p = dir / (info.name + "-" + std::to_string(c) + ".rwbm");
+        fs::copy_file(good, p);
+        rewritePackage(p, "blobs", "model", k.bytes);
+        std::string message;
+        try {
+          ModelPackage::load(p.string());
+        } catch (const Error& e) {
+          message = e.what();
+        }
+        INFO(k.what << ": " << message);
+        if (k.field.empty()) {
+          CHECK(message.empty());
+          continue;
+        }
+        CHECK(message.find(p.string()) != std::string::npos);
+        CHECK(message.find("blob 'model'") != std::string::npos);
+        CHECK(message.find("field '" + k.field) != std::string::npos);
+      }
+    }
   }
 }
