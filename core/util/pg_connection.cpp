@@ -2,6 +2,8 @@
 
 #include <poll.h>
 
+#include <cstdlib>
+
 #include "core/util/connection_string.h"
 #include "core/util/error.h"
 #include "core/util/task_context.h"
@@ -23,7 +25,13 @@ std::string trimmed(const char* message) {
 }  // namespace
 
 PgConnection::PgConnection(const std::string& uri) : description_(redactConnectionString(uri)) {
-  conn_ = PQconnectdb(uri.c_str());
+  // The URI is expanded as "dbname" after the default timeout, so a connect_timeout in the URI
+  // overrides it; PGCONNECT_TIMEOUT is honoured by leaving the default out.
+  const std::string timeout = std::to_string(kDefaultConnectTimeoutSeconds);
+  const bool envTimeout = std::getenv("PGCONNECT_TIMEOUT") != nullptr;
+  const char* keys[] = {"connect_timeout", "dbname", nullptr};
+  const char* values[] = {timeout.c_str(), uri.c_str(), nullptr};
+  conn_ = PQconnectdbParams(envTimeout ? keys + 1 : keys, envTimeout ? values + 1 : values, 1);
   if (conn_ == nullptr) throw IoError("PostgreSQL " + description_ + ": out of memory");
   if (PQstatus(conn_) != CONNECTION_OK) {
     const std::string message = redactConnectionString(trimmed(PQerrorMessage(conn_)));

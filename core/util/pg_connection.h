@@ -24,6 +24,11 @@ using PgResult = std::unique_ptr<PGresult, PgResultDeleter>;
 /// One PostgreSQL connection. Not thread-safe; use one per thread.
 class PgConnection {
  public:
+  /// Seconds a connection may take (TCP, TLS, start-up and authentication) unless the URI
+  /// (`?connect_timeout=N`) or PGCONNECT_TIMEOUT says otherwise: libpq itself waits for ever
+  /// for a server that accepts the connection and never answers.
+  static constexpr int kDefaultConnectTimeoutSeconds = 10;
+
   /// Connects to a libpq URI (postgresql://...). Throws IoError naming the redacted URI.
   explicit PgConnection(const std::string& uri);
   ~PgConnection();

@@ -1,4 +1,8 @@
 // PostgreSQL (libpq) and ODBC sources against the throwaway server of scripts/test.sh.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -314,4 +318,52 @@ TEST_CASE("Database sources: previews name the server's column types and locate 
     CHECK(users.rows.size() == 2);
     CHECK_THAT(users.types[1], Catch::Contains("int"));
   }
+}
+
+TEST_CASE("A PostgreSQL server that accepts and never answers times out with a clear error",
+          "[data]") {
+  // No server needed: a loopback socket that listens (the kernel completes the handshake) and
+  // never reads, as a hung server or a black-holing proxy would.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(fd, 8) == 0);
+  socklen_t len = sizeof addr;
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  const std::string base =
+      "postgresql://rwb:secret@127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/db";
+  const auto attempt = [](const std::string& uri) {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::string message;
+    try {
+      PgConnection c(uri);
+    } catch (const IoError& e) {
+      message = e.what();
+    }
+    return std::make_pair(
+        message, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  };
+  const char* env = std::getenv("PGCONNECT_TIMEOUT");
+  const std::string saved = env != nullptr ? env : "";
+  ::unsetenv("PGCONNECT_TIMEOUT");
+  SECTION("the URI's own connect_timeout wins") {
+    const auto [message, seconds] = attempt(base + "?connect_timeout=2");
+    INFO(message);
+    CHECK(message.find("cannot connect to PostgreSQL") != std::string::npos);
+    CHECK(message.find("timeout") != std::string::npos);
+    CHECK(message.find("secret") == std::string::npos);
+    CHECK(seconds < PgConnection::kDefaultConnectTimeoutSeconds - 2);
+  }
+  SECTION("without one, the default bounds the wait") {
+    const auto [message, seconds] = attempt(base);
+    INFO(message);
+    CHECK(message.find("timeout") != std::string::npos);
+    CHECK(seconds >= PgConnection::kDefaultConnectTimeoutSeconds - 1);
+    CHECK(seconds < PgConnection::kDefaultConnectTimeoutSeconds + 20);
+  }
+  if (env != nullptr) ::setenv("PGCONNECT_TIMEOUT", saved.c_str(), 1);
+  ::close(fd);
 }
