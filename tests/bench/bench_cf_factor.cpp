@@ -33,23 +33,18 @@
 #include "core/models/factor_model.h"
 #include "core/models/registry.h"
 #include "core/util/error.h"
+#include "tests/bench/bench_clock.h"
 
 using namespace rwb;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
+using bench::cpuSeconds;
+
 int threadCount() {
   const char* t = std::getenv("RWB_THREADS");
   return t != nullptr ? std::atoi(t) : 2;
-}
-
-// CPU seconds of the whole process (all threads): with T threads, the uncontended wall time is
-// about cpu / T. The bench machine is shared, so both figures are printed.
-double cpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
 double seconds(Clock::time_point a, Clock::time_point b) {

@@ -31,20 +31,14 @@
 #include "core/export/retrieval_index.h"
 #include "core/models/registry.h"
 #include "core/util/binary_io.h"
+#include "tests/bench/bench_clock.h"
 
 using namespace rwb;
 
 namespace {
 
-double seconds(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-double cpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
+using bench::cpuSeconds;
+using bench::seconds;
 
 // Keeps the item lists of users [0, keepUsers) (by order of arrival, which is user order).
 struct ListSink final : RecSink {

@@ -14,27 +14,20 @@
 #include "core/export/batch_scorer.h"
 #include "core/export/model_package.h"
 #include "core/models/registry.h"
+#include "tests/bench/bench_clock.h"
 
 using namespace rwb;
 
 namespace {
+
+using bench::cpuSeconds;
+using bench::seconds;
 struct NullSink final : RecSink {
   std::uint64_t rows = 0;
   void write(std::string_view, std::string_view, double, int, RecSource) override { ++rows; }
   void finish() override {}
 };
 
-double seconds(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-// CPU seconds of the process (all threads): on a shared machine the wall time depends on the
-// other load, so both are printed; uncontended wall time with T threads is about cpu / T.
-double cpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
 }  // namespace
 
 int main(int argc, char** argv) {
