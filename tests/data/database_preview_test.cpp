@@ -2,28 +2,21 @@
 // PostgreSQL and ODBC in database_loader_test.cpp), and withPassword.
 #include "core/data/database_preview.h"
 
-#include <sqlite3.h>
-
 #include <catch2/catch.hpp>
 
 #include "core/util/connection_string.h"
 #include "core/util/error.h"
+#include "core/util/sqlite_db.h"
 #include "test_support.h"
 
 using namespace rwb;
 
 namespace {
 
+// Runs SQL on a test database (created when missing); an SQLite error fails the test with
+// its message.
 void exec(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  char* err = nullptr;
-  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-  const std::string msg = err ? err : "";
-  sqlite3_free(err);
-  sqlite3_close(db);
-  INFO(msg);
-  REQUIRE(rc == SQLITE_OK);
+  SqliteDb(path, SqliteDb::Mode::kCreate).exec(sql);
 }
 
 std::string shopDb(const test::TempDir& dir) {
