@@ -29,6 +29,11 @@ std::vector<std::string> readUserIds(const std::string& path, TaskContext& ctx) 
     for (const auto& id : raw.ids) {
       if (seen.insert(id).second) ids.push_back(id);
     }
+    // Each user gets one list; say so rather than merge repeats silently.
+    if (const std::size_t repeats = raw.ids.size() - ids.size(); repeats > 0) {
+      std::cerr << "recwb: warning: " << path << ": " << repeats << " repeated user id"
+                << (repeats == 1 ? "" : "s") << " (each user is scored once)\n";
+    }
   }
   if (ids.empty()) {
     throw ParseError(path, 0, 0, "no user ids (expected a header line, then one id per line)");

@@ -366,11 +366,15 @@ TEST_CASE("export then score: one ranked top-k list per user without their train
   }
 
   {
-    INFO("--users picks users; an unknown one gets the popularity list");
-    writeFile(dir / "users.csv", "user_id\nU00001\nNOPE\nU00002\n");
+    INFO("--users picks users; an unknown one gets the popularity list; repeats are counted");
+    writeFile(dir / "users.csv", "user_id\nU00001\nNOPE\nU00002\nU00001\n");
     const auto out = dir / "some.tsv";
-    RWB_REQUIRE_SUCCESS(runRecwb({"score", "--model", pkg, "--users", (dir / "users.csv").string(),
-                                  "-k", "3", "--out", out.string()}));
+    const CliResult picked =
+        runRecwb({"score", "--model", pkg, "--users", (dir / "users.csv").string(), "-k", "3",
+                  "--out", out.string()});
+    RWB_REQUIRE_SUCCESS(picked);
+    CHECK(picked.err.find("users.csv: 1 repeated user id (each user is scored once)") !=
+          std::string::npos);
     const auto some = readRecs(out, '\t', true);
     REQUIRE(some.size() == 3);
     CHECK(some.at("NOPE").front().fallback == "popularity");
