@@ -1,7 +1,10 @@
 #include "core/export/retrieval_index.h"
 
 // hnswlib.h defines non-inline functions (cpuid, xgetbv): this must stay the only file of the
-// project that includes it.
+// project that includes it. NO_MANUAL_VECTORIZATION turns off hnswlib's own SIMD block: the
+// distances are ours (below), and its USE_SSE prefetches in searchBaseLayer read one link past
+// a full upper-layer list (a heap overflow AddressSanitizer reports in hnswlib 0.6.2).
+#define NO_MANUAL_VECTORIZATION
 #include <hnswlib/hnswlib.h>
 #include <immintrin.h>
 #include <stdlib.h>
