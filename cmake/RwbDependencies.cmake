@@ -2,7 +2,14 @@
 find_package(Threads REQUIRED)
 find_package(Eigen3 3.4 REQUIRED NO_MODULE)
 find_package(SQLite3 REQUIRED)
-find_package(TBB REQUIRED)
+if(RWB_TSAN AND RWB_TSAN_TBB_DIR)
+  # A oneTBB built with -fsanitize=thread (scripts/build-tsan-tbb.sh): TSan then sees TBB's task
+  # hand-offs, and executables run TBB with all its threads (see cmake/tsan_one_tbb_thread.cpp).
+  find_package(TBB REQUIRED CONFIG PATHS "${RWB_TSAN_TBB_DIR}" NO_DEFAULT_PATH)
+  message(STATUS "ThreadSanitizer build with the instrumented oneTBB of ${RWB_TSAN_TBB_DIR}")
+else()
+  find_package(TBB REQUIRED)
+endif()
 find_package(nlohmann_json 3.11 REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(FastFloat REQUIRED)

@@ -8,10 +8,11 @@ function(rwb_target_warnings target)
   endif()
 endfunction()
 
-# In a ThreadSanitizer build (RWB_TSAN), an executable runs oneTBB with one thread: see
-# cmake/tsan_one_tbb_thread.cpp. No-op otherwise.
+# In a ThreadSanitizer build (RWB_TSAN) against Debian's uninstrumented oneTBB, an executable
+# runs oneTBB with one thread: see cmake/tsan_one_tbb_thread.cpp. No-op otherwise, and with an
+# instrumented oneTBB (RWB_TSAN_TBB_DIR, scripts/build-tsan-tbb.sh).
 function(rwb_tsan_setup target)
-  if(RWB_TSAN)
+  if(RWB_TSAN AND NOT RWB_TSAN_TBB_DIR)
     target_sources(${target} PRIVATE ${PROJECT_SOURCE_DIR}/cmake/tsan_one_tbb_thread.cpp)
   endif()
 endfunction()
