@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 #include <filesystem>
 
@@ -9,6 +10,41 @@
 #include "core/util/error.h"
 
 namespace rwb {
+
+namespace {
+/// True when every byte of s is ASCII and none is NUL: one pass over 8-byte words (a zero byte
+/// sets the high bit of (w - 0x01..01) & ~w; a non-ASCII byte sets its own high bit).
+bool asciiWithoutNul(std::string_view s) noexcept {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  std::size_t i = 0;
+  std::uint64_t bad = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    bad |= w | ((w - kOnes) & ~w);
+  }
+  for (; i < s.size(); ++i) bad |= p[i] == 0 ? 0x80u : p[i];
+  return (bad & kHigh) == 0;
+}
+/// The first position in [p, e) holding byte d or '\n' (e if none), 8 bytes at a time: a byte
+/// equal to d becomes zero in w ^ (d repeated), and the lowest byte flagged by the zero-byte
+/// test is exact (only bytes above a true zero can be false hits).
+std::size_t skipToSpecial(const char* b, std::size_t p, std::size_t e, char d) noexcept {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  const std::uint64_t dd = kOnes * static_cast<unsigned char>(d);
+  const std::uint64_t nl = kOnes * static_cast<unsigned char>('\n');
+  for (; std::endian::native == std::endian::little && p + 8 <= e; p += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, b + p, 8);
+    const std::uint64_t x = w ^ dd, y = w ^ nl;
+    const std::uint64_t hit = (((x - kOnes) & ~x) | ((y - kOnes) & ~y)) & kHigh;
+    if (hit != 0) return p + static_cast<std::size_t>(__builtin_ctzll(hit) >> 3);
+  }
+  while (p < e && b[p] != d && b[p] != '\n') ++p;
+  return p;
+}
+}  // namespace
 
 CsvReader::CsvReader(const std::string& path, CsvFormat format)
     : name_(path), format_(std::move(format)) {
@@ -236,6 +272,7 @@ CsvReader::Step CsvReader::tokenize(CsvRecord& rec) {
     const std::size_t start = p;
     bool recordEnd = false;
     bool fieldEnd = false;
+    p = skipToSpecial(b, p, e, d0);
     while (p < e) {
       const auto c = static_cast<unsigned char>(b[p]);
       if (cls_[c] == 0) {
@@ -333,8 +370,8 @@ CsvReader::Step CsvReader::finishRecord(CsvRecord& rec, std::size_t p, std::uint
   line_ = line;
   // Validate the raw bytes once; most records are plain ASCII without NUL bytes.
   const std::string_view raw(b + recordBegin, p - recordBegin);
-  const bool plain = isAscii(raw) && std::memchr(raw.data(), 0, raw.size()) == nullptr &&
-                     std::memchr(scratch_.data(), 0, scratch_.size()) == nullptr;
+  const bool plain =
+      asciiWithoutNul(raw) && std::memchr(scratch_.data(), 0, scratch_.size()) == nullptr;
   rec.fields.clear();
   if (plain) {
     for (const auto& s : spans_) {

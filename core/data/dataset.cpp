@@ -6,6 +6,8 @@
 #include <cstring>
 #include <numeric>
 
+#include "core/util/memory.h"
+
 namespace rwb {
 
 bool Interactions::hasTimestamps() const noexcept {
@@ -14,11 +16,18 @@ bool Interactions::hasTimestamps() const noexcept {
 }
 
 void Interactions::reserve(std::size_t n, bool withEvents) {
+  // Reserved columns are about to be filled: huge pages spare most page faults (a large part of
+  // a big load's time otherwise).
   user.reserve(n);
+  adviseHugePages(user.data(), user.capacity() * sizeof(Index));
   item.reserve(n);
+  adviseHugePages(item.data(), item.capacity() * sizeof(Index));
   value.reserve(n);
   timestamp.reserve(n);
-  if (withEvents) event.reserve(n);
+  if (withEvents) {
+    event.reserve(n);
+    adviseHugePages(event.data(), event.capacity());
+  }
 }
 
 void Interactions::push(Index u, Index i, float v, std::int64_t t, std::uint8_t e) {
@@ -32,14 +41,19 @@ void Interactions::push(Index u, Index i, float v, std::int64_t t, std::uint8_t 
 Interactions Interactions::select(std::span<const std::uint32_t> rows) const {
   Interactions out;
   out.eventNames = eventNames;
-  out.reserve(rows.size(), hasEvents());
-  for (auto r : rows) {
-    out.user.push_back(user[r]);
-    out.item.push_back(item[r]);
-    out.value.push_back(value[r]);
-    out.timestamp.push_back(timestamp[r]);
-    if (hasEvents()) out.event.push_back(event[r]);
+  out.user.resize(rows.size());
+  out.item.resize(rows.size());
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    out.user[k] = user[rows[k]];
+    out.item[k] = item[rows[k]];
   }
+  if (hasEvents()) {
+    out.event.resize(rows.size());
+    for (std::size_t k = 0; k < rows.size(); ++k) out.event[k] = event[rows[k]];
+  }
+  // The compact columns keep their representation (dictionary, base), so no re-encoding.
+  out.value = value.select(rows);
+  out.timestamp = timestamp.select(rows);
   return out;
 }
 
@@ -120,6 +134,22 @@ void hashVector(XXH3_state_t* st, const std::vector<T>& v) {
   XXH3_64bits_update(st, &n, sizeof n);
   if (!v.empty()) XXH3_64bits_update(st, v.data(), v.size() * sizeof(T));
 }
+/// Hashes a column exactly as hashVector hashes the equal std::vector (length, then the raw
+/// bytes of the decoded values), in blocks, so that fingerprints do not depend on the
+/// representation and stay those of the former plain-vector columns.
+template <typename Column>
+void hashColumn(XXH3_state_t* st, const Column& c) {
+  using T = typename Column::value_type;
+  const std::uint64_t n = c.size();
+  XXH3_64bits_update(st, &n, sizeof n);
+  constexpr std::size_t kBlock = 4096;
+  T block[kBlock];
+  for (std::size_t from = 0; from < c.size(); from += kBlock) {
+    const std::size_t len = std::min(kBlock, c.size() - from);
+    c.copyTo(from, std::span<T>(block, len));
+    XXH3_64bits_update(st, block, len * sizeof(T));
+  }
+}
 void hashStrings(XXH3_state_t* st, const std::vector<std::string>& v) {
   const std::uint64_t n = v.size();
   XXH3_64bits_update(st, &n, sizeof n);
@@ -150,8 +180,8 @@ std::uint64_t Dataset::fingerprint() const {
   hashStrings(st, items.names());
   hashVector(st, interactions.user);
   hashVector(st, interactions.item);
-  hashVector(st, interactions.value);
-  hashVector(st, interactions.timestamp);
+  hashColumn(st, interactions.value);
+  hashColumn(st, interactions.timestamp);
   hashVector(st, interactions.event);
   hashStrings(st, interactions.eventNames);
   hashTable(st, userAttributes);

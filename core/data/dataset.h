@@ -11,20 +11,24 @@
 #include "core/data/attribute_table.h"
 #include "core/data/csr.h"
 #include "core/data/id_map.h"
+#include "core/data/interaction_columns.h"
 
 namespace rwb {
 
-/// Timestamp value meaning "no timestamp". Timestamps are Unix seconds (UTC).
-inline constexpr std::int64_t kNoTimestamp = std::numeric_limits<std::int64_t>::min();
-
-/// The interaction log in column form (structure of arrays): 20 bytes per interaction, plus one
-/// byte when event types are present. All columns have the same length, except `event`, which
-/// is empty when the source has no event types.
+/// The interaction log in column form (structure of arrays). All columns have the same length,
+/// except `event`, which is empty when the source has no event types. user and item take 4
+/// bytes each per interaction; value and timestamp are compact columns (interaction_columns.h)
+/// that pick their representation from the data: typically 1 byte for a rating or count with
+/// at most 256 distinct values (4 otherwise, 0 when constant) and 4 bytes for a timestamp when
+/// the timestamps span at most 136 years (8 otherwise, 0 when constant or absent), so
+/// 13 bytes per interaction for rated, timestamped data; plus one byte when event types are
+/// present. Values read back are exactly those stored; the fingerprint does not depend on the
+/// representation. Write single values with value.set(k, v) / timestamp.set(k, t).
 struct Interactions {
   std::vector<Index> user;
   std::vector<Index> item;
-  std::vector<float> value;             ///< rating, count or 1 for implicit events
-  std::vector<std::int64_t> timestamp;  ///< Unix seconds, or kNoTimestamp
+  ValueColumn value;                    ///< rating, count or 1 for implicit events
+  TimestampColumn timestamp;            ///< Unix seconds, or kNoTimestamp
   std::vector<std::uint8_t> event;      ///< index into eventNames, or empty
   std::vector<std::string> eventNames;  ///< e.g. {"view", "click", "purchase"}
 

@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <unordered_map>
 
 #include "core/data/text_parse.h"
 #include "core/data/timestamps.h"
 #include "core/util/error.h"
+#include "core/util/memory.h"
 
 namespace rwb {
 
@@ -26,6 +28,28 @@ const std::vector<std::string_view> kTimeNames{"timestamp", "time",      "ts",  
                                                "date",      "eventtime", "createdat", "unixtime"};
 const std::vector<std::string_view> kEventNames{
     "event", "eventtype", "action", "interaction", "interactiontype", "behavior", "behaviour"};
+
+/// trimSpaces without the call when the field has no surrounding blanks (nearly always).
+inline std::string_view trimmed(std::string_view s) noexcept {
+  if (s.empty() || (s.front() != ' ' && s.front() != '\t' && s.back() != ' ' && s.back() != '\t')) {
+    return s;
+  }
+  return trimSpaces(s);
+}
+
+/// The value of a field of 1 to 15 decimal digits (nothing else), or -1. Such a number is an
+/// exact double and int64, so parseNumber and parseTimestamp would return the same value; this
+/// only spares them the general path on the common case.
+inline std::int64_t plainDigits(std::string_view s) noexcept {
+  if (s.empty() || s.size() > 15) return -1;
+  std::int64_t v = 0;
+  for (char c : s) {
+    const auto d = static_cast<unsigned>(c - '0');
+    if (d > 9) return -1;
+    v = v * 10 + static_cast<std::int64_t>(d);
+  }
+  return v;
+}
 
 std::string joinNames(const std::vector<std::string>& names) {
   std::string out;
@@ -232,16 +256,19 @@ void InteractionSink::addRow(std::span<const std::string_view> fields, std::uint
                std::to_string(fields.size()));
     return;
   }
-  const auto user = trimSpaces(fields[static_cast<std::size_t>(plan_.user)]);
+  const auto user = trimmed(fields[static_cast<std::size_t>(plan_.user)]);
   if (user.empty()) return bad(plan_.user, "user id is empty");
-  const auto item = trimSpaces(fields[static_cast<std::size_t>(plan_.item)]);
+  const auto item = trimmed(fields[static_cast<std::size_t>(plan_.item)]);
   if (item.empty()) return bad(plan_.item, "item id is empty");
 
   double value = options_.implicitValue;
   if (plan_.value >= 0) {
     const auto f = fields[static_cast<std::size_t>(plan_.value)];
-    if (!parseNumber(f, value))
+    if (const auto d = plainDigits(f); d >= 0) {
+      value = static_cast<double>(d);
+    } else if (!parseNumber(f, value)) {
       return bad(plan_.value, "value is not a number", quoteForMessage(f));
+    }
     if (!std::isfinite(value)) return bad(plan_.value, "value is not finite", quoteForMessage(f));
     if (std::fabs(value) > std::numeric_limits<float>::max()) {
       return bad(plan_.value, "value is out of range", quoteForMessage(f));
@@ -250,10 +277,14 @@ void InteractionSink::addRow(std::span<const std::string_view> fields, std::uint
   std::int64_t time = kNoTimestamp;
   if (plan_.timestamp >= 0) {
     const auto f = fields[static_cast<std::size_t>(plan_.timestamp)];
-    const auto t = parseTimestamp(f);
-    if (t.error != nullptr) return bad(plan_.timestamp, t.error, quoteForMessage(f));
-    if (t.seconds == kNoTimestamp) return bad(plan_.timestamp, "timestamp is out of range");
-    time = t.seconds;
+    if (const auto d = plainDigits(f); d >= 0) {
+      time = d;
+    } else {
+      const auto t = parseTimestamp(f);
+      if (t.error != nullptr) return bad(plan_.timestamp, t.error, quoteForMessage(f));
+      if (t.seconds == kNoTimestamp) return bad(plan_.timestamp, "timestamp is out of range");
+      time = t.seconds;
+    }
   }
   std::uint8_t event = 0;
   auto& log = ds_.interactions;
@@ -325,22 +356,26 @@ std::uint64_t countDuplicatePairs(const Dataset& d) {
   const auto& log = d.interactions;
   const std::size_t n = log.size();
   if (n < 2) return 0;
-  // Counting sort by user, then sort each user's items: O(n log(items per user)), 4n bytes.
+  // Counting sort of the items by user (4n bytes), then one pass per user that marks each item
+  // with the user's number: an item already marked is a repeat. O(n), no comparison sort.
   std::vector<std::uint64_t> offsets(d.numUsers() + 1, 0);
   for (auto u : log.user) ++offsets[u + 1];
   for (std::size_t u = 0; u < d.numUsers(); ++u) offsets[u + 1] += offsets[u];
-  std::vector<Index> items(n);
+  // Every slot is written below: no zero fill; huge pages spare most page faults.
+  const auto items = std::make_unique_for_overwrite<Index[]>(n);
+  adviseHugePages(items.get(), n * sizeof(Index));
   {
     std::vector<std::uint64_t> next(offsets.begin(), offsets.end() - 1);
     for (std::size_t k = 0; k < n; ++k) items[next[log.user[k]]++] = log.item[k];
   }
+  std::vector<std::uint32_t> mark(d.numItems(), 0);  // 1 + last user that had the item
   std::uint64_t dups = 0;
   for (std::size_t u = 0; u < d.numUsers(); ++u) {
-    auto b = items.begin() + static_cast<std::ptrdiff_t>(offsets[u]);
-    auto e = items.begin() + static_cast<std::ptrdiff_t>(offsets[u + 1]);
-    std::sort(b, e);
-    for (auto it = b; it != e && it + 1 != e; ++it) {
-      if (*it == *(it + 1)) ++dups;
+    const auto stamp = static_cast<std::uint32_t>(u + 1);
+    for (std::uint64_t k = offsets[u]; k < offsets[u + 1]; ++k) {
+      auto& m = mark[items[k]];
+      dups += m == stamp;
+      m = stamp;
     }
   }
   return dups;

@@ -108,7 +108,7 @@ DuplicateResult removeDuplicates(const Dataset& data, const DuplicateOptions& op
   }
   ctx.throwIfStopped();
   std::vector<std::uint8_t> keep(n, 0);
-  std::vector<float> value(log.value);
+  std::vector<float> value = log.value.toVector();
   DuplicateResult result;
   std::size_t i = 0;
   while (i < n) {
@@ -151,8 +151,9 @@ DuplicateResult removeDuplicates(const Dataset& data, const DuplicateOptions& op
     if (keep[r]) rows.push_back(r);
   }
   result.dataset = data.withRows(rows);
-  for (std::size_t k = 0; k < rows.size(); ++k)
-    result.dataset.interactions.value[k] = value[rows[k]];
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    result.dataset.interactions.value.set(k, value[rows[k]]);
+  }
   result.report = startReport("duplicates", data);
   result.report.rowsOut = rows.size();
   if (n > rows.size()) {
@@ -185,7 +186,7 @@ BinarizeResult binarize(const Dataset& data, const BinarizeOptions& options, Tas
   result.dataset = data.withRows(rows);
   for (std::size_t k = 0; k < rows.size(); ++k) {
     const bool positive = static_cast<double>(log.value[rows[k]]) >= options.threshold;
-    result.dataset.interactions.value[k] = positive ? options.positiveValue : 0.0f;
+    result.dataset.interactions.value.set(k, positive ? options.positiveValue : 0.0f);
   }
   result.report = startReport("binarize", data);
   result.report.rowsOut = rows.size();

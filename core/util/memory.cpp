@@ -9,6 +9,10 @@
 
 #include "core/util/error.h"
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 namespace rwb {
 
 std::uint64_t availableMemoryBytes() {
@@ -75,6 +79,22 @@ std::uint64_t parseByteSize(const std::string& text, const std::string& path) {
   const double bytes = value * scale;
   if (bytes >= 18e18) throw SpecError(path, "'" + text + "' is too large");
   return static_cast<std::uint64_t>(std::llround(bytes));
+}
+
+void adviseHugePages(const void* p, std::size_t bytes) noexcept {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
+  if (p == nullptr || bytes < 2 * kHuge) return;
+  const auto begin = (reinterpret_cast<std::uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
+  const auto end = (reinterpret_cast<std::uintptr_t>(p) + bytes) & ~(kHuge - 1);
+  if (end > begin) {
+    // Advice only: a failure (old kernel, THP disabled) leaves ordinary pages.
+    (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+  }
+#else
+  (void)p;
+  (void)bytes;
+#endif
 }
 
 }  // namespace rwb

@@ -4,10 +4,14 @@
 //    (target < 100 ms).
 // 2. A synthetic interactions CSV (default 10,000,000 rows: user_id,item_id,value,timestamp with
 //    200,000 users and 50,000 items, Zipf-like popularity), generated once: throughput in MB/s
-//    (target >= 150 MB/s on one core) and resident bytes per interaction after the load, from
-//    /proc/self/status VmRSS before and after (target <= 24 bytes).
+//    (target >= 300 MB/s on one core) and resident bytes per interaction after the load, from
+//    /proc/self/status VmRSS before and after (target <= 16 bytes).
 // Wall time is what a user waits; CPU time (this thread) is the one-core cost and is the fair
-// figure on a shared machine. Both are printed.
+// figure on a shared machine. Both are printed, with the CPU time of the whole process beside
+// the thread's, so that a loader that started threads could not pass for a one-core figure.
+// Resident bytes count everything the load leaves behind: the interaction columns, the id maps
+// and their names, and the load account.
+#include <sys/resource.h>
 #include <time.h>
 
 #include <algorithm>
@@ -30,6 +34,13 @@ double threadCpuSeconds() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+double processCpuSeconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
 }
 
 double wallSeconds() {
@@ -152,20 +163,22 @@ int main(int argc, char** argv) {
     }
   }
   const long rss0 = statusKb("VmRSS");
-  const double w0 = wallSeconds(), c0 = threadCpuSeconds();
+  const double w0 = wallSeconds(), c0 = threadCpuSeconds(), p0 = processCpuSeconds();
   auto result = rwb::loadDataset(file, options, ctx);
   const double cpu = threadCpuSeconds() - c0, wall = wallSeconds() - w0;
+  const double processCpu = processCpuSeconds() - p0;
   const long rss1 = statusKb("VmRSS");
   const long hwm = statusKb("VmHWM");
   const auto n = static_cast<double>(result.dataset.numInteractions());
   std::printf("synthetic CSV: %.0f rows, %.1f MB, %zu users, %zu items\n", n, mb,
               result.dataset.numUsers(), result.dataset.numItems());
   std::printf(
-      "  wall %.2f s = %.0f MB/s; CPU %.2f s = %.0f MB/s on one core  [target >= 150 MB/s]\n", wall,
-      mb / wall, cpu, mb / cpu);
+      "  wall %.2f s = %.0f MB/s; CPU %.2f s = %.0f MB/s on one core (process CPU %.2f s)"
+      "  [target >= 300 MB/s]\n",
+      wall, mb / wall, cpu, mb / cpu, processCpu);
   std::printf(
       "  resident after load: %.1f bytes/interaction (RSS %ld -> %ld kB; peak %ld kB = "
-      "%.1f bytes/interaction)  [target <= 24]\n",
+      "%.1f bytes/interaction)  [target <= 16]\n",
       static_cast<double>(rss1 - rss0) * 1024.0 / n, rss0, rss1, hwm,
       static_cast<double>(hwm - rss0) * 1024.0 / n);
   std::printf("  read %llu, loaded %llu, skipped %llu, duplicate pairs %llu\n",

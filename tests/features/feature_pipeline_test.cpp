@@ -428,7 +428,7 @@ TEST_CASE("userPairMatrix: one path for known and new users; known scores give t
 TEST_CASE("fit refuses implausible timestamps when the features use time",
           "[features][timestamps]") {
   Dataset d = plantedData().data;
-  d.interactions.timestamp[5] = 1700000000000;  // milliseconds
+  d.interactions.timestamp.set(5, 1700000000000);  // milliseconds
   TaskContext ctx;
   FeaturePipeline withRecency(FeatureConfig::parse(kConfig));  // item_recency defaults to on
   CHECK_THROWS_WITH(withRecency.fit(d, ctx),

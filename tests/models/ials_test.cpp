@@ -75,7 +75,8 @@ TEST_CASE("ials: the exact solve satisfies the normal equations", "[models][ials
 
 TEST_CASE("ials: frequency-scaled regularisation and value transforms", "[models][ials]") {
   auto p = test::plantedCommunities(40, 30, 6);
-  for (auto& v : p.data.interactions.value) v = 3.0f;
+  for (std::size_t r = 0; r < p.data.interactions.size(); ++r)
+    p.data.interactions.value.set(r, 3.0f);
   for (const char* t : {"binary", "raw", "log"}) {
     auto m = createModel("ials", {{"factors", 4},
                                   {"iterations", 4},
@@ -86,7 +87,7 @@ TEST_CASE("ials: frequency-scaled regularisation and value transforms", "[models
     m->fit({p.data, nullptr, 1, 2}, ctx);
     CHECK(m->isFitted());
   }
-  p.data.interactions.value[3] = -1.0f;
+  p.data.interactions.value.set(3, -1.0f);
   auto m = createModel("ials", {{"value_transform", "raw"}});
   TaskContext ctx;
   CHECK_THROWS_WITH(m->fit({p.data, nullptr, 1, 2}, ctx), Catch::Contains("non-negative"));

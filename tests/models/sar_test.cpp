@@ -281,7 +281,7 @@ Dataset longSpanData(int oldUsers, int yearsBack) {
   const std::int64_t shift = static_cast<std::int64_t>(yearsBack) * 365 * 86400;
   for (std::size_t r = 0; r < d.numInteractions(); ++r) {
     if (d.interactions.user[r] >= 1 && d.interactions.user[r] <= static_cast<Index>(oldUsers))
-      d.interactions.timestamp[r] -= shift;
+      d.interactions.timestamp.set(r, d.interactions.timestamp[r] - shift);
   }
   return d;
 }
@@ -360,7 +360,7 @@ TEST_CASE("models that use time refuse implausible timestamps, naming the row",
        {std::int64_t{32503680000}, std::int64_t{1700000000000}, std::int64_t{-5}}) {
     DYNAMIC_SECTION("timestamp " << bad) {
       Dataset d = handData();
-      d.interactions.timestamp[3] = bad;  // user b, item x
+      d.interactions.timestamp.set(3, bad);  // user b, item x
       TaskContext ctx;
       auto sar = createModel("sar");
       CHECK_THROWS_WITH(sar->fit({d}, ctx), Catch::Contains("sar with time_decay uses time") &&
