@@ -19,6 +19,47 @@ find_package(PostgreSQL REQUIRED)  # libpq (libpq-dev)
 find_package(ODBC REQUIRED)        # unixODBC (unixodbc-dev)
 find_package(ZLIB REQUIRED)  # project store: models compressed (zlib1g-dev, already a dependency)
 
+# OpenBLAS (libopenblas-dev) and LAPACKE (liblapacke-dev): EASE's dense Cholesky and inverse.
+# pkg-config names the variant Debian's alternatives selected (openblas-pthread), whose cblas.h
+# declares openblas_set_num_threads; without pkg-config, look for the headers and libraries.
+find_package(PkgConfig QUIET)
+if(PKG_CONFIG_FOUND)
+  pkg_check_modules(RWB_OPENBLAS QUIET IMPORTED_TARGET openblas)
+  pkg_check_modules(RWB_LAPACKE QUIET IMPORTED_TARGET lapacke)
+endif()
+add_library(rwb_openblas INTERFACE)
+if(RWB_OPENBLAS_FOUND AND RWB_LAPACKE_FOUND)
+  target_link_libraries(rwb_openblas INTERFACE PkgConfig::RWB_LAPACKE PkgConfig::RWB_OPENBLAS)
+  set(RWB_OPENBLAS_CHECK_INCLUDES ${RWB_OPENBLAS_INCLUDE_DIRS} ${RWB_LAPACKE_INCLUDE_DIRS})
+  set(RWB_OPENBLAS_CHECK_LIBS ${RWB_LAPACKE_LINK_LIBRARIES} ${RWB_OPENBLAS_LINK_LIBRARIES})
+else()
+  find_path(OPENBLAS_INCLUDE_DIR cblas.h PATH_SUFFIXES openblas-pthread openblas)
+  find_library(OPENBLAS_LIBRARY openblas PATH_SUFFIXES openblas-pthread)
+  find_path(LAPACKE_INCLUDE_DIR lapacke.h)
+  find_library(LAPACKE_LIBRARY lapacke)
+  if(NOT OPENBLAS_INCLUDE_DIR OR NOT OPENBLAS_LIBRARY OR NOT LAPACKE_INCLUDE_DIR
+     OR NOT LAPACKE_LIBRARY)
+    message(FATAL_ERROR "OpenBLAS and LAPACKE not found: install libopenblas-dev liblapacke-dev "
+                        "(scripts/install-deps.sh)")
+  endif()
+  target_include_directories(rwb_openblas INTERFACE ${OPENBLAS_INCLUDE_DIR} ${LAPACKE_INCLUDE_DIR})
+  target_link_libraries(rwb_openblas INTERFACE ${LAPACKE_LIBRARY} ${OPENBLAS_LIBRARY})
+  set(RWB_OPENBLAS_CHECK_INCLUDES ${OPENBLAS_INCLUDE_DIR} ${LAPACKE_INCLUDE_DIR})
+  set(RWB_OPENBLAS_CHECK_LIBS ${LAPACKE_LIBRARY} ${OPENBLAS_LIBRARY})
+endif()
+# A reference BLAS's cblas.h found first would build but lack OpenBLAS's thread control.
+include(CheckSymbolExists)
+set(CMAKE_REQUIRED_INCLUDES ${RWB_OPENBLAS_CHECK_INCLUDES})
+set(CMAKE_REQUIRED_LIBRARIES ${RWB_OPENBLAS_CHECK_LIBS})
+check_symbol_exists(openblas_set_num_threads cblas.h RWB_HAVE_OPENBLAS_THREADS)
+check_symbol_exists(LAPACKE_spotrf lapacke.h RWB_HAVE_LAPACKE_POTRF)
+unset(CMAKE_REQUIRED_INCLUDES)
+unset(CMAKE_REQUIRED_LIBRARIES)
+if(NOT RWB_HAVE_OPENBLAS_THREADS OR NOT RWB_HAVE_LAPACKE_POTRF)
+  message(FATAL_ERROR "the cblas.h / lapacke.h found are not OpenBLAS + LAPACKE: install "
+                      "libopenblas-dev liblapacke-dev (scripts/install-deps.sh)")
+endif()
+
 # xxHash ships no CMake package on Debian 12: a header and libxxhash.so.
 find_path(XXHASH_INCLUDE_DIR xxhash.h REQUIRED)
 find_library(XXHASH_LIBRARY xxhash REQUIRED)

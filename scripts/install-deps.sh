@@ -8,6 +8,7 @@ packages=(
   qt6-base-dev libqt6sql6-sqlite libqt6svg6 qt6-qpa-plugins libqcustomplot-dev
   libgl-dev libglx-dev
   libeigen3-dev libsqlite3-dev sqlite3
+  libopenblas-dev liblapacke-dev
   catch2
   libxgboost-dev xgboost
   libfast-float-dev nlohmann-json3-dev libcli11-dev libtbb-dev libboost-math-dev libxxhash-dev

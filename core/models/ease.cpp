@@ -1,15 +1,21 @@
 #include "core/models/ease.h"
 
+#include <cblas.h>
+#include <lapacke.h>
+#include <sys/mman.h>
 #include <tbb/blocked_range.h>
-#include <tbb/blocked_range2d.h>
 #include <tbb/parallel_for.h>
 
-#include <Eigen/Cholesky>
-#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
+#include <memory>
+#include <mutex>
+#include <new>
 #include <sstream>
+#include <type_traits>
+#include <utility>
 
 #include "core/models/item_similarity.h"
 #include "core/models/param_blocks.h"
@@ -18,12 +24,11 @@
 namespace rwb {
 
 namespace {
-constexpr std::size_t kBlock = 128;
-
-template <typename T>
-using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
-template <typename T>
-using MatMap = Eigen::Map<Mat<T>>;
+// Tile width of the blocked factorisation. Every tile operation is one single-threaded BLAS
+// call whose arguments depend only on n and this width, never on the thread count, so the
+// result is bit-identical for any number of threads; 256 keeps each call large enough for the
+// BLAS kernels to run near their peak while leaving dozens of tasks per step for the pool.
+constexpr std::size_t kBlock = 256;
 
 std::string gib(std::uint64_t bytes) {
   std::ostringstream s;
@@ -33,6 +38,74 @@ std::string gib(std::uint64_t bytes) {
 }
 
 std::size_t blocks(std::size_t n) { return (n + kBlock - 1) / kBlock; }
+
+// Reserves `count` elements and asks for transparent huge pages on them before anything touches
+// them (Debian's default THP mode is madvise): faulting in 4 KiB pages cost about a second of a
+// 10k-item fit. Resize afterwards.
+template <class Vec>
+void reserveHugePages(Vec& v, std::size_t count) {
+  v.reserve(count);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
+  const auto begin = reinterpret_cast<std::uintptr_t>(v.data());
+  const std::uintptr_t first = (begin + kHuge - 1) & ~(kHuge - 1);
+  const std::uintptr_t last = (begin + count * sizeof(typename Vec::value_type)) & ~(kHuge - 1);
+  // Advice only: a kernel without THP ignores it, and a failure changes nothing but speed.
+  if (last > first) madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+#endif
+}
+
+// Leaves elements uninitialised: L^-1 is initialised block column by block column by the tasks
+// that solve them, so its pages are first touched in parallel (zeroing 400 MB on one thread
+// and faulting its pages in was about a tenth of a 10k-item fit).
+template <typename T>
+struct DefaultInit : std::allocator<T> {
+  template <typename U>
+  struct rebind {
+    using other = DefaultInit<U>;
+  };
+  using std::allocator<T>::allocator;
+  template <typename U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
+// Column-major BLAS / LAPACK calls, overloaded on the precision.
+void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, float alpha, const float* a,
+          int lda, const float* b, int ldb, float beta, float* c, int ldc) {
+  cblas_sgemm(CblasColMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, double alpha,
+          const double* a, int lda, const double* b, int ldb, double beta, double* c, int ldc) {
+  cblas_dgemm(CblasColMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+void trsm(CBLAS_SIDE side, CBLAS_TRANSPOSE ta, int m, int n, const float* a, int lda, float* b,
+          int ldb) {
+  cblas_strsm(CblasColMajor, side, CblasLower, ta, CblasNonUnit, m, n, 1.0f, a, lda, b, ldb);
+}
+void trsm(CBLAS_SIDE side, CBLAS_TRANSPOSE ta, int m, int n, const double* a, int lda, double* b,
+          int ldb) {
+  cblas_dtrsm(CblasColMajor, side, CblasLower, ta, CblasNonUnit, m, n, 1.0, a, lda, b, ldb);
+}
+lapack_int potrf(int n, float* a, int lda) {
+  return LAPACKE_spotrf(LAPACK_COL_MAJOR, 'L', n, a, lda);
+}
+lapack_int potrf(int n, double* a, int lda) {
+  return LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', n, a, lda);
+}
+
+// OpenBLAS runs every call on the calling thread: the parallelism is ours (tiles as TBB tasks
+// in the caller's arena), so the model's thread budget holds and BLAS threads never compete
+// with TBB workers. Set once per process; nothing else in core calls BLAS.
+void singleThreadedBlas() {
+  static std::once_flag once;
+  std::call_once(once, [] { openblas_set_num_threads(1); });
+}
 }  // namespace
 
 ModelInfo Ease::info() {
@@ -56,8 +129,10 @@ ModelInfo Ease::info() {
 EaseEstimate Ease::estimate(std::size_t items, std::size_t bytesPerValue) {
   const double n = static_cast<double>(items);
   EaseEstimate e;
-  e.bytes = 3ull * items * items * bytesPerValue;
-  e.seconds = n * n * n / 1e10;
+  // The Gram matrix (later P, and B in float) and L^-1, plus a separate float B in double.
+  e.bytes = 2ull * items * items * bytesPerValue +
+            (bytesPerValue == sizeof(float) ? 0ull : items * items * sizeof(float));
+  e.seconds = n * n * n / 5e10;
   return e;
 }
 
@@ -67,17 +142,25 @@ std::vector<float> Ease::solve(const Dataset& train, TaskContext& ctx) const {
   const T lambda = static_cast<T>(paramDouble("lambda"));
   const bool binary = paramBool("binary");
   const std::size_t nb = blocks(n);
+  const int ld = static_cast<int>(n);
+  singleThreadedBlas();
+  // Column-major n x n matrices; at(m, r, c) is element (r, c).
+  auto at = [n](T* m, std::size_t r, std::size_t c) { return m + c * n + r; };
+  auto width = [n](std::size_t b) { return static_cast<int>(std::min(kBlock, n - b * kBlock)); };
 
   // 1. Gram matrix G = X^T X + lambda I, column i written by the task that builds row i.
-  std::vector<T> aBuf(n * n, T(0));
-  MatMap<T> A(aBuf.data(), static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
+  // In float this buffer becomes B (step 5), hence a plain vector.
+  std::vector<T> aBuf;
+  reserveHugePages(aBuf, n * n);
+  aBuf.resize(n * n, T(0));
+  T* const A = aBuf.data();
   {
     const Csr userItem = train.userItemMatrix(binary);
     const Csr itemUser = userItem.transposed();
     RowTransform<float> toDense = [&](Index i, std::span<const Index> cols,
                                       std::span<const double> vals, std::vector<Index>&,
                                       std::vector<float>&) {
-      T* col = aBuf.data() + static_cast<std::size_t>(i) * n;
+      T* col = A + static_cast<std::size_t>(i) * n;
       for (std::size_t t = 0; t < cols.size(); ++t) col[cols[t]] = static_cast<T>(vals[t]);
       col[i] += lambda;
     };
@@ -85,110 +168,104 @@ std::vector<float> Ease::solve(const Dataset& train, TaskContext& ctx) const {
     buildItemRows<float>(userItem, itemUser, binary, {}, toDense, sub, "gram matrix");
   }
 
-  // 2. Blocked right-looking Cholesky, lower triangle in place: G = L L^T.
+  // 2. Blocked right-looking Cholesky, lower triangle in place: G = L L^T. Per step: factor the
+  // diagonal tile, A21 := A21 L11^-T by row panels, then A22 -= A21 A21^T by row panels (each
+  // panel up to and including its diagonal tile; the strict upper half of a diagonal tile is
+  // scratch, never read again).
   for (std::size_t kb = 0; kb < nb; ++kb) {
     ctx.throwIfStopped();
-    const auto k0 = static_cast<Eigen::Index>(kb * kBlock);
-    const auto kw = static_cast<Eigen::Index>(std::min(kBlock, n - kb * kBlock));
-    const auto rest = static_cast<Eigen::Index>(n) - k0 - kw;
-    Eigen::Ref<Mat<T>> a11 = A.block(k0, k0, kw, kw);
-    Eigen::LLT<Eigen::Ref<Mat<T>>> llt(a11);
-    if (llt.info() != Eigen::Success) {
+    const std::size_t k0 = kb * kBlock;
+    const int kw = width(kb);
+    if (potrf(kw, at(A, k0, k0), ld) != 0) {
       throw ModelError("ease: the regularised Gram matrix is not positive definite; raise lambda");
     }
-    if (rest == 0) break;
-    // A21 := A21 L11^-T, by independent row panels.
-    tbb::parallel_for(std::size_t(kb + 1), nb, [&](std::size_t rb) {
+    if (kb + 1 == nb) break;
+    tbb::parallel_for(kb + 1, nb, [&](std::size_t rb) {
       if (ctx.stopRequested()) return;
-      const auto r0 = static_cast<Eigen::Index>(rb * kBlock);
-      const auto rw = static_cast<Eigen::Index>(std::min(kBlock, n - rb * kBlock));
-      auto a21 = A.block(r0, k0, rw, kw);
-      A.block(k0, k0, kw, kw)
-          .template triangularView<Eigen::Lower>()
-          .transpose()
-          .template solveInPlace<Eigen::OnTheRight>(a21);
+      trsm(CblasRight, CblasTrans, width(rb), kw, at(A, k0, k0), ld, at(A, rb * kBlock, k0), ld);
     });
     ctx.throwIfStopped();
-    // A22 -= A21 A21^T, lower blocks only.
-    const std::size_t first = kb + 1;
-    tbb::parallel_for(
-        tbb::blocked_range2d<std::size_t>(first, nb, 1, first, nb, 1),
-        [&](const tbb::blocked_range2d<std::size_t>& r) {
-          for (std::size_t rb = r.rows().begin(); rb != r.rows().end(); ++rb) {
-            for (std::size_t cb = r.cols().begin(); cb != r.cols().end(); ++cb) {
-              if (cb > rb || ctx.stopRequested()) continue;
-              const auto r0 = static_cast<Eigen::Index>(rb * kBlock);
-              const auto rw = static_cast<Eigen::Index>(std::min(kBlock, n - rb * kBlock));
-              const auto c0 = static_cast<Eigen::Index>(cb * kBlock);
-              const auto cw = static_cast<Eigen::Index>(std::min(kBlock, n - cb * kBlock));
-              A.block(r0, c0, rw, cw).noalias() -=
-                  A.block(r0, k0, rw, kw) * A.block(c0, k0, cw, kw).transpose();
-            }
-          }
-        });
+    const std::size_t c0 = k0 + static_cast<std::size_t>(kw);
+    tbb::parallel_for(kb + 1, nb, [&](std::size_t rb) {
+      if (ctx.stopRequested()) return;
+      const std::size_t r0 = rb * kBlock;
+      const int rw = width(rb);
+      gemm(CblasNoTrans, CblasTrans, rw, static_cast<int>(r0 + rw - c0), kw, T(-1), at(A, r0, k0),
+           ld, at(A, c0, k0), ld, T(1), at(A, r0, c0), ld);
+    });
     ctx.progress(0.05 + 0.3 * static_cast<double>(kb + 1) / static_cast<double>(nb), "cholesky");
   }
   ctx.throwIfStopped();
 
-  // 3. Linv = L^-1 (lower, zero above the diagonal), one column block per task, forward
-  // substitution by row panels.
-  std::vector<T> linvBuf(n * n, T(0));
-  MatMap<T> Li(linvBuf.data(), static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
+  // 3. Linv = L^-1 (lower, zero above the diagonal): block column c solves L[c0:, c0:] X = E
+  // for the identity columns c0 .. c0 + cw (rows above c0 of L^-1 are zero in those columns).
+  // Only rows c0.. of block column c are ever read, so only they are initialised (by the task
+  // that solves them).
+  std::vector<T, DefaultInit<T>> linvBuf;
+  reserveHugePages(linvBuf, n * n);
+  linvBuf.resize(n * n);
+  T* const Li = linvBuf.data();
   tbb::parallel_for(std::size_t(0), nb, [&](std::size_t cb) {
-    const auto c0 = static_cast<Eigen::Index>(cb * kBlock);
-    const auto cw = static_cast<Eigen::Index>(std::min(kBlock, n - cb * kBlock));
-    for (std::size_t pb = cb; pb < nb; ++pb) {
-      if (ctx.stopRequested()) return;
-      const auto p0 = static_cast<Eigen::Index>(pb * kBlock);
-      const auto pw = static_cast<Eigen::Index>(std::min(kBlock, n - pb * kBlock));
-      auto x = Li.block(p0, c0, pw, cw);
-      if (pb == cb) {
-        x.setIdentity();
-      } else {
-        x.noalias() = -(A.block(p0, c0, pw, p0 - c0) * Li.block(c0, c0, p0 - c0, cw));
-      }
-      A.block(p0, p0, pw, pw).template triangularView<Eigen::Lower>().solveInPlace(x);
+    if (ctx.stopRequested()) return;
+    const std::size_t c0 = cb * kBlock;
+    const int cw = width(cb);
+    for (int d = 0; d < cw; ++d) {
+      std::fill_n(at(Li, c0, c0 + d), n - c0, T(0));
+      *at(Li, c0 + d, c0 + d) = T(1);
     }
+    trsm(CblasLeft, CblasNoTrans, static_cast<int>(n - c0), cw, at(A, c0, c0), ld, at(Li, c0, c0),
+         ld);
   });
   ctx.throwIfStopped();
   ctx.progress(0.6, "inverse");
 
-  // 4. P = Linv^T Linv, lower blocks: P[r, c] = Linv[r0:, r]^T Linv[r0:, c] for r >= c (rows
-  // of Linv above r0 are zero in the block column r).
-  std::vector<T> pBuf(n * n);
-  MatMap<T> P(pBuf.data(), static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
-  tbb::parallel_for(
-      tbb::blocked_range2d<std::size_t>(0, nb, 1, 0, nb, 1),
-      [&](const tbb::blocked_range2d<std::size_t>& r) {
-        for (std::size_t rb = r.rows().begin(); rb != r.rows().end(); ++rb) {
-          for (std::size_t cb = r.cols().begin(); cb != r.cols().end(); ++cb) {
-            if (cb > rb || ctx.stopRequested()) continue;
-            const auto r0 = static_cast<Eigen::Index>(rb * kBlock);
-            const auto rw = static_cast<Eigen::Index>(std::min(kBlock, n - rb * kBlock));
-            const auto c0 = static_cast<Eigen::Index>(cb * kBlock);
-            const auto cw = static_cast<Eigen::Index>(std::min(kBlock, n - cb * kBlock));
-            const auto m = static_cast<Eigen::Index>(n) - r0;
-            P.block(r0, c0, rw, cw).noalias() =
-                Li.block(r0, r0, m, rw).transpose() * Li.block(r0, c0, m, cw);
-          }
-        }
-      });
+  // 4. P = Linv^T Linv into the Gram buffer, by row panels: P[r0:r0+rw, 0:r0+rw] =
+  // Linv[r0:, r0:r0+rw]^T Linv[r0:, 0:r0+rw] (rows of Linv above r0 are zero in block column r).
+  T* const P = A;
+  tbb::parallel_for(std::size_t(0), nb, [&](std::size_t rb) {
+    if (ctx.stopRequested()) return;
+    const std::size_t r0 = rb * kBlock;
+    const int rw = width(rb);
+    gemm(CblasTrans, CblasNoTrans, rw, static_cast<int>(r0 + rw), static_cast<int>(n - r0), T(1),
+         at(Li, r0, r0), ld, at(Li, r0, 0), ld, T(0), at(P, r0, 0), ld);
+  });
   ctx.throwIfStopped();
-  std::vector<T>().swap(linvBuf);
-  std::vector<T>().swap(aBuf);
+  decltype(linvBuf)().swap(linvBuf);
+  // Mirror the lower triangle into the upper one (tile by tile, for the caches), so that column
+  // i of P is row i of P.
+  constexpr std::size_t kTile = 64;
+  const std::size_t nt = (n + kTile - 1) / kTile;
+  tbb::parallel_for(std::size_t(0), nt, [&](std::size_t tc) {
+    const std::size_t c0 = tc * kTile, c1 = std::min(n, c0 + kTile);
+    for (std::size_t tr = tc; tr < nt; ++tr) {
+      const std::size_t r0 = tr * kTile, r1 = std::min(n, r0 + kTile);
+      for (std::size_t c = c0; c < c1; ++c) {
+        for (std::size_t r = std::max(r0, c + 1); r < r1; ++r) *at(P, c, r) = *at(P, r, c);
+      }
+    }
+  });
   ctx.progress(0.9, "weights");
 
-  // 5. B_ij = -P_ij / P_jj, B_ii = 0, stored row-major (row i contiguous).
-  std::vector<float> b(n * n);
+  // 5. B_ij = -P_ij / P_jj, B_ii = 0, stored row-major (row i contiguous) = column i of P.
+  std::vector<T> diag(n);
+  for (std::size_t j = 0; j < n; ++j) diag[j] = *at(P, j, j);
+  std::vector<float> b;
+  if constexpr (std::is_same_v<T, float>) {
+    b = std::move(aBuf);
+  } else {
+    reserveHugePages(b, n * n);
+    b.resize(n * n);
+  }
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 16),
                     [&](const tbb::blocked_range<std::size_t>& r) {
                       if (ctx.stopRequested()) return;
                       for (std::size_t i = r.begin(); i != r.end(); ++i) {
+                        const T* col = P + i * n;
                         float* row = b.data() + i * n;
                         for (std::size_t j = 0; j < n; ++j) {
-                          const T pij = i >= j ? pBuf[j * n + i] : pBuf[i * n + j];
-                          row[j] = i == j ? 0.0f : static_cast<float>(-pij / pBuf[j * n + j]);
+                          row[j] = static_cast<float>(-col[j] / diag[j]);
                         }
+                        row[i] = 0.0f;
                       }
                     });
   ctx.throwIfStopped();

@@ -10,17 +10,20 @@ namespace rwb {
 
 /// Memory and time EASE needs for a catalogue of `items` items.
 struct EaseEstimate {
-  std::uint64_t bytes = 0;  ///< peak working memory of fit (three items x items matrices)
-  double seconds = 0.0;     ///< rough time on one core (items^3 flops at 10 GFLOP/s)
+  std::uint64_t bytes = 0;  ///< peak working memory of fit (two items x items matrices, plus
+                            ///< the float weights in double precision)
+  double seconds = 0.0;     ///< rough time on one core (items^3 flops at 50 GFLOP/s)
 };
 
 /// EASE.
 ///
 /// G = X^T X + lambda I (X binary, or the interaction values), P = G^-1,
 /// B = I - P diag(1/diag(P)), i.e. B_ij = -P_ij / P_jj and B_ii = 0; score(u, j) = x_u . B_:j.
-/// G is factorised with a blocked Cholesky (G = L L^T), P = L^-T L^-1 is formed block by block;
-/// all blocks run as TBB tasks (within the caller's arena), checked for cancel between blocks,
-/// in float or double (`precision`). B is kept dense as float (items^2 x 4 bytes).
+/// G is factorised with a blocked Cholesky (G = L L^T), L^-1 and P = L^-T L^-1 are formed block by
+/// block, in float or double (`precision`); every block is one single-threaded OpenBLAS / LAPACKE
+/// call run as a TBB task (within the caller's arena, so the thread budget holds), checked for
+/// cancel between blocks. The blocks do not depend on the thread count, so B is bit-identical
+/// for any number of threads. B is kept dense as float (items^2 x 4 bytes).
 /// Before fitting, the memory estimate is compared with MemAvailable of /proc/meminfo and fit
 /// throws ModelError, naming the estimate, when it would not fit.
 ///

@@ -108,11 +108,36 @@ template <class P, int NV>
   for (int q = 0; q < n; ++q) factor::simd::storeP(out + q * 16, acc[q]);
 }
 
+// out += sum_k coef(k, y_k . v) y_k over the n gathered rows y_k (stride fp), k in order. With a
+// fixed width the running sum stays in registers across k (through memory, every row's update
+// waited for the previous row's store); the operations and their order are those of axpy(), so
+// the result is the same bits.
+template <class P, int NV, class Coef>
+[[gnu::always_inline]] inline void accumulateRows(const float* g, std::size_t n, std::size_t fp,
+                                                  int nv, const float* v, float* out, Coef coef) {
+  if constexpr (NV > 0) {
+    P acc[NV];
+    for (int q = 0; q < NV; ++q) acc[q] = factor::simd::loadP<P>(out + q * 16);
+    for (std::size_t k = 0; k < n; ++k) {
+      const float* yk = g + k * fp;
+      const float s = coef(k, factor::simd::dot<P, NV>(yk, v, NV));
+      for (int q = 0; q < NV; ++q) acc[q] += s * factor::simd::loadP<P>(yk + q * 16);
+    }
+    for (int q = 0; q < NV; ++q) factor::simd::storeP(out + q * 16, acc[q]);
+  } else {
+    for (std::size_t k = 0; k < n; ++k) {
+      const float* yk = g + k * fp;
+      factor::simd::axpy<P, NV>(coef(k, factor::simd::dot<P, NV>(yk, v, nv)), yk, out, nv);
+    }
+  }
+}
+
 // Solves rows [begin, end) by warm-started CG on (YtY + l I + Y^T (C - I) Y) x = Y^T C p
-// (Takacs et al. 2011, as the `implicit` library does). The row's other-side vectors are first
+// (Takacs et al. 2011, as the `implicit` library does). The row's other-side vectors are
 // gathered into a contiguous, zero-padded buffer so that the 1 + cg_steps passes over them hit
-// L1/L2 instead of scattered rows. Returns the rows' share of the objective when s.loss:
-// x^T G x + l |x|^2 + sum_obs (c (1 - s)^2 - s^2), with G = gram of the other side.
+// L1/L2 instead of scattered rows; at a fixed width the gather is the residual pass itself. Returns
+// the rows' share of the objective when s.loss: x^T G x + l |x|^2 + sum_obs (c (1 - s)^2 - s^2),
+// with G = gram of the other side.
 template <class P, int NV>
 [[gnu::always_inline]] inline double cgRowsImpl(const CgSide& s, std::size_t begin, std::size_t end,
                                                 std::vector<float>& ws) {
@@ -131,20 +156,6 @@ template <class P, int NV>
     float* ap = p + fp;
     float* tmp = ap + fp;
     float* g = tmp + fp;
-    if (NV > 0 && f == fp) {
-      // Whole 16-float chunks: inline vector copies (a memcpy call per row showed in profiles).
-      for (std::size_t k = 0; k < n; ++k) {
-        const float* src = s.y + static_cast<std::size_t>(idx[k]) * f;
-        for (int c = 0; c < nv; ++c)
-          factor::simd::storeP(g + k * fp + c * 16, factor::simd::loadP<P>(src + c * 16));
-      }
-    } else {
-      for (std::size_t k = 0; k < n; ++k) {
-        float* dst = g + k * fp;
-        std::memcpy(dst, s.y + static_cast<std::size_t>(idx[k]) * f, f * sizeof(float));
-        if (fp > f) std::memset(dst + f, 0, (fp - f) * sizeof(float));
-      }
-    }
     float* xr = s.x + r * f;
     std::memcpy(xv, xr, f * sizeof(float));
     if (fp > f) std::memset(xv + f, 0, (fp - f) * sizeof(float));
@@ -153,10 +164,43 @@ template <class P, int NV>
     // res = b - A x = -(G + l I) x + sum_k (c_k - (c_k - 1) y_k.x) y_k
     gramTimes<P, NV>(s, xv, tmp);
     for (std::size_t q = 0; q < fp; ++q) res[q] = -tmp[q] - l * xv[q];
-    for (std::size_t k = 0; k < n; ++k) {
-      const float* yk = g + k * fp;
-      const float d = factor::simd::dot<P, NV>(yk, xv, nv);
-      factor::simd::axpy<P, NV>(val[k] - (val[k] - 1.0f) * d, yk, res, nv);
+    if constexpr (NV > 0) {
+      if (f == fp) {
+        // Whole 16-float chunks: the gather and the residual share one pass (each row is used
+        // from registers as it is copied), with the rows a few steps ahead prefetched.
+        constexpr int kAhead = 8;
+        P acc[NV];
+        for (int q = 0; q < NV; ++q) acc[q] = factor::simd::loadP<P>(res + q * 16);
+        for (std::size_t k = 0; k < n; ++k) {
+          if (k + kAhead < n) {
+            const char* next =
+                reinterpret_cast<const char*>(s.y + static_cast<std::size_t>(idx[k + kAhead]) * f);
+            for (std::size_t b = 0; b < f * sizeof(float); b += 64) __builtin_prefetch(next + b);
+          }
+          const float* src = s.y + static_cast<std::size_t>(idx[k]) * f;
+          P row[NV];
+          for (int q = 0; q < NV; ++q) {
+            row[q] = factor::simd::loadP<P>(src + q * 16);
+            factor::simd::storeP(g + k * fp + q * 16, row[q]);
+          }
+          // dot() and axpy() of the unfused path, operation for operation.
+          P prod = row[0] * factor::simd::loadP<P>(xv);
+          for (int q = 1; q < NV; ++q) prod += row[q] * factor::simd::loadP<P>(xv + q * 16);
+          const float d = factor::simd::hsum(prod);
+          const float w = val[k] - (val[k] - 1.0f) * d;
+          for (int q = 0; q < NV; ++q) acc[q] += w * row[q];
+        }
+        for (int q = 0; q < NV; ++q) factor::simd::storeP(res + q * 16, acc[q]);
+      }
+    }
+    if (NV == 0 || f != fp) {
+      for (std::size_t k = 0; k < n; ++k) {
+        float* dst = g + k * fp;
+        std::memcpy(dst, s.y + static_cast<std::size_t>(idx[k]) * f, f * sizeof(float));
+        if (fp > f) std::memset(dst + f, 0, (fp - f) * sizeof(float));
+      }
+      accumulateRows<P, NV>(g, n, fp, nv, xv, res,
+                            [&](std::size_t k, float d) { return val[k] - (val[k] - 1.0f) * d; });
     }
     std::memcpy(p, res, fp * sizeof(float));
     float rsold = factor::simd::dot<P, NV>(res, res, nv);
@@ -164,11 +208,8 @@ template <class P, int NV>
       for (int step = 0; step < s.cgSteps; ++step) {
         gramTimes<P, NV>(s, p, ap);
         factor::simd::axpy<P, NV>(l, p, ap, nv);
-        for (std::size_t k = 0; k < n; ++k) {
-          const float* yk = g + k * fp;
-          factor::simd::axpy<P, NV>((val[k] - 1.0f) * factor::simd::dot<P, NV>(yk, p, nv), yk, ap,
-                                    nv);
-        }
+        accumulateRows<P, NV>(g, n, fp, nv, p, ap,
+                              [&](std::size_t k, float d) { return (val[k] - 1.0f) * d; });
         const float alpha = rsold / factor::simd::dot<P, NV>(p, ap, nv);
         factor::simd::axpy<P, NV>(alpha, p, xv, nv);
         factor::simd::axpy<P, NV>(-alpha, ap, res, nv);

@@ -60,6 +60,14 @@ std::string peakMemory() {
   return " unknown";
 }
 
+// The 1, 5 and 15 minute load averages (the bench machine is shared: quote them with times).
+std::string loadAverage() {
+  std::ifstream in("/proc/loadavg");
+  std::string one, five, fifteen;
+  in >> one >> five >> fifteen;
+  return one + " " + five + " " + fifteen;
+}
+
 struct Split {
   Dataset train;
   Dataset test;
@@ -274,6 +282,7 @@ int ialsSynthetic() {
               d.numItems(), d.numInteractions(), seconds(t0, Clock::now()));
   auto model = createModel("ials", {{"factors", 64}, {"iterations", 3}});
   TaskContext ctx;
+  std::printf("load average before: %s\n", loadAverage().c_str());
   std::vector<double> stamps, cpuStamps;
   auto last = Clock::now();
   double lastCpu = cpuSeconds();
@@ -294,6 +303,7 @@ int ialsSynthetic() {
     std::printf(" %.3f s wall / %.3f s cpu;", stamps[e], cpuStamps[e]);
   }
   std::printf("\n");
+  std::printf("load average after: %s\n", loadAverage().c_str());
   std::printf("peak memory:%s\n", peakMemory().c_str());
   return 0;
 }

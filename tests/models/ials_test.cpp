@@ -41,6 +41,29 @@ TEST_CASE("ials: loss decreases and both solvers reach the same optimum", "[mode
   CHECK(final[0] == Approx(final[1]).epsilon(0.02));
 }
 
+// 64 factors run the fixed-width CG kernel, whose gather also computes the residual and whose
+// passes keep their sums in registers; with as many CG steps as factors it must reach the exact
+// (Cholesky) half-steps, which a wrong residual or a lost row update would not.
+TEST_CASE("ials: at 64 factors CG with enough steps matches the exact solve", "[models][ials]") {
+  const auto p = test::plantedCommunities(120, 80, 8);
+  std::vector<std::vector<double>> runs;
+  for (const char* solver : {"cg", "cholesky"}) {
+    auto m = createModel("ials", {{"factors", 64},
+                                  {"iterations", 2},
+                                  {"solver", solver},
+                                  {"regularization", 1.0},
+                                  {"cg_steps", 64}});
+    TaskContext ctx;
+    m->fit({p.data, nullptr, 5, 2}, ctx);
+    runs.push_back(losses(ctx));
+    REQUIRE(runs.back().size() == 2);
+  }
+  for (std::size_t e = 0; e < 2; ++e) {
+    INFO("epoch " << e + 1 << ": cg " << runs[0][e] << ", cholesky " << runs[1][e]);
+    CHECK(runs[0][e] == Approx(runs[1][e]).epsilon(1e-3));
+  }
+}
+
 TEST_CASE("ials: the exact solve satisfies the normal equations", "[models][ials]") {
   // One user, after the item half-step the user row must solve
   // (Y^T C_u Y + lambda I) x_u = Y^T C_u p_u; check it on a fitted model's factors.

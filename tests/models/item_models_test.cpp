@@ -1,6 +1,9 @@
 // Behaviour shared by the item-item models (SAR, ItemKNN, RP3beta, EASE): planted structure,
 // save/load, determinism across thread counts, cancel.
+#include <Eigen/Cholesky>
+#include <Eigen/Core>
 #include <chrono>
+#include <cstring>
 #include <thread>
 
 #include "core/models/ease.h"
@@ -124,7 +127,8 @@ TEST_CASE("ease refuses catalogues that do not fit in memory, naming the estimat
   TaskContext ctx;
   CHECK_THROWS_WITH(m->fit({d}, ctx), Catch::Contains("GiB") && Catch::Contains("200000 items"));
   CHECK_FALSE(m->isFitted());
-  CHECK(Ease::estimate(1000, 4).bytes == 12'000'000);
+  CHECK(Ease::estimate(1000, 4).bytes == 8'000'000);
+  CHECK(Ease::estimate(1000, 8).bytes == 20'000'000);
 }
 
 TEST_CASE("ease weights have a zero diagonal and solve the regularised regression",
@@ -152,6 +156,68 @@ TEST_CASE("ease weights have a zero diagonal and solve the regularised regressio
       double lhs = lambda * ease.weight(i, j);
       for (std::size_t k = 0; k < n; ++k) lhs += g[i * n + k] * ease.weight(k, j);
       CHECK(lhs - g[i * n + j] == Approx(0.0).margin(1e-4));
+    }
+  }
+}
+
+// 660 items: two full 256-wide tiles of the blocked factorisation and a partial third, so that
+// every kind of tile step (panel solve, trailing update, off-diagonal inverse and product) runs.
+TEST_CASE("ease over several factorisation tiles matches a dense reference inverse",
+          "[models][ease]") {
+  const Dataset d = test::blockDataset(6, 60, 110, 20, 11);
+  const std::size_t n = d.numItems();
+  REQUIRE(n == 660);
+  const double lambda = 5.0;
+  const Csr x = d.userItemMatrix(true);
+  Eigen::MatrixXd g = Eigen::MatrixXd::Identity(n, n) * lambda;
+  for (std::size_t u = 0; u < x.rows; ++u) {
+    for (auto i : x.rowIndices(u)) {
+      for (auto j : x.rowIndices(u)) g(i, j) += 1.0;
+    }
+  }
+  const Eigen::MatrixXd p = g.llt().solve(Eigen::MatrixXd::Identity(n, n));
+  for (const char* precision : {"double", "float"}) {
+    SECTION(precision) {
+      auto m = createModel("ease", {{"lambda", lambda}, {"precision", precision}});
+      TaskContext ctx;
+      m->fit({d}, ctx);
+      const auto& ease = dynamic_cast<const Ease&>(*m);
+      const double tol = std::string(precision) == "double" ? 1e-6 : 2e-4;
+      double worst = 0.0;
+      for (std::size_t i = 0; i < n; ++i) {
+        for (std::size_t j = 0; j < n; ++j) {
+          const double ref = i == j ? 0.0 : -p(i, j) / p(j, j);
+          worst = std::max(worst, std::abs(ease.weight(i, j) - ref));
+        }
+      }
+      INFO(precision << ": largest weight error " << worst);
+      CHECK(worst < tol);
+    }
+  }
+}
+
+TEST_CASE("ease weights are bit-identical for one and two threads over several tiles",
+          "[models][ease]") {
+  const Dataset d = test::blockDataset(6, 60, 110, 20, 11);
+  for (const char* precision : {"float", "double"}) {
+    SECTION(precision) {
+      std::vector<std::vector<float>> weights;
+      for (int threads : {1, 2}) {
+        auto m = createModel("ease", {{"lambda", 5.0}, {"precision", precision}});
+        TaskContext ctx;
+        m->fit({d, nullptr, 42, threads}, ctx);
+        const auto& ease = dynamic_cast<const Ease&>(*m);
+        std::vector<float> w;
+        for (std::size_t i = 0; i < d.numItems(); ++i) {
+          for (std::size_t j = 0; j < d.numItems(); ++j) {
+            w.push_back(ease.weight(static_cast<Index>(i), static_cast<Index>(j)));
+          }
+        }
+        weights.push_back(std::move(w));
+      }
+      REQUIRE(weights[0].size() == weights[1].size());
+      CHECK(std::memcmp(weights[0].data(), weights[1].data(), weights[0].size() * sizeof(float)) ==
+            0);
     }
   }
 }
