@@ -60,7 +60,7 @@ FeatureConfig FeatureConfig::fromJson(const nlohmann::json& j, const std::string
     checkKeys(*b, p,
               {"profile_cosine", "half_life_days", "value_weighted", "affinity", "affinity_values",
                "numeric_profile", "date_vs_activity", "item_popularity", "item_recency",
-               "user_activity", "cold_user_dropout"});
+               "user_activity", "cold_user_dropout", "cell_popularity", "cell_smoothing"});
     c.behaviour.profileCosine = optBool(*b, "profile_cosine", p, true);
     c.behaviour.halfLifeDays = optNumber(*b, "half_life_days", p, 0.0, 0.0);
     c.behaviour.valueWeighted = optBool(*b, "value_weighted", p, true);
@@ -75,6 +75,27 @@ FeatureConfig FeatureConfig::fromJson(const nlohmann::json& j, const std::string
     if (!(c.behaviour.coldUserDropout >= 0.0 && c.behaviour.coldUserDropout < 1.0)) {
       throw SpecError(p + ".cold_user_dropout", "must be in [0, 1)");
     }
+    if (const nlohmann::json* cells = findKey(*b, "cell_popularity")) {
+      const std::string cp = jsonPath(p, "cell_popularity");
+      if (!cells->is_array()) throw SpecError(cp, "must be an array of cells");
+      for (std::size_t k = 0; k < cells->size(); ++k) {
+        const auto& cell = (*cells)[k];
+        const std::string ck = jsonPath(cp, k);
+        std::vector<std::string> columns;
+        if (cell.is_string()) {
+          columns.push_back(cell.get<std::string>());
+        } else if (cell.is_array() && !cell.empty()) {
+          for (std::size_t c = 0; c < cell.size(); ++c) {
+            if (!cell[c].is_string()) throw SpecError(jsonPath(ck, c), "must be a column name");
+            columns.push_back(cell[c].get<std::string>());
+          }
+        } else {
+          throw SpecError(ck, "must be a user column name or a non-empty array of them");
+        }
+        c.behaviour.cellPopularity.push_back(std::move(columns));
+      }
+    }
+    c.behaviour.cellSmoothing = optNumber(*b, "cell_smoothing", p, 10.0, 0.0);
   }
   if (const nlohmann::json* l = findKey(j, "labels")) {
     const std::string p = jsonPath(path, "labels");
@@ -143,6 +164,11 @@ void FeatureConfig::checkColumns(const Dataset& data, const std::string& path) c
     check(data.itemAttributes, behaviour.dateVsActivity[k],
           jsonPath(path + ".behaviour.date_vs_activity", k), "item");
   }
+  for (std::size_t k = 0; k < behaviour.cellPopularity.size(); ++k) {
+    for (const auto& col : behaviour.cellPopularity[k]) {
+      check(data.userAttributes, col, jsonPath(path + ".behaviour.cell_popularity", k), "user");
+    }
+  }
 }
 
 nlohmann::json FeatureConfig::toJson() const {
@@ -166,6 +192,11 @@ nlohmann::json FeatureConfig::toJson() const {
                     {"item_recency", behaviour.itemRecency},
                     {"user_activity", behaviour.userActivity},
                     {"cold_user_dropout", behaviour.coldUserDropout}};
+  // Written only when used, so configurations without cells keep their earlier JSON.
+  if (!behaviour.cellPopularity.empty()) {
+    j["behaviour"]["cell_popularity"] = behaviour.cellPopularity;
+    j["behaviour"]["cell_smoothing"] = behaviour.cellSmoothing;
+  }
   j["labels"] = {{"mode", labels.mode},
                  {"threshold", labels.threshold},
                  {"events", labels.events},

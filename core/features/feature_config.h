@@ -59,6 +59,13 @@ struct BehaviourConfig {
   /// user. Trains the model for the rows new users get (otherwise every training row has a
   /// history and a new user's rows fall where trees never needed the user's attributes).
   double coldUserDropout = 0.0;
+  /// Cell popularity: each entry is a list of user columns (each with a onehot user encoder)
+  /// forming a cell, e.g. {"age_band", "gender"}; per entry, the item's share of the positives
+  /// of the other training users in the row's user's cell, shrunk towards the global share,
+  /// and its lift over the global share (CellPopularity, docs/features.md).
+  std::vector<std::vector<std::string>> cellPopularity;
+  /// Pseudo-positives shrinking a cell's share towards the global share.
+  double cellSmoothing = 10.0;
 };
 
 /// One cross: every encoded value of a user categorical column x every value of an item
@@ -73,8 +80,9 @@ struct CrossConfig {
 ///   "item": "genres"}], "behaviour": {"profile_cosine": true, "half_life_days": 0,
 ///   "value_weighted": true, "affinity": ["genres"], "affinity_values": ["genres"],
 ///   "numeric_profile": ["year"], "date_vs_activity": ["release_date"], "item_popularity": true,
-///   "item_recency": true, "user_activity": true, "cold_user_dropout": 0}, "labels": {"mode":
-///   "threshold", "threshold": 4, "events": [], "explicit_negatives": false}, "negatives":
+///   "item_recency": true, "user_activity": true, "cold_user_dropout": 0,
+///   "cell_popularity": [["age_band", "gender"], "occupation"], "cell_smoothing": 10}, "labels":
+///   {"mode": "threshold", "threshold": 4, "events": [], "explicit_negatives": false}, "negatives":
 ///   {"ratio": 4, "sampling": "uniform", "popularity_exponent": 0.75}, "auto": true }
 /// With "auto": true (the default when "user" and "item" are both absent), every attribute
 /// column gets its natural encoder (categorical -> onehot, multi -> multihot, numeric ->

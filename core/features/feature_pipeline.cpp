@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "core/features/behaviour_stats.h"
+#include "core/features/cell_popularity.h"
 #include "core/util/error.h"
 
 namespace rwb {
@@ -33,7 +34,9 @@ std::int64_t newestTimestamp(const Interactions& log) {
 }  // namespace
 
 FeaturePipeline::FeaturePipeline(FeatureConfig config)
-    : config_(std::move(config)), beh_(std::make_unique<BehaviourStats>()) {}
+    : config_(std::move(config)),
+      beh_(std::make_unique<BehaviourStats>()),
+      cells_(std::make_unique<CellPopularity>()) {}
 FeaturePipeline::~FeaturePipeline() = default;
 FeaturePipeline::FeaturePipeline(FeaturePipeline&&) noexcept = default;
 FeaturePipeline& FeaturePipeline::operator=(FeaturePipeline&&) noexcept = default;
@@ -107,6 +110,10 @@ void FeaturePipeline::fit(const Dataset& train, TaskContext& ctx) {
 
   *next.beh_ = BehaviourStats::compute(train, config_.labels, config_.behaviour, next.itemContent_,
                                        next.itemDim_, tMax, ctx);
+  // The cells are read from block 1, whose encoder slices buildNames() lays out.
+  next.userStarts_ = encoderStarts(next.userEncoders_);
+  *next.cells_ = CellPopularity::compute(train, config_.labels, config_.behaviour,
+                                         next.userEncoders_, next.userStarts_, next.userAttr_);
   next.buildNames();
   next.fitted_ = true;
   ctx.throwIfStopped();
@@ -126,9 +133,12 @@ void FeaturePipeline::refitBehaviour(const Dataset& data, TaskContext& ctx) {
   const std::int64_t tMax = newestTimestamp(data.interactions);
   auto fresh = std::make_unique<BehaviourStats>(BehaviourStats::compute(
       data, config_.labels, config_.behaviour, itemContent_, itemDim_, tMax, ctx));
+  auto freshCells = std::make_unique<CellPopularity>(CellPopularity::compute(
+      data, config_.labels, config_.behaviour, userEncoders_, userStarts_, userAttr_));
   // Validate before mutate: the old statistics stay on failure or Cancelled.
   ctx.throwIfStopped();
   beh_ = std::move(fresh);
+  cells_ = std::move(freshCells);
   scoreSources_.clear();
   savedSources_.clear();
   scoreNames_.clear();
@@ -176,6 +186,8 @@ void FeaturePipeline::buildNames() {
   const std::size_t before = names_.size();
   const auto behaviourNames = beh_->featureNames();
   names_.insert(names_.end(), behaviourNames.begin(), behaviourNames.end());
+  const auto cellNames = cells_->featureNames();
+  names_.insert(names_.end(), cellNames.begin(), cellNames.end());
   behaviourDim_ = names_.size() - before;
 }
 

@@ -34,6 +34,7 @@
 namespace rwb {
 
 class BehaviourStats;
+class CellPopularity;
 
 /// Fitted feature pipeline. After fit(), all const members are thread-safe.
 class FeaturePipeline {
@@ -185,8 +186,10 @@ class FeaturePipeline {
   /// Blocks 1-5 of (u, i) into out; scores has one value per score source.
   /// u == kNoIndex: a new user (no training interactions) whose block 1 is userAttr. loo: a
   /// training positive whose own engagement (weight looWeight) leaves profile and affinities.
-  void rowInto(Index u, const SparseVector& userAttr, Index i, bool loo, float looWeight,
-               const float* scores, SparseVector& out) const;
+  /// self: the user of the id maps whose engagements the cell popularity leaves out (u, or the
+  /// training user of a cold-user dropout row; kNoIndex for a new user).
+  void rowInto(Index u, Index self, const SparseVector& userAttr, Index i, bool loo,
+               float looWeight, const float* scores, SparseVector& out) const;
 
   FeatureConfig config_;
   bool fitted_ = false;
@@ -199,8 +202,9 @@ class FeaturePipeline {
   std::vector<std::size_t> crossOffsets_;
   std::vector<std::uint32_t> userStarts_, itemStarts_;  ///< encoder slice starts per block
   std::unique_ptr<BehaviourStats> beh_;                 ///< never null (unless moved from)
-  std::vector<std::string> names_;                      ///< blocks 1-4
-  std::vector<std::string> scoreNames_;                 ///< "score:<name>" per source slot
+  std::unique_ptr<CellPopularity> cells_;  ///< never null (unless moved from); end of block 4
+  std::vector<std::string> names_;         ///< blocks 1-4
+  std::vector<std::string> scoreNames_;    ///< "score:<name>" per source slot
   std::vector<std::shared_ptr<const ScoreSource>> scoreSources_;  ///< nullptr = not yet bound
   std::vector<std::string> savedSources_;  ///< bytes read by load(), per slot (else empty)
 };

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "core/features/behaviour_stats.h"
+#include "core/features/cell_popularity.h"
 #include "core/features/feature_pipeline.h"
 #include "core/util/error.h"
 
@@ -27,7 +28,7 @@ void appendCross(const SparseVector& userAttr, const SparseVector& item, std::ui
 }
 }  // namespace
 
-void FeaturePipeline::rowInto(Index u, const SparseVector& userAttr, Index i, bool loo,
+void FeaturePipeline::rowInto(Index u, Index self, const SparseVector& userAttr, Index i, bool loo,
                               float looWeight, const float* scores, SparseVector& out) const {
   out.clear();
   for (const auto& f : userAttr) out.push_back(f);
@@ -44,8 +45,12 @@ void FeaturePipeline::rowInto(Index u, const SparseVector& userAttr, Index i, bo
                   static_cast<std::uint32_t>(crossOffsets_[c]), out);
     }
   }
-  beh_->appendFeatures(u, i, itemContent_[i], loo, looWeight,
-                       static_cast<std::uint32_t>(userDim_ + itemDim_ + crossDim_), out);
+  const auto bo = static_cast<std::uint32_t>(userDim_ + itemDim_ + crossDim_);
+  beh_->appendFeatures(u, i, itemContent_[i], loo, looWeight, bo, out);
+  if (cells_->dim() > 0) {
+    cells_->appendFeatures(userAttr, self, i,
+                           bo + static_cast<std::uint32_t>(behaviourDim_ - cells_->dim()), out);
+  }
   const auto so = static_cast<std::uint32_t>(names_.size());
   for (std::size_t m = 0; m < scoreSources_.size(); ++m) {
     const float s = scores[m];
@@ -94,7 +99,7 @@ void FeaturePipeline::appendRows(Index u, const SparseVector& attr, std::span<co
   const std::size_t ns = scoreSources_.size();
   SparseVector row;
   for (std::size_t k = 0; k < items.size(); ++k) {
-    rowInto(u, attr, items[k], false, 0.0f, scores.data() + k * ns, row);
+    rowInto(u, u, attr, items[k], false, 0.0f, scores.data() + k * ns, row);
     m.appendRow(row);
   }
 }
@@ -146,7 +151,7 @@ void FeaturePipeline::pairFeatures(Index user, Index item, SparseVector& out) co
   // training rows built by buildTrainingMatrix).
   std::vector<float> scores(scoreSources_.size(), 0.0f);
   scoreSourceValues(PairUser::known(user), std::span<const Index>(&item, 1), {}, scores);
-  rowInto(user, userAttr_[user], item, false, 0.0f, scores.data(), out);
+  rowInto(user, user, userAttr_[user], item, false, 0.0f, scores.data(), out);
 }
 
 SparseMatrix FeaturePipeline::pairMatrix(std::span<const Index> users,

@@ -1,5 +1,6 @@
 // FeaturePipeline::save and FeaturePipeline::load: the "rwb.features.v1" byte layout.
 #include "core/features/behaviour_stats.h"
+#include "core/features/cell_popularity.h"
 #include "core/features/feature_pipeline.h"
 #include "core/util/error.h"
 
@@ -34,6 +35,8 @@ void FeaturePipeline::save(BinaryWriter& out) const {
   putRows(userAttr_);
   putRows(itemContent_);
   beh_->save(out);
+  // Only pipelines with cells write them: files without cells keep the earlier layout.
+  if (!config_.behaviour.cellPopularity.empty()) cells_->save(out);
   out.put<std::uint64_t>(scoreSources_.size());
   for (std::size_t m = 0; m < scoreSources_.size(); ++m) {
     out.putString(scoreNames_[m].substr(6));
@@ -99,6 +102,9 @@ FeaturePipeline FeaturePipeline::load(BinaryReader& in) {
   {
     const auto behaviour = in.scope("behaviour");
     *p.beh_ = BehaviourStats::load(in, p.config_.behaviour, p.numUsers_, p.numItems_, p.itemDim_);
+  }
+  if (!p.config_.behaviour.cellPopularity.empty()) {
+    *p.cells_ = CellPopularity::load(in, p.config_.behaviour, p.numUsers_, p.numItems_, p.userDim_);
   }
   p.buildNames();
   p.fitted_ = true;

@@ -134,7 +134,7 @@ TrainingMatrix FeaturePipeline::buildTrainingMatrix(const Dataset& train, std::u
             sc.assign(scoreSources_.size(), 0.0f);
             scoreSourceValues(asNew ? PairUser::fresh(unknown) : PairUser::known(u),
                               std::span<const Index>(&i, 1), {}, sc);
-            rowInto(asNew ? kNoIndex : u, userAttr_[u], i, loo, looW, sc.data(), row);
+            rowInto(asNew ? kNoIndex : u, u, userAttr_[u], i, loo, looW, sc.data(), row);
             part.appendRow(row);
             labels[u].push_back(label);
             items[u].push_back(i);

@@ -50,7 +50,9 @@ std::pair<std::string, Params> modelSpec(const std::string& spec, const char* fe
   const auto colon = spec.find(':');
   const std::string name = spec.substr(0, colon);
   Params p = colon == std::string::npos ? Params::object() : Params::parse(spec.substr(colon + 1));
-  if (!p.contains("features") && name != "most_popular") p["features"] = features;
+  const ModelInfo* info = findModel(name);
+  if (!p.contains("features") && info != nullptr && info->schema.find("features") != nullptr)
+    p["features"] = features;
   return {name, p};
 }
 

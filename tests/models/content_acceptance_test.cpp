@@ -48,23 +48,24 @@ TEST_CASE(
   CHECK(test::mean(means) >= 0.30);
 }
 
-TEST_CASE("cold-start items on MovieLens-100K: factorization_machine (WARP, 50 epochs) >= 0.24",
+TEST_CASE("cold-start items on MovieLens-100K: factorization_machine (WARP, 50 epochs) >= 0.255",
           "[models][.slow][shared]") {
-  // 50 epochs was chosen on validation splits (docs/features.md). Measured: 0.2446 / 0.2389 /
-  // 0.2608 / 0.2701 / 0.2256, mean 0.2480 (20 epochs: 0.2377); LightFM's 0.29 is not reached.
+  // 50 epochs and the features without title words were chosen on validation splits
+  // (docs/features.md). Measured: 0.2769 / 0.2484 / 0.2812 / 0.2893 / 0.2253, mean 0.2642 (with
+  // titles 0.2480, 20 epochs 0.2377); LightFM's 0.29 is not reached.
   RWB_REQUIRE_SHARED_DATA(dir);
   const Dataset d = test::loadMovieLens100k(dir / "ml-100k");
   std::vector<double> means;
   for (std::uint64_t seed = 1; seed <= 5; ++seed) {
     const auto s = test::coldItemSplit(d, 0.2, seed);
     auto m = createModel("factorization_machine",
-                         {{"features", test::kMovieLensColdFeatures}, {"epochs", 50}});
+                         {{"features", test::kMovieLensColdFmFeatures}, {"epochs", 50}});
     TaskContext ctx;
     m->fit({s.train, nullptr, seed, 0}, ctx);
     means.push_back(test::mean(test::coldNdcg(*m, s)));
     INFO("seed " << seed << ": " << means.back());
   }
-  CHECK(test::mean(means) >= 0.24);
+  CHECK(test::mean(means) >= 0.255);
 }
 
 TEST_CASE("warm ml-100k-recsplit: two_stage improves nDCG@10 over its own generator",
