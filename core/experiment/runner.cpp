@@ -115,7 +115,9 @@ SearchRequest searchRequest(const RunPlan& plan, const ExperimentSpec& spec, int
   req.metrics = spec.metrics;
   req.seed = plan.seed;
   req.threads = threads;
-  req.validation = validationKindFor(spec.split.method);
+  req.validation = validationKindFor(spec.split.method, spec.tuning.validationBy.empty()
+                                                            ? spec.split.by
+                                                            : spec.tuning.validationBy);
   return req;
 }
 
