@@ -274,6 +274,36 @@ TEST_CASE("auto: a blend's \"auto\" members take the parameters their own search
   CHECK(f.runs[1].status == RunStatus::kOk);
 }
 
+TEST_CASE("auto: a two_stage's \"auto\" score models take their own searches' winners",
+          "[experiment][search][auto][two_stage]") {
+  test::TempDir dir;
+  json doc = syntheticSpec(dir);
+  doc["tuning"] = {{"budget_seconds", 600}, {"trials", 2}};
+  // Listed first: the stacker is still tuned after the models it stacks.
+  doc["models"] = {{{"name", "two_stage"},
+                    {"params",
+                     {{"candidate_model", "rp3beta"},
+                      {"candidates", 20},
+                      {"rounds", 10},
+                      {"score_models", {{"rp3beta", "auto"}, {"sar", "auto"}}}}},
+                    {"search", "auto"}},
+                   {{"name", "rp3beta"}, {"search", "auto"}},
+                   {{"name", "sar"}, {"search", "auto"}}};
+  const ExperimentSpec spec = parseExperimentSpec(doc, dir.path());
+  TaskContext ctx;
+  const ExperimentResult r = runExperiment(spec, {}, ctx);
+  REQUIRE(r.runs.size() == 3);
+  for (const auto& run : r.runs) {
+    INFO(run.name << " " << run.error);
+    REQUIRE(run.status == RunStatus::kOk);
+  }
+  const json members = json::parse(r.runs[0].params["score_models"].get<std::string>());
+  CHECK(members["rp3beta"] == r.runs[1].params);
+  CHECK(members["sar"] == r.runs[2].params);
+  // Its validation score is measured on the same carve as the others'.
+  CHECK(r.runs[0].search->validationSplitHash == r.runs[1].search->validationSplitHash);
+}
+
 TEST_CASE("auto over a given space: schema order, conditions, the tuning's settings",
           "[experiment][search][auto]") {
   test::TempDir dir;
