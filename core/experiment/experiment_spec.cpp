@@ -299,7 +299,10 @@ TuningSpec parseTuning(const json& j, const MetricsSpec& metrics) {
   if (j.contains("validation")) {
     const std::string vp = path + ".validation";
     requireObject(j["validation"], vp);
-    checkKeys(j["validation"], vp, {"ratio", "seed"});
+    checkKeys(j["validation"], vp, {"ratio", "seed", "by"});
+    if (j["validation"].contains("by")) {
+      t.validationBy = asChoice(j["validation"]["by"], vp + ".by", {"user", "item"});
+    }
     if (j["validation"].contains("ratio")) {
       t.validationRatio = asNumber(j["validation"]["ratio"], vp + ".ratio");
       if (!(t.validationRatio > 0.0 && t.validationRatio < 1.0)) {

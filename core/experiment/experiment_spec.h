@@ -112,6 +112,9 @@ struct TuningSpec {
   double validationRatio = 0.8;  ///< per-user share of train kept for fitting candidates
   std::uint64_t seed = 7;        ///< sampling and validation-split seed
   std::string metric;            ///< selection metric, e.g. "ndcg@10"; empty = the primary one
+  /// Stratification group of the carved validation ("user" or "item"); empty = the split's own
+  /// (validationKindFor(split.method, split.by)). Ignored by cold_items / cold_users splits.
+  std::string validationBy;
 };
 
 /// One model entry of the spec.

@@ -115,34 +115,54 @@ SearchRequest searchRequest(const RunPlan& plan, const ExperimentSpec& spec, int
   req.metrics = spec.metrics;
   req.seed = plan.seed;
   req.threads = threads;
-  req.validation = validationKindFor(spec.split.method);
+  req.validation = validationKindFor(spec.split.method, spec.tuning.validationBy.empty()
+                                                            ? spec.split.by
+                                                            : spec.tuning.validationBy);
   return req;
 }
 
-// A blend's members given as "auto" take the best parameters of the auto search of the same
-// model and seed in this experiment (chosen on validation, so the blend stays honest).
-Params withTunedMembers(Params params, const std::vector<RunPlan>& plans,
-                        const std::vector<Tuned>& tuned, std::uint64_t seed) {
-  const std::string text = params.at("members").get<std::string>();
-  if (text.empty()) return params;
-  nlohmann::json members = nlohmann::json::parse(text);
-  for (auto it = members.begin(); it != members.end(); ++it) {
-    if (!it.value().is_string() || it.value() != "auto") continue;
-    bool found = false;
-    for (std::size_t i = 0; i < plans.size() && !found; ++i) {
-      if (plans[i].model->name == it.key() && plans[i].seed == seed && tuned[i].history) {
-        it.value() = tuned[i].history->best;
-        found = true;
-      }
-    }
-    if (!found) {
-      throw SpecError(
-          "$.params.members." + it.key(),
-          "\"auto\" needs a successful auto search of '" + it.key() + "' in the same experiment");
+// The best parameters of the auto search of `model` with `seed` in this experiment, or nullptr.
+const Params* tunedParamsOf(const std::string& model, const std::vector<RunPlan>& plans,
+                            const std::vector<Tuned>& tuned, std::uint64_t seed) {
+  for (std::size_t i = 0; i < plans.size(); ++i) {
+    if (plans[i].model->name == model && plans[i].seed == seed && tuned[i].history) {
+      return &tuned[i].history->best;
     }
   }
-  params["members"] = members.dump();
+  return nullptr;
+}
+
+// Models made of other models take, for each member given as "auto", the best parameters of
+// the auto search of the same model and seed in this experiment (chosen on validation, so the
+// combination stays honest): a blend's "members" and a two_stage's "score_models".
+Params withTunedMembers(Params params, const std::vector<RunPlan>& plans,
+                        const std::vector<Tuned>& tuned, std::uint64_t seed) {
+  const auto lookup = [&](const std::string& model, const std::string& where) {
+    const Params* p = tunedParamsOf(model, plans, tuned, seed);
+    if (p == nullptr) {
+      throw SpecError(where, "\"auto\" needs a successful auto search of '" + model +
+                                 "' in the same experiment");
+    }
+    return *p;
+  };
+  for (const char* key : {"members", "score_models"}) {
+    if (!params.contains(key) || !params.at(key).is_string()) continue;
+    const std::string text = params.at(key).get<std::string>();
+    if (text.empty()) continue;
+    nlohmann::json members = nlohmann::json::parse(text);
+    if (!members.is_object()) continue;  // the model reports its own malformed parameter
+    for (auto it = members.begin(); it != members.end(); ++it) {
+      if (!it.value().is_string() || it.value() != "auto") continue;
+      it.value() = lookup(it.key(), std::string("$.params.") + key + "." + it.key());
+    }
+    params[key] = members.dump();
+  }
   return params;
+}
+
+// Models whose parameters may name other models' auto searches: tuned after those.
+bool combinesModels(const RunPlan& plan) {
+  return plan.model->name == "blend" || plan.model->name == "two_stage";
 }
 
 bool isAuto(const RunPlan& plan) {
@@ -346,11 +366,12 @@ ExperimentResult runPrepared(const ExperimentSpec& spec, const RunnerOptions& op
 
   // Auto searches first, one after another with every thread, so that each one's trials do not
   // depend on what runs beside it; the shared budget is split as TuningSpec says.
-  // Blends come last: their members may take the parameters the other searches chose.
+  // Blends and two_stage models come last: their members may take the parameters the other
+  // searches chose.
   std::vector<std::size_t> autoPlans;
   for (int pass = 0; pass < 2; ++pass) {
     for (std::size_t i = 0; i < plans.size(); ++i) {
-      if (isAuto(plans[i]) && (plans[i].model->name == "blend") == (pass == 1)) {
+      if (isAuto(plans[i]) && combinesModels(plans[i]) == (pass == 1)) {
         autoPlans.push_back(i);
       }
     }
@@ -371,7 +392,7 @@ ExperimentResult runPrepared(const ExperimentSpec& spec, const RunnerOptions& op
           },
           std::chrono::milliseconds(0));
       SearchRequest req = searchRequest(plan, spec, threads);
-      if (plan.model->name == "blend") {
+      if (combinesModels(plan)) {
         try {
           req.baseParams = withTunedMembers(req.baseParams, plans, tuned, plan.seed);
         } catch (const std::exception& e) {

@@ -254,15 +254,16 @@ void autoSearch(const SearchRequest& req, long long maxBudget, Clock::time_point
     }
   }
 
-  // The winner: the best result at the largest budget any configuration reached.
-  long long topBudget = -1;
-  for (const auto& t : h.trials) {
-    if (std::isfinite(t.score)) topBudget = std::max(topBudget, t.budget);
-  }
+  // The winner: the best (configuration, epochs) pair over every rung, refitted with those
+  // epochs. Each trial is an ordinary fit with its own epochs, so its validation score is what
+  // that pair scores; taking only the largest budget reached would throw away a configuration
+  // that peaks early (iALS overfits with more sweeps at low regularisation). Ties keep the
+  // larger budget, then the earlier trial.
   const SearchTrial* best = nullptr;
   for (const auto& t : h.trials) {
-    if (std::isfinite(t.score) && t.budget == topBudget &&
-        (best == nullptr || t.score > best->score)) {
+    if (!std::isfinite(t.score)) continue;
+    if (best == nullptr || t.score > best->score ||
+        (t.score == best->score && t.budget > best->budget)) {
       best = &t;
     }
   }
@@ -271,7 +272,7 @@ void autoSearch(const SearchRequest& req, long long maxBudget, Clock::time_point
                      (h.trials.empty() ? std::string("none ran") : h.trials.front().error));
   }
   h.best = configParams[static_cast<std::size_t>(best->config)];
-  if (maxBudget > 0) h.best[s.budgetParam] = maxBudget;
+  if (maxBudget > 0) h.best[s.budgetParam] = best->budget;
   h.bestScore = best->score;
 }
 

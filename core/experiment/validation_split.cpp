@@ -13,6 +13,13 @@ ValidationKind validationKindFor(const std::string& splitMethod) {
   return ValidationKind::kUserRows;
 }
 
+ValidationKind validationKindFor(const std::string& splitMethod, const std::string& by) {
+  if ((splitMethod == "stratified" || splitMethod == "recommenders") && by == "item") {
+    return ValidationKind::kItemRows;
+  }
+  return validationKindFor(splitMethod);
+}
+
 ValidationSplit carveValidation(const Dataset& train, ValidationKind kind, double ratio,
                                 std::uint64_t seed, TaskContext& ctx) {
   SplitOptions carve;
@@ -22,6 +29,10 @@ ValidationSplit carveValidation(const Dataset& train, ValidationKind kind, doubl
     case ValidationKind::kUserRows:
       carve.method = SplitMethod::kStratified;
       carve.by = SplitBy::kUser;
+      break;
+    case ValidationKind::kItemRows:
+      carve.method = SplitMethod::kStratified;
+      carve.by = SplitBy::kItem;
       break;
     case ValidationKind::kColdItems:
       carve.method = SplitMethod::kColdItems;

@@ -17,6 +17,7 @@ namespace rwb {
 /// The shape of the validation split.
 enum class ValidationKind {
   kUserRows,   ///< per user, a share of the training rows (stratified split by user)
+  kItemRows,   ///< per item, a share of the training rows (stratified split by item)
   kColdItems,  ///< a share of the training items, with all their rows (cold_items split)
   kColdUsers,  ///< a share of the training users, with all their rows (cold_users split)
 };
@@ -24,6 +25,10 @@ enum class ValidationKind {
 /// The validation kind that mirrors an experiment split method name ("cold_items",
 /// "cold_users"; anything else is kUserRows).
 ValidationKind validationKindFor(const std::string& splitMethod);
+/// The same, with the split's stratification group: the per-group random methods
+/// ("stratified", "recommenders") grouped by "item" give kItemRows, so that validation holds
+/// out a share of each item's rows as test holds out a share of each item's rows.
+ValidationKind validationKindFor(const std::string& splitMethod, const std::string& by);
 
 /// A carved validation split. fit and valid share train's id maps.
 struct ValidationSplit {

@@ -120,6 +120,11 @@ ModelInfo Ease::info() {
                     .logScale()
                     .searchLogRange(1, 1e5)
                     .describe("L2 regularisation added to the Gram matrix diagonal"),
+                floatParam("dropout", 0.0)
+                    .range(0.0, 0.95)
+                    .searchRange(0.0, 0.9)
+                    .describe("EDLAE dropout probability p: adds p / (1 - p) times each item's "
+                              "Gram diagonal to its regulariser (0 = plain EASE)"),
                 choiceParam("precision", "float", {"float", "double"})
                     .describe("Floating point type of the Gram matrix and its inverse"),
                 binaryParam());
@@ -140,6 +145,8 @@ template <typename T>
 std::vector<float> Ease::solve(const Dataset& train, TaskContext& ctx) const {
   const std::size_t n = numItems();
   const T lambda = static_cast<T>(paramDouble("lambda"));
+  const double p = paramDouble("dropout");
+  const T emphasis = static_cast<T>(p / (1.0 - p));
   const bool binary = paramBool("binary");
   const std::size_t nb = blocks(n);
   const int ld = static_cast<int>(n);
@@ -148,7 +155,8 @@ std::vector<float> Ease::solve(const Dataset& train, TaskContext& ctx) const {
   auto at = [n](T* m, std::size_t r, std::size_t c) { return m + c * n + r; };
   auto width = [n](std::size_t b) { return static_cast<int>(std::min(kBlock, n - b * kBlock)); };
 
-  // 1. Gram matrix G = X^T X + lambda I, column i written by the task that builds row i.
+  // 1. Gram matrix G = X^T X + Lambda, Lambda = lambda I + p / (1 - p) diag(X^T X) (EDLAE,
+  //    Steck 2020; p = 0 is EASE), column i written by the task that builds row i.
   // In float this buffer becomes B (step 5), hence a plain vector.
   std::vector<T> aBuf;
   reserveHugePages(aBuf, n * n);
@@ -162,7 +170,7 @@ std::vector<float> Ease::solve(const Dataset& train, TaskContext& ctx) const {
                                       std::vector<float>&) {
       T* col = A + static_cast<std::size_t>(i) * n;
       for (std::size_t t = 0; t < cols.size(); ++t) col[cols[t]] = static_cast<T>(vals[t]);
-      col[i] += lambda;
+      col[i] += lambda + emphasis * col[i];
     };
     TaskContext sub(ctx, 0.0, 0.05);
     buildItemRows<float>(userItem, itemUser, binary, {}, toDense, sub, "gram matrix");

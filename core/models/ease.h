@@ -17,7 +17,10 @@ struct EaseEstimate {
 
 /// EASE.
 ///
-/// G = X^T X + lambda I (X binary, or the interaction values), P = G^-1,
+/// G = X^T X + Lambda (X binary, or the interaction values), Lambda = lambda I +
+/// p / (1 - p) diag(X^T X) with p = `dropout` (EDLAE, Steck, "Autoencoders that don't overfit
+/// towards the identity", NeurIPS 2020: the closed form of EASE trained with dropout on its
+/// input; p = 0 is EASE), P = G^-1,
 /// B = I - P diag(1/diag(P)), i.e. B_ij = -P_ij / P_jj and B_ii = 0; score(u, j) = x_u . B_:j.
 /// G is factorised with a blocked Cholesky (G = L L^T), L^-1 and P = L^-T L^-1 are formed block by
 /// block, in float or double (`precision`); every block is one single-threaded OpenBLAS / LAPACKE

@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <random>
 
+#include "core/models/early_stopping.h"
 #include "core/models/engagement_model.h"
 #include "core/models/param_blocks.h"
 #include "core/util/error.h"
@@ -63,7 +66,8 @@ ModelInfo FactorizationMachine::info() {
       boolParam("item_ids", true)
           .describe(
               "With use_ids: items with training data get an id feature (false: every item is "
-              "its content features alone, exactly as a brand-new item is scored)"));
+              "its content features alone, exactly as a brand-new item is scored)"),
+      ndcgEarlyStoppingParams());
   return m;
 }
 
@@ -200,6 +204,15 @@ void FactorizationMachine::fitModel(const TrainingData& data, TaskContext& ctx) 
     return std::binary_search(s.begin(), s.end(), j);
   };
   std::uniform_int_distribution<std::size_t> pickWarm(0, warm.size() - 1);
+  // Early stopping on the validation nDCG (TaskContext's validation, like iALS and BPR): the
+  // best epoch's parameters are kept and restored at the end.
+  EarlyStopping early(static_cast<int>(paramInt("patience")));
+  const auto validK = static_cast<std::size_t>(paramInt("validation_k"));
+  struct Snapshot {
+    std::vector<float> V, W, p, q;
+    double w0 = 0.0;
+  };
+  std::optional<Snapshot> best;
   std::vector<std::size_t> order(positives.size());
   std::iota(order.begin(), order.end(), 0);
   for (int epoch = 0; epoch < epochs; ++epoch) {
@@ -273,10 +286,27 @@ void FactorizationMachine::fitModel(const TrainingData& data, TaskContext& ctx) 
       // The user bias cancels in s_j - s_i: ranking losses leave it alone.
       update(uf[u], V_, gV, p_, gp, diff, weight, false);
     }
+    EpochMetrics metrics{{"loss", lossSum / static_cast<double>(positives.size())}};
+    bool stop = false;
+    if (data.validation != nullptr) {
+      cacheRepresentations();
+      const double ndcg = validationNdcg(*data.validation, validK);
+      metrics.emplace_back("valid_ndcg@" + std::to_string(validK), ndcg);
+      const auto verdict = early.observe(epoch + 1, ndcg);
+      if (verdict.improved) best = Snapshot{V_, W_, p_, q_, w0_};
+      stop = verdict.stop;
+    }
     ctx.progress(0.05 + 0.9 * (epoch + 1) / epochs, "epoch " + std::to_string(epoch + 1));
-    if (ctx.epochEnd(epoch, {{"loss", lossSum / static_cast<double>(positives.size())}})) break;
+    if (ctx.epochEnd(epoch, metrics) || stop) break;
   }
   ctx.throwIfStopped();
+  if (best) {
+    V_ = std::move(best->V);
+    W_ = std::move(best->W);
+    p_ = std::move(best->p);
+    q_ = std::move(best->q);
+    w0_ = best->w0;
+  }
   cacheRepresentations();
   // Global importance over a sample of training pairs.
   std::vector<std::string> names;
@@ -306,6 +336,42 @@ void FactorizationMachine::scoreItems(Index user, std::span<const Index> items,
     for (std::size_t d = 0; d < k_; ++d) s += static_cast<double>(eu[d]) * ei[d];
     out[n] = static_cast<float>(s);
   }
+}
+
+double FactorizationMachine::validationNdcg(const Dataset& validation, std::size_t k) const {
+  const Csr rel = validation.userItemMatrix(true);
+  std::vector<float> scores(numItems());
+  std::vector<Index> order;
+  double total = 0.0;
+  std::size_t users = 0;
+  for (std::size_t u = 0; u < rel.rows && u < numUsers(); ++u) {
+    const auto relevant = rel.rowIndices(u);
+    const auto seen = seenItems(static_cast<Index>(u));
+    if (relevant.empty() || seen.empty()) continue;
+    scoreAllItems(static_cast<Index>(u), scores);
+    for (const Index i : seen) scores[i] = -std::numeric_limits<float>::infinity();
+    order.resize(numItems());
+    std::iota(order.begin(), order.end(), Index{0});
+    const std::size_t top = std::min(k, order.size());
+    // Best first, ties by item index (the ranking rule of every model).
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(top), order.end(),
+                      [&](Index a, Index b) {
+                        return scores[a] > scores[b] || (scores[a] == scores[b] && a < b);
+                      });
+    double dcg = 0.0, idcg = 0.0;
+    for (std::size_t r = 0; r < top; ++r) {
+      if (std::isinf(scores[order[r]])) break;
+      if (std::binary_search(relevant.begin(), relevant.end(), order[r])) {
+        dcg += 1.0 / std::log2(static_cast<double>(r) + 2.0);
+      }
+    }
+    for (std::size_t r = 0; r < std::min(k, relevant.size()); ++r) {
+      idcg += 1.0 / std::log2(static_cast<double>(r) + 2.0);
+    }
+    total += dcg / idcg;
+    ++users;
+  }
+  return users == 0 ? 0.0 : total / static_cast<double>(users);
 }
 
 void FactorizationMachine::scoreAllItems(Index user, std::span<float> out) const {

@@ -8,9 +8,13 @@
 /// Each side's feature values are L1-normalised. Losses: "logistic" (sampled negatives,
 /// P(engage) = sigmoid(output)), "bpr" (Rendle et al. 2009) and "warp" (Weston et al. 2011:
 /// negatives sampled until one violates the margin, update weighted by log(floor((n-1)/N))).
-/// Adagrad updates, single-threaded and deterministic for a seed. New users and items are
-/// represented through their features alone. Explanations: every pairwise term x_a x_b V_a.W_b
-/// is split half to a and half to b, bias terms go to their feature, w0 is the bias; exact.
+/// Adagrad updates, single-threaded and deterministic for a seed. Given a validation split
+/// (TrainingData::validation), every epoch reports its nDCG@validation_k ("valid_ndcg@k" in
+/// TaskContext::epochEnd) and, with patience > 0, training stops after that many epochs
+/// without a gain and the best epoch's parameters are kept (core/models/early_stopping.h). New
+/// users and items are represented through their features alone. Explanations: every pairwise term
+/// x_a x_b V_a.W_b is split half to a and half to b, bias terms go to their feature, w0 is the
+/// bias; exact.
 
 #include "core/features/feature_pipeline.h"
 #include "core/models/explanation.h"
@@ -51,6 +55,8 @@ class FactorizationMachine final : public Model, public Explainable {
   void userFeatures(Index u, SparseVector& out) const;
   void itemFeatures(Index i, SparseVector& out) const;
   void cacheRepresentations();
+  /// Mean nDCG@k over the validation users with training rows, seen items excluded.
+  double validationNdcg(const Dataset& validation, std::size_t k) const;
   std::string userFeatureName(std::uint32_t f) const;
   std::string itemFeatureName(std::uint32_t f) const;
 

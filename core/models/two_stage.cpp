@@ -119,6 +119,12 @@ ModelInfo TwoStage::info() {
       jsonTextParam("candidate_params")
           .describe("Parameters of the candidate generator (a JSON object, or its text; empty = "
                     "defaults)"),
+      jsonTextParam("score_models")
+          .describe("Stacking: more models whose scores are re-ranker features, {registry name: "
+                    "parameters} (a JSON object, or its text); each is fitted on the history part "
+                    "A like the generator and adds the feature \"score:<name>\". An entry named "
+                    "like candidate_model gives the generator its parameters (when "
+                    "candidate_params is empty) and no second feature"),
       intParam("candidates", 200)
           .range(1, 100000)
           .searchLogRange(50, 1000)
@@ -155,8 +161,52 @@ std::unique_ptr<Model> TwoStage::makeCandidateModel() const {
     throw SpecError("$.params.candidate_model", "two_stage cannot nest itself");
   Params p = Params::object();
   const std::string text = paramString("candidate_params");
-  if (!text.empty()) p = parseJsonField(text, "$.params.candidate_params");
+  if (!text.empty()) {
+    p = parseJsonField(text, "$.params.candidate_params");
+  } else if (!paramString("score_models").empty()) {
+    const nlohmann::json j = parseJsonField(paramString("score_models"), "$.params.score_models");
+    if (j.is_object() && j.contains(name) && j[name].is_object()) p = j[name];
+  }
   return createModel(name, p, "$.params.candidate");
+}
+
+std::vector<std::pair<std::string, Params>> TwoStage::scoreModelSpecs() const {
+  std::vector<std::pair<std::string, Params>> out;
+  const std::string text = paramString("score_models");
+  if (text.empty()) return out;
+  const nlohmann::json j = parseJsonField(text, "$.params.score_models");
+  if (!j.is_object()) {
+    throw SpecError("$.params.score_models", "must be an object {model name: parameters}");
+  }
+  const std::string generator = paramString("candidate_model");
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string where = "$.params.score_models." + it.key();
+    if (it.key() == generator) continue;  // the generator's own score is "score:candidate"
+    if (it.key() == "two_stage" || it.key() == "candidate") {
+      throw SpecError(where, "'" + it.key() + "' cannot be a score model");
+    }
+    if (!it.value().is_object()) throw SpecError(where, "must be an object of parameters");
+    out.emplace_back(it.key(), it.value());
+  }
+  return out;
+}
+
+std::vector<std::shared_ptr<const ModelScoreSource>> TwoStage::addScoreModels(
+    FeaturePipeline& pipeline, const Dataset& train, const TrainingData& data,
+    TaskContext& ctx) const {
+  const auto specs = scoreModelSpecs();
+  std::vector<std::shared_ptr<const ModelScoreSource>> out;
+  for (std::size_t m = 0; m < specs.size(); ++m) {
+    auto model =
+        createModel(specs[m].first, specs[m].second, "$.params.score_models." + specs[m].first);
+    TaskContext sub(ctx, static_cast<double>(m) / static_cast<double>(specs.size()),
+                    static_cast<double>(m + 1) / static_cast<double>(specs.size()));
+    sub.setEpochCallback([](int, const EpochMetrics&) { return false; });  // see fitModel
+    model->fit({train, nullptr, data.seed, data.threads}, sub);
+    out.push_back(std::make_shared<const ModelScoreSource>(std::move(model)));
+    pipeline.addScoreSource(specs[m].first, out.back());
+  }
+  return out;
 }
 
 void TwoStage::fitModel(const TrainingData& data, TaskContext& ctx) {
@@ -199,7 +249,10 @@ void TwoStage::fitModel(const TrainingData& data, TaskContext& ctx) {
   // training and serving rows share one feature space: a re-ranker trained on one vocabulary
   // and served on another scores noise), behavioural statistics on A only.
   auto candA = makeCandidateModel();
+  // Inner fits keep their epochs to themselves: the two_stage's learning curve is the
+  // re-ranker's, and a model fitted twice (on A, then on all of train) would repeat its epochs.
   TaskContext c1(ctx, 0.0, 0.2);
+  c1.setEpochCallback([](int, const EpochMetrics&) { return false; });
   candA->fit({partA, nullptr, data.seed, data.threads}, c1);
   FeaturePipeline pipeA(cfg);
   TaskContext c2(ctx, 0.2, 0.23);
@@ -208,6 +261,9 @@ void TwoStage::fitModel(const TrainingData& data, TaskContext& ctx) {
   pipeA.refitBehaviour(partA, c2b);
   const auto genA = std::make_shared<const ModelScoreSource>(std::move(candA));
   pipeA.addScoreSource("candidate", genA);
+  // Stacking: the other models' scores, fitted on A like the generator (never on B's labels).
+  TaskContext c2c(ctx, 0.25, 0.4);
+  addScoreModels(pipeA, partA, data, c2c);
 
   // 3. Re-ranker rows: exactly what serving sees, i.e. each labelled user's top-N candidates
   // of the generator fitted on A (with their rank), label = engaged in B. Users whose
@@ -245,7 +301,7 @@ void TwoStage::fitModel(const TrainingData& data, TaskContext& ctx) {
   }
   const SparseMatrix x = withContext(pipeA.pairMatrix(us, is), ranks, gaps);
   auto scorer = makeScorer();
-  TaskContext c3(ctx, 0.25, 0.85);
+  TaskContext c3(ctx, 0.4, 0.8);
   scorer->train({&x, labels, ranking ? groups : std::vector<std::uint32_t>{}}, {}, data.seed,
                 data.threads, c3);
   // Importance on the re-ranker's own rows (a deterministic sample).
@@ -257,14 +313,18 @@ void TwoStage::fitModel(const TrainingData& data, TaskContext& ctx) {
 
   // 4. Serving: generator and behavioural statistics on the whole training set, same encoders.
   auto cand = makeCandidateModel();
-  TaskContext c4(ctx, 0.85, 0.95);
+  TaskContext c4(ctx, 0.8, 0.88);
+  c4.setEpochCallback([](int, const EpochMetrics&) { return false; });
   cand->fit({train, nullptr, data.seed, data.threads}, c4);
-  TaskContext c5(ctx, 0.95, 1.0);
+  TaskContext c5(ctx, 0.88, 0.9);
   pipeA.refitBehaviour(train, c5);
   auto generator = std::make_shared<const ModelScoreSource>(std::move(cand));
   pipeA.addScoreSource("candidate", generator);
+  TaskContext c6(ctx, 0.9, 1.0);
+  auto stacked = addScoreModels(pipeA, train, data, c6);
   pipeline_ = std::move(pipeA);
   generator_ = std::move(generator);
+  stacked_ = std::move(stacked);
   scorer_ = std::move(scorer);
   importance_ = std::move(importance);
 }
@@ -392,9 +452,15 @@ void TwoStage::loadModelState(BinaryReader& in) {
   FeaturePipeline p = FeaturePipeline::load(in);
   in.check(p.numUsers() == numUsers() && p.numItems() == numItems(),
            "feature pipeline was fitted on other id maps");
-  in.check(p.numScoreSources() == 1, "two_stage needs exactly one candidate model");
+  in.check(p.numScoreSources() == 1 + scoreModelSpecs().size(),
+           "two_stage needs its candidate model and one source per score model");
   auto generator = ModelScoreSource::fromBytes(p.savedScoreSource(0));
   p.bindScoreSource(0, generator);
+  std::vector<std::shared_ptr<const ModelScoreSource>> stacked;
+  for (std::size_t i = 1; i < p.numScoreSources(); ++i) {
+    stacked.push_back(ModelScoreSource::fromBytes(p.savedScoreSource(i)));
+    p.bindScoreSource(i, stacked.back());
+  }
   auto s = makeScorer();
   {
     const auto scope = in.scope("scorer");
@@ -403,12 +469,15 @@ void TwoStage::loadModelState(BinaryReader& in) {
   importance_ = loadImportance(in);
   pipeline_ = std::move(p);
   generator_ = std::move(generator);
+  stacked_ = std::move(stacked);
   scorer_ = std::move(s);
 }
 
 std::size_t TwoStage::memoryBytes() const {
-  return Model::memoryBytes() + (scorer_ ? scorer_->memoryBytes() : 0) +
-         (generator_ ? candidateModel().memoryBytes() : 0);
+  std::size_t bytes = Model::memoryBytes() + (scorer_ ? scorer_->memoryBytes() : 0) +
+                      (generator_ ? candidateModel().memoryBytes() : 0);
+  for (const auto& m : stacked_) bytes += m->model().memoryBytes();
+  return bytes;
 }
 
 }  // namespace rwb

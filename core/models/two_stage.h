@@ -12,6 +12,10 @@
 /// score, "score:candidate") every row carries two context features: "candidate.rank" (1-based
 /// position in the generator's list) and "candidate.score_gap" ((top - s) / |top|). For
 /// serving, the generator and the pipeline are refitted on the whole training set.
+/// Stacking: `score_models` ({registry name: parameters}) adds more models whose scores are
+/// features ("score:<name>"), fitted on A beside the generator (and refitted on the whole
+/// training set for serving), so the re-ranker learns how to combine several generators from
+/// the label part B.
 /// Ranking: non-candidates score -infinity in recommend(); score() re-ranks any items given
 /// (items outside the candidate list get their rank in the generator's full ranking).
 ///
@@ -77,10 +81,20 @@ class TwoStage final : public Model, public Explainable {
   /// recommend()'s scores: re-ranker margins of the candidates, -infinity elsewhere.
   void scoreCandidates(const PairUser& user, std::span<float> out) const;
   std::unique_ptr<Model> makeCandidateModel() const;
+  /// The `score_models` entries, in the object's key order. Throws SpecError when malformed.
+  std::vector<std::pair<std::string, Params>> scoreModelSpecs() const;
+  /// Fits every score model on `train`, adds it to the pipeline as "score:<name>" and returns
+  /// them in that order.
+  std::vector<std::shared_ptr<const ModelScoreSource>> addScoreModels(FeaturePipeline& pipeline,
+                                                                      const Dataset& train,
+                                                                      const TrainingData& data,
+                                                                      TaskContext& ctx) const;
 
   FeaturePipeline pipeline_;  ///< score source 0 is the candidate generator
   /// The candidate generator, owned here and shared with pipeline_ as its score source 0.
   std::shared_ptr<const ModelScoreSource> generator_;
+  /// The stacked score models (pipeline_'s sources 1..), shared with it.
+  std::vector<std::shared_ptr<const ModelScoreSource>> stacked_;
   std::unique_ptr<RowScorer> scorer_;
   std::vector<FeatureImportance> importance_;
 };

@@ -32,7 +32,64 @@ ModelInfo searchableTestInfo() {
   return m;
 }
 
+// A model that ranks by popularity when trained for at most 3 epochs and by reversed popularity
+// beyond: its best (configuration, epochs) pair is found at a low rung only.
+class PeakingModel final : public Model {
+ public:
+  explicit PeakingModel(Params p) : Model(std::move(p)) {}
+  std::string type() const override { return "test_peaking"; }
+  bool canScoreUser(Index) const override { return true; }
+
+ protected:
+  void fitModel(const TrainingData& data, TaskContext&) override {
+    const bool early = paramInt("epochs") <= 3;
+    scores_.assign(numItems(), 0.0f);
+    for (auto i : data.train.interactions.item) scores_[i] += early ? 1.0f : -1.0f;
+  }
+  void scoreItems(Index, std::span<const Index> items, std::span<float> out) const override {
+    for (std::size_t j = 0; j < items.size(); ++j) out[j] = scores_[items[j]];
+  }
+  void saveState(BinaryWriter& out) const override { out.putVector(scores_); }
+  void loadModelState(BinaryReader& in) override { scores_ = in.getVector<float>("scores"); }
+
+ private:
+  std::vector<float> scores_;
+};
+
+ModelInfo peakingInfo() {
+  ModelInfo m = searchableTestInfo();
+  m.name = "test_peaking";
+  m.create = [](const Params& p) -> std::unique_ptr<Model> {
+    return std::make_unique<PeakingModel>(p);
+  };
+  return m;
+}
+
 }  // namespace
+
+TEST_CASE("auto: the winner is a (configuration, epochs) pair, not the best at the top rung",
+          "[experiment][search][auto]") {
+  test::TempDir dir;
+  json doc = syntheticSpec(dir);
+  doc["tuning"] = {{"budget_seconds", 600}, {"trials", 9}};
+  doc["models"] = {{{"name", "test_peaking"}, {"search", "auto"}}};
+  const ModelInfo info = peakingInfo();
+  RunnerOptions opt;
+  opt.lookup = test::lookupWith(&info);
+  const ExperimentSpec spec = parseExperimentSpec(doc, dir.path(), opt.lookup);
+  TaskContext ctx;
+  const ExperimentResult r = runExperiment(spec, opt, ctx);
+  REQUIRE(r.runs[0].status == RunStatus::kOk);
+  const SearchHistory& h = *r.runs[0].search;
+  // One bracket: 9 configurations at 1 epoch, 3 at 3, 1 at 9 (where the model is worse).
+  REQUIRE(h.trials.size() == 13);
+  CHECK(h.trials.back().budget == 9);
+  CHECK(h.trials.back().score < h.trials.front().score);
+  // The winner keeps its low epochs (ties prefer the larger budget: 3), and so does the refit.
+  CHECK(h.best["epochs"] == 3);
+  CHECK(h.bestScore == h.trials.front().score);
+  CHECK(r.runs[0].params["epochs"] == 3);
+}
 
 TEST_CASE("auto: the same spec, seed and threads give the same trials",
           "[experiment][search][auto]") {
@@ -75,7 +132,16 @@ TEST_CASE("auto: the same spec, seed and threads give the same trials",
     CHECK(ials.trials[t].budget == budget);
     CHECK(ials.trials[t].params["iterations"] == budget);
   }
-  CHECK(a.runs[0].params["iterations"] == 15);
+  // The winner is the best (configuration, iterations) pair of any rung, refitted as such.
+  double top = -1.0;
+  for (const auto& t : ials.trials) top = std::max(top, t.score);
+  CHECK(ials.bestScore == top);
+  bool pairFound = false;
+  for (const auto& t : ials.trials) {
+    pairFound = pairFound || (t.score == top && t.params == ials.best);
+  }
+  CHECK(pairFound);
+  CHECK(a.runs[0].params["iterations"] == ials.best["iterations"]);
   CHECK(a.runs[0].params["factors"] == ials.best["factors"]);
   // RP3beta is not iterative: every trial is a full fit.
   for (const auto& t : a.runs[1].search->trials) CHECK(t.budget == 0);
@@ -206,6 +272,36 @@ TEST_CASE("auto: a blend's \"auto\" members take the parameters their own search
   CHECK(f.runs[0].status == RunStatus::kFailed);
   CHECK_THAT(f.runs[0].error, Catch::Contains("auto search of 'ease'"));
   CHECK(f.runs[1].status == RunStatus::kOk);
+}
+
+TEST_CASE("auto: a two_stage's \"auto\" score models take their own searches' winners",
+          "[experiment][search][auto][two_stage]") {
+  test::TempDir dir;
+  json doc = syntheticSpec(dir);
+  doc["tuning"] = {{"budget_seconds", 600}, {"trials", 2}};
+  // Listed first: the stacker is still tuned after the models it stacks.
+  doc["models"] = {{{"name", "two_stage"},
+                    {"params",
+                     {{"candidate_model", "rp3beta"},
+                      {"candidates", 20},
+                      {"rounds", 10},
+                      {"score_models", {{"rp3beta", "auto"}, {"sar", "auto"}}}}},
+                    {"search", "auto"}},
+                   {{"name", "rp3beta"}, {"search", "auto"}},
+                   {{"name", "sar"}, {"search", "auto"}}};
+  const ExperimentSpec spec = parseExperimentSpec(doc, dir.path());
+  TaskContext ctx;
+  const ExperimentResult r = runExperiment(spec, {}, ctx);
+  REQUIRE(r.runs.size() == 3);
+  for (const auto& run : r.runs) {
+    INFO(run.name << " " << run.error);
+    REQUIRE(run.status == RunStatus::kOk);
+  }
+  const json members = json::parse(r.runs[0].params["score_models"].get<std::string>());
+  CHECK(members["rp3beta"] == r.runs[1].params);
+  CHECK(members["sar"] == r.runs[2].params);
+  // Its validation score is measured on the same carve as the others'.
+  CHECK(r.runs[0].search->validationSplitHash == r.runs[1].search->validationSplitHash);
 }
 
 TEST_CASE("auto over a given space: schema order, conditions, the tuning's settings",

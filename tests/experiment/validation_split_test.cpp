@@ -1,6 +1,7 @@
 // The search's validation split follows the experiment split's kind (validation_split.h).
 #include "core/experiment/validation_split.h"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -104,4 +105,44 @@ TEST_CASE("a search in a cold_items experiment selects on items carved from trai
   // The held-out validation items are training items: none of them is a test item.
   const auto testItems = itemsOf(*res.data.test);
   for (const Index i : v.candidates) CHECK(testItems.count(i) == 0);
+}
+
+TEST_CASE("per-item splits carve validation per item: each item keeps its share in fit",
+          "[experiment][search]") {
+  test::TempDir dir;
+  const Dataset train = syntheticTrain(dir);
+  TaskContext ctx;
+  const ValidationSplit v = carveValidation(train, ValidationKind::kItemRows, 0.8, 3, ctx);
+  CHECK(v.candidates.empty());
+  CHECK(v.fit.numInteractions() + v.valid.numInteractions() == train.numInteractions());
+  // Per item: round(0.8 c) of its c training rows stay for fitting (stratified by item).
+  std::vector<std::size_t> all(train.numItems(), 0), fit(train.numItems(), 0);
+  for (const Index i : train.interactions.item) ++all[i];
+  for (const Index i : v.fit.interactions.item) ++fit[i];
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    CHECK(fit[i] == static_cast<std::size_t>(std::nearbyint(0.8 * static_cast<double>(all[i]))));
+  }
+  SplitOptions so;
+  so.method = SplitMethod::kStratified;
+  so.by = SplitBy::kItem;
+  so.ratio = 0.8;
+  so.seed = 3;
+  CHECK(v.hash == splitDataset(train, so, ctx).hash());
+  CHECK(v.hash != carveValidation(train, ValidationKind::kUserRows, 0.8, 3, ctx).hash);
+
+  // The kind mirrors the split's method and group; tuning.validation.by overrides the group.
+  CHECK(validationKindFor("recommenders", "item") == ValidationKind::kItemRows);
+  CHECK(validationKindFor("stratified", "item") == ValidationKind::kItemRows);
+  CHECK(validationKindFor("recommenders", "user") == ValidationKind::kUserRows);
+  CHECK(validationKindFor("chronological", "item") == ValidationKind::kUserRows);
+  CHECK(validationKindFor("cold_items", "item") == ValidationKind::kColdItems);
+  json doc{{"version", 1},
+           {"dataset", {{"path", "log.tsv"}}},
+           {"split", {{"method", "recommenders"}, {"by", "item"}}},
+           {"tuning", {{"validation", {{"by", "user"}}}}},
+           {"models", {{{"name", "most_popular"}}}}};
+  CHECK(parseExperimentSpec(doc, dir.path()).tuning.validationBy == "user");
+  doc["tuning"]["validation"]["by"] = "session";
+  CHECK_THROWS_WITH(parseExperimentSpec(doc, dir.path()),
+                    Catch::Contains("$.tuning.validation.by"));
 }

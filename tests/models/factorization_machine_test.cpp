@@ -140,3 +140,67 @@ TEST_CASE("factorization_machine without item or user ids scores by features alo
     CHECK(s[1] == t[1]);
   }
 }
+
+namespace {
+// nDCG@k of the model's own top-k lists (seen items excluded) on `valid`, for the users with
+// training and validation rows: what the trainer's "valid_ndcg@k" measures.
+double ndcgOf(const Model& m, const Dataset& train, const Dataset& valid, std::size_t k) {
+  const Csr rel = valid.userItemMatrix(true);
+  const Csr seen = train.userItemMatrix(true);
+  double total = 0.0;
+  std::size_t users = 0;
+  for (std::size_t u = 0; u < rel.rows; ++u) {
+    const auto relevant = rel.rowIndices(u);
+    if (relevant.empty() || seen.rowSize(u) == 0) continue;
+    const RecList list = m.recommend(static_cast<Index>(u), k, true);
+    double dcg = 0.0, idcg = 0.0;
+    for (std::size_t r = 0; r < list.items.size(); ++r) {
+      if (std::binary_search(relevant.begin(), relevant.end(), list.items[r].item)) {
+        dcg += 1.0 / std::log2(static_cast<double>(r) + 2.0);
+      }
+    }
+    for (std::size_t r = 0; r < std::min(k, relevant.size()); ++r) {
+      idcg += 1.0 / std::log2(static_cast<double>(r) + 2.0);
+    }
+    total += dcg / idcg;
+    ++users;
+  }
+  return total / static_cast<double>(users);
+}
+}  // namespace
+
+TEST_CASE("factorization_machine: patience stops on the validation nDCG and keeps the best epoch",
+          "[models][fm]") {
+  const auto p = plantedData(80, 120, 0);
+  std::vector<std::uint32_t> tr, va;
+  for (std::uint32_t r = 0; r < p.data.numInteractions(); ++r) (r % 8 >= 6 ? va : tr).push_back(r);
+  const Dataset train = p.data.withRows(tr), valid = p.data.withRows(va);
+  const Params params{{"factors", 8}, {"epochs", 60}, {"learning_rate", 0.2}, {"loss", "bpr"}};
+
+  // Without patience: every epoch runs and reports its validation nDCG.
+  auto plain = createModel("factorization_machine", params);
+  TaskContext c0;
+  plain->fit({train, &valid, 3, 1}, c0);
+  const auto h0 = c0.history();
+  REQUIRE(h0.size() == 60);
+  REQUIRE(h0.front().second.size() == 2);
+  CHECK(h0.front().second[1].first == "valid_ndcg@10");
+
+  // With patience 2: stops two epochs after the best one and keeps the best epoch's model.
+  Params withPatience = params;
+  withPatience["patience"] = 2;
+  auto m = createModel("factorization_machine", withPatience);
+  TaskContext ctx;
+  m->fit({train, &valid, 3, 1}, ctx);
+  const auto h = ctx.history();
+  REQUIRE(h.size() < 60);
+  std::size_t bestAt = 0;
+  for (std::size_t e = 0; e < h.size(); ++e) {
+    if (h[e].second[1].second > h[bestAt].second[1].second) bestAt = e;
+  }
+  CHECK(h.size() == bestAt + 3);
+  CHECK(h[bestAt].second[1].second > 0.2);
+  CHECK(ndcgOf(*m, train, valid, 10) == Approx(h[bestAt].second[1].second).epsilon(1e-9));
+  // The same epochs as the run without patience (same seed): early stopping only truncates.
+  for (std::size_t e = 0; e < h.size(); ++e) CHECK(h[e].second == h0[e].second);
+}

@@ -270,3 +270,32 @@ TEST_CASE("item models reach the quality table on the recsplit at k = 10",
     }
   }
 }
+
+TEST_CASE("ease with dropout solves the EDLAE regression with a popularity-scaled regulariser",
+          "[models][ease]") {
+  const Dataset d = test::blockDataset(2, 10, 6, 4, 1);
+  const double lambda = 3.0, p = 0.4;
+  auto m = createModel("ease", {{"lambda", lambda}, {"dropout", p}, {"precision", "double"}});
+  TaskContext ctx;
+  m->fit({d}, ctx);
+  const auto& ease = dynamic_cast<const Ease&>(*m);
+  const std::size_t n = d.numItems();
+  const Csr x = d.userItemMatrix(true);
+  std::vector<double> g(n * n, 0.0);
+  for (std::size_t u = 0; u < x.rows; ++u) {
+    for (auto i : x.rowIndices(u)) {
+      for (auto j : x.rowIndices(u)) g[i * n + j] += 1.0;
+    }
+  }
+  // Stationarity with Lambda = lambda I + p / (1 - p) diag(G) (Steck 2020), off the diagonal.
+  for (std::size_t i = 0; i < n; ++i) {
+    CHECK(ease.weight(i, i) == 0.0f);
+    const double reg = lambda + p / (1.0 - p) * g[i * n + i];
+    for (std::size_t j = 0; j < n; ++j) {
+      if (i == j) continue;
+      double lhs = reg * ease.weight(i, j);
+      for (std::size_t k = 0; k < n; ++k) lhs += g[i * n + k] * ease.weight(k, j);
+      CHECK(lhs - g[i * n + j] == Approx(0.0).margin(1e-4));
+    }
+  }
+}

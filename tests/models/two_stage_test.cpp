@@ -253,3 +253,78 @@ TEST_CASE("two_stage score() ranks tied generator scores by item index, like rec
   }
   CHECK(tiedPairs > 50);  // the fixture really has ties
 }
+
+TEST_CASE("two_stage stacks more models' scores as re-ranker features", "[models][two_stage]") {
+  const auto p = plantedData(80, 120, 0);
+  TaskContext ctx;
+  // Popularity candidates, re-ranked with the stacked models' scores beside the default
+  // behavioural features.
+  const Params base{{"candidates", 60}, {"rounds", 40}};
+  auto plain = createModel("two_stage", base);
+  plain->fit({p.data, nullptr, 1, 1}, ctx);
+  Params stackedParams = base;
+  stackedParams["score_models"] = R"({"ease": {"lambda": 10}, "sar": {}})";
+  auto stacked = createModel("two_stage", stackedParams);
+  stacked->fit({p.data, nullptr, 1, 1}, ctx);
+  const auto& ts = dynamic_cast<const TwoStage&>(*stacked);
+  const auto names = ts.featurePipeline()->featureNames();
+  for (const char* n : {"score:candidate", "score:ease", "score:sar"}) {
+    CHECK(std::find(names.begin(), names.end(), n) != names.end());
+  }
+  CHECK(matchRate(*stacked, p) > 0.9);
+  CHECK(plain->featurePipeline()->featureNames().size() + 2 == names.size());
+  bool used = false;
+  for (const auto& f : ts.globalImportance()) {
+    used = used ||
+           ((f.feature == "score:ease" || f.feature == "score:sar") && f.meanAbsContribution > 0.0);
+  }
+  CHECK(used);
+  // The stacked sources are saved with the model and scored again after loading.
+  auto back = loadModelFromBytes(saveModelToBytes(*stacked));
+  std::vector<Index> all(p.data.numItems());
+  std::iota(all.begin(), all.end(), Index{0});
+  std::vector<float> a(all.size()), b(all.size());
+  for (Index u = 0; u < p.data.numUsers(); u += 7) {
+    stacked->score(u, all, a);
+    back->score(u, all, b);
+    REQUIRE(a == b);
+  }
+  CHECK(back->memoryBytes() > plain->memoryBytes());
+}
+
+TEST_CASE("two_stage takes its generator's parameters from the score model of the same name",
+          "[models][two_stage]") {
+  const auto p = plantedData(40, 60, 0);
+  TaskContext ctx;
+  auto m = createModel("two_stage", {{"candidate_model", "ease"},
+                                     {"candidates", 30},
+                                     {"rounds", 10},
+                                     {"score_models", R"({"ease": {"lambda": 7}, "sar": {}})"}});
+  m->fit({p.data, nullptr, 1, 1}, ctx);
+  const auto& ts = dynamic_cast<const TwoStage&>(*m);
+  CHECK(ts.candidateModel().params().at("lambda").get<double>() == 7.0);
+  const auto names = ts.featurePipeline()->featureNames();
+  CHECK(std::find(names.begin(), names.end(), "score:ease") == names.end());
+  CHECK(std::find(names.begin(), names.end(), "score:sar") != names.end());
+
+  auto bad = createModel("two_stage", {{"score_models", R"({"sar": 3})"}});
+  CHECK_THROWS_WITH(bad->fit({p.data, nullptr, 1, 1}, ctx),
+                    Catch::Contains("$.params.score_models.sar"));
+  CHECK_FALSE(bad->isFitted());
+}
+
+TEST_CASE("two_stage learning curve is the re-ranker's: inner models fitted twice do not repeat it",
+          "[models][two_stage]") {
+  // Regression: an iterative generator or score model fitted on A and again on all of train
+  // reported every epoch twice, which the project store refuses (one row per run and epoch).
+  const auto p = plantedData(40, 60, 0);
+  TaskContext ctx;
+  auto m = createModel("two_stage", {{"candidate_model", "ials"},
+                                     {"candidate_params", R"({"iterations": 3, "factors": 4})"},
+                                     {"candidates", 30},
+                                     {"rounds", 5},
+                                     {"score_models", R"({"bpr": {"epochs": 2}})"}});
+  m->fit({p.data, nullptr, 1, 1}, ctx);
+  const auto h = ctx.history();
+  for (std::size_t e = 1; e < h.size(); ++e) CHECK(h[e].first > h[e - 1].first);
+}
