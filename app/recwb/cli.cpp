@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -30,6 +31,23 @@ struct SignalState {
 SignalState& signalState() {
   static SignalState state;
   return state;
+}
+
+// The watcher thread, for forward() below; valid while gWatcherAlive.
+pthread_t gWatcher{};
+std::atomic<bool> gWatcherAlive{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "read in a signal handler");
+
+/// Signal handler for the handled signals. They are blocked in main() before the watcher starts,
+/// so threads started later inherit the mask; but a shared library may start threads before
+/// main() runs (Debian's pthread OpenBLAS starts its pool in its constructor), and those do not
+/// block them. A process-directed signal can land there: without a handler its default action
+/// would kill the process with no clean stop. The handler only passes the signal on to the
+/// watcher thread, where it is blocked, stays pending and is taken by sigwait.
+extern "C" void forward(int sig) {
+  const int savedErrno = errno;
+  if (gWatcherAlive.load()) pthread_kill(gWatcher, sig);
+  errno = savedErrno;
 }
 
 sigset_t handledSignals() {
@@ -111,10 +129,18 @@ SignalWatcher::SignalWatcher() {
   // signals reach only the watcher.
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   thread_ = std::thread(watch, set);
+  gWatcher = thread_.native_handle();
+  gWatcherAlive.store(true);
+  struct sigaction action {};
+  action.sa_handler = forward;
+  action.sa_mask = set;
+  action.sa_flags = SA_RESTART;
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &action, nullptr);
 }
 
 SignalWatcher::~SignalWatcher() {
   signalState().shuttingDown.store(true);
+  gWatcherAlive.store(false);
   // Wakes sigwait: the signal is blocked, so it stays pending for the watcher thread.
   pthread_kill(thread_.native_handle(), SIGHUP);
   thread_.join();
