@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <fstream>
+#include <string>
 #include <thread>
 
 #include "cli_fixtures.h"
@@ -52,6 +54,25 @@ bool waitForTemporary(const fs::path& dir, double timeoutSeconds) {
   const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeoutSeconds);
   while (std::chrono::steady_clock::now() < end) {
     if (!temporaries(dir).empty()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
+}
+
+/// Waits until process pid has a handler installed for sig (bit sig-1 of SigCgt in
+/// /proc/PID/status), i.e. recwb's main() has set up its signal watcher; a signal sent earlier
+/// meets the default action, as in any program that has not started yet. Under a sanitizer on a
+/// loaded machine that start took longer than the fixed delay these tests used to wait.
+bool waitForSignalHandler(pid_t pid, int sig, double timeoutSeconds) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeoutSeconds);
+  const std::string statusPath = "/proc/" + std::to_string(pid) + "/status";
+  while (std::chrono::steady_clock::now() < end) {
+    std::ifstream in(statusPath);
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("SigCgt:", 0) != 0) continue;
+      const unsigned long long mask = std::stoull(line.substr(7), nullptr, 16);
+      if ((mask >> (sig - 1)) & 1ULL) return true;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return false;
@@ -124,6 +145,7 @@ TEST_CASE("generate stops on SIGINT promptly and leaves no temporary file", "[cl
   const auto out = dir / "gen";
   RecwbProcess p({"generate", "--out", out.string(), "--users", "200000", "--items", "5000",
                   "--interactions", "30000000", "-q"});
+  REQUIRE(waitForSignalHandler(p.pid(), SIGINT, 30.0));
   std::this_thread::sleep_for(std::chrono::milliseconds(700));
   REQUIRE(p.running());
   const Stopped s = signalAndWait(p, SIGINT);
@@ -145,6 +167,7 @@ TEST_CASE("run stops on SIGTERM promptly while a model trains", "[cli][signals]"
   RecwbProcess p({"run", (dir / "spec.json").string(), "--project", project.string(), "--out",
                   (dir / "o").string(), "-q"},
                  dir.path());
+  REQUIRE(waitForSignalHandler(p.pid(), SIGTERM, 30.0));
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   REQUIRE(p.running());
   const Stopped s = signalAndWait(p, SIGTERM);
