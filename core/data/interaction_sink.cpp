@@ -51,6 +51,18 @@ inline std::int64_t plainDigits(std::string_view s) noexcept {
   return v;
 }
 
+/// IdMap::directId(id, value) for an id whose plainDigits() value is `digits` (-1: not 1 to 15
+/// digits, which directId refuses too): canonical (no leading zero) and below the limit.
+inline bool directFromDigits(std::string_view id, std::int64_t digits,
+                             std::uint32_t& value) noexcept {
+  if (digits < 0 || digits >= static_cast<std::int64_t>(IdMap::kDirectLimit) ||
+      (id.size() > 1 && id[0] == '0')) {
+    return false;
+  }
+  value = static_cast<std::uint32_t>(digits);
+  return true;
+}
+
 std::string joinNames(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& n : names) {
@@ -287,21 +299,31 @@ void InteractionSink::addRow(std::span<const std::string_view> fields, std::uint
     }
   }
   std::uint8_t event = 0;
-  auto& log = ds_.interactions;
   if (plan_.event >= 0) {
     const auto name = trimSpaces(fields[static_cast<std::size_t>(plan_.event)]);
     if (name.empty()) return bad(plan_.event, "event type is empty");
-    auto& names = log.eventNames;
-    auto it = std::find(names.begin(), names.end(), name);
-    if (it == names.end()) {
-      if (names.size() >= 256) {
-        return bad(plan_.event, "more than 256 distinct event types", quoteForMessage(name));
-      }
-      names.emplace_back(name);
-      it = names.end() - 1;
+    const int e = eventIndex(name);
+    if (e < 0) {
+      return bad(plan_.event, "more than 256 distinct event types", quoteForMessage(name));
     }
-    event = static_cast<std::uint8_t>(it - names.begin());
+    event = static_cast<std::uint8_t>(e);
   }
+  commit(user, item, value, time, event, line);
+}
+
+int InteractionSink::eventIndex(std::string_view name) {
+  auto& names = ds_.interactions.eventNames;
+  auto it = std::find(names.begin(), names.end(), name);
+  if (it == names.end()) {
+    if (names.size() >= 256) return -1;
+    names.emplace_back(name);
+    it = names.end() - 1;
+  }
+  return static_cast<int>(it - names.begin());
+}
+
+void InteractionSink::commit(std::string_view user, std::string_view item, double value,
+                             std::int64_t time, std::uint8_t event, std::uint64_t line) {
   if (time != kNoTimestamp && !timestampPlausible(time)) {
     // Loaded as it is (the value is well-formed), but counted and located for a warning.
     auto& w = result_.implausibleTimestamps;
@@ -314,6 +336,7 @@ void InteractionSink::addRow(std::span<const std::string_view> fields, std::uint
     }
   }
   // Validate before mutating: interning comes last, so a rejected row adds no ids.
+  auto& log = ds_.interactions;
   ++counts_.rowsRead;
   log.user.push_back(userIndex(user));
   log.item.push_back(itemIndex(item));
@@ -321,6 +344,147 @@ void InteractionSink::addRow(std::span<const std::string_view> fields, std::uint
   log.timestamp.push_back(time);
   if (plan_.event >= 0) log.event.push_back(event);
   ++counts_.rowsLoaded;
+}
+
+bool InteractionSink::plainRowsSupported(char delimiter, char quote) {
+  const auto d = static_cast<unsigned char>(delimiter);
+  if (d == '\n' || d == '\r' || d == 0 || d >= 0x80 || delimiter == quote) return false;
+  if (plan_.expectedFields == 0 || plan_.expectedFields > kMaxPlainFields) return false;
+  for (unsigned c = 0; c < 256; ++c) plainClass_[c] = c == 0 || c >= 0x80 ? 3 : 0;
+  plainClass_[static_cast<unsigned char>('\r')] = 3;
+  if (quote != 0) plainClass_[static_cast<unsigned char>(quote)] = 3;
+  plainClass_[d] = 1;
+  plainClass_[static_cast<unsigned char>('\n')] = 2;
+  return true;
+}
+
+std::size_t InteractionSink::plainRows(std::string_view lines, std::uint64_t firstLine,
+                                       std::uint64_t& taken) {
+  const auto* const base = reinterpret_cast<const unsigned char*>(lines.data());
+  const unsigned char* p = base;
+  const unsigned char* const end = base + lines.size();
+  const std::size_t nf = plan_.expectedFields;
+  const auto userCol = static_cast<std::size_t>(plan_.user);
+  const auto itemCol = static_cast<std::size_t>(plan_.item);
+  std::string_view field[kMaxPlainFields];
+  std::int64_t number[kMaxPlainFields];  // the value of a field of 1 to 15 digits, else -1
+  std::uint64_t line = firstLine;
+  const unsigned char* lineStart = p;
+  while (p < end) {
+    lineStart = p;
+    // Tokenise and read digits in one pass. The text ends with '\n', which stops every scan.
+    std::size_t k = 0;
+    bool ok = true;
+    while (true) {
+      const unsigned char* const start = p;
+      std::uint64_t v = 0;
+      bool digits = true;
+      unsigned char c;
+      unsigned cls;
+      while ((cls = plainClass_[c = *p]) == 0) {
+        const auto d = static_cast<unsigned>(c - '0');
+        digits &= d <= 9;
+        v = v * 10 + d;
+        ++p;
+      }
+      const auto len = static_cast<std::size_t>(p - start);
+      field[k] = {reinterpret_cast<const char*>(start), len};
+      number[k] = digits && len > 0 && len <= 15 ? static_cast<std::int64_t>(v) : -1;
+      ++k;
+      if (cls == 1) {
+        if (k == nf) {
+          ok = false;  // too many fields
+          break;
+        }
+        ++p;
+        continue;
+      }
+      if (cls == 2) {
+        ++p;
+        break;
+      }
+      if (c == '\r' && p[1] == '\n') {  // p[1] exists: the text ends with '\n', c is not it
+        p += 2;
+        break;
+      }
+      ok = false;
+      break;
+    }
+    if (!ok || k != nf) break;
+    // The checks of addRow(), in its order; a row that would be rejected goes to the general path.
+    const auto user = trimmed(field[userCol]);
+    const auto item = trimmed(field[itemCol]);
+    if (user.empty() || item.empty()) break;
+    double value = options_.implicitValue;
+    if (plan_.value >= 0) {
+      const auto at = static_cast<std::size_t>(plan_.value);
+      if (number[at] >= 0) {
+        value = static_cast<double>(number[at]);
+      } else if (!parseNumber(field[at], value) || !std::isfinite(value) ||
+                 std::fabs(value) > std::numeric_limits<float>::max()) {
+        break;
+      }
+    }
+    std::int64_t time = kNoTimestamp;
+    if (plan_.timestamp >= 0) {
+      const auto at = static_cast<std::size_t>(plan_.timestamp);
+      if (number[at] >= 0) {
+        time = number[at];
+      } else {
+        const auto t = parseTimestamp(field[at]);
+        if (t.error != nullptr || t.seconds == kNoTimestamp) break;
+        time = t.seconds;
+      }
+    }
+    std::uint8_t event = 0;
+    if (plan_.event >= 0) {
+      const auto name = trimSpaces(field[static_cast<std::size_t>(plan_.event)]);
+      if (name.empty()) break;
+      const int e = eventIndex(name);
+      if (e < 0) break;
+      event = static_cast<std::uint8_t>(e);
+    }
+    if (time != kNoTimestamp && !timestampPlausible(time)) {
+      commit(user, item, value, time, event, line);
+    } else {
+      // commit() without the warning, with the ids' digits already read.
+      auto& log = ds_.interactions;
+      ++counts_.rowsRead;
+      // A trimmed id is read again (the digits above included the blanks).
+      log.user.push_back(userIndex(
+          user, user.size() == field[userCol].size() ? number[userCol] : plainDigits(user)));
+      log.item.push_back(itemIndex(
+          item, item.size() == field[itemCol].size() ? number[itemCol] : plainDigits(item)));
+      log.value.push_back(static_cast<float>(value));
+      log.timestamp.push_back(time);
+      if (plan_.event >= 0) log.event.push_back(event);
+      ++counts_.rowsLoaded;
+    }
+    ++line;
+    lineStart = p;
+  }
+  taken = line - firstLine;
+  return static_cast<std::size_t>(lineStart - base);
+}
+
+Index InteractionSink::userIndex(std::string_view id, std::int64_t digits) {
+  if (deferUsers_) {
+    std::uint32_t v;
+    if (directFromDigits(id, digits, v)) return v;
+    ds_.users.internDirect(ds_.interactions.user);
+    deferUsers_ = false;
+  }
+  return ds_.users.intern(id);
+}
+
+Index InteractionSink::itemIndex(std::string_view id, std::int64_t digits) {
+  if (deferItems_) {
+    std::uint32_t v;
+    if (directFromDigits(id, digits, v)) return v;
+    ds_.items.internDirect(ds_.interactions.item);
+    deferItems_ = false;
+  }
+  return ds_.items.intern(id);
 }
 
 Index InteractionSink::userIndex(std::string_view id) {
