@@ -1,7 +1,9 @@
 #include "core/data/interaction_sink.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <unordered_map>
@@ -49,6 +51,36 @@ inline std::int64_t plainDigits(std::string_view s) noexcept {
     v = v * 10 + static_cast<std::int64_t>(d);
   }
   return v;
+}
+
+/// The value of 8 digit values (0..9, one a byte, the first in the lowest byte): pairs, then
+/// quadruples, then the whole, by three multiplications.
+inline std::uint64_t eightDigits(std::uint64_t x) noexcept {
+  x = x * 10 + (x >> 8);
+  x = (((x & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32))) +
+       (((x >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32)))) >>
+      32;
+  return x;
+}
+
+/// Reads the decimal digits at the start of the 8 bytes at p (all readable) at once: sets v to
+/// their value (0 when there are none) and returns the position after them (p + 8 when all 8
+/// are digits). The lowest byte flagged as a non-digit is exact: a carry out of a byte only
+/// reaches the bytes after it.
+inline const unsigned char* leadingDigits(const unsigned char* p, std::uint64_t& v) noexcept {
+  if constexpr (std::endian::native != std::endian::little) return p;
+  constexpr std::uint64_t kZeros = 0x3030303030303030ULL, kHigh = 0x8080808080808080ULL;
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  const std::uint64_t x = w ^ kZeros;  // a digit becomes 0..9
+  const std::uint64_t nonDigit = ((x + 0x7676767676767676ULL) | x) & kHigh;
+  if (nonDigit == 0) {
+    v = eightDigits(x);
+    return p + 8;
+  }
+  const auto n = static_cast<unsigned>(std::countr_zero(nonDigit)) >> 3;
+  if (n > 0) v = eightDigits(x << (64 - 8 * n));
+  return p + n;
 }
 
 /// IdMap::directId(id, value) for an id whose plainDigits() value is `digits` (-1: not 1 to 15
@@ -379,6 +411,7 @@ std::size_t InteractionSink::plainRows(std::string_view lines, std::uint64_t fir
       const unsigned char* const start = p;
       std::uint64_t v = 0;
       bool digits = true;
+      if (end - p >= 8) p = leadingDigits(p, v);
       unsigned char c;
       unsigned cls;
       while ((cls = plainClass_[c = *p]) == 0) {
