@@ -136,8 +136,7 @@ LoadResult loadDelimited(const std::string& path, const DelimitedOptions& option
   const std::string stage = "reading " + std::filesystem::path(path).filename().string();
   // Plain lines (no quotes, ASCII, values that parse) take the sink's one-pass fast path, a
   // block at a time; the first line it does not take goes through next() and take().
-  const bool fast =
-      format.delimiter.size() == 1 && sink.plainRowsSupported(format.delimiter[0], format.quote);
+  const bool fast = sink.plainRowsSupported(format.delimiter, format.quote);
   while (true) {
     if (fast) {
       const std::string_view lines = reader.completeLines();

@@ -378,15 +378,19 @@ void InteractionSink::commit(std::string_view user, std::string_view item, doubl
   ++counts_.rowsLoaded;
 }
 
-bool InteractionSink::plainRowsSupported(char delimiter, char quote) {
-  const auto d = static_cast<unsigned char>(delimiter);
-  if (d == '\n' || d == '\r' || d == 0 || d >= 0x80 || delimiter == quote) return false;
+bool InteractionSink::plainRowsSupported(std::string_view delimiter, char quote) {
+  if (delimiter.empty() || delimiter.size() > 8) return false;
+  for (const char ch : delimiter) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '\n' || c == '\r' || c == 0 || c >= 0x80 || ch == quote) return false;
+  }
   if (plan_.expectedFields == 0 || plan_.expectedFields > kMaxPlainFields) return false;
   for (unsigned c = 0; c < 256; ++c) plainClass_[c] = c == 0 || c >= 0x80 ? 3 : 0;
   plainClass_[static_cast<unsigned char>('\r')] = 3;
   if (quote != 0) plainClass_[static_cast<unsigned char>(quote)] = 3;
-  plainClass_[d] = 1;
+  plainClass_[static_cast<unsigned char>(delimiter[0])] = 1;
   plainClass_[static_cast<unsigned char>('\n')] = 2;
+  plainDelimiterRest_.assign(delimiter.substr(1));
   return true;
 }
 
@@ -402,6 +406,16 @@ std::size_t InteractionSink::plainRows(std::string_view lines, std::uint64_t fir
   std::int64_t number[kMaxPlainFields];  // the value of a field of 1 to 15 digits, else -1
   std::uint64_t line = firstLine;
   const unsigned char* lineStart = p;
+  // A delimiter of several bytes: the bytes after its first. A first byte not followed by them
+  // is field text (as in CsvReader). Comparing stops at the first difference, and no delimiter
+  // byte is '\n', so the comparison never reads past the text's final '\n'.
+  const std::string_view rest = plainDelimiterRest_;
+  auto restFollows = [&](const unsigned char* at) {
+    for (std::size_t i = 0; i < rest.size(); ++i) {
+      if (at[1 + i] != static_cast<unsigned char>(rest[i])) return false;
+    }
+    return true;
+  };
   while (p < end) {
     lineStart = p;
     // Tokenise and read digits in one pass. The text ends with '\n', which stops every scan.
@@ -414,10 +428,15 @@ std::size_t InteractionSink::plainRows(std::string_view lines, std::uint64_t fir
       if (end - p >= 8) p = leadingDigits(p, v);
       unsigned char c;
       unsigned cls;
-      while ((cls = plainClass_[c = *p]) == 0) {
-        const auto d = static_cast<unsigned>(c - '0');
-        digits &= d <= 9;
-        v = v * 10 + d;
+      while (true) {
+        while ((cls = plainClass_[c = *p]) == 0) {
+          const auto d = static_cast<unsigned>(c - '0');
+          digits &= d <= 9;
+          v = v * 10 + d;
+          ++p;
+        }
+        if (cls != 1 || rest.empty() || restFollows(p)) break;
+        digits = false;  // the first byte of the delimiter alone: field text
         ++p;
       }
       const auto len = static_cast<std::size_t>(p - start);
@@ -429,7 +448,7 @@ std::size_t InteractionSink::plainRows(std::string_view lines, std::uint64_t fir
           ok = false;  // too many fields
           break;
         }
-        ++p;
+        p += 1 + rest.size();
         continue;
       }
       if (cls == 2) {

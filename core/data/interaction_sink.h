@@ -68,10 +68,11 @@ class InteractionSink {
   /// or fails to parse, the wrong field count...): that line is for the general path (CsvReader
   /// then row()), which gives the same result, message and count. Tokenising and parsing
   /// happen in one pass over the bytes. Returns the number of bytes taken; `taken` gets the
-  /// number of lines. Precondition: plainRowsSupported(delimiter, quote).
+  /// number of lines. Precondition: plainRowsSupported() returned true.
   std::size_t plainRows(std::string_view lines, std::uint64_t firstLine, std::uint64_t& taken);
-  /// True when plainRows() can serve rows with this one-byte delimiter and quote character.
-  bool plainRowsSupported(char delimiter, char quote);
+  /// True when plainRows() can serve rows with this delimiter (1 to 8 ASCII bytes, no CR, LF,
+  /// NUL or quote) and quote character; prepares it for them.
+  bool plainRowsSupported(std::string_view delimiter, char quote);
 
   /// Rejects a row for a reason found before field parsing (encoding, quoting).
   /// `reason` is the counting key, `detail` extra text for the issue list and the exception.
@@ -107,6 +108,7 @@ class InteractionSink {
   // plainRows(): per byte, 0 = part of a field, 1 = the delimiter, 2 = '\n', 3 = any other
   // byte that ends the fast path (CR, quote, NUL, non-ASCII).
   unsigned char plainClass_[256] = {};
+  std::string plainDelimiterRest_;  // the delimiter's bytes after its first
 
   LoadResult& result_;
   LoadCounts& counts_;
