@@ -123,6 +123,25 @@ bool CsvReader::fill() {
   return true;
 }
 
+std::string_view CsvReader::completeLines() {
+  if (!started_) return {};
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const std::string_view rest(buf_ + pos_, end_ - pos_);
+    const auto last = rest.rfind('\n');
+    if (last != std::string_view::npos) return rest.substr(0, last + 1);
+    // No complete line: read more, unless that would grow the window (next() decides that).
+    if (attempt > 0 || file_ == nullptr || eof_ || (pos_ == 0 && end_ == capacity_)) break;
+    if (!fill()) break;
+  }
+  return {};
+}
+
+void CsvReader::skipLines(std::size_t bytes, std::uint64_t lines) noexcept {
+  pos_ += bytes;
+  line_ += lines;
+  lastMultiPos_ = static_cast<std::size_t>(-1);
+}
+
 std::string CsvReader::head(std::size_t n) {
   if (file_ != nullptr && end_ == 0 && !eof_) fill();
   return {buf_, std::min(n, end_)};

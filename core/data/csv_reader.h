@@ -87,6 +87,19 @@ class CsvReader {
   /// untouched) when the record has no quoted line break. Call before the next next().
   bool splitAtStrayQuote(CsvRecord& rec);
 
+  /// Bulk access for a caller with a fast path for plain records: the unread bytes of the
+  /// window up to and including its last line break, reading more when no line is complete.
+  /// Empty when no complete line is at hand (at the end of input, before the first next(), or
+  /// for a line longer than the window): next() is then the way on. The view is valid until the
+  /// next call to a member that reads. A caller takes whole lines with skipLines() and must
+  /// leave to next() any line it cannot read as a complete record by itself (a quote in it).
+  std::string_view completeLines();
+  /// Consumes the first `bytes` bytes of the view returned by completeLines(): `lines` whole
+  /// lines. The line after them is line nextLine().
+  void skipLines(std::size_t bytes, std::uint64_t lines) noexcept;
+  /// The 1-based line number where the next record starts.
+  std::uint64_t nextLine() const noexcept { return line_; }
+
   /// Changes the format (after head(), before the first next()).
   void setFormat(CsvFormat format);
 

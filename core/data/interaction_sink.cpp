@@ -1,7 +1,9 @@
 #include "core/data/interaction_sink.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <unordered_map>
@@ -49,6 +51,48 @@ inline std::int64_t plainDigits(std::string_view s) noexcept {
     v = v * 10 + static_cast<std::int64_t>(d);
   }
   return v;
+}
+
+/// The value of 8 digit values (0..9, one a byte, the first in the lowest byte): pairs, then
+/// quadruples, then the whole, by three multiplications.
+inline std::uint64_t eightDigits(std::uint64_t x) noexcept {
+  x = x * 10 + (x >> 8);
+  x = (((x & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32))) +
+       (((x >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32)))) >>
+      32;
+  return x;
+}
+
+/// Reads the decimal digits at the start of the 8 bytes at p (all readable) at once: sets v to
+/// their value (0 when there are none) and returns the position after them (p + 8 when all 8
+/// are digits). The lowest byte flagged as a non-digit is exact: a carry out of a byte only
+/// reaches the bytes after it.
+inline const unsigned char* leadingDigits(const unsigned char* p, std::uint64_t& v) noexcept {
+  if constexpr (std::endian::native != std::endian::little) return p;
+  constexpr std::uint64_t kZeros = 0x3030303030303030ULL, kHigh = 0x8080808080808080ULL;
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  const std::uint64_t x = w ^ kZeros;  // a digit becomes 0..9
+  const std::uint64_t nonDigit = ((x + 0x7676767676767676ULL) | x) & kHigh;
+  if (nonDigit == 0) {
+    v = eightDigits(x);
+    return p + 8;
+  }
+  const auto n = static_cast<unsigned>(std::countr_zero(nonDigit)) >> 3;
+  if (n > 0) v = eightDigits(x << (64 - 8 * n));
+  return p + n;
+}
+
+/// IdMap::directId(id, value) for an id whose plainDigits() value is `digits` (-1: not 1 to 15
+/// digits, which directId refuses too): canonical (no leading zero) and below the limit.
+inline bool directFromDigits(std::string_view id, std::int64_t digits,
+                             std::uint32_t& value) noexcept {
+  if (digits < 0 || digits >= static_cast<std::int64_t>(IdMap::kDirectLimit) ||
+      (id.size() > 1 && id[0] == '0')) {
+    return false;
+  }
+  value = static_cast<std::uint32_t>(digits);
+  return true;
 }
 
 std::string joinNames(const std::vector<std::string>& names) {
@@ -287,21 +331,31 @@ void InteractionSink::addRow(std::span<const std::string_view> fields, std::uint
     }
   }
   std::uint8_t event = 0;
-  auto& log = ds_.interactions;
   if (plan_.event >= 0) {
     const auto name = trimSpaces(fields[static_cast<std::size_t>(plan_.event)]);
     if (name.empty()) return bad(plan_.event, "event type is empty");
-    auto& names = log.eventNames;
-    auto it = std::find(names.begin(), names.end(), name);
-    if (it == names.end()) {
-      if (names.size() >= 256) {
-        return bad(plan_.event, "more than 256 distinct event types", quoteForMessage(name));
-      }
-      names.emplace_back(name);
-      it = names.end() - 1;
+    const int e = eventIndex(name);
+    if (e < 0) {
+      return bad(plan_.event, "more than 256 distinct event types", quoteForMessage(name));
     }
-    event = static_cast<std::uint8_t>(it - names.begin());
+    event = static_cast<std::uint8_t>(e);
   }
+  commit(user, item, value, time, event, line);
+}
+
+int InteractionSink::eventIndex(std::string_view name) {
+  auto& names = ds_.interactions.eventNames;
+  auto it = std::find(names.begin(), names.end(), name);
+  if (it == names.end()) {
+    if (names.size() >= 256) return -1;
+    names.emplace_back(name);
+    it = names.end() - 1;
+  }
+  return static_cast<int>(it - names.begin());
+}
+
+void InteractionSink::commit(std::string_view user, std::string_view item, double value,
+                             std::int64_t time, std::uint8_t event, std::uint64_t line) {
   if (time != kNoTimestamp && !timestampPlausible(time)) {
     // Loaded as it is (the value is well-formed), but counted and located for a warning.
     auto& w = result_.implausibleTimestamps;
@@ -314,6 +368,7 @@ void InteractionSink::addRow(std::span<const std::string_view> fields, std::uint
     }
   }
   // Validate before mutating: interning comes last, so a rejected row adds no ids.
+  auto& log = ds_.interactions;
   ++counts_.rowsRead;
   log.user.push_back(userIndex(user));
   log.item.push_back(itemIndex(item));
@@ -321,6 +376,167 @@ void InteractionSink::addRow(std::span<const std::string_view> fields, std::uint
   log.timestamp.push_back(time);
   if (plan_.event >= 0) log.event.push_back(event);
   ++counts_.rowsLoaded;
+}
+
+bool InteractionSink::plainRowsSupported(std::string_view delimiter, char quote) {
+  if (delimiter.empty() || delimiter.size() > 8) return false;
+  for (const char ch : delimiter) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '\n' || c == '\r' || c == 0 || c >= 0x80 || ch == quote) return false;
+  }
+  if (plan_.expectedFields == 0 || plan_.expectedFields > kMaxPlainFields) return false;
+  for (unsigned c = 0; c < 256; ++c) plainClass_[c] = c == 0 || c >= 0x80 ? 3 : 0;
+  plainClass_[static_cast<unsigned char>('\r')] = 3;
+  if (quote != 0) plainClass_[static_cast<unsigned char>(quote)] = 3;
+  plainClass_[static_cast<unsigned char>(delimiter[0])] = 1;
+  plainClass_[static_cast<unsigned char>('\n')] = 2;
+  plainDelimiterRest_.assign(delimiter.substr(1));
+  return true;
+}
+
+std::size_t InteractionSink::plainRows(std::string_view lines, std::uint64_t firstLine,
+                                       std::uint64_t& taken) {
+  const auto* const base = reinterpret_cast<const unsigned char*>(lines.data());
+  const unsigned char* p = base;
+  const unsigned char* const end = base + lines.size();
+  const std::size_t nf = plan_.expectedFields;
+  const auto userCol = static_cast<std::size_t>(plan_.user);
+  const auto itemCol = static_cast<std::size_t>(plan_.item);
+  std::string_view field[kMaxPlainFields];
+  std::int64_t number[kMaxPlainFields];  // the value of a field of 1 to 15 digits, else -1
+  std::uint64_t line = firstLine;
+  const unsigned char* lineStart = p;
+  // A delimiter of several bytes: the bytes after its first. A first byte not followed by them
+  // is field text (as in CsvReader). Comparing stops at the first difference, and no delimiter
+  // byte is '\n', so the comparison never reads past the text's final '\n'.
+  const std::string_view rest = plainDelimiterRest_;
+  auto restFollows = [&](const unsigned char* at) {
+    for (std::size_t i = 0; i < rest.size(); ++i) {
+      if (at[1 + i] != static_cast<unsigned char>(rest[i])) return false;
+    }
+    return true;
+  };
+  while (p < end) {
+    lineStart = p;
+    // Tokenise and read digits in one pass. The text ends with '\n', which stops every scan.
+    std::size_t k = 0;
+    bool ok = true;
+    while (true) {
+      const unsigned char* const start = p;
+      std::uint64_t v = 0;
+      bool digits = true;
+      if (end - p >= 8) p = leadingDigits(p, v);
+      unsigned char c;
+      unsigned cls;
+      while (true) {
+        while ((cls = plainClass_[c = *p]) == 0) {
+          const auto d = static_cast<unsigned>(c - '0');
+          digits &= d <= 9;
+          v = v * 10 + d;
+          ++p;
+        }
+        if (cls != 1 || rest.empty() || restFollows(p)) break;
+        digits = false;  // the first byte of the delimiter alone: field text
+        ++p;
+      }
+      const auto len = static_cast<std::size_t>(p - start);
+      field[k] = {reinterpret_cast<const char*>(start), len};
+      number[k] = digits && len > 0 && len <= 15 ? static_cast<std::int64_t>(v) : -1;
+      ++k;
+      if (cls == 1) {
+        if (k == nf) {
+          ok = false;  // too many fields
+          break;
+        }
+        p += 1 + rest.size();
+        continue;
+      }
+      if (cls == 2) {
+        ++p;
+        break;
+      }
+      if (c == '\r' && p[1] == '\n') {  // p[1] exists: the text ends with '\n', c is not it
+        p += 2;
+        break;
+      }
+      ok = false;
+      break;
+    }
+    if (!ok || k != nf) break;
+    // The checks of addRow(), in its order; a row that would be rejected goes to the general path.
+    const auto user = trimmed(field[userCol]);
+    const auto item = trimmed(field[itemCol]);
+    if (user.empty() || item.empty()) break;
+    double value = options_.implicitValue;
+    if (plan_.value >= 0) {
+      const auto at = static_cast<std::size_t>(plan_.value);
+      if (number[at] >= 0) {
+        value = static_cast<double>(number[at]);
+      } else if (!parseNumber(field[at], value) || !std::isfinite(value) ||
+                 std::fabs(value) > std::numeric_limits<float>::max()) {
+        break;
+      }
+    }
+    std::int64_t time = kNoTimestamp;
+    if (plan_.timestamp >= 0) {
+      const auto at = static_cast<std::size_t>(plan_.timestamp);
+      if (number[at] >= 0) {
+        time = number[at];
+      } else {
+        const auto t = parseTimestamp(field[at]);
+        if (t.error != nullptr || t.seconds == kNoTimestamp) break;
+        time = t.seconds;
+      }
+    }
+    std::uint8_t event = 0;
+    if (plan_.event >= 0) {
+      const auto name = trimSpaces(field[static_cast<std::size_t>(plan_.event)]);
+      if (name.empty()) break;
+      const int e = eventIndex(name);
+      if (e < 0) break;
+      event = static_cast<std::uint8_t>(e);
+    }
+    if (time != kNoTimestamp && !timestampPlausible(time)) {
+      commit(user, item, value, time, event, line);
+    } else {
+      // commit() without the warning, with the ids' digits already read.
+      auto& log = ds_.interactions;
+      ++counts_.rowsRead;
+      // A trimmed id is read again (the digits above included the blanks).
+      log.user.push_back(userIndex(
+          user, user.size() == field[userCol].size() ? number[userCol] : plainDigits(user)));
+      log.item.push_back(itemIndex(
+          item, item.size() == field[itemCol].size() ? number[itemCol] : plainDigits(item)));
+      log.value.push_back(static_cast<float>(value));
+      log.timestamp.push_back(time);
+      if (plan_.event >= 0) log.event.push_back(event);
+      ++counts_.rowsLoaded;
+    }
+    ++line;
+    lineStart = p;
+  }
+  taken = line - firstLine;
+  return static_cast<std::size_t>(lineStart - base);
+}
+
+Index InteractionSink::userIndex(std::string_view id, std::int64_t digits) {
+  if (deferUsers_) {
+    std::uint32_t v;
+    if (directFromDigits(id, digits, v)) return v;
+    ds_.users.internDirect(ds_.interactions.user);
+    deferUsers_ = false;
+  }
+  return ds_.users.intern(id);
+}
+
+Index InteractionSink::itemIndex(std::string_view id, std::int64_t digits) {
+  if (deferItems_) {
+    std::uint32_t v;
+    if (directFromDigits(id, digits, v)) return v;
+    ds_.items.internDirect(ds_.interactions.item);
+    deferItems_ = false;
+  }
+  return ds_.items.intern(id);
 }
 
 Index InteractionSink::userIndex(std::string_view id) {

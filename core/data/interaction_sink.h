@@ -61,6 +61,19 @@ class InteractionSink {
   /// that spans lines as a stray quote, see CsvReader::splitAtStrayQuote).
   bool row(std::span<const std::string_view> fields, std::uint64_t line, bool retryable = false);
 
+  /// The fast path of the delimited loader: loads the complete lines at the start of `lines`
+  /// (text ending with '\n', line `firstLine` first) for as long as each is a record that
+  /// row() would load without an issue, and stops at the first line it cannot prove to be one
+  /// (a quote, a non-ASCII or NUL byte, a CR other than before the '\n', a field that is empty
+  /// or fails to parse, the wrong field count...): that line is for the general path (CsvReader
+  /// then row()), which gives the same result, message and count. Tokenising and parsing
+  /// happen in one pass over the bytes. Returns the number of bytes taken; `taken` gets the
+  /// number of lines. Precondition: plainRowsSupported() returned true.
+  std::size_t plainRows(std::string_view lines, std::uint64_t firstLine, std::uint64_t& taken);
+  /// True when plainRows() can serve rows with this delimiter (1 to 8 ASCII bytes, no CR, LF,
+  /// NUL or quote) and quote character; prepares it for them.
+  bool plainRowsSupported(std::string_view delimiter, char quote);
+
   /// Rejects a row for a reason found before field parsing (encoding, quoting).
   /// `reason` is the counting key, `detail` extra text for the issue list and the exception.
   void reject(std::uint64_t line, std::uint64_t column, const std::string& reason,
@@ -78,10 +91,24 @@ class InteractionSink {
   void addRow(std::span<const std::string_view> fields, std::uint64_t line);
   bool retryable_ = false;  // set during row(..., true): reject() records instead of counting
   bool retried_ = false;
+  // The last step of a row that passed every check: notes an implausible timestamp, interns
+  // the ids and appends the interaction.
+  void commit(std::string_view user, std::string_view item, double value, std::int64_t time,
+              std::uint8_t event, std::uint64_t line);
+  // Event type index of a trimmed, non-empty name, or -1 when a 257th type would be needed.
+  int eventIndex(std::string_view name);
   Index userIndex(std::string_view id);
   Index itemIndex(std::string_view id);
+  // The same, with the id's plainDigits() value at hand (-1: not 1 to 15 digits).
+  Index userIndex(std::string_view id, std::int64_t digits);
+  Index itemIndex(std::string_view id, std::int64_t digits);
+  static constexpr std::size_t kMaxPlainFields = 16;
   bool deferUsers_ = true;
   bool deferItems_ = true;
+  // plainRows(): per byte, 0 = part of a field, 1 = the delimiter, 2 = '\n', 3 = any other
+  // byte that ends the fast path (CR, quote, NUL, non-ASCII).
+  unsigned char plainClass_[256] = {};
+  std::string plainDelimiterRest_;  // the delimiter's bytes after its first
 
   LoadResult& result_;
   LoadCounts& counts_;
