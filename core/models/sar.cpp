@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cmath>
 #include <limits>
+#include <mutex>
 
 #include "core/data/timestamps.h"
 #include "core/util/error.h"
@@ -388,98 +389,248 @@ void Sar::fitModel(const TrainingData& data, TaskContext& ctx) {
   ctx.progress(1.0, "fitted");
 }
 
+namespace {
+
+// Whether a row with `kept` stored entries out of n goes dense as soon as it is computed (or
+// loaded): when its dense form is no larger than its sparse one (8 n bytes against 12 per
+// entry), or when it is at least 1/kDenseFill filled and the whole n x n matrix would fit the
+// budget. Rows at least 1/kDenseFill filled that miss both compete for the budget in adoptRows.
+bool denseNow(std::size_t kept, std::size_t n) {
+  if (kept == 0) return false;
+  if (kept * 3 >= 2 * n) return true;
+  return kept * kDenseFill >= n && n * n * sizeof(double) <= kDenseBudget;
+}
+
+// The co-occurrence of heavy users as bits: item i's row holds one bit per heavy user (words
+// of 64 users), so that c_ij over the heavy users is the popcount of the AND of rows i and j.
+// A heavy user costs about n^2 / 64 word operations spread over every pair instead of deg^2
+// scattered increments: heavy when deg^2 * kScatterCost >= n^2 / 64 (an increment of a
+// scattered count costs several AND + popcount of a word). The bits are used only when the
+// increments they replace outweigh the n^2 * words of the pass.
+constexpr std::size_t kScatterCost = 8;
+struct HeavyBits {
+  std::size_t words = 0;
+  std::vector<std::uint64_t> bits;  // item-major: bits[i * words + w]
+  std::vector<std::uint8_t> heavy;  // per user
+  std::vector<Index> active;        // items with at least one heavy user, ascending
+};
+
+HeavyBits heavyBits(const Csr& userItem) {
+  HeavyBits h;
+  const std::size_t n = userItem.cols;
+  const std::size_t nu = userItem.rows;
+  std::vector<Index> heavy;
+  double replaced = 0;  // scattered increments the bits replace
+  for (std::size_t u = 0; u < nu; ++u) {
+    const std::size_t d = userItem.rowSize(u);
+    if (d * d * kScatterCost * 64 >= n * n && d > 0) {
+      heavy.push_back(static_cast<Index>(u));
+      replaced += static_cast<double>(d) * static_cast<double>(d);
+    }
+  }
+  const std::size_t words = (heavy.size() + 63) / 64;
+  if (heavy.empty() ||
+      replaced * static_cast<double>(kScatterCost) <
+          static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(words)) {
+    return h;
+  }
+  h.words = words;
+  h.bits.assign(n * words, 0);
+  h.heavy.assign(nu, 0);
+  for (std::size_t b = 0; b < heavy.size(); ++b) {
+    h.heavy[heavy[b]] = 1;
+    for (const Index j : userItem.rowIndices(heavy[b])) {
+      h.bits[j * words + b / 64] |= std::uint64_t{1} << (b % 64);
+    }
+  }
+  for (std::size_t j = 0; j < n; ++j) {
+    const std::uint64_t* r = h.bits.data() + j * words;
+    if (std::any_of(r, r + words, [](std::uint64_t x) { return x != 0; }))
+      h.active.push_back(static_cast<Index>(j));
+  }
+  return h;
+}
+
+// acc[r][j] += popcount(row_r AND row_j) for the nr (<= 4) rows `rows` and every active item
+// j. The counts are exact integers, whatever the order.
+#ifdef RWB_SAR_TSAN
+#define RWB_SAR_POPCNT_CLONES
+#else
+#define RWB_SAR_POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
+#endif
+RWB_SAR_POPCNT_CLONES void addPopcounts(const HeavyBits& h, const std::uint64_t* const* rows,
+                                        std::size_t nr, double* const* acc) {
+  const std::size_t words = h.words;
+  const std::uint64_t* b0 = rows[0];
+  const std::uint64_t* b1 = rows[nr > 1 ? 1 : 0];
+  const std::uint64_t* b2 = rows[nr > 2 ? 2 : 0];
+  const std::uint64_t* b3 = rows[nr > 3 ? 3 : 0];
+  for (const Index j : h.active) {
+    const std::uint64_t* x = h.bits.data() + static_cast<std::size_t>(j) * words;
+    std::uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (std::size_t w = 0; w < words; ++w) {
+      const std::uint64_t v = x[w];
+      s0 += static_cast<std::uint64_t>(__builtin_popcountll(v & b0[w]));
+      s1 += static_cast<std::uint64_t>(__builtin_popcountll(v & b1[w]));
+      s2 += static_cast<std::uint64_t>(__builtin_popcountll(v & b2[w]));
+      s3 += static_cast<std::uint64_t>(__builtin_popcountll(v & b3[w]));
+    }
+    acc[0][j] += static_cast<double>(s0);
+    if (nr > 1) acc[1][j] += static_cast<double>(s1);
+    if (nr > 2) acc[2][j] += static_cast<double>(s2);
+    if (nr > 3) acc[3][j] += static_cast<double>(s3);
+  }
+}
+
+}  // namespace
+
+void Sar::DenseRowStore::reset(std::size_t n) {
+  n_ = n;
+  // Chunks of about 4 MB.
+  rowsPerChunk_ = std::max<std::size_t>(
+      1, (std::size_t{4} << 20) / (std::max<std::size_t>(n, 1) * sizeof(double)));
+  used_ = 0;
+  chunks_.clear();
+}
+
+double* Sar::DenseRowStore::add() {
+  if (used_ == chunks_.size() * rowsPerChunk_) {
+    chunks_.push_back(std::make_unique_for_overwrite<double[]>(rowsPerChunk_ * n_));
+  }
+  const std::size_t slot = used_++;
+  return chunks_[slot / rowsPerChunk_].get() + (slot % rowsPerChunk_) * n_;
+}
+
 Sar::SimilarityRows Sar::buildSimilarity(const Csr& userItem, const Csr& itemUser, int type,
                                          std::span<const double> diag, double thr, double nMatrix,
                                          TaskContext& ctx) const {
   // Binary co-occurrence counted per row i (in parallel): c_ij = sum over users u of i of
-  // x_uj, then turned into similarities. When the whole matrix fits the dense budget, rows
-  // full enough to be scored densely are written straight into their dense slot (row i at
-  // i * n), so the fit never holds a row twice.
+  // x_uj, then turned into similarities. Heavy users' part comes from AND + popcount of bit
+  // rows (HeavyBits), the other users' by scattered increments. Counts are exact integers, so
+  // the split changes no value. Rows that go dense (denseNow) are copied into the dense store
+  // as they are finished, the others kept as sparse entries.
   const std::size_t n = userItem.cols;
   SimilarityRows out(n);
-  out.fullDense = n * n * sizeof(double) <= kDenseBudget;
-  if (out.fullDense) out.dense.allocate(n * n);  // row i written by the task of row i
+  const HeavyBits hb = heavyBits(userItem);
+  const bool useBits = hb.words > 0;
+  std::mutex storeMutex;
+  constexpr std::size_t kRowsPerStep = 4;  // rows sharing one pass over the bit rows
   struct Scratch {
     std::vector<double> acc, row;
     std::vector<Index> mark, touched;
   };
   tbb::enumerable_thread_specific<Scratch> scratch([n] {
     Scratch sc;
-    sc.acc.assign(n, 0.0);
+    sc.acc.assign(kRowsPerStep * n, 0.0);
     sc.mark.assign(n, 0);
     return sc;
   });
   std::atomic<std::size_t> done{0};
   withSimilarity(static_cast<SarSimilarity>(type), [&](auto kind) {
     constexpr SarSimilarity kType = decltype(kind)::value;
+    // Row i from its dense counts: similarities into sc.row, then into the store or sparse.
+    auto finishDense = [&](Scratch& sc, std::size_t i, const double* counts) {
+      const double di = diag[i];
+      sc.row.resize(n);
+      double* row = sc.row.data();
+      std::size_t kept = 0;
+      for (std::size_t j = 0; j < n; ++j) {
+        const double v = storedValue<kType>(counts[j], di, diag[j], nMatrix, thr);
+        row[j] = v;
+        kept += v != 0.0 ? 1 : 0;
+      }
+      if (denseNow(kept, n)) {
+        double* dst = nullptr;
+        {
+          std::lock_guard lock(storeMutex);
+          dst = out.store.add();
+        }
+        std::copy(row, row + n, dst);
+        out.dense[i] = dst;
+        return;
+      }
+      std::vector<Index>& cols = out.cols[i];
+      std::vector<double>& vals = out.vals[i];
+      cols.reserve(kept);
+      vals.reserve(kept);
+      for (std::size_t j = 0; j < n; ++j) {
+        if (row[j] == 0.0) continue;
+        cols.push_back(static_cast<Index>(j));
+        vals.push_back(row[j]);
+      }
+    };
     tbb::parallel_for(
         tbb::blocked_range<std::size_t>(0, n, 8), [&](const tbb::blocked_range<std::size_t>& r) {
           Scratch& sc = scratch.local();
-          for (std::size_t i = r.begin(); i != r.end(); ++i) {
+          for (std::size_t i0 = r.begin(); i0 < r.end(); i0 += kRowsPerStep) {
             if (ctx.stopRequested()) return;
-            const auto users = itemUser.rowIndices(i);
-            const double di = diag[i];
-            std::size_t work = 0;
-            for (const Index u : users) work += userItem.rowSize(u);
-            std::vector<Index>& cols = out.cols[i];
-            std::vector<double>& vals = out.vals[i];
-            if (work * 4 >= n) {
-              // Dense row: plain counting, then one branch-free pass over all columns.
-              std::fill(sc.acc.begin(), sc.acc.end(), 0.0);
-              for (const Index u : users) {
-                for (const Index j : userItem.rowIndices(u)) sc.acc[j] += 1.0;
+            const std::size_t nr = std::min(kRowsPerStep, r.end() - i0);
+            if (useBits) {
+              // Light users scattered, heavy users by popcount, for nr rows at once.
+              const std::uint64_t* bitRows[kRowsPerStep];
+              double* acc[kRowsPerStep];
+              for (std::size_t t = 0; t < nr; ++t) {
+                const std::size_t i = i0 + t;
+                acc[t] = sc.acc.data() + t * n;
+                std::fill(acc[t], acc[t] + n, 0.0);
+                bitRows[t] = hb.bits.data() + i * hb.words;
+                for (const Index u : itemUser.rowIndices(i)) {
+                  if (hb.heavy[u]) continue;
+                  for (const Index j : userItem.rowIndices(u)) acc[t][j] += 1.0;
+                }
               }
-              double* row = out.fullDense ? out.dense.data() + i * n : nullptr;
-              if (row == nullptr) {
-                sc.row.resize(n);
-                row = sc.row.data();
-              }
-              std::size_t kept = 0;
-              for (std::size_t j = 0; j < n; ++j) {
-                const double v = storedValue<kType>(sc.acc[j], di, diag[j], nMatrix, thr);
-                row[j] = v;
-                kept += v != 0.0 ? 1 : 0;
-              }
-              if (out.fullDense && kept * kDenseFill >= n) {
-                out.inDense[i] = 1;
-                continue;
-              }
-              cols.reserve(kept);
-              vals.reserve(kept);
-              for (std::size_t j = 0; j < n; ++j) {
-                if (row[j] == 0.0) continue;
-                cols.push_back(static_cast<Index>(j));
-                vals.push_back(row[j]);
-                row[j] = 0.0;  // the dense slot of a sparse row stays zero
-              }
+              addPopcounts(hb, bitRows, nr, acc);
+              for (std::size_t t = 0; t < nr; ++t) finishDense(sc, i0 + t, acc[t]);
               continue;
             }
-            const Index tag = static_cast<Index>(i + 1);
-            sc.touched.clear();
-            for (const Index u : users) {
-              for (const Index j : userItem.rowIndices(u)) {
-                if (sc.mark[j] != tag) {
-                  sc.mark[j] = tag;
-                  sc.acc[j] = 0.0;
-                  sc.touched.push_back(j);
+            for (std::size_t i = i0; i < i0 + nr; ++i) {
+              const auto users = itemUser.rowIndices(i);
+              std::size_t work = 0;
+              for (const Index u : users) work += userItem.rowSize(u);
+              if (work * 4 >= n) {
+                // Dense row: plain counting, then one branch-free pass over all columns.
+                double* acc = sc.acc.data();
+                std::fill(acc, acc + n, 0.0);
+                for (const Index u : users) {
+                  for (const Index j : userItem.rowIndices(u)) acc[j] += 1.0;
                 }
-                sc.acc[j] += 1.0;
+                finishDense(sc, i, acc);
+                continue;
               }
-            }
-            std::sort(sc.touched.begin(), sc.touched.end());
-            for (const Index j : sc.touched) {
-              const double v = storedValue<kType>(sc.acc[j], di, diag[j], nMatrix, thr);
-              if (v == 0.0) continue;
-              cols.push_back(j);
-              vals.push_back(v);
-            }
-            if (out.fullDense && cols.size() * kDenseFill >= n) {
-              double* row = out.dense.data() + i * n;
-              std::fill(row, row + n, 0.0);
-              for (std::size_t t = 0; t < cols.size(); ++t) row[cols[t]] = vals[t];
-              out.inDense[i] = 1;
-              std::vector<Index>().swap(cols);
-              std::vector<double>().swap(vals);
+              const double di = diag[i];
+              const Index tag = static_cast<Index>(i + 1);
+              sc.touched.clear();
+              for (const Index u : users) {
+                for (const Index j : userItem.rowIndices(u)) {
+                  if (sc.mark[j] != tag) {
+                    sc.mark[j] = tag;
+                    sc.acc[j] = 0.0;
+                    sc.touched.push_back(j);
+                  }
+                  sc.acc[j] += 1.0;
+                }
+              }
+              std::sort(sc.touched.begin(), sc.touched.end());
+              std::vector<Index>& cols = out.cols[i];
+              std::vector<double>& vals = out.vals[i];
+              for (const Index j : sc.touched) {
+                const double v = storedValue<kType>(sc.acc[j], di, diag[j], nMatrix, thr);
+                if (v == 0.0) continue;
+                cols.push_back(j);
+                vals.push_back(v);
+              }
+              if (denseNow(cols.size(), n)) {
+                double* dst = nullptr;
+                {
+                  std::lock_guard lock(storeMutex);
+                  dst = out.store.add();
+                }
+                std::fill(dst, dst + n, 0.0);
+                for (std::size_t t = 0; t < cols.size(); ++t) dst[cols[t]] = vals[t];
+                out.dense[i] = dst;
+                std::vector<Index>().swap(cols);
+                std::vector<double>().swap(vals);
+              }
             }
           }
           const auto d = done.fetch_add(r.size()) + r.size();
@@ -492,36 +643,27 @@ Sar::SimilarityRows Sar::buildSimilarity(const Csr& userItem, const Csr& itemUse
 
 void Sar::adoptRows(SimilarityRows rows) {
   const std::size_t n = rows.cols.size();
-  denseRow_.assign(n, -1);
-  if (rows.fullDense) {
-    // Row i lives at slot i; rows too sparse for it stay in the sparse part.
-    for (std::size_t i = 0; i < n; ++i) {
-      if (rows.inDense[i]) denseRow_[i] = static_cast<std::int64_t>(i);
-    }
-    dense_ = std::move(rows.dense);
-  } else {
-    // The fullest rows (at least 1/kDenseFill filled) within the budget, fullest first.
-    std::vector<Index> pick;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (rows.cols[i].size() * kDenseFill >= n) pick.push_back(static_cast<Index>(i));
-    }
-    std::stable_sort(pick.begin(), pick.end(),
-                     [&](Index x, Index y) { return rows.cols[x].size() > rows.cols[y].size(); });
-    const std::size_t budget = n == 0 ? 0 : kDenseBudget / (n * sizeof(double));
-    if (pick.size() > budget) pick.resize(budget);
-    dense_.allocate(pick.size() * n);
-    for (std::size_t slot = 0; slot < pick.size(); ++slot) {
-      const Index i = pick[slot];
-      denseRow_[i] = static_cast<std::int64_t>(slot);
-      double* row = dense_.data() + slot * n;
-      std::fill(row, row + n, 0.0);
-      for (std::size_t t = 0; t < rows.cols[i].size(); ++t) row[rows.cols[i][t]] = rows.vals[i][t];
-      std::vector<Index>().swap(rows.cols[i]);
-      std::vector<double>().swap(rows.vals[i]);
-    }
+  // The fullest remaining rows (at least 1/kDenseFill filled) within the budget, fullest first.
+  std::vector<Index> pick;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (rows.dense[i] == nullptr && rows.cols[i].size() * kDenseFill >= n)
+      pick.push_back(static_cast<Index>(i));
   }
-  numDense_ = 0;
-  for (const auto slot : denseRow_) numDense_ += slot >= 0 ? 1 : 0;
+  std::stable_sort(pick.begin(), pick.end(),
+                   [&](Index x, Index y) { return rows.cols[x].size() > rows.cols[y].size(); });
+  const std::size_t budget = n == 0 ? 0 : kDenseBudget / (n * sizeof(double));
+  if (pick.size() > budget) pick.resize(budget);
+  for (const Index i : pick) {
+    double* row = rows.store.add();
+    std::fill(row, row + n, 0.0);
+    for (std::size_t t = 0; t < rows.cols[i].size(); ++t) row[rows.cols[i][t]] = rows.vals[i][t];
+    rows.dense[i] = row;
+    std::vector<Index>().swap(rows.cols[i]);
+    std::vector<double>().swap(rows.vals[i]);
+  }
+  denseRow_.assign(rows.dense.begin(), rows.dense.end());
+  dense_ = std::move(rows.store);
+  numDense_ = dense_.rows();
   ItemMatrix<double> sparse;
   sparse.n = n;
   sparse.offsets.assign(n + 1, 0);
@@ -546,9 +688,8 @@ void Sar::adoptRows(SimilarityRows rows) {
 void Sar::rowEntries(Index i, std::vector<Index>& cols, std::vector<double>& vals) const {
   cols.clear();
   vals.clear();
-  if (const std::int64_t slot = denseRow_[i]; slot >= 0) {
+  if (const double* row = denseRow_[i]; row != nullptr) {
     const std::size_t n = numItems();
-    const double* row = dense_.data() + static_cast<std::size_t>(slot) * n;
     for (std::size_t j = 0; j < n; ++j) {
       if (row[j] == 0.0) continue;
       cols.push_back(static_cast<Index>(j));
@@ -597,8 +738,8 @@ void Sar::scoreTiles(std::span<const Index> users, TileScratch& scratch, Sink&& 
     tu.sparseBegin = scratch.cursor.size();
     for (std::size_t k = 0; k < items.size(); ++k) {
       const Index i = items[k];
-      if (const std::int64_t slot = denseRow_[i]; slot >= 0) {
-        scratch.denseRows.push_back(dense_.data() + static_cast<std::size_t>(slot) * n);
+      if (const double* row = denseRow_[i]; row != nullptr) {
+        scratch.denseRows.push_back(row);
         scratch.denseAff.push_back(aff[k]);
       } else if (sparse_.offsets[i + 1] > sparse_.offsets[i]) {
         scratch.cursor.push_back(sparse_.offsets[i]);
@@ -755,17 +896,16 @@ void Sar::loadModelState(BinaryReader& in) {
   affinity_ = std::move(affinity);
   logScale_ = std::move(logScale);
   // Back to the fitted layout: the same rule decides which rows are dense.
-  SimilarityRows rows(numItems());
-  rows.fullDense = numItems() * numItems() * sizeof(double) <= kDenseBudget;
-  if (rows.fullDense) rows.dense.allocate(numItems() * numItems());
-  for (std::size_t i = 0; i < numItems(); ++i) {
+  const std::size_t n = numItems();
+  SimilarityRows rows(n);
+  for (std::size_t i = 0; i < n; ++i) {
     const auto c = sim.rowIndices(i);
     const auto v = sim.rowValues(i);
-    if (rows.fullDense && c.size() * kDenseFill >= numItems()) {
-      double* row = rows.dense.data() + i * numItems();
-      std::fill(row, row + numItems(), 0.0);
+    if (denseNow(c.size(), n)) {
+      double* row = rows.store.add();
+      std::fill(row, row + n, 0.0);
       for (std::size_t t = 0; t < c.size(); ++t) row[c[t]] = v[t];
-      rows.inDense[i] = 1;
+      rows.dense[i] = row;
     } else {
       rows.cols[i].assign(c.begin(), c.end());
       rows.vals[i].assign(v.begin(), v.end());
@@ -776,9 +916,9 @@ void Sar::loadModelState(BinaryReader& in) {
 
 std::size_t Sar::memoryBytes() const {
   return Model::memoryBytes() + (affinity_.size() + logScale_.size()) * sizeof(double) +
-         affinityOffsets_.size() * sizeof(std::uint64_t) + sparse_.memoryBytes() +
-         dense_.size * sizeof(double) + denseRow_.size() * sizeof(std::int64_t) +
-         untrained_.size() * sizeof(Index) + untrainedMask_.size();
+         affinityOffsets_.size() * sizeof(std::uint64_t) + sparse_.memoryBytes() + dense_.bytes() +
+         denseRow_.size() * sizeof(const double*) + untrained_.size() * sizeof(Index) +
+         untrainedMask_.size();
 }
 
 std::vector<ScoredItem> Sar::similarItems(Index item, std::size_t k) const {
