@@ -1,5 +1,6 @@
 #include "core/models/sar.h"
 
+#include <sys/mman.h>
 #include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
@@ -10,6 +11,7 @@
 #include <cmath>
 #include <limits>
 #include <mutex>
+#include <new>
 
 #include "core/data/timestamps.h"
 #include "core/util/error.h"
@@ -22,6 +24,9 @@ constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 // Column tile of the scoring kernel: 32 doubles (four cache lines) per similarity row segment;
 // a tile of every row (n x 256 bytes) stays in L2 while a block of users walks it.
 constexpr std::size_t kTile = 32;
+// How many rows ahead the dense kernel prefetches its row segments (rows are visited by
+// pointer, far apart, so the hardware prefetcher cannot predict them).
+constexpr std::size_t kPrefetchRows = 4;
 // Users scored together by one task of recommendBatch (they share the tiles in cache): as
 // many as give every thread two blocks, within these bounds.
 constexpr std::size_t kMinUserBlock = 32;
@@ -34,6 +39,10 @@ constexpr std::size_t kDenseFill = 4;
 // Bytes of dense similarity rows one column span may cover, and the widest span.
 constexpr std::size_t kSpanBytes = 512 * 1024;
 constexpr std::size_t kMaxSpan = 1024;
+// When the dense rows' slices of the narrowest span exceed kSpanBytes, the rows are taken in
+// chunks of this many bytes of slices (an L1 data cache; on the heavy-user bench 32 KB and
+// 128 KB were within the noise of a loaded machine, 512 KB about 25 % slower).
+constexpr std::size_t kRowChunkBytes = 32 * 1024;
 
 // One user of a block, as the tile kernel sees it: its dense similarity rows and its sparse
 // ones (each list in ascending source item order).
@@ -78,18 +87,26 @@ static_assert(alignof(V4d) == 8);
 #define RWB_SAR_CLONES __attribute__((target_clones("avx2", "default")))
 #endif
 
-// acc[j] = sum over the user's items i of a_i * s(i, t0 + j), j < w: the dense rows first,
-// then the sparse rows, each in ascending i. Dense rows are added 32 columns at a time with the
-// sums in registers. Cloned for AVX2 (chosen at load time by the CPU); no FMA is enabled, so
-// every element rounds exactly as the scalar acc + a * s does.
-RWB_SAR_CLONES void tileKernel(const TileMatrix& m, const TileLists& l, const TileUser& u,
-                               std::size_t t0, std::size_t w, double* acc) {
-  const double* const* rows = l.denseRows + u.denseBegin;
-  const double* aff = l.denseAff + u.denseBegin;
+// acc[j] += sum over the dense rows k < count of aff[k] * rows[k][t0 + j], j < w, in row
+// order, 32 columns at a time with the sums in registers (loaded from acc and stored back, so
+// a user's rows may come in several calls and still sum in one order). Cloned for AVX2 (chosen
+// at load time by the CPU); no FMA is enabled, so every element rounds exactly as the scalar
+// acc + a * s does.
+inline __attribute__((always_inline)) void denseAdd(const double* const* rows, const double* aff,
+                                                    std::size_t count, std::size_t t0,
+                                                    std::size_t w, double* acc) {
   std::size_t c = 0;
   for (; c + kTile <= w; c += kTile) {
-    V4d r0{}, r1{}, r2{}, r3{}, r4{}, r5{}, r6{}, r7{};
-    for (std::size_t k = 0; k < u.denseCount; ++k) {
+    V4d* o = reinterpret_cast<V4d*>(acc + c);
+    V4d r0 = o[0], r1 = o[1], r2 = o[2], r3 = o[3], r4 = o[4], r5 = o[5], r6 = o[6], r7 = o[7];
+    for (std::size_t k = 0; k < count; ++k) {
+      if (k + kPrefetchRows < count) {
+        const double* next = rows[k + kPrefetchRows] + t0 + c;
+        __builtin_prefetch(next);
+        __builtin_prefetch(next + 8);
+        __builtin_prefetch(next + 16);
+        __builtin_prefetch(next + 24);
+      }
       const V4d* d = reinterpret_cast<const V4d*>(rows[k] + t0 + c);
       const double a = aff[k];
       r0 += a * d[0];
@@ -101,7 +118,6 @@ RWB_SAR_CLONES void tileKernel(const TileMatrix& m, const TileLists& l, const Ti
       r6 += a * d[6];
       r7 += a * d[7];
     }
-    V4d* o = reinterpret_cast<V4d*>(acc + c);
     o[0] = r0;
     o[1] = r1;
     o[2] = r2;
@@ -112,12 +128,33 @@ RWB_SAR_CLONES void tileKernel(const TileMatrix& m, const TileLists& l, const Ti
     o[7] = r7;
   }
   if (c < w) {
-    for (std::size_t j = c; j < w; ++j) acc[j] = 0.0;
-    for (std::size_t k = 0; k < u.denseCount; ++k) {
+    for (std::size_t k = 0; k < count; ++k) {
       const double* d = rows[k] + t0;
       for (std::size_t j = c; j < w; ++j) acc[j] += aff[k] * d[j];
     }
   }
+}
+
+RWB_SAR_CLONES void denseKernel(const double* const* rows, const double* aff, std::size_t count,
+                                std::size_t t0, std::size_t w, double* acc) {
+  denseAdd(rows, aff, count, t0, w, acc);
+}
+
+// denseKernel for the nb users of a block and one chunk of rows: user b's rows are
+// rows[begin[b * stride] .. begin[b * stride + 1]), its sums at acc + b * accStride.
+RWB_SAR_CLONES void denseChunk(const double* const* rows, const double* aff,
+                               const std::size_t* begin, std::size_t stride, std::size_t nb,
+                               std::size_t t0, std::size_t w, double* acc, std::size_t accStride) {
+  for (std::size_t b = 0; b < nb; ++b) {
+    const std::size_t p = begin[b * stride], e = begin[b * stride + 1];
+    denseAdd(rows + p, aff + p, e - p, t0, w, acc + b * accStride);
+  }
+}
+
+// acc[j] += the user's sparse rows' entries in columns t0 .. t0 + w, rows in ascending i (a
+// cursor per row moves along its columns from span to span).
+void sparseKernel(const TileMatrix& m, const TileLists& l, const TileUser& u, std::size_t t0,
+                  std::size_t w, double* acc) {
   const auto t1 = static_cast<Index>(t0 + w);
   for (std::size_t k = u.sparseBegin; k < u.sparseBegin + u.sparseCount; ++k) {
     std::uint64_t p = l.cursor[k];
@@ -176,6 +213,9 @@ struct Sar::TileScratch {
   std::vector<std::uint64_t> cursor, sparseEnd;
   std::vector<double> sparseAff;
   std::vector<double> acc;
+  std::vector<Index> denseItem;         // the item of each entry of denseRows
+  std::vector<std::size_t> chunkBegin;  // per user and row chunk, into denseRows
+  std::vector<Index> chunkEnd;          // items ending each row chunk
 };
 
 namespace {
@@ -484,18 +524,34 @@ RWB_SAR_POPCNT_CLONES void addPopcounts(const HeavyBits& h, const std::uint64_t*
 
 }  // namespace
 
+namespace {
+// Dense rows live in chunks of 4 MB on 2 MB boundaries, offered to the kernel as transparent
+// huge pages: scoring reads short segments of thousands of rows, which with 4 KB pages would
+// miss the TLB on almost every row (and the first touch would fault every 4 KB).
+constexpr std::size_t kChunkBytes = std::size_t{4} << 20;
+constexpr std::size_t kHugePage = std::size_t{2} << 20;
+}  // namespace
+
+void Sar::DenseRowStore::Free::operator()(double* p) const noexcept { std::free(p); }
+
 void Sar::DenseRowStore::reset(std::size_t n) {
   n_ = n;
-  // Chunks of about 4 MB.
-  rowsPerChunk_ = std::max<std::size_t>(
-      1, (std::size_t{4} << 20) / (std::max<std::size_t>(n, 1) * sizeof(double)));
+  rowsPerChunk_ =
+      std::max<std::size_t>(1, kChunkBytes / (std::max<std::size_t>(n, 1) * sizeof(double)));
+  chunkBytes_ = (rowsPerChunk_ * n_ * sizeof(double) + kHugePage - 1) / kHugePage * kHugePage;
   used_ = 0;
   chunks_.clear();
 }
 
 double* Sar::DenseRowStore::add() {
   if (used_ == chunks_.size() * rowsPerChunk_) {
-    chunks_.push_back(std::make_unique_for_overwrite<double[]>(rowsPerChunk_ * n_));
+    const std::size_t bytes = chunkBytes_;
+    auto* p = static_cast<double*>(std::aligned_alloc(kHugePage, bytes));
+    if (p == nullptr) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+    madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+    chunks_.emplace_back(p);
   }
   const std::size_t slot = used_++;
   return chunks_[slot / rowsPerChunk_].get() + (slot % rowsPerChunk_) * n_;
@@ -726,6 +782,7 @@ void Sar::scoreTiles(std::span<const Index> users, TileScratch& scratch, Sink&& 
   scratch.users.resize(nb);
   scratch.denseRows.clear();
   scratch.denseAff.clear();
+  scratch.denseItem.clear();
   scratch.cursor.clear();
   scratch.sparseEnd.clear();
   scratch.sparseAff.clear();
@@ -741,6 +798,7 @@ void Sar::scoreTiles(std::span<const Index> users, TileScratch& scratch, Sink&& 
       if (const double* row = denseRow_[i]; row != nullptr) {
         scratch.denseRows.push_back(row);
         scratch.denseAff.push_back(aff[k]);
+        scratch.denseItem.push_back(i);
       } else if (sparse_.offsets[i + 1] > sparse_.offsets[i]) {
         scratch.cursor.push_back(sparse_.offsets[i]);
         scratch.sparseEnd.push_back(sparse_.offsets[i + 1]);
@@ -759,11 +817,66 @@ void Sar::scoreTiles(std::span<const Index> users, TileScratch& scratch, Sink&& 
   const std::size_t span = std::clamp<std::size_t>(
       (kSpanBytes / (sizeof(double) * std::max<std::size_t>(denseRows, 1))) / kTile * kTile, kTile,
       kMaxSpan);
+  // More dense rows than a span's slices can keep in L2 (only with the narrowest span): the
+  // rows are cut into chunks of consecutive items, each within kRowChunkBytes for the span, and
+  // the block's users add one chunk after the other, their sums held in a block-wide
+  // accumulator. Each user still adds its rows in ascending item order, so the sums are
+  // bit-identical to the one-chunk pass.
+  const std::size_t chunkRows = std::max<std::size_t>(1, kRowChunkBytes / (sizeof(double) * span));
+  scratch.chunkEnd.clear();
+  if (denseRows * span * sizeof(double) > kSpanBytes) {
+    std::size_t inChunk = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (denseRow_[i] == nullptr) continue;
+      if (inChunk == chunkRows) {
+        scratch.chunkEnd.push_back(static_cast<Index>(i));
+        inChunk = 0;
+      }
+      ++inChunk;
+    }
+  }
+  scratch.chunkEnd.push_back(static_cast<Index>(n));
+  const std::size_t chunks = scratch.chunkEnd.size();
+  if (chunks == 1) {
+    for (std::size_t t0 = 0; t0 < n; t0 += span) {
+      const std::size_t w = std::min(span, n - t0);
+      for (std::size_t b = 0; b < nb; ++b) {
+        const TileUser& u = scratch.users[b];
+        double* acc = scratch.acc.data();
+        std::fill(acc, acc + w, 0.0);
+        denseKernel(l.denseRows + u.denseBegin, l.denseAff + u.denseBegin, u.denseCount, t0, w,
+                    acc);
+        sparseKernel(m, l, u, t0, w, acc);
+        sink(b, t0, w, acc);
+      }
+    }
+    return;
+  }
+  // Per user, where each chunk's rows begin in its dense list (and where the last one ends).
+  scratch.chunkBegin.resize(nb * (chunks + 1));
+  for (std::size_t b = 0; b < nb; ++b) {
+    const TileUser& u = scratch.users[b];
+    std::size_t p = u.denseBegin;
+    const std::size_t e = u.denseBegin + u.denseCount;
+    for (std::size_t c = 0; c < chunks; ++c) {
+      scratch.chunkBegin[b * (chunks + 1) + c] = p;
+      while (p < e && scratch.denseItem[p] < scratch.chunkEnd[c]) ++p;
+    }
+    scratch.chunkBegin[b * (chunks + 1) + chunks] = p;
+  }
+  scratch.acc.resize(std::max(kMaxSpan, nb * span));
   for (std::size_t t0 = 0; t0 < n; t0 += span) {
     const std::size_t w = std::min(span, n - t0);
+    std::fill(scratch.acc.begin(), scratch.acc.begin() + static_cast<std::ptrdiff_t>(nb * span),
+              0.0);
+    for (std::size_t c = 0; c < chunks; ++c) {
+      denseChunk(l.denseRows, l.denseAff, scratch.chunkBegin.data() + c, chunks + 1, nb, t0, w,
+                 scratch.acc.data(), span);
+    }
     for (std::size_t b = 0; b < nb; ++b) {
-      tileKernel(m, l, scratch.users[b], t0, w, scratch.acc.data());
-      sink(b, t0, w, scratch.acc.data());
+      double* acc = scratch.acc.data() + b * span;
+      sparseKernel(m, l, scratch.users[b], t0, w, acc);
+      sink(b, t0, w, acc);
     }
   }
 }

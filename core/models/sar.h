@@ -82,13 +82,14 @@ class Sar final : public Model {
     /// A new row of n doubles; not thread-safe (callers serialise).
     double* add();
     std::size_t rows() const noexcept { return used_; }
-    std::size_t bytes() const noexcept {
-      return chunks_.size() * rowsPerChunk_ * n_ * sizeof(double);
-    }
+    std::size_t bytes() const noexcept { return chunks_.size() * chunkBytes_; }
 
    private:
-    std::size_t n_ = 0, rowsPerChunk_ = 1, used_ = 0;
-    std::vector<std::unique_ptr<double[]>> chunks_;
+    std::size_t n_ = 0, rowsPerChunk_ = 1, chunkBytes_ = 0, used_ = 0;
+    struct Free {
+      void operator()(double* p) const noexcept;
+    };
+    std::vector<std::unique_ptr<double[], Free>> chunks_;
   };
   /// Similarity rows on their way into the model: per row either a dense row in `store`
   /// (dense[i], n values) or its sparse entries (cols[i], vals[i]).
