@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <mutex>
 #include <new>
@@ -444,10 +445,12 @@ bool denseNow(std::size_t kept, std::size_t n) {
 // The co-occurrence of heavy users as bits: item i's row holds one bit per heavy user (words
 // of 64 users), so that c_ij over the heavy users is the popcount of the AND of rows i and j.
 // A heavy user costs about n^2 / 64 word operations spread over every pair instead of deg^2
-// scattered increments: heavy when deg^2 * kScatterCost >= n^2 / 64 (an increment of a
-// scattered count costs several AND + popcount of a word). The bits are used only when the
-// increments they replace outweigh the n^2 * words of the pass.
-constexpr std::size_t kScatterCost = 8;
+// scattered increments: heavy when deg^2 * kScatterCost >= n^2 / 64, and the bits are used
+// only when the increments they replace outweigh the n^2 * words of the pass. kScatterCost is
+// the cost of one increment in AND + popcounts of a word: 1 (measured, fits of recsplit and
+// bench_cf_item sar-heavy: at 8 the recsplit fit, 1,682 items whose count row stays in L1,
+// took 20 % longer than without bits; at 1 it is unchanged and the heavy-user fit is as fast).
+constexpr std::size_t kScatterCost = 1;
 struct HeavyBits {
   std::size_t words = 0;
   std::vector<std::uint64_t> bits;  // item-major: bits[i * words + w]
@@ -525,9 +528,11 @@ RWB_SAR_POPCNT_CLONES void addPopcounts(const HeavyBits& h, const std::uint64_t*
 }  // namespace
 
 namespace {
-// Dense rows live in chunks of 4 MB on 2 MB boundaries, offered to the kernel as transparent
-// huge pages: scoring reads short segments of thousands of rows, which with 4 KB pages would
-// miss the TLB on almost every row (and the first touch would fault every 4 KB).
+// When the n x n matrix fits the dense budget the store is one block of n rows (as malloc'd
+// memory it is reused from one fit to the next). Otherwise it grows in chunks of about 4 MB on
+// 2 MB boundaries, offered to the kernel as transparent huge pages: 512 times fewer page faults
+// than 4 KB pages, which cost about 10 us each on the shared machine (4 MB chunks from malloc
+// made the recsplit fit three times slower).
 constexpr std::size_t kChunkBytes = std::size_t{4} << 20;
 constexpr std::size_t kHugePage = std::size_t{2} << 20;
 }  // namespace
@@ -536,20 +541,22 @@ void Sar::DenseRowStore::Free::operator()(double* p) const noexcept { std::free(
 
 void Sar::DenseRowStore::reset(std::size_t n) {
   n_ = n;
-  rowsPerChunk_ =
-      std::max<std::size_t>(1, kChunkBytes / (std::max<std::size_t>(n, 1) * sizeof(double)));
-  chunkBytes_ = (rowsPerChunk_ * n_ * sizeof(double) + kHugePage - 1) / kHugePage * kHugePage;
+  huge_ = n * n * sizeof(double) > kDenseBudget;
+  rowsPerChunk_ = huge_ ? std::max<std::size_t>(1, kChunkBytes / (n * sizeof(double)))
+                        : std::max<std::size_t>(n, 1);
+  chunkBytes_ = rowsPerChunk_ * n_ * sizeof(double);
+  if (huge_) chunkBytes_ = (chunkBytes_ + kHugePage - 1) / kHugePage * kHugePage;
   used_ = 0;
   chunks_.clear();
 }
 
 double* Sar::DenseRowStore::add() {
   if (used_ == chunks_.size() * rowsPerChunk_) {
-    const std::size_t bytes = chunkBytes_;
-    auto* p = static_cast<double*>(std::aligned_alloc(kHugePage, bytes));
+    double* p = static_cast<double*>(huge_ ? std::aligned_alloc(kHugePage, chunkBytes_)
+                                           : std::malloc(std::max<std::size_t>(chunkBytes_, 1)));
     if (p == nullptr) throw std::bad_alloc();
 #ifdef MADV_HUGEPAGE
-    madvise(p, bytes, MADV_HUGEPAGE);
+    if (huge_) madvise(p, chunkBytes_, MADV_HUGEPAGE);
 #endif
     chunks_.emplace_back(p);
   }
@@ -563,8 +570,8 @@ Sar::SimilarityRows Sar::buildSimilarity(const Csr& userItem, const Csr& itemUse
   // Binary co-occurrence counted per row i (in parallel): c_ij = sum over users u of i of
   // x_uj, then turned into similarities. Heavy users' part comes from AND + popcount of bit
   // rows (HeavyBits), the other users' by scattered increments. Counts are exact integers, so
-  // the split changes no value. Rows that go dense (denseNow) are copied into the dense store
-  // as they are finished, the others kept as sparse entries.
+  // the split changes no value. Rows are written into a store row; those that stay sparse
+  // (not denseNow) move to sparse entries.
   const std::size_t n = userItem.cols;
   SimilarityRows out(n);
   const HeavyBits hb = heavyBits(userItem);
@@ -572,8 +579,9 @@ Sar::SimilarityRows Sar::buildSimilarity(const Csr& userItem, const Csr& itemUse
   std::mutex storeMutex;
   constexpr std::size_t kRowsPerStep = 4;  // rows sharing one pass over the bit rows
   struct Scratch {
-    std::vector<double> acc, row;
+    std::vector<double> acc;
     std::vector<Index> mark, touched;
+    double* spare = nullptr;  // a store row not yet used (at most one per task is left over)
   };
   tbb::enumerable_thread_specific<Scratch> scratch([n] {
     Scratch sc;
@@ -584,11 +592,15 @@ Sar::SimilarityRows Sar::buildSimilarity(const Csr& userItem, const Csr& itemUse
   std::atomic<std::size_t> done{0};
   withSimilarity(static_cast<SarSimilarity>(type), [&](auto kind) {
     constexpr SarSimilarity kType = decltype(kind)::value;
-    // Row i from its dense counts: similarities into sc.row, then into the store or sparse.
+    // The similarities are written into a store row taken in advance (the task's spare), so a
+    // dense row is written once; a row that stays sparse leaves the spare for the next row.
     auto finishDense = [&](Scratch& sc, std::size_t i, const double* counts) {
       const double di = diag[i];
-      sc.row.resize(n);
-      double* row = sc.row.data();
+      if (sc.spare == nullptr) {
+        std::lock_guard lock(storeMutex);
+        sc.spare = out.store.add();
+      }
+      double* row = sc.spare;
       std::size_t kept = 0;
       for (std::size_t j = 0; j < n; ++j) {
         const double v = storedValue<kType>(counts[j], di, diag[j], nMatrix, thr);
@@ -596,13 +608,8 @@ Sar::SimilarityRows Sar::buildSimilarity(const Csr& userItem, const Csr& itemUse
         kept += v != 0.0 ? 1 : 0;
       }
       if (denseNow(kept, n)) {
-        double* dst = nullptr;
-        {
-          std::lock_guard lock(storeMutex);
-          dst = out.store.add();
-        }
-        std::copy(row, row + n, dst);
-        out.dense[i] = dst;
+        out.dense[i] = row;
+        sc.spare = nullptr;
         return;
       }
       std::vector<Index>& cols = out.cols[i];
@@ -719,7 +726,8 @@ void Sar::adoptRows(SimilarityRows rows) {
   }
   denseRow_.assign(rows.dense.begin(), rows.dense.end());
   dense_ = std::move(rows.store);
-  numDense_ = dense_.rows();
+  numDense_ = static_cast<std::size_t>(std::count_if(denseRow_.begin(), denseRow_.end(),
+                                                     [](const double* r) { return r != nullptr; }));
   ItemMatrix<double> sparse;
   sparse.n = n;
   sparse.offsets.assign(n + 1, 0);

@@ -86,6 +86,7 @@ class Sar final : public Model {
 
    private:
     std::size_t n_ = 0, rowsPerChunk_ = 1, chunkBytes_ = 0, used_ = 0;
+    bool huge_ = false;  ///< chunks on huge-page boundaries (large matrices)
     struct Free {
       void operator()(double* p) const noexcept;
     };
