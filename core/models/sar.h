@@ -88,6 +88,7 @@ class Sar final : public Model {
     std::size_t n_ = 0, rowsPerChunk_ = 1, chunkBytes_ = 0, used_ = 0;
     bool huge_ = false;  ///< chunks on huge-page boundaries (large matrices)
     struct Free {
+      std::size_t mappedBytes = 0;  ///< > 0: the chunk was mmap'ed with this size
       void operator()(double* p) const noexcept;
     };
     std::vector<std::unique_ptr<double[], Free>> chunks_;
