@@ -94,15 +94,20 @@ static_assert(alignof(V4d) == 8);
 // a user's rows may come in several calls and still sum in one order). Cloned for AVX2 (chosen
 // at load time by the CPU); no FMA is enabled, so every element rounds exactly as the scalar
 // acc + a * s does.
+// kInit: the sums start from zero instead of acc (acc need not be initialised).
+template <bool kPrefetch, bool kInit>
 inline __attribute__((always_inline)) void denseAdd(const double* const* rows, const double* aff,
                                                     std::size_t count, std::size_t t0,
                                                     std::size_t w, double* acc) {
   std::size_t c = 0;
   for (; c + kTile <= w; c += kTile) {
     V4d* o = reinterpret_cast<V4d*>(acc + c);
-    V4d r0 = o[0], r1 = o[1], r2 = o[2], r3 = o[3], r4 = o[4], r5 = o[5], r6 = o[6], r7 = o[7];
+    V4d r0{}, r1{}, r2{}, r3{}, r4{}, r5{}, r6{}, r7{};
+    if (!kInit) {
+      r0 = o[0], r1 = o[1], r2 = o[2], r3 = o[3], r4 = o[4], r5 = o[5], r6 = o[6], r7 = o[7];
+    }
     for (std::size_t k = 0; k < count; ++k) {
-      if (k + kPrefetchRows < count) {
+      if (kPrefetch && k + kPrefetchRows < count) {
         const double* next = rows[k + kPrefetchRows] + t0 + c;
         __builtin_prefetch(next);
         __builtin_prefetch(next + 8);
@@ -130,6 +135,9 @@ inline __attribute__((always_inline)) void denseAdd(const double* const* rows, c
     o[7] = r7;
   }
   if (c < w) {
+    if (kInit) {
+      for (std::size_t j = c; j < w; ++j) acc[j] = 0.0;
+    }
     for (std::size_t k = 0; k < count; ++k) {
       const double* d = rows[k] + t0;
       for (std::size_t j = c; j < w; ++j) acc[j] += aff[k] * d[j];
@@ -137,9 +145,10 @@ inline __attribute__((always_inline)) void denseAdd(const double* const* rows, c
   }
 }
 
+// acc[j] = the dense rows' sum alone (one user, all its dense rows in one call).
 RWB_SAR_CLONES void denseKernel(const double* const* rows, const double* aff, std::size_t count,
                                 std::size_t t0, std::size_t w, double* acc) {
-  denseAdd(rows, aff, count, t0, w, acc);
+  denseAdd<false, true>(rows, aff, count, t0, w, acc);
 }
 
 // denseKernel for the nb users of a block and one chunk of rows: user b's rows are
@@ -149,7 +158,7 @@ RWB_SAR_CLONES void denseChunk(const double* const* rows, const double* aff,
                                std::size_t t0, std::size_t w, double* acc, std::size_t accStride) {
   for (std::size_t b = 0; b < nb; ++b) {
     const std::size_t p = begin[b * stride], e = begin[b * stride + 1];
-    denseAdd(rows + p, aff + p, e - p, t0, w, acc + b * accStride);
+    denseAdd<true, false>(rows + p, aff + p, e - p, t0, w, acc + b * accStride);
   }
 }
 
@@ -918,7 +927,6 @@ void Sar::scoreTiles(std::span<const Index> users, TileScratch& scratch, Sink&& 
       for (std::size_t b = 0; b < nb; ++b) {
         const TileUser& u = scratch.users[b];
         double* acc = scratch.acc.data();
-        std::fill(acc, acc + w, 0.0);
         denseKernel(l.denseRows + u.denseBegin, l.denseAff + u.denseBegin, u.denseCount, t0, w,
                     acc);
         sparseKernel(m, l, u, t0, w, acc);
