@@ -1,5 +1,7 @@
 #include "core/models/sar.h"
 
+#include <immintrin.h>
+#include <sys/mman.h>
 #include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
@@ -8,7 +10,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
+#include <mutex>
+#include <new>
 
 #include "core/data/timestamps.h"
 #include "core/util/error.h"
@@ -21,6 +26,9 @@ constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 // Column tile of the scoring kernel: 32 doubles (four cache lines) per similarity row segment;
 // a tile of every row (n x 256 bytes) stays in L2 while a block of users walks it.
 constexpr std::size_t kTile = 32;
+// How many rows ahead the dense kernel prefetches its row segments (rows are visited by
+// pointer, far apart, so the hardware prefetcher cannot predict them).
+constexpr std::size_t kPrefetchRows = 4;
 // Users scored together by one task of recommendBatch (they share the tiles in cache): as
 // many as give every thread two blocks, within these bounds.
 constexpr std::size_t kMinUserBlock = 32;
@@ -33,6 +41,10 @@ constexpr std::size_t kDenseFill = 4;
 // Bytes of dense similarity rows one column span may cover, and the widest span.
 constexpr std::size_t kSpanBytes = 512 * 1024;
 constexpr std::size_t kMaxSpan = 1024;
+// When the dense rows' slices of the narrowest span exceed kSpanBytes, the rows are taken in
+// chunks of this many bytes of slices (an L1 data cache; on the heavy-user bench 32 KB and
+// 128 KB were within the noise of a loaded machine, 512 KB about 25 % slower).
+constexpr std::size_t kRowChunkBytes = 32 * 1024;
 
 // One user of a block, as the tile kernel sees it: its dense similarity rows and its sparse
 // ones (each list in ascending source item order).
@@ -77,18 +89,31 @@ static_assert(alignof(V4d) == 8);
 #define RWB_SAR_CLONES __attribute__((target_clones("avx2", "default")))
 #endif
 
-// acc[j] = sum over the user's items i of a_i * s(i, t0 + j), j < w: the dense rows first,
-// then the sparse rows, each in ascending i. Dense rows are added 32 columns at a time with the
-// sums in registers. Cloned for AVX2 (chosen at load time by the CPU); no FMA is enabled, so
-// every element rounds exactly as the scalar acc + a * s does.
-RWB_SAR_CLONES void tileKernel(const TileMatrix& m, const TileLists& l, const TileUser& u,
-                               std::size_t t0, std::size_t w, double* acc) {
-  const double* const* rows = l.denseRows + u.denseBegin;
-  const double* aff = l.denseAff + u.denseBegin;
+// acc[j] += sum over the dense rows k < count of aff[k] * rows[k][t0 + j], j < w, in row
+// order, 32 columns at a time with the sums in registers (loaded from acc and stored back, so
+// a user's rows may come in several calls and still sum in one order). Cloned for AVX2 (chosen
+// at load time by the CPU); no FMA is enabled, so every element rounds exactly as the scalar
+// acc + a * s does.
+// kInit: the sums start from zero instead of acc (acc need not be initialised).
+template <bool kPrefetch, bool kInit>
+inline __attribute__((always_inline)) void denseAdd(const double* const* rows, const double* aff,
+                                                    std::size_t count, std::size_t t0,
+                                                    std::size_t w, double* acc) {
   std::size_t c = 0;
   for (; c + kTile <= w; c += kTile) {
+    V4d* o = reinterpret_cast<V4d*>(acc + c);
     V4d r0{}, r1{}, r2{}, r3{}, r4{}, r5{}, r6{}, r7{};
-    for (std::size_t k = 0; k < u.denseCount; ++k) {
+    if (!kInit) {
+      r0 = o[0], r1 = o[1], r2 = o[2], r3 = o[3], r4 = o[4], r5 = o[5], r6 = o[6], r7 = o[7];
+    }
+    for (std::size_t k = 0; k < count; ++k) {
+      if (kPrefetch && k + kPrefetchRows < count) {
+        const double* next = rows[k + kPrefetchRows] + t0 + c;
+        __builtin_prefetch(next);
+        __builtin_prefetch(next + 8);
+        __builtin_prefetch(next + 16);
+        __builtin_prefetch(next + 24);
+      }
       const V4d* d = reinterpret_cast<const V4d*>(rows[k] + t0 + c);
       const double a = aff[k];
       r0 += a * d[0];
@@ -100,7 +125,6 @@ RWB_SAR_CLONES void tileKernel(const TileMatrix& m, const TileLists& l, const Ti
       r6 += a * d[6];
       r7 += a * d[7];
     }
-    V4d* o = reinterpret_cast<V4d*>(acc + c);
     o[0] = r0;
     o[1] = r1;
     o[2] = r2;
@@ -111,12 +135,37 @@ RWB_SAR_CLONES void tileKernel(const TileMatrix& m, const TileLists& l, const Ti
     o[7] = r7;
   }
   if (c < w) {
-    for (std::size_t j = c; j < w; ++j) acc[j] = 0.0;
-    for (std::size_t k = 0; k < u.denseCount; ++k) {
+    if (kInit) {
+      for (std::size_t j = c; j < w; ++j) acc[j] = 0.0;
+    }
+    for (std::size_t k = 0; k < count; ++k) {
       const double* d = rows[k] + t0;
       for (std::size_t j = c; j < w; ++j) acc[j] += aff[k] * d[j];
     }
   }
+}
+
+// acc[j] = the dense rows' sum alone (one user, all its dense rows in one call).
+RWB_SAR_CLONES void denseKernel(const double* const* rows, const double* aff, std::size_t count,
+                                std::size_t t0, std::size_t w, double* acc) {
+  denseAdd<false, true>(rows, aff, count, t0, w, acc);
+}
+
+// denseKernel for the nb users of a block and one chunk of rows: user b's rows are
+// rows[begin[b * stride] .. begin[b * stride + 1]), its sums at acc + b * accStride.
+RWB_SAR_CLONES void denseChunk(const double* const* rows, const double* aff,
+                               const std::size_t* begin, std::size_t stride, std::size_t nb,
+                               std::size_t t0, std::size_t w, double* acc, std::size_t accStride) {
+  for (std::size_t b = 0; b < nb; ++b) {
+    const std::size_t p = begin[b * stride], e = begin[b * stride + 1];
+    denseAdd<true, false>(rows + p, aff + p, e - p, t0, w, acc + b * accStride);
+  }
+}
+
+// acc[j] += the user's sparse rows' entries in columns t0 .. t0 + w, rows in ascending i (a
+// cursor per row moves along its columns from span to span).
+void sparseKernel(const TileMatrix& m, const TileLists& l, const TileUser& u, std::size_t t0,
+                  std::size_t w, double* acc) {
   const auto t1 = static_cast<Index>(t0 + w);
   for (std::size_t k = u.sparseBegin; k < u.sparseBegin + u.sparseCount; ++k) {
     std::uint64_t p = l.cursor[k];
@@ -175,6 +224,9 @@ struct Sar::TileScratch {
   std::vector<std::uint64_t> cursor, sparseEnd;
   std::vector<double> sparseAff;
   std::vector<double> acc;
+  std::vector<Index> denseItem;         // the item of each entry of denseRows
+  std::vector<std::size_t> chunkBegin;  // per user and row chunk, into denseRows
+  std::vector<Index> chunkEnd;          // items ending each row chunk
 };
 
 namespace {
@@ -388,98 +440,336 @@ void Sar::fitModel(const TrainingData& data, TaskContext& ctx) {
   ctx.progress(1.0, "fitted");
 }
 
+namespace {
+
+// Whether a row with `kept` stored entries out of n goes dense as soon as it is computed (or
+// loaded): when its dense form is no larger than its sparse one (8 n bytes against 12 per
+// entry), or when it is at least 1/kDenseFill filled and the whole n x n matrix would fit the
+// budget. Rows at least 1/kDenseFill filled that miss both compete for the budget in adoptRows.
+bool denseNow(std::size_t kept, std::size_t n) {
+  if (kept == 0) return false;
+  if (kept * 3 >= 2 * n) return true;
+  return kept * kDenseFill >= n && n * n * sizeof(double) <= kDenseBudget;
+}
+
+// The co-occurrence of heavy users as bits: item i's row holds one bit per heavy user (words
+// of 64 users), so that c_ij over the heavy users is the popcount of the AND of rows i and j.
+// A heavy user costs about n^2 / 64 word operations spread over every pair instead of deg^2
+// scattered increments: heavy when deg^2 * kScatterCost >= n^2 / 64, and the bits are used
+// only when the increments they replace outweigh the n^2 * words of the pass. kScatterCost is
+// the cost of one increment in AND + popcounts of a word: 1 (measured, fits of recsplit and
+// bench_cf_item sar-heavy: at 8 the recsplit fit, 1,682 items whose count row stays in L1,
+// took 20 % longer than without bits; at 1 it is unchanged and the heavy-user fit is as fast).
+constexpr std::size_t kScatterCost = 1;
+struct HeavyBits {
+  std::size_t words = 0;
+  std::vector<std::uint64_t> bits;  // item-major: bits[i * words + w]
+  std::vector<std::uint8_t> heavy;  // per user
+  std::vector<Index> active;        // items with at least one heavy user, ascending
+};
+
+HeavyBits heavyBits(const Csr& userItem) {
+  HeavyBits h;
+  const std::size_t n = userItem.cols;
+  const std::size_t nu = userItem.rows;
+  std::vector<Index> heavy;
+  double replaced = 0;  // scattered increments the bits replace
+  for (std::size_t u = 0; u < nu; ++u) {
+    const std::size_t d = userItem.rowSize(u);
+    if (d * d * kScatterCost * 64 >= n * n && d > 0) {
+      heavy.push_back(static_cast<Index>(u));
+      replaced += static_cast<double>(d) * static_cast<double>(d);
+    }
+  }
+  const std::size_t words = (heavy.size() + 63) / 64;
+  if (heavy.empty() ||
+      replaced * static_cast<double>(kScatterCost) <
+          static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(words)) {
+    return h;
+  }
+  h.words = words;
+  h.bits.assign(n * words, 0);
+  h.heavy.assign(nu, 0);
+  for (std::size_t b = 0; b < heavy.size(); ++b) {
+    h.heavy[heavy[b]] = 1;
+    for (const Index j : userItem.rowIndices(heavy[b])) {
+      h.bits[j * words + b / 64] |= std::uint64_t{1} << (b % 64);
+    }
+  }
+  for (std::size_t j = 0; j < n; ++j) {
+    const std::uint64_t* r = h.bits.data() + j * words;
+    if (std::any_of(r, r + words, [](std::uint64_t x) { return x != 0; }))
+      h.active.push_back(static_cast<Index>(j));
+  }
+  return h;
+}
+
+// acc[r][j] += popcount(row_r AND row_j) for the nr (<= 4) rows `rows` and every active item
+// j. The counts are exact integers, whatever the order.
+#ifdef RWB_SAR_TSAN
+#define RWB_SAR_POPCNT_CLONES
+#else
+#define RWB_SAR_POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
+#endif
+RWB_SAR_POPCNT_CLONES void addPopcounts(const HeavyBits& h, const std::uint64_t* const* rows,
+                                        std::size_t nr, double* const* acc) {
+  const std::size_t words = h.words;
+  const std::uint64_t* b0 = rows[0];
+  const std::uint64_t* b1 = rows[nr > 1 ? 1 : 0];
+  const std::uint64_t* b2 = rows[nr > 2 ? 2 : 0];
+  const std::uint64_t* b3 = rows[nr > 3 ? 3 : 0];
+  for (const Index j : h.active) {
+    const std::uint64_t* x = h.bits.data() + static_cast<std::size_t>(j) * words;
+    std::uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (std::size_t w = 0; w < words; ++w) {
+      const std::uint64_t v = x[w];
+      s0 += static_cast<std::uint64_t>(__builtin_popcountll(v & b0[w]));
+      s1 += static_cast<std::uint64_t>(__builtin_popcountll(v & b1[w]));
+      s2 += static_cast<std::uint64_t>(__builtin_popcountll(v & b2[w]));
+      s3 += static_cast<std::uint64_t>(__builtin_popcountll(v & b3[w]));
+    }
+    acc[0][j] += static_cast<double>(s0);
+    if (nr > 1) acc[1][j] += static_cast<double>(s1);
+    if (nr > 2) acc[2][j] += static_cast<double>(s2);
+    if (nr > 3) acc[3][j] += static_cast<double>(s3);
+  }
+}
+
+}  // namespace
+
+namespace {
+// When the n x n matrix fits the dense budget the store is one block of n rows (as malloc'd
+// memory it is reused from one fit to the next). Otherwise it grows in chunks of about 4 MB on
+// 2 MB boundaries, offered to the kernel as transparent huge pages: 512 times fewer page faults
+// than 4 KB pages, which cost about 10 us each on the shared machine (4 MB chunks from malloc
+// made the recsplit fit three times slower).
+constexpr std::size_t kChunkBytes = std::size_t{4} << 20;
+constexpr std::size_t kHugePage = std::size_t{2} << 20;
+#if !defined(RWB_SAR_TSAN) && defined(__x86_64__) && defined(__GNUC__)
+#define RWB_SAR_POPCNT512 1
+// addPopcounts with AVX-512 VPOPCNTQ: eight words per instruction, the last words of a row
+// through a masked load. Same exact counts.
+__attribute__((target("avx512f,avx512vpopcntdq"))) void addPopcounts512(
+    const HeavyBits& h, const std::uint64_t* const* rows, std::size_t nr, double* const* acc) {
+  const std::size_t words = h.words;
+  const std::size_t full = words / 8;
+  const auto tail = static_cast<__mmask8>((1u << (words % 8)) - 1u);
+  for (const Index j : h.active) {
+    const std::uint64_t* x = h.bits.data() + static_cast<std::size_t>(j) * words;
+    for (std::size_t r = 0; r < nr; ++r) {
+      const std::uint64_t* b = rows[r];
+      __m512i sum = _mm512_setzero_si512();
+      for (std::size_t q = 0; q < full; ++q) {
+        const __m512i v =
+            _mm512_and_si512(_mm512_loadu_si512(x + 8 * q), _mm512_loadu_si512(b + 8 * q));
+        sum = _mm512_add_epi64(sum, _mm512_popcnt_epi64(v));
+      }
+      if (tail != 0) {
+        const __m512i v = _mm512_and_si512(_mm512_maskz_loadu_epi64(tail, x + 8 * full),
+                                           _mm512_maskz_loadu_epi64(tail, b + 8 * full));
+        sum = _mm512_add_epi64(sum, _mm512_popcnt_epi64(v));
+      }
+      alignas(64) std::uint64_t lanes[8];
+      _mm512_store_si512(lanes, sum);
+      std::uint64_t total = 0;
+      for (const std::uint64_t c : lanes) total += c;
+      acc[r][j] += static_cast<double>(total);
+    }
+  }
+}
+#endif
+
+// addPopcounts512 when the CPU has AVX-512 VPOPCNTQ, otherwise addPopcounts.
+void popcountRows(const HeavyBits& h, const std::uint64_t* const* rows, std::size_t nr,
+                  double* const* acc) {
+#ifdef RWB_SAR_POPCNT512
+  static const bool has512 =
+      __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq");
+  if (has512) return addPopcounts512(h, rows, nr, acc);
+#endif
+  addPopcounts(h, rows, nr, acc);
+}
+
+}  // namespace
+
+void Sar::DenseRowStore::Free::operator()(double* p) const noexcept {
+  if (mappedBytes > 0) {
+    munmap(p, mappedBytes);
+  } else {
+    std::free(p);
+  }
+}
+
+void Sar::DenseRowStore::reset(std::size_t n) {
+  n_ = n;
+  huge_ = n * n * sizeof(double) > kDenseBudget;
+  rowsPerChunk_ = huge_ ? std::max<std::size_t>(1, kChunkBytes / (n * sizeof(double)))
+                        : std::max<std::size_t>(n, 1);
+  chunkBytes_ = rowsPerChunk_ * n_ * sizeof(double);
+  if (huge_) chunkBytes_ = (chunkBytes_ + kHugePage - 1) / kHugePage * kHugePage;
+  used_ = 0;
+  chunks_.clear();
+}
+
+double* Sar::DenseRowStore::add() {
+  if (used_ == chunks_.size() * rowsPerChunk_) {
+    if (!huge_) {
+      auto* p = static_cast<double*>(std::malloc(std::max<std::size_t>(chunkBytes_, 1)));
+      if (p == nullptr) throw std::bad_alloc();
+      chunks_.emplace_back(p);
+    } else {
+      // Mapped directly (and unmapped on release), so a freed model returns its memory at
+      // once: from malloc, 2 MB-aligned blocks fragmented the heap and two fits in a row held
+      // twice the store. A 2 MB-aligned window is cut out of a mapping one huge page larger.
+      const std::size_t span = chunkBytes_ + kHugePage;
+      void* raw = mmap(nullptr, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (raw == MAP_FAILED) throw std::bad_alloc();
+      const auto base = reinterpret_cast<std::uintptr_t>(raw);
+      const std::uintptr_t start = (base + kHugePage - 1) / kHugePage * kHugePage;
+      if (start > base) munmap(raw, start - base);
+      if (const std::uintptr_t end = base + span; end > start + chunkBytes_)
+        munmap(reinterpret_cast<void*>(start + chunkBytes_), end - start - chunkBytes_);
+      auto* p = reinterpret_cast<double*>(start);
+#ifdef MADV_HUGEPAGE
+      madvise(p, chunkBytes_, MADV_HUGEPAGE);
+#endif
+      chunks_.emplace_back(p, Free{chunkBytes_});
+    }
+  }
+  const std::size_t slot = used_++;
+  return chunks_[slot / rowsPerChunk_].get() + (slot % rowsPerChunk_) * n_;
+}
+
 Sar::SimilarityRows Sar::buildSimilarity(const Csr& userItem, const Csr& itemUser, int type,
                                          std::span<const double> diag, double thr, double nMatrix,
                                          TaskContext& ctx) const {
   // Binary co-occurrence counted per row i (in parallel): c_ij = sum over users u of i of
-  // x_uj, then turned into similarities. When the whole matrix fits the dense budget, rows
-  // full enough to be scored densely are written straight into their dense slot (row i at
-  // i * n), so the fit never holds a row twice.
+  // x_uj, then turned into similarities. Heavy users' part comes from AND + popcount of bit
+  // rows (HeavyBits), the other users' by scattered increments. Counts are exact integers, so
+  // the split changes no value. Rows are written into a store row; those that stay sparse
+  // (not denseNow) move to sparse entries.
   const std::size_t n = userItem.cols;
   SimilarityRows out(n);
-  out.fullDense = n * n * sizeof(double) <= kDenseBudget;
-  if (out.fullDense) out.dense.allocate(n * n);  // row i written by the task of row i
+  const HeavyBits hb = heavyBits(userItem);
+  const bool useBits = hb.words > 0;
+  std::mutex storeMutex;
+  constexpr std::size_t kRowsPerStep = 4;  // rows sharing one pass over the bit rows
   struct Scratch {
-    std::vector<double> acc, row;
+    std::vector<double> acc;
     std::vector<Index> mark, touched;
+    double* spare = nullptr;  // a store row not yet used (at most one per task is left over)
   };
   tbb::enumerable_thread_specific<Scratch> scratch([n] {
     Scratch sc;
-    sc.acc.assign(n, 0.0);
+    sc.acc.assign(kRowsPerStep * n, 0.0);
     sc.mark.assign(n, 0);
     return sc;
   });
   std::atomic<std::size_t> done{0};
   withSimilarity(static_cast<SarSimilarity>(type), [&](auto kind) {
     constexpr SarSimilarity kType = decltype(kind)::value;
+    // The similarities are written into a store row taken in advance (the task's spare), so a
+    // dense row is written once; a row that stays sparse leaves the spare for the next row.
+    auto finishDense = [&](Scratch& sc, std::size_t i, const double* counts) {
+      const double di = diag[i];
+      if (sc.spare == nullptr) {
+        std::lock_guard lock(storeMutex);
+        sc.spare = out.store.add();
+      }
+      double* row = sc.spare;
+      std::size_t kept = 0;
+      for (std::size_t j = 0; j < n; ++j) {
+        const double v = storedValue<kType>(counts[j], di, diag[j], nMatrix, thr);
+        row[j] = v;
+        kept += v != 0.0 ? 1 : 0;
+      }
+      if (denseNow(kept, n)) {
+        out.dense[i] = row;
+        sc.spare = nullptr;
+        return;
+      }
+      std::vector<Index>& cols = out.cols[i];
+      std::vector<double>& vals = out.vals[i];
+      cols.reserve(kept);
+      vals.reserve(kept);
+      for (std::size_t j = 0; j < n; ++j) {
+        if (row[j] == 0.0) continue;
+        cols.push_back(static_cast<Index>(j));
+        vals.push_back(row[j]);
+      }
+    };
     tbb::parallel_for(
         tbb::blocked_range<std::size_t>(0, n, 8), [&](const tbb::blocked_range<std::size_t>& r) {
           Scratch& sc = scratch.local();
-          for (std::size_t i = r.begin(); i != r.end(); ++i) {
+          for (std::size_t i0 = r.begin(); i0 < r.end(); i0 += kRowsPerStep) {
             if (ctx.stopRequested()) return;
-            const auto users = itemUser.rowIndices(i);
-            const double di = diag[i];
-            std::size_t work = 0;
-            for (const Index u : users) work += userItem.rowSize(u);
-            std::vector<Index>& cols = out.cols[i];
-            std::vector<double>& vals = out.vals[i];
-            if (work * 4 >= n) {
-              // Dense row: plain counting, then one branch-free pass over all columns.
-              std::fill(sc.acc.begin(), sc.acc.end(), 0.0);
-              for (const Index u : users) {
-                for (const Index j : userItem.rowIndices(u)) sc.acc[j] += 1.0;
+            const std::size_t nr = std::min(kRowsPerStep, r.end() - i0);
+            if (useBits) {
+              // Light users scattered, heavy users by popcount, for nr rows at once.
+              const std::uint64_t* bitRows[kRowsPerStep];
+              double* acc[kRowsPerStep];
+              for (std::size_t t = 0; t < nr; ++t) {
+                const std::size_t i = i0 + t;
+                acc[t] = sc.acc.data() + t * n;
+                std::fill(acc[t], acc[t] + n, 0.0);
+                bitRows[t] = hb.bits.data() + i * hb.words;
+                for (const Index u : itemUser.rowIndices(i)) {
+                  if (hb.heavy[u]) continue;
+                  for (const Index j : userItem.rowIndices(u)) acc[t][j] += 1.0;
+                }
               }
-              double* row = out.fullDense ? out.dense.data() + i * n : nullptr;
-              if (row == nullptr) {
-                sc.row.resize(n);
-                row = sc.row.data();
-              }
-              std::size_t kept = 0;
-              for (std::size_t j = 0; j < n; ++j) {
-                const double v = storedValue<kType>(sc.acc[j], di, diag[j], nMatrix, thr);
-                row[j] = v;
-                kept += v != 0.0 ? 1 : 0;
-              }
-              if (out.fullDense && kept * kDenseFill >= n) {
-                out.inDense[i] = 1;
-                continue;
-              }
-              cols.reserve(kept);
-              vals.reserve(kept);
-              for (std::size_t j = 0; j < n; ++j) {
-                if (row[j] == 0.0) continue;
-                cols.push_back(static_cast<Index>(j));
-                vals.push_back(row[j]);
-                row[j] = 0.0;  // the dense slot of a sparse row stays zero
-              }
+              popcountRows(hb, bitRows, nr, acc);
+              for (std::size_t t = 0; t < nr; ++t) finishDense(sc, i0 + t, acc[t]);
               continue;
             }
-            const Index tag = static_cast<Index>(i + 1);
-            sc.touched.clear();
-            for (const Index u : users) {
-              for (const Index j : userItem.rowIndices(u)) {
-                if (sc.mark[j] != tag) {
-                  sc.mark[j] = tag;
-                  sc.acc[j] = 0.0;
-                  sc.touched.push_back(j);
+            for (std::size_t i = i0; i < i0 + nr; ++i) {
+              const auto users = itemUser.rowIndices(i);
+              std::size_t work = 0;
+              for (const Index u : users) work += userItem.rowSize(u);
+              if (work * 4 >= n) {
+                // Dense row: plain counting, then one branch-free pass over all columns.
+                double* acc = sc.acc.data();
+                std::fill(acc, acc + n, 0.0);
+                for (const Index u : users) {
+                  for (const Index j : userItem.rowIndices(u)) acc[j] += 1.0;
                 }
-                sc.acc[j] += 1.0;
+                finishDense(sc, i, acc);
+                continue;
               }
-            }
-            std::sort(sc.touched.begin(), sc.touched.end());
-            for (const Index j : sc.touched) {
-              const double v = storedValue<kType>(sc.acc[j], di, diag[j], nMatrix, thr);
-              if (v == 0.0) continue;
-              cols.push_back(j);
-              vals.push_back(v);
-            }
-            if (out.fullDense && cols.size() * kDenseFill >= n) {
-              double* row = out.dense.data() + i * n;
-              std::fill(row, row + n, 0.0);
-              for (std::size_t t = 0; t < cols.size(); ++t) row[cols[t]] = vals[t];
-              out.inDense[i] = 1;
-              std::vector<Index>().swap(cols);
-              std::vector<double>().swap(vals);
+              const double di = diag[i];
+              const Index tag = static_cast<Index>(i + 1);
+              sc.touched.clear();
+              for (const Index u : users) {
+                for (const Index j : userItem.rowIndices(u)) {
+                  if (sc.mark[j] != tag) {
+                    sc.mark[j] = tag;
+                    sc.acc[j] = 0.0;
+                    sc.touched.push_back(j);
+                  }
+                  sc.acc[j] += 1.0;
+                }
+              }
+              std::sort(sc.touched.begin(), sc.touched.end());
+              std::vector<Index>& cols = out.cols[i];
+              std::vector<double>& vals = out.vals[i];
+              for (const Index j : sc.touched) {
+                const double v = storedValue<kType>(sc.acc[j], di, diag[j], nMatrix, thr);
+                if (v == 0.0) continue;
+                cols.push_back(j);
+                vals.push_back(v);
+              }
+              if (denseNow(cols.size(), n)) {
+                double* dst = nullptr;
+                {
+                  std::lock_guard lock(storeMutex);
+                  dst = out.store.add();
+                }
+                std::fill(dst, dst + n, 0.0);
+                for (std::size_t t = 0; t < cols.size(); ++t) dst[cols[t]] = vals[t];
+                out.dense[i] = dst;
+                std::vector<Index>().swap(cols);
+                std::vector<double>().swap(vals);
+              }
             }
           }
           const auto d = done.fetch_add(r.size()) + r.size();
@@ -492,36 +782,28 @@ Sar::SimilarityRows Sar::buildSimilarity(const Csr& userItem, const Csr& itemUse
 
 void Sar::adoptRows(SimilarityRows rows) {
   const std::size_t n = rows.cols.size();
-  denseRow_.assign(n, -1);
-  if (rows.fullDense) {
-    // Row i lives at slot i; rows too sparse for it stay in the sparse part.
-    for (std::size_t i = 0; i < n; ++i) {
-      if (rows.inDense[i]) denseRow_[i] = static_cast<std::int64_t>(i);
-    }
-    dense_ = std::move(rows.dense);
-  } else {
-    // The fullest rows (at least 1/kDenseFill filled) within the budget, fullest first.
-    std::vector<Index> pick;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (rows.cols[i].size() * kDenseFill >= n) pick.push_back(static_cast<Index>(i));
-    }
-    std::stable_sort(pick.begin(), pick.end(),
-                     [&](Index x, Index y) { return rows.cols[x].size() > rows.cols[y].size(); });
-    const std::size_t budget = n == 0 ? 0 : kDenseBudget / (n * sizeof(double));
-    if (pick.size() > budget) pick.resize(budget);
-    dense_.allocate(pick.size() * n);
-    for (std::size_t slot = 0; slot < pick.size(); ++slot) {
-      const Index i = pick[slot];
-      denseRow_[i] = static_cast<std::int64_t>(slot);
-      double* row = dense_.data() + slot * n;
-      std::fill(row, row + n, 0.0);
-      for (std::size_t t = 0; t < rows.cols[i].size(); ++t) row[rows.cols[i][t]] = rows.vals[i][t];
-      std::vector<Index>().swap(rows.cols[i]);
-      std::vector<double>().swap(rows.vals[i]);
-    }
+  // The fullest remaining rows (at least 1/kDenseFill filled) within the budget, fullest first.
+  std::vector<Index> pick;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (rows.dense[i] == nullptr && rows.cols[i].size() * kDenseFill >= n)
+      pick.push_back(static_cast<Index>(i));
   }
-  numDense_ = 0;
-  for (const auto slot : denseRow_) numDense_ += slot >= 0 ? 1 : 0;
+  std::stable_sort(pick.begin(), pick.end(),
+                   [&](Index x, Index y) { return rows.cols[x].size() > rows.cols[y].size(); });
+  const std::size_t budget = n == 0 ? 0 : kDenseBudget / (n * sizeof(double));
+  if (pick.size() > budget) pick.resize(budget);
+  for (const Index i : pick) {
+    double* row = rows.store.add();
+    std::fill(row, row + n, 0.0);
+    for (std::size_t t = 0; t < rows.cols[i].size(); ++t) row[rows.cols[i][t]] = rows.vals[i][t];
+    rows.dense[i] = row;
+    std::vector<Index>().swap(rows.cols[i]);
+    std::vector<double>().swap(rows.vals[i]);
+  }
+  denseRow_.assign(rows.dense.begin(), rows.dense.end());
+  dense_ = std::move(rows.store);
+  numDense_ = static_cast<std::size_t>(std::count_if(denseRow_.begin(), denseRow_.end(),
+                                                     [](const double* r) { return r != nullptr; }));
   ItemMatrix<double> sparse;
   sparse.n = n;
   sparse.offsets.assign(n + 1, 0);
@@ -546,9 +828,8 @@ void Sar::adoptRows(SimilarityRows rows) {
 void Sar::rowEntries(Index i, std::vector<Index>& cols, std::vector<double>& vals) const {
   cols.clear();
   vals.clear();
-  if (const std::int64_t slot = denseRow_[i]; slot >= 0) {
+  if (const double* row = denseRow_[i]; row != nullptr) {
     const std::size_t n = numItems();
-    const double* row = dense_.data() + static_cast<std::size_t>(slot) * n;
     for (std::size_t j = 0; j < n; ++j) {
       if (row[j] == 0.0) continue;
       cols.push_back(static_cast<Index>(j));
@@ -585,6 +866,7 @@ void Sar::scoreTiles(std::span<const Index> users, TileScratch& scratch, Sink&& 
   scratch.users.resize(nb);
   scratch.denseRows.clear();
   scratch.denseAff.clear();
+  scratch.denseItem.clear();
   scratch.cursor.clear();
   scratch.sparseEnd.clear();
   scratch.sparseAff.clear();
@@ -597,9 +879,10 @@ void Sar::scoreTiles(std::span<const Index> users, TileScratch& scratch, Sink&& 
     tu.sparseBegin = scratch.cursor.size();
     for (std::size_t k = 0; k < items.size(); ++k) {
       const Index i = items[k];
-      if (const std::int64_t slot = denseRow_[i]; slot >= 0) {
-        scratch.denseRows.push_back(dense_.data() + static_cast<std::size_t>(slot) * n);
+      if (const double* row = denseRow_[i]; row != nullptr) {
+        scratch.denseRows.push_back(row);
         scratch.denseAff.push_back(aff[k]);
+        scratch.denseItem.push_back(i);
       } else if (sparse_.offsets[i + 1] > sparse_.offsets[i]) {
         scratch.cursor.push_back(sparse_.offsets[i]);
         scratch.sparseEnd.push_back(sparse_.offsets[i + 1]);
@@ -618,11 +901,65 @@ void Sar::scoreTiles(std::span<const Index> users, TileScratch& scratch, Sink&& 
   const std::size_t span = std::clamp<std::size_t>(
       (kSpanBytes / (sizeof(double) * std::max<std::size_t>(denseRows, 1))) / kTile * kTile, kTile,
       kMaxSpan);
+  // More dense rows than a span's slices can keep in L2 (only with the narrowest span): the
+  // rows are cut into chunks of consecutive items, each within kRowChunkBytes for the span, and
+  // the block's users add one chunk after the other, their sums held in a block-wide
+  // accumulator. Each user still adds its rows in ascending item order, so the sums are
+  // bit-identical to the one-chunk pass.
+  const std::size_t chunkRows = std::max<std::size_t>(1, kRowChunkBytes / (sizeof(double) * span));
+  scratch.chunkEnd.clear();
+  if (denseRows * span * sizeof(double) > kSpanBytes) {
+    std::size_t inChunk = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (denseRow_[i] == nullptr) continue;
+      if (inChunk == chunkRows) {
+        scratch.chunkEnd.push_back(static_cast<Index>(i));
+        inChunk = 0;
+      }
+      ++inChunk;
+    }
+  }
+  scratch.chunkEnd.push_back(static_cast<Index>(n));
+  const std::size_t chunks = scratch.chunkEnd.size();
+  if (chunks == 1) {
+    for (std::size_t t0 = 0; t0 < n; t0 += span) {
+      const std::size_t w = std::min(span, n - t0);
+      for (std::size_t b = 0; b < nb; ++b) {
+        const TileUser& u = scratch.users[b];
+        double* acc = scratch.acc.data();
+        denseKernel(l.denseRows + u.denseBegin, l.denseAff + u.denseBegin, u.denseCount, t0, w,
+                    acc);
+        sparseKernel(m, l, u, t0, w, acc);
+        sink(b, t0, w, acc);
+      }
+    }
+    return;
+  }
+  // Per user, where each chunk's rows begin in its dense list (and where the last one ends).
+  scratch.chunkBegin.resize(nb * (chunks + 1));
+  for (std::size_t b = 0; b < nb; ++b) {
+    const TileUser& u = scratch.users[b];
+    std::size_t p = u.denseBegin;
+    const std::size_t e = u.denseBegin + u.denseCount;
+    for (std::size_t c = 0; c < chunks; ++c) {
+      scratch.chunkBegin[b * (chunks + 1) + c] = p;
+      while (p < e && scratch.denseItem[p] < scratch.chunkEnd[c]) ++p;
+    }
+    scratch.chunkBegin[b * (chunks + 1) + chunks] = p;
+  }
+  scratch.acc.resize(std::max(kMaxSpan, nb * span));
   for (std::size_t t0 = 0; t0 < n; t0 += span) {
     const std::size_t w = std::min(span, n - t0);
+    std::fill(scratch.acc.begin(), scratch.acc.begin() + static_cast<std::ptrdiff_t>(nb * span),
+              0.0);
+    for (std::size_t c = 0; c < chunks; ++c) {
+      denseChunk(l.denseRows, l.denseAff, scratch.chunkBegin.data() + c, chunks + 1, nb, t0, w,
+                 scratch.acc.data(), span);
+    }
     for (std::size_t b = 0; b < nb; ++b) {
-      tileKernel(m, l, scratch.users[b], t0, w, scratch.acc.data());
-      sink(b, t0, w, scratch.acc.data());
+      double* acc = scratch.acc.data() + b * span;
+      sparseKernel(m, l, scratch.users[b], t0, w, acc);
+      sink(b, t0, w, acc);
     }
   }
 }
@@ -755,17 +1092,16 @@ void Sar::loadModelState(BinaryReader& in) {
   affinity_ = std::move(affinity);
   logScale_ = std::move(logScale);
   // Back to the fitted layout: the same rule decides which rows are dense.
-  SimilarityRows rows(numItems());
-  rows.fullDense = numItems() * numItems() * sizeof(double) <= kDenseBudget;
-  if (rows.fullDense) rows.dense.allocate(numItems() * numItems());
-  for (std::size_t i = 0; i < numItems(); ++i) {
+  const std::size_t n = numItems();
+  SimilarityRows rows(n);
+  for (std::size_t i = 0; i < n; ++i) {
     const auto c = sim.rowIndices(i);
     const auto v = sim.rowValues(i);
-    if (rows.fullDense && c.size() * kDenseFill >= numItems()) {
-      double* row = rows.dense.data() + i * numItems();
-      std::fill(row, row + numItems(), 0.0);
+    if (denseNow(c.size(), n)) {
+      double* row = rows.store.add();
+      std::fill(row, row + n, 0.0);
       for (std::size_t t = 0; t < c.size(); ++t) row[c[t]] = v[t];
-      rows.inDense[i] = 1;
+      rows.dense[i] = row;
     } else {
       rows.cols[i].assign(c.begin(), c.end());
       rows.vals[i].assign(v.begin(), v.end());
@@ -776,9 +1112,9 @@ void Sar::loadModelState(BinaryReader& in) {
 
 std::size_t Sar::memoryBytes() const {
   return Model::memoryBytes() + (affinity_.size() + logScale_.size()) * sizeof(double) +
-         affinityOffsets_.size() * sizeof(std::uint64_t) + sparse_.memoryBytes() +
-         dense_.size * sizeof(double) + denseRow_.size() * sizeof(std::int64_t) +
-         untrained_.size() * sizeof(Index) + untrainedMask_.size();
+         affinityOffsets_.size() * sizeof(std::uint64_t) + sparse_.memoryBytes() + dense_.bytes() +
+         denseRow_.size() * sizeof(const double*) + untrained_.size() * sizeof(Index) +
+         untrainedMask_.size();
 }
 
 std::vector<ScoredItem> Sar::similarItems(Index item, std::size_t k) const {

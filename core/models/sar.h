@@ -73,44 +73,53 @@ class Sar final : public Model {
   /// items ascending, so recommend(), score() and recommendBatch() see identical values.
   template <typename Sink>
   void scoreTiles(std::span<const Index> users, TileScratch& scratch, Sink&& sink) const;
-  /// Doubles left uninitialised on allocation (the pages are first touched by the parallel
-  /// tasks that write the rows); every reader reads only rows that were written.
-  struct DoubleBuffer {
-    std::unique_ptr<double[]> values;
-    std::size_t size = 0;
-    void allocate(std::size_t n) {
-      values = std::make_unique_for_overwrite<double[]>(n);
-      size = n;
-    }
-    double* data() noexcept { return values.get(); }
-    const double* data() const noexcept { return values.get(); }
+  /// Dense similarity rows of n doubles each, allocated in chunks of rows as rows are added
+  /// (values left uninitialised; the adder writes the row). Row order within the store is of no
+  /// consequence: the model reaches each row through its pointer.
+  class DenseRowStore {
+   public:
+    void reset(std::size_t n);
+    /// A new row of n doubles; not thread-safe (callers serialise).
+    double* add();
+    std::size_t rows() const noexcept { return used_; }
+    std::size_t bytes() const noexcept { return chunks_.size() * chunkBytes_; }
+
+   private:
+    std::size_t n_ = 0, rowsPerChunk_ = 1, chunkBytes_ = 0, used_ = 0;
+    bool huge_ = false;  ///< chunks on huge-page boundaries (large matrices)
+    struct Free {
+      std::size_t mappedBytes = 0;  ///< > 0: the chunk was mmap'ed with this size
+      void operator()(double* p) const noexcept;
+    };
+    std::vector<std::unique_ptr<double[], Free>> chunks_;
   };
-  /// Similarity rows on their way into the model: per row either its dense slot filled
-  /// (fullDense: row i at i * n of dense) or its sparse entries.
+  /// Similarity rows on their way into the model: per row either a dense row in `store`
+  /// (dense[i], n values) or its sparse entries (cols[i], vals[i]).
   struct SimilarityRows {
-    explicit SimilarityRows(std::size_t n) : cols(n), vals(n), inDense(n, 0) {}
-    bool fullDense = false;
-    DoubleBuffer dense;
+    explicit SimilarityRows(std::size_t n) : cols(n), vals(n), dense(n, nullptr) { store.reset(n); }
+    DenseRowStore store;
     std::vector<std::vector<Index>> cols;
     std::vector<std::vector<double>> vals;
-    std::vector<std::uint8_t> inDense;
+    std::vector<double*> dense;
   };
   /// Co-occurrence and similarity rows (type = SarSimilarity, diag = thresholded c_ii, thr =
   /// threshold, nMatrix = the reference's matrix size), in parallel; throws Cancelled.
   SimilarityRows buildSimilarity(const Csr& userItem, const Csr& itemUser, int type,
                                  std::span<const double> diag, double thr, double nMatrix,
                                  TaskContext& ctx) const;
-  /// Takes over built or loaded rows: picks the dense rows (the rule is the same for both, so
-  /// a loaded model sums exactly like the fitted one) and builds sparse_ and the masks.
+  /// Takes over built or loaded rows: adds the remaining dense rows (the rule, denseNow() and
+  /// then the fullest rows within the budget, is the same for both, so a loaded model sums
+  /// exactly like the fitted one) and builds sparse_ and the masks.
   void adoptRows(SimilarityRows rows);
   /// Row i's stored entries, columns ascending.
   void rowEntries(Index i, std::vector<Index>& cols, std::vector<double>& vals) const;
 
-  /// The similarity, split by row: rows at least 1/4 filled are dense (all of them when the
-  /// n x n matrix fits in 64 MB, slot = row; otherwise the fullest first within 64 MB), the
-  /// others are the rows of sparse_ (empty for dense rows). denseRow_[i] is the slot or -1.
-  DoubleBuffer dense_;
-  std::vector<std::int64_t> denseRow_;
+  /// The similarity, split by row: rows whose dense form is no larger than their sparse form
+  /// (at least 2/3 filled) are dense, and so are rows at least 1/4 filled when the n x n matrix
+  /// fits in 64 MB, otherwise the fullest of those within 64 MB; the others are the rows of
+  /// sparse_ (empty for dense rows). denseRow_[i] is row i's n values, or null.
+  DenseRowStore dense_;
+  std::vector<const double*> denseRow_;
   std::size_t numDense_ = 0;
   ItemMatrix<double> sparse_;
   std::vector<Index> untrained_;  ///< items without training interactions (score -infinity)

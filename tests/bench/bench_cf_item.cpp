@@ -2,6 +2,8 @@
 // Run from the repository root (../shared/data must resolve):
 //   ./build/tests/bench/bench_cf_item            speed: every case in its own process (peak RSS)
 //   ./build/tests/bench/bench_cf_item case NAME  one case (e.g. ease-10k: EASE on 10k items)
+//   ./build/tests/bench/bench_cf_item case sar-heavy [DIR]  SAR on heavy users; writes the rows
+//       and our top-10 to DIR (default $TMPDIR/rwb-sar-heavy) for tests/bench/sar_reference.py
 //   ./build/tests/bench/bench_cf_item quality    test-set metrics of the defaults at k = 10
 //   ./build/tests/bench/bench_cf_item tune       grid search on a validation split of train
 // Figures and the search are recorded in docs/models-item.md.
@@ -73,6 +75,41 @@ Dataset synthetic(std::size_t users = 5'000, std::size_t perUser = 20) {
   return d;
 }
 
+// The heavy-user SAR case (issue 15): 10,000 items with Zipf-like (s = 0.9) popularity and
+// `users` users. Nine in ten are heavy, with log-uniformly 1,000 to 5,000 distinct items; the
+// others are light (log-uniformly 5 to 200). A user's items are a weighted sample without
+// replacement (each item gets the key -ln(v) / w_i with v uniform in (0, 1], the `count`
+// smallest keys win), one event per (user, item) pair with a rating 1..5 and a timestamp
+// spread over a year. Only mt19937_64 output and integer arithmetic feed the draws, so every
+// platform generates the same rows.
+constexpr std::size_t kHeavyUsers = 2'000;
+Dataset heavyUsers(std::size_t users) {
+  const std::size_t items = 10'000;
+  std::vector<double> w(items);
+  for (std::size_t i = 0; i < items; ++i) w[i] = 1.0 / std::pow(static_cast<double>(i + 1), 0.9);
+  std::mt19937_64 rng(20261203);
+  auto uniform = [&] { return static_cast<double>((rng() >> 11) + 1) * 0x1.0p-53; };  // (0, 1]
+  auto logUniform = [&](double lo, double hi) {
+    return static_cast<std::size_t>(std::lround(lo * std::pow(hi / lo, uniform())));
+  };
+  Dataset d;
+  for (std::size_t i = 0; i < items; ++i) d.items.intern("i" + std::to_string(i));
+  std::vector<std::pair<double, Index>> keys(items);
+  for (std::size_t u = 0; u < users; ++u) {
+    const Index user = d.users.intern("u" + std::to_string(u));
+    const std::size_t count = u % 10 == 9 ? logUniform(5, 200) : logUniform(1'000, 5'000);
+    for (std::size_t i = 0; i < items; ++i) keys[i] = {-std::log(uniform()) / w[i], Index(i)};
+    const auto cut = keys.begin() + static_cast<std::ptrdiff_t>(count);
+    std::nth_element(keys.begin(), cut, keys.end());
+    std::sort(keys.begin(), cut, [](const auto& a, const auto& b) { return a.second < b.second; });
+    for (std::size_t k = 0; k < count; ++k) {
+      d.interactions.push(user, keys[k].second, 1.0f + static_cast<float>(rng() % 5),
+                          1'600'000'000 + static_cast<std::int64_t>(rng() % 31'536'000));
+    }
+  }
+  return d;
+}
+
 std::string loadAverage() {
   std::ifstream in("/proc/loadavg");
   std::string one, five, fifteen;
@@ -80,9 +117,11 @@ std::string loadAverage() {
   return one + " " + five + " " + fifteen;
 }
 
-// Fit + top-10 for every user, `reps` times; prints min and median.
+// Fit + top-10 for every user, `reps` times; prints min and median. The last run's lists go
+// to `lastRecs` when given.
 void timeFitRecommend(const std::string& label, const std::string& model, const Params& params,
-                      const Dataset& train, int reps, bool recommend) {
+                      const Dataset& train, int reps, bool recommend,
+                      std::vector<RecList>* lastRecs = nullptr) {
   std::vector<Index> users(train.numUsers());
   std::iota(users.begin(), users.end(), Index{0});
   std::vector<double> times, fitTimes, cpu, fitCpu, recTimes, recCpu;
@@ -102,6 +141,7 @@ void timeFitRecommend(const std::string& label, const std::string& model, const 
       if (recs.size() != users.size()) std::abort();
       recTimes.push_back(ms(Clock::now() - t1));
       recCpu.push_back(cpuMs() - c1);
+      if (lastRecs != nullptr) *lastRecs = std::move(recs);
     }
     times.push_back(ms(Clock::now() - t0));
     cpu.push_back(cpuMs() - c0);
@@ -112,10 +152,11 @@ void timeFitRecommend(const std::string& label, const std::string& model, const 
   for (auto* v : {&times, &fitTimes, &cpu, &fitCpu, &recTimes, &recCpu}) {
     std::sort(v->begin(), v->end());
   }
+  const auto med = [](const std::vector<double>& v) { return v[v.size() / 2]; };
   std::printf(
-      "%-40s wall min %7.1f ms, median %7.1f ms; CPU min %7.1f ms; model %6.1f MB; peak RSS "
-      "%6.1f MB\n",
-      label.c_str(), times.front(), times[times.size() / 2], cpu.front(),
+      "%-40s wall min %7.1f ms, median %7.1f ms; CPU min %7.1f ms, median %7.1f ms; model "
+      "%6.1f MB; peak RSS %6.1f MB\n",
+      label.c_str(), times.front(), med(times), cpu.front(), med(cpu),
       static_cast<double>(bytes) / 1e6, peakRssMb());
   std::printf("%-40s   fit: wall min %7.1f ms, CPU min %7.1f ms", "", fitTimes.front(),
               fitCpu.front());
@@ -126,7 +167,47 @@ void timeFitRecommend(const std::string& label, const std::string& model, const 
   std::printf("\n");
 }
 
-int speedCase(const std::string& name) {
+// Issue 15: SAR on heavy users, timed side by side with the reference
+// (tests/bench/sar_reference.py reads the rows and our lists from `dir`).
+int sarHeavy(const std::filesystem::path& dir) {
+  const Dataset d = heavyUsers(kHeavyUsers);
+  std::filesystem::create_directories(dir);
+  const auto csv = dir / "sar_heavy.csv";
+  {
+    std::ofstream out(csv);
+    out << "userID,itemID,rating,timestamp\n";
+    const auto& log = d.interactions;
+    for (std::size_t r = 0; r < log.size(); ++r) {
+      out << d.users.external(log.user[r]) << ',' << d.items.external(log.item[r]) << ','
+          << log.value[r] << ',' << log.timestamp[r] << '\n';
+    }
+  }
+  std::printf("data: %s (%zu users, %zu items, %zu rows)\n", csv.c_str(), d.numUsers(),
+              d.numItems(), d.numInteractions());
+  // The reference's settings, explicitly (sar_reference.py passes the same to the library).
+  const Params params{{"similarity", "jaccard"},
+                      {"time_decay", true},
+                      {"half_life_days", 30.0},
+                      {"time_now", 0},
+                      {"threshold", 1}};
+  std::printf("load average before: %s\n", loadAverage().c_str());
+  std::vector<RecList> recs;
+  timeFitRecommend("SAR fit + top-10 all users, heavy users", "sar", params, d, 3, true, &recs);
+  std::printf("load average after: %s\n", loadAverage().c_str());
+  const auto top = dir / "ours_top10.tsv";
+  std::ofstream out(top);
+  out.precision(17);
+  for (std::size_t u = 0; u < recs.size(); ++u) {
+    for (const auto& it : recs[u].items) {
+      out << d.users.external(static_cast<Index>(u)) << '\t' << d.items.external(it.item) << '\t'
+          << it.score << '\n';
+    }
+  }
+  std::printf("our top-10 lists: %s\n", top.c_str());
+  return 0;
+}
+
+int speedCase(const std::string& name, const std::filesystem::path& outDir) {
   const auto shared = sharedDir();
   if (name == "ease-10k") {
     // 10,000 items, 50,000 users x 40 = 2M interactions; the fit is dominated by the
@@ -144,6 +225,7 @@ int speedCase(const std::string& name) {
                      true);
     return 0;
   }
+  if (name == "sar-heavy") return sarHeavy(outDir);
   if (!std::filesystem::exists(shared / "ml-100k-recsplit/train.tsv")) {
     std::printf("%-44s skipped: reference data absent\n", name.c_str());
     return 0;
@@ -289,7 +371,11 @@ int main(int argc, char** argv) {
     const std::string mode = argc > 1 ? argv[1] : "speed";
     if (mode == "quality") return quality();
     if (mode == "tune") return tune();
-    if (mode == "case" && argc > 2) return speedCase(argv[2]);
+    if (mode == "case" && argc > 2) {
+      return speedCase(argv[2], argc > 3
+                                    ? std::filesystem::path(argv[3])
+                                    : std::filesystem::temp_directory_path() / "rwb-sar-heavy");
+    }
     if (mode != "speed") {
       std::fprintf(stderr, "usage: %s [speed|quality|tune]\n", argv[0]);
       return 2;

@@ -1,8 +1,11 @@
 #include "core/models/sar.h"
 
+#include <tbb/task_arena.h>
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <numeric>
@@ -388,4 +391,178 @@ TEST_CASE("models that use time refuse implausible timestamps, naming the row",
   TaskContext ctx;
   CHECK_THROWS_WITH(createModel("sar", {{"time_now", 32503680000LL}})->fit({d}, ctx),
                     Catch::Contains("time_now 32503680000"));
+}
+
+namespace {
+// 600 items, 70 heavy users (120 to 480 distinct items each: their co-occurrence goes through
+// bit rows) and 60 light ones (2 to 20 items: scattered counts), Zipf-like popularity.
+Dataset heavyUserData() {
+  std::mt19937_64 rng(99);
+  const std::size_t items = 600;
+  std::vector<double> w(items);
+  for (std::size_t i = 0; i < items; ++i) w[i] = 1.0 / std::pow(static_cast<double>(i + 1), 0.9);
+  std::discrete_distribution<std::size_t> pick(w.begin(), w.end());
+  Dataset d;
+  for (std::size_t i = 0; i < items; ++i) d.items.intern("i" + std::to_string(i));
+  for (int u = 0; u < 130; ++u) {
+    const Index user = d.users.intern("u" + std::to_string(u));
+    const std::size_t count = u % 2 == 0 || u < 10 ? 120 + rng() % 361 : 2 + rng() % 19;
+    std::vector<std::uint8_t> taken(items, 0);
+    for (std::size_t t = 0; t < count;) {
+      const auto i = pick(rng);
+      if (taken[i]) continue;
+      taken[i] = 1;
+      ++t;
+      d.interactions.push(user, static_cast<Index>(i), 1.0f + static_cast<float>(rng() % 5),
+                          1'600'000'000 + static_cast<std::int64_t>(rng() % 10'000'000));
+    }
+  }
+  return d;
+}
+}  // namespace
+
+TEST_CASE("sar: heavy users' co-occurrence equals the plain count for every similarity",
+          "[models][sar]") {
+  const Dataset d = heavyUserData();
+  const std::size_t n = d.numItems();
+  // Brute force: c_ij = number of users with both.
+  std::vector<std::vector<Index>> byUser(d.numUsers());
+  for (std::size_t r = 0; r < d.numInteractions(); ++r)
+    byUser[d.interactions.user[r]].push_back(d.interactions.item[r]);
+  std::vector<double> c(n * n, 0.0);
+  for (const auto& items : byUser) {
+    for (const Index i : items) {
+      for (const Index j : items) c[i * n + j] += 1.0;
+    }
+  }
+  std::size_t trained = 0;
+  for (std::size_t i = 0; i < n; ++i) trained += c[i * n + i] > 0 ? 1 : 0;
+  const std::vector<std::pair<std::string, std::function<double(double, double, double)>>> types{
+      {"cooccurrence", [](double x, double, double) { return x; }},
+      {"jaccard", [](double x, double a, double b) { return x / (a + b - x); }},
+      {"lift", [](double x, double a, double b) { return x / (a * b); }},
+      {"cosine", [](double x, double a, double b) { return x / std::sqrt(a * b); }},
+      {"inclusion_index", [](double x, double a, double b) { return x / std::min(a, b); }},
+      {"mutual_information",
+       [&](double x, double a, double b) { return std::log2(trained * (x / (a * b))); }},
+      {"lexicographers_mi",
+       [&](double x, double a, double b) { return x * std::log2(trained * (x / (a * b))); }}};
+  TaskContext ctx;
+  for (const auto& [type, formula] : types) {
+    INFO(type);
+    auto m = createModel("sar", {{"similarity", type}, {"time_decay", false}});
+    m->fit({d}, ctx);
+    const auto sim = dynamic_cast<const Sar&>(*m).similarity();
+    std::size_t wrong = 0, stored = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      std::vector<double> row(n, 0.0);
+      const auto cols = sim.rowIndices(i);
+      const auto vals = sim.rowValues(i);
+      for (std::size_t t = 0; t < cols.size(); ++t) row[cols[t]] = vals[t];
+      stored += cols.size();
+      for (std::size_t j = 0; j < n; ++j) {
+        const double x = c[i * n + j];
+        double want = x > 0 ? formula(x, c[i * n + i], c[j * n + j]) : 0.0;
+        if (!std::isfinite(want)) want = 0.0;
+        if (row[j] != want) ++wrong;
+      }
+    }
+    CHECK(wrong == 0);
+    CHECK(stored > n * n / 4);  // dense enough that many rows are kept dense
+  }
+}
+
+TEST_CASE("sar: the fit and the lists do not depend on the thread count", "[models][sar]") {
+  for (const Dataset& d : {heavyUserData(), zipfData(3)}) {
+    std::vector<std::unique_ptr<Model>> models;
+    for (int threads : {1, 2, 3}) {
+      auto m = createModel("sar");
+      TaskContext ctx;
+      m->fit({d, nullptr, 42, threads}, ctx);
+      models.push_back(std::move(m));
+    }
+    std::vector<Index> users(d.numUsers());
+    std::iota(users.begin(), users.end(), Index{0});
+    const auto& first = dynamic_cast<const Sar&>(*models[0]);
+    TaskContext ctx;
+    // Lists of the 1-thread fit ranked in a 1-thread arena, the others in wider arenas.
+    std::vector<RecList> lists;
+    tbb::task_arena(1).execute([&] { lists = first.recommendBatch(users, 20, true, ctx); });
+    for (std::size_t k = 1; k < models.size(); ++k) {
+      const auto& other = dynamic_cast<const Sar&>(*models[k]);
+      CHECK(other.similarity().values == first.similarity().values);
+      CHECK(other.similarity().indices == first.similarity().indices);
+      std::vector<RecList> more;
+      tbb::task_arena(static_cast<int>(k) + 1).execute([&] {
+        more = other.recommendBatch(users, 20, true, ctx);
+      });
+      std::size_t differ = 0;
+      for (std::size_t u = 0; u < users.size(); ++u) differ += more[u].items != lists[u].items;
+      CHECK(differ == 0);
+    }
+  }
+}
+
+TEST_CASE("sar: scores summed over chunks of dense rows equal the plain ascending sum",
+          "[models][sar]") {
+  // 2,600 items and 90 users with 700 to 1,300 items each: more than 2,048 dense rows, so the
+  // scoring kernel takes them in chunks; every score must still be the sum over the user's
+  // items in the documented order (dense rows ascending, then sparse rows ascending), bit for
+  // bit.
+  std::mt19937_64 rng(5);
+  const std::size_t n = 2600;
+  std::vector<double> w(n);
+  for (std::size_t i = 0; i < n; ++i) w[i] = 1.0 / std::pow(static_cast<double>(i + 1), 0.5);
+  std::discrete_distribution<std::size_t> pick(w.begin(), w.end());
+  Dataset d;
+  for (std::size_t i = 0; i < n; ++i) d.items.intern("i" + std::to_string(i));
+  for (int u = 0; u < 90; ++u) {
+    const Index user = d.users.intern("u" + std::to_string(u));
+    const std::size_t count = 700 + rng() % 601;
+    std::vector<std::uint8_t> taken(n, 0);
+    for (std::size_t t = 0; t < count;) {
+      const auto i = pick(rng);
+      if (taken[i]) continue;
+      taken[i] = 1;
+      ++t;
+      d.interactions.push(user, static_cast<Index>(i), 1.0f + static_cast<float>(rng() % 5), 0);
+    }
+  }
+  auto m = createModel("sar", {{"time_decay", false}});
+  TaskContext ctx;
+  m->fit({d}, ctx);
+  const auto& sar = dynamic_cast<const Sar&>(*m);
+  const auto sim = sar.similarity();
+  std::vector<double> s(n * n, 0.0);
+  std::vector<std::uint8_t> dense(n, 0);
+  std::size_t denseRows = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto cols = sim.rowIndices(i);
+    const auto vals = sim.rowValues(i);
+    for (std::size_t t = 0; t < cols.size(); ++t) s[i * n + cols[t]] = vals[t];
+    dense[i] = cols.size() * 4 >= n;  // the model's rule while n x n doubles fit 64 MB
+    denseRows += dense[i];
+  }
+  REQUIRE(denseRows > 2048);
+  std::vector<Index> users(d.numUsers());
+  std::iota(users.begin(), users.end(), Index{0});
+  const auto lists = m->recommendBatch(users, n, false, ctx);
+  std::size_t wrong = 0, checked = 0;
+  for (const Index u : users) {
+    const auto items = m->seenItems(u);
+    const auto aff = sar.affinities(u);
+    std::vector<double> want(n, 0.0);
+    for (const bool denseFirst : {true, false}) {
+      for (std::size_t k = 0; k < items.size(); ++k) {
+        if (static_cast<bool>(dense[items[k]]) != denseFirst) continue;
+        for (std::size_t j = 0; j < n; ++j) want[j] += aff[k] * s[items[k] * n + j];
+      }
+    }
+    for (const auto& it : lists[u].items) {
+      ++checked;
+      if (it.score != want[it.item]) ++wrong;
+    }
+  }
+  CHECK(checked > 90 * 2000);
+  CHECK(wrong == 0);
 }
