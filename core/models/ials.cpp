@@ -24,7 +24,8 @@ using MapVec = Eigen::Map<Vec>;
 using ConstMapVec = Eigen::Map<const Vec>;
 
 // Y^T Y summed over a fixed number of row chunks in a fixed order, so that the result does not
-// depend on the thread count.
+// depend on the thread count. Each chunk is a symmetric rank update (the lower triangle only: half
+// the multiplications of a general product); the upper triangle is mirrored at the end.
 Eigen::MatrixXf gram(const FactorMatrix& y) {
   constexpr Eigen::Index kChunks = 8;
   const Eigen::Index f = y.cols();
@@ -32,11 +33,12 @@ Eigen::MatrixXf gram(const FactorMatrix& y) {
   const Eigen::Index rows = y.rows();
   tbb::parallel_for(Eigen::Index{0}, kChunks, [&](Eigen::Index c) {
     const Eigen::Index b = rows * c / kChunks, e = rows * (c + 1) / kChunks;
-    if (e > b) parts[c].noalias() = y.middleRows(b, e - b).transpose() * y.middleRows(b, e - b);
+    if (e > b)
+      parts[c].selfadjointView<Eigen::Lower>().rankUpdate(y.middleRows(b, e - b).transpose());
   });
   Eigen::MatrixXf g = parts[0];
   for (Eigen::Index c = 1; c < kChunks; ++c) g += parts[c];
-  return g;
+  return g.selfadjointView<Eigen::Lower>();
 }
 
 // Exact half-step: solves every row of x against y with a Cholesky factorisation of
@@ -137,7 +139,9 @@ template <class P, int NV, class Coef>
 // gathered into a contiguous, zero-padded buffer so that the 1 + cg_steps passes over them hit
 // L1/L2 instead of scattered rows; at a fixed width the gather is the residual pass itself. Returns
 // the rows' share of the objective when s.loss: x^T G x + l |x|^2 + sum_obs (c (1 - s)^2 - s^2),
-// with G = gram of the other side.
+// with G = gram of the other side and s_k = y_k . x. The s_k are not recomputed by a pass over the
+// rows: the residual pass yields y_k . x0 and every CG step y_k . p, so s_k += alpha (y_k . p)
+// follows x += alpha p (the same sum up to float rounding).
 template <class P, int NV>
 [[gnu::always_inline]] inline double cgRowsImpl(const CgSide& s, std::size_t begin, std::size_t end,
                                                 std::vector<float>& ws) {
@@ -149,13 +153,18 @@ template <class P, int NV>
     const auto idx = s.c->rowIndices(r);
     const auto val = s.c->rowValues(r);
     const std::size_t n = idx.size();
-    if (ws.size() < (5 + n) * fp) ws.resize((5 + n) * fp);
+    // With the loss, two more columns of n floats: y_k . x, kept up to date through the CG steps
+    // (the loss then needs no further pass over the rows), and y_k . p of the current step.
+    const std::size_t need = (5 + n) * fp + (s.loss ? 2 * n : 0);
+    if (ws.size() < need) ws.resize(need);
     float* xv = ws.data();
     float* res = xv + fp;
     float* p = res + fp;
     float* ap = p + fp;
     float* tmp = ap + fp;
     float* g = tmp + fp;
+    float* const dx = s.loss ? g + n * fp : nullptr;
+    float* const dp = s.loss ? dx + n : nullptr;
     float* xr = s.x + r * f;
     std::memcpy(xv, xr, f * sizeof(float));
     if (fp > f) std::memset(xv + f, 0, (fp - f) * sizeof(float));
@@ -187,6 +196,7 @@ template <class P, int NV>
           P prod = row[0] * factor::simd::loadP<P>(xv);
           for (int q = 1; q < NV; ++q) prod += row[q] * factor::simd::loadP<P>(xv + q * 16);
           const float d = factor::simd::hsum(prod);
+          if (dx != nullptr) dx[k] = d;
           const float w = val[k] - (val[k] - 1.0f) * d;
           for (int q = 0; q < NV; ++q) acc[q] += w * row[q];
         }
@@ -199,8 +209,10 @@ template <class P, int NV>
         std::memcpy(dst, s.y + static_cast<std::size_t>(idx[k]) * f, f * sizeof(float));
         if (fp > f) std::memset(dst + f, 0, (fp - f) * sizeof(float));
       }
-      accumulateRows<P, NV>(g, n, fp, nv, xv, res,
-                            [&](std::size_t k, float d) { return val[k] - (val[k] - 1.0f) * d; });
+      accumulateRows<P, NV>(g, n, fp, nv, xv, res, [&](std::size_t k, float d) {
+        if (dx != nullptr) dx[k] = d;
+        return val[k] - (val[k] - 1.0f) * d;
+      });
     }
     std::memcpy(p, res, fp * sizeof(float));
     float rsold = factor::simd::dot<P, NV>(res, res, nv);
@@ -208,9 +220,14 @@ template <class P, int NV>
       for (int step = 0; step < s.cgSteps; ++step) {
         gramTimes<P, NV>(s, p, ap);
         factor::simd::axpy<P, NV>(l, p, ap, nv);
-        accumulateRows<P, NV>(g, n, fp, nv, p, ap,
-                              [&](std::size_t k, float d) { return (val[k] - 1.0f) * d; });
+        accumulateRows<P, NV>(g, n, fp, nv, p, ap, [&](std::size_t k, float d) {
+          if (dp != nullptr) dp[k] = d;
+          return (val[k] - 1.0f) * d;
+        });
         const float alpha = rsold / factor::simd::dot<P, NV>(p, ap, nv);
+        if (dx != nullptr) {
+          for (std::size_t k = 0; k < n; ++k) dx[k] += alpha * dp[k];
+        }
         factor::simd::axpy<P, NV>(alpha, p, xv, nv);
         factor::simd::axpy<P, NV>(-alpha, ap, res, nv);
         const float rsnew = factor::simd::dot<P, NV>(res, res, nv);
@@ -227,7 +244,7 @@ template <class P, int NV>
           static_cast<double>(factor::simd::dot<P, NV>(xv, tmp, nv)) +
           static_cast<double>(l) * static_cast<double>(factor::simd::dot<P, NV>(xv, xv, nv));
       for (std::size_t k = 0; k < n; ++k) {
-        const double sk = factor::simd::dot<P, NV>(g + k * fp, xv, nv);
+        const double sk = dx[k];
         lr += val[k] * (1.0 - sk) * (1.0 - sk) - sk * sk;
       }
       lossSum += lr;
@@ -476,6 +493,8 @@ void Ials::fitModel(const TrainingData& data, TaskContext& ctx) {
       Workspaces workspaces;
       FactorMatrix bestX, bestY;
       EarlyStopping early(patience);
+      // The set-up (matrices, chunks, initial factors) is done: benchmarks time it apart.
+      ctx.progress(0.0, "iterating");
       for (int epoch = 1; epoch <= iterations; ++epoch) {
         double loss = 0.0;
         if (cholesky) {
