@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <type_traits>
 
 #include "core/models/early_stopping.h"
 #include "core/models/factor_kernels.h"
@@ -24,7 +25,8 @@ using MapVec = Eigen::Map<Vec>;
 using ConstMapVec = Eigen::Map<const Vec>;
 
 // Y^T Y summed over a fixed number of row chunks in a fixed order, so that the result does not
-// depend on the thread count.
+// depend on the thread count. Each chunk is a symmetric rank update (the lower triangle only: half
+// the multiplications of a general product); the upper triangle is mirrored at the end.
 Eigen::MatrixXf gram(const FactorMatrix& y) {
   constexpr Eigen::Index kChunks = 8;
   const Eigen::Index f = y.cols();
@@ -32,11 +34,12 @@ Eigen::MatrixXf gram(const FactorMatrix& y) {
   const Eigen::Index rows = y.rows();
   tbb::parallel_for(Eigen::Index{0}, kChunks, [&](Eigen::Index c) {
     const Eigen::Index b = rows * c / kChunks, e = rows * (c + 1) / kChunks;
-    if (e > b) parts[c].noalias() = y.middleRows(b, e - b).transpose() * y.middleRows(b, e - b);
+    if (e > b)
+      parts[c].selfadjointView<Eigen::Lower>().rankUpdate(y.middleRows(b, e - b).transpose());
   });
   Eigen::MatrixXf g = parts[0];
   for (Eigen::Index c = 1; c < kChunks; ++c) g += parts[c];
-  return g;
+  return g.selfadjointView<Eigen::Lower>();
 }
 
 // Exact half-step: solves every row of x against y with a Cholesky factorisation of
@@ -108,6 +111,39 @@ template <class P, int NV>
   for (int q = 0; q < n; ++q) factor::simd::storeP(out + q * 16, acc[q]);
 }
 
+// hsum() of 16 vectors at once: lane j of the result is hsum(v[j]), bit for bit. The same tree
+// (lanes i + i+8, then + i+4, then (0 + 2) + (1 + 3)) on pairs of vectors shuffled together: 30
+// two-source permutes and 15 adds for 16 sums instead of 16 separate reductions.
+[[gnu::always_inline]] inline factor::simd::V16 hsum16(const factor::simd::V16* v) {
+  using V = factor::simd::V16;
+  typedef int I16 __attribute__((vector_size(64)));
+  // Level 1: [a.lo8 + a.hi8, b.lo8 + b.hi8] for the pairs (0, 1), (2, 3), ...
+  constexpr I16 lo8 = {0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23};
+  constexpr I16 hi8 = {8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31};
+  V t[8];
+  for (int i = 0; i < 8; ++i)
+    t[i] = __builtin_shuffle(v[2 * i], v[2 * i + 1], lo8) +
+           __builtin_shuffle(v[2 * i], v[2 * i + 1], hi8);
+  // Level 2: each row's 8 sums to 4 (s8[0..3] + s8[4..7]); four rows per vector, in order.
+  constexpr I16 lo4 = {0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27};
+  constexpr I16 hi4 = {4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31};
+  V u[4];
+  for (int i = 0; i < 4; ++i)
+    u[i] = __builtin_shuffle(t[2 * i], t[2 * i + 1], lo4) +
+           __builtin_shuffle(t[2 * i], t[2 * i + 1], hi4);
+  // Level 3: (s4[0] + s4[2], s4[1] + s4[3]) per row; eight rows per vector.
+  constexpr I16 e01 = {0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29};
+  constexpr I16 e23 = {2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31};
+  V w[2];
+  for (int i = 0; i < 2; ++i)
+    w[i] = __builtin_shuffle(u[2 * i], u[2 * i + 1], e01) +
+           __builtin_shuffle(u[2 * i], u[2 * i + 1], e23);
+  // Level 4: (s4[0] + s4[2]) + (s4[1] + s4[3]); lane j is row j.
+  constexpr I16 even = {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30};
+  constexpr I16 odd = {1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31};
+  return __builtin_shuffle(w[0], w[1], even) + __builtin_shuffle(w[0], w[1], odd);
+}
+
 // out += sum_k coef(k, y_k . v) y_k over the n gathered rows y_k (stride fp), k in order. With a
 // fixed width the running sum stays in registers across k (through memory, every row's update
 // waited for the previous row's store); the operations and their order are those of axpy(), so
@@ -118,7 +154,30 @@ template <class P, int NV, class Coef>
   if constexpr (NV > 0) {
     P acc[NV];
     for (int q = 0; q < NV; ++q) acc[q] = factor::simd::loadP<P>(out + q * 16);
-    for (std::size_t k = 0; k < n; ++k) {
+    std::size_t k = 0;
+    if constexpr (std::is_same_v<P, factor::simd::V16>) {
+      // AVX-512: the dot products of 16 rows at a time, their horizontal sums taken together by
+      // hsum16() (the same additions as hsum() row by row), then the 16 updates. Row by row, every
+      // update waited for its own dot product's reduction; this way the rows' products overlap.
+      P vv[NV];
+      for (int q = 0; q < NV; ++q) vv[q] = factor::simd::loadP<P>(v + q * 16);
+      alignas(64) float d[16];
+      for (; k + 16 <= n; k += 16) {
+        P prod[16];
+        for (int j = 0; j < 16; ++j) {
+          const float* yk = g + (k + j) * fp;
+          prod[j] = factor::simd::loadP<P>(yk) * vv[0];
+          for (int q = 1; q < NV; ++q) prod[j] += factor::simd::loadP<P>(yk + q * 16) * vv[q];
+        }
+        factor::simd::storeP(d, hsum16(prod));
+        for (int j = 0; j < 16; ++j) {
+          const float* yk = g + (k + j) * fp;
+          const float sk = coef(k + j, d[j]);
+          for (int q = 0; q < NV; ++q) acc[q] += sk * factor::simd::loadP<P>(yk + q * 16);
+        }
+      }
+    }
+    for (; k < n; ++k) {
       const float* yk = g + k * fp;
       const float s = coef(k, factor::simd::dot<P, NV>(yk, v, NV));
       for (int q = 0; q < NV; ++q) acc[q] += s * factor::simd::loadP<P>(yk + q * 16);
@@ -137,7 +196,9 @@ template <class P, int NV, class Coef>
 // gathered into a contiguous, zero-padded buffer so that the 1 + cg_steps passes over them hit
 // L1/L2 instead of scattered rows; at a fixed width the gather is the residual pass itself. Returns
 // the rows' share of the objective when s.loss: x^T G x + l |x|^2 + sum_obs (c (1 - s)^2 - s^2),
-// with G = gram of the other side.
+// with G = gram of the other side and s_k = y_k . x. The s_k are not recomputed by a pass over the
+// rows: the residual pass yields y_k . x0 and every CG step y_k . p, so s_k += alpha (y_k . p)
+// follows x += alpha p (the same sum up to float rounding).
 template <class P, int NV>
 [[gnu::always_inline]] inline double cgRowsImpl(const CgSide& s, std::size_t begin, std::size_t end,
                                                 std::vector<float>& ws) {
@@ -149,13 +210,18 @@ template <class P, int NV>
     const auto idx = s.c->rowIndices(r);
     const auto val = s.c->rowValues(r);
     const std::size_t n = idx.size();
-    if (ws.size() < (5 + n) * fp) ws.resize((5 + n) * fp);
+    // With the loss, two more columns of n floats: y_k . x, kept up to date through the CG steps
+    // (the loss then needs no further pass over the rows), and y_k . p of the current step.
+    const std::size_t need = (5 + n) * fp + (s.loss ? 2 * n : 0);
+    if (ws.size() < need) ws.resize(need);
     float* xv = ws.data();
     float* res = xv + fp;
     float* p = res + fp;
     float* ap = p + fp;
     float* tmp = ap + fp;
     float* g = tmp + fp;
+    float* const dx = s.loss ? g + n * fp : nullptr;
+    float* const dp = s.loss ? dx + n : nullptr;
     float* xr = s.x + r * f;
     std::memcpy(xv, xr, f * sizeof(float));
     if (fp > f) std::memset(xv + f, 0, (fp - f) * sizeof(float));
@@ -187,6 +253,7 @@ template <class P, int NV>
           P prod = row[0] * factor::simd::loadP<P>(xv);
           for (int q = 1; q < NV; ++q) prod += row[q] * factor::simd::loadP<P>(xv + q * 16);
           const float d = factor::simd::hsum(prod);
+          if (dx != nullptr) dx[k] = d;
           const float w = val[k] - (val[k] - 1.0f) * d;
           for (int q = 0; q < NV; ++q) acc[q] += w * row[q];
         }
@@ -199,8 +266,10 @@ template <class P, int NV>
         std::memcpy(dst, s.y + static_cast<std::size_t>(idx[k]) * f, f * sizeof(float));
         if (fp > f) std::memset(dst + f, 0, (fp - f) * sizeof(float));
       }
-      accumulateRows<P, NV>(g, n, fp, nv, xv, res,
-                            [&](std::size_t k, float d) { return val[k] - (val[k] - 1.0f) * d; });
+      accumulateRows<P, NV>(g, n, fp, nv, xv, res, [&](std::size_t k, float d) {
+        if (dx != nullptr) dx[k] = d;
+        return val[k] - (val[k] - 1.0f) * d;
+      });
     }
     std::memcpy(p, res, fp * sizeof(float));
     float rsold = factor::simd::dot<P, NV>(res, res, nv);
@@ -208,9 +277,14 @@ template <class P, int NV>
       for (int step = 0; step < s.cgSteps; ++step) {
         gramTimes<P, NV>(s, p, ap);
         factor::simd::axpy<P, NV>(l, p, ap, nv);
-        accumulateRows<P, NV>(g, n, fp, nv, p, ap,
-                              [&](std::size_t k, float d) { return (val[k] - 1.0f) * d; });
+        accumulateRows<P, NV>(g, n, fp, nv, p, ap, [&](std::size_t k, float d) {
+          if (dp != nullptr) dp[k] = d;
+          return (val[k] - 1.0f) * d;
+        });
         const float alpha = rsold / factor::simd::dot<P, NV>(p, ap, nv);
+        if (dx != nullptr) {
+          for (std::size_t k = 0; k < n; ++k) dx[k] += alpha * dp[k];
+        }
         factor::simd::axpy<P, NV>(alpha, p, xv, nv);
         factor::simd::axpy<P, NV>(-alpha, ap, res, nv);
         const float rsnew = factor::simd::dot<P, NV>(res, res, nv);
@@ -227,7 +301,7 @@ template <class P, int NV>
           static_cast<double>(factor::simd::dot<P, NV>(xv, tmp, nv)) +
           static_cast<double>(l) * static_cast<double>(factor::simd::dot<P, NV>(xv, xv, nv));
       for (std::size_t k = 0; k < n; ++k) {
-        const double sk = factor::simd::dot<P, NV>(g + k * fp, xv, nv);
+        const double sk = dx[k];
         lr += val[k] * (1.0 - sk) * (1.0 - sk) - sk * sk;
       }
       lossSum += lr;
@@ -476,6 +550,8 @@ void Ials::fitModel(const TrainingData& data, TaskContext& ctx) {
       Workspaces workspaces;
       FactorMatrix bestX, bestY;
       EarlyStopping early(patience);
+      // The set-up (matrices, chunks, initial factors) is done: benchmarks time it apart.
+      ctx.progress(0.0, "iterating");
       for (int epoch = 1; epoch <= iterations; ++epoch) {
         double loss = 0.0;
         if (cholesky) {

@@ -3,9 +3,12 @@
 //
 //   ./build/tests/bench/bench_cf_factor recsplit [model] [json-params]   quality + fit time
 //   ./build/tests/bench/bench_cf_factor tune <model>      search on a validation split of train
-//   ./build/tests/bench/bench_cf_factor ials-synthetic    per-iteration time, 10M interactions
+//   ./build/tests/bench/bench_cf_factor ials-synthetic [iterations]   set-up and per-iteration
+//       time, 10M interactions (default 5 iterations; median and best of iterations 2 on)
 //   ./build/tests/bench/bench_cf_factor bpr-throughput    sampled updates per second (1, 2 thr.)
 //   ./build/tests/bench/bench_cf_factor topk              top-10 for 100k users x 20k items
+//   ./build/tests/bench/bench_cf_factor fit-file FILE MODEL [json-params]
+//       load FILE (any source recwb reads), fit MODEL on it: load time, time per epoch, peak memory
 //
 // Every mode runs with 2 threads (RWB_THREADS overrides) and prints its peak memory (VmHWM).
 // RWB_SIMD=base|avx2 caps the run-time kernel level (default: the widest the CPU has).
@@ -26,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "core/data/dataset_loader.h"
 #include "core/data/delimited_loader.h"
 #include "core/eval/evaluator.h"
 #include "core/models/biased_mf.h"
@@ -275,32 +279,54 @@ Dataset syntheticInteractions(std::size_t users, std::size_t items, std::size_t 
   return d;
 }
 
-int ialsSynthetic() {
+// Times one iALS fit on the 10M synthetic interactions: the set-up before the first iteration
+// (user-item and item-user matrices, cost chunks, initial factors) apart, then every iteration as
+// a fit pays it (both half-steps, the Gram matrices and the loss every epoch reports).
+int ialsSynthetic(int argc, char** argv) {
+  const int iterations = argc > 2 ? std::atoi(argv[2]) : 5;
   const auto t0 = Clock::now();
   const Dataset d = syntheticInteractions(100000, 20000, 10000000, 1);
   std::printf("synthetic: %zu users, %zu items, %zu interactions (built in %.1f s)\n", d.numUsers(),
               d.numItems(), d.numInteractions(), seconds(t0, Clock::now()));
-  auto model = createModel("ials", {{"factors", 64}, {"iterations", 3}});
+  auto model = createModel("ials", {{"factors", 64}, {"iterations", iterations}});
   TaskContext ctx;
   std::printf("load average before: %s\n", loadAverage().c_str());
   std::vector<double> stamps, cpuStamps;
   auto last = Clock::now();
   double lastCpu = cpuSeconds();
-  ctx.setEpochCallback([&](int, const EpochMetrics&) {
+  const auto mark = [&] {
     const auto now = Clock::now();
     const double cpu = cpuSeconds();
     stamps.push_back(seconds(last, now));
     cpuStamps.push_back(cpu - lastCpu);
     last = now;
     lastCpu = cpu;
+  };
+  ctx.setProgressCallback([&](double, std::string_view stage) {
+    if (stamps.empty() && stage == "iterating") mark();
+  });
+  ctx.setEpochCallback([&](int, const EpochMetrics&) {
+    mark();
     return false;
   });
   last = Clock::now();
   lastCpu = cpuSeconds();
   model->fit({d, nullptr, 42, threadCount()}, ctx);
-  std::printf("ials 64 factors, %d threads: per iteration (incl. loss):", threadCount());
-  for (std::size_t e = 0; e < stamps.size(); ++e) {
+  std::printf("ials 64 factors, %d threads, %s kernels:\n", threadCount(),
+              factor::simdLevelName(factor::simdLevel()));
+  std::printf("  set-up before iteration 1: %.3f s wall / %.3f s cpu\n", stamps[0], cpuStamps[0]);
+  std::printf("  per iteration (loss included):");
+  for (std::size_t e = 1; e < stamps.size(); ++e) {
     std::printf(" %.3f s wall / %.3f s cpu;", stamps[e], cpuStamps[e]);
+  }
+  std::vector<double> wall(stamps.begin() + 2, stamps.end()),
+      cpu(cpuStamps.begin() + 2, cpuStamps.end());
+  if (!wall.empty()) {
+    std::sort(wall.begin(), wall.end());
+    std::sort(cpu.begin(), cpu.end());
+    std::printf(
+        "\n  iterations 2-%d: median %.3f s wall / %.3f s cpu, best %.3f s wall / %.3f s cpu",
+        iterations, wall[wall.size() / 2], cpu[cpu.size() / 2], wall[0], cpu[0]);
   }
   std::printf("\n");
   std::printf("load average after: %s\n", loadAverage().c_str());
@@ -365,6 +391,75 @@ int topk() {
   return 0;
 }
 
+long statusKb(const char* key) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  const std::string k = std::string(key) + ":";
+  while (std::getline(in, line)) {
+    if (line.rfind(k, 0) == 0) return std::strtol(line.c_str() + k.size(), nullptr, 10);
+  }
+  return -1;
+}
+
+// The memory ceilings of docs/scale-out.md, one model at a time: the load, the set-up before the
+// first epoch (when the model reports its stage), every epoch's wall and CPU time, and the peak
+// resident memory after the load and after the fit.
+int fitFile(int argc, char** argv) {
+  if (argc < 4) {
+    std::fprintf(stderr, "usage: bench_cf_factor fit-file FILE MODEL [json-params]\n");
+    return 2;
+  }
+  const std::string path = argv[2], name = argv[3];
+  const Params params = argc > 4 ? nlohmann::json::parse(argv[4]) : Params::object();
+  std::printf("load average before: %s\n", loadAverage().c_str());
+  TaskContext loadCtx;
+  auto t0 = Clock::now();
+  double c0 = cpuSeconds();
+  const LoadResult data = loadDataset(path, DatasetOptions{}, loadCtx);
+  std::printf(
+      "load %s: %zu interactions, %zu users, %zu items in %.1f s wall / %.1f s cpu; "
+      "RSS %.2f GB, peak %.2f GB\n",
+      path.c_str(), data.dataset.numInteractions(), data.dataset.numUsers(),
+      data.dataset.numItems(), seconds(t0, Clock::now()), cpuSeconds() - c0,
+      statusKb("VmRSS") / 1e6, statusKb("VmHWM") / 1e6);
+  std::fflush(stdout);
+  auto model = createModel(name, params);
+  TaskContext ctx;
+  auto last = Clock::now();
+  double lastCpu = cpuSeconds();
+  const auto mark = [&](const char* what) {
+    const auto now = Clock::now();
+    const double cpu = cpuSeconds();
+    std::printf("  %s: %.2f s wall / %.2f s cpu; RSS %.2f GB\n", what, seconds(last, now),
+                cpu - lastCpu, statusKb("VmRSS") / 1e6);
+    std::fflush(stdout);
+    last = now;
+    lastCpu = cpu;
+  };
+  bool started = false;
+  ctx.setProgressCallback([&](double, std::string_view stage) {
+    if (!started && stage == "iterating") {
+      started = true;
+      mark("set-up before epoch 1");
+    }
+  });
+  ctx.setEpochCallback([&](int epoch, const EpochMetrics&) {
+    mark(("epoch " + std::to_string(epoch)).c_str());
+    return false;
+  });
+  t0 = Clock::now();
+  c0 = cpuSeconds();
+  last = t0;
+  lastCpu = c0;
+  model->fit({data.dataset, nullptr, 42, threadCount()}, ctx);
+  std::printf("%s %s, %d threads: fit %.1f s wall / %.1f s cpu\n", name.c_str(),
+              model->params().dump().c_str(), threadCount(), seconds(t0, Clock::now()),
+              cpuSeconds() - c0);
+  std::printf("load average after: %s\n", loadAverage().c_str());
+  std::printf("peak memory: %.2f GB (VmHWM, load + fit)\n", statusKb("VmHWM") / 1e6);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -382,9 +477,10 @@ int main(int argc, char** argv) {
   try {
     if (mode == "recsplit") return recsplit(argc, argv);
     if (mode == "tune") return tune(argc, argv);
-    if (mode == "ials-synthetic") return ialsSynthetic();
+    if (mode == "ials-synthetic") return ialsSynthetic(argc, argv);
     if (mode == "bpr-throughput") return bprThroughput();
     if (mode == "topk") return topk();
+    if (mode == "fit-file") return fitFile(argc, argv);
     std::fprintf(stderr, "unknown mode %s\n", mode.c_str());
     return 2;
   } catch (const std::exception& e) {

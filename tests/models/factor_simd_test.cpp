@@ -72,6 +72,28 @@ TEST_CASE("factor kernels: every SIMD level gives bit-identical models and top-k
   }
 }
 
+// The AVX-512 iALS passes take 16 rows at a time (their horizontal sums together); rows of 24
+// (users) and about 120 (items) observed pairs run whole blocks and a remainder. The data above
+// has rows shorter than 16.
+TEST_CASE("factor kernels: iALS on rows longer than 16 pairs is bit-identical at every level",
+          "[models][factor][simd]") {
+  LimitGuard guard;
+  const auto detected = factor::detectedSimdLevel();
+  const auto p = test::plantedCommunities(300, 60, 24, 7);
+  for (int f : {32, 64}) {
+    INFO("factors " << f);
+    const Params params{{"factors", f}, {"iterations", 3}};
+    const Snapshot base = fitAt(factor::SimdLevel::kBase, "ials", params, p.data);
+    REQUIRE(!base.users.empty());
+    for (int level = 1; level <= static_cast<int>(detected); ++level) {
+      INFO("level " << factor::simdLevelName(static_cast<factor::SimdLevel>(level)));
+      const Snapshot s = fitAt(static_cast<factor::SimdLevel>(level), "ials", params, p.data);
+      CHECK(s.users == base.users);
+      CHECK(s.items == base.items);
+    }
+  }
+}
+
 TEST_CASE("factor kernels: the level can be capped and named", "[models][factor][simd]") {
   LimitGuard guard;
   factor::limitSimdLevel(factor::SimdLevel::kBase);

@@ -173,3 +173,34 @@ TEST_CASE("ials: the CG loss (summed in the item half-step) equals the objective
     CHECK(l.back() == Approx(expected).epsilon(1e-4));
   }
 }
+
+TEST_CASE("ials: factors and loss are bit-identical for any thread count", "[models][ials]") {
+  // Rows are split into fixed cost chunks, Gram matrices into fixed row chunks summed in order and
+  // the loss over the chunks in order: the thread count changes only who computes what.
+  const auto p = test::plantedCommunities(300, 60, 24, 4);
+  std::vector<std::vector<float>> users, items;
+  std::vector<std::vector<double>> curves;
+  for (int threads : {1, 2, 3}) {
+    auto m = createModel("ials", {{"factors", 64}, {"iterations", 3}});
+    TaskContext ctx;
+    m->fit({p.data, nullptr, 11, threads}, ctx);
+    const auto& fm = dynamic_cast<const FactorModel&>(*m);
+    users.emplace_back();
+    items.emplace_back();
+    for (Index u = 0; u < m->numUsers(); ++u) {
+      const auto r = fm.userFactors(u);
+      users.back().insert(users.back().end(), r.begin(), r.end());
+    }
+    for (Index i = 0; i < m->numItems(); ++i) {
+      const auto r = fm.itemFactors(i);
+      items.back().insert(items.back().end(), r.begin(), r.end());
+    }
+    curves.push_back(losses(ctx));
+  }
+  for (std::size_t t = 1; t < users.size(); ++t) {
+    INFO("threads " << t + 1);
+    CHECK(users[t] == users[0]);
+    CHECK(items[t] == items[0]);
+    CHECK(curves[t] == curves[0]);
+  }
+}
