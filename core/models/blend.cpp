@@ -111,6 +111,10 @@ ModelInfo Blend::info() {
           .range(0.5, 0.95)
           .describe("Weight tuning: share of each user's training rows the members are fitted on"),
       intParam("validation_k", 10).range(1, 1000).describe("Weight tuning: k of the held-out nDCG"),
+      choiceParam("validation_by", "rows", {"rows", "items"})
+          .describe("Weight tuning: hold out a share of each user's rows (\"rows\"), or a share "
+                    "of the items with all their rows, ranked among themselves as a cold-item "
+                    "split ranks its new items (\"items\")"),
       intParam("validation_users", 1000)
           .range(10, 1000000)
           .describe("Weight tuning: at most this many held-out users (evenly spaced)"));
@@ -160,13 +164,32 @@ void Blend::fitModel(const TrainingData& data, TaskContext& ctx) {
 
   if (weights.empty() && specs.size() == 1) weights = {1.0};
   if (weights.empty()) {
-    // Hold out 1 - validation_ratio of each user's rows (seeded per user, like two_stage).
+    // Hold out 1 - validation_ratio of each user's rows (seeded per user, like two_stage), or
+    // of the items with training rows (all their rows; seeded).
     const Dataset& train = data.train;
     const auto& log = train.interactions;
-    std::vector<std::vector<std::uint32_t>> byUser(train.numUsers());
-    for (std::uint32_t r = 0; r < log.size(); ++r) byUser[log.user[r]].push_back(r);
+    const bool byItems = paramString("validation_by") == "items";
+    std::vector<std::vector<std::uint32_t>> byUser(byItems ? 0 : train.numUsers());
+    if (!byItems) {
+      for (std::uint32_t r = 0; r < log.size(); ++r) byUser[log.user[r]].push_back(r);
+    }
     std::vector<std::uint32_t> rowsA, rowsB;
     const double keep = paramDouble("validation_ratio");
+    std::vector<char> heldItem(numItems(), 0);
+    if (byItems) {
+      std::vector<char> present(numItems(), 0);
+      for (std::uint32_t r = 0; r < log.size(); ++r) present[log.item[r]] = 1;
+      std::vector<Index> pool;
+      for (Index i = 0; i < present.size(); ++i)
+        if (present[i]) pool.push_back(i);
+      Rng rng(deriveSeed(data.seed, 0xb1e4d, 0x17e35));
+      rng.shuffle(pool);
+      const auto nb =
+          static_cast<std::size_t>(std::floor((1.0 - keep) * static_cast<double>(pool.size())));
+      for (std::size_t k = 0; k < nb; ++k) heldItem[pool[k]] = 1;
+      for (std::uint32_t r = 0; r < log.size(); ++r)
+        (heldItem[log.item[r]] ? rowsB : rowsA).push_back(r);
+    }
     for (Index u = 0; u < byUser.size(); ++u) {
       auto& rows = byUser[u];
       Rng rng(deriveSeed(data.seed, 0xb1e4d, u));
@@ -227,6 +250,11 @@ void Blend::fitModel(const TrainingData& data, TaskContext& ctx) {
           for (std::size_t i = 0; i < nItems; ++i) s[i] += w[m] * row[i];
         }
         for (Index i : seenA.rowIndices(users[j])) s[i] = kNegInf;
+        // Items mode: the held-out items are the candidates, ranked among themselves.
+        if (byItems) {
+          for (std::size_t i = 0; i < nItems; ++i)
+            if (!heldItem[i]) s[i] = kNegInf;
+        }
         std::iota(order.begin(), order.end(), Index{0});
         const std::size_t top = std::min(k, nItems);
         std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(top),

@@ -13,6 +13,11 @@
 /// on the held-out rows of up to validation_users users wins, among all vectors of the simplex
 /// grid of step 0.1 (up to 4 members) or by coordinate ascent over that grid (more members);
 /// ties keep the earlier vector. Then every member is refitted on the whole training set.
+/// With validation_by = "items" the held-out share is 1 - validation_ratio of the items with
+/// training rows (seeded), with all their rows: members are fitted without them, and each
+/// held-out user ranks only those items (normalised as in scoring, over every unseen item), as a
+/// cold_items split ranks its new items. Weights for a cold-start protocol are then chosen on the
+/// same kind of question the test asks.
 
 #include <memory>
 #include <vector>

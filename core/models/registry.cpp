@@ -13,6 +13,7 @@
 #include "core/models/item_knn.h"
 #include "core/models/logistic_regression.h"
 #include "core/models/most_popular.h"
+#include "core/models/neighbour_popularity.h"
 #include "core/models/random_model.h"
 #include "core/models/rp3beta.h"
 #include "core/models/sar.h"
@@ -48,6 +49,7 @@ std::vector<ModelInfo> buildRegistry() {
   r.push_back(entry<RandomModel>());
   r.push_back(entry<AttributePopularity>());
   r.push_back(entry<DemographicPopularity>());
+  r.push_back(entry<NeighbourPopularity>());
   r.push_back(entry<Blend>());
   return r;
 }

@@ -6,6 +6,9 @@
 //       --seeds N: split seeds 1..N (default 5)
 //   ./build/tests/bench/bench_features cold-sample [model...]   the same on the sample data
 //   ./build/tests/bench/bench_features cold-users [model...]   cold-user splits of ml-100k
+//   ./build/tests/bench/bench_features cold-ens [--validation] model...   cold-item splits: every
+//       weighting (simplex grid, step 0.1) of the models' per-user z-scored scores;
+//       "name@k:{params}" fits with data seed + 1000 k (a bagging draw)
 //   ./build/tests/bench/bench_features warm ['{two_stage params}']   two-stage vs its generator
 //   ./build/tests/bench/bench_features twostage ['{two_stage params}'] [--model FILE]
 //       scoring speed of a fitted two_stage on ml-100k-recsplit: one user's candidates,
@@ -20,6 +23,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <numeric>
 #include <string>
@@ -27,6 +31,7 @@
 #include "core/features/feature_pipeline.h"
 #include "core/models/explanation.h"
 #include "core/models/gbdt.h"
+#include "core/models/neighbour_popularity.h"
 #include "core/models/registry.h"
 #include "core/models/two_stage.h"
 #include "core/prep/generator.h"
@@ -138,6 +143,12 @@ int coldUsers(const std::vector<std::string>& models, std::uint64_t seeds, bool 
       const auto c0 = std::clock();
       m->fit({s.train, nullptr, seed, 0}, ctx);
       const auto n = test::coldUserNdcg(*m, s, d.userAttributes);
+      if (const auto* np = dynamic_cast<const NeighbourPopularity*>(m.get())) {
+        std::printf("  kernel (tuned %.4f, untuned %.4f):", np->tunedNdcg(), np->untunedNdcg());
+        for (std::size_t c = 0; c < np->columns().size(); ++c)
+          std::printf(" %s %g", np->columns()[c].c_str(), np->kernel()[c]);
+        std::printf("\n");
+      }
       const double wallS = secondsSince(t0);
       const double cpuS = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
       const auto pt = test::pairedTTest(n, baseN);
@@ -151,6 +162,104 @@ int coldUsers(const std::vector<std::string>& models, std::uint64_t seeds, bool 
   }
   std::printf("mean over %llu seeds:\n", static_cast<unsigned long long>(seeds));
   for (const auto& [name, v] : means) std::printf("  %.4f  %s\n", test::mean(v), name.c_str());
+  return 0;
+}
+
+// Ensembles on cold-item splits (measurement): every model is fitted once per seed; per test
+// user its scores over the held-out items are z-scored; every weight vector of the simplex grid
+// (step 0.1) is scored. "name@k:{params}" fits with data seed + 1000 k (bagging draws).
+int coldEnsemble(const std::vector<std::string>& models, std::uint64_t seeds, bool validation) {
+  const Dataset d = test::loadMovieLens100k(dataDir() / "ml-100k");
+  const std::size_t nm = models.size();
+  std::vector<std::vector<double>> grid;
+  {
+    std::function<void(std::vector<int>&, std::size_t, int)> rec = [&](std::vector<int>& cur,
+                                                                       std::size_t k, int left) {
+      if (k + 1 == nm) {
+        cur[k] = left;
+        std::vector<double> w(nm);
+        for (std::size_t m = 0; m < nm; ++m) w[m] = cur[m] / 10.0;
+        grid.push_back(w);
+        return;
+      }
+      for (int v = left; v >= 0; --v) {
+        cur[k] = v;
+        rec(cur, k + 1, left - v);
+      }
+    };
+    std::vector<int> cur(nm);
+    rec(cur, 0, 10);
+  }
+  std::vector<double> sums(grid.size(), 0.0);
+  std::vector<std::vector<double>> perSeed(grid.size());
+  for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
+    const test::ColdSplit outer = test::coldItemSplit(d, 0.2, seed);
+    const test::ColdSplit s = validation ? test::coldValidationSplit(outer, 0.2, seed) : outer;
+    const std::vector<float> base = test::AttributePopularity(s.train).score;
+    const auto baseN = test::coldNdcgFn([&](Index, Index i) { return base[i]; }, s);
+    const std::size_t nh = s.heldItems.size();
+    // z[m][t * nh + j]
+    std::vector<std::vector<float>> z(nm, std::vector<float>(s.testUsers.size() * nh));
+    for (std::size_t m = 0; m < nm; ++m) {
+      std::string spec = models[m];
+      std::uint64_t bag = 0;
+      const auto at = spec.find('@');
+      if (at != std::string::npos && at < spec.find(':')) {
+        const auto colon = spec.find(':');
+        bag = std::stoull(spec.substr(at + 1, colon == std::string::npos ? colon : colon - at - 1));
+        spec = spec.substr(0, at) + (colon == std::string::npos ? "" : spec.substr(colon));
+      }
+      const auto [name, params] = modelSpec(spec, test::kMovieLensColdHybridFeatures);
+      auto model = createModel(name, params);
+      TaskContext ctx;
+      const auto c0 = std::clock();
+      model->fit({s.train, nullptr, seed + 1000 * bag, 0}, ctx);
+      std::vector<float> sc(nh);
+      std::vector<double> own;
+      for (std::size_t t = 0; t < s.testUsers.size(); ++t) {
+        model->score(s.testUsers[t], s.heldItems, sc);
+        double mu = 0, sq = 0;
+        for (float v : sc) mu += v;
+        mu /= nh;
+        for (float v : sc) sq += (v - mu) * (v - mu);
+        const double sd = std::sqrt(sq / nh);
+        for (std::size_t j = 0; j < nh; ++j)
+          z[m][t * nh + j] = sd > 0 ? static_cast<float>((sc[j] - mu) / sd) : 0.0f;
+        own.push_back(test::ndcgAt(test::rankBy(s.heldItems, sc, 10), s.relevant[t], 10));
+      }
+      std::printf("seed %llu: %-40.40s %.4f  (%.1f s CPU)\n", static_cast<unsigned long long>(seed),
+                  models[m].c_str(), test::mean(own),
+                  static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC);
+      std::fflush(stdout);
+    }
+    std::vector<float> sc(nh);
+    for (std::size_t g = 0; g < grid.size(); ++g) {
+      std::vector<double> n;
+      for (std::size_t t = 0; t < s.testUsers.size(); ++t) {
+        for (std::size_t j = 0; j < nh; ++j) {
+          double v = 0;
+          for (std::size_t m = 0; m < nm; ++m) v += grid[g][m] * z[m][t * nh + j];
+          sc[j] = static_cast<float>(v);
+        }
+        n.push_back(test::ndcgAt(test::rankBy(s.heldItems, sc, 10), s.relevant[t], 10));
+      }
+      sums[g] += test::mean(n);
+      perSeed[g].push_back(test::mean(n));
+    }
+    std::printf("seed %llu: attribute popularity %.4f\n", static_cast<unsigned long long>(seed),
+                test::mean(baseN));
+  }
+  std::vector<std::size_t> order(grid.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](auto a, auto b) { return sums[a] > sums[b]; });
+  for (std::size_t r = 0; r < order.size(); ++r) {
+    const auto g = order[r];
+    std::printf("weights");
+    for (double w : grid[g]) std::printf(" %.1f", w);
+    std::printf(": mean %.4f  per seed", sums[g] / seeds);
+    for (double v : perSeed[g]) std::printf(" %.4f", v);
+    std::printf("\n");
+  }
   return 0;
 }
 
@@ -455,7 +564,7 @@ int speed(int argc, char** argv) {
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "speed";
   try {
-    if (mode == "cold" || mode == "cold-sample" || mode == "cold-users") {
+    if (mode == "cold" || mode == "cold-sample" || mode == "cold-users" || mode == "cold-ens") {
       std::vector<std::string> models;
       std::uint64_t seeds = 5;
       bool validation = false;
@@ -469,6 +578,7 @@ int main(int argc, char** argv) {
         }
       }
       if (mode == "cold-users") return coldUsers(models, seeds, validation);
+      if (mode == "cold-ens") return coldEnsemble(models, seeds, validation);
       if (models.empty()) models = {"content_similarity", "logistic_regression", "gbdt"};
       return cold(models, seeds, mode == "cold-sample", validation);
     }

@@ -370,6 +370,7 @@ TEST_CASE(
       {"random", {"seed", "", "seed"}},
       {"attribute_popularity", {"scores", "scores", "scores"}},
       {"demographic_popularity", {"columns", "columns", "global_popularity"}},
+      {"neighbour_popularity", {"columns", "columns", "untuned_ndcg"}},
       {"blend", {"weights", "weights", "members["}},
   };
   const Dataset d = test::exportFixture();

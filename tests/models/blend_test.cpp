@@ -103,3 +103,37 @@ TEST_CASE("blend: invalid members are located errors", "[models][blend]") {
                     Catch::Contains("$.params.members.ease.lambda"));
   CHECK_THROWS_WITH(fitWith(nlohmann::json::object()), Catch::Contains("at least one model"));
 }
+
+TEST_CASE("blend: validation_by items tunes weights on held-out items ranked among themselves",
+          "[models][blend][coldstart]") {
+  // Two communities; items carry their community as an attribute; 10 new items (no rows), 5 per
+  // community. ItemKNN cannot rank items without rows, content similarity can.
+  auto p = test::plantedCommunities(80, 60, 12);
+  for (int k = 0; k < 10; ++k) p.data.items.intern("n" + std::to_string(k));
+  AttributeColumn community{"community", ColumnType::kCategorical};
+  for (Index i = 0; i < p.data.numItems(); ++i) {
+    const bool second = i < 60 ? p.groupOfItem(i) == 1 : (i - 60) % 2 == 1;
+    community.codes.push_back(community.internCategory(second ? "B" : "A"));
+  }
+  p.data.itemAttributes.columns = {community};
+  auto m = blendOf(
+      {{"members", {{"itemknn", {{"k", 20}}}, {"content_similarity", nlohmann::json::object()}}},
+       {"validation_by", "items"}});
+  TaskContext ctx;
+  m->fit({p.data, nullptr, 3, 2}, ctx);
+  const auto& b = dynamic_cast<const Blend&>(*m);
+  REQUIRE(b.memberNames() == std::vector<std::string>{"content_similarity", "itemknn"});
+  // On held-out items only content similarity orders anything: it must get weight.
+  CHECK(b.weights()[0] > 0.0);
+  // Every user's best new item is of the user's community.
+  std::vector<Index> fresh(10);
+  std::iota(fresh.begin(), fresh.end(), Index{60});
+  std::vector<float> s(10);
+  for (Index u : {0u, 1u, 40u, 79u}) {
+    m->score(u, fresh, s);
+    const auto best = std::max_element(s.begin(), s.end()) - s.begin();
+    CHECK((best % 2 == 1) == (p.groupOfUser(u) == 1));
+  }
+  // A bad choice is refused by the schema.
+  CHECK_THROWS(blendOf({{"validation_by", "users"}}));
+}
