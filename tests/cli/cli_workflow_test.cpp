@@ -1,6 +1,7 @@
 // Happy paths of every recwb subcommand on the bundled sample data and small generated data:
 // each checks what the command wrote or printed, not only its exit code.
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -710,17 +711,32 @@ double cpuSeconds(pid_t pid) {
 
 TEST_CASE("run: Ctrl-C (SIGINT) inside a fit cancels cleanly with exit 130 and a record", "[cli]") {
   TempDir dir;
-  writeFile(dir / "spec.json", R"({"version": 1, "name": "cancel",
-  "dataset": {"path": ")" + sampleData().string() +
-                                   R"("},
-  "split": {"method": "chronological", "ratio": 0.8},
-  "models": [{"name": "bpr", "params": {"epochs": 10000}}], "threads": 1})");
+  const auto spec = [&](int epochs) {
+    return R"({"version": 1, "name": "cancel", "dataset": {"path": ")" + sampleData().string() +
+           R"("}, "split": {"method": "chronological", "ratio": 0.8},
+  "models": [{"name": "bpr", "params": {"epochs": )" +
+           std::to_string(epochs) + R"(}}], "threads": 1})";
+  };
+  // What start-up, loading and splitting cost in this build (a sanitizer build is 5-20 times
+  // slower): a whole run with one epoch, in CPU time so that a loaded machine does not matter.
+  writeFile(dir / "one.json", spec(1));
+  rusage before{}, after{};
+  getrusage(RUSAGE_CHILDREN, &before);
+  RWB_REQUIRE_SUCCESS(
+      runRecwb({"run", (dir / "one.json").string(), "--out", (dir / "one").string(), "-q"}));
+  getrusage(RUSAGE_CHILDREN, &after);
+  const auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  const double setUp = seconds(after.ru_utime) - seconds(before.ru_utime) +
+                       seconds(after.ru_stime) - seconds(before.ru_stime);
+  writeFile(dir / "spec.json", spec(10000));
   RecwbProcess run({"run", (dir / "spec.json").string(), "--out", (dir / "out").string(),
                     "--project", (dir / "p.rwbp").string()});
-  // Interrupt once it is surely training (loading and splitting take ~0.1 s of CPU), measured
-  // in CPU time so that a loaded machine does not make the test early.
+  // Interrupt once it is surely training: twice the one-epoch run's CPU (10000 epochs take
+  // minutes, so the fit is still running then).
+  const double interruptAt = 2.0 * setUp + 0.2;
+  INFO("one-epoch run: " << setUp << " s CPU; interrupting at " << interruptAt << " s CPU");
   const auto start = std::chrono::steady_clock::now();
-  while (run.running() && cpuSeconds(run.pid()) < 0.6 &&
+  while (run.running() && cpuSeconds(run.pid()) < interruptAt &&
          std::chrono::steady_clock::now() - start < std::chrono::seconds(60)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
