@@ -783,7 +783,8 @@ void ExperimentView::refreshTimeline() {
         timeline_->xAxis->setLabel(tr("day"));
         timeline_->yAxis->setLabel(tr("interactions"));
         timeline_->fit();
-        timeline_->yAxis->setRangeLower(0);
+        // Headroom above the busiest day, so the legend (top right) never covers the curve.
+        timeline_->yAxis->setRange(0, timeline_->yAxis->range().upper * 1.45);
         timeline_->replot();
         const QString method = splitMethod_->currentData().toString();
         if (!files && method != "chronological") {
