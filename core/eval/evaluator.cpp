@@ -277,6 +277,31 @@ void warnAboutTies(std::span<const RecList> lists, std::span<const std::size_t> 
   }
 }
 
+// Lists shorter than k (fewer candidates than k, or a model that could score only a few items)
+// keep their empty positions in precision@k's denominator, as Microsoft Recommenders does: the
+// metric is then capped below 1 and not comparable with runs whose lists are full. Says so when
+// at least 1% of the evaluated users' lists are short.
+void warnAboutShortLists(std::span<const RecList> lists, std::span<const std::size_t> evaluated,
+                         std::size_t k, std::vector<std::string>& warnings) {
+  std::size_t shortLists = 0, shortest = k;
+  for (const std::size_t e : evaluated) {
+    const std::size_t n = lists[e].items.size();
+    if (n < k) {
+      ++shortLists;
+      shortest = std::min(shortest, n);
+    }
+  }
+  if (evaluated.empty() || shortLists * 100 < evaluated.size()) return;
+  char share[32];
+  std::snprintf(share, sizeof share, "%.1f%%",
+                100.0 * static_cast<double>(shortLists) / static_cast<double>(evaluated.size()));
+  warnings.push_back(std::to_string(shortLists) + " of " + std::to_string(evaluated.size()) +
+                     " evaluated users (" + share + ") have fewer than k = " + std::to_string(k) +
+                     " recommendations (the shortest list: " + std::to_string(shortest) +
+                     "; fewer candidates than k?): precision@" + std::to_string(k) +
+                     " counts the empty positions as misses, so it is capped below 1 for them");
+}
+
 }  // namespace
 
 EvalResult evaluate(const Dataset& train, const Dataset& test, std::span<const Index> users,
@@ -379,6 +404,7 @@ EvalResult evaluate(const Dataset& train, const GroundTruth& truth, std::span<co
                               " test users have no recommendations and are not evaluated");
   }
   warnAboutTies(lists, evaluated, options.k, result.warnings);
+  warnAboutShortLists(lists, evaluated, options.k, result.warnings);
 
   const FlatLists flat = flatten(lists);
   const bool similarity = std::any_of(metrics.begin(), metrics.end(),

@@ -50,7 +50,11 @@ TEST_CASE("evaluate averages over users in both test and recommendations", "[eva
   CHECK(r.listedUsers == 3);
   CHECK(r.testUsersWithoutList == 1);
   CHECK(r.listedUsersWithoutTest == 1);
-  CHECK(r.warnings.size() == 1);
+  // "1 test users have no recommendations" and b's empty list, shorter than k.
+  REQUIRE(r.warnings.size() == 2);
+  CHECK(r.warnings[1].rfind("1 of 2 evaluated users (50.0%) have fewer than k = 2 "
+                            "recommendations (the shortest list: 0;",
+                            0) == 0);
   const MetricValue* p = r.find("precision@2");
   REQUIRE(p);
   REQUIRE(p->perUserValues.size() == 2);
@@ -339,4 +343,29 @@ TEST_CASE("evaluateRecommendationFile reads and scores a file in one call", "[ev
   CHECK(r.users.size() == 2);
   CHECK(r.value("precision@1") == Approx(0.5));  // a: i4 hits; b: i2 misses
   CHECK(r.value("mrr@1") == Approx(0.5));
+}
+
+TEST_CASE("evaluate warns when at least 1% of the lists are shorter than k", "[eval]") {
+  Fixture f;
+  TaskContext ctx;
+  EvalOptions opt;
+  opt.metrics = {"precision@k"};
+  const auto shortWarnings = [&](std::size_t k, const std::vector<RecList>& lists) {
+    opt.k = k;
+    const std::vector<Index> users = {f.u("a"), f.u("b")};
+    std::vector<std::string> out;
+    for (const auto& w : evaluate(f.train, f.test, users, lists, opt, ctx).warnings) {
+      if (w.find("fewer than k") != std::string::npos) out.push_back(w);
+    }
+    return out;
+  };
+  const std::vector<RecList> lists = {f.list({"i5", "i3", "i4"}), f.list({"i1", "i2"})};
+  CHECK(shortWarnings(2, lists).empty());  // both lists reach k
+  const auto w = shortWarnings(3, lists);  // b's list has 2 of 3
+  REQUIRE(w.size() == 1);
+  CHECK(w[0] ==
+        "1 of 2 evaluated users (50.0%) have fewer than k = 3 recommendations (the shortest "
+        "list: 2; fewer candidates than k?): precision@3 counts the empty positions as misses, "
+        "so it is capped below 1 for them");
+  CHECK(shortWarnings(4, lists)[0].rfind("2 of 2 evaluated users (100.0%)", 0) == 0);
 }
