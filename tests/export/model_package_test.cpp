@@ -589,3 +589,27 @@ TEST_CASE("packages written by the previous format (version 1) still load (issue
     }
   }
 }
+
+TEST_CASE("writes the chunked package seed of the package fuzz target", "[.seeds]") {
+  // Not a test: tests/fuzz/make_seeds.py runs it (hidden tag) to write a version 2 package
+  // (every blob in chunks of 64 bytes) into the fuzz corpus, so that the fuzzer starts inside
+  // the chunk reader instead of having to invent the chunk table.
+  const Dataset d = test::exportFixture();
+  test::TempDir dir;
+  auto model = createModel("most_popular");
+  TaskContext ctx;
+  model->fit({d, nullptr, 42, 1}, ctx);
+  const auto p = dir / "chunked.rwbm";
+  {
+    const ScopedBlobChunkBytes small(64);
+    PackageInfo info;
+    info.createdAt = "2026-12-03T00:00:00Z";  // a deterministic seed
+    info.codeVersion = "seed";
+    REQUIRE(writePackage(p.string(), *model, d.users, d.items, info).formatVersion == 2);
+  }
+  REQUIRE(ModelPackage::load(p.string())->info().formatVersion == 2);
+  const auto seed = fs::path(RWB_SOURCE_DIR) / "tests/fuzz/corpus/package/file_chunked";
+  std::ofstream out(seed, std::ios::binary);
+  out << '\0' << readAll(p);
+  REQUIRE(out.good());
+}
