@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -14,6 +15,7 @@
 
 #include "core/models/registry.h"
 #include "core/util/atomic_file.h"
+#include "core/util/blob_chunks.h"
 #include "core/util/error.h"
 #include "core/util/json.h"
 #include "core/util/sqlite_db.h"
@@ -58,6 +60,85 @@ IdMap idMapFromBlob(const std::string& bytes, const char* what) {
     if (map.intern(n) + 1 != map.size()) r.fail("duplicate id '" + n + "'");
   }
   return map;
+}
+
+/// Reads the chunked blobs of a version 2 package into `blobs`: each one's rows in order, every
+/// row checked against the layout (field "blob_chunks") so that a missing, duplicated,
+/// truncated or stray chunk is an error naming the blob and the chunk, never a short blob.
+/// Chunks are appended into one buffer of the blob's size: no second copy of the bytes.
+void readChunkedBlobs(SqliteDb& db, const std::string& path, const std::string& layoutText,
+                      std::map<std::string, std::string>& blobs) {
+  const std::string where = "model package '" + path + "'";
+  auto fail = [&](const std::string& what) { throw ModelError(where + ": " + what); };
+  nlohmann::json layout;
+  try {
+    layout = parseJson(layoutText, "blob_chunks");
+  } catch (const Error& e) {
+    fail(std::string("field 'blob_chunks': ") + e.what());
+  }
+  if (!layout.is_object()) fail("field 'blob_chunks': not a JSON object");
+  // No blob is larger than the file that holds it: a bound for the buffers before any checksum.
+  const std::uintmax_t fileBytes = std::filesystem::file_size(path);
+  struct Expected {
+    std::uint64_t bytes = 0, chunkBytes = 0, chunks = 0, next = 0;
+    std::string* out = nullptr;
+  };
+  std::map<std::string, Expected> expected;
+  for (const auto& [name, entry] : layout.items()) {
+    const std::string field = "field 'blob_chunks', blob '" + name + "': ";
+    if (!entry.is_object() || !entry.contains("bytes") || !entry.contains("chunk_bytes") ||
+        !entry["bytes"].is_number_unsigned() || !entry["chunk_bytes"].is_number_unsigned()) {
+      fail(field + "needs whole numbers 'bytes' and 'chunk_bytes'");
+    }
+    Expected e;
+    e.bytes = entry["bytes"].get<std::uint64_t>();
+    e.chunkBytes = entry["chunk_bytes"].get<std::uint64_t>();
+    if (e.bytes == 0 || e.chunkBytes == 0 || e.bytes > fileBytes) {
+      fail(field + std::to_string(e.bytes) + " bytes in chunks of " + std::to_string(e.chunkBytes) +
+           " is impossible in a file of " + std::to_string(fileBytes) + " bytes");
+    }
+    if (blobs.count(name) > 0) fail("blob '" + name + "' is stored both whole and in chunks");
+    e.chunks = (e.bytes - 1) / e.chunkBytes + 1;
+    e.out = &blobs[name];
+    e.out->reserve(e.bytes);
+    expected.emplace(name, e);
+  }
+  auto c = db.prepare("SELECT name, idx, data FROM blob_chunks ORDER BY name, idx");
+  auto missing = [&](const std::string& name, const Expected& e) {
+    fail("blob '" + name + "': chunk " + std::to_string(e.next) + " of " +
+         std::to_string(e.chunks) + " (numbered from 0) is missing");
+  };
+  while (c.step()) {
+    const std::string name = c.columnText(0);
+    const std::int64_t idx = c.columnInt(1);
+    auto it = expected.find(name);
+    if (it == expected.end()) {
+      fail("table blob_chunks holds chunk " + std::to_string(idx) + " of a blob '" + name +
+           "' that field 'blob_chunks' does not list");
+    }
+    Expected& e = it->second;
+    if (idx < 0 || static_cast<std::uint64_t>(idx) < e.next) {
+      fail("blob '" + name + "': chunk " + std::to_string(idx) + " is stored twice or misnumbered");
+    }
+    if (static_cast<std::uint64_t>(idx) >= e.chunks) {
+      if (e.next < e.chunks) missing(name, e);
+      fail("blob '" + name + "': chunk " + std::to_string(idx) + " is beyond its " +
+           std::to_string(e.chunks) + " chunks");
+    }
+    if (static_cast<std::uint64_t>(idx) > e.next) missing(name, e);
+    const std::string_view data = c.columnBlobView(2);
+    const std::uint64_t want = std::min(e.chunkBytes, e.bytes - e.next * e.chunkBytes);
+    if (data.size() != want) {
+      fail("blob '" + name + "': chunk " + std::to_string(idx) + " of " + std::to_string(e.chunks) +
+           " holds " + std::to_string(data.size()) + " bytes, expected " + std::to_string(want) +
+           " (truncated or padded)");
+    }
+    e.out->append(data);
+    ++e.next;
+  }
+  for (const auto& [name, e] : expected) {
+    if (e.next != e.chunks) missing(name, e);
+  }
 }
 
 }  // namespace
@@ -111,7 +192,6 @@ PackageInfo writePackage(const std::string& path, const Model& model, const IdMa
                      std::to_string(model.numUsers()) + " users, " +
                      std::to_string(model.numItems()) + " items)");
   }
-  info.formatVersion = PackageInfo::kFormatVersion;
   info.modelType = model.type();
   info.params = model.params();
   info.numUsers = model.numUsers();
@@ -145,6 +225,17 @@ PackageInfo writePackage(const std::string& path, const Model& model, const IdMa
     meta["retrieval"] = info.retrieval.dump();
     blobs["retrieval_index"] = index->bytes();
   }
+  // Blobs larger than one row may be are written in chunks (format version 2); packages
+  // without one stay version 1, readable by older builds.
+  const std::size_t chunkBytes = blobChunkBytes();
+  nlohmann::json layout = nlohmann::json::object();
+  for (const auto& [k, v] : blobs) {
+    if (v.size() > chunkBytes) layout[k] = {{"bytes", v.size()}, {"chunk_bytes", chunkBytes}};
+  }
+  info.formatVersion =
+      layout.empty() ? PackageInfo::kUnchunkedFormatVersion : PackageInfo::kFormatVersion;
+  meta["format_version"] = std::to_string(info.formatVersion);
+  if (!layout.empty()) meta["blob_chunks"] = layout.dump();
   info.checksum = packageChecksum(meta, blobs);
   meta["checksum"] = info.checksum;
 
@@ -160,10 +251,28 @@ PackageInfo writePackage(const std::string& path, const Model& model, const IdMa
       m.bind(1, std::string_view(k)).bind(2, std::string_view(v)).run();
       m.reset();
     }
+    // The blobs stay alive until the end: SQLite reads them in place (no copy of the model
+    // bytes besides its record buffer of one row).
     auto b = db.prepare("INSERT INTO blobs(name, data) VALUES (?, ?)");
     for (const auto& [k, v] : blobs) {
-      b.bind(1, std::string_view(k)).bindBlob(2, v).run();
+      if (layout.contains(k)) continue;
+      b.bind(1, std::string_view(k)).bindBlobNoCopy(2, v).run();
       b.reset();
+    }
+    if (!layout.empty()) {
+      db.exec(
+          "CREATE TABLE blob_chunks(name TEXT NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL,"
+          " PRIMARY KEY (name, idx))");
+      auto c = db.prepare("INSERT INTO blob_chunks(name, idx, data) VALUES (?, ?, ?)");
+      for (const auto& [k, v] : blobs) {
+        if (!layout.contains(k)) continue;
+        const std::string_view all(v);
+        for (std::size_t i = 0; i * chunkBytes < all.size(); ++i) {
+          c.bind(1, std::string_view(k)).bind(2, static_cast<std::int64_t>(i));
+          c.bindBlobNoCopy(3, all.substr(i * chunkBytes, chunkBytes)).run();
+          c.reset();
+        }
+      }
     }
     tx.commit();
   } catch (const IoError& e) {
@@ -199,6 +308,14 @@ std::shared_ptr<const ModelPackage> ModelPackage::load(const std::string& path) 
     while (m.step()) meta[m.columnText(0)] = m.columnText(1);
     auto b = db.prepare("SELECT name, data FROM blobs");
     while (b.step()) blobs[b.columnText(0)] = b.columnBlob(1);
+    // Version 2: the blobs listed in field "blob_chunks" are put back together from their
+    // rows of blob_chunks (other versions are refused below, before their content is used).
+    const auto layout = meta.find("blob_chunks");
+    const auto version = meta.find("format_version");
+    if (layout != meta.end() && version != meta.end() &&
+        version->second == std::to_string(PackageInfo::kFormatVersion)) {
+      readChunkedBlobs(db, path, layout->second, blobs);
+    }
   } catch (const IoError& e) {
     // SQLite reports truncated or overwritten files as "not a database" / "malformed".
     const std::string msg = e.what();
@@ -232,9 +349,11 @@ std::shared_ptr<const ModelPackage> ModelPackage::load(const std::string& path) 
   if (parsed.ec != std::errc() || parsed.ptr != version.data() + version.size()) {
     throw bad("field", "format_version", "'" + version + "' is not a version number");
   }
-  if (versionNumber != PackageInfo::kFormatVersion) {
+  if (versionNumber < PackageInfo::kUnchunkedFormatVersion ||
+      versionNumber > PackageInfo::kFormatVersion) {
     throw ModelError(where + " has format version " + version +
-                     " (field 'format_version'); this build reads version " +
+                     " (field 'format_version'); this build reads versions " +
+                     std::to_string(PackageInfo::kUnchunkedFormatVersion) + " to " +
                      std::to_string(PackageInfo::kFormatVersion) +
                      (versionNumber > PackageInfo::kFormatVersion
                           ? " (it was written by a newer RecWorkbench: upgrade to read it)"
@@ -268,7 +387,7 @@ std::shared_ptr<const ModelPackage> ModelPackage::load(const std::string& path) 
   auto pkg = std::make_shared<ModelPackage>();
   pkg->path_ = path;
   auto& info = pkg->info_;
-  info.formatVersion = PackageInfo::kFormatVersion;
+  info.formatVersion = versionNumber;
   info.modelType = need(meta, "model_type", "field");
   info.params = json("params");
   info.metrics = json("metrics");

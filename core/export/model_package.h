@@ -3,7 +3,9 @@
 /// The model package: one portable, versioned, checksummed file per exported model.
 ///
 /// Container: an SQLite database (application_id 'RWBM') with two tables, `meta(key, value)` and
-/// `blobs(name, data)`. Blobs: "model" (Model::save: type, parameters, fitted state including any
+/// `blobs(name, data)`; format version 2 adds `blob_chunks(name, idx, data)` for the blobs larger
+/// than one row may be (core/util/blob_chunks.h) and the meta field "blob_chunks" describing
+/// them. Blobs: "model" (Model::save: type, parameters, fitted state including any
 /// feature pipeline, seen items, popularity fallback), "users" and "items" (external ids in
 /// dense-index order). Meta: format, format_version, model_type, params, num_users, num_items,
 /// train_fingerprint, metrics (JSON, at selection time), created_at (ISO 8601 UTC),
@@ -26,7 +28,14 @@ namespace rwb {
 
 /// Descriptive fields stored with a package (the rest is taken from the model).
 struct PackageInfo {
-  static constexpr int kFormatVersion = 1;
+  /// The newest format this build reads. Version 1: every blob is one row of `blobs`. Version
+  /// 2 (written only when a blob is larger than blobChunkBytes(), so packages of ordinary size
+  /// stay readable by older builds): such a blob is stored as rows (name, 0..n-1) of
+  /// `blob_chunks`, and the meta field "blob_chunks" gives each one's size and chunk size as
+  /// JSON ({"model": {"bytes": N, "chunk_bytes": C}}); the checksum is the same function of
+  /// the whole blobs' bytes in both versions.
+  static constexpr int kFormatVersion = 2;
+  static constexpr int kUnchunkedFormatVersion = 1;
   int formatVersion = kFormatVersion;
   std::string modelType;
   nlohmann::json params = nlohmann::json::object();

@@ -10,6 +10,7 @@
 #include <span>
 
 #include "core/util/atomic_file.h"
+#include "core/util/blob_chunks.h"
 #include "core/util/error.h"
 #include "core/util/json.h"
 #include "core/util/sqlite_db.h"
@@ -132,6 +133,22 @@ CREATE TABLE metrics_at_k (
   PRIMARY KEY (run_id, name)
 );
 )sql",
+    // 7 -> 8: a model larger than one row may be (core/util/blob_chunks.h: SQLite refuses any
+    // value over 1e9 bytes) is stored in chunks. model_blobs.chunks = n > 0: its data is empty,
+    // its raw_bytes the whole model's, and the bytes are rows 0..n-1 of model_blob_chunks, each
+    // compressed on its own (codec and raw_bytes per chunk). Models stored before stay one row
+    // (chunks 0).
+    R"sql(
+CREATE TABLE model_blob_chunks (
+  hash TEXT NOT NULL REFERENCES model_blobs(hash) ON DELETE CASCADE,
+  idx INTEGER NOT NULL,
+  codec TEXT NOT NULL CHECK (codec IN ('raw', 'zlib')),
+  raw_bytes INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (hash, idx)
+);
+ALTER TABLE model_blobs ADD COLUMN chunks INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 static_assert(std::size(kMigrations) == kStoreSchemaVersion);
 
@@ -163,42 +180,158 @@ std::string contentHash(const std::string& bytes) {
   return hex;
 }
 
+/// Compresses `bytes` with zlib level 6 into `packed` (resized to fit); false, and `packed`
+/// unspecified, when that would not make them smaller.
+bool zip(std::string_view bytes, std::string& packed) {
+  packed.resize(compressBound(static_cast<uLong>(bytes.size())));
+  uLongf packedSize = static_cast<uLongf>(packed.size());
+  const bool zipped = compress2(reinterpret_cast<Bytef*>(packed.data()), &packedSize,
+                                reinterpret_cast<const Bytef*>(bytes.data()),
+                                static_cast<uLong>(bytes.size()), 6) == Z_OK &&
+                      packedSize < bytes.size();
+  if (zipped) packed.resize(packedSize);
+  return zipped;
+}
+
 /// Stores `bytes` in model_blobs unless the same content is there already; returns its hash.
 /// zlib level 6 is used when it saves space (float factors compress little, trees and sparse
-/// similarity lists much more); otherwise the bytes are kept raw.
-std::string putModelBlob(SqliteDb& db, const std::string& bytes) {
+/// similarity lists much more); otherwise the bytes are kept raw. A model larger than
+/// blobChunkBytes() is stored in chunks, each compressed on its own (schema 8), unless
+/// `mayChunk` is false (the schema 4 -> 5 migration, which runs before that table exists and
+/// moves models that were one row already). SQLite reads the bytes in place: a save holds the
+/// model, one compressed chunk and SQLite's record of one row, not a compressed copy of the
+/// whole model.
+std::string putModelBlob(SqliteDb& db, const std::string& bytes, bool mayChunk = true) {
   const std::string hash = contentHash(bytes);
   {
     SqliteStmt q(db, "SELECT 1 FROM model_blobs WHERE hash = ?");
     q.bind(1, hash);
     if (q.step()) return hash;
   }
-  std::string packed(compressBound(static_cast<uLong>(bytes.size())), '\0');
-  uLongf packedSize = static_cast<uLongf>(packed.size());
-  const bool zipped = compress2(reinterpret_cast<Bytef*>(packed.data()), &packedSize,
-                                reinterpret_cast<const Bytef*>(bytes.data()),
-                                static_cast<uLong>(bytes.size()), 6) == Z_OK &&
-                      packedSize < bytes.size();
-  packed.resize(zipped ? packedSize : 0);
-  SqliteStmt ins(db, "INSERT INTO model_blobs(hash, codec, raw_bytes, data) VALUES(?,?,?,?)");
-  ins.bind(1, hash).bind(2, std::string_view(zipped ? "zlib" : "raw"));
-  ins.bind(3, static_cast<std::int64_t>(bytes.size()));
-  ins.bindBlob(4, blobView(zipped ? packed : bytes));
-  ins.run();
+  const std::size_t chunkBytes = blobChunkBytes();
+  std::string packed;
+  if (!mayChunk || bytes.size() <= chunkBytes) {
+    const bool zipped = zip(bytes, packed);
+    SqliteStmt ins(db, "INSERT INTO model_blobs(hash, codec, raw_bytes, data) VALUES(?,?,?,?)");
+    ins.bind(1, hash).bind(2, std::string_view(zipped ? "zlib" : "raw"));
+    ins.bind(3, static_cast<std::int64_t>(bytes.size()));
+    ins.bindBlobNoCopy(4, zipped ? std::string_view(packed) : std::string_view(bytes));
+    ins.run();
+    return hash;
+  }
+  const std::size_t chunks = (bytes.size() - 1) / chunkBytes + 1;
+  {
+    SqliteStmt ins(db,
+                   "INSERT INTO model_blobs(hash, codec, raw_bytes, data, chunks) "
+                   "VALUES(?,'raw',?,X'',?)");
+    ins.bind(1, hash).bind(2, static_cast<std::int64_t>(bytes.size()));
+    ins.bind(3, static_cast<std::int64_t>(chunks));
+    ins.run();
+  }
+  SqliteStmt ins(db,
+                 "INSERT INTO model_blob_chunks(hash, idx, codec, raw_bytes, data) "
+                 "VALUES(?,?,?,?,?)");
+  const std::string_view all(bytes);
+  for (std::size_t i = 0; i < chunks; ++i) {
+    const std::string_view part = all.substr(i * chunkBytes, chunkBytes);
+    const bool zipped = zip(part, packed);
+    ins.bind(1, hash).bind(2, static_cast<std::int64_t>(i));
+    ins.bind(3, std::string_view(zipped ? "zlib" : "raw"));
+    ins.bind(4, static_cast<std::int64_t>(part.size()));
+    ins.bindBlobNoCopy(5, zipped ? std::string_view(packed) : part);
+    ins.run();
+    ins.reset();
+  }
   return hash;
+}
+
+/// Decodes `data` (codec 'raw' or 'zlib') into exactly `out.size()` bytes at `out`; false when
+/// it does not decode to that size.
+bool unpackInto(std::string_view codec, std::string_view data, char* out, std::size_t size) {
+  if (codec == "raw") {
+    if (data.size() != size) return false;
+    if (size > 0) std::memcpy(out, data.data(), size);
+    return true;
+  }
+  if (codec != "zlib") return false;
+  uLongf got = static_cast<uLongf>(size);
+  return uncompress(reinterpret_cast<Bytef*>(out), &got,
+                    reinterpret_cast<const Bytef*>(data.data()),
+                    static_cast<uLong>(data.size())) == Z_OK &&
+         got == size;
 }
 
 /// The original bytes of a stored blob; nullopt when they cannot be decoded (a damaged file).
 std::optional<std::string> unpackModelBlob(const std::string& codec, std::int64_t rawBytes,
-                                           const std::string& data) {
-  if (codec == "raw") return data;
-  if (codec != "zlib" || rawBytes < 0) return std::nullopt;
+                                           std::string_view data) {
+  if (rawBytes < 0 || (codec == "raw" && data.size() != static_cast<std::uint64_t>(rawBytes))) {
+    return std::nullopt;
+  }
   std::string out(static_cast<std::size_t>(rawBytes), '\0');
-  uLongf size = static_cast<uLongf>(out.size());
-  if (uncompress(reinterpret_cast<Bytef*>(out.data()), &size,
-                 reinterpret_cast<const Bytef*>(data.data()),
-                 static_cast<uLong>(data.size())) != Z_OK ||
-      size != out.size()) {
+  if (!unpackInto(codec, data, out.data(), out.size())) return std::nullopt;
+  return out;
+}
+
+/// The original bytes of a model stored in `chunks` chunks (schema 8), decoded one chunk at a
+/// time into one buffer of the model's size. On a damaged file: nullopt and `why` names the
+/// chunk (missing, stored twice, beyond the count, not decodable, sizes that do not add up).
+std::optional<std::string> unpackChunkedModelBlob(SqliteDb& db, const std::string& hash,
+                                                  std::int64_t chunks, std::int64_t rawBytes,
+                                                  std::string& why) {
+  const std::string of = " of " + std::to_string(chunks) + " (numbered from 0)";
+  {
+    // The sizes must add up before a buffer of rawBytes is allocated.
+    SqliteStmt q(db,
+                 "SELECT count(*), coalesce(sum(raw_bytes), 0) FROM model_blob_chunks "
+                 "WHERE hash = ?");
+    q.bind(1, hash);
+    q.step();
+    if (rawBytes < 0 || q.columnInt(1) != rawBytes || q.columnInt(0) > chunks) {
+      why = "has chunks holding " + std::to_string(q.columnInt(1)) + " bytes in " +
+            std::to_string(q.columnInt(0)) + " rows for a model of " + std::to_string(rawBytes) +
+            " bytes in " + std::to_string(chunks) + " chunks";
+      // A missing chunk is the likelier damage: name it when the rows say which.
+      SqliteStmt s(db, "SELECT idx FROM model_blob_chunks WHERE hash = ? ORDER BY idx");
+      s.bind(1, hash);
+      for (std::int64_t next = 0; next < chunks; ++next) {
+        if (!s.step() || s.columnInt(0) != next) {
+          why = "chunk " + std::to_string(next) + of + " is missing";
+          break;
+        }
+      }
+      return std::nullopt;
+    }
+  }
+  std::string out;
+  out.reserve(static_cast<std::size_t>(rawBytes));
+  SqliteStmt s(db,
+               "SELECT idx, codec, raw_bytes, data FROM model_blob_chunks WHERE hash = ? "
+               "ORDER BY idx");
+  s.bind(1, hash);
+  std::int64_t next = 0;
+  for (; s.step(); ++next) {
+    const std::int64_t idx = s.columnInt(0);
+    if (idx != next || idx >= chunks) {
+      why = idx > next && next < chunks ? "chunk " + std::to_string(next) + of + " is missing"
+                                        : "chunk " + std::to_string(idx) + of + " is misnumbered";
+      return std::nullopt;
+    }
+    const std::int64_t raw = s.columnInt(2);
+    if (raw < 0 ||
+        static_cast<std::uint64_t>(raw) > static_cast<std::uint64_t>(rawBytes) - out.size()) {
+      why = "chunk " + std::to_string(idx) + of + " is larger than the model";
+      return std::nullopt;
+    }
+    const std::size_t at = out.size();
+    out.resize(at + static_cast<std::size_t>(raw));
+    if (!unpackInto(s.columnTextView(1), s.columnBlobView(3), out.data() + at,
+                    static_cast<std::size_t>(raw))) {
+      why = "chunk " + std::to_string(idx) + of + " cannot be decompressed or is truncated";
+      return std::nullopt;
+    }
+  }
+  if (next != chunks) {
+    why = "chunk " + std::to_string(next) + of + " is missing";
     return std::nullopt;
   }
   return out;
@@ -206,10 +339,16 @@ std::optional<std::string> unpackModelBlob(const std::string& codec, std::int64_
 
 /// Removes stored models no run refers to any more.
 void collectModelBlobs(SqliteDb& db) {
+  // Their chunks follow by the foreign key's cascade.
   db.exec(
       "DELETE FROM model_blobs WHERE hash NOT IN "
       "(SELECT blob_hash FROM models WHERE blob_hash IS NOT NULL)");
 }
+
+/// SQL: the bytes a model_blobs row `b` takes in the file, its chunks included.
+constexpr const char* kStoredBytesOfB =
+    "(coalesce(length(b.data), 0) + coalesce((SELECT sum(length(c.data)) FROM model_blob_chunks "
+    "c WHERE c.hash = b.hash), 0))";
 
 double columnNumber(const SqliteStmt& s, int c) {
   return s.columnIsNull(c) ? std::nan("") : s.columnDouble(c);
@@ -365,7 +504,7 @@ void ProjectStore::migrate() {
         get.step();
         const std::string bytes = get.columnBlob(0);
         get.reset();
-        u.bind(1, putModelBlob(*db_, bytes)).bind(2, run);
+        u.bind(1, putModelBlob(*db_, bytes, /*mayChunk=*/false)).bind(2, run);
         u.run();
         u.reset();
       }
@@ -511,11 +650,13 @@ std::vector<RunSummary> ProjectStore::listRuns() const {
     SqliteStmt s(*db_,
                  "SELECT r.id, r.experiment, r.name, r.model, r.status, r.created_at, "
                  "coalesce(d.fingerprint, ''), r.fit_seconds, r.recommend_seconds, "
-                 "coalesce(length(b.data), 0) + coalesce(length(m.bytes), 0), "
-                 "m.run_id IS NOT NULL AND m.blob_hash IS NULL AND length(m.bytes) = 0 "
-                 "FROM runs r LEFT JOIN datasets d ON d.id = r.dataset_id "
-                 "LEFT JOIN models m ON m.run_id = r.id "
-                 "LEFT JOIN model_blobs b ON b.hash = m.blob_hash ORDER BY r.id DESC");
+                 "coalesce(length(m.bytes), 0) + " +
+                     std::string(kStoredBytesOfB) +
+                     ", "
+                     "m.run_id IS NOT NULL AND m.blob_hash IS NULL AND length(m.bytes) = 0 "
+                     "FROM runs r LEFT JOIN datasets d ON d.id = r.dataset_id "
+                     "LEFT JOIN models m ON m.run_id = r.id "
+                     "LEFT JOIN model_blobs b ON b.hash = m.blob_hash ORDER BY r.id DESC");
     SqliteStmt m(*db_, "SELECT name, value FROM metrics WHERE run_id = ? ORDER BY name");
     while (s.step()) {
       RunSummary r;
@@ -621,7 +762,7 @@ StoredRun ProjectStore::loadRun(std::int64_t id, bool withModel) const {
     {
       SqliteStmt s(*db_,
                    "SELECT m.bytes, m.checksum, m.blob_hash IS NULL, b.hash IS NULL, b.codec, "
-                   "b.raw_bytes, b.data FROM models m LEFT JOIN model_blobs b "
+                   "b.raw_bytes, b.data, b.chunks, b.hash FROM models m LEFT JOIN model_blobs b "
                    "ON b.hash = m.blob_hash WHERE m.run_id = ?");
       s.bind(1, id);
       const bool has = s.step();
@@ -629,18 +770,26 @@ StoredRun ProjectStore::loadRun(std::int64_t id, bool withModel) const {
       out.modelDropped = inPlace && s.columnBlob(0).empty();
       if (has && withModel && !out.modelDropped) {
         std::optional<std::string> bytes;
+        std::string why;
         if (inPlace) {
           bytes = s.columnBlob(0);
+        } else if (s.columnInt(3) == 0 && s.columnInt(7) > 0) {
+          bytes =
+              unpackChunkedModelBlob(*db_, s.columnText(8), s.columnInt(7), s.columnInt(5), why);
         } else if (s.columnInt(3) == 0) {
-          bytes = unpackModelBlob(s.columnText(4), s.columnInt(5), s.columnBlob(6));
+          bytes = unpackModelBlob(s.columnText(4), s.columnInt(5), s.columnBlobView(6));
         }
         const std::string recorded = s.columnText(1);
         if (bytes) r.modelBlob = std::move(*bytes);
         if (!bytes || (!recorded.empty() && recorded != blobChecksum(r.modelBlob))) {
-          throw StoreError("run " + std::to_string(id) +
-                           ": the stored model is missing, cannot be decompressed or does not "
-                           "match its checksum (the project file is damaged); the run's metrics "
-                           "are intact, its model cannot be used");
+          const std::string hash = s.columnText(8);
+          throw StoreError(
+              "run " + std::to_string(id) + ": the stored model" +
+              (hash.empty() ? "" : " (model_blobs '" + hash + "')") + " " +
+              (why.empty() ? "is missing, cannot be decompressed or does not match its checksum"
+                           : why) +
+              " (the project file is damaged); the run's metrics are intact, its model cannot "
+              "be used");
         }
       }
     }
@@ -696,8 +845,9 @@ std::int64_t ProjectStore::dropModel(std::int64_t id) {
     std::int64_t freed = 0;
     {
       SqliteStmt q(*db_,
-                   "SELECT coalesce((SELECT length(data) FROM model_blobs WHERE hash = "
-                   "m.blob_hash), 0) + length(m.bytes) FROM models m WHERE m.run_id = ?");
+                   "SELECT coalesce((SELECT " + std::string(kStoredBytesOfB) +
+                       " FROM model_blobs b WHERE b.hash = m.blob_hash), 0) + length(m.bytes) "
+                       "FROM models m WHERE m.run_id = ?");
       q.bind(1, id);
       if (q.step()) freed = q.columnInt(0);
     }
@@ -729,7 +879,8 @@ ProjectSizes ProjectStore::sizes() const {
     }
     {
       SqliteStmt s(*db_,
-                   "SELECT coalesce(sum(length(data)), 0), coalesce(sum(raw_bytes), 0), count(*) "
+                   "SELECT coalesce(sum(length(data)), 0) + (SELECT coalesce(sum(length(data)), "
+                   "0) FROM model_blob_chunks), coalesce(sum(raw_bytes), 0), count(*) "
                    "FROM model_blobs");
       s.step();
       z.modelStoredBytes = s.columnInt(0);

@@ -80,6 +80,14 @@ SqliteStmt& SqliteStmt::bindBlob(int index, std::string_view bytes) {
   }
   return *this;
 }
+SqliteStmt& SqliteStmt::bindBlobNoCopy(int index, std::string_view bytes) {
+  // A zero-length blob must still be a blob, not NULL: never pass a null data pointer.
+  const char* data = bytes.empty() ? "" : bytes.data();
+  if (sqlite3_bind_blob64(stmt_, index, data, bytes.size(), SQLITE_STATIC) != SQLITE_OK) {
+    db_->fail("bind");
+  }
+  return *this;
+}
 SqliteStmt& SqliteStmt::bindNull(int index) {
   if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) db_->fail("bind");
   return *this;
@@ -148,6 +156,12 @@ std::string SqliteStmt::columnBlob(int col) const {
   const void* p = sqlite3_column_blob(stmt_, col);
   const int n = sqlite3_column_bytes(stmt_, col);
   return p ? std::string(static_cast<const char*>(p), static_cast<std::size_t>(n)) : std::string();
+}
+std::string_view SqliteStmt::columnBlobView(int col) const {
+  const void* p = sqlite3_column_blob(stmt_, col);
+  const int n = sqlite3_column_bytes(stmt_, col);
+  return p ? std::string_view(static_cast<const char*>(p), static_cast<std::size_t>(n))
+           : std::string_view();
 }
 bool SqliteStmt::columnIsNull(int col) const {
   return sqlite3_column_type(stmt_, col) == SQLITE_NULL;

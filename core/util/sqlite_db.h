@@ -55,6 +55,9 @@ class SqliteStmt {
   SqliteStmt& bind(int index, double v);
   SqliteStmt& bind(int index, std::string_view text);
   SqliteStmt& bindBlob(int index, std::string_view bytes);
+  /// Binds without SQLite's copy of the bytes: they must stay valid and unchanged until the
+  /// statement is stepped to completion and reset (for rows of hundreds of MB).
+  SqliteStmt& bindBlobNoCopy(int index, std::string_view bytes);
   SqliteStmt& bindNull(int index);
   /// Steps once: true when a row is available, false when done.
   bool step();
@@ -85,6 +88,9 @@ class SqliteStmt {
   double columnDouble(int col) const;
   std::string columnText(int col) const;
   std::string columnBlob(int col) const;
+  /// The current row's blob without a copy; valid until the next step(), reset() or other access
+  /// to `col`.
+  std::string_view columnBlobView(int col) const;
   bool columnIsNull(int col) const;
 
  private:

@@ -7,7 +7,9 @@
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstring>
 
+#include "core/util/blob_chunks.h"
 #include "core/util/error.h"
 #include "test_support.h"
 
@@ -70,12 +72,42 @@ constexpr const char* kUndoSchema5 =
     "WHERE blob_hash IS NOT NULL; "
     "ALTER TABLE models DROP COLUMN blob_hash; DROP TABLE model_blobs; ";
 
-/// Schema 7 -> 6: no metrics_at_k table; 6 -> 5: no protocol column.
+/// Schema 8 -> 7: no chunked models (the test models are one row); 7 -> 6: no metrics_at_k
+/// table; 6 -> 5: no protocol column.
+constexpr const char* kUndoSchema8 =
+    "DROP TABLE model_blob_chunks; ALTER TABLE model_blobs DROP COLUMN chunks; ";
 constexpr const char* kUndoSchema7 = "DROP TABLE metrics_at_k; ";
 constexpr const char* kUndoSchema6 = "ALTER TABLE runs DROP COLUMN protocol; ";
 
 std::string undoTo(const char* rest) {
-  return std::string(kUndoSchema7) + kUndoSchema6 + kUndoSchema5 + rest;
+  return std::string(kUndoSchema8) + kUndoSchema7 + kUndoSchema6 + kUndoSchema5 + rest;
+}
+
+std::int64_t countRows(const std::filesystem::path& file, const char* sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(file.string().c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK);
+  const bool row = sqlite3_step(st) == SQLITE_ROW;
+  const std::int64_t n = row ? sqlite3_column_int64(st, 0) : -1;
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  REQUIRE(row);
+  return n;
+}
+
+/// 10,000 bytes, half of them compressible (text) and half not (pseudo-random): chunks with
+/// both codecs.
+std::string mixedModelBytes() {
+  std::string b;
+  for (int i = 0; b.size() < 5000; ++i) b += "item" + std::to_string(i % 50) + ";";
+  b.resize(5000);
+  std::uint32_t x = 12345;
+  while (b.size() < 10000) {
+    x = x * 1664525u + 1013904223u;
+    b += static_cast<char>(x >> 24);
+  }
+  return b;
 }
 
 }  // namespace
@@ -430,7 +462,9 @@ TEST_CASE("a run's evaluation protocol is stored; runs of a version 5 file read 
     oldId = store.saveRun(sampleRun(3));
   }
   // The run above as a version 5 build wrote it: no protocol column.
-  sqlExec(file, (std::string(kUndoSchema7) + kUndoSchema6 + "PRAGMA user_version=5;").c_str());
+  sqlExec(
+      file,
+      (std::string(kUndoSchema8) + kUndoSchema7 + kUndoSchema6 + "PRAGMA user_version=5;").c_str());
   ProjectStore store(file);
   CHECK(store.schemaVersion() == kStoreSchemaVersion);
   const RunRecord old = store.loadRun(oldId).record;
@@ -557,4 +591,164 @@ TEST_CASE("save as copies every committed run to a new file", "[store]") {
   // An existing file is never overwritten.
   CHECK_THROWS_AS(store.copyTo(dir / "copy.rwbproj"), StoreError);
   CHECK(ProjectStore(dir / "copy.rwbproj", false).countRuns() == 1);
+}
+
+TEST_CASE("a model larger than one row is stored in chunks and round-trips (issue 16)",
+          "[store][models][chunks]") {
+  test::TempDir dir;
+  const auto file = dir / "p.rwbproj";
+  RunRecord r = sampleRun(1);
+  r.modelBlob = mixedModelBytes();
+  std::int64_t a = 0, b = 0, small = 0;
+  {
+    const ScopedBlobChunkBytes chunk(1024);
+    ProjectStore store(file);
+    a = store.saveRun(r);
+    b = store.saveRun(r);                 // the same content: stored once
+    small = store.saveRun(sampleRun(2));  // 14 bytes: one row as before
+  }
+  CHECK(countRows(file, "SELECT count(*) FROM model_blob_chunks") == 10);
+  CHECK(countRows(file, "SELECT count(DISTINCT codec) FROM model_blob_chunks") == 2);
+  CHECK(countRows(file, "SELECT max(raw_bytes) FROM model_blob_chunks") == 1024);
+  CHECK(countRows(file, "SELECT count(*) FROM model_blobs WHERE chunks = 10") == 1);
+  CHECK(countRows(file, "SELECT count(*) FROM model_blobs WHERE chunks = 0") == 1);
+  // Read back with the default chunk size: the layout is in the file.
+  ProjectStore store(file);
+  CHECK(store.loadRun(a, true).record.modelBlob == r.modelBlob);
+  CHECK(store.loadRun(b, true).record.modelBlob == r.modelBlob);
+  CHECK(store.loadRun(small, true).record.modelBlob == sampleRun(2).modelBlob);
+  const ProjectSizes z = store.sizes();
+  CHECK(z.modelsDistinct == 2);
+  CHECK(z.modelRawBytes == static_cast<std::int64_t>(r.modelBlob.size() + 14));
+  CHECK(z.modelStoredBytes > 5000);  // the random half does not compress
+  CHECK(z.modelStoredBytes < z.modelRawBytes);
+  const auto runs = store.listRuns();
+  REQUIRE(runs.size() == 3);
+  CHECK(runs[2].modelStoredBytes + runs[0].modelStoredBytes == z.modelStoredBytes);
+  REQUIRE(store.deleteRun(a));
+  CHECK(countRows(file, "SELECT count(*) FROM model_blob_chunks") == 10);  // b still uses it
+  CHECK(store.dropModel(b) == runs[1].modelStoredBytes);
+  CHECK(countRows(file, "SELECT count(*) FROM model_blob_chunks") == 0);
+  CHECK(store.sizes().modelsDistinct == 1);
+}
+
+TEST_CASE(
+    "a missing, truncated or altered model chunk is a located error, the metrics still load "
+    "(issue 16)",
+    "[store][models][chunks]") {
+  test::TempDir dir;
+  const auto good = dir / "good.rwbproj";
+  RunRecord r = sampleRun(1);
+  r.modelBlob = mixedModelBytes();
+  std::int64_t id = 0;
+  {
+    const ScopedBlobChunkBytes chunk(1024);
+    ProjectStore store(good);
+    id = store.saveRun(r);
+  }
+  struct Case {
+    const char* what;
+    const char* sql;
+    std::vector<std::string> expect;
+  };
+  // Chunks 0-4 are text (zlib), 5-9 random (raw).
+  const std::vector<Case> cases{
+      {"a chunk deleted",
+       "DELETE FROM model_blob_chunks WHERE idx = 3",
+       {"chunk 3 of 10", "missing"}},
+      {"the last chunk deleted",
+       "DELETE FROM model_blob_chunks WHERE idx = 9",
+       {"chunk 9 of 10", "missing"}},
+      {"every chunk deleted", "DELETE FROM model_blob_chunks", {"chunk 0 of 10", "missing"}},
+      {"a raw chunk truncated",
+       "UPDATE model_blob_chunks SET data = substr(data, 1, 100) WHERE idx = 7",
+       {"chunk 7 of 10", "truncated"}},
+      {"a compressed chunk truncated",
+       "UPDATE model_blob_chunks SET data = substr(data, 1, 20) WHERE idx = 1",
+       {"chunk 1 of 10", "cannot be decompressed"}},
+      {"a chunk renumbered",
+       "UPDATE model_blob_chunks SET idx = 12 WHERE idx = 4",
+       {"chunk 4 of 10", "missing"}},
+      {"a byte changed in a raw chunk",
+       "UPDATE model_blob_chunks SET data = x'00' || substr(data, 2) WHERE idx = 8 AND "
+       "substr(data, 1, 1) != x'00'",
+       {"checksum"}},
+  };
+  for (const auto& k : cases) {
+    DYNAMIC_SECTION(k.what) {
+      const auto file = dir / "damaged.rwbproj";
+      std::filesystem::remove(file);
+      std::filesystem::copy_file(good, file);
+      sqlExec(file, k.sql);
+      ProjectStore store(file);
+      std::string what;
+      try {
+        store.loadRun(id, true);
+      } catch (const StoreError& e) {
+        what = e.what();
+      }
+      INFO(k.what << ": " << what);
+      REQUIRE_FALSE(what.empty());
+      CHECK(what.find("run " + std::to_string(id)) != std::string::npos);
+      for (const auto& e : k.expect) CHECK(what.find(e) != std::string::npos);
+      CHECK(store.loadRun(id, false).record.metrics == sampleRun(1).metrics);
+    }
+  }
+}
+
+TEST_CASE("a version 7 file (models in one row) migrates and keeps its models (issue 16)",
+          "[store][models][chunks]") {
+  test::TempDir dir;
+  const auto file = dir / "p.rwbproj";
+  RunRecord r = sampleRun(1);
+  r.modelBlob = mixedModelBytes();
+  std::int64_t id = 0;
+  {
+    ProjectStore store(file);
+    id = store.saveRun(r);
+  }
+  // The file as a schema 7 build wrote it.
+  sqlExec(file, (std::string(kUndoSchema8) + "PRAGMA user_version=7;").c_str());
+  {
+    ProjectStore store(file);
+    CHECK(store.schemaVersion() == kStoreSchemaVersion);
+    CHECK(store.loadRun(id, true).record.modelBlob == r.modelBlob);
+    CHECK(countRows(file, "SELECT chunks FROM model_blobs") == 0);
+    // A large model saved after the migration is chunked; the old one still loads.
+    const ScopedBlobChunkBytes chunk(4096);
+    RunRecord big = sampleRun(2);
+    big.modelBlob = mixedModelBytes() + "another";
+    const auto bigId = store.saveRun(big);
+    CHECK(store.loadRun(bigId, true).record.modelBlob == big.modelBlob);
+    CHECK(store.loadRun(id, true).record.modelBlob == r.modelBlob);
+    CHECK(countRows(file, "SELECT count(*) FROM model_blob_chunks") == 3);
+  }
+}
+
+TEST_CASE("a model over SQLite's 1e9-byte value limit round-trips with the default chunk size",
+          "[.slow][store][chunks]") {
+  // Hidden: 1.1 GB of model bytes (about 4 GB of memory at the peak, a minute of zlib). Before
+  // chunking, saveRun failed with "string or blob too big" when the compressed model exceeded
+  // 1e9 bytes; this model barely compresses, so it is stored in five chunks.
+  test::TempDir dir;
+  const auto file = dir / "big.rwbproj";
+  RunRecord r = sampleRun(1);
+  r.modelBlob.resize(1'100'000'000);
+  std::uint64_t x = 88172645463325252ull;
+  for (std::size_t i = 0; i + 8 <= r.modelBlob.size(); i += 8) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    std::memcpy(r.modelBlob.data() + i, &x, 8);
+  }
+  std::int64_t id = 0;
+  {
+    ProjectStore store(file);
+    id = store.saveRun(r);
+  }
+  CHECK(countRows(file, "SELECT chunks FROM model_blobs") == 5);
+  CHECK(countRows(file, "SELECT max(length(data)) FROM model_blob_chunks") <=
+        static_cast<std::int64_t>(kDefaultBlobChunkBytes) + (1 << 20));
+  ProjectStore store(file);
+  CHECK(store.loadRun(id, true).record.modelBlob == r.modelBlob);
 }
