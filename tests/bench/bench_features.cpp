@@ -3,7 +3,11 @@
 //   ./build/tests/bench/bench_features speed      training matrix, 200 GBDT rounds, re-rank 1,000
 //   ./build/tests/bench/bench_features cold [model...]   cold-start item splits, 5 seeds
 //       --validation: measured on validation splits carved from the training items instead
-//       --seeds N: split seeds 1..N (default 5)
+//       --seeds N: split seeds 1..N (default 5); --first-seed F: seeds F..F+N-1
+//       diagnostics of the bench vs spec gap (issue 14): --core-load (core's MovieLens loader),
+//       --core-split (core's cold_items splitter), --core-heldout (the items core's loader and
+//       splitter hold out, by id), --core-titles (core's titles, with "(year)"),
+//       --fit-seed-offset K (fit seed = split seed + K)
 //   ./build/tests/bench/bench_features cold-sample [model...]   the same on the sample data
 //   ./build/tests/bench/bench_features cold-users [model...]   cold-user splits of ml-100k
 //   ./build/tests/bench/bench_features cold-ens [--validation] model...   cold-item splits: every
@@ -28,6 +32,8 @@
 #include <numeric>
 #include <string>
 
+#include "core/data/dataset_loader.h"
+#include "core/experiment/evaluation_protocol.h"
 #include "core/features/feature_pipeline.h"
 #include "core/models/explanation.h"
 #include "core/models/gbdt.h"
@@ -35,6 +41,7 @@
 #include "core/models/registry.h"
 #include "core/models/two_stage.h"
 #include "core/prep/generator.h"
+#include "core/prep/splitter.h"
 #include "tests/features/engagement_eval.h"
 #include "tests/features/movielens_fixture.h"
 
@@ -61,24 +68,113 @@ std::pair<std::string, Params> modelSpec(const std::string& spec, const char* fe
   return {name, p};
 }
 
+// Diagnostics of the two cold-item protocols (issue 14): core's MovieLens loader instead of the
+// test fixture, and core's cold_items splitter instead of test::coldItemSplit.
+struct ColdOptions {
+  bool coreLoad = false;     ///< load ml-100k with core's MovieLens loader
+  bool coreSplit = false;    ///< core's cold_items splitter on the loaded dataset
+  bool coreHeldOut = false;  ///< the items core's loader + splitter hold out, by external id
+  bool coreTitles = false;   ///< the fixture's titles replaced by core's (with "(year)")
+  std::uint64_t firstSeed = 1;
+  std::uint64_t fitSeedOffset = 0;  ///< fit seed = split seed + this
+};
+
+// The cold-item split of d that holds out exactly `held` (item indices of d) with all rows.
+test::ColdSplit coldSplitOfHeld(const Dataset& d, std::vector<Index> held) {
+  std::sort(held.begin(), held.end());
+  std::vector<char> isHeld(d.numItems(), 0);
+  for (Index i : held) isHeld[i] = 1;
+  test::ColdSplit s;
+  s.heldItems = held;
+  std::vector<std::uint32_t> trainRows;
+  std::vector<std::vector<Index>> rel(d.numUsers());
+  for (std::uint32_t r = 0; r < d.numInteractions(); ++r) {
+    if (isHeld[d.interactions.item[r]]) {
+      rel[d.interactions.user[r]].push_back(d.interactions.item[r]);
+    } else {
+      trainRows.push_back(r);
+    }
+  }
+  s.train = d.withRows(trainRows);
+  for (Index u = 0; u < d.numUsers(); ++u) {
+    if (rel[u].empty()) continue;
+    std::sort(rel[u].begin(), rel[u].end());
+    rel[u].erase(std::unique(rel[u].begin(), rel[u].end()), rel[u].end());
+    s.testUsers.push_back(u);
+    s.relevant.push_back(std::move(rel[u]));
+  }
+  return s;
+}
+
+// Core's cold_items split (ratio 0.8) drawn on `drawOn`, applied to d by external item id
+// (drawOn = d: core's split of d itself).
+test::ColdSplit coreColdSplit(const Dataset& d, const Dataset& drawOn, std::uint64_t seed) {
+  SplitOptions o;
+  o.method = SplitMethod::kColdItems;
+  o.ratio = 0.8;
+  o.seed = seed;
+  TaskContext ctx;
+  SplitDatasets parts = materializeSplit(drawOn, splitDataset(drawOn, o, ctx));
+  std::vector<Index> held;
+  for (Index i : heldOutItems(parts.train, parts.test)) {
+    const auto mapped = d.items.find(drawOn.items.external(i));
+    if (!mapped) throw std::runtime_error("held-out item unknown to the loaded dataset");
+    held.push_back(*mapped);
+  }
+  test::ColdSplit s = coldSplitOfHeld(d, std::move(held));
+  if (&d == &drawOn && s.train.numInteractions() != parts.train.numInteractions())
+    throw std::runtime_error("core split and its held-out items disagree");
+  return s;
+}
+
 // Cold-start item splits of MovieLens-100K (baseline genre+year popularity) or of the sample
 // data (`recwb generate` defaults; baseline category+brand popularity).
 // With `validation`, every figure is measured on the validation split carved from each seed's
 // training items (test::coldValidationSplit, 20%): the numbers hyperparameters are chosen on.
-int cold(const std::vector<std::string>& models, std::uint64_t seeds, bool sample,
-         bool validation) {
+int cold(const std::vector<std::string>& models, std::uint64_t seeds, bool sample, bool validation,
+         ColdOptions copt = {}) {
   Dataset d;
-  if (sample) {
+  if (copt.coreLoad) {
+    TaskContext lctx;
+    d = loadDataset((dataDir() / "ml-100k").string(), DatasetOptions{}, lctx).dataset;
+  } else if (sample) {
     TaskContext gctx;
     d = generateRetailDataset(GeneratorOptions{}, gctx).dataset;
   } else {
     d = test::loadMovieLens100k(dataDir() / "ml-100k");
   }
   const char* features = sample ? test::kSampleColdFeatures : test::kMovieLensColdFeatures;
+  Dataset coreLoaded;
+  if (copt.coreHeldOut || copt.coreTitles) {
+    TaskContext lctx;
+    coreLoaded = loadDataset((dataDir() / "ml-100k").string(), DatasetOptions{}, lctx).dataset;
+  }
+  if (copt.coreTitles) {
+    AttributeColumn* mine = d.itemAttributes.find("title");
+    const AttributeColumn* theirs = coreLoaded.itemAttributes.find("title");
+    for (Index i = 0; i < d.numItems(); ++i)
+      mine->text[i] = theirs->text[*coreLoaded.items.find(d.items.external(i))];
+  }
   std::map<std::string, std::vector<double>> means;
-  for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
-    const test::ColdSplit outer = test::coldItemSplit(d, 0.2, seed);
+  for (std::uint64_t seed = copt.firstSeed; seed < copt.firstSeed + seeds; ++seed) {
+    const test::ColdSplit outer = copt.coreHeldOut ? coreColdSplit(d, coreLoaded, seed)
+                                  : copt.coreSplit ? coreColdSplit(d, d, seed)
+                                                   : test::coldItemSplit(d, 0.2, seed);
     const test::ColdSplit s = validation ? test::coldValidationSplit(outer, 0.2, seed) : outer;
+    {
+      const auto counts = d.itemCounts();
+      std::size_t rows = 0;
+      for (Index i : s.heldItems) rows += counts[i];
+      std::vector<std::uint32_t> c;
+      for (Index i : s.heldItems) c.push_back(counts[i]);
+      std::sort(c.begin(), c.end());
+      std::printf(
+          "seed %llu: held-out rows %zu (%.1f%%), item popularity median %u, p90 %u, max %u\n",
+          static_cast<unsigned long long>(seed), rows,
+          100.0 * static_cast<double>(rows) / static_cast<double>(d.numInteractions()),
+          c.empty() ? 0u : c[c.size() / 2], c.empty() ? 0u : c[c.size() * 9 / 10],
+          c.empty() ? 0u : c.back());
+    }
     const std::vector<float> base =
         sample ? test::CategoryPopularity(s.train, {"category", "brand"}).score
                : test::AttributePopularity(s.train).score;
@@ -99,7 +195,7 @@ int cold(const std::vector<std::string>& models, std::uint64_t seeds, bool sampl
       TaskContext ctx;
       const auto t0 = Clock::now();
       const auto c0 = std::clock();
-      m->fit({s.train, nullptr, seed, 0}, ctx);
+      m->fit({s.train, nullptr, seed + copt.fitSeedOffset, 0}, ctx);
       const auto n = test::coldNdcg(*m, s);
       const double wallS = secondsSince(t0);
       const double cpuS = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
@@ -568,8 +664,21 @@ int main(int argc, char** argv) {
       std::vector<std::string> models;
       std::uint64_t seeds = 5;
       bool validation = false;
+      ColdOptions copt;
       for (int k = 2; k < argc; ++k) {
-        if (std::string(argv[k]) == "--seeds" && k + 1 < argc) {
+        if (std::string(argv[k]) == "--core-load") {
+          copt.coreLoad = true;
+        } else if (std::string(argv[k]) == "--core-split") {
+          copt.coreSplit = true;
+        } else if (std::string(argv[k]) == "--core-heldout") {
+          copt.coreHeldOut = true;
+        } else if (std::string(argv[k]) == "--core-titles") {
+          copt.coreTitles = true;
+        } else if (std::string(argv[k]) == "--fit-seed-offset" && k + 1 < argc) {
+          copt.fitSeedOffset = std::stoull(argv[++k]);
+        } else if (std::string(argv[k]) == "--first-seed" && k + 1 < argc) {
+          copt.firstSeed = std::stoull(argv[++k]);
+        } else if (std::string(argv[k]) == "--seeds" && k + 1 < argc) {
           seeds = std::stoull(argv[++k]);
         } else if (std::string(argv[k]) == "--validation") {
           validation = true;
@@ -580,7 +689,7 @@ int main(int argc, char** argv) {
       if (mode == "cold-users") return coldUsers(models, seeds, validation);
       if (mode == "cold-ens") return coldEnsemble(models, seeds, validation);
       if (models.empty()) models = {"content_similarity", "logistic_regression", "gbdt"};
-      return cold(models, seeds, mode == "cold-sample", validation);
+      return cold(models, seeds, mode == "cold-sample", validation, copt);
     }
     if (mode == "speed") return speed(argc, argv);
     if (mode == "warm") return warm(argc > 2 ? argv[2] : "");
