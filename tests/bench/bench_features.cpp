@@ -4,10 +4,11 @@
 //   ./build/tests/bench/bench_features cold [model...]   cold-start item splits, 5 seeds
 //       --validation: measured on validation splits carved from the training items instead
 //       --seeds N: split seeds 1..N (default 5); --first-seed F: seeds F..F+N-1
-//       diagnostics of the bench vs spec gap (issue 14): --core-load (core's MovieLens loader),
-//       --core-split (core's cold_items splitter), --core-heldout (the items core's loader and
-//       splitter hold out, by id), --core-titles (core's titles, with "(year)"),
-//       --fit-seed-offset K (fit seed = split seed + K)
+//       ml-100k is read by core's loader and split by core's cold_items splitter, so every
+//       seed's figures are those of `recwb run resources/specs/ml100k-coldstart.json`.
+//       Diagnostics of the old bench vs spec gap (issue 14): --fixture-load (the test
+//       fixture's loader), with it --core-heldout (the items the product holds out, by id) and
+//       --core-titles (core's titles, with "(year)"); --fit-seed-offset K (fit seed + K)
 //   ./build/tests/bench/bench_features cold-sample [model...]   the same on the sample data
 //   ./build/tests/bench/bench_features cold-users [model...]   cold-user splits of ml-100k
 //   ./build/tests/bench/bench_features cold-ens [--validation] model...   cold-item splits: every
@@ -33,7 +34,6 @@
 #include <string>
 
 #include "core/data/dataset_loader.h"
-#include "core/experiment/evaluation_protocol.h"
 #include "core/features/feature_pipeline.h"
 #include "core/models/explanation.h"
 #include "core/models/gbdt.h"
@@ -41,7 +41,6 @@
 #include "core/models/registry.h"
 #include "core/models/two_stage.h"
 #include "core/prep/generator.h"
-#include "core/prep/splitter.h"
 #include "tests/features/engagement_eval.h"
 #include "tests/features/movielens_fixture.h"
 
@@ -68,63 +67,33 @@ std::pair<std::string, Params> modelSpec(const std::string& spec, const char* fe
   return {name, p};
 }
 
-// Diagnostics of the two cold-item protocols (issue 14): core's MovieLens loader instead of the
-// test fixture, and core's cold_items splitter instead of test::coldItemSplit.
+// MovieLens-100K as `recwb run` reads it (core's loader: the item and user indices, hence the
+// split draws, and the attributes are the product's).
+Dataset loadCoreMovieLens100k() {
+  TaskContext ctx;
+  return loadDataset((dataDir() / "ml-100k").string(), DatasetOptions{}, ctx).dataset;
+}
+
+// Options of `cold`. The default is the product's protocol; the others reproduce the diagnosis
+// of the bench vs spec gap of issue 14 (docs/features.md).
 struct ColdOptions {
-  bool coreLoad = false;     ///< load ml-100k with core's MovieLens loader
-  bool coreSplit = false;    ///< core's cold_items splitter on the loaded dataset
-  bool coreHeldOut = false;  ///< the items core's loader + splitter hold out, by external id
-  bool coreTitles = false;   ///< the fixture's titles replaced by core's (with "(year)")
+  bool fixtureLoad = false;  ///< ml-100k through the test fixture (titles without "(year)")
+  bool coreHeldOut = false;  ///< with fixtureLoad: the items core's loader + splitter hold out
+  bool coreTitles = false;   ///< with fixtureLoad: core's titles (with "(year)")
   std::uint64_t firstSeed = 1;
   std::uint64_t fitSeedOffset = 0;  ///< fit seed = split seed + this
 };
 
-// The cold-item split of d that holds out exactly `held` (item indices of d) with all rows.
-test::ColdSplit coldSplitOfHeld(const Dataset& d, std::vector<Index> held) {
-  std::sort(held.begin(), held.end());
-  std::vector<char> isHeld(d.numItems(), 0);
-  for (Index i : held) isHeld[i] = 1;
-  test::ColdSplit s;
-  s.heldItems = held;
-  std::vector<std::uint32_t> trainRows;
-  std::vector<std::vector<Index>> rel(d.numUsers());
-  for (std::uint32_t r = 0; r < d.numInteractions(); ++r) {
-    if (isHeld[d.interactions.item[r]]) {
-      rel[d.interactions.user[r]].push_back(d.interactions.item[r]);
-    } else {
-      trainRows.push_back(r);
-    }
-  }
-  s.train = d.withRows(trainRows);
-  for (Index u = 0; u < d.numUsers(); ++u) {
-    if (rel[u].empty()) continue;
-    std::sort(rel[u].begin(), rel[u].end());
-    rel[u].erase(std::unique(rel[u].begin(), rel[u].end()), rel[u].end());
-    s.testUsers.push_back(u);
-    s.relevant.push_back(std::move(rel[u]));
-  }
-  return s;
-}
-
-// Core's cold_items split (ratio 0.8) drawn on `drawOn`, applied to d by external item id
-// (drawOn = d: core's split of d itself).
-test::ColdSplit coreColdSplit(const Dataset& d, const Dataset& drawOn, std::uint64_t seed) {
-  SplitOptions o;
-  o.method = SplitMethod::kColdItems;
-  o.ratio = 0.8;
-  o.seed = seed;
-  TaskContext ctx;
-  SplitDatasets parts = materializeSplit(drawOn, splitDataset(drawOn, o, ctx));
+// The split of d that holds out the items the product's protocol holds out on `core` (core's
+// loader) with the same seed, matched by external id.
+test::ColdSplit coreHeldOutSplit(const Dataset& d, const Dataset& core, std::uint64_t seed) {
   std::vector<Index> held;
-  for (Index i : heldOutItems(parts.train, parts.test)) {
-    const auto mapped = d.items.find(drawOn.items.external(i));
+  for (Index i : test::coldItemSplit(core, 0.2, seed).heldItems) {
+    const auto mapped = d.items.find(core.items.external(i));
     if (!mapped) throw std::runtime_error("held-out item unknown to the loaded dataset");
     held.push_back(*mapped);
   }
-  test::ColdSplit s = coldSplitOfHeld(d, std::move(held));
-  if (&d == &drawOn && s.train.numInteractions() != parts.train.numInteractions())
-    throw std::runtime_error("core split and its held-out items disagree");
-  return s;
+  return test::coldSplitHolding(d, std::move(held));
 }
 
 // Cold-start item splits of MovieLens-100K (baseline genre+year popularity) or of the sample
@@ -134,22 +103,19 @@ test::ColdSplit coreColdSplit(const Dataset& d, const Dataset& drawOn, std::uint
 int cold(const std::vector<std::string>& models, std::uint64_t seeds, bool sample, bool validation,
          ColdOptions copt = {}) {
   Dataset d;
-  if (copt.coreLoad) {
-    TaskContext lctx;
-    d = loadDataset((dataDir() / "ml-100k").string(), DatasetOptions{}, lctx).dataset;
-  } else if (sample) {
+  if (sample) {
     TaskContext gctx;
     d = generateRetailDataset(GeneratorOptions{}, gctx).dataset;
-  } else {
+  } else if (copt.fixtureLoad) {
     d = test::loadMovieLens100k(dataDir() / "ml-100k");
+  } else {
+    d = loadCoreMovieLens100k();
   }
   const char* features = sample ? test::kSampleColdFeatures : test::kMovieLensColdFeatures;
   Dataset coreLoaded;
-  if (copt.coreHeldOut || copt.coreTitles) {
-    TaskContext lctx;
-    coreLoaded = loadDataset((dataDir() / "ml-100k").string(), DatasetOptions{}, lctx).dataset;
-  }
-  if (copt.coreTitles) {
+  if (copt.fixtureLoad && (copt.coreHeldOut || copt.coreTitles))
+    coreLoaded = loadCoreMovieLens100k();
+  if (copt.fixtureLoad && copt.coreTitles) {
     AttributeColumn* mine = d.itemAttributes.find("title");
     const AttributeColumn* theirs = coreLoaded.itemAttributes.find("title");
     for (Index i = 0; i < d.numItems(); ++i)
@@ -157,9 +123,9 @@ int cold(const std::vector<std::string>& models, std::uint64_t seeds, bool sampl
   }
   std::map<std::string, std::vector<double>> means;
   for (std::uint64_t seed = copt.firstSeed; seed < copt.firstSeed + seeds; ++seed) {
-    const test::ColdSplit outer = copt.coreHeldOut ? coreColdSplit(d, coreLoaded, seed)
-                                  : copt.coreSplit ? coreColdSplit(d, d, seed)
-                                                   : test::coldItemSplit(d, 0.2, seed);
+    const test::ColdSplit outer = copt.fixtureLoad && copt.coreHeldOut
+                                      ? coreHeldOutSplit(d, coreLoaded, seed)
+                                      : test::coldItemSplit(d, 0.2, seed);
     const test::ColdSplit s = validation ? test::coldValidationSplit(outer, 0.2, seed) : outer;
     {
       const auto counts = d.itemCounts();
@@ -265,7 +231,7 @@ int coldUsers(const std::vector<std::string>& models, std::uint64_t seeds, bool 
 // user its scores over the held-out items are z-scored; every weight vector of the simplex grid
 // (step 0.1) is scored. "name@k:{params}" fits with data seed + 1000 k (bagging draws).
 int coldEnsemble(const std::vector<std::string>& models, std::uint64_t seeds, bool validation) {
-  const Dataset d = test::loadMovieLens100k(dataDir() / "ml-100k");
+  const Dataset d = loadCoreMovieLens100k();
   const std::size_t nm = models.size();
   std::vector<std::vector<double>> grid;
   {
@@ -666,10 +632,8 @@ int main(int argc, char** argv) {
       bool validation = false;
       ColdOptions copt;
       for (int k = 2; k < argc; ++k) {
-        if (std::string(argv[k]) == "--core-load") {
-          copt.coreLoad = true;
-        } else if (std::string(argv[k]) == "--core-split") {
-          copt.coreSplit = true;
+        if (std::string(argv[k]) == "--fixture-load") {
+          copt.fixtureLoad = true;
         } else if (std::string(argv[k]) == "--core-heldout") {
           copt.coreHeldOut = true;
         } else if (std::string(argv[k]) == "--core-titles") {
