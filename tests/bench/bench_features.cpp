@@ -3,7 +3,12 @@
 //   ./build/tests/bench/bench_features speed      training matrix, 200 GBDT rounds, re-rank 1,000
 //   ./build/tests/bench/bench_features cold [model...]   cold-start item splits, 5 seeds
 //       --validation: measured on validation splits carved from the training items instead
-//       --seeds N: split seeds 1..N (default 5)
+//       --seeds N: split seeds 1..N (default 5); --first-seed F: seeds F..F+N-1
+//       ml-100k is read by core's loader and split by core's cold_items splitter, so every
+//       seed's figures are those of `recwb run resources/specs/ml100k-coldstart.json`.
+//       Diagnostics of the old bench vs spec gap (issue 14): --fixture-load (the test
+//       fixture's loader), with it --core-heldout (the items the product holds out, by id) and
+//       --core-titles (core's titles, with "(year)"); --fit-seed-offset K (fit seed + K)
 //   ./build/tests/bench/bench_features cold-sample [model...]   the same on the sample data
 //   ./build/tests/bench/bench_features cold-users [model...]   cold-user splits of ml-100k
 //   ./build/tests/bench/bench_features cold-ens [--validation] model...   cold-item splits: every
@@ -28,6 +33,7 @@
 #include <numeric>
 #include <string>
 
+#include "core/data/dataset_loader.h"
 #include "core/features/feature_pipeline.h"
 #include "core/models/explanation.h"
 #include "core/models/gbdt.h"
@@ -61,24 +67,80 @@ std::pair<std::string, Params> modelSpec(const std::string& spec, const char* fe
   return {name, p};
 }
 
+// MovieLens-100K as `recwb run` reads it (core's loader: the item and user indices, hence the
+// split draws, and the attributes are the product's).
+Dataset loadCoreMovieLens100k() {
+  TaskContext ctx;
+  return loadDataset((dataDir() / "ml-100k").string(), DatasetOptions{}, ctx).dataset;
+}
+
+// Options of `cold`. The default is the product's protocol; the others reproduce the diagnosis
+// of the bench vs spec gap of issue 14 (docs/features.md).
+struct ColdOptions {
+  bool fixtureLoad = false;  ///< ml-100k through the test fixture (titles without "(year)")
+  bool coreHeldOut = false;  ///< with fixtureLoad: the items core's loader + splitter hold out
+  bool coreTitles = false;   ///< with fixtureLoad: core's titles (with "(year)")
+  std::uint64_t firstSeed = 1;
+  std::uint64_t fitSeedOffset = 0;  ///< fit seed = split seed + this
+};
+
+// The split of d that holds out the items the product's protocol holds out on `core` (core's
+// loader) with the same seed, matched by external id.
+test::ColdSplit coreHeldOutSplit(const Dataset& d, const Dataset& core, std::uint64_t seed) {
+  std::vector<Index> held;
+  for (Index i : test::coldItemSplit(core, 0.2, seed).heldItems) {
+    const auto mapped = d.items.find(core.items.external(i));
+    if (!mapped) throw std::runtime_error("held-out item unknown to the loaded dataset");
+    held.push_back(*mapped);
+  }
+  return test::coldSplitHolding(d, std::move(held));
+}
+
 // Cold-start item splits of MovieLens-100K (baseline genre+year popularity) or of the sample
 // data (`recwb generate` defaults; baseline category+brand popularity).
 // With `validation`, every figure is measured on the validation split carved from each seed's
 // training items (test::coldValidationSplit, 20%): the numbers hyperparameters are chosen on.
-int cold(const std::vector<std::string>& models, std::uint64_t seeds, bool sample,
-         bool validation) {
+int cold(const std::vector<std::string>& models, std::uint64_t seeds, bool sample, bool validation,
+         ColdOptions copt = {}) {
   Dataset d;
   if (sample) {
     TaskContext gctx;
     d = generateRetailDataset(GeneratorOptions{}, gctx).dataset;
-  } else {
+  } else if (copt.fixtureLoad) {
     d = test::loadMovieLens100k(dataDir() / "ml-100k");
+  } else {
+    d = loadCoreMovieLens100k();
   }
   const char* features = sample ? test::kSampleColdFeatures : test::kMovieLensColdFeatures;
+  Dataset coreLoaded;
+  if (copt.fixtureLoad && (copt.coreHeldOut || copt.coreTitles))
+    coreLoaded = loadCoreMovieLens100k();
+  if (copt.fixtureLoad && copt.coreTitles) {
+    AttributeColumn* mine = d.itemAttributes.find("title");
+    const AttributeColumn* theirs = coreLoaded.itemAttributes.find("title");
+    for (Index i = 0; i < d.numItems(); ++i)
+      mine->text[i] = theirs->text[*coreLoaded.items.find(d.items.external(i))];
+  }
   std::map<std::string, std::vector<double>> means;
-  for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
-    const test::ColdSplit outer = test::coldItemSplit(d, 0.2, seed);
+  for (std::uint64_t seed = copt.firstSeed; seed < copt.firstSeed + seeds; ++seed) {
+    const test::ColdSplit outer = copt.fixtureLoad && copt.coreHeldOut
+                                      ? coreHeldOutSplit(d, coreLoaded, seed)
+                                      : test::coldItemSplit(d, 0.2, seed);
     const test::ColdSplit s = validation ? test::coldValidationSplit(outer, 0.2, seed) : outer;
+    {
+      const auto counts = d.itemCounts();
+      std::size_t rows = 0;
+      for (Index i : s.heldItems) rows += counts[i];
+      std::vector<std::uint32_t> c;
+      for (Index i : s.heldItems) c.push_back(counts[i]);
+      std::sort(c.begin(), c.end());
+      std::printf(
+          "seed %llu: held-out rows %zu (%.1f%%), item popularity median %u, p90 %u, max %u\n",
+          static_cast<unsigned long long>(seed), rows,
+          100.0 * static_cast<double>(rows) / static_cast<double>(d.numInteractions()),
+          c.empty() ? 0u : c[c.size() / 2], c.empty() ? 0u : c[c.size() * 9 / 10],
+          c.empty() ? 0u : c.back());
+    }
     const std::vector<float> base =
         sample ? test::CategoryPopularity(s.train, {"category", "brand"}).score
                : test::AttributePopularity(s.train).score;
@@ -99,7 +161,7 @@ int cold(const std::vector<std::string>& models, std::uint64_t seeds, bool sampl
       TaskContext ctx;
       const auto t0 = Clock::now();
       const auto c0 = std::clock();
-      m->fit({s.train, nullptr, seed, 0}, ctx);
+      m->fit({s.train, nullptr, seed + copt.fitSeedOffset, 0}, ctx);
       const auto n = test::coldNdcg(*m, s);
       const double wallS = secondsSince(t0);
       const double cpuS = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
@@ -169,7 +231,7 @@ int coldUsers(const std::vector<std::string>& models, std::uint64_t seeds, bool 
 // user its scores over the held-out items are z-scored; every weight vector of the simplex grid
 // (step 0.1) is scored. "name@k:{params}" fits with data seed + 1000 k (bagging draws).
 int coldEnsemble(const std::vector<std::string>& models, std::uint64_t seeds, bool validation) {
-  const Dataset d = test::loadMovieLens100k(dataDir() / "ml-100k");
+  const Dataset d = loadCoreMovieLens100k();
   const std::size_t nm = models.size();
   std::vector<std::vector<double>> grid;
   {
@@ -568,8 +630,19 @@ int main(int argc, char** argv) {
       std::vector<std::string> models;
       std::uint64_t seeds = 5;
       bool validation = false;
+      ColdOptions copt;
       for (int k = 2; k < argc; ++k) {
-        if (std::string(argv[k]) == "--seeds" && k + 1 < argc) {
+        if (std::string(argv[k]) == "--fixture-load") {
+          copt.fixtureLoad = true;
+        } else if (std::string(argv[k]) == "--core-heldout") {
+          copt.coreHeldOut = true;
+        } else if (std::string(argv[k]) == "--core-titles") {
+          copt.coreTitles = true;
+        } else if (std::string(argv[k]) == "--fit-seed-offset" && k + 1 < argc) {
+          copt.fitSeedOffset = std::stoull(argv[++k]);
+        } else if (std::string(argv[k]) == "--first-seed" && k + 1 < argc) {
+          copt.firstSeed = std::stoull(argv[++k]);
+        } else if (std::string(argv[k]) == "--seeds" && k + 1 < argc) {
           seeds = std::stoull(argv[++k]);
         } else if (std::string(argv[k]) == "--validation") {
           validation = true;
@@ -580,7 +653,7 @@ int main(int argc, char** argv) {
       if (mode == "cold-users") return coldUsers(models, seeds, validation);
       if (mode == "cold-ens") return coldEnsemble(models, seeds, validation);
       if (models.empty()) models = {"content_similarity", "logistic_regression", "gbdt"};
-      return cold(models, seeds, mode == "cold-sample", validation);
+      return cold(models, seeds, mode == "cold-sample", validation, copt);
     }
     if (mode == "speed") return speed(argc, argv);
     if (mode == "warm") return warm(argc > 2 ? argv[2] : "");

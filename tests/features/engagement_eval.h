@@ -2,8 +2,9 @@
 // Evaluation helpers for the content/hybrid acceptance runs (cold-start item splits, warm
 // re-ranking), shared by the [.slow] tests and bench_features. Header-only; nDCG and the
 // paired t-test are core/eval's. The protocol is:
-//  - cold-start split: a seeded 20% of the items (and all their interactions) are held out;
-//    train = every interaction of the other items. Test users = users with a held-out
+//  - cold-start split: a seeded 20% of the items (and all their interactions) are held out,
+//    drawn by core's cold_items splitter (as `recwb run` draws them); train = every
+//    interaction of the other items. Test users = users with a held-out
 //    interaction; each ranks ONLY the held-out items; relevant = the held-out items the user
 //    interacted with (binary); nDCG@10 with log2 discounts, ideal DCG over min(10, |relevant|).
 //  - paired t-test over test users on per-user nDCG@10 (two-sided).
@@ -20,7 +21,10 @@
 #include "core/data/dataset.h"
 #include "core/eval/ranking_metrics.h"
 #include "core/eval/statistics.h"
+#include "core/experiment/evaluation_protocol.h"
+#include "core/experiment/validation_split.h"
 #include "core/models/model.h"
+#include "core/prep/splitter.h"
 
 namespace rwb::test {
 
@@ -31,23 +35,19 @@ struct ColdSplit {
   std::vector<std::vector<Index>> relevant;  ///< per test user, sorted
 };
 
-/// Holds out a seeded `fraction` of `pool` (item indices of d) with all their interactions:
-/// the cold-item protocol above over the given items (items outside the pool stay in train).
-inline ColdSplit coldItemSplitOf(const Dataset& d, std::vector<Index> pool, double fraction,
-                                 std::uint64_t seed) {
+/// The cold-item split of d that holds out exactly `held` (item indices of d) with all their
+/// interactions; train = every interaction of the other items.
+inline ColdSplit coldSplitHolding(const Dataset& d, std::vector<Index> held) {
   ColdSplit s;
-  const std::size_t n = pool.size();
-  std::mt19937_64 rng(seed);
-  std::shuffle(pool.begin(), pool.end(), rng);
-  pool.resize(static_cast<std::size_t>(std::llround(fraction * static_cast<double>(n))));
-  std::sort(pool.begin(), pool.end());
-  s.heldItems = pool;
-  std::vector<char> held(d.numItems(), 0);
-  for (Index i : pool) held[i] = 1;
+  std::sort(held.begin(), held.end());
+  held.erase(std::unique(held.begin(), held.end()), held.end());
+  s.heldItems = held;
+  std::vector<char> isHeld(d.numItems(), 0);
+  for (Index i : held) isHeld[i] = 1;
   std::vector<std::uint32_t> trainRows;
   std::vector<std::vector<Index>> rel(d.numUsers());
   for (std::uint32_t r = 0; r < d.numInteractions(); ++r) {
-    if (held[d.interactions.item[r]]) {
+    if (isHeld[d.interactions.item[r]]) {
       rel[d.interactions.user[r]].push_back(d.interactions.item[r]);
     } else {
       trainRows.push_back(r);
@@ -64,23 +64,31 @@ inline ColdSplit coldItemSplitOf(const Dataset& d, std::vector<Index> pool, doub
   return s;
 }
 
-/// The cold-item split of the whole catalogue (the acceptance protocol).
+/// The cold-item split of the acceptance protocol, drawn by core's `cold_items` splitter
+/// (core/prep/splitter.h, train ratio 1 - fraction, the given seed): the same held-out items
+/// as `recwb run` with split {"method": "cold_items", "ratio": 1 - fraction, "seed": seed} on
+/// the same Dataset, so the bench and the product measure one protocol (docs/features.md,
+/// "Why the bench and the spec disagreed").
 inline ColdSplit coldItemSplit(const Dataset& d, double fraction, std::uint64_t seed) {
-  std::vector<Index> items(d.numItems());
-  std::iota(items.begin(), items.end(), Index{0});
-  return coldItemSplitOf(d, std::move(items), fraction, seed);
+  SplitOptions o;
+  o.method = SplitMethod::kColdItems;
+  o.ratio = 1.0 - fraction;
+  o.seed = seed;
+  TaskContext ctx;
+  const SplitResult r = splitDataset(d, o, ctx);
+  return coldSplitHolding(d, heldOutItems(d.withRows(r.train), d.withRows(r.test)));
 }
 
-/// The validation split of a cold-item split, for choosing hyperparameters without test: a
-/// seeded `fraction` of the items that have training interactions in s.train is held out the
-/// same way; its train part is the fit data, its held-out items the candidates.
+/// The validation split of a cold-item split, for choosing hyperparameters without test: core's
+/// cold_items carve of the search (carveValidation, ValidationKind::kColdItems) applied to
+/// s.train: a seeded `fraction` of the items with training interactions is held out the same
+/// way; its train part is the fit data, its held-out items the candidates.
 inline ColdSplit coldValidationSplit(const ColdSplit& s, double fraction, std::uint64_t seed) {
-  const auto counts = s.train.itemCounts();
-  std::vector<Index> pool;
-  for (Index i = 0; i < s.train.numItems(); ++i)
-    if (counts[i] > 0) pool.push_back(i);
+  TaskContext ctx;
   // A different stream from the test split's seed, so the two draws are unrelated.
-  return coldItemSplitOf(s.train, std::move(pool), fraction, seed ^ 0x9e3779b97f4a7c15ULL);
+  const ValidationSplit v = carveValidation(s.train, ValidationKind::kColdItems, 1.0 - fraction,
+                                            seed ^ 0x9e3779b97f4a7c15ULL, ctx);
+  return coldSplitHolding(s.train, v.candidates);
 }
 
 /// Cold users: a seeded `fraction` of the users is held out with all their interactions; train
