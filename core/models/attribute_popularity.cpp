@@ -5,6 +5,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "core/models/attribute_columns.h"
 #include "core/util/error.h"
 
 namespace rwb {
@@ -35,34 +36,10 @@ void rowValues(const AttributeColumn& c, std::size_t row, double width,
 
 std::vector<const AttributeColumn*> selectColumns(const AttributeTable& table,
                                                   const std::string& list) {
-  std::vector<const AttributeColumn*> out;
-  if (list.empty()) {
-    for (const auto& c : table.columns) {
-      if (c.type != ColumnType::kText) out.push_back(&c);
-    }
-    return out;
-  }
-  std::string known;
-  for (const auto& c : table.columns) known += (known.empty() ? "" : ", ") + c.name;
-  std::size_t pos = 0;
-  while (pos <= list.size()) {
-    const std::size_t comma = std::min(list.find(',', pos), list.size());
-    std::string_view name(list.data() + pos, comma - pos);
-    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
-    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
-    const AttributeColumn* c = table.find(name);
-    if (c == nullptr) {
-      throw ModelError("attribute_popularity: params.columns: the items have no attribute '" +
-                       std::string(name) + "' (columns: " + (known.empty() ? "none" : known) + ")");
-    }
-    if (c->type == ColumnType::kText) {
-      throw ModelError("attribute_popularity: params.columns: '" + std::string(name) +
-                       "' is a text column; it has no shared values to count");
-    }
-    out.push_back(c);
-    pos = comma + 1;
-  }
-  return out;
+  return columnsFromParam(table, list,
+                          {"attribute_popularity", "items",
+                           [](const AttributeColumn& c) { return c.type != ColumnType::kText; },
+                           "is a text column; it has no shared values to count"});
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "core/models/attribute_columns.h"
 #include "core/util/error.h"
 
 namespace rwb {
@@ -53,32 +54,12 @@ std::string DemographicPopularity::cellKey(const AttributeTable* table, Index ro
 void DemographicPopularity::fitModel(const TrainingData& data, TaskContext& ctx) {
   const AttributeTable& table = data.train.userAttributes;
   columns_.clear();
-  const std::string list = paramString("columns");
-  std::string known;
-  for (const auto& c : table.columns) known += (known.empty() ? "" : ", ") + c.name;
-  if (list.empty()) {
-    for (const auto& c : table.columns) {
-      if (c.type != ColumnType::kText) columns_.push_back(c.name);
-    }
-  } else {
-    std::size_t pos = 0;
-    while (pos <= list.size()) {
-      const std::size_t comma = std::min(list.find(',', pos), list.size());
-      std::string name = list.substr(pos, comma - pos);
-      while (!name.empty() && name.front() == ' ') name.erase(name.begin());
-      while (!name.empty() && name.back() == ' ') name.pop_back();
-      const AttributeColumn* c = table.find(name);
-      if (c == nullptr) {
-        throw ModelError("demographic_popularity: params.columns: the users have no attribute '" +
-                         name + "' (columns: " + (known.empty() ? "none" : known) + ")");
-      }
-      if (c->type == ColumnType::kText) {
-        throw ModelError("demographic_popularity: params.columns: '" + name +
-                         "' is a text column; it does not form cells");
-      }
-      columns_.push_back(name);
-      pos = comma + 1;
-    }
+  for (const AttributeColumn* c :
+       columnsFromParam(table, paramString("columns"),
+                        {"demographic_popularity", "users",
+                         [](const AttributeColumn& c) { return c.type != ColumnType::kText; },
+                         "is a text column; it does not form cells"})) {
+    columns_.push_back(c->name);
   }
   const std::size_t n = numItems();
   keys_.clear();

@@ -5,6 +5,7 @@
 #include <limits>
 #include <numeric>
 
+#include "core/models/attribute_columns.h"
 #include "core/util/error.h"
 #include "core/util/json.h"
 #include "core/util/random.h"
@@ -102,33 +103,14 @@ void NeighbourPopularity::fitModel(const TrainingData& data, TaskContext& ctx) {
   const AttributeTable& table = data.train.userAttributes;
   names_.clear();
   numeric_.clear();
-  std::string known;
-  for (const auto& c : table.columns) known += (known.empty() ? "" : ", ") + c.name;
-  const std::string list = paramString("columns");
-  if (list.empty()) {
-    for (const auto& c : table.columns) {
-      if (c.type == ColumnType::kNumeric || c.type == ColumnType::kCategorical)
-        names_.push_back(c.name);
-    }
-  } else {
-    std::size_t pos = 0;
-    while (pos <= list.size()) {
-      const std::size_t comma = std::min(list.find(',', pos), list.size());
-      std::string name = list.substr(pos, comma - pos);
-      while (!name.empty() && name.front() == ' ') name.erase(name.begin());
-      while (!name.empty() && name.back() == ' ') name.pop_back();
-      const AttributeColumn* c = table.find(name);
-      if (c == nullptr) {
-        throw ModelError("neighbour_popularity: params.columns: the users have no attribute '" +
-                         name + "' (columns: " + (known.empty() ? "none" : known) + ")");
-      }
-      if (c->type != ColumnType::kNumeric && c->type != ColumnType::kCategorical) {
-        throw ModelError("neighbour_popularity: params.columns: '" + name +
-                         "' is neither categorical nor numeric");
-      }
-      names_.push_back(name);
-      pos = comma + 1;
-    }
+  for (const AttributeColumn* c : columnsFromParam(table, paramString("columns"),
+                                                   {"neighbour_popularity", "users",
+                                                    [](const AttributeColumn& c) {
+                                                      return c.type == ColumnType::kNumeric ||
+                                                             c.type == ColumnType::kCategorical;
+                                                    },
+                                                    "is neither categorical nor numeric"})) {
+    names_.push_back(c->name);
   }
   const std::size_t nc = names_.size();
   const std::size_t nu = numUsers();

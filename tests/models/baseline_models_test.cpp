@@ -212,5 +212,17 @@ TEST_CASE("demographic_popularity ranks by the user's cell, shrunk to global pop
   back->scoreNewUser(young, ab, s);
   CHECK(s[0] == Approx(0.56));
   auto bad = createModel("demographic_popularity", {{"columns", "gender,income"}});
-  CHECK_THROWS_WITH(bad->fit({d}, ctx), Catch::Contains("no attribute 'income'"));
+  CHECK_THROWS_WITH(bad->fit({d}, ctx),
+                    Catch::Equals("demographic_popularity: params.columns: the users have no "
+                                  "attribute 'income' (columns: gender, age)"));
+  // neighbour_popularity reads the same parameter; it also refuses multi-valued columns.
+  AttributeColumn hobbies{"hobbies", ColumnType::kMultiCategorical};
+  hobbies.offsets = {0, 0, 0, 0, 0};
+  d.userAttributes.columns.push_back(hobbies);
+  auto multi = createModel("neighbour_popularity", {{"columns", " age , hobbies"}});
+  CHECK_THROWS_WITH(multi->fit({d}, ctx),
+                    Catch::Equals("neighbour_popularity: params.columns: 'hobbies' is neither "
+                                  "categorical nor numeric"));
+  auto spaced = createModel("neighbour_popularity", {{"columns", " age , gender "}});
+  CHECK_NOTHROW(spaced->fit({d}, ctx));
 }
