@@ -138,17 +138,22 @@ struct TimeBudget {
   double refitScale = 1.0;  ///< train rows / fit rows: a final fit's cost per trial second
 
   // A trial at `epochs` (0 = not iterative): the slowest earlier trial at the same epochs,
-  // else the slowest trial scaled linearly by epochs.
+  // else the slowest one at the nearest level below (above when there is none below), scaled
+  // linearly by epochs. The nearest level, because a trial's fixed costs (validation lists,
+  // metrics) weigh more at few epochs: scaling from the first rung overestimates.
   static double trialEstimate(const std::vector<SearchTrial>& trials, long long epochs) {
-    double same = -1.0, scaled = 0.0;
+    long long below = -1, above = -1;
     for (const auto& t : trials) {
-      if (t.budget == epochs) same = std::max(same, t.fitSeconds);
-      const double f = epochs > 0 && t.budget > 0
-                           ? static_cast<double>(epochs) / static_cast<double>(t.budget)
-                           : 1.0;
-      scaled = std::max(scaled, t.fitSeconds * f);
+      if (t.budget <= epochs) below = std::max(below, t.budget);
+      if (t.budget > epochs && (above < 0 || t.budget < above)) above = t.budget;
     }
-    return same >= 0.0 ? same : scaled;
+    const long long level = below >= 0 ? below : above;
+    double slowest = 0.0;
+    for (const auto& t : trials) {
+      if (t.budget == level) slowest = std::max(slowest, t.fitSeconds);
+    }
+    if (epochs <= 0 || level <= 0) return slowest;
+    return slowest * static_cast<double>(epochs) / static_cast<double>(level);
   }
   // Whether a trial at `epochs` may start `elapsed` seconds in, the best trial so far being
   // `best` (nullptr = none scored): it and the refit of whichever wins must fit.

@@ -61,7 +61,7 @@ std::vector<Params> randomCandidates(const ModelInfo& model, const Params& baseP
 /// the budget covers the search and the winner's final fit: after the first trial (which
 /// always runs), a trial starts only if elapsed + its estimated seconds + the refit estimate
 /// of max(best so far, that trial) fits in the budget. A trial's estimate is the slowest
-/// earlier trial at the same epochs (else the slowest trial scaled by epochs); a refit
+/// earlier trial at the same epochs (else at the nearest level, scaled by epochs); a refit
 /// estimate is the trial's seconds times train rows / fit rows (refitSecondsEstimate of the
 /// result). Trial i depends only on the request and trials 0..i-1, never on timing: the
 /// budget decides how many trials run, not what they are.
