@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -175,7 +176,20 @@ void printTable(const ExperimentResult& result, const ExperimentSpec& spec) {
     for (const auto& w : r.warnings) std::cerr << "recwb: warning: " << r.name << ": " << w << "\n";
   }
   std::cout << "split " << result.data.splitHash << "  dataset " << result.data.datasetFingerprint
-            << "  threads " << result.threads << "  " << fixed(result.seconds, 2) << " s\n";
+            << "  threads " << result.threads << "  " << fixed(result.seconds, 2) << " s";
+  if (result.budgetSeconds > 0.0) {
+    std::cout << "  budget " << fixed(result.budgetSeconds, 1) << " s, used "
+              << fixed(result.seconds, 1) << " s";
+    if (result.seconds > result.budgetSeconds) {
+      std::cout << " (OVER by " << fixed(result.seconds - result.budgetSeconds, 1) << " s)";
+    }
+  }
+  std::cout << "\n";
+  if (result.budgetSeconds > 0.0 && result.seconds > result.budgetSeconds) {
+    std::cerr << "recwb: warning: the run took " << fixed(result.seconds, 1)
+              << " s, over its time budget of " << fixed(result.budgetSeconds, 1)
+              << " s (final fits estimated at " << fixed(result.finalFitsEstimate, 1) << " s)\n";
+  }
 }
 
 }  // namespace
@@ -290,6 +304,12 @@ Action registerRun(CLI::App& sub, Common& common) {
                           {"cancelled", result.cancelled},
                           {"seconds", result.seconds},
                           {"runs", nlohmann::json::array()}};
+    if (result.budgetSeconds > 0.0) {
+      doc["budget"] = {{"seconds", result.budgetSeconds},
+                       {"used_seconds", result.seconds},
+                       {"over_seconds", std::max(0.0, result.seconds - result.budgetSeconds)},
+                       {"final_fits_estimate_seconds", result.finalFitsEstimate}};
+    }
     if (store) doc["project"] = {{"file", args->project}, {"run_ids", runIds}};
     for (const auto& r : result.runs) doc["runs"].push_back(toJson(r));
     writeFileAtomically(outDir / "metrics.json", doc.dump(2) + "\n");

@@ -101,10 +101,14 @@ struct SearchSpec {
 
 /// The experiment's tuning settings ("tuning" in the spec), used by every "search": "auto".
 struct TuningSpec {
-  /// Wall-clock seconds shared by the experiment's auto searches. The searches run one after
-  /// another before the final fits, each with all threads; search i of n gets
-  /// (budget - time used by searches before it) / (n - i), so time one search leaves unused
-  /// passes to the next ones.
+  /// Wall-clock seconds for the whole run (loading, the auto searches and the final fits).
+  /// The searches run one after another before the final fits, each with all threads. Search
+  /// i gets (budget - elapsed - final fits reserved so far) * w_i / (w_i + ... + w_n), where
+  /// w is 1, or 1 + its member models for a blend / two_stage; its share covers its trials
+  /// and its own final fit, estimated from its trial timings (search.h), which is reserved
+  /// when it ends. Time one search leaves unused passes to the next ones. The runner reports
+  /// a share too small for one trial plus its refit, and an overshoot (ExperimentResult).
+  /// Runs without an auto search are not estimated: their time is not reserved.
   double budgetSeconds = 600.0;
   /// Upper bound on the configurations each auto search samples (0 = only the budget bounds
   /// it). With a bound that the budget does not cut, the trials are fully reproducible.

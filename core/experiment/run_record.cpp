@@ -45,6 +45,7 @@ nlohmann::json toJson(const SearchHistory& h) {
           {"best_score", number(h.bestScore)},
           {"seconds", h.seconds},
           {"budget_seconds", h.budgetSeconds},
+          {"refit_estimate_seconds", h.refitSecondsEstimate},
           {"stopped_by", h.stoppedBy},
           {"trials", std::move(trials)}};
 }

@@ -47,6 +47,9 @@ struct SearchHistory {
   double bestScore = 0.0;
   double seconds = 0.0;
   double budgetSeconds = 0.0;  ///< auto: the time share this search had (0 = none)
+  /// Estimated wall seconds of the winner's final fit (fit on the whole training split,
+  /// recommend, evaluate): the winning trial's seconds scaled by train rows / fit rows.
+  double refitSecondsEstimate = 0.0;
   /// auto: why it stopped sampling: "trials" (the trial bound), "budget" (the time share ran
   /// out; a run with more time would have sampled more) or "space" (no new point found).
   std::string stoppedBy;

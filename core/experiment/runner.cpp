@@ -7,9 +7,11 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <set>
 #include <sstream>
 
 #include "core/data/item_set.h"
@@ -105,9 +107,11 @@ void markFailed(RunRecord& r, const std::string& error) {
 struct Tuned {
   std::optional<SearchHistory> history;
   std::string error;
+  std::vector<std::string> warnings;  ///< the budget could not cover the search and its refit
 };
 
-SearchRequest searchRequest(const RunPlan& plan, const ExperimentSpec& spec, int threads) {
+SearchRequest searchRequest(const RunPlan& plan, const ExperimentSpec& spec, int threads,
+                            const std::function<double()>& clock = {}) {
   SearchRequest req;
   req.model = plan.info;
   req.baseParams = plan.model->params;
@@ -115,6 +119,7 @@ SearchRequest searchRequest(const RunPlan& plan, const ExperimentSpec& spec, int
   req.metrics = spec.metrics;
   req.seed = plan.seed;
   req.threads = threads;
+  req.clock = clock;
   req.validation = validationKindFor(spec.split.method, spec.tuning.validationBy.empty()
                                                             ? spec.split.by
                                                             : spec.tuning.validationBy);
@@ -165,6 +170,32 @@ bool combinesModels(const RunPlan& plan) {
   return plan.model->name == "blend" || plan.model->name == "two_stage";
 }
 
+// The weight of an auto search in the sharing of the tuning budget: 1, plus 1 per member model
+// of a blend or two_stage (its "members" / "score_models", and a candidate_model not among
+// them): each of its trials fits every member and then itself.
+double shareWeight(const RunPlan& plan) {
+  if (!combinesModels(plan)) return 1.0;
+  std::set<std::string> members;
+  const Params& p = plan.model->params;
+  for (const char* key : {"members", "score_models"}) {
+    if (!p.contains(key) || !p.at(key).is_string()) continue;
+    const auto parsed = nlohmann::json::parse(p.at(key).get<std::string>(), nullptr, false);
+    if (!parsed.is_object()) continue;
+    for (auto it = parsed.begin(); it != parsed.end(); ++it) members.insert(it.key());
+  }
+  if (p.contains("candidate_model") && p.at("candidate_model").is_string()) {
+    members.insert(p.at("candidate_model").get<std::string>());
+  }
+  return 1.0 + static_cast<double>(members.size());
+}
+
+// "12.3" for messages.
+std::string seconds1(double s) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f", s);
+  return text;
+}
+
 bool isAuto(const RunPlan& plan) {
   return plan.model->search && plan.model->search->method == "auto";
 }
@@ -172,6 +203,8 @@ bool isAuto(const RunPlan& plan) {
 RunRecord runOne(const RunPlan& plan, const ExperimentSpec& spec, const PreparedData& data,
                  const CandidatePlan& cands, const RunnerOptions& options, int threads,
                  const Tuned* tuned, TaskContext& ctx) {
+  std::vector<std::string> budgetWarnings;
+  if (tuned != nullptr) budgetWarnings = tuned->warnings;
   RunRecord r;
   r.name = plan.name;
   r.model = plan.model->name;
@@ -271,7 +304,8 @@ RunRecord runOne(const RunPlan& plan, const ExperimentSpec& spec, const Prepared
     r.metrics = std::move(ev.metrics);
     r.evaluatedUsers = std::move(ev.users);
     r.perUser = std::move(ev.perUser);
-    r.warnings = std::move(ev.warnings);
+    r.warnings = std::move(budgetWarnings);
+    r.warnings.insert(r.warnings.end(), ev.warnings.begin(), ev.warnings.end());
     r.modelBytes = model->memoryBytes();
     if (options.keepModels) r.modelBlob = saveModelToBytes(*model);
     if (options.keepFitted) r.fitted = std::shared_ptr<const Model>(std::move(model));
@@ -326,7 +360,10 @@ namespace {
 ExperimentResult runPrepared(const ExperimentSpec& spec, const RunnerOptions& options,
                              const std::function<PreparedData(TaskContext&)>& prepare,
                              TaskContext& ctx) {
-  const auto t0 = Clock::now();
+  const std::function<double()> now = options.clock ? options.clock : std::function<double()>([] {
+    return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+  });
+  const double t0 = now();
   const ModelLookup lookup = options.lookup
                                  ? options.lookup
                                  : ModelLookup([](std::string_view n) { return findModel(n); });
@@ -365,7 +402,8 @@ ExperimentResult runPrepared(const ExperimentSpec& spec, const RunnerOptions& op
   const CandidatePlan cands = planCandidates(spec, result.data);
 
   // Auto searches first, one after another with every thread, so that each one's trials do not
-  // depend on what runs beside it; the shared budget is split as TuningSpec says.
+  // depend on what runs beside it; the budget, which bounds the whole run, is shared as
+  // TuningSpec says.
   // Blends and two_stage models come last: their members may take the parameters the other
   // searches chose.
   std::vector<std::size_t> autoPlans;
@@ -380,7 +418,8 @@ ExperimentResult runPrepared(const ExperimentSpec& spec, const RunnerOptions& op
   const double runsBegin = autoPlans.empty() ? 0.1 : 0.8;
   if (!autoPlans.empty()) {
     TaskContext tuneCtx(ctx, 0.1, runsBegin);
-    double left = spec.tuning.budgetSeconds;
+    const double budget = spec.tuning.budgetSeconds;
+    result.budgetSeconds = budget;
     for (std::size_t a = 0; a < autoPlans.size() && !ctx.stopRequested(); ++a) {
       const RunPlan& plan = plans[autoPlans[a]];
       const double n = static_cast<double>(autoPlans.size());
@@ -391,7 +430,7 @@ ExperimentResult runPrepared(const ExperimentSpec& spec, const RunnerOptions& op
             tuneCtx.progress(f, plan.name + ": " + std::string(stage));
           },
           std::chrono::milliseconds(0));
-      SearchRequest req = searchRequest(plan, spec, threads);
+      SearchRequest req = searchRequest(plan, spec, threads, options.clock);
       if (combinesModels(plan)) {
         try {
           req.baseParams = withTunedMembers(req.baseParams, plans, tuned, plan.seed);
@@ -400,20 +439,36 @@ ExperimentResult runPrepared(const ExperimentSpec& spec, const RunnerOptions& op
           continue;
         }
       }
-      // A spent budget still runs one trial (the first one, the defaults): a share of 0 would
-      // read as "no time limit".
-      req.search.budgetSeconds = std::max(left / static_cast<double>(autoPlans.size() - a), 1e-9);
-      const auto s0 = Clock::now();
+      // What is left of the budget once the final fits of the searched models are reserved,
+      // shared by weight among this search and those after it; the share covers the search and
+      // its own final fit (search.h). A spent budget still runs one trial (the first one, the
+      // defaults): a share of 0 would read as "no time limit".
+      double weightLeft = 0.0;
+      for (std::size_t b = a; b < autoPlans.size(); ++b) {
+        weightLeft += shareWeight(plans[autoPlans[b]]);
+      }
+      const double left = budget - (now() - t0) - result.finalFitsEstimate;
+      const double share = left * shareWeight(plan) / weightLeft;
+      req.search.budgetSeconds = std::max(share, 1e-9);
+      Tuned& t = tuned[autoPlans[a]];
       try {
-        arena.execute([&] {
-          tuned[autoPlans[a]].history = searchHyperparameters(req, *result.data.train, one);
-        });
+        arena.execute([&] { t.history = searchHyperparameters(req, *result.data.train, one); });
       } catch (const Cancelled&) {
         break;  // every run sees the stop and ends as cancelled
       } catch (const std::exception& e) {
-        tuned[autoPlans[a]].error = e.what();
+        t.error = e.what();
       }
-      left -= secondsSince(s0);
+      if (!t.history) continue;
+      const SearchHistory& h = *t.history;
+      result.finalFitsEstimate += h.refitSecondsEstimate;
+      if (h.stoppedBy == "budget" && h.trials.size() == 1) {
+        const double needed = h.seconds + h.refitSecondsEstimate;
+        t.warnings.push_back(
+            "time budget: this model's share was " + seconds1(std::max(share, 0.0)) + " s, " +
+            (needed > share ? "less than one search trial (" : "enough for one search trial (") +
+            seconds1(h.seconds) + " s) plus its final fit (~" + seconds1(h.refitSecondsEstimate) +
+            " s estimated); only its first configuration was tried");
+      }
     }
   }
 
@@ -457,7 +512,7 @@ ExperimentResult runPrepared(const ExperimentSpec& spec, const RunnerOptions& op
     group.wait();
   });
   result.cancelled = ctx.stopRequested();
-  result.seconds = secondsSince(t0);
+  result.seconds = now() - t0;
   ctx.progress(1.0, result.cancelled ? "cancelled" : "done");
   return result;
 }

@@ -35,6 +35,9 @@ struct RunnerOptions {
   /// Called as each run ends (any status, after writeOutputs), from a worker thread, one call
   /// at a time.
   std::function<void(const RunRecord&)> onRunFinished;
+  /// Monotonic seconds for the time budget (the searches, their shares, ExperimentResult's
+  /// seconds); empty = std::steady_clock. Tests inject a fake clock their models advance.
+  std::function<double()> clock;
 };
 
 /// The outcome of an experiment.
@@ -44,7 +47,12 @@ struct ExperimentResult {
   std::vector<RunRecord> runs;  ///< one per model and seed, in spec order
   int threads = 0;              ///< the thread budget actually used
   bool cancelled = false;       ///< a stop was requested while models ran
-  double seconds = 0.0;
+  double seconds = 0.0;         ///< the whole run: preparation, searches, final runs
+  /// The tuning budget that bounds the whole run when there are auto searches (0 = none):
+  /// seconds > budgetSeconds is an overshoot (the estimates below were too low).
+  double budgetSeconds = 0.0;
+  /// The final fits reserved out of the budget: the sum of the searches' refit estimates.
+  double finalFitsEstimate = 0.0;
 };
 
 /// The code version recorded with runs: "0.1.0 (<git describe>)".

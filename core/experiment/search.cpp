@@ -129,13 +129,62 @@ std::vector<double> paramsToPoint(const std::vector<ParamSpace>& space,
 }
 
 using EvaluateFn = std::function<SearchTrial(const Params&, int rung, long long budget)>;
+using SecondsFn = std::function<double()>;
+
+// The time budget of an auto search covers the search and the winner's final fit (search.h).
+// Both estimates come from the search's own trial timings.
+struct TimeBudget {
+  double budget = 0.0;      ///< seconds; <= 0 = no limit
+  double refitScale = 1.0;  ///< train rows / fit rows: a final fit's cost per trial second
+
+  // A trial at `epochs` (0 = not iterative): the slowest earlier trial at the same epochs,
+  // else the slowest one at the nearest level below (above when there is none below), scaled
+  // linearly by epochs. The nearest level, because a trial's fixed costs (validation lists,
+  // metrics) weigh more at few epochs: scaling from the first rung overestimates.
+  static double trialEstimate(const std::vector<SearchTrial>& trials, long long epochs) {
+    long long below = -1, above = -1;
+    for (const auto& t : trials) {
+      if (t.budget <= epochs) below = std::max(below, t.budget);
+      if (t.budget > epochs && (above < 0 || t.budget < above)) above = t.budget;
+    }
+    const long long level = below >= 0 ? below : above;
+    double slowest = 0.0;
+    for (const auto& t : trials) {
+      if (t.budget == level) slowest = std::max(slowest, t.fitSeconds);
+    }
+    if (epochs <= 0 || level <= 0) return slowest;
+    return slowest * static_cast<double>(epochs) / static_cast<double>(level);
+  }
+  // Whether a trial at `epochs` may start `elapsed` seconds in, the best trial so far being
+  // `best` (nullptr = none scored): it and the refit of whichever wins must fit.
+  bool allows(const std::vector<SearchTrial>& trials, const SearchTrial* best, double elapsed,
+              long long epochs) const {
+    if (budget <= 0.0 || trials.empty()) return true;
+    const double next = trialEstimate(trials, epochs);
+    const double winner = std::max(best != nullptr ? best->fitSeconds : 0.0, next);
+    return elapsed + next + refitScale * winner <= budget;
+  }
+};
+
+// The best scored trial: the highest score, ties to the larger budget, then the earlier trial.
+const SearchTrial* bestTrial(const std::vector<SearchTrial>& trials) {
+  const SearchTrial* best = nullptr;
+  for (const auto& t : trials) {
+    if (!std::isfinite(t.score)) continue;
+    if (best == nullptr || t.score > best->score ||
+        (t.score == best->score && t.budget > best->budget)) {
+      best = &t;
+    }
+  }
+  return best;
+}
 
 // The "auto" method: Hyperband (Li et al., JMLR 2018) over the budget parameter's epochs for
 // iterative models, one configuration per bracket otherwise; new configurations come from TPE
 // once the budget level it models has enough results, uniformly before. Sequential: each fit
 // uses all of the search's threads, and the order of trials never depends on timing.
-void autoSearch(const SearchRequest& req, long long maxBudget, Clock::time_point t0,
-                const EvaluateFn& evaluate, SearchHistory& h) {
+void autoSearch(const SearchRequest& req, long long maxBudget, double t0, const SecondsFn& now,
+                const TimeBudget& time, const EvaluateFn& evaluate, SearchHistory& h) {
   const SearchSpec& s = req.search;
   const ModelInfo& model = *req.model;
   const std::vector<TpeDimension> dims = tpeDimensions(model, s.space);
@@ -152,10 +201,8 @@ void autoSearch(const SearchRequest& req, long long maxBudget, Clock::time_point
   std::vector<std::vector<double>> configPoints;  // TPE point of each configuration
   std::vector<Params> configParams;               // resolved parameters of each configuration
   std::set<std::string> seen;
-  const auto outOfTime = [&] {
-    return s.budgetSeconds > 0 && !h.trials.empty() &&
-           std::chrono::duration<double>(Clock::now() - t0).count() >= s.budgetSeconds;
-  };
+  // The best trial so far, kept up to date by run().
+  const SearchTrial* bestSoFar = nullptr;
   const auto budgetAt = [&](int bracket, int rung) -> long long {
     if (maxBudget <= 0) return 0;
     long long div = 1;
@@ -203,7 +250,11 @@ void autoSearch(const SearchRequest& req, long long maxBudget, Clock::time_point
     SearchTrial t = evaluate(configParams[static_cast<std::size_t>(config)], rung, b);
     t.config = config;
     h.trials.push_back(std::move(t));
+    bestSoFar = bestTrial(h.trials);  // the vector may have moved
     return h.trials.back().score;
+  };
+  const auto outOfTime = [&](long long epochs) {
+    return !time.allows(h.trials, bestSoFar, now() - t0, epochs);
   };
 
   bool stop = false;
@@ -214,7 +265,7 @@ void autoSearch(const SearchRequest& req, long long maxBudget, Clock::time_point
     const auto n = static_cast<std::size_t>((pow * (maxS + 1) + bracket) / (bracket + 1));
     std::vector<std::pair<int, double>> field;  // (config, score at the current rung)
     for (std::size_t i = 0; i < n; ++i) {
-      if (outOfTime()) {
+      if (outOfTime(budgetAt(bracket, 0))) {
         h.stoppedBy = "budget";
         stop = true;
         break;
@@ -243,7 +294,7 @@ void autoSearch(const SearchRequest& req, long long maxBudget, Clock::time_point
       field.resize(keep);
       if (!std::isfinite(field.front().second)) break;
       for (auto& [c, score] : field) {
-        if (outOfTime()) {
+        if (outOfTime(budgetAt(bracket, rung))) {
           h.stoppedBy = "budget";
           stop = true;
           break;
@@ -259,14 +310,7 @@ void autoSearch(const SearchRequest& req, long long maxBudget, Clock::time_point
   // that pair scores; taking only the largest budget reached would throw away a configuration
   // that peaks early (iALS overfits with more sweeps at low regularisation). Ties keep the
   // larger budget, then the earlier trial.
-  const SearchTrial* best = nullptr;
-  for (const auto& t : h.trials) {
-    if (!std::isfinite(t.score)) continue;
-    if (best == nullptr || t.score > best->score ||
-        (t.score == best->score && t.budget > best->budget)) {
-      best = &t;
-    }
-  }
+  const SearchTrial* best = bestTrial(h.trials);
   if (best == nullptr) {
     throw ModelError("every search candidate failed; first error: " +
                      (h.trials.empty() ? std::string("none ran") : h.trials.front().error));
@@ -274,6 +318,7 @@ void autoSearch(const SearchRequest& req, long long maxBudget, Clock::time_point
   h.best = configParams[static_cast<std::size_t>(best->config)];
   if (maxBudget > 0) h.best[s.budgetParam] = best->budget;
   h.bestScore = best->score;
+  h.refitSecondsEstimate = time.refitScale * best->fitSeconds;
 }
 
 }  // namespace
@@ -323,7 +368,10 @@ std::vector<Params> randomCandidates(const ModelInfo& model, const Params& baseP
 SearchHistory searchHyperparameters(const SearchRequest& req, const Dataset& train,
                                     TaskContext& ctx) {
   if (req.model == nullptr) throw ModelError("searchHyperparameters: no model given");
-  const auto t0 = Clock::now();
+  const SecondsFn now = req.clock ? req.clock : SecondsFn([] {
+    return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+  });
+  const double t0 = now();
   const SearchSpec& s = req.search;
   SearchHistory h;
   h.method = s.method;
@@ -392,7 +440,7 @@ SearchHistory searchHyperparameters(const SearchRequest& req, const Dataset& tra
     t.rung = rung;
     t.budget = b;
     if (b > 0) t.params[s.budgetParam] = b;
-    const auto f0 = Clock::now();
+    const double f0 = now();
     // Trials run in parallel: their own progress would interleave, so the search reports
     // finished fits instead. The child still shares the stop flag.
     TaskContext trialCtx(ctx, 0.02, 1.0);
@@ -411,7 +459,7 @@ SearchHistory searchHyperparameters(const SearchRequest& req, const Dataset& tra
       t.score = std::numeric_limits<double>::quiet_NaN();
       t.error = e.what();
     }
-    t.fitSeconds = std::chrono::duration<double>(Clock::now() - f0).count();
+    t.fitSeconds = now() - f0;
     std::string best;
     {
       const std::lock_guard lock(bestMutex);
@@ -426,7 +474,7 @@ SearchHistory searchHyperparameters(const SearchRequest& req, const Dataset& tra
     const auto configs = configsDone.load() + (rung == 0 ? 1 : 0);
     if (rung == 0) configsDone.fetch_add(1);
     if (s.method == "auto") {
-      const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+      const double elapsed = now() - t0;
       const double byTime = s.budgetSeconds > 0 ? elapsed / s.budgetSeconds : 0.0;
       const double byTrials =
           s.trials > 0 ? static_cast<double>(done) / (3.0 * static_cast<double>(s.trials)) : 0.0;
@@ -467,8 +515,14 @@ SearchHistory searchHyperparameters(const SearchRequest& req, const Dataset& tra
   };
 
   if (s.method == "auto") {
-    autoSearch(req, maxBudget, t0, evaluate, h);
-    h.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    TimeBudget time;
+    time.budget = s.budgetSeconds;
+    if (fitSet.numInteractions() > 0) {
+      time.refitScale = static_cast<double>(train.numInteractions()) /
+                        static_cast<double>(fitSet.numInteractions());
+    }
+    autoSearch(req, maxBudget, t0, now, time, evaluate, h);
+    h.seconds = now() - t0;
     return h;
   }
 
@@ -499,7 +553,7 @@ SearchHistory searchHyperparameters(const SearchRequest& req, const Dataset& tra
     budget = std::min(maxBudget, budget * s.eta);
     ++rung;
   }
-  h.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  h.seconds = now() - t0;
   return h;
 }
 

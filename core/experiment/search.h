@@ -9,6 +9,7 @@
 /// refits the winner on the full training split and evaluates it once on test.
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "core/data/dataset.h"
@@ -31,6 +32,9 @@ struct SearchRequest {
   /// The validation split's shape (validation_split.h): the experiment split's kind, so that a
   /// cold-start experiment selects on held-out items (or users) carved from train.
   ValidationKind validation = ValidationKind::kUserRows;
+  /// Monotonic seconds for the time budget and the trial timings; empty = std::steady_clock.
+  /// Tests inject a fake clock that their models advance, so that nothing depends on speed.
+  std::function<double()> clock;
 };
 
 /// Every combination of the space's value lists (first parameter varies slowest), each applied
@@ -52,10 +56,15 @@ std::vector<Params> randomCandidates(const ModelInfo& model, const Params& baseP
 /// ranked by the selection metric (higher is better; ties keep the earlier candidate).
 /// Failed candidates are kept in the history with their error and never selected; if all fail,
 /// throws ModelError. Throws Cancelled when ctx is stopped.
-/// "auto" fits one candidate at a time (each with request.threads) and starts no fit once
-/// search.budgetSeconds (> 0) have passed, after at least one; it samples at most search.trials
-/// configurations (> 0; with neither bound, 30). Trial i depends only on the request and trials
-/// 0..i-1, never on timing: the budget decides how many trials run, not what they are.
+/// "auto" fits one candidate at a time (each with request.threads); it samples at most
+/// search.trials configurations (> 0; with neither bound, 30). With search.budgetSeconds (> 0)
+/// the budget covers the search and the winner's final fit: after the first trial (which
+/// always runs), a trial starts only if elapsed + its estimated seconds + the refit estimate
+/// of max(best so far, that trial) fits in the budget. A trial's estimate is the slowest
+/// earlier trial at the same epochs (else at the nearest level, scaled by epochs); a refit
+/// estimate is the trial's seconds times train rows / fit rows (refitSecondsEstimate of the
+/// result). Trial i depends only on the request and trials 0..i-1, never on timing: the
+/// budget decides how many trials run, not what they are.
 SearchHistory searchHyperparameters(const SearchRequest& request, const Dataset& train,
                                     TaskContext& ctx);
 

@@ -397,6 +397,7 @@ SearchHistory searchFromJson(const nlohmann::json& j) {
   h.bestScore = j["best_score"].is_number() ? j["best_score"].get<double>() : std::nan("");
   h.seconds = j.value("seconds", 0.0);
   h.budgetSeconds = j.value("budget_seconds", 0.0);
+  h.refitSecondsEstimate = j.value("refit_estimate_seconds", 0.0);
   h.stoppedBy = j.value("stopped_by", "");
   for (const auto& t : j.value("trials", nlohmann::json::array())) {
     SearchTrial s;

@@ -356,3 +356,161 @@ TEST_CASE("auto over a given space: schema order, conditions, the tuning's setti
   CHECK_THROWS_WITH(parseExperimentSpec(doc, dir.path()),
                     Catch::Contains("$.models[0].search.space.iterations"));
 }
+
+namespace {
+
+// A clock that only the test's models move: the budget accounting is checked without any
+// dependence on the machine's speed.
+struct FakeClock {
+  std::atomic<long long> micros{0};
+  double now() const { return static_cast<double>(micros.load()) * 1e-6; }
+  void advance(double seconds) { micros += std::llround(seconds * 1e6); }
+};
+
+// The test model, whose fit costs "cost" fake seconds per training row and epoch.
+class CostlyModel final : public Model {
+ public:
+  CostlyModel(Params p, FakeClock* clock) : Model(std::move(p)), clock_(clock) {}
+  std::string type() const override { return "test_costly"; }
+  bool canScoreUser(Index) const override { return true; }
+
+ protected:
+  void fitModel(const TrainingData& data, TaskContext&) override {
+    clock_->advance(paramDouble("cost") * static_cast<double>(data.train.numInteractions()) *
+                    static_cast<double>(paramInt("epochs")));
+    const bool good = paramDouble("alpha") >= 0.5;
+    scores_.assign(numItems(), 0.0f);
+    for (auto i : data.train.interactions.item) scores_[i] += good ? 1.0f : -1.0f;
+  }
+  void scoreItems(Index, std::span<const Index> items, std::span<float> out) const override {
+    for (std::size_t j = 0; j < items.size(); ++j) out[j] = scores_[items[j]];
+  }
+  void saveState(BinaryWriter& out) const override { out.putVector(scores_); }
+  void loadModelState(BinaryReader& in) override { scores_ = in.getVector<float>("scores"); }
+
+ private:
+  FakeClock* clock_;
+  std::vector<float> scores_;
+};
+
+ModelInfo costlyInfo(FakeClock* clock) {
+  ModelInfo m = searchableTestInfo();
+  m.name = "test_costly";
+  m.schema.params.push_back(
+      {"cost", ParamType::kFloat, 0.001, 0.0, 1.0, false, {}, "fake seconds per row and epoch"});
+  m.create = [clock](const Params& p) -> std::unique_ptr<Model> {
+    return std::make_unique<CostlyModel>(p, clock);
+  };
+  return m;
+}
+
+ExperimentResult runCostly(const json& doc, const test::TempDir& dir, FakeClock& clock) {
+  const ModelInfo info = costlyInfo(&clock);
+  RunnerOptions opt;
+  opt.lookup = test::lookupWith(&info);
+  opt.clock = [&clock] { return clock.now(); };
+  const ExperimentSpec spec = parseExperimentSpec(doc, dir.path(), opt.lookup);
+  TaskContext ctx;
+  return runExperiment(spec, opt, ctx);
+}
+
+}  // namespace
+
+TEST_CASE("auto: the budget bounds the searches and the final fits together",
+          "[experiment][search][auto][budget]") {
+  test::TempDir dir;
+  json doc = syntheticSpec(dir);
+  doc["tuning"] = {{"budget_seconds", 120}};
+  doc["models"] = {{{"name", "test_costly"}, {"run_name", "cheap"}, {"search", "auto"}},
+                   {{"name", "test_costly"},
+                    {"run_name", "dear"},
+                    {"search", "auto"},
+                    {"params", {{"cost", 0.003}}}}};
+  FakeClock clock;
+  const ExperimentResult r = runCostly(doc, dir, clock);
+  REQUIRE(r.runs.size() == 2);
+  const double trainRows = static_cast<double>(r.data.train->numInteractions());
+  double finalFits = 0.0;
+  for (const auto& run : r.runs) {
+    INFO(run.name << " " << run.error);
+    REQUIRE(run.status == RunStatus::kOk);
+    CHECK(run.warnings.empty());
+    CHECK(run.search->stoppedBy == "budget");
+    CHECK(run.search->trials.size() > 3);
+    // The refit estimate is the winning trial's cost scaled by train rows / fit rows: exact
+    // for a model whose cost is proportional to its rows.
+    const double refit =
+        run.params["cost"].get<double>() * trainRows * run.params["epochs"].get<double>();
+    CHECK(run.search->refitSecondsEstimate == Approx(refit).epsilon(1e-4));
+    // Each search stayed within its share, its own refit included.
+    CHECK(run.search->seconds + run.search->refitSecondsEstimate <=
+          run.search->budgetSeconds + 1e-3);
+    finalFits += refit;
+  }
+  CHECK(r.finalFitsEstimate == Approx(finalFits).epsilon(1e-4));
+  // The fake clock moved only by fits: searches plus final fits, all inside the budget.
+  CHECK(r.budgetSeconds == 120.0);
+  CHECK(r.seconds <= 120.0 + 1e-3);
+  CHECK(r.seconds > 60.0);
+  // The share of the first search was half of the budget; the second had what was left.
+  CHECK(r.runs[0].search->budgetSeconds == Approx(60.0));
+  CHECK(r.runs[1].search->budgetSeconds ==
+        Approx(120.0 - r.runs[0].search->seconds - r.runs[0].search->refitSecondsEstimate)
+            .margin(1e-3));
+
+  // Time decides how many trials run, not what they are.
+  FakeClock again;
+  const ExperimentResult r2 = runCostly(doc, dir, again);
+  REQUIRE(r2.runs.size() == 2);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto& a = r.runs[i].search->trials;
+    const auto& b = r2.runs[i].search->trials;
+    REQUIRE(a.size() == b.size());
+    for (std::size_t t = 0; t < a.size(); ++t) CHECK(a[t].params == b[t].params);
+  }
+  CHECK(r2.seconds == r.seconds);
+}
+
+TEST_CASE("auto: a share too small for one trial and its refit is reported",
+          "[experiment][search][auto][budget]") {
+  test::TempDir dir;
+  json doc = syntheticSpec(dir);
+  doc["tuning"] = {{"budget_seconds", 1}};
+  doc["models"] = {{{"name", "test_costly"}, {"search", "auto"}}};
+  FakeClock clock;
+  const ExperimentResult r = runCostly(doc, dir, clock);
+  REQUIRE(r.runs.size() == 1);
+  const RunRecord& run = r.runs[0];
+  INFO(run.error);
+  REQUIRE(run.status == RunStatus::kOk);
+  // The first trial (1 epoch, the first rung of Hyperband over 9) costs about 1.1 fake seconds
+  // on the fit rows, its refit about 1.35: one trial only.
+  CHECK(run.search->trials.size() == 1);
+  CHECK(run.search->stoppedBy == "budget");
+  REQUIRE(run.warnings.size() == 1);
+  CHECK_THAT(run.warnings[0],
+             Catch::Contains("less than one search trial") && Catch::Contains("share was 1.0 s"));
+  // The overshoot is visible in the result.
+  CHECK(r.seconds > r.budgetSeconds);
+  CHECK(r.seconds == Approx(run.search->seconds + run.search->refitSecondsEstimate).margin(1e-3));
+}
+
+TEST_CASE("auto: blends and two_stage models get a larger share of the budget",
+          "[experiment][search][auto][budget]") {
+  test::TempDir dir;
+  json doc = syntheticSpec(dir);
+  doc["tuning"] = {{"budget_seconds", 90}, {"trials", 2}};
+  doc["models"] = {
+      {{"name", "test_costly"}, {"search", "auto"}, {"params", {{"cost", 0.0001}}}},
+      {{"name", "blend"},
+       {"search", "auto"},
+       {"params", {{"members", {{"most_popular", json::object()}, {"sar", json::object()}}}}}}};
+  FakeClock clock;
+  const ExperimentResult r = runCostly(doc, dir, clock);
+  REQUIRE(r.runs.size() == 2);
+  INFO(r.runs[0].error << " / " << r.runs[1].error);
+  REQUIRE(r.runs[0].status == RunStatus::kOk);
+  // The share weights count a blend's members: 1 + 2 against 1 for the other search, so the
+  // first search's share is 90 * 1 / (1 + 3).
+  CHECK(r.runs[0].search->budgetSeconds == Approx(22.5));
+}
