@@ -111,38 +111,56 @@ template <class P, int NV>
   for (int q = 0; q < n; ++q) factor::simd::storeP(out + q * 16, acc[q]);
 }
 
+// A two-source permute of 16-float vectors with constant lane indices (0-15: a, 16-31: b).
+// GCC spells it __builtin_shuffle with a mask vector, clang __builtin_shufflevector with the
+// indices as arguments (the fuzz and TSan builds use clang).
+#if defined(__clang__)
+#define RWB_SHUFFLE16(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
+#else
+typedef int RwbShuffleMask16 __attribute__((vector_size(64)));
+#define RWB_SHUFFLE16(a, b, ...) __builtin_shuffle(a, b, RwbShuffleMask16{__VA_ARGS__})
+#endif
+#define RWB_LO8 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23
+#define RWB_HI8 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31
+#define RWB_LO4 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27
+#define RWB_HI4 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31
+#define RWB_E01 0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29
+#define RWB_E23 2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31
+#define RWB_EVEN 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30
+#define RWB_ODD 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31
+
 // hsum() of 16 vectors at once: lane j of the result is hsum(v[j]), bit for bit. The same tree
 // (lanes i + i+8, then + i+4, then (0 + 2) + (1 + 3)) on pairs of vectors shuffled together: 30
 // two-source permutes and 15 adds for 16 sums instead of 16 separate reductions.
 [[gnu::always_inline]] inline factor::simd::V16 hsum16(const factor::simd::V16* v) {
   using V = factor::simd::V16;
-  typedef int I16 __attribute__((vector_size(64)));
   // Level 1: [a.lo8 + a.hi8, b.lo8 + b.hi8] for the pairs (0, 1), (2, 3), ...
-  constexpr I16 lo8 = {0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23};
-  constexpr I16 hi8 = {8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31};
   V t[8];
   for (int i = 0; i < 8; ++i)
-    t[i] = __builtin_shuffle(v[2 * i], v[2 * i + 1], lo8) +
-           __builtin_shuffle(v[2 * i], v[2 * i + 1], hi8);
+    t[i] = RWB_SHUFFLE16(v[2 * i], v[2 * i + 1], RWB_LO8) +
+           RWB_SHUFFLE16(v[2 * i], v[2 * i + 1], RWB_HI8);
   // Level 2: each row's 8 sums to 4 (s8[0..3] + s8[4..7]); four rows per vector, in order.
-  constexpr I16 lo4 = {0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27};
-  constexpr I16 hi4 = {4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31};
   V u[4];
   for (int i = 0; i < 4; ++i)
-    u[i] = __builtin_shuffle(t[2 * i], t[2 * i + 1], lo4) +
-           __builtin_shuffle(t[2 * i], t[2 * i + 1], hi4);
+    u[i] = RWB_SHUFFLE16(t[2 * i], t[2 * i + 1], RWB_LO4) +
+           RWB_SHUFFLE16(t[2 * i], t[2 * i + 1], RWB_HI4);
   // Level 3: (s4[0] + s4[2], s4[1] + s4[3]) per row; eight rows per vector.
-  constexpr I16 e01 = {0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29};
-  constexpr I16 e23 = {2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31};
   V w[2];
   for (int i = 0; i < 2; ++i)
-    w[i] = __builtin_shuffle(u[2 * i], u[2 * i + 1], e01) +
-           __builtin_shuffle(u[2 * i], u[2 * i + 1], e23);
+    w[i] = RWB_SHUFFLE16(u[2 * i], u[2 * i + 1], RWB_E01) +
+           RWB_SHUFFLE16(u[2 * i], u[2 * i + 1], RWB_E23);
   // Level 4: (s4[0] + s4[2]) + (s4[1] + s4[3]); lane j is row j.
-  constexpr I16 even = {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30};
-  constexpr I16 odd = {1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31};
-  return __builtin_shuffle(w[0], w[1], even) + __builtin_shuffle(w[0], w[1], odd);
+  return RWB_SHUFFLE16(w[0], w[1], RWB_EVEN) + RWB_SHUFFLE16(w[0], w[1], RWB_ODD);
 }
+#undef RWB_SHUFFLE16
+#undef RWB_LO8
+#undef RWB_HI8
+#undef RWB_LO4
+#undef RWB_HI4
+#undef RWB_E01
+#undef RWB_E23
+#undef RWB_EVEN
+#undef RWB_ODD
 
 // out += sum_k coef(k, y_k . v) y_k over the n gathered rows y_k (stride fp), k in order. With a
 // fixed width the running sum stays in registers across k (through memory, every row's update
