@@ -77,8 +77,13 @@ void readChunkedBlobs(SqliteDb& db, const std::string& path, const std::string& 
     fail(std::string("field 'blob_chunks': ") + e.what());
   }
   if (!layout.is_object()) fail("field 'blob_chunks': not a JSON object");
-  // No blob is larger than the file that holds it: a bound for the buffers before any checksum.
+  // All the blobs together are no larger than the file that holds them: a bound for the
+  // buffers before any checksum. The whole blobs already read count against it, and each listed
+  // blob is checked against what is left, so that a layout listing many blobs of the file's size
+  // cannot claim (and reserve) a multiple of it.
   const std::uintmax_t fileBytes = std::filesystem::file_size(path);
+  std::uintmax_t claimed = 0;
+  for (const auto& [name, bytes] : blobs) claimed += bytes.size();
   struct Expected {
     std::uint64_t bytes = 0, chunkBytes = 0, chunks = 0, next = 0;
     std::string* out = nullptr;
@@ -98,6 +103,11 @@ void readChunkedBlobs(SqliteDb& db, const std::string& path, const std::string& 
            " is impossible in a file of " + std::to_string(fileBytes) + " bytes");
     }
     if (blobs.count(name) > 0) fail("blob '" + name + "' is stored both whole and in chunks");
+    if (claimed > fileBytes || e.bytes > fileBytes - claimed) {
+      fail(field + std::to_string(e.bytes) + " bytes is impossible: the blobs before it take " +
+           std::to_string(claimed) + " of the file's " + std::to_string(fileBytes) + " bytes");
+    }
+    claimed += e.bytes;
     e.chunks = (e.bytes - 1) / e.chunkBytes + 1;
     e.out = &blobs[name];
     e.out->reserve(e.bytes);

@@ -512,6 +512,19 @@ TEST_CASE(
   }
   REQUIRE(loadError(good).empty());
   const std::string last = std::to_string(chunks - 1);
+  // A layout listing a thousand blobs, each as large as the file (which only grows by the
+  // layout's text): each alone passes the size check, together they claim a thousand times the
+  // file, which the loader reserved before reading a single chunk.
+  std::string manyBlobs = "{";
+  const std::string fileSize = std::to_string(fs::file_size(good));
+  for (int i = 0; i < 1000; ++i) {
+    manyBlobs += "\"a" + std::to_string(1000 + i) + "\": {\"bytes\": " + fileSize +
+                 ", \"chunk_bytes\": " + fileSize + "}, ";
+  }
+  manyBlobs += "\"model\": {\"bytes\": 1, \"chunk_bytes\": 1}}";
+  const auto layoutIs = [](const std::string& json) {
+    return "UPDATE meta SET value = '" + json + "' WHERE key = 'blob_chunks'";
+  };
   struct Case {
     std::string what, sql;
     std::vector<std::string> expect;
@@ -548,6 +561,37 @@ TEST_CASE(
        "WHERE key = 'blob_chunks'",
        {"field 'blob_chunks'", "blob 'model'", "impossible"}},
       {"the layout removed", "DELETE FROM meta WHERE key = 'blob_chunks'", {"checksum"}},
+      {"regression: the layout lists many blobs as large as the file",
+       layoutIs(manyBlobs),
+       {"field 'blob_chunks'", "blob 'a1", "impossible", "the blobs before it take"}},
+      {"the layout is not JSON", layoutIs("{\"model\": "), {"field 'blob_chunks'"}},
+      {"the layout is a list", layoutIs("[1, 2]"), {"field 'blob_chunks'", "not a JSON object"}},
+      {"a negative size",
+       layoutIs("{\"model\": {\"bytes\": -1, \"chunk_bytes\": 1000}}"),
+       {"blob 'model'", "needs whole numbers"}},
+      {"a size past 64 bits",
+       layoutIs("{\"model\": {\"bytes\": 18446744073709551616, \"chunk_bytes\": 1000}}"),
+       {"blob 'model'", "needs whole numbers"}},
+      {"the largest 64-bit size",
+       layoutIs("{\"model\": {\"bytes\": 18446744073709551615, \"chunk_bytes\": 1000}}"),
+       {"blob 'model'", "impossible"}},
+      {"a fractional chunk size",
+       layoutIs("{\"model\": {\"bytes\": 5000, \"chunk_bytes\": 1.5e3}}"),
+       {"blob 'model'", "needs whole numbers"}},
+      {"chunks of 0 bytes",
+       layoutIs("{\"model\": {\"bytes\": 5000, \"chunk_bytes\": 0}}"),
+       {"blob 'model'", "impossible"}},
+      {"the layout names a blob that is also stored whole",
+       layoutIs("{\"users\": {\"bytes\": 10, \"chunk_bytes\": 1000}}"),
+       {"blob 'users'", "both whole and in chunks"}},
+      {"tens of thousands of one-byte chunks",
+       "CREATE TABLE tiny AS WITH RECURSIVE k(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM k "
+       "WHERE n < 999) SELECT name, idx * 1000 + n AS idx, substr(data, n + 1, 1) AS data "
+       "FROM blob_chunks, k WHERE n < length(data); DELETE FROM blob_chunks; "
+       "INSERT INTO blob_chunks SELECT name, idx, data FROM tiny; DROP TABLE tiny; "
+       "UPDATE meta SET value = replace(value, '\"chunk_bytes\":1000', '\"chunk_bytes\":1') "
+       "WHERE key = 'blob_chunks'",
+       {"checksum"}},
   };
   {
     // Any flipped byte of the file (chunk rows, their keys, the layout, SQLite's pages): the
