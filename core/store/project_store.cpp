@@ -262,11 +262,19 @@ bool unpackInto(std::string_view codec, std::string_view data, char* out, std::s
 }
 
 /// The original bytes of a stored blob; nullopt when they cannot be decoded (a damaged file).
+/// Whether `rawBytes` can be what `stored` bytes of `codec` hold: equal for raw; for zlib at
+/// most deflate's largest expansion (1032 to 1, plus the stream's header and trailer), so that a
+/// damaged or crafted size is refused before a buffer of that size is allocated.
+bool plausibleRawSize(std::string_view codec, std::int64_t rawBytes, std::uint64_t stored) {
+  if (rawBytes < 0) return false;
+  const auto raw = static_cast<std::uint64_t>(rawBytes);
+  if (codec == "raw") return raw == stored;
+  return raw / 1032 <= stored;
+}
+
 std::optional<std::string> unpackModelBlob(const std::string& codec, std::int64_t rawBytes,
                                            std::string_view data) {
-  if (rawBytes < 0 || (codec == "raw" && data.size() != static_cast<std::uint64_t>(rawBytes))) {
-    return std::nullopt;
-  }
+  if (!plausibleRawSize(codec, rawBytes, data.size())) return std::nullopt;
   std::string out(static_cast<std::size_t>(rawBytes), '\0');
   if (!unpackInto(codec, data, out.data(), out.size())) return std::nullopt;
   return out;
@@ -280,7 +288,18 @@ std::optional<std::string> unpackChunkedModelBlob(SqliteDb& db, const std::strin
                                                   std::string& why) {
   const std::string of = " of " + std::to_string(chunks) + " (numbered from 0)";
   {
-    // The sizes must add up before a buffer of rawBytes is allocated.
+    // Each chunk's size must be what its stored bytes can hold (plausibleRawSize) and the
+    // sizes must add up, before a buffer of rawBytes is allocated.
+    SqliteStmt bad(db,
+                   "SELECT min(idx) FROM model_blob_chunks WHERE hash = ? AND (raw_bytes < 0 OR "
+                   "(codec = 'raw' AND raw_bytes != length(CAST(data AS BLOB))) OR "
+                   "(codec != 'raw' AND raw_bytes / 1032 > length(CAST(data AS BLOB))))");
+    bad.bind(1, hash);
+    if (bad.step() && !bad.columnIsNull(0)) {
+      why = "chunk " + std::to_string(bad.columnInt(0)) + of +
+            " is truncated or records a size its stored bytes cannot hold";
+      return std::nullopt;
+    }
     SqliteStmt q(db,
                  "SELECT count(*), coalesce(sum(raw_bytes), 0) FROM model_blob_chunks "
                  "WHERE hash = ?");

@@ -433,6 +433,9 @@ TEST_CASE("a version 2 file gets checksums for the models it holds", "[store]") 
   // Damage after the migration is caught like in a new file.
   sqlExec(file, "UPDATE model_blobs SET data = X'00' || substr(data, 2)");
   CHECK_THROWS_AS(ProjectStore(file).loadRun(id, true), StoreError);
+  // A crafted uncompressed size is refused before anything of that size is allocated.
+  sqlExec(file, "UPDATE model_blobs SET raw_bytes = 9000000000000000000");
+  CHECK_THROWS_AS(ProjectStore(file).loadRun(id, true), StoreError);
 }
 
 TEST_CASE("a run's evaluation protocol is stored; runs of a version 5 file read as catalogue",
@@ -669,6 +672,13 @@ TEST_CASE(
       {"a chunk renumbered",
        "UPDATE model_blob_chunks SET idx = 12 WHERE idx = 4",
        {"chunk 4 of 10", "missing"}},
+      {"a compressed chunk claiming far more than its bytes can hold (a crafted file)",
+       "UPDATE model_blob_chunks SET raw_bytes = 9000000000000000000 WHERE idx = 2; "
+       "UPDATE model_blobs SET raw_bytes = 9000000000000000000",
+       {"chunk 2 of 10", "a size its stored bytes cannot hold"}},
+      {"a raw chunk whose size disagrees with its bytes",
+       "UPDATE model_blob_chunks SET raw_bytes = raw_bytes + 1 WHERE idx = 6",
+       {"chunk 6 of 10", "truncated or records a size"}},
       {"a byte changed in a raw chunk",
        "UPDATE model_blob_chunks SET data = x'00' || substr(data, 2) WHERE idx = 8 AND "
        "substr(data, 1, 1) != x'00'",
