@@ -333,7 +333,9 @@ ExperimentView::ExperimentView(Session* session, TaskRunner* runner, QWidget* pa
   budget_->setDecimals(0);
   budget_->setValue(TuningSpec{}.budgetSeconds);
   budget_->setSuffix(tr(" s"));
-  budget_->setToolTip(tr("Wall-clock seconds of all the auto searches together"));
+  budget_->setToolTip(
+      tr("Wall-clock seconds of all the auto-searched runs together: their searches and the "
+         "final fits of the chosen settings"));
   trials_ = new QSpinBox(tuningBox_);
   trials_->setObjectName("tuningTrials");
   trials_->setRange(0, 100000);
@@ -903,9 +905,9 @@ void ExperimentView::refreshTuning() {
       autos == 0 ? tr("No model has an auto search: the block is written only when it differs "
                       "from the defaults (`recwb run --tune` reads it).")
       : autos == 1
-          ? tr("One auto search: it gets the whole budget.")
-          : tr("%1 auto searches: each run gets an equal share of the budget (the CLI passes "
-               "time one search leaves unused to the next).")
+          ? tr("One auto search: it gets the whole budget, its final fit included.")
+          : tr("%1 auto searches: each run gets an equal share of the budget, its final fit "
+               "included (the CLI passes time one search leaves unused to the next).")
                 .arg(autos));
 }
 

@@ -362,7 +362,10 @@ class SearchGuiTest : public QObject {
     const SearchHistory& h = *ials.record.search;
     QCOMPARE(h.method, std::string("auto"));
     QVERIFY2(h.trials.size() >= 3, std::to_string(h.trials.size()).c_str());
-    QVERIFY(h.budgetSeconds == 8.0);
+    // The budget bounds the whole run: the search's share is what is left of the 8 s after
+    // loading and splitting (the share also covers its final fit).
+    QVERIFY2(h.budgetSeconds > 0.0 && h.budgetSeconds <= 8.0,
+             std::to_string(h.budgetSeconds).c_str());
     // The budget ends the search (a fit in flight finishes).
     QVERIFY2(h.seconds < 8.0 + 20.0, std::to_string(h.seconds).c_str());
     qInfo(
