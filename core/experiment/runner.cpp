@@ -360,9 +360,7 @@ namespace {
 ExperimentResult runPrepared(const ExperimentSpec& spec, const RunnerOptions& options,
                              const std::function<PreparedData(TaskContext&)>& prepare,
                              TaskContext& ctx) {
-  const std::function<double()> now = options.clock ? options.clock : std::function<double()>([] {
-    return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
-  });
+  const std::function<double()> now = budgetClock(options.clock);
   const double t0 = now();
   const ModelLookup lookup = options.lookup
                                  ? options.lookup

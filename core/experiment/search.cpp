@@ -365,12 +365,15 @@ std::vector<Params> randomCandidates(const ModelInfo& model, const Params& baseP
   return out;
 }
 
+std::function<double()> budgetClock(const std::function<double()>& clock) {
+  if (clock) return clock;
+  return [] { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); };
+}
+
 SearchHistory searchHyperparameters(const SearchRequest& req, const Dataset& train,
                                     TaskContext& ctx) {
   if (req.model == nullptr) throw ModelError("searchHyperparameters: no model given");
-  const SecondsFn now = req.clock ? req.clock : SecondsFn([] {
-    return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
-  });
+  const SecondsFn now = budgetClock(req.clock);
   const double t0 = now();
   const SearchSpec& s = req.search;
   SearchHistory h;

@@ -65,6 +65,10 @@ std::vector<Params> randomCandidates(const ModelInfo& model, const Params& baseP
 /// estimate is the trial's seconds times train rows / fit rows (refitSecondsEstimate of the
 /// result). Trial i depends only on the request and trials 0..i-1, never on timing: the
 /// budget decides how many trials run, not what they are.
+/// `clock` when set, else monotonic seconds from std::steady_clock: the one time source of the
+/// tuning budget (search and runner).
+std::function<double()> budgetClock(const std::function<double()>& clock);
+
 SearchHistory searchHyperparameters(const SearchRequest& request, const Dataset& train,
                                     TaskContext& ctx);
 
