@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -254,12 +255,14 @@ Action registerRun(CLI::App& sub, Common& common) {
     RunnerOptions opt;
     opt.threads = args->threads;
     opt.keepRecommendations = !recDir.empty();
+    std::atomic<int> listsWritten{0};  // runs whose top-k lists were written (not cancelled)
     if (!recDir.empty()) {
       // Written as each run ends, before it is recorded: a list that cannot be written fails
       // its run. The list is released once written.
       opt.writeOutputs = [&](RunRecord& r, const PreparedData& data) {
         createFolder(recDir);
         writeRecommendations(recDir, r, *data.test);
+        ++listsWritten;
         r.recUsers.clear();
         r.recommendations.clear();
       };
@@ -319,8 +322,10 @@ Action registerRun(CLI::App& sub, Common& common) {
     } else {
       printTable(result, spec);
       std::cout << "wrote " << (outDir / "metrics.json").string();
-      if (!recDir.empty())
-        std::cout << " and top-" << spec.metrics.k << " lists in " << recDir.string();
+      if (listsWritten > 0) {
+        std::cout << " and top-" << spec.metrics.k << " lists of " << listsWritten << " run"
+                  << (listsWritten == 1 ? "" : "s") << " in " << recDir.string();
+      }
       if (store) std::cout << "; recorded " << runIds.size() << " runs in " << args->project;
       std::cout << "\n";
     }
