@@ -311,6 +311,9 @@ void Blend::fitModel(const TrainingData& data, TaskContext& ctx) {
           }
         }
       }
+      // Scaling every weight alike ranks the same; tuned weights are reported summing to 1.
+      const double sum = std::accumulate(weights.begin(), weights.end(), 0.0);
+      for (double& w : weights) w /= sum;
     }
   }
   auto members = fitAll(data.train, 0.55, 1.0);

@@ -42,6 +42,24 @@ TEST_CASE("blend: tuned weights favour the member that ranks held-out rows well"
   for (const auto& s : r.items) CHECK(p.groupOfItem(s.item) == 0);
 }
 
+TEST_CASE("blend: coordinate-ascent weights (five members) also sum to 1", "[models][blend]") {
+  // Regression: with more than four members the weights were searched by coordinate ascent and
+  // kept unnormalised, unlike the documented sum of 1 (here 0.8, 0.2, 0.1, 0.2, 0.2: 1.5).
+  const auto p = test::plantedCommunities(80, 60, 12);
+  auto m = blendOf({{"members",
+                     {{"itemknn", {{"k", 3}}},
+                      {"most_popular", nlohmann::json::object()},
+                      {"rp3beta", nlohmann::json::object()},
+                      {"sar", nlohmann::json::object()},
+                      {"random", nlohmann::json::object()}}}});
+  TaskContext ctx;
+  m->fit({p.data, nullptr, 3, 2}, ctx);
+  const auto& b = dynamic_cast<const Blend&>(*m);
+  REQUIRE(b.weights().size() == 5);
+  CHECK(std::accumulate(b.weights().begin(), b.weights().end(), 0.0) == Approx(1.0));
+  for (double w : b.weights()) CHECK(w >= 0.0);
+}
+
 TEST_CASE("blend: fixed weights, normalisation and save/load", "[models][blend]") {
   const auto p = test::plantedCommunities(40, 30, 8);
   TaskContext ctx;
