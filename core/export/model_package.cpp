@@ -356,7 +356,10 @@ std::shared_ptr<const ModelPackage> ModelPackage::load(const std::string& path) 
   int versionNumber = 0;
   const auto parsed =
       std::from_chars(version.data(), version.data() + version.size(), versionNumber);
-  if (parsed.ec != std::errc() || parsed.ptr != version.data() + version.size()) {
+  // Canonical decimal only ("2", not "02" or "+2"): the chunk layout above is read for exactly
+  // the text this build writes, so every reader of the field must agree on what it says.
+  if (parsed.ec != std::errc() || parsed.ptr != version.data() + version.size() ||
+      std::to_string(versionNumber) != version) {
     throw bad("field", "format_version", "'" + version + "' is not a version number");
   }
   if (versionNumber < PackageInfo::kUnchunkedFormatVersion ||
