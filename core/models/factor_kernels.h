@@ -180,7 +180,9 @@ template <class P, int NV>
 
 // GCC contracts a * b + c into an FMA by default in C++ (-ffp-contract=fast) whenever the target
 // has FMA, which AVX-512F implies; that would change rounding between levels, so every
-// dispatched kernel (and the scalar paths they must agree with) is compiled without it.
+// dispatched kernel (and the scalar paths they must agree with) is compiled without it. Clang
+// ignores the optimize attribute: the top-level CMakeLists.txt gives clang builds
+// -ffp-contract=off instead.
 #define RWB_NO_FP_CONTRACT __attribute__((optimize("fp-contract=off")))
 #if defined(__x86_64__) || defined(__i386__)
 /// Marks a function compiled for AVX2 / AVX-512F (called only when simdLevel() allows it).
