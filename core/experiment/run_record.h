@@ -51,7 +51,8 @@ struct SearchHistory {
   /// recommend, evaluate): the winning trial's seconds scaled by train rows / fit rows.
   double refitSecondsEstimate = 0.0;
   /// auto: why it stopped sampling: "trials" (the trial bound), "budget" (the time share ran
-  /// out; a run with more time would have sampled more) or "space" (no new point found).
+  /// out; a run with more time would have sampled more), "space" (no new point found) or
+  /// "failures" (the first trials all failed with the same error; the run then fails).
   std::string stoppedBy;
 };
 

@@ -166,6 +166,16 @@ struct TimeBudget {
   }
 };
 
+// Whether the first `n` (or more) trials all failed, every one with the same error: a failure
+// no parameter of the space changes (too little data for the model, a missing column), so the
+// search stops instead of spending its share on candidates that fail alike.
+bool failedAlike(const std::vector<SearchTrial>& trials, std::size_t n) {
+  if (trials.size() < n || trials.empty()) return false;
+  return std::all_of(trials.begin(), trials.end(), [&](const SearchTrial& t) {
+    return !std::isfinite(t.score) && !t.error.empty() && t.error == trials.front().error;
+  });
+}
+
 // The best scored trial: the highest score, ties to the larger budget, then the earlier trial.
 const SearchTrial* bestTrial(const std::vector<SearchTrial>& trials) {
   const SearchTrial* best = nullptr;
@@ -282,6 +292,11 @@ void autoSearch(const SearchRequest& req, long long maxBudget, double t0, const 
       }
       const int c = static_cast<int>(configParams.size()) - 1;
       field.emplace_back(c, run(c, 0, budgetAt(bracket, 0)));
+      if (failedAlike(h.trials, startup)) {
+        h.stoppedBy = "failures";
+        stop = true;
+        break;
+      }
     }
     // Successive halving: the best 1/eta go on to eta times the epochs. Promotions of a
     // bracket cut by the trial bound still run (they add no configuration).
@@ -312,8 +327,13 @@ void autoSearch(const SearchRequest& req, long long maxBudget, double t0, const 
   // larger budget, then the earlier trial.
   const SearchTrial* best = bestTrial(h.trials);
   if (best == nullptr) {
-    throw ModelError("every search candidate failed; first error: " +
-                     (h.trials.empty() ? std::string("none ran") : h.trials.front().error));
+    throw ModelError(
+        "every search candidate failed" +
+        (h.stoppedBy == "failures"
+             ? " (the first " + std::to_string(h.trials.size()) +
+                   " with the same error, so the search stopped and left its time to the others)"
+             : std::string()) +
+        "; first error: " + (h.trials.empty() ? std::string("none ran") : h.trials.front().error));
   }
   h.best = configParams[static_cast<std::size_t>(best->config)];
   if (maxBudget > 0) h.best[s.budgetParam] = best->budget;

@@ -378,6 +378,10 @@ class CostlyModel final : public Model {
   void fitModel(const TrainingData& data, TaskContext&) override {
     clock_->advance(paramDouble("cost") * static_cast<double>(data.train.numInteractions()) *
                     static_cast<double>(paramInt("epochs")));
+    if (paramDouble("fail") > 0.7) throw ModelError("test_costly: too few rows for this model");
+    if (paramDouble("fail") > 0.5) {
+      throw ModelError("test_costly: alpha " + std::to_string(paramDouble("alpha")) + " fails");
+    }
     const bool good = paramDouble("alpha") >= 0.5;
     scores_.assign(numItems(), 0.0f);
     for (auto i : data.train.interactions.item) scores_[i] += good ? 1.0f : -1.0f;
@@ -398,6 +402,8 @@ ModelInfo costlyInfo(FakeClock* clock) {
   m.name = "test_costly";
   m.schema.params.push_back(
       {"cost", ParamType::kFloat, 0.001, 0.0, 1.0, false, {}, "fake seconds per row and epoch"});
+  m.schema.params.push_back(
+      {"fail", ParamType::kFloat, 0.0, 0.0, 1.0, false, {}, "> 0.5: every fit fails alike"});
   m.create = [clock](const Params& p) -> std::unique_ptr<Model> {
     return std::make_unique<CostlyModel>(p, clock);
   };
@@ -513,4 +519,40 @@ TEST_CASE("auto: blends and two_stage models get a larger share of the budget",
   // The share weights count a blend's members: 1 + 2 against 1 for the other search, so the
   // first search's share is 90 * 1 / (1 + 3).
   CHECK(r.runs[0].search->budgetSeconds == Approx(22.5));
+}
+
+TEST_CASE("auto: a search whose first trials all fail alike stops and leaves its time",
+          "[experiment][search][auto][budget]") {
+  test::TempDir dir;
+  json doc = syntheticSpec(dir);
+  doc["tuning"] = {{"budget_seconds", 120}};
+  doc["models"] = {{{"name", "test_costly"},
+                    {"run_name", "broken"},
+                    {"search", "auto"},
+                    {"params", {{"fail", 1.0}}}},
+                   {{"name", "test_costly"}, {"run_name", "fine"}, {"search", "auto"}}};
+  FakeClock clock;
+  const ExperimentResult r = runCostly(doc, dir, clock);
+  REQUIRE(r.runs.size() == 2);
+  const RunRecord& broken = r.runs[0];
+  REQUIRE(broken.status == RunStatus::kFailed);
+  CHECK_THAT(broken.error, Catch::Contains("every search candidate failed") &&
+                               Catch::Contains("the search stopped") &&
+                               Catch::Contains("too few rows for this model"));
+  // Before, the failing search sampled until its half of the budget was gone, and the other
+  // search had only the remaining half.
+  const RunRecord& fine = r.runs[1];
+  REQUIRE(fine.status == RunStatus::kOk);
+  CHECK(fine.search->budgetSeconds > 100.0);
+  CHECK(r.seconds <= 120.0 + 1e-3);
+
+  // Failures that differ (they depend on the parameters) do not stop a search early: it
+  // samples until its share is spent, as before.
+  doc["models"][0]["params"]["fail"] = 0.6;
+  FakeClock again;
+  const ExperimentResult r2 = runCostly(doc, dir, again);
+  REQUIRE(r2.runs.size() == 2);
+  REQUIRE(r2.runs[0].status == RunStatus::kFailed);
+  CHECK_THAT(r2.runs[0].error, !Catch::Contains("the search stopped"));
+  CHECK(r2.runs[1].search->budgetSeconds < 90.0);
 }
