@@ -3,16 +3,23 @@
 //   tsan_tbb_clean: a parallel_for reads data written before the loop and writes disjoint
 //                   outputs. TSan must stay silent: it sees TBB's task hand-offs. (Against
 //                   Debian's uninstrumented libtbb this reports races in tbb's partitioner.)
-//   tsan_tbb_race:  the same loop also increments one shared counter without synchronisation.
-//                   TSan must report that data race in this file: the build really checks the
-//                   bodies of TBB loops, so a clean run of the suites means something.
-// The loop runs on two threads whatever the machine (global_control), with enough iterations
-// that both take part.
+//   tsan_tbb_race:  a loop of two bodies that wait for each other to start (up to 60 s), then
+//                   both increment one shared counter without synchronisation. TSan must
+//                   report that data race in this file: the build really checks the bodies of
+//                   TBB loops, so a clean run of the suites means something. (Before the two
+//                   bodies met, a loaded machine could run every iteration on one thread and
+//                   leave no race to see.)
+// The loops run on two threads whatever the machine (global_control).
+#include <tbb/blocked_range.h>
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
+#include <tbb/partitioner.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 int main(int argc, char** argv) {
@@ -23,10 +30,23 @@ int main(int argc, char** argv) {
   std::vector<double> out(in.size());
   long shared = 0;
   for (int round = 0; round < 20; ++round) {
-    tbb::parallel_for(std::size_t{0}, in.size(), [&](std::size_t i) {
-      out[i] = in[i] * 2.0;
-      if (race) ++shared;  // deliberately unsynchronised
-    });
+    tbb::parallel_for(std::size_t{0}, in.size(), [&](std::size_t i) { out[i] = in[i] * 2.0; });
+  }
+  if (race) {
+    // Two bodies (one index each, simple_partitioner) that start together: each counts
+    // itself in and waits for the other, so two threads run the increments at the same time.
+    std::atomic<int> started{0};
+    tbb::parallel_for(
+        tbb::blocked_range<int>(0, 2, 1),
+        [&](const tbb::blocked_range<int>&) {
+          started.fetch_add(1);
+          const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+          while (started.load() < 2 && std::chrono::steady_clock::now() < until) {
+            std::this_thread::yield();
+          }
+          for (int k = 0; k < 1000; ++k) ++shared;  // deliberately unsynchronised
+        },
+        tbb::simple_partitioner());
   }
   double sum = 0;
   for (const double v : out) sum += v;
