@@ -11,6 +11,10 @@
 //       --core-titles (core's titles, with "(year)"); --fit-seed-offset K (fit seed + K)
 //   ./build/tests/bench/bench_features cold-sample [model...]   the same on the sample data
 //   ./build/tests/bench/bench_features cold-users [model...]   cold-user splits of ml-100k
+//       (default model neighbour_popularity; --seeds N, --first-seed F, --validation as for
+//       cold): core's loader, core's cold_users splitter and the spec's demographic_popularity
+//       baseline, scored by the runner's new-user path, so every seed's figures are those of
+//       `recwb run resources/specs/ml100k-coldusers.json` with split and run seed = that seed
 //   ./build/tests/bench/bench_features cold-ens [--validation] model...   cold-item splits: every
 //       weighting (simplex grid, step 0.1) of the models' per-user z-scored scores;
 //       "name@k:{params}" fits with data seed + 1000 k (a bagging draw)
@@ -179,24 +183,30 @@ int cold(const std::vector<std::string>& models, std::uint64_t seeds, bool sampl
   return 0;
 }
 
-// Cold users: 20% of the users held out with all their rows, scored from attributes alone over
-// the whole catalogue; baseline = popularity within the user's age band x gender.
-int coldUsers(const std::vector<std::string>& models, std::uint64_t seeds, bool validation) {
-  const Dataset d = test::loadMovieLens100k(dataDir() / "ml-100k");
+// Cold users: the protocol of `recwb run resources/specs/ml100k-coldusers.json` with split and
+// run seed = the bench's seed: ml-100k by core's loader, 20% of the users held out by core's
+// cold_users splitter, each scored as a new user from attributes alone over the whole catalogue
+// by the runner's new-user path; baseline = the spec's demographic_popularity (age decade x
+// gender). Every model is fitted with fit seed = split seed. Per model: paired t against the
+// baseline per seed, and over the per-user differences of all seeds pooled (the splits share
+// users and training data, so the pooled figure is an indication, not a test).
+int coldUsers(const std::vector<std::string>& models, std::uint64_t seeds, bool validation,
+              std::uint64_t firstSeed) {
+  const Dataset d = loadCoreMovieLens100k();
   std::map<std::string, std::vector<double>> means;
-  for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
+  std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> pooled;
+  for (std::uint64_t seed = firstSeed; seed < firstSeed + seeds; ++seed) {
     const test::ColdUserSplit outer = test::coldUserSplit(d, 0.2, seed);
     const test::ColdUserSplit s =
         validation ? test::coldUserValidationSplit(outer, 0.2, seed) : outer;
-    const test::DemographicPopularity base(s.train, {"age_band", "gender"});
-    const auto baseN = test::coldUserNdcgFn([&](Index u, Index i) { return base.score(u, i); }, s);
-    const test::DemographicPopularity pop(s.train, {});
-    const auto popN = test::coldUserNdcgFn([&](Index u, Index i) { return pop.score(u, i); }, s);
-    std::printf("seed %llu%s: %zu held-out users; popularity %.4f, demographic popularity %.4f\n",
+    auto base = createModel(test::kColdUserBaseline, test::coldUserBaselineParams());
+    TaskContext bctx;
+    base->fit({s.train, nullptr, seed, 0}, bctx);
+    const auto baseN = test::coldUserNdcg(*base, s);
+    std::printf("seed %llu%s: %zu held-out users; demographic_popularity %.4f\n",
                 static_cast<unsigned long long>(seed), validation ? " (validation)" : "",
-                s.testUsers.size(), test::mean(popN), test::mean(baseN));
-    means["demographic_popularity"].push_back(test::mean(baseN));
-    means["popularity"].push_back(test::mean(popN));
+                s.testUsers.size(), test::mean(baseN));
+    means[std::string(test::kColdUserBaseline) + " (baseline)"].push_back(test::mean(baseN));
     for (const auto& spec : models) {
       const auto [name, params] = modelSpec(spec, test::kMovieLensColdUserFeatures);
       auto m = createModel(name, params);
@@ -204,7 +214,7 @@ int coldUsers(const std::vector<std::string>& models, std::uint64_t seeds, bool 
       const auto t0 = Clock::now();
       const auto c0 = std::clock();
       m->fit({s.train, nullptr, seed, 0}, ctx);
-      const auto n = test::coldUserNdcg(*m, s, d.userAttributes);
+      const auto n = test::coldUserNdcg(*m, s);
       if (const auto* np = dynamic_cast<const NeighbourPopularity*>(m.get())) {
         std::printf("  kernel (tuned %.4f, untuned %.4f):", np->tunedNdcg(), np->untunedNdcg());
         for (std::size_t c = 0; c < np->columns().size(); ++c)
@@ -219,11 +229,21 @@ int coldUsers(const std::vector<std::string>& models, std::uint64_t seeds, bool 
           "wall, %.1f s CPU\n",
           spec.c_str(), test::mean(n), pt.meanDiff, pt.t, pt.p, wallS, cpuS);
       means[spec].push_back(test::mean(n));
+      auto& [pm, pb] = pooled[spec];
+      pm.insert(pm.end(), n.begin(), n.end());
+      pb.insert(pb.end(), baseN.begin(), baseN.end());
     }
     std::fflush(stdout);
   }
   std::printf("mean over %llu seeds:\n", static_cast<unsigned long long>(seeds));
   for (const auto& [name, v] : means) std::printf("  %.4f  %s\n", test::mean(v), name.c_str());
+  for (const auto& [name, v] : pooled) {
+    const auto pt = test::pairedTTest(v.first, v.second);
+    std::printf(
+        "pooled over seeds (%zu per-user differences; the splits share users: an indication "
+        "only): %s vs baseline %+.4f, paired t %.2f, p %.2e\n",
+        v.first.size(), name.c_str(), pt.meanDiff, pt.t, pt.p);
+  }
   return 0;
 }
 
@@ -650,7 +670,10 @@ int main(int argc, char** argv) {
           models.push_back(argv[k]);
         }
       }
-      if (mode == "cold-users") return coldUsers(models, seeds, validation);
+      if (mode == "cold-users") {
+        if (models.empty()) models = {"neighbour_popularity"};
+        return coldUsers(models, seeds, validation, copt.firstSeed);
+      }
       if (mode == "cold-ens") return coldEnsemble(models, seeds, validation);
       if (models.empty()) models = {"content_similarity", "logistic_regression", "gbdt"};
       return cold(models, seeds, mode == "cold-sample", validation, copt);

@@ -7,6 +7,9 @@
 //    interaction of the other items. Test users = users with a held-out
 //    interaction; each ranks ONLY the held-out items; relevant = the held-out items the user
 //    interacted with (binary); nDCG@10 with log2 discounts, ideal DCG over min(10, |relevant|).
+//  - cold-user split: a seeded 20% of the users (and all their interactions) are held out,
+//    drawn by core's cold_users splitter; each held-out user is scored as a new user from
+//    attributes alone over the whole catalogue, as the runner scores a cold_users split.
 //  - paired t-test over test users on per-user nDCG@10 (two-sided).
 
 #include <algorithm>
@@ -91,37 +94,25 @@ inline ColdSplit coldValidationSplit(const ColdSplit& s, double fraction, std::u
   return coldSplitHolding(s.train, v.candidates);
 }
 
-/// Cold users: a seeded `fraction` of the users is held out with all their interactions; train
-/// = the other users' interactions. Test users = the held-out users with an interaction;
-/// relevant = every item they interacted with. They are scored from their attributes alone
-/// (NewUser without history) over the whole catalogue.
+/// Cold users: a seeded `fraction` of the users is held out with all their interactions, drawn
+/// by core's `cold_users` splitter (as `recwb run` draws them); train = the other users'
+/// interactions. Test users = the held-out users with an interaction; relevant = every item
+/// they interacted with. They are scored as new users from their attributes alone (no
+/// history) over the whole catalogue, through the runner's new-user path (coldUserNdcg).
 struct ColdUserSplit {
   Dataset train;
   std::vector<Index> testUsers;              ///< sorted
   std::vector<std::vector<Index>> relevant;  ///< per test user, sorted
 };
 
-/// Holds out a seeded `fraction` of `pool` (user indices of d) with all their interactions.
-inline ColdUserSplit coldUserSplitOf(const Dataset& d, std::vector<Index> pool, double fraction,
-                                     std::uint64_t seed) {
+/// The cold-user split of d with the given training and held-out rows (row indices of d).
+inline ColdUserSplit coldUserSplitOfRows(const Dataset& d, const std::vector<std::uint32_t>& train,
+                                         const std::vector<std::uint32_t>& heldOut) {
   ColdUserSplit s;
-  const std::size_t n = pool.size();
-  std::mt19937_64 rng(seed);
-  std::shuffle(pool.begin(), pool.end(), rng);
-  pool.resize(static_cast<std::size_t>(std::llround(fraction * static_cast<double>(n))));
-  std::vector<char> held(d.numUsers(), 0);
-  for (Index u : pool) held[u] = 1;
-  std::vector<std::uint32_t> trainRows;
+  s.train = d.withRows(train);
   std::vector<std::vector<Index>> rel(d.numUsers());
-  for (std::uint32_t r = 0; r < d.numInteractions(); ++r) {
-    const Index u = d.interactions.user[r];
-    if (held[u]) {
-      rel[u].push_back(d.interactions.item[r]);
-    } else {
-      trainRows.push_back(r);
-    }
-  }
-  s.train = d.withRows(trainRows);
+  for (const std::uint32_t r : heldOut)
+    rel[d.interactions.user[r]].push_back(d.interactions.item[r]);
   for (Index u = 0; u < d.numUsers(); ++u) {
     if (rel[u].empty()) continue;
     std::sort(rel[u].begin(), rel[u].end());
@@ -132,22 +123,51 @@ inline ColdUserSplit coldUserSplitOf(const Dataset& d, std::vector<Index> pool, 
   return s;
 }
 
-/// The cold-user split of all users (the acceptance protocol).
+/// The cold-user split of the acceptance protocol, drawn by core's `cold_users` splitter
+/// (core/prep/splitter.h, train ratio 1 - fraction, the given seed): the same held-out users
+/// and training rows as `recwb run` with split {"method": "cold_users", "ratio": 1 - fraction,
+/// "seed": seed} on the same Dataset (resources/specs/ml100k-coldusers.json).
 inline ColdUserSplit coldUserSplit(const Dataset& d, double fraction, std::uint64_t seed) {
-  std::vector<Index> users(d.numUsers());
-  std::iota(users.begin(), users.end(), Index{0});
-  return coldUserSplitOf(d, std::move(users), fraction, seed);
+  SplitOptions o;
+  o.method = SplitMethod::kColdUsers;
+  o.ratio = 1.0 - fraction;
+  o.seed = seed;
+  TaskContext ctx;
+  const SplitResult r = splitDataset(d, o, ctx);
+  return coldUserSplitOfRows(d, r.train, r.test);
 }
 
-/// The validation split of a cold-user split: a seeded `fraction` of the users with training
-/// interactions held out the same way (for choosing a model without test).
+/// The validation split of a cold-user split, for choosing a model without test: core's
+/// cold_users carve of the search (carveValidation, ValidationKind::kColdUsers) applied to
+/// s.train: a seeded `fraction` of the users with training interactions held out the same way.
 inline ColdUserSplit coldUserValidationSplit(const ColdUserSplit& s, double fraction,
                                              std::uint64_t seed) {
-  const auto counts = s.train.userCounts();
-  std::vector<Index> pool;
-  for (Index u = 0; u < s.train.numUsers(); ++u)
-    if (counts[u] > 0) pool.push_back(u);
-  return coldUserSplitOf(s.train, std::move(pool), fraction, seed ^ 0x9e3779b97f4a7c15ULL);
+  TaskContext ctx;
+  // A different stream from the test split's seed, so the two draws are unrelated.
+  const ValidationSplit v = carveValidation(s.train, ValidationKind::kColdUsers, 1.0 - fraction,
+                                            seed ^ 0x9e3779b97f4a7c15ULL, ctx);
+  ColdUserSplit out;
+  out.train = v.fit;
+  std::vector<std::vector<Index>> rel(v.valid.numUsers());
+  for (std::uint32_t r = 0; r < v.valid.numInteractions(); ++r)
+    rel[v.valid.interactions.user[r]].push_back(v.valid.interactions.item[r]);
+  for (const Index u : v.users) {
+    std::sort(rel[u].begin(), rel[u].end());
+    rel[u].erase(std::unique(rel[u].begin(), rel[u].end()), rel[u].end());
+    out.testUsers.push_back(u);
+    out.relevant.push_back(std::move(rel[u]));
+  }
+  return out;
+}
+
+/// The cold-user baseline of resources/specs/ml100k-coldusers.json: core's
+/// `demographic_popularity` over age decade x gender (a test checks it against the spec).
+inline const char* kColdUserBaseline = "demographic_popularity";
+inline Params coldUserBaselineParams() {
+  Params p = Params::object();
+  p["columns"] = "age,gender";
+  p["bucket_width"] = 10.0;
+  return p;
 }
 
 /// nDCG@k of a ranking (item indices, best first) against a sorted relevant set: core/eval's
@@ -213,71 +233,23 @@ std::vector<double> coldNdcgFn(F scoreFn, const ColdSplit& s, std::size_t k = 10
   return out;
 }
 
-/// Per-test-user nDCG@k of a model scoring each held-out user as a NewUser (attributes = row u
-/// of `attributes`, no history), ranking the whole catalogue.
+/// Per-test-user nDCG@k of a model scoring each held-out user as a new user, by the runner's
+/// path for cold_users splits: recommendForNewUsers (NewUser = row u of the training split's
+/// user attributes, no history; top k over the whole catalogue), then core's binary nDCG.
 inline std::vector<double> coldUserNdcg(const Model& m, const ColdUserSplit& s,
-                                        const AttributeTable& attributes, std::size_t k = 10) {
-  std::vector<Index> all(s.train.numItems());
-  std::iota(all.begin(), all.end(), Index{0});
-  std::vector<float> scores(all.size());
+                                        std::size_t k = 10) {
+  NewUserCohort cohort;
+  cohort.attributes = &s.train.userAttributes;
+  TaskContext ctx;
+  const CandidateLists c = recommendForNewUsers(m, s.testUsers, cohort, {}, k, ctx);
   std::vector<double> out;
   for (std::size_t t = 0; t < s.testUsers.size(); ++t) {
-    m.scoreNewUser(NewUser{&attributes, s.testUsers[t], {}}, all, scores);
-    out.push_back(ndcgAt(rankBy(all, scores, k), s.relevant[t], k));
+    std::vector<Index> top;
+    for (const auto& r : c.lists[t].items) top.push_back(r.item);
+    out.push_back(ndcgAt(top, s.relevant[t], k));
   }
   return out;
 }
-
-/// Per-test-user nDCG@k over the whole catalogue of a per-(user, item) scorer.
-template <typename F>
-std::vector<double> coldUserNdcgFn(F scoreFn, const ColdUserSplit& s, std::size_t k = 10) {
-  std::vector<Index> all(s.train.numItems());
-  std::iota(all.begin(), all.end(), Index{0});
-  std::vector<float> scores(all.size());
-  std::vector<double> out;
-  for (std::size_t t = 0; t < s.testUsers.size(); ++t) {
-    for (std::size_t j = 0; j < all.size(); ++j) scores[j] = scoreFn(s.testUsers[t], all[j]);
-    out.push_back(ndcgAt(rankBy(all, scores, k), s.relevant[t], k));
-  }
-  return out;
-}
-
-/// Demographic popularity baseline: an item's score for user u = its training interactions by
-/// users of u's group (same values of every listed categorical user column, e.g. age band x
-/// gender), ties broken by overall training interactions (a user of an empty group gets the
-/// overall popularity).
-struct DemographicPopularity {
-  std::vector<std::int64_t> groupOf;                    ///< per user
-  std::map<std::int64_t, std::vector<double>> byGroup;  ///< group -> per-item score
-  std::vector<double> overall;
-  DemographicPopularity(const Dataset& train, const std::vector<std::string>& columns) {
-    groupOf.assign(train.numUsers(), 0);
-    for (const auto& name : columns) {
-      const auto* c = train.userAttributes.find(name);
-      if (c == nullptr || c->type != ColumnType::kCategorical) continue;
-      const auto width = static_cast<std::int64_t>(c->categories.size()) + 1;
-      for (Index u = 0; u < train.numUsers(); ++u)
-        groupOf[u] = groupOf[u] * width + (u < c->rows() ? c->codes[u] + 1 : 0);
-    }
-    overall.assign(train.numItems(), 0.0);
-    for (std::uint32_t r = 0; r < train.numInteractions(); ++r)
-      overall[train.interactions.item[r]] += 1.0;
-    for (double c : overall) maxOverall = std::max(maxOverall, c);
-    for (std::uint32_t r = 0; r < train.numInteractions(); ++r) {
-      auto& v = byGroup[groupOf[train.interactions.user[r]]];
-      if (v.empty()) v.assign(train.numItems(), 0.0);
-      v[train.interactions.item[r]] += 1.0;
-    }
-  }
-  double maxOverall = 0;
-  /// Group count + overall count / (1 + the largest overall count), in [0, 1): the group
-  /// decides, overall popularity breaks ties.
-  float score(Index user, Index item) const {
-    const double tie = overall[item] / (1.0 + maxOverall);
-    const auto it = byGroup.find(groupOf[user]);
-    return static_cast<float>((it == byGroup.end() ? 0.0 : it->second[item]) + tie);
-  }
-};
 
 /// Genre + year popularity baseline fitted on the training split: for an item with year y and
 /// genres G, score = popYear(y) * mean_{g in G} popGenre(g), where pop*(v) = mean training
@@ -458,21 +430,22 @@ inline const char* kMovieLensColdFmFeatures = R"({
   "negatives": {"ratio": 4, "sampling": "uniform"}
 })";
 
-/// The MovieLens cold-user feature set: users by age, age band, gender and occupation; items by
-/// genres and release year/date; every demographic crossed with genres and gender and age band
-/// with the year bins; item popularity (new users are scored over warm items). No profile,
-/// affinity or activity: a new user has none, so training rows do without them too.
+/// The MovieLens cold-user feature set, on core's loader's user columns (age, gender,
+/// occupation, zip; no age band): users by age (6 bins), gender and occupation; items by genres
+/// and release year/date; gender and occupation crossed with genres, gender with the year bins;
+/// item popularity (new users are scored over warm items). No profile, affinity or activity: a
+/// new user has none, so training rows do without them too. (Until the cold-user bench moved to
+/// core's loader it also had the fixture's "age_band" one-hot and its crosses with genres and
+/// year.)
 inline const char* kMovieLensColdUserFeatures = R"({
   "user": [{"column": "age", "kind": "numeric", "bins": 6},
-           {"column": "age_band", "kind": "onehot"},
            {"column": "gender", "kind": "onehot"},
            {"column": "occupation", "kind": "onehot"}],
   "item": [{"column": "genres", "kind": "multihot"},
            {"column": "year", "kind": "numeric", "bins": 12},
            {"column": "release_date", "kind": "date", "year": false}],
   "crosses": [{"user": "gender", "item": "genres"}, {"user": "occupation", "item": "genres"},
-              {"user": "age_band", "item": "genres"}, {"user": "gender", "item": "year"},
-              {"user": "age_band", "item": "year"}],
+              {"user": "gender", "item": "year"}],
   "behaviour": {"profile_cosine": false, "item_popularity": true, "item_recency": false,
                 "user_activity": false},
   "labels": {"mode": "implicit"},
