@@ -48,15 +48,6 @@ std::string fittedSummaryText(const nlohmann::json& summary) {
     if (!out.empty()) out += "; ";
     out += text;
   };
-  // Values fit did not choose say why, once, after the values.
-  std::string notTuned;
-  if (const auto t = summary.find("tuned");
-      t != summary.end() && t->is_boolean() && !t->get<bool>()) {
-    const auto why = summary.find("untuned_reason");
-    notTuned = why != summary.end() && why->is_string()
-                   ? " (not tuned: " + why->get<std::string>() + ")"
-                   : " (not tuned)";
-  }
   if (const auto w = summary.find("weights"); w != summary.end() && w->is_object()) {
     std::string t = "weights";
     bool first = true;
@@ -64,8 +55,7 @@ std::string fittedSummaryText(const nlohmann::json& summary) {
       t += (first ? " " : ", ") + it.key() + " " + valueText(it.value());
       first = false;
     }
-    part(t + notTuned);
-    notTuned.clear();
+    part(t);
   }
   if (const auto k = summary.find("kernel"); k != summary.end() && k->is_object()) {
     const auto kinds = summary.find("kernel_kind");
@@ -85,8 +75,7 @@ std::string fittedSummaryText(const nlohmann::json& summary) {
         t += " (ignored)";
       first = false;
     }
-    part(t + notTuned);
-    notTuned.clear();
+    part(t);
   }
   if (const auto n = summary.find("tuned_ndcg"); n != summary.end()) {
     std::string t = "held-out nDCG@10 " + ndcgText(*n);
@@ -101,7 +90,13 @@ std::string fittedSummaryText(const nlohmann::json& summary) {
       continue;
     part(key + "=" + (it.value().is_string() ? it.value().get<std::string>() : it.value().dump()));
   }
-  if (!notTuned.empty()) part(notTuned.substr(2, notTuned.size() - 3));
+  // Values fit did not choose say so, and why, last.
+  if (const auto t = summary.find("tuned");
+      t != summary.end() && t->is_boolean() && !t->get<bool>()) {
+    const auto why = summary.find("untuned_reason");
+    part(why != summary.end() && why->is_string() ? "not tuned: " + why->get<std::string>()
+                                                  : std::string("not tuned"));
+  }
   return out;
 }
 

@@ -36,7 +36,7 @@ std::string fittedSummaryOf(const Model& model);
 ///   "weights ease 0.10, ials 0.80, rp3beta 0.10 (tuned on held-out training rows)"
 ///   "weights ease 0.10, ials 0.80, rp3beta 0.10"
 ///   "kernel age h=0.50, gender beta=0.35; held-out nDCG@10 0.2712 (untuned 0.2650)"
-///   "kernel age h=0.50 (not tuned: kernel given)".
+///   "kernel age h=0.50, gender beta=1.00 (ignored); not tuned: kernel given".
 /// Known keys ("weights", "kernel" with "kernel_kind", "tuned_ndcg", "untuned_ndcg", "tuned",
 /// "untuned_reason") read as above; any other key as key=value (compact JSON). Object keys come
 /// in JSON (alphabetical) order. "" for an empty summary.

@@ -88,7 +88,7 @@ TEST_CASE("fitted summary: a tuned blend reports the weights it uses", "[models]
     CHECK(g["tuned"] == false);
     CHECK(g["untuned_reason"] == "weights given");
     CHECK(fittedSummaryText(g) ==
-          "weights itemknn 0.25, most_popular 0.75 (not tuned: weights given)");
+          "weights itemknn 0.25, most_popular 0.75; not tuned: weights given");
     auto one =
         createModel("blend", {{"members", {{"most_popular", nlohmann::json::object()}}}}, "$");
     one->fit({p.data, nullptr, 3, 2}, ctx);
@@ -144,8 +144,7 @@ TEST_CASE("fitted summary: neighbour_popularity reports its kernel and tuning sc
     CHECK_FALSE(g.contains("tuned_ndcg"));
     CHECK_FALSE(g.contains("untuned_ndcg"));
     CHECK(fittedSummaryText(g) ==
-          "kernel age h=0.50, group beta=0.20, shade beta=1.00 (ignored) (not tuned: kernel "
-          "given)");
+          "kernel age h=0.50, group beta=0.20, shade beta=1.00 (ignored); not tuned: kernel given");
     // The same after a load (the "given" state comes from the saved parameters).
     CHECK(summaryOf(*loadModelFromBytes(saveModelToBytes(*given))) == g);
   }
