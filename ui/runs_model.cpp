@@ -5,6 +5,7 @@
 #include <cmath>
 #include <set>
 
+#include "core/models/fitted_summary.h"
 #include "ui/metric_info.h"
 #include "ui/model_text.h"
 #include "ui/session.h"
@@ -16,7 +17,7 @@ namespace {
 // Metrics come right after what names the run, so they are on screen without scrolling; the
 // long descriptive fields (parameters, split) come last.
 const QStringList kLeadingFields{"run", "champion", "status"};
-const QStringList kTrailingFields{"fit seconds", "model MB", "model",    "params",
+const QStringList kTrailingFields{"fit seconds", "model MB", "model",    "params",    "fitted",
                                   "dataset",     "split",    "protocol", "split hash"};
 constexpr int kTrailingNumeric = 2;  // "fit seconds", "model MB"
 
@@ -154,6 +155,8 @@ QVariant RunsModel::cell(int run, int field, int role) const {
     if (name == "protocol") return QString::fromStdString(protocolLabel(r.record));
     if (name == "split hash") return QString::fromStdString(r.record.splitHash);
     if (name == "params") return paramSummary(r.record.model, r.record.params);
+    // What the model tuned during fit (core's text, as `recwb run` prints it); small JSON.
+    if (name == "fitted") return QString::fromStdString(fittedSummaryText(r.record.fittedSummary));
     if (name == "champion") return r.champion ? QStringLiteral("\u2605") : QString();
     const double v = value(run, name);
     if (std::isnan(v)) return {};
@@ -176,6 +179,12 @@ QVariant RunsModel::cell(int run, int field, int role) const {
     if (name == "params") {
       return tr("All parameters (the cell shows those that differ from the defaults):\n%1")
           .arg(QString::fromStdString(r.record.params.dump(2)));
+    }
+    if (name == "fitted" && !r.record.fittedSummary.empty()) {
+      const auto j = nlohmann::json::parse(r.record.fittedSummary, nullptr, false);
+      return tr("What the model tuned during fit (on held-out training data unless \"not "
+                "tuned\"):\n%1\n\n%2")
+          .arg(QString::fromStdString(fittedSummaryText(j)), QString::fromStdString(j.dump(2)));
     }
     if (name == "run" && !r.note.isEmpty()) return r.note;
     if (name == "status" && !r.record.error.empty()) return QString::fromStdString(r.record.error);

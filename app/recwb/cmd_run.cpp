@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "core/experiment/runner.h"
+#include "core/models/fitted_summary.h"
 #include "core/store/project_store.h"
 #include "core/util/atomic_file.h"
 #include "core/util/connection_string.h"
@@ -145,6 +146,12 @@ void printTable(const ExperimentResult& result, const ExperimentSpec& spec) {
       }
       std::cout << "\n";
     }
+  }
+  // What a model tuned for itself (blend weights, a kernel per column): one line per run.
+  for (const auto& r : result.runs) {
+    const std::string fitted = fittedSummaryText(r.fittedSummary);
+    if (r.status == RunStatus::kOk && !fitted.empty())
+      std::cout << r.name << ": " << fitted << "\n";
   }
   // Under a candidate set the numbers mean something else than over the catalogue: say so.
   for (const auto& r : result.runs) {

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "core/experiment/run_diff.h"
+#include "core/models/fitted_summary.h"
 #include "core/store/project_store.h"
 #include "core/store/run_annotations.h"
 #include "core/util/error.h"
@@ -208,6 +209,8 @@ int show(const RunsArgs& a, const Common& common) {
               << ", mean " << r.candidatesMean << "; " << r.usersWithoutRelevantCandidate
               << " test users without a relevant candidate (not evaluated)\n";
   }
+  if (const std::string fitted = fittedSummaryText(r.fittedSummary); !fitted.empty())
+    std::cout << "fitted        " << fitted << "\n";
   if (!r.error.empty()) std::cout << "error         " << r.error << "\n";
   for (const auto& w : r.warnings) std::cout << "warning       " << w << "\n";
   const RunLabels lab = RunAnnotations(store).labels(s.id);

@@ -89,6 +89,10 @@ nlohmann::json toJson(const RunRecord& r) {
   if (!r.error.empty()) j["error"] = r.error;
   if (!r.warnings.empty()) j["warnings"] = r.warnings;
   if (r.search) j["search"] = toJson(*r.search);
+  if (!r.fittedSummary.empty()) {
+    auto fitted = nlohmann::json::parse(r.fittedSummary, nullptr, false);
+    if (fitted.is_object()) j["fitted"] = std::move(fitted);
+  }
   // Catalogue runs keep the record they always had.
   if (r.candidates != "catalogue" || r.newUsers) {
     j["evaluation"] = {

@@ -108,6 +108,10 @@ struct RunRecord {
   std::vector<Index> evaluatedUsers;  ///< ascending; per-user vectors follow this order
   std::map<std::string, std::vector<double>> perUser;
   std::vector<std::pair<int, EpochMetrics>> learningCurve;  ///< from the final fit
+  /// What the final model tuned during fit (FittedSummary::fittedSummary, core/models/
+  /// fitted_summary.h) as compact JSON text; empty when the model has no summary, the run did
+  /// not finish, or it was stored before summaries were (project schema < 9).
+  std::string fittedSummary;
   std::optional<SearchHistory> search;
 
   /// Top-k lists of the final model: recUsers[i] owns recommendations[i]. Not stored in the
@@ -121,7 +125,8 @@ struct RunRecord {
 };
 
 /// JSON form of a record (no per-user vectors, recommendations or model blob), as used by
-/// metrics.json and `recwb runs show --json`.
+/// metrics.json and `recwb runs show --json`. The fitted summary is the object "fitted", absent
+/// when the record has none.
 nlohmann::json toJson(const RunRecord& record);
 nlohmann::json toJson(const SearchHistory& history);
 

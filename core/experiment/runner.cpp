@@ -18,6 +18,7 @@
 #include "core/experiment/evaluation_protocol.h"
 #include "core/experiment/search.h"
 #include "core/features/feature_pipeline.h"
+#include "core/models/fitted_summary.h"
 #include "core/models/registry.h"
 #include "core/util/error.h"
 #include "rwb_version.h"
@@ -98,6 +99,7 @@ void markFailed(RunRecord& r, const std::string& error) {
   r.evaluatedUsers.clear();
   r.modelBlob.clear();
   r.fitted.reset();
+  r.fittedSummary.clear();
   r.recUsers.clear();
   r.recommendations.clear();
 }
@@ -237,6 +239,7 @@ RunRecord runOne(const RunPlan& plan, const ExperimentSpec& spec, const Prepared
     model->fit(TrainingData{*data.train, data.validation.get(), plan.seed, threads}, fitCtx);
     r.fitSeconds = secondsSince(t0);
     r.learningCurve = fitCtx.history();
+    r.fittedSummary = fittedSummaryOf(*model);
 
     TaskContext recCtx(ctx, base + (1.0 - base) * 0.6, base + (1.0 - base) * 0.95);
     const Dataset& truth = cands.truth ? *cands.truth : *data.test;

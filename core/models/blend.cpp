@@ -367,6 +367,24 @@ void Blend::loadModelState(BinaryReader& in) {
   weights_ = std::move(weights);
 }
 
+nlohmann::json Blend::fittedSummary() const {
+  const auto names = memberNames();
+  nlohmann::json w = nlohmann::json::object();
+  for (std::size_t m = 0; m < names.size() && m < weights_.size(); ++m) w[names[m]] = weights_[m];
+  nlohmann::json j = {{"weights", std::move(w)}};
+  // fitModel tunes exactly when no weights are given and there is more than one member.
+  if (!paramString("weights").empty()) {
+    j["tuned"] = false;
+    j["untuned_reason"] = "weights given";
+  } else if (names.size() == 1) {
+    j["tuned"] = false;
+    j["untuned_reason"] = "one member";
+  } else {
+    j["tuned"] = true;
+  }
+  return j;
+}
+
 std::size_t Blend::memoryBytes() const {
   std::size_t b = Model::memoryBytes();
   for (const auto& m : members_) b += m->memoryBytes();

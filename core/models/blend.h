@@ -18,17 +18,22 @@
 /// held-out user ranks only those items (normalised as in scoring, over every unseen item), as a
 /// cold_items split ranks its new items. Weights for a cold-start protocol are then chosen on the
 /// same kind of question the test asks.
+///
+/// Fitted summary (FittedSummary): {"weights": {member: w}, "tuned": bool} with the weights in
+/// use, as tuned or given (also after a load); when "tuned" is false, "untuned_reason" is
+/// "weights given" or "one member".
 
 #include <memory>
 #include <vector>
 
+#include "core/models/fitted_summary.h"
 #include "core/models/model.h"
 #include "core/models/registry.h"
 
 namespace rwb {
 
 /// Registry "blend".
-class Blend final : public Model {
+class Blend final : public Model, public FittedSummary {
  public:
   explicit Blend(Params params) : Model(std::move(params)) {}
   static ModelInfo info();
@@ -43,6 +48,8 @@ class Blend final : public Model {
   const std::vector<double>& weights() const noexcept { return weights_; }
   /// The fitted member m (precondition: fitted, m < number of members).
   const Model& member(std::size_t m) const { return *members_.at(m); }
+  /// {"weights": {member: weight}, "tuned": ...} (see the file comment); precondition: fitted.
+  nlohmann::json fittedSummary() const override;
 
  protected:
   void fitModel(const TrainingData& data, TaskContext& ctx) override;

@@ -17,6 +17,9 @@ namespace {
 constexpr double kMissingCode = -1.0;
 constexpr double kUnseenCode = -2.0;
 
+// Fewer users with interactions than this leave the kernel untuned (folds need users).
+constexpr std::size_t kMinTuningUsers = 4;
+
 const std::vector<double> kBetaCandidates = {1.0, 0.7, 0.5, 0.35, 0.2, 0.1, 0.05, 0.0};
 const std::vector<double> kBandwidthCandidates = {0.0, 2.0, 1.0, 0.5, 0.35, 0.25};
 
@@ -185,7 +188,7 @@ void NeighbourPopularity::fitModel(const TrainingData& data, TaskContext& ctx) {
                                   : "a weight must be in [0, 1]");
       kernel_[static_cast<std::size_t>(pos)] = v;
     }
-  } else if (nc > 0 && active.size() >= 4) {
+  } else if (nc > 0 && active.size() >= kMinTuningUsers) {
     // Folds of the users with interactions (seeded); fold f's held-out users are scored from
     // the counts of the users outside f.
     std::vector<Index> pool = active;
@@ -345,6 +348,33 @@ void NeighbourPopularity::scoreItems(Index user, std::span<const Index> items,
 void NeighbourPopularity::scoreNewUserItems(const NewUser& user, std::span<const Index> items,
                                             std::span<float> out) const {
   scoreValues(rowOf(user.attributes, user.row), items, out);
+}
+
+bool NeighbourPopularity::kernelTuned() const {
+  std::size_t active = 0;
+  for (std::size_t u = 0; u + 1 < offsets_.size(); ++u) active += offsets_[u + 1] > offsets_[u];
+  return paramString("kernel").empty() && !names_.empty() && active >= kMinTuningUsers;
+}
+
+nlohmann::json NeighbourPopularity::fittedSummary() const {
+  nlohmann::json kernel = nlohmann::json::object(), kind = nlohmann::json::object();
+  for (std::size_t c = 0; c < names_.size(); ++c) {
+    kernel[names_[c]] = kernel_[c];
+    kind[names_[c]] = numeric_[c] ? "h" : "beta";
+  }
+  nlohmann::json j = {{"kernel", std::move(kernel)}, {"kernel_kind", std::move(kind)}};
+  if (kernelTuned()) {
+    j["tuned"] = true;
+    j["tuned_ndcg"] = tunedNdcg_;
+    j["untuned_ndcg"] = untunedNdcg_;
+  } else {
+    j["tuned"] = false;
+    j["untuned_reason"] = !paramString("kernel").empty() ? "kernel given"
+                          : names_.empty()               ? "no attribute columns"
+                                                         : "fewer than 4 training users with "
+                                                           "interactions";
+  }
+  return j;
 }
 
 void NeighbourPopularity::saveState(BinaryWriter& out) const {

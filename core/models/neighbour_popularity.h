@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/models/fitted_summary.h"
 #include "core/models/model.h"
 #include "core/models/registry.h"
 
@@ -34,7 +35,18 @@ namespace rwb {
 /// coordinate ascent tries each column's candidates (beta 1, 0.7, 0.5, 0.35, 0.2, 0.1, 0.05, 0;
 /// h 0, 2, 1, 0.5, 0.35, 0.25) in turn for `tuning_rounds` rounds and keeps a change only when it
 /// raises that score. The model then counts every training user.
-class NeighbourPopularity final : public Model {
+///
+/// Fitted summary (FittedSummary):
+///   "kernel":      {column: value}, beta_c for a categorical column (the weight of a different
+///                  value; 1 = column ignored), h_c for a numeric one (bandwidth in standard
+///                  deviations; 0 = column ignored);
+///   "kernel_kind": {column: "beta" or "h"};
+///   "tuned":       whether fit tuned the kernel; when false, "untuned_reason" says why ("kernel
+///                  given", "no attribute columns", "fewer than 4 training users with
+///                  interactions") and the two figures below are absent (nothing was measured);
+///   "tuned_ndcg", "untuned_ndcg": the tuning score (mean held-out nDCG@10 over the folds) of
+///                  the tuned kernel and of every column ignored (overall popularity).
+class NeighbourPopularity final : public Model, public FittedSummary {
  public:
   explicit NeighbourPopularity(Params params) : Model(std::move(params)) {}
   static ModelInfo info();
@@ -49,6 +61,11 @@ class NeighbourPopularity final : public Model {
   /// Held-out nDCG@10 of the tuned kernel and of every column left out (0 when not tuned).
   double tunedNdcg() const noexcept { return tunedNdcg_; }
   double untunedNdcg() const noexcept { return untunedNdcg_; }
+  /// Whether fit tuned the kernel (no kernel given, a column, at least 4 users with
+  /// interactions); also right after a load.
+  bool kernelTuned() const;
+  /// The summary of the class comment; precondition: fitted.
+  nlohmann::json fittedSummary() const override;
 
  protected:
   /// Throws ModelError naming a listed column the users lack or one of another type.

@@ -149,6 +149,11 @@ CREATE TABLE model_blob_chunks (
 );
 ALTER TABLE model_blobs ADD COLUMN chunks INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 8 -> 9: what each run's model tuned during fit (RunRecord::fittedSummary, JSON text; ''
+    // for earlier runs and for models without a summary).
+    R"sql(
+ALTER TABLE runs ADD COLUMN fitted TEXT NOT NULL DEFAULT '';
+)sql",
 };
 static_assert(std::size(kMigrations) == kStoreSchemaVersion);
 
@@ -584,8 +589,9 @@ std::int64_t ProjectStore::saveRun(const RunRecord& r, const std::string& experi
           *db_,
           "INSERT INTO runs(experiment, name, model, status, error, dataset_id, spec_id, "
           "split_hash, code_version, params, seed, threads, k, fit_seconds, "
-          "recommend_seconds, evaluate_seconds, peak_rss_bytes, model_bytes, search, protocol, id) "
-          "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+          "recommend_seconds, evaluate_seconds, peak_rss_bytes, model_bytes, search, protocol, "
+          "fitted, id) "
+          "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
           "(SELECT value + 1 FROM run_id_high_water)) RETURNING id");
       s.bind(1, experiment).bind(2, r.name).bind(3, r.model);
       s.bind(4, std::string_view(runStatusName(r.status))).bind(5, r.error);
@@ -609,6 +615,7 @@ std::int64_t ProjectStore::saveRun(const RunRecord& r, const std::string& experi
       s.bind(18, static_cast<std::int64_t>(r.modelBytes));
       s.bind(19, r.search ? toJson(*r.search).dump() : std::string());
       s.bind(20, protocolToJson(r).dump());
+      s.bind(21, r.fittedSummary);
       if (!s.step()) throw StoreError("project file: run insert returned no id");
       runId = s.columnInt(0);
     }
@@ -710,7 +717,7 @@ StoredRun ProjectStore::loadRun(std::int64_t id, bool withModel) const {
                    "r.status, r.error, coalesce(d.fingerprint, ''), coalesce(d.source, ''), "
                    "r.split_hash, r.code_version, r.params, r.seed, r.threads, r.k, "
                    "r.fit_seconds, r.recommend_seconds, r.evaluate_seconds, r.peak_rss_bytes, "
-                   "r.model_bytes, r.search, r.protocol "
+                   "r.model_bytes, r.search, r.protocol, r.fitted "
                    "FROM runs r LEFT JOIN datasets d ON d.id = r.dataset_id WHERE r.id = ?");
       s.bind(1, id);
       if (!s.step()) {
@@ -740,6 +747,9 @@ StoredRun ProjectStore::loadRun(std::int64_t id, bool withModel) const {
       const std::string search = s.columnText(20);
       if (!search.empty()) r.search = searchFromJson(parseStored(search, "search history"));
       protocolFromJson(parseStored(s.columnText(21), "evaluation protocol"), r);
+      // Checked like the other stored JSON: a damaged summary is a damaged file, not a blank.
+      r.fittedSummary = s.columnText(22);
+      if (!r.fittedSummary.empty()) parseStored(r.fittedSummary, "fitted summary");
     }
     {
       SqliteStmt s(*db_, "SELECT name, value FROM metrics WHERE run_id = ? ORDER BY name");

@@ -25,7 +25,7 @@ namespace rwb {
 class SqliteDb;
 
 /// The schema version this build writes (and the newest it can read).
-inline constexpr int kStoreSchemaVersion = 8;
+inline constexpr int kStoreSchemaVersion = 9;
 
 /// What the store records about a dataset.
 struct StoredDataset {

@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "core/models/blend.h"
 #include "core/util/error.h"
 #include "experiment_test_support.h"
 
@@ -220,6 +221,37 @@ TEST_CASE("a failing model is recorded as failed and the others still run",
   CHECK(r.runs[1].status == RunStatus::kFailed);
   CHECK_FALSE(r.runs[1].error.empty());
   CHECK(r.runs[1].metrics.empty());
+}
+
+TEST_CASE("a run record carries what its model tuned during fit", "[experiment][runner][fitted]") {
+  test::TempDir dir;
+  json doc = syntheticSpec(dir);
+  doc["models"] = {
+      {{"name", "blend"},
+       {"params", {{"members", {{"itemknn", {{"k", 10}}}, {"most_popular", json::object()}}}}}},
+      {{"name", "most_popular"}}};
+  const ExperimentSpec spec = parseExperimentSpec(doc, dir.path());
+  RunnerOptions opt;
+  opt.keepFitted = true;
+  TaskContext ctx;
+  const auto r = runExperiment(spec, opt, ctx);
+  REQUIRE(r.runs.size() == 2);
+  const RunRecord& blend = r.runs[0];
+  INFO(blend.error);
+  REQUIRE(blend.status == RunStatus::kOk);
+  REQUIRE(blend.fitted != nullptr);
+  const auto& fitted = dynamic_cast<const Blend&>(*blend.fitted);
+  REQUIRE_FALSE(blend.fittedSummary.empty());
+  const json summary = json::parse(blend.fittedSummary);
+  CHECK(summary["weights"]["itemknn"].get<double>() == fitted.weights()[0]);
+  CHECK(summary["weights"]["most_popular"].get<double>() == fitted.weights()[1]);
+  CHECK(summary["tuned"] == true);
+  // metrics.json and `runs show --json` write the record with toJson: "fitted" is the object.
+  CHECK(toJson(blend)["fitted"] == summary);
+  // A model that tunes nothing has no summary, and its record no "fitted" key.
+  CHECK(r.runs[1].status == RunStatus::kOk);
+  CHECK(r.runs[1].fittedSummary.empty());
+  CHECK_FALSE(toJson(r.runs[1]).contains("fitted"));
 }
 
 TEST_CASE("metric@k curves come from the same pass and leave the metrics at k unchanged",

@@ -72,15 +72,17 @@ constexpr const char* kUndoSchema5 =
     "WHERE blob_hash IS NOT NULL; "
     "ALTER TABLE models DROP COLUMN blob_hash; DROP TABLE model_blobs; ";
 
-/// Schema 8 -> 7: no chunked models (the test models are one row); 7 -> 6: no metrics_at_k
-/// table; 6 -> 5: no protocol column.
+/// Schema 9 -> 8: no fitted column; 8 -> 7: no chunked models (the test models are one row);
+/// 7 -> 6: no metrics_at_k table; 6 -> 5: no protocol column.
+constexpr const char* kUndoSchema9 = "ALTER TABLE runs DROP COLUMN fitted; ";
 constexpr const char* kUndoSchema8 =
     "DROP TABLE model_blob_chunks; ALTER TABLE model_blobs DROP COLUMN chunks; ";
 constexpr const char* kUndoSchema7 = "DROP TABLE metrics_at_k; ";
 constexpr const char* kUndoSchema6 = "ALTER TABLE runs DROP COLUMN protocol; ";
 
 std::string undoTo(const char* rest) {
-  return std::string(kUndoSchema8) + kUndoSchema7 + kUndoSchema6 + kUndoSchema5 + rest;
+  return std::string(kUndoSchema9) + kUndoSchema8 + kUndoSchema7 + kUndoSchema6 + kUndoSchema5 +
+         rest;
 }
 
 std::int64_t countRows(const std::filesystem::path& file, const char* sql) {
@@ -465,9 +467,9 @@ TEST_CASE("a run's evaluation protocol is stored; runs of a version 5 file read 
     oldId = store.saveRun(sampleRun(3));
   }
   // The run above as a version 5 build wrote it: no protocol column.
-  sqlExec(
-      file,
-      (std::string(kUndoSchema8) + kUndoSchema7 + kUndoSchema6 + "PRAGMA user_version=5;").c_str());
+  sqlExec(file, (std::string(kUndoSchema9) + kUndoSchema8 + kUndoSchema7 + kUndoSchema6 +
+                 "PRAGMA user_version=5;")
+                    .c_str());
   ProjectStore store(file);
   CHECK(store.schemaVersion() == kStoreSchemaVersion);
   const RunRecord old = store.loadRun(oldId).record;
@@ -718,7 +720,7 @@ TEST_CASE("a version 7 file (models in one row) migrates and keeps its models (i
     id = store.saveRun(r);
   }
   // The file as a schema 7 build wrote it.
-  sqlExec(file, (std::string(kUndoSchema8) + "PRAGMA user_version=7;").c_str());
+  sqlExec(file, (std::string(kUndoSchema9) + kUndoSchema8 + "PRAGMA user_version=7;").c_str());
   {
     ProjectStore store(file);
     CHECK(store.schemaVersion() == kStoreSchemaVersion);
@@ -761,4 +763,60 @@ TEST_CASE("a model over SQLite's 1e9-byte value limit round-trips with the defau
         static_cast<std::int64_t>(kDefaultBlobChunkBytes) + (1 << 20));
   ProjectStore store(file);
   CHECK(store.loadRun(id, true).record.modelBlob == r.modelBlob);
+}
+
+TEST_CASE("a run's fitted summary round-trips through the project file", "[store][fitted]") {
+  test::TempDir dir;
+  const auto file = dir / "p.rwbproj";
+  RunRecord blend = sampleRun(1);
+  blend.model = "blend";
+  blend.fittedSummary = R"({"tuned":true,"weights":{"ease":0.1,"ials":0.8,"rp3beta":0.1}})";
+  std::int64_t withId = 0, withoutId = 0;
+  {
+    ProjectStore store(file);
+    withId = store.saveRun(blend);
+    withoutId = store.saveRun(sampleRun(2));
+  }
+  ProjectStore store(file);
+  const RunRecord with = store.loadRun(withId).record;
+  CHECK(with.fittedSummary == blend.fittedSummary);
+  const nlohmann::json j = toJson(with);
+  REQUIRE(j.contains("fitted"));
+  CHECK(j["fitted"]["weights"]["ials"] == Approx(0.8));
+  CHECK(j["fitted"]["tuned"] == true);
+  const RunRecord without = store.loadRun(withoutId).record;
+  CHECK(without.fittedSummary.empty());
+  CHECK_FALSE(toJson(without).contains("fitted"));
+  // A damaged summary is reported like any other damaged stored JSON, not shown as blank.
+  sqlExec(
+      file,
+      ("UPDATE runs SET fitted = '{\"weights\": ' WHERE id = " + std::to_string(withId)).c_str());
+  CHECK_THROWS_AS(store.loadRun(withId), StoreError);
+}
+
+TEST_CASE("a version 8 file migrates and its runs show no fitted summary", "[store][fitted]") {
+  test::TempDir dir;
+  const auto file = dir / "p.rwbproj";
+  std::int64_t oldId = 0;
+  {
+    ProjectStore store(file);
+    oldId = store.saveRun(sampleRun(3));
+  }
+  // The run above as a schema 8 build wrote it: no fitted column.
+  sqlExec(file, (std::string(kUndoSchema9) + "PRAGMA user_version=8;").c_str());
+  CHECK(countRows(file, "SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'fitted'") ==
+        0);
+  ProjectStore store(file);
+  CHECK(store.schemaVersion() == kStoreSchemaVersion);
+  CHECK(countRows(file, "SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'fitted'") ==
+        1);
+  const RunRecord old = store.loadRun(oldId, true).record;
+  CHECK(old.fittedSummary.empty());
+  CHECK_FALSE(toJson(old).contains("fitted"));
+  CHECK(old.metrics == sampleRun(3).metrics);
+  CHECK(old.modelBlob == sampleRun(3).modelBlob);
+  // Runs saved after the migration keep their summary.
+  RunRecord fresh = sampleRun(4);
+  fresh.fittedSummary = R"({"kernel":{"age":0.5},"kernel_kind":{"age":"h"},"tuned":false})";
+  CHECK(store.loadRun(store.saveRun(fresh)).record.fittedSummary == fresh.fittedSummary);
 }

@@ -60,6 +60,7 @@
 #include "ui/session.h"
 #include "ui/significance_page.h"
 #include "ui/start_guide.h"
+#include "ui/stored_runs.h"
 #include "ui/table_dialog.h"
 #include "ui/table_view.h"
 #include "ui/task_indicators.h"
@@ -870,6 +871,42 @@ class GuiTest : public QObject {
   }
 
   /// Issue 18: the runs table jumped back to its first column whenever a run was added.
+  /// What a tuned model learned during fit (core/models/fitted_summary.h) shows in the runs
+  /// table's "fitted" column for a run read back from a project, as `recwb run` prints it;
+  /// runs without a summary (and runs stored before summaries were) leave the cell empty.
+  void fittedColumnShowsWhatStoredRunsTuned() {
+    QTemporaryDir dir;
+    const auto file = std::filesystem::path(dir.filePath("p.rwbproj").toStdString());
+    std::vector<std::int64_t> ids;
+    {
+      ProjectStore store(file);
+      SessionRun blend = finishedRun("blend", "h1", {0.2, 0.4}, "d");
+      blend.record.model = "blend";
+      blend.record.fittedSummary =
+          R"({"tuned":true,"weights":{"ease":0.1,"ials":0.8,"rp3beta":0.1}})";
+      ids.push_back(store.saveRun(blend.record));
+      ids.push_back(store.saveRun(finishedRun("pop", "h1", {0.1, 0.3}, "d").record));
+    }
+    const ProjectStore store(file);
+    TaskContext ctx;
+    auto views = readStoredRuns(store, ids, ctx);
+    QCOMPARE(static_cast<int>(views.size()), 2);
+    Session session;
+    addStoredRuns(session, views, {});
+    RunsModel model(&session);
+    model.refresh();
+    model.setSplitGroup("h1");
+    const int col = static_cast<int>(model.fields().indexOf("fitted"));
+    QVERIFY(col >= 0);
+    QVERIFY(model.fields().indexOf("params") < col);  // with the descriptive fields, last
+    QCOMPARE(model.data(model.index(0, col), Qt::DisplayRole).toString(),
+             QStringLiteral("weights ease 0.10, ials 0.80, rp3beta 0.10"));
+    const QString tip = model.data(model.index(0, col), Qt::ToolTipRole).toString();
+    QVERIFY2(tip.contains("weights ease 0.10") && tip.contains("\"ials\": 0.8"), qPrintable(tip));
+    QVERIFY(model.data(model.index(1, col), Qt::DisplayRole).toString().isEmpty());
+    QVERIFY(model.data(model.index(1, col), Qt::ToolTipRole).isNull());
+  }
+
   void compareTableKeepsItsScrollPosition() {
     MainWindow w;
     w.setQuiet(true);
