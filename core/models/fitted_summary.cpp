@@ -9,18 +9,27 @@ namespace rwb {
 
 namespace {
 
-// Two decimals when they say it exactly (grid weights 0.10, kernel candidates 0.35), else four
-// significant digits (weights normalised by coordinate ascent, given values).
-std::string valueText(const nlohmann::json& v) {
-  if (!v.is_number()) return v.dump();
+// Whether two decimals say x exactly (grid weights 0.10, kernel candidates 0.35).
+bool exactInCents(const nlohmann::json& v) {
+  if (!v.is_number()) return true;
   const double x = v.get<double>();
-  char buf[32];
   const double cents = x * 100.0;
-  if (std::isfinite(x) &&
-      std::abs(cents - std::round(cents)) < 1e-9 * std::max(1.0, std::abs(cents)))
-    std::snprintf(buf, sizeof buf, "%.2f", x);
-  else
-    std::snprintf(buf, sizeof buf, "%.4g", x);
+  return std::isfinite(x) &&
+         std::abs(cents - std::round(cents)) < 1e-9 * std::max(1.0, std::abs(cents));
+}
+
+// One line's numbers share one format, so that they line up when read together: two decimals
+// when they say every value exactly, else four (weights normalised by coordinate ascent).
+bool lineInCents(const nlohmann::json& values) {
+  for (auto it = values.begin(); it != values.end(); ++it)
+    if (!exactInCents(it.value())) return false;
+  return true;
+}
+
+std::string valueText(const nlohmann::json& v, bool cents) {
+  if (!v.is_number()) return v.dump();
+  char buf[32];
+  std::snprintf(buf, sizeof buf, cents ? "%.2f" : "%.4f", v.get<double>());
   return buf;
 }
 
@@ -50,9 +59,10 @@ std::string fittedSummaryText(const nlohmann::json& summary) {
   };
   if (const auto w = summary.find("weights"); w != summary.end() && w->is_object()) {
     std::string t = "weights";
+    const bool cents = lineInCents(*w);
     bool first = true;
     for (auto it = w->begin(); it != w->end(); ++it) {
-      t += (first ? " " : ", ") + it.key() + " " + valueText(it.value());
+      t += (first ? " " : ", ") + it.key() + " " + valueText(it.value(), cents);
       first = false;
     }
     part(t);
@@ -61,6 +71,7 @@ std::string fittedSummaryText(const nlohmann::json& summary) {
     const auto kinds = summary.find("kernel_kind");
     std::string t = "kernel";
     if (k->empty()) t += ": no attribute columns (overall popularity)";
+    const bool cents = lineInCents(*k);
     bool first = true;
     for (auto it = k->begin(); it != k->end(); ++it) {
       std::string kind;
@@ -68,7 +79,7 @@ std::string fittedSummaryText(const nlohmann::json& summary) {
           (*kinds)[it.key()].is_string())
         kind = (*kinds)[it.key()].get<std::string>();
       t += (first ? " " : ", ") + it.key() + " " + (kind.empty() ? "" : kind + "=") +
-           valueText(it.value());
+           valueText(it.value(), cents);
       // beta = 1 and h = 0 leave a column out of the similarity.
       if (it.value().is_number() && ((kind == "beta" && it.value().get<double>() == 1.0) ||
                                      (kind == "h" && it.value().get<double>() == 0.0)))

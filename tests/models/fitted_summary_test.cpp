@@ -178,9 +178,14 @@ TEST_CASE("fitted summary: models without one and the text form", "[models][fitt
                 "tuned": true, "tuned_ndcg": 0.27123, "untuned_ndcg": 0.265})")) ==
         "kernel age h=0.50, gender beta=0.35, zip beta=1.00 (ignored); held-out nDCG@10 0.2712 "
         "(untuned 0.2650)");
-  // Weights that two decimals would round are shown with four significant digits.
+  // Weights that two decimals would round are shown with four decimals, and so is the rest of
+  // their line (before: "ease 0.2143, ials 0.7143, itemknn 0.00, rp3beta 0.07143").
   CHECK(fittedSummaryText(nlohmann::json::parse(R"({"weights": {"a": 0.142857}})")) ==
         "weights a 0.1429");
+  CHECK(fittedSummaryText(nlohmann::json::parse(
+            R"({"weights": {"ease": 0.2142857, "ials": 0.7142857, "itemknn": 0,
+                            "rp3beta": 0.0714286}})")) ==
+        "weights ease 0.2143, ials 0.7143, itemknn 0.0000, rp3beta 0.0714");
   // Keys a model adds later still show.
   CHECK(fittedSummaryText(nlohmann::json::parse(R"({"rounds": 3, "tuned": false})")) ==
         "rounds=3; not tuned");
