@@ -369,10 +369,10 @@ nlohmann::json NeighbourPopularity::fittedSummary() const {
     j["untuned_ndcg"] = untunedNdcg_;
   } else {
     j["tuned"] = false;
-    j["untuned_reason"] = !paramString("kernel").empty() ? "kernel given"
-                          : names_.empty()               ? "no attribute columns"
-                                                         : "fewer than 4 training users with "
-                                                           "interactions";
+    j["untuned_reason"] = !paramString("kernel").empty() ? std::string("kernel given")
+                          : names_.empty()               ? std::string("no attribute columns")
+                                           : "fewer than " + std::to_string(kMinTuningUsers) +
+                                                 " training users with interactions";
   }
   return j;
 }
